@@ -1,0 +1,43 @@
+# Two commands for a fresh machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := FORUM_CONFIG=development $(BIN)/flask --app wsgi
+PORT   ?= 5000
+
+.PHONY: run test venv browser db seed bench clean
+
+venv: $(VENV)/.installed
+
+# Reinstall only when the pinned dependencies change.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Browser tests drive Debian's Chromium; Playwright's own browser download does not work here.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+db: venv
+	mkdir -p instance
+	$(FLASK) db upgrade
+
+seed: db
+	$(FLASK) forum seed --if-empty
+
+run: seed
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: venv browser
+	$(BIN)/python -m pytest
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

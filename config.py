@@ -1,0 +1,81 @@
+"""Configuration read from the environment.
+
+`create_app` takes one of these classes (or its short name: "development",
+"production", "testing"). Production refuses to start without a real SECRET_KEY.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'forum.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a long-open draft should still submit; the token is bound to the session
+
+    # werkzeug's scrypt: memory-hard and slow on purpose.
+    PASSWORD_HASH_METHOD = "scrypt"
+
+    POSTS_PER_PAGE = 20
+    COMMENTS_PER_PAGE = 30
+    # Deeper replies continue on the comment's own permalink page.
+    MAX_THREAD_DEPTH = 8
+
+    TITLE_MAX = 200
+    BODY_MAX = 100_000
+    COMMENT_MAX = 20_000
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour")
+
+
+class DevelopmentConfig(Config):
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    DEBUG = False  # the debugger is an RCE on a shared network; enable by hand if needed
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    @classmethod
+    def check(cls) -> None:
+        if len(cls.SECRET_KEY) < 32 or cls.SECRET_KEY.startswith("dev-"):
+            raise RuntimeError(
+                "Set SECRET_KEY to a random string of at least 32 characters "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SEARCH_INDEX_DIR = ""  # each test gets a temporary directory from the fixture
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes keep the suite quick; never in production
+    RATELIMIT_ENABLED = False
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestConfig,
+}

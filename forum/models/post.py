@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._time import utcnow
+from .user import User
+
+AUDIENCE_KINDS = ("public", "members", "restricted")
+
+post_tags = Table(
+    "post_tags",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(48), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name!r}>"
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (Index("ix_posts_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body_md: Mapped[str] = mapped_column(Text)
+    # Rendered and sanitized once on save; pages never render Markdown on a GET.
+    body_html: Mapped[str] = mapped_column(Text)
+    # What the author chose; the rows in post_audience are what reading is decided by.
+    audience_kind: Mapped[str] = mapped_column(String(16), default="public")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    # Live (not deleted) comments; kept by the comment service in the same transaction.
+    comment_count: Mapped[int] = mapped_column(default=0)
+    score: Mapped[int] = mapped_column(default=0)
+
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name, lazy="selectin")
+    audience: Mapped[list[PostAudience]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", passive_deletes=True
+    )
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} {self.title!r}>"
+
+
+class PostAudience(db.Model):
+    """One principal token that may read a post: public, members, user:<id> or group:<id>."""
+
+    __tablename__ = "post_audience"
+    __table_args__ = (Index("ix_post_audience_principal_post", "principal", "post_id"),)
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    principal: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class PostRevision(db.Model):
+    """The text a post had before an edit; the live text stays on the post."""
+
+    __tablename__ = "post_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body_md: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    editor: Mapped[User] = relationship()

@@ -1,0 +1,49 @@
+"""Write-side rules: who may edit, delete, moderate or manage. Default deny.
+
+Reading is decided by `visibility`; these predicates assume the object is already
+readable by the actor (views fetch through visibility first).
+"""
+from __future__ import annotations
+
+from .models import Comment, Group, Membership, Post, User
+from .extensions import db
+
+
+def _signed_in(user: User | None) -> bool:
+    return user is not None and bool(getattr(user, "is_authenticated", False))
+
+
+def can_edit_post(user: User | None, post: Post) -> bool:
+    return _signed_in(user) and post.author_id == user.id and not post.is_deleted
+
+
+def can_delete_post(user: User | None, post: Post) -> bool:
+    return can_edit_post(user, post)
+
+
+def can_see_revisions(user: User | None, post: Post) -> bool:
+    return _signed_in(user) and post.author_id == user.id
+
+
+def can_comment(user: User | None, post: Post) -> bool:
+    return _signed_in(user) and not post.is_deleted
+
+
+def can_edit_comment(user: User | None, comment: Comment) -> bool:
+    return _signed_in(user) and comment.author_id == user.id and not comment.is_deleted
+
+
+def group_role(user: User | None, group: Group) -> str | None:
+    if not _signed_in(user):
+        return None
+    membership = db.session.get(Membership, (group.id, user.id))
+    return membership.role if membership else None
+
+
+def can_manage_group(user: User | None, group: Group) -> bool:
+    """Owners and admins invite, decide requests, remove members and change roles."""
+    return group_role(user, group) in ("owner", "admin")
+
+
+def can_delete_group(user: User | None, group: Group) -> bool:
+    return group_role(user, group) == "owner"

@@ -1,0 +1,8 @@
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import auth, groups, main, posts, users
+
+    for module in (main, auth, posts, users, groups):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,98 @@
+"""Fixtures shared by the whole suite.
+
+The schema is built once per run by the real migrations (`flask db upgrade`) into a
+template SQLite file; each test gets its own copy, so tests are isolated and fast.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+
+from config import TestConfig
+from forum import create_app
+from forum.extensions import db
+from forum.models import Comment, Group, Post, User
+from forum.services import accounts, comments, groups, posts
+from forum.services.audience import Audience
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "forum.sqlite3"
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    with app.app_context():
+        upgrade()
+    return path
+
+
+@pytest.fixture
+def app(template_db, tmp_path):
+    path = tmp_path / "forum.sqlite3"
+    shutil.copy(template_db, path)
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
+        SEARCH_INDEX_DIR=str(tmp_path / "index"),
+        WTF_CSRF_ENABLED=False,
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- make_* helpers: data through the real services ----------------------------------
+
+_counter = {"n": 0}
+
+
+def _next() -> int:
+    _counter["n"] += 1
+    return _counter["n"]
+
+
+def make_user(username: str | None = None, **profile) -> User:
+    user = accounts.register(username or f"user{_next()}", profile.pop("display_name", ""), PASSWORD)
+    if profile:
+        accounts.update_profile(user, user.display_name, profile.get("bio", ""), profile.get("interests", ""))
+    return user
+
+
+def make_group(owner: User, name: str | None = None, *, members: tuple[User, ...] = (), **options) -> Group:
+    group = groups.create_group(owner, name or f"Group {_next()}", **options)
+    for member in members:
+        groups.add_member(group, member)
+    db.session.commit()
+    return group
+
+
+def make_post(
+    author: User, title: str | None = None, body: str = "Some body text.", *, tags: str = "",
+    audience: str = "public", users: tuple[User, ...] = (), groups: tuple[Group, ...] = (),
+) -> Post:
+    chosen = Audience(audience, frozenset(u.id for u in users), frozenset(g.id for g in groups))
+    return posts.create_post(author, title or f"Post {_next()}", body, tags, chosen)
+
+
+def make_comment(author: User, post: Post, body: str = "A comment.", parent: Comment | None = None) -> Comment:
+    return comments.add_comment(author, post, body, parent)
+
+
+def login(client, user: User, password: str = PASSWORD):
+    response = client.post("/login", data={"username": user.username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def logout(client):
+    return client.post("/logout")

@@ -5,6 +5,8 @@ readable by the actor (views fetch through visibility first).
 """
 from __future__ import annotations
 
+from flask import current_app
+
 from .models import Comment, Group, Membership, Post, User
 from .extensions import db
 
@@ -31,6 +33,20 @@ def can_comment(user: User | None, post: Post) -> bool:
 
 def can_edit_comment(user: User | None, comment: Comment) -> bool:
     return _signed_in(user) and comment.author_id == user.id and not comment.is_deleted
+
+
+def can_vote(user: User | None) -> bool:
+    """May this account vote at all? The one place to refuse voting to an account
+    (e.g. a ban): every vote, on any axis, passes through it."""
+    return _signed_in(user)
+
+
+def can_down_vote(user: User | None) -> bool:
+    return can_vote(user) and user.karma >= current_app.config["VOTE_DOWN_MIN_KARMA"]
+
+
+def can_strong_vote(user: User | None) -> bool:
+    return can_vote(user) and user.karma >= current_app.config["VOTE_STRONG_MIN_KARMA"]
 
 
 def group_role(user: User | None, group: Group) -> str | None:

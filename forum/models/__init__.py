@@ -4,6 +4,7 @@ from .group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinReque
 from .interest import Interest
 from .post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
 from .user import ROLES, User
+from .vote import VOTE_AXES, Vote
 
 __all__ = [
     "AUDIENCE_KINDS",
@@ -21,4 +22,6 @@ __all__ = [
     "ROLES",
     "Tag",
     "User",
+    "VOTE_AXES",
+    "Vote",
 ]

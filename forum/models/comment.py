@@ -27,7 +27,12 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+    # Votes: kept by the vote service in the vote's own transaction.
     score: Mapped[int] = mapped_column(default=0)
+    vote_count: Mapped[int] = mapped_column(default=0)
+    # The agree/disagree axis: a head count, separate from score and karma.
+    agreement: Mapped[int] = mapped_column(default=0)
+    agreement_count: Mapped[int] = mapped_column(default=0)
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     post: Mapped[Post] = relationship()

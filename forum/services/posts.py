@@ -9,6 +9,7 @@ from ..markup import render_markdown
 from ..models import Post, PostRevision, Tag, User
 from ..models._time import utcnow
 from .audience import PUBLIC, Audience, apply_audience
+from . import votes
 from .errors import ServiceError
 from .text import check_labels, split_labels
 
@@ -61,7 +62,11 @@ def update_post(post: Post, editor: User, title: str, body: str, tags: str | lis
         post.title, post.body_md, post.body_html = title, body, render_markdown(body)
         post.edited_at = utcnow()
     post.tags = new_tags
+    counted_before = post.audience_kind != "restricted"
     apply_audience(post, audience)
+    if counted_before != (post.audience_kind != "restricted"):
+        # Votes on this post start or stop counting toward public karma (docs/karma.md).
+        votes.refresh_karma_for_post(post)
     db.session.commit()
     indexing.post_changed(post.id)
     return post

@@ -18,7 +18,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from config import TestConfig
 from forum import create_app
 from forum.extensions import db
-from tests.conftest import PASSWORD, make_group, make_post, make_user
+from tests.conftest import PASSWORD, make_comment, make_group, make_post, make_user
 
 CHROMIUM = "/usr/bin/chromium"
 # Headless as root, and quiet: without the networking flags Chromium keeps calling
@@ -127,6 +127,13 @@ class Forum:
 
         with self.app.app_context():
             return make_post(db.session.get(User, author.id), title, body, **kwargs).id
+
+    def comment(self, author: Person, post_id: int, body: str, parent_id: int | None = None) -> int:
+        from forum.models import Comment, Post, User
+
+        with self.app.app_context():
+            parent = db.session.get(Comment, parent_id) if parent_id else None
+            return make_comment(db.session.get(User, author.id), db.session.get(Post, post_id), body, parent).id
 
     def run(self, fn):
         """Call fn() inside the live app's context (for changes no UI offers yet)."""

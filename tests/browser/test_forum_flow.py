@@ -116,3 +116,35 @@ def test_failed_post_keeps_what_was_typed(forum, signed_in):
     expect(page.get_by_label("Body")).to_have_value(body)
     expect(page.get_by_label("Tags")).to_have_value("careful")
     assert response_status == [400]
+
+
+def test_comment_thread_collapses_and_reopens(forum, open_page):
+    ada, ben = forum.person("ada"), forum.person("ben")
+    post_id = forum.post(ada, unique("Thread "))
+    parent = forum.comment(ben, post_id, "Parent comment.")
+    child = forum.comment(ada, post_id, "Child reply.", parent)
+    forum.comment(ben, post_id, "Grandchild reply.", child)
+    page = open_page()
+    page.goto(f"/posts/{post_id}")
+
+    head = page.locator(f"#c{parent} > details > summary")
+    body = page.locator(f"#c{parent} > details > .prose")
+    note = head.locator(".collapsed-note")
+    expect(note).to_be_hidden()
+
+    head.click(position={"x": 6, "y": 8})  # the −/+ box, not the author's link
+    expect(body).to_be_hidden()
+    expect(page.get_by_text("Child reply.", exact=True)).to_be_hidden()
+    expect(note).to_have_text("(2 replies hidden)")
+    head.click(position={"x": 6, "y": 8})
+    expect(page.get_by_text("Grandchild reply.")).to_be_visible()
+
+    # The line beside the replies collapses the comment they answer (forum.js).
+    page.locator(f"#c{parent} > details > ol.thread").click(position={"x": 2, "y": 10})
+    expect(body).to_be_hidden()
+    expect(page.get_by_text("Grandchild reply.")).to_be_hidden()
+
+    # A link to a comment inside a collapsed thread opens the way to it.
+    page.evaluate(f"location.hash = 'c{child}'")
+    expect(page.get_by_text("Child reply.", exact=True)).to_be_visible()
+    expect(body).to_be_visible()

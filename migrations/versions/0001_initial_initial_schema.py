@@ -2,7 +2,6 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-21 16:45:43.527129
 
 """
 from alembic import op

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, g, has_request_context
+from flask import current_app, has_request_context, request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -208,20 +208,24 @@ def accepted_earlier(user: User | None, post: Post) -> bool:
 # --- site terms ------------------------------------------------------------------------
 
 
+_UNSET = object()
+
+
 def current_site_terms() -> SiteTerms | None:
-    """The site terms in force (cached for the request: every page asks)."""
-    cache = g if has_request_context() else None
-    if cache is not None and "_site_terms" in cache:
-        return cache._site_terms
+    """The site terms in force, cached on the request (every page asks). Not on `g`: an
+    app context can outlive one request, and a change must count from the next one."""
+    cached = getattr(request, "_forum_site_terms", _UNSET) if has_request_context() else _UNSET
+    if cached is not _UNSET:
+        return cached
     terms = db.session.scalar(select(SiteTerms).order_by(SiteTerms.id.desc()).limit(1))
-    if cache is not None:
-        cache._site_terms = terms
+    if has_request_context():
+        request._forum_site_terms = terms
     return terms
 
 
 def _forget_site_terms() -> None:
     if has_request_context():
-        g.pop("_site_terms", None)
+        request.__dict__.pop("_forum_site_terms", None)
 
 
 def site_terms_history() -> list[SiteTerms]:

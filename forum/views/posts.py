@@ -8,12 +8,12 @@ from sqlalchemy import select
 from .. import permissions, queries, visibility
 from ..extensions import db
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
-from ..forms.terms import AcceptTermsForm
 from ..markup import render_markdown
 from ..models import Group, User
 from ..services import ServiceError, comments as comment_service, posts as post_service, terms as terms_service
 from ..services.audience import audience_of, resolve_audience
 from ..threads import build_tree
+from .terms import render_gate
 
 bp = Blueprint("posts", __name__)
 
@@ -64,10 +64,7 @@ def new_post():
 def view(post_id: int):
     post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
     if gate is not None:
-        return render_template(
-            "terms/gate.html", post=post, terms=gate, form=AcceptTermsForm(version=str(gate.version)),
-            audience=visibility.describe_audience(current_user, post),
-        )
+        return render_gate(post, gate)
     sort = request.args.get("sort", "old")
     comments = [] if post.is_deleted else db.session.scalars(queries.comments_of_post(post)).unique().all()
     tree = build_tree(comments, max_depth=current_app.config["MAX_THREAD_DEPTH"])

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from urllib.parse import urlsplit
+
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .. import modlog, permissions, visibility
 from ..extensions import db
 from ..forms.moderation import BanForm, ReasonForm, ReportForm, ResolveForm, RoleForm, ban_days
 from ..forms.posts import ConfirmForm
 from ..models import Ban, ModAction, Report, User
+from ..security import safe_next
 from ..services import ServiceError, moderation
 from ..services.guards import ban_message
 from .main import page_arg
@@ -24,6 +28,7 @@ def moderation_context() -> dict:
         return {}
     context = {"ban_notice": ban_message(current_user), "pending_warnings": moderation.pending_warnings(current_user)}
     if permissions.is_moderator(current_user):
+        context["is_site_moderator"] = True
         context["open_report_count"] = moderation.count_open_reports()
     return context
 
@@ -90,6 +95,7 @@ def queue():
     query = moderation.open_reports()
     if resolved:
         query = select(Report).where(Report.status == "resolved").order_by(Report.resolved_at.desc())
+    query = query.options(*(selectinload(rel) for rel in (Report.reporter, Report.author, Report.post, Report.comment)))
     reports = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
     readable = visibility.readable_post_ids(current_user, (r.post_id for r in reports.items))
     forms = {r.id: ResolveForm(prefix=f"r{r.id}") for r in reports.items}
@@ -297,7 +303,8 @@ def acknowledge(warning_id: int):
             moderation.acknowledge_warning(current_user, warning_id)
         except ServiceError as error:
             abort(error.status)
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("main.index"))
+    back = urlsplit(request.referrer or "")
+    return redirect(safe_next(back.path + (f"?{back.query}" if back.query else "")) or url_for("main.index"))
 
 
 # --- the public log ---------------------------------------------------------------------
@@ -306,7 +313,9 @@ def acknowledge(warning_id: int):
 @bp.route("/moderation/log")
 def log():
     entries = db.paginate(
-        select(ModAction).order_by(ModAction.created_at.desc(), ModAction.id.desc()),
+        select(ModAction).order_by(ModAction.created_at.desc(), ModAction.id.desc()).options(
+            *(selectinload(rel) for rel in (ModAction.moderator, ModAction.target_user, ModAction.post, ModAction.group))
+        ),
         page=page_arg(), per_page=50, error_out=False,
     )
     return render_template("moderation/log.html", entries=entries, lines=modlog.lines_for(current_user, entries.items))

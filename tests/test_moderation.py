@@ -406,3 +406,13 @@ def test_remove_and_restore_reindex(app, monkeypatch):
     moderation.remove_comment(mod, comment, "x")
     moderation.restore_comment(mod, comment)
     assert seen == [("post", post.id), ("post", post.id), ("comment", comment.id), ("comment", comment.id)]
+
+
+def test_body_addresses_of_a_removed_post_are_404_for_others(client):
+    author = make_user("ada")
+    post = make_post(author, "Gone")
+    moderation.remove_post(make_moderator("mod"), post, "spam")
+    login(client, make_user("ben"))
+    assert client.post(f"/posts/{post.id}/comments", data={"body": "hi"}).status_code == 404
+    assert client.get(f"/posts/{post.id}/report").status_code == 404
+    assert count(ModAction, ModAction.action == "remove_post") == 1

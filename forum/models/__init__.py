@@ -4,6 +4,7 @@ from .group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinReque
 from .interest import Interest
 from .moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
 from .post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
+from .terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
 from .user import ROLES, User
 
 __all__ = [
@@ -22,10 +23,14 @@ __all__ = [
     "Post",
     "PostAudience",
     "PostRevision",
+    "PostTerms",
     "REPORT_DECISIONS",
     "REPORT_REASONS",
     "ROLES",
     "Report",
+    "SiteTerms",
+    "SiteTermsAcceptance",
     "Tag",
+    "TermsAcceptance",
     "User",
 ]

@@ -51,6 +51,8 @@ class Post(db.Model):
     # Live (neither deleted nor removed) comments; kept by the services in the same transaction.
     comment_count: Mapped[int] = mapped_column(default=0)
     score: Mapped[int] = mapped_column(default=0)
+    # The version of this post's usage terms in force (rows in post_terms); None: no terms.
+    terms_version: Mapped[int | None]
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name, lazy="selectin")

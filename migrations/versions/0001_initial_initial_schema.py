@@ -2,7 +2,6 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-21 16:49:51.832803
 
 """
 from alembic import op
@@ -142,6 +141,7 @@ def upgrade():
     sa.Column('removal_reason', sa.Text(), nullable=False),
     sa.Column('comment_count', sa.Integer(), nullable=False),
     sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('terms_version', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_posts_author_id_users')),
     sa.ForeignKeyConstraint(['removed_by_id'], ['users.id'], name=op.f('fk_posts_removed_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_posts'))
@@ -150,6 +150,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_posts_author_id'), ['author_id'], unique=False)
         batch_op.create_index('ix_posts_created_at', ['created_at'], unique=False)
 
+    op.create_table('site_terms',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('body_md', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_site_terms_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_site_terms')),
+    sqlite_autoincrement=True
+    )
     op.create_table('user_interests',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('interest_id', sa.Integer(), nullable=False),
@@ -230,6 +240,40 @@ def upgrade():
     with op.batch_alter_table('post_tags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_post_tags_tag_id'), ['tag_id'], unique=False)
 
+    op.create_table('post_terms',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('template_key', sa.String(length=40), nullable=True),
+    sa.Column('body_md', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_terms_post_id_posts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_post_terms')),
+    sa.UniqueConstraint('post_id', 'version', name='uq_post_terms_post_version')
+    )
+    op.create_table('site_terms_acceptances',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('accepted_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_site_terms_acceptances_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version'], ['site_terms.id'], name=op.f('fk_site_terms_acceptances_version_site_terms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'version', name=op.f('pk_site_terms_acceptances'))
+    )
+    op.create_table('terms_acceptances',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('accepted_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_terms_acceptances_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_terms_acceptances_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_terms_acceptances')),
+    sa.UniqueConstraint('user_id', 'post_id', 'version', name='uq_terms_acceptances_user_post_version')
+    )
+    with op.batch_alter_table('terms_acceptances', schema=None) as batch_op:
+        batch_op.create_index('ix_terms_acceptances_post_version', ['post_id', 'version'], unique=False)
+
     op.create_table('reports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reporter_id', sa.Integer(), nullable=False),
@@ -301,6 +345,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_reports_comment_id'))
 
     op.drop_table('reports')
+    with op.batch_alter_table('terms_acceptances', schema=None) as batch_op:
+        batch_op.drop_index('ix_terms_acceptances_post_version')
+
+    op.drop_table('terms_acceptances')
+    op.drop_table('site_terms_acceptances')
+    op.drop_table('post_terms')
     with op.batch_alter_table('post_tags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_post_tags_tag_id'))
 
@@ -324,6 +374,7 @@ def downgrade():
 
     op.drop_table('warnings')
     op.drop_table('user_interests')
+    op.drop_table('site_terms')
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.drop_index('ix_posts_created_at')
         batch_op.drop_index(batch_op.f('ix_posts_author_id'))

@@ -2,7 +2,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, groups, main, posts, terms, users
+    from . import auth, groups, main, moderation, posts, terms, users
 
-    for module in (main, auth, posts, users, groups, terms):
+    for module in (main, auth, posts, users, groups, terms, moderation):
         app.register_blueprint(module.bp)

@@ -45,3 +45,25 @@ def init_app(app: Flask) -> None:
         else:
             click.echo(f"{len(differences)} differences; run with --fix to store what the votes say.")
             raise SystemExit(1)
+    @forum_group.command("create-admin")
+    @click.argument("username")
+    @click.option("--password", help="For a new account; prompted for when not given.")
+    def create_admin(username: str, password: str | None) -> None:
+        """Make USERNAME a site admin, creating the account if it does not exist."""
+        from .services import ServiceError, accounts, moderation
+        from .services.text import normalize_username
+
+        user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
+        try:
+            if user is None:
+                if password is None:
+                    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+                user = accounts.register(username, "", password)
+                click.echo(f"Created {user.username}.")
+            elif user.role == "admin":
+                click.echo(f"{user.username} is already an admin.")
+                return
+            moderation.set_role(None, user, "admin", "Made an admin from the command line.")
+        except ServiceError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(f"{user.username} is now an admin.")

@@ -10,6 +10,7 @@ from ..markup import render_markdown
 from ..models import JOIN_POLICIES, Group, Membership, PostAudience, User
 from .accounts import resolve_interests
 from .errors import ServiceError
+from .guards import ensure_can_write
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -22,6 +23,7 @@ def create_group(
     owner: User, name: str, description: str = "", *, slug: str | None = None, listed: bool = True,
     join_policy: str = "request", interests: str = "",
 ) -> Group:
+    ensure_can_write(owner)
     name = " ".join((name or "").split())
     if not 2 <= len(name) <= 80:
         raise ServiceError("Group names are 2 to 80 characters.", field="name")

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import Comment, Post, User, Vote
 from ..models._time import utcnow
 from .errors import ServiceError
+from .guards import ban_message
 
 # What a button may send, per axis: choice -> (direction, strong).
 CHOICES: dict[str, dict[str, tuple[int, bool]]] = {
@@ -79,7 +80,7 @@ class _Conflict(Exception):
 
 def _check(voter: User, target: Post | Comment, choice: str, axis: str) -> None:
     if not permissions.can_vote(voter):
-        raise ServiceError("This account may not vote.", status=403)
+        raise ServiceError(ban_message(voter) or "This account may not vote.", status=403)
     if axis not in CHOICES or choice not in CHOICES[axis]:
         raise ServiceError("That is not a vote.", field="value", status=400)
     if axis == "agreement" and not isinstance(target, Comment):
@@ -87,6 +88,8 @@ def _check(voter: User, target: Post | Comment, choice: str, axis: str) -> None:
     post = target if isinstance(target, Post) else target.post
     if target.is_deleted or post.is_deleted:
         raise ServiceError("This was deleted; it takes no votes.", status=409)
+    if target.is_removed or post.is_removed:
+        raise ServiceError("A moderator removed this; it takes no votes.", status=409)
     if target.author_id == voter.id:
         raise ServiceError("You cannot vote on your own writing.", status=403)
 

@@ -35,6 +35,8 @@ def directory():
 @bp.route("/groups/new", methods=["GET", "POST"])
 @login_required
 def new_group():
+    if not permissions.can_write(current_user):
+        abort(403)
     form = GroupForm()
     if form.validate_on_submit():
         try:

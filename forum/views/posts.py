@@ -10,10 +10,11 @@ from ..extensions import db
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
 from ..markup import render_markdown
 from ..models import Comment, Group, User
-from ..services import ServiceError, comments as comment_service, posts as post_service
+from ..services import ServiceError, comments as comment_service, posts as post_service, terms as terms_service
 from ..services.votes import viewer_votes
 from ..services.audience import audience_of, resolve_audience
 from ..threads import build_tree
+from .terms import render_gate
 
 bp = Blueprint("posts", __name__)
 
@@ -26,8 +27,32 @@ def _form_error(form, error: ServiceError) -> None:
         flash(error.message, "error")
 
 
+def _error_status(error: ServiceError) -> int:
+    """Refusals that are not about the form (a ban) end here; the rest re-render it."""
+    if error.status == 403:
+        abort(403, error.message)
+    return error.status if error.status == 429 else 400
+
+
+def _tree(comments, **kwargs):
+    """The thread as this viewer may see it: removed comments become placeholders."""
+    return build_tree(
+        comments, max_depth=current_app.config["MAX_THREAD_DEPTH"],
+        hidden=lambda c: not visibility.shows_comment(current_user, c), **kwargs,
+    )
+
+
+def _require_write() -> None:
+    if not permissions.can_write(current_user):
+        abort(403)
+
+
 def _audience_from(form: PostForm):
     return resolve_audience(current_user, form.audience.data, form.audience_users.data or "", form.audience_groups.data or "")
+
+
+def _terms_from(form: PostForm):
+    return terms_service.resolve_terms(form.terms.data, form.terms_custom.data)
 
 
 def _render_editor(form: PostForm, post=None, status: int = 200):
@@ -40,16 +65,21 @@ def _render_editor(form: PostForm, post=None, status: int = 200):
 @bp.route("/posts/new", methods=["GET", "POST"])
 @login_required
 def new_post():
+    _require_write()
     form = PostForm()
+    status = 400 if request.method == "POST" and not form.preview.data else 200
     if form.validate_on_submit() and not form.preview.data:
         try:
-            post = post_service.create_post(current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form))
+            post = post_service.create_post(
+                current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form),
+                terms=_terms_from(form),
+            )
         except ServiceError as error:
+            status = _error_status(error)
             _form_error(form, error)
         else:
             flash("Your post is published.", "success")
             return redirect(url_for("posts.view", post_id=post.id))
-    status = 400 if request.method == "POST" and not form.preview.data else 200
     return _render_editor(form, status=status)
 
 
@@ -66,17 +96,19 @@ def _page_votes(post):
 def _render_post(post, comment_form: CommentForm, status: int = 200):
     sort = _comment_sort()
     comments = [] if post.is_deleted else db.session.scalars(queries.comments_of_post(post, sort)).unique().all()
-    tree = build_tree(comments, max_depth=current_app.config["MAX_THREAD_DEPTH"])
     return render_template(
-        "posts/view.html", post=post, tree=tree, sort=sort, comment_sorts=queries.COMMENT_SORTS,
+        "posts/view.html", post=post, tree=_tree(comments), sort=sort, comment_sorts=queries.COMMENT_SORTS,
         audience=visibility.describe_audience(current_user, post), votes=_page_votes(post),
-        comment_form=comment_form, confirm_form=ConfirmForm(),
+        comment_form=comment_form, confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
+        can_moderate=permissions.can_moderate_post(current_user, post),
     ), status
 
 
 @bp.route("/posts/<int:post_id>")
 def view(post_id: int):
-    post = visibility.get_post_or_404(post_id, current_user)
+    post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
+    if gate is not None:
+        return render_gate(post, gate)
     return _render_post(post, CommentForm())
 
 
@@ -98,9 +130,13 @@ def edit(post_id: int):
         form.audience_groups.data = ", ".join(
             db.session.scalars(select(Group.slug).where(Group.id.in_(current.group_ids)).order_by(Group.slug))
         )
+        form.terms.data, form.terms_custom.data = terms_service.form_values(post)
     elif form.validate_on_submit() and not form.preview.data:
         try:
-            post_service.update_post(post, current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form))
+            post_service.update_post(
+                post, current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form),
+                terms=_terms_from(form),
+            )
         except ServiceError as error:
             _form_error(form, error)
         else:
@@ -125,7 +161,7 @@ def delete(post_id: int):
 @bp.route("/posts/<int:post_id>/revisions")
 @login_required
 def revisions(post_id: int):
-    post = visibility.get_post_or_404(post_id, current_user)
+    post = visibility.get_post_body_or_404(post_id, current_user)
     if not permissions.can_see_revisions(current_user, post):
         abort(403)
     return render_template("posts/revisions.html", post=post, revisions=post_service.revisions(post))
@@ -134,8 +170,10 @@ def revisions(post_id: int):
 @bp.route("/posts/<int:post_id>/comments", methods=["POST"])
 @login_required
 def comment(post_id: int):
-    post = visibility.get_post_or_404(post_id, current_user)
+    post = visibility.get_post_body_or_404(post_id, current_user)
+    _require_write()
     form = CommentForm()
+    status = 400
     parent = None
     if form.parent_id.data:
         if not form.parent_id.data.isdigit():
@@ -145,13 +183,14 @@ def comment(post_id: int):
         try:
             new = comment_service.add_comment(current_user, post, form.body.data, parent)
         except ServiceError as error:
+            status = _error_status(error)
             _form_error(form, error)
         else:
             return redirect(url_for("posts.view", post_id=post.id, _anchor=f"c{new.id}"))
     # Show the form again with what was typed, on the reply page or the post page.
     if parent is not None:
-        return render_template("posts/reply.html", post=post, parent=parent, form=form), 400
-    return _render_post(post, form, 400)
+        return render_template("posts/reply.html", post=post, parent=parent, form=form), status
+    return _render_post(post, form, status)
 
 
 @bp.route("/comments/<int:comment_id>")
@@ -160,11 +199,13 @@ def comment_permalink(comment_id: int):
     target = visibility.get_comment_or_404(comment_id, current_user)
     post = target.post
     comments = db.session.scalars(queries.comments_of_post(post, _comment_sort())).unique().all()
-    subtree = build_tree(comments, root_id=target.id, max_depth=current_app.config["MAX_THREAD_DEPTH"])
+    subtree = _tree(comments, root_id=target.id)
     parent = next((c for c in comments if c.id == target.parent_id), None)
     return render_template(
         "posts/comment.html", post=post, target=target, parent=parent, tree=subtree, votes=_page_votes(post),
+        target_shown=visibility.shows_comment(current_user, target),
         comment_form=CommentForm(), confirm_form=ConfirmForm(),
+        can_moderate=permissions.can_moderate_post(current_user, post),
     )
 
 
@@ -172,6 +213,9 @@ def comment_permalink(comment_id: int):
 @login_required
 def reply(comment_id: int):
     parent = visibility.get_comment_or_404(comment_id, current_user)
+    if not visibility.shows_comment(current_user, parent):
+        abort(404)
+    _require_write()
     form = CommentForm(parent_id=str(parent.id))
     return render_template("posts/reply.html", post=parent.post, parent=parent, form=form)
 
@@ -200,7 +244,7 @@ def edit_comment(comment_id: int):
 @login_required
 def delete_comment(comment_id: int):
     target = visibility.get_comment_or_404(comment_id, current_user)
-    if not permissions.can_edit_comment(current_user, target):
+    if not permissions.can_delete_comment(current_user, target):
         abort(403)
     if ConfirmForm().validate_on_submit():
         comment_service.delete_comment(target)

@@ -54,6 +54,8 @@ def _signed_out():
 def vote_post(post_id: int):
     if not current_user.is_authenticated:
         return _signed_out()
+    # Its audience may vote even before accepting its usage terms: listings already show
+    # them the title and score, and a vote reveals nothing more (docs/karma.md).
     post = visibility.get_post_or_404(post_id, current_user)
     return _cast(post, "karma", f"p{post.id}", url_for("posts.view", post_id=post.id))
 

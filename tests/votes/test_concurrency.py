@@ -30,6 +30,7 @@ def test_two_simultaneous_identical_votes_count_once(app):
     """Two clients press "up" on the same page at the same moment."""
     author, voter = make_user(), make_user()
     post = make_post(author)
+    post_id = post.id
     clients = [app.test_client(), app.test_client()]
     for c in clients:
         c.post("/login", data={"username": voter.username, "password": PASSWORD})
@@ -37,9 +38,10 @@ def test_two_simultaneous_identical_votes_count_once(app):
     statuses = []
 
     def press(client):
-        start.wait()
-        response = client.post(f"/posts/{post.id}/vote", data={"value": "up", "current": "none"}, headers={"Accept": "application/json"})
-        statuses.append((response.status_code, response.get_json()))
+        with app.app_context():  # each thread: its own session and connection
+            start.wait()
+            response = client.post(f"/posts/{post_id}/vote", data={"value": "up", "current": "none"}, headers={"Accept": "application/json"})
+            statuses.append((response.status_code, response.get_json()))
 
     threads = [threading.Thread(target=press, args=(c,)) for c in clients]
     for t in threads:

@@ -19,7 +19,8 @@ bp = Blueprint("posts", __name__)
 
 def _form_error(form, error: ServiceError) -> None:
     field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
+    # A hidden field shows no errors, so its message goes where the user can read it.
+    if field is not None and field.type != "HiddenField":
         field.errors = [*field.errors, error.message]
     else:
         flash(error.message, "error")
@@ -126,22 +127,24 @@ def comment(post_id: int):
         if not form.parent_id.data.isdigit():
             abort(400)
         parent = visibility.get_comment_or_404(int(form.parent_id.data), current_user)
+    status = 400
     if form.validate_on_submit():
         try:
             new = comment_service.add_comment(current_user, post, form.body.data, parent)
         except ServiceError as error:
             _form_error(form, error)
+            status = error.status
         else:
             return redirect(url_for("posts.view", post_id=post.id, _anchor=f"c{new.id}"))
     # Show the form again with what was typed, on the reply page or the post page.
     if parent is not None:
-        return render_template("posts/reply.html", post=post, parent=parent, form=form), 400
+        return render_template("posts/reply.html", post=post, parent=parent, form=form), status
     comments = db.session.scalars(queries.comments_of_post(post)).unique().all()
     return render_template(
         "posts/view.html", post=post, tree=build_tree(comments, max_depth=current_app.config["MAX_THREAD_DEPTH"]),
         sort="old", audience=visibility.describe_audience(current_user, post),
         comment_form=form, confirm_form=ConfirmForm(),
-    ), 400
+    ), status
 
 
 @bp.route("/comments/<int:comment_id>")

@@ -165,6 +165,8 @@ def comment_permalink(comment_id: int):
 @login_required
 def reply(comment_id: int):
     parent = visibility.get_comment_or_404(comment_id, current_user)
+    if parent.is_deleted:
+        flash("That comment was deleted; reply elsewhere in the thread.", "error")
     form = CommentForm(parent_id=str(parent.id))
     return render_template("posts/reply.html", post=parent.post, parent=parent, form=form)
 

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 
 from config import TestConfig
@@ -30,6 +31,28 @@ def template_db(tmp_path_factory) -> Path:
     return path
 
 
+def fresh_g_per_request(app) -> None:
+    """Give each test-client request its own `flask.g`, as in production.
+
+    The fixture keeps one app context pushed for the whole test, and Flask reuses it
+    for requests, so `g` (Flask-Login's cached user, the principals cache) would leak
+    from one request, or one client, into the next.
+    """
+    saved: list[dict] = []
+
+    def start() -> None:
+        saved.append(dict(g.__dict__))
+        g.__dict__.clear()
+
+    def end(_error) -> None:
+        if saved:
+            g.__dict__.clear()
+            g.__dict__.update(saved.pop())
+
+    app.before_request_funcs.setdefault(None, []).insert(0, start)
+    app.teardown_request_funcs.setdefault(None, []).insert(0, end)
+
+
 @pytest.fixture
 def app(template_db, tmp_path):
     path = tmp_path / "forum.sqlite3"
@@ -40,6 +63,7 @@ def app(template_db, tmp_path):
         SEARCH_INDEX_DIR=str(tmp_path / "index"),
         WTF_CSRF_ENABLED=False,
     )
+    fresh_g_per_request(app)
     with app.app_context():
         yield app
         db.session.remove()

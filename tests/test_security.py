@@ -84,6 +84,17 @@ def test_session_is_renewed_at_sign_in(client):
         assert session["_user_id"] == str(user.id)
 
 
+def test_two_clients_do_not_share_a_signed_in_user(app):
+    """Guards the test harness itself: each request must load its own user."""
+    ada, ben = make_user("ada"), make_user("ben")
+    post = make_post(ada, "Only for ben", audience="restricted", users=(ben,))
+    author, outsider = app.test_client(), app.test_client()
+    login(author, ada)
+    assert author.get(f"/posts/{post.id}").status_code == 200
+    assert outsider.get(f"/posts/{post.id}").status_code == 404
+    assert author.get(f"/posts/{post.id}").status_code == 200
+
+
 def test_sign_out_clears_the_session(client):
     login(client, make_user("ada"))
     client.post("/logout")

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from flask import g
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from config import TestConfig
@@ -31,26 +31,21 @@ def template_db(tmp_path_factory) -> Path:
     return path
 
 
-def fresh_g_per_request(app) -> None:
-    """Give each test-client request its own `flask.g`, as in production.
+class RequestIsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
 
-    The fixture keeps one app context pushed for the whole test, and Flask reuses it
-    for requests, so `g` (Flask-Login's cached user, the principals cache) would leak
-    from one request, or one client, into the next.
+    The fixture keeps an app context pushed for the test body; without this, Flask
+    would reuse it for every request, sharing `g` (the signed-in user, the cached
+    principals) between requests and between clients, so privacy tests could pass
+    for the wrong reason. The test's own session is expired afterwards so objects it
+    holds reload what the request committed.
     """
-    saved: list[dict] = []
 
-    def start() -> None:
-        saved.append(dict(g.__dict__))
-        g.__dict__.clear()
-
-    def end(_error) -> None:
-        if saved:
-            g.__dict__.clear()
-            g.__dict__.update(saved.pop())
-
-    app.before_request_funcs.setdefault(None, []).insert(0, start)
-    app.teardown_request_funcs.setdefault(None, []).insert(0, end)
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
 
 
 @pytest.fixture
@@ -63,7 +58,7 @@ def app(template_db, tmp_path):
         SEARCH_INDEX_DIR=str(tmp_path / "index"),
         WTF_CSRF_ENABLED=False,
     )
-    fresh_g_per_request(app)
+    app.test_client_class = RequestIsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

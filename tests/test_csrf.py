@@ -10,7 +10,7 @@ from config import TestConfig
 from forum import create_app
 from forum.extensions import db
 from forum.models import Comment, Post, User
-from tests.conftest import fresh_g_per_request, PASSWORD, make_comment, make_post, make_user
+from tests.conftest import RequestIsolatedClient, PASSWORD, make_comment, make_post, make_user
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def csrf_app(template_db, tmp_path):
     path = tmp_path / "forum.sqlite3"
     path.write_bytes(template_db.read_bytes())
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", WTF_CSRF_ENABLED=True)
-    fresh_g_per_request(app)
+    app.test_client_class = RequestIsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

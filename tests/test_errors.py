@@ -8,7 +8,7 @@ from sqlalchemy import text
 from config import TestConfig
 from forum import create_app
 from forum.extensions import db
-from tests.conftest import fresh_g_per_request, login, make_post, make_user
+from tests.conftest import RequestIsolatedClient, login, make_post, make_user
 
 LAYOUT_MARK = 'class="site-header"'
 TRACE_MARKS = ("Traceback", 'File "', "werkzeug", "sqlalchemy", "RuntimeError", "ZeroDivisionError")
@@ -30,7 +30,7 @@ def failing_app(template_db, tmp_path):
     path = tmp_path / "forum.sqlite3"
     path.write_bytes(template_db.read_bytes())
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", WTF_CSRF_ENABLED=False)
-    fresh_g_per_request(app)
+    app.test_client_class = RequestIsolatedClient
 
     @app.route("/_test/boom")
     def boom():

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..markup import render_markdown
 from ..models import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership, PostAudience, User
 from ..models._time import utcnow
+from ..models.interest import group_interests
 from .accounts import resolve_interests
 from .errors import ServiceError
 from .text import normalize_username
@@ -102,6 +103,11 @@ def delete_group(group: Group, actor: User | None = None) -> None:
     token = visibility.group_token(group.id)
     post_ids = list(db.session.scalars(select(PostAudience.post_id).where(PostAudience.principal == token)))
     db.session.execute(PostAudience.__table__.delete().where(PostAudience.principal == token))
+    # Explicit, not left to ON DELETE CASCADE: SQLite enforces foreign keys only when
+    # asked, and a membership outliving its group would still be a principal.
+    for model in (Membership, GroupInvitation, JoinRequest):
+        db.session.execute(delete(model).where(model.group_id == group.id))
+    db.session.execute(group_interests.delete().where(group_interests.c.group_id == group.id))
     db.session.delete(group)
     _changed_memberships()
     for post_id in post_ids:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from flask import abort, g, has_request_context
+from flask import abort, g, has_app_context, has_request_context
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
 from .extensions import db
@@ -52,8 +52,11 @@ def principals(viewer: User | None) -> frozenset[str]:
 
 
 def forget_principals() -> None:
-    """Drop the per-request cache after a membership change inside the same request."""
-    if has_request_context():
+    """Drop the per-request cache after a membership change inside the same request.
+
+    The cache lives on `g`, that is in the app context; a test or CLI command may run
+    several requests in one app context, so drop it whenever there is one."""
+    if has_app_context():
         g.pop("_principals", None)
 
 

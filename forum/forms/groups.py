@@ -6,7 +6,9 @@ from ..services.groups import STATEMENT_MAX
 
 
 class GroupForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(min=2, max=80)])
+    name = StringField(
+        "Name", validators=[DataRequired(message="A group needs a name."), Length(min=2, max=80, message="Group names are 2 to 80 characters.")],
+    )
     slug = StringField("Address", validators=[Optional(), Length(max=63)], description="Used in links: /groups/<address>. Leave empty to derive it from the name.")
     description = TextAreaField("Description", validators=[Length(max=10_000)], description="Markdown.")
     interests = StringField("Interests", validators=[Length(max=800)], description="Comma-separated")
@@ -40,7 +42,7 @@ class JoinRequestForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[("member", "member"), ("admin", "admin"), ("owner", "owner")])
+    role = SelectField("Role", choices=["member", "admin", "owner"])
     submit = SubmitField("Change")
 
 

@@ -42,6 +42,26 @@ class Config:
     BODY_MAX = 100_000
     COMMENT_MAX = 20_000
 
+    # Usage terms an author may attach to a post: (key, title, Markdown). Keys are stored
+    # with each post's terms, so keep them stable; the text is copied when an author picks one.
+    TERMS_TEMPLATES = [
+        (
+            "no-capabilities", "No capabilities use without permission",
+            "I will not use this work, or anything derived from it, to advance AI capabilities "
+            "without the authors' written permission.",
+        ),
+        (
+            "no-sharing", "Do not share outside this audience",
+            "I will not share this post, its comments or their contents with anyone outside "
+            "the audience its author chose.",
+        ),
+        (
+            "cite-first", "Cite before building on this",
+            "I will cite this post, and tell its authors, before I publish work that builds on it.",
+        ),
+    ]
+    TERMS_MAX = 10_000
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour")

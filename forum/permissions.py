@@ -70,3 +70,12 @@ def can_change_roles(user: User | None, group: Group) -> bool:
 
 def can_delete_group(user: User | None, group: Group) -> bool:
     return group_role(user, group) == "owner"
+
+
+def can_see_acceptances(user: User | None, post: Post) -> bool:
+    """Who agreed to a post's terms is the author's business only."""
+    return _signed_in(user) and post.author_id == user.id
+
+
+def can_manage_site_terms(user: User | None) -> bool:
+    return _signed_in(user) and user.is_admin

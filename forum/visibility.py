@@ -3,8 +3,12 @@ viewer may read through this module, so the rule lives in one place.
 
 A viewer is a set of principal tokens (`public`, `members`, `user:<id>`, `group:<id>`);
 a post's audience is a set of tokens in `post_audience`; a viewer reads a post when
-the two sets meet. Comments are readable exactly when their post is. The same tokens
-go into the search index, written by `audience_tokens`.
+the two sets meet. The same tokens go into the search index, written by `audience_tokens`.
+
+A post may carry usage terms. Then a reader in its audience sees only its title, author,
+audience and terms until they accept the current version (`body_readable`); its body,
+comments and revisions stay hidden, and their addresses answer 404. Comments are
+readable exactly when their post's body is.
 
 Tokens are read from the database on every request (cached only for that request),
 so leaving a group or a narrowed audience takes effect on the very next request.
@@ -13,11 +17,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from flask import abort, g, has_app_context, has_request_context
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from flask import abort, g, has_request_context
+from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
 
 from .extensions import db
-from .models import Comment, Group, GroupInvitation, Membership, Post, PostAudience, Tag, User
+from .models import Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostTerms, Tag, TermsAcceptance, User
 from .models.post import post_tags
 
 PUBLIC = "public"
@@ -52,11 +56,8 @@ def principals(viewer: User | None) -> frozenset[str]:
 
 
 def forget_principals() -> None:
-    """Drop the per-request cache after a membership change inside the same request.
-
-    The cache lives on `g`, that is in the app context; a test or CLI command may run
-    several requests in one app context, so drop it whenever there is one."""
-    if has_app_context():
+    """Drop the per-request cache after a membership change inside the same request."""
+    if has_request_context():
         g.pop("_principals", None)
 
 
@@ -110,19 +111,75 @@ def get_post_or_404(post_id: int, viewer: User | None) -> Post:
     return post
 
 
+# --- usage terms: the body gate ---------------------------------------------------------
+
+
+def body_readable(viewer: User | None) -> ColumnElement[bool]:
+    """SQL: the viewer may read the body (and comments, revisions) of the post in `Post`.
+
+    True when the post has no terms, the viewer wrote it, or the viewer accepted the
+    version in force. Only meaningful together with `readable`: it never widens an audience.
+    """
+    no_terms = Post.terms_version.is_(None)
+    if not _signed_in(viewer):
+        return no_terms
+    accepted = exists().where(
+        TermsAcceptance.post_id == Post.id,
+        TermsAcceptance.user_id == viewer.id,
+        TermsAcceptance.version == Post.terms_version,
+    )
+    return or_(no_terms, Post.author_id == viewer.id, accepted)
+
+
+def title_only(viewer: User | None) -> ColumnElement[bool]:
+    """SQL: the post is gated for the viewer: show its title, never its text or snippets."""
+    return not_(body_readable(viewer))
+
+
+def gated_post_ids(viewer: User | None) -> Select[tuple[int]]:
+    """Ids of posts the viewer may list but not read until they accept terms (for search's
+    `title_only_post_ids`): a subquery, or run it for a set."""
+    return select(Post.id).where(listed(viewer), title_only(viewer))
+
+
+def get_readable_body_or_gate(post_id: int, viewer: User | None) -> tuple[Post, PostTerms | None]:
+    """The post page's fetch: 404 outside the audience, else (post, terms to accept first).
+
+    The terms are None when the viewer may read the body.
+    """
+    post = get_post_or_404(post_id, viewer)
+    if post.terms_version is None or post.is_deleted:
+        return post, None
+    if db.session.scalar(select(body_readable(viewer)).select_from(Post).where(Post.id == post.id)):
+        return post, None
+    terms = db.session.scalar(
+        select(PostTerms).where(PostTerms.post_id == post.id, PostTerms.version == post.terms_version)
+    )
+    return post, terms
+
+
+def get_post_body_or_404(post_id: int, viewer: User | None) -> Post:
+    """For addresses that show or change a post's text (revisions, new comments): a gated
+    post answers 404 there, like a hidden one."""
+    post = db.session.scalar(select(Post).where(Post.id == post_id, readable(viewer), body_readable(viewer)))
+    if post is None:
+        abort(404)
+    return post
+
+
 # --- comments --------------------------------------------------------------------------
 
 
 def visible_comments(viewer: User | None) -> Select[tuple[Comment]]:
-    """Comments on posts the viewer may list: a comment inherits its post's audience."""
-    return select(Comment).join(Post, Comment.post_id == Post.id).where(listed(viewer))
+    """Comments on posts the viewer may list and whose body they may read (terms accepted)."""
+    return select(Comment).join(Post, Comment.post_id == Post.id).where(listed(viewer), body_readable(viewer))
 
 
 def get_comment_or_404(comment_id: int, viewer: User | None) -> Comment:
     comment = db.session.scalar(
         select(Comment)
         .join(Post, Comment.post_id == Post.id)
-        .where(Comment.id == comment_id, readable(viewer), Post.deleted_at.is_(None))
+        .where(Comment.id == comment_id, readable(viewer), body_readable(viewer), Post.deleted_at.is_(None))
     )
     if comment is None:
         abort(404)

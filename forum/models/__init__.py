@@ -3,6 +3,7 @@ from .comment import Comment
 from .group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
 from .interest import Interest
 from .post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
+from .terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
 from .user import ROLES, User
 
 __all__ = [
@@ -18,7 +19,11 @@ __all__ = [
     "Post",
     "PostAudience",
     "PostRevision",
+    "PostTerms",
     "ROLES",
+    "SiteTerms",
+    "SiteTermsAcceptance",
     "Tag",
+    "TermsAcceptance",
     "User",
 ]

@@ -47,6 +47,8 @@ class Post(db.Model):
     # Live (not deleted) comments; kept by the comment service in the same transaction.
     comment_count: Mapped[int] = mapped_column(default=0)
     score: Mapped[int] = mapped_column(default=0)
+    # The version of this post's usage terms in force (rows in post_terms); None: no terms.
+    terms_version: Mapped[int | None]
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name, lazy="selectin")

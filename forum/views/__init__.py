@@ -2,7 +2,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, group_members, groups, main, posts, users
+    from . import auth, group_members, groups, main, posts, terms, users
 
-    for module in (main, auth, posts, users, groups, group_members):
+    for module in (main, auth, posts, users, groups, group_members, terms):
         app.register_blueprint(module.bp)

@@ -10,9 +10,10 @@ from ..extensions import db
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
 from ..markup import render_markdown
 from ..models import Group, User
-from ..services import ServiceError, comments as comment_service, posts as post_service
+from ..services import ServiceError, comments as comment_service, posts as post_service, terms as terms_service
 from ..services.audience import audience_of, resolve_audience
 from ..threads import build_tree
+from .terms import render_gate
 
 bp = Blueprint("posts", __name__)
 
@@ -29,6 +30,10 @@ def _audience_from(form: PostForm):
     return resolve_audience(current_user, form.audience.data, form.audience_users.data or "", form.audience_groups.data or "")
 
 
+def _terms_from(form: PostForm):
+    return terms_service.resolve_terms(form.terms.data, form.terms_custom.data)
+
+
 def _render_editor(form: PostForm, post=None, status: int = 200):
     preview = None
     if form.preview.data and form.body.data:
@@ -42,7 +47,10 @@ def new_post():
     form = PostForm()
     if form.validate_on_submit() and not form.preview.data:
         try:
-            post = post_service.create_post(current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form))
+            post = post_service.create_post(
+                current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form),
+                terms=_terms_from(form),
+            )
         except ServiceError as error:
             _form_error(form, error)
         else:
@@ -54,14 +62,16 @@ def new_post():
 
 @bp.route("/posts/<int:post_id>")
 def view(post_id: int):
-    post = visibility.get_post_or_404(post_id, current_user)
+    post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
+    if gate is not None:
+        return render_gate(post, gate)
     sort = request.args.get("sort", "old")
     comments = [] if post.is_deleted else db.session.scalars(queries.comments_of_post(post)).unique().all()
     tree = build_tree(comments, max_depth=current_app.config["MAX_THREAD_DEPTH"])
     return render_template(
         "posts/view.html", post=post, tree=tree, sort=sort,
         audience=visibility.describe_audience(current_user, post),
-        comment_form=CommentForm(), confirm_form=ConfirmForm(),
+        comment_form=CommentForm(), confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
     )
 
 
@@ -83,9 +93,13 @@ def edit(post_id: int):
         form.audience_groups.data = ", ".join(
             db.session.scalars(select(Group.slug).where(Group.id.in_(current.group_ids)).order_by(Group.slug))
         )
+        form.terms.data, form.terms_custom.data = terms_service.form_values(post)
     elif form.validate_on_submit() and not form.preview.data:
         try:
-            post_service.update_post(post, current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form))
+            post_service.update_post(
+                post, current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form),
+                terms=_terms_from(form),
+            )
         except ServiceError as error:
             _form_error(form, error)
         else:
@@ -110,7 +124,7 @@ def delete(post_id: int):
 @bp.route("/posts/<int:post_id>/revisions")
 @login_required
 def revisions(post_id: int):
-    post = visibility.get_post_or_404(post_id, current_user)
+    post = visibility.get_post_body_or_404(post_id, current_user)
     if not permissions.can_see_revisions(current_user, post):
         abort(403)
     return render_template("posts/revisions.html", post=post, revisions=post_service.revisions(post))
@@ -119,7 +133,7 @@ def revisions(post_id: int):
 @bp.route("/posts/<int:post_id>/comments", methods=["POST"])
 @login_required
 def comment(post_id: int):
-    post = visibility.get_post_or_404(post_id, current_user)
+    post = visibility.get_post_body_or_404(post_id, current_user)
     form = CommentForm()
     parent = None
     if form.parent_id.data:
@@ -140,7 +154,7 @@ def comment(post_id: int):
     return render_template(
         "posts/view.html", post=post, tree=build_tree(comments, max_depth=current_app.config["MAX_THREAD_DEPTH"]),
         sort="old", audience=visibility.describe_audience(current_user, post),
-        comment_form=form, confirm_form=ConfirmForm(),
+        comment_form=form, confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
     ), 400
 
 

@@ -147,7 +147,7 @@ def requests(slug: str):
     if not permissions.can_manage_group(current_user, group):
         abort(403)
     return render_template(
-        "groups/requests.html", group=group, requests=group_queries.pending_requests(group), confirm_form=ConfirmForm(),
+        "groups/requests.html", group=group, requests=group_queries.pending_requests(group),
     )
 
 

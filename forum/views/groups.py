@@ -6,8 +6,7 @@ from sqlalchemy import func, or_, select
 
 from .. import group_queries, permissions, queries, visibility
 from ..extensions import db
-from ..forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm, RoleForm
-from ..forms.posts import ConfirmForm
+from ..forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
 from ..models import Group, Interest
 from ..models.interest import group_interests
 from ..services import ServiceError, groups as group_service
@@ -35,7 +34,7 @@ def directory():
     return render_template(
         "groups/directory.html", groups=groups, q=q, counts=group_queries.member_counts(ids),
         post_counts=group_queries.post_counts(current_user, ids),
-        states=group_queries.viewer_states(current_user, ids), confirm_form=ConfirmForm(),
+        states=group_queries.viewer_states(current_user, ids),
     )
 
 
@@ -48,7 +47,6 @@ def mine():
         "groups/mine.html", memberships=memberships, counts=group_queries.member_counts(ids),
         post_counts=group_queries.post_counts(current_user, ids),
         invitations=group_queries.invitations_for(current_user), requests=group_queries.requests_of(current_user),
-        confirm_form=ConfirmForm(),
     )
 
 
@@ -94,7 +92,7 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
         can_remove=lambda m: permissions.can_remove_member(current_user, group, m),
         pending_invitations=group_queries.pending_invitations(group) if manages else [],
         n_requests=len(group_queries.pending_requests(group)) if manages else 0,
-        invite_form=invite_form or InviteForm(), role_form=RoleForm(), confirm_form=ConfirmForm(),
+        invite_form=invite_form or InviteForm(),
     ), status
 
 

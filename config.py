@@ -66,6 +66,14 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour")
 
+    # New accounts (younger than the age, or below the karma) may publish only so much
+    # per hour, counted in the database; moderators and admins are exempt.
+    NEW_ACCOUNT_LIMITS_ENABLED = True
+    NEW_ACCOUNT_AGE_HOURS = _env_int("NEW_ACCOUNT_AGE_HOURS", 72)
+    NEW_ACCOUNT_KARMA = _env_int("NEW_ACCOUNT_KARMA", 10)
+    NEW_ACCOUNT_POSTS_PER_HOUR = _env_int("NEW_ACCOUNT_POSTS_PER_HOUR", 3)
+    NEW_ACCOUNT_COMMENTS_PER_HOUR = _env_int("NEW_ACCOUNT_COMMENTS_PER_HOUR", 20)
+
 
 class DevelopmentConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
@@ -92,6 +100,8 @@ class TestConfig(Config):
     SEARCH_INDEX_DIR = ""  # each test gets a temporary directory from the fixture
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes keep the suite quick; never in production
     RATELIMIT_ENABLED = False
+    # Fixtures create many posts per user; tests of the limits switch them back on.
+    NEW_ACCOUNT_LIMITS_ENABLED = False
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -12,6 +12,10 @@ readable exactly when their post's body is.
 
 Tokens are read from the database on every request (cached only for that request),
 so leaving a group or a narrowed audience takes effect on the very next request.
+
+Content removed by a moderator leaves every listing and count, for everyone. Its own
+page still opens for its author (who is told why) and for those who may moderate it,
+but only if they are in its audience: a moderator's role is never a key to a post.
 """
 from __future__ import annotations
 
@@ -86,8 +90,9 @@ def readable(viewer: User | None, post_id_column=Post.id) -> ColumnElement[bool]
 
 
 def listed(viewer: User | None) -> ColumnElement[bool]:
-    """SQL: the post may appear in listings and counts for the viewer (readable, not deleted)."""
-    return and_(readable(viewer), Post.deleted_at.is_(None))
+    """SQL: the post may appear in listings and counts for the viewer
+    (readable, neither deleted nor removed)."""
+    return and_(readable(viewer), Post.deleted_at.is_(None), Post.removed_at.is_(None))
 
 
 def visible_posts(viewer: User | None) -> Select[tuple[Post]]:
@@ -99,14 +104,33 @@ def can_read_post(viewer: User | None, post_id: int) -> bool:
     return bool(db.session.scalar(select(readable(viewer)).select_from(Post).where(Post.id == post_id)))
 
 
+def readable_post_ids(viewer: User | None, post_ids: Iterable[int]) -> set[int]:
+    """Which of these posts the viewer is in the audience of (one query for a page)."""
+    ids = set(post_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Post.id).where(Post.id.in_(ids), readable(viewer))))
+
+
+def sees_removed(viewer: User | None, author_id: int, post: Post) -> bool:
+    """May this viewer, already in the post's audience, see removed content by
+    `author_id` on it? Its author may (to read why), and so may whoever may moderate it."""
+    from . import permissions  # permissions never imports visibility; the cycle is one-way
+
+    if not _signed_in(viewer):
+        return False
+    return viewer.id == author_id or permissions.can_moderate_post(viewer, post)
+
+
 def get_post_or_404(post_id: int, viewer: User | None) -> Post:
     """The single-object check: the listing clause applied to one id.
 
     A post the viewer may not read answers 404, exactly like one that never existed.
-    A deleted post is still returned so its page can say it was deleted.
+    A deleted post is still returned so its page can say it was deleted; a removed
+    one only to its author and its moderators (in its audience), 404 to everyone else.
     """
     post = db.session.scalar(select(Post).where(Post.id == post_id, readable(viewer)))
-    if post is None:
+    if post is None or (post.is_removed and not sees_removed(viewer, post.author_id, post)):
         abort(404)
     return post
 
@@ -162,7 +186,7 @@ def get_post_body_or_404(post_id: int, viewer: User | None) -> Post:
     """For addresses that show or change a post's text (revisions, new comments): a gated
     post answers 404 there, like a hidden one."""
     post = db.session.scalar(select(Post).where(Post.id == post_id, readable(viewer), body_readable(viewer)))
-    if post is None:
+    if post is None or (post.is_removed and not sees_removed(viewer, post.author_id, post)):
         abort(404)
     return post
 
@@ -171,19 +195,33 @@ def get_post_body_or_404(post_id: int, viewer: User | None) -> Post:
 
 
 def visible_comments(viewer: User | None) -> Select[tuple[Comment]]:
-    """Comments on posts the viewer may list and whose body they may read (terms accepted)."""
-    return select(Comment).join(Post, Comment.post_id == Post.id).where(listed(viewer), body_readable(viewer))
+    """Comments on posts the viewer may list and whose body they may read (terms accepted).
+    Removed comments are in no listing, for anyone."""
+    return (
+        select(Comment).join(Post, Comment.post_id == Post.id)
+        .where(listed(viewer), body_readable(viewer), Comment.removed_at.is_(None))
+    )
 
 
 def get_comment_or_404(comment_id: int, viewer: User | None) -> Comment:
+    """A comment on a post the viewer may open. A removed (or deleted) comment is still
+    returned, so its permalink shows the thread's placeholder; `shows_comment` decides
+    whether its text is shown."""
     comment = db.session.scalar(
         select(Comment)
         .join(Post, Comment.post_id == Post.id)
         .where(Comment.id == comment_id, readable(viewer), body_readable(viewer), Post.deleted_at.is_(None))
     )
-    if comment is None:
+    if comment is None or (comment.post.is_removed and not sees_removed(viewer, comment.post.author_id, comment.post)):
         abort(404)
     return comment
+
+
+def shows_comment(viewer: User | None, comment: Comment) -> bool:
+    """Whether the viewer sees this (readable) comment's text, rather than a placeholder."""
+    if comment.is_deleted:
+        return False
+    return not comment.is_removed or sees_removed(viewer, comment.author_id, comment.post)
 
 
 # --- tags ------------------------------------------------------------------------------

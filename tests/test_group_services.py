@@ -289,3 +289,20 @@ def test_only_owners_delete(team):
     svc.delete_group(group, actor=owner)
     assert db.session.get(Group, group.id) is None
     assert count(Membership) == count(GroupInvitation) == count(JoinRequest) == 0
+
+
+def test_banned_users_write_no_group_text_but_may_still_leave(team):
+    """A ban stops text others read (join statements, invitations, edits); leaving stays open."""
+    from forum.services import moderation
+
+    group, owner, admin, ann, bob, out = team
+    moderator = make_user("modo")
+    moderator.role = "moderator"
+    db.session.commit()
+    for user in (out, admin, ann):
+        moderation.ban_user(moderator, user, "Spam.", days=3)
+    assert "banned" in refused(403, svc.request_to_join, out, group, "let me in").message
+    refused(403, svc.invite, admin, group, "out")
+    refused(403, svc.update_group, admin, group, name="Spam", description="", listed=True, join_policy="open", interests="")
+    svc.leave(ann, group)
+    assert role_of(group, ann) is None and count(JoinRequest) == count(GroupInvitation) == 0

@@ -19,6 +19,7 @@ from ..models._time import utcnow
 from ..models.interest import group_interests
 from .accounts import resolve_interests
 from .errors import ServiceError
+from .guards import ensure_can_write
 from .text import normalize_username
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -61,6 +62,7 @@ def create_group(
     owner: User, name: str, description: str = "", *, slug: str | None = None, listed: bool = True,
     join_policy: str = "request", interests: str = "",
 ) -> Group:
+    ensure_can_write(owner)
     name = _check_details(name, description, join_policy)
     slug = (slug or slugify(name)).strip().lower()
     if not _SLUG.match(slug):
@@ -84,6 +86,7 @@ def update_group(
 ) -> Group:
     """Owners and admins edit everything but the address, which links and audiences rely on."""
     _require(permissions.can_manage_group(actor, group), "Only the group's owners and admins can edit it.")
+    ensure_can_write(actor)
     name = _check_details(name, description, join_policy)
     resolved = resolve_interests(interests)
     description = description or ""
@@ -162,6 +165,7 @@ def _pending_request(group: Group, user: User) -> JoinRequest | None:
 
 def invite(actor: User, group: Group, username: str) -> GroupInvitation:
     _require(permissions.can_manage_group(actor, group), "Only the group's owners and admins can invite.")
+    ensure_can_write(actor)
     name = normalize_username((username or "").lstrip("@"))
     if not name:
         raise ServiceError("Whom should we invite? Enter a username.", field="username")
@@ -240,6 +244,7 @@ def join(user: User, group: Group) -> Membership:
 
 
 def request_to_join(user: User, group: Group, statement: str) -> JoinRequest:
+    ensure_can_write(user)  # the statement is text that others read
     _refuse_member(user, group)
     if _pending_invitation(group, user) is not None:
         raise ServiceError(f"You are already invited to {group.name}: accept the invitation instead.", status=409)

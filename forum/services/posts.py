@@ -10,6 +10,7 @@ from ..models import Post, PostRevision, Tag, User
 from ..models._time import utcnow
 from .audience import PUBLIC, Audience, apply_audience
 from .errors import ServiceError
+from .guards import ensure_can_write, ensure_within_rate
 from .terms import KEEP, TermsChoice, apply_terms
 from .text import check_labels, split_labels
 
@@ -41,7 +42,9 @@ def create_post(
     author: User, title: str, body: str, tags: str | list[str] = "", audience: Audience = PUBLIC,
     terms: TermsChoice | None = None,
 ) -> Post:
+    ensure_can_write(author)
     title, body = _check_text(title, body)
+    ensure_within_rate(author, "post")
     post = Post(author=author, author_id=author.id, title=title, body_md=body, body_html=render_markdown(body))
     post.tags = resolve_tags(tags)
     apply_audience(post, audience)
@@ -59,6 +62,9 @@ def update_post(
     terms=KEEP,
 ) -> Post:
     """Save an edit. The text it replaces is kept as a revision; changed terms are a new version."""
+    ensure_can_write(editor)
+    if post.is_removed:
+        raise ServiceError("A moderator removed this post; it cannot be edited.", status=409)
     title, body = _check_text(title, body)
     new_tags = resolve_tags(tags)
     if (title, body) != (post.title, post.body_md):

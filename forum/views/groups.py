@@ -53,6 +53,8 @@ def mine():
 @bp.route("/groups/new", methods=["GET", "POST"])
 @login_required
 def new_group():
+    if not permissions.can_write(current_user):
+        abort(403)
     form = GroupForm()
     if form.validate_on_submit():
         try:

@@ -26,6 +26,26 @@ def _form_error(form, error: ServiceError) -> None:
         flash(error.message, "error")
 
 
+def _error_status(error: ServiceError) -> int:
+    """Refusals that are not about the form (a ban) end here; the rest re-render it."""
+    if error.status == 403:
+        abort(403, error.message)
+    return error.status if error.status == 429 else 400
+
+
+def _tree(comments, **kwargs):
+    """The thread as this viewer may see it: removed comments become placeholders."""
+    return build_tree(
+        comments, max_depth=current_app.config["MAX_THREAD_DEPTH"],
+        hidden=lambda c: not visibility.shows_comment(current_user, c), **kwargs,
+    )
+
+
+def _require_write() -> None:
+    if not permissions.can_write(current_user):
+        abort(403)
+
+
 def _audience_from(form: PostForm):
     return resolve_audience(current_user, form.audience.data, form.audience_users.data or "", form.audience_groups.data or "")
 
@@ -44,7 +64,9 @@ def _render_editor(form: PostForm, post=None, status: int = 200):
 @bp.route("/posts/new", methods=["GET", "POST"])
 @login_required
 def new_post():
+    _require_write()
     form = PostForm()
+    status = 400 if request.method == "POST" and not form.preview.data else 200
     if form.validate_on_submit() and not form.preview.data:
         try:
             post = post_service.create_post(
@@ -52,11 +74,11 @@ def new_post():
                 terms=_terms_from(form),
             )
         except ServiceError as error:
+            status = _error_status(error)
             _form_error(form, error)
         else:
             flash("Your post is published.", "success")
             return redirect(url_for("posts.view", post_id=post.id))
-    status = 400 if request.method == "POST" and not form.preview.data else 200
     return _render_editor(form, status=status)
 
 
@@ -67,11 +89,12 @@ def view(post_id: int):
         return render_gate(post, gate)
     sort = request.args.get("sort", "old")
     comments = [] if post.is_deleted else db.session.scalars(queries.comments_of_post(post)).unique().all()
-    tree = build_tree(comments, max_depth=current_app.config["MAX_THREAD_DEPTH"])
+    tree = _tree(comments)
     return render_template(
         "posts/view.html", post=post, tree=tree, sort=sort,
         audience=visibility.describe_audience(current_user, post),
         comment_form=CommentForm(), confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
+        can_moderate=permissions.can_moderate_post(current_user, post),
     )
 
 
@@ -134,7 +157,9 @@ def revisions(post_id: int):
 @login_required
 def comment(post_id: int):
     post = visibility.get_post_body_or_404(post_id, current_user)
+    _require_write()
     form = CommentForm()
+    status = 400
     parent = None
     if form.parent_id.data:
         if not form.parent_id.data.isdigit():
@@ -144,18 +169,20 @@ def comment(post_id: int):
         try:
             new = comment_service.add_comment(current_user, post, form.body.data, parent)
         except ServiceError as error:
+            status = _error_status(error)
             _form_error(form, error)
         else:
             return redirect(url_for("posts.view", post_id=post.id, _anchor=f"c{new.id}"))
     # Show the form again with what was typed, on the reply page or the post page.
     if parent is not None:
-        return render_template("posts/reply.html", post=post, parent=parent, form=form), 400
+        return render_template("posts/reply.html", post=post, parent=parent, form=form), status
     comments = db.session.scalars(queries.comments_of_post(post)).unique().all()
     return render_template(
-        "posts/view.html", post=post, tree=build_tree(comments, max_depth=current_app.config["MAX_THREAD_DEPTH"]),
+        "posts/view.html", post=post, tree=_tree(comments),
         sort="old", audience=visibility.describe_audience(current_user, post),
         comment_form=form, confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
-    ), 400
+        can_moderate=permissions.can_moderate_post(current_user, post),
+    ), status
 
 
 @bp.route("/comments/<int:comment_id>")
@@ -164,11 +191,13 @@ def comment_permalink(comment_id: int):
     target = visibility.get_comment_or_404(comment_id, current_user)
     post = target.post
     comments = db.session.scalars(queries.comments_of_post(post)).unique().all()
-    subtree = build_tree(comments, root_id=target.id, max_depth=current_app.config["MAX_THREAD_DEPTH"])
+    subtree = _tree(comments, root_id=target.id)
     parent = next((c for c in comments if c.id == target.parent_id), None)
     return render_template(
         "posts/comment.html", post=post, target=target, parent=parent, tree=subtree,
+        target_shown=visibility.shows_comment(current_user, target),
         comment_form=CommentForm(), confirm_form=ConfirmForm(),
+        can_moderate=permissions.can_moderate_post(current_user, post),
     )
 
 
@@ -176,6 +205,9 @@ def comment_permalink(comment_id: int):
 @login_required
 def reply(comment_id: int):
     parent = visibility.get_comment_or_404(comment_id, current_user)
+    if not visibility.shows_comment(current_user, parent):
+        abort(404)
+    _require_write()
     form = CommentForm(parent_id=str(parent.id))
     return render_template("posts/reply.html", post=parent.post, parent=parent, form=form)
 
@@ -204,7 +236,7 @@ def edit_comment(comment_id: int):
 @login_required
 def delete_comment(comment_id: int):
     target = visibility.get_comment_or_404(comment_id, current_user)
-    if not permissions.can_edit_comment(current_user, target):
+    if not permissions.can_delete_comment(current_user, target):
         abort(403)
     if ConfirmForm().validate_on_submit():
         comment_service.delete_comment(target)

@@ -1,27 +1,23 @@
 """Hot front page over 50,000 posts and 500,000 votes, on a migrated SQLite file.
 
-    python -m bench.ranking_bench [--posts 50000] [--votes 500000] [--runs 200]
+    python -m bench.ranking_bench [--scale 1.0]     # 50,000 posts, 500,000 votes
 
 Data are synthetic and fixed by a seed: 1,000 users in 20 groups; posts over two years,
 80% public, 10% members-only, 10% shared with one group; votes skewed towards popular
 posts, 85% normal up, 10% down, 5% strong. Scores, counts and hot values are stored as
-the vote service keeps them. Prints p50/p95 in milliseconds.
+the vote service keeps them. Prints p50/p95 of wall and CPU milliseconds.
 """
 from __future__ import annotations
 
 import argparse
 import random
-import statistics
-import tempfile
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from flask_migrate import upgrade
 from sqlalchemy import func, insert, select, text
 
-from config import TestConfig
-from forum import create_app, queries, ranking
+from bench.common import summary, temp_app, time_calls
+from forum import queries, ranking
 from forum.extensions import db
 from forum.models import Group, Membership, Post, PostAudience, User, Vote
 from forum.services.votes import cast_vote, viewer_votes
@@ -81,84 +77,80 @@ def build(n_posts: int, n_votes: int, n_users: int = 1_000, n_groups: int = 20, 
     db.session.commit()
 
 
-def timed(fn, runs: int) -> tuple[float, float]:
-    fn()  # warm the page cache
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+def main(scale: float = 1.0) -> None:
+    n_posts, n_votes = max(500, int(50_000 * scale)), max(5_000, int(500_000 * scale))
+    runs = max(20, int(200 * scale))
+    with temp_app() as app:
+        with app.app_context():
+            start = time.perf_counter()
+            build(n_posts, n_votes)
+            print(f"built {n_posts:,} posts, {db.session.scalar(select(func.count()).select_from(Vote)):,} votes "
+                  f"in {time.perf_counter() - start:.1f}s")
+            member_id = 7
+            plan = db.session.execute(text("EXPLAIN QUERY PLAN " + str(
+                queries.front_page(None, "hot").limit(20).compile(db.engine, compile_kwargs={"literal_binds": True})
+            ))).all()
+        for line in measure(app, n_posts, member_id, runs):
+            print(line, flush=True)
+    print("hot query plan (SQLite): " + " / ".join(row[-1] for row in plan))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=50_000)
-    parser.add_argument("--votes", type=int, default=500_000)
-    parser.add_argument("--runs", type=int, default=200)
-    args = parser.parse_args()
+def measure(app, n_posts: int, member_id: int, runs: int):
+    def in_context(fn, signed_in=False):
+        """One call as one request would make it: its own app context, session and `g`."""
+        def call():
+            with app.app_context():
+                return fn(db.session.get(User, member_id) if signed_in else None)
+        return call
 
-    workdir = Path(tempfile.mkdtemp(prefix="ranking-bench-"))
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{workdir / 'bench.sqlite3'}", WTF_CSRF_ENABLED=False)
+    def ids_only(sort, signed_in=False):
+        return in_context(lambda member: db.session.execute(
+            queries.front_page(member, sort).with_only_columns(Post.id).limit(20)).all(), signed_in)
+
+    def listing(sort, signed_in=False):
+        return in_context(lambda member: db.session.scalars(queries.front_page(member, sort).limit(20)).all(), signed_in)
+
+    # "SQL": the ranking query alone (ids). "ORM": the page's posts loaded as the view does,
+    # with authors, tags and audiences eagerly loaded.
+    for sort in queries.SORTS:
+        yield summary(f"SQL {sort}", time_calls(ids_only(sort), runs))
+    yield summary("SQL hot, member of 2 groups", time_calls(ids_only("hot", True), runs))
+    for sort in ("hot", "top-week", "top-all"):
+        yield summary(f"ORM {sort}", time_calls(listing(sort), runs))
+    yield summary("ORM hot, member of 2 groups", time_calls(listing("hot", True), runs))
+
+    count = in_context(lambda _: db.session.scalar(
+        select(func.count()).select_from(queries.front_page(None, "hot").order_by(None).subquery())))
+    yield summary("SQL count(*) (paginate)", time_calls(count, max(runs // 4, 10)))
+
+    # What the stored column saves: the same filter, ranked by a decay computed per row at read time.
+    decayed = Post.score * 1.0 / ((func.julianday(NOW) - func.julianday(Post.created_at)) * 24 + 2)
+    at_read = in_context(lambda _: db.session.execute(
+        queries.front_page(None, "new").with_only_columns(Post.id).order_by(None).order_by(decayed.desc()).limit(20)
+    ).all())
+    yield summary("SQL decay at read time", time_calls(at_read, max(runs // 10, 5)))
+
     with app.app_context():
-        upgrade()
-        start = time.perf_counter()
-        build(args.posts, args.votes)
-        print(f"built {args.posts:,} posts, {db.session.scalar(select(func.count()).select_from(Vote)):,} votes "
-              f"in {time.perf_counter() - start:.1f}s ({workdir})")
-        member = db.session.get(User, 7)
-        rows = []
+        page_ids = [p.id for p in db.session.scalars(queries.front_page(None, "hot").limit(20))]
+    yield summary("viewer's votes, 1 query", time_calls(in_context(lambda m: viewer_votes(m, post_ids=page_ids), True), runs))
 
-        def listing(viewer, sort):
-            return lambda: db.session.scalars(queries.front_page(viewer, sort).limit(20)).all()
+    client = app.test_client()
+    yield summary("GET /?sort=hot, signed out", time_calls(lambda: client.get("/?sort=hot"), max(runs // 4, 10)))
 
-        def ids_only(viewer, sort):
-            return lambda: db.session.execute(queries.front_page(viewer, sort).with_only_columns(Post.id).limit(20)).all()
+    rng = random.Random(2)
+    with app.app_context():
+        voter_ids = list(db.session.scalars(select(User.id).where(User.karma >= 25).limit(200)))
 
-        # "SQL": the ranking query alone (ids); "ORM": the page's posts loaded as the view does,
-        # with their authors, tags and audiences eagerly loaded.
-        for sort in queries.SORTS:
-            rows.append((f"SQL {sort}, signed out", timed(ids_only(None, sort), args.runs)))
-        rows.append(("SQL hot, member of 2 groups", timed(ids_only(member, "hot"), args.runs)))
-        for sort in ("hot", "top-week", "top-all"):
-            rows.append((f"ORM {sort}, signed out", timed(listing(None, sort), args.runs)))
-        rows.append(("ORM hot, member of 2 groups", timed(listing(member, "hot"), args.runs)))
-        count = select(func.count()).select_from(queries.front_page(None, "hot").order_by(None).subquery())
-        rows.append(("SQL count(*) of listed posts (paginate)", timed(lambda: db.session.scalar(count), max(args.runs // 4, 20))))
-
-        # What a stored column saves: the same visibility filter, ranked by a decay computed per row at read time.
-        decayed = (Post.score * 1.0 / ((func.julianday(NOW) - func.julianday(Post.created_at)) * 24 + 2))
-        at_read = lambda: db.session.execute(
-            queries.front_page(None, "new").with_only_columns(Post.id).order_by(None).order_by(decayed.desc()).limit(20)
-        ).all()
-        rows.append(("SQL decay computed at read time", timed(at_read, max(args.runs // 10, 10))))
-
-        page_ids = [p.id for p in listing(member, "hot")()]
-        rows.append(("viewer's votes for a page (1 query)", timed(lambda: viewer_votes(member, post_ids=page_ids), args.runs)))
-
-        client = app.test_client()
-        rows.append(("GET /?sort=hot page, signed out", timed(lambda: client.get("/?sort=hot"), max(args.runs // 4, 20))))
-
-        rng = random.Random(2)
-        voters = list(db.session.scalars(select(User).where(User.karma >= 25).limit(200)))
-        def one_vote():
-            voter = rng.choice(voters)
-            post = db.session.get(Post, rng.randint(1, args.posts))
+    def one_vote():
+        with app.app_context():
+            voter = db.session.get(User, rng.choice(voter_ids))
+            post = db.session.get(Post, rng.randint(1, n_posts))
             if post.author_id != voter.id:
                 cast_vote(voter, post, rng.choice(("up", "down", "strong-up")))
-        rows.append(("cast_vote (one transaction)", timed(one_vote, args.runs)))
-
-        plan = db.session.execute(text("EXPLAIN QUERY PLAN " + str(
-            queries.front_page(None, "hot").limit(20).compile(db.engine, compile_kwargs={"literal_binds": True})
-        ))).all()
-    print(f"\n| {'measure':42} | {'p50 ms':>8} | {'p95 ms':>8} |\n|{'-' * 44}|{'-' * 9}:|{'-' * 9}:|")
-    for name, (p50, p95) in rows:
-        print(f"| {name:42} | {p50:8.2f} | {p95:8.2f} |")
-    print("\nhot query plan (SQLite):")
-    for row in plan:
-        print("  " + row[-1])
+    yield summary("cast_vote (1 transaction)", time_calls(one_vote, runs))
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    main(parser.parse_args().scale)

@@ -1,10 +1,11 @@
 """Listings. Each returns a `Select` built on `visibility`; callers paginate it."""
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from . import visibility
-from .models import Comment, Group, Post, PostAudience, Tag, User
+from .models import Comment, Group, Interest, Membership, Post, PostAudience, Tag, User
+from .models.interest import group_interests
 from .models.post import post_tags
 
 SORTS = ("new",)
@@ -52,3 +53,21 @@ def tags_with_counts(viewer: User | None, prefix: str = "") -> Select:
 def comments_of_post(post: Post) -> Select[tuple[Comment]]:
     """All comments of a post the caller has already fetched through visibility."""
     return select(Comment).where(Comment.post_id == post.id).order_by(Comment.created_at, Comment.id)
+
+
+def members_of(group: Group) -> Select[tuple[Membership]]:
+    """A group's members, owners first; callers check `visibility.can_see_members` first."""
+    return (
+        select(Membership).join(User, Membership.user_id == User.id)
+        .where(Membership.group_id == group.id).order_by(Membership.role.desc(), User.username)
+    )
+
+
+def group_directory(viewer: User | None, q: str = "") -> Select[tuple[Group]]:
+    """Listed groups, by name, optionally matching `q` in name, address or interests."""
+    query = visibility.visible_groups(viewer).where(Group.listed.is_(True)).order_by(Group.name, Group.id)
+    if q:
+        like = f"%{q.lower()}%"
+        by_interest = select(group_interests.c.group_id).join(Interest).where(Interest.name.like(like))
+        query = query.where(or_(func.lower(Group.name).like(like), Group.slug.like(like), Group.id.in_(by_interest)))
+    return query

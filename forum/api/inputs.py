@@ -7,6 +7,7 @@ from flask import current_app, request
 from sqlalchemy import Select, func, select
 
 from ..extensions import db
+from ..routing import ID_MAX
 from .errors import ApiError
 
 _MISSING = object()
@@ -45,7 +46,7 @@ def integer(data: dict, name: str, *, required: bool = False) -> int | None:
         if required:
             raise ApiError(400, f"'{name}' is required.", field=name)
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or not -ID_MAX <= value <= ID_MAX:
         raise ApiError(400, f"'{name}' must be an integer.", field=name)
     return value
 

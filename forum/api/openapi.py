@@ -12,11 +12,12 @@ from typing import Any, Callable
 
 from flask import Flask
 
+from ..routing import ID_MAX
 from . import schemas
 
 API_PREFIX = "/api/v1"
 _ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
-_CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 1}, None: {"type": "string"}, "string": {"type": "string"}}
+_CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 1, "maximum": ID_MAX}, None: {"type": "string"}, "string": {"type": "string"}}
 
 # Every operation may answer these: bad token, unaccepted site terms, rate limit.
 _ALWAYS = (400, 401, 403, 429)

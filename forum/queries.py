@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from . import visibility
-from .models import Comment, Group, Interest, Membership, Post, PostAudience, Tag, User
+from .models import Comment, Group, Interest, Post, PostAudience, Tag, User
 from .models.interest import group_interests
 from .models.post import post_tags
 
@@ -30,6 +31,7 @@ def comments_by(viewer: User | None, author: User) -> Select[tuple[Comment]]:
     return (
         visibility.visible_comments(viewer)
         .where(Comment.author_id == author.id, Comment.deleted_at.is_(None))
+        .options(selectinload(Comment.post))  # each card names its post
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
 
@@ -55,17 +57,10 @@ def comments_of_post(post: Post) -> Select[tuple[Comment]]:
     return select(Comment).where(Comment.post_id == post.id).order_by(Comment.created_at, Comment.id)
 
 
-def members_of(group: Group) -> Select[tuple[Membership]]:
-    """A group's members, owners first; callers check `visibility.can_see_members` first."""
-    return (
-        select(Membership).join(User, Membership.user_id == User.id)
-        .where(Membership.group_id == group.id).order_by(Membership.role.desc(), User.username)
-    )
-
-
 def group_directory(viewer: User | None, q: str = "") -> Select[tuple[Group]]:
-    """Listed groups, by name, optionally matching `q` in name, address or interests."""
-    query = visibility.visible_groups(viewer).where(Group.listed.is_(True)).order_by(Group.name, Group.id)
+    """The directory: listed groups and the viewer's own (never one they are merely
+    invited to), by name, optionally matching `q` in name, address or interests."""
+    query = visibility.visible_groups(viewer).order_by(Group.name, Group.id)
     if q:
         like = f"%{q.lower()}%"
         by_interest = select(group_interests.c.group_id).join(Interest).where(Interest.name.like(like))

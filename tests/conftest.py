@@ -28,6 +28,8 @@ def template_db(tmp_path_factory) -> Path:
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
     with app.app_context():
         upgrade()
+        # Closing the last connection checkpoints SQLite's WAL into the file we copy.
+        db.engine.dispose()
     return path
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app
 from werkzeug.exceptions import HTTPException
 
-from ..extensions import csrf, limiter
+from ..extensions import csrf, db, limiter
 from ..services import ServiceError
 from . import auth
 from .errors import ApiError, error_response
@@ -27,6 +27,7 @@ def api_error(error: ApiError):
 
 @bp.errorhandler(ServiceError)
 def service_error(error: ServiceError):
+    db.session.rollback()  # a refused change leaves nothing half-done in the session
     # 404 from a service (e.g. someone else's invitation) keeps the one 404 body.
     if error.status == 404:
         return error_response(404)
@@ -58,7 +59,7 @@ def _write_limit() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from . import comments, groups, me, meta, posts, reports, users  # noqa: F401  (routes)
+    from . import comments, groups, me, memberships, meta, posts, reports, users  # noqa: F401  (routes)
 
     csrf.exempt(bp)  # cookie-authenticated writes are checked in `auth.guard`
     limiter.limit(_read_limit, key_func=auth.rate_key, per_method=False)(bp)

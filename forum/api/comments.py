@@ -13,25 +13,12 @@ from ..threads import build_tree
 from . import bp, serialize
 from .auth import require_user
 from .errors import ApiError
-from .inputs import integer, json_body, query_int, text
+from .inputs import integer, json_body, page_list, text
 from .openapi import PAGE_PARAMS, operation
 from .schemas import COMMENT_BODY, NEW_COMMENT, page_of, ref
 
 # Deep enough for any real thread; the API returns whole subtrees.
 _API_DEPTH = 10_000
-
-
-def _page_of_nodes(nodes: list) -> dict:
-    """Pages over top-level threads, each with all its replies."""
-    per_page = min(query_int("per_page", current_app.config["COMMENTS_PER_PAGE"]), current_app.config["API_PER_PAGE_MAX"])
-    number = query_int("page", 1)
-    start = (number - 1) * per_page
-    shown = nodes[start:start + per_page]
-    return {
-        "items": [serialize.comment_node(current_user, node) for node in shown],
-        "page": number, "per_page": per_page, "total": len(nodes),
-        "pages": (len(nodes) + per_page - 1) // per_page,
-    }
 
 
 @bp.get("/posts/<int:post_id>/comments")
@@ -44,7 +31,10 @@ def post_comments(post_id: int):
     post = visibility.get_post_body_or_404(post_id, current_user)
     comments = [] if post.is_deleted else db.session.scalars(queries.comments_of_post(post)).unique().all()
     tree = build_tree(comments, max_depth=_API_DEPTH, hidden=lambda c: not visibility.shows_comment(current_user, c))
-    return _page_of_nodes(tree)
+    return page_list(
+        tree, lambda nodes: [serialize.comment_node(current_user, n) for n in nodes],
+        default_per_page=current_app.config["COMMENTS_PER_PAGE"],
+    )
 
 
 def _add(post, body: dict, parent=None):

@@ -1,40 +1,37 @@
-"""Groups: the directory, a group, its members and the posts shared with it.
-
-Invitations, requests, roles and leaving are thin wrappers over `services.groups`
-(added when those services land on main)."""
+"""Groups: the directory, a group, editing and deleting it, its members and its posts.
+Joining, invitations, requests, roles and leaving are in `memberships`."""
 from __future__ import annotations
 
 from flask import request
 from flask_login import current_user
 
-from .. import queries, visibility
+from .. import group_queries, queries, visibility
 from ..models import Group
 from ..services import groups as group_service
 from . import bp, serialize
 from .auth import require_user
 from .errors import ApiError
-from .inputs import boolean, json_body, page, strings, text
+from .inputs import boolean, json_body, page, page_list, strings, text
 from .openapi import PAGE_PARAMS, operation, query_param
-from .schemas import NEW_GROUP, page_of, ref
+from .schemas import EDIT_GROUP, NEW_GROUP, page_of, ref
 
 
 def group_response(group: Group) -> dict:
-    return serialize.group(current_user, group, serialize.member_counts([group.id]).get(group.id, 0))
+    return serialize.groups(current_user, [group])[0]
 
 
-def _groups_page(items: list[Group]) -> list[dict]:
-    counts = serialize.member_counts([g.id for g in items])
-    return [serialize.group(current_user, g, counts.get(g.id, 0)) for g in items]
+def group_or_404(slug: str) -> Group:
+    return visibility.get_group_or_404(slug, current_user)
 
 
 @bp.get("/groups")
 @operation(
-    "The directory of listed groups", tag="groups", response=page_of(ref("Group")),
+    "The directory: listed groups and your own", tag="groups", response=page_of(ref("Group")),
     params=(query_param("q", {"type": "string", "maxLength": 100}, "Match in name, address or interests."), *PAGE_PARAMS),
 )
 def groups():
     q = request.args.get("q", "").strip()[:100]
-    return page(queries.group_directory(current_user, q), _groups_page)
+    return page(queries.group_directory(current_user, q), lambda items: serialize.groups(current_user, items))
 
 
 @bp.post("/groups")
@@ -51,25 +48,54 @@ def create_group():
 
 
 @bp.get("/groups/<slug>")
-@operation("A group (unlisted ones only to their members)", tag="groups", response=ref("Group"))
+@operation("A group (an unlisted one only to its members and invitees)", tag="groups", response=ref("Group"))
 def group(slug: str):
-    return group_response(visibility.get_group_or_404(slug, current_user))
+    return group_response(group_or_404(slug))
+
+
+@bp.patch("/groups/<slug>")
+@operation("Edit a group (owners and admins); fields left out keep their values", tag="groups",
+           body=EDIT_GROUP, response=ref("Group"))
+def edit_group(slug: str):
+    user = require_user()
+    group = group_or_404(slug)
+    data = json_body()
+    group_service.update_group(
+        user, group, name=text(data, "name", default=group.name),
+        description=text(data, "description", default=group.description),
+        listed=boolean(data, "listed", group.listed), join_policy=text(data, "join_policy", default=group.join_policy),
+        interests=strings(data, "interests", [i.name for i in group.interests]),
+    )
+    return group_response(group)
+
+
+@bp.delete("/groups/<slug>")
+@operation("Delete a group (owners). Posts shared with it lose that audience entry", tag="groups",
+           response=None, status=204)
+def delete_group(slug: str):
+    user = require_user()
+    group_service.delete_group(group_or_404(slug), actor=user)
+    return "", 204
 
 
 @bp.get("/groups/<slug>/members")
-@operation("A group's members (signed-in callers; unlisted groups: members only)", tag="groups",
+@operation("A group's members, owners first (signed-in callers; unlisted groups: members only)", tag="groups",
            response=page_of(ref("Member")), params=PAGE_PARAMS)
 def group_members(slug: str):
-    group = visibility.get_group_or_404(slug, current_user)
+    group = group_or_404(slug)
     if not visibility.can_see_members(current_user, group):
-        raise ApiError(401, "Sign in to see who is in a group.")
-    return page(queries.members_of(group), lambda rows: [serialize.member(row) for row in rows])
+        if not current_user.is_authenticated:
+            raise ApiError(401, "Sign in to see who is in a group.")
+        raise ApiError(403, "Only members see who is in this group.")
+    return page_list(group_queries.members(group), lambda rows: [serialize.member(row) for row in rows])
 
 
 @bp.get("/groups/<slug>/posts")
 @operation("Posts shared with the group that the caller may read", tag="groups",
            response=page_of(ref("PostSummary")), params=PAGE_PARAMS)
 def group_posts(slug: str):
-    group = visibility.get_group_or_404(slug, current_user)
+    group = group_or_404(slug)
+    if not visibility.can_see_group_activity(current_user, group):
+        raise ApiError(403, "Only members see this group's posts.")
     return page(queries.posts_shared_with_group(current_user, group),
                 lambda posts: serialize.post_summaries(current_user, posts))

@@ -104,3 +104,15 @@ def page(query: Select, render: Callable[[list], list[dict]], *, rows: bool = Fa
         "items": render(items), "page": number, "per_page": per_page, "total": total,
         "pages": (total + per_page - 1) // per_page,
     }
+
+
+def page_list(items: list, render: Callable[[list], list[dict]], default_per_page: int | None = None) -> dict:
+    """One page of a short list already fetched through visibility (a thread, members)."""
+    config = current_app.config
+    per_page = min(query_int("per_page", default_per_page or config["POSTS_PER_PAGE"]), config["API_PER_PAGE_MAX"])
+    number = query_int("page", 1)
+    start = (number - 1) * per_page
+    return {
+        "items": render(items[start:start + per_page]), "page": number, "per_page": per_page,
+        "total": len(items), "pages": (len(items) + per_page - 1) // per_page,
+    }

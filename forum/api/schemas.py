@@ -100,11 +100,23 @@ COMPONENTS: dict[str, dict] = {
         "reply_count": {**INT, "description": "Replies below this comment that the caller sees."},
         "replies": {"type": "array", "items": ref("CommentNode")},
     }),
+    "GroupRef": obj({"slug": STRING, "name": STRING, "url": STRING}),
     "Group": obj({
-        "slug": STRING, "name": STRING, "description": STRING, "description_html": STRING, "listed": BOOL,
-        "join_policy": {"type": "string", "enum": list(JOIN_POLICIES)}, "interests": STRINGS,
-        "member_count": INT, "created_at": TIME, "url": STRING,
-        "role": {**nullable({"type": "string", "enum": list(GROUP_ROLES)}), "description": "The caller's role, if a member."},
+        "slug": STRING, "name": STRING, "url": STRING, "description": STRING, "description_html": STRING,
+        "listed": BOOL, "join_policy": {"type": "string", "enum": list(JOIN_POLICIES)}, "interests": STRINGS,
+        "created_at": TIME,
+        "member_count": {**nullable(INT), "description": "Null when the caller may not see the group's activity."},
+        "post_count": {**nullable(INT), "description": "Posts shared with the group that the caller may read."},
+        "state": {**nullable({"type": "string", "enum": [*GROUP_ROLES, "invited", "requested"]}),
+                  "description": "The caller's role, or a pending invitation or request."},
+    }),
+    "Invitation": obj({
+        "id": INT, "group": ref("GroupRef"), "user": ref("UserRef"), "invited_by": ref("UserRef"),
+        "status": STRING, "created_at": TIME,
+    }),
+    "JoinRequest": obj({
+        "id": INT, "group": ref("GroupRef"), "user": ref("UserRef"), "statement": STRING,
+        "status": STRING, "created_at": TIME,
     }),
     "Member": obj({"user": ref("UserRef"), "role": {"type": "string", "enum": list(GROUP_ROLES)}, "joined_at": TIME}),
     "Report": obj({
@@ -144,10 +156,15 @@ NEW_REPORT = obj({
     "reason": {"type": "string", "enum": list(REPORT_REASONS)},
     "details": {"type": "string", "maxLength": 2000},
 }, required=("reason",))
-NEW_GROUP = obj({
-    "name": STRING, "slug": STRING, "description": STRING, "listed": BOOL,
+_GROUP_FIELDS = {
+    "name": STRING, "description": STRING, "listed": BOOL,
     "join_policy": {"type": "string", "enum": list(JOIN_POLICIES)}, "interests": STRINGS,
-}, required=("name",))
+}
+NEW_GROUP = obj({**_GROUP_FIELDS, "slug": STRING}, required=("name",))
+EDIT_GROUP = obj(_GROUP_FIELDS, required=())
+INVITE = obj({"username": STRING}, required=("username",))
+JOIN_REQUEST = obj({"statement": {"type": "string", "maxLength": 1000}}, required=())
+ROLE = obj({"role": {"type": "string", "enum": list(GROUP_ROLES)}}, required=("role",))
 
 
 # --- error responses --------------------------------------------------------------------

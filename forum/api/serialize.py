@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Iterable
 
 from flask import url_for
-from .. import permissions, visibility
+from .. import group_queries, permissions, visibility
 from ..extensions import db
-from ..models import Comment, Group, Membership, Post, PostTerms, User
+from ..models import Comment, Group, GroupInvitation, JoinRequest, Membership, Post, PostTerms, User
 from ..services import terms as terms_service
 from ..threads import Node
 
@@ -110,23 +110,47 @@ def comment_node(viewer, node: Node) -> dict:
     }
 
 
-def member_counts(group_ids: list[int]) -> dict[int, int]:
-    from ..views.groups import member_counts as counts  # the directory page's own count
-
-    return counts(group_ids) if group_ids else {}
+def group_ref(grp: Group) -> dict:
+    return {"slug": grp.slug, "name": grp.name, "url": url_for("api.group", slug=grp.slug)}
 
 
-def group(viewer, grp: Group, member_count: int) -> dict:
-    return {
-        "slug": grp.slug, "name": grp.name, "description": grp.description, "description_html": grp.description_html,
-        "listed": grp.listed, "join_policy": grp.join_policy, "interests": [i.name for i in grp.interests],
-        "member_count": member_count, "created_at": when(grp.created_at), "url": url_for("api.group", slug=grp.slug),
-        "role": permissions.group_role(viewer, grp),
-    }
+def groups(viewer, items: list[Group]) -> list[dict]:
+    """Groups as the caller may see them; counts only where `can_see_group_activity`
+    (an invitee to an unlisted group learns its name and description, nothing more)."""
+    ids = [g.id for g in items]
+    members = group_queries.member_counts(ids) if ids else {}
+    posts = group_queries.post_counts(viewer, ids) if ids else {}
+    states = group_queries.viewer_states(viewer, ids)
+    result = []
+    for grp in items:
+        activity = visibility.can_see_group_activity(viewer, grp)
+        result.append({
+            **group_ref(grp), "description": grp.description, "description_html": grp.description_html,
+            "listed": grp.listed, "join_policy": grp.join_policy, "interests": [i.name for i in grp.interests],
+            "created_at": when(grp.created_at),
+            "member_count": members.get(grp.id, 0) if activity else None,
+            "post_count": posts.get(grp.id, 0) if activity else None,
+            "state": states.get(grp.id),
+        })
+    return result
 
 
 def member(row: Membership) -> dict:
     return {"user": user_ref(row.user), "role": row.role, "joined_at": when(row.created_at)}
+
+
+def invitation(row: GroupInvitation) -> dict:
+    return {
+        "id": row.id, "group": group_ref(row.group), "user": user_ref(row.user),
+        "invited_by": user_ref(row.invited_by), "status": row.status, "created_at": when(row.created_at),
+    }
+
+
+def join_request(row: JoinRequest) -> dict:
+    return {
+        "id": row.id, "group": group_ref(row.group), "user": user_ref(row.user), "statement": row.statement,
+        "status": row.status, "created_at": when(row.created_at),
+    }
 
 
 def report(row) -> dict:

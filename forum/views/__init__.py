@@ -3,8 +3,8 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from .. import api
-    from . import auth, groups, main, moderation, posts, terms, tokens, users
+    from . import auth, group_members, groups, main, moderation, posts, terms, tokens, users
 
-    for module in (main, auth, posts, users, groups, terms, moderation, tokens):
+    for module in (main, auth, posts, users, groups, group_members, terms, moderation, tokens):
         app.register_blueprint(module.bp)
     api.init_app(app)

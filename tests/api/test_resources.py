@@ -144,13 +144,13 @@ def test_groups(client):
         "name": "Eval Science", "description": "We *measure*.", "join_policy": "invite", "interests": ["evals"]})
     assert created.status_code == 201
     group = created.get_json()
-    assert group["slug"] == "eval-science" and group["role"] == "owner" and group["member_count"] == 1
+    assert group["slug"] == "eval-science" and group["state"] == "owner" and group["member_count"] == 1
     assert group["description_html"] == "<p>We <em>measure</em>.</p>\n"
     taken = client.post("/api/v1/groups", headers=bearer(bob), json={"name": "Eval Science"})
     assert taken.status_code == 400 and taken.get_json()["error"]["field"] == "slug"
     directory = client.get("/api/v1/groups?q=evals").get_json()
     assert [g["slug"] for g in directory["items"]] == ["eval-science"]
-    assert client.get("/api/v1/groups/eval-science").get_json()["role"] is None
+    assert client.get("/api/v1/groups/eval-science").get_json()["state"] is None
     assert client.get("/api/v1/groups/eval-science/members").status_code == 401
     members = client.get("/api/v1/groups/eval-science/members", headers=bearer(bob)).get_json()
     assert [(m["user"]["username"], m["role"]) for m in members["items"]] == [("ada", "owner")]

@@ -11,6 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import TOKEN_SCOPES, ApiToken, User
@@ -97,4 +98,5 @@ def touch(token: ApiToken, now: datetime | None = None) -> None:
     )
     db.session.commit()
     if result.rowcount:
-        token.last_used_at = now
+        # Known to the session as already stored, so no later commit writes it again.
+        set_committed_value(token, "last_used_at", now)

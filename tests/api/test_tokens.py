@@ -153,3 +153,26 @@ def test_a_banned_users_token_reads_but_cannot_write(client):
     assert client.get(f"/api/v1/posts/{post.id}", headers=headers).status_code == 200
     response = client.post(f"/api/v1/posts/{post.id}/comments", headers=headers, json={"body": "hi"})
     assert response.status_code == 403 and "banned" in response.get_json()["error"]["message"]
+
+
+def test_bearer_gets_write_only_the_tokens_last_use(client):
+    """The one documented exception to "GET never writes" (see services.tokens.touch)."""
+    from sqlalchemy import event
+
+    ada = make_user("ada")
+    post = make_post(ada, "Read me", "x")
+    headers = bearer(ada)
+    writes: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for url in ("/api/v1/me", "/api/v1/posts", f"/api/v1/posts/{post.id}", f"/api/v1/posts/{post.id}/comments",
+                    "/api/v1/users/ada", "/api/v1/groups", "/api/v1/openapi.json"):
+            assert client.get(url, headers=headers).status_code == 200, url
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(writes) == 1 and writes[0].startswith("UPDATE api_tokens SET last_used_at"), writes

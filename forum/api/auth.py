@@ -68,7 +68,11 @@ def guard() -> None:
         if request.method not in SAFE_METHODS and not token.can_write:
             raise ApiError(403, "This token is read-only; create a read-write token to make changes.")
         return
-    if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+    # Only a signed-in session can be abused cross-site; an anonymous write gets its 401.
+    if (
+        request.method not in SAFE_METHODS and current_user.is_authenticated
+        and current_app.config.get("WTF_CSRF_ENABLED", True)
+    ):
         csrf.protect()
 
 

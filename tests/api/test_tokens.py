@@ -176,3 +176,9 @@ def test_bearer_gets_write_only_the_tokens_last_use(client):
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert len(writes) == 1 and writes[0].startswith("UPDATE api_tokens SET last_used_at"), writes
+
+
+def test_anonymous_writes_get_401_even_with_csrf_on(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post("/api/v1/posts", json={"title": "t", "body": "b", "audience": {"kind": "public"}})
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"

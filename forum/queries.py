@@ -62,7 +62,10 @@ def group_directory(viewer: User | None, q: str = "") -> Select[tuple[Group]]:
     invited to), by name, optionally matching `q` in name, address or interests."""
     query = visibility.visible_groups(viewer).order_by(Group.name, Group.id)
     if q:
-        like = f"%{q.lower()}%"
-        by_interest = select(group_interests.c.group_id).join(Interest).where(Interest.name.like(like))
-        query = query.where(or_(func.lower(Group.name).like(like), Group.slug.like(like), Group.id.in_(by_interest)))
+        needle = q.lower()  # contains(autoescape=True): % and _ are literal, not wildcards
+        by_interest = select(group_interests.c.group_id).join(Interest).where(Interest.name.contains(needle, autoescape=True))
+        query = query.where(or_(
+            func.lower(Group.name).contains(needle, autoescape=True), Group.slug.contains(needle, autoescape=True),
+            Group.id.in_(by_interest),
+        ))
     return query

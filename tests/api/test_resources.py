@@ -150,6 +150,7 @@ def test_groups(client):
     assert taken.status_code == 400 and taken.get_json()["error"]["field"] == "slug"
     directory = client.get("/api/v1/groups?q=evals").get_json()
     assert [g["slug"] for g in directory["items"]] == ["eval-science"]
+    assert client.get("/api/v1/groups?q=%25").get_json()["total"] == 0  # the page's query: % is text
     assert client.get("/api/v1/groups/eval-science").get_json()["state"] is None
     assert client.get("/api/v1/groups/eval-science/members").status_code == 401
     members = client.get("/api/v1/groups/eval-science/members", headers=bearer(bob)).get_json()

@@ -1,11 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-EXPIRY_CHOICES = [
-    SelectChoice(value, label)
-    for value, label in (("7", "7 days"), ("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("never", "Never"))
-]
+from . import choices
+
+EXPIRY_CHOICES = choices([("7", "7 days"), ("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("never", "Never")])
 
 
 class TokenForm(FlaskForm):
@@ -15,10 +14,10 @@ class TokenForm(FlaskForm):
     )
     scope = RadioField(
         "Access", default="read",
-        choices=[
-            SelectChoice("read", "Read: everything you can read, nothing more"),
-            SelectChoice("read-write", "Read and write: also post, comment, edit and delete as you"),
-        ],
+        choices=choices([
+            ("read", "Read: everything you can read, nothing more"),
+            ("read-write", "Read and write: also post, comment, edit and delete as you"),
+        ]),
     )
     expires = SelectField("Expires after", choices=EXPIRY_CHOICES, default="90")
     submit = SubmitField("Create token")

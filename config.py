@@ -76,6 +76,11 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour")
+    # The JSON API, counted per token (per address without one); writes also count
+    # against the second limit.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute;5000 per hour")
+    API_WRITE_LIMIT = os.environ.get("API_WRITE_LIMIT", "30 per minute;500 per hour")
+    API_PER_PAGE_MAX = 100
 
     # New accounts (younger than the age, or below the karma) may publish only so much
     # per hour, counted in the database; moderators and admins are exempt.

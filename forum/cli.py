@@ -67,3 +67,22 @@ def init_app(app: Flask) -> None:
         except ServiceError as error:
             raise click.ClickException(error.message) from error
         click.echo(f"{user.username} is now an admin.")
+
+    @forum_group.command("create-token")
+    @click.argument("username")
+    @click.option("--name", default="command line", show_default=True, help="What the token is for.")
+    @click.option("--scope", type=click.Choice(["read", "read-write"]), default="read", show_default=True)
+    @click.option("--expires-days", type=int, default=None, help="Days until it expires; never by default.")
+    def create_token(username: str, name: str, scope: str, expires_days: int | None) -> None:
+        """Create an API token for USERNAME and print it (shown only this once)."""
+        from .services import ServiceError, tokens
+        from .services.text import normalize_username
+
+        user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
+        if user is None:
+            raise click.ClickException(f"No user named {username}.")
+        try:
+            _token, raw = tokens.create_token(user, name, scope, expires_days)
+        except ServiceError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(raw)

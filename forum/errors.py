@@ -34,7 +34,9 @@ _CONTROL_FIELDS = {"submit", "preview", "next", "remember", "parent_id", "audien
 def render_error(code: int, detail: str | None = None, kept: list[tuple[str, str]] | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500])
     if request.path.startswith("/api/"):
-        return {"error": {"code": code, "message": detail or message}}, code
+        from .api.errors import error_response
+
+        return error_response(code, detail)
     return render_template(
         "errors/error.html", code=code, title=title, message=detail or message, kept=kept or [],
     ), code

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from . import visibility
-from .models import Comment, Group, Post, PostAudience, Tag, User
+from .models import Comment, Group, Interest, Post, PostAudience, Tag, User
 from .models._time import utcnow
+from .models.interest import group_interests
 from .models.post import post_tags
 from .ranking import TOP_WINDOWS
 
@@ -87,3 +88,17 @@ def comments_of_post(post: Post, sort: str = "old") -> Select[tuple[Comment]]:
     if sort == "new":
         return query.order_by(Comment.created_at.desc(), Comment.id.desc())
     return query.order_by(Comment.created_at, Comment.id)
+
+
+def group_directory(viewer: User | None, q: str = "") -> Select[tuple[Group]]:
+    """The directory: listed groups and the viewer's own (never one they are merely
+    invited to), by name, optionally matching `q` in name, address or interests."""
+    query = visibility.visible_groups(viewer).order_by(Group.name, Group.id)
+    if q:
+        needle = q.lower()  # contains(autoescape=True): % and _ are literal, not wildcards
+        by_interest = select(group_interests.c.group_id).join(Interest).where(Interest.name.contains(needle, autoescape=True))
+        query = query.where(or_(
+            func.lower(Group.name).contains(needle, autoescape=True), Group.slug.contains(needle, autoescape=True),
+            Group.id.in_(by_interest),
+        ))
+    return query

@@ -5,10 +5,12 @@ from .interest import Interest
 from .moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
 from .post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
 from .terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
+from .token import TOKEN_SCOPES, ApiToken
 from .user import ROLES, User
 from .vote import VOTE_AXES, Vote
 
 __all__ = [
+    "ApiToken",
     "AUDIENCE_KINDS",
     "Ban",
     "Comment",
@@ -32,6 +34,7 @@ __all__ = [
     "SiteTerms",
     "SiteTermsAcceptance",
     "Tag",
+    "TOKEN_SCOPES",
     "TermsAcceptance",
     "User",
     "VOTE_AXES",

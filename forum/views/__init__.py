@@ -2,7 +2,9 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, group_members, groups, main, moderation, posts, terms, users, votes
+    from .. import api
+    from . import auth, group_members, groups, main, moderation, posts, terms, tokens, users, votes
 
-    for module in (main, auth, posts, users, groups, group_members, terms, moderation, votes):
+    for module in (main, auth, posts, users, groups, group_members, terms, moderation, votes, tokens):
         app.register_blueprint(module.bp)
+    api.init_app(app)

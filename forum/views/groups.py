@@ -2,13 +2,12 @@
 Joining and membership actions are in `group_members`."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_
 
 from .. import group_queries, permissions, queries, visibility
 from ..extensions import db
 from ..forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
-from ..models import Group, Interest
-from ..models.interest import group_interests
+from ..models import Group
 from ..services import ServiceError, groups as group_service
 from .main import page_arg
 
@@ -24,12 +23,7 @@ def field_error(form, error: ServiceError, default: str) -> None:
 def directory():
     """Listed groups and the viewer's own; never one they are merely invited to."""
     q = request.args.get("q", "").strip()[:100]
-    query = visibility.visible_groups(current_user).order_by(Group.name)
-    if q:
-        needle = q.lower()  # contains(autoescape=True): % and _ are literal, not wildcards
-        by_interest = select(group_interests.c.group_id).join(Interest).where(Interest.name.contains(needle, autoescape=True))
-        query = query.where(or_(func.lower(Group.name).contains(needle, autoescape=True), Group.slug.contains(needle, autoescape=True), Group.id.in_(by_interest)))
-    groups = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
+    groups = db.paginate(queries.group_directory(current_user, q), page=page_arg(), per_page=30, error_out=False)
     ids = [g.id for g in groups.items]
     return render_template(
         "groups/directory.html", groups=groups, q=q, counts=group_queries.member_counts(ids),

@@ -62,13 +62,14 @@ def test_moderator_outside_the_audience_removes_a_reported_comment(forum, signed
     expect(report.get_by_role("link", name="Open the live comment")).to_have_count(0)
     assert title_word not in main_text(moderator) and body_word not in main_text(moderator)
 
+    expect(report.get_by_label("Ban length")).to_be_hidden()  # until "Ban its author" is chosen
     report.get_by_label("Remove the content").check()
     report.get_by_label(re.compile(r"^Reason")).fill("Step-by-step hazardous detail.")
     report.get_by_role("button", name="Decide").click()
     expect(moderator.get_by_role("status")).to_contain_text("Decision recorded in the moderation log")
     expect(moderator.locator("article.report", has_text=comment_word)).to_have_count(0)
     moderator.get_by_role("link", name="Resolved").click()
-    expect(moderator.locator("article.report", has_text=comment_word)).to_contain_text("resolved: remove")
+    expect(moderator.locator("article.report", has_text=comment_word)).to_contain_text("resolved: removed")
 
     # The public log records the removal, naming neither the post, nor its author, nor the
     # reason, for the moderator who made it and for an anonymous visitor alike.
@@ -86,7 +87,7 @@ def test_moderator_outside_the_audience_removes_a_reported_comment(forum, signed
     own = signed_in(commenter)
     own.goto(f"/posts/{post_id}")
     notice = own.locator(f"#c{comment_id} .removal-notice")
-    expect(notice).to_contain_text("A moderator removed your comment: “Step-by-step hazardous detail.”")
+    expect(notice).to_contain_text("A moderator removed your comment. Their reason: “Step-by-step hazardous detail.”")
     # A reader of the post finds the log entry under the post's title, with the reason.
     notice.get_by_role("link", name="moderation log").click()
     expect(own.locator("ol.modlog > li", has_text=title_word).first).to_contain_text(

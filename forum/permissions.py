@@ -153,9 +153,32 @@ def group_role(user: User | None, group: Group) -> str | None:
     return membership.role if membership else None
 
 
+# --- groups ----------------------------------------------------------------------------
+# Roles, from most to least power:
+#   owner   edits and deletes the group, invites, decides join requests, removes anyone,
+#           and gives or takes any role, including making other owners;
+#   admin   edits the group, invites, decides join requests and removes plain members;
+#           admins change no roles and cannot remove other admins or owners;
+#   member  reads what is shared with the group, and may leave.
+# A group always keeps at least one owner: the last owner cannot leave, be removed or
+# be demoted. That invariant is a state rule, enforced by the group service in SQL.
+
+
 def can_manage_group(user: User | None, group: Group) -> bool:
-    """Owners and admins invite, decide requests, remove members and change roles."""
+    """Owners and admins edit the group, invite and decide join requests."""
     return group_role(user, group) in ("owner", "admin")
+
+
+def can_remove_member(user: User | None, group: Group, target: Membership) -> bool:
+    """Owners remove anyone; admins remove plain members. Leaving is not removing."""
+    role = group_role(user, group)
+    if target.user_id == getattr(user, "id", None):
+        return False
+    return role == "owner" or (role == "admin" and target.role == "member")
+
+
+def can_change_roles(user: User | None, group: Group) -> bool:
+    return group_role(user, group) == "owner"
 
 
 def can_delete_group(user: User | None, group: Group) -> bool:

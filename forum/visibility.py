@@ -25,7 +25,7 @@ from flask import abort, g, has_request_context
 from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
 
 from .extensions import db
-from .models import Comment, Group, Membership, Post, PostAudience, PostTerms, Tag, TermsAcceptance, User
+from .models import Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostTerms, Tag, TermsAcceptance, User
 from .models.post import post_tags
 
 PUBLIC = "public"
@@ -245,16 +245,30 @@ def visible_tags(viewer: User | None) -> Select:
 # --- groups ----------------------------------------------------------------------------
 
 
-def visible_group_clause(viewer: User | None) -> ColumnElement[bool]:
-    """SQL: listed groups, plus unlisted groups the viewer belongs to."""
+def visible_group_clause(viewer: User | None, *, invited: bool = True) -> ColumnElement[bool]:
+    """SQL: groups whose name and description the viewer may see.
+
+    Listed groups, groups the viewer belongs to and, with `invited`, unlisted groups
+    that hold a pending invitation for the viewer, so an invitee can read what they
+    are asked to join. Knowing a group is not reading it: its members and posts stay
+    behind `can_see_members` and `can_see_group_activity`. Pickers, autocomplete and
+    the directory pass `invited=False`: an invitation is answered, not shared to.
+    """
     if not _signed_in(viewer):
         return Group.listed.is_(True)
     member_of = exists().where(Membership.group_id == Group.id, Membership.user_id == viewer.id)
-    return or_(Group.listed.is_(True), member_of)
+    if not invited:
+        return or_(Group.listed.is_(True), member_of)
+    invited_to = exists().where(
+        GroupInvitation.group_id == Group.id, GroupInvitation.user_id == viewer.id,
+        GroupInvitation.status == "pending",
+    )
+    return or_(Group.listed.is_(True), member_of, invited_to)
 
 
-def visible_groups(viewer: User | None) -> Select[tuple[Group]]:
-    return select(Group).where(visible_group_clause(viewer))
+def visible_groups(viewer: User | None, *, invited: bool = False) -> Select[tuple[Group]]:
+    """Groups to list or pick from: listed ones and the viewer's own (see `visible_group_clause`)."""
+    return select(Group).where(visible_group_clause(viewer, invited=invited))
 
 
 def get_group_or_404(slug: str, viewer: User | None) -> Group:
@@ -264,11 +278,22 @@ def get_group_or_404(slug: str, viewer: User | None) -> Group:
     return group
 
 
+def is_member(viewer: User | None, group: Group) -> bool:
+    return _signed_in(viewer) and group_token(group.id) in principals(viewer)
+
+
 def can_see_members(viewer: User | None, group: Group) -> bool:
     """Member lists of listed groups are open to signed-in users; unlisted ones to members only."""
     if not _signed_in(viewer):
         return False
-    return group.listed or group_token(group.id) in principals(viewer)
+    return group.listed or is_member(viewer, group)
+
+
+def can_see_group_activity(viewer: User | None, group: Group) -> bool:
+    """Member and post counts and the post list of a group: anyone for a listed group
+    (posts still filtered one by one), members only for an unlisted one, so an
+    invitee learns the name and description and nothing more."""
+    return group.listed or is_member(viewer, group)
 
 
 def describe_audience(viewer: User | None, post: Post) -> dict:

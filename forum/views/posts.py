@@ -20,7 +20,8 @@ bp = Blueprint("posts", __name__)
 
 def _form_error(form, error: ServiceError) -> None:
     field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
+    # A hidden field shows no errors, so its message goes where the user can read it.
+    if field is not None and field.type != "HiddenField":
         field.errors = [*field.errors, error.message]
     else:
         flash(error.message, "error")
@@ -30,7 +31,7 @@ def _error_status(error: ServiceError) -> int:
     """Refusals that are not about the form (a ban) end here; the rest re-render it."""
     if error.status == 403:
         abort(403, error.message)
-    return error.status if error.status == 429 else 400
+    return error.status if error.status in (409, 429) else 400
 
 
 def _tree(comments, **kwargs):
@@ -159,12 +160,12 @@ def comment(post_id: int):
     post = visibility.get_post_body_or_404(post_id, current_user)
     _require_write()
     form = CommentForm()
-    status = 400
     parent = None
     if form.parent_id.data:
         if not form.parent_id.data.isdigit():
             abort(400)
         parent = visibility.get_comment_or_404(int(form.parent_id.data), current_user)
+    status = 400
     if form.validate_on_submit():
         try:
             new = comment_service.add_comment(current_user, post, form.body.data, parent)
@@ -208,6 +209,8 @@ def reply(comment_id: int):
     if not visibility.shows_comment(current_user, parent):
         abort(404)
     _require_write()
+    if parent.is_deleted:
+        flash("That comment was deleted; reply elsewhere in the thread.", "error")
     form = CommentForm(parent_id=str(parent.id))
     return render_template("posts/reply.html", post=parent.post, parent=parent, form=form)
 

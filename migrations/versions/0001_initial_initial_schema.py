@@ -95,6 +95,7 @@ def upgrade():
     with op.batch_alter_table('group_invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_group_invitations_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_group_invitations_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_group_invitations_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
     op.create_table('join_requests',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -113,6 +114,7 @@ def upgrade():
     with op.batch_alter_table('join_requests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_join_requests_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_join_requests_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_join_requests_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
     op.create_table('memberships',
     sa.Column('group_id', sa.Integer(), nullable=False),
@@ -385,11 +387,13 @@ def downgrade():
 
     op.drop_table('memberships')
     with op.batch_alter_table('join_requests', schema=None) as batch_op:
+        batch_op.drop_index('uq_join_requests_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
         batch_op.drop_index(batch_op.f('ix_join_requests_user_id'))
         batch_op.drop_index(batch_op.f('ix_join_requests_group_id'))
 
     op.drop_table('join_requests')
     with op.batch_alter_table('group_invitations', schema=None) as batch_op:
+        batch_op.drop_index('uq_group_invitations_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
         batch_op.drop_index(batch_op.f('ix_group_invitations_user_id'))
         batch_op.drop_index(batch_op.f('ix_group_invitations_group_id'))
 

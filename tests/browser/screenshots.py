@@ -2,7 +2,8 @@
 
     .venv/bin/python -m tests.browser.screenshots [OUT_DIR]     (default /tmp/forum-shots)
 
-Serves the demo content from a temporary database, signs in as a demo user and
+Serves the demo content from a temporary database, adds reports, a removal and a post with
+usage terms (stage_moderation_and_terms), signs in as the demo user each page is meant for and
 writes one full-page PNG per page and width. Not a test: nothing is asserted.
 """
 from __future__ import annotations

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from .. import permissions, queries, visibility
 from ..extensions import db
+from ..models import Comment
 from ..services import comments as comment_service
+from ..services.votes import viewer_votes
 from ..threads import build_tree
 from . import bp, serialize
 from .auth import require_user
@@ -25,14 +28,18 @@ _API_DEPTH = 10_000
 @operation(
     "A post's comment tree, paged by top-level comment", tag="comments",
     response=page_of(ref("CommentNode")), params=PAGE_PARAMS,
-    description="Deleted or removed comments with live replies stay as placeholders (author and body null).",
+    description=(
+        "Deleted or removed comments with live replies stay as placeholders (author, body, scores and "
+        "the caller's votes null)."
+    ),
 )
 def post_comments(post_id: int):
     post = visibility.get_post_body_or_404(post_id, current_user)
     comments = [] if post.is_deleted else db.session.scalars(queries.comments_of_post(post)).unique().all()
     tree = build_tree(comments, max_depth=_API_DEPTH, hidden=lambda c: not visibility.shows_comment(current_user, c))
+    votes = viewer_votes(current_user, comment_ids=select(Comment.id).where(Comment.post_id == post.id))
     return page_list(
-        tree, lambda nodes: [serialize.comment_node(current_user, n) for n in nodes],
+        tree, lambda nodes: [serialize.comment_node(current_user, n, votes) for n in nodes],
         default_per_page=current_app.config["COMMENTS_PER_PAGE"],
     )
 

@@ -6,6 +6,7 @@ tests/api checks every response against them.
 from __future__ import annotations
 
 from ..models import AUDIENCE_KINDS, GROUP_ROLES, JOIN_POLICIES, REPORT_REASONS, TOKEN_SCOPES
+from ..services.votes import CHOICES, NO_VOTE
 from .errors import CODES
 
 
@@ -44,6 +45,31 @@ BOOL = {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time"}
 STATE = {"type": "string", "enum": ["live", "deleted", "removed"]}
 STRINGS = {"type": "array", "items": STRING}
+KARMA_CHOICES = list(CHOICES["karma"])
+AGREEMENT_CHOICES = list(CHOICES["agreement"])
+
+
+def _shown(schema: dict, what: str) -> dict:
+    """A number or vote the pages show only with the item's text: null where they show a
+    placeholder instead (a deleted post, a deleted or removed comment)."""
+    return {**nullable(schema), "description": what + " Null where the item shows as a placeholder."}
+
+
+def _my_vote(choices: list[str], axis: str) -> dict:
+    return _shown({"type": "string", "enum": choices},
+                  f"The caller's {axis} vote; null for none (or when signed out, or on their own writing).")
+
+
+VOTE_NUMBERS = {
+    "score": _shown(INT, "Sum of the karma votes' weights (docs/karma.md)."),
+    "vote_count": _shown(INT, "Number of karma votes."),
+    "my_vote": _my_vote(KARMA_CHOICES, "karma"),
+}
+AGREEMENT_NUMBERS = {
+    "agreement": _shown(INT, "Agree minus disagree votes."),
+    "agreement_count": _shown(INT, "Number of agreement votes."),
+    "my_agreement": _my_vote(AGREEMENT_CHOICES, "agreement"),
+}
 
 COMPONENTS: dict[str, dict] = {
     "Error": obj({
@@ -78,13 +104,13 @@ COMPONENTS: dict[str, dict] = {
     "PostSummary": obj({
         "id": INT, "title": STRING, "author": ref("UserRef"), "created_at": TIME, "edited_at": nullable(TIME),
         "tags": STRINGS, "audience_kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},
-        "comment_count": INT, "score": INT, "state": STATE, "url": STRING,
+        "comment_count": INT, **VOTE_NUMBERS, "state": STATE, "url": STRING,
         "gated": {**BOOL, "description": "The post has terms the caller has not accepted: no body until they do."},
     }),
     "Post": obj({
         "id": INT, "title": STRING, "author": ref("UserRef"), "created_at": TIME, "edited_at": nullable(TIME),
         "tags": STRINGS, "audience_kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},
-        "comment_count": INT, "score": INT, "state": STATE, "url": STRING, "gated": BOOL,
+        "comment_count": INT, **VOTE_NUMBERS, "state": STATE, "url": STRING, "gated": BOOL,
         "body_md": nullable(STRING), "body_html": nullable(STRING),
         "audience": ref("Audience"), "terms": nullable(ref("Terms")),
         "removal_reason": nullable(STRING),
@@ -93,7 +119,7 @@ COMPONENTS: dict[str, dict] = {
     "Comment": obj({
         "id": INT, "post_id": INT, "parent_id": nullable(INT), "author": nullable(ref("UserRef")),
         "body_md": nullable(STRING), "body_html": nullable(STRING), "created_at": TIME, "edited_at": nullable(TIME),
-        "state": STATE, "score": INT, "url": STRING,
+        "state": STATE, **VOTE_NUMBERS, **AGREEMENT_NUMBERS, "url": STRING,
     }),
     "CommentNode": obj({
         "comment": ref("Comment"),
@@ -124,6 +150,16 @@ COMPONENTS: dict[str, dict] = {
         "post_id": INT, "comment_id": nullable(INT), "created_at": TIME,
     }),
     "Tag": obj({"name": STRING, "posts": {**INT, "description": "Posts with this tag the caller may read."}}),
+    "VoteResult": obj({
+        "kind": {"type": "string", "enum": ["post", "comment"]},
+        "id": INT,
+        "axis": {"type": "string", "enum": list(CHOICES)},
+        "vote": {**nullable({"type": "string", "enum": KARMA_CHOICES + AGREEMENT_CHOICES}),
+                 "description": "The caller's vote on this axis after the request; null for none."},
+        "score": INT, "vote_count": INT,
+        "agreement": {**INT, "description": "Comments only."},
+        "agreement_count": {**INT, "description": "Comments only."},
+    }, required=("kind", "id", "axis", "vote", "score", "vote_count")),
 }
 
 
@@ -151,6 +187,22 @@ EDIT_POST = obj(POST_FIELDS, required=())
 
 NEW_COMMENT = obj({"body": TEXT, "parent_id": nullable(INT)}, required=("body",))
 COMMENT_BODY = obj({"body": TEXT}, required=("body",))
+_CURRENT = (
+    "The vote you believe you have ('none' for none), as the page's buttons send it. Omitted: pressing "
+    "`value` when you already have it takes it back. Given and different from what is stored (a retry, "
+    "a second client): `value` is set, never taken back; so send 'none' to set a vote idempotently."
+)
+
+
+def vote_body(choices: list[str]) -> dict:
+    return obj({
+        "value": {"type": "string", "enum": choices},
+        "current": {"type": "string", "enum": [NO_VOTE, *choices], "description": _CURRENT},
+    }, required=("value",))
+
+
+KARMA_VOTE = vote_body(KARMA_CHOICES)
+AGREEMENT_VOTE = vote_body(AGREEMENT_CHOICES)
 ACCEPT_TERMS = obj({"version": {**INT, "description": "The version you were shown (Post.terms.version)."}}, required=("version",))
 NEW_REPORT = obj({
     "reason": {"type": "string", "enum": list(REPORT_REASONS)},

@@ -10,6 +10,7 @@ from .. import group_queries, permissions, visibility
 from ..extensions import db
 from ..models import Comment, Group, GroupInvitation, JoinRequest, Membership, Post, PostTerms, User
 from ..services import terms as terms_service
+from ..services.votes import ViewerVotes, viewer_votes
 from ..threads import Node
 
 
@@ -43,20 +44,37 @@ def gated_ids(viewer, posts: Iterable[Post]) -> set[int]:
     return set(db.session.scalars(visibility.gated_post_ids(viewer).where(Post.id.in_(ids))))
 
 
-def post_summary(post: Post, gated: bool) -> dict:
+def _karma_numbers(item: Post | Comment, votes: ViewerVotes, shown: bool) -> dict:
+    """Score, count and the caller's vote, as the vote widget shows them: not at all where
+    the page shows a placeholder instead of the item."""
+    if not shown:
+        return {"score": None, "vote_count": None, "my_vote": None}
+    return {"score": item.score, "vote_count": item.vote_count, "my_vote": votes.choice(item)}
+
+
+def _agreement_numbers(item: Comment, votes: ViewerVotes, shown: bool) -> dict:
+    if not shown:
+        return {"agreement": None, "agreement_count": None, "my_agreement": None}
+    return {"agreement": item.agreement, "agreement_count": item.agreement_count,
+            "my_agreement": votes.choice(item, "agreement")}
+
+
+def post_summary(post: Post, gated: bool, votes: ViewerVotes) -> dict:
+    """`votes`: the caller's votes on the page's posts (`services.votes.viewer_votes`)."""
     deleted = post.is_deleted
     return {
         "id": post.id, "title": "[deleted]" if deleted else post.title, "author": user_ref(post.author),
         "created_at": when(post.created_at), "edited_at": when(post.edited_at),
         "tags": [] if deleted else [t.name for t in post.tags], "audience_kind": post.audience_kind,
-        "comment_count": post.comment_count, "score": post.score, "state": _state(post),
+        "comment_count": post.comment_count, **_karma_numbers(post, votes, not deleted), "state": _state(post),
         "url": url_for("api.post", post_id=post.id), "gated": gated,
     }
 
 
 def post_summaries(viewer, posts: list[Post]) -> list[dict]:
     gated = gated_ids(viewer, posts)
-    return [post_summary(p, p.id in gated) for p in posts]
+    votes = viewer_votes(viewer, post_ids=[p.id for p in posts])
+    return [post_summary(p, p.id in gated, votes) for p in posts]
 
 
 def terms(viewer, post: Post, version: PostTerms | None, *, accepted: bool) -> dict | None:
@@ -68,7 +86,7 @@ def terms(viewer, post: Post, version: PostTerms | None, *, accepted: bool) -> d
 def post(viewer, post: Post, gate: PostTerms | None) -> dict:
     """A post fetched with `visibility.get_readable_body_or_gate`: `gate` is the terms to
     accept first, and then the body stays hidden."""
-    data = post_summary(post, gate is not None)
+    data = post_summary(post, gate is not None, viewer_votes(viewer, post_ids=[post.id]))
     hide_body = gate is not None or post.is_deleted
     if gate is not None:
         shown_terms = terms(viewer, post, gate, accepted=False)
@@ -91,22 +109,31 @@ def post(viewer, post: Post, gate: PostTerms | None) -> dict:
     return data
 
 
-def comment(viewer, item: Comment) -> dict:
+def comment(viewer, item: Comment, votes: ViewerVotes | None = None) -> dict:
+    """`votes`: the caller's votes on a page of comments; read here for a single one."""
     shown = visibility.shows_comment(viewer, item)
+    if votes is None:
+        votes = viewer_votes(viewer, comment_ids=[item.id])
     return {
         "id": item.id, "post_id": item.post_id, "parent_id": item.parent_id,
         "author": user_ref(item.author) if shown else None,
         "body_md": item.body_md if shown else None, "body_html": item.body_html if shown else None,
         "created_at": when(item.created_at), "edited_at": when(item.edited_at) if shown else None,
-        "state": _state(item), "score": item.score, "url": url_for("api.comment", comment_id=item.id),
+        "state": _state(item), **_karma_numbers(item, votes, shown), **_agreement_numbers(item, votes, shown),
+        "url": url_for("api.comment", comment_id=item.id),
     }
 
 
-def comment_node(viewer, node: Node) -> dict:
+def comments(viewer, items: list[Comment]) -> list[dict]:
+    votes = viewer_votes(viewer, comment_ids=[c.id for c in items])
+    return [comment(viewer, c, votes) for c in items]
+
+
+def comment_node(viewer, node: Node, votes: ViewerVotes) -> dict:
     return {
-        "comment": comment(viewer, node.comment),
+        "comment": comment(viewer, node.comment, votes),
         "reply_count": node.reply_count,
-        "replies": [comment_node(viewer, child) for child in node.children],
+        "replies": [comment_node(viewer, child, votes) for child in node.children],
     }
 
 

@@ -51,5 +51,5 @@ def user_comments(username: str):
     person = _user_or_404(username)
     return page(
         queries.comments_by(current_user, person),
-        lambda comments: [serialize.comment(current_user, c) for c in comments],
+        lambda comments: serialize.comments(current_user, comments),
     )

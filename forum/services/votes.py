@@ -91,7 +91,7 @@ def _check(voter: User, target: Post | Comment, choice: str, axis: str) -> None:
     if target.is_removed or post.is_removed:
         raise ServiceError("A moderator removed this; it takes no votes.", status=409)
     if target.author_id == voter.id:
-        raise ServiceError("You cannot vote on your own writing.", status=403)
+        raise ServiceError("You cannot vote on your own writing.", field="value", status=403)
 
 
 def _check_thresholds(voter: User, direction: int, strong: bool, axis: str) -> None:
@@ -100,9 +100,9 @@ def _check_thresholds(voter: User, direction: int, strong: bool, axis: str) -> N
         return
     config = current_app.config
     if direction < 0 and not permissions.can_down_vote(voter):
-        raise ServiceError(f"Down-votes need {config['VOTE_DOWN_MIN_KARMA']} karma.", status=403)
+        raise ServiceError(f"Down-votes need {config['VOTE_DOWN_MIN_KARMA']} karma.", field="value", status=403)
     if strong and not permissions.can_strong_vote(voter):
-        raise ServiceError(f"Strong votes need {config['VOTE_STRONG_MIN_KARMA']} karma.", status=403)
+        raise ServiceError(f"Strong votes need {config['VOTE_STRONG_MIN_KARMA']} karma.", field="value", status=403)
 
 
 def vote_weight(voter: User, direction: int, strong: bool, axis: str) -> int:

@@ -45,5 +45,7 @@ clean:
 # Until the first release there is one migration, regenerated from the models.
 # Once deployed databases exist, add new revisions with `flask db migrate` instead.
 migration: venv
-	rm -f migrations/versions/*.py /tmp/forum-blank.sqlite3
-	DATABASE_URL=sqlite:////tmp/forum-blank.sqlite3 $(FLASK) db migrate -m "initial schema" --rev-id 0001_initial
+	rm -f migrations/versions/*.py
+	blank=$$(mktemp -d)/blank.sqlite3 && \
+	DATABASE_URL=sqlite:///$$blank $(FLASK) db migrate -m "initial schema" --rev-id 0001_initial
+	sed -i '/^Create Date:/d' migrations/versions/0001_initial_initial_schema.py  # stable file between regenerations

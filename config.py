@@ -42,9 +42,37 @@ class Config:
     BODY_MAX = 100_000
     COMMENT_MAX = 20_000
 
+    # Usage terms an author may attach to a post: (key, title, Markdown). Keys are stored
+    # with each post's terms, so keep them stable; the text is copied when an author picks one.
+    TERMS_TEMPLATES = [
+        (
+            "no-capabilities", "No capabilities use without permission",
+            "I will not use this work, or anything derived from it, to advance AI capabilities "
+            "without the authors' written permission.",
+        ),
+        (
+            "no-sharing", "Do not share outside this audience",
+            "I will not share this post, its comments or their contents with anyone outside "
+            "the audience its author chose.",
+        ),
+        (
+            "cite-first", "Cite before building on this",
+            "I will cite this post, and tell its authors, before I publish work that builds on it.",
+        ),
+    ]
+    TERMS_MAX = 10_000
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour")
+
+    # New accounts (younger than the age, or below the karma) may publish only so much
+    # per hour, counted in the database; moderators and admins are exempt.
+    NEW_ACCOUNT_LIMITS_ENABLED = True
+    NEW_ACCOUNT_AGE_HOURS = _env_int("NEW_ACCOUNT_AGE_HOURS", 72)
+    NEW_ACCOUNT_KARMA = _env_int("NEW_ACCOUNT_KARMA", 10)
+    NEW_ACCOUNT_POSTS_PER_HOUR = _env_int("NEW_ACCOUNT_POSTS_PER_HOUR", 3)
+    NEW_ACCOUNT_COMMENTS_PER_HOUR = _env_int("NEW_ACCOUNT_COMMENTS_PER_HOUR", 20)
 
 
 class DevelopmentConfig(Config):
@@ -72,6 +100,8 @@ class TestConfig(Config):
     SEARCH_INDEX_DIR = ""  # each test gets a temporary directory from the fixture
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes keep the suite quick; never in production
     RATELIMIT_ENABLED = False
+    # Fixtures create many posts per user; tests of the limits switch them back on.
+    NEW_ACCOUNT_LIMITS_ENABLED = False
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -26,3 +26,26 @@ def init_app(app: Flask) -> None:
         counts = load_demo_content()
         click.echo("Seeded " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
         click.echo("Sign in as ada / interpretability (or any demo user with that password).")
+
+    @forum_group.command("create-admin")
+    @click.argument("username")
+    @click.option("--password", help="For a new account; prompted for when not given.")
+    def create_admin(username: str, password: str | None) -> None:
+        """Make USERNAME a site admin, creating the account if it does not exist."""
+        from .services import ServiceError, accounts, moderation
+        from .services.text import normalize_username
+
+        user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
+        try:
+            if user is None:
+                if password is None:
+                    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+                user = accounts.register(username, "", password)
+                click.echo(f"Created {user.username}.")
+            elif user.role == "admin":
+                click.echo(f"{user.username} is already an admin.")
+                return
+            moderation.set_role(None, user, "admin", "Made an admin from the command line.")
+        except ServiceError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(f"{user.username} is now an admin.")

@@ -1,9 +1,13 @@
 """Error pages in the site's layout; never a stack trace."""
 from __future__ import annotations
 
+import re
+
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -17,18 +21,43 @@ MESSAGES = {
     500: ("Something went wrong", "An error on our side. It has been logged."),
 }
 
+CSRF_MESSAGE = (
+    "The form expired or was not sent from this site, so nothing was saved. "
+    "Go back, reload the page and try again."
+)
 
-def render_error(code: int, detail: str | None = None):
+# Never echoed back: secrets, and the form's own controls (buttons, hidden state).
+_SECRET_FIELD = re.compile(r"pass|secret|token|confirm|current|^new$|csrf", re.IGNORECASE)
+_CONTROL_FIELDS = {"submit", "preview", "next", "remember", "parent_id", "audience"}
+
+
+def render_error(code: int, detail: str | None = None, kept: list[tuple[str, str]] | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500])
     if request.path.startswith("/api/"):
         return {"error": {"code": code, "message": detail or message}}, code
-    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+    return render_template(
+        "errors/error.html", code=code, title=title, message=detail or message, kept=kept or [],
+    ), code
+
+
+def submitted_text() -> list[tuple[str, str]]:
+    """(label, text) for each non-empty text field of the refused form, minus secrets.
+
+    A rejected CSRF token must not cost someone the comment they spent an hour on,
+    so the error page hands their words back for copying.
+    """
+    kept = []
+    for name, value in request.form.items(multi=True):
+        if _SECRET_FIELD.search(name) or name in _CONTROL_FIELDS or not value.strip():
+            continue
+        kept.append((name.replace("_", " ").capitalize(), value))
+    return kept
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        return render_error(400, "The form expired or was not sent from this site. Please go back, reload and try again.")
+        return render_error(400, CSRF_MESSAGE, kept=submitted_text())
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -39,4 +68,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unhandled(error: Exception):
         app.logger.exception("Unhandled error on %s", request.path)
+        # The failed transaction must not leak into rendering the error page.
+        db.session.rollback()
         return render_error(500)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from . import visibility
 from .models import Comment, Group, Post, PostAudience, Tag, User
@@ -29,6 +30,7 @@ def comments_by(viewer: User | None, author: User) -> Select[tuple[Comment]]:
     return (
         visibility.visible_comments(viewer)
         .where(Comment.author_id == author.id, Comment.deleted_at.is_(None))
+        .options(selectinload(Comment.post))  # each card names its post
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
 

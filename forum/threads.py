@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .models import Comment
 
@@ -16,13 +16,23 @@ class Node:
     more_below: bool = False
     # Replies below this node, all of them (for the collapsed label).
     reply_count: int = 0
+    # False: the page shows a [deleted] or [removed] placeholder instead of the text.
+    shown: bool = True
 
 
-def build_tree(comments: Iterable[Comment], *, root_id: int | None = None, max_depth: int = 8) -> list[Node]:
+def _deleted(comment: Comment) -> bool:
+    return comment.is_deleted
+
+
+def build_tree(
+    comments: Iterable[Comment], *, root_id: int | None = None, max_depth: int = 8,
+    hidden: Callable[[Comment], bool] = _deleted,
+) -> list[Node]:
     """Nest comments under their parents, starting below `root_id` (None: top level).
 
-    A deleted comment stays as a placeholder only while some reply below it is live,
-    so a thread keeps its shape but dead branches disappear.
+    A hidden comment (deleted, or removed for this viewer: `visibility.shows_comment`)
+    stays as a placeholder only while some reply below it is shown, so a thread keeps
+    its shape but dead branches disappear.
     """
     by_parent: dict[int | None, list[Comment]] = {}
     for comment in comments:
@@ -33,9 +43,10 @@ def build_tree(comments: Iterable[Comment], *, root_id: int | None = None, max_d
         for comment in by_parent.get(parent_id, ()):
             children = grow(comment.id, depth + 1)
             live_below = sum(1 + child.reply_count for child in children)
-            if comment.is_deleted and not children:
+            is_hidden = hidden(comment)
+            if is_hidden and not children:
                 continue
-            node = Node(comment, depth, reply_count=live_below)
+            node = Node(comment, depth, reply_count=live_below, shown=not is_hidden)
             if depth + 1 >= max_depth and children:
                 node.more_below = True
             else:

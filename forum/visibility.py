@@ -3,21 +3,29 @@ viewer may read through this module, so the rule lives in one place.
 
 A viewer is a set of principal tokens (`public`, `members`, `user:<id>`, `group:<id>`);
 a post's audience is a set of tokens in `post_audience`; a viewer reads a post when
-the two sets meet. Comments are readable exactly when their post is. The same tokens
-go into the search index, written by `audience_tokens`.
+the two sets meet. The same tokens go into the search index, written by `audience_tokens`.
+
+A post may carry usage terms. Then a reader in its audience sees only its title, author,
+audience and terms until they accept the current version (`body_readable`); its body,
+comments and revisions stay hidden, and their addresses answer 404. Comments are
+readable exactly when their post's body is.
 
 Tokens are read from the database on every request (cached only for that request),
 so leaving a group or a narrowed audience takes effect on the very next request.
+
+Content removed by a moderator leaves every listing and count, for everyone. Its own
+page still opens for its author (who is told why) and for those who may moderate it,
+but only if they are in its audience: a moderator's role is never a key to a post.
 """
 from __future__ import annotations
 
 from typing import Iterable
 
 from flask import abort, has_request_context, request
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
 
 from .extensions import db
-from .models import Comment, Group, Membership, Post, PostAudience, Tag, User
+from .models import Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostTerms, Tag, TermsAcceptance, User
 from .models.post import post_tags
 
 PUBLIC = "public"
@@ -94,8 +102,9 @@ def readable(viewer: User | None, post_id_column=Post.id) -> ColumnElement[bool]
 
 
 def listed(viewer: User | None) -> ColumnElement[bool]:
-    """SQL: the post may appear in listings and counts for the viewer (readable, not deleted)."""
-    return and_(readable(viewer), Post.deleted_at.is_(None))
+    """SQL: the post may appear in listings and counts for the viewer
+    (readable, neither deleted nor removed)."""
+    return and_(readable(viewer), Post.deleted_at.is_(None), Post.removed_at.is_(None))
 
 
 def visible_posts(viewer: User | None) -> Select[tuple[Post]]:
@@ -107,14 +116,89 @@ def can_read_post(viewer: User | None, post_id: int) -> bool:
     return bool(db.session.scalar(select(readable(viewer)).select_from(Post).where(Post.id == post_id)))
 
 
+def readable_post_ids(viewer: User | None, post_ids: Iterable[int]) -> set[int]:
+    """Which of these posts the viewer is in the audience of (one query for a page)."""
+    ids = set(post_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Post.id).where(Post.id.in_(ids), readable(viewer))))
+
+
+def sees_removed(viewer: User | None, author_id: int, post: Post) -> bool:
+    """May this viewer, already in the post's audience, see removed content by
+    `author_id` on it? Its author may (to read why), and so may whoever may moderate it."""
+    from . import permissions  # permissions never imports visibility; the cycle is one-way
+
+    if not _signed_in(viewer):
+        return False
+    return viewer.id == author_id or permissions.can_moderate_post(viewer, post)
+
+
 def get_post_or_404(post_id: int, viewer: User | None) -> Post:
     """The single-object check: the listing clause applied to one id.
 
     A post the viewer may not read answers 404, exactly like one that never existed.
-    A deleted post is still returned so its page can say it was deleted.
+    A deleted post is still returned so its page can say it was deleted; a removed
+    one only to its author and its moderators (in its audience), 404 to everyone else.
     """
     post = db.session.scalar(select(Post).where(Post.id == post_id, readable(viewer)))
-    if post is None:
+    if post is None or (post.is_removed and not sees_removed(viewer, post.author_id, post)):
+        abort(404)
+    return post
+
+
+# --- usage terms: the body gate ---------------------------------------------------------
+
+
+def body_readable(viewer: User | None) -> ColumnElement[bool]:
+    """SQL: the viewer may read the body (and comments, revisions) of the post in `Post`.
+
+    True when the post has no terms, the viewer wrote it, or the viewer accepted the
+    version in force. Only meaningful together with `readable`: it never widens an audience.
+    """
+    no_terms = Post.terms_version.is_(None)
+    if not _signed_in(viewer):
+        return no_terms
+    accepted = exists().where(
+        TermsAcceptance.post_id == Post.id,
+        TermsAcceptance.user_id == viewer.id,
+        TermsAcceptance.version == Post.terms_version,
+    )
+    return or_(no_terms, Post.author_id == viewer.id, accepted)
+
+
+def title_only(viewer: User | None) -> ColumnElement[bool]:
+    """SQL: the post is gated for the viewer: show its title, never its text or snippets."""
+    return not_(body_readable(viewer))
+
+
+def gated_post_ids(viewer: User | None) -> Select[tuple[int]]:
+    """Ids of posts the viewer may list but not read until they accept terms (for search's
+    `title_only_post_ids`): a subquery, or run it for a set."""
+    return select(Post.id).where(listed(viewer), title_only(viewer))
+
+
+def get_readable_body_or_gate(post_id: int, viewer: User | None) -> tuple[Post, PostTerms | None]:
+    """The post page's fetch: 404 outside the audience, else (post, terms to accept first).
+
+    The terms are None when the viewer may read the body.
+    """
+    post = get_post_or_404(post_id, viewer)
+    if post.terms_version is None or post.is_deleted:
+        return post, None
+    if db.session.scalar(select(body_readable(viewer)).select_from(Post).where(Post.id == post.id)):
+        return post, None
+    terms = db.session.scalar(
+        select(PostTerms).where(PostTerms.post_id == post.id, PostTerms.version == post.terms_version)
+    )
+    return post, terms
+
+
+def get_post_body_or_404(post_id: int, viewer: User | None) -> Post:
+    """For addresses that show or change a post's text (revisions, new comments): a gated
+    post answers 404 there, like a hidden one."""
+    post = db.session.scalar(select(Post).where(Post.id == post_id, readable(viewer), body_readable(viewer)))
+    if post is None or (post.is_removed and not sees_removed(viewer, post.author_id, post)):
         abort(404)
     return post
 
@@ -123,19 +207,33 @@ def get_post_or_404(post_id: int, viewer: User | None) -> Post:
 
 
 def visible_comments(viewer: User | None) -> Select[tuple[Comment]]:
-    """Comments on posts the viewer may list: a comment inherits its post's audience."""
-    return select(Comment).join(Post, Comment.post_id == Post.id).where(listed(viewer))
+    """Comments on posts the viewer may list and whose body they may read (terms accepted).
+    Removed comments are in no listing, for anyone."""
+    return (
+        select(Comment).join(Post, Comment.post_id == Post.id)
+        .where(listed(viewer), body_readable(viewer), Comment.removed_at.is_(None))
+    )
 
 
 def get_comment_or_404(comment_id: int, viewer: User | None) -> Comment:
+    """A comment on a post the viewer may open. A removed (or deleted) comment is still
+    returned, so its permalink shows the thread's placeholder; `shows_comment` decides
+    whether its text is shown."""
     comment = db.session.scalar(
         select(Comment)
         .join(Post, Comment.post_id == Post.id)
-        .where(Comment.id == comment_id, readable(viewer), Post.deleted_at.is_(None))
+        .where(Comment.id == comment_id, readable(viewer), body_readable(viewer), Post.deleted_at.is_(None))
     )
-    if comment is None:
+    if comment is None or (comment.post.is_removed and not sees_removed(viewer, comment.post.author_id, comment.post)):
         abort(404)
     return comment
+
+
+def shows_comment(viewer: User | None, comment: Comment) -> bool:
+    """Whether the viewer sees this (readable) comment's text, rather than a placeholder."""
+    if comment.is_deleted:
+        return False
+    return not comment.is_removed or sees_removed(viewer, comment.author_id, comment.post)
 
 
 # --- tags ------------------------------------------------------------------------------
@@ -159,16 +257,30 @@ def visible_tags(viewer: User | None) -> Select:
 # --- groups ----------------------------------------------------------------------------
 
 
-def visible_group_clause(viewer: User | None) -> ColumnElement[bool]:
-    """SQL: listed groups, plus unlisted groups the viewer belongs to."""
+def visible_group_clause(viewer: User | None, *, invited: bool = True) -> ColumnElement[bool]:
+    """SQL: groups whose name and description the viewer may see.
+
+    Listed groups, groups the viewer belongs to and, with `invited`, unlisted groups
+    that hold a pending invitation for the viewer, so an invitee can read what they
+    are asked to join. Knowing a group is not reading it: its members and posts stay
+    behind `can_see_members` and `can_see_group_activity`. Pickers, autocomplete and
+    the directory pass `invited=False`: an invitation is answered, not shared to.
+    """
     if not _signed_in(viewer):
         return Group.listed.is_(True)
     member_of = exists().where(Membership.group_id == Group.id, Membership.user_id == viewer.id)
-    return or_(Group.listed.is_(True), member_of)
+    if not invited:
+        return or_(Group.listed.is_(True), member_of)
+    invited_to = exists().where(
+        GroupInvitation.group_id == Group.id, GroupInvitation.user_id == viewer.id,
+        GroupInvitation.status == "pending",
+    )
+    return or_(Group.listed.is_(True), member_of, invited_to)
 
 
-def visible_groups(viewer: User | None) -> Select[tuple[Group]]:
-    return select(Group).where(visible_group_clause(viewer))
+def visible_groups(viewer: User | None, *, invited: bool = False) -> Select[tuple[Group]]:
+    """Groups to list or pick from: listed ones and the viewer's own (see `visible_group_clause`)."""
+    return select(Group).where(visible_group_clause(viewer, invited=invited))
 
 
 def get_group_or_404(slug: str, viewer: User | None) -> Group:
@@ -178,11 +290,22 @@ def get_group_or_404(slug: str, viewer: User | None) -> Group:
     return group
 
 
+def is_member(viewer: User | None, group: Group) -> bool:
+    return _signed_in(viewer) and group_token(group.id) in principals(viewer)
+
+
 def can_see_members(viewer: User | None, group: Group) -> bool:
     """Member lists of listed groups are open to signed-in users; unlisted ones to members only."""
     if not _signed_in(viewer):
         return False
-    return group.listed or group_token(group.id) in principals(viewer)
+    return group.listed or is_member(viewer, group)
+
+
+def can_see_group_activity(viewer: User | None, group: Group) -> bool:
+    """Member and post counts and the post list of a group: anyone for a listed group
+    (posts still filtered one by one), members only for an unlisted one, so an
+    invitee learns the name and description and nothing more."""
+    return group.listed or is_member(viewer, group)
 
 
 def describe_audience(viewer: User | None, post: Post) -> dict:

@@ -40,4 +40,34 @@
     });
   }
   document.querySelectorAll("[data-autocomplete]").forEach(attachAutocomplete);
+
+  // Comment threads are <details> trees that collapse without this file. Two additions:
+  // clicking a thread's line (the padding left of its replies) collapses the comment it
+  // hangs from, as on most threaded forums; and a link to a comment (#c123) opens every
+  // collapsed comment around it, so the target is never hidden.
+  document.documentElement.classList.add("js");
+
+  document.addEventListener("click", function (event) {
+    var list = event.target;
+    if (!(list instanceof HTMLOListElement) || !list.matches(".thread .thread")) { return; }
+    var details = list.parentElement;
+    if (!details || details.tagName !== "DETAILS") { return; }
+    details.open = false;
+    var summary = details.querySelector(":scope > summary");
+    if (summary.getBoundingClientRect().top < 0) { summary.scrollIntoView({ block: "start" }); }
+    summary.focus({ preventScroll: true });
+  });
+
+  function revealTarget() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target || !target.matches(".comment")) { return; }
+    var opened = false;
+    for (var node = target; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS" && !node.open) { node.open = opened = true; }
+    }
+    if (opened) { target.scrollIntoView({ block: "start" }); }
+  }
+  window.addEventListener("hashchange", revealTarget);
+  revealTarget();
 })();

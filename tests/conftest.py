@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from config import TestConfig
@@ -30,6 +31,23 @@ def template_db(tmp_path_factory) -> Path:
     return path
 
 
+class RequestIsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    The fixture keeps an app context pushed for the test body; without this, Flask
+    would reuse it for every request, sharing `g` (the signed-in user, the cached
+    principals) between requests and between clients, so privacy tests could pass
+    for the wrong reason. The test's own session is expired afterwards so objects it
+    holds reload what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(template_db, tmp_path):
     path = tmp_path / "forum.sqlite3"
@@ -40,6 +58,7 @@ def app(template_db, tmp_path):
         SEARCH_INDEX_DIR=str(tmp_path / "index"),
         WTF_CSRF_ENABLED=False,
     )
+    app.test_client_class = RequestIsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -16,3 +16,11 @@ def test_signed_in_user_can_comment(client):
     response = client.post(f"/posts/{post.id}/comments", data={"body": "Nice result"})
     assert response.status_code == 302
     assert "Nice result" in client.get(f"/posts/{post.id}").get_data(as_text=True)
+
+
+def test_two_clients_do_not_share_a_signed_in_user(app):
+    ada = make_user("ada")
+    first, second = app.test_client(), app.test_client()
+    login(first, ada)
+    assert "Sign out" in first.get("/").get_data(as_text=True)
+    assert "Sign out" not in second.get("/").get_data(as_text=True)

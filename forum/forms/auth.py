@@ -19,4 +19,7 @@ class RegisterForm(FlaskForm):
     display_name = StringField("Display name", validators=[Length(max=64)])
     password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=256)])
     confirm = PasswordField("Repeat password", validators=[EqualTo("password", message="The passwords differ.")])
+    # Shown only while site terms exist; the version is the one the new member was shown.
+    accept_site_terms = BooleanField("I agree to the site terms above")
+    site_terms_version = HiddenField()
     submit = SubmitField("Create account")

@@ -2,6 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from .terms import PostTermsFields
+
 AUDIENCE_CHOICES = [
     ("public", "Public: anyone, signed in or not"),
     ("members", "Members: anyone signed in"),
@@ -9,7 +11,7 @@ AUDIENCE_CHOICES = [
 ]
 
 
-class PostForm(FlaskForm):
+class PostForm(PostTermsFields, FlaskForm):
     title = StringField("Title", validators=[DataRequired(message="A post needs a title."), Length(max=200)])
     body = TextAreaField(
         "Body", validators=[DataRequired(message="A post needs a body."), Length(max=100_000)],

@@ -2,11 +2,14 @@
 from .comment import Comment
 from .group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
 from .interest import Interest
+from .moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
 from .post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
+from .terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
 from .user import ROLES, User
 
 __all__ = [
     "AUDIENCE_KINDS",
+    "Ban",
     "Comment",
     "GROUP_ROLES",
     "Group",
@@ -15,10 +18,19 @@ __all__ = [
     "JOIN_POLICIES",
     "JoinRequest",
     "Membership",
+    "ModAction",
+    "ModeratorWarning",
     "Post",
     "PostAudience",
     "PostRevision",
+    "PostTerms",
+    "REPORT_DECISIONS",
+    "REPORT_REASONS",
     "ROLES",
+    "Report",
+    "SiteTerms",
+    "SiteTermsAcceptance",
     "Tag",
+    "TermsAcceptance",
     "User",
 ]

@@ -27,14 +27,22 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+    # Set by a moderator; the author still sees the comment, with the reason.
+    removed_at: Mapped[datetime | None]
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    removal_reason: Mapped[str] = mapped_column(Text, default="")
     score: Mapped[int] = mapped_column(default=0)
 
-    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     post: Mapped[Post] = relationship()
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on post {self.post_id}>"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -50,8 +50,18 @@ class Membership(db.Model):
     user: Mapped[User] = relationship()
 
 
+def _one_pending(table: str) -> Index:
+    """At most one pending row per (group, user), even when two submits race."""
+    pending = text("status = 'pending'")
+    return Index(
+        f"uq_{table}_pending", "group_id", "user_id", unique=True,
+        sqlite_where=pending, postgresql_where=pending,
+    )
+
+
 class GroupInvitation(db.Model):
     __tablename__ = "group_invitations"
+    __table_args__ = (_one_pending("group_invitations"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
@@ -68,6 +78,7 @@ class GroupInvitation(db.Model):
 
 class JoinRequest(db.Model):
     __tablename__ = "join_requests"
+    __table_args__ = (_one_pending("join_requests"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)

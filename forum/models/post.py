@@ -44,11 +44,17 @@ class Post(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
-    # Live (not deleted) comments; kept by the comment service in the same transaction.
+    # Set by a moderator; the author still sees the post, with the reason.
+    removed_at: Mapped[datetime | None]
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    removal_reason: Mapped[str] = mapped_column(Text, default="")
+    # Live (neither deleted nor removed) comments; kept by the services in the same transaction.
     comment_count: Mapped[int] = mapped_column(default=0)
     score: Mapped[int] = mapped_column(default=0)
+    # The version of this post's usage terms in force (rows in post_terms); None: no terms.
+    terms_version: Mapped[int | None]
 
-    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name, lazy="selectin")
     audience: Mapped[list[PostAudience]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", passive_deletes=True
@@ -57,6 +63,10 @@ class Post(db.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
 
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.title!r}>"

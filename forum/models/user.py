@@ -27,9 +27,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="user")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    interests: Mapped[list[Interest]] = relationship(
-        secondary=user_interests, order_by=Interest.name, lazy="selectin"
-    )
+    # Loaded on demand: every comment author and the signed-in user are Users, and pages
+    # that list people ask for interests explicitly (selectinload), so threads don't pay.
+    interests: Mapped[list[Interest]] = relationship(secondary=user_interests, order_by=Interest.name)
 
     @property
     def is_admin(self) -> bool:

@@ -9,6 +9,7 @@ from ..markup import render_markdown
 from ..models import Comment, Post, User
 from ..models._time import utcnow
 from .errors import ServiceError
+from .guards import ensure_can_write, ensure_within_rate
 
 
 def _check_body(body: str) -> str:
@@ -22,13 +23,19 @@ def _check_body(body: str) -> str:
 
 
 def add_comment(author: User, post: Post, body: str, parent: Comment | None = None) -> Comment:
+    ensure_can_write(author)
     body = _check_body(body)
     if post.is_deleted:
         raise ServiceError("This post was deleted; it takes no new comments.", status=409)
+    if post.is_removed:
+        raise ServiceError("A moderator removed this post; it takes no new comments.", status=409)
     if parent is not None and parent.post_id != post.id:
         raise ServiceError("That comment belongs to another post.", field="parent_id")
     if parent is not None and parent.is_deleted:
         raise ServiceError("That comment was deleted; reply elsewhere in the thread.", field="parent_id")
+    if parent is not None and parent.is_removed:
+        raise ServiceError("That comment was removed; reply elsewhere in the thread.", field="parent_id")
+    ensure_within_rate(author, "comment")
     comment = Comment(
         post_id=post.id, parent_id=parent.id if parent else None, author_id=author.id,
         body_md=body, body_html=render_markdown(body),
@@ -42,6 +49,9 @@ def add_comment(author: User, post: Post, body: str, parent: Comment | None = No
 
 
 def edit_comment(comment: Comment, body: str) -> Comment:
+    ensure_can_write(comment.author)
+    if comment.is_removed:
+        raise ServiceError("A moderator removed this comment; it cannot be edited.", status=409)
     body = _check_body(body)
     if body != comment.body_md:
         comment.body_md, comment.body_html = body, render_markdown(body)
@@ -56,6 +66,7 @@ def delete_comment(comment: Comment) -> None:
     if comment.is_deleted:
         return
     comment.deleted_at = utcnow()
-    db.session.execute(update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1))
+    if not comment.is_removed:  # a removed comment was already taken off the count
+        db.session.execute(update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1))
     db.session.commit()
     indexing.comment_changed(comment.id)

@@ -10,6 +10,8 @@ from ..models import Post, PostRevision, Tag, User
 from ..models._time import utcnow
 from .audience import PUBLIC, Audience, apply_audience
 from .errors import ServiceError
+from .guards import ensure_can_write, ensure_within_rate
+from .terms import KEEP, TermsChoice, apply_terms
 from .text import check_labels, split_labels
 
 MAX_TAGS = 8
@@ -36,19 +38,33 @@ def resolve_tags(raw: str | list[str]) -> list[Tag]:
     return [existing.get(name) or Tag(name=name) for name in names]
 
 
-def create_post(author: User, title: str, body: str, tags: str | list[str] = "", audience: Audience = PUBLIC) -> Post:
+def create_post(
+    author: User, title: str, body: str, tags: str | list[str] = "", audience: Audience = PUBLIC,
+    terms: TermsChoice | None = None,
+) -> Post:
+    ensure_can_write(author)
     title, body = _check_text(title, body)
+    ensure_within_rate(author, "post")
     post = Post(author=author, author_id=author.id, title=title, body_md=body, body_html=render_markdown(body))
     post.tags = resolve_tags(tags)
     apply_audience(post, audience)
     db.session.add(post)
+    if terms is not None:
+        db.session.flush()
+        apply_terms(post, terms)
     db.session.commit()
     indexing.post_changed(post.id)
     return post
 
 
-def update_post(post: Post, editor: User, title: str, body: str, tags: str | list[str], audience: Audience) -> Post:
-    """Save an edit. The text it replaces is kept as a revision."""
+def update_post(
+    post: Post, editor: User, title: str, body: str, tags: str | list[str], audience: Audience,
+    terms=KEEP,
+) -> Post:
+    """Save an edit. The text it replaces is kept as a revision; changed terms are a new version."""
+    ensure_can_write(editor)
+    if post.is_removed:
+        raise ServiceError("A moderator removed this post; it cannot be edited.", status=409)
     title, body = _check_text(title, body)
     new_tags = resolve_tags(tags)
     if (title, body) != (post.title, post.body_md):
@@ -62,6 +78,7 @@ def update_post(post: Post, editor: User, title: str, body: str, tags: str | lis
         post.edited_at = utcnow()
     post.tags = new_tags
     apply_audience(post, audience)
+    apply_terms(post, terms)
     db.session.commit()
     indexing.post_changed(post.id)
     return post

@@ -2,7 +2,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, groups, main, posts, users
+    from . import auth, group_members, groups, main, moderation, posts, terms, users
 
-    for module in (main, auth, posts, users, groups):
+    for module in (main, auth, posts, users, groups, group_members, terms, moderation):
         app.register_blueprint(module.bp)

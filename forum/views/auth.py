@@ -5,7 +5,7 @@ from ..extensions import limiter
 from ..forms.auth import LoginForm, RegisterForm
 from ..forms.posts import ConfirmForm
 from ..security import safe_next
-from ..services import ServiceError, accounts
+from ..services import ServiceError, accounts, terms as terms_service
 
 bp = Blueprint("auth", __name__)
 
@@ -21,16 +21,23 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegisterForm()
+    site_terms = terms_service.current_site_terms()
     if form.validate_on_submit():
         try:
+            agreed = terms_service.check_registration(form.accept_site_terms.data, form.site_terms_version.data)
             user = accounts.register(form.username.data, form.display_name.data, form.password.data)
         except ServiceError as error:
             getattr(form, error.field or "username").errors.append(error.message)
         else:
+            if agreed is not None:
+                terms_service.accept_site_terms(user, agreed.id)
             _sign_in(user)
             flash(f"Welcome, {user.display_name}! Tell people about your work on your profile.", "success")
             return redirect(url_for("users.edit_profile"))
-    return render_template("auth/register.html", form=form), 400 if request.method == "POST" else 200
+    if site_terms is not None and form.site_terms_version.data != str(site_terms.id):
+        # Agreeing counts only for the text shown now: a stale tick is cleared.
+        form.site_terms_version.data, form.accept_site_terms.data = str(site_terms.id), False
+    return render_template("auth/register.html", form=form, site_terms=site_terms), 400 if request.method == "POST" else 200
 
 
 def _login_limit() -> str:

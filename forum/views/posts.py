@@ -10,23 +10,49 @@ from ..extensions import db
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
 from ..markup import render_markdown
 from ..models import Group, User
-from ..services import ServiceError, comments as comment_service, posts as post_service
+from ..services import ServiceError, comments as comment_service, posts as post_service, terms as terms_service
 from ..services.audience import audience_of, resolve_audience
 from ..threads import build_tree
+from .terms import render_gate
 
 bp = Blueprint("posts", __name__)
 
 
 def _form_error(form, error: ServiceError) -> None:
     field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
+    # A hidden field shows no errors, so its message goes where the user can read it.
+    if field is not None and field.type != "HiddenField":
         field.errors = [*field.errors, error.message]
     else:
         flash(error.message, "error")
 
 
+def _error_status(error: ServiceError) -> int:
+    """Refusals that are not about the form (a ban) end here; the rest re-render it."""
+    if error.status == 403:
+        abort(403, error.message)
+    return error.status if error.status in (409, 429) else 400
+
+
+def _tree(comments, **kwargs):
+    """The thread as this viewer may see it: removed comments become placeholders."""
+    return build_tree(
+        comments, max_depth=current_app.config["MAX_THREAD_DEPTH"],
+        hidden=lambda c: not visibility.shows_comment(current_user, c), **kwargs,
+    )
+
+
+def _require_write() -> None:
+    if not permissions.can_write(current_user):
+        abort(403)
+
+
 def _audience_from(form: PostForm):
     return resolve_audience(current_user, form.audience.data, form.audience_users.data or "", form.audience_groups.data or "")
+
+
+def _terms_from(form: PostForm):
+    return terms_service.resolve_terms(form.terms.data, form.terms_custom.data)
 
 
 def _render_editor(form: PostForm, post=None, status: int = 200):
@@ -39,29 +65,37 @@ def _render_editor(form: PostForm, post=None, status: int = 200):
 @bp.route("/posts/new", methods=["GET", "POST"])
 @login_required
 def new_post():
+    _require_write()
     form = PostForm()
+    status = 400 if request.method == "POST" and not form.preview.data else 200
     if form.validate_on_submit() and not form.preview.data:
         try:
-            post = post_service.create_post(current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form))
+            post = post_service.create_post(
+                current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form),
+                terms=_terms_from(form),
+            )
         except ServiceError as error:
+            status = _error_status(error)
             _form_error(form, error)
         else:
             flash("Your post is published.", "success")
             return redirect(url_for("posts.view", post_id=post.id))
-    status = 400 if request.method == "POST" and not form.preview.data else 200
     return _render_editor(form, status=status)
 
 
 @bp.route("/posts/<int:post_id>")
 def view(post_id: int):
-    post = visibility.get_post_or_404(post_id, current_user)
+    post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
+    if gate is not None:
+        return render_gate(post, gate)
     sort = request.args.get("sort", "old")
     comments = [] if post.is_deleted else db.session.scalars(queries.comments_of_post(post)).unique().all()
-    tree = build_tree(comments, max_depth=current_app.config["MAX_THREAD_DEPTH"])
+    tree = _tree(comments)
     return render_template(
         "posts/view.html", post=post, tree=tree, sort=sort,
         audience=visibility.describe_audience(current_user, post),
-        comment_form=CommentForm(), confirm_form=ConfirmForm(),
+        comment_form=CommentForm(), confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
+        can_moderate=permissions.can_moderate_post(current_user, post),
     )
 
 
@@ -83,9 +117,13 @@ def edit(post_id: int):
         form.audience_groups.data = ", ".join(
             db.session.scalars(select(Group.slug).where(Group.id.in_(current.group_ids)).order_by(Group.slug))
         )
+        form.terms.data, form.terms_custom.data = terms_service.form_values(post)
     elif form.validate_on_submit() and not form.preview.data:
         try:
-            post_service.update_post(post, current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form))
+            post_service.update_post(
+                post, current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form),
+                terms=_terms_from(form),
+            )
         except ServiceError as error:
             _form_error(form, error)
         else:
@@ -110,7 +148,7 @@ def delete(post_id: int):
 @bp.route("/posts/<int:post_id>/revisions")
 @login_required
 def revisions(post_id: int):
-    post = visibility.get_post_or_404(post_id, current_user)
+    post = visibility.get_post_body_or_404(post_id, current_user)
     if not permissions.can_see_revisions(current_user, post):
         abort(403)
     return render_template("posts/revisions.html", post=post, revisions=post_service.revisions(post))
@@ -119,29 +157,33 @@ def revisions(post_id: int):
 @bp.route("/posts/<int:post_id>/comments", methods=["POST"])
 @login_required
 def comment(post_id: int):
-    post = visibility.get_post_or_404(post_id, current_user)
+    post = visibility.get_post_body_or_404(post_id, current_user)
+    _require_write()
     form = CommentForm()
     parent = None
     if form.parent_id.data:
         if not form.parent_id.data.isdigit():
             abort(400)
         parent = visibility.get_comment_or_404(int(form.parent_id.data), current_user)
+    status = 400
     if form.validate_on_submit():
         try:
             new = comment_service.add_comment(current_user, post, form.body.data, parent)
         except ServiceError as error:
+            status = _error_status(error)
             _form_error(form, error)
         else:
             return redirect(url_for("posts.view", post_id=post.id, _anchor=f"c{new.id}"))
     # Show the form again with what was typed, on the reply page or the post page.
     if parent is not None:
-        return render_template("posts/reply.html", post=post, parent=parent, form=form), 400
+        return render_template("posts/reply.html", post=post, parent=parent, form=form), status
     comments = db.session.scalars(queries.comments_of_post(post)).unique().all()
     return render_template(
-        "posts/view.html", post=post, tree=build_tree(comments, max_depth=current_app.config["MAX_THREAD_DEPTH"]),
+        "posts/view.html", post=post, tree=_tree(comments),
         sort="old", audience=visibility.describe_audience(current_user, post),
-        comment_form=form, confirm_form=ConfirmForm(),
-    ), 400
+        comment_form=form, confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
+        can_moderate=permissions.can_moderate_post(current_user, post),
+    ), status
 
 
 @bp.route("/comments/<int:comment_id>")
@@ -150,11 +192,13 @@ def comment_permalink(comment_id: int):
     target = visibility.get_comment_or_404(comment_id, current_user)
     post = target.post
     comments = db.session.scalars(queries.comments_of_post(post)).unique().all()
-    subtree = build_tree(comments, root_id=target.id, max_depth=current_app.config["MAX_THREAD_DEPTH"])
+    subtree = _tree(comments, root_id=target.id)
     parent = next((c for c in comments if c.id == target.parent_id), None)
     return render_template(
         "posts/comment.html", post=post, target=target, parent=parent, tree=subtree,
+        target_shown=visibility.shows_comment(current_user, target),
         comment_form=CommentForm(), confirm_form=ConfirmForm(),
+        can_moderate=permissions.can_moderate_post(current_user, post),
     )
 
 
@@ -162,6 +206,11 @@ def comment_permalink(comment_id: int):
 @login_required
 def reply(comment_id: int):
     parent = visibility.get_comment_or_404(comment_id, current_user)
+    if not visibility.shows_comment(current_user, parent):
+        abort(404)
+    _require_write()
+    if parent.is_deleted:
+        flash("That comment was deleted; reply elsewhere in the thread.", "error")
     form = CommentForm(parent_id=str(parent.id))
     return render_template("posts/reply.html", post=parent.post, parent=parent, form=form)
 
@@ -190,7 +239,7 @@ def edit_comment(comment_id: int):
 @login_required
 def delete_comment(comment_id: int):
     target = visibility.get_comment_or_404(comment_id, current_user)
-    if not permissions.can_edit_comment(current_user, target):
+    if not permissions.can_delete_comment(current_user, target):
         abort(403)
     if ConfirmForm().validate_on_submit():
         comment_service.delete_comment(target)

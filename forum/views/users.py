@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from .. import queries
 from ..extensions import db
@@ -53,7 +54,7 @@ def edit_profile():
 def directory():
     """Researchers and their interests, searchable by name or interest."""
     q = request.args.get("q", "").strip()[:100]
-    query = select(User).order_by(User.karma.desc(), User.username)
+    query = select(User).options(selectinload(User.interests)).order_by(User.karma.desc(), User.username)
     if q:
         like = f"%{q.lower()}%"
         by_interest = select(user_interests.c.user_id).join(Interest).where(Interest.name.like(like))

@@ -2,7 +2,6 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-21 16:45:43.527129
 
 """
 from alembic import op
@@ -56,6 +55,23 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
+    op.create_table('bans',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('moderator_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.Column('lifted_at', sa.DateTime(), nullable=True),
+    sa.Column('lifted_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['lifted_by_id'], ['users.id'], name=op.f('fk_bans_lifted_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['moderator_id'], ['users.id'], name=op.f('fk_bans_moderator_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_bans_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bans'))
+    )
+    with op.batch_alter_table('bans', schema=None) as batch_op:
+        batch_op.create_index('ix_bans_user_lifted', ['user_id', 'lifted_at'], unique=False)
+
     op.create_table('group_interests',
     sa.Column('group_id', sa.Integer(), nullable=False),
     sa.Column('interest_id', sa.Integer(), nullable=False),
@@ -79,6 +95,7 @@ def upgrade():
     with op.batch_alter_table('group_invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_group_invitations_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_group_invitations_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_group_invitations_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
     op.create_table('join_requests',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -97,6 +114,7 @@ def upgrade():
     with op.batch_alter_table('join_requests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_join_requests_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_join_requests_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_join_requests_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
     op.create_table('memberships',
     sa.Column('group_id', sa.Integer(), nullable=False),
@@ -120,15 +138,30 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('edited_at', sa.DateTime(), nullable=True),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('removed_at', sa.DateTime(), nullable=True),
+    sa.Column('removed_by_id', sa.Integer(), nullable=True),
+    sa.Column('removal_reason', sa.Text(), nullable=False),
     sa.Column('comment_count', sa.Integer(), nullable=False),
     sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('terms_version', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_posts_author_id_users')),
+    sa.ForeignKeyConstraint(['removed_by_id'], ['users.id'], name=op.f('fk_posts_removed_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_posts'))
     )
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_posts_author_id'), ['author_id'], unique=False)
         batch_op.create_index('ix_posts_created_at', ['created_at'], unique=False)
 
+    op.create_table('site_terms',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('body_md', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_site_terms_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_site_terms')),
+    sqlite_autoincrement=True
+    )
     op.create_table('user_interests',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('interest_id', sa.Integer(), nullable=False),
@@ -136,6 +169,20 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_interests_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'interest_id', name=op.f('pk_user_interests'))
     )
+    op.create_table('warnings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('moderator_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('acknowledged_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['moderator_id'], ['users.id'], name=op.f('fk_warnings_moderator_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_warnings_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_warnings'))
+    )
+    with op.batch_alter_table('warnings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_warnings_user_id'), ['user_id'], unique=False)
+
     op.create_table('comments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('post_id', sa.Integer(), nullable=False),
@@ -146,10 +193,14 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('edited_at', sa.DateTime(), nullable=True),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('removed_at', sa.DateTime(), nullable=True),
+    sa.Column('removed_by_id', sa.Integer(), nullable=True),
+    sa.Column('removal_reason', sa.Text(), nullable=False),
     sa.Column('score', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_comments_author_id_users')),
     sa.ForeignKeyConstraint(['parent_id'], ['comments.id'], name=op.f('fk_comments_parent_id_comments'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_comments_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['removed_by_id'], ['users.id'], name=op.f('fk_comments_removed_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_comments'))
     )
     with op.batch_alter_table('comments', schema=None) as batch_op:
@@ -191,11 +242,117 @@ def upgrade():
     with op.batch_alter_table('post_tags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_post_tags_tag_id'), ['tag_id'], unique=False)
 
+    op.create_table('post_terms',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('template_key', sa.String(length=40), nullable=True),
+    sa.Column('body_md', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_terms_post_id_posts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_post_terms')),
+    sa.UniqueConstraint('post_id', 'version', name='uq_post_terms_post_version')
+    )
+    op.create_table('site_terms_acceptances',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('accepted_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_site_terms_acceptances_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version'], ['site_terms.id'], name=op.f('fk_site_terms_acceptances_version_site_terms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'version', name=op.f('pk_site_terms_acceptances'))
+    )
+    op.create_table('terms_acceptances',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('accepted_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_terms_acceptances_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_terms_acceptances_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_terms_acceptances')),
+    sa.UniqueConstraint('user_id', 'post_id', 'version', name='uq_terms_acceptances_user_post_version')
+    )
+    with op.batch_alter_table('terms_acceptances', schema=None) as batch_op:
+        batch_op.create_index('ix_terms_acceptances_post_version', ['post_id', 'version'], unique=False)
+
+    op.create_table('reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=16), nullable=False),
+    sa.Column('details', sa.Text(), nullable=False),
+    sa.Column('audience_kind', sa.String(length=16), nullable=False),
+    sa.Column('copy_title', sa.String(length=200), nullable=False),
+    sa.Column('copy_html', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('decision', sa.String(length=16), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_reports_author_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_reports_comment_id_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_reports_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_reports_reporter_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['users.id'], name=op.f('fk_reports_resolved_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports'))
+    )
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reports_comment_id'), ['comment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reports_post_id'), ['post_id'], unique=False)
+        batch_op.create_index('ix_reports_reporter_post_comment', ['reporter_id', 'post_id', 'comment_id'], unique=False)
+        batch_op.create_index('ix_reports_status_created', ['status', 'created_at'], unique=False)
+
+    op.create_table('mod_actions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('moderator_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=24), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('target_user_id', sa.Integer(), nullable=True),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('comment_id', sa.Integer(), nullable=True),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('report_id', sa.Integer(), nullable=True),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_mod_actions_comment_id_comments'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_mod_actions_group_id_groups'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['moderator_id'], ['users.id'], name=op.f('fk_mod_actions_moderator_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_mod_actions_post_id_posts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_mod_actions_report_id_reports'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['target_user_id'], ['users.id'], name=op.f('fk_mod_actions_target_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mod_actions'))
+    )
+    with op.batch_alter_table('mod_actions', schema=None) as batch_op:
+        batch_op.create_index('ix_mod_actions_created', ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mod_actions_target_user_id'), ['target_user_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('mod_actions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mod_actions_target_user_id'))
+        batch_op.drop_index('ix_mod_actions_created')
+
+    op.drop_table('mod_actions')
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_reports_status_created')
+        batch_op.drop_index('ix_reports_reporter_post_comment')
+        batch_op.drop_index(batch_op.f('ix_reports_post_id'))
+        batch_op.drop_index(batch_op.f('ix_reports_comment_id'))
+
+    op.drop_table('reports')
+    with op.batch_alter_table('terms_acceptances', schema=None) as batch_op:
+        batch_op.drop_index('ix_terms_acceptances_post_version')
+
+    op.drop_table('terms_acceptances')
+    op.drop_table('site_terms_acceptances')
+    op.drop_table('post_terms')
     with op.batch_alter_table('post_tags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_post_tags_tag_id'))
 
@@ -214,7 +371,12 @@ def downgrade():
         batch_op.drop_index('ix_comments_author_created')
 
     op.drop_table('comments')
+    with op.batch_alter_table('warnings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_warnings_user_id'))
+
+    op.drop_table('warnings')
     op.drop_table('user_interests')
+    op.drop_table('site_terms')
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.drop_index('ix_posts_created_at')
         batch_op.drop_index(batch_op.f('ix_posts_author_id'))
@@ -225,16 +387,22 @@ def downgrade():
 
     op.drop_table('memberships')
     with op.batch_alter_table('join_requests', schema=None) as batch_op:
+        batch_op.drop_index('uq_join_requests_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
         batch_op.drop_index(batch_op.f('ix_join_requests_user_id'))
         batch_op.drop_index(batch_op.f('ix_join_requests_group_id'))
 
     op.drop_table('join_requests')
     with op.batch_alter_table('group_invitations', schema=None) as batch_op:
+        batch_op.drop_index('uq_group_invitations_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
         batch_op.drop_index(batch_op.f('ix_group_invitations_user_id'))
         batch_op.drop_index(batch_op.f('ix_group_invitations_group_id'))
 
     op.drop_table('group_invitations')
     op.drop_table('group_interests')
+    with op.batch_alter_table('bans', schema=None) as batch_op:
+        batch_op.drop_index('ix_bans_user_lifted')
+
+    op.drop_table('bans')
     op.drop_table('users')
     op.drop_table('tags')
     op.drop_table('interests')

@@ -80,7 +80,8 @@ def restore_session(client, saved: dict) -> None:
 
 # --- a small world: one post per audience, five kinds of viewer -------------------------
 
-VIEWERS = ("anonymous", "outsider", "member", "listed", "author")
+# "moderator" is a site moderator outside restricted audiences: a role is never a key to a post.
+VIEWERS = ("anonymous", "outsider", "member", "listed", "author", "moderator")
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,13 @@ def build_world(case: AudienceCase, *, listed_group: bool = False) -> World:
         "member": make_user(f"member{n}"),
         "listed": make_user(f"listed{n}"),
         "outsider": make_user(f"outsider{n}"),
+        "moderator": make_user(f"moderator{n}"),
     }
-    group = make_group(author, f"Quiet Lab {n}", members=(users["member"],), listed=listed_group)
+    users["moderator"].role = "moderator"
+    db.session.commit()
+    # Owned by someone else, so neither the author nor the member moderates the group's posts.
+    owner = make_user(f"owner{n}")
+    group = make_group(owner, f"Quiet Lab {n}", members=(users["member"], author), listed=listed_group)
     post = make_post(
         author, "Hidden result", "Body of the hidden result.", tags="hidden-tag", audience=case.kind,
         users=(users["listed"],) if case.to_user else (), groups=(group,) if case.to_group else (),

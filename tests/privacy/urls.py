@@ -7,7 +7,8 @@ Add every new route here (votes, reports, moderation, feeds, API formats...):
 Placeholders in paths and form data: {post}, {comment} (a top-level comment by the
 post's author) and, for edits that keep the audience, {kind}, {users}, {groups}.
 `expect` maps the viewer's role to the status an audience member gets:
-anonymous, reader (signed in, not the author) or author.
+anonymous, reader (signed in, not the author), author, and optionally moderator
+(a site moderator; defaults to the reader's status).
 """
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ class Probe:
     headers: tuple = ()
     note: str = ""
 
+    def status_for(self, role: str) -> int:
+        return self.expect.get(role, self.expect["reader"])
+
     def __str__(self) -> str:
         return f"{self.method} {self.path}{' ' + self.note if self.note else ''}"
 
@@ -38,8 +42,8 @@ def everyone(status: int) -> dict:
     return {"anonymous": status, "reader": status, "author": status}
 
 
-def signed_in(reader: int, author: int) -> dict:
-    return {"anonymous": LOGIN, "reader": reader, "author": author}
+def signed_in(reader: int, author: int, **others: int) -> dict:
+    return {"anonymous": LOGIN, "reader": reader, "author": author, **others}
 
 
 JSON = (("Accept", "application/json"),)
@@ -61,6 +65,13 @@ POST_PROBES = [
     Probe("POST", "/posts/{post}/comments", signed_in(302, 302), data={"body": "New comment."}),
     Probe("POST", "/posts/{post}/comments", signed_in(302, 302), data={"body": "Reply.", "parent_id": "{comment}"}, note="reply"),
     Probe("POST", "/posts/{post}/comments", signed_in(400, 400), data={"body": ""}, note="empty"),
+    # Terms: the post has none, so agreeing records nothing and goes back to the post.
+    Probe("POST", "/posts/{post}/terms/accept", signed_in(302, 302), data={"version": "1"}),
+    Probe("GET", "/posts/{post}/acceptances", signed_in(403, 200)),
+    Probe("GET", "/posts/{post}/report", signed_in(200, 200)),
+    Probe("POST", "/posts/{post}/report", signed_in(302, 302), data={"reason": "spam", "details": ""}),
+    Probe("POST", "/moderation/posts/{post}/remove", signed_in(403, 403, moderator=302), data={"reason": "r"}),
+    Probe("POST", "/moderation/posts/{post}/restore", signed_in(403, 403, moderator=409), data={"reason": "r"}),
 ]
 
 COMMENT_PROBES = [
@@ -71,6 +82,10 @@ COMMENT_PROBES = [
     Probe("POST", "/comments/{comment}/edit", signed_in(403, 302), data={"body": "Edited comment."}),
     Probe("POST", "/comments/{comment}/edit", signed_in(403, 400), data={"body": ""}, note="empty"),
     Probe("POST", "/comments/{comment}/delete", signed_in(403, 302), data={}),
+    Probe("GET", "/comments/{comment}/report", signed_in(200, 200)),
+    Probe("POST", "/comments/{comment}/report", signed_in(302, 302), data={"reason": "spam", "details": ""}),
+    Probe("POST", "/moderation/comments/{comment}/remove", signed_in(403, 403, moderator=302), data={"reason": "r"}),
+    Probe("POST", "/moderation/comments/{comment}/restore", signed_in(403, 403, moderator=409), data={"reason": "r"}),
 ]
 
 _GETS = [p for p in POST_PROBES + COMMENT_PROBES if p.method == "GET" and not p.headers]

@@ -42,6 +42,17 @@ class Config:
     BODY_MAX = 100_000
     COMMENT_MAX = 20_000
 
+    # Voting and karma; docs/karma.md publishes these numbers, keep the two in step.
+    VOTE_DOWN_MIN_KARMA = 10  # down-votes (normal or strong)
+    VOTE_STRONG_MIN_KARMA = 25  # strong votes, either way
+    VOTE_NORMAL_DOUBLE_KARMA = 1_000  # a normal vote weighs 2 from here
+    # (minimum karma, strong-vote weight), ascending.
+    VOTE_STRONG_WEIGHTS = (
+        (25, 2), (100, 3), (250, 4), (500, 5), (1_000, 6), (2_500, 7), (5_000, 8), (10_000, 9), (25_000, 10),
+    )
+    # Comments at or below this score start collapsed in threads.
+    COMMENT_COLLAPSE_SCORE = -3
+    VOTE_LIMIT = os.environ.get("VOTE_LIMIT", "60 per minute;600 per hour")
     # Usage terms an author may attach to a post: (key, title, Markdown). Keys are stored
     # with each post's terms, so keep them stable; the text is copied when an author picks one.
     TERMS_TEMPLATES = [

@@ -27,6 +27,24 @@ def init_app(app: Flask) -> None:
         click.echo("Seeded " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
         click.echo("Sign in as ada / interpretability (or any demo user with that password).")
 
+    @forum_group.command("recompute-karma")
+    @click.option("--fix", is_flag=True, help="Store what the votes say where it differs.")
+    def recompute_karma(fix: bool) -> None:
+        """Check every score, vote count, hot value and karma total against the votes."""
+        from .services.votes import audit
+
+        differences = audit(fix=fix)
+        for difference in differences[:200]:
+            click.echo(str(difference))
+        if len(differences) > 200:
+            click.echo(f"... and {len(differences) - 200} more.")
+        if not differences:
+            click.echo("All scores, counts, hot values and karma totals match the votes.")
+        elif fix:
+            click.echo(f"Fixed {len(differences)} differences.")
+        else:
+            click.echo(f"{len(differences)} differences; run with --fix to store what the votes say.")
+            raise SystemExit(1)
     @forum_group.command("create-admin")
     @click.argument("username")
     @click.option("--password", help="For a new account; prompted for when not given.")

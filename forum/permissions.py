@@ -5,6 +5,7 @@ readable by the actor (views fetch through visibility first).
 """
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import or_, select
 
 from .extensions import db
@@ -144,6 +145,14 @@ def can_edit_comment(user: User | None, comment: Comment) -> bool:
 
 def can_delete_comment(user: User | None, comment: Comment) -> bool:
     return _signed_in(user) and comment.author_id == user.id and not comment.is_deleted
+
+
+def can_down_vote(user: User | None) -> bool:
+    return can_vote(user) and user.karma >= current_app.config["VOTE_DOWN_MIN_KARMA"]
+
+
+def can_strong_vote(user: User | None) -> bool:
+    return can_vote(user) and user.karma >= current_app.config["VOTE_STRONG_MIN_KARMA"]
 
 
 def group_role(user: User | None, group: Group) -> str | None:

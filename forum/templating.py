@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, request, url_for
+from jinja2 import BytecodeCache
 from flask_login import current_user
 
 from .models._time import utcnow
@@ -26,7 +27,24 @@ def url_for_page(page: int) -> str:
     return url_for(request.endpoint, **args)
 
 
+class ProcessBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every app in this process, keyed by name and source
+    checksum. Production builds one app per worker and gains nothing; the test suite
+    builds an app per test and would otherwise recompile every template each time."""
+
+    _store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self._store.get(bucket.key + bucket.checksum)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._store[bucket.key + bucket.checksum] = bucket.bytecode_to_string()
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.bytecode_cache = ProcessBytecodeCache()
     app.jinja_env.filters["time_ago"] = time_ago
     app.jinja_env.globals["url_for_page"] = url_for_page
     # Imported macros have no template context; the proxy resolves per request.

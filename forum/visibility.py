@@ -101,6 +101,15 @@ def readable(viewer: User | None, post_id_column=Post.id) -> ColumnElement[bool]
     )
 
 
+def open_to_every_member(post_id_column=Post.id) -> ColumnElement[bool]:
+    """SQL: the post's audience is public or all members, i.e. anyone may read it after
+    registering. Karma, which is public, counts only votes on such posts (docs/karma.md)."""
+    return exists().where(
+        PostAudience.post_id == post_id_column,
+        PostAudience.principal.in_((PUBLIC, MEMBERS)),
+    )
+
+
 def listed(viewer: User | None) -> ColumnElement[bool]:
     """SQL: the post may appear in listings and counts for the viewer
     (readable, neither deleted nor removed)."""

@@ -1,7 +1,9 @@
 """Fixtures shared by the whole suite.
 
 The schema is built once per run by the real migrations (`flask db upgrade`) into a
-template SQLite file; each test gets its own copy, so tests are isolated and fast.
+template SQLite file; each test gets a fresh copy of it, so tests are isolated. The
+app itself is built once per run (building one costs more than most tests) and its
+configuration is restored before every test, so a test may change `app.config`.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from flask_migrate import upgrade
 
 from config import TestConfig
 from forum import create_app
-from forum.extensions import db
+from forum.extensions import db, limiter
 from forum.models import Comment, Group, Post, User
 from forum.services import accounts, comments, groups, posts
 from forum.services.audience import Audience
@@ -28,6 +30,8 @@ def template_db(tmp_path_factory) -> Path:
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
     with app.app_context():
         upgrade()
+        # Closing the last connection checkpoints SQLite's WAL into the file we copy.
+        db.engine.dispose()
     return path
 
 
@@ -48,18 +52,30 @@ class RequestIsolatedClient(FlaskClient):
         return response
 
 
-@pytest.fixture
-def app(template_db, tmp_path):
-    path = tmp_path / "forum.sqlite3"
-    shutil.copy(template_db, path)
-    app = create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
-        SEARCH_INDEX_DIR=str(tmp_path / "index"),
-        WTF_CSRF_ENABLED=False,
-    )
+@pytest.fixture(scope="session")
+def _shared_app(template_db, tmp_path_factory):
+    path = tmp_path_factory.mktemp("live") / "forum.sqlite3"
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", WTF_CSRF_ENABLED=False)
     app.test_client_class = RequestIsolatedClient
+    return app, path, dict(app.config)
+
+
+@pytest.fixture
+def app(_shared_app, template_db, tmp_path):
+    app, path, pristine_config = _shared_app
+    app.config.clear()
+    app.config.update(pristine_config, SEARCH_INDEX_DIR=str(tmp_path / "index"))
+    # Flask-Limiter keeps one switch and one counter store for the process: whichever
+    # app was built last (a test may build its own) set them.
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
+    if limiter.enabled:
+        limiter.reset()
     with app.app_context():
+        # No connection may be open while the file underneath is replaced.
+        db.engine.dispose()
+        for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        shutil.copy(template_db, path)
         yield app
         db.session.remove()
         db.engine.dispose()

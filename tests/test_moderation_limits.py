@@ -107,7 +107,8 @@ def limited_login(app):
     with limited_app.app_context():
         yield limited_app
         db.session.remove()
-    # The limiter object is shared: the next app created switches it off again.
+        db.engine.dispose()
+    # The limiter object is shared: the `app` fixture switches it back for the next test.
 
 
 def _attempt(client, username, password="wrong password!", addr="10.0.0.1"):

@@ -121,3 +121,13 @@ def test_people_directory_searches_names_and_interests(client):
     assert "Ada Okafor" in page and "Ben L" not in page
     assert "Ben L" in client.get("/people?q=ben").get_data(as_text=True)
     assert client.get("/people?q=%25").status_code == 200
+
+
+def test_people_search_treats_wildcards_as_text(client):
+    from tests.conftest import make_user
+
+    make_user("alice")
+    make_user("bob_smith")
+    assert "alice" not in client.get("/people?q=%").get_data(as_text=True)
+    page = client.get("/people?q=_").get_data(as_text=True)
+    assert "bob_smith" in page and "@alice" not in page

@@ -2,6 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from . import choices
+
 from ..services.groups import STATEMENT_MAX
 
 
@@ -14,11 +16,11 @@ class GroupForm(FlaskForm):
     interests = StringField("Interests", validators=[Length(max=800)], description="Comma-separated")
     listed = RadioField(
         "Visibility", default="listed",
-        choices=[("listed", "Listed in the group directory"), ("unlisted", "Unlisted: only members know it exists")],
+        choices=choices([("listed", "Listed in the group directory"), ("unlisted", "Unlisted: only members know it exists")]),
     )
     join_policy = RadioField(
         "How people join", default="request",
-        choices=[("open", "Anyone may join"), ("request", "By request, approved by owners and admins"), ("invite", "By invitation only")],
+        choices=choices([("open", "Anyone may join"), ("request", "By request, approved by owners and admins"), ("invite", "By invitation only")]),
     )
     submit = SubmitField("Save group")
 
@@ -42,7 +44,7 @@ class JoinRequestForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=["member", "admin", "owner"])
+    role = SelectField("Role", choices=choices([("member", "member"), ("admin", "admin"), ("owner", "owner")]))
     submit = SubmitField("Change")
 
 

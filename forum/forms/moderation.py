@@ -1,22 +1,19 @@
 """Forms for reports and moderators' decisions. The rules live in services.moderation."""
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..models import REPORT_REASONS
+from . import choices
 
 
-def _choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-BAN_LENGTHS = _choices([
+BAN_LENGTHS = choices([
     ("1", "1 day"), ("3", "3 days"), ("7", "1 week"), ("30", "30 days"), ("365", "1 year"), ("permanent", "Permanently"),
 ])
 
 
 class ReportForm(FlaskForm):
-    reason = RadioField("Why are you reporting this?", choices=_choices(REPORT_REASONS.items()), default="spam")
+    reason = RadioField("Why are you reporting this?", choices=choices(REPORT_REASONS.items()), default="spam")
     details = TextAreaField(
         "Anything the moderators should know", validators=[Length(max=2000)],
         description="Required for “Other”. Moderators see a copy of the reported text, never the rest of a restricted post.",
@@ -27,7 +24,7 @@ class ReportForm(FlaskForm):
 class ResolveForm(FlaskForm):
     decision = RadioField(
         "Decision", default="dismiss",
-        choices=_choices([
+        choices=choices([
             ("dismiss", "Dismiss: nothing wrong"),
             ("remove", "Remove the content"),
             ("warn", "Warn its author"),
@@ -53,7 +50,7 @@ class BanForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=_choices([("user", "User"), ("moderator", "Moderator"), ("admin", "Admin")]))
+    role = SelectField("Role", choices=choices([("user", "User"), ("moderator", "Moderator"), ("admin", "Admin")]))
     reason = StringField("Reason (public in the log)", validators=[Length(max=2000)])
     submit = SubmitField("Change role")
 

@@ -2,13 +2,15 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from . import choices
+
 from .terms import PostTermsFields
 
-AUDIENCE_CHOICES = [
+AUDIENCE_CHOICES = choices([
     ("public", "Public: anyone, signed in or not"),
     ("members", "Members: anyone signed in"),
     ("restricted", "Restricted: only the people and groups below"),
-]
+])
 
 
 class PostForm(PostTermsFields, FlaskForm):

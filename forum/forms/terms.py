@@ -3,6 +3,7 @@ from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
 from ..services.terms import NO_TERMS, template_choices
+from . import choices
 
 
 class PostTermsFields:
@@ -13,7 +14,7 @@ class PostTermsFields:
     """
 
     terms = RadioField(
-        "Usage terms", choices=template_choices, default=NO_TERMS, validate_choice=False,
+        "Usage terms", choices=lambda: choices(template_choices()), default=NO_TERMS, validate_choice=False,
         description="Readers must agree to these before they can read the post and its comments. "
         "Changing them asks every reader to agree again.",
     )

@@ -6,6 +6,7 @@ from .moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, Modera
 from .post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
 from .terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
 from .user import ROLES, User
+from .vote import VOTE_AXES, Vote
 
 __all__ = [
     "AUDIENCE_KINDS",
@@ -33,4 +34,6 @@ __all__ = [
     "Tag",
     "TermsAcceptance",
     "User",
+    "VOTE_AXES",
+    "Vote",
 ]

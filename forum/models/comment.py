@@ -31,7 +31,12 @@ class Comment(db.Model):
     removed_at: Mapped[datetime | None]
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     removal_reason: Mapped[str] = mapped_column(Text, default="")
+    # Votes: kept by the vote service in the vote's own transaction.
     score: Mapped[int] = mapped_column(default=0)
+    vote_count: Mapped[int] = mapped_column(default=0)
+    # The agree/disagree axis: a head count, separate from score and karma.
+    agreement: Mapped[int] = mapped_column(default=0)
+    agreement_count: Mapped[int] = mapped_column(default=0)
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     post: Mapped[Post] = relationship()

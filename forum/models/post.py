@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..ranking import hot
 from ._time import utcnow
 from .user import User
 
@@ -31,7 +32,11 @@ class Tag(db.Model):
 
 class Post(db.Model):
     __tablename__ = "posts"
-    __table_args__ = (Index("ix_posts_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_posts_created_at", "created_at"),
+        Index("ix_posts_hot", "hot", "id"),
+        Index("ix_posts_score", "score", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -50,9 +55,13 @@ class Post(db.Model):
     removal_reason: Mapped[str] = mapped_column(Text, default="")
     # Live (neither deleted nor removed) comments; kept by the services in the same transaction.
     comment_count: Mapped[int] = mapped_column(default=0)
+    # Votes: kept by the vote service in the vote's own transaction.
     score: Mapped[int] = mapped_column(default=0)
     # The version of this post's usage terms in force (rows in post_terms); None: no terms.
     terms_version: Mapped[int | None]
+    vote_count: Mapped[int] = mapped_column(default=0)
+    # ranking.hot(score, created_at), stored so the hot sort is an index scan.
+    hot: Mapped[float] = mapped_column(default=0.0)
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name, lazy="selectin")
@@ -70,6 +79,17 @@ class Post(db.Model):
 
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.title!r}>"
+
+
+@event.listens_for(Post, "before_insert")
+@event.listens_for(Post, "before_update")
+def _keep_hot(mapper, connection, post: Post) -> None:
+    """A post's hot value follows its score and age. Votes change the score in SQL and set
+    hot themselves; this covers new posts and a created_at set by hand (imports, tests)."""
+    state = inspect(post)
+    if state.pending or state.attrs.created_at.history.has_changes() or state.attrs.score.history.has_changes():
+        post.created_at = post.created_at or utcnow()
+        post.hot = hot(post.score or 0, post.created_at)
 
 
 class PostAudience(db.Model):

@@ -9,6 +9,7 @@ from ..markup import render_markdown
 from ..models import Post, PostRevision, Tag, User
 from ..models._time import utcnow
 from .audience import PUBLIC, Audience, apply_audience
+from . import votes
 from .errors import ServiceError
 from .guards import ensure_can_write, ensure_within_rate
 from .terms import KEEP, TermsChoice, apply_terms
@@ -77,8 +78,12 @@ def update_post(
         post.title, post.body_md, post.body_html = title, body, render_markdown(body)
         post.edited_at = utcnow()
     post.tags = new_tags
+    counted_before = post.audience_kind != "restricted"
     apply_audience(post, audience)
     apply_terms(post, terms)
+    if counted_before != (post.audience_kind != "restricted"):
+        # Votes on this post start or stop counting toward public karma (docs/karma.md).
+        votes.refresh_karma_for_post(post)
     db.session.commit()
     indexing.post_changed(post.id)
     return post

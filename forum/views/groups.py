@@ -26,9 +26,9 @@ def directory():
     q = request.args.get("q", "").strip()[:100]
     query = visibility.visible_groups(current_user).order_by(Group.name)
     if q:
-        like = f"%{q.lower()}%"
-        by_interest = select(group_interests.c.group_id).join(Interest).where(Interest.name.like(like))
-        query = query.where(or_(func.lower(Group.name).like(like), Group.slug.like(like), Group.id.in_(by_interest)))
+        needle = q.lower()  # contains(autoescape=True): % and _ are literal, not wildcards
+        by_interest = select(group_interests.c.group_id).join(Interest).where(Interest.name.contains(needle, autoescape=True))
+        query = query.where(or_(func.lower(Group.name).contains(needle, autoescape=True), Group.slug.contains(needle, autoescape=True), Group.id.in_(by_interest)))
     groups = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
     ids = [g.id for g in groups.items]
     return render_template(

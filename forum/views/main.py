@@ -4,6 +4,7 @@ from flask_login import current_user
 from .. import queries
 from ..extensions import db
 from ..models import Tag
+from ..services.votes import viewer_votes
 
 bp = Blueprint("main", __name__)
 
@@ -15,9 +16,9 @@ def page_arg() -> int:
 
 @bp.route("/")
 def index():
-    sort = request.args.get("sort", "new")
+    sort = request.args.get("sort", queries.SORTS[0])
     if sort not in queries.SORTS:
-        sort = "new"
+        sort = queries.SORTS[0]
     tag = None
     if tag_name := request.args.get("tag"):
         tag = visible_tag_or_404(tag_name)
@@ -25,7 +26,10 @@ def index():
         queries.front_page(current_user, sort, tag), page=page_arg(),
         per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
     )
-    return render_template("main/index.html", posts=posts, sort=sort, sorts=queries.SORTS, tag=tag)
+    return render_template(
+        "main/index.html", posts=posts, sort=sort, sorts=queries.SORTS, sort_labels=queries.SORT_LABELS, tag=tag,
+        votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]),
+    )
 
 
 @bp.route("/tags")
@@ -49,7 +53,9 @@ def tag(name: str):
         queries.front_page(current_user, "new", tag), page=page_arg(),
         per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
     )
-    return render_template("main/tag.html", tag=tag, posts=posts)
+    return render_template(
+        "main/tag.html", tag=tag, posts=posts, votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items])
+    )
 
 
 @bp.route("/autocomplete/tags")

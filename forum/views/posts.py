@@ -9,8 +9,9 @@ from .. import permissions, queries, visibility
 from ..extensions import db
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
 from ..markup import render_markdown
-from ..models import Group, User
+from ..models import Comment, Group, User
 from ..services import ServiceError, comments as comment_service, posts as post_service, terms as terms_service
+from ..services.votes import viewer_votes
 from ..services.audience import audience_of, resolve_audience
 from ..threads import build_tree
 from .terms import render_gate
@@ -83,20 +84,33 @@ def new_post():
     return _render_editor(form, status=status)
 
 
+def _comment_sort() -> str:
+    sort = request.args.get("sort", queries.COMMENT_SORTS[0])
+    return sort if sort in queries.COMMENT_SORTS else queries.COMMENT_SORTS[0]
+
+
+def _page_votes(post):
+    """The viewer's votes on the post and all its comments: one query."""
+    return viewer_votes(current_user, post_ids=[post.id], comment_ids=select(Comment.id).where(Comment.post_id == post.id))
+
+
+def _render_post(post, comment_form: CommentForm, status: int = 200):
+    sort = _comment_sort()
+    comments = [] if post.is_deleted else db.session.scalars(queries.comments_of_post(post, sort)).unique().all()
+    return render_template(
+        "posts/view.html", post=post, tree=_tree(comments), sort=sort, comment_sorts=queries.COMMENT_SORTS,
+        audience=visibility.describe_audience(current_user, post), votes=_page_votes(post),
+        comment_form=comment_form, confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
+        can_moderate=permissions.can_moderate_post(current_user, post),
+    ), status
+
+
 @bp.route("/posts/<int:post_id>")
 def view(post_id: int):
     post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
     if gate is not None:
         return render_gate(post, gate)
-    sort = request.args.get("sort", "old")
-    comments = [] if post.is_deleted else db.session.scalars(queries.comments_of_post(post)).unique().all()
-    tree = _tree(comments)
-    return render_template(
-        "posts/view.html", post=post, tree=tree, sort=sort,
-        audience=visibility.describe_audience(current_user, post),
-        comment_form=CommentForm(), confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
-        can_moderate=permissions.can_moderate_post(current_user, post),
-    )
+    return _render_post(post, CommentForm())
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -177,13 +191,7 @@ def comment(post_id: int):
     # Show the form again with what was typed, on the reply page or the post page.
     if parent is not None:
         return render_template("posts/reply.html", post=post, parent=parent, form=form), status
-    comments = db.session.scalars(queries.comments_of_post(post)).unique().all()
-    return render_template(
-        "posts/view.html", post=post, tree=_tree(comments),
-        sort="old", audience=visibility.describe_audience(current_user, post),
-        comment_form=form, confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
-        can_moderate=permissions.can_moderate_post(current_user, post),
-    ), status
+    return _render_post(post, form, status)
 
 
 @bp.route("/comments/<int:comment_id>")
@@ -191,11 +199,11 @@ def comment_permalink(comment_id: int):
     """One comment with its whole subtree: where deep threads continue."""
     target = visibility.get_comment_or_404(comment_id, current_user)
     post = target.post
-    comments = db.session.scalars(queries.comments_of_post(post)).unique().all()
+    comments = db.session.scalars(queries.comments_of_post(post, _comment_sort())).unique().all()
     subtree = _tree(comments, root_id=target.id)
     parent = next((c for c in comments if c.id == target.parent_id), None)
     return render_template(
-        "posts/comment.html", post=post, target=target, parent=parent, tree=subtree,
+        "posts/comment.html", post=post, target=target, parent=parent, tree=subtree, votes=_page_votes(post),
         target_shown=visibility.shows_comment(current_user, target),
         comment_form=CommentForm(), confirm_form=ConfirmForm(),
         can_moderate=permissions.can_moderate_post(current_user, post),

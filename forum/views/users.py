@@ -56,9 +56,9 @@ def directory():
     q = request.args.get("q", "").strip()[:100]
     query = select(User).options(selectinload(User.interests)).order_by(User.karma.desc(), User.username)
     if q:
-        like = f"%{q.lower()}%"
-        by_interest = select(user_interests.c.user_id).join(Interest).where(Interest.name.like(like))
-        query = query.where(or_(func.lower(User.username).like(like), func.lower(User.display_name).like(like), User.id.in_(by_interest)))
+        needle = q.lower()  # contains(autoescape=True): % and _ are literal, not wildcards
+        by_interest = select(user_interests.c.user_id).join(Interest).where(Interest.name.contains(needle, autoescape=True))
+        query = query.where(or_(func.lower(User.username).contains(needle, autoescape=True), func.lower(User.display_name).contains(needle, autoescape=True), User.id.in_(by_interest)))
     people = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
     return render_template("users/directory.html", people=people, q=q)
 

@@ -144,6 +144,8 @@ def upgrade():
     sa.Column('comment_count', sa.Integer(), nullable=False),
     sa.Column('score', sa.Integer(), nullable=False),
     sa.Column('terms_version', sa.Integer(), nullable=True),
+    sa.Column('vote_count', sa.Integer(), nullable=False),
+    sa.Column('hot', sa.Float(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_posts_author_id_users')),
     sa.ForeignKeyConstraint(['removed_by_id'], ['users.id'], name=op.f('fk_posts_removed_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_posts'))
@@ -151,6 +153,8 @@ def upgrade():
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_posts_author_id'), ['author_id'], unique=False)
         batch_op.create_index('ix_posts_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_posts_hot', ['hot', 'id'], unique=False)
+        batch_op.create_index('ix_posts_score', ['score', 'id'], unique=False)
 
     op.create_table('site_terms',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -197,6 +201,9 @@ def upgrade():
     sa.Column('removed_by_id', sa.Integer(), nullable=True),
     sa.Column('removal_reason', sa.Text(), nullable=False),
     sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('vote_count', sa.Integer(), nullable=False),
+    sa.Column('agreement', sa.Integer(), nullable=False),
+    sa.Column('agreement_count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_comments_author_id_users')),
     sa.ForeignKeyConstraint(['parent_id'], ['comments.id'], name=op.f('fk_comments_parent_id_comments'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_comments_post_id_posts'), ondelete='CASCADE'),
@@ -306,6 +313,29 @@ def upgrade():
         batch_op.create_index('ix_reports_reporter_post_comment', ['reporter_id', 'post_id', 'comment_id'], unique=False)
         batch_op.create_index('ix_reports_status_created', ['status', 'created_at'], unique=False)
 
+    op.create_table('votes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('comment_id', sa.Integer(), nullable=True),
+    sa.Column('axis', sa.String(length=10), nullable=False),
+    sa.Column('direction', sa.SmallInteger(), nullable=False),
+    sa.Column('strong', sa.Boolean(), nullable=False),
+    sa.Column('weight', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('(post_id IS NULL) <> (comment_id IS NULL)', name=op.f('ck_votes_one_target')),
+    sa.CheckConstraint('direction IN (-1, 1)', name=op.f('ck_votes_direction')),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_votes_comment_id_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_votes_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_votes_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_votes')),
+    sa.UniqueConstraint('user_id', 'comment_id', 'axis', name='uq_votes_user_comment_axis'),
+    sa.UniqueConstraint('user_id', 'post_id', 'axis', name='uq_votes_user_post_axis')
+    )
+    with op.batch_alter_table('votes', schema=None) as batch_op:
+        batch_op.create_index('ix_votes_comment', ['comment_id'], unique=False)
+        batch_op.create_index('ix_votes_post', ['post_id'], unique=False)
+
     op.create_table('mod_actions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('moderator_id', sa.Integer(), nullable=True),
@@ -340,6 +370,11 @@ def downgrade():
         batch_op.drop_index('ix_mod_actions_created')
 
     op.drop_table('mod_actions')
+    with op.batch_alter_table('votes', schema=None) as batch_op:
+        batch_op.drop_index('ix_votes_post')
+        batch_op.drop_index('ix_votes_comment')
+
+    op.drop_table('votes')
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.drop_index('ix_reports_status_created')
         batch_op.drop_index('ix_reports_reporter_post_comment')
@@ -378,6 +413,8 @@ def downgrade():
     op.drop_table('user_interests')
     op.drop_table('site_terms')
     with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.drop_index('ix_posts_score')
+        batch_op.drop_index('ix_posts_hot')
         batch_op.drop_index('ix_posts_created_at')
         batch_op.drop_index(batch_op.f('ix_posts_author_id'))
 

@@ -81,7 +81,7 @@ def _probe_hidden(client, world, viewer, probe, extra):
     if viewer != "anonymous" and hidden.status_code != 404:
         yield f"status {hidden.status_code}, not 404"
     if viewer == "anonymous" and not (
-        hidden.status_code == 404 or (hidden.status_code == 302 and hidden.headers["Location"].startswith("/login"))
+        hidden.status_code in (404, 401) or (hidden.status_code == 302 and hidden.headers["Location"].startswith("/login"))
     ):
         yield f"status {hidden.status_code} for an anonymous visitor"
 

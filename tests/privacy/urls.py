@@ -72,6 +72,9 @@ POST_PROBES = [
     Probe("POST", "/posts/{post}/report", signed_in(302, 302), data={"reason": "spam", "details": ""}),
     Probe("POST", "/moderation/posts/{post}/remove", signed_in(403, 403, moderator=302), data={"reason": "r"}),
     Probe("POST", "/moderation/posts/{post}/restore", signed_in(403, 403, moderator=409), data={"reason": "r"}),
+    # Nobody votes on their own post or comment: 403 for the author.
+    Probe("POST", "/posts/{post}/vote", signed_in(303, 403), data={"value": "up"}),
+    Probe("POST", "/posts/{post}/vote", signed_in(200, 403, anonymous=401), data={"value": "up"}, headers=JSON, note="as JSON"),
 ]
 
 COMMENT_PROBES = [
@@ -86,6 +89,9 @@ COMMENT_PROBES = [
     Probe("POST", "/comments/{comment}/report", signed_in(302, 302), data={"reason": "spam", "details": ""}),
     Probe("POST", "/moderation/comments/{comment}/remove", signed_in(403, 403, moderator=302), data={"reason": "r"}),
     Probe("POST", "/moderation/comments/{comment}/restore", signed_in(403, 403, moderator=409), data={"reason": "r"}),
+    Probe("POST", "/comments/{comment}/vote", signed_in(303, 403), data={"value": "up"}),
+    Probe("POST", "/comments/{comment}/vote", signed_in(200, 403, anonymous=401), data={"value": "up"}, headers=JSON, note="as JSON"),
+    Probe("POST", "/comments/{comment}/agreement", signed_in(303, 403), data={"value": "agree"}),
 ]
 
 _GETS = [p for p in POST_PROBES + COMMENT_PROBES if p.method == "GET" and not p.headers]

@@ -43,7 +43,8 @@ def _audience_fields(world) -> dict:
 
 def _send(client, probe: Probe, post: int, comment: int, extra: dict):
     path, data = probe.render(post, comment, **extra)
-    return path, client.open(path, method=probe.method, data=data, headers=list(probe.headers))
+    body = {"json": data} if probe.json else {"data": data}
+    return path, client.open(path, method=probe.method, headers=list(probe.headers), **body)
 
 
 @pytest.mark.parametrize(("audience", "viewer"), HIDDEN_CASES)

@@ -25,6 +25,7 @@ class Probe:
     data: dict | None = None
     headers: tuple = ()
     note: str = ""
+    json: bool = False  # send `data` as a JSON body (the API) rather than a form
 
     def status_for(self, role: str) -> int:
         return self.expect.get(role, self.expect["reader"])
@@ -34,7 +35,7 @@ class Probe:
 
     def render(self, post: int, comment: int, **extra) -> tuple[str, dict | None]:
         values = {"post": post, "comment": comment, **extra}
-        data = {k: v.format(**values) for k, v in self.data.items()} if self.data is not None else None
+        data = {k: v.format(**values) if isinstance(v, str) else v for k, v in self.data.items()} if self.data is not None else None
         return self.path.format(**values), data
 
 
@@ -94,10 +95,43 @@ COMMENT_PROBES = [
     Probe("POST", "/comments/{comment}/agreement", signed_in(303, 403), data={"value": "agree"}),
 ]
 
-_GETS = [p for p in POST_PROBES + COMMENT_PROBES if p.method == "GET" and not p.headers]
+
+
+def api(method: str, path: str, expect: dict, data: dict | None = None, note: str = "") -> Probe:
+    """An /api/v1 probe, signed in by the session cookie (CSRF is off in tests). Signed-out
+    writes answer 401 there, before any lookup, rather than redirecting to sign in."""
+    return Probe(method, "/api/v1" + path, expect, data=data, note=note, json=data is not None)
+
+
+def api_write(reader: int, author: int, **others: int) -> dict:
+    return {"anonymous": 401, "reader": reader, "author": author, **others}
+
+
+API_PROBES = [
+    api("GET", "/posts/{post}", everyone(200)),
+    api("GET", "/posts/{post}/comments", everyone(200)),
+    api("POST", "/posts/{post}/comments", api_write(201, 201), data={"body": "New comment."}),
+    api("POST", "/posts/{post}/comments", api_write(400, 400), data={"body": "x", "parent_id": 876_543}, note="missing parent"),
+    api("PATCH", "/posts/{post}", api_write(403, 200), data={"title": "Edited title"}),
+    api("DELETE", "/posts/{post}", api_write(403, 204)),
+    # The post has no terms: agreeing records nothing and answers the post.
+    api("POST", "/posts/{post}/terms/accept", api_write(200, 200), data={"version": 1}, note="no terms"),
+    api("POST", "/posts/{post}/reports", api_write(201, 201), data={"reason": "spam"}),
+    api("POST", "/posts/{post}/votes", api_write(200, 403), data={"value": "up"}),
+    api("POST", "/posts/{post}/votes", api_write(403, 403), data={"value": "down"}, note="below the threshold"),
+    api("GET", "/comments/{comment}", everyone(200)),
+    api("POST", "/comments/{comment}/replies", api_write(201, 201), data={"body": "Reply."}),
+    api("PATCH", "/comments/{comment}", api_write(403, 200), data={"body": "Edited comment."}),
+    api("DELETE", "/comments/{comment}", api_write(403, 204)),
+    api("POST", "/comments/{comment}/reports", api_write(201, 201), data={"reason": "spam"}),
+    api("POST", "/comments/{comment}/votes", api_write(200, 403), data={"value": "up"}),
+    api("POST", "/comments/{comment}/agreement", api_write(200, 403), data={"value": "agree"}),
+]
+
+_GETS = [p for p in POST_PROBES + COMMENT_PROBES + API_PROBES if p.method == "GET" and not p.headers]
 HEAD_PROBES = [Probe("HEAD", p.path, p.expect, note=p.note) for p in _GETS]
 
-PROBES = POST_PROBES + COMMENT_PROBES + HEAD_PROBES
+PROBES = POST_PROBES + COMMENT_PROBES + API_PROBES + HEAD_PROBES
 
 # Route arguments that name a post or a comment: every rule using one must be probed.
 OBJECT_ARGUMENTS = {"post_id": "/posts/", "comment_id": "/comments/"}

@@ -18,8 +18,8 @@ from .schemas import AGREEMENT_VOTE, KARMA_VOTE, ref
 _DESCRIPTION = (
     "Pressing the vote you already have takes it back; another value replaces it. With `current`, "
     "a press that finds a different stored vote (a retry, a second client) sets `value` instead, so "
-    "`current: \"none\"` makes a request safe to repeat. Refusals name the field `value`: 403 for a "
-    "karma threshold or your own writing, 409 for a deleted or removed item. Weights and thresholds: "
+    "`current: \"none\"` makes a request safe to repeat. A karma threshold or your own writing "
+    "answers 403 with `field: \"value\"`; a deleted or removed item 409. Weights and thresholds: "
     "docs/karma.md."
 )
 _ERRORS = (409,)

@@ -24,6 +24,7 @@ class Probe:
     expect: dict = field(default_factory=dict)
     data: dict | None = None
     headers: tuple = ()
+    json: dict | None = None  # a JSON body (the API), formatted like `data`
     note: str = ""
 
     def status_for(self, role: str) -> int:
@@ -36,6 +37,12 @@ class Probe:
         values = {"post": post, "comment": comment, **extra}
         data = {k: v.format(**values) for k, v in self.data.items()} if self.data is not None else None
         return self.path.format(**values), data
+
+    def render_json(self, post: int, comment: int) -> dict | None:
+        if self.json is None:
+            return None
+        values = {"post": post, "comment": comment}
+        return {k: v.format(**values) if isinstance(v, str) else v for k, v in self.json.items()}
 
 
 def everyone(status: int) -> dict:
@@ -93,6 +100,32 @@ COMMENT_PROBES = [
     Probe("POST", "/comments/{comment}/vote", signed_in(200, 403, anonymous=401), data={"value": "up"}, headers=JSON, note="as JSON"),
     Probe("POST", "/comments/{comment}/agreement", signed_in(303, 403), data={"value": "agree"}),
 ]
+
+# The JSON API under /api/v1, signed in by the session cookie (CSRF is off in tests; bearer
+# tokens reach the same views, see tests/api/). Anonymous writes are 401, never a redirect.
+API = "/api/v1"
+
+
+def api_signed_in(reader: int, author: int, **others: int) -> dict:
+    return {"anonymous": 401, "reader": reader, "author": author, **others}
+
+
+API_PROBES = [
+    Probe("GET", API + "/posts/{post}", everyone(200)),
+    Probe("PATCH", API + "/posts/{post}", api_signed_in(403, 200), json={"title": "Edited by API"}),
+    Probe("DELETE", API + "/posts/{post}", api_signed_in(403, 204)),
+    Probe("GET", API + "/posts/{post}/comments", everyone(200)),
+    Probe("POST", API + "/posts/{post}/comments", api_signed_in(201, 201), json={"body": "API comment."}),
+    Probe("POST", API + "/posts/{post}/terms/accept", api_signed_in(200, 200), json={"version": 1}, note="no terms: nothing to record"),
+    Probe("POST", API + "/posts/{post}/reports", api_signed_in(201, 201), json={"reason": "spam"}),
+    Probe("GET", API + "/comments/{comment}", everyone(200)),
+    Probe("POST", API + "/comments/{comment}/replies", api_signed_in(201, 201), json={"body": "API reply."}),
+    Probe("PATCH", API + "/comments/{comment}", api_signed_in(403, 200), json={"body": "Edited by API."}),
+    Probe("DELETE", API + "/comments/{comment}", api_signed_in(403, 204)),
+    Probe("POST", API + "/comments/{comment}/reports", api_signed_in(201, 201), json={"reason": "spam"}),
+]
+POST_PROBES += [p for p in API_PROBES if "/posts/" in p.path]
+COMMENT_PROBES += [p for p in API_PROBES if "/comments/{comment}" in p.path and "/posts/" not in p.path]
 
 _GETS = [p for p in POST_PROBES + COMMENT_PROBES if p.method == "GET" and not p.headers]
 HEAD_PROBES = [Probe("HEAD", p.path, p.expect, note=p.note) for p in _GETS]

@@ -43,8 +43,10 @@ def _audience_fields(world) -> dict:
 
 def _send(client, probe: Probe, post: int, comment: int, extra: dict):
     path, data = probe.render(post, comment, **extra)
-    body = {"json": data} if probe.json else {"data": data}
-    return path, client.open(path, method=probe.method, headers=list(probe.headers), **body)
+    body = probe.render_json(post, comment)
+    if body is not None:
+        return path, client.open(path, method=probe.method, json=body, headers=list(probe.headers))
+    return path, client.open(path, method=probe.method, data=data, headers=list(probe.headers))
 
 
 @pytest.mark.parametrize(("audience", "viewer"), HIDDEN_CASES)

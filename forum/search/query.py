@@ -1,27 +1,28 @@
 """Searching the index as one viewer: only what their principals may read.
 
-The audience, state and ban rules are applied inside Whoosh's collector
-(``filter=`` / ``mask=``), before sorting and paging, so ``total`` and the
-pages count only readable documents. Every match is scored and sorted
-(``limit=None``) and the page is sliced from that one ordering: Whoosh's
+The audience, state and ban rules are applied while matches are collected
+(evaluate.py checks the allowed-set per posting), before ranking and paging,
+so ``total`` and the pages count only readable documents. Every readable
+match is scored and the page is cut from one strict total order; Whoosh's
 top-k shortcut was measured to skip documents and repeat them across pages.
 """
 from __future__ import annotations
 
+import heapq
 import math
 import os
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 from typing import Literal
 
-from whoosh.query import And, DateRange, Or, Query, Term
-from whoosh.searching import Hit as WhooshHit
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 
-from .audience import current_view
-from .schema import KINDS
-from .user_query import parse_user_query
+from .audience import DocFlags, IndexView, current_view
+from .evaluate import score_matches
+from .schema import KINDS, SCHEMA, TEXT_ANALYZER
+from .user_query import Unit, parse_user_query
 
 MAX_PER_PAGE = 100
 SNIPPET_CHARS = 240
@@ -37,7 +38,7 @@ class Hit:
     comment_id: int
     score: float | None  # None when sorted by date
     created: datetime
-    snippet: str | None  # escaped HTML with <b class="match ..."> marks
+    snippet: str | None  # escaped HTML with <mark class="match ..."> around matches
 
 
 @dataclass(frozen=True)
@@ -54,33 +55,60 @@ class SearchPage:
         return math.ceil(self.total / self.per_page)
 
 
-def _constraints(
+def _facet_check(
+    view: IndexView,
     kinds: Collection[str] | None,
     author: str | None,
     group_id: int | None,
     since: datetime | None,
     until: datetime | None,
-) -> list[Query]:
-    """Facet restrictions, And-ed to the text query.
-
-    Each scores the same constant for every document (unscorable fields under
-    AudienceBlindBM25, a constant-score range), so it cannot reorder hits.
-    A zero boost would be neater but makes Whoosh drop the matches.
-    """
-    found: list[Query] = []
+    mask: set[int] | None,
+) -> Callable[[int], bool] | None:
+    """A per-document test for the facets and bans; None when there are none."""
+    tests: list[Callable[[int], bool]] = []
     if kinds:
         unknown = set(kinds) - set(KINDS)
         if unknown:
             raise ValueError(f"unknown kinds {sorted(unknown)}")
         if set(kinds) != set(KINDS):
-            found.append(Or([Term("kind", kind) for kind in sorted(kinds)]))
+            (kind,) = kinds
+            tests.append(view.term_flags("kind", kind).__getitem__)
     if author:
-        found.append(Term("author", author.strip().lower()))
+        tests.append(view.term_flags("author", author.strip().lower()).__getitem__)
     if group_id is not None:
-        found.append(Term("groups", str(group_id)))
+        tests.append(view.term_flags("groups", str(group_id)).__getitem__)
     if since is not None or until is not None:
-        found.append(DateRange("created", since, until))
-    return found
+        created, field = view.created, SCHEMA["created"]
+        low = field.to_column_value(since) if since is not None else -(2**63)
+        high = field.to_column_value(until) if until is not None else 2**63
+        tests.append(lambda docnum: low <= created[docnum] <= high)
+    if mask:
+        tests.append(lambda docnum: docnum not in mask)
+    if not tests:
+        return None
+    return lambda docnum: all(test(docnum) for test in tests)
+
+
+def ranked(
+    view: IndexView, units: list[Unit], allowed: DocFlags | None, check: Callable[[int], bool] | None,
+    sort: Sort, count: int,
+) -> tuple[list[tuple[int, float]], int]:
+    """The first ``count`` matches in rank order, and the exact total.
+
+    Ranks follow a strict total order, (-score, docnum) or (-created,
+    docnum), so page n of one index version is exactly ranks
+    [(n-1)*per_page, n*per_page): pages never repeat or skip a document.
+    ``allowed=None`` means unfiltered, for benchmarks only.
+    """
+    scores = score_matches(view.searcher, units, allowed)
+    if check is not None:
+        scores = {docnum: score for docnum, score in scores.items() if check(docnum)}
+    if sort == "new":
+        created = view.created
+        top = heapq.nsmallest(count, scores, key=lambda docnum: (-created[docnum], docnum))
+    else:
+        top = heapq.nsmallest(count, scores, key=lambda docnum: (-scores[docnum], docnum))
+    return [(docnum, scores[docnum]) for docnum in top], len(scores)
 
 
 def _lead(body: str) -> str:
@@ -90,14 +118,14 @@ def _lead(body: str) -> str:
     return escape(text)
 
 
-def _hit(whoosh_hit: WhooshHit, score: float | None, with_snippet: bool) -> Hit:
-    stored = whoosh_hit.fields()
+def build_hit(view: IndexView, docnum: int, score: float | None, terms: frozenset[str], title_only: Collection[int]) -> Hit:
+    stored = view.searcher.stored_fields(docnum)
     snippet = None
-    if with_snippet:
+    if stored["post_id"] not in title_only:
         body = stored.get("body", "")
         # Whoosh escapes the text around the marks; fall back to the opening
         # words when the match was in the title, author or tags only.
-        snippet = whoosh_hit.highlights("body", top=2) or _lead(body)
+        snippet = highlight(body, terms, TEXT_ANALYZER, ContextFragmenter(), HtmlFormatter(tagname="mark"), top=2) or _lead(body)
     return Hit(
         doc_id=stored["doc_id"],
         kind=stored["kind"],
@@ -138,7 +166,7 @@ def search_index(
     page = max(1, page)
     per_page = min(max(1, per_page), MAX_PER_PAGE)
     parsed = parse_user_query(text)
-    if parsed.query is None:
+    if not parsed.units:
         return SearchPage(page=page, per_page=per_page, empty_query=True, truncated=parsed.truncated)
     empty = SearchPage(page=page, per_page=per_page, truncated=parsed.truncated)
 
@@ -147,25 +175,12 @@ def search_index(
     if allowed is None:
         return empty
     mask = view.banned_mask(frozenset(str(i) for i in banned_author_ids))
-    q = And([parsed.query, *_constraints(kinds, author, group_id, since, until)])
-
-    if sort == "new":
-        results = view.searcher.search(
-            q, filter=allowed, mask=mask, limit=None, sortedby="created", reverse=True
-        )
-    else:
-        results = view.searcher.search(q, filter=allowed, mask=mask, limit=None)
+    check = _facet_check(view, kinds, author, group_id, since, until, mask)
     start = (page - 1) * per_page
+    top, total = ranked(view, parsed.units, allowed, check, sort, start + per_page)
     title_only = set(title_only_post_ids)
-    hits = []
-    for rank in range(start, min(start + per_page, results.scored_length())):
-        whoosh_hit = results[rank]
-        score = whoosh_hit.score if sort == "relevance" else None
-        hits.append(_hit(whoosh_hit, score, whoosh_hit["post_id"] not in title_only))
-    return SearchPage(
-        hits=hits,
-        total=results.scored_length(),
-        page=page,
-        per_page=per_page,
-        truncated=parsed.truncated,
-    )
+    hits = [
+        build_hit(view, docnum, score if sort == "relevance" else None, parsed.highlight_terms, title_only)
+        for docnum, score in top[start:]
+    ]
+    return SearchPage(hits=hits, total=total, page=page, per_page=per_page, truncated=parsed.truncated)

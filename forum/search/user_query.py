@@ -1,11 +1,12 @@
-"""Turn what a reader typed into a Whoosh query, allowing words and phrases only.
+"""Turn what a reader typed into words and phrases, and nothing else.
 
 Whoosh's QueryParser is not used: it understands ``field:value`` (which
 could name ``acl``), wildcards, fuzzy terms, ranges and boolean operators,
-each a way to widen or probe the index. Here every query is an ``And`` of the
+each a way to widen or probe the index. Here every query is an AND of the
 reader's words (each matching title, body, author or a tag) and of balanced
-"double-quoted" phrases (title or body). Anything else a reader types is just
-text for the analyzer, which drops punctuation such as * ? ~ : ( ).
+"double-quoted" phrases (title or body); evaluate.py runs it. Anything else
+a reader types is just text for the analyzer, which drops punctuation such
+as * ? ~ : ( ).
 
 No suggestion, did-you-mean, more-like-this or prefix-expansion helpers exist
 on purpose: Whoosh computes them over the whole index, hidden posts included.
@@ -14,8 +15,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from whoosh.query import And, Or, Phrase, Query, Term
 
 from .schema import TEXT_ANALYZER
 
@@ -28,17 +27,25 @@ _EDGE_PUNCTUATION = re.compile(r"^\W+|\W+$")
 
 
 @dataclass(frozen=True)
+class Unit:
+    """One word or one quoted phrase, as analysed index terms."""
+
+    tokens: tuple[str, ...]  # several for a phrase, or a word such as "e-mail"
+    name: str | None = None  # the word as an author name or tag; None for phrases
+
+
+@dataclass(frozen=True)
 class UserQuery:
-    query: Query | None  # None when nothing searchable was typed
+    units: list[Unit]  # all must match; empty when nothing searchable was typed
     truncated: bool  # words beyond MAX_TERMS (or MAX_CHARS) were ignored
 
+    @property
+    def highlight_terms(self) -> frozenset[str]:
+        return frozenset(token for unit in self.units for token in unit.tokens)
 
-def _tokens(text: str) -> list[str]:
-    return [token.text for token in TEXT_ANALYZER(text)]
 
-
-def _text_clause(field: str, tokens: list[str]) -> Query:
-    return Term(field, tokens[0]) if len(tokens) == 1 else Phrase(field, tokens)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(token.text for token in TEXT_ANALYZER(text))
 
 
 def _units(text: str) -> list[tuple[str, str]]:
@@ -55,24 +62,19 @@ def _units(text: str) -> list[tuple[str, str]]:
 
 def parse_user_query(text: str, max_terms: int = MAX_TERMS) -> UserQuery:
     truncated = len(text) > MAX_CHARS
-    clauses: list[Query] = []
-    seen: set[tuple[str, tuple[str, ...]]] = set()
+    units: list[Unit] = []
     used = 0
     for kind, raw in _units(text[:MAX_CHARS]):
         tokens = _tokens(raw)
-        if not tokens or (kind, tuple(tokens)) in seen:
+        if not tokens:
+            continue
+        name = (_EDGE_PUNCTUATION.sub("", raw).lower() or None) if kind == "word" else None
+        unit = Unit(tokens, name)
+        if unit in units:
             continue
         if used + len(tokens) > max_terms:
             truncated = True
             break
         used += len(tokens)
-        seen.add((kind, tuple(tokens)))
-        alternatives = [_text_clause("title", tokens), _text_clause("body", tokens)]
-        if kind == "word":
-            name = _EDGE_PUNCTUATION.sub("", raw).lower()
-            if name:
-                alternatives += [Term("author", name), Term("tags", name)]
-        clauses.append(Or(alternatives))
-    if not clauses:
-        return UserQuery(None, truncated)
-    return UserQuery(clauses[0] if len(clauses) == 1 else And(clauses), truncated)
+        units.append(unit)
+    return UserQuery(units, truncated)

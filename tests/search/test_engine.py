@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import random
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -99,6 +100,30 @@ def test_results_equal_brute_force_visibility(docs, principals, query, banned, i
             )
             assert len(ids) == len(set(ids))
             assert set(ids) == expected
+
+
+def test_large_multi_segment_index_matches_brute_force(index_dir):
+    # Several commits (segments), posting lists longer than one block, and
+    # updates that leave deleted documents behind in the raw postings.
+    rng = random.Random(7)
+    truth = {}
+    for batch in range(6):
+        docs = []
+        for n in range(batch * 100 + 1, batch * 100 + 101):
+            words = rng.choices(WORDS, k=rng.randint(1, 6))
+            acl = tuple(sorted(set(rng.sample(TOKENS, rng.randint(1, 2)))))
+            truth[n] = (set(words), set(acl))
+            docs.append(make_doc(n, " ".join(words), acl=acl, title=""))
+        write_documents(index_dir, docs)
+    moved = rng.sample(sorted(truth), 150)
+    write_documents(index_dir, [make_doc(n, " ".join(truth[n][0]), acl=("group:3",), title="") for n in moved])
+    for n in moved:
+        truth[n] = (truth[n][0], {"group:3"})
+    for principals in (ANON, frozenset({"user:1", "group:3"}), frozenset(TOKENS)):
+        for query in (["alpha"], ["bravo", "zulu"], ["oscar", "tango", "alpha"]):
+            expected = {f"post:{n}" for n, (words, acl) in truth.items() if acl & principals and set(query) <= words}
+            ids = all_hits(index_dir, principals, " ".join(query), per_page=50)
+            assert len(ids) == len(set(ids)) and set(ids) == expected
 
 
 def test_viewer_without_any_readable_document_gets_nothing(index_dir):
@@ -228,7 +253,7 @@ def test_snippet_marks_matches_and_escapes_html(index_dir):
     write_documents(index_dir, [make_doc(1, "<i>x</i> alpha <script>y</script>")])
     snippet = search_index(index_dir, ANON, "alpha").hits[0].snippet
     assert "<script" not in snippet and "<i>" not in snippet and "&lt;script&gt;" in snippet
-    assert '<b class="match term0">alpha</b>' in snippet
+    assert '<mark class="match term0">alpha</mark>' in snippet
 
 
 def test_title_only_posts_have_no_snippet(index_dir):

@@ -1,0 +1,189 @@
+"""Search engine benchmark on a seeded synthetic corpus.
+
+    python bench/search_bench.py --scale 0.05          # quick check (~20k docs)
+    python bench/search_bench.py                       # full: 100k posts + 300k comments
+    python bench/search_bench.py --skip-build          # re-query the index built last time
+
+Corpus: a 20,000-word Zipf vocabulary (s=1.07); posts of ~150 words with a
+6-word title, comments of ~50 words, three comments per post. 30% of posts
+(and their comments) are restricted to one of 500 groups plus their author.
+Queries draw words log-uniformly over ranks 10..20,000, so common and rare
+words are both represented. Each query is timed as the engine's real page:
+20 hits, exact total, snippets; "unfiltered" runs the same collection and
+snippets without the audience filter.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import random
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from forum.search import SearchDocument, rebuild, search_index  # noqa: E402
+from forum.search.audience import current_view  # noqa: E402
+from forum.search.query import build_hit, ranked  # noqa: E402
+from forum.search.user_query import parse_user_query  # noqa: E402
+
+VOCABULARY = 20_000
+GROUPS = 500
+USERS = 5_000
+RESTRICTED = 0.30
+PAGE = 20
+
+SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+
+
+def vocabulary(rng: random.Random) -> list[str]:
+    words: set[str] = set()
+    ordered: list[str] = []
+    while len(ordered) < VOCABULARY:
+        word = "".join(rng.choices(SYLLABLES, k=rng.randint(2, 4)))
+        if word not in words:
+            words.add(word)
+            ordered.append(word)
+    return ordered
+
+
+def corpus(scale: float, seed: int) -> tuple[Iterator[SearchDocument], int, list[str]]:
+    rng = random.Random(seed)
+    words = vocabulary(rng)
+    cum_weights = list(itertools.accumulate(1 / (rank**1.07) for rank in range(1, VOCABULARY + 1)))
+    posts = int(100_000 * scale)
+    start = datetime(2024, 1, 1)
+
+    def text(n: int) -> str:
+        return " ".join(rng.choices(words, cum_weights=cum_weights, k=n))
+
+    def docs() -> Iterator[SearchDocument]:
+        comment_id = 0
+        for post_id in range(1, posts + 1):
+            author = rng.randrange(USERS)
+            if rng.random() < RESTRICTED:
+                group = rng.randrange(GROUPS)
+                acl, groups = [f"group:{group}", f"user:{author}"], [group]
+            else:
+                acl, groups = ["public"], []
+            created = start + timedelta(minutes=post_id)
+            yield {
+                "kind": "post", "post_id": post_id, "title": text(6),
+                "body": text(rng.randint(75, 225)), "author": f"user{author}", "author_id": author,
+                "tags": [words[rng.randrange(200)]], "groups": groups, "acl": acl,
+                "created": created, "state": "ok",
+            }
+            for _ in range(3):
+                comment_id += 1
+                commenter = rng.randrange(USERS)
+                yield {
+                    "kind": "comment", "post_id": post_id, "comment_id": comment_id,
+                    "body": text(rng.randint(20, 80)), "author": f"user{commenter}",
+                    "author_id": commenter, "groups": groups, "acl": acl,
+                    "created": created + timedelta(seconds=comment_id % 60), "state": "ok",
+                }
+
+    return docs(), posts * 4, words
+
+
+def queries(words: list[str], count: int, size: int, seed: int) -> list[str]:
+    rng = random.Random(seed + size)
+
+    def word() -> str:
+        return words[int(math.exp(rng.uniform(math.log(10), math.log(VOCABULARY)))) - 1]
+
+    return [" ".join(word() for _ in range(size)) for _ in range(count)]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def unfiltered_page(index_dir: str, text: str) -> int:
+    view = current_view(index_dir)
+    parsed = parse_user_query(text)
+    top, total = ranked(view, parsed.units, None, None, "relevance", PAGE)
+    for docnum, score in top:
+        build_hit(view, docnum, score, parsed.highlight_terms, ())
+    return total
+
+
+def timed(fn, texts: list[str]) -> tuple[list[float], list[int]]:
+    times, totals = [], []
+    for text in texts:
+        began = time.perf_counter()
+        totals.append(fn(text))
+        times.append((time.perf_counter() - began) * 1000)
+    return times, totals
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=20261121)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--out", default="bench/out/search")
+    parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument("--limitmb", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=5_000)
+    args = parser.parse_args()
+
+    index_dir = str(Path(args.out) / f"scale-{args.scale}")
+    report: dict[str, object] = {"scale": args.scale}
+    docs, total, words = corpus(args.scale, args.seed)
+    if not args.skip_build:
+        began = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            if done % 50_000 < args.batch_size:
+                rate = done / (time.perf_counter() - began)
+                print(f"  indexed {done:,}/{total:,} ({rate:,.0f} docs/s)", flush=True)
+
+        rebuild(index_dir, docs, total, progress, batch_size=args.batch_size, procs=args.procs, limitmb=args.limitmb)
+        seconds = time.perf_counter() - began
+        report["rebuild"] = {"docs": total, "seconds": round(seconds, 1), "docs_per_s": round(total / seconds)}
+        print(f"rebuild: {total:,} docs in {seconds:,.1f} s = {total / seconds:,.0f} docs/s", flush=True)
+
+    viewers = {
+        "anonymous": frozenset({"public"}),
+        "20 groups": frozenset({"public", "members", "user:1"} | {f"group:{g}" for g in range(0, GROUPS, 25)}),
+    }
+    for name, principals in viewers.items():
+        began = time.perf_counter()
+        view = current_view(index_dir)
+        allowed = view.allowed(principals, False)
+        report[f"allowed set build, {name} (ms)"] = round((time.perf_counter() - began) * 1000, 1)
+        report[f"readable docs, {name}"] = allowed.count(1) if allowed else 0
+
+    for size in (1, 2):
+        texts = queries(words, args.queries, size, args.seed)
+        base_times, base_totals = timed(lambda t: unfiltered_page(index_dir, t), texts)
+        report[f"{size}-word unfiltered"] = summary(base_times, base_totals)
+        for name, principals in viewers.items():
+            times, totals = timed(lambda t: search_index(index_dir, principals, t, per_page=PAGE).total, texts)
+            row = summary(times, totals)
+            row["p50 vs unfiltered"] = f"{row['p50 ms'] / report[f'{size}-word unfiltered']['p50 ms'] - 1:+.0%}"
+            row["p95 vs unfiltered"] = f"{row['p95 ms'] / report[f'{size}-word unfiltered']['p95 ms'] - 1:+.0%}"
+            report[f"{size}-word {name}"] = row
+    print(json.dumps(report, indent=2))
+
+
+def summary(times: list[float], totals: list[int]) -> dict[str, float]:
+    return {
+        "p50 ms": round(percentile(times, 50), 1),
+        "p95 ms": round(percentile(times, 95), 1),
+        "max ms": round(max(times), 1),
+        "median total": statistics.median(totals),
+    }
+
+
+if __name__ == "__main__":
+    main()

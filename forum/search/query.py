@@ -71,7 +71,7 @@ def _facet_check(
         if unknown:
             raise ValueError(f"unknown kinds {sorted(unknown)}")
         if set(kinds) != set(KINDS):
-            (kind,) = kinds
+            (kind,) = set(kinds)
             tests.append(view.term_flags("kind", kind).__getitem__)
     if author:
         tests.append(view.term_flags("author", author.strip().lower()).__getitem__)
@@ -90,8 +90,12 @@ def _facet_check(
 
 
 def ranked(
-    view: IndexView, units: list[Unit], allowed: DocFlags | None, check: Callable[[int], bool] | None,
-    sort: Sort, count: int,
+    view: IndexView,
+    units: list[Unit],
+    allowed: DocFlags | None,
+    check: Callable[[int], bool] | None,
+    sort: Sort,
+    count: int,
 ) -> tuple[list[tuple[int, float]], int]:
     """The first ``count`` matches in rank order, and the exact total.
 
@@ -118,14 +122,17 @@ def _lead(body: str) -> str:
     return escape(text)
 
 
-def build_hit(view: IndexView, docnum: int, score: float | None, terms: frozenset[str], title_only: Collection[int]) -> Hit:
+def build_hit(
+    view: IndexView, docnum: int, score: float | None, terms: frozenset[str], title_only: Collection[int]
+) -> Hit:
     stored = view.searcher.stored_fields(docnum)
     snippet = None
     if stored["post_id"] not in title_only:
         body = stored.get("body", "")
         # Whoosh escapes the text around the marks; fall back to the opening
         # words when the match was in the title, author or tags only.
-        snippet = highlight(body, terms, TEXT_ANALYZER, ContextFragmenter(), HtmlFormatter(tagname="mark"), top=2) or _lead(body)
+        marked = highlight(body, terms, TEXT_ANALYZER, ContextFragmenter(), HtmlFormatter(tagname="mark"), top=2)
+        snippet = marked or _lead(body)
     return Hit(
         doc_id=stored["doc_id"],
         kind=stored["kind"],
@@ -158,8 +165,8 @@ def search_index(
 
     ``principals`` is the viewer's token set ("public", "members",
     "user:<id>", "group:<id>"); a document is readable iff its acl shares a
-    token with it. ``title_only_post_ids`` are posts (and their comments)
-    whose hits come back without a snippet.
+    token with it. ``since``/``until`` are inclusive. ``title_only_post_ids``
+    are posts (and their comments) whose hits come back without a snippet.
     """
     if sort not in ("relevance", "new"):
         raise ValueError(f"unknown sort {sort!r}")
@@ -168,12 +175,11 @@ def search_index(
     parsed = parse_user_query(text)
     if not parsed.units:
         return SearchPage(page=page, per_page=per_page, empty_query=True, truncated=parsed.truncated)
-    empty = SearchPage(page=page, per_page=per_page, truncated=parsed.truncated)
 
     view = current_view(index_dir)
     allowed = view.allowed(frozenset(principals), include_removed)
     if allowed is None:
-        return empty
+        return SearchPage(page=page, per_page=per_page, truncated=parsed.truncated)
     mask = view.banned_mask(frozenset(str(i) for i in banned_author_ids))
     check = _facet_check(view, kinds, author, group_id, since, until, mask)
     start = (page - 1) * per_page

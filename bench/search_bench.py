@@ -20,6 +20,7 @@ import json
 import math
 import os
 import random
+import resource
 import statistics
 import sys
 import time
@@ -102,6 +103,12 @@ def queries(words: list[str], count: int, size: int, seed: int) -> list[str]:
     return [" ".join(word() for _ in range(size)) for _ in range(count)]
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the writer's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -154,6 +161,7 @@ def main() -> None:
     docs, total, words = corpus(args.scale, args.seed)
     if not args.skip_build:
         began = time.perf_counter()
+        cpu_before = cpu_seconds()
 
         def progress(done: int, total: int) -> None:
             if done % 50_000 < args.batch_size:
@@ -162,7 +170,13 @@ def main() -> None:
 
         rebuild(index_dir, docs, total, progress, batch_size=args.batch_size, procs=args.procs, limitmb=args.limitmb)
         seconds = time.perf_counter() - began
-        report["rebuild"] = {"docs": total, "seconds": round(seconds, 1), "docs_per_s": round(total / seconds)}
+        cpu = cpu_seconds() - cpu_before
+        report["rebuild"] = {
+            "docs": total,
+            "seconds": round(seconds, 1),
+            "docs_per_s": round(total / seconds),
+            "cpu_seconds (incl. writer subprocesses and corpus generation)": round(cpu, 1),
+        }
         print(f"rebuild: {total:,} docs in {seconds:,.1f} s = {total / seconds:,.0f} docs/s", flush=True)
         print(f"load average after rebuild: {os.getloadavg()}", flush=True)
 

@@ -125,15 +125,15 @@ class IndexView:
 
     @cached_property
     def created(self) -> array[int]:
-        """Each document's ``created`` as Whoosh's sortable integer, by docnum."""
+        """Each document's ``created`` column value (see schema.created_key), by docnum."""
         values: array[int] = array("q")
         for reader, _ in self.searcher.reader().leaf_readers():
             column = reader.column_reader("created", translate=False)
             count = reader.doc_count_all()
             raw = getattr(column, "_dbfile", None)
             if raw is not None and getattr(column, "_fixedlen", 0) == 8:
-                # Whoosh 2.7.5 stores the column as big-endian int64s; one
-                # read instead of 400k Python-level lookups.
+                # Whoosh-Reloaded 2.7.5 stores the column as big-endian
+                # int64s: one read instead of 400k Python-level lookups.
                 part = array("q", raw.get(column._basepos, column._count * 8))
                 if sys.byteorder == "little":
                     part.byteswap()

@@ -22,7 +22,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -135,14 +134,6 @@ def _live_writer(index_dir: str | os.PathLike[str], *, commit: bool = True) -> I
         writer.cancel()
 
 
-def _to_json(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
-
-
-def _from_json(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: datetime.fromisoformat(v) if k == "created" else v for k, v in fields.items()}
-
-
 def _journal(index_dir: str | os.PathLike[str], ops: list[dict[str, Any]]) -> None:
     """Record writes for a rebuild in progress (called under the write lock)."""
     path = _journal_path(index_dir)
@@ -162,7 +153,7 @@ def write_documents(index_dir: str | os.PathLike[str], docs: Iterable[SearchDocu
     with _live_writer(index_dir) as writer:
         for doc in fields:
             writer.update_document(**doc)
-        _journal(index_dir, [{"op": "upsert", "fields": _to_json(doc)} for doc in fields])
+        _journal(index_dir, [{"op": "upsert", "fields": doc} for doc in fields])
     return len(fields)
 
 
@@ -186,7 +177,7 @@ def _replay_journal(index_dir: str | os.PathLike[str], ix: FileIndex) -> int:
         with ix.writer() as writer:
             for op in ops:
                 if op["op"] == "upsert":
-                    writer.update_document(**_from_json(op["fields"]))
+                    writer.update_document(**op["fields"])
                 else:
                     writer.delete_by_term("doc_id", op["doc_id"])
     return len(ops)

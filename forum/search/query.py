@@ -21,7 +21,7 @@ from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 
 from .audience import DocFlags, IndexView, current_view
 from .evaluate import score_matches
-from .schema import KINDS, SCHEMA, TEXT_ANALYZER
+from .schema import KINDS, TEXT_ANALYZER, created_from_key, created_key
 from .user_query import Unit, parse_user_query
 
 MAX_PER_PAGE = 100
@@ -78,9 +78,9 @@ def _facet_check(
     if group_id is not None:
         tests.append(view.term_flags("groups", str(group_id)).__getitem__)
     if since is not None or until is not None:
-        created, field = view.created, SCHEMA["created"]
-        low = field.to_column_value(since) if since is not None else -(2**63)
-        high = field.to_column_value(until) if until is not None else 2**63
+        created = view.created
+        low = created_key(since) if since is not None else -(2**63)
+        high = created_key(until) if until is not None else 2**63
         tests.append(lambda docnum: low <= created[docnum] <= high)
     if mask:
         tests.append(lambda docnum: docnum not in mask)
@@ -139,7 +139,7 @@ def build_hit(
         post_id=stored["post_id"],
         comment_id=stored["comment_id"],
         score=score,
-        created=stored["created"],
+        created=created_from_key(view.created[docnum]),
         snippet=snippet,
     )
 

@@ -5,7 +5,7 @@ import multiprocessing
 import os
 import random
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -167,6 +167,15 @@ def test_new_sort_is_newest_first(index_dir):
     page = search_index(index_dir, ANON, "alpha", sort="new")
     assert [h.doc_id for h in page.hits] == ["post:3", "post:2", "post:1"]
     assert all(h.score is None for h in page.hits)
+    assert page.hits[0].created == BASE_TIME + timedelta(minutes=3)
+
+
+def test_aware_datetimes_are_stored_as_utc(index_dir):
+    paris = timezone(timedelta(hours=1))
+    write_documents(index_dir, [make_doc(1, "alpha", created=datetime(2025, 1, 1, 13, 0, tzinfo=paris))])
+    assert search_index(index_dir, ANON, "alpha").hits[0].created == datetime(2025, 1, 1, 12, 0)
+    assert search_index(index_dir, ANON, "alpha", since=datetime(2025, 1, 1, 12, 30, tzinfo=paris)).total == 1
+    assert search_index(index_dir, ANON, "alpha", since=datetime(2025, 1, 1, 12, 30)).total == 0
 
 
 def test_relevance_prefers_title_and_repeated_words(index_dir):

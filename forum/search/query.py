@@ -14,18 +14,15 @@ import os
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from html import escape
 from typing import Literal
-
-from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 
 from .audience import DocFlags, IndexView, current_view
 from .evaluate import score_matches
-from .schema import KINDS, TEXT_ANALYZER, created_from_key, created_key
+from .schema import KINDS, created_from_key, created_key
+from .snippets import snippet as make_snippet
 from .user_query import Unit, parse_user_query
 
 MAX_PER_PAGE = 100
-SNIPPET_CHARS = 240
 
 Sort = Literal["relevance", "new"]
 
@@ -38,7 +35,7 @@ class Hit:
     comment_id: int
     score: float | None  # None when sorted by date
     created: datetime
-    snippet: str | None  # escaped HTML with <mark class="match ..."> around matches
+    snippet: str | None  # escaped HTML, <mark> around matched words
 
 
 @dataclass(frozen=True)
@@ -115,24 +112,11 @@ def ranked(
     return [(docnum, scores[docnum]) for docnum in top], len(scores)
 
 
-def _lead(body: str) -> str:
-    text = " ".join(body.split())
-    if len(text) > SNIPPET_CHARS:
-        text = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
-    return escape(text)
-
-
 def build_hit(
     view: IndexView, docnum: int, score: float | None, terms: frozenset[str], title_only: Collection[int]
 ) -> Hit:
     stored = view.searcher.stored_fields(docnum)
-    snippet = None
-    if stored["post_id"] not in title_only:
-        body = stored.get("body", "")
-        # Whoosh escapes the text around the marks; fall back to the opening
-        # words when the match was in the title, author or tags only.
-        marked = highlight(body, terms, TEXT_ANALYZER, ContextFragmenter(), HtmlFormatter(tagname="mark"), top=2)
-        snippet = marked or _lead(body)
+    snippet = None if stored["post_id"] in title_only else make_snippet(stored.get("body", ""), terms)
     return Hit(
         doc_id=stored["doc_id"],
         kind=stored["kind"],

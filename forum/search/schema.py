@@ -6,13 +6,16 @@ from datetime import datetime, timezone
 from typing import Any, TypedDict
 
 from whoosh.analysis import IDTokenizer, LowercaseFilter, StemmingAnalyzer
+from whoosh.analysis.tokenizers import default_pattern
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 # Title and body share one analyzer so a phrase typed by a user is analysed
-# exactly like the text it should match.
-TEXT_ANALYZER = StemmingAnalyzer()
+# exactly like the text it should match; snippets.py finds words with the
+# same pattern.
+TOKEN_PATTERN = default_pattern
+TEXT_ANALYZER = StemmingAnalyzer(expression=TOKEN_PATTERN)
 
 SCHEMA = Schema(
     doc_id=ID(stored=True, unique=True),

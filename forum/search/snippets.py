@@ -7,6 +7,8 @@ is analysed once per process (cached), which gives the same matches.
 """
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from functools import lru_cache
 from html import escape
 
@@ -40,20 +42,25 @@ def lead(body: str) -> str:
     return escape(text)
 
 
+def _matches(body: str, terms: frozenset[str]) -> Iterator[tuple[int, int]]:
+    for word in _WORD.finditer(body):
+        if _index_form(word.group().lower()) in terms:
+            yield word.span()
+
+
 def snippet(body: str, terms: frozenset[str]) -> str:
     """Escaped HTML: up to SNIPPET_CHARS of ``body`` with <mark> around matches."""
-    matches = [m.span() for m in _WORD.finditer(body) if _index_form(m.group().lower()) in terms]
-    if not matches:
+    matches = _matches(body, terms)
+    first = next(matches, None)
+    if first is None:
         return lead(body)
-    start, end = _cut(body, max(0, matches[0][0] - SNIPPET_CHARS // 4), 0)
+    start, _ = _cut(body, max(0, first[0] - SNIPPET_CHARS // 4), 0)
     start, end = _cut(body, start, min(len(body), start + SNIPPET_CHARS))
     pieces = ["…"] if start > 0 else []
     position = start
-    for match_start, match_end in matches:
+    for match_start, match_end in itertools.chain([first], matches):
         if match_end > end:
-            break
-        if match_start < position:
-            continue
+            break  # the scan stops here: the rest of the body is never read
         pieces += [escape(body[position:match_start]), "<mark>", escape(body[match_start:match_end]), "</mark>"]
         position = match_end
     pieces.append(escape(body[position:end]))

@@ -1,10 +1,9 @@
-"""Which documents a viewer may see, as a set Whoosh can filter on, cached.
+"""Which documents a viewer may see, as flags evaluate.py tests per posting, cached.
 
-Building the set means walking the postings of each of the viewer's
-principal tokens (~165 ms at 100k documents, see the whoosh notes), so it is
-cached per searcher and principal set. The cache lives on the searcher's
-view: a new index version gets a new view and an empty cache, so an old
-allowed-set can never be applied to new document numbers.
+Building the flags means walking the postings of each of the viewer's
+principal tokens, so they are cached per searcher and principal set. The
+cache lives on the searcher's view: a new index version gets a new view and
+an empty cache, so old flags are never applied to new document numbers.
 """
 from __future__ import annotations
 
@@ -13,49 +12,61 @@ import sys
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from functools import cached_property
+from typing import TypeVar
 
-from whoosh.idsets import DocIdSet
-from whoosh.query import Term
 from whoosh.searching import Searcher
 
+from .evaluate import posting_blocks
 from .index import live_path, open_index
 from .scoring import AudienceBlindBM25
 
-# One allowed-set costs one byte per document (400 KB at 400k documents).
+# One set of flags costs one byte per document (400 KB at 400k documents).
 ALLOWED_CACHE_SIZE = 64
 MASK_CACHE_SIZE = 16
 TERM_CACHE_SIZE = 32
 
+T = TypeVar("T")
 
-class DocFlags(bytearray, DocIdSet):
-    """Document numbers as one byte each, with C-speed membership tests.
 
-    Whoosh's collector asks ``docnum in allowed`` for every matching
-    document; ``bytearray.__getitem__`` answers that without a Python-level
-    call, several times faster than ``BitSet``. ``in`` treats the byte as a
-    truth value.
+class DocFlags(bytearray):
+    """Document numbers as one byte each, 1 = in the set.
+
+    ``docnum in flags`` is ``flags[docnum]`` (a C slot, no Python call), which
+    is what lets evaluate.py filter whole posting blocks with ``map``.
     """
 
     __contains__ = bytearray.__getitem__  # type: ignore[assignment]
 
-    def __bool__(self) -> bool:
-        # Whoosh's collector ignores a falsy filter, i.e. treats an empty
-        # allow-set as "allow everything": never pass an empty one.
-        return self.find(1) >= 0
+
+class _LRU(OrderedDict[Hashable, T]):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self._size = size
+
+    def get_or_build(self, key: Hashable, build: Callable[[], T]) -> T:
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self[key] = build()
+        if len(self) > self._size:
+            self.popitem(last=False)
+        return value
 
 
 class IndexView:
-    """One searcher on one index version, with its per-viewer caches."""
+    """One searcher on one index version, with its per-viewer caches.
+
+    Views are per thread (see current_view), so the caches need no lock.
+    """
 
     def __init__(self, path: str, searcher: Searcher) -> None:
         self.path = path
         self.searcher = searcher
-        self._allowed: OrderedDict[tuple[frozenset[str], bool], DocFlags | None] = OrderedDict()
-        self._masks: OrderedDict[frozenset[str], set[int] | None] = OrderedDict()
-        self._terms: OrderedDict[tuple[str, str], DocFlags] = OrderedDict()
-        self._lock = threading.Lock()
+        self._allowed: _LRU[DocFlags | None] = _LRU(ALLOWED_CACHE_SIZE)
+        self._masks: _LRU[set[int] | None] = _LRU(MASK_CACHE_SIZE)
+        self._terms: _LRU[DocFlags] = _LRU(TERM_CACHE_SIZE)
 
     def is_current(self, index_dir: str | os.PathLike[str]) -> bool:
         # A rebuild swaps the symlink (path changes); a commit adds a
@@ -63,65 +74,44 @@ class IndexView:
         # was measured to keep stale ACLs.
         return live_path(index_dir) == self.path and self.searcher.up_to_date()
 
-    def _docs(self, field: str, values: Iterable[str]) -> Iterable[int]:
-        for value in values:
-            yield from self.searcher.docs_for_query(Term(field, value))
+    def _docnums(self, field: str, values: Iterable[str]) -> Iterator[int]:
+        for reader, offset in self.searcher.reader().leaf_readers():
+            for value in values:
+                for ids, _ in posting_blocks(reader, field, value):
+                    yield from (docnum + offset for docnum in ids)
+
+    def _flags(self, field: str, values: Iterable[str], flags: DocFlags | None = None, bit: int = 1) -> DocFlags:
+        flags = DocFlags(self.searcher.doc_count_all()) if flags is None else flags
+        for docnum in self._docnums(field, values):
+            flags[docnum] = bit
+        return flags
 
     def allowed(self, principals: frozenset[str], include_removed: bool) -> DocFlags | None:
         """Documents whose acl meets ``principals`` (and state is ok); None if none."""
-        key = (principals, include_removed)
-        with self._lock:
-            if key in self._allowed:
-                self._allowed.move_to_end(key)
-                return self._allowed[key]
-        flags = DocFlags(self.searcher.doc_count_all())
-        for docnum in self._docs("acl", principals):
-            flags[docnum] = 1
-        if not include_removed:
-            for docnum in self._docs("state", ("removed", "deleted")):
-                flags[docnum] = 0
-        # evaluate.py reads raw postings, which still list deleted documents.
-        for reader, offset in self.searcher.reader().leaf_readers():
-            for docnum in reader.deleted_docs_set if reader.has_deletions() else ():
-                flags[offset + docnum] = 0
-        result = flags if flags else None
-        with self._lock:
-            self._allowed[key] = result
-            if len(self._allowed) > ALLOWED_CACHE_SIZE:
-                self._allowed.popitem(last=False)
-        return result
+
+        def build() -> DocFlags | None:
+            flags = self._flags("acl", principals)
+            if not include_removed:
+                self._flags("state", ("removed", "deleted"), flags, bit=0)
+            # Raw postings still list deleted documents; this is what hides them.
+            for reader, offset in self.searcher.reader().leaf_readers():
+                for docnum in reader.deleted_docs_set if reader.has_deletions() else ():
+                    flags[offset + docnum] = 0
+            # None, never empty flags: callers treat None as "nothing readable".
+            return flags if flags.find(1) >= 0 else None
+
+        return self._allowed.get_or_build((principals, include_removed), build)
 
     def banned_mask(self, author_ids: frozenset[str]) -> set[int] | None:
         """Documents written by the given author ids; None if there are none."""
         if not author_ids:
             return None
-        with self._lock:
-            if author_ids in self._masks:
-                self._masks.move_to_end(author_ids)
-                return self._masks[author_ids]
-        mask = set(self._docs("author_id", author_ids)) or None
-        with self._lock:
-            self._masks[author_ids] = mask
-            if len(self._masks) > MASK_CACHE_SIZE:
-                self._masks.popitem(last=False)
-        return mask
 
+        return self._masks.get_or_build(author_ids, lambda: set(self._docnums("author_id", author_ids)) or None)
 
     def term_flags(self, field: str, value: str) -> DocFlags:
         """Documents having ``value`` in ``field`` (for kind/group/author facets)."""
-        key = (field, value)
-        with self._lock:
-            if key in self._terms:
-                self._terms.move_to_end(key)
-                return self._terms[key]
-        flags = DocFlags(self.searcher.doc_count_all())
-        for docnum in self._docs(field, (value,)):
-            flags[docnum] = 1
-        with self._lock:
-            self._terms[key] = flags
-            if len(self._terms) > TERM_CACHE_SIZE:
-                self._terms.popitem(last=False)
-        return flags
+        return self._terms.get_or_build((field, value), lambda: self._flags(field, (value,)))
 
     @cached_property
     def created(self) -> array[int]:

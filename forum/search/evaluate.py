@@ -26,12 +26,13 @@ Scores = dict[int, float]
 TEXT_FIELDS = ("title", "body")
 
 
-def _blocks(reader: Any, field: str, text: str) -> Iterator[tuple[Any, Any]]:
+def posting_blocks(reader: Any, field: str, text: str) -> Iterator[tuple[Any, Any]]:
     """(ids, weights) arrays of one term's postings in one segment.
 
     Reads Whoosh-Reloaded 2.7.5's block arrays directly (private ``_ids`` /
     ``_weights``); deleted documents are not skipped here, the allowed-set
     excludes them. Terms with a single posting use a list matcher instead.
+    A term missing from the segment yields nothing.
     """
     if (field, text) not in reader:
         return
@@ -79,7 +80,7 @@ def _term_scores(searcher: Any, unit: Unit, keep: Any) -> Scores:
     readers = searcher.reader().leaf_readers()
     for position, (field, text) in enumerate(terms):
         for reader, offset in readers:
-            for ids, weights in _blocks(reader, field, text):
+            for ids, weights in posting_blocks(reader, field, text):
                 # map/compress over whole blocks keep the per-posting work
                 # (offset, allowed-set test, saturation) in C.
                 if offset:

@@ -11,9 +11,10 @@ import os
 import sys
 import threading
 from array import array
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from functools import cached_property
+from itertools import repeat
 from typing import TypeVar
 
 from whoosh.searching import Searcher
@@ -82,8 +83,14 @@ class IndexView:
 
     def _flags(self, field: str, values: Iterable[str], flags: DocFlags | None = None, bit: int = 1) -> DocFlags:
         flags = DocFlags(self.searcher.doc_count_all()) if flags is None else flags
-        for docnum in self._docnums(field, values):
-            flags[docnum] = bit
+        for reader, offset in self.searcher.reader().leaf_readers():
+            for value in values:
+                for ids, _ in posting_blocks(reader, field, value):
+                    # Sets flags[docnum] = bit for a whole block without a
+                    # Python-level loop (the anonymous viewer's set touches
+                    # 70% of all documents).
+                    docnums = map(offset.__add__, ids) if offset else ids
+                    deque(map(flags.__setitem__, docnums, repeat(bit)), maxlen=0)
         return flags
 
     def allowed(self, principals: frozenset[str], include_removed: bool) -> DocFlags | None:

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := FORUM_CONFIG=development $(BIN)/flask --app wsgi
 PORT   ?= 5000
 
-.PHONY: run test venv browser db seed bench clean
+.PHONY: run test venv browser db seed bench clean migration
 
 venv: $(VENV)/.installed
 
@@ -41,3 +41,11 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Until the first release there is one migration, regenerated from the models.
+# Once deployed databases exist, add new revisions with `flask db migrate` instead.
+migration: venv
+	rm -f migrations/versions/*.py
+	blank=$$(mktemp -d)/blank.sqlite3 && \
+	DATABASE_URL=sqlite:///$$blank $(FLASK) db migrate -m "initial schema" --rev-id 0001_initial
+	sed -i '/^Create Date:/d' migrations/versions/0001_initial_initial_schema.py  # stable file between regenerations

@@ -1,0 +1,1 @@
+"""Benchmarks with fixed synthetic data. See bench/README.md for the convention and results."""

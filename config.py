@@ -1,0 +1,127 @@
+"""Configuration read from the environment.
+
+`create_app` takes one of these classes (or its short name: "development",
+"production", "testing"). Production refuses to start without a real SECRET_KEY.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'forum.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a long-open draft should still submit; the token is bound to the session
+
+    # werkzeug's scrypt: memory-hard and slow on purpose.
+    PASSWORD_HASH_METHOD = "scrypt"
+
+    POSTS_PER_PAGE = 20
+    COMMENTS_PER_PAGE = 30
+    # Deeper replies continue on the comment's own permalink page.
+    MAX_THREAD_DEPTH = 8
+
+    TITLE_MAX = 200
+    BODY_MAX = 100_000
+    COMMENT_MAX = 20_000
+
+    # Voting and karma; docs/karma.md publishes these numbers, keep the two in step.
+    VOTE_DOWN_MIN_KARMA = 10  # down-votes (normal or strong)
+    VOTE_STRONG_MIN_KARMA = 25  # strong votes, either way
+    VOTE_NORMAL_DOUBLE_KARMA = 1_000  # a normal vote weighs 2 from here
+    # (minimum karma, strong-vote weight), ascending.
+    VOTE_STRONG_WEIGHTS = (
+        (25, 2), (100, 3), (250, 4), (500, 5), (1_000, 6), (2_500, 7), (5_000, 8), (10_000, 9), (25_000, 10),
+    )
+    # Comments at or below this score start collapsed in threads.
+    COMMENT_COLLAPSE_SCORE = -3
+    VOTE_LIMIT = os.environ.get("VOTE_LIMIT", "60 per minute;600 per hour")
+    # Usage terms an author may attach to a post: (key, title, Markdown). Keys are stored
+    # with each post's terms, so keep them stable; the text is copied when an author picks one.
+    TERMS_TEMPLATES = [
+        (
+            "no-capabilities", "No capabilities use without permission",
+            "I will not use this work, or anything derived from it, to advance AI capabilities "
+            "without the authors' written permission.",
+        ),
+        (
+            "no-sharing", "Do not share outside this audience",
+            "I will not share this post, its comments or their contents with anyone outside "
+            "the audience its author chose.",
+        ),
+        (
+            "cite-first", "Cite before building on this",
+            "I will cite this post, and tell its authors, before I publish work that builds on it.",
+        ),
+    ]
+    TERMS_MAX = 10_000
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour")
+    # The JSON API, counted per token (per address without one); writes also count
+    # against the second limit.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute;5000 per hour")
+    API_WRITE_LIMIT = os.environ.get("API_WRITE_LIMIT", "30 per minute;500 per hour")
+    API_PER_PAGE_MAX = 100
+
+    # New accounts (younger than the age, or below the karma) may publish only so much
+    # per hour, counted in the database; moderators and admins are exempt.
+    NEW_ACCOUNT_LIMITS_ENABLED = True
+    NEW_ACCOUNT_AGE_HOURS = _env_int("NEW_ACCOUNT_AGE_HOURS", 72)
+    NEW_ACCOUNT_KARMA = _env_int("NEW_ACCOUNT_KARMA", 10)
+    NEW_ACCOUNT_POSTS_PER_HOUR = _env_int("NEW_ACCOUNT_POSTS_PER_HOUR", 3)
+    NEW_ACCOUNT_COMMENTS_PER_HOUR = _env_int("NEW_ACCOUNT_COMMENTS_PER_HOUR", 20)
+
+
+class DevelopmentConfig(Config):
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    DEBUG = False  # the debugger is an RCE on a shared network; enable by hand if needed
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    @classmethod
+    def check(cls) -> None:
+        if len(cls.SECRET_KEY) < 32 or cls.SECRET_KEY.startswith("dev-"):
+            raise RuntimeError(
+                "Set SECRET_KEY to a random string of at least 32 characters "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SEARCH_INDEX_DIR = ""  # each test gets a temporary directory from the fixture
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes keep the suite quick; never in production
+    RATELIMIT_ENABLED = False
+    # Fixtures create many posts per user; tests of the limits switch them back on.
+    NEW_ACCOUNT_LIMITS_ENABLED = False
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestConfig,
+}

@@ -1,0 +1,55 @@
+"""Profiles, and a person's posts and comments as the caller may read them."""
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from .. import queries
+from ..extensions import db
+from ..models import User
+from . import bp, serialize
+from .inputs import page
+from .openapi import PAGE_PARAMS, operation
+from .schemas import page_of, ref
+
+
+def _user_or_404(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    if user is None:
+        abort(404)
+    return user
+
+
+def _count(query) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+@bp.get("/users/<username>")
+@operation("A profile; its counts are of what the caller may read", tag="users", response=ref("User"))
+def user(username: str):
+    person = _user_or_404(username)
+    return serialize.user(
+        current_user, person,
+        post_count=_count(queries.posts_by(current_user, person)),
+        comment_count=_count(queries.comments_by(current_user, person)),
+    )
+
+
+@bp.get("/users/<username>/posts")
+@operation("A person's posts that the caller may read, newest first", tag="users",
+           response=page_of(ref("PostSummary")), params=PAGE_PARAMS)
+def user_posts(username: str):
+    person = _user_or_404(username)
+    return page(queries.posts_by(current_user, person), lambda posts: serialize.post_summaries(current_user, posts))
+
+
+@bp.get("/users/<username>/comments")
+@operation("A person's comments that the caller may read, newest first", tag="users",
+           response=page_of(ref("Comment")), params=PAGE_PARAMS)
+def user_comments(username: str):
+    person = _user_or_404(username)
+    return page(
+        queries.comments_by(current_user, person),
+        lambda comments: [serialize.comment(current_user, c) for c in comments],
+    )

@@ -1,0 +1,88 @@
+"""`flask forum ...` commands."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import User
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.group("forum")
+    def forum_group() -> None:
+        """Forum maintenance commands."""
+
+    @forum_group.command("seed")
+    @click.option("--if-empty", is_flag=True, help="Only seed a database that has no users.")
+    def seed(if_empty: bool) -> None:
+        """Load demo users, groups, posts and comment threads."""
+        from .seed import load_demo_content
+
+        if if_empty and db.session.scalar(select(func.count(User.id))):
+            click.echo("Database already has content; not seeding.")
+            return
+        counts = load_demo_content()
+        click.echo("Seeded " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
+        click.echo("Sign in as ada / interpretability (or any demo user with that password).")
+
+    @forum_group.command("recompute-karma")
+    @click.option("--fix", is_flag=True, help="Store what the votes say where it differs.")
+    def recompute_karma(fix: bool) -> None:
+        """Check every score, vote count, hot value and karma total against the votes."""
+        from .services.votes import audit
+
+        differences = audit(fix=fix)
+        for difference in differences[:200]:
+            click.echo(str(difference))
+        if len(differences) > 200:
+            click.echo(f"... and {len(differences) - 200} more.")
+        if not differences:
+            click.echo("All scores, counts, hot values and karma totals match the votes.")
+        elif fix:
+            click.echo(f"Fixed {len(differences)} differences.")
+        else:
+            click.echo(f"{len(differences)} differences; run with --fix to store what the votes say.")
+            raise SystemExit(1)
+    @forum_group.command("create-admin")
+    @click.argument("username")
+    @click.option("--password", help="For a new account; prompted for when not given.")
+    def create_admin(username: str, password: str | None) -> None:
+        """Make USERNAME a site admin, creating the account if it does not exist."""
+        from .services import ServiceError, accounts, moderation
+        from .services.text import normalize_username
+
+        user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
+        try:
+            if user is None:
+                if password is None:
+                    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+                user = accounts.register(username, "", password)
+                click.echo(f"Created {user.username}.")
+            elif user.role == "admin":
+                click.echo(f"{user.username} is already an admin.")
+                return
+            moderation.set_role(None, user, "admin", "Made an admin from the command line.")
+        except ServiceError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(f"{user.username} is now an admin.")
+
+    @forum_group.command("create-token")
+    @click.argument("username")
+    @click.option("--name", default="command line", show_default=True, help="What the token is for.")
+    @click.option("--scope", type=click.Choice(["read", "read-write"]), default="read", show_default=True)
+    @click.option("--expires-days", type=int, default=None, help="Days until it expires; never by default.")
+    def create_token(username: str, name: str, scope: str, expires_days: int | None) -> None:
+        """Create an API token for USERNAME and print it (shown only this once)."""
+        from .services import ServiceError, tokens
+        from .services.text import normalize_username
+
+        user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
+        if user is None:
+            raise click.ClickException(f"No user named {username}.")
+        try:
+            _token, raw = tokens.create_token(user, name, scope, expires_days)
+        except ServiceError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(raw)

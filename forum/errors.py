@@ -1,0 +1,75 @@
+"""Error pages in the site's layout; never a stack trace."""
+from __future__ import annotations
+
+import re
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood."),
+    401: ("Sign in needed", "Please sign in to continue."),
+    403: ("Not allowed", "You are not allowed to do that."),
+    404: ("Not found", "There is nothing here. It may never have existed."),
+    405: ("Method not allowed", "That address does not accept this kind of request."),
+    409: ("Conflict", "That could not be done in the current state."),
+    413: ("Too large", "What you sent is too large."),
+    429: ("Slow down", "Too many requests. Please wait a little and try again."),
+    500: ("Something went wrong", "An error on our side. It has been logged."),
+}
+
+CSRF_MESSAGE = (
+    "The form expired or was not sent from this site, so nothing was saved. "
+    "Go back, reload the page and try again."
+)
+
+# Never echoed back: secrets, and the form's own controls (buttons, hidden state).
+_SECRET_FIELD = re.compile(r"pass|secret|token|confirm|current|^new$|csrf", re.IGNORECASE)
+_CONTROL_FIELDS = {"submit", "preview", "next", "remember", "parent_id", "audience"}
+
+
+def render_error(code: int, detail: str | None = None, kept: list[tuple[str, str]] | None = None):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    if request.path.startswith("/api/"):
+        from .api.errors import error_response
+
+        return error_response(code, detail)
+    return render_template(
+        "errors/error.html", code=code, title=title, message=detail or message, kept=kept or [],
+    ), code
+
+
+def submitted_text() -> list[tuple[str, str]]:
+    """(label, text) for each non-empty text field of the refused form, minus secrets.
+
+    A rejected CSRF token must not cost someone the comment they spent an hour on,
+    so the error page hands their words back for copying.
+    """
+    kept = []
+    for name, value in request.form.items(multi=True):
+        if _SECRET_FIELD.search(name) or name in _CONTROL_FIELDS or not value.strip():
+            continue
+        kept.append((name.replace("_", " ").capitalize(), value))
+    return kept
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(400, CSRF_MESSAGE, kept=submitted_text())
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        # 404 bodies never carry a description: a hidden post and a missing one must look alike.
+        detail = None if error.code == 404 else (error.description if error.code in (400, 409, 429) else None)
+        return render_error(error.code or 500, detail)
+
+    @app.errorhandler(Exception)
+    def unhandled(error: Exception):
+        app.logger.exception("Unhandled error on %s", request.path)
+        # The failed transaction must not leak into rendering the error page.
+        db.session.rollback()
+        return render_error(500)

@@ -1,0 +1,25 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    remember = BooleanField("Keep me signed in")
+    next = HiddenField()
+    submit = SubmitField("Sign in")
+
+
+class RegisterForm(FlaskForm):
+    username = StringField(
+        "Username", validators=[DataRequired(), Length(min=3, max=32)],
+        description="Lower-case letters, digits, '-' and '_'. Used in links and audience lists.",
+    )
+    display_name = StringField("Display name", validators=[Length(max=64)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=256)])
+    confirm = PasswordField("Repeat password", validators=[EqualTo("password", message="The passwords differ.")])
+    # Shown only while site terms exist; the version is the one the new member was shown.
+    accept_site_terms = BooleanField("I agree to the site terms above")
+    site_terms_version = HiddenField()
+    submit = SubmitField("Create account")

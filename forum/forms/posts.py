@@ -1,0 +1,39 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from . import choices
+
+from .terms import PostTermsFields
+
+AUDIENCE_CHOICES = choices([
+    ("public", "Public: anyone, signed in or not"),
+    ("members", "Members: anyone signed in"),
+    ("restricted", "Restricted: only the people and groups below"),
+])
+
+
+class PostForm(PostTermsFields, FlaskForm):
+    title = StringField("Title", validators=[DataRequired(message="A post needs a title."), Length(max=200)])
+    body = TextAreaField(
+        "Body", validators=[DataRequired(message="A post needs a body."), Length(max=100_000)],
+        description="Markdown: **bold**, _italic_, [links](https://…), lists, tables, `code`.",
+    )
+    tags = StringField("Tags", validators=[Length(max=500)], description="Comma-separated, e.g. interpretability, forecasting")
+    audience = RadioField("Who can read it", choices=AUDIENCE_CHOICES, default="public")
+    audience_users = StringField("People", validators=[Length(max=2000)], description="Usernames, separated by commas")
+    audience_groups = StringField("Groups", validators=[Length(max=2000)], description="Group addresses, separated by commas")
+    preview = SubmitField("Preview")
+    submit = SubmitField("Publish")
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Comment", validators=[DataRequired(message="A comment needs some text."), Length(max=20_000)])
+    parent_id = HiddenField()
+    submit = SubmitField("Comment")
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form that only carries the CSRF token (delete buttons and the like)."""
+
+    submit = SubmitField("Confirm")

@@ -1,0 +1,13 @@
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Display name", validators=[DataRequired(), Length(max=64)])
+    bio = TextAreaField("Bio", validators=[Length(max=5000)], description="Markdown.")
+    interests = StringField(
+        "Interests", validators=[Length(max=800)],
+        description="Comma-separated, e.g. mechanistic interpretability, AI governance",
+    )
+    submit = SubmitField("Save profile")

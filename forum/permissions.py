@@ -1,0 +1,203 @@
+"""Write-side rules: who may edit, delete, moderate or manage. Default deny.
+
+Reading is decided by `visibility`; these predicates assume the object is already
+readable by the actor (views fetch through visibility first).
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from .extensions import db
+from .models import Ban, Comment, Group, Membership, Post, User
+from .models._time import utcnow
+
+_RANK = {"user": 0, "moderator": 1, "admin": 2}
+
+
+def _signed_in(user: User | None) -> bool:
+    return user is not None and bool(getattr(user, "is_authenticated", False))
+
+
+# --- bans: one predicate behind every write ---------------------------------------------
+
+
+def active_ban(user: User | None) -> Ban | None:
+    """The ban in force on `user` now, the longest-lasting if several overlap."""
+    if not _signed_in(user):
+        return None
+    now = utcnow()
+    return db.session.scalar(
+        select(Ban)
+        .where(Ban.user_id == user.id, Ban.lifted_at.is_(None), or_(Ban.expires_at.is_(None), Ban.expires_at > now))
+        .order_by(Ban.expires_at.is_(None).desc(), Ban.expires_at.desc())
+        .limit(1)
+    )
+
+
+def is_banned(user: User | None) -> bool:
+    return active_ban(user) is not None
+
+
+def can_write(user: User | None) -> bool:
+    """Posting, commenting, voting, reporting and creating groups all need this.
+
+    A banned user keeps reading what they could read before; they only lose writing.
+    """
+    return _signed_in(user) and not is_banned(user)
+
+
+def can_vote(user: User | None) -> bool:
+    return can_write(user)
+
+
+def can_report(user: User | None) -> bool:
+    return can_write(user)
+
+
+# --- site roles -------------------------------------------------------------------------
+
+
+def is_moderator(user: User | None) -> bool:
+    return _signed_in(user) and user.role in ("moderator", "admin")
+
+
+def is_admin(user: User | None) -> bool:
+    return _signed_in(user) and user.role == "admin"
+
+
+def can_ban(actor: User | None, target: User) -> bool:
+    """Moderators ban users; only admins ban moderators; nobody bans an admin or themselves."""
+    return (
+        is_moderator(actor) and actor.id != target.id
+        and _RANK.get(actor.role, 0) > _RANK.get(target.role, 0)
+    )
+
+
+def can_change_role(actor: User | None, target: User) -> bool:
+    return is_admin(actor) and actor.id != target.id
+
+
+# --- content moderation -----------------------------------------------------------------
+
+
+def moderating_group_id(post: Post) -> int | None:
+    """The group a post is shared with ONLY (audience = its author and one group).
+
+    That group's owners and admins may moderate the post and its comments.
+    """
+    tokens = {row.principal for row in post.audience}
+    others = tokens - {f"user:{post.author_id}"}
+    if len(others) == 1:
+        (token,) = others
+        if token.startswith("group:"):
+            return int(token.split(":", 1)[1])
+    return None
+
+
+def is_group_moderator_of(user: User | None, post: Post) -> bool:
+    group_id = moderating_group_id(post)
+    if group_id is None or not _signed_in(user):
+        return False
+    membership = db.session.get(Membership, (group_id, user.id))
+    return membership is not None and membership.role in ("owner", "admin")
+
+
+def can_moderate_post(user: User | None, post: Post) -> bool:
+    """Remove or restore the post and its comments. Assumes the post was fetched
+    through visibility, so a site moderator here is in its audience."""
+    return is_moderator(user) or is_group_moderator_of(user, post)
+
+
+def can_moderate_comment(user: User | None, comment: Comment) -> bool:
+    return can_moderate_post(user, comment.post)
+
+
+# --- authors ----------------------------------------------------------------------------
+
+
+def can_edit_post(user: User | None, post: Post) -> bool:
+    return (
+        _signed_in(user) and post.author_id == user.id and not post.is_deleted
+        and not post.is_removed and can_write(user)
+    )
+
+
+def can_delete_post(user: User | None, post: Post) -> bool:
+    # A banned author may still take their own words down.
+    return _signed_in(user) and post.author_id == user.id and not post.is_deleted
+
+
+def can_see_revisions(user: User | None, post: Post) -> bool:
+    return _signed_in(user) and post.author_id == user.id
+
+
+def can_comment(user: User | None, post: Post) -> bool:
+    return can_write(user) and not post.is_deleted and not post.is_removed
+
+
+def can_edit_comment(user: User | None, comment: Comment) -> bool:
+    return (
+        _signed_in(user) and comment.author_id == user.id and not comment.is_deleted
+        and not comment.is_removed and can_write(user)
+    )
+
+
+def can_delete_comment(user: User | None, comment: Comment) -> bool:
+    return _signed_in(user) and comment.author_id == user.id and not comment.is_deleted
+
+
+def can_down_vote(user: User | None) -> bool:
+    return can_vote(user) and user.karma >= current_app.config["VOTE_DOWN_MIN_KARMA"]
+
+
+def can_strong_vote(user: User | None) -> bool:
+    return can_vote(user) and user.karma >= current_app.config["VOTE_STRONG_MIN_KARMA"]
+
+
+def group_role(user: User | None, group: Group) -> str | None:
+    if not _signed_in(user):
+        return None
+    membership = db.session.get(Membership, (group.id, user.id))
+    return membership.role if membership else None
+
+
+# --- groups ----------------------------------------------------------------------------
+# Roles, from most to least power:
+#   owner   edits and deletes the group, invites, decides join requests, removes anyone,
+#           and gives or takes any role, including making other owners;
+#   admin   edits the group, invites, decides join requests and removes plain members;
+#           admins change no roles and cannot remove other admins or owners;
+#   member  reads what is shared with the group, and may leave.
+# A group always keeps at least one owner: the last owner cannot leave, be removed or
+# be demoted. That invariant is a state rule, enforced by the group service in SQL.
+
+
+def can_manage_group(user: User | None, group: Group) -> bool:
+    """Owners and admins edit the group, invite and decide join requests."""
+    return group_role(user, group) in ("owner", "admin")
+
+
+def can_remove_member(user: User | None, group: Group, target: Membership) -> bool:
+    """Owners remove anyone; admins remove plain members. Leaving is not removing."""
+    role = group_role(user, group)
+    if target.user_id == getattr(user, "id", None):
+        return False
+    return role == "owner" or (role == "admin" and target.role == "member")
+
+
+def can_change_roles(user: User | None, group: Group) -> bool:
+    return group_role(user, group) == "owner"
+
+
+def can_delete_group(user: User | None, group: Group) -> bool:
+    return group_role(user, group) == "owner"
+
+
+def can_see_acceptances(user: User | None, post: Post) -> bool:
+    """Who agreed to a post's terms is the author's business only."""
+    return _signed_in(user) and post.author_id == user.id
+
+
+def can_manage_site_terms(user: User | None) -> bool:
+    return _signed_in(user) and user.is_admin

@@ -1,0 +1,22 @@
+"""URL converters."""
+from __future__ import annotations
+
+from werkzeug.routing import IntegerConverter
+
+# Ids are signed 64-bit in every database we run on (SQLite refuses larger ints outright).
+ID_MAX = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` for ids. A number no database can hold becomes 0, an id nothing has,
+    so it answers the plain 404 of any missing object instead of a database error.
+    (Werkzeug's own `max=` would skip the rule, and a sibling rule for another method
+    on the same path would then answer 405.)"""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= ID_MAX else 0
+
+
+def init_app(app) -> None:
+    app.url_map.converters["int"] = IdConverter

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..markup import render_markdown
+from ..models import Interest, User
+from .errors import ServiceError
+from .text import check_labels, check_username, normalize_username, split_labels
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 256
+BIO_MAX = 5_000
+
+# Checked against when the username is unknown, so both failures take the same time.
+_DUMMY_HASH: str | None = None
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def register(username: str, display_name: str, password: str) -> User:
+    username = normalize_username(username)
+    check_username(username)
+    display_name = " ".join((display_name or "").split()) or username
+    if len(display_name) > 64:
+        raise ServiceError("Display names are at most 64 characters.", field="display_name")
+    if not PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX:
+        raise ServiceError(f"Passwords are {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field="password")
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise ServiceError("That username is taken.", field="username")
+    user = User(username=username, display_name=display_name, password_hash=_hash(password))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    global _DUMMY_HASH
+    user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
+    if user is None:
+        _DUMMY_HASH = _DUMMY_HASH or _hash("not-a-real-password")
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    return user if check_password_hash(user.password_hash, password or "") else None
+
+
+def resolve_interests(raw: str | list[str]) -> list[Interest]:
+    names = split_labels(raw)
+    check_labels(names, "interests", most=12, longest=64)
+    existing = {i.name: i for i in db.session.scalars(select(Interest).where(Interest.name.in_(names)))}
+    return [existing.get(name) or Interest(name=name) for name in names]
+
+
+def update_profile(user: User, display_name: str, bio: str, interests: str) -> User:
+    display_name = " ".join((display_name or "").split())
+    if not 1 <= len(display_name) <= 64:
+        raise ServiceError("Display names are 1 to 64 characters.", field="display_name")
+    if len(bio or "") > BIO_MAX:
+        raise ServiceError(f"Bios are at most {BIO_MAX} characters.", field="bio")
+    resolved = resolve_interests(interests)
+    user.display_name = display_name
+    user.bio = bio or ""
+    user.bio_html = render_markdown(user.bio)
+    user.interests = resolved
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ServiceError("That is not your current password.", field="current")
+    if not PASSWORD_MIN <= len(new or "") <= PASSWORD_MAX:
+        raise ServiceError(f"Passwords are {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field="new")
+    user.password_hash = _hash(new)
+    db.session.commit()

@@ -1,0 +1,84 @@
+"""Turning what an author typed into an audience of stable ids."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from .. import visibility
+from ..extensions import db
+from ..models import AUDIENCE_KINDS, Group, Post, PostAudience, User
+from .errors import ServiceError
+from .text import normalize_username
+
+
+@dataclass(frozen=True)
+class Audience:
+    kind: str
+    user_ids: frozenset[int] = field(default_factory=frozenset)
+    group_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+PUBLIC = Audience("public")
+
+
+def _names(raw: str | list[str]) -> list[str]:
+    parts = raw.replace(",", " ").split() if isinstance(raw, str) else raw
+    return list(dict.fromkeys(p.strip().lstrip("@").lower() for p in parts if p.strip()))
+
+
+def resolve_audience(author: User, kind: str, usernames: str | list[str] = "", group_slugs: str | list[str] = "") -> Audience:
+    """Validate an audience choice. Unknown names and groups the author may not see get
+    the same message, so the picker cannot be used to probe for unlisted groups."""
+    if kind not in AUDIENCE_KINDS:
+        raise ServiceError("Choose who can read this post.", field="audience")
+    if kind != "restricted":
+        return Audience(kind)
+    names = [normalize_username(n) for n in _names(usernames)]
+    slugs = _names(group_slugs)
+    users = {u.username: u.id for u in db.session.scalars(select(User).where(User.username.in_(names)))}
+    missing_users = [n for n in names if n not in users]
+    if missing_users:
+        raise ServiceError(f"No user named {', '.join(missing_users)}.", field="audience_users")
+    groups = {
+        g.slug: g.id
+        for g in db.session.scalars(
+            visibility.visible_groups(author).where(Group.slug.in_(slugs))
+        )
+    }
+    missing_groups = [s for s in slugs if s not in groups]
+    if missing_groups:
+        raise ServiceError(f"No group named {', '.join(missing_groups)}.", field="audience_groups")
+    user_ids = frozenset(users.values()) - {author.id}
+    group_ids = frozenset(groups.values())
+    if not user_ids and not group_ids:
+        raise ServiceError(
+            "A restricted post needs at least one other person or group. "
+            "Nothing was made public.",
+            field="audience_users",
+        )
+    return Audience("restricted", user_ids, group_ids)
+
+
+def apply_audience(post: Post, audience: Audience) -> None:
+    """Replace the post's audience rows (no commit)."""
+    tokens = visibility.audience_tokens(post.author_id, audience.kind, audience.user_ids, audience.group_ids)
+    post.audience_kind = audience.kind
+    current = {row.principal: row for row in post.audience}
+    for token, row in current.items():
+        if token not in tokens:
+            post.audience.remove(row)
+    for token in tokens - current.keys():
+        post.audience.append(PostAudience(principal=token))
+
+
+def audience_of(post: Post) -> Audience:
+    """The post's audience as the author's editing form needs it."""
+    user_ids, group_ids = set(), set()
+    for row in post.audience:
+        prefix, _, ident = row.principal.partition(":")
+        if prefix == "user" and int(ident) != post.author_id:
+            user_ids.add(int(ident))
+        elif prefix == "group":
+            group_ids.add(int(ident))
+    return Audience(post.audience_kind, frozenset(user_ids), frozenset(group_ids))

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import update
+
+from .. import indexing
+from ..extensions import db
+from ..markup import render_markdown
+from ..models import Comment, Post, User
+from ..models._time import utcnow
+from .errors import ServiceError
+from .guards import ensure_can_write, ensure_within_rate
+
+
+def _check_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ServiceError("A comment needs some text.", field="body")
+    limit = current_app.config["COMMENT_MAX"]
+    if len(body) > limit:
+        raise ServiceError(f"Comments are at most {limit:,} characters.", field="body")
+    return body
+
+
+def add_comment(author: User, post: Post, body: str, parent: Comment | None = None) -> Comment:
+    ensure_can_write(author)
+    body = _check_body(body)
+    if post.is_deleted:
+        raise ServiceError("This post was deleted; it takes no new comments.", status=409)
+    if post.is_removed:
+        raise ServiceError("A moderator removed this post; it takes no new comments.", status=409)
+    if parent is not None and parent.post_id != post.id:
+        raise ServiceError("That comment belongs to another post.", field="parent_id")
+    if parent is not None and parent.is_deleted:
+        raise ServiceError("That comment was deleted; reply elsewhere in the thread.", field="parent_id")
+    if parent is not None and parent.is_removed:
+        raise ServiceError("That comment was removed; reply elsewhere in the thread.", field="parent_id")
+    ensure_within_rate(author, "comment")
+    comment = Comment(
+        post_id=post.id, parent_id=parent.id if parent else None, author_id=author.id,
+        body_md=body, body_html=render_markdown(body),
+    )
+    db.session.add(comment)
+    # One UPDATE, not read-modify-write, so concurrent comments cannot lose a count.
+    db.session.execute(update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1))
+    db.session.commit()
+    indexing.comment_changed(comment.id)
+    return comment
+
+
+def edit_comment(comment: Comment, body: str) -> Comment:
+    ensure_can_write(comment.author)
+    if comment.is_removed:
+        raise ServiceError("A moderator removed this comment; it cannot be edited.", status=409)
+    body = _check_body(body)
+    if body != comment.body_md:
+        comment.body_md, comment.body_html = body, render_markdown(body)
+        comment.edited_at = utcnow()
+        db.session.commit()
+        indexing.comment_changed(comment.id)
+    return comment
+
+
+def delete_comment(comment: Comment) -> None:
+    """Soft delete: with replies, the thread shows a [deleted] placeholder in its place."""
+    if comment.is_deleted:
+        return
+    comment.deleted_at = utcnow()
+    if not comment.is_removed:  # a removed comment was already taken off the count
+        db.session.execute(update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1))
+    db.session.commit()
+    indexing.comment_changed(comment.id)

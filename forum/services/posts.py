@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from .. import indexing
+from ..extensions import db
+from ..markup import render_markdown
+from ..models import Post, PostRevision, Tag, User
+from ..models._time import utcnow
+from .audience import PUBLIC, Audience, apply_audience
+from . import votes
+from .errors import ServiceError
+from .guards import ensure_can_write, ensure_within_rate
+from .terms import KEEP, TermsChoice, apply_terms
+from .text import check_labels, split_labels
+
+MAX_TAGS = 8
+
+
+def _check_text(title: str, body: str) -> tuple[str, str]:
+    title = " ".join((title or "").split())
+    body = (body or "").strip()
+    if not title:
+        raise ServiceError("A post needs a title.", field="title")
+    if len(title) > current_app.config["TITLE_MAX"]:
+        raise ServiceError(f"Titles are at most {current_app.config['TITLE_MAX']} characters.", field="title")
+    if not body:
+        raise ServiceError("A post needs a body.", field="body")
+    if len(body) > current_app.config["BODY_MAX"]:
+        raise ServiceError(f"Posts are at most {current_app.config['BODY_MAX']:,} characters.", field="body")
+    return title, body
+
+
+def resolve_tags(raw: str | list[str]) -> list[Tag]:
+    names = split_labels(raw)
+    check_labels(names, "tags", most=MAX_TAGS, longest=48)
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    return [existing.get(name) or Tag(name=name) for name in names]
+
+
+def create_post(
+    author: User, title: str, body: str, tags: str | list[str] = "", audience: Audience = PUBLIC,
+    terms: TermsChoice | None = None,
+) -> Post:
+    ensure_can_write(author)
+    title, body = _check_text(title, body)
+    ensure_within_rate(author, "post")
+    post = Post(author=author, author_id=author.id, title=title, body_md=body, body_html=render_markdown(body))
+    post.tags = resolve_tags(tags)
+    apply_audience(post, audience)
+    db.session.add(post)
+    if terms is not None:
+        db.session.flush()
+        apply_terms(post, terms)
+    db.session.commit()
+    indexing.post_changed(post.id)
+    return post
+
+
+def update_post(
+    post: Post, editor: User, title: str, body: str, tags: str | list[str], audience: Audience,
+    terms=KEEP,
+) -> Post:
+    """Save an edit. The text it replaces is kept as a revision; changed terms are a new version."""
+    ensure_can_write(editor)
+    if post.is_removed:
+        raise ServiceError("A moderator removed this post; it cannot be edited.", status=409)
+    title, body = _check_text(title, body)
+    new_tags = resolve_tags(tags)
+    if (title, body) != (post.title, post.body_md):
+        db.session.add(
+            PostRevision(
+                post_id=post.id, editor_id=editor.id, title=post.title,
+                body_md=post.body_md, body_html=post.body_html, created_at=post.edited_at or post.created_at,
+            )
+        )
+        post.title, post.body_md, post.body_html = title, body, render_markdown(body)
+        post.edited_at = utcnow()
+    post.tags = new_tags
+    counted_before = post.audience_kind != "restricted"
+    apply_audience(post, audience)
+    apply_terms(post, terms)
+    if counted_before != (post.audience_kind != "restricted"):
+        # Votes on this post start or stop counting toward public karma (docs/karma.md).
+        votes.refresh_karma_for_post(post)
+    db.session.commit()
+    indexing.post_changed(post.id)
+    return post
+
+
+def delete_post(post: Post) -> None:
+    """Soft delete: the row stays so links answer 'deleted', listings drop it."""
+    post.deleted_at = utcnow()
+    db.session.commit()
+    indexing.post_changed(post.id)
+
+
+def revisions(post: Post) -> list[PostRevision]:
+    return list(
+        db.session.scalars(
+            select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.id.desc())
+        )
+    )

@@ -1,0 +1,53 @@
+"""Jinja filters and globals shared by every template."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, request, url_for
+from jinja2 import BytecodeCache
+from flask_login import current_user
+
+from .models._time import utcnow
+
+
+def time_ago(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    seconds = int((utcnow() - moment).total_seconds())
+    for unit, size in (("year", 31_536_000), ("month", 2_592_000), ("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def url_for_page(page: int) -> str:
+    """The current URL with another `page`, keeping the other query arguments."""
+    args = {**request.view_args, **request.args.to_dict(), "page": page}
+    return url_for(request.endpoint, **args)
+
+
+class ProcessBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every app in this process, keyed by name and source
+    checksum. Production builds one app per worker and gains nothing; the test suite
+    builds an app per test and would otherwise recompile every template each time."""
+
+    _store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self._store.get(bucket.key + bucket.checksum)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._store[bucket.key + bucket.checksum] = bucket.bytecode_to_string()
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.bytecode_cache = ProcessBytecodeCache()
+    app.jinja_env.filters["time_ago"] = time_ago
+    app.jinja_env.globals["url_for_page"] = url_for_page
+    # Imported macros have no template context; the proxy resolves per request.
+    app.jinja_env.globals["current_user"] = current_user
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,10 @@
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from .. import api
+    from . import auth, group_members, groups, main, moderation, posts, terms, tokens, users, votes
+
+    for module in (main, auth, posts, users, groups, group_members, terms, moderation, votes, tokens):
+        app.register_blueprint(module.bp)
+    api.init_app(app)

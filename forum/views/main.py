@@ -1,0 +1,70 @@
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_login import current_user
+
+from .. import queries
+from ..extensions import db
+from ..models import Tag
+from ..services.votes import viewer_votes
+
+bp = Blueprint("main", __name__)
+
+
+def page_arg() -> int:
+    page = request.args.get("page", 1, type=int)
+    return page if page and page > 0 else 1
+
+
+@bp.route("/")
+def index():
+    sort = request.args.get("sort", queries.SORTS[0])
+    if sort not in queries.SORTS:
+        sort = queries.SORTS[0]
+    tag = None
+    if tag_name := request.args.get("tag"):
+        tag = visible_tag_or_404(tag_name)
+    posts = db.paginate(
+        queries.front_page(current_user, sort, tag), page=page_arg(),
+        per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
+    )
+    return render_template(
+        "main/index.html", posts=posts, sort=sort, sorts=queries.SORTS, sort_labels=queries.SORT_LABELS, tag=tag,
+        votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]),
+    )
+
+
+@bp.route("/tags")
+def tags():
+    rows = db.session.execute(queries.tags_with_counts(current_user)).all()
+    return render_template("main/tags.html", rows=rows)
+
+
+def visible_tag_or_404(name: str) -> Tag:
+    """A tag exists for a viewer only if it is on a post they may read."""
+    row = db.session.execute(queries.tags_with_counts(current_user).where(Tag.name == name.lower())).first()
+    if row is None:
+        abort(404)
+    return row.Tag
+
+
+@bp.route("/tags/<name>")
+def tag(name: str):
+    tag = visible_tag_or_404(name)
+    posts = db.paginate(
+        queries.front_page(current_user, "new", tag), page=page_arg(),
+        per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
+    )
+    return render_template(
+        "main/tag.html", tag=tag, posts=posts, votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items])
+    )
+
+
+@bp.route("/autocomplete/tags")
+def suggest_tags():
+    prefix = request.args.get("q", "").strip()[:48]
+    rows = db.session.execute(queries.tags_with_counts(current_user, prefix).limit(10)).all()
+    return jsonify([{"name": r.Tag.name, "posts": r.n_posts} for r in rows])
+
+
+@bp.route("/about")
+def about():
+    return render_template("main/about.html")

@@ -1,0 +1,321 @@
+"""Reports, the moderators' queue, removals, bans, roles and the public log."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import modlog, permissions, visibility
+from ..extensions import db
+from ..forms.moderation import BanForm, ReasonForm, ReportForm, ResolveForm, RoleForm, ban_days
+from ..forms.posts import ConfirmForm
+from ..models import Ban, ModAction, Report, User
+from ..security import safe_next
+from ..services import ServiceError, moderation
+from ..services.guards import ban_message
+from .main import page_arg
+
+bp = Blueprint("moderation", __name__)
+
+
+@bp.app_context_processor
+def moderation_context() -> dict:
+    """The ban banner, unacknowledged warnings and the queue size, on every page."""
+    if not current_user.is_authenticated:
+        return {}
+    context = {"ban_notice": ban_message(current_user), "pending_warnings": moderation.pending_warnings(current_user)}
+    if permissions.is_moderator(current_user):
+        context["is_site_moderator"] = True
+        context["open_report_count"] = moderation.count_open_reports()
+    return context
+
+
+def _require_moderator() -> None:
+    if not permissions.is_moderator(current_user):
+        abort(403)
+
+
+def _field_error(form, error: ServiceError, default: str) -> None:
+    field = getattr(form, error.field or default, None) or getattr(form, default)
+    field.errors = [*field.errors, error.message]
+
+
+def _back_to(post_id: int, comment_id: int | None = None):
+    anchor = f"c{comment_id}" if comment_id else None
+    return redirect(url_for("posts.view", post_id=post_id, _anchor=anchor))
+
+
+# --- reports ----------------------------------------------------------------------------
+
+
+def _report(post, comment):
+    if not permissions.can_report(current_user):
+        abort(403)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            moderation.report(current_user, post, comment, form.reason.data, form.details.data or "")
+        except ServiceError as error:
+            if error.status != 400:
+                abort(error.status, error.message)
+            _field_error(form, error, "details")
+        else:
+            flash("Thank you. The moderators will look at your report.", "success")
+            return _back_to(post.id, comment.id if comment else None)
+    status = 400 if request.method == "POST" else 200
+    return render_template("moderation/report.html", form=form, post=post, comment=comment), status
+
+
+@bp.route("/posts/<int:post_id>/report", methods=["GET", "POST"])
+@login_required
+def report_post(post_id: int):
+    return _report(visibility.get_post_or_404(post_id, current_user), None)
+
+
+@bp.route("/comments/<int:comment_id>/report", methods=["GET", "POST"])
+@login_required
+def report_comment(comment_id: int):
+    comment = visibility.get_comment_or_404(comment_id, current_user)
+    if not visibility.shows_comment(current_user, comment):
+        abort(404)
+    return _report(comment.post, comment)
+
+
+# --- the queue --------------------------------------------------------------------------
+
+
+@bp.route("/moderation")
+@login_required
+def queue():
+    _require_moderator()
+    resolved = request.args.get("show") == "resolved"
+    query = moderation.open_reports()
+    if resolved:
+        query = select(Report).where(Report.status == "resolved").order_by(Report.resolved_at.desc())
+    query = query.options(*(selectinload(rel) for rel in (Report.reporter, Report.author, Report.post, Report.comment)))
+    reports = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
+    readable = visibility.readable_post_ids(current_user, (r.post_id for r in reports.items))
+    forms = {r.id: ResolveForm(prefix=f"r{r.id}") for r in reports.items}
+    return render_template(
+        "moderation/queue.html", reports=reports, readable=readable, forms=forms,
+        resolved=resolved, reason_form=ReasonForm(),
+    )
+
+
+def _render_report(report: Report, form: ResolveForm, status: int = 200):
+    readable = visibility.readable_post_ids(current_user, [report.post_id])
+    return render_template(
+        "moderation/report_detail.html", report=report, form=form, readable=readable, reason_form=ReasonForm(),
+    ), status
+
+
+@bp.route("/moderation/reports/<int:report_id>", methods=["GET", "POST"])
+@login_required
+def review(report_id: int):
+    _require_moderator()
+    report = db.get_or_404(Report, report_id)
+    form = ResolveForm(prefix=f"r{report.id}")
+    if request.method == "GET":
+        return _render_report(report, form)
+    if form.validate_on_submit():
+        try:
+            moderation.resolve_report(
+                current_user, report, form.decision.data, form.reason.data or "", ban_days(form.days.data)
+            )
+        except ServiceError as error:
+            if error.status not in (400,):
+                abort(error.status, error.message)
+            _field_error(form, error, "reason")
+        else:
+            flash("Decision recorded in the moderation log.", "success")
+            return redirect(url_for("moderation.queue"))
+    return _render_report(report, form, 400)
+
+
+@bp.route("/moderation/reports/<int:report_id>/restore", methods=["POST"])
+@login_required
+def restore_reported(report_id: int):
+    """Undo a removal made from a report, without needing to read the post."""
+    _require_moderator()
+    report = db.get_or_404(Report, report_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            if report.comment is not None:
+                moderation.restore_comment(current_user, report.comment, form.reason.data or "")
+            else:
+                moderation.restore_post(current_user, report.post, form.reason.data or "")
+        except ServiceError as error:
+            abort(error.status, error.message)
+        flash("Restored.", "success")
+    return redirect(url_for("moderation.review", report_id=report.id))
+
+
+# --- removing and restoring what the moderator can read ---------------------------------
+
+
+def _act_on_post(post_id: int, act):
+    post = visibility.get_post_or_404(post_id, current_user)
+    if not permissions.can_moderate_post(current_user, post):
+        abort(403)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            act(current_user, post, form.reason.data or "")
+        except ServiceError as error:
+            if error.status != 400:
+                abort(error.status, error.message)
+            flash(error.message, "error")
+        else:
+            flash("Done, and recorded in the moderation log.", "success")
+    return _back_to(post.id)
+
+
+def _act_on_comment(comment_id: int, act):
+    comment = visibility.get_comment_or_404(comment_id, current_user)
+    if not permissions.can_moderate_comment(current_user, comment):
+        abort(403)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            act(current_user, comment, form.reason.data or "")
+        except ServiceError as error:
+            if error.status != 400:
+                abort(error.status, error.message)
+            flash(error.message, "error")
+        else:
+            flash("Done, and recorded in the moderation log.", "success")
+    return _back_to(comment.post_id, comment.id)
+
+
+@bp.route("/moderation/posts/<int:post_id>/remove", methods=["POST"])
+@login_required
+def remove_post(post_id: int):
+    return _act_on_post(post_id, moderation.remove_post)
+
+
+@bp.route("/moderation/posts/<int:post_id>/restore", methods=["POST"])
+@login_required
+def restore_post(post_id: int):
+    return _act_on_post(post_id, moderation.restore_post)
+
+
+@bp.route("/moderation/comments/<int:comment_id>/remove", methods=["POST"])
+@login_required
+def remove_comment(comment_id: int):
+    return _act_on_comment(comment_id, moderation.remove_comment)
+
+
+@bp.route("/moderation/comments/<int:comment_id>/restore", methods=["POST"])
+@login_required
+def restore_comment(comment_id: int):
+    return _act_on_comment(comment_id, moderation.restore_comment)
+
+
+# --- people -----------------------------------------------------------------------------
+
+
+def _user_or_404(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    if user is None:
+        abort(404)
+    return user
+
+
+def _render_user(user: User, ban_form=None, role_form=None, status: int = 200):
+    bans = db.session.scalars(select(Ban).where(Ban.user_id == user.id).order_by(Ban.created_at.desc())).all()
+    role_form = role_form or RoleForm(role=user.role)
+    return render_template(
+        "moderation/user.html", user=user, bans=bans, active=permissions.active_ban(user),
+        ban_form=ban_form or BanForm(), role_form=role_form, reason_form=ReasonForm(),
+        can_ban=permissions.can_ban(current_user, user), can_change_role=permissions.can_change_role(current_user, user),
+    ), status
+
+
+@bp.route("/moderation/users/<username>")
+@login_required
+def user(username: str):
+    _require_moderator()
+    return _render_user(_user_or_404(username))
+
+
+@bp.route("/moderation/users/<username>/ban", methods=["POST"])
+@login_required
+def ban(username: str):
+    _require_moderator()
+    target = _user_or_404(username)
+    if not permissions.can_ban(current_user, target):
+        abort(403, "You cannot ban this person.")
+    form = BanForm()
+    if form.validate_on_submit():
+        try:
+            moderation.ban_user(current_user, target, form.reason.data or "", ban_days(form.days.data))
+        except ServiceError as error:
+            if error.status != 400:
+                abort(error.status, error.message)
+            _field_error(form, error, "reason")
+        else:
+            flash(f"{target.display_name} is banned.", "success")
+            return redirect(url_for("moderation.user", username=target.username))
+    return _render_user(target, ban_form=form, status=400)
+
+
+@bp.route("/moderation/users/<username>/unban", methods=["POST"])
+@login_required
+def unban(username: str):
+    _require_moderator()
+    target = _user_or_404(username)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            moderation.unban_user(current_user, target, form.reason.data or "")
+        except ServiceError as error:
+            abort(error.status, error.message)
+        flash(f"The ban on {target.display_name} is lifted.", "success")
+    return redirect(url_for("moderation.user", username=target.username))
+
+
+@bp.route("/moderation/users/<username>/role", methods=["POST"])
+@login_required
+def role(username: str):
+    target = _user_or_404(username)
+    if not permissions.can_change_role(current_user, target):
+        abort(403)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            moderation.set_role(current_user, target, form.role.data, form.reason.data or "")
+        except ServiceError as error:
+            abort(error.status, error.message)
+        flash(f"{target.display_name} is now {'an' if target.role == 'admin' else 'a'} {target.role}.", "success")
+        return redirect(url_for("moderation.user", username=target.username))
+    return _render_user(target, role_form=form, status=400)
+
+
+@bp.route("/moderation/warnings/<int:warning_id>/acknowledge", methods=["POST"])
+@login_required
+def acknowledge(warning_id: int):
+    if ConfirmForm().validate_on_submit():
+        try:
+            moderation.acknowledge_warning(current_user, warning_id)
+        except ServiceError as error:
+            abort(error.status)
+    back = urlsplit(request.referrer or "")
+    return redirect(safe_next(back.path + (f"?{back.query}" if back.query else "")) or url_for("main.index"))
+
+
+# --- the public log ---------------------------------------------------------------------
+
+
+@bp.route("/moderation/log")
+def log():
+    entries = db.paginate(
+        select(ModAction).order_by(ModAction.created_at.desc(), ModAction.id.desc()).options(
+            *(selectinload(rel) for rel in (ModAction.moderator, ModAction.target_user, ModAction.post, ModAction.group))
+        ),
+        page=page_arg(), per_page=50, error_out=False,
+    )
+    return render_template("moderation/log.html", entries=entries, lines=modlog.lines_for(current_user, entries.items))

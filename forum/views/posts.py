@@ -1,0 +1,255 @@
+"""Post pages, the comment thread and its permalinks."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import permissions, queries, visibility
+from ..extensions import db
+from ..forms.posts import CommentForm, ConfirmForm, PostForm
+from ..markup import render_markdown
+from ..models import Comment, Group, User
+from ..services import ServiceError, comments as comment_service, posts as post_service, terms as terms_service
+from ..services.votes import viewer_votes
+from ..services.audience import audience_of, resolve_audience
+from ..threads import build_tree
+from .terms import render_gate
+
+bp = Blueprint("posts", __name__)
+
+
+def _form_error(form, error: ServiceError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    # A hidden field shows no errors, so its message goes where the user can read it.
+    if field is not None and field.type != "HiddenField":
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+def _error_status(error: ServiceError) -> int:
+    """Refusals that are not about the form (a ban) end here; the rest re-render it."""
+    if error.status == 403:
+        abort(403, error.message)
+    return error.status if error.status in (409, 429) else 400
+
+
+def _tree(comments, **kwargs):
+    """The thread as this viewer may see it: removed comments become placeholders."""
+    return build_tree(
+        comments, max_depth=current_app.config["MAX_THREAD_DEPTH"],
+        hidden=lambda c: not visibility.shows_comment(current_user, c), **kwargs,
+    )
+
+
+def _require_write() -> None:
+    if not permissions.can_write(current_user):
+        abort(403)
+
+
+def _audience_from(form: PostForm):
+    return resolve_audience(current_user, form.audience.data, form.audience_users.data or "", form.audience_groups.data or "")
+
+
+def _terms_from(form: PostForm):
+    return terms_service.resolve_terms(form.terms.data, form.terms_custom.data)
+
+
+def _render_editor(form: PostForm, post=None, status: int = 200):
+    preview = None
+    if form.preview.data and form.body.data:
+        preview = render_markdown(form.body.data)
+    return render_template("posts/edit.html", form=form, post=post, preview=preview), status
+
+
+@bp.route("/posts/new", methods=["GET", "POST"])
+@login_required
+def new_post():
+    _require_write()
+    form = PostForm()
+    status = 400 if request.method == "POST" and not form.preview.data else 200
+    if form.validate_on_submit() and not form.preview.data:
+        try:
+            post = post_service.create_post(
+                current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form),
+                terms=_terms_from(form),
+            )
+        except ServiceError as error:
+            status = _error_status(error)
+            _form_error(form, error)
+        else:
+            flash("Your post is published.", "success")
+            return redirect(url_for("posts.view", post_id=post.id))
+    return _render_editor(form, status=status)
+
+
+def _comment_sort() -> str:
+    sort = request.args.get("sort", queries.COMMENT_SORTS[0])
+    return sort if sort in queries.COMMENT_SORTS else queries.COMMENT_SORTS[0]
+
+
+def _page_votes(post):
+    """The viewer's votes on the post and all its comments: one query."""
+    return viewer_votes(current_user, post_ids=[post.id], comment_ids=select(Comment.id).where(Comment.post_id == post.id))
+
+
+def _render_post(post, comment_form: CommentForm, status: int = 200):
+    sort = _comment_sort()
+    comments = [] if post.is_deleted else db.session.scalars(queries.comments_of_post(post, sort)).unique().all()
+    return render_template(
+        "posts/view.html", post=post, tree=_tree(comments), sort=sort, comment_sorts=queries.COMMENT_SORTS,
+        audience=visibility.describe_audience(current_user, post), votes=_page_votes(post),
+        comment_form=comment_form, confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
+        can_moderate=permissions.can_moderate_post(current_user, post),
+    ), status
+
+
+@bp.route("/posts/<int:post_id>")
+def view(post_id: int):
+    post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
+    if gate is not None:
+        return render_gate(post, gate)
+    return _render_post(post, CommentForm())
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id: int):
+    post = visibility.get_post_or_404(post_id, current_user)
+    if not permissions.can_edit_post(current_user, post):
+        abort(403)
+    form = PostForm()
+    if request.method == "GET":
+        current = audience_of(post)
+        form.title.data, form.body.data = post.title, post.body_md
+        form.tags.data = ", ".join(t.name for t in post.tags)
+        form.audience.data = current.kind
+        form.audience_users.data = ", ".join(
+            db.session.scalars(select(User.username).where(User.id.in_(current.user_ids)).order_by(User.username))
+        )
+        form.audience_groups.data = ", ".join(
+            db.session.scalars(select(Group.slug).where(Group.id.in_(current.group_ids)).order_by(Group.slug))
+        )
+        form.terms.data, form.terms_custom.data = terms_service.form_values(post)
+    elif form.validate_on_submit() and not form.preview.data:
+        try:
+            post_service.update_post(
+                post, current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form),
+                terms=_terms_from(form),
+            )
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            flash("Your changes are saved.", "success")
+            return redirect(url_for("posts.view", post_id=post.id))
+    status = 400 if request.method == "POST" and not form.preview.data else 200
+    return _render_editor(form, post=post, status=status)
+
+
+@bp.route("/posts/<int:post_id>/delete", methods=["POST"])
+@login_required
+def delete(post_id: int):
+    post = visibility.get_post_or_404(post_id, current_user)
+    if not permissions.can_delete_post(current_user, post):
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        post_service.delete_post(post)
+        flash("The post was deleted.", "info")
+    return redirect(url_for("posts.view", post_id=post.id))
+
+
+@bp.route("/posts/<int:post_id>/revisions")
+@login_required
+def revisions(post_id: int):
+    post = visibility.get_post_body_or_404(post_id, current_user)
+    if not permissions.can_see_revisions(current_user, post):
+        abort(403)
+    return render_template("posts/revisions.html", post=post, revisions=post_service.revisions(post))
+
+
+@bp.route("/posts/<int:post_id>/comments", methods=["POST"])
+@login_required
+def comment(post_id: int):
+    post = visibility.get_post_body_or_404(post_id, current_user)
+    _require_write()
+    form = CommentForm()
+    parent = None
+    if form.parent_id.data:
+        if not form.parent_id.data.isdigit():
+            abort(400)
+        parent = visibility.get_comment_or_404(int(form.parent_id.data), current_user)
+    status = 400
+    if form.validate_on_submit():
+        try:
+            new = comment_service.add_comment(current_user, post, form.body.data, parent)
+        except ServiceError as error:
+            status = _error_status(error)
+            _form_error(form, error)
+        else:
+            return redirect(url_for("posts.view", post_id=post.id, _anchor=f"c{new.id}"))
+    # Show the form again with what was typed, on the reply page or the post page.
+    if parent is not None:
+        return render_template("posts/reply.html", post=post, parent=parent, form=form), status
+    return _render_post(post, form, status)
+
+
+@bp.route("/comments/<int:comment_id>")
+def comment_permalink(comment_id: int):
+    """One comment with its whole subtree: where deep threads continue."""
+    target = visibility.get_comment_or_404(comment_id, current_user)
+    post = target.post
+    comments = db.session.scalars(queries.comments_of_post(post, _comment_sort())).unique().all()
+    subtree = _tree(comments, root_id=target.id)
+    parent = next((c for c in comments if c.id == target.parent_id), None)
+    return render_template(
+        "posts/comment.html", post=post, target=target, parent=parent, tree=subtree, votes=_page_votes(post),
+        target_shown=visibility.shows_comment(current_user, target),
+        comment_form=CommentForm(), confirm_form=ConfirmForm(),
+        can_moderate=permissions.can_moderate_post(current_user, post),
+    )
+
+
+@bp.route("/comments/<int:comment_id>/reply", methods=["GET"])
+@login_required
+def reply(comment_id: int):
+    parent = visibility.get_comment_or_404(comment_id, current_user)
+    if not visibility.shows_comment(current_user, parent):
+        abort(404)
+    _require_write()
+    if parent.is_deleted:
+        flash("That comment was deleted; reply elsewhere in the thread.", "error")
+    form = CommentForm(parent_id=str(parent.id))
+    return render_template("posts/reply.html", post=parent.post, parent=parent, form=form)
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_comment(comment_id: int):
+    target = visibility.get_comment_or_404(comment_id, current_user)
+    if not permissions.can_edit_comment(current_user, target):
+        abort(403)
+    form = CommentForm()
+    if request.method == "GET":
+        form.body.data = target.body_md
+    elif form.validate_on_submit():
+        try:
+            comment_service.edit_comment(target, form.body.data)
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            return redirect(url_for("posts.view", post_id=target.post_id, _anchor=f"c{target.id}"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("posts/edit_comment.html", comment=target, form=form), status
+
+
+@bp.route("/comments/<int:comment_id>/delete", methods=["POST"])
+@login_required
+def delete_comment(comment_id: int):
+    target = visibility.get_comment_or_404(comment_id, current_user)
+    if not permissions.can_delete_comment(current_user, target):
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        comment_service.delete_comment(target)
+        flash("Your comment was deleted.", "info")
+    return redirect(url_for("posts.view", post_id=target.post_id, _anchor=f"c{target.id}"))

@@ -1,0 +1,143 @@
+"""Usage terms: readers agreeing to a post's terms, who agreed, and the site's own terms."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import permissions, visibility
+from ..errors import render_error
+from ..extensions import db
+from ..forms.terms import AcceptSiteTermsForm, AcceptTermsForm, SiteTermsForm
+from ..models import Post
+from ..security import safe_next
+from ..services import ServiceError, terms as terms_service
+
+bp = Blueprint("terms", __name__)
+
+# Pages a signed-in member reaches before agreeing to changed site terms.
+SITE_TERMS_EXEMPT = {"static", "auth.logout", "terms.accept_site", "terms.site_terms", "main.about"}
+
+
+def render_gate(post: Post, terms, *, error: str | None = None, status: int = 200):
+    """The page a reader sees instead of a post whose terms they have not accepted."""
+    # formdata=None: after a refused POST the form must carry the current version, not the sent one.
+    form = AcceptTermsForm(formdata=None, version=str(terms.version))
+    return render_template(
+        "terms/gate.html", post=post, terms=terms, form=form, error=error,
+        audience=visibility.describe_audience(current_user, post),
+        agreed_before=terms_service.accepted_earlier(current_user, post),
+    ), status
+
+
+@bp.route("/posts/<int:post_id>/terms/accept", methods=["POST"])
+@login_required
+def accept_post(post_id: int):
+    post = visibility.get_post_or_404(post_id, current_user)
+    form = AcceptTermsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        terms_service.accept_post_terms(current_user, post, form.version.data)
+    except ServiceError as error:
+        post, gate = visibility.get_readable_body_or_gate(post.id, current_user)
+        if gate is None:
+            abort(error.status)
+        return render_gate(post, gate, error=error.message, status=error.status)
+    if post.terms_version is not None and post.author_id != current_user.id:
+        flash("Thank you. You agreed to this post's terms.", "success")
+    return redirect(url_for("posts.view", post_id=post.id))
+
+
+@bp.route("/posts/<int:post_id>/acceptances")
+@login_required
+def post_acceptances(post_id: int):
+    post = visibility.get_post_or_404(post_id, current_user)
+    if not permissions.can_see_acceptances(current_user, post):
+        abort(403)
+    return render_template(
+        "terms/acceptances.html", post=post,
+        versions=terms_service.versions_of_post(post), acceptances=terms_service.acceptances_of_post(post),
+    )
+
+
+@bp.route("/settings/terms")
+@login_required
+def my_acceptances():
+    acceptances = terms_service.acceptances_by(current_user)
+    post_ids = {a.post_id for a in acceptances}
+    # Titles only of posts the reader may still list: an audience narrowed since hides them.
+    readable = {
+        p.id: p for p in db.session.scalars(visibility.visible_posts(current_user).where(Post.id.in_(post_ids)))
+    } if post_ids else {}
+    return render_template(
+        "terms/mine.html", acceptances=acceptances, readable=readable,
+        site_acceptances=terms_service.site_acceptances_by(current_user),
+        site_terms=terms_service.current_site_terms(),
+    )
+
+
+# --- site terms ------------------------------------------------------------------------
+
+
+@bp.before_app_request
+def require_site_terms():
+    """Signed-in members who have not agreed to the site terms in force agree first."""
+    if not current_user.is_authenticated or request.endpoint in SITE_TERMS_EXEMPT or request.endpoint is None:
+        return None
+    if terms_service.has_accepted_site_terms(current_user):
+        return None
+    if request.path.startswith("/api/"):
+        return render_error(403, "Accept the current site terms first.")
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("terms.accept_site", next=safe_next(target)))
+
+
+@bp.route("/terms")
+def site_terms():
+    return render_template("terms/site.html", terms=terms_service.current_site_terms())
+
+
+@bp.route("/terms/accept", methods=["GET", "POST"])
+@login_required
+def accept_site():
+    terms = terms_service.current_site_terms()
+    target = safe_next(request.values.get("next")) or url_for("main.index")
+    if terms is None or terms_service.has_accepted_site_terms(current_user):
+        return redirect(target)
+    form = AcceptSiteTermsForm()
+    error, status = None, 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            terms_service.accept_site_terms(current_user, form.version.data)
+        except ServiceError as refused:
+            error, status = refused.message, refused.status
+            terms = terms_service.current_site_terms()
+        else:
+            flash("Thank you. You agreed to the site terms.", "success")
+            return redirect(target)
+    form = AcceptSiteTermsForm(formdata=None, version=str(terms.id), next=safe_next(request.values.get("next")) or "")
+    return render_template("terms/accept_site.html", terms=terms, form=form, error=error), status
+
+
+@bp.route("/admin/site-terms", methods=["GET", "POST"])
+@login_required
+def admin_site_terms():
+    if not permissions.can_manage_site_terms(current_user):
+        abort(403)
+    form = SiteTermsForm()
+    current = terms_service.current_site_terms()
+    if request.method == "GET":
+        form.body.data = current.body_md if current else ""
+    elif form.validate_on_submit():
+        try:
+            terms = terms_service.set_site_terms(current_user, form.body.data)
+        except ServiceError as error:
+            form.body.errors = [*form.body.errors, error.message]
+        else:
+            flash(f"Version {terms.version} of the site terms is in force. Everyone will be asked to agree.", "success")
+            return redirect(url_for("terms.admin_site_terms"))
+    return render_template(
+        "terms/admin_site.html", form=form, current=current, history=terms_service.site_terms_history(),
+    ), 400 if request.method == "POST" else 200

@@ -1,0 +1,75 @@
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from .. import queries
+from ..extensions import db
+from ..forms.profile import ProfileForm
+from ..models import Interest, User
+from ..models.interest import user_interests
+from ..services import ServiceError, accounts
+from .main import page_arg
+
+bp = Blueprint("users", __name__)
+
+
+@bp.route("/users/<username>")
+def profile(username: str):
+    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    if user is None:
+        abort(404)
+    tab = "comments" if request.args.get("tab") == "comments" else "posts"
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    if tab == "posts":
+        items = db.paginate(queries.posts_by(current_user, user), page=page_arg(), per_page=per_page, error_out=False)
+    else:
+        items = db.paginate(queries.comments_by(current_user, user), page=page_arg(), per_page=per_page, error_out=False)
+    # Counts shown on the tabs are of what this viewer may read, never of everything.
+    n_posts = db.session.scalar(select(func.count()).select_from(queries.posts_by(current_user, user).order_by(None).subquery()))
+    n_comments = db.session.scalar(select(func.count()).select_from(queries.comments_by(current_user, user).order_by(None).subquery()))
+    return render_template("users/profile.html", user=user, tab=tab, items=items, n_posts=n_posts, n_comments=n_comments)
+
+
+@bp.route("/settings/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    form = ProfileForm()
+    if request.method == "GET":
+        form.display_name.data = current_user.display_name
+        form.bio.data = current_user.bio
+        form.interests.data = ", ".join(i.name for i in current_user.interests)
+    elif form.validate_on_submit():
+        try:
+            accounts.update_profile(current_user, form.display_name.data, form.bio.data, form.interests.data)
+        except ServiceError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("users.profile", username=current_user.username))
+    return render_template("users/edit.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/people")
+def directory():
+    """Researchers and their interests, searchable by name or interest."""
+    q = request.args.get("q", "").strip()[:100]
+    query = select(User).options(selectinload(User.interests)).order_by(User.karma.desc(), User.username)
+    if q:
+        needle = q.lower()  # contains(autoescape=True): % and _ are literal, not wildcards
+        by_interest = select(user_interests.c.user_id).join(Interest).where(Interest.name.contains(needle, autoescape=True))
+        query = query.where(or_(func.lower(User.username).contains(needle, autoescape=True), func.lower(User.display_name).contains(needle, autoescape=True), User.id.in_(by_interest)))
+    people = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
+    return render_template("users/directory.html", people=people, q=q)
+
+
+@bp.route("/autocomplete/users")
+@login_required
+def suggest_users():
+    q = request.args.get("q", "").strip().lower()[:32]
+    if not q:
+        return []
+    rows = db.session.execute(
+        select(User.username, User.display_name).where(User.username.startswith(q, autoescape=True)).order_by(User.username).limit(10)
+    ).all()
+    return [{"username": r.username, "display_name": r.display_name} for r in rows]

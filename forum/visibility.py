@@ -1,0 +1,333 @@
+"""THE read rule. Every page, listing, count, feed and search result decides what a
+viewer may read through this module, so the rule lives in one place.
+
+A viewer is a set of principal tokens (`public`, `members`, `user:<id>`, `group:<id>`);
+a post's audience is a set of tokens in `post_audience`; a viewer reads a post when
+the two sets meet. The same tokens go into the search index, written by `audience_tokens`.
+
+A post may carry usage terms. Then a reader in its audience sees only its title, author,
+audience and terms until they accept the current version (`body_readable`); its body,
+comments and revisions stay hidden, and their addresses answer 404. Comments are
+readable exactly when their post's body is.
+
+Tokens are read from the database on every request (cached only for that request),
+so leaving a group or a narrowed audience takes effect on the very next request.
+
+Content removed by a moderator leaves every listing and count, for everyone. Its own
+page still opens for its author (who is told why) and for those who may moderate it,
+but only if they are in its audience: a moderator's role is never a key to a post.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from flask import abort, g, has_request_context
+from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
+
+from .extensions import db
+from .models import Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostTerms, Tag, TermsAcceptance, User
+from .models.post import post_tags
+
+PUBLIC = "public"
+MEMBERS = "members"
+
+
+def user_token(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def group_token(group_id: int) -> str:
+    return f"group:{group_id}"
+
+
+def _signed_in(viewer: User | None) -> bool:
+    return viewer is not None and bool(getattr(viewer, "is_authenticated", False))
+
+
+def principals(viewer: User | None) -> frozenset[str]:
+    """The tokens a viewer holds right now."""
+    if not _signed_in(viewer):
+        return frozenset({PUBLIC})
+    cache = g.setdefault("_principals", {}) if has_request_context() else {}
+    if viewer.id not in cache:
+        group_ids = db.session.scalars(
+            select(Membership.group_id).where(Membership.user_id == viewer.id)
+        ).all()
+        cache[viewer.id] = frozenset(
+            {PUBLIC, MEMBERS, user_token(viewer.id), *(group_token(gid) for gid in group_ids)}
+        )
+    return cache[viewer.id]
+
+
+def forget_principals() -> None:
+    """Drop the per-request cache after a membership change inside the same request."""
+    if has_request_context():
+        g.pop("_principals", None)
+
+
+def audience_tokens(author_id: int, kind: str, user_ids: Iterable[int], group_ids: Iterable[int]) -> set[str]:
+    """The tokens stored for an audience choice. The author can always read their post."""
+    tokens = {user_token(author_id)}
+    if kind == "public":
+        tokens.add(PUBLIC)
+    elif kind == "members":
+        tokens.add(MEMBERS)
+    else:
+        tokens.update(user_token(uid) for uid in user_ids)
+        tokens.update(group_token(gid) for gid in group_ids)
+    return tokens
+
+
+# --- posts -----------------------------------------------------------------------------
+
+
+def readable(viewer: User | None, post_id_column=Post.id) -> ColumnElement[bool]:
+    """SQL: the post in `post_id_column` has an audience token the viewer holds."""
+    return exists().where(
+        PostAudience.post_id == post_id_column,
+        PostAudience.principal.in_(principals(viewer)),
+    )
+
+
+def open_to_every_member(post_id_column=Post.id) -> ColumnElement[bool]:
+    """SQL: the post's audience is public or all members, i.e. anyone may read it after
+    registering. Karma, which is public, counts only votes on such posts (docs/karma.md)."""
+    return exists().where(
+        PostAudience.post_id == post_id_column,
+        PostAudience.principal.in_((PUBLIC, MEMBERS)),
+    )
+
+
+def listed(viewer: User | None) -> ColumnElement[bool]:
+    """SQL: the post may appear in listings and counts for the viewer
+    (readable, neither deleted nor removed)."""
+    return and_(readable(viewer), Post.deleted_at.is_(None), Post.removed_at.is_(None))
+
+
+def visible_posts(viewer: User | None) -> Select[tuple[Post]]:
+    """Every listing of posts starts here."""
+    return select(Post).where(listed(viewer))
+
+
+def can_read_post(viewer: User | None, post_id: int) -> bool:
+    return bool(db.session.scalar(select(readable(viewer)).select_from(Post).where(Post.id == post_id)))
+
+
+def readable_post_ids(viewer: User | None, post_ids: Iterable[int]) -> set[int]:
+    """Which of these posts the viewer is in the audience of (one query for a page)."""
+    ids = set(post_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Post.id).where(Post.id.in_(ids), readable(viewer))))
+
+
+def sees_removed(viewer: User | None, author_id: int, post: Post) -> bool:
+    """May this viewer, already in the post's audience, see removed content by
+    `author_id` on it? Its author may (to read why), and so may whoever may moderate it."""
+    from . import permissions  # permissions never imports visibility; the cycle is one-way
+
+    if not _signed_in(viewer):
+        return False
+    return viewer.id == author_id or permissions.can_moderate_post(viewer, post)
+
+
+def get_post_or_404(post_id: int, viewer: User | None) -> Post:
+    """The single-object check: the listing clause applied to one id.
+
+    A post the viewer may not read answers 404, exactly like one that never existed.
+    A deleted post is still returned so its page can say it was deleted; a removed
+    one only to its author and its moderators (in its audience), 404 to everyone else.
+    """
+    post = db.session.scalar(select(Post).where(Post.id == post_id, readable(viewer)))
+    if post is None or (post.is_removed and not sees_removed(viewer, post.author_id, post)):
+        abort(404)
+    return post
+
+
+# --- usage terms: the body gate ---------------------------------------------------------
+
+
+def body_readable(viewer: User | None) -> ColumnElement[bool]:
+    """SQL: the viewer may read the body (and comments, revisions) of the post in `Post`.
+
+    True when the post has no terms, the viewer wrote it, or the viewer accepted the
+    version in force. Only meaningful together with `readable`: it never widens an audience.
+    """
+    no_terms = Post.terms_version.is_(None)
+    if not _signed_in(viewer):
+        return no_terms
+    accepted = exists().where(
+        TermsAcceptance.post_id == Post.id,
+        TermsAcceptance.user_id == viewer.id,
+        TermsAcceptance.version == Post.terms_version,
+    )
+    return or_(no_terms, Post.author_id == viewer.id, accepted)
+
+
+def title_only(viewer: User | None) -> ColumnElement[bool]:
+    """SQL: the post is gated for the viewer: show its title, never its text or snippets."""
+    return not_(body_readable(viewer))
+
+
+def gated_post_ids(viewer: User | None) -> Select[tuple[int]]:
+    """Ids of posts the viewer may list but not read until they accept terms (for search's
+    `title_only_post_ids`): a subquery, or run it for a set."""
+    return select(Post.id).where(listed(viewer), title_only(viewer))
+
+
+def get_readable_body_or_gate(post_id: int, viewer: User | None) -> tuple[Post, PostTerms | None]:
+    """The post page's fetch: 404 outside the audience, else (post, terms to accept first).
+
+    The terms are None when the viewer may read the body.
+    """
+    post = get_post_or_404(post_id, viewer)
+    if post.terms_version is None or post.is_deleted:
+        return post, None
+    if db.session.scalar(select(body_readable(viewer)).select_from(Post).where(Post.id == post.id)):
+        return post, None
+    terms = db.session.scalar(
+        select(PostTerms).where(PostTerms.post_id == post.id, PostTerms.version == post.terms_version)
+    )
+    return post, terms
+
+
+def get_post_body_or_404(post_id: int, viewer: User | None) -> Post:
+    """For addresses that show or change a post's text (revisions, new comments): a gated
+    post answers 404 there, like a hidden one."""
+    post = db.session.scalar(select(Post).where(Post.id == post_id, readable(viewer), body_readable(viewer)))
+    if post is None or (post.is_removed and not sees_removed(viewer, post.author_id, post)):
+        abort(404)
+    return post
+
+
+# --- comments --------------------------------------------------------------------------
+
+
+def visible_comments(viewer: User | None) -> Select[tuple[Comment]]:
+    """Comments on posts the viewer may list and whose body they may read (terms accepted).
+    Removed comments are in no listing, for anyone."""
+    return (
+        select(Comment).join(Post, Comment.post_id == Post.id)
+        .where(listed(viewer), body_readable(viewer), Comment.removed_at.is_(None))
+    )
+
+
+def get_comment_or_404(comment_id: int, viewer: User | None) -> Comment:
+    """A comment on a post the viewer may open. A removed (or deleted) comment is still
+    returned, so its permalink shows the thread's placeholder; `shows_comment` decides
+    whether its text is shown."""
+    comment = db.session.scalar(
+        select(Comment)
+        .join(Post, Comment.post_id == Post.id)
+        .where(Comment.id == comment_id, readable(viewer), body_readable(viewer), Post.deleted_at.is_(None))
+    )
+    if comment is None or (comment.post.is_removed and not sees_removed(viewer, comment.post.author_id, comment.post)):
+        abort(404)
+    return comment
+
+
+def shows_comment(viewer: User | None, comment: Comment) -> bool:
+    """Whether the viewer sees this (readable) comment's text, rather than a placeholder."""
+    if comment.is_deleted:
+        return False
+    return not comment.is_removed or sees_removed(viewer, comment.author_id, comment.post)
+
+
+# --- tags ------------------------------------------------------------------------------
+
+
+def visible_tags(viewer: User | None) -> Select:
+    """(Tag, count of listed posts) for tags on at least one post the viewer may list.
+
+    A tag used only on restricted posts does not exist for an outsider.
+    """
+    n_posts = func.count(Post.id).label("n_posts")
+    return (
+        select(Tag, n_posts)
+        .join(post_tags, post_tags.c.tag_id == Tag.id)
+        .join(Post, Post.id == post_tags.c.post_id)
+        .where(listed(viewer))
+        .group_by(Tag.id)
+    )
+
+
+# --- groups ----------------------------------------------------------------------------
+
+
+def visible_group_clause(viewer: User | None, *, invited: bool = True) -> ColumnElement[bool]:
+    """SQL: groups whose name and description the viewer may see.
+
+    Listed groups, groups the viewer belongs to and, with `invited`, unlisted groups
+    that hold a pending invitation for the viewer, so an invitee can read what they
+    are asked to join. Knowing a group is not reading it: its members and posts stay
+    behind `can_see_members` and `can_see_group_activity`. Pickers, autocomplete and
+    the directory pass `invited=False`: an invitation is answered, not shared to.
+    """
+    if not _signed_in(viewer):
+        return Group.listed.is_(True)
+    member_of = exists().where(Membership.group_id == Group.id, Membership.user_id == viewer.id)
+    if not invited:
+        return or_(Group.listed.is_(True), member_of)
+    invited_to = exists().where(
+        GroupInvitation.group_id == Group.id, GroupInvitation.user_id == viewer.id,
+        GroupInvitation.status == "pending",
+    )
+    return or_(Group.listed.is_(True), member_of, invited_to)
+
+
+def visible_groups(viewer: User | None, *, invited: bool = False) -> Select[tuple[Group]]:
+    """Groups to list or pick from: listed ones and the viewer's own (see `visible_group_clause`)."""
+    return select(Group).where(visible_group_clause(viewer, invited=invited))
+
+
+def get_group_or_404(slug: str, viewer: User | None) -> Group:
+    group = db.session.scalar(select(Group).where(Group.slug == slug, visible_group_clause(viewer)))
+    if group is None:
+        abort(404)
+    return group
+
+
+def is_member(viewer: User | None, group: Group) -> bool:
+    return _signed_in(viewer) and group_token(group.id) in principals(viewer)
+
+
+def can_see_members(viewer: User | None, group: Group) -> bool:
+    """Member lists of listed groups are open to signed-in users; unlisted ones to members only."""
+    if not _signed_in(viewer):
+        return False
+    return group.listed or is_member(viewer, group)
+
+
+def can_see_group_activity(viewer: User | None, group: Group) -> bool:
+    """Member and post counts and the post list of a group: anyone for a listed group
+    (posts still filtered one by one), members only for an unlisted one, so an
+    invitee learns the name and description and nothing more."""
+    return group.listed or is_member(viewer, group)
+
+
+def describe_audience(viewer: User | None, post: Post) -> dict:
+    """What the post page may say about its audience to this viewer.
+
+    The author sees every entry; other readers see the users, and the groups they
+    may see, with "others" standing for the groups they may not, so an unlisted
+    group is never named to a non-member.
+    """
+    tokens = {a.principal for a in post.audience}
+    user_ids = [int(t.split(":")[1]) for t in tokens if t.startswith("user:")]
+    group_ids = [int(t.split(":")[1]) for t in tokens if t.startswith("group:")]
+    users = db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.username)).all()
+    is_author = _signed_in(viewer) and viewer.id == post.author_id
+    all_groups = db.session.scalars(select(Group).where(Group.id.in_(group_ids)).order_by(Group.name)).all()
+    if is_author:
+        shown = list(all_groups)
+    else:
+        seen = set(db.session.scalars(
+            select(Group.id).where(Group.id.in_(group_ids), visible_group_clause(viewer))
+        ))
+        shown = [grp for grp in all_groups if grp.id in seen]
+    return {
+        "kind": post.audience_kind,
+        "users": [u for u in users if u.id != post.author_id],
+        "groups": shown,
+        "others": len(shown) < len(all_groups),
+    }

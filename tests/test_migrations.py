@@ -1,0 +1,51 @@
+"""The schema comes from the migrations, and the migrations match the models."""
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect
+
+from config import TestConfig
+from forum import create_app
+from forum.extensions import db
+
+
+def _fresh_app(tmp_path):
+    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+
+
+def test_upgrade_from_nothing_matches_the_models(tmp_path):
+    app = _fresh_app(tmp_path)
+    with app.app_context():
+        assert inspect(db.engine).get_table_names() == []
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "render_as_batch": True},
+            )
+            diff = compare_metadata(context, db.metadata)
+        assert diff == [], "models and migrations disagree; run `make migration`:\n" + "\n".join(map(str, diff))
+        tables = set(inspect(db.engine).get_table_names())
+        assert set(db.metadata.tables) <= tables
+        db.engine.dispose()
+
+
+def test_flask_db_upgrade_command_from_nothing(tmp_path):
+    app = _fresh_app(tmp_path)
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert "posts" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_downgrade_to_nothing_and_back(tmp_path):
+    app = _fresh_app(tmp_path)
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        assert "comments" in inspect(db.engine).get_table_names()
+        db.engine.dispose()

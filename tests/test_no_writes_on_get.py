@@ -1,0 +1,65 @@
+"""GET never writes: no INSERT, UPDATE or DELETE while serving a page."""
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+from sqlalchemy import event
+
+from forum.extensions import db
+from tests.conftest import login, make_comment, make_group, make_post, make_user
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+@pytest.fixture
+def world(app):
+    ada, ben = make_user("ada", interests="circuits"), make_user("ben")
+    group = make_group(ada, "Circuits Group", members=(ben,))
+    post = make_post(ada, "A post", tags="circuits", audience="restricted", groups=(group,))
+    parent = make_comment(ben, post, "parent")
+    make_comment(ada, post, "child", parent=parent)
+    deleted = make_post(ada, "Gone")
+    from forum.services import posts as post_service
+    post_service.delete_post(deleted)
+    return {"post_id": post.id, "comment_id": parent.id, "username": "ada", "name": "circuits",
+            "slug": group.slug, "user": ada, "deleted_post_id": deleted.id}
+
+
+def get_urls(app, world) -> list[str]:
+    """Every GET route whose arguments this test knows how to fill, plus a few variants."""
+    urls = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or rule.endpoint == "static":
+                continue
+            if not set(rule.arguments) <= world.keys():
+                continue
+            urls.append(url_for(rule.endpoint, **{a: world[a] for a in rule.arguments}))
+    urls += [
+        "/?page=2", "/?tag=circuits", "/users/ada?tab=comments", "/autocomplete/tags?q=c",
+        "/autocomplete/users?q=a", "/autocomplete/groups?q=c", f"/posts/{world['deleted_post_id']}",
+        "/posts/9999", "/no/such/page", "/people?q=circ", "/groups?q=circ",
+    ]
+    return urls
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_get_pages_do_not_write(app, client, world, signed_in):
+    if signed_in:
+        login(client, world["user"])
+    writes: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(WRITES):
+            writes.append(statement)
+
+    urls = get_urls(app, world)
+    assert len(urls) > 20
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code < 500, url
+            assert not writes, f"GET {url} wrote: {writes}"
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

@@ -1,0 +1,110 @@
+"""The number of SQL statements a page issues must not grow with its content."""
+from __future__ import annotations
+
+import random
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, insert
+
+from forum.extensions import db
+from forum.models import Comment, Post
+from forum.models._time import utcnow
+from tests.conftest import login, make_post, make_user
+
+
+@contextmanager
+def counting():
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def add_thread(post: Post, authors: list, n: int, seed: int = 1) -> None:
+    """`n` comments in a mixed-depth tree, inserted in bulk (the services are tested elsewhere)."""
+    rng = random.Random(seed)
+    ids: list[int] = []
+    for i in range(n):
+        parent = rng.choice(ids) if ids and rng.random() < 0.7 else None
+        author = authors[i % len(authors)]
+        comment_id = db.session.execute(
+            insert(Comment).values(
+                post_id=post.id, parent_id=parent, author_id=author.id,
+                body_md=f"comment {i}", body_html=f"<p>comment {i}</p>", created_at=utcnow(),
+            ).returning(Comment.id)
+        ).scalar_one()
+        ids.append(comment_id)
+    db.session.query(Post).filter_by(id=post.id).update({"comment_count": n})
+    db.session.commit()
+
+
+def statements_for(client, path: str) -> list[str]:
+    client.get(path)  # warm up: first-request work is not what this measures
+    with counting() as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    return statements
+
+
+@pytest.fixture
+def two_threads(app):
+    authors = [make_user(f"author{i}", interests="circuits, evals") for i in range(12)]
+    small, large = make_post(authors[0], "Small", tags="a, b"), make_post(authors[0], "Large", tags="a, b")
+    add_thread(small, authors, 5)
+    add_thread(large, authors, 500)
+    return small, large, authors
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_post_page_query_count_does_not_grow_with_comments(client, two_threads, signed_in):
+    small, large, authors = two_threads
+    if signed_in:
+        login(client, authors[3])
+    few = statements_for(client, f"/posts/{small.id}")
+    many = statements_for(client, f"/posts/{large.id}")
+    assert len(few) == len(many), "\n".join(many)
+
+
+def test_permalink_query_count_does_not_grow_with_comments(client, two_threads):
+    small, large, _ = two_threads
+    first = lambda post: db.session.scalar(  # noqa: E731
+        db.select(Comment.id).where(Comment.post_id == post.id, Comment.parent_id.is_(None)).order_by(Comment.id))
+    few = statements_for(client, f"/comments/{first(small)}")
+    many = statements_for(client, f"/comments/{first(large)}")
+    assert len(few) == len(many), "\n".join(many)
+
+
+@pytest.mark.parametrize("path", ["/", "/users/author0", "/users/author0?tab=comments", "/tags/a"])
+def test_listing_query_counts_do_not_grow(client, app, path):
+    author = make_user("author0")
+    others = [make_user(f"other{i}") for i in range(3)]
+
+    def fill(n):
+        for i in range(n):
+            post = make_post(author, f"Post {i}", tags="a")
+            add_thread(post, [author, *others], 2, seed=i)
+
+    fill(2)
+    few = statements_for(client, path)
+    fill(15)
+    many = statements_for(client, path)
+    assert len(few) == len(many), "\n".join(many)
+
+
+def test_people_directory_query_count_does_not_grow(client):
+    def add_people(start, n):
+        for i in range(start, start + n):
+            make_user(f"person{i}", interests=f"topic{i}, shared")
+
+    add_people(0, 2)
+    few = statements_for(client, "/people")
+    add_people(2, 15)
+    many = statements_for(client, "/people")
+    assert len(few) == len(many), "\n".join(many)

@@ -1,0 +1,164 @@
+"""The `next` rule, cookie flags, session renewal and security headers."""
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from forum.security import safe_next
+from tests.conftest import PASSWORD, login, make_comment, make_post, make_user
+
+NEXT_CASES = [
+    ("/posts/3", "/posts/3"),
+    ("/?page=2&tag=x", "/?page=2&tag=x"),
+    ("/users/ada#about", "/users/ada#about"),
+    ("", None),
+    (None, None),
+    ("posts/3", None),
+    ("//evil.example", None),
+    ("//evil.example/path", None),
+    ("///evil.example", None),
+    ("/\\evil.example", None),
+    ("/\\/evil.example", None),
+    ("\\\\evil.example", None),
+    ("https://evil.example/", None),
+    ("http:evil.example", None),
+    ("javascript:alert(1)", None),
+    ("JavaScript:alert(1)", None),
+    ("data:text/html,hi", None),
+    ("/\t/evil.example", None),
+    ("/\n/evil.example", None),
+    ("/%0d%0aSet-Cookie:x=1", "/%0d%0aSet-Cookie:x=1"),  # stays an escaped path on this site
+    (" //evil.example", None),
+]
+
+
+@pytest.mark.parametrize("target, expected", NEXT_CASES)
+def test_safe_next(target, expected):
+    assert safe_next(target) == expected
+
+
+@pytest.mark.parametrize("target, expected", [(t, e) for t, e in NEXT_CASES if t])
+def test_login_redirects_only_to_paths_on_this_site(client, target, expected):
+    make_user("ada")
+    response = client.post("/login", data={"username": "ada", "password": PASSWORD, "next": target})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location == (expected or "/")
+
+
+def test_login_page_carries_next_into_the_form(client):
+    page = client.get("/login?next=/posts/7").get_data(as_text=True)
+    assert 'name="next"' in page and 'value="/posts/7"' in page
+
+
+def _set_cookie(response, name: str) -> str:
+    headers = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(name + "=")]
+    assert headers, f"no {name} cookie set"
+    return headers[-1]
+
+
+def test_session_cookie_is_httponly_and_lax(client):
+    make_user("ada")
+    response = client.post("/login", data={"username": "ada", "password": PASSWORD, "remember": "y"})
+    for name in ("session", "remember_token"):
+        cookie = _set_cookie(response, name)
+        assert "HttpOnly" in cookie
+        assert "SameSite=Lax" in cookie
+
+
+def test_production_cookies_are_secure():
+    from config import ProductionConfig
+
+    assert ProductionConfig.SESSION_COOKIE_SECURE is True
+    assert ProductionConfig.REMEMBER_COOKIE_SECURE is True
+
+
+def test_session_is_renewed_at_sign_in(client):
+    user = make_user("ada")
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    login(client, user)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"] == str(user.id)
+
+
+def test_two_clients_do_not_share_a_signed_in_user(app):
+    """Guards the test harness itself: each request must load its own user."""
+    ada, ben = make_user("ada"), make_user("ben")
+    post = make_post(ada, "Only for ben", audience="restricted", users=(ben,))
+    author, outsider = app.test_client(), app.test_client()
+    login(author, ada)
+    assert author.get(f"/posts/{post.id}").status_code == 200
+    assert outsider.get(f"/posts/{post.id}").status_code == 404
+    assert author.get(f"/posts/{post.id}").status_code == 200
+
+
+def test_sign_out_clears_the_session(client):
+    login(client, make_user("ada"))
+    client.post("/logout")
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/nowhere", "/static/style.css"])
+def test_security_headers(client, path):
+    response = client.get(path)
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+    csp = response.headers["Content-Security-Policy"]
+    directives = dict(
+        (part.split()[0], part.split()[1:]) for part in csp.split(";") if part.strip()
+    )
+    assert directives["default-src"] == ["'self'"]
+    assert directives["script-src"] == ["'self'"]
+    assert directives["style-src"] == ["'self'"]
+    assert directives["object-src"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+
+
+class _InlineFinder(HTMLParser):
+    """Collects what the Content-Security-Policy would block: inline scripts, styles, handlers."""
+
+    def __init__(self):
+        super().__init__()
+        self.problems: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        names = {name for name, _ in attrs}
+        if tag == "script":
+            if "src" not in names:
+                self.problems.append("inline <script>")
+        if tag == "style":
+            self.problems.append("<style> block")
+        if "style" in names:
+            self.problems.append(f"style attribute on <{tag}>")
+        self.problems += [f"{name} on <{tag}>" for name in names if name.startswith("on")]
+        for name, value in attrs:
+            if name in ("href", "src", "action") and (value or "").strip().lower().startswith("javascript:"):
+                self.problems.append(f"javascript: URL on <{tag}>")
+
+
+def test_pages_have_nothing_the_csp_would_block(client):
+    author = make_user("ada")
+    post = make_post(author, "A post", "| a | b |\n|:-|-:|\n| 1 | 2 |", tags="tables")
+    comment = make_comment(author, post, "hello")
+    make_comment(make_user("ben"), post, "reply", parent=comment)
+    login(client, author)
+    paths = ["/", "/tags", "/tags/tables", f"/posts/{post.id}", f"/comments/{comment.id}",
+             f"/posts/{post.id}/edit", "/posts/new", "/users/ada", "/settings/profile", "/people",
+             "/groups", "/about", f"/comments/{comment.id}/reply", "/nowhere"]
+    for path in paths:
+        finder = _InlineFinder()
+        finder.feed(client.get(path).get_data(as_text=True))
+        assert finder.problems == [], path

@@ -1,0 +1,147 @@
+"""The vote URLs: form posts that redirect back, JSON for votes.js, refusals with a status."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from forum import permissions
+from forum.services import comments, posts
+from tests.conftest import login, make_comment, make_post, make_user
+from tests.votes.conftest import JSON, fresh, set_karma, vote_rows
+
+
+@pytest.fixture
+def author(app):
+    return make_user("author")
+
+
+@pytest.fixture
+def post(author):
+    return make_post(author, "A result")
+
+
+def test_form_vote_redirects_back_to_the_item(client, post):
+    login(client, make_user())
+    response = client.post(f"/posts/{post.id}/vote", data={"value": "up", "current": "none", "next": "/?sort=new"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/?sort=new#p{post.id}")
+    assert fresh(post).score == 1
+
+
+def test_form_vote_on_a_comment_goes_back_to_the_comment(client, post, author):
+    comment = make_comment(author, post)
+    login(client, make_user())
+    response = client.post(f"/comments/{comment.id}/vote", data={"value": "up", "next": f"/posts/{post.id}?sort=new"})
+    assert response.headers["Location"].endswith(f"/posts/{post.id}?sort=new#c{comment.id}")
+
+
+@pytest.mark.parametrize("next_url", ["//evil.example/", "https://evil.example/", "/\\evil"])
+def test_redirect_stays_on_this_site(client, post, next_url):
+    login(client, make_user())
+    response = client.post(f"/posts/{post.id}/vote", data={"value": "up", "next": next_url})
+    assert response.headers["Location"] == f"/posts/{post.id}#p{post.id}"
+
+
+def test_json_vote_returns_the_new_score_and_the_viewers_vote(client, post, author):
+    comment = make_comment(author, post)
+    login(client, make_user())
+    body = client.post(f"/posts/{post.id}/vote", data={"value": "up", "current": "none"}, headers=JSON).get_json()
+    assert body == {"kind": "post", "id": post.id, "axis": "karma", "vote": "up", "score": 1, "vote_count": 1}
+    body = client.post(f"/posts/{post.id}/vote", data={"value": "up", "current": "up"}, headers=JSON).get_json()
+    assert (body["vote"], body["score"]) == (None, 0)
+    body = client.post(f"/comments/{comment.id}/agreement", data={"value": "agree"}, headers=JSON).get_json()
+    assert (body["axis"], body["vote"], body["agreement"], body["agreement_count"], body["score"]) == ("agreement", "agree", 1, 1, 0)
+
+
+def test_page_highlights_the_viewers_vote(client, post):
+    login(client, make_user())
+    client.post(f"/posts/{post.id}/vote", data={"value": "up"})
+    for url in ("/", f"/posts/{post.id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert re.search(r'value="up" data-choice="up"\s+aria-pressed="true"', page), url
+        assert re.search(r'value="down" data-choice="down"\s+aria-pressed="false"', page)
+        assert 'name="current" value="up"' in page
+
+
+def test_buttons_below_threshold_are_disabled_with_the_reason(client, post):
+    login(client, make_user())
+    page = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert re.search(r'value="down"[^>]*title="Down-votes need 10 karma" disabled', page)
+    assert re.search(r'value="strong-up"[^>]*title="Strong votes need 25 karma" disabled', page)
+
+
+def test_no_buttons_on_own_post_or_for_signed_out_viewers(client, post, author):
+    assert 'data-vote' not in client.get(f"/posts/{post.id}").get_data(as_text=True)
+    login(client, author)
+    assert 'data-vote' not in client.get(f"/posts/{post.id}").get_data(as_text=True)
+
+
+def test_signed_out_votes_are_refused(client, post):
+    response = client.post(f"/posts/{post.id}/vote", data={"value": "up"}, headers=JSON)
+    assert response.status_code == 401
+    response = client.post(f"/posts/{post.id}/vote", data={"value": "up", "next": "/"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert vote_rows() == 0
+
+
+def test_signed_out_answer_is_the_same_for_missing_items(client):
+    assert client.post("/posts/999/vote", data={"value": "up"}, headers=JSON).status_code == 401
+
+
+@pytest.mark.parametrize("value", ["sideways", "", "agree", "UP", "1"])
+def test_bad_values_get_400_and_change_nothing(client, post, value):
+    login(client, make_user())
+    response = client.post(f"/posts/{post.id}/vote", data={"value": value}, headers=JSON)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"]
+    response = client.post(f"/posts/{post.id}/vote", data={"value": value})
+    assert response.status_code == 400
+    assert "That is not a vote." in response.get_data(as_text=True)
+    assert vote_rows() == 0 and fresh(post).score == 0
+
+
+def test_threshold_refusal_is_403_with_the_reason(client, post):
+    login(client, make_user())
+    response = client.post(f"/posts/{post.id}/vote", data={"value": "down"})
+    assert response.status_code == 403
+    assert "Down-votes need 10 karma" in response.get_data(as_text=True)
+    assert vote_rows() == 0
+
+
+def test_self_vote_is_403(client, post, author):
+    login(client, author)
+    assert client.post(f"/posts/{post.id}/vote", data={"value": "up"}, headers=JSON).status_code == 403
+    assert vote_rows() == 0
+
+
+def test_missing_and_deleted_items(client, post, author):
+    comment = make_comment(author, post)
+    login(client, make_user())
+    assert client.post("/posts/999/vote", data={"value": "up"}).status_code == 404
+    assert client.post("/comments/999/vote", data={"value": "up"}).status_code == 404
+    comments.delete_comment(comment)
+    assert client.post(f"/comments/{comment.id}/vote", data={"value": "up"}).status_code == 409
+    posts.delete_post(post)
+    assert client.post(f"/posts/{post.id}/vote", data={"value": "up"}).status_code == 409
+    assert vote_rows() == 0
+
+
+def test_votes_are_post_only(client, post):
+    login(client, make_user())
+    assert client.get(f"/posts/{post.id}/vote").status_code == 405
+
+
+def test_accounts_that_may_not_vote_get_403(client, post, monkeypatch):
+    """The hook moderation extends (bans)."""
+    login(client, make_user())
+    monkeypatch.setattr(permissions, "can_vote", lambda user: False)
+    assert client.post(f"/posts/{post.id}/vote", data={"value": "up"}, headers=JSON).status_code == 403
+    assert vote_rows() == 0
+
+
+def test_strong_vote_through_the_form(client, post, author):
+    voter = set_karma(make_user(), 100)
+    login(client, voter)
+    client.post(f"/posts/{post.id}/vote", data={"value": "strong-up"})
+    assert fresh(post).score == 3 and fresh(author).karma == 3

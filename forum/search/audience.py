@@ -75,7 +75,9 @@ class IndexView:
         # was measured to keep stale ACLs.
         return live_path(index_dir) == self.path and self.searcher.up_to_date()
 
-    def _docnums(self, field: str, values: Iterable[str]) -> Iterator[int]:
+    def docnums(self, field: str, values: Iterable[str]) -> Iterator[int]:
+        """Documents holding any of ``values`` in ``field`` (deleted ones included)."""
+        values = list(values)
         for reader, offset in self.searcher.reader().leaf_readers():
             for value in values:
                 for ids, _ in posting_blocks(reader, field, value):
@@ -114,7 +116,7 @@ class IndexView:
         if not author_ids:
             return None
 
-        return self._masks.get_or_build(author_ids, lambda: set(self._docnums("author_id", author_ids)) or None)
+        return self._masks.get_or_build(author_ids, lambda: set(self.docnums("author_id", author_ids)) or None)
 
     def term_flags(self, field: str, value: str) -> DocFlags:
         """Documents having ``value`` in ``field`` (for kind/group/author facets)."""

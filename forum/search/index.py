@@ -169,6 +169,13 @@ def delete_documents(index_dir: str | os.PathLike[str], doc_ids: Iterable[str]) 
     return len(ids)
 
 
+def indexed_digests(index_dir: str | os.PathLike[str]) -> dict[str, str]:
+    """Every live document's doc_id and digest (see schema.document_digest)."""
+    ix = open_index(index_dir)
+    with ix.searcher() as searcher:
+        return {stored["doc_id"]: stored.get("digest", "") for stored in searcher.all_stored_fields()}
+
+
 def _replay_journal(index_dir: str | os.PathLike[str], ix: FileIndex) -> int:
     path = _journal_path(index_dir)
     with open(path, encoding="utf-8") as handle:

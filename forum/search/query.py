@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from whoosh.query import Phrase
+
 from .audience import DocFlags, IndexView, current_view
 from .evaluate import score_matches
-from .schema import KINDS, created_from_key, created_key
+from .schema import KINDS, created_from_key, created_key, doc_id_for
 from .snippets import snippet as make_snippet
 from .user_query import Unit, parse_user_query
 
@@ -86,6 +88,26 @@ def _facet_check(
     return lambda docnum: all(test(docnum) for test in tests)
 
 
+def _outside_body_check(view: IndexView, units: list[Unit], gated: set[int]) -> Callable[[int], bool]:
+    """Gated posts (terms not accepted) match only on what their reader may see:
+    title, author and tags, never their body."""
+    phrases: dict[tuple[str, ...], set[int]] = {}
+
+    def unit_matches(unit: Unit, docnum: int) -> bool:
+        if len(unit.tokens) > 1:
+            if unit.tokens not in phrases:
+                found = view.searcher.search(Phrase("title", list(unit.tokens)), limit=None)
+                phrases[unit.tokens] = {docnum for _, docnum in found.top_n}
+            return docnum in phrases[unit.tokens]
+        if view.term_flags("title", unit.tokens[0])[docnum]:
+            return True
+        return bool(unit.name) and bool(
+            view.term_flags("author", unit.name)[docnum] or view.term_flags("tags", unit.name)[docnum]
+        )
+
+    return lambda docnum: docnum not in gated or all(unit_matches(unit, docnum) for unit in units)
+
+
 def ranked(
     view: IndexView,
     units: list[Unit],
@@ -144,13 +166,16 @@ def search_index(
     banned_author_ids: Iterable[int] = (),
     include_removed: bool = False,
     title_only_post_ids: Collection[int] = (),
+    exclude_doc_ids: Iterable[str] = (),
 ) -> SearchPage:
     """One page of what ``principals`` may read that matches ``text``.
 
     ``principals`` is the viewer's token set ("public", "members",
     "user:<id>", "group:<id>"); a document is readable iff its acl shares a
     token with it. ``since``/``until`` are inclusive. ``title_only_post_ids``
-    are posts (and their comments) whose hits come back without a snippet.
+    are posts whose hits come back without a snippet and that match only on
+    their title, author or tags (their comments come back without a snippet;
+    callers that must hide them pass them in ``exclude_doc_ids``).
     """
     if sort not in ("relevance", "new"):
         raise ValueError(f"unknown sort {sort!r}")
@@ -165,10 +190,17 @@ def search_index(
     if allowed is None:
         return SearchPage(page=page, per_page=per_page, truncated=parsed.truncated)
     mask = view.banned_mask(frozenset(str(i) for i in banned_author_ids))
+    excluded = set(view.docnums("doc_id", exclude_doc_ids))
+    if excluded:
+        mask = excluded | (mask or set())
     check = _facet_check(view, kinds, author, group_id, since, until, mask)
+    title_only = set(title_only_post_ids)
+    gated = set(view.docnums("doc_id", [doc_id_for("post", post_id) for post_id in title_only]))
+    if gated:
+        facets, outside_body = check, _outside_body_check(view, parsed.units, gated)
+        check = outside_body if facets is None else (lambda docnum: facets(docnum) and outside_body(docnum))
     start = (page - 1) * per_page
     top, total = ranked(view, parsed.units, allowed, check, sort, start + per_page)
-    title_only = set(title_only_post_ids)
     hits = [
         build_hit(view, docnum, score if sort == "relevance" else None, parsed.highlight_terms, title_only)
         for docnum, score in top[start:]

@@ -1,6 +1,8 @@
 """What one search document holds, and how the app's dicts become index fields."""
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any, TypedDict
@@ -40,6 +42,9 @@ SCHEMA = Schema(
     # it per document; no query ever needs it as indexed terms.
     created=COLUMN(NumericColumn("q")),
     state=ID,
+    # A hash of every other field, so a consistency check can tell a stale
+    # document (old audience, state or text) without re-reading its terms.
+    digest=STORED,
 )
 
 STATES = ("ok", "removed", "deleted")
@@ -119,4 +124,16 @@ def to_fields(doc: SearchDocument) -> dict[str, Any]:
         "state": state,
     }
     # An empty ID value would be indexed as an empty term; leave it out.
-    return {name: value for name, value in fields.items() if value != ""}
+    fields = {name: value for name, value in fields.items() if value != ""}
+    fields["digest"] = _digest(fields)
+    return fields
+
+
+def _digest(fields: dict[str, Any]) -> str:
+    encoded = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()[:32]
+
+
+def document_digest(doc: SearchDocument) -> str:
+    """What ``indexed_digests`` reports for ``doc`` once it is written."""
+    return to_fields(doc)["digest"]

@@ -276,7 +276,7 @@ def test_snippet_marks_word_forms_but_not_lookalikes(index_dir):
 def test_title_only_posts_have_no_snippet(index_dir):
     write_documents(
         index_dir,
-        [make_doc(1, "alpha"), make_doc(2, "alpha", kind="comment", post_id=1), make_doc(3, "alpha")],
+        [make_doc(1, "alpha", title="alpha"), make_doc(2, "alpha", kind="comment", post_id=1), make_doc(3, "alpha")],
     )
     hits = {h.doc_id: h for h in search_index(index_dir, ANON, "alpha", title_only_post_ids={1}).hits}
     assert hits["post:1"].snippet is None and hits["comment:2"].snippet is None

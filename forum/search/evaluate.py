@@ -26,6 +26,11 @@ Scores = dict[int, float]
 TEXT_FIELDS = ("title", "body")
 
 
+def _raw_matcher(reader: Any, field: str, text: str) -> Any:
+    matcher = reader.postings(field, text)
+    return getattr(matcher, "child", matcher)  # unwrap the deletion filter
+
+
 def posting_blocks(reader: Any, field: str, text: str) -> Iterator[tuple[Any, Any]]:
     """(ids, weights) arrays of one term's postings in one segment.
 
@@ -36,8 +41,7 @@ def posting_blocks(reader: Any, field: str, text: str) -> Iterator[tuple[Any, An
     """
     if (field, text) not in reader:
         return
-    matcher = reader.postings(field, text)
-    matcher = getattr(matcher, "child", matcher)  # unwrap the deletion filter
+    matcher = _raw_matcher(reader, field, text)
     if not hasattr(matcher, "_read_ids"):
         while matcher.is_active():
             yield (matcher.id(),), (matcher.weight(),)
@@ -62,6 +66,27 @@ class _Saturated(dict[float, float]):
 _SATURATED = _Saturated()
 
 
+# Below this many candidates per posting, later words jump from candidate to
+# candidate (skipping whole undecoded blocks) instead of reading every block.
+SKIP_RATIO = 16
+
+
+def _add_candidates(
+    scores: Scores, reader: Any, offset: int, field: str, text: str, candidates: list[int]
+) -> None:
+    """Add one term's score to each candidate (sorted local docnums) it matches."""
+    matcher = _raw_matcher(reader, field, text)
+    saturating = field in TEXT_FIELDS
+    for docnum in candidates:
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                return
+        if matcher.id() == docnum:
+            value = _SATURATED[matcher.weight()] if saturating else 1.0
+            scores[docnum + offset] = scores.get(docnum + offset, 0.0) + value
+
+
 def _term_scores(searcher: Any, unit: Unit, keep: Any) -> Scores:
     """Score one single-token word over body, title, author and tags.
 
@@ -77,9 +102,17 @@ def _term_scores(searcher: Any, unit: Unit, keep: Any) -> Scores:
     terms = [("body", token), ("title", token)]
     if unit.name:
         terms += [("author", unit.name), ("tags", unit.name)]
-    readers = searcher.reader().leaf_readers()
+    readers = list(searcher.reader().leaf_readers())
+    candidates = sorted(keep) if type(keep) is dict else None
     for position, (field, text) in enumerate(terms):
         for reader, offset in readers:
+            if (field, text) not in reader:
+                continue
+            if candidates is not None:
+                local = [d - offset for d in candidates if offset <= d < offset + reader.doc_count_all()]
+                if len(local) * SKIP_RATIO < reader.doc_frequency(field, text):
+                    _add_candidates(scores, reader, offset, field, text, local)
+                    continue
             for ids, weights in posting_blocks(reader, field, text):
                 # map/compress over whole blocks keep the per-posting work
                 # (offset, allowed-set test, saturation) in C.

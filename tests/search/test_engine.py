@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forum.search import SearchPage, delete_documents, rebuild, search_index, write_documents
+from forum.search import evaluate
 from forum.search.index import builds_dir
 from forum.search.user_query import MAX_TERMS
 
@@ -102,7 +103,9 @@ def test_results_equal_brute_force_visibility(docs, principals, query, banned, i
             assert set(ids) == expected
 
 
-def test_large_multi_segment_index_matches_brute_force(index_dir):
+@pytest.mark.parametrize("skip_ratio", [0, 10**9], ids=["scan-blocks", "skip-to-candidates"])
+def test_large_multi_segment_index_matches_brute_force(index_dir, monkeypatch, skip_ratio):
+    monkeypatch.setattr(evaluate, "SKIP_RATIO", skip_ratio)
     # Several commits (segments), posting lists longer than one block, and
     # updates that leave deleted documents behind in the raw postings.
     rng = random.Random(7)

@@ -7,11 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ._time import utcnow
+from .moderated import Moderated
 from .post import Post
 from .user import User
 
 
-class Comment(db.Model):
+class Comment(Moderated, db.Model):
     __tablename__ = "comments"
     __table_args__ = (
         Index("ix_comments_post_created", "post_id", "created_at"),
@@ -26,11 +27,6 @@ class Comment(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
-    deleted_at: Mapped[datetime | None]
-    # Set by a moderator; the author still sees the comment, with the reason.
-    removed_at: Mapped[datetime | None]
-    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    removal_reason: Mapped[str] = mapped_column(Text, default="")
     # Votes: kept by the vote service in the vote's own transaction.
     score: Mapped[int] = mapped_column(default=0)
     vote_count: Mapped[int] = mapped_column(default=0)
@@ -40,14 +36,6 @@ class Comment(db.Model):
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     post: Mapped[Post] = relationship()
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_removed(self) -> bool:
-        return self.removed_at is not None
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on post {self.post_id}>"

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..ranking import hot
 from ._time import utcnow
+from .moderated import Moderated
 from .user import User
 
 AUDIENCE_KINDS = ("public", "members", "restricted")
@@ -30,7 +31,7 @@ class Tag(db.Model):
         return f"<Tag {self.name!r}>"
 
 
-class Post(db.Model):
+class Post(Moderated, db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_created_at", "created_at"),
@@ -48,11 +49,6 @@ class Post(db.Model):
     audience_kind: Mapped[str] = mapped_column(String(16), default="public")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
-    deleted_at: Mapped[datetime | None]
-    # Set by a moderator; the author still sees the post, with the reason.
-    removed_at: Mapped[datetime | None]
-    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    removal_reason: Mapped[str] = mapped_column(Text, default="")
     # Live (neither deleted nor removed) comments; kept by the services in the same transaction.
     comment_count: Mapped[int] = mapped_column(default=0)
     # Votes: kept by the vote service in the vote's own transaction.
@@ -68,14 +64,6 @@ class Post(db.Model):
     audience: Mapped[list[PostAudience]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", passive_deletes=True
     )
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_removed(self) -> bool:
-        return self.removed_at is not None
 
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.title!r}>"

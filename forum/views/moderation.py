@@ -157,38 +157,31 @@ def restore_reported(report_id: int):
 # --- removing and restoring what the moderator can read ---------------------------------
 
 
-def _act_on_post(post_id: int, act):
-    post = visibility.get_post_or_404(post_id, current_user)
-    if not permissions.can_moderate_post(current_user, post):
+def _act(target, may_moderate: bool, act, back):
+    """Remove or restore `target` (already fetched through visibility) with the form's reason."""
+    if not may_moderate:
         abort(403)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            act(current_user, post, form.reason.data or "")
+            act(current_user, target, form.reason.data or "")
         except ServiceError as error:
             if error.status != 400:
                 abort(error.status, error.message)
             flash(error.message, "error")
         else:
             flash("Done, and recorded in the moderation log.", "success")
-    return _back_to(post.id)
+    return back
+
+
+def _act_on_post(post_id: int, act):
+    post = visibility.get_post_or_404(post_id, current_user)
+    return _act(post, permissions.can_moderate_post(current_user, post), act, _back_to(post.id))
 
 
 def _act_on_comment(comment_id: int, act):
     comment = visibility.get_comment_or_404(comment_id, current_user)
-    if not permissions.can_moderate_comment(current_user, comment):
-        abort(403)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            act(current_user, comment, form.reason.data or "")
-        except ServiceError as error:
-            if error.status != 400:
-                abort(error.status, error.message)
-            flash(error.message, "error")
-        else:
-            flash("Done, and recorded in the moderation log.", "success")
-    return _back_to(comment.post_id, comment.id)
+    return _act(comment, permissions.can_moderate_comment(current_user, comment), act, _back_to(comment.post_id, comment.id))
 
 
 @bp.route("/moderation/posts/<int:post_id>/remove", methods=["POST"])

@@ -1,0 +1,167 @@
+"""Instruments for proving the promise from outside: database snapshots, statement
+counters and the comparison of a hidden object's response with a missing one's."""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import event, select
+
+from forum.extensions import db
+from tests.conftest import login, make_comment, make_group, make_post, make_user
+
+# Ids no test world ever reaches: the "never existed" side of every comparison.
+MISSING_POST = 987_654
+MISSING_COMMENT = 876_543
+
+WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
+
+
+def db_snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table, through the session so unflushed or uncommitted
+    changes made by a request show up too."""
+    snapshot = {}
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(select(table)).all()
+        snapshot[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    return snapshot
+
+
+@contextmanager
+def statements():
+    """Collect every SQL statement sent to the database while the block runs."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def writes(seen: list[str]) -> list[str]:
+    return [s for s in seen if s.lstrip().split(None, 1)[0].upper() in WRITE_VERBS]
+
+
+def normalized(response, *object_paths: str) -> tuple:
+    """What a requester can observe, with only the requested object's own URL (raw or
+    percent-encoded, e.g. in a sign-in `next=`) and per-request CSRF tokens blanked."""
+    body = response.get_data(as_text=True)
+    location = response.headers.get("Location", "")
+    for path in object_paths:
+        for form in (path, quote(path, safe=""), quote(path)):
+            pattern = re.compile(re.escape(form) + r"(?!\d)")
+            body = pattern.sub("<URL>", body)
+            location = pattern.sub("<URL>", location)
+    body = _CSRF_VALUE.sub(r"\1<CSRF>\2", body)
+    return response.status_code, response.mimetype, location, body
+
+
+def session_of(client) -> dict:
+    with client.session_transaction() as session:
+        return {k: v for k, v in session.items() if k != "csrf_token"}
+
+
+def restore_session(client, saved: dict) -> None:
+    with client.session_transaction() as session:
+        token = session.get("csrf_token")
+        session.clear()
+        session.update(saved)
+        if token:
+            session["csrf_token"] = token
+
+
+# --- a small world: one post per audience, five kinds of viewer -------------------------
+
+# "moderator" is a site moderator outside restricted audiences: a role is never a key to a post.
+VIEWERS = ("anonymous", "outsider", "member", "listed", "author", "moderator")
+
+
+@dataclass(frozen=True)
+class AudienceCase:
+    name: str
+    kind: str
+    to_group: bool = False
+    to_user: bool = False
+    deleted: bool = False
+
+    def readers(self) -> set[str]:
+        if self.kind == "public":
+            return set(VIEWERS)
+        if self.kind == "members":
+            return set(VIEWERS) - {"anonymous"}
+        return {"author"} | ({"member"} if self.to_group else set()) | ({"listed"} if self.to_user else set())
+
+
+AUDIENCES = {
+    case.name: case
+    for case in (
+        AudienceCase("public", "public"),
+        AudienceCase("members", "members"),
+        AudienceCase("group", "restricted", to_group=True),
+        AudienceCase("user", "restricted", to_user=True),
+        AudienceCase("group+user", "restricted", to_group=True, to_user=True),
+        # Deleted posts: readers get a "deleted" page, outsiders still the missing 404.
+        AudienceCase("group-deleted", "restricted", to_group=True, deleted=True),
+        AudienceCase("members-deleted", "members", deleted=True),
+    )
+}
+
+
+@dataclass
+class World:
+    users: dict
+    group: object
+    post: object
+    comment: object
+    reply: object
+
+
+_worlds = {"n": 0}
+
+
+def build_world(case: AudienceCase, *, listed_group: bool = False) -> World:
+    """Several worlds may share one database: names carry a serial number."""
+    from forum.services import posts as post_service
+
+    _worlds["n"] += 1
+    n = _worlds["n"]
+    author = make_user(f"author{n}")
+    users = {
+        "author": author,
+        "member": make_user(f"member{n}"),
+        "listed": make_user(f"listed{n}"),
+        "outsider": make_user(f"outsider{n}"),
+        "moderator": make_user(f"moderator{n}"),
+    }
+    users["moderator"].role = "moderator"
+    db.session.commit()
+    # Owned by someone else, so neither the author nor the member moderates the group's posts.
+    owner = make_user(f"owner{n}")
+    group = make_group(owner, f"Quiet Lab {n}", members=(users["member"], author), listed=listed_group)
+    post = make_post(
+        author, "Hidden result", "Body of the hidden result.", tags="hidden-tag", audience=case.kind,
+        users=(users["listed"],) if case.to_user else (), groups=(group,) if case.to_group else (),
+    )
+    comment = make_comment(author, post, "A comment by the author.")
+    reply = make_comment(author, post, "A reply by the author.", parent=comment)
+    if case.deleted:
+        post_service.delete_post(post)
+    return World(users, group, post, comment, reply)
+
+
+def sign_in(client, world: World, viewer: str) -> None:
+    if viewer != "anonymous":
+        login(client, world.users[viewer])
+
+
+@pytest.fixture
+def sign_in_as(client):
+    return lambda world, viewer: sign_in(client, world, viewer)

@@ -1,0 +1,149 @@
+"""Every URL under a post, for every kind of viewer and audience.
+
+Outside the audience, each answers exactly what a never-existing id answers (same
+status, headers that matter and body, once the id in the URL is blanked) and changes
+nothing. Inside it, each answers the status in `urls.py`.
+"""
+from __future__ import annotations
+
+import pytest
+
+from forum.extensions import db
+from forum.models import Group, User
+
+from .conftest import (
+    AUDIENCES, MISSING_COMMENT, MISSING_POST, VIEWERS, build_world, db_snapshot, normalized,
+    restore_session, session_of, sign_in, statements, writes,
+)
+from .urls import OBJECT_ARGUMENTS, PROBES, Probe
+
+HIDDEN_CASES = [
+    (audience, viewer) for audience, case in AUDIENCES.items() for viewer in VIEWERS
+    if viewer not in case.readers()
+]
+READER_CASES = [
+    (audience, viewer) for audience, case in AUDIENCES.items() if not case.deleted
+    for viewer in sorted(case.readers())
+]
+
+
+def _role(viewer: str) -> str:
+    return viewer if viewer in ("anonymous", "author", "moderator") else "reader"
+
+
+def _audience_fields(world) -> dict:
+    post = world.post
+    tokens = {row.principal for row in post.audience}
+    user_ids = [int(t[5:]) for t in tokens if t.startswith("user:") and int(t[5:]) != post.author_id]
+    group_ids = [int(t[6:]) for t in tokens if t.startswith("group:")]
+    names = db.session.scalars(db.select(User.username).where(User.id.in_(user_ids))).all()
+    slugs = db.session.scalars(db.select(Group.slug).where(Group.id.in_(group_ids))).all()
+    return {"kind": post.audience_kind, "users": ", ".join(names), "groups": ", ".join(slugs)}
+
+
+def _send(client, probe: Probe, post: int, comment: int, extra: dict):
+    path, data = probe.render(post, comment, **extra)
+    body = probe.render_json(post, comment)
+    if body is not None:
+        return path, client.open(path, method=probe.method, json=body, headers=list(probe.headers))
+    return path, client.open(path, method=probe.method, data=data, headers=list(probe.headers))
+
+
+@pytest.mark.parametrize(("audience", "viewer"), HIDDEN_CASES)
+def test_outside_the_audience_it_is_a_missing_post(client, audience, viewer):
+    world = build_world(AUDIENCES[audience])
+    sign_in(client, world, viewer)
+    extra = _audience_fields(world)
+    failures = [f"{probe}: {problem}" for probe in PROBES for problem in _probe_hidden(client, world, viewer, probe, extra)]
+    assert failures == []
+
+
+def _probe_hidden(client, world, viewer, probe, extra):
+    """One probe against the hidden post and against a missing one; what went wrong."""
+    before = db_snapshot()
+    session_before = session_of(client)
+    with statements() as seen:
+        _, hidden = _send(client, probe, world.post.id, world.comment.id, extra)
+    session_after_hidden = session_of(client)
+    if writes(seen):
+        yield f"wrote to the database: {writes(seen)}"
+    if db_snapshot() != before:
+        yield "changed the database"
+
+    restore_session(client, session_before)
+    _, missing = _send(client, probe, MISSING_POST, MISSING_COMMENT, extra)
+    session_after_missing = session_of(client)
+    restore_session(client, session_before)
+
+    seen_hidden = normalized(hidden, f"/posts/{world.post.id}", f"/comments/{world.comment.id}")
+    seen_missing = normalized(missing, f"/posts/{MISSING_POST}", f"/comments/{MISSING_COMMENT}")
+    if seen_hidden != seen_missing:
+        yield f"answers {seen_hidden[:3]} where a missing post answers {seen_missing[:3]} (or the bodies differ)"
+    if session_after_hidden != session_after_missing:
+        yield "leaves a different session than a missing post"
+    if viewer != "anonymous" and hidden.status_code != 404:
+        yield f"status {hidden.status_code}, not 404"
+    if viewer == "anonymous" and not (
+        hidden.status_code in (404, 401) or (hidden.status_code == 302 and hidden.headers["Location"].startswith("/login"))
+    ):
+        yield f"status {hidden.status_code} for an anonymous visitor"
+
+
+@pytest.mark.parametrize(("audience", "viewer"), READER_CASES)
+def test_inside_the_audience_the_right_status(app, audience, viewer):
+    failures = []
+    world = None
+    for probe in PROBES:
+        if world is None:
+            # A fresh world whenever the previous probe changed this one (a comment, a delete...).
+            world = build_world(AUDIENCES[audience])
+            client = app.test_client()
+            sign_in(client, world, viewer)
+            extra = _audience_fields(world)
+        expected = probe.status_for(_role(viewer))
+        before = db_snapshot()
+        _, response = _send(client, probe, world.post.id, world.comment.id, extra)
+        if response.status_code != expected:
+            failures.append(f"{probe}: {response.status_code}, expected {expected}")
+        if db_snapshot() != before:
+            if expected in (400, 403) or probe.method in ("GET", "HEAD"):
+                failures.append(f"{probe}: a refusal or a read changed the database")
+            world = None
+    assert failures == []
+
+
+def test_a_reply_to_a_hidden_comment_looks_like_a_reply_to_a_missing_one(client):
+    """The parent id of a reply is a second way to name a comment: same rule."""
+    world = build_world(AUDIENCES["group"])
+    sign_in(client, world, "outsider")
+    from tests.conftest import make_post
+
+    public = make_post(world.users["author"], "Open thread")
+    before = db_snapshot()
+    hidden = client.post(f"/posts/{public.id}/comments", data={"body": "x", "parent_id": str(world.comment.id)})
+    assert db_snapshot() == before
+    missing = client.post(f"/posts/{public.id}/comments", data={"body": "x", "parent_id": str(MISSING_COMMENT)})
+    assert hidden.status_code == 404
+    assert normalized(hidden) == normalized(missing)
+
+
+def test_every_post_route_is_probed(app):
+    """A new route under a post or comment must join the table in urls.py."""
+    probed = {(p.method, _rule_shape(p.path)) for p in PROBES}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not set(rule.arguments) & set(OBJECT_ARGUMENTS):
+            continue
+        shape = _rule_shape(rule.rule)
+        for method in sorted(rule.methods - {"OPTIONS"}):
+            if (method, shape) not in probed:
+                missing.append(f"{method} {rule.rule}")
+    assert missing == [], "Add probes to tests/privacy/urls.py for: " + ", ".join(missing)
+
+
+def _rule_shape(path: str) -> str:
+    """'/posts/<int:post_id>/edit' and '/posts/{post}/edit?x' both become '/posts/*/edit'."""
+    import re
+
+    path = path.split("?")[0]
+    return re.sub(r"<[^>]+>|\{[^}]+\}", "*", path)

@@ -1,0 +1,136 @@
+"""THE list of URLs under a post or a comment, with what an audience member gets.
+
+Add every new route here (votes, reports, moderation, feeds, API formats...):
+`test_every_post_route_is_probed` fails until a route taking `post_id` or
+`comment_id` has a probe for each of its methods.
+
+Placeholders in paths and form data: {post}, {comment} (a top-level comment by the
+post's author) and, for edits that keep the audience, {kind}, {users}, {groups}.
+`expect` maps the viewer's role to the status an audience member gets:
+anonymous, reader (signed in, not the author), author, and optionally moderator
+(a site moderator; defaults to the reader's status).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LOGIN = 302  # login_required sends anonymous visitors to the sign-in page
+
+
+@dataclass(frozen=True)
+class Probe:
+    method: str
+    path: str
+    expect: dict = field(default_factory=dict)
+    data: dict | None = None
+    headers: tuple = ()
+    json: dict | None = None  # a JSON body (the API), formatted like `data`
+    note: str = ""
+
+    def status_for(self, role: str) -> int:
+        return self.expect.get(role, self.expect["reader"])
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}{' ' + self.note if self.note else ''}"
+
+    def render(self, post: int, comment: int, **extra) -> tuple[str, dict | None]:
+        values = {"post": post, "comment": comment, **extra}
+        data = {k: v.format(**values) for k, v in self.data.items()} if self.data is not None else None
+        return self.path.format(**values), data
+
+    def render_json(self, post: int, comment: int) -> dict | None:
+        if self.json is None:
+            return None
+        values = {"post": post, "comment": comment}
+        return {k: v.format(**values) if isinstance(v, str) else v for k, v in self.json.items()}
+
+
+def everyone(status: int) -> dict:
+    return {"anonymous": status, "reader": status, "author": status}
+
+
+def signed_in(reader: int, author: int, **others: int) -> dict:
+    return {"anonymous": LOGIN, "reader": reader, "author": author, **others}
+
+
+JSON = (("Accept", "application/json"),)
+EDIT_POST = {
+    "title": "Edited title", "body": "Edited body.", "tags": "hidden-tag",
+    "audience": "{kind}", "audience_users": "{users}", "audience_groups": "{groups}",
+}
+
+POST_PROBES = [
+    Probe("GET", "/posts/{post}", everyone(200)),
+    Probe("GET", "/posts/{post}?sort=new", everyone(200)),
+    Probe("GET", "/posts/{post}", everyone(200), headers=JSON, note="as JSON"),
+    Probe("GET", "/posts/{post}/edit", signed_in(403, 200)),
+    Probe("POST", "/posts/{post}/edit", signed_in(403, 302), data=EDIT_POST),
+    Probe("POST", "/posts/{post}/edit", signed_in(403, 400), data={**EDIT_POST, "title": ""}, note="invalid"),
+    Probe("POST", "/posts/{post}/edit", signed_in(403, 200), data={**EDIT_POST, "preview": "Preview"}, note="preview"),
+    Probe("GET", "/posts/{post}/revisions", signed_in(403, 200)),
+    Probe("POST", "/posts/{post}/delete", signed_in(403, 302), data={}),
+    Probe("POST", "/posts/{post}/comments", signed_in(302, 302), data={"body": "New comment."}),
+    Probe("POST", "/posts/{post}/comments", signed_in(302, 302), data={"body": "Reply.", "parent_id": "{comment}"}, note="reply"),
+    Probe("POST", "/posts/{post}/comments", signed_in(400, 400), data={"body": ""}, note="empty"),
+    # Terms: the post has none, so agreeing records nothing and goes back to the post.
+    Probe("POST", "/posts/{post}/terms/accept", signed_in(302, 302), data={"version": "1"}),
+    Probe("GET", "/posts/{post}/acceptances", signed_in(403, 200)),
+    Probe("GET", "/posts/{post}/report", signed_in(200, 200)),
+    Probe("POST", "/posts/{post}/report", signed_in(302, 302), data={"reason": "spam", "details": ""}),
+    Probe("POST", "/moderation/posts/{post}/remove", signed_in(403, 403, moderator=302), data={"reason": "r"}),
+    Probe("POST", "/moderation/posts/{post}/restore", signed_in(403, 403, moderator=409), data={"reason": "r"}),
+    # Nobody votes on their own post or comment: 403 for the author.
+    Probe("POST", "/posts/{post}/vote", signed_in(303, 403), data={"value": "up"}),
+    Probe("POST", "/posts/{post}/vote", signed_in(200, 403, anonymous=401), data={"value": "up"}, headers=JSON, note="as JSON"),
+]
+
+COMMENT_PROBES = [
+    Probe("GET", "/comments/{comment}", everyone(200)),
+    Probe("GET", "/comments/{comment}", everyone(200), headers=JSON, note="as JSON"),
+    Probe("GET", "/comments/{comment}/reply", signed_in(200, 200)),
+    Probe("GET", "/comments/{comment}/edit", signed_in(403, 200)),
+    Probe("POST", "/comments/{comment}/edit", signed_in(403, 302), data={"body": "Edited comment."}),
+    Probe("POST", "/comments/{comment}/edit", signed_in(403, 400), data={"body": ""}, note="empty"),
+    Probe("POST", "/comments/{comment}/delete", signed_in(403, 302), data={}),
+    Probe("GET", "/comments/{comment}/report", signed_in(200, 200)),
+    Probe("POST", "/comments/{comment}/report", signed_in(302, 302), data={"reason": "spam", "details": ""}),
+    Probe("POST", "/moderation/comments/{comment}/remove", signed_in(403, 403, moderator=302), data={"reason": "r"}),
+    Probe("POST", "/moderation/comments/{comment}/restore", signed_in(403, 403, moderator=409), data={"reason": "r"}),
+    Probe("POST", "/comments/{comment}/vote", signed_in(303, 403), data={"value": "up"}),
+    Probe("POST", "/comments/{comment}/vote", signed_in(200, 403, anonymous=401), data={"value": "up"}, headers=JSON, note="as JSON"),
+    Probe("POST", "/comments/{comment}/agreement", signed_in(303, 403), data={"value": "agree"}),
+]
+
+# The JSON API under /api/v1, signed in by the session cookie (CSRF is off in tests; bearer
+# tokens reach the same views, see tests/api/). Anonymous writes are 401, never a redirect.
+API = "/api/v1"
+
+
+def api_signed_in(reader: int, author: int, **others: int) -> dict:
+    return {"anonymous": 401, "reader": reader, "author": author, **others}
+
+
+API_PROBES = [
+    Probe("GET", API + "/posts/{post}", everyone(200)),
+    Probe("PATCH", API + "/posts/{post}", api_signed_in(403, 200), json={"title": "Edited by API"}),
+    Probe("DELETE", API + "/posts/{post}", api_signed_in(403, 204)),
+    Probe("GET", API + "/posts/{post}/comments", everyone(200)),
+    Probe("POST", API + "/posts/{post}/comments", api_signed_in(201, 201), json={"body": "API comment."}),
+    Probe("POST", API + "/posts/{post}/terms/accept", api_signed_in(200, 200), json={"version": 1}, note="no terms: nothing to record"),
+    Probe("POST", API + "/posts/{post}/reports", api_signed_in(201, 201), json={"reason": "spam"}),
+    Probe("GET", API + "/comments/{comment}", everyone(200)),
+    Probe("POST", API + "/comments/{comment}/replies", api_signed_in(201, 201), json={"body": "API reply."}),
+    Probe("PATCH", API + "/comments/{comment}", api_signed_in(403, 200), json={"body": "Edited by API."}),
+    Probe("DELETE", API + "/comments/{comment}", api_signed_in(403, 204)),
+    Probe("POST", API + "/comments/{comment}/reports", api_signed_in(201, 201), json={"reason": "spam"}),
+]
+POST_PROBES += [p for p in API_PROBES if "/posts/" in p.path]
+COMMENT_PROBES += [p for p in API_PROBES if "/comments/{comment}" in p.path and "/posts/" not in p.path]
+
+_GETS = [p for p in POST_PROBES + COMMENT_PROBES if p.method == "GET" and not p.headers]
+HEAD_PROBES = [Probe("HEAD", p.path, p.expect, note=p.note) for p in _GETS]
+
+PROBES = POST_PROBES + COMMENT_PROBES + HEAD_PROBES
+
+# Route arguments that name a post or a comment: every rule using one must be probed.
+OBJECT_ARGUMENTS = {"post_id": "/posts/", "comment_id": "/comments/"}

@@ -27,8 +27,11 @@ db: venv
 	mkdir -p instance
 	$(FLASK) db upgrade
 
+# The index is rebuilt from the database each time: cheap for the demo, and it can never
+# be left behind by a database that was reset or seeded without it.
 seed: db
 	$(FLASK) forum seed --if-empty
+	$(FLASK) forum reindex
 
 run: seed
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)

@@ -45,6 +45,44 @@ def init_app(app: Flask) -> None:
         else:
             click.echo(f"{len(differences)} differences; run with --fix to store what the votes say.")
             raise SystemExit(1)
+    @forum_group.command("reindex")
+    def reindex() -> None:
+        """Rebuild the search index from the database (atomically swapped in when done)."""
+        from . import indexing
+
+        if not indexing.index_dir():
+            raise click.ClickException("SEARCH_INDEX_DIR is not set.")
+        total = indexing.document_count()
+        with click.progressbar(length=total, label="Indexing posts and comments") as bar:
+            shown = {"done": 0}
+
+            def progress(done: int, _total: int) -> None:
+                bar.update(done - shown["done"])
+                shown["done"] = done
+
+            count = indexing.reindex(progress)
+        click.echo(f"Indexed {count} documents.")
+
+    @forum_group.command("search-check")
+    @click.option("--repair", is_flag=True, help="Write missing and stale documents, delete extra ones.")
+    def search_check(repair: bool) -> None:
+        """Compare the search index with the database: missing, extra and stale documents."""
+        from . import indexing
+
+        if not indexing.index_dir():
+            raise click.ClickException("SEARCH_INDEX_DIR is not set.")
+        report = indexing.check(repair=repair)
+        for label, ids in (("missing", report.missing), ("extra", report.extra), ("stale", report.stale)):
+            if ids:
+                click.echo(f"{len(ids)} {label}: {', '.join(ids[:20])}{' ...' if len(ids) > 20 else ''}")
+        if not report.differences:
+            click.echo("The search index matches the database.")
+        elif repair:
+            click.echo(f"Repaired {report.differences} differences.")
+        else:
+            click.echo(f"{report.differences} differences; run with --repair to fix them.")
+            raise SystemExit(1)
+
     @forum_group.command("create-admin")
     @click.argument("username")
     @click.option("--password", help="For a new account; prompted for when not given.")

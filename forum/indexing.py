@@ -1,14 +1,238 @@
 """Keeps the search index in step with the database.
 
-Services call these after their commit. The search engine lands separately; until it
-is wired in, these only mark what changed.
+Services call `post_changed` / `comment_changed` after their commit. Inside a request the
+changes are collected and written once, in one index commit, just before the response
+leaves (`after_this_request`), so the viewer's next request already searches the new
+state. Outside a request (the CLI, tests calling services directly) they are written at
+once. A failed index write never fails the request: it is logged, and
+`flask forum search-check --repair` puts the index right.
+
+Each document carries the audience tokens read from `post_audience` through
+`visibility.post_principals`, the rows the pages are served by; comments carry their
+post's. Deleted content leaves the index; removed content stays with state "removed"
+(site moderators may search it), and a removed post takes its comments with it.
 """
 from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from flask import after_this_request, current_app, g, has_request_context
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from . import search, visibility
+from .extensions import db
+from .models import Comment, Post, User
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+def index_dir() -> str:
+    """Where the index lives; empty means search indexing is switched off."""
+    return current_app.config.get("SEARCH_INDEX_DIR") or ""
+
+
+# --- hooks the services call -------------------------------------------------------------
 
 
 def post_changed(post_id: int) -> None:
     """The post's text, tags, audience or state changed: reindex it and its comments."""
+    _changed(post_ids={post_id})
 
 
 def comment_changed(comment_id: int) -> None:
     """The comment's text or state changed."""
+    _changed(comment_ids={comment_id})
+
+
+@dataclass
+class Changes:
+    post_ids: set[int] = field(default_factory=set)
+    comment_ids: set[int] = field(default_factory=set)
+
+
+def _changed(post_ids: set[int] = frozenset(), comment_ids: set[int] = frozenset()) -> None:
+    if not index_dir():
+        return
+    if not has_request_context():
+        apply(Changes(set(post_ids), set(comment_ids)))
+        return
+    pending: Changes | None = g.get("_index_pending")
+    if pending is None:
+        pending = g._index_pending = Changes()
+
+        @after_this_request
+        def write_pending(response):
+            g._index_pending = None
+            apply(pending)
+            return response
+
+    pending.post_ids |= post_ids
+    pending.comment_ids |= comment_ids
+
+
+def apply(changes: Changes) -> bool:
+    """Write what changed to the index; False (and a log line) if the index refused."""
+    try:
+        upserts, deletions = documents_for(changes.post_ids, changes.comment_ids)
+        search.write_documents(index_dir(), upserts)
+        search.delete_documents(index_dir(), deletions)
+    except Exception:
+        # The database already committed; the request must not fail for the index.
+        log.exception(
+            "search index not updated for posts %s, comments %s; run `flask forum search-check --repair`",
+            sorted(changes.post_ids), sorted(changes.comment_ids),
+        )
+        return False
+    return True
+
+
+# --- documents from the database ---------------------------------------------------------
+
+
+def _state(*items: Post | Comment) -> str | None:
+    """None: not in the index (deleted). Removal of a post covers its comments."""
+    if any(item.is_deleted for item in items):
+        return None
+    return "removed" if any(item.is_removed for item in items) else "ok"
+
+
+def _groups(tokens: frozenset[str]) -> list[int]:
+    return sorted(int(t.split(":", 1)[1]) for t in tokens if t.startswith("group:"))
+
+
+def post_document(post: Post, tokens: frozenset[str]) -> search.SearchDocument | None:
+    state = _state(post)
+    if state is None or not tokens:
+        return None
+    return {
+        "kind": "post", "post_id": post.id, "title": post.title, "body": post.body_md,
+        "author": post.author.username, "author_id": post.author_id, "tags": [t.name for t in post.tags],
+        "groups": _groups(tokens), "acl": sorted(tokens), "created": post.created_at, "state": state,
+    }
+
+
+def comment_document(comment: Comment, post: Post, author: User, tokens: frozenset[str]) -> search.SearchDocument | None:
+    state = _state(comment, post)
+    if state is None or not tokens:
+        return None
+    return {
+        "kind": "comment", "post_id": post.id, "comment_id": comment.id, "body": comment.body_md,
+        "author": author.username, "author_id": comment.author_id,
+        "groups": _groups(tokens), "acl": sorted(tokens), "created": comment.created_at, "state": state,
+    }
+
+
+def _comments_with_authors(where) -> Iterator[tuple[Comment, User]]:
+    return iter(db.session.execute(
+        select(Comment, User).join(User, User.id == Comment.author_id).where(where).order_by(Comment.id)
+    ).all())
+
+
+def _documents(posts: list[Post], comments: list[tuple[Comment, User]]) -> Iterator[tuple[str, search.SearchDocument | None]]:
+    """(doc_id, document or None when it must leave the index)."""
+    by_id = {post.id: post for post in posts}
+    missing = {comment.post_id for comment, _ in comments} - by_id.keys()
+    if missing:
+        by_id.update((p.id, p) for p in db.session.scalars(select(Post).where(Post.id.in_(missing))))
+    tokens = visibility.post_principals(by_id)
+    for post in posts:
+        yield search.doc_id_for("post", post.id), post_document(post, tokens.get(post.id, frozenset()))
+    for comment, author in comments:
+        post = by_id[comment.post_id]
+        doc = comment_document(comment, post, author, tokens.get(post.id, frozenset()))
+        yield search.doc_id_for("comment", post.id, comment.id), doc
+
+
+def documents_for(post_ids: Iterable[int], comment_ids: Iterable[int]) -> tuple[list[search.SearchDocument], list[str]]:
+    """Documents to write and doc ids to delete for these changes. A changed post brings
+    all its comments: they carry its audience and state."""
+    post_ids, comment_ids = sorted(set(post_ids)), sorted(set(comment_ids))
+    upserts: list[search.SearchDocument] = []
+    deletions: list[str] = []
+    posts = list(db.session.scalars(select(Post).where(Post.id.in_(post_ids)))) if post_ids else []
+    deletions += [search.doc_id_for("post", pid) for pid in set(post_ids) - {p.id for p in posts}]
+    comments = []
+    if post_ids:
+        comments += _comments_with_authors(Comment.post_id.in_(post_ids))
+    if comment_ids:
+        comments += _comments_with_authors(Comment.id.in_(comment_ids) & Comment.post_id.not_in(post_ids))
+    deletions += [search.doc_id_for("comment", 0, cid) for cid in set(comment_ids) - {c.id for c, _ in comments}]
+    for doc_id, doc in _documents(posts, comments):
+        if doc is None:
+            deletions.append(doc_id)
+        else:
+            upserts.append(doc)
+    return upserts, deletions
+
+
+def all_documents() -> Iterator[search.SearchDocument]:
+    """Every document the index should hold, read from the database in batches."""
+    last = 0
+    while True:
+        posts = list(db.session.scalars(
+            select(Post).options(selectinload(Post.tags)).where(Post.id > last).order_by(Post.id).limit(BATCH)
+        ))
+        if not posts:
+            return
+        last = posts[-1].id
+        ids = [p.id for p in posts]
+        comments = list(_comments_with_authors(Comment.post_id.in_(ids)))
+        for _, doc in _documents(posts, comments):
+            if doc is not None:
+                yield doc
+
+
+def document_count() -> int:
+    """How many documents `all_documents` yields at most (for a progress bar)."""
+    return (db.session.scalar(select(func.count(Post.id))) or 0) + (db.session.scalar(select(func.count(Comment.id))) or 0)
+
+
+# --- rebuilding and checking -------------------------------------------------------------
+
+
+def reindex(progress=None) -> int:
+    """Rebuild the whole index from the database and swap it in atomically."""
+    return search.rebuild(index_dir(), all_documents(), document_count(), progress)
+
+
+@dataclass
+class CheckReport:
+    missing: list[str] = field(default_factory=list)  # in the database, not in the index
+    extra: list[str] = field(default_factory=list)  # in the index, gone (or deleted) in the database
+    stale: list[str] = field(default_factory=list)  # audience, state or text differ
+
+    @property
+    def differences(self) -> int:
+        return len(self.missing) + len(self.extra) + len(self.stale)
+
+
+def check(repair: bool = False) -> CheckReport:
+    """Compare every document the database implies with what the index holds (by digest:
+    audience, state, text, author, tags, date). With `repair`, write what is missing or
+    stale and delete what is extra. Run it after a crash between a commit and the
+    index write, or after `apply` logged a failure."""
+    indexed = search.indexed_digests(index_dir())
+    report = CheckReport()
+    to_write: list[search.SearchDocument] = []
+    seen: set[str] = set()
+    for doc in all_documents():
+        doc_id = search.doc_id_for(doc["kind"], doc["post_id"], doc.get("comment_id", 0))
+        seen.add(doc_id)
+        if doc_id not in indexed:
+            report.missing.append(doc_id)
+        elif indexed[doc_id] != search.document_digest(doc):
+            report.stale.append(doc_id)
+        else:
+            continue
+        if repair:
+            to_write.append(doc)
+    report.extra = sorted(indexed.keys() - seen)
+    if repair:
+        search.write_documents(index_dir(), to_write)
+        search.delete_documents(index_dir(), report.extra)
+    return report

@@ -6,7 +6,7 @@ readable by the actor (views fetch through visibility first).
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from .extensions import db
 from .models import Ban, Comment, Group, Membership, Post, User
@@ -26,13 +26,21 @@ def active_ban(user: User | None) -> Ban | None:
     """The ban in force on `user` now, the longest-lasting if several overlap."""
     if not _signed_in(user):
         return None
-    now = utcnow()
     return db.session.scalar(
         select(Ban)
-        .where(Ban.user_id == user.id, Ban.lifted_at.is_(None), or_(Ban.expires_at.is_(None), Ban.expires_at > now))
+        .where(Ban.user_id == user.id, _ban_in_force())
         .order_by(Ban.expires_at.is_(None).desc(), Ban.expires_at.desc())
         .limit(1)
     )
+
+
+def _ban_in_force():
+    return and_(Ban.lifted_at.is_(None), or_(Ban.expires_at.is_(None), Ban.expires_at > utcnow()))
+
+
+def banned_user_ids() -> set[int]:
+    """Everyone under a ban now; search leaves out what they wrote (docs/search.md)."""
+    return set(db.session.scalars(select(Ban.user_id).where(_ban_in_force())))
 
 
 def is_banned(user: User | None) -> bool:

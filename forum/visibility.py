@@ -23,6 +23,7 @@ from typing import Iterable
 
 from flask import abort, has_request_context, request
 from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
+from sqlalchemy.orm import joinedload
 
 from .extensions import db
 from .models import Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostTerms, Tag, TermsAcceptance, User
@@ -187,10 +188,17 @@ def title_only(viewer: User | None) -> ColumnElement[bool]:
     return not_(body_readable(viewer))
 
 
-def gated_post_ids(viewer: User | None) -> Select[tuple[int]]:
+def gated_post_ids(viewer: User | None, *, include_removed: bool = False) -> Select[tuple[int]]:
     """Ids of posts the viewer may list but not read until they accept terms (for search's
-    `title_only_post_ids`): a subquery, or run it for a set."""
-    return select(Post.id).where(listed(viewer), title_only(viewer))
+    `title_only_post_ids`): a subquery, or run it for a set. `include_removed`: also
+    removed ones, for a moderator's search that shows removed content."""
+    shown = and_(readable(viewer), Post.deleted_at.is_(None)) if include_removed else listed(viewer)
+    return select(Post.id).where(shown, title_only(viewer))
+
+
+def gated_comment_ids(viewer: User | None, *, include_removed: bool = False) -> Select[tuple[int]]:
+    """Ids of comments on posts gated for the viewer: search must not show them at all."""
+    return select(Comment.id).where(Comment.post_id.in_(gated_post_ids(viewer, include_removed=include_removed)))
 
 
 def get_readable_body_or_gate(post_id: int, viewer: User | None) -> tuple[Post, PostTerms | None]:
@@ -216,6 +224,53 @@ def get_post_body_or_404(post_id: int, viewer: User | None) -> Post:
     if post is None or (post.is_removed and not sees_removed(viewer, post.author_id, post)):
         abort(404)
     return post
+
+
+# --- search: the tokens the index stores, and the re-check of its hits -------------------
+
+
+def post_principals(post_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    """The audience tokens of these posts, as stored in `post_audience`: what the search
+    index records for each post and its comments."""
+    tokens: dict[int, set[str]] = {}
+    ids = list(post_ids)
+    for start in range(0, len(ids), 500):  # SQLite caps bound parameters
+        rows = db.session.execute(
+            select(PostAudience.post_id, PostAudience.principal).where(PostAudience.post_id.in_(ids[start:start + 500]))
+        )
+        for post_id, principal in rows:
+            tokens.setdefault(post_id, set()).add(principal)
+    return {post_id: frozenset(found) for post_id, found in tokens.items()}
+
+
+def readable_hits(
+    viewer: User | None, post_ids: Iterable[int], comment_ids: Iterable[int], *, include_removed: bool = False,
+) -> tuple[dict[int, Post], dict[int, Comment]]:
+    """Of these search hits, the posts and comments the viewer may see listed, in one query.
+
+    The index already filtered by audience; this is the same rule applied again from the
+    database, so a stale index can never show what the viewer may not read. Comments
+    also need a readable body (terms accepted). `include_removed` is for site
+    moderators only (the caller checks): removed content, still within their audience.
+    """
+    post_ids, comment_ids = set(post_ids), set(comment_ids)
+    if not post_ids:
+        return {}, {}
+    state = Post.deleted_at.is_(None) if include_removed else and_(Post.deleted_at.is_(None), Post.removed_at.is_(None))
+    rows = db.session.execute(
+        select(Post, Comment, body_readable(viewer).label("body_ok"))
+        .outerjoin(Comment, and_(Comment.post_id == Post.id, Comment.id.in_(comment_ids or {0})))
+        .where(Post.id.in_(post_ids), readable(viewer), state)
+        # Comment.author is an inner joined load; inside an outer join it would drop posts.
+        .options(joinedload(Comment.author, innerjoin=False))
+    ).all()
+    posts: dict[int, Post] = {}
+    comments: dict[int, Comment] = {}
+    for post, comment, body_ok in rows:
+        posts[post.id] = post
+        if comment is not None and body_ok and not comment.is_deleted and (include_removed or not comment.is_removed):
+            comments[comment.id] = comment
+    return posts, comments
 
 
 # --- comments --------------------------------------------------------------------------

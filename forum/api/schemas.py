@@ -149,6 +149,22 @@ COMPONENTS: dict[str, dict] = {
         "id": INT, "reason": {"type": "string", "enum": list(REPORT_REASONS)}, "status": STRING,
         "post_id": INT, "comment_id": nullable(INT), "created_at": TIME,
     }),
+    "SearchHit": obj({
+        "kind": {"type": "string", "enum": ["post", "comment"]}, "post_id": INT, "comment_id": nullable(INT),
+        "title": {**STRING, "description": "The post's title (for a comment, the post it is on)."},
+        "author": ref("UserRef"), "created_at": TIME,
+        "snippet_html": {**nullable(STRING), "description": "Escaped text with <mark> around matches; null for a post "
+                         "whose terms the caller has not accepted."},
+        "state": STATE, "url": STRING,
+    }),
+    "SearchResults": obj({
+        "items": {"type": "array", "items": ref("SearchHit")},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1},
+        "total": {"type": "integer", "minimum": 0, "description": "Counts only what the caller may read."},
+        "pages": {"type": "integer", "minimum": 0},
+        "empty_query": BOOL, "truncated": BOOL,
+    }),
     "Tag": obj({"name": STRING, "posts": {**INT, "description": "Posts with this tag the caller may read."}}),
     "VoteResult": obj({
         "kind": {"type": "string", "enum": ["post", "comment"]},

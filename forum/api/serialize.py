@@ -77,6 +77,18 @@ def post_summaries(viewer, posts: list[Post]) -> list[dict]:
     return [post_summary(p, p.id in gated, votes) for p in posts]
 
 
+def search_result(item) -> dict:
+    """One search hit (`search_service.Result`); `snippet` is null for a gated post."""
+    post, comment = item.post, item.comment
+    return {
+        "kind": item.kind, "post_id": post.id, "comment_id": comment.id if comment else None,
+        "title": post.title, "author": user_ref(comment.author if comment else post.author),
+        "created_at": when(item.created), "snippet_html": None if item.snippet is None else str(item.snippet),
+        "state": _state(comment or post),
+        "url": url_for("api.comment", comment_id=comment.id) if comment else url_for("api.post", post_id=post.id),
+    }
+
+
 def terms(viewer, post: Post, version: PostTerms | None, *, accepted: bool) -> dict | None:
     if version is None:
         return None

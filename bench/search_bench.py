@@ -1,0 +1,223 @@
+"""Search engine benchmark on a seeded synthetic corpus.
+
+    python bench/search_bench.py --scale 0.05          # quick check (~20k docs)
+    python bench/search_bench.py                       # full: 100k posts + 300k comments
+    python bench/search_bench.py --skip-build          # re-query the index built last time
+
+Corpus: a 20,000-word Zipf vocabulary (s=1.07); posts of ~150 words with a
+6-word title, comments of ~50 words, three comments per post. 30% of posts
+(and their comments) are restricted to one of 500 groups plus their author.
+Queries draw words log-uniformly over ranks 10..20,000, so common and rare
+words are both represented. Each query is timed as the engine's real page:
+20 hits, exact total, snippets; "unfiltered" runs the same collection and
+snippets without the audience filter.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from forum.search import SearchDocument, rebuild, search_index  # noqa: E402
+from forum.search.audience import current_view  # noqa: E402
+from forum.search.query import build_hit, ranked  # noqa: E402
+from forum.search.user_query import parse_user_query  # noqa: E402
+
+VOCABULARY = 20_000
+GROUPS = 500
+USERS = 5_000
+RESTRICTED = 0.30
+PAGE = 20
+
+SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+
+
+def vocabulary(rng: random.Random) -> list[str]:
+    words: set[str] = set()
+    ordered: list[str] = []
+    while len(ordered) < VOCABULARY:
+        word = "".join(rng.choices(SYLLABLES, k=rng.randint(2, 4)))
+        if word not in words:
+            words.add(word)
+            ordered.append(word)
+    return ordered
+
+
+def corpus(scale: float, seed: int) -> tuple[Iterator[SearchDocument], int, list[str]]:
+    rng = random.Random(seed)
+    words = vocabulary(rng)
+    cum_weights = list(itertools.accumulate(1 / (rank**1.07) for rank in range(1, VOCABULARY + 1)))
+    posts = int(100_000 * scale)
+    start = datetime(2024, 1, 1)
+
+    def text(n: int) -> str:
+        return " ".join(rng.choices(words, cum_weights=cum_weights, k=n))
+
+    def docs() -> Iterator[SearchDocument]:
+        comment_id = 0
+        for post_id in range(1, posts + 1):
+            author = rng.randrange(USERS)
+            if rng.random() < RESTRICTED:
+                group = rng.randrange(GROUPS)
+                acl, groups = [f"group:{group}", f"user:{author}"], [group]
+            else:
+                acl, groups = ["public"], []
+            created = start + timedelta(minutes=post_id)
+            yield {
+                "kind": "post", "post_id": post_id, "title": text(6),
+                "body": text(rng.randint(75, 225)), "author": f"user{author}", "author_id": author,
+                "tags": [words[rng.randrange(200)]], "groups": groups, "acl": acl,
+                "created": created, "state": "ok",
+            }
+            for _ in range(3):
+                comment_id += 1
+                commenter = rng.randrange(USERS)
+                yield {
+                    "kind": "comment", "post_id": post_id, "comment_id": comment_id,
+                    "body": text(rng.randint(20, 80)), "author": f"user{commenter}",
+                    "author_id": commenter, "groups": groups, "acl": acl,
+                    "created": created + timedelta(seconds=comment_id % 60), "state": "ok",
+                }
+
+    return docs(), posts * 4, words
+
+
+def queries(words: list[str], count: int, size: int, seed: int) -> list[str]:
+    rng = random.Random(seed + size)
+
+    def word() -> str:
+        return words[int(math.exp(rng.uniform(math.log(10), math.log(VOCABULARY)))) - 1]
+
+    return [" ".join(word() for _ in range(size)) for _ in range(count)]
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the writer's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def unfiltered_page(index_dir: str, text: str) -> int:
+    view = current_view(index_dir)
+    parsed = parse_user_query(text)
+    top, total = ranked(view, parsed.units, None, None, "relevance", PAGE)
+    for docnum, score in top:
+        build_hit(view, docnum, score, parsed.highlight_terms, ())
+    return total
+
+
+def measure(variants: dict[str, Callable[[str], int]], texts: list[str]) -> dict[str, dict[str, float]]:
+    """Time each variant on each query, interleaved so machine load hits all alike.
+
+    Wall and CPU time are both kept: on a shared machine CPU time is the
+    better estimate of uncontended latency.
+    """
+    for text in texts[:10]:  # warm the page cache and the allowed-set caches
+        for run in variants.values():
+            run(text)
+    wall: dict[str, list[float]] = {name: [] for name in variants}
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
+    totals: dict[str, list[int]] = {name: [] for name in variants}
+    for text in texts:
+        for name, run in variants.items():
+            began, began_cpu = time.perf_counter(), time.process_time()
+            totals[name].append(run(text))
+            cpu[name].append((time.process_time() - began_cpu) * 1000)
+            wall[name].append((time.perf_counter() - began) * 1000)
+    return {name: summary(wall[name], cpu[name], totals[name]) for name in variants}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=20261121)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--out", default="bench/out/search")
+    parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument("--limitmb", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=5_000)
+    args = parser.parse_args()
+
+    index_dir = str(Path(args.out) / f"scale-{args.scale}")
+    report: dict[str, object] = {"scale": args.scale}
+    docs, total, words = corpus(args.scale, args.seed)
+    if not args.skip_build:
+        began = time.perf_counter()
+        cpu_before = cpu_seconds()
+
+        def progress(done: int, total: int) -> None:
+            if done % 50_000 < args.batch_size:
+                rate = done / (time.perf_counter() - began)
+                print(f"  indexed {done:,}/{total:,} ({rate:,.0f} docs/s)", flush=True)
+
+        rebuild(index_dir, docs, total, progress, batch_size=args.batch_size, procs=args.procs, limitmb=args.limitmb)
+        seconds = time.perf_counter() - began
+        cpu = cpu_seconds() - cpu_before
+        report["rebuild"] = {
+            "docs": total,
+            "seconds": round(seconds, 1),
+            "docs_per_s": round(total / seconds),
+            "cpu_seconds (incl. writer subprocesses and corpus generation)": round(cpu, 1),
+        }
+        print(f"rebuild: {total:,} docs in {seconds:,.1f} s = {total / seconds:,.0f} docs/s", flush=True)
+        print(f"load average after rebuild: {os.getloadavg()}", flush=True)
+
+    viewers = {
+        "anonymous": frozenset({"public"}),
+        "20 groups": frozenset({"public", "members", "user:1"} | {f"group:{g}" for g in range(0, GROUPS, 25)}),
+    }
+    began = time.perf_counter()
+    view = current_view(index_dir)
+    report["open searcher (ms)"] = round((time.perf_counter() - began) * 1000, 1)
+    for name, principals in viewers.items():
+        began = time.perf_counter()
+        allowed = view.allowed(principals, False)
+        report[f"allowed set build, {name} (ms)"] = round((time.perf_counter() - began) * 1000, 1)
+        report[f"readable docs, {name}"] = allowed.count(1) if allowed else 0
+
+    variants: dict[str, Callable[[str], int]] = {"unfiltered": lambda t: unfiltered_page(index_dir, t)}
+    for name, principals in viewers.items():
+        variants[name] = lambda t, p=principals: search_index(index_dir, p, t, per_page=PAGE).total
+    for size in (1, 2):
+        rows = measure(variants, queries(words, args.queries, size, args.seed))
+        base = rows["unfiltered"]
+        for name, row in rows.items():
+            if name != "unfiltered":
+                for key in ("p50 ms", "p95 ms", "p50 cpu ms", "p95 cpu ms"):
+                    row[f"{key} vs unfiltered"] = f"{row[key] / base[key] - 1:+.0%}"
+            report[f"{size}-word {name}"] = row
+    report["load average at end"] = [round(x, 1) for x in os.getloadavg()]
+    print(json.dumps(report, indent=2))
+
+
+def summary(wall: list[float], cpu: list[float], totals: list[int]) -> dict[str, float]:
+    return {
+        "p50 ms": round(percentile(wall, 50), 1),
+        "p95 ms": round(percentile(wall, 95), 1),
+        "p50 cpu ms": round(percentile(cpu, 50), 1),
+        "p95 cpu ms": round(percentile(cpu, 95), 1),
+        "max ms": round(max(wall), 1),
+        "median total": statistics.median(totals),
+    }
+
+
+if __name__ == "__main__":
+    main()

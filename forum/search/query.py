@@ -1,0 +1,208 @@
+"""Searching the index as one viewer: only what their principals may read.
+
+The audience, state and ban rules are applied while matches are collected
+(evaluate.py checks the allowed-set per posting), before ranking and paging,
+so ``total`` and the pages count only readable documents. Every readable
+match is scored and the page is cut from one strict total order; Whoosh's
+top-k shortcut was measured to skip documents and repeat them across pages.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+import os
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from whoosh.query import Phrase
+
+from .audience import DocFlags, IndexView, current_view
+from .evaluate import score_matches
+from .schema import KINDS, created_from_key, created_key, doc_id_for
+from .snippets import snippet as make_snippet
+from .user_query import Unit, parse_user_query
+
+MAX_PER_PAGE = 100
+
+Sort = Literal["relevance", "new"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    doc_id: str
+    kind: str
+    post_id: int
+    comment_id: int
+    score: float | None  # None when sorted by date
+    created: datetime
+    snippet: str | None  # escaped HTML, <mark> around matched words
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = 20
+    empty_query: bool = False  # nothing searchable was typed
+    truncated: bool = False  # words past the term limit were ignored
+
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.total / self.per_page)
+
+
+def _facet_check(
+    view: IndexView,
+    kinds: Collection[str] | None,
+    author: str | None,
+    group_id: int | None,
+    since: datetime | None,
+    until: datetime | None,
+    mask: set[int] | None,
+) -> Callable[[int], bool] | None:
+    """A per-document test for the facets and bans; None when there are none."""
+    tests: list[Callable[[int], bool]] = []
+    if kinds:
+        unknown = set(kinds) - set(KINDS)
+        if unknown:
+            raise ValueError(f"unknown kinds {sorted(unknown)}")
+        if set(kinds) != set(KINDS):
+            (kind,) = set(kinds)
+            tests.append(view.term_flags("kind", kind).__getitem__)
+    if author:
+        tests.append(view.term_flags("author", author.strip().lower()).__getitem__)
+    if group_id is not None:
+        tests.append(view.term_flags("groups", str(group_id)).__getitem__)
+    if since is not None or until is not None:
+        created = view.created
+        low = created_key(since) if since is not None else -(2**63)
+        high = created_key(until) if until is not None else 2**63
+        tests.append(lambda docnum: low <= created[docnum] <= high)
+    if mask:
+        tests.append(lambda docnum: docnum not in mask)
+    if not tests:
+        return None
+    return lambda docnum: all(test(docnum) for test in tests)
+
+
+def _outside_body_check(view: IndexView, units: list[Unit], gated: set[int]) -> Callable[[int], bool]:
+    """Gated posts (terms not accepted) match only on what their reader may see:
+    title, author and tags, never their body."""
+    phrases: dict[tuple[str, ...], set[int]] = {}
+
+    def unit_matches(unit: Unit, docnum: int) -> bool:
+        if len(unit.tokens) > 1:
+            if unit.tokens not in phrases:
+                found = view.searcher.search(Phrase("title", list(unit.tokens)), limit=None)
+                phrases[unit.tokens] = {docnum for _, docnum in found.top_n}
+            return docnum in phrases[unit.tokens]
+        if view.term_flags("title", unit.tokens[0])[docnum]:
+            return True
+        return bool(unit.name) and bool(
+            view.term_flags("author", unit.name)[docnum] or view.term_flags("tags", unit.name)[docnum]
+        )
+
+    return lambda docnum: docnum not in gated or all(unit_matches(unit, docnum) for unit in units)
+
+
+def ranked(
+    view: IndexView,
+    units: list[Unit],
+    allowed: DocFlags | None,
+    check: Callable[[int], bool] | None,
+    sort: Sort,
+    count: int,
+) -> tuple[list[tuple[int, float]], int]:
+    """The first ``count`` matches in rank order, and the exact total.
+
+    Ranks follow a strict total order, (-score, docnum) or (-created,
+    docnum), so page n of one index version is exactly ranks
+    [(n-1)*per_page, n*per_page): pages never repeat or skip a document.
+    ``allowed=None`` means unfiltered, for benchmarks only.
+    """
+    scores = score_matches(view.searcher, units, allowed)
+    if check is not None:
+        scores = {docnum: score for docnum, score in scores.items() if check(docnum)}
+    if sort == "new":
+        created = view.created
+        top = heapq.nsmallest(count, scores, key=lambda docnum: (-created[docnum], docnum))
+    else:
+        top = heapq.nsmallest(count, scores, key=lambda docnum: (-scores[docnum], docnum))
+    return [(docnum, scores[docnum]) for docnum in top], len(scores)
+
+
+def build_hit(
+    view: IndexView, docnum: int, score: float | None, terms: frozenset[str], title_only: Collection[int]
+) -> Hit:
+    stored = view.searcher.stored_fields(docnum)
+    snippet = None if stored["post_id"] in title_only else make_snippet(stored.get("body", ""), terms)
+    return Hit(
+        doc_id=stored["doc_id"],
+        kind=stored["kind"],
+        post_id=stored["post_id"],
+        comment_id=stored["comment_id"],
+        score=score,
+        created=created_from_key(view.created[docnum]),
+        snippet=snippet,
+    )
+
+
+def search_index(
+    index_dir: str | os.PathLike[str],
+    principals: frozenset[str],
+    text: str,
+    *,
+    kinds: Collection[str] | None = None,
+    author: str | None = None,
+    group_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sort: Sort = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+    banned_author_ids: Iterable[int] = (),
+    include_removed: bool = False,
+    title_only_post_ids: Collection[int] = (),
+    exclude_doc_ids: Iterable[str] = (),
+) -> SearchPage:
+    """One page of what ``principals`` may read that matches ``text``.
+
+    ``principals`` is the viewer's token set ("public", "members",
+    "user:<id>", "group:<id>"); a document is readable iff its acl shares a
+    token with it. ``since``/``until`` are inclusive. ``title_only_post_ids``
+    are posts whose hits come back without a snippet and that match only on
+    their title, author or tags (their comments come back without a snippet;
+    callers that must hide them pass them in ``exclude_doc_ids``).
+    """
+    if sort not in ("relevance", "new"):
+        raise ValueError(f"unknown sort {sort!r}")
+    page = max(1, page)
+    per_page = min(max(1, per_page), MAX_PER_PAGE)
+    parsed = parse_user_query(text)
+    if not parsed.units:
+        return SearchPage(page=page, per_page=per_page, empty_query=True, truncated=parsed.truncated)
+
+    view = current_view(index_dir)
+    allowed = view.allowed(frozenset(principals), include_removed)
+    if allowed is None:
+        return SearchPage(page=page, per_page=per_page, truncated=parsed.truncated)
+    mask = view.banned_mask(frozenset(str(i) for i in banned_author_ids))
+    excluded = set(view.docnums("doc_id", exclude_doc_ids))
+    if excluded:
+        mask = excluded | (mask or set())
+    check = _facet_check(view, kinds, author, group_id, since, until, mask)
+    title_only = set(title_only_post_ids)
+    gated = set(view.docnums("doc_id", [doc_id_for("post", post_id) for post_id in title_only]))
+    if gated:
+        facets, outside_body = check, _outside_body_check(view, parsed.units, gated)
+        check = outside_body if facets is None else (lambda docnum: facets(docnum) and outside_body(docnum))
+    start = (page - 1) * per_page
+    top, total = ranked(view, parsed.units, allowed, check, sort, start + per_page)
+    hits = [
+        build_hit(view, docnum, score if sort == "relevance" else None, parsed.highlight_terms, title_only)
+        for docnum, score in top[start:]
+    ]
+    return SearchPage(hits=hits, total=total, page=page, per_page=per_page, truncated=parsed.truncated)

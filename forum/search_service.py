@@ -1,0 +1,191 @@
+"""Search as one viewer sees it: the only way pages and the API search.
+
+`search(viewer, text, ...)` reads the viewer's principals from the database at query
+time (joining or leaving a group needs no reindex), passes them to the index, which
+filters inside the search so totals and pages are exact, then re-checks every hit
+through `visibility.readable_hits` in one query. A hit the database refuses (a stale
+index) is dropped, counted and logged, never shown.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from flask import current_app
+from markupsafe import Markup
+
+from . import permissions, visibility
+from . import search as engine
+from .extensions import db
+from .models import Comment, Group, Post, User
+
+log = logging.getLogger(__name__)
+
+SORTS = ("relevance", "new")
+KINDS = ("post", "comment")
+# Stale hits dropped by the re-check since the process started (see docs/search.md).
+stale_hits = {"count": 0}
+
+
+@dataclass(frozen=True)
+class Result:
+    kind: str
+    post: Post
+    comment: Comment | None
+    snippet: Markup | None  # None: the post is gated (terms not accepted), title only
+    created: datetime
+
+
+@dataclass
+class Results:
+    items: list[Result] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = 20
+    empty_query: bool = False
+    truncated: bool = False
+
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.total / self.per_page) if self.per_page else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def may_include_removed(viewer: User | None) -> bool:
+    """Only site moderators may ask to see removed content in search."""
+    return permissions.is_moderator(viewer)
+
+
+def search(
+    viewer: User | None, text: str, *, kinds: list[str] | None = None, author: str | None = None,
+    group_id: int | None = None, since: datetime | None = None, until: datetime | None = None,
+    sort: str = "relevance", page: int = 1, per_page: int = 20, include_removed: bool = False,
+) -> Results:
+    """One page of what `viewer` may read matching `text`. Callers validate `group_id`
+    against `visibility.visible_groups(viewer)`; `include_removed` is ignored for anyone
+    but a site moderator."""
+    include_removed = include_removed and may_include_removed(viewer)
+    index_dir = current_app.config.get("SEARCH_INDEX_DIR") or ""
+    if not index_dir:
+        return Results(page=page, per_page=per_page, empty_query=not text.strip())
+    gated = set(db.session.scalars(visibility.gated_post_ids(viewer, include_removed=include_removed)))
+    hidden_comments = []
+    if gated:
+        hidden_comments = [
+            engine.doc_id_for("comment", 0, cid)
+            for cid in db.session.scalars(visibility.gated_comment_ids(viewer, include_removed=include_removed))
+        ]
+    found = engine.search_index(
+        index_dir, visibility.principals(viewer), text,
+        kinds=kinds, author=author, group_id=group_id, since=since, until=until, sort=sort,
+        page=page, per_page=per_page, banned_author_ids=permissions.banned_user_ids(),
+        include_removed=include_removed, title_only_post_ids=gated, exclude_doc_ids=hidden_comments,
+    )
+    posts, comments = visibility.readable_hits(
+        viewer, {hit.post_id for hit in found.hits}, {hit.comment_id for hit in found.hits if hit.comment_id},
+        include_removed=include_removed,
+    )
+    items: list[Result] = []
+    for hit in found.hits:
+        post = posts.get(hit.post_id)
+        comment = comments.get(hit.comment_id) if hit.kind == "comment" else None
+        if post is None or (hit.kind == "comment" and comment is None):
+            continue
+        snippet = None if hit.post_id in gated else Markup(hit.snippet or "")
+        items.append(Result(hit.kind, post, comment, snippet, hit.created))
+    dropped = len(found.hits) - len(items)
+    total = found.total
+    if dropped:
+        # Only possible while the index lags the database; the check command repairs it.
+        stale_hits["count"] += dropped
+        log.warning("search: dropped %d stale hit(s) the database refused; run `flask forum search-check --repair`", dropped)
+        total = max(len(items) + (page - 1) * found.per_page, total - dropped)
+    return Results(items, total, found.page, found.per_page, found.empty_query, found.truncated)
+
+
+def searchable_groups(viewer: User | None) -> list[Group]:
+    """Groups the group filter offers: those the viewer may see."""
+    return list(db.session.scalars(visibility.visible_groups(viewer).order_by(Group.name)))
+
+
+# --- filters as typed in a URL: shared by the page and the API ---------------------------
+
+
+@dataclass
+class Query:
+    text: str = ""
+    kinds: list[str] | None = None
+    author: str | None = None
+    group: Group | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    sort: str = "relevance"
+    include_removed: bool = False
+    problems: dict[str, str] = field(default_factory=dict)  # argument -> why it was ignored
+
+    def filters(self) -> dict:
+        return {
+            "kinds": self.kinds, "author": self.author, "group_id": self.group.id if self.group else None,
+            "since": self.since, "until": self.until, "sort": self.sort, "include_removed": self.include_removed,
+        }
+
+
+def _day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+
+
+def parse_query(viewer: User | None, args) -> Query:
+    """Read `q`, `kind`, `author`, `group` (a slug), `since`/`until` (YYYY-MM-DD, inclusive),
+    `sort` and `removed` from request arguments. Values that cannot apply are left out
+    and named in `problems`; a group the viewer may not see reads exactly like one that
+    does not exist."""
+    query = Query(text=args.get("q", "") or "")
+    kind = args.get("kind", "") or ""
+    if kind in KINDS:
+        query.kinds = [kind]
+    elif kind not in ("", "all"):
+        query.problems["kind"] = "Choose posts, comments or both."
+    sort = args.get("sort", "") or "relevance"
+    if sort in SORTS:
+        query.sort = sort
+    else:
+        query.problems["sort"] = "Sort by relevance or newest."
+    author = (args.get("author", "") or "").strip().lstrip("@").lower()
+    query.author = author or None
+    if slug := (args.get("group", "") or "").strip().lower():
+        query.group = db.session.scalar(visibility.visible_groups(viewer).where(Group.slug == slug))
+        if query.group is None:
+            query.problems["group"] = "No group by that name."
+    for name in ("since", "until"):
+        raw = args.get(name, "") or ""
+        if not raw.strip():
+            continue
+        day = _day(raw)
+        if day is None:
+            query.problems[name] = "Dates look like 2025-01-31."
+        elif name == "since":
+            query.since = datetime.combine(day, time.min)
+        else:
+            query.until = datetime.combine(day, time.max)
+    query.include_removed = args.get("removed", "") in ("1", "on", "true") and may_include_removed(viewer)
+    return query

@@ -1,0 +1,25 @@
+"""The search page: what the viewer may read, by words and phrases."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
+
+from .. import search_service
+from .main import page_arg
+
+bp = Blueprint("search", __name__)
+
+
+@bp.route("/search")
+def results():
+    query = search_service.parse_query(current_user, request.args)
+    found = None
+    if query.text.strip():
+        found = search_service.search(
+            current_user, query.text, page=page_arg(), per_page=current_app.config["SEARCH_PER_PAGE"], **query.filters()
+        )
+    return render_template(
+        "search/results.html", query=query, found=found,
+        groups=search_service.searchable_groups(current_user),
+        may_include_removed=search_service.may_include_removed(current_user),
+    )

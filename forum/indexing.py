@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from . import search, visibility
 from .extensions import db
+from .markup import plain_text
 from .models import Comment, Post, User
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def post_document(post: Post, tokens: frozenset[str]) -> search.SearchDocument |
     if state is None or not tokens:
         return None
     return {
-        "kind": "post", "post_id": post.id, "title": post.title, "body": post.body_md,
+        "kind": "post", "post_id": post.id, "title": post.title, "body": plain_text(post.body_html),
         "author": post.author.username, "author_id": post.author_id, "tags": [t.name for t in post.tags],
         "groups": _groups(tokens), "acl": sorted(tokens), "created": post.created_at, "state": state,
     }
@@ -121,7 +122,7 @@ def comment_document(comment: Comment, post: Post, author: User, tokens: frozens
     if state is None or not tokens:
         return None
     return {
-        "kind": "comment", "post_id": post.id, "comment_id": comment.id, "body": comment.body_md,
+        "kind": "comment", "post_id": post.id, "comment_id": comment.id, "body": plain_text(comment.body_html),
         "author": author.username, "author_id": comment.author_id,
         "groups": _groups(tokens), "acl": sorted(tokens), "created": comment.created_at, "state": state,
     }

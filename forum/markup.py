@@ -7,6 +7,8 @@ if the renderer let something slip.
 """
 from __future__ import annotations
 
+import html
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -47,3 +49,9 @@ def render_markdown(text: str) -> str:
         attribute_filter=_filter_attribute,
         strip_comments=True,
     )
+
+
+def plain_text(safe_html: str) -> str:
+    """The words of rendered content without markup: what search indexes and excerpts,
+    so a snippet reads "Preliminary." rather than "**Preliminary.**"."""
+    return html.unescape(nh3.clean(safe_html or "", tags=set()))

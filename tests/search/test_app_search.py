@@ -79,6 +79,15 @@ def test_the_page_marks_matches_and_sorts(client):
     assert "<mark>heron</mark>" in text
 
 
+def test_snippets_show_words_not_markdown(client):
+    author = make_user()
+    make_post(author, "Findings", "**Preliminary.** The kestrel circuit fires on `x < y` & more.")
+    text = page_text(client, "/search?q=kestrel")
+    assert "<mark>kestrel</mark>" in text
+    assert "**" not in text and "`" not in text.split("<main", 1)[1]
+    assert "Preliminary." in text and "x &lt; y &amp; more" in text
+
+
 # --- the very next search reflects every change -----------------------------------------
 
 

@@ -8,11 +8,13 @@ configuration is restored before every test, so a test may change `app.config`.
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy import event
 
 from config import TestConfig
 from forum import create_app
@@ -131,3 +133,27 @@ def login(client, user: User, password: str = PASSWORD):
 
 def logout(client):
     return client.post("/logout")
+
+
+# --- SQL statement recording (query counts, no writes on GET) ------------------------
+
+WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+@contextmanager
+def statements():
+    """Collect every SQL statement sent to the database while the block runs."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def writes(seen: list[str]) -> list[str]:
+    return [s for s in seen if s.lstrip().split(None, 1)[0].upper() in WRITE_VERBS]

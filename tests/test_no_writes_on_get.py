@@ -3,12 +3,9 @@ from __future__ import annotations
 
 import pytest
 from flask import url_for
-from sqlalchemy import event
 
-from forum.extensions import db
-from tests.conftest import login, make_comment, make_group, make_post, make_user
+from tests.conftest import login, make_comment, make_group, make_post, make_user, statements, writes
 
-WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
 
 @pytest.fixture
@@ -47,19 +44,10 @@ def get_urls(app, world) -> list[str]:
 def test_get_pages_do_not_write(app, client, world, signed_in):
     if signed_in:
         login(client, world["user"])
-    writes: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(WRITES):
-            writes.append(statement)
-
     urls = get_urls(app, world)
     assert len(urls) > 20
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements() as seen:
         for url in urls:
             response = client.get(url)
             assert response.status_code < 500, url
-            assert not writes, f"GET {url} wrote: {writes}"
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+            assert not writes(seen), f"GET {url} wrote: {writes(seen)}"

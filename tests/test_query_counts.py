@@ -2,29 +2,14 @@
 from __future__ import annotations
 
 import random
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from forum.extensions import db
 from forum.models import Comment, Post
 from forum.models._time import utcnow
-from tests.conftest import login, make_post, make_user
-
-
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+from tests.conftest import login, make_post, make_user, statements
 
 
 def add_thread(post: Post, authors: list, n: int, seed: int = 1) -> None:
@@ -47,10 +32,10 @@ def add_thread(post: Post, authors: list, n: int, seed: int = 1) -> None:
 
 def statements_for(client, path: str) -> list[str]:
     client.get(path)  # warm up: first-request work is not what this measures
-    with counting() as statements:
+    with statements() as seen:
         response = client.get(path)
     assert response.status_code == 200
-    return statements
+    return seen
 
 
 @pytest.fixture

@@ -149,14 +149,7 @@ def _remove(actor: User, post: Post, comment: Comment | None, reason: str, *, re
          comment_id=comment.id if comment else None, group_id=group_id, report_id=report.id if report else None)
     if permissions.is_moderator(actor) or report is not None:
         _close_reports(actor, post, comment, "remove", report)
-    db.session.flush()
-    if comment is not None:
-        _recount(post.id)
-    db.session.commit()
-    if comment is not None:
-        indexing.comment_changed(comment.id)
-    else:
-        indexing.post_changed(post.id)
+    _commit_and_reindex(post, comment)
 
 
 def _acting_group(actor: User, post: Post) -> int | None:
@@ -192,14 +185,7 @@ def _restore(actor: User, post: Post, comment: Comment | None, reason: str) -> N
     action = ("group_" if group_id else "") + ("restore_comment" if comment else "restore_post")
     _log(actor, action, reason, target_user_id=item.author_id, post_id=post.id,
          comment_id=comment.id if comment else None, group_id=group_id)
-    db.session.flush()
-    if comment is not None:
-        _recount(post.id)
-    db.session.commit()
-    if comment is not None:
-        indexing.comment_changed(comment.id)
-    else:
-        indexing.post_changed(post.id)
+    _commit_and_reindex(post, comment)
 
 
 def restore_post(actor: User, post: Post, reason: str = "") -> None:
@@ -298,3 +284,15 @@ def set_role(actor: User | None, user: User, role: str, reason: str = "") -> Non
     action = "grant_" + role if rank[role] > rank[previous] else "revoke_" + previous
     _log(actor, action, reason, target_user_id=user.id)
     db.session.commit()
+
+
+def _commit_and_reindex(post: Post, comment: Comment | None) -> None:
+    """Removal and restore end alike: the live-comment count follows, then the index."""
+    db.session.flush()
+    if comment is not None:
+        _recount(post.id)
+    db.session.commit()
+    if comment is not None:
+        indexing.comment_changed(comment.id)
+    else:
+        indexing.post_changed(post.id)

@@ -12,7 +12,7 @@ from forum.models import ApiToken
 from forum.models._time import utcnow
 from forum.services import tokens
 from tests.api.conftest import bearer
-from tests.conftest import login, make_post, make_user
+from tests.conftest import login, make_post, make_user, statements, writes
 
 TOKEN = re.compile(r"fpat_[A-Za-z0-9_-]{43}")
 
@@ -157,25 +157,16 @@ def test_a_banned_users_token_reads_but_cannot_write(client):
 
 def test_bearer_gets_write_only_the_tokens_last_use(client):
     """The one documented exception to "GET never writes" (see services.tokens.touch)."""
-    from sqlalchemy import event
 
     ada = make_user("ada")
     post = make_post(ada, "Read me", "x")
     headers = bearer(ada)
-    writes: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
-            writes.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements() as seen:
         for url in ("/api/v1/me", "/api/v1/posts", f"/api/v1/posts/{post.id}", f"/api/v1/posts/{post.id}/comments",
                     "/api/v1/users/ada", "/api/v1/groups", "/api/v1/openapi.json"):
             assert client.get(url, headers=headers).status_code == 200, url
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert len(writes) == 1 and writes[0].startswith("UPDATE api_tokens SET last_used_at"), writes
+    made = [" ".join(s.split()) for s in writes(seen)]
+    assert len(made) == 1 and made[0].startswith("UPDATE api_tokens SET last_used_at"), made
 
 
 def test_anonymous_writes_get_401_even_with_csrf_on(app, client):

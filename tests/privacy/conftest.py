@@ -3,12 +3,13 @@ counters and the comparison of a hidden object's response with a missing one's."
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
+
+from tests.conftest import statements, writes  # noqa: F401  (shared with the privacy tests)
 
 from forum.extensions import db
 from tests.conftest import login, make_comment, make_group, make_post, make_user
@@ -17,7 +18,6 @@ from tests.conftest import login, make_comment, make_group, make_post, make_user
 MISSING_POST = 987_654
 MISSING_COMMENT = 876_543
 
-WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
 
 
@@ -29,25 +29,6 @@ def db_snapshot() -> dict[str, list[tuple]]:
         rows = db.session.execute(select(table)).all()
         snapshot[table.name] = sorted((tuple(row) for row in rows), key=repr)
     return snapshot
-
-
-@contextmanager
-def statements():
-    """Collect every SQL statement sent to the database while the block runs."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
-def writes(seen: list[str]) -> list[str]:
-    return [s for s in seen if s.lstrip().split(None, 1)[0].upper() in WRITE_VERBS]
 
 
 def normalized(response, *object_paths: str) -> tuple:

@@ -9,6 +9,18 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Post, User, Vote
 from forum.models._time import utcnow
+from tests.conftest import make_post, make_user
+
+
+@pytest.fixture
+def author(app):
+    """The author of `post`; most vote tests vote on someone else's result."""
+    return make_user("author")
+
+
+@pytest.fixture
+def post(author):
+    return make_post(author, "A result")
 
 
 def set_karma(user: User, karma: int) -> User:

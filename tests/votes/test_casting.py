@@ -7,18 +7,8 @@ from forum import ranking
 from forum.models import Vote
 from forum.services import ServiceError, comments, posts
 from forum.services.votes import cast_vote
-from tests.conftest import make_comment, make_post, make_user
+from tests.conftest import make_comment, make_user
 from tests.votes.conftest import fresh, set_karma, vote_rows
-
-
-@pytest.fixture
-def author(app):
-    return make_user("author")
-
-
-@pytest.fixture
-def post(author):
-    return make_post(author, "A result")
 
 
 def test_normal_up_vote_weighs_one_and_moves_score_and_karma(post, author):

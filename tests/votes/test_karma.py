@@ -4,13 +4,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from sqlalchemy import event
 
 from forum.extensions import db
 from forum.models import Comment, Post
 from forum.services import ServiceError
 from forum.services.votes import CHOICES, audit, cast_vote
-from tests.conftest import login, make_comment, make_group, make_post, make_user
+from tests.conftest import login, make_comment, make_group, make_post, make_user, statements
 from tests.votes.conftest import fresh
 
 
@@ -83,27 +82,12 @@ def test_profile_shows_karma(client, app):
     assert "1 karma" in client.get("/users/ada").get_data(as_text=True)
 
 
-class QueryCounter:
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._count)
-
-    def _count(self, *args):
-        self.count += 1
-
-
 def _queries(client, url):
     """Statements one request runs, in a fresh app context (its own session and `g`), as
     in production; the fixture's long-lived context would cache across requests."""
-    with client.application.app_context(), QueryCounter(db.engine) as counter:
+    with client.application.app_context(), statements() as seen:
         assert client.get(url).status_code == 200
-    return counter.count
+    return len(seen)
 
 
 def _front_page_queries(client, sort="hot"):

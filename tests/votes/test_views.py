@@ -7,18 +7,8 @@ import pytest
 
 from forum import permissions
 from forum.services import comments, posts
-from tests.conftest import login, make_comment, make_post, make_user
+from tests.conftest import login, make_comment, make_user
 from tests.votes.conftest import JSON, fresh, set_karma, vote_rows
-
-
-@pytest.fixture
-def author(app):
-    return make_user("author")
-
-
-@pytest.fixture
-def post(author):
-    return make_post(author, "A result")
 
 
 def test_form_vote_redirects_back_to_the_item(client, post):

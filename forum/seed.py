@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .extensions import db
-from .services import accounts, comments, groups, posts
+from .services import accounts, comments, groups, posts, votes
 from .services.audience import Audience
 
 DEMO_PASSWORD = "interpretability"
@@ -62,8 +62,18 @@ def load_demo_content() -> dict[str, int]:
     )
     c1 = comments.add_comment(users["ben"], p1, "Did you control for the L1 coefficient? It moves splitting a lot in my runs.")
     c2 = comments.add_comment(users["ada"], p1, "Yes: swept it at each size, the trend holds. Plot in the appendix.", parent=c1)
-    comments.add_comment(users["chen"], p1, "This matters for audits that count features. Thank you for writing it up.", parent=c2)
+    c3 = comments.add_comment(users["chen"], p1, "This matters for audits that count features. Thank you for writing it up.", parent=c2)
     comments.add_comment(users["eli"], p1, "Would love the raw numbers for a forecasting question.")
     comments.add_comment(users["ada"], p2, "Same in my 3-layer runs, previous-token head first.")
     comments.add_comment(users["chen"], p3, "Can we share tasks 3 and 4 with the lab's safety team?")
-    return {"users": len(users), "groups": 2, "posts": 4, "comments": 6}
+
+    # A few votes through the real service, so scores, karma and "hot" have something to show.
+    n_votes = 0
+    for voter, target in [
+        ("ben", p1), ("chen", p1), ("dana", p1), ("eli", p1), ("ada", p2), ("chen", p2),
+        ("ada", c1), ("chen", c1), ("ben", c2), ("eli", c2), ("ada", c3), ("dana", c3),
+    ]:
+        votes.cast_vote(users[voter], target, "up")
+        n_votes += 1
+    votes.cast_vote(users["ben"], c2, "agree", axis="agreement")
+    return {"users": len(users), "groups": 2, "posts": 4, "comments": 6, "votes": n_votes}

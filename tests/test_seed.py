@@ -16,8 +16,12 @@ def counts() -> dict[str, int]:
 def test_seed_loads_demo_content(app):
     result = app.test_cli_runner().invoke(args=["forum", "seed"])
     assert result.exit_code == 0, result.output
-    assert "Seeded 5 users, 2 groups, 4 posts, 6 comments." in result.output
+    assert "Seeded 5 users, 2 groups, 4 posts, 6 comments, 12 votes." in result.output
     assert counts() == {"User": 5, "Group": 2, "Post": 4, "Comment": 6}
+    # The demo's votes went through the real service: karma and scores agree with them.
+    audit = app.test_cli_runner().invoke(args=["forum", "recompute-karma"])
+    assert audit.exit_code == 0, audit.output
+    assert db.session.scalar(select(func.max(User.karma))) > 0
 
 
 def test_seed_if_empty_does_nothing_the_second_time(app):

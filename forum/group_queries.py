@@ -3,7 +3,7 @@ count never includes a post the viewer could not open."""
 from __future__ import annotations
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from . import visibility
 from .extensions import db
@@ -61,20 +61,24 @@ def viewer_states(viewer: User | None, group_ids: list[int]) -> dict[int, str]:
 
 def members(group: Group) -> list[Membership]:
     return list(db.session.scalars(
-        select(Membership).join(User).where(Membership.group_id == group.id).order_by(ROLE_ORDER, User.username)
+        # The join already fetches each user: fill `membership.user` from it, not one query per member.
+        select(Membership).join(User).options(contains_eager(Membership.user))
+        .where(Membership.group_id == group.id).order_by(ROLE_ORDER, User.username)
     ))
 
 
 def memberships_of(user: User) -> list[Membership]:
     """Every group the user belongs to, unlisted ones included."""
     return list(db.session.scalars(
-        select(Membership).join(Group).where(Membership.user_id == user.id).order_by(ROLE_ORDER, Group.name)
+        select(Membership).join(Group).options(contains_eager(Membership.group))
+        .where(Membership.user_id == user.id).order_by(ROLE_ORDER, Group.name)
     ))
 
 
 def invitations_for(user: User) -> list[GroupInvitation]:
     return list(db.session.scalars(
-        select(GroupInvitation).where(GroupInvitation.user_id == user.id, GroupInvitation.status == "pending")
+        select(GroupInvitation).options(selectinload(GroupInvitation.group), selectinload(GroupInvitation.invited_by))
+        .where(GroupInvitation.user_id == user.id, GroupInvitation.status == "pending")
         .order_by(GroupInvitation.created_at.desc(), GroupInvitation.id.desc())
     ))
 
@@ -83,7 +87,7 @@ def requests_of(user: User) -> list[JoinRequest]:
     """The user's pending requests, for groups they can still see (a group made unlisted
     since drops out)."""
     return list(db.session.scalars(
-        select(JoinRequest).join(Group, Group.id == JoinRequest.group_id)
+        select(JoinRequest).join(Group, Group.id == JoinRequest.group_id).options(contains_eager(JoinRequest.group))
         .where(JoinRequest.user_id == user.id, JoinRequest.status == "pending", visibility.visible_group_clause(user))
         .order_by(JoinRequest.created_at.desc(), JoinRequest.id.desc())
     ))
@@ -91,13 +95,15 @@ def requests_of(user: User) -> list[JoinRequest]:
 
 def pending_requests(group: Group) -> list[JoinRequest]:
     return list(db.session.scalars(
-        select(JoinRequest).where(JoinRequest.group_id == group.id, JoinRequest.status == "pending")
+        select(JoinRequest).options(selectinload(JoinRequest.user))
+        .where(JoinRequest.group_id == group.id, JoinRequest.status == "pending")
         .order_by(JoinRequest.created_at, JoinRequest.id)
     ))
 
 
 def pending_invitations(group: Group) -> list[GroupInvitation]:
     return list(db.session.scalars(
-        select(GroupInvitation).where(GroupInvitation.group_id == group.id, GroupInvitation.status == "pending")
+        select(GroupInvitation).options(selectinload(GroupInvitation.user), selectinload(GroupInvitation.invited_by))
+        .where(GroupInvitation.group_id == group.id, GroupInvitation.status == "pending")
         .order_by(GroupInvitation.created_at, GroupInvitation.id)
     ))

@@ -93,3 +93,23 @@ def test_people_directory_query_count_does_not_grow(client):
     add_people(2, 15)
     many = statements_for(client, "/people")
     assert len(few) == len(many), "\n".join(many)
+
+
+def test_group_page_query_count_does_not_grow_with_members(client):
+    """Members, pending invitations and join requests are loaded with their users in a
+    fixed number of queries, whatever their number."""
+    from forum.services import groups as group_service
+    from tests.conftest import make_group
+
+    owner = make_user("owner")
+    small, large = make_group(owner, "Small circle", join_policy="request"), make_group(owner, "Large circle", join_policy="request")
+    for group, n in ((small, 2), (large, 40)):
+        for i in range(n):
+            group_service.add_member(group, make_user(f"{group.slug[:5]}m{i}"))
+        for i in range(n // 2):
+            group_service.invite(owner, group, make_user(f"{group.slug[:5]}i{i}").username)
+            group_service.request_to_join(make_user(f"{group.slug[:5]}r{i}"), group, "I read your notes.")
+    db.session.commit()
+    login(client, owner)
+    counts = [len(statements_for(client, f"/groups/{group.slug}")) for group in (small, large)]
+    assert counts[0] == counts[1], counts

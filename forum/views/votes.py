@@ -82,10 +82,14 @@ def _comment(comment_id: int, axis: str):
 @bp.app_template_global()
 def vote_rules() -> dict[str, bool]:
     """Which vote buttons the signed-in viewer may press, for the vote widget."""
-    if "_vote_rules" not in g:
-        g._vote_rules = {
+    # Keyed by viewer: `g` lives as long as the app context, which may span more than one
+    # request or user (a shell, a test), and a cached answer must never pass between users.
+    cache = g.setdefault("_vote_rules", {})
+    key = current_user.get_id()
+    if key not in cache:
+        cache[key] = {
             "vote": permissions.can_vote(current_user),
             "down": permissions.can_down_vote(current_user),
             "strong": permissions.can_strong_vote(current_user),
         }
-    return g._vote_rules
+    return cache[key]

@@ -135,3 +135,19 @@ def test_strong_vote_through_the_form(client, post, author):
     login(client, voter)
     client.post(f"/posts/{post.id}/vote", data={"value": "strong-up"})
     assert fresh(post).score == 3 and fresh(author).karma == 3
+
+
+def test_vote_buttons_are_decided_per_viewer_within_one_app_context(app):
+    """A cached answer must not pass from one user to the next (a shell, a worker loop)."""
+    from flask_login import login_user
+
+    from forum.views.votes import vote_rules
+
+    veteran = set_karma(make_user("veteran"), 1_000)
+    newcomer = make_user("newcomer")
+    answers = []
+    for user in (veteran, newcomer):
+        with app.test_request_context():
+            login_user(user)
+            answers.append(vote_rules()["down"])
+    assert answers == [True, False]

@@ -74,7 +74,13 @@ class Config:
     ]
     TERMS_MAX = 10_000
 
+    # memory:// counts per process: with several gunicorn workers or hosts, use Redis
+    # (redis://host:6379/0) so they share one count (docs/deploy.md).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # How many reverse proxies (nginx, a load balancer) stand in front and set
+    # X-Forwarded-For/-Proto/-Host. 0 trusts none: the headers could be forged, and rate
+    # limits keyed by address would count whatever a client claims.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour")
     # The JSON API, counted per token (per address without one); writes also count

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
 from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import db, login_manager
 from .models import User
@@ -27,6 +28,10 @@ def init_app(app: Flask) -> None:
         return db.session.scalar(select(User).where(User.id == int(user_id)))
 
     app.before_request(refuse_nul_characters)
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address and scheme as the proxies saw them (rate limits, secure cookies).
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.after_request
     def set_headers(response):

@@ -61,3 +61,15 @@ def test_a_nul_in_a_form_or_json_body_stores_nothing(client):
     assert api.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(Post)) == 1
     assert make_comment(ada, post, "Still fine").id
+
+
+def test_a_deleted_groups_id_is_never_handed_out_again(app):
+    """Audiences name "group:<id>": a recreated namesake must not inherit them. SQLite
+    needs AUTOINCREMENT for that; PostgreSQL's sequences never go back."""
+    from forum.services import groups
+
+    owner = make_user("ada")
+    first = make_group(owner, "Lab")
+    first_id = first.id
+    groups.delete_group(first)
+    assert make_group(owner, "Lab").id > first_id

@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .search.backend import SearchUnavailable
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -19,7 +20,9 @@ MESSAGES = {
     413: ("Too large", "What you sent is too large."),
     429: ("Slow down", "Too many requests. Please wait a little and try again."),
     500: ("Something went wrong", "An error on our side. It has been logged."),
+    503: ("Unavailable", "This part of the site is unavailable right now. Please try again in a few minutes."),
 }
+SEARCH_UNAVAILABLE = "Search is unavailable right now. Please try again in a few minutes."
 
 CSRF_MESSAGE = (
     "The form expired or was not sent from this site, so nothing was saved. "
@@ -60,6 +63,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_error(400, CSRF_MESSAGE, kept=submitted_text())
+
+    @app.errorhandler(SearchUnavailable)
+    def search_unavailable(error: SearchUnavailable):
+        # Logged where it happened; the reader learns only that search is down.
+        return render_error(503, SEARCH_UNAVAILABLE)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -25,11 +25,9 @@ def assert_error_page(response, status: int, title: str):
 
 
 @pytest.fixture
-def failing_app(template_db, tmp_path):
+def failing_app(database_copy):
     """An app with test-only routes that fail in ways the real ones should not."""
-    path = tmp_path / "forum.sqlite3"
-    path.write_bytes(template_db.read_bytes())
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", WTF_CSRF_ENABLED=False)
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_copy("failing_app"), WTF_CSRF_ENABLED=False)
     app.test_client_class = RequestIsolatedClient
 
     @app.route("/_test/boom")

@@ -2,7 +2,6 @@
 finds no documented operation answering 500 or a body that does not match its schema."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 import schemathesis
@@ -63,10 +62,8 @@ def _refs(node):
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(template_db, tmp_path_factory):
-    path = tmp_path_factory.mktemp("fuzz") / "forum.sqlite3"
-    shutil.copy(template_db, path)
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", WTF_CSRF_ENABLED=False)
+def fuzz_app(database_copy):
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_copy("fuzz"), WTF_CSRF_ENABLED=False)
     with app.app_context():
         from forum.services import posts as post_service, terms as terms_service
         from forum.services.audience import audience_of

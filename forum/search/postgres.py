@@ -46,7 +46,8 @@ from .schema import KINDS, STATES, SearchDocument, doc_id_for, document_digest
 from .user_query import MAX_CHARS, MAX_TERMS, _units
 
 MARK_OPEN, MARK_CLOSE, LESS, GREATER = "\ue000", "\ue001", "\ue002", "\ue003"
-_STORED = str.maketrans({MARK_OPEN: " ", MARK_CLOSE: " ", "<": LESS, ">": GREATER})
+# PostgreSQL text cannot hold NUL; the sentinels must only ever come from ts_headline.
+_STORED = str.maketrans({"\x00": " ", MARK_OPEN: " ", MARK_CLOSE: " ", "<": LESS, ">": GREATER})
 _SHOWN = str.maketrans({LESS: "<", GREATER: ">"})
 HEADLINE_OPTIONS = f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords=35, MinWords=15, ShortWord=2"
 BATCH = 1_000
@@ -112,7 +113,7 @@ def _typed_units(typed: str) -> list[tuple[str, str]]:
     """("word" | "phrase", text) in typed order, without repeats."""
     seen: set[tuple[str, str]] = set()
     units = []
-    for kind, raw in _units(typed[:MAX_CHARS]):
+    for kind, raw in _units(typed[:MAX_CHARS].replace("\x00", " ")):
         key = (kind, raw.lower())
         if key not in seen:
             seen.add(key)

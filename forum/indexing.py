@@ -69,7 +69,12 @@ class Changes:
 
 
 def _changed(post_ids: set[int] = frozenset(), comment_ids: set[int] = frozenset()) -> None:
-    if backend() is None:
+    try:
+        if backend() is None:
+            return
+    except RuntimeError:
+        # Misconfigured: the write stands, search answers 503 until it is fixed.
+        log.exception("search index not updated; fix SEARCH_BACKEND, then run `flask forum reindex`")
         return
     if not has_request_context():
         apply(Changes(set(post_ids), set(comment_ids)))

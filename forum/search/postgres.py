@@ -235,12 +235,12 @@ class PostgresBackend:
             total = connection.scalar(sql(f"SELECT count(*) FROM search_entries WHERE {where}"), params)
             order = "created DESC, doc_id" if sort == "new" else "rank DESC, created DESC, doc_id"
             rows = connection.execute(sql(f"""
-                SELECT doc_id, kind, post_id, comment_id, created, rank, gated,
-                    CASE WHEN gated THEN NULL ELSE ts_headline(CAST(:config AS regconfig), body, {self._all(units)},
+                SELECT doc_id, kind, post_id, comment_id, created, rank, no_snippet,
+                    CASE WHEN no_snippet THEN NULL ELSE ts_headline(CAST(:config AS regconfig), body, {self._all(units)},
                                                                :headline) END AS headline,
                     left(body, 400) AS head, right(body, 400) AS tail
                 FROM (
-                    SELECT doc_id, kind, post_id, comment_id, created, body, {rank} AS rank, {self._gated(params)} AS gated
+                    SELECT doc_id, kind, post_id, comment_id, created, body, {rank} AS rank, {self._no_snippet(params)} AS no_snippet
                     FROM search_entries WHERE {where}
                     ORDER BY {order} LIMIT :limit OFFSET :offset
                 ) AS page ORDER BY {order}
@@ -249,7 +249,7 @@ class PostgresBackend:
             Hit(
                 doc_id=row.doc_id, kind=row.kind, post_id=row.post_id, comment_id=row.comment_id,
                 score=float(row.rank) if sort == "relevance" else None, created=row.created,
-                snippet=None if row.gated else _snippet(row.headline or "", row.head, row.tail),
+                snippet=None if row.no_snippet else _snippet(row.headline or "", row.head, row.tail),
             )
             for row in rows
         ]
@@ -265,6 +265,12 @@ class PostgresBackend:
     @staticmethod
     def _gated(params: dict[str, Any]) -> str:
         return "(kind = 'post' AND post_id = ANY(CAST(:gated AS int[])))" if params.get("gated") else "false"
+
+    @staticmethod
+    def _no_snippet(params: dict[str, Any]) -> str:
+        """A gated post and its comments show no excerpt (the comments are normally
+        excluded by the caller too)."""
+        return "(post_id = ANY(CAST(:gated AS int[])))" if params.get("gated") else "false"
 
     def _in_fields(self, n: int, lexemes: int, fields: tuple[str, ...]) -> str:
         """Unit n matches within `fields` (weights); a multi-word unit within one of them."""
@@ -283,8 +289,9 @@ class PostgresBackend:
         clauses = [
             f"tsv @@ {query}",
             "tokens && CAST(:principals AS text[])",
-            "state IN ('ok', 'removed')" if include_removed else "state = 'ok'",
         ]
+        if not include_removed:
+            clauses.append("state = 'ok'")
         if banned := sorted({int(i) for i in banned_author_ids}):
             clauses.append("author_id <> ALL(CAST(:banned AS int[]))")
             params["banned"] = banned

@@ -97,7 +97,8 @@ def row_for(doc: SearchDocument) -> dict[str, Any]:
         raise ValueError("a comment needs a positive comment_id")
     return {
         "doc_id": doc_id_for(kind, post_id, comment_id), "kind": kind, "post_id": post_id, "comment_id": comment_id,
-        "title": _stored_text(doc.get("title", "") if kind == "post" else ""),
+        # A comment never matches words only in its post's title.
+        "title": _stored_text(doc.get("title", "") if kind != "comment" else ""),
         "body": _stored_text(doc.get("body", "")),
         "author": _stored_text(doc.get("author", "").lower()), "author_id": int(doc.get("author_id") or 0),
         "tags": [_stored_text(str(tag).lower()) for tag in doc.get("tags", ())],

@@ -234,17 +234,21 @@ class PostgresBackend:
                 title_only_post_ids, exclude_doc_ids,
             )
             total = connection.scalar(sql(f"SELECT count(*) FROM search_entries WHERE {where}"), params)
+            # The inner query orders every match by what it must (a rank only for
+            # relevance) and keeps ids; text and headlines are read for one page only.
             order = "created DESC, doc_id" if sort == "new" else "rank DESC, created DESC, doc_id"
+            ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
             rows = connection.execute(sql(f"""
-                SELECT doc_id, kind, post_id, comment_id, created, rank, no_snippet,
-                    CASE WHEN no_snippet THEN NULL ELSE ts_headline(CAST(:config AS regconfig), body, {self._all(units)},
-                                                               :headline) END AS headline,
-                    left(body, 400) AS head, right(body, 400) AS tail
+                SELECT e.doc_id, e.kind, e.post_id, e.comment_id, e.created, page.rank, page.no_snippet,
+                    CASE WHEN page.no_snippet THEN NULL
+                         ELSE ts_headline(CAST(:config AS regconfig), e.body, {self._all(units)}, :headline) END AS headline,
+                    left(e.body, 400) AS head, right(e.body, 400) AS tail
                 FROM (
-                    SELECT doc_id, kind, post_id, comment_id, created, body, {rank} AS rank, {self._no_snippet(params)} AS no_snippet
+                    SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
                     FROM search_entries WHERE {where}
                     ORDER BY {order} LIMIT :limit OFFSET :offset
-                ) AS page ORDER BY {order}
+                ) AS page JOIN search_entries AS e ON e.doc_id = page.doc_id
+                ORDER BY {" , ".join("page." + part for part in order.split(", "))}
             """), params | {"headline": HEADLINE_OPTIONS, "limit": per_page, "offset": (page - 1) * per_page}).all()
         hits = [
             Hit(

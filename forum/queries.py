@@ -11,6 +11,7 @@ from .models import Comment, Group, Interest, Post, PostAudience, Tag, User
 from .models._time import utcnow
 from .models.interest import group_interests
 from .models.post import post_tags
+from .planner import not_from_index
 from .ranking import TOP_WINDOWS
 
 # Front-page sorts, first is the default; labels for the sort menu.
@@ -38,8 +39,8 @@ def front_page(viewer: User | None, sort: str = "hot", tag: Tag | None = None) -
         if window <= SHORT_WINDOW:
             # Few posts are this recent: read them by the created_at index and sort them,
             # rather than walk the score index through years of posts looking for recent
-            # ones ("+ 0" keeps the planner off ix_posts_score; bench/README.md: 140 ms -> 1 ms).
-            return query.order_by((Post.score + 0).desc(), Post.id.desc())
+            # ones (SQLite's planner needs telling; bench/README.md: 140 ms -> 1 ms).
+            return query.order_by(not_from_index(Post.score).desc(), Post.id.desc())
         return query.order_by(Post.score.desc(), Post.id.desc())
     return query.order_by(Post.created_at.desc(), Post.id.desc())
 

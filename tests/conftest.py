@@ -48,21 +48,9 @@ def template_db(tmp_path_factory) -> Path | None:
     return path
 
 
-@pytest.fixture(scope="session")
-def database_copy(template_db, tmp_path_factory) -> Callable[[str], str]:
-    """`copy(name)` gives the URL of a fresh migrated database of its own, for an app
-    that must not share the `app` fixture's data (a module-wide data set, say).
-
-    On PostgreSQL the migrations run once into `forum_template`, which nothing stays
-    connected to, so `CREATE DATABASE ... TEMPLATE` can copy it.
-    """
-    if not ON_POSTGRES:
-        def copy_file(name: str) -> str:
-            path = tmp_path_factory.mktemp(name) / "forum.sqlite3"
-            shutil.copy(template_db, path)
-            return f"sqlite:///{path}"
-        return copy_file
-
+def _postgres_databases():
+    """`recreate(name, template)`: drop database `name` if it exists and create it again
+    from `template`, on TEST_DATABASE_URL's server; its URL."""
     server = make_url(TestConfig.SQLALCHEMY_DATABASE_URI)
     admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
@@ -71,7 +59,33 @@ def database_copy(template_db, tmp_path_factory) -> Callable[[str], str]:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         return server.set(database=name).render_as_string(hide_password=False)
+    return recreate
 
+
+@pytest.fixture(scope="session")
+def empty_database(tmp_path_factory) -> Callable[[str], str]:
+    """`empty(name)` gives the URL of a database with no tables at all, for migration tests."""
+    if ON_POSTGRES:
+        return _postgres_databases()
+    return lambda name: f"sqlite:///{tmp_path_factory.mktemp(name) / 'forum.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_copy(template_db, empty_database) -> Callable[[str], str]:
+    """`copy(name)` gives the URL of a fresh migrated database of its own, for an app
+    that must not share the `app` fixture's data (a module-wide data set, say).
+
+    On PostgreSQL the migrations run once into `forum_template`, which nothing stays
+    connected to, so `CREATE DATABASE ... TEMPLATE` can copy it.
+    """
+    if not ON_POSTGRES:
+        def copy_file(name: str) -> str:
+            url = empty_database(name)
+            shutil.copy(template_db, make_url(url).database)
+            return url
+        return copy_file
+
+    recreate = _postgres_databases()
     migrated = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=recreate("forum_template"))
     with migrated.app_context():
         upgrade()

@@ -34,7 +34,7 @@ def test_openapi_json_is_served_and_describes_the_routes(client):
     post = spec["paths"]["/posts/{post_id}"]
     assert set(post) == {"get", "patch", "delete"}
     assert post["get"]["parameters"][0] == {"name": "post_id", "in": "path", "required": True,
-                                             "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}}
+                                             "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
     assert post["get"]["responses"]["404"] == {"$ref": "#/components/responses/E404"}
     assert spec["paths"]["/posts"]["post"]["requestBody"]["required"] is True
     ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values()]

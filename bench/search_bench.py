@@ -13,8 +13,8 @@ Queries draw words log-uniformly over ranks 10..20,000, so common and rare
 words are both represented. Each query is timed as the engine's real page:
 20 hits, exact total, snippets; "unfiltered" runs the same collection and
 snippets without the audience filter. On PostgreSQL the query is the backend's
-real count and page statements (forum/search/postgres.py); its CPU is spent in the
-server process, so the report adds the server's CPU per query, read from /proc.
+real count and page statements (forum/search/postgres.py). Its CPU is spent in the
+server's processes (and parallel workers), so only wall time means anything there.
 """
 from __future__ import annotations
 
@@ -219,22 +219,6 @@ def main() -> None:
     print(json.dumps(report, indent=2))
 
 
-def _server_cpu_seconds(engine) -> float:
-    """CPU used so far by the server processes serving this database (same machine)."""
-    from sqlalchemy import text
-
-    with engine.connect() as connection:
-        pids = connection.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).all()
-    used = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        used += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return used
-
-
 def postgres_main(args) -> None:
     """The same corpus, viewers, queries and percentiles through PostgresBackend."""
     from sqlalchemy import create_engine, text
@@ -252,7 +236,7 @@ def postgres_main(args) -> None:
     if not args.skip_build:
         with engine.begin() as connection:
             connection.execute(text("TRUNCATE search_entries"))
-        began, server_before = time.perf_counter(), _server_cpu_seconds(engine)
+        began = time.perf_counter()
 
         def progress(done: int, total: int) -> None:
             if done % 50_000 < 1_000:
@@ -286,17 +270,13 @@ def postgres_main(args) -> None:
         variants[name] = lambda t, p=principals: backend.query(p, t, per_page=PAGE).total
     for size in (1, 2):
         texts = queries(words, args.queries, size, args.seed)
-        server_before = _server_cpu_seconds(engine)
         rows = measure(variants, texts)
-        server = _server_cpu_seconds(engine) - server_before
         base = rows["unfiltered"]
         for name, row in rows.items():
             if name != "unfiltered":
                 for key in ("p50 ms", "p95 ms"):
                     row[f"{key} vs unfiltered"] = f"{row[key] / base[key] - 1:+.0%}"
             report[f"{size}-word {name}"] = row
-        runs = (len(texts) + 10) * len(variants)
-        report[f"{size}-word server cpu ms per query (mean, all variants)"] = round(server / runs * 1000, 1)
     report["load average at end"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
 

@@ -260,7 +260,7 @@ def postgres_main(args) -> None:
 
         def _where(self, *args):
             where, params, rank = super()._where(*args)
-            return where.replace(" AND tokens && CAST(:principals AS text[])", ""), params, rank
+            return where.replace(" AND (tokens || '{}'::text[]) && CAST(:principals AS text[])", ""), params, rank
 
     unfiltered = Unfiltered(engine)
     variants: dict[str, Callable[[str], int]] = {

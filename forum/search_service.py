@@ -180,9 +180,10 @@ def parse_query(viewer: User | None, args) -> Query:
         query.sort = sort
     else:
         query.problems["sort"] = "Sort by relevance or newest."
-    author = (args.get("author", "") or "").strip().lstrip("@").lower()
+    # NUL never occurs in a username or slug, and PostgreSQL refuses it in a parameter.
+    author = (args.get("author", "") or "").replace("\x00", "").strip().lstrip("@").lower()
     query.author = author or None
-    if slug := (args.get("group", "") or "").strip().lower():
+    if slug := (args.get("group", "") or "").replace("\x00", "").strip().lower():
         query.group = db.session.scalar(visibility.visible_groups(viewer).where(Group.slug == slug))
         if query.group is None:
             query.problems["group"] = "No group by that name."

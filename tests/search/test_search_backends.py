@@ -95,3 +95,11 @@ def test_a_backend_that_cannot_answer_says_so(client, search_backend, tmp_path):
     assert api.status_code == 503 and api.get_json()["error"]["code"] == "unavailable"
     if search_backend == "postgres":
         assert "1 result" in client.get("/search?q=ibis").get_data(as_text=True)
+
+
+def test_nul_in_any_filter_gets_a_normal_answer(client):
+    make_post(make_user(), "Alpha", "alpha text")
+    for name in ("q", "author", "group", "kind", "sort", "since"):
+        args = {"q": "alpha", name: "al\x00pha"}
+        assert client.get("/search", query_string=args).status_code == 200, name
+        assert client.get("/api/v1/search", query_string=args).status_code in (200, 400), name

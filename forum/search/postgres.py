@@ -42,7 +42,7 @@ from sqlalchemy import text as sql
 
 from .backend import Progress
 from .query import MAX_PER_PAGE, Hit, SearchPage
-from .schema import KINDS, STATES, SearchDocument, doc_id_for, document_digest
+from .schema import KINDS, SearchDocument, doc_id_for, document_digest, to_fields
 from .user_query import MAX_CHARS, MAX_TERMS, _units
 
 MARK_OPEN, MARK_CLOSE, LESS, GREATER = "\ue000", "\ue001", "\ue002", "\ue003"
@@ -82,28 +82,19 @@ def _utc(moment: datetime) -> datetime:
 
 
 def row_for(doc: SearchDocument) -> dict[str, Any]:
-    """Validate an app document (as schema.to_fields does) and make it a row."""
-    kind, state = doc["kind"], doc.get("state", "ok")
-    if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}")
-    if state not in STATES:
-        raise ValueError(f"unknown state {state!r}")
-    tokens = sorted({str(token) for token in doc["acl"]})
-    if not tokens:
-        raise ValueError("a document needs at least one principal in its acl")
-    post_id = int(doc["post_id"])
-    comment_id = int(doc.get("comment_id") or 0) if kind == "comment" else 0
-    if kind == "comment" and comment_id <= 0:
-        raise ValueError("a comment needs a positive comment_id")
+    """An app document as a row. `schema.to_fields` validates it exactly as for Whoosh
+    (kind, state, a non-empty audience) and gives the doc id, the text fields each kind
+    keeps (a comment has no title) and the digest search-check compares."""
+    fields = to_fields(doc)
     return {
-        "doc_id": doc_id_for(kind, post_id, comment_id), "kind": kind, "post_id": post_id, "comment_id": comment_id,
-        # A comment never matches words only in its post's title.
-        "title": _stored_text(doc.get("title", "") if kind != "comment" else ""),
-        "body": _stored_text(doc.get("body", "")),
-        "author": _stored_text(doc.get("author", "").lower()), "author_id": int(doc.get("author_id") or 0),
+        "doc_id": fields["doc_id"], "kind": fields["kind"], "post_id": fields["post_id"],
+        "comment_id": fields["comment_id"], "title": _stored_text(fields.get("title", "")),
+        "body": _stored_text(fields.get("body", "")), "author": _stored_text(fields.get("author", "").lower()),
+        "author_id": int(doc.get("author_id") or 0),
         "tags": [_stored_text(str(tag).lower()) for tag in doc.get("tags", ())],
-        "groups": [int(group) for group in doc.get("groups", ())], "tokens": tokens,
-        "created": _utc(doc["created"]).isoformat(), "state": state, "digest": document_digest(doc),
+        "groups": [int(group) for group in doc.get("groups", ())],
+        "tokens": sorted({str(token) for token in doc["acl"]}),
+        "created": _utc(doc["created"]).isoformat(), "state": fields["state"], "digest": fields["digest"],
     }
 
 

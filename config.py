@@ -22,7 +22,13 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'forum.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # "whoosh": an index directory per machine (SEARCH_INDEX_DIR); "postgres": a table in
+    # the forum's PostgreSQL database, so several machines need no shared directory.
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+    # The text search configuration (stemmer and stop words) of the postgres backend;
+    # changing it needs `flask forum reindex`.
+    SEARCH_PG_CONFIG = os.environ.get("SEARCH_PG_CONFIG", "english")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -120,6 +126,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SEARCH_BACKEND = "whoosh"  # tests/search runs its app-level tests on both backends
     SEARCH_INDEX_DIR = ""  # each test gets a temporary directory from the fixture
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes keep the suite quick; never in production
     RATELIMIT_ENABLED = False

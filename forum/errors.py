@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login_manager
+from .search.backend import SearchUnavailable
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -22,10 +23,12 @@ MESSAGES = {
     413: ("Too large", "What you sent is too large."),
     429: ("Slow down", "Too many requests. Please wait a little and try again."),
     500: ("Something went wrong", "An error on our side. It has been logged."),
-    503: ("Temporarily unavailable", "The database cannot be reached right now. Please try again in a minute."),
+    503: ("Temporarily unavailable", "This part of the site is unavailable right now. Please try again in a minute."),
 }
 # Seconds a client is told to wait after a 503.
 RETRY_AFTER = 30
+DATABASE_UNAVAILABLE = "The database cannot be reached right now. Please try again in a minute."
+SEARCH_UNAVAILABLE = "Search is unavailable right now. Please try again in a few minutes."
 
 CSRF_MESSAGE = (
     "The form expired or was not sent from this site, so nothing was saved. "
@@ -90,7 +93,7 @@ def unavailable_response():
         db.session.remove()
     g._login_user = login_manager.anonymous_user()
     kept = submitted_text() if request.method == "POST" and not request.path.startswith("/api/") else None
-    response = make_response(render_error(503, kept=kept))
+    response = make_response(render_error(503, DATABASE_UNAVAILABLE, kept=kept))
     response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
 
@@ -99,6 +102,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_error(400, CSRF_MESSAGE, kept=submitted_text())
+
+    @app.errorhandler(SearchUnavailable)
+    def search_unavailable(error: SearchUnavailable):
+        # Logged where it happened; the reader learns only that search is down.
+        return render_error(503, SEARCH_UNAVAILABLE)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -4,6 +4,7 @@ from .group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinReque
 from .interest import Interest
 from .moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
 from .post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
+from .search_entry import SearchEntry
 from .terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
 from .token import TOKEN_SCOPES, ApiToken
 from .user import ROLES, User
@@ -31,6 +32,7 @@ __all__ = [
     "REPORT_REASONS",
     "ROLES",
     "Report",
+    "SearchEntry",
     "SiteTerms",
     "SiteTermsAcceptance",
     "Tag",

@@ -56,6 +56,15 @@ def submitted_text() -> list[tuple[str, str]]:
     return kept
 
 
+def loggable_path() -> str:
+    """The request's path for a log line. A path holding a secret (a route argument named
+    `token`, as in a private feed's address) is logged as its rule, never its value."""
+    rule = request.url_rule
+    if rule is not None and "token" in rule.arguments:
+        return rule.rule
+    return request.path
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -69,7 +78,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unhandled(error: Exception):
-        app.logger.exception("Unhandled error on %s", request.path)
+        app.logger.exception("Unhandled error on %s", loggable_path())
         # The failed transaction must not leak into rendering the error page.
         db.session.rollback()
         return render_error(500)

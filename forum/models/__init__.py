@@ -5,7 +5,7 @@ from .interest import Interest
 from .moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
 from .post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
 from .terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
-from .token import TOKEN_SCOPES, ApiToken
+from .token import FEED_SCOPE, TOKEN_SCOPES, ApiToken
 from .user import ROLES, User
 from .vote import VOTE_AXES, Vote
 
@@ -14,6 +14,7 @@ __all__ = [
     "AUDIENCE_KINDS",
     "Ban",
     "Comment",
+    "FEED_SCOPE",
     "GROUP_ROLES",
     "Group",
     "GroupInvitation",

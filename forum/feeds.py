@@ -20,27 +20,42 @@ from sqlalchemy import Select, select
 from . import queries, visibility
 from .atom import Entry, Feed, Person
 from .extensions import db
-from .models import Group, Post, Tag, User
+from .models import Comment, Group, Post, Tag, User
 
 ANONYMOUS = None
 EPOCH = datetime(1970, 1, 1)
 GATED_SUMMARY = "This post has usage terms. Open it to read them; its text is shown once you agree."
 
 
-def entries_of(viewer: User | None, listing: Select[tuple[Post]]) -> list[tuple[Post, bool]]:
-    """The newest posts of `listing` (already filtered for `viewer`) with, for each,
-    whether the viewer may read its body: one query, whatever the number of entries
-    (authors are joined, tags and audiences loaded in one query each)."""
-    limit = current_app.config["FEED_ENTRIES"]
-    query = listing.add_columns(visibility.body_readable(viewer).label("body_ok")).limit(limit)
-    return [(row.Post, bool(row.body_ok)) for row in db.session.execute(query)]
+def post_entries(viewer: User | None, listing: Select[tuple[Post]]) -> list[Entry]:
+    """The newest posts of `listing` (already filtered for `viewer`), each with its body
+    only if the viewer may read it: one query, whatever the number of entries (authors
+    are joined, tags and audiences loaded in one query each)."""
+    query = listing.add_columns(visibility.body_readable(viewer).label("body_ok")).limit(_limit())
+    return [post_entry(row.Post, bool(row.body_ok)) for row in db.session.execute(query)]
+
+
+def comment_entries(post: Post) -> list[Entry]:
+    """The newest live comments of a post an anonymous reader may read in full (the
+    caller fetched it so), newest first, in one query with their authors."""
+    query = (
+        visibility.visible_comments(ANONYMOUS)
+        .where(Comment.post_id == post.id, Comment.deleted_at.is_(None))
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(_limit())
+    )
+    return [comment_entry(comment, post) for comment in db.session.scalars(query)]
+
+
+def _limit() -> int:
+    return current_app.config["FEED_ENTRIES"]
 
 
 def person(user: User) -> Person:
     return Person(user.display_name, url_for("users.profile", username=user.username, _external=True))
 
 
-def entry(post: Post, body_ok: bool) -> Entry:
+def post_entry(post: Post, body_ok: bool) -> Entry:
     link = url_for("posts.view", post_id=post.id, _external=True)
     return Entry(
         id=link, title=post.title, link=link, author=person(post.author),
@@ -51,8 +66,15 @@ def entry(post: Post, body_ok: bool) -> Entry:
     )
 
 
-def build(title: str, self_url: str, page_url: str, rows: list[tuple[Post, bool]], *, subtitle: str | None = None) -> Feed:
-    entries = [entry(post, body_ok) for post, body_ok in rows]
+def comment_entry(comment: Comment, post: Post) -> Entry:
+    link = url_for("posts.comment_permalink", comment_id=comment.id, _external=True)
+    return Entry(
+        id=link, title=f"{comment.author.display_name} on “{post.title}”", link=link, author=person(comment.author),
+        published=comment.created_at, updated=comment.edited_at or comment.created_at, content_html=comment.body_html,
+    )
+
+
+def build(title: str, self_url: str, page_url: str, entries: list[Entry], *, subtitle: str | None = None) -> Feed:
     return Feed(
         id=self_url, title=f"{title} · Interpretability Forum", subtitle=subtitle,
         self_url=self_url, page_url=page_url, base=url_for("main.index", _external=True),
@@ -67,6 +89,13 @@ def build(title: str, self_url: str, page_url: str, rows: list[tuple[Post, bool]
 
 def tag_has_feed(tag: Tag) -> bool:
     return queries.visible_tag(ANONYMOUS, tag.name) is not None
+
+
+def post_has_comment_feed(post: Post) -> bool:
+    """An anonymous reader may read the post in full (the comment feed's own 404 rule)."""
+    return db.session.scalar(
+        select(Post.id).where(Post.id == post.id, visibility.listed(ANONYMOUS), visibility.body_readable(ANONYMOUS))
+    ) is not None
 
 
 def group_has_feed(group: Group) -> bool:

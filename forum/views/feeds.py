@@ -40,9 +40,9 @@ def _self_url() -> str:
 @bp.route("/hot.atom", defaults={"sort": "hot"})
 @bp.route("/new.atom", defaults={"sort": "new"})
 def front_page(sort: str):
-    rows = feeds.entries_of(ANONYMOUS, queries.front_page(ANONYMOUS, sort))
+    entries = feeds.post_entries(ANONYMOUS, queries.front_page(ANONYMOUS, sort))
     page = url_for("main.index", sort=None if sort == queries.SORTS[0] else sort, _external=True)
-    return atom_response(feeds.build(SORT_TITLES[sort], _self_url(), page, rows))
+    return atom_response(feeds.build(SORT_TITLES[sort], _self_url(), page, entries))
 
 
 @bp.route("/tags/<name>.atom")
@@ -50,17 +50,17 @@ def tag(name: str):
     tag = queries.visible_tag(ANONYMOUS, name)
     if tag is None:
         abort(404)
-    rows = feeds.entries_of(ANONYMOUS, queries.front_page(ANONYMOUS, "new", tag))
+    entries = feeds.post_entries(ANONYMOUS, queries.front_page(ANONYMOUS, "new", tag))
     page = url_for("main.tag", name=tag.name, _external=True)
-    return atom_response(feeds.build(f"Posts tagged “{tag.name}”", _self_url(), page, rows))
+    return atom_response(feeds.build(f"Posts tagged “{tag.name}”", _self_url(), page, entries))
 
 
 @bp.route("/users/<username>.atom")
 def user(username: str):
     author = user_or_404(username)
-    rows = feeds.entries_of(ANONYMOUS, queries.posts_by(ANONYMOUS, author))
+    entries = feeds.post_entries(ANONYMOUS, queries.posts_by(ANONYMOUS, author))
     page = url_for("users.profile", username=author.username, _external=True)
-    return atom_response(feeds.build(f"Posts by {author.display_name}", _self_url(), page, rows))
+    return atom_response(feeds.build(f"Posts by {author.display_name}", _self_url(), page, entries))
 
 
 @bp.route("/groups/<slug>.atom")
@@ -70,9 +70,9 @@ def group(slug: str):
     group = visibility.get_group_or_404(slug, ANONYMOUS)
     if not feeds.group_has_feed(group):
         abort(404)
-    rows = feeds.entries_of(ANONYMOUS, queries.posts_shared_with_group(ANONYMOUS, group))
+    entries = feeds.post_entries(ANONYMOUS, queries.posts_shared_with_group(ANONYMOUS, group))
     page = url_for("groups.view", slug=group.slug, _external=True)
-    return atom_response(feeds.build(f"Posts shared with {group.name}", _self_url(), page, rows))
+    return atom_response(feeds.build(f"Posts shared with {group.name}", _self_url(), page, entries))
 
 
 @bp.route("/private/<token>.atom")
@@ -83,8 +83,20 @@ def private(token: str):
     owner = feed_tokens.owner_of(token)
     if owner is None:
         abort(404)
-    rows = feeds.entries_of(owner, queries.front_page(owner, "new"))
+    entries = feeds.post_entries(owner, queries.front_page(owner, "new"))
     page = url_for("main.index", sort="new", _external=True)
-    feed = feeds.build(f"{owner.display_name}’s private feed", _self_url(), page, rows,
+    feed = feeds.build(f"{owner.display_name}’s private feed", _self_url(), page, entries,
                        subtitle="Everything you may read, newest first. Keep this address secret.")
     return atom_response(feed, private=True)
+
+
+@bp.route("/posts/<int:post_id>/comments.atom")
+def comments(post_id: int):
+    """A public post's newest comments. Any post an anonymous reader may not read in full
+    (restricted, members only, behind terms, deleted or removed) answers the 404 of a post
+    that never existed, whoever asks."""
+    post = visibility.get_post_body_or_404(post_id, ANONYMOUS)
+    if post.is_deleted:
+        abort(404)
+    page = url_for("posts.view", post_id=post.id, _external=True)
+    return atom_response(feeds.build(f"Comments on “{post.title}”", _self_url(), page, feeds.comment_entries(post)))

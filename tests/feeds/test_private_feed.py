@@ -149,7 +149,7 @@ def test_the_address_never_reaches_the_log(client, app, world, monkeypatch, capl
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(feeds, "entries_of", broken)
+    monkeypatch.setattr(feeds, "post_entries", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     with caplog.at_level(logging.DEBUG):
         assert client.get(address).status_code == 500

@@ -1,7 +1,7 @@
 """The private feed's address on the settings page: make one, replace it, turn it off."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..forms.posts import ConfirmForm
@@ -11,10 +11,13 @@ bp = Blueprint("feed_settings", __name__)
 
 
 def _render(*, raw: str | None = None):
-    return render_template(
+    response = make_response(render_template(
         "settings/feed.html", token=feed_tokens.live_token(current_user), confirm_form=ConfirmForm(),
         address=url_for("feeds.private", token=raw, _external=True) if raw else None,
-    )
+    ))
+    if raw:
+        response.headers["Cache-Control"] = "private, no-store"  # the address, shown once, stays off disk
+    return response
 
 
 @bp.route("/settings/feed")

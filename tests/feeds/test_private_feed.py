@@ -104,7 +104,9 @@ def test_revoked_and_unknown_addresses_answer_the_same_404(client, app, world):
 def test_the_settings_page_shows_the_address_once(client, world):
     login(client, world.ben)
     assert "You have no private feed" in client.get("/settings/feed").get_data(as_text=True)
-    made = client.post("/settings/feed/new").get_data(as_text=True)
+    made_response = client.post("/settings/feed/new")
+    assert made_response.headers["Cache-Control"] == "private, no-store"
+    made = made_response.get_data(as_text=True)
     address = ADDRESS.search(made).group(1)
     later = client.get("/settings/feed").get_data(as_text=True)
     assert address not in later and "ffeed_" in later  # the hint, never the whole token

@@ -7,6 +7,9 @@ cached, so it must show only what anyone may see (forum/feeds.py).
 """
 from __future__ import annotations
 
+import logging
+import re
+
 from flask import Blueprint, Response, abort, request, url_for
 
 from .. import atom, feeds, queries, visibility
@@ -15,6 +18,27 @@ from ..services import feed_tokens
 from .users import user_or_404
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+
+# Servers' access logs (werkzeug's in development, gunicorn's in production) record every
+# path, and a private feed's path is its key: they get the token masked.
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
+_SECRET = re.compile(re.escape(feed_tokens.PREFIX) + r"[A-Za-z0-9_-]+")
+
+
+class MaskFeedTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if feed_tokens.PREFIX in message:
+            record.msg, record.args = _SECRET.sub(feed_tokens.PREFIX + "…", message), ()
+        return True
+
+
+@bp.record_once
+def _mask_tokens_in_access_logs(_state) -> None:
+    for name in ACCESS_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, MaskFeedTokens) for f in logger.filters):
+            logger.addFilter(MaskFeedTokens())
 
 SORT_TITLES = {"hot": "Hot posts", "new": "New posts"}
 

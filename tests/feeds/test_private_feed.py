@@ -158,3 +158,13 @@ def test_the_address_never_reaches_the_log(client, app, world, monkeypatch, capl
     assert "the database went away" in caplog.text  # the error itself is logged
     token = address.removeprefix("/feeds/private/").removesuffix(".atom")
     assert token not in caplog.text and "/feeds/private/<token>.atom" in caplog.text
+
+
+@pytest.mark.parametrize("logger", ["werkzeug", "gunicorn.access"])
+def test_access_logs_get_the_token_masked(client, world, logger, caplog):
+    address = make_address(client, world.ben)
+    token = address.removeprefix("/feeds/private/").removesuffix(".atom")
+    with caplog.at_level(logging.INFO, logger=logger):
+        logging.getLogger(logger).info('%s - - "%s %s HTTP/1.1" %s -', "127.0.0.1", "GET", address, 200)
+    assert token not in caplog.text
+    assert '"GET /feeds/private/ffeed_….atom HTTP/1.1" 200' in caplog.text

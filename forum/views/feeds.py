@@ -19,27 +19,6 @@ from .users import user_or_404
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
-# Servers' access logs (werkzeug's in development, gunicorn's in production) record every
-# path, and a private feed's path is its key: they get the token masked.
-ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
-_SECRET = re.compile(re.escape(feed_tokens.PREFIX) + r"[A-Za-z0-9_-]+")
-
-
-class MaskFeedTokens(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if feed_tokens.PREFIX in message:
-            record.msg, record.args = _SECRET.sub(feed_tokens.PREFIX + "…", message), ()
-        return True
-
-
-@bp.record_once
-def _mask_tokens_in_access_logs(_state) -> None:
-    for name in ACCESS_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, MaskFeedTokens) for f in logger.filters):
-            logger.addFilter(MaskFeedTokens())
-
 SORT_TITLES = {"hot": "Hot posts", "new": "New posts"}
 
 
@@ -124,3 +103,27 @@ def comments(post_id: int):
         abort(404)
     page = url_for("posts.view", post_id=post.id, _external=True)
     return atom_response(feeds.build(f"Comments on “{post.title}”", _self_url(), page, feeds.comment_entries(post)))
+
+
+# --- access logs ------------------------------------------------------------------------
+
+# Servers' access logs (werkzeug's in development, gunicorn's in production) record every
+# path, and a private feed's path is its key: they get the token masked.
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
+_SECRET = re.compile(re.escape(feed_tokens.PREFIX) + r"[A-Za-z0-9_-]+")
+
+
+class MaskFeedTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if feed_tokens.PREFIX in message:
+            record.msg, record.args = _SECRET.sub(feed_tokens.PREFIX + "…", message), ()
+        return True
+
+
+@bp.record_once
+def _mask_tokens_in_access_logs(_state) -> None:
+    for name in ACCESS_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, MaskFeedTokens) for f in logger.filters):
+            logger.addFilter(MaskFeedTokens())

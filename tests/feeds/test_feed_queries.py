@@ -11,8 +11,9 @@ from tests.test_query_counts import statements_for
 from .helpers import add_terms
 
 
+# (A group's public feed is left out: public posts are never shared with a group, so it has no entries to count.)
 @pytest.mark.parametrize("path", ["/feeds/hot.atom", "/feeds/new.atom", "/feeds/tags/a.atom", "/feeds/users/author0.atom",
-                                  "/feeds/groups/lab.atom", "private"])
+                                  "private"])
 def test_feed_query_counts_do_not_grow(client, path):
     author = make_user("author0")
     lab = make_group(author, "Lab")

@@ -40,6 +40,7 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
 
     POSTS_PER_PAGE = 20
+    FEED_ENTRIES = 30  # newest posts in each Atom feed
     SEARCH_PER_PAGE = 20
     COMMENTS_PER_PAGE = 30
     # Deeper replies continue on the comment's own permalink page.

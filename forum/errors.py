@@ -98,6 +98,15 @@ def unavailable_response():
     return response
 
 
+def loggable_path() -> str:
+    """The request's path for a log line. A path holding a secret (a route argument named
+    `token`, as in a private feed's address) is logged as its rule, never its value."""
+    rule = request.url_rule
+    if rule is not None and "token" in rule.arguments:
+        return rule.rule
+    return request.path
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -117,9 +126,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unhandled(error: Exception):
         if database_unavailable(error):
-            app.logger.warning("Database unavailable on %s: %s", request.path, error.__class__.__name__)
+            app.logger.warning("Database unavailable on %s: %s", loggable_path(), error.__class__.__name__)
             return unavailable_response()
-        app.logger.exception("Unhandled error on %s", request.path)
+        app.logger.exception("Unhandled error on %s", loggable_path())
         # The failed transaction must not leak into rendering the error page.
         db.session.rollback()
         return render_error(500)

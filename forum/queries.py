@@ -7,6 +7,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from . import visibility
+from .extensions import db
 from .models import Comment, Group, Interest, Post, PostAudience, Tag, User
 from .models._time import utcnow
 from .models.interest import group_interests
@@ -76,6 +77,12 @@ def tags_with_counts(viewer: User | None, prefix: str = "") -> Select:
     if prefix:
         query = query.where(Tag.name.startswith(prefix.lower(), autoescape=True))
     return query.order_by(func.count(Post.id).desc(), Tag.name)
+
+
+def visible_tag(viewer: User | None, name: str) -> Tag | None:
+    """The tag by this name, if it is on a post the viewer may list (else it does not exist for them)."""
+    row = db.session.execute(tags_with_counts(viewer).where(Tag.name == name.lower())).first()
+    return None if row is None else row.Tag
 
 
 def comments_of_post(post: Post, sort: str = "old") -> Select[tuple[Comment]]:

@@ -6,7 +6,7 @@ from .moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, Modera
 from .post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
 from .search_entry import SearchEntry
 from .terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
-from .token import TOKEN_SCOPES, ApiToken
+from .token import FEED_SCOPE, TOKEN_SCOPES, ApiToken
 from .user import ROLES, User
 from .vote import VOTE_AXES, Vote
 
@@ -15,6 +15,7 @@ __all__ = [
     "AUDIENCE_KINDS",
     "Ban",
     "Comment",
+    "FEED_SCOPE",
     "GROUP_ROLES",
     "Group",
     "GroupInvitation",

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from .. import permissions, queries, visibility
 from ..extensions import db
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
-from ..markup import render_markdown
+from ..markup import render_post_body
 from ..models import Comment, Group, User
 from ..services import ServiceError, comments as comment_service, posts as post_service, terms as terms_service
 from ..services.votes import viewer_votes
@@ -59,7 +59,7 @@ def _terms_from(form: PostForm):
 def _render_editor(form: PostForm, post=None, status: int = 200):
     preview = None
     if form.preview.data and form.body.data:
-        preview = render_markdown(form.body.data)
+        preview = render_post_body(form.body.data)
     return render_template("posts/edit.html", form=form, post=post, preview=preview), status
 
 

@@ -94,11 +94,3 @@ def delete_post(post: Post) -> None:
     post.deleted_at = utcnow()
     db.session.commit()
     indexing.post_changed(post.id)
-
-
-def revisions(post: Post) -> list[PostRevision]:
-    return list(
-        db.session.scalars(
-            select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.id.desc())
-        )
-    )

@@ -159,15 +159,6 @@ def delete(post_id: int):
     return redirect(url_for("posts.view", post_id=post.id))
 
 
-@bp.route("/posts/<int:post_id>/revisions")
-@login_required
-def revisions(post_id: int):
-    post = visibility.get_post_body_or_404(post_id, current_user)
-    if not permissions.can_see_revisions(current_user, post):
-        abort(403)
-    return render_template("posts/revisions.html", post=post, revisions=post_service.revisions(post))
-
-
 @bp.route("/posts/<int:post_id>/comments", methods=["POST"])
 @login_required
 def comment(post_id: int):

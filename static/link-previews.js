@@ -8,13 +8,15 @@
   var cache = {};
 
   function postId(link) {
+    var href = link.getAttribute("href") || "";
     var url;
+    if (href.charAt(0) === "#") return null;  // footnotes and the table of contents
     try {
-      url = new URL(link.getAttribute("href"), window.location.href);
+      url = new URL(href, window.location.href);
     } catch (e) {
       return null;
     }
-    if (url.origin !== window.location.origin) return null;
+    if (url.origin !== window.location.origin || url.pathname === window.location.pathname) return null;
     var match = POST_PATH.exec(url.pathname);
     return match ? match[1] : null;
   }

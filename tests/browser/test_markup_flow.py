@@ -49,12 +49,16 @@ def test_math_renders_as_mathml_and_a_footnote_link_jumps(forum, signed_in):
 
     note = page.locator("#user-content-fn1")
     assert not note.evaluate("el => { const r = el.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }")
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url) if "/preview" in request.url else None)
     page.locator(".footnote-ref a").click()
     page.wait_for_url("**#user-content-fn1")
     assert note.evaluate("el => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }")
     expect(note).to_contain_text("The source, at the bottom.")
     page.locator(".footnote-backref").click()
     page.wait_for_url("**#user-content-fnref1")
+    # Clicking hovered both footnote links; they point into this page, so no preview was asked for.
+    assert requested == []
     assert csp == []
 
 

@@ -17,17 +17,16 @@ import re
 
 import nh3
 from markdown_it import MarkdownIt
-from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
-from mdit_py_plugins.texmath import texmath_plugin
 
 from .rendering import code, math, outline
+from .rendering.brackets import brackets_plugin
 
 ID_PREFIX = "user-content-"
 
-_DISPLAY_MATH = {"math_block": True, "math_block_eqno": True, "math_inline_double": True, "math_inline": False}
+_DISPLAY_MATH = {"math_block": True, "math_inline_double": True, "math_inline": False}
 
 
 def _render_math(self, tokens, idx, options, env) -> str:
@@ -49,13 +48,12 @@ def _build(*, anchors: bool) -> MarkdownIt:
         .enable(["table", "strikethrough", "linkify"])
         .use(footnote_plugin)
         .use(tasklists_plugin)
-        # \( \) and \[ \]; its own renderer is replaced below.
-        .use(texmath_plugin, delimiters="brackets")
+        .use(brackets_plugin)  # \( \) and \[ \]
         # $ and $$. No digits or spaces next to the dollars, so "$5 or $10" stays text.
         .use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True)
     )
     if anchors:
-        md.use(anchors_plugin, min_level=1, max_level=6, slug_func=outline.slugify)
+        md.use(outline.anchors_plugin)
     for token_type in _DISPLAY_MATH:
         md.add_render_rule(token_type, _render_math)
     md.add_render_rule("fence", _render_fence)

@@ -92,7 +92,7 @@ def test_table_of_contents_from_three_headings_nested_by_level():
     html = render_post_body("# Intro\n\n## Method $k$\n\n### Data\n\n## Results\n\ntext")
     nav = html[html.index("<nav"):html.index("</nav>")]
     assert nav.count("<li>") == 4 and nav.count("<ol>") == 3
-    assert '<a href="#user-content-method"' in nav and ">Method k</a>" in nav
+    assert '<a href="#user-content-method-k"' in nav and ">Method k</a>" in nav
     assert html.index("<nav") < html.index("<h1")
     assert "Intro" not in plain_text(html).split("text")[0].split("Intro", 1)[1]  # the TOC is not indexed twice
 
@@ -136,3 +136,16 @@ def test_preview_shows_math_as_it_will_look(app, client):
     response = client.post("/posts/new", data={"title": "T", "body": "Try $E=mc^2$.", "audience": "public", "preview": "Preview"})
     assert response.status_code == 200
     assert "<msup><mi>c</mi><mn>2</mn></msup>" in response.get_data(as_text=True)
+
+
+def test_many_equal_headings_get_distinct_ids():
+    html = render_post_body("# A\n\n# A\n\n# A-1\n\n# A")
+    assert [part.split('"')[0] for part in html.split('<h1 id="')[1:]] == [
+        "user-content-a", "user-content-a-1", "user-content-a-1-1", "user-content-a-2",
+    ]
+
+
+def test_unclosed_bracket_delimiters_stay_text():
+    html = render_markdown("\\( " * 500 + "\n\n\\[\n" * 3 + "x")
+    assert "<math" not in html and html.count("(") == 500
+    assert "<math" in render_markdown("\\(" + "x" * 4_990 + "\\)")  # long, within the limit

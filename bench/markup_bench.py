@@ -19,6 +19,7 @@ CASES = {
     "equal headings": "# h\n",
     "hostile TeX": "$\\href{javascript:x}{y}$ $\\rule{9999cm}{1cm}$ $\\def\\a{\\a\\a}\\a$ ",
     "footnote references": "[^1] ",
+    "task list items": "- [ ] x\n",
 }
 
 

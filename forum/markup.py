@@ -19,10 +19,10 @@ import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.tasklists import tasklists_plugin
 
 from .rendering import code, math, outline
 from .rendering.brackets import brackets_plugin
+from .rendering.tasks import tasks_plugin
 
 ID_PREFIX = "user-content-"
 
@@ -47,7 +47,7 @@ def _build(*, anchors: bool) -> MarkdownIt:
         MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
         .enable(["table", "strikethrough", "linkify"])
         .use(footnote_plugin)
-        .use(tasklists_plugin)
+        .use(tasks_plugin)
         .use(brackets_plugin)  # \( \) and \[ \]
         # $ and $$. No digits or spaces next to the dollars, so "$5 or $10" stays text.
         .use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True)

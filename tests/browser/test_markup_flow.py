@@ -4,7 +4,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from forum.extensions import db
+from forum.models import Group, User
 from tests.browser.conftest import unique
+from tests.conftest import make_post
 
 pytestmark = pytest.mark.browser
 
@@ -66,13 +69,8 @@ def test_a_link_preview_shows_the_title_only_to_readers(forum, signed_in, open_p
     author, reader, outsider = (forum.person(p) for p in ("linkauth", "linkread", "linkout"))
     group = forum.group(author, reader)
     secret_title = unique("Hidden circuit ")
-    from forum.models import Group
 
     def restricted() -> int:
-        from forum.extensions import db
-        from forum.models import User
-        from tests.conftest import make_post
-
         return make_post(db.session.get(User, author.id), secret_title, "Body.", audience="restricted",
                          groups=(db.session.get(Group, group.id),)).id
 

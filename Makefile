@@ -39,6 +39,7 @@ db: venv
 # be left behind by a database that was reset or seeded without it.
 seed: db
 	$(FLASK) forum seed --if-empty
+	$(FLASK) forum rerender  # a database seeded by an older version gets the current rendering
 	$(FLASK) forum reindex
 
 run: seed

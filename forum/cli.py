@@ -55,6 +55,15 @@ def init_app(app: Flask) -> None:
         else:
             click.echo(f"{len(differences)} differences; run with --fix to store what the votes say.")
             raise SystemExit(1)
+
+    @forum_group.command("rerender")
+    def rerender() -> None:
+        """Render all stored Markdown again (after the renderer gained features); updates search."""
+        from .services.rerender import rerender_all
+
+        report = rerender_all()
+        click.echo(", ".join(f"{n} {table}" for table, n in report.changed.items()) + " re-rendered.")
+
     @forum_group.command("reindex")
     def reindex() -> None:
         """Rebuild the search index (Whoosh or PostgreSQL, per SEARCH_BACKEND) from the database."""

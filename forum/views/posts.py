@@ -8,7 +8,7 @@ from sqlalchemy import select
 from .. import feeds, permissions, queries, visibility
 from ..extensions import db
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
-from ..markup import render_markdown
+from ..markup import render_post_body
 from ..models import Comment, Group, User
 from ..services import ServiceError, comments as comment_service, posts as post_service, terms as terms_service
 from ..services.votes import viewer_votes
@@ -59,7 +59,7 @@ def _terms_from(form: PostForm):
 def _render_editor(form: PostForm, post=None, status: int = 200):
     preview = None
     if form.preview.data and form.body.data:
-        preview = render_markdown(form.body.data)
+        preview = render_post_body(form.body.data)
     return render_template("posts/edit.html", form=form, post=post, preview=preview), status
 
 
@@ -158,15 +158,6 @@ def delete(post_id: int):
         post_service.delete_post(post)
         flash("The post was deleted.", "info")
     return redirect(url_for("posts.view", post_id=post.id))
-
-
-@bp.route("/posts/<int:post_id>/revisions")
-@login_required
-def revisions(post_id: int):
-    post = visibility.get_post_body_or_404(post_id, current_user)
-    if not permissions.can_see_revisions(current_user, post):
-        abort(403)
-    return render_template("posts/revisions.html", post=post, revisions=post_service.revisions(post))
 
 
 @bp.route("/posts/<int:post_id>/comments", methods=["POST"])

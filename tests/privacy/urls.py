@@ -72,7 +72,14 @@ POST_PROBES = [
     Probe("POST", "/posts/{post}/edit", signed_in(403, 302), data=EDIT_POST),
     Probe("POST", "/posts/{post}/edit", signed_in(403, 400), data={**EDIT_POST, "title": ""}, note="invalid"),
     Probe("POST", "/posts/{post}/edit", signed_in(403, 200), data={**EDIT_POST, "preview": "Preview"}, note="preview"),
-    Probe("GET", "/posts/{post}/revisions", signed_in(403, 200)),
+    # Versions and their differences: open to whoever may read the body.
+    Probe("GET", "/posts/{post}/revisions", everyone(200)),
+    Probe("GET", "/posts/{post}/revisions/compare", everyone(200)),
+    Probe("GET", "/posts/{post}/revisions/compare?from=1&to=1", everyone(200), note="one version"),
+    Probe("GET", "/posts/{post}/revisions/compare?from=1&to=9", everyone(404), note="no such version"),
+    # The title a link to the post shows on hover (static/link-previews.js).
+    Probe("GET", "/posts/{post}/preview", everyone(200)),
+    Probe("GET", "/posts/{post}/preview", everyone(200), headers=JSON, note="as JSON"),
     Probe("POST", "/posts/{post}/delete", signed_in(403, 302), data={}),
     Probe("POST", "/posts/{post}/comments", signed_in(302, 302), data={"body": "New comment."}),
     Probe("POST", "/posts/{post}/comments", signed_in(302, 302), data={"body": "Reply.", "parent_id": "{comment}"}, note="reply"),

@@ -82,6 +82,9 @@ POST_PROBES = [
     # Nobody votes on their own post or comment: 403 for the author.
     Probe("POST", "/posts/{post}/vote", signed_in(303, 403), data={"value": "up"}),
     Probe("POST", "/posts/{post}/vote", signed_in(200, 403, anonymous=401), data={"value": "up"}, headers=JSON, note="as JSON"),
+    # Following and muting a thread (notifications).
+    Probe("POST", "/posts/{post}/follow", signed_in(302, 302), data={"state": "follow"}),
+    Probe("POST", "/posts/{post}/follow", signed_in(302, 302), data={"state": "mute"}, note="mute"),
 ]
 
 COMMENT_PROBES = [

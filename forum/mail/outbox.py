@@ -68,6 +68,15 @@ def _deliver(row: OutboxMessage, transport: Transport, tally: Tally) -> None:
             return
     row.status = "sent" if message is not None else "skipped"
     row.sent_at = now  # a digest's next window starts here
+    if row.kind == "digest":
+        # Two events at once may each have queued a digest (no lock is taken for it):
+        # this one covered the other's window too.
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.user_id == row.user_id, OutboxMessage.kind == "digest",
+                   OutboxMessage.status == "pending", OutboxMessage.id != row.id)
+            .values(status="skipped", sent_at=now, last_error="merged into an earlier digest")
+        )
     row.attempts += 1
     db.session.commit()
     if message is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -16,20 +16,16 @@ from ._time import utcnow
 
 OUTBOX_STATUSES = ("pending", "sent", "skipped")
 
-_pending_digest = text("kind = 'digest' AND status = 'pending'")
-
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
-        # One digest waiting per user: later notifications join it.
-        Index("uq_outbox_pending_digest", "user_id", unique=True,
-              sqlite_where=_pending_digest, postgresql_where=_pending_digest),
+        Index("ix_outbox_user_kind_status", "user_id", "kind", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))  # immediate|digest
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
     # A digest covers notifications created after this moment.

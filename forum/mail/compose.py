@@ -79,7 +79,8 @@ def compose(row: OutboxMessage) -> EmailMessage | None:
         lines += ["", inbox.target_url(item, _external=True)]
         return _message(user, address.email, inbox.message(item), lines, item.category)
     wanted = [category for category, mode in modes.items() if mode == "digest"]
-    window = [Notification.created_at > row.since] if row.since is not None else []
+    # What the reader already saw on the site is not news any more.
+    window = [Notification.read_at.is_(None)] + ([Notification.created_at > row.since] if row.since is not None else [])
     found = [item for item in inbox.items(user, where=window) if item.category in wanted]
     if not found:
         return None

@@ -60,3 +60,21 @@ def test_notifications_hold_references_never_text():
     """A copied title or text could outlive the reader's right to it; only ids are kept."""
     columns = {c.name for c in Notification.__table__.columns}
     assert columns == {"id", "user_id", "kind", "actor_id", "post_id", "comment_id", "group_id", "created_at", "read_at"}
+
+
+def test_a_digest_leaves_out_what_was_already_read_on_the_site(world):
+    class Recorder:
+        def __init__(self):
+            self.sent = []
+
+        def send(self, message):
+            self.sent.append(message)
+
+    service.save_email_settings(world.ben, "ben@example.org", {"shared": "digest"})
+    make_post(world.ada, "Seen already", audience="restricted", groups=(world.lab,))
+    service.mark_all_read(world.ben)
+    make_post(world.ada, "Not seen yet", audience="restricted", groups=(world.lab,))
+    transport = Recorder()
+    outbox.run_once(transport, now=utcnow() + timedelta(days=2))
+    (message,) = transport.sent
+    assert "Not seen yet" in message.get_content() and "Seen already" not in message.get_content()

@@ -9,7 +9,7 @@ from forum.services.audience import Audience
 from tests.conftest import make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import make_moderator
 
-from .conftest import kinds, stored, unread
+from .conftest import REVOCATIONS, kinds, revoke, stored, unread
 
 
 def _restricted(world, title="Quiet result"):
@@ -175,28 +175,16 @@ def _tag_id(world):
     return db.session.scalar(db.select(Tag.id).where(Tag.name == "circuits"))
 
 
-@pytest.mark.parametrize("revoke", ["leave", "narrow", "remove", "delete", "new terms"])
-def test_revocation_between_creation_and_display(world, revoke):
+@pytest.mark.parametrize("how", REVOCATIONS)
+def test_revocation_between_creation_and_display(world, how):
     """Notifications about a post leave as soon as the reader may no longer read it."""
     post = _restricted(world)
     question = make_comment(world.ben, post, "Question.")
     make_comment(world.ada, post, "Answer.", parent=question)
     assert unread(world.ben) == 2  # shared with his group, and the reply
-    if revoke == "leave":
-        group_service.leave(world.ben, world.lab)
-    elif revoke == "narrow":
-        post_service.update_post(post, world.ada, post.title, post.body_md, "",
-                                 Audience("restricted", frozenset({world.eli.id}), frozenset()))
-    elif revoke == "remove":
-        moderation.remove_post(make_moderator("mod"), post, "Off-topic.")
-    elif revoke == "delete":
-        post_service.delete_post(post)
-    else:
-        post_service.update_post(post, world.ada, post.title, post.body_md, "",
-                                 Audience("restricted", frozenset(), frozenset({world.lab.id})),
-                                 terms=terms.TermsChoice(None, "New terms."))
+    revoke(world, post, how)
     # Behind new terms the title stays readable (so does the notice of sharing), the comments not.
-    left = ["shared_group"] if revoke == "new terms" else []
+    left = ["shared_group"] if how == "new terms" else []
     assert (kinds(world.ben), unread(world.ben)) == (left, len(left))
 
 

@@ -20,7 +20,7 @@ from forum.models._time import utcnow
 from forum.services import groups as group_service, notifications as service
 from tests.conftest import login, make_comment, make_post, statements, writes
 
-from .conftest import World
+from .conftest import REVOCATIONS, World, revoke
 
 SMTP_PORT = 5471  # inside this branch's ports (5400-5499)
 CLOSED_PORT = 5472
@@ -78,23 +78,15 @@ def test_requests_only_queue_and_never_send(client, mailed):
     assert [(r.kind, r.status) for r in _rows(user_id=mailed.ada.id)] == [("immediate", "pending")]
 
 
-@pytest.mark.parametrize("revoke", ["leave", "narrow", "delete", "turned off"])
-def test_revoked_before_sending_means_no_email(mailed, revoke):
-    from forum.services import posts as post_service
-    from forum.services.audience import Audience
-
+@pytest.mark.parametrize("how", [*REVOCATIONS, "turned off"])
+def test_revoked_before_sending_means_no_email(mailed, how):
     post = make_post(mailed.ada, "Zanzibar result", audience="restricted", groups=(mailed.lab,))
     question = make_comment(mailed.ben, post, "Question.")
     make_comment(mailed.ada, post, "Answer.", parent=question)
-    if revoke == "leave":
-        group_service.leave(mailed.ben, mailed.lab)
-    elif revoke == "narrow":
-        post_service.update_post(post, mailed.ada, post.title, post.body_md, "",
-                                 Audience("restricted", frozenset({mailed.eli.id}), frozenset()))
-    elif revoke == "delete":
-        post_service.delete_post(post)
-    else:
+    if how == "turned off":
         service.set_email_mode(mailed.ben.id, "replies", "off")
+    else:
+        revoke(mailed, post, how)
     transport = Recorder()
     outbox.run_once(transport)
     assert [m["To"] for m in transport.sent if m["To"].startswith("ben")] == []

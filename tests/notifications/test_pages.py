@@ -5,7 +5,7 @@ import re
 
 from forum.extensions import db
 from forum.models import Notification, Subscription
-from tests.conftest import login, make_comment, make_post, make_user
+from tests.conftest import login, make_comment, make_post
 
 from .conftest import unread
 

@@ -144,33 +144,33 @@ def post_shared(post: Post, before: tuple[set[int], set[int]]) -> None:
 
 
 def _shared(post: Post, before: tuple[set[int], set[int]], *, followers: bool) -> None:
+    """One notification per person, the most specific reason winning: named in the
+    audience, then a named group of theirs, then what they follow."""
     users, groups = _audience_ids(post)
-    new_users, new_groups = users - before[0], groups - before[1]
-    recipients: dict[int, str] = {}
+    reasons: dict[int, tuple[str, int | None]] = {}  # user id -> (kind, group id on the row)
     if followers:
         tag_ids = [t.id for t in post.tags]
-        rows = db.session.execute(select(Subscription.user_id, Subscription.target).where(
+        rows = db.session.execute(select(Subscription.user_id, Subscription.target, Subscription.target_id).where(
             ((Subscription.target == "user") & (Subscription.target_id == post.author_id))
             | ((Subscription.target == "tag") & Subscription.target_id.in_(tag_ids or [0]))
             | ((Subscription.target == "group") & Subscription.target_id.in_(groups or {0}))
-        ))
-        for uid, target in rows:
-            recipients[uid] = f"followed_{target}_post"
-    by_group: dict[int, int] = {}
+        ).order_by(Subscription.target.desc()))  # user, then tag, then group: the first kept wins
+        for uid, target, target_id in rows:
+            reasons.setdefault(uid, (f"followed_{target}_post", target_id if target == "group" else None))
+    new_groups = groups - before[1]
     if new_groups:
         for gid, uid in db.session.execute(
             select(Membership.group_id, Membership.user_id).where(Membership.group_id.in_(new_groups))
         ):
-            recipients[uid] = "shared_group"
-            by_group[uid] = gid
-    for uid in new_users:
-        recipients[uid] = "shared_user"
-    recipients.pop(post.author_id, None)
-    # The group goes on the row, so leaving it (or it going unlisted) takes the notice away.
-    for gid in set(by_group.values()):
-        _notify({uid: "shared_group" for uid, g in by_group.items() if g == gid and recipients.get(uid) == "shared_group"},
-                post.author_id, post_id=post.id, group_id=gid)
-    _notify({uid: kind for uid, kind in recipients.items() if kind != "shared_group"}, post.author_id, post_id=post.id)
+            reasons[uid] = ("shared_group", gid)  # the group on the row: leaving it takes the notice away
+    for uid in users - before[0]:
+        reasons[uid] = ("shared_user", None)
+    reasons.pop(post.author_id, None)
+    by_group: dict[int | None, dict[int, str]] = {}
+    for uid, (kind, gid) in reasons.items():
+        by_group.setdefault(gid, {})[uid] = kind
+    for gid, recipients in by_group.items():
+        _notify(recipients, post.author_id, post_id=post.id, group_id=gid)
 
 
 def invited(invitation: GroupInvitation) -> None:

@@ -195,3 +195,17 @@ def test_muting_a_thread_silences_replies_but_not_mentions(world):
     make_comment(world.ada, post, "A reply.")
     make_comment(world.ada, post, "And @ben, a mention.")
     assert kinds(world.ben) == ["mention", "shared_group"]
+
+
+def test_a_followed_group_is_named_and_its_posts_follow_its_visibility(world):
+    from forum import inbox
+
+    open_lab = make_group(world.ada, "Open Lab", members=(world.ben,))
+    notifications.set_following(world.eli, "group", open_lab.id, "follow")
+    make_post(world.ben, "For the open lab", audience="restricted", groups=(open_lab,))
+    assert kinds(world.eli) == []  # not a member: the post is not for eli
+    group_service.add_member(open_lab, world.eli)
+    from forum.extensions import db
+    db.session.commit()
+    (item,) = inbox.items(world.eli)
+    assert inbox.message(item) == "ben published “For the open lab” in Open Lab"

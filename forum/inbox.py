@@ -138,3 +138,28 @@ def items(viewer: User, *, where=(), limit: int | None = None, offset: int = 0) 
 def one(viewer: User, notification_id: int) -> Item | None:
     found = items(viewer, where=[Notification.id == notification_id])
     return found[0] if found else None
+
+
+def following(viewer: User) -> dict[str, list]:
+    """What the viewer follows or muted, for their settings page: only posts, tags and
+    groups they may still see (a follow outliving access names nothing)."""
+    from .models import Tag
+
+    def ids(target: str, muted: bool = False):
+        return select(Subscription.target_id).where(
+            Subscription.user_id == viewer.id, Subscription.target == target, Subscription.muted.is_(muted))
+
+    tags = select(visibility.visible_tags(viewer).subquery().c.id)
+    return {
+        "people": db.session.scalars(select(User).where(User.id.in_(ids("user"))).order_by(User.username)).all(),
+        "tags": db.session.scalars(select(Tag).where(Tag.id.in_(ids("tag")), Tag.id.in_(tags)).order_by(Tag.name)).all(),
+        "groups": db.session.scalars(
+            select(Group).where(Group.id.in_(ids("group")), visibility.visible_group_clause(viewer)).order_by(Group.name)
+        ).all(),
+        "posts": db.session.scalars(
+            visibility.visible_posts(viewer).where(Post.id.in_(ids("post"))).order_by(Post.created_at.desc()).limit(100)
+        ).all(),
+        "muted": db.session.scalars(
+            visibility.visible_posts(viewer).where(Post.id.in_(ids("post", True))).order_by(Post.created_at.desc()).limit(100)
+        ).all(),
+    }

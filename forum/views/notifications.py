@@ -149,7 +149,9 @@ def settings():
             return redirect(url_for(".settings"))
     else:
         status = 400
-    return render_template("notifications/settings.html", form=form, categories=EMAIL_CATEGORIES), status
+    return render_template(
+        "notifications/settings.html", form=form, categories=EMAIL_CATEGORIES, following=inbox.following(current_user),
+    ), status
 
 
 def _unsubscribe_target(token: str) -> tuple[int, str]:

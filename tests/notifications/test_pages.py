@@ -149,3 +149,23 @@ def test_settings_page_saves_address_and_modes_and_keeps_bad_input(client, world
     from forum.services.notifications import email_modes
     assert email_modes(world.ada.id)["replies"] == "digest"
     assert 'value="ada@example.org"' in client.get("/settings/notifications").get_data(as_text=True)
+
+
+def test_the_settings_page_lists_what_you_follow_and_only_what_you_may_still_see(client, world):
+    from forum.services import groups as group_service, notifications as service
+
+    hidden = make_post(world.ada, "Zanzibar thread", tags="zanzibar-tag", audience="restricted", groups=(world.lab,))
+    open_post = make_post(world.ada, "Open thread", tags="open-tag")
+    tag_ids = {t.name: t.id for t in hidden.tags + open_post.tags}
+    for target, target_id in (("post", hidden.id), ("tag", tag_ids["zanzibar-tag"]), ("group", world.lab.id),
+                              ("post", open_post.id), ("tag", tag_ids["open-tag"]), ("user", world.ada.id)):
+        service.set_following(world.ben, target, target_id, "follow")
+    login(client, world.ben)
+    page = client.get("/settings/notifications").get_data(as_text=True)
+    assert all(word in page for word in ("Zanzibar thread", "zanzibar-tag", "Quiet Lab", "Open thread", "open-tag"))
+    group_service.leave(world.ben, world.lab)
+    page = client.get("/settings/notifications").get_data(as_text=True)
+    assert "Zanzibar" not in page and "zanzibar" not in page and "Quiet Lab" not in page
+    assert "Open thread" in page and "open-tag" in page and ">ada" in page
+    assert client.post("/tags/open-tag/follow", data={"state": "unfollow"}).status_code == 302
+    assert "open-tag" not in client.get("/settings/notifications").get_data(as_text=True)

@@ -18,6 +18,7 @@ from ..models import EMAIL_CATEGORIES, MailAddress, Notification, OutboxMessage,
 from ..services.notifications import email_modes
 
 EXCERPT = 600
+DIGEST_MAX = 100  # the rest waits on the notifications page
 DIGEST = "digest"  # the unsubscribe "category" of a digest: every category mailed as one
 
 
@@ -81,7 +82,7 @@ def compose(row: OutboxMessage) -> EmailMessage | None:
     wanted = [category for category, mode in modes.items() if mode == "digest"]
     # What the reader already saw on the site is not news any more.
     window = [Notification.read_at.is_(None)] + ([Notification.created_at > row.since] if row.since is not None else [])
-    found = [item for item in inbox.items(user, where=window) if item.category in wanted]
+    found = [item for item in inbox.items(user, where=window) if item.category in wanted][:DIGEST_MAX]
     if not found:
         return None
     lines = [f"What happened on the forum since your last digest ({len(found)}):", ""]

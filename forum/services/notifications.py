@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..models._time import utcnow
 from .errors import ServiceError
+from .audience import audience_of
 from .guards import is_new_account
 
 MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_-]{3,32})(?![\w-])", re.IGNORECASE)
@@ -89,7 +90,6 @@ def comment_added(comment: Comment) -> None:
     """Replies, mentions and thread followers; then the commenter follows the thread."""
     db.session.flush()
     post = db.session.get(Post, comment.post_id)
-    muted = _muted(post.id)
     recipients: dict[int, str] = {}
     followers = db.session.scalars(
         select(Subscription.user_id).where(Subscription.target == "post", Subscription.target_id == post.id, ~Subscription.muted)
@@ -100,34 +100,21 @@ def comment_added(comment: Comment) -> None:
     if comment.parent_id is not None:
         parent_author = db.session.scalar(select(Comment.author_id).where(Comment.id == comment.parent_id))
         recipients[parent_author] = "reply_comment"
-    author = db.session.get(User, comment.author_id)
-    # A mention of someone outside the audience creates nothing (and would never be shown).
-    mentioned = mentioned_users(author, comment.body_md)
-    readers = {uid for uid in mentioned if visibility.can_read_post(db.session.get(User, uid), post.id)}
-    for uid in mentioned:
-        if uid in readers:
+    for uid in _muted(post.id):
+        recipients.pop(uid, None)
+    # A mention reaches even a muted reader, and never someone outside the audience: for
+    # them nothing is stored, so it cannot surface later either.
+    for uid in mentioned_users(db.session.get(User, comment.author_id), comment.body_md):
+        if visibility.can_read_post(db.session.get(User, uid), post.id):
             recipients[uid] = "mention"
-    for uid in muted:
-        if recipients.get(uid) != "mention":
-            recipients.pop(uid, None)
     _notify(recipients, comment.author_id, post_id=post.id, comment_id=comment.id)
     follow_default(comment.author_id, "post", post.id)
 
 
-def _audience_ids(post: Post) -> tuple[set[int], set[int]]:
-    users, groups = set(), set()
-    for row in post.audience:
-        prefix, _, ident = row.principal.partition(":")
-        if prefix == "user":
-            users.add(int(ident))
-        elif prefix == "group":
-            groups.add(int(ident))
-    return users, groups
-
-
 def audience_before(post: Post) -> tuple[set[int], set[int]]:
     """The post's named users and groups before an edit, for `post_shared`."""
-    return _audience_ids(post)
+    named = audience_of(post)
+    return set(named.user_ids), set(named.group_ids)
 
 
 def post_created(post: Post) -> None:
@@ -146,7 +133,7 @@ def post_shared(post: Post, before: tuple[set[int], set[int]]) -> None:
 def _shared(post: Post, before: tuple[set[int], set[int]], *, followers: bool) -> None:
     """One notification per person, the most specific reason winning: named in the
     audience, then a named group of theirs, then what they follow."""
-    users, groups = _audience_ids(post)
+    users, groups = audience_before(post)
     reasons: dict[int, tuple[str, int | None]] = {}  # user id -> (kind, group id on the row)
     if followers:
         tag_ids = [t.id for t in post.tags]

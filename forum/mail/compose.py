@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import inbox
 from ..extensions import db
-from ..models import EMAIL_CATEGORIES, MailAddress, Notification, OutboxMessage, User
+from ..models import EMAIL_CATEGORIES, NOTIFICATION_KINDS, MailAddress, Notification, OutboxMessage, User
 from ..services.notifications import email_modes
 
 EXCERPT = 600
@@ -79,10 +79,12 @@ def compose(row: OutboxMessage) -> EmailMessage | None:
             lines += ["", _excerpt(item.comment_md)]
         lines += ["", inbox.target_url(item, _external=True)]
         return _message(user, address.email, inbox.message(item), lines, item.category)
-    wanted = [category for category, mode in modes.items() if mode == "digest"]
+    wanted = [kind for kind, category in NOTIFICATION_KINDS.items() if modes[category] == "digest"]
     # What the reader already saw on the site is not news any more.
-    window = [Notification.read_at.is_(None)] + ([Notification.created_at > row.since] if row.since is not None else [])
-    found = [item for item in inbox.items(user, where=window) if item.category in wanted][:DIGEST_MAX]
+    window = [Notification.kind.in_(wanted), Notification.read_at.is_(None)]
+    if row.since is not None:
+        window.append(Notification.created_at > row.since)
+    found = inbox.items(user, where=window, limit=DIGEST_MAX)
     if not found:
         return None
     lines = [f"What happened on the forum since your last digest ({len(found)}):", ""]

@@ -39,9 +39,11 @@ def shown(viewer: User) -> ColumnElement[bool]:
 
 
 def unread_count(viewer: User) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Notification).where(shown(viewer), Notification.read_at.is_(None))
-    ) or 0
+    return shown_count(viewer, Notification.read_at.is_(None))
+
+
+def shown_count(viewer: User, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification).where(shown(viewer), *where)) or 0
 
 
 @dataclass(frozen=True)

@@ -169,3 +169,20 @@ def test_the_settings_page_lists_what_you_follow_and_only_what_you_may_still_see
     assert "Open thread" in page and "open-tag" in page and ">ada" in page
     assert client.post("/tags/open-tag/follow", data={"state": "unfollow"}).status_code == 302
     assert "open-tag" not in client.get("/settings/notifications").get_data(as_text=True)
+
+
+def test_the_api_lists_and_counts_through_the_same_rule(client, world):
+    post = make_post(world.ada, "Zanzibar result", audience="restricted", groups=(world.lab,))
+    comment = make_comment(world.ben, post, "Question for @eli.")
+    assert client.get("/api/v1/notifications").status_code == 401
+    login(client, world.ada)
+    listing = client.get("/api/v1/notifications").get_json()
+    assert listing["total"] == 1 and listing["items"][0]["url"] == f"/posts/{post.id}#c{comment.id}"
+    assert listing["items"][0]["message"] == "ben commented on your post “Zanzibar result”"
+    assert client.get("/api/v1/notifications/unread").get_json() == {"unread": 1}
+    assert client.post("/api/v1/notifications/read").status_code == 204
+    assert client.get("/api/v1/notifications/unread").get_json() == {"unread": 0}
+    client.post("/logout")
+    login(client, world.eli)
+    assert client.get("/api/v1/notifications").get_json()["total"] == 0
+    assert client.get("/api/v1/notifications/unread").get_json() == {"unread": 0}

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Iterable
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import visibility
@@ -45,12 +45,12 @@ def _notify(recipients: dict[int, str], actor_id: int | None, *, post_id=None, c
     recipients = {uid: kind for uid, kind in recipients.items() if uid != actor_id}
     if not recipients:
         return
-    rows = [
-        Notification(user_id=uid, kind=kind, actor_id=actor_id, post_id=post_id, comment_id=comment_id, group_id=group_id)
-        for uid, kind in recipients.items()
-    ]
-    db.session.add_all(rows)
-    db.session.flush()
+    # One multi-row INSERT (and one for the emails) however many people a post reaches.
+    rows = db.session.execute(
+        insert(Notification).returning(Notification.id, Notification.user_id, Notification.kind),
+        [{"user_id": uid, "kind": kind, "actor_id": actor_id, "post_id": post_id, "comment_id": comment_id,
+          "group_id": group_id} for uid, kind in recipients.items()],
+    ).all()
     _queue_email(rows)
 
 
@@ -200,7 +200,7 @@ def email_modes(user_id: int) -> dict[str, str]:
     return {category: chosen.get(category, DEFAULT_MODES[category]) for category in EMAIL_CATEGORIES}
 
 
-def _queue_email(rows: list[Notification]) -> None:
+def _queue_email(rows) -> None:
     """Queue an immediate email, or make sure a digest is waiting, per the recipient's choice.
     The worker decides at sending time whether anything may still be said."""
     user_ids = {row.user_id for row in rows}
@@ -213,32 +213,39 @@ def _queue_email(rows: list[Notification]) -> None:
             .where(EmailPreference.user_id.in_(with_address))
         )
     }
+    digests: set[int] = set()
+    immediate: list[dict] = []
     for row in rows:
         if row.user_id not in with_address:
             continue
         category = NOTIFICATION_KINDS[row.kind]
         mode = chosen.get((row.user_id, category), DEFAULT_MODES[category])
         if mode == "immediate":
-            db.session.add(OutboxMessage(user_id=row.user_id, kind="immediate", notification_id=row.id))
+            immediate.append({"user_id": row.user_id, "kind": "immediate", "notification_id": row.id})
         elif mode == "digest":
-            _ensure_digest(row.user_id)
+            digests.add(row.user_id)
+    if immediate:
+        db.session.execute(insert(OutboxMessage), immediate)
+    if digests:
+        _ensure_digests(digests)
 
 
-def _ensure_digest(user_id: int) -> None:
-    waiting = db.session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.user_id == user_id, OutboxMessage.kind == "digest", OutboxMessage.status == "pending"
-    ))
-    if waiting is not None:
-        return
+def _ensure_digests(user_ids: set[int]) -> None:
+    """A pending digest for each of these users (a few queries, however many users)."""
+    digest = (OutboxMessage.user_id.in_(user_ids), OutboxMessage.kind == "digest")
+    waiting = set(db.session.scalars(select(OutboxMessage.user_id).where(*digest, OutboxMessage.status == "pending")))
     # Digests go out at most once per DIGEST_HOURS; one covers everything since the last.
-    last = db.session.scalar(select(func.max(OutboxMessage.sent_at)).where(
-        OutboxMessage.user_id == user_id, OutboxMessage.kind == "digest"
-    ))
+    last_sent = dict(db.session.execute(
+        select(OutboxMessage.user_id, func.max(OutboxMessage.sent_at)).where(*digest).group_by(OutboxMessage.user_id)
+    ).all())
     now, period = utcnow(), timedelta(hours=current_app.config["DIGEST_HOURS"])
-    db.session.add(OutboxMessage(
-        user_id=user_id, kind="digest", since=last or now - period,
-        next_attempt_at=max(now, last + period) if last else now + period,
-    ))
+    new = [
+        {"user_id": uid, "kind": "digest", "since": last_sent.get(uid) or now - period,
+         "next_attempt_at": max(now, last_sent[uid] + period) if last_sent.get(uid) else now + period}
+        for uid in user_ids - waiting
+    ]
+    if new:
+        db.session.execute(insert(OutboxMessage), new)
 
 
 def save_email_settings(user: User, email: str, modes: dict[str, str]) -> None:

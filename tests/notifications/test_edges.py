@@ -78,3 +78,18 @@ def test_a_digest_leaves_out_what_was_already_read_on_the_site(world):
     outbox.run_once(transport, now=utcnow() + timedelta(days=2))
     (message,) = transport.sent
     assert "Not seen yet" in message.get_content() and "Seen already" not in message.get_content()
+
+
+def test_notifying_a_whole_group_costs_the_same_for_5_or_40_members(world):
+    from tests.conftest import make_group, make_user
+
+    def statements_to_share(n):
+        members = [make_user(f"m{n}x{i}") for i in range(n)]
+        for member in members:
+            service.save_email_settings(member, f"{member.username}@example.org", {"shared": "digest"})
+        group = make_group(world.ada, f"Big {n}", members=tuple(members))
+        with statements() as seen:
+            make_post(world.ada, f"For {n}", audience="restricted", groups=(group,))
+        return len(seen)
+
+    assert statements_to_share(5) == statements_to_share(40)

@@ -22,8 +22,18 @@ from tests.conftest import login, make_comment, make_post, statements, writes
 
 from .conftest import REVOCATIONS, World, revoke
 
-SMTP_PORT = 5471  # inside this branch's ports (5400-5499)
-CLOSED_PORT = 5472
+PORTS = range(5470, 5500)  # this branch's ports; parallel runs take the next free one
+
+
+def _serve_smtp_on_a_free_port():
+    for port in PORTS:
+        try:
+            server = socketserver.ThreadingTCPServer(("127.0.0.1", port), _FakeSmtp)
+        except OSError:
+            continue
+        server.received = []
+        return server
+    raise RuntimeError("no free port in 5470-5499")
 
 
 class Recorder:
@@ -183,19 +193,20 @@ class _FakeSmtp(socketserver.StreamRequestHandler):
 def test_smtp_down_then_up_delivers_the_same_message(mailed):
     post = make_post(mailed.ada, "Open post")
     make_comment(mailed.ben, post, "Hello over SMTP.")
-    down = SmtpTransport("127.0.0.1", CLOSED_PORT, use_tls=False, timeout=2)
+    server = _serve_smtp_on_a_free_port()
+    port = server.server_address[1]
+    server.server_close()  # the mail server is down: nothing listens on its port
     with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", CLOSED_PORT), timeout=1).close()
-    assert outbox.run_once(down).failed == 1
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    assert outbox.run_once(SmtpTransport("127.0.0.1", port, use_tls=False, timeout=2)).failed == 1
     (row,) = _rows(kind="immediate")
     assert row.status == "pending" and "Refused" in row.last_error
 
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", SMTP_PORT), _FakeSmtp)
-    server.received = []
+    server = _serve_smtp_on_a_free_port()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        up = SmtpTransport("127.0.0.1", SMTP_PORT, use_tls=False, timeout=5)
+        up = SmtpTransport("127.0.0.1", server.server_address[1], use_tls=False, timeout=5)
         assert outbox.run_once(up, now=utcnow() + timedelta(hours=1)).sent == 1
     finally:
         server.shutdown()

@@ -104,6 +104,34 @@ class Config:
     NEW_ACCOUNT_POSTS_PER_HOUR = _env_int("NEW_ACCOUNT_POSTS_PER_HOUR", 3)
     NEW_ACCOUNT_COMMENTS_PER_HOUR = _env_int("NEW_ACCOUNT_COMMENTS_PER_HOUR", 20)
 
+    # Notifications. @mentions notify at most this many people per comment; new accounts
+    # fewer, and only so many an hour (counted in the database, like their comments).
+    MENTIONS_MAX = 10
+    NEW_ACCOUNT_MENTIONS_MAX = 3
+    NEW_ACCOUNT_MENTIONS_PER_HOUR = _env_int("NEW_ACCOUNT_MENTIONS_PER_HOUR", 20)
+    NOTIFICATIONS_PER_PAGE = 30
+    # How often an open page asks for the unread count (static/notifications.js).
+    NOTIFICATIONS_POLL_SECONDS = _env_int("NOTIFICATIONS_POLL_SECONDS", 30)
+
+    # Email, sent only by `flask forum worker`. Without MAIL_SERVER messages are written
+    # as .eml files to MAIL_SINK_DIR instead (development).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Interpretability Forum <forum@localhost>")
+    MAIL_SINK_DIR = os.environ.get("MAIL_SINK_DIR", str(INSTANCE_DIR / "mail"))
+    MAIL_TIMEOUT_SECONDS = 20
+    # Links in emails point here.
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    DIGEST_HOURS = _env_int("DIGEST_HOURS", 24)
+    WORKER_INTERVAL_SECONDS = _env_int("WORKER_INTERVAL_SECONDS", 5)
+    # A failed send waits base * 2**(attempts - 1) seconds, at most the cap; it is never dropped.
+    MAIL_RETRY_BASE_SECONDS = 30
+    MAIL_RETRY_MAX_SECONDS = 6 * 3600
+    MAIL_BATCH = 50
+
 
 class DevelopmentConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
@@ -133,6 +161,8 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     # Fixtures create many posts per user; tests of the limits switch them back on.
     NEW_ACCOUNT_LIMITS_ENABLED = False
+    MAIL_SINK_DIR = ""  # tests that send mail point it at a temporary directory
+    SITE_URL = "http://forum.test"
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -407,3 +407,32 @@ def describe_audience(viewer: User | None, post: Post) -> dict:
         "groups": shown,
         "others": len(shown) < len(all_groups),
     }
+
+
+# --- references: notifications and the emails built from them ---------------------------
+
+
+def references_readable(viewer: User | None, post_id_column, comment_id_column, group_id_column) -> ColumnElement[bool]:
+    """SQL: a row that refers to a post, a comment and a group (each may be NULL) names
+    only what the viewer may read now, so a notification, its count and its email follow
+    every change of audience, membership, terms, deletion and removal.
+
+    A post must be readable and not deleted; a comment also needs the post's body
+    (terms accepted) and must be live; removed content still counts for its own author,
+    who is told about the removal. A group must be one the viewer may see.
+    """
+    me = viewer.id if _signed_in(viewer) else None
+    post_ok = exists().where(
+        Post.id == post_id_column, readable(viewer), Post.deleted_at.is_(None),
+        or_(Post.removed_at.is_(None), Post.author_id == me),
+    ).correlate_except(Post)  # never the caller's own join of the same tables
+    comment_ok = exists().where(
+        Comment.id == comment_id_column, Comment.post_id == Post.id, Post.id == post_id_column,
+        body_readable(viewer), Comment.deleted_at.is_(None), or_(Comment.removed_at.is_(None), Comment.author_id == me),
+    ).correlate_except(Comment, Post)
+    group_ok = exists().where(Group.id == group_id_column, visible_group_clause(viewer)).correlate_except(Group)
+    return and_(
+        or_(post_id_column.is_(None), post_ok),
+        or_(comment_id_column.is_(None), comment_ok),
+        or_(group_id_column.is_(None), group_ok),
+    )

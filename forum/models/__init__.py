@@ -2,6 +2,11 @@
 from .comment import Comment
 from .group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
 from .interest import Interest
+from .notification import (
+    EMAIL_CATEGORIES, EMAIL_MODES, NOTIFICATION_KINDS, SUBSCRIPTION_TARGETS, EmailPreference, MailAddress, Notification,
+    Subscription,
+)
+from .outbox import OutboxMessage
 from .moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
 from .post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
 from .search_entry import SearchEntry
@@ -11,6 +16,14 @@ from .user import ROLES, User
 from .vote import VOTE_AXES, Vote
 
 __all__ = [
+    "EMAIL_CATEGORIES",
+    "EMAIL_MODES",
+    "EmailPreference",
+    "NOTIFICATION_KINDS",
+    "Notification",
+    "OutboxMessage",
+    "SUBSCRIPTION_TARGETS",
+    "Subscription",
     "ApiToken",
     "AUDIENCE_KINDS",
     "Ban",
@@ -23,6 +36,7 @@ __all__ = [
     "JOIN_POLICIES",
     "JoinRequest",
     "Membership",
+    "MailAddress",
     "ModAction",
     "ModeratorWarning",
     "Post",

@@ -9,7 +9,7 @@ from ..markup import render_post_body
 from ..models import Post, PostRevision, Tag, User
 from ..models._time import utcnow
 from .audience import PUBLIC, Audience, apply_audience
-from . import votes
+from . import notifications, votes
 from .errors import ServiceError
 from .guards import ensure_can_write, ensure_within_rate
 from .terms import KEEP, TermsChoice, apply_terms
@@ -53,6 +53,7 @@ def create_post(
     if terms is not None:
         db.session.flush()
         apply_terms(post, terms)
+    notifications.post_created(post)
     db.session.commit()
     indexing.post_changed(post.id)
     return post
@@ -79,11 +80,13 @@ def update_post(
         post.edited_at = utcnow()
     post.tags = new_tags
     counted_before = post.audience_kind != "restricted"
+    shared_before = notifications.audience_before(post)
     apply_audience(post, audience)
     apply_terms(post, terms)
     if counted_before != (post.audience_kind != "restricted"):
         # Votes on this post start or stop counting toward public karma (docs/karma.md).
         votes.refresh_karma_for_post(post)
+    notifications.post_shared(post, shared_before)
     db.session.commit()
     indexing.post_changed(post.id)
     return post

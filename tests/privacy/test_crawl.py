@@ -13,6 +13,7 @@ import pytest
 from forum.services import feed_tokens
 from forum.services import posts as post_service
 from forum.services.audience import audience_of
+from forum.services import notifications as notification_service, posts as post_service
 from tests.conftest import login, make_comment, make_group, make_post, make_user
 
 from .conftest import statements, writes
@@ -58,13 +59,15 @@ def site(app):
     secret = make_group(author, "Vermilion Cabal", description="periwinkle charter", listed=False, members=(member,),
                         interests="tamarind studies")
     lab = make_group(author, "Open Lab", description="An open lab.", members=(member,))
+    # The outsider follows the author and is mentioned in hidden threads: notifications are made, never shown.
+    notification_service.set_following(outsider, "user", author.id, "follow")
     hidden = [
         make_post(author, "Zanzibar findings", "quetzal details", tags="obsidian, circuits", audience="restricted", groups=(secret,)),
         make_post(author, "Zanzibar replication", "quetzal again", tags="obsidian", audience="restricted", groups=(lab,)),
         make_post(author, "Zanzibar private note", "quetzal private", audience="restricted", users=(member,)),
     ]
     for post in hidden:
-        first = make_comment(member, post, "marmalade question")
+        first = make_comment(member, post, "marmalade question for @outsider")
         make_comment(author, post, "marmalade answer", parent=first)
     members_only = make_post(author, "Lanthanum notes", "gadolinium body", tags="circuits", audience="members")
     make_comment(member, members_only, "gadolinium comment")
@@ -92,6 +95,7 @@ def _starts(user=None):
     if user is not None:
         starts.append(f"/users/{user.username}")
         starts.append(f"/feeds/private/{feed_tokens.rotate(user)[1]}.atom")
+        starts += [f"/users/{user.username}", "/notifications", "/settings/notifications"]
     return starts
 
 

@@ -96,6 +96,9 @@ POST_PROBES = [
     Probe("POST", "/posts/{post}/vote", signed_in(200, 403, anonymous=401), data={"value": "up"}, headers=JSON, note="as JSON"),
     # Atom feed of the comments: the anonymous view, whoever asks (forum/feeds.py).
     Probe("GET", "/feeds/posts/{post}/comments.atom", everyone(200), public_only=True),
+    # Following and muting a thread (notifications).
+    Probe("POST", "/posts/{post}/follow", signed_in(302, 302), data={"state": "follow"}),
+    Probe("POST", "/posts/{post}/follow", signed_in(302, 302), data={"state": "mute"}, note="mute"),
 ]
 
 COMMENT_PROBES = [

@@ -1,5 +1,7 @@
 """Typed models. They hold data only: no commits and no visibility rules here."""
+from .attachment import Attachment
 from .comment import Comment
+from .draft import DRAFT_ROLES, DraftShare, PlannedAudience, post_coauthors
 from .group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
 from .interest import Interest
 from .moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
@@ -11,6 +13,11 @@ from .vote import VOTE_AXES, Vote
 
 __all__ = [
     "ApiToken",
+    "Attachment",
+    "DRAFT_ROLES",
+    "DraftShare",
+    "PlannedAudience",
+    "post_coauthors",
     "AUDIENCE_KINDS",
     "Ban",
     "Comment",

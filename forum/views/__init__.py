@@ -3,8 +3,10 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from .. import api
-    from . import auth, group_members, groups, main, moderation, posts, search, terms, tokens, users, votes
+    from . import (
+        attachments, auth, drafts, group_members, groups, main, moderation, posts, search, terms, tokens, users, votes,
+    )
 
-    for module in (main, auth, posts, users, groups, group_members, terms, moderation, votes, tokens, search):
+    for module in (main, auth, posts, users, groups, group_members, terms, moderation, votes, tokens, search, drafts, attachments):
         app.register_blueprint(module.bp)
     api.init_app(app)

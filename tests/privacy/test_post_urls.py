@@ -38,7 +38,7 @@ def _audience_fields(world) -> dict:
     group_ids = [int(t[6:]) for t in tokens if t.startswith("group:")]
     names = db.session.scalars(db.select(User.username).where(User.id.in_(user_ids))).all()
     slugs = db.session.scalars(db.select(Group.slug).where(Group.id.in_(group_ids))).all()
-    return {"kind": post.audience_kind, "users": ", ".join(names), "groups": ", ".join(slugs)}
+    return {"kind": post.audience_kind, "users": ", ".join(names), "groups": ", ".join(slugs), **world.files}
 
 
 def _send(client, probe: Probe, post: int, comment: int, extra: dict):
@@ -100,7 +100,7 @@ def test_inside_the_audience_the_right_status(app, audience, viewer):
             client = app.test_client()
             sign_in(client, world, viewer)
             extra = _audience_fields(world)
-        expected = probe.status_for(_role(viewer))
+        expected = probe.status_for(_role(viewer), draft=AUDIENCES[audience].draft)
         before = db_snapshot()
         _, response = _send(client, probe, world.post.id, world.comment.id, extra)
         if response.status_code != expected:

@@ -3,12 +3,12 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from .. import indexing
+from .. import indexing, permissions
 from ..extensions import db
 from ..markup import render_markdown
 from ..models import Post, PostRevision, Tag, User
 from ..models._time import utcnow
-from .audience import PUBLIC, Audience, apply_audience
+from .audience import PUBLIC, Audience, apply_audience, audience_of
 from . import drafts, votes
 from .errors import ServiceError
 from .guards import ensure_can_write, ensure_within_rate
@@ -71,6 +71,10 @@ def update_post(
     ensure_can_write(editor)
     if post.is_removed:
         raise ServiceError("A moderator removed this post; it cannot be edited.", status=409)
+    if not permissions.can_change_authors(editor, post) and (
+        audience != audience_of(post) or terms is not KEEP or coauthors is not None
+    ):
+        raise ServiceError("Only the post's authors choose its readers, terms and co-authors.", status=403)
     title, body = _check_text(title, body)
     new_tags = resolve_tags(tags)
     new_coauthors = drafts.resolve_coauthors(post.author, coauthors) if coauthors is not None else None

@@ -227,3 +227,10 @@ def test_the_storage_backend_is_chosen_by_config(client, app, lab):
     key = make_attachment(lab["author"], post).key
     assert key in MemoryStorage.blobs
     assert client.get(f"/posts/{post.id}/files/{key}").data == MemoryStorage.blobs[key]
+
+
+def test_snippet_addresses_are_the_served_route(app):
+    from flask import url_for
+
+    with app.test_request_context():
+        assert attachments.url_for_attachment(3, "k" * 32) == url_for("attachments.serve", post_id=3, key="k" * 32)

@@ -49,6 +49,7 @@ def live_app(tmp_path_factory):
         TestConfig,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{root / 'forum.sqlite3'}",
         SEARCH_INDEX_DIR=str(root / "index"),
+        UPLOAD_DIR=str(root / "uploads"),
         WTF_CSRF_ENABLED=True,
     )
     with app.app_context():

@@ -90,12 +90,12 @@ def can_change_role(actor: User | None, target: User) -> bool:
 
 
 def moderating_group_id(post: Post) -> int | None:
-    """The group a post is shared with ONLY (audience = its author and one group).
+    """The group a post is shared with ONLY (audience = its authors and one group).
 
     That group's owners and admins may moderate the post and its comments.
     """
     tokens = {row.principal for row in post.audience}
-    others = tokens - {f"user:{post.author_id}"}
+    others = tokens - {f"user:{uid}" for uid in post.author_ids}
     if len(others) == 1:
         (token,) = others
         if token.startswith("group:"):

@@ -172,3 +172,13 @@ def test_comments_on_a_draft_stay_off_profiles(client, world):
         assert "xylophone" not in client.get("/api/v1/users/friend/comments").get_data(as_text=True).lower()
         if viewer:
             logout(client)
+
+
+@pytest.mark.parametrize(("username", "message"), [
+    ("", "Whom should the draft be shared with?"), ("friend outsider", "Name one person"), ("ghost", "No user named ghost."),
+    ("author", "is an author of this draft already"),
+])
+def test_sharing_refuses_with_a_message(client, world, username, message):
+    login(client, world["author"])
+    response = client.post(f"/posts/{world['draft'].id}/share", data={"username": username, "role": "read"})
+    assert response.status_code == 400 and message in response.get_data(as_text=True)

@@ -71,9 +71,10 @@ def share_draft(post: Post, actor: User, username: str, role: str) -> DraftShare
     _ensure_draft_author(post, actor)
     if role not in DRAFT_ROLES:
         raise ServiceError("Choose read, comment or edit.", field="role")
-    (user,) = _users_named(username or "", "username") or (None,)
-    if user is None:
-        raise ServiceError("Whom should the draft be shared with?", field="username")
+    named = _users_named(username or "", "username")
+    if len(named) != 1:
+        raise ServiceError("Name one person to share the draft with.", field="username")
+    (user,) = named
     if user.id in post.author_ids:
         raise ServiceError(f"{user.username} is an author of this draft already.", field="username")
     share = db.session.get(DraftShare, (post.id, user.id))

@@ -96,3 +96,11 @@ def test_unknown_coauthors_are_refused_with_the_text_kept(client, team):
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "No user named nobody-here." in page and "Typed body that must survive." in page
+
+
+def test_the_api_names_the_coauthors(client, team):
+    post = make_post(team["author"], "Joint", "Body.", coauthors=(team["coauthor"],))
+    data = client.get(f"/api/v1/posts/{post.id}").get_json()
+    assert [u["username"] for u in data["coauthors"]] == ["grace"] and data["draft"] is False
+    listed = client.get("/api/v1/users/grace/posts").get_json()
+    assert [p["id"] for p in listed["items"]] == [post.id]

@@ -28,7 +28,7 @@ class PostForm(PostTermsFields, FlaskForm):
         "Co-authors", validators=[Length(max=1000)],
         description="Usernames, separated by commas. Co-authors may edit the post, always read it and share its karma.",
     )
-    file = FileField("Attach a figure or PDF", description="PNG, JPEG, GIF, WebP or PDF. Uploading saves the post as a draft first.")
+    file = FileField("Attach a figure or PDF", description="PNG, JPEG, GIF, WebP or PDF.")
     upload = SubmitField("Upload")
     preview = SubmitField("Preview")
     save_draft = SubmitField("Save draft")

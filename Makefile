@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := FORUM_CONFIG=development $(BIN)/flask --app wsgi
 PORT   ?= 5000
 
-.PHONY: run test venv browser db seed bench clean migration
+.PHONY: run test test-postgres venv browser postgres db seed bench clean migration
 
 venv: $(VENV)/.installed
 
@@ -23,6 +23,14 @@ browser:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# PostgreSQL (and Redis, for the shared rate-limit store) from Debian's packages, for
+# `make test-postgres`; scripts/pg-test-cluster runs its own private servers, not the services.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v redis-server >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql redis-server >/dev/null; \
+	fi
+
 db: venv
 	mkdir -p instance
 	$(FLASK) db upgrade
@@ -38,6 +46,10 @@ run: seed
 
 test: venv browser
 	$(BIN)/python -m pytest
+
+# The same suite against a throwaway PostgreSQL cluster (and Redis) in a temporary directory.
+test-postgres: venv browser postgres
+	scripts/pg-test-cluster $(BIN)/python -m pytest
 
 bench: venv
 	$(BIN)/python -m bench

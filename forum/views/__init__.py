@@ -4,9 +4,13 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from .. import api
     from . import (
-        attachments, auth, drafts, group_members, groups, main, moderation, posts, search, terms, tokens, users, votes,
+        attachments, auth, drafts, feed_settings, feeds, group_members, groups, main, moderation, posts, search, terms,
+        tokens, users, votes,
     )
 
-    for module in (main, auth, posts, users, groups, group_members, terms, moderation, votes, tokens, search, drafts, attachments):
+    for module in (
+        main, auth, posts, users, groups, group_members, terms, moderation, votes, tokens, search, feeds, feed_settings,
+        drafts, attachments,
+    ):
         app.register_blueprint(module.bp)
     api.init_app(app)

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import permissions, queries, visibility
+from .. import feeds, permissions, queries, visibility
 from ..extensions import db
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
 from ..markup import render_markdown
@@ -133,6 +133,7 @@ def _render_post(post, comment_form: CommentForm, status: int = 200):
         audience=visibility.describe_audience(current_user, post), votes=_page_votes(post),
         comment_form=comment_form, confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
         can_moderate=permissions.can_moderate_post(current_user, post), post_rights=_rights(post),
+        comments_feed=not post.is_deleted and feeds.post_has_comment_feed(post),
     ), status
 
 

@@ -14,11 +14,16 @@ from .main import page_arg
 bp = Blueprint("users", __name__)
 
 
-@bp.route("/users/<username>")
-def profile(username: str):
+def user_or_404(username: str) -> User:
     user = db.session.scalar(select(User).where(User.username == username.lower()))
     if user is None:
         abort(404)
+    return user
+
+
+@bp.route("/users/<username>")
+def profile(username: str):
+    user = user_or_404(username)
     tab = "comments" if request.args.get("tab") == "comments" else "posts"
     per_page = current_app.config["POSTS_PER_PAGE"]
     if tab == "posts":

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from forum.services import drafts as draft_service, posts as post_service
+from forum.services import drafts as draft_service, feed_tokens, posts as post_service
 from forum.services.audience import audience_of
 from tests.conftest import login, make_attachment, make_comment, make_group, make_post, make_user
 
@@ -95,9 +95,14 @@ def site(app):
 
 
 def _starts(user=None):
-    starts = ["/", "/tags", "/people", "/groups", "/users/author", "/users/member", "/groups/open-lab"]
+    """Where the crawl begins. Pages link to their public feeds; the feeds are listed too,
+    and a signed-in crawler also reads its own private feed (made here, before the crawl)."""
+    starts = ["/", "/tags", "/people", "/groups", "/users/author", "/users/member", "/groups/open-lab",
+              "/feeds/hot.atom", "/feeds/new.atom", "/feeds/tags/circuits.atom", "/feeds/users/author.atom",
+              "/feeds/groups/open-lab.atom"]
     if user is not None:
         starts.append(f"/users/{user.username}")
+        starts.append(f"/feeds/private/{feed_tokens.rotate(user)[1]}.atom")
     return starts
 
 
@@ -120,9 +125,12 @@ def test_a_crawl_finds_no_trace_of_hidden_things(client, site, viewer):
         login(client, site["outsider"])
     else:
         markers += MEMBERS_MARKERS
+    starts = _starts(site.get(viewer))
     with statements() as seen:
-        pages = crawl(client, _starts(site.get(viewer)))
+        pages = crawl(client, starts)
     assert writes(seen) == [], "a GET wrote to the database"
+    feeds = [url for url, body in pages.items() if url.startswith("/feeds/") and body.startswith("200 ")]
+    assert len(feeds) >= (6 if viewer == "outsider" else 5), "the crawl should read every public feed"
     _assert_nothing_leaks(pages, site, markers)
     files = [url for url in pages if "/files/" in url]
     assert files and all(pages[url].startswith("200") for url in files), "the open figure is reached and served"
@@ -133,8 +141,11 @@ def test_a_crawl_finds_no_trace_of_hidden_things(client, site, viewer):
 def test_no_get_writes_even_for_insiders(client, site):
     """The author reaches every page, edit forms and revisions included: still no writes."""
     login(client, site["author"])
+    starts = _starts(site["author"]) + [f"/groups/{site['secret'].slug}"]
     with statements() as seen:
-        pages = crawl(client, _starts(site["author"]) + [f"/groups/{site['secret'].slug}"])
+        pages = crawl(client, starts)
     assert any("zanzibar" in body.lower() for body in pages.values()), "the insider crawl should see hidden posts"
     assert any(url.endswith("/edit") for url in pages)
+    private_feed = next(body for url, body in pages.items() if url.startswith("/feeds/private/"))
+    assert "zanzibar" in private_feed.lower(), "the author's private feed should list their hidden posts"
     assert writes(seen) == []

@@ -101,7 +101,8 @@ def test_inside_the_audience_the_right_status(app, audience, viewer):
             client = app.test_client()
             sign_in(client, world, viewer)
             extra = _audience_fields(world)
-        expected = probe.status_for(_role(viewer), draft=AUDIENCES[audience].draft)
+        case = AUDIENCES[audience]
+        expected = probe.status_for(_role(viewer), case.kind, draft=case.draft)
         before = db_snapshot()
         _, response = _send(client, probe, world.post.id, world.comment.id, extra)
         if response.status_code != expected:

@@ -10,7 +10,9 @@ attachment keys {post_file} (the post's figure), {comment_file} (on {comment}) a
 {other_file} (a figure of another, public post: never readable under this one).
 `expect` maps the viewer's role to the status an audience member gets:
 anonymous, reader (signed in, not the author), author, and optionally moderator
-(a site moderator; defaults to the reader's status).
+(a site moderator; defaults to the reader's status). A probe marked `public_only`
+shows what an anonymous reader sees whoever asks (feeds): on a post that is not
+public, everyone, its author included, gets the 404 of a missing post.
 """
 from __future__ import annotations
 
@@ -28,9 +30,12 @@ class Probe:
     headers: tuple = ()
     json: dict | None = None  # a JSON body (the API), formatted like `data`
     note: str = ""
+    public_only: bool = False
     on_draft: dict | None = None  # statuses that differ while the post is a draft
 
-    def status_for(self, role: str, draft: bool = False) -> int:
+    def status_for(self, role: str, audience_kind: str = "public", draft: bool = False) -> int:
+        if self.public_only and (audience_kind != "public" or draft):
+            return 404
         if draft and self.on_draft and role in self.on_draft:
             return self.on_draft[role]
         return self.expect.get(role, self.expect["reader"])
@@ -98,6 +103,8 @@ POST_PROBES = [
           on_draft={"author": 400}, note="unknown user"),
     Probe("POST", "/posts/{post}/share/remove", signed_in(403, 409), data={"user_id": "1"}, on_draft={"author": 302}),
     Probe("POST", "/posts/{post}/publish", signed_in(403, 409), data={}, on_draft={"author": 302}),
+    # Atom feed of the comments: the anonymous view, whoever asks (forum/feeds.py).
+    Probe("GET", "/feeds/posts/{post}/comments.atom", everyone(200), public_only=True),
 ]
 
 COMMENT_PROBES = [
@@ -149,7 +156,7 @@ POST_PROBES += [p for p in API_PROBES if "/posts/" in p.path]
 COMMENT_PROBES += [p for p in API_PROBES if "/comments/{comment}" in p.path and "/posts/" not in p.path]
 
 _GETS = [p for p in POST_PROBES + COMMENT_PROBES if p.method == "GET" and not p.headers]
-HEAD_PROBES = [Probe("HEAD", p.path, p.expect, note=p.note, on_draft=p.on_draft) for p in _GETS]
+HEAD_PROBES = [Probe("HEAD", p.path, p.expect, note=p.note, public_only=p.public_only, on_draft=p.on_draft) for p in _GETS]
 
 PROBES = POST_PROBES + COMMENT_PROBES + HEAD_PROBES
 

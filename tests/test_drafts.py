@@ -31,7 +31,9 @@ def world(app):
 def _listing_pages(w) -> list[str]:
     return ["/", "/?sort=new", "/?sort=top-all", "/tags", "/tags/circuits", "/users/author",
             f"/groups/{w['group'].slug}", "/search?q=xylophone", "/api/v1/posts", "/api/v1/users/author",
-            "/api/v1/users/author/posts", f"/api/v1/groups/{w['group'].slug}/posts", "/api/v1/search?q=xylophone"]
+            "/api/v1/users/author/posts", f"/api/v1/groups/{w['group'].slug}/posts", "/api/v1/search?q=xylophone",
+            "/feeds/hot.atom", "/feeds/new.atom", "/feeds/tags/circuits.atom", "/feeds/users/author.atom",
+            f"/feeds/groups/{w['group'].slug}.atom"]
 
 
 @pytest.mark.parametrize("viewer", [None, "member", "outsider", "author"])
@@ -46,6 +48,12 @@ def test_a_draft_is_in_no_listing_count_search_or_profile_for_anyone(client, wor
         assert "xylophone draft" not in body and "xylophone body" not in body and "xylotag" not in body, url
         assert f"/posts/{world['draft'].id}" not in body and f'"id": {world["draft"].id},' not in body, url
     assert client.get("/tags/xylotag").status_code == 404  # a tag only a draft uses does not exist
+    assert client.get(f"/feeds/posts/{world['draft'].id}/comments.atom").status_code == 404
+    if viewer:  # the viewer's private feed (everything they may read) leaves drafts out too
+        from forum.services import feed_tokens
+
+        _, raw = feed_tokens.rotate(world[viewer])
+        assert "xylophone" not in client.get(f"/feeds/private/{raw}.atom").get_data(as_text=True).lower()
     profile = client.get("/api/v1/users/author").get_json()
     assert profile["post_count"] == 1
 

@@ -35,7 +35,7 @@ def crawl(client, starts) -> dict[str, str]:
             continue
         response = client.get(url)
         # Files (figures) are fetched too, so the crawl proves which of them answer; their bytes are not text.
-        textual = response.mimetype.startswith("text/") or response.mimetype == "application/json"
+        textual = not response.mimetype.startswith(("image/", "application/pdf"))
         body = response.get_data(as_text=True) if textual else f"[{response.mimetype} file]"
         seen[url] = f"{response.status_code} {response.headers.get('Location', '')}\n{body}"
         for href in LINK.findall(body):

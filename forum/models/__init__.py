@@ -1,15 +1,19 @@
 """Typed models. They hold data only: no commits and no visibility rules here."""
+from .access import AccessRequest, PostListing
 from .comment import Comment
 from .group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
 from .interest import Interest
 from .moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
 from .post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
+from .reads import PostRead
 from .terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
 from .token import TOKEN_SCOPES, ApiToken
 from .user import ROLES, User
 from .vote import VOTE_AXES, Vote
+from .vouch import Vouch
 
 __all__ = [
+    "AccessRequest",
     "ApiToken",
     "AUDIENCE_KINDS",
     "Ban",
@@ -25,6 +29,8 @@ __all__ = [
     "ModeratorWarning",
     "Post",
     "PostAudience",
+    "PostListing",
+    "PostRead",
     "PostRevision",
     "PostTerms",
     "REPORT_DECISIONS",
@@ -39,4 +45,5 @@ __all__ = [
     "User",
     "VOTE_AXES",
     "Vote",
+    "Vouch",
 ]

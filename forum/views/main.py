@@ -1,7 +1,7 @@
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 
-from .. import queries
+from .. import queries, unread
 from ..extensions import db
 from ..models import Tag
 from ..services.votes import viewer_votes
@@ -29,6 +29,7 @@ def index():
     return render_template(
         "main/index.html", posts=posts, sort=sort, sorts=queries.SORTS, sort_labels=queries.SORT_LABELS, tag=tag,
         votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]),
+        new_counts=unread.new_comment_counts(current_user, [p.id for p in posts.items]),
     )
 
 

@@ -22,11 +22,13 @@ from __future__ import annotations
 from typing import Iterable
 
 from flask import abort, has_request_context, request
-from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import joinedload
 
 from .extensions import db
-from .models import Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostTerms, Tag, TermsAcceptance, User
+from .models import (
+    Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostListing, PostTerms, Tag, TermsAcceptance, User,
+)
 from .models.post import post_tags
 
 PUBLIC = "public"
@@ -224,6 +226,43 @@ def get_post_body_or_404(post_id: int, viewer: User | None) -> Post:
     if post is None or (post.is_removed and not sees_removed(viewer, post.author_id, post)):
         abort(404)
     return post
+
+
+# --- listed restricted posts: the card outsiders may see, to request access ---------------
+
+
+def discoverable(viewer: User | None) -> ColumnElement[bool]:
+    """SQL: the viewer may see the listing card of the post in `Post`: its title, author
+    and abstract, and nothing else (no body, comments, counts or audience).
+
+    Only signed-in members, only for restricted posts whose author listed them, neither
+    deleted nor removed. Independent of `readable`: a reader sees the post itself. An
+    unlisted restricted post is exactly as invisible as before (its request-access
+    addresses answer 404, like a missing post). The search index stores the card as a
+    document of its own with the `members` token (indexing.listing_document).
+    """
+    if not _signed_in(viewer):
+        return false()
+    return and_(
+        Post.audience_kind == "restricted", Post.deleted_at.is_(None), Post.removed_at.is_(None),
+        exists().where(PostListing.post_id == Post.id),
+    )
+
+
+def discoverable_posts(viewer: User | None) -> Select[tuple[Post, PostListing]]:
+    """Listing cards the viewer may see, newest first."""
+    return (
+        select(Post, PostListing).join(PostListing, PostListing.post_id == Post.id)
+        .where(discoverable(viewer)).order_by(PostListing.created_at.desc(), Post.id.desc())
+    )
+
+
+def get_listing_or_404(post_id: int, viewer: User | None) -> tuple[Post, PostListing]:
+    """The single-object check for a listing card: 404 exactly like a missing post."""
+    row = db.session.execute(discoverable_posts(viewer).where(Post.id == post_id)).first()
+    if row is None:
+        abort(404)
+    return row.Post, row.PostListing
 
 
 # --- search: the tokens the index stores, and the re-check of its hits -------------------

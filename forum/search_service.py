@@ -18,6 +18,8 @@ from markupsafe import Markup
 
 from . import permissions, visibility
 from . import search as engine
+from sqlalchemy import select
+
 from .extensions import db
 from .models import Comment, Group, Post, User
 
@@ -86,24 +88,35 @@ def search(
     if not index_dir:
         return Results(page=page, per_page=per_page, empty_query=not text.strip())
     gated = set(db.session.scalars(visibility.gated_post_ids(viewer, include_removed=include_removed)))
-    hidden_comments = []
+    excluded = []
     if gated:
-        hidden_comments = [
+        excluded = [
             engine.doc_id_for("comment", 0, cid)
             for cid in db.session.scalars(visibility.gated_comment_ids(viewer, include_removed=include_removed))
+        ]
+    if visibility.MEMBERS in visibility.principals(viewer):
+        # A reader of a listed post finds the post itself, not its card.
+        excluded += [
+            engine.doc_id_for("listing", post_id)
+            for post_id in db.session.scalars(select(Post.id).where(visibility.discoverable(viewer), visibility.readable(viewer)))
         ]
     found = engine.search_index(
         index_dir, visibility.principals(viewer), text,
         kinds=kinds, author=author, group_id=group_id, since=since, until=until, sort=sort,
         page=page, per_page=per_page, banned_author_ids=permissions.banned_user_ids(),
-        include_removed=include_removed, title_only_post_ids=gated, exclude_doc_ids=hidden_comments,
+        include_removed=include_removed, title_only_post_ids=gated, exclude_doc_ids=excluded,
     )
     posts, comments = visibility.readable_hits(
-        viewer, {hit.post_id for hit in found.hits}, {hit.comment_id for hit in found.hits if hit.comment_id},
+        viewer, {hit.post_id for hit in found.hits if hit.kind != "listing"}, {hit.comment_id for hit in found.hits if hit.comment_id},
         include_removed=include_removed,
     )
+    cards = visibility.listing_cards(viewer, {hit.post_id for hit in found.hits if hit.kind == "listing"})
     items: list[Result] = []
     for hit in found.hits:
+        if hit.kind == "listing":
+            if hit.post_id in cards:  # the abstract is the card's only text
+                items.append(Result(hit.kind, cards[hit.post_id][0], None, Markup(hit.snippet or ""), hit.created))
+            continue
         post = posts.get(hit.post_id)
         comment = comments.get(hit.comment_id) if hit.kind == "comment" else None
         if post is None or (hit.kind == "comment" and comment is None):

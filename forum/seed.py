@@ -4,6 +4,7 @@ from __future__ import annotations
 from .extensions import db
 from .services import accounts, comments, groups, posts, votes
 from .services.audience import Audience
+from .seed_trust import add_trust_demo
 
 DEMO_PASSWORD = "interpretability"
 
@@ -76,4 +77,5 @@ def load_demo_content() -> dict[str, int]:
         votes.cast_vote(users[voter], target, "up")
         n_votes += 1
     votes.cast_vote(users["ben"], c2, "agree", axis="agreement")
+    add_trust_demo(users, circuits, p3)  # vouches; the circuits group admits by vouch; p3 is listed
     return {"users": len(users), "groups": 2, "posts": 4, "comments": 6, "votes": n_votes}

@@ -23,7 +23,7 @@ from typing import Iterable
 
 from flask import abort, has_request_context, request
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from .extensions import db
 from .models import (
@@ -243,9 +243,17 @@ def discoverable(viewer: User | None) -> ColumnElement[bool]:
     """
     if not _signed_in(viewer):
         return false()
+    return has_listing_card()
+
+
+def has_listing_card() -> ColumnElement[bool]:
+    """SQL: the post in `Post` shows a listing card to members (see `discoverable`); what
+    the search index asks when it writes the card's document."""
+    # An alias: callers join post_listings themselves, and the clause must stay its own.
+    listing = aliased(PostListing)
     return and_(
         Post.audience_kind == "restricted", Post.deleted_at.is_(None), Post.removed_at.is_(None),
-        exists().where(PostListing.post_id == Post.id),
+        exists().where(listing.post_id == Post.id),
     )
 
 
@@ -255,6 +263,14 @@ def discoverable_posts(viewer: User | None) -> Select[tuple[Post, PostListing]]:
         select(Post, PostListing).join(PostListing, PostListing.post_id == Post.id)
         .where(discoverable(viewer)).order_by(PostListing.created_at.desc(), Post.id.desc())
     )
+
+
+def listing_cards(viewer: User | None, post_ids: Iterable[int]) -> dict[int, tuple[Post, PostListing]]:
+    """Of these posts, the listing cards the viewer may see (one query: search hits)."""
+    ids = set(post_ids)
+    if not ids:
+        return {}
+    return {row.Post.id: (row.Post, row.PostListing) for row in db.session.execute(discoverable_posts(viewer).where(Post.id.in_(ids)))}
 
 
 def get_listing_or_404(post_id: int, viewer: User | None) -> tuple[Post, PostListing]:

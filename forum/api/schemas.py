@@ -150,7 +150,9 @@ COMPONENTS: dict[str, dict] = {
         "post_id": INT, "comment_id": nullable(INT), "created_at": TIME,
     }),
     "SearchHit": obj({
-        "kind": {"type": "string", "enum": ["post", "comment"]}, "post_id": INT, "comment_id": nullable(INT),
+        "kind": {"type": "string", "enum": ["post", "comment", "listing"], "description": "listing: the card of a "
+                 "listed restricted post the caller cannot read (title, author, abstract); url is where to request access."},
+        "post_id": INT, "comment_id": nullable(INT),
         "title": {**STRING, "description": "The post's title (for a comment, the post it is on)."},
         "author": ref("UserRef"), "created_at": TIME,
         "snippet_html": {**nullable(STRING), "description": "Escaped text with <mark> around matches; null for a post "

@@ -74,7 +74,9 @@ def request_access(post_id: int):
     return redirect(url_for("access.request_access", post_id=post.id))
 
 
-@bp.route("/posts/<int:post_id>/access/<int:request_id>/<any(approve, decline):decision>", methods=["POST"])
+# Two rules, not one `<any(...)>`: the privacy URL table probes each address.
+@bp.route("/posts/<int:post_id>/access/<int:request_id>/approve", methods=["POST"], defaults={"decision": "approve"})
+@bp.route("/posts/<int:post_id>/access/<int:request_id>/decline", methods=["POST"], defaults={"decision": "decline"})
 @login_required
 def decide(post_id: int, request_id: int, decision: str):
     post = visibility.get_post_or_404(post_id, current_user)

@@ -74,16 +74,16 @@ def request_access(post_id: int):
     return redirect(url_for("access.request_access", post_id=post.id))
 
 
-# Two rules, not one `<any(...)>`: the privacy URL table probes each address.
-@bp.route("/posts/<int:post_id>/access/<int:request_id>/approve", methods=["POST"], defaults={"decision": "approve"})
-@bp.route("/posts/<int:post_id>/access/<int:request_id>/decline", methods=["POST"], defaults={"decision": "decline"})
+@bp.route("/posts/<int:post_id>/access/decide", methods=["POST"])
 @login_required
-def decide(post_id: int, request_id: int, decision: str):
+def decide(post_id: int):
+    """One click: the form carries the request's id and approve or decline."""
     post = visibility.get_post_or_404(post_id, current_user)
-    if not ConfirmForm().validate_on_submit():  # the CSRF token
+    decision, request_id = request.form.get("decision"), request.form.get("request_id", "")
+    if not ConfirmForm().validate_on_submit() or decision not in ("approve", "decline") or not request_id.isdigit():
         abort(400)
     try:
-        decided = access_service.decide(current_user, post, request_id, approve=decision == "approve")
+        decided = access_service.decide(current_user, post, int(request_id), approve=decision == "approve")
     except ServiceError as error:
         db.session.rollback()
         abort(error.status, error.message)

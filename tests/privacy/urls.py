@@ -83,9 +83,9 @@ POST_PROBES = [
     # listed), so they answer 404 to everyone, exactly like a missing post.
     Probe("GET", "/posts/{post}/access", signed_in(404, 404)),
     Probe("POST", "/posts/{post}/access", signed_in(404, 404), data={"note": "Please."}),
-    # Deciding: readers may not (403); the author finds no such request ({comment} is no request id).
-    Probe("POST", "/posts/{post}/access/{comment}/approve", signed_in(403, 404), data={}),
-    Probe("POST", "/posts/{post}/access/{comment}/decline", signed_in(403, 404), data={}),
+    # Deciding: readers may not (403); the author finds no such request.
+    Probe("POST", "/posts/{post}/access/decide", signed_in(403, 404), data={"request_id": "0", "decision": "approve"}),
+    Probe("POST", "/posts/{post}/access/decide", signed_in(400, 400), data={"request_id": "0", "decision": "maybe"}, note="bad decision"),
     # The author's audit and listing settings; unlisting a post that is not listed changes nothing.
     Probe("GET", "/posts/{post}/audit", signed_in(403, 200)),
     Probe("GET", "/posts/{post}/listing", signed_in(403, 200)),

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from forum.services import posts as post_service
+from forum.services import access, posts as post_service, vouches
 from tests.conftest import login, make_comment, make_group, make_post, make_user
 
 from tests.conftest import READ_RECEIPTS
@@ -72,15 +72,23 @@ def site(app):
     for post in visible[:3]:
         c = make_comment(member, post, "A public question.")
         make_comment(author, post, "A public answer.", parent=c)
+    # Issue 15: vouches between insiders, and a listed restricted post whose card (title,
+    # author, abstract) anyone signed in may see; its body and comments stay hidden.
+    vouches.vouch(author, member, "Knows the open results well.")
+    vouches.vouch(member, author, "Careful author.")
+    listed = make_post(author, "Listed study", "quetzal listed body", audience="restricted", groups=(secret,))
+    make_comment(member, listed, "marmalade on the listed study")
+    access.set_listing(author, listed, True, "An abstract that members may read before asking.")
     gone = make_post(author, "Zanzibar withdrawn", "quetzal withdrawn", audience="restricted", groups=(secret,))
     post_service.delete_post(gone)
     hidden.append(gone)
     return {"author": author, "member": member, "outsider": outsider, "hidden": hidden,
-            "members_only": members_only, "secret": secret}
+            "members_only": members_only, "secret": secret, "listed": listed}
 
 
 def _starts(user=None):
-    starts = ["/", "/tags", "/people", "/groups", "/users/author", "/users/member", "/groups/open-lab"]
+    starts = ["/", "/tags", "/people", "/groups", "/users/author", "/users/member", "/groups/open-lab",
+              "/listed", "/people/suggestions"]
     if user is not None:
         starts.append(f"/users/{user.username}")
     return starts
@@ -112,6 +120,9 @@ def test_a_crawl_finds_no_trace_of_hidden_things(client, site, viewer):
     _assert_nothing_leaks(pages, site, markers)
     if viewer == "anonymous":
         assert not any(f"/posts/{site['members_only'].id}\"" in body for body in pages.values())
+    else:  # the listed post's card and request page were reached, and only they
+        assert any("An abstract that members may read" in body for body in pages.values())
+        assert f"/posts/{site['listed'].id}/access" in pages
 
 
 def test_no_get_writes_even_for_insiders(client, site):

@@ -233,7 +233,10 @@ _GROUP_FIELDS = {
 NEW_GROUP = obj({**_GROUP_FIELDS, "slug": STRING}, required=("name",))
 EDIT_GROUP = obj(_GROUP_FIELDS, required=())
 INVITE = obj({"username": STRING}, required=("username",))
-JOIN_REQUEST = obj({"statement": {"type": "string", "maxLength": 1000}}, required=())
+JOIN_REQUEST = obj({
+    "statement": {"type": "string", "maxLength": 1000},
+    "vouch_id": {"type": "integer", "description": "For groups that require a vouch: the id of a current member's vouch for you."},
+}, required=())
 ROLE = obj({"role": {"type": "string", "enum": list(GROUP_ROLES)}}, required=("role",))
 
 

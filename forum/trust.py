@@ -186,6 +186,22 @@ def member_vouchers_for(group: Group, user: User) -> list[Vouch]:
 # --- interest matching -------------------------------------------------------------------
 
 
+def groups_to_know(viewer: User | None, limit: int = 10) -> list[tuple[Group, int]]:
+    """Groups the viewer may see (listed ones; never one they are merely invited to) and
+    has not joined, sharing interests with them, most shared first. One query."""
+    if viewer is None or not viewer.is_authenticated:
+        return []
+    mine = select(user_interests.c.interest_id).where(user_interests.c.user_id == viewer.id)
+    joined = select(Membership.group_id).where(Membership.user_id == viewer.id)
+    shared = func.count(group_interests.c.interest_id)
+    return [tuple(row) for row in db.session.execute(
+        select(Group, shared).join(group_interests, group_interests.c.group_id == Group.id)
+        .where(visibility.visible_group_clause(viewer, invited=False), Group.id.not_in(joined),
+               group_interests.c.interest_id.in_(mine))
+        .group_by(Group.id).order_by(shared.desc(), Group.name).limit(limit)
+    )]
+
+
 def people_to_know(viewer: User | None, limit: int = 20) -> list[tuple[User, list[str]]]:
     """Members open to contact who share interests with the viewer, most shared first,
     each with the shared interests. Two queries."""

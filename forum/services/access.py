@@ -92,6 +92,5 @@ def decide(actor: User, post: Post, request_id: int, approve: bool) -> AccessReq
             db.session.add(PostAudience(post_id=post.id, principal=token))
     db.session.commit()
     if approve:
-        db.session.expire(post, ["audience"])
-        indexing.post_changed(post.id)
+        indexing.post_changed(post.id)  # the new reader's token goes into the index too
     return found

@@ -52,4 +52,6 @@ def withdraw(username: str):
 @bp.route("/people/suggestions")
 @login_required
 def people_to_know():
-    return render_template("users/people_to_know.html", people=trust.people_to_know(current_user))
+    return render_template(
+        "users/people_to_know.html", people=trust.people_to_know(current_user), groups=trust.groups_to_know(current_user),
+    )

@@ -95,6 +95,19 @@ def test_people_to_know_are_open_to_contact_and_share_interests(client):
     assert client.get("/people/suggestions").status_code == 302
 
 
+def test_groups_sharing_interests_are_suggested_but_never_unlisted_ones(client):
+    ada = make_user("ada", interests="probing, circuits")
+    own = make_user("own")
+    open_lab = make_group(own, "Open Probes", interests="probing, circuits")
+    make_group(own, "Quiet Probes", interests="probing", listed=False)
+    make_group(own, "Joined Probes", interests="probing", members=(ada,))
+    make_group(own, "Gardening Club", interests="gardening")
+    login(client, ada)
+    page = client.get("/people/suggestions").get_data(as_text=True)
+    assert f'href="/groups/{open_lab.slug}"' in page and "2 shared interests" in page
+    assert "Quiet Probes" not in page and "Joined Probes" not in page and "Gardening Club" not in page
+
+
 def test_the_open_to_contact_setting_is_on_the_profile_form(client):
     ada = make_user("ada")
     login(client, ada)

@@ -8,7 +8,6 @@ they still accept the post's terms before reading) or declines.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from .. import indexing, permissions, visibility
 from ..extensions import db
@@ -16,6 +15,7 @@ from ..models import AccessRequest, Post, PostAudience, PostListing, User
 from ..models._time import utcnow
 from .errors import ServiceError
 from .guards import ensure_can_write
+from .unique import add_once
 
 ABSTRACT_MIN, ABSTRACT_MAX = 20, 600
 NOTE_MAX = 500
@@ -57,17 +57,10 @@ def request_access(user: User, post: Post, note: str) -> AccessRequest:
     note = " ".join((note or "").split())
     if len(note) > NOTE_MAX:
         raise ServiceError(f"Keep the note to {NOTE_MAX} characters.", field="note")
-    already = "You already asked for access to this post; the author has not decided yet."
+    already = ServiceError("You already asked for access to this post; the author has not decided yet.", status=409)
     if pending_request(user, post) is not None:
-        raise ServiceError(already, status=409)
-    made = AccessRequest(post_id=post.id, user_id=user.id, note=note)
-    db.session.add(made)
-    try:
-        db.session.commit()
-    except IntegrityError:  # a second submit that raced the first
-        db.session.rollback()
-        raise ServiceError(already, status=409)
-    return made
+        raise already
+    return add_once(AccessRequest(post_id=post.id, user_id=user.id, note=note), already)
 
 
 def pending_request(user: User, post: Post) -> AccessRequest | None:

@@ -1,14 +1,13 @@
 """Vouching for another member, and withdrawing it."""
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from .. import trust
 from ..extensions import db
 from ..models import User, Vouch
 from ..models._time import utcnow
 from .errors import ServiceError
 from .guards import ensure_can_write
+from .unique import add_once
 
 STATEMENT_MIN, STATEMENT_MAX = 3, 280
 
@@ -22,17 +21,12 @@ def vouch(voucher: User, vouchee: User, statement: str) -> Vouch:
         raise ServiceError(
             f"Say in {STATEMENT_MIN} to {STATEMENT_MAX} characters what you know of their work.", field="statement",
         )
-    already = f"You already vouch for {vouchee.username}. Withdraw that vouch first to write a new one."
+    already = ServiceError(
+        f"You already vouch for {vouchee.username}. Withdraw that vouch first to write a new one.", field="statement", status=409,
+    )
     if trust.active_vouch(voucher.id, vouchee.id) is not None:
-        raise ServiceError(already, field="statement", status=409)
-    made = Vouch(voucher_id=voucher.id, vouchee_id=vouchee.id, statement=statement)
-    db.session.add(made)
-    try:
-        db.session.commit()
-    except IntegrityError:  # a second submit that raced the first
-        db.session.rollback()
-        raise ServiceError(already, field="statement", status=409)
-    return made
+        raise already
+    return add_once(Vouch(voucher_id=voucher.id, vouchee_id=vouchee.id, statement=statement), already)
 
 
 def withdraw(voucher: User, vouchee: User) -> Vouch:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from . import visibility
 from .extensions import db
-from .models import Group, Interest, Membership, User, Vouch
+from .models import Group, Interest, Membership, Post, User, Vouch
 from .models.interest import group_interests, user_interests
 
 SHOWN = 12  # names shown per list; more are summarised by a count
@@ -118,6 +118,7 @@ class GroupIntroduction:
     via_vouches: list[User] = field(default_factory=list)  # members who vouch for people the viewer is linked to
     co_members: list[User] = field(default_factory=list)  # members who share another (visible) group with the viewer
     shared_interests: list[str] = field(default_factory=list)  # the viewer's interests the group lists
+    public_posts: list[Post] = field(default_factory=list)  # recent posts by members open to every member
 
 
 def _member_ids(group: Group) -> Select:
@@ -147,6 +148,12 @@ def introduce_group(viewer: User | None, group: Group) -> GroupIntroduction:
     intro.vouches = list(db.session.scalars(
         select(Vouch).options(selectinload(Vouch.voucher), selectinload(Vouch.vouchee))
         .where(_active(), Vouch.vouchee_id.in_(members)).order_by(Vouch.created_at.desc(), Vouch.id.desc()).limit(SHOWN)
+    ))
+    # Its members' open work: posts shared with the group itself are restricted to it.
+    intro.public_posts = list(db.session.scalars(
+        visibility.visible_posts(viewer)
+        .where(Post.author_id.in_(members), visibility.open_to_every_member())
+        .order_by(Post.created_at.desc(), Post.id.desc()).limit(5)
     ))
     if not signed_in:
         return intro

@@ -4,7 +4,7 @@ from __future__ import annotations
 from forum.extensions import db
 from forum.models import JoinRequest, Membership
 from forum.services import groups as group_service, vouches
-from tests.conftest import login, make_group, make_user
+from tests.conftest import login, make_group, make_post, make_user
 from tests.trust.helpers import n_rows, vouch
 
 
@@ -24,12 +24,16 @@ def test_the_group_page_introduces_the_group_to_a_newcomer(client):
     vouch(own, ben, "Ben's probes replicate.")
     vouch(ben, friend, "Good collaborator.")
     vouch(friend, eli, "Knows eli's work.")  # eli is linked to fri, whom ben vouches for
+    make_post(ben, "Ben's open result")
+    make_post(ben, "Ben's group-only result", audience="restricted", groups=(group,))
     login(client, eli)
     page = client.get(f"/groups/{group.slug}").get_data(as_text=True)
     assert "Send a request with a short statement" in page
     assert "You share these interests with the group: probing." in page
     assert "What its members work on" in page and "Ben&#39;s probes replicate." in page
     assert "Vouch for people you vouch for or who vouch for you" in page and 'href="/users/ben"' in page
+    assert "Recent open posts by its members" in page and "Ben&#39;s open result" in page
+    assert "Ben&#39;s group-only result" not in page
 
 
 def test_unlisted_groups_tell_outsiders_nothing_about_members(client):

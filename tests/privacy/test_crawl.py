@@ -88,7 +88,7 @@ def site(app):
 
 def _starts(user=None):
     starts = ["/", "/tags", "/people", "/groups", "/users/author", "/users/member", "/groups/open-lab",
-              "/listed", "/people/suggestions"]
+              "/listed", "/people/suggestions", "/access-requests"]
     if user is not None:
         starts.append(f"/users/{user.username}")
     return starts

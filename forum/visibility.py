@@ -30,6 +30,7 @@ from .models import (
     Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostListing, PostTerms, Tag, TermsAcceptance, User,
 )
 from .models.post import post_tags
+from .planner import not_from_index
 
 PUBLIC = "public"
 MEMBERS = "members"
@@ -99,14 +100,16 @@ def audience_tokens(author_id: int, kind: str, user_ids: Iterable[int], group_id
 def readable(viewer: User | None, post_id_column=Post.id) -> ColumnElement[bool]:
     """SQL: the post in `post_id_column` has an audience token the viewer holds.
 
-    Probed per post through the primary key (post_id, principal): one short range per
-    post. `|| ''` keeps SQLite's planner off the (principal, post_id) index here, which
-    it would otherwise probe once per token: 23 lookups a post for a viewer in 20
-    groups, 350 ms to count a 50,000-post front page (bench/visibility_bench.py).
+    On SQLite it is probed per post through the primary key (post_id, principal): one
+    short range per post. `not_from_index` keeps SQLite's planner off the
+    (principal, post_id) index here, which it would otherwise probe once per token: 23
+    lookups a post for a viewer in 20 groups, 350 ms to count a 50,000-post front page.
+    PostgreSQL needs that index to count (one range per token, then a hash join), so it
+    keeps it (bench/README.md, "visibility").
     """
     return exists().where(
         PostAudience.post_id == post_id_column,
-        (PostAudience.principal + "").in_(principals(viewer)),
+        not_from_index(PostAudience.principal).in_(principals(viewer)),
     )
 
 
@@ -459,3 +462,32 @@ def describe_audience(viewer: User | None, post: Post) -> dict:
         "groups": shown,
         "others": len(shown) < len(all_groups),
     }
+
+
+# --- references: notifications and the emails built from them ---------------------------
+
+
+def references_readable(viewer: User | None, post_id_column, comment_id_column, group_id_column) -> ColumnElement[bool]:
+    """SQL: a row that refers to a post, a comment and a group (each may be NULL) names
+    only what the viewer may read now, so a notification, its count and its email follow
+    every change of audience, membership, terms, deletion and removal.
+
+    A post must be readable and not deleted; a comment also needs the post's body
+    (terms accepted) and must be live; removed content still counts for its own author,
+    who is told about the removal. A group must be one the viewer may see.
+    """
+    me = viewer.id if _signed_in(viewer) else None
+    post_ok = exists().where(
+        Post.id == post_id_column, readable(viewer), Post.deleted_at.is_(None),
+        or_(Post.removed_at.is_(None), Post.author_id == me),
+    ).correlate_except(Post)  # never the caller's own join of the same tables
+    comment_ok = exists().where(
+        Comment.id == comment_id_column, Comment.post_id == Post.id, Post.id == post_id_column,
+        body_readable(viewer), Comment.deleted_at.is_(None), or_(Comment.removed_at.is_(None), Comment.author_id == me),
+    ).correlate_except(Comment, Post)
+    group_ok = exists().where(Group.id == group_id_column, visible_group_clause(viewer)).correlate_except(Group)
+    return and_(
+        or_(post_id_column.is_(None), post_ok),
+        or_(comment_id_column.is_(None), comment_ok),
+        or_(group_id_column.is_(None), group_ok),
+    )

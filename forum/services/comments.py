@@ -10,6 +10,7 @@ from ..models import Comment, Post, User
 from ..models._time import utcnow
 from .errors import ServiceError
 from .guards import ensure_can_write, ensure_within_rate
+from . import notifications
 
 
 def _check_body(body: str) -> str:
@@ -43,6 +44,7 @@ def add_comment(author: User, post: Post, body: str, parent: Comment | None = No
     db.session.add(comment)
     # One UPDATE, not read-modify-write, so concurrent comments cannot lose a count.
     db.session.execute(update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1))
+    notifications.comment_added(comment)
     db.session.commit()
     indexing.comment_changed(comment.id)
     return comment

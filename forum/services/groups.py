@@ -20,6 +20,7 @@ from ..models.interest import group_interests
 from .accounts import resolve_interests
 from .errors import ServiceError
 from .guards import ensure_can_write
+from . import notifications
 from .text import normalize_username
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -182,6 +183,7 @@ def invite(actor: User, group: Group, username: str) -> GroupInvitation:
     invitation = GroupInvitation(group_id=group.id, user_id=user.id, invited_by_id=actor.id)
     db.session.add(invitation)
     try:
+        notifications.invited(invitation)
         db.session.commit()
     except IntegrityError:  # a second submit that raced the first one
         db.session.rollback()
@@ -205,6 +207,7 @@ def invitation_for(user: User, invitation_id: int) -> GroupInvitation:
 def accept_invitation(user: User, invitation_id: int) -> Membership:
     invitation = invitation_for(user, invitation_id)
     membership = _admit(invitation.group, user)
+    notifications.invitation_answered(invitation, accepted=True)
     _changed_memberships()
     return membership
 
@@ -212,6 +215,7 @@ def accept_invitation(user: User, invitation_id: int) -> Membership:
 def decline_invitation(user: User, invitation_id: int) -> None:
     invitation = invitation_for(user, invitation_id)
     invitation.status, invitation.responded_at = "declined", utcnow()
+    notifications.invitation_answered(invitation, accepted=False)
     _changed_memberships()
 
 
@@ -265,6 +269,7 @@ def request_to_join(user: User, group: Group, statement: str, vouch_id: int | No
     join_request = JoinRequest(group_id=group.id, user_id=user.id, statement=statement, vouch_id=vouch.id if vouch else None)
     db.session.add(join_request)
     try:
+        notifications.join_requested(join_request)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -319,6 +324,7 @@ def decide_request(actor: User, group: Group, request_id: int, approve: bool) ->
         _admit(group, join_request.user, decided_by=actor)
     else:
         join_request.status, join_request.decided_at, join_request.decided_by_id = "declined", utcnow(), actor.id
+    notifications.join_decided(join_request, approve, actor)
     _changed_memberships()
     return join_request
 

@@ -5,11 +5,11 @@ from sqlalchemy import select
 
 from .. import indexing
 from ..extensions import db
-from ..markup import render_markdown
+from ..markup import render_post_body
 from ..models import Post, PostRevision, Tag, User
 from ..models._time import utcnow
 from .audience import PUBLIC, Audience, apply_audience
-from . import votes
+from . import notifications, votes
 from .errors import ServiceError
 from .guards import ensure_can_write, ensure_within_rate
 from .terms import KEEP, TermsChoice, apply_terms
@@ -46,13 +46,14 @@ def create_post(
     ensure_can_write(author)
     title, body = _check_text(title, body)
     ensure_within_rate(author, "post")
-    post = Post(author=author, author_id=author.id, title=title, body_md=body, body_html=render_markdown(body))
+    post = Post(author=author, author_id=author.id, title=title, body_md=body, body_html=render_post_body(body))
     post.tags = resolve_tags(tags)
     apply_audience(post, audience)
     db.session.add(post)
     if terms is not None:
         db.session.flush()
         apply_terms(post, terms)
+    notifications.post_created(post)
     db.session.commit()
     indexing.post_changed(post.id)
     return post
@@ -75,15 +76,17 @@ def update_post(
                 body_md=post.body_md, body_html=post.body_html, created_at=post.edited_at or post.created_at,
             )
         )
-        post.title, post.body_md, post.body_html = title, body, render_markdown(body)
+        post.title, post.body_md, post.body_html = title, body, render_post_body(body)
         post.edited_at = utcnow()
     post.tags = new_tags
     counted_before = post.audience_kind != "restricted"
+    shared_before = notifications.audience_before(post)
     apply_audience(post, audience)
     apply_terms(post, terms)
     if counted_before != (post.audience_kind != "restricted"):
         # Votes on this post start or stop counting toward public karma (docs/karma.md).
         votes.refresh_karma_for_post(post)
+    notifications.post_shared(post, shared_before)
     db.session.commit()
     indexing.post_changed(post.id)
     return post
@@ -94,11 +97,3 @@ def delete_post(post: Post) -> None:
     post.deleted_at = utcnow()
     db.session.commit()
     indexing.post_changed(post.id)
-
-
-def revisions(post: Post) -> list[PostRevision]:
-    return list(
-        db.session.scalars(
-            select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.id.desc())
-        )
-    )

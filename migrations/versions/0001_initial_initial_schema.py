@@ -6,7 +6,9 @@ Revises:
 """
 from alembic import op
 import sqlalchemy as sa
-
+# postgresql.ARRAY(...) inside with_variant() renders its item type unqualified.
+from sqlalchemy import Integer, Text  # noqa: F401
+from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0001_initial'
@@ -37,6 +39,29 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_interests')),
     sa.UniqueConstraint('name', name=op.f('uq_interests_name'))
     )
+    op.create_table('search_entries',
+    sa.Column('doc_id', sa.String(length=40), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('author', sa.String(length=80), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('tags', sa.JSON().with_variant(postgresql.ARRAY(Text()), 'postgresql'), nullable=False),
+    sa.Column('groups', sa.JSON().with_variant(postgresql.ARRAY(Integer()), 'postgresql'), nullable=False),
+    sa.Column('tokens', sa.JSON().with_variant(postgresql.ARRAY(Text()), 'postgresql'), nullable=False),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('digest', sa.String(length=32), nullable=False),
+    sa.Column('tsv', sa.Text().with_variant(postgresql.TSVECTOR(), 'postgresql'), nullable=False),
+    sa.PrimaryKeyConstraint('doc_id', name=op.f('pk_search_entries'))
+    )
+    with op.batch_alter_table('search_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_search_entries_post_id'), ['post_id'], unique=False)
+        batch_op.create_index('ix_search_entries_tokens', ['tokens'], unique=False, postgresql_using='gin')
+        batch_op.create_index('ix_search_entries_tsv', ['tsv'], unique=False, postgresql_using='gin')
+
     op.create_table('tags',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=48), nullable=False),
@@ -92,6 +117,13 @@ def upgrade():
     with op.batch_alter_table('bans', schema=None) as batch_op:
         batch_op.create_index('ix_bans_user_lifted', ['user_id', 'lifted_at'], unique=False)
 
+    op.create_table('email_preferences',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('category', sa.String(length=16), nullable=False),
+    sa.Column('mode', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_email_preferences_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'category', name=op.f('pk_email_preferences'))
+    )
     op.create_table('group_interests',
     sa.Column('group_id', sa.Integer(), nullable=False),
     sa.Column('interest_id', sa.Integer(), nullable=False),
@@ -117,6 +149,12 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_group_invitations_user_id'), ['user_id'], unique=False)
         batch_op.create_index('uq_group_invitations_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
+    op.create_table('mail_addresses',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_mail_addresses_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_mail_addresses'))
+    )
     op.create_table('memberships',
     sa.Column('group_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -167,6 +205,18 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_site_terms')),
     sqlite_autoincrement=True
     )
+    op.create_table('subscriptions',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('target', sa.String(length=8), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('muted', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_subscriptions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'target', 'target_id', name=op.f('pk_subscriptions'))
+    )
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.create_index('ix_subscriptions_target', ['target', 'target_id'], unique=False)
+
     op.create_table('user_interests',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('interest_id', sa.Integer(), nullable=False),
@@ -360,6 +410,28 @@ def upgrade():
     with op.batch_alter_table('terms_acceptances', schema=None) as batch_op:
         batch_op.create_index('ix_terms_acceptances_post_version', ['post_id', 'version'], unique=False)
 
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('comment_id', sa.Integer(), nullable=True),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_notifications_actor_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_notifications_comment_id_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_notifications_group_id_groups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_notifications_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_post_id'), ['post_id'], unique=False)
+        batch_op.create_index('ix_notifications_user_created', ['user_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_notifications_user_read', ['user_id', 'read_at'], unique=False)
+
     op.create_table('reports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reporter_id', sa.Integer(), nullable=False),
@@ -437,11 +509,36 @@ def upgrade():
         batch_op.create_index('ix_mod_actions_created', ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_mod_actions_target_user_id'), ['target_user_id'], unique=False)
 
+    op.create_table('outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('notification_id', sa.Integer(), nullable=True),
+    sa.Column('since', sa.DateTime(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'], name=op.f('fk_outbox_notification_id_notifications'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_outbox_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_status_next', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_outbox_user_kind_status', ['user_id', 'kind', 'status'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_user_kind_status')
+        batch_op.drop_index('ix_outbox_status_next')
+
+    op.drop_table('outbox')
     with op.batch_alter_table('mod_actions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mod_actions_target_user_id'))
         batch_op.drop_index('ix_mod_actions_created')
@@ -459,6 +556,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_reports_comment_id'))
 
     op.drop_table('reports')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user_read')
+        batch_op.drop_index('ix_notifications_user_created')
+        batch_op.drop_index(batch_op.f('ix_notifications_post_id'))
+
+    op.drop_table('notifications')
     with op.batch_alter_table('terms_acceptances', schema=None) as batch_op:
         batch_op.drop_index('ix_terms_acceptances_post_version')
 
@@ -510,6 +613,10 @@ def downgrade():
 
     op.drop_table('vouches')
     op.drop_table('user_interests')
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.drop_index('ix_subscriptions_target')
+
+    op.drop_table('subscriptions')
     op.drop_table('site_terms')
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.drop_index('ix_posts_score')
@@ -522,6 +629,7 @@ def downgrade():
         batch_op.drop_index('ix_memberships_user_group')
 
     op.drop_table('memberships')
+    op.drop_table('mail_addresses')
     with op.batch_alter_table('group_invitations', schema=None) as batch_op:
         batch_op.drop_index('uq_group_invitations_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
         batch_op.drop_index(batch_op.f('ix_group_invitations_user_id'))
@@ -529,6 +637,7 @@ def downgrade():
 
     op.drop_table('group_invitations')
     op.drop_table('group_interests')
+    op.drop_table('email_preferences')
     with op.batch_alter_table('bans', schema=None) as batch_op:
         batch_op.drop_index('ix_bans_user_lifted')
 
@@ -539,6 +648,12 @@ def downgrade():
     op.drop_table('api_tokens')
     op.drop_table('users')
     op.drop_table('tags')
+    with op.batch_alter_table('search_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_search_entries_tsv', postgresql_using='gin')
+        batch_op.drop_index('ix_search_entries_tokens', postgresql_using='gin')
+        batch_op.drop_index(batch_op.f('ix_search_entries_post_id'))
+
+    op.drop_table('search_entries')
     op.drop_table('interests')
     op.drop_table('groups')
     # ### end Alembic commands ###

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from forum.services import access, posts as post_service, vouches
-from tests.conftest import login, make_comment, make_group, make_post, make_user
-
-from tests.conftest import READ_RECEIPTS
+from forum.services import access, feed_tokens, vouches
+from forum.services import notifications as notification_service, posts as post_service
+from forum.services.audience import audience_of
+from tests.conftest import READ_RECEIPTS, login, make_comment, make_group, make_post, make_user
 
 from .conftest import statements, writes
 
@@ -58,13 +58,15 @@ def site(app):
     secret = make_group(author, "Vermilion Cabal", description="periwinkle charter", listed=False, members=(member,),
                         interests="tamarind studies")
     lab = make_group(author, "Open Lab", description="An open lab.", members=(member,))
+    # The outsider follows the author and is mentioned in hidden threads: notifications are made, never shown.
+    notification_service.set_following(outsider, "user", author.id, "follow")
     hidden = [
         make_post(author, "Zanzibar findings", "quetzal details", tags="obsidian, circuits", audience="restricted", groups=(secret,)),
         make_post(author, "Zanzibar replication", "quetzal again", tags="obsidian", audience="restricted", groups=(lab,)),
         make_post(author, "Zanzibar private note", "quetzal private", audience="restricted", users=(member,)),
     ]
     for post in hidden:
-        first = make_comment(member, post, "marmalade question")
+        first = make_comment(member, post, "marmalade question for @outsider")
         make_comment(author, post, "marmalade answer", parent=first)
     members_only = make_post(author, "Lanthanum notes", "gadolinium body", tags="circuits", audience="members")
     make_comment(member, members_only, "gadolinium comment")
@@ -79,6 +81,10 @@ def site(app):
     listed = make_post(author, "Listed study", "quetzal listed body", audience="restricted", groups=(secret,))
     make_comment(member, listed, "marmalade on the listed study")
     access.set_listing(author, listed, True, "An abstract that members may read before asking.")
+    # Edited posts link to their versions and the changes between them.
+    for post in (visible[0], hidden[0]):
+        tags = ", ".join(t.name for t in post.tags)
+        post_service.update_post(post, author, post.title, post.body_md + " Revised.", tags, audience_of(post))
     gone = make_post(author, "Zanzibar withdrawn", "quetzal withdrawn", audience="restricted", groups=(secret,))
     post_service.delete_post(gone)
     hidden.append(gone)
@@ -87,10 +93,15 @@ def site(app):
 
 
 def _starts(user=None):
+    """Where the crawl begins. Pages link to their public feeds; the feeds are listed too,
+    and a signed-in crawler also reads its own private feed (made here, before the crawl)."""
     starts = ["/", "/tags", "/people", "/groups", "/users/author", "/users/member", "/groups/open-lab",
-              "/listed", "/people/suggestions", "/access-requests"]
+              "/feeds/hot.atom", "/feeds/new.atom", "/feeds/tags/circuits.atom", "/feeds/users/author.atom",
+              "/feeds/groups/open-lab.atom", "/listed", "/people/suggestions", "/access-requests"]
     if user is not None:
         starts.append(f"/users/{user.username}")
+        starts.append(f"/feeds/private/{feed_tokens.rotate(user)[1]}.atom")
+        starts += [f"/users/{user.username}", "/notifications", "/settings/notifications"]
     return starts
 
 
@@ -113,11 +124,15 @@ def test_a_crawl_finds_no_trace_of_hidden_things(client, site, viewer):
         login(client, site["outsider"])
     else:
         markers += MEMBERS_MARKERS
+    starts = _starts(site.get(viewer))
     with statements() as seen:
-        pages = crawl(client, _starts(site.get(viewer)))
+        pages = crawl(client, starts)
     # Opening readable posts records visits (READ_RECEIPTS); nothing else is written.
     assert writes(seen, allow=READ_RECEIPTS) == [], "a GET wrote to the database"
+    feeds = [url for url, body in pages.items() if url.startswith("/feeds/") and body.startswith("200 ")]
+    assert len(feeds) >= (6 if viewer == "outsider" else 5), "the crawl should read every public feed"
     _assert_nothing_leaks(pages, site, markers)
+    assert any("/revisions/compare" in url for url in pages), "the crawl should reach a visible post's versions"
     if viewer == "anonymous":
         assert not any(f"/posts/{site['members_only'].id}\"" in body for body in pages.values())
     else:  # the listed post's card and request page were reached, and only they
@@ -128,8 +143,12 @@ def test_a_crawl_finds_no_trace_of_hidden_things(client, site, viewer):
 def test_no_get_writes_even_for_insiders(client, site):
     """The author reaches every page, edit forms and revisions included: still no writes."""
     login(client, site["author"])
+    starts = _starts(site["author"]) + [f"/groups/{site['secret'].slug}"]
     with statements() as seen:
-        pages = crawl(client, _starts(site["author"]) + [f"/groups/{site['secret'].slug}"])
+        pages = crawl(client, starts)
     assert any("zanzibar" in body.lower() for body in pages.values()), "the insider crawl should see hidden posts"
     assert any(url.endswith("/edit") for url in pages)
+    private_feed = next(body for url, body in pages.items() if url.startswith("/feeds/private/"))
+    assert "zanzibar" in private_feed.lower(), "the author's private feed should list their hidden posts"
+    assert any(url.endswith("/revisions") for url in pages) and any("/revisions/compare" in url for url in pages)
     assert writes(seen, allow=READ_RECEIPTS) == []

@@ -227,3 +227,18 @@ def can_see_acceptances(user: User | None, post: Post) -> bool:
 
 def can_manage_site_terms(user: User | None) -> bool:
     return _signed_in(user) and user.is_admin
+
+
+def can_decide_access(user: User | None, post: Post) -> bool:
+    """Approve or decline requests for access to a listed post: its author, or an owner
+    or admin of a group the post is shared with (they already decide who is in the group)."""
+    if not _signed_in(user):
+        return False
+    if post.author_id == user.id:
+        return True
+    group_ids = [int(row.principal.split(":", 1)[1]) for row in post.audience if row.principal.startswith("group:")]
+    return bool(group_ids) and db.session.scalar(
+        select(Membership.group_id).where(
+            Membership.user_id == user.id, Membership.group_id.in_(group_ids), Membership.role.in_(("owner", "admin"))
+        ).limit(1)
+    ) is not None

@@ -30,13 +30,13 @@ from __future__ import annotations
 from typing import Iterable
 
 from flask import abort, has_request_context, request
-from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from .extensions import db
 from .models import (
-    Attachment, Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostTerms, Tag, TermsAcceptance, User,
-    post_coauthors,
+    Attachment, Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostListing, PostTerms, Tag,
+    TermsAcceptance, User, post_coauthors,
 )
 from .models.post import post_tags
 from .planner import not_from_index
@@ -252,6 +252,59 @@ def get_post_body_or_404(post_id: int, viewer: User | None) -> Post:
     if post is None or (post.is_removed and not sees_removed(viewer, post.author_id, post)):
         abort(404)
     return post
+
+
+# --- listed restricted posts: the card outsiders may see, to request access ---------------
+
+
+def discoverable(viewer: User | None) -> ColumnElement[bool]:
+    """SQL: the viewer may see the listing card of the post in `Post`: its title, author
+    and abstract, and nothing else (no body, comments, counts or audience).
+
+    Only signed-in members, only for restricted posts whose author listed them, neither
+    deleted nor removed. Independent of `readable`: a reader sees the post itself. An
+    unlisted restricted post is exactly as invisible as before (its request-access
+    addresses answer 404, like a missing post). The search index stores the card as a
+    document of its own with the `members` token (indexing.listing_document).
+    """
+    if not _signed_in(viewer):
+        return false()
+    return has_listing_card()
+
+
+def has_listing_card() -> ColumnElement[bool]:
+    """SQL: the post in `Post` shows a listing card to members (see `discoverable`); what
+    the search index asks when it writes the card's document."""
+    # An alias: callers join post_listings themselves, and the clause must stay its own.
+    listing = aliased(PostListing)
+    return and_(
+        Post.audience_kind == "restricted", Post.deleted_at.is_(None), Post.removed_at.is_(None),
+        exists().where(listing.post_id == Post.id),
+    )
+
+
+def discoverable_posts(viewer: User | None) -> Select[tuple[Post, PostListing]]:
+    """Listing cards the viewer may see, newest first."""
+    return (
+        select(Post, PostListing).join(PostListing, PostListing.post_id == Post.id)
+        .where(discoverable(viewer)).order_by(PostListing.created_at.desc(), Post.id.desc())
+    )
+
+
+def listing_cards(viewer: User | None, post_ids: Iterable[int]) -> dict[int, tuple[Post, PostListing]]:
+    """Of these posts, the listing cards the viewer may see (one query: search hits)."""
+    ids = set(post_ids)
+    if not ids:
+        return {}
+    return {row.Post.id: (row.Post, row.PostListing) for row in db.session.execute(discoverable_posts(viewer).where(Post.id.in_(ids)))}
+
+
+def get_listing_or_404(post_id: int, viewer: User | None) -> tuple[Post, PostListing]:
+    """The single-object check for a listing card: 404 exactly like a missing post."""
+    row = db.session.execute(discoverable_posts(viewer).where(Post.id == post_id)).first()
+    if row is None:
+        abort(404)
+    return row.Post, row.PostListing
 
 
 # --- search: the tokens the index stores, and the re-check of its hits -------------------

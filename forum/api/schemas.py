@@ -155,7 +155,9 @@ COMPONENTS: dict[str, dict] = {
         "post_id": INT, "comment_id": nullable(INT), "created_at": TIME,
     }),
     "SearchHit": obj({
-        "kind": {"type": "string", "enum": ["post", "comment"]}, "post_id": INT, "comment_id": nullable(INT),
+        "kind": {"type": "string", "enum": ["post", "comment", "listing"], "description": "listing: the card of a "
+                 "listed restricted post the caller cannot read (title, author, abstract); url is where to request access."},
+        "post_id": INT, "comment_id": nullable(INT),
         "title": {**STRING, "description": "The post's title (for a comment, the post it is on)."},
         "author": ref("UserRef"), "created_at": TIME,
         "snippet_html": {**nullable(STRING), "description": "Escaped text with <mark> around matches; null for a post "
@@ -236,7 +238,10 @@ _GROUP_FIELDS = {
 NEW_GROUP = obj({**_GROUP_FIELDS, "slug": STRING}, required=("name",))
 EDIT_GROUP = obj(_GROUP_FIELDS, required=())
 INVITE = obj({"username": STRING}, required=("username",))
-JOIN_REQUEST = obj({"statement": {"type": "string", "maxLength": 1000}}, required=())
+JOIN_REQUEST = obj({
+    "statement": {"type": "string", "maxLength": 1000},
+    "vouch_id": {"type": "integer", "description": "For groups that require a vouch: the id of a current member's vouch for you."},
+}, required=())
 ROLE = obj({"role": {"type": "string", "enum": list(GROUP_ROLES)}}, required=("role",))
 
 

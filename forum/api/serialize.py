@@ -86,7 +86,9 @@ def search_result(item) -> dict:
         "title": post.title, "author": user_ref(comment.author if comment else post.author),
         "created_at": when(item.created), "snippet_html": None if item.snippet is None else str(item.snippet),
         "state": _state(comment or post),
-        "url": url_for("api.comment", comment_id=comment.id) if comment else url_for("api.post", post_id=post.id),
+        # A listing card's post is not readable: its URL is the page to request access.
+        "url": url_for("access.request_access", post_id=post.id) if item.kind == "listing"
+        else url_for("api.comment", comment_id=comment.id) if comment else url_for("api.post", post_id=post.id),
     }
 
 

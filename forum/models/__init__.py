@@ -1,4 +1,5 @@
 """Typed models. They hold data only: no commits and no visibility rules here."""
+from .access import AccessRequest, PostListing
 from .attachment import Attachment
 from .comment import Comment
 from .draft import DRAFT_ROLES, DraftShare, PlannedAudience, post_coauthors
@@ -11,13 +12,16 @@ from .notification import (
 from .outbox import OutboxMessage
 from .moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
 from .post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
+from .reads import PostRead
 from .search_entry import SearchEntry
 from .terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
 from .token import FEED_SCOPE, TOKEN_SCOPES, ApiToken
 from .user import ROLES, User
 from .vote import VOTE_AXES, Vote
+from .vouch import Vouch
 
 __all__ = [
+    "AccessRequest",
     "EMAIL_CATEGORIES",
     "EMAIL_MODES",
     "EmailPreference",
@@ -48,6 +52,8 @@ __all__ = [
     "ModeratorWarning",
     "Post",
     "PostAudience",
+    "PostListing",
+    "PostRead",
     "PostRevision",
     "PostTerms",
     "REPORT_DECISIONS",
@@ -63,4 +69,5 @@ __all__ = [
     "User",
     "VOTE_AXES",
     "Vote",
+    "Vouch",
 ]

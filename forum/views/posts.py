@@ -5,14 +5,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import feeds, permissions, queries, visibility
+from .. import feeds, permissions, queries, unread, visibility
 from ..extensions import db
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
 from ..markup import render_post_body
 from ..models import Comment, Group, User
 from ..services import (
     ServiceError, attachments as attachment_service, comments as comment_service, drafts as draft_service,
-    posts as post_service, terms as terms_service,
+    posts as post_service, reads, terms as terms_service,
 )
 from ..services.terms import KEEP
 from ..services.votes import viewer_votes
@@ -125,11 +125,19 @@ def _page_votes(post):
     return viewer_votes(current_user, post_ids=[post.id], comment_ids=select(Comment.id).where(Comment.post_id == post.id))
 
 
-def _render_post(post, comment_form: CommentForm, status: int = 200):
+def _mark_new(nodes, since) -> None:
+    for node in nodes:
+        node.is_new = unread.is_new(node.comment, current_user, since)
+        _mark_new(node.children, since)
+
+
+def _render_post(post, comment_form: CommentForm, status: int = 200, since=None):
     sort = _comment_sort()
     comments = [] if post.is_deleted else db.session.scalars(queries.comments_of_post(post, sort)).unique().all()
+    tree = _tree(comments)
+    _mark_new(tree, since)
     return render_template(
-        "posts/view.html", post=post, tree=_tree(comments), sort=sort, comment_sorts=queries.COMMENT_SORTS,
+        "posts/view.html", post=post, tree=tree, sort=sort, comment_sorts=queries.COMMENT_SORTS,
         audience=visibility.describe_audience(current_user, post), votes=_page_votes(post),
         comment_form=comment_form, confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
         can_moderate=permissions.can_moderate_post(current_user, post), post_rights=_rights(post),
@@ -151,7 +159,7 @@ def view(post_id: int):
     post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
     if gate is not None:
         return render_gate(post, gate)
-    return _render_post(post, CommentForm())
+    return _render_post(post, CommentForm(), since=reads.record_read(current_user, post))
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])

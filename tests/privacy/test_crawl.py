@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from forum.services import drafts as draft_service, feed_tokens, notifications as notification_service, posts as post_service
+from forum.services import access, drafts as draft_service, feed_tokens, vouches
+from forum.services import notifications as notification_service, posts as post_service
 from forum.services.audience import audience_of
-from tests.conftest import login, make_attachment, make_comment, make_group, make_post, make_user
+from tests.conftest import READ_RECEIPTS, login, make_attachment, make_comment, make_group, make_post, make_user
 
 from .conftest import statements, writes
 
@@ -75,6 +76,13 @@ def site(app):
     for post in visible[:3]:
         c = make_comment(member, post, "A public question.")
         make_comment(author, post, "A public answer.", parent=c)
+    # Issue 15: vouches between insiders, and a listed restricted post whose card (title,
+    # author, abstract) anyone signed in may see; its body and comments stay hidden.
+    vouches.vouch(author, member, "Knows the open results well.")
+    vouches.vouch(member, author, "Careful author.")
+    listed = make_post(author, "Listed study", "quetzal listed body", audience="restricted", groups=(secret,))
+    make_comment(member, listed, "marmalade on the listed study")
+    access.set_listing(author, listed, True, "An abstract that members may read before asking.")
     # Edited posts link to their versions and the changes between them.
     for post in (visible[0], hidden[0]):
         tags = ", ".join(t.name for t in post.tags)
@@ -97,7 +105,7 @@ def site(app):
     post_service.update_post(visible[0], author, visible[0].title, f"![open figure](/posts/{visible[0].id}/files/{open_key})",
                              [t.name for t in visible[0].tags], audience_of(visible[0]))
     return {"author": author, "member": member, "outsider": outsider, "hidden": hidden,
-            "members_only": members_only, "secret": secret}
+            "members_only": members_only, "secret": secret, "listed": listed}
 
 
 def _starts(user=None):
@@ -105,7 +113,7 @@ def _starts(user=None):
     and a signed-in crawler also reads its own private feed (made here, before the crawl)."""
     starts = ["/", "/tags", "/people", "/groups", "/users/author", "/users/member", "/groups/open-lab",
               "/feeds/hot.atom", "/feeds/new.atom", "/feeds/tags/circuits.atom", "/feeds/users/author.atom",
-              "/feeds/groups/open-lab.atom"]
+              "/feeds/groups/open-lab.atom", "/listed", "/people/suggestions", "/access-requests"]
     if user is not None:
         starts.append(f"/users/{user.username}")
         starts.append(f"/feeds/private/{feed_tokens.rotate(user)[1]}.atom")
@@ -135,7 +143,8 @@ def test_a_crawl_finds_no_trace_of_hidden_things(client, site, viewer):
     starts = _starts(site.get(viewer))
     with statements() as seen:
         pages = crawl(client, starts)
-    assert writes(seen) == [], "a GET wrote to the database"
+    # Opening readable posts records visits (READ_RECEIPTS); nothing else is written.
+    assert writes(seen, allow=READ_RECEIPTS) == [], "a GET wrote to the database"
     feeds = [url for url, body in pages.items() if url.startswith("/feeds/") and body.startswith("200 ")]
     assert len(feeds) >= (6 if viewer == "outsider" else 5), "the crawl should read every public feed"
     _assert_nothing_leaks(pages, site, markers)
@@ -144,6 +153,9 @@ def test_a_crawl_finds_no_trace_of_hidden_things(client, site, viewer):
     assert files and all(pages[url].startswith("200") for url in files), "the open figure is reached and served"
     if viewer == "anonymous":
         assert not any(f"/posts/{site['members_only'].id}\"" in body for body in pages.values())
+    else:  # the listed post's card and request page were reached, and only they
+        assert any("An abstract that members may read" in body for body in pages.values())
+        assert f"/posts/{site['listed'].id}/access" in pages
 
 
 def test_no_get_writes_even_for_insiders(client, site):
@@ -157,4 +169,4 @@ def test_no_get_writes_even_for_insiders(client, site):
     private_feed = next(body for url, body in pages.items() if url.startswith("/feeds/private/"))
     assert "zanzibar" in private_feed.lower(), "the author's private feed should list their hidden posts"
     assert any(url.endswith("/revisions") for url in pages) and any("/revisions/compare" in url for url in pages)
-    assert writes(seen) == []
+    assert writes(seen, allow=READ_RECEIPTS) == []

@@ -96,6 +96,17 @@ POST_PROBES = [
     Probe("POST", "/posts/{post}/report", signed_in(302, 302), data={"reason": "spam", "details": ""}),
     Probe("POST", "/moderation/posts/{post}/remove", signed_in(403, 403, moderator=302), data={"reason": "r"}),
     Probe("POST", "/moderation/posts/{post}/restore", signed_in(403, 403, moderator=409), data={"reason": "r"}),
+    # Request access: only listed posts have these addresses (the worlds' posts are not
+    # listed), so they answer 404 to everyone, exactly like a missing post.
+    Probe("GET", "/posts/{post}/access", signed_in(404, 404)),
+    Probe("POST", "/posts/{post}/access", signed_in(404, 404), data={"note": "Please."}),
+    # Deciding: readers may not (403); the author finds no such request.
+    Probe("POST", "/posts/{post}/access/decide", signed_in(403, 404), data={"request_id": "0", "decision": "approve"}),
+    Probe("POST", "/posts/{post}/access/decide", signed_in(400, 400), data={"request_id": "0", "decision": "maybe"}, note="bad decision"),
+    # The author's audit and listing settings; unlisting a post that is not listed changes nothing.
+    Probe("GET", "/posts/{post}/audit", signed_in(403, 200)),
+    Probe("GET", "/posts/{post}/listing", signed_in(403, 200)),
+    Probe("POST", "/posts/{post}/listing", signed_in(403, 302), data={"abstract": ""}),
     # Nobody votes on their own post or comment: 403 for the author.
     Probe("POST", "/posts/{post}/vote", signed_in(303, 403), data={"value": "up"}),
     Probe("POST", "/posts/{post}/vote", signed_in(200, 403, anonymous=401), data={"value": "up"}, headers=JSON, note="as JSON"),

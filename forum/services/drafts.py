@@ -115,7 +115,8 @@ def publish(post: Post, actor: User) -> Post:
     post.edited_at = None
     db.session.flush()
     votes.refresh_karma_for_post(post)
-    notifications.post_created(post)  # the audience and followers hear of it now, not at drafting
+    # Followers, named people and groups hear of it now, as of a new post: never of the draft.
+    notifications.post_created(post)
     db.session.commit()
     indexing.post_changed(post.id)
     return post

@@ -57,7 +57,8 @@ def create_post(
     if terms is not None:
         db.session.flush()
         apply_terms(post, terms)
-    notifications.post_created(post)
+    if not post.is_draft:  # a draft is announced when it is published (drafts.publish)
+        notifications.post_created(post)
     db.session.commit()
     indexing.post_changed(post.id)
     return post
@@ -98,7 +99,8 @@ def update_post(
     if counted_before != (post.audience_kind != "restricted"):
         # Votes on this post start or stop counting toward public karma (docs/karma.md).
         votes.refresh_karma_for_post(post)
-    notifications.post_shared(post, shared_before)
+    if not post.is_draft:
+        notifications.post_shared(post, shared_before)
     db.session.commit()
     indexing.post_changed(post.id)
     return post

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login_manager
+from .search.backend import SearchUnavailable
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -22,10 +23,12 @@ MESSAGES = {
     413: ("Too large", "What you sent is too large."),
     429: ("Slow down", "Too many requests. Please wait a little and try again."),
     500: ("Something went wrong", "An error on our side. It has been logged."),
-    503: ("Temporarily unavailable", "The database cannot be reached right now. Please try again in a minute."),
+    503: ("Temporarily unavailable", "This part of the site is unavailable right now. Please try again in a minute."),
 }
 # Seconds a client is told to wait after a 503.
 RETRY_AFTER = 30
+DATABASE_UNAVAILABLE = "The database cannot be reached right now. Please try again in a minute."
+SEARCH_UNAVAILABLE = "Search is unavailable right now. Please try again in a few minutes."
 
 CSRF_MESSAGE = (
     "The form expired or was not sent from this site, so nothing was saved. "
@@ -90,15 +93,29 @@ def unavailable_response():
         db.session.remove()
     g._login_user = login_manager.anonymous_user()
     kept = submitted_text() if request.method == "POST" and not request.path.startswith("/api/") else None
-    response = make_response(render_error(503, kept=kept))
+    response = make_response(render_error(503, DATABASE_UNAVAILABLE, kept=kept))
     response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
+
+
+def loggable_path() -> str:
+    """The request's path for a log line. A path holding a secret (a route argument named
+    `token`, as in a private feed's address) is logged as its rule, never its value."""
+    rule = request.url_rule
+    if rule is not None and "token" in rule.arguments:
+        return rule.rule
+    return request.path
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_error(400, CSRF_MESSAGE, kept=submitted_text())
+
+    @app.errorhandler(SearchUnavailable)
+    def search_unavailable(error: SearchUnavailable):
+        # Logged where it happened; the reader learns only that search is down.
+        return render_error(503, SEARCH_UNAVAILABLE)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -109,9 +126,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unhandled(error: Exception):
         if database_unavailable(error):
-            app.logger.warning("Database unavailable on %s: %s", request.path, error.__class__.__name__)
+            app.logger.warning("Database unavailable on %s: %s", loggable_path(), error.__class__.__name__)
             return unavailable_response()
-        app.logger.exception("Unhandled error on %s", request.path)
+        app.logger.exception("Unhandled error on %s", loggable_path())
         # The failed transaction must not leak into rendering the error page.
         db.session.rollback()
         return render_error(500)

@@ -33,7 +33,7 @@ MESSAGES = {
     415: "Send JSON (Content-Type: application/json).",
     429: "Too many requests. Wait and try again.",
     500: "An error on our side. It has been logged.",
-    503: "The database cannot be reached right now. Retry after the Retry-After header's seconds.",
+    503: "Unavailable right now. Try again in a few minutes.",
 }
 
 

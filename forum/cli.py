@@ -55,6 +55,15 @@ def init_app(app: Flask) -> None:
         else:
             click.echo(f"{len(differences)} differences; run with --fix to store what the votes say.")
             raise SystemExit(1)
+
+    @forum_group.command("rerender")
+    def rerender() -> None:
+        """Render all stored Markdown again (after the renderer gained features); updates search."""
+        from .services.rerender import rerender_all
+
+        report = rerender_all()
+        click.echo(", ".join(f"{n} {table}" for table, n in report.changed.items()) + " re-rendered.")
+
     @forum_group.command("reindex")
     def reindex() -> None:
         """Rebuild the search index (Whoosh or PostgreSQL, per SEARCH_BACKEND) from the database."""
@@ -90,6 +99,22 @@ def init_app(app: Flask) -> None:
         else:
             click.echo(f"{report.differences} differences; run with --repair to fix them.")
             raise SystemExit(1)
+
+    @forum_group.command("worker")
+    @click.option("--once", is_flag=True, help="Send what is due now, then exit (tests, cron).")
+    @click.option("--interval", type=float, default=None, help="Seconds between passes (WORKER_INTERVAL_SECONDS).")
+    def worker(once: bool, interval: float | None) -> None:
+        """Send queued email: notifications and digests, composed at sending time, retried on failure."""
+        from .mail import outbox
+
+        if once:
+            tally = outbox.run_once()
+            click.echo(f"{tally.sent} sent, {tally.skipped} skipped, {tally.failed} to retry.")
+            for error in tally.errors[:20]:
+                click.echo(f"  {error}")
+            return
+        click.echo("Mail worker running; Ctrl-C stops it.")
+        outbox.run_forever(interval or app.config["WORKER_INTERVAL_SECONDS"], echo=click.echo)
 
     @forum_group.command("create-admin")
     @click.argument("username")

@@ -7,7 +7,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from . import visibility
-from .models import Comment, Group, Interest, Post, PostAudience, Tag, User
+from .extensions import db
+from .models import Comment, Group, Interest, Post, PostAudience, Tag, User, post_coauthors
 from .models._time import utcnow
 from .models.interest import group_interests
 from .models.post import post_tags
@@ -46,9 +47,11 @@ def front_page(viewer: User | None, sort: str = "hot", tag: Tag | None = None) -
 
 
 def posts_by(viewer: User | None, author: User) -> Select[tuple[Post]]:
+    """Posts the user wrote, alone or as a co-author."""
+    coauthored = select(post_coauthors.c.post_id).where(post_coauthors.c.user_id == author.id)
     return (
         visibility.visible_posts(viewer)
-        .where(Post.author_id == author.id)
+        .where(or_(Post.author_id == author.id, Post.id.in_(coauthored)))
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
 
@@ -76,6 +79,12 @@ def tags_with_counts(viewer: User | None, prefix: str = "") -> Select:
     if prefix:
         query = query.where(Tag.name.startswith(prefix.lower(), autoescape=True))
     return query.order_by(func.count(Post.id).desc(), Tag.name)
+
+
+def visible_tag(viewer: User | None, name: str) -> Tag | None:
+    """The tag by this name, if it is on a post the viewer may list (else it does not exist for them)."""
+    row = db.session.execute(tags_with_counts(viewer).where(Tag.name == name.lower())).first()
+    return None if row is None else row.Tag
 
 
 def comments_of_post(post: Post, sort: str = "old") -> Select[tuple[Comment]]:

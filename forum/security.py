@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
 from sqlalchemy import select
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import db, login_manager
@@ -55,26 +56,32 @@ def safe_next(target: str | None) -> str | None:
 
 
 NUL_MESSAGE = "Text may not contain NUL characters."
+NUL, REPLACEMENT = "\x00", "\ufffd"
 
 
 def refuse_nul_characters() -> None:
-    """No text the forum stores or looks up may hold U+0000. SQLite would store it;
-    PostgreSQL refuses it with an error, so it is refused here, for every engine alike:
-    in the address it names nothing (404), in a form, query or JSON body it is bad input."""
-    if "\x00" in request.path:
+    """No text the forum stores or looks up may hold U+0000. SQLite would take it;
+    PostgreSQL refuses it with an error (a 500), so it never reaches either: in the
+    address it names nothing (404); in a query string, which only reads, it becomes
+    U+FFFD, which matches nothing, so a search or filter answers as for any odd input;
+    in a form or JSON body, which would be stored, it is bad input (400)."""
+    if NUL in request.path:
         abort(404)
-    fields = [*request.args.items(multi=True)]
+    if any(NUL in key or NUL in value for key, value in request.args.items(multi=True)):
+        request.args = ImmutableMultiDict(
+            (key.replace(NUL, REPLACEMENT), value.replace(NUL, REPLACEMENT))
+            for key, value in request.args.items(multi=True)
+        )
     if request.method != "GET" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        fields += request.form.items(multi=True)
-    if any("\x00" in key or "\x00" in value for key, value in fields):
-        abort(400, NUL_MESSAGE)
+        if any(NUL in key or NUL in value for key, value in request.form.items(multi=True)):
+            abort(400, NUL_MESSAGE)
     if request.is_json and _holds_nul(request.get_json(silent=True)):
         abort(400, NUL_MESSAGE)
 
 
 def _holds_nul(value) -> bool:
     if isinstance(value, str):
-        return "\x00" in value
+        return NUL in value
     if isinstance(value, dict):
         return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
     if isinstance(value, list):

@@ -164,7 +164,9 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
-    SEARCH_BACKEND = "whoosh"  # tests/search runs its app-level tests on both backends
+    # tests/search runs its app-level tests on both backends; TEST_SEARCH_BACKEND=postgres
+    # (with TEST_DATABASE_URL on PostgreSQL) runs every other test on that one too.
+    SEARCH_BACKEND = os.environ.get("TEST_SEARCH_BACKEND", "whoosh")
     SEARCH_INDEX_DIR = ""  # each test gets a temporary directory from the fixture
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes keep the suite quick; never in production
     RATELIMIT_ENABLED = False

@@ -1,4 +1,5 @@
-"""Keeps the search index in step with the database.
+"""Keeps the search index in step with the database, on whichever backend
+`SEARCH_BACKEND` names (forum/search/backend.py: Whoosh or PostgreSQL).
 
 Services call `post_changed` / `comment_changed` after their commit. Inside a request the
 changes are collected and written once, in one index commit, just before the response

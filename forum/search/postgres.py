@@ -37,7 +37,9 @@ from html import escape
 from itertools import islice
 from typing import Any
 
+from psycopg.errors import DeadlockDetected, SerializationFailure
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy import text as sql
 
 from .backend import Progress
@@ -51,6 +53,7 @@ _STORED = str.maketrans({"\x00": " ", MARK_OPEN: " ", MARK_CLOSE: " ", "<": LESS
 _SHOWN = str.maketrans({LESS: "<", GREATER: ">"})
 HEADLINE_OPTIONS = f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords=35, MinWords=15, ShortWord=2"
 BATCH = 1_000
+DEADLOCK_RETRIES = 3
 
 # Which weights a unit may match in. A phrase stays inside the title or the body.
 WORD_FIELDS, PHRASE_FIELDS = ("a", "b", "c", "d"), ("a", "d")
@@ -140,16 +143,30 @@ class PostgresBackend:
     def _upsert(self, connection, docs: Iterable[SearchDocument]) -> int:
         rows = {row["doc_id"]: row for row in map(row_for, docs)}  # one row per doc id per statement
         if rows:
-            connection.execute(sql(_UPSERT), {"config": self.config, "docs": json.dumps(list(rows.values()))})
+            ordered = [rows[doc_id] for doc_id in sorted(rows)]  # the lock order of apply()
+            connection.execute(sql(_UPSERT), {"config": self.config, "docs": json.dumps(ordered)})
         return len(rows)
 
     def apply(self, upserts: list[SearchDocument], deletions: list[str]) -> None:
-        with self.engine.begin() as connection:
-            self._upsert(connection, upserts)
-            if deletions:
-                connection.execute(
-                    sql("DELETE FROM search_entries WHERE doc_id = ANY(CAST(:ids AS text[]))"), {"ids": list(deletions)},
-                )
+        """One transaction. Two workers writing overlapping rows take the row locks in
+        doc id order, so they queue instead of deadlocking; a deadlock or serialization
+        failure that still happens (a new row's key) is retried."""
+        ids = sorted({*deletions, *(row_for(doc)["doc_id"] for doc in upserts)})
+        for attempt in range(DEADLOCK_RETRIES):
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(sql(
+                        "SELECT doc_id FROM search_entries WHERE doc_id = ANY(CAST(:ids AS text[])) ORDER BY doc_id FOR UPDATE"
+                    ), {"ids": ids})
+                    self._upsert(connection, upserts)
+                    if deletions:
+                        connection.execute(
+                            sql("DELETE FROM search_entries WHERE doc_id = ANY(CAST(:ids AS text[]))"), {"ids": sorted(deletions)},
+                        )
+                return
+            except DBAPIError as error:
+                if attempt + 1 == DEADLOCK_RETRIES or not isinstance(error.orig, (DeadlockDetected, SerializationFailure)):
+                    raise
 
     def rebuild(self, docs: Iterable[SearchDocument], total: int, progress: Progress | None = None) -> int:
         """Rewrite every row in batches of BATCH (one transaction each, so writers never

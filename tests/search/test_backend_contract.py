@@ -103,3 +103,29 @@ def test_what_cannot_be_searched(backend):
     assert long.truncated and long.total == 0
     with pytest.raises(ValueError):
         backend.apply([make_doc(2, "alpha", acl=())], [])
+
+
+def test_concurrent_overlapping_writes_all_land(backend):
+    """Workers writing the same rows in different orders queue; none fails or is lost."""
+    if backend.name != "postgres":
+        pytest.skip("Whoosh's concurrent writers are tested in test_engine.py")
+    import random
+    import threading
+
+    errors: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        order = list(range(1, 13))
+        random.Random(seed).shuffle(order)
+        try:
+            for n in range(3):
+                backend.apply([make_doc(i, f"alpha from {seed}") for i in order], [f"post:{100 + seed}"])
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and ids(backend) == sorted(f"post:{i}" for i in range(1, 13))

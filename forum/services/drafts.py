@@ -115,8 +115,7 @@ def publish(post: Post, actor: User) -> Post:
     post.edited_at = None
     db.session.flush()
     votes.refresh_karma_for_post(post)
-    # Followers, named people and groups hear of it now, as of a new post: never of the draft.
-    notifications.post_created(post)
+    notifications.post_published(post)
     db.session.commit()
     indexing.post_changed(post.id)
     return post

@@ -118,20 +118,26 @@ def audience_before(post: Post) -> tuple[set[int], set[int]]:
 
 
 def post_created(post: Post) -> None:
-    """The author follows their post; people named, groups named and followers hear of it."""
+    """The author follows their post; people named, groups named and followers hear of it
+    (of a draft only once it is published)."""
     db.session.flush()
     follow_default(post.author_id, "post", post.id)
-    if post.is_draft:  # nobody hears of a draft: publishing announces it (drafts.publish)
-        return
+    if not post.is_draft:
+        _shared(post, (set(), set()), followers=True)
+
+
+def post_published(post: Post) -> None:
+    """A draft went to its audience: now it is news, as a new post is."""
+    db.session.flush()
     _shared(post, (set(), set()), followers=True)
 
 
 def post_shared(post: Post, before: tuple[set[int], set[int]]) -> None:
-    """After an edit: tell only the people and groups the audience gained."""
-    if post.is_draft:
-        return
+    """After an edit: tell only the people and groups the audience gained (a draft's
+    planned audience hears nothing until it is published)."""
     db.session.flush()
-    _shared(post, before, followers=False)
+    if not post.is_draft:
+        _shared(post, before, followers=False)
 
 
 def _shared(post: Post, before: tuple[set[int], set[int]], *, followers: bool) -> None:
@@ -156,7 +162,8 @@ def _shared(post: Post, before: tuple[set[int], set[int]], *, followers: bool) -
             reasons[uid] = ("shared_group", gid)  # the group on the row: leaving it takes the notice away
     for uid in users - before[0]:
         reasons[uid] = ("shared_user", None)
-    reasons.pop(post.author_id, None)
+    for author_id in post.author_ids:
+        reasons.pop(author_id, None)
     by_group: dict[int | None, dict[int, str]] = {}
     for uid, (kind, gid) in reasons.items():
         by_group.setdefault(gid, {})[uid] = kind

@@ -210,3 +210,16 @@ def test_a_followed_group_is_named_and_its_posts_follow_its_visibility(world):
     (item,) = inbox.items(world.eli)
     assert inbox.message(item) == "ben published “For the open lab” in Open Lab"
 
+
+def test_a_draft_is_news_only_once_it_is_published(world):
+    from forum.services import drafts
+
+    chen = make_user("chen")
+    notifications.set_following(chen, "user", world.ada.id, "follow")
+    draft = post_service.create_post(world.ada, "Draft result", "Body.", "", Audience(
+        "restricted", frozenset({world.eli.id, chen.id}), frozenset({world.lab.id})), draft=True)
+    assert kinds(world.eli) == kinds(world.ben) == kinds(chen) == []
+    assert stored(world.eli) == stored(world.ben) == stored(chen) == 0
+    drafts.publish(draft, world.ada)
+    assert kinds(world.eli) == kinds(chen) == ["shared_user"]
+    assert kinds(world.ben) == ["shared_group"]

@@ -1,5 +1,8 @@
 """Typed models. They hold data only: no commits and no visibility rules here."""
+from .access import AccessRequest, PostListing
+from .attachment import Attachment
 from .comment import Comment
+from .draft import DRAFT_ROLES, DraftShare, PlannedAudience, post_coauthors
 from .group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
 from .interest import Interest
 from .notification import (
@@ -9,13 +12,16 @@ from .notification import (
 from .outbox import OutboxMessage
 from .moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
 from .post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
+from .reads import PostRead
 from .search_entry import SearchEntry
 from .terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
 from .token import FEED_SCOPE, TOKEN_SCOPES, ApiToken
 from .user import ROLES, User
 from .vote import VOTE_AXES, Vote
+from .vouch import Vouch
 
 __all__ = [
+    "AccessRequest",
     "EMAIL_CATEGORIES",
     "EMAIL_MODES",
     "EmailPreference",
@@ -25,6 +31,11 @@ __all__ = [
     "SUBSCRIPTION_TARGETS",
     "Subscription",
     "ApiToken",
+    "Attachment",
+    "DRAFT_ROLES",
+    "DraftShare",
+    "PlannedAudience",
+    "post_coauthors",
     "AUDIENCE_KINDS",
     "Ban",
     "Comment",
@@ -41,6 +52,8 @@ __all__ = [
     "ModeratorWarning",
     "Post",
     "PostAudience",
+    "PostListing",
+    "PostRead",
     "PostRevision",
     "PostTerms",
     "REPORT_DECISIONS",
@@ -56,4 +69,5 @@ __all__ = [
     "User",
     "VOTE_AXES",
     "Vote",
+    "Vouch",
 ]

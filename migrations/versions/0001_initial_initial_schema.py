@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('description_html', sa.Text(), nullable=False),
     sa.Column('listed', sa.Boolean(), nullable=False),
     sa.Column('join_policy', sa.String(length=16), nullable=False),
+    sa.Column('requires_vouch', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_groups')),
     sa.UniqueConstraint('slug', name=op.f('uq_groups_slug')),
@@ -77,6 +78,7 @@ def upgrade():
     sa.Column('karma', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('open_to_contact', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
@@ -147,25 +149,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_group_invitations_user_id'), ['user_id'], unique=False)
         batch_op.create_index('uq_group_invitations_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
-    op.create_table('join_requests',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('group_id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('statement', sa.Text(), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('decided_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_join_requests_decided_by_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_join_requests_group_id_groups'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_join_requests_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_join_requests'))
-    )
-    with op.batch_alter_table('join_requests', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_join_requests_group_id'), ['group_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_join_requests_user_id'), ['user_id'], unique=False)
-        batch_op.create_index('uq_join_requests_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
-
     op.create_table('mail_addresses',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -198,6 +181,7 @@ def upgrade():
     sa.Column('terms_version', sa.Integer(), nullable=True),
     sa.Column('vote_count', sa.Integer(), nullable=False),
     sa.Column('hot', sa.Float(), nullable=False),
+    sa.Column('is_draft', sa.Boolean(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('removed_at', sa.DateTime(), nullable=True),
     sa.Column('removed_by_id', sa.Integer(), nullable=True),
@@ -241,6 +225,22 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_interests_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'interest_id', name=op.f('pk_user_interests'))
     )
+    op.create_table('vouches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('voucher_id', sa.Integer(), nullable=False),
+    sa.Column('vouchee_id', sa.Integer(), nullable=False),
+    sa.Column('statement', sa.String(length=280), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('withdrawn_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint('voucher_id <> vouchee_id', name=op.f('ck_vouches_not_self')),
+    sa.ForeignKeyConstraint(['vouchee_id'], ['users.id'], name=op.f('fk_vouches_vouchee_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['voucher_id'], ['users.id'], name=op.f('fk_vouches_voucher_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vouches'))
+    )
+    with op.batch_alter_table('vouches', schema=None) as batch_op:
+        batch_op.create_index('ix_vouches_vouchee', ['vouchee_id'], unique=False)
+        batch_op.create_index('uq_vouches_active_pair', ['voucher_id', 'vouchee_id'], unique=True, sqlite_where=sa.text('withdrawn_at IS NULL'), postgresql_where=sa.text('withdrawn_at IS NULL'))
+
     op.create_table('warnings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -254,6 +254,25 @@ def upgrade():
     )
     with op.batch_alter_table('warnings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_warnings_user_id'), ['user_id'], unique=False)
+
+    op.create_table('access_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_access_requests_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_access_requests_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_access_requests_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_requests'))
+    )
+    with op.batch_alter_table('access_requests', schema=None) as batch_op:
+        batch_op.create_index('ix_access_requests_post', ['post_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_requests_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_access_requests_pending', ['post_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
     op.create_table('comments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -283,6 +302,38 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_comments_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_comments_post_created', ['post_id', 'created_at'], unique=False)
 
+    op.create_table('draft_shares',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=8), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_draft_shares_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_draft_shares_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', 'user_id', name=op.f('pk_draft_shares'))
+    )
+    with op.batch_alter_table('draft_shares', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_draft_shares_user_id'), ['user_id'], unique=False)
+
+    op.create_table('join_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('statement', sa.Text(), nullable=False),
+    sa.Column('vouch_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_join_requests_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_join_requests_group_id_groups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_join_requests_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['vouch_id'], ['vouches.id'], name=op.f('fk_join_requests_vouch_id_vouches'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_join_requests'))
+    )
+    with op.batch_alter_table('join_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_join_requests_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_join_requests_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_join_requests_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
+
     op.create_table('post_audience',
     sa.Column('post_id', sa.Integer(), nullable=False),
     sa.Column('principal', sa.String(length=40), nullable=False),
@@ -291,6 +342,42 @@ def upgrade():
     )
     with op.batch_alter_table('post_audience', schema=None) as batch_op:
         batch_op.create_index('ix_post_audience_principal_post', ['principal', 'post_id'], unique=False)
+
+    op.create_table('post_coauthors',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_coauthors_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_post_coauthors_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', 'user_id', name=op.f('pk_post_coauthors'))
+    )
+    with op.batch_alter_table('post_coauthors', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_post_coauthors_user_id'), ['user_id'], unique=False)
+
+    op.create_table('post_listings',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('abstract', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_listings_post_id_posts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', name=op.f('pk_post_listings'))
+    )
+    op.create_table('post_planned_audience',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('principal', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_planned_audience_post_id_posts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', 'principal', name=op.f('pk_post_planned_audience'))
+    )
+    op.create_table('post_reads',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('first_read_at', sa.DateTime(), nullable=False),
+    sa.Column('last_read_at', sa.DateTime(), nullable=False),
+    sa.Column('previous_read_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_reads_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_post_reads_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'post_id', name=op.f('pk_post_reads'))
+    )
+    with op.batch_alter_table('post_reads', schema=None) as batch_op:
+        batch_op.create_index('ix_post_reads_post_last', ['post_id', 'last_read_at'], unique=False)
 
     op.create_table('post_revisions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -350,6 +437,26 @@ def upgrade():
     )
     with op.batch_alter_table('terms_acceptances', schema=None) as batch_op:
         batch_op.create_index('ix_terms_acceptances_post_version', ['post_id', 'version'], unique=False)
+
+    op.create_table('attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=True),
+    sa.Column('uploader_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('filename', sa.String(length=120), nullable=False),
+    sa.Column('content_type', sa.String(length=40), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_attachments_comment_id_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_attachments_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploader_id'], ['users.id'], name=op.f('fk_attachments_uploader_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments')),
+    sa.UniqueConstraint('key', name=op.f('uq_attachments_key'))
+    )
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attachments_comment_id'), ['comment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachments_post_id'), ['post_id'], unique=False)
 
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -503,6 +610,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notifications_post_id'))
 
     op.drop_table('notifications')
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachments_post_id'))
+        batch_op.drop_index(batch_op.f('ix_attachments_comment_id'))
+
+    op.drop_table('attachments')
     with op.batch_alter_table('terms_acceptances', schema=None) as batch_op:
         batch_op.drop_index('ix_terms_acceptances_post_version')
 
@@ -517,20 +629,51 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_post_revisions_post_id'))
 
     op.drop_table('post_revisions')
+    with op.batch_alter_table('post_reads', schema=None) as batch_op:
+        batch_op.drop_index('ix_post_reads_post_last')
+
+    op.drop_table('post_reads')
+    op.drop_table('post_planned_audience')
+    op.drop_table('post_listings')
+    with op.batch_alter_table('post_coauthors', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_post_coauthors_user_id'))
+
+    op.drop_table('post_coauthors')
     with op.batch_alter_table('post_audience', schema=None) as batch_op:
         batch_op.drop_index('ix_post_audience_principal_post')
 
     op.drop_table('post_audience')
+    with op.batch_alter_table('join_requests', schema=None) as batch_op:
+        batch_op.drop_index('uq_join_requests_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
+        batch_op.drop_index(batch_op.f('ix_join_requests_user_id'))
+        batch_op.drop_index(batch_op.f('ix_join_requests_group_id'))
+
+    op.drop_table('join_requests')
+    with op.batch_alter_table('draft_shares', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_draft_shares_user_id'))
+
+    op.drop_table('draft_shares')
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_index('ix_comments_post_created')
         batch_op.drop_index(batch_op.f('ix_comments_parent_id'))
         batch_op.drop_index('ix_comments_author_created')
 
     op.drop_table('comments')
+    with op.batch_alter_table('access_requests', schema=None) as batch_op:
+        batch_op.drop_index('uq_access_requests_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
+        batch_op.drop_index(batch_op.f('ix_access_requests_user_id'))
+        batch_op.drop_index('ix_access_requests_post')
+
+    op.drop_table('access_requests')
     with op.batch_alter_table('warnings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_warnings_user_id'))
 
     op.drop_table('warnings')
+    with op.batch_alter_table('vouches', schema=None) as batch_op:
+        batch_op.drop_index('uq_vouches_active_pair', sqlite_where=sa.text('withdrawn_at IS NULL'), postgresql_where=sa.text('withdrawn_at IS NULL'))
+        batch_op.drop_index('ix_vouches_vouchee')
+
+    op.drop_table('vouches')
     op.drop_table('user_interests')
     with op.batch_alter_table('subscriptions', schema=None) as batch_op:
         batch_op.drop_index('ix_subscriptions_target')
@@ -549,12 +692,6 @@ def downgrade():
 
     op.drop_table('memberships')
     op.drop_table('mail_addresses')
-    with op.batch_alter_table('join_requests', schema=None) as batch_op:
-        batch_op.drop_index('uq_join_requests_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
-        batch_op.drop_index(batch_op.f('ix_join_requests_user_id'))
-        batch_op.drop_index(batch_op.f('ix_join_requests_group_id'))
-
-    op.drop_table('join_requests')
     with op.batch_alter_table('group_invitations', schema=None) as batch_op:
         batch_op.drop_index('uq_group_invitations_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
         batch_op.drop_index(batch_op.f('ix_group_invitations_user_id'))

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from forum import feeds
-from forum.services import feed_tokens, groups as group_service, terms as terms_service
+from forum.services import drafts, feed_tokens, groups as group_service, terms as terms_service
 from forum.services import tokens as token_service
 from tests.conftest import login, logout, make_group, make_post, make_user, statements, writes
 from tests.privacy.conftest import normalized
@@ -28,6 +28,8 @@ def world(app):
     to_ben = make_post(ada, "Note for ben", "zanzibar note body", audience="restricted", users=(ben,))
     gated = make_post(ada, "Gated lab result", "quetzal gated body", audience="restricted", groups=(lab,))
     add_terms(gated)
+    draft = make_post(ada, "Draft for the lab", "xylophone draft body", audience="restricted", groups=(lab,), draft=True)
+    drafts.share_draft(draft, ada, "ben", "read")
     return SimpleNamespace(ada=ada, ben=ben, eve=eve, lab=lab, public=public, lab_post=lab_post, to_ben=to_ben,
                            gated=gated)
 
@@ -53,6 +55,10 @@ def test_the_feed_shows_what_its_owner_may_read(client, world):
     # Terms not accepted: title, author and link only.
     assert by_title["Gated lab result"].content is None
     assert "quetzal" not in response.get_data(as_text=True)
+
+    # A draft is in no feed, not even for someone it is shared with, nor its author.
+    assert "xylophone" not in client.get(ben).get_data(as_text=True)
+    assert "xylophone" not in client.get(make_address(client, world.ada)).get_data(as_text=True)
 
     eve = make_address(client, world.eve)
     assert titles(client.get(eve)) == ["Open result"]

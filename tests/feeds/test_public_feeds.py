@@ -32,6 +32,7 @@ def world(app):
     members = make_post(ada, "Lanthanum notes", "lanthanum body", tags="circuits", audience="members")
     gated = make_post(ada, "Open but gated", "quetzal behind terms", tags="circuits")
     add_terms(gated)
+    make_post(ada, "Zanzibar draft", "quetzal draft", tags="circuits", draft=True)  # public once published
     gone = make_post(ada, "Withdrawn zanzibar", "quetzal withdrawn", tags="circuits")
     post_service.delete_post(gone)
     removed = make_post(ada, "Removed zanzibar", "quetzal removed", tags="circuits")

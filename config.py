@@ -81,6 +81,15 @@ class Config:
     ]
     TERMS_MAX = 10_000
 
+    # Attachments (docs/attachments.md): images are re-encoded, PDFs kept as sent.
+    ATTACHMENT_STORAGE = os.environ.get("ATTACHMENT_STORAGE", "forum.storage:LocalStorage")
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    ATTACHMENT_MAX_BYTES = _env_int("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+    ATTACHMENT_MAX_PIXELS = _env_int("ATTACHMENT_MAX_PIXELS", 40_000_000)  # a decompression bomb is refused unread
+    # Above this Flask refuses the whole request (413) before a form can be re-shown, so it
+    # leaves room for a too-large file to reach the form and get a message with the text kept.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
+
     # memory:// counts per process: with several gunicorn workers or hosts, use Redis
     # (redis://host:6379/0) so they share one count (docs/deploy.md).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -9,7 +9,9 @@ once. A failed index write never fails the request: it is logged, and
 
 Each document carries the audience tokens read from `post_audience` through
 `visibility.post_principals`, the rows the pages are served by; comments carry their
-post's. Deleted content leaves the index; removed content stays with state "removed"
+post's. Drafts are not indexed at all: their few readers find them on the Drafts page,
+and a draft's text never sits in the index where a stale entry could show it to someone
+unshared. Deleted content leaves the index; removed content stays with state "removed"
 (site moderators may search it), and a removed post takes its comments with it.
 """
 from __future__ import annotations
@@ -111,11 +113,11 @@ def apply(changes: Changes) -> bool:
 # --- documents from the database ---------------------------------------------------------
 
 
-def _state(*items: Post | Comment) -> str | None:
-    """None: not in the index (deleted). Removal of a post covers its comments."""
-    if any(item.is_deleted for item in items):
+def _state(post: Post, *items: Comment) -> str | None:
+    """None: not in the index (a draft, or deleted). Removal of a post covers its comments."""
+    if post.is_draft or any(item.is_deleted for item in (post, *items)):
         return None
-    return "removed" if any(item.is_removed for item in items) else "ok"
+    return "removed" if any(item.is_removed for item in (post, *items)) else "ok"
 
 
 def _groups(tokens: frozenset[str]) -> list[int]:
@@ -134,7 +136,7 @@ def post_document(post: Post, tokens: frozenset[str]) -> search.SearchDocument |
 
 
 def comment_document(comment: Comment, post: Post, author: User, tokens: frozenset[str]) -> search.SearchDocument | None:
-    state = _state(comment, post)
+    state = _state(post, comment)
     if state is None or not tokens:
         return None
     return {

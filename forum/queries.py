@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from . import visibility
 from .extensions import db
-from .models import Comment, Group, Interest, Post, PostAudience, Tag, User
+from .models import Comment, Group, Interest, Post, PostAudience, Tag, User, post_coauthors
 from .models._time import utcnow
 from .models.interest import group_interests
 from .models.post import post_tags
@@ -47,9 +47,11 @@ def front_page(viewer: User | None, sort: str = "hot", tag: Tag | None = None) -
 
 
 def posts_by(viewer: User | None, author: User) -> Select[tuple[Post]]:
+    """Posts the user wrote, alone or as a co-author."""
+    coauthored = select(post_coauthors.c.post_id).where(post_coauthors.c.user_id == author.id)
     return (
         visibility.visible_posts(viewer)
-        .where(Post.author_id == author.id)
+        .where(or_(Post.author_id == author.id, Post.id.in_(coauthored)))
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
 

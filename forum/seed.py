@@ -1,6 +1,7 @@
 """Demo content that reads like a small interpretability research forum."""
 from __future__ import annotations
 
+from . import seed_research
 from .extensions import db
 from .services import accounts, comments, groups, notifications, posts, votes
 from .services.audience import Audience
@@ -85,4 +86,7 @@ def load_demo_content() -> dict[str, int]:
         n_votes += 1
     votes.cast_vote(users["ben"], c2, "agree", axis="agreement")
     add_trust_demo(users, circuits, p3)  # vouches; the circuits group admits by vouch; p3 is listed
-    return {"users": len(users), "groups": 2, "posts": 4, "comments": 6, "votes": n_votes}
+    # Math, a footnote and a figure, co-written as a draft and published to the reading group.
+    seed_research.add_research_post(users["ada"], users["ben"], circuits)
+    seed_research.add_shared_draft(users["ada"], users["ben"])
+    return {"users": len(users), "groups": 2, "posts": 6, "comments": 6, "votes": n_votes}

@@ -13,6 +13,14 @@ readable exactly when their post's body is.
 Tokens are read from the database on every request (cached only for that request),
 so leaving a group or a narrowed audience takes effect on the very next request.
 
+A draft is read by its authors and the people they shared it with: while it is a draft,
+its `post_audience` rows hold exactly their user tokens (the audience chosen for
+publishing waits in `post_planned_audience`), so `readable` needs no exception for it.
+A draft is in no listing, count or search for anyone (`listed`); the Drafts page lists
+them through `visible_drafts`. Unsharing deletes the token: 404 on the next request.
+
+An attachment is readable exactly when its post's body is (`get_attachment_or_404`).
+
 Content removed by a moderator leaves every listing and count, for everyone. Its own
 page still opens for its author (who is told why) and for those who may moderate it,
 but only if they are in its audience: a moderator's role is never a key to a post.
@@ -27,7 +35,8 @@ from sqlalchemy.orm import aliased, joinedload
 
 from .extensions import db
 from .models import (
-    Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostListing, PostTerms, Tag, TermsAcceptance, User,
+    Attachment, Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostListing, PostTerms, Tag,
+    TermsAcceptance, User, post_coauthors,
 )
 from .models.post import post_tags
 from .planner import not_from_index
@@ -81,9 +90,11 @@ def forget_principals() -> None:
         request.environ.pop(_CACHE_KEY, None)
 
 
-def audience_tokens(author_id: int, kind: str, user_ids: Iterable[int], group_ids: Iterable[int]) -> set[str]:
-    """The tokens stored for an audience choice. The author can always read their post."""
-    tokens = {user_token(author_id)}
+def audience_tokens(
+    author_id: int, kind: str, user_ids: Iterable[int], group_ids: Iterable[int], coauthor_ids: Iterable[int] = (),
+) -> set[str]:
+    """The tokens stored for an audience choice. The authors can always read their post."""
+    tokens = {user_token(author_id), *(user_token(uid) for uid in coauthor_ids)}
     if kind == "public":
         tokens.add(PUBLIC)
     elif kind == "members":
@@ -124,8 +135,12 @@ def open_to_every_member(post_id_column=Post.id) -> ColumnElement[bool]:
 
 def listed(viewer: User | None) -> ColumnElement[bool]:
     """SQL: the post may appear in listings and counts for the viewer
-    (readable, neither deleted nor removed)."""
-    return and_(readable(viewer), Post.deleted_at.is_(None), Post.removed_at.is_(None))
+    (readable, published, neither deleted nor removed)."""
+    return and_(readable(viewer), _published_and_live())
+
+
+def _published_and_live() -> ColumnElement[bool]:
+    return and_(Post.is_draft.is_(False), Post.deleted_at.is_(None), Post.removed_at.is_(None))
 
 
 def visible_posts(viewer: User | None) -> Select[tuple[Post]]:
@@ -185,7 +200,15 @@ def body_readable(viewer: User | None) -> ColumnElement[bool]:
         TermsAcceptance.user_id == viewer.id,
         TermsAcceptance.version == Post.terms_version,
     )
-    return or_(no_terms, Post.author_id == viewer.id, accepted)
+    return or_(no_terms, is_author(viewer), accepted)
+
+
+def is_author(viewer: User | None) -> ColumnElement[bool]:
+    """SQL: the viewer wrote the post in `Post`, alone or as a co-author."""
+    if not _signed_in(viewer):
+        return Post.id.is_(None)  # false for every row
+    coauthor = exists().where(post_coauthors.c.post_id == Post.id, post_coauthors.c.user_id == viewer.id)
+    return or_(Post.author_id == viewer.id, coauthor)
 
 
 def title_only(viewer: User | None) -> ColumnElement[bool]:
@@ -255,7 +278,7 @@ def has_listing_card() -> ColumnElement[bool]:
     # An alias: callers join post_listings themselves, and the clause must stay its own.
     listing = aliased(PostListing)
     return and_(
-        Post.audience_kind == "restricted", Post.deleted_at.is_(None), Post.removed_at.is_(None),
+        Post.audience_kind == "restricted", _published_and_live(),  # a draft shows no card until published
         exists().where(listing.post_id == Post.id),
     )
 
@@ -314,7 +337,9 @@ def readable_hits(
     post_ids, comment_ids = set(post_ids), set(comment_ids)
     if not post_ids:
         return {}, {}
-    state = Post.deleted_at.is_(None) if include_removed else and_(Post.deleted_at.is_(None), Post.removed_at.is_(None))
+    state = (
+        and_(Post.deleted_at.is_(None), Post.is_draft.is_(False)) if include_removed else _published_and_live()
+    )
     rows = db.session.execute(
         select(Post, Comment, body_readable(viewer).label("body_ok"))
         .outerjoin(Comment, and_(Comment.post_id == Post.id, Comment.id.in_(comment_ids or {0})))
@@ -329,6 +354,38 @@ def readable_hits(
         if comment is not None and body_ok and not comment.is_deleted and (include_removed or not comment.is_removed):
             comments[comment.id] = comment
     return posts, comments
+
+
+# --- drafts and attachments -------------------------------------------------------------
+
+
+def visible_drafts(viewer: User | None) -> Select[tuple[Post]]:
+    """The viewer's drafts and the drafts shared with them: the Drafts page. A draft's
+    audience rows are its readers, so this is `readable` restricted to drafts."""
+    return (
+        select(Post).where(readable(viewer), Post.is_draft.is_(True), Post.deleted_at.is_(None))
+        .order_by(Post.edited_at.desc().nulls_last(), Post.created_at.desc(), Post.id.desc())
+    )
+
+
+def get_attachment_or_404(post_id: int, key: str, viewer: User | None) -> tuple[Post, Attachment]:
+    """A file answers only under the post that owns it, and only to those who may read that
+    post's body now; a file of a deleted post, or of a comment the viewer is not shown,
+    answers 404 too. Every refusal is the same `abort(404)` as a missing file."""
+    post = get_post_body_or_404(post_id, viewer)
+    attachment = db.session.scalar(select(Attachment).where(Attachment.key == key, Attachment.post_id == post.id))
+    if attachment is None or post.is_deleted:
+        abort(404)
+    if attachment.comment_id is not None:
+        comment = db.session.get(Comment, attachment.comment_id)
+        if comment is None or not shows_comment(viewer, comment):
+            abort(404)
+    return post, attachment
+
+
+def is_restricted(post: Post) -> bool:
+    """Whether a signed-out visitor may not read the post's body (for caching headers)."""
+    return post.is_draft or post.terms_version is not None or PUBLIC not in {a.principal for a in post.audience}
 
 
 # --- comments --------------------------------------------------------------------------
@@ -447,9 +504,9 @@ def describe_audience(viewer: User | None, post: Post) -> dict:
     user_ids = [int(t.split(":")[1]) for t in tokens if t.startswith("user:")]
     group_ids = [int(t.split(":")[1]) for t in tokens if t.startswith("group:")]
     users = db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.username)).all()
-    is_author = _signed_in(viewer) and viewer.id == post.author_id
+    by_author = _signed_in(viewer) and viewer.id in post.author_ids
     all_groups = db.session.scalars(select(Group).where(Group.id.in_(group_ids)).order_by(Group.name)).all()
-    if is_author:
+    if by_author:
         shown = list(all_groups)
     else:
         seen = set(db.session.scalars(
@@ -458,7 +515,7 @@ def describe_audience(viewer: User | None, post: Post) -> dict:
         shown = [grp for grp in all_groups if grp.id in seen]
     return {
         "kind": post.audience_kind,
-        "users": [u for u in users if u.id != post.author_id],
+        "users": [u for u in users if u.id not in post.author_ids],
         "groups": shown,
         "others": len(shown) < len(all_groups),
     }

@@ -45,6 +45,11 @@ BOOL = {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time"}
 STATE = {"type": "string", "enum": ["live", "deleted", "removed"]}
 STRINGS = {"type": "array", "items": STRING}
+# Co-authors edit the post and share its karma; a draft is read only by its authors and sharees.
+AUTHORSHIP = {
+    "coauthors": {"type": "array", "items": ref("UserRef")},
+    "draft": {"type": "boolean", "description": "Not published yet: only its authors and the people they shared it with read it."},
+}
 KARMA_CHOICES = list(CHOICES["karma"])
 AGREEMENT_CHOICES = list(CHOICES["agreement"])
 
@@ -102,13 +107,13 @@ COMPONENTS: dict[str, dict] = {
         "accepted": {**BOOL, "description": "The caller agreed to this version (or wrote the post)."},
     }),
     "PostSummary": obj({
-        "id": INT, "title": STRING, "author": ref("UserRef"), "created_at": TIME, "edited_at": nullable(TIME),
+        "id": INT, "title": STRING, "author": ref("UserRef"), **AUTHORSHIP, "created_at": TIME, "edited_at": nullable(TIME),
         "tags": STRINGS, "audience_kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},
         "comment_count": INT, **VOTE_NUMBERS, "state": STATE, "url": STRING,
         "gated": {**BOOL, "description": "The post has terms the caller has not accepted: no body until they do."},
     }),
     "Post": obj({
-        "id": INT, "title": STRING, "author": ref("UserRef"), "created_at": TIME, "edited_at": nullable(TIME),
+        "id": INT, "title": STRING, "author": ref("UserRef"), **AUTHORSHIP, "created_at": TIME, "edited_at": nullable(TIME),
         "tags": STRINGS, "audience_kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},
         "comment_count": INT, **VOTE_NUMBERS, "state": STATE, "url": STRING, "gated": BOOL,
         "body_md": nullable(STRING), "body_html": nullable(STRING),

@@ -64,6 +64,7 @@ def post_summary(post: Post, gated: bool, votes: ViewerVotes) -> dict:
     deleted = post.is_deleted
     return {
         "id": post.id, "title": "[deleted]" if deleted else post.title, "author": user_ref(post.author),
+        "coauthors": [user_ref(u) for u in post.coauthors], "draft": post.is_draft,
         "created_at": when(post.created_at), "edited_at": when(post.edited_at),
         "tags": [] if deleted else [t.name for t in post.tags], "audience_kind": post.audience_kind,
         "comment_count": post.comment_count, **_karma_numbers(post, votes, not deleted), "state": _state(post),

@@ -1,6 +1,8 @@
 """Typed models. They hold data only: no commits and no visibility rules here."""
 from .access import AccessRequest, PostListing
+from .attachment import Attachment
 from .comment import Comment
+from .draft import DRAFT_ROLES, DraftShare, PlannedAudience, post_coauthors
 from .group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
 from .interest import Interest
 from .notification import (
@@ -29,6 +31,11 @@ __all__ = [
     "SUBSCRIPTION_TARGETS",
     "Subscription",
     "ApiToken",
+    "Attachment",
+    "DRAFT_ROLES",
+    "DraftShare",
+    "PlannedAudience",
+    "post_coauthors",
     "AUDIENCE_KINDS",
     "Ban",
     "Comment",

@@ -181,6 +181,7 @@ def upgrade():
     sa.Column('terms_version', sa.Integer(), nullable=True),
     sa.Column('vote_count', sa.Integer(), nullable=False),
     sa.Column('hot', sa.Float(), nullable=False),
+    sa.Column('is_draft', sa.Boolean(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('removed_at', sa.DateTime(), nullable=True),
     sa.Column('removed_by_id', sa.Integer(), nullable=True),
@@ -301,6 +302,17 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_comments_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_comments_post_created', ['post_id', 'created_at'], unique=False)
 
+    op.create_table('draft_shares',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=8), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_draft_shares_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_draft_shares_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', 'user_id', name=op.f('pk_draft_shares'))
+    )
+    with op.batch_alter_table('draft_shares', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_draft_shares_user_id'), ['user_id'], unique=False)
+
     op.create_table('join_requests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=False),
@@ -331,12 +343,28 @@ def upgrade():
     with op.batch_alter_table('post_audience', schema=None) as batch_op:
         batch_op.create_index('ix_post_audience_principal_post', ['principal', 'post_id'], unique=False)
 
+    op.create_table('post_coauthors',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_coauthors_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_post_coauthors_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', 'user_id', name=op.f('pk_post_coauthors'))
+    )
+    with op.batch_alter_table('post_coauthors', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_post_coauthors_user_id'), ['user_id'], unique=False)
+
     op.create_table('post_listings',
     sa.Column('post_id', sa.Integer(), nullable=False),
     sa.Column('abstract', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_listings_post_id_posts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('post_id', name=op.f('pk_post_listings'))
+    )
+    op.create_table('post_planned_audience',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('principal', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_planned_audience_post_id_posts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', 'principal', name=op.f('pk_post_planned_audience'))
     )
     op.create_table('post_reads',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -409,6 +437,26 @@ def upgrade():
     )
     with op.batch_alter_table('terms_acceptances', schema=None) as batch_op:
         batch_op.create_index('ix_terms_acceptances_post_version', ['post_id', 'version'], unique=False)
+
+    op.create_table('attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=True),
+    sa.Column('uploader_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('filename', sa.String(length=120), nullable=False),
+    sa.Column('content_type', sa.String(length=40), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_attachments_comment_id_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_attachments_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploader_id'], ['users.id'], name=op.f('fk_attachments_uploader_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments')),
+    sa.UniqueConstraint('key', name=op.f('uq_attachments_key'))
+    )
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attachments_comment_id'), ['comment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachments_post_id'), ['post_id'], unique=False)
 
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -562,6 +610,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notifications_post_id'))
 
     op.drop_table('notifications')
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachments_post_id'))
+        batch_op.drop_index(batch_op.f('ix_attachments_comment_id'))
+
+    op.drop_table('attachments')
     with op.batch_alter_table('terms_acceptances', schema=None) as batch_op:
         batch_op.drop_index('ix_terms_acceptances_post_version')
 
@@ -580,7 +633,12 @@ def downgrade():
         batch_op.drop_index('ix_post_reads_post_last')
 
     op.drop_table('post_reads')
+    op.drop_table('post_planned_audience')
     op.drop_table('post_listings')
+    with op.batch_alter_table('post_coauthors', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_post_coauthors_user_id'))
+
+    op.drop_table('post_coauthors')
     with op.batch_alter_table('post_audience', schema=None) as batch_op:
         batch_op.drop_index('ix_post_audience_principal_post')
 
@@ -591,6 +649,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_join_requests_group_id'))
 
     op.drop_table('join_requests')
+    with op.batch_alter_table('draft_shares', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_draft_shares_user_id'))
+
+    op.drop_table('draft_shares')
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_index('ix_comments_post_created')
         batch_op.drop_index(batch_op.f('ix_comments_parent_id'))

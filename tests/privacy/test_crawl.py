@@ -10,19 +10,19 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from forum.services import access, feed_tokens, vouches
+from forum.services import access, drafts as draft_service, feed_tokens, vouches
 from forum.services import notifications as notification_service, posts as post_service
 from forum.services.audience import audience_of
-from tests.conftest import READ_RECEIPTS, login, make_comment, make_group, make_post, make_user
+from tests.conftest import READ_RECEIPTS, login, make_attachment, make_comment, make_group, make_post, make_user
 
 from .conftest import statements, writes
 
-LINK = re.compile(r'href="([^"]+)"')
+LINK = re.compile(r'(?:href|src)="([^"]+)"')
 SKIP = ("/logout", "/static/")
 MAX_PAGES = 400
 
 # Words that exist only inside hidden things: any of them in a response is a leak.
-RESTRICTED_MARKERS = ("zanzibar", "quetzal", "obsidian", "marmalade", "vermilion", "periwinkle", "tamarind")
+RESTRICTED_MARKERS = ("zanzibar", "quetzal", "obsidian", "marmalade", "vermilion", "periwinkle", "tamarind", "xanthic")
 MEMBERS_MARKERS = ("lanthanum", "gadolinium")  # hidden from anonymous visitors only
 
 
@@ -35,7 +35,9 @@ def crawl(client, starts) -> dict[str, str]:
         if url in seen:
             continue
         response = client.get(url)
-        body = response.get_data(as_text=True)
+        # Files (figures) are fetched too, so the crawl proves which of them answer; their bytes are not text.
+        textual = not response.mimetype.startswith(("image/", "application/pdf"))
+        body = response.get_data(as_text=True) if textual else f"[{response.mimetype} file]"
         seen[url] = f"{response.status_code} {response.headers.get('Location', '')}\n{body}"
         for href in LINK.findall(body):
             href = html.unescape(href).split("#")[0]
@@ -88,6 +90,20 @@ def site(app):
     gone = make_post(author, "Zanzibar withdrawn", "quetzal withdrawn", audience="restricted", groups=(secret,))
     post_service.delete_post(gone)
     hidden.append(gone)
+    # A draft that will be public and one shared with the member: nobody else may find either.
+    hidden.append(make_post(author, "Zanzibar draft", "quetzal draft", tags="xanthic", draft=True))
+    shared = make_post(author, "Zanzibar shared draft", "quetzal", audience="restricted", groups=(lab,), draft=True)
+    draft_service.share_draft(shared, author, member.username, "comment")
+    make_comment(member, shared, "marmalade on a draft")
+    hidden.append(shared)
+    # Files of hidden posts, linked from the posts themselves: the crawl must not reach them.
+    for post in hidden[:2] + hidden[-2:]:
+        key = make_attachment(author, post).key
+        post_service.update_post(post, author, post.title, f"{post.body_md}\n\n![zanzibar figure](/posts/{post.id}/files/{key})",
+                                 [t.name for t in post.tags], audience_of(post))
+    open_key = make_attachment(author, visible[0]).key
+    post_service.update_post(visible[0], author, visible[0].title, f"![open figure](/posts/{visible[0].id}/files/{open_key})",
+                             [t.name for t in visible[0].tags], audience_of(visible[0]))
     return {"author": author, "member": member, "outsider": outsider, "hidden": hidden,
             "members_only": members_only, "secret": secret, "listed": listed}
 
@@ -133,6 +149,8 @@ def test_a_crawl_finds_no_trace_of_hidden_things(client, site, viewer):
     assert len(feeds) >= (6 if viewer == "outsider" else 5), "the crawl should read every public feed"
     _assert_nothing_leaks(pages, site, markers)
     assert any("/revisions/compare" in url for url in pages), "the crawl should reach a visible post's versions"
+    files = [url for url in pages if "/files/" in url]
+    assert files and all(pages[url].startswith("200") for url in files), "the open figure is reached and served"
     if viewer == "anonymous":
         assert not any(f"/posts/{site['members_only'].id}\"" in body for body in pages.values())
     else:  # the listed post's card and request page were reached, and only they

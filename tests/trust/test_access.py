@@ -6,6 +6,7 @@ from forum.models import AccessRequest, PostAudience, PostListing
 from forum.services import access
 from forum.services.errors import ServiceError
 from tests.conftest import login, make_comment, make_group, make_post, make_user
+from tests.privacy.conftest import normalized
 from tests.trust.helpers import ABSTRACT, listed_post, n_rows, restricted_post
 
 import pytest
@@ -75,7 +76,9 @@ def test_bad_requests_get_clear_messages_and_change_nothing(client):
     for path in (f"/posts/{unlisted.id}/access", "/posts/987654/access"):
         assert client.get(path).status_code == 404
         assert client.post(path, data={"note": "x"}).status_code == 404
-    assert client.get(f"/posts/{unlisted.id}/access").get_data() == client.get("/posts/987654/access").get_data().replace(b"987654", str(unlisted.id).encode())
+    # Compared as the privacy suite does: the page's CSRF token differs from one request to the next.
+    hidden, missing = client.get(f"/posts/{unlisted.id}/access"), client.get("/posts/987654/access")
+    assert normalized(hidden, f"/posts/{unlisted.id}") == normalized(missing, "/posts/987654")
     # Requesting a post one can already read.
     login(client, ben)
     response = client.post(f"/posts/{listed.id}/access", data={"note": ""})
@@ -132,26 +135,3 @@ def test_the_audit_is_the_authors_only(client):
     audit = client.get(f"/posts/{post.id}/audit").get_data(as_text=True)
     assert audit.count('class="read-row"') == 1 and 'href="/users/ben"' in audit
     assert "The author can see who opened" not in client.get(f"/posts/{post.id}").get_data(as_text=True)
-
-
-def test_search_finds_the_listing_card_not_the_body(client, app):
-    ada, ben, eli = make_user("ada"), make_user("ben"), make_user("eli")
-    post = listed_post(ada, "Deception probes", body="zanzibar body words", users=(ben,),
-                       abstract="An abstract about deception probes for outsiders.")
-    make_comment(ben, post, "zanzibar comment words")
-    login(client, eli)
-    found = client.get("/search?q=deception").get_data(as_text=True)
-    assert "Deception probes" in found and f"/posts/{post.id}/access" in found and f'href="/posts/{post.id}"' not in found
-    assert "zanzibar" not in client.get("/search?q=zanzibar").get_data(as_text=True).split("<main")[-1].replace('value="zanzibar"', "")
-    api = client.get("/api/v1/search?q=deception").get_json()
-    assert [(hit["kind"], hit["url"]) for hit in api["items"]] == [("listing", f"/posts/{post.id}/access")]
-    # A reader finds the post itself, not its card; an anonymous visitor finds nothing.
-    login(client, ben)
-    found = client.get("/search?q=deception").get_data(as_text=True)
-    assert f'href="/posts/{post.id}"' in found and f"/posts/{post.id}/access" not in found
-    client.post("/logout")
-    assert "Deception probes" not in client.get("/search?q=deception").get_data(as_text=True)
-    # Unlisting takes the card out of search.
-    access.set_listing(ada, post, False, "")
-    login(client, eli)
-    assert "Deception probes" not in client.get("/search?q=deception").get_data(as_text=True)

@@ -153,7 +153,8 @@ def measure(variants: dict[str, Callable[[str], int]], texts: list[str]) -> dict
     return {name: summary(wall[name], cpu[name], totals[name]) for name in variants}
 
 
-def main() -> None:
+def main(scale: float | None = None) -> None:
+    """Command line as documented above; `python -m bench` passes only a scale."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=20261121)
@@ -166,7 +167,9 @@ def main() -> None:
     parser.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""),
                         help="PostgreSQL for --backend postgres (its search_entries table is emptied)")
-    args = parser.parse_args()
+    args = parser.parse_args([] if scale is not None else None)
+    if scale is not None:
+        args.scale = scale
     if args.backend == "postgres":
         postgres_main(args)
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, lazyload, selectinload
 
 from . import visibility
 from .models import Comment, Group, Interest, Post, PostAudience, Tag, User
@@ -42,6 +42,13 @@ def front_page(viewer: User | None, sort: str = "hot", tag: Tag | None = None) -
             return query.order_by((Post.score + 0).desc(), Post.id.desc())
         return query.order_by(Post.score.desc(), Post.id.desc())
     return query.order_by(Post.created_at.desc(), Post.id.desc())
+
+
+def as_cards(query: Select[tuple[Post]]) -> Select[tuple[Post]]:
+    """A post listing as the HTML cards show it: without the bodies (the largest columns)
+    and without the audience rows (the badge reads `audience_kind`). One query less, and
+    a fraction of the bytes, per listing page."""
+    return query.options(defer(Post.body_md), defer(Post.body_html), lazyload(Post.audience))
 
 
 def posts_by(viewer: User | None, author: User) -> Select[tuple[Post]]:

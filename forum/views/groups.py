@@ -71,7 +71,7 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
     posts = None
     if activity:
         posts = db.paginate(
-            queries.posts_shared_with_group(current_user, group), page=page_arg(),
+            queries.as_cards(queries.posts_shared_with_group(current_user, group)), page=page_arg(),
             per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
         )
     manages = permissions.can_manage_group(current_user, group)

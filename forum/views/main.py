@@ -23,7 +23,7 @@ def index():
     if tag_name := request.args.get("tag"):
         tag = visible_tag_or_404(tag_name)
     posts = db.paginate(
-        queries.front_page(current_user, sort, tag), page=page_arg(),
+        queries.as_cards(queries.front_page(current_user, sort, tag)), page=page_arg(),
         per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
     )
     return render_template(
@@ -50,7 +50,7 @@ def visible_tag_or_404(name: str) -> Tag:
 def tag(name: str):
     tag = visible_tag_or_404(name)
     posts = db.paginate(
-        queries.front_page(current_user, "new", tag), page=page_arg(),
+        queries.as_cards(queries.front_page(current_user, "new", tag)), page=page_arg(),
         per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
     )
     return render_template(

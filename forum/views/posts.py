@@ -13,7 +13,7 @@ from ..models import Comment, Group, User
 from ..services import ServiceError, comments as comment_service, posts as post_service, terms as terms_service
 from ..services.votes import viewer_votes
 from ..services.audience import audience_of, resolve_audience
-from ..threads import build_tree
+from ..threads import Node, build_tree
 from .terms import render_gate
 
 bp = Blueprint("posts", __name__)
@@ -200,11 +200,11 @@ def comment_permalink(comment_id: int):
     target = visibility.get_comment_or_404(comment_id, current_user)
     post = target.post
     comments = db.session.scalars(queries.comments_of_post(post, _comment_sort())).unique().all()
-    subtree = _tree(comments, root_id=target.id)
+    # The target heads its own subtree, shown in full from depth 0.
+    root = Node(target, 0, children=_tree(comments, root_id=target.id), shown=visibility.shows_comment(current_user, target))
     parent = next((c for c in comments if c.id == target.parent_id), None)
     return render_template(
-        "posts/comment.html", post=post, target=target, parent=parent, tree=subtree, votes=_page_votes(post),
-        target_shown=visibility.shows_comment(current_user, target),
+        "posts/comment.html", post=post, target=target, parent=parent, tree=[root], votes=_page_votes(post),
         comment_form=CommentForm(), confirm_form=ConfirmForm(),
         can_moderate=permissions.can_moderate_post(current_user, post),
     )

@@ -14,6 +14,10 @@ from .main import page_arg
 bp = Blueprint("users", __name__)
 
 
+def _count(query) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
 @bp.route("/users/<username>")
 def profile(username: str):
     user = db.session.scalar(select(User).where(User.username == username.lower()))
@@ -21,13 +25,14 @@ def profile(username: str):
         abort(404)
     tab = "comments" if request.args.get("tab") == "comments" else "posts"
     per_page = current_app.config["POSTS_PER_PAGE"]
+    # Counts shown on the tabs are of what this viewer may read, never of everything;
+    # the open tab's count is its pagination total, not a second query.
     if tab == "posts":
-        items = db.paginate(queries.posts_by(current_user, user), page=page_arg(), per_page=per_page, error_out=False)
+        items = db.paginate(queries.as_cards(queries.posts_by(current_user, user)), page=page_arg(), per_page=per_page, error_out=False)
+        n_posts, n_comments = items.total, _count(queries.comments_by(current_user, user))
     else:
         items = db.paginate(queries.comments_by(current_user, user), page=page_arg(), per_page=per_page, error_out=False)
-    # Counts shown on the tabs are of what this viewer may read, never of everything.
-    n_posts = db.session.scalar(select(func.count()).select_from(queries.posts_by(current_user, user).order_by(None).subquery()))
-    n_comments = db.session.scalar(select(func.count()).select_from(queries.comments_by(current_user, user).order_by(None).subquery()))
+        n_posts, n_comments = _count(queries.posts_by(current_user, user)), items.total
     return render_template("users/profile.html", user=user, tab=tab, items=items, n_posts=n_posts, n_comments=n_comments)
 
 

@@ -84,17 +84,49 @@ def tags_with_counts(viewer: User | None, prefix: str = "") -> Select:
     return query.order_by(func.count(Post.id).desc(), Tag.name)
 
 
-def comments_of_post(post: Post, sort: str = "old") -> Select[tuple[Comment]]:
-    """All comments of a post the caller has already fetched through visibility.
-
-    The tree keeps this order among siblings, so it sorts every level of the thread.
-    """
-    query = select(Comment).where(Comment.post_id == post.id)
+def _in_comment_order(query: Select, sort: str) -> Select:
     if sort == "top":
         return query.order_by(Comment.score.desc(), Comment.created_at, Comment.id)
     if sort == "new":
         return query.order_by(Comment.created_at.desc(), Comment.id.desc())
     return query.order_by(Comment.created_at, Comment.id)
+
+
+def comments_of_post(post: Post, sort: str = "old") -> Select[tuple[Comment]]:
+    """All comments of a post the caller has already fetched through visibility.
+
+    The tree keeps this order among siblings, so it sorts every level of the thread.
+    """
+    return _in_comment_order(select(Comment).where(Comment.post_id == post.id), sort)
+
+
+def top_level_count(post: Post) -> Select[tuple[int]]:
+    return select(func.count()).select_from(Comment).where(Comment.post_id == post.id, Comment.parent_id.is_(None))
+
+
+def _with_replies(roots: Select) -> Select[tuple[int]]:
+    """Ids of the comments in `roots` (a select of ids) and of every reply below them:
+    a recursive CTE, so a page loads its own threads and nothing else."""
+    tree = select(Comment.id).where(Comment.id.in_(roots)).cte("thread", recursive=True)
+    below = select(Comment.id).join(tree, Comment.parent_id == tree.c.id)
+    return select(tree.union_all(below).c.id)
+
+
+def comment_page(post: Post, sort: str, offset: int, per_page: int) -> Select[tuple[Comment]]:
+    """A page of a post's top-level comments with all their replies, in `sort` order at
+    every level (as `comments_of_post`), for a post already fetched through visibility."""
+    roots = _in_comment_order(
+        select(Comment.id).where(Comment.post_id == post.id, Comment.parent_id.is_(None)), sort
+    ).limit(per_page).offset(offset)
+    return _in_comment_order(select(Comment).where(Comment.id.in_(_with_replies(roots))), sort)
+
+
+def comment_with_replies(comment: Comment, sort: str) -> Select[tuple[Comment]]:
+    """A comment, every reply below it, and its parent: what its permalink page shows."""
+    wanted = Comment.id.in_(_with_replies(select(Comment.id).where(Comment.id == comment.id)))
+    if comment.parent_id is not None:
+        wanted = or_(wanted, Comment.id == comment.parent_id)
+    return _in_comment_order(select(Comment).where(wanted), sort)
 
 
 def group_directory(viewer: User | None, q: str = "") -> Select[tuple[Group]]:

@@ -4,21 +4,18 @@ from flask_login import current_user
 from .. import queries
 from ..extensions import db
 from ..models import Tag
+from ..paging import page_arg, past_end_status  # noqa: F401  (page_arg: other views import it from here)
 from ..services.votes import viewer_votes
 
 bp = Blueprint("main", __name__)
 
 
-def page_arg() -> int:
-    page = request.args.get("page", 1, type=int)
-    return page if page and page > 0 else 1
-
-
 @bp.route("/")
 def index():
     sort = request.args.get("sort", queries.SORTS[0])
+    unknown_sort = None
     if sort not in queries.SORTS:
-        sort = queries.SORTS[0]
+        unknown_sort, sort = sort, queries.SORTS[0]
     tag = None
     if tag_name := request.args.get("tag"):
         tag = visible_tag_or_404(tag_name)
@@ -28,8 +25,8 @@ def index():
     )
     return render_template(
         "main/index.html", posts=posts, sort=sort, sorts=queries.SORTS, sort_labels=queries.SORT_LABELS, tag=tag,
-        votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]),
-    )
+        votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]), unknown_sort=unknown_sort,
+    ), past_end_status(posts)
 
 
 @bp.route("/tags")
@@ -55,7 +52,7 @@ def tag(name: str):
     )
     return render_template(
         "main/tag.html", tag=tag, posts=posts, votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items])
-    )
+    ), past_end_status(posts)
 
 
 @bp.route("/autocomplete/tags")

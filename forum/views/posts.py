@@ -10,6 +10,7 @@ from ..extensions import db
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
 from ..markup import render_markdown
 from ..models import Comment, Group, User
+from ..paging import CommentPage, is_past_end, page_arg, past_end_status
 from ..services import ServiceError, comments as comment_service, posts as post_service, terms as terms_service
 from ..services.votes import viewer_votes
 from ..services.audience import audience_of, resolve_audience
@@ -89,16 +90,36 @@ def _comment_sort() -> str:
     return sort if sort in queries.COMMENT_SORTS else queries.COMMENT_SORTS[0]
 
 
+def _unknown_sort() -> str | None:
+    """The `?sort=` asked for when it is not one we have (the page says so, in the default order)."""
+    sort = request.args.get("sort")
+    return sort if sort is not None and sort not in queries.COMMENT_SORTS else None
+
+
 def _page_votes(post):
     """The viewer's votes on the post and all its comments: one query."""
     return viewer_votes(current_user, post_ids=[post.id], comment_ids=select(Comment.id).where(Comment.post_id == post.id))
 
 
+def _comment_page(post, sort: str) -> tuple[CommentPage, list]:
+    """The requested page of top-level comments, with their replies (two queries)."""
+    per_page = current_app.config["COMMENTS_PER_PAGE"]
+    if post.is_deleted:
+        return CommentPage(1, per_page, 0), []
+    page = CommentPage(page_arg(), per_page, db.session.scalar(queries.top_level_count(post)))
+    if is_past_end(page):
+        return page, []
+    return page, db.session.scalars(queries.comment_page(post, sort, page.offset, per_page)).unique().all()
+
+
 def _render_post(post, comment_form: CommentForm, status: int = 200):
     sort = _comment_sort()
-    comments = [] if post.is_deleted else db.session.scalars(queries.comments_of_post(post, sort)).unique().all()
+    page, comments = _comment_page(post, sort)
+    if status == 200:
+        status = past_end_status(page)
     return render_template(
-        "posts/view.html", post=post, tree=_tree(comments), sort=sort, comment_sorts=queries.COMMENT_SORTS,
+        "posts/view.html", post=post, tree=_tree(comments), comment_page=page, sort=sort, comment_sorts=queries.COMMENT_SORTS,
+        unknown_sort=_unknown_sort(),
         audience=visibility.describe_audience(current_user, post), votes=_page_votes(post),
         comment_form=comment_form, confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
         can_moderate=permissions.can_moderate_post(current_user, post),
@@ -199,7 +220,7 @@ def comment_permalink(comment_id: int):
     """One comment with its whole subtree: where deep threads continue."""
     target = visibility.get_comment_or_404(comment_id, current_user)
     post = target.post
-    comments = db.session.scalars(queries.comments_of_post(post, _comment_sort())).unique().all()
+    comments = db.session.scalars(queries.comment_with_replies(target, _comment_sort())).unique().all()
     # The target heads its own subtree, shown in full from depth 0.
     root = Node(target, 0, children=_tree(comments, root_id=target.id), shown=visibility.shows_comment(current_user, target))
     parent = next((c for c in comments if c.id == target.parent_id), None)

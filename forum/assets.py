@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,14 +52,14 @@ class Assets:
         return self.by_name.get(name)
 
     def get(self, filename: str) -> Asset:
+        asset = self.by_file.get(filename)
+        if asset is not None:  # known, so already checked to be inside the folder
+            if os.stat(self.folder / filename).st_mtime_ns == asset.mtime_ns:
+                return asset
         path = (self.folder / filename).resolve()
         if self.folder.resolve() not in path.parents:
             raise FileNotFoundError(filename)
-        mtime = path.stat().st_mtime_ns
-        asset = self.by_file.get(filename)
-        if asset is None or asset.mtime_ns != mtime:
-            asset = self._load(filename, path, mtime)
-        return asset
+        return self._load(filename, path, path.stat().st_mtime_ns)
 
     def _load(self, filename: str, path: Path, mtime: int) -> Asset:
         body = path.read_bytes()

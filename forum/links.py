@@ -54,21 +54,31 @@ class Links:
     """The patterns, for the current request: `Links().to("posts.view", 7)` is the path
     `url_for("posts.view", post_id=7)` returns, without its cost."""
 
-    __slots__ = ("_root", "_patterns")
+    __slots__ = ("_root", "_patterns", "_names")
 
     def __init__(self) -> None:
         self._root = request.script_root
         self._patterns = _patterns(current_app)
+        self._names: dict[str, str] = {}
 
     def to(self, endpoint: str, value: int | str) -> str:
         prefix, suffix = self._patterns[endpoint]
-        text = str(value) if isinstance(value, int) else quote(value, safe="")
+        if isinstance(value, int):
+            text = str(value)
+        else:  # names repeat on a page (a thread's authors): quote each once
+            text = self._names.get(value)
+            if text is None:
+                text = self._names[value] = quote(value, safe="")
         return f"{self._root}{prefix}{text}{suffix}"
+
+    def user(self, user) -> str:
+        """A person's name linking to their profile, as safe HTML."""
+        return f'<a class="user" href="{self.to("users.profile", user.username)}">{escape(user.display_name)}</a>'
 
 
 def user_link(user) -> Markup:
-    """A person's name linking to their profile (the `user_link` macro calls this)."""
-    return Markup(f'<a class="user" href="{Links().to("users.profile", user.username)}">{escape(user.display_name)}</a>')
+    """The template global behind the `user_link` macro."""
+    return Markup(Links().user(user))
 
 
 def link(endpoint: str, value: int | str) -> str:

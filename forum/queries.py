@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import defer, lazyload, selectinload
+from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
 from . import visibility
 from .models import Comment, Group, Interest, Post, PostAudience, Tag, User
@@ -100,6 +100,11 @@ def comments_of_post(post: Post, sort: str = "old") -> Select[tuple[Comment]]:
     return _in_comment_order(select(Comment).where(Comment.post_id == post.id), sort)
 
 
+# What a thread shows: no Markdown source, and of each author only the name and link
+# (a joined User row otherwise carries the password hash, bio and its HTML).
+_THREAD_COLUMNS = (defer(Comment.body_md), joinedload(Comment.author).load_only(User.username, User.display_name))
+
+
 def top_level_count(post: Post) -> Select[tuple[int]]:
     return select(func.count()).select_from(Comment).where(Comment.post_id == post.id, Comment.parent_id.is_(None))
 
@@ -118,7 +123,7 @@ def comment_page(post: Post, sort: str, offset: int, per_page: int) -> Select[tu
     roots = _in_comment_order(
         select(Comment.id).where(Comment.post_id == post.id, Comment.parent_id.is_(None)), sort
     ).limit(per_page).offset(offset)
-    return _in_comment_order(select(Comment).where(Comment.id.in_(_with_replies(roots))), sort)
+    return _in_comment_order(select(Comment).where(Comment.id.in_(_with_replies(roots))), sort).options(*_THREAD_COLUMNS)
 
 
 def comment_with_replies(comment: Comment, sort: str) -> Select[tuple[Comment]]:
@@ -126,7 +131,7 @@ def comment_with_replies(comment: Comment, sort: str) -> Select[tuple[Comment]]:
     wanted = Comment.id.in_(_with_replies(select(Comment.id).where(Comment.id == comment.id)))
     if comment.parent_id is not None:
         wanted = or_(wanted, Comment.id == comment.parent_id)
-    return _in_comment_order(select(Comment).where(wanted), sort)
+    return _in_comment_order(select(Comment).where(wanted), sort).options(*_THREAD_COLUMNS)
 
 
 def group_directory(viewer: User | None, q: str = "") -> Select[tuple[Group]]:

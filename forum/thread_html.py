@@ -19,7 +19,7 @@ from flask import current_app
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from .links import Links, user_link
+from .links import Links
 from .templating import time_ago
 from .threads import Node
 from .vote_html import VoteWidgets
@@ -68,7 +68,7 @@ class ThreadRenderer:
         data = "".join(f' data-{escape(k)}="{escape(v)}"' for k, v in node.data.items()) if node.data else ""
         permalink = to("posts.comment_permalink", c.id)
         out.append(f'<li class="{classes}" id="c{c.id}"{data}><details{"" if low else " open"}><summary>')
-        out.append(f'<span class="muted">{placeholder}</span>' if not node.shown else user_link(c.author))
+        out.append(f'<span class="muted">{placeholder}</span>' if not node.shown else self.links.user(c.author))
         out.append(f' · <a class="permalink" href="{permalink}">{time_ago(c.created_at)}</a>')
         if c.edited_at and node.shown:
             out.append(' <span class="muted">· edited</span>')
@@ -83,9 +83,10 @@ class ThreadRenderer:
         else:
             if c.is_removed:
                 out.append(self._macro("removal_notice")(c, "comment"))
+            widget, votable = self.widget.html, self.widget.votable(c, self.votes)
             out.append(
-                f'<div class="comment-votes">{self.widget(c, "comment", self.votes)} '
-                f'{self.widget(c, "comment", self.votes, "agreement")}</div>'
+                f'<div class="comment-votes">{widget(c, "comment", self.votes, "karma", votable)} '
+                f'{widget(c, "comment", self.votes, "agreement", votable)}</div>'
                 f'<div class="prose">{c.body_html}</div><div class="actions">'
             )
             if self.signed_in:

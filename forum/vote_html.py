@@ -34,6 +34,7 @@ class VoteWidgets:
         self.viewer_id = current_user.get_id()
         self.links = Links()
         self._csrf = self._next = None
+        self._rows: dict[tuple[str, str | None], tuple[str, str]] = {}
         config = current_app.config
         need_down = f"Down-votes need {config['VOTE_DOWN_MIN_KARMA']} karma"
         need_strong = f"Strong votes need {config['VOTE_STRONG_MIN_KARMA']} karma"
@@ -54,9 +55,10 @@ class VoteWidgets:
         sign-in inside the request never reuses the signed-out widgets."""
         cache = request.environ.setdefault(_KEY, {})
         viewer = current_user.get_id()
-        if viewer not in cache:
-            cache[viewer] = cls()
-        return cache[viewer]
+        widgets = cache.get(viewer)
+        if widgets is None:
+            widgets = cache[viewer] = cls()
+        return widgets
 
     def _inputs(self) -> tuple[str, str]:
         if self._csrf is None:
@@ -65,17 +67,25 @@ class VoteWidgets:
         return self._csrf, self._next
 
     def __call__(self, item, kind: str, votes=None, axis: str = "karma") -> Markup:
+        return Markup(self.html(item, kind, votes, axis))
+
+    def votable(self, item, votes) -> bool:
+        """Whether the viewer gets buttons (not just the numbers) on this item."""
+        return (
+            votes is not None and self.can_vote and str(item.author_id) != self.viewer_id
+            and not item.is_deleted and not item.is_removed
+        )
+
+    def html(self, item, kind: str, votes=None, axis: str = "karma", votable: bool | None = None) -> str:
+        """The widget as a str of safe HTML; `votable` may be passed when already known."""
         agreement = axis == "agreement"
         total = item.agreement if agreement else item.score
         count = item.agreement_count if agreement else item.vote_count
         noun = "agreement vote" if agreement else "vote"
         count_text = f"{count} {noun}{'' if count == 1 else 's'}"
-        if (
-            votes is None or not self.can_vote or str(item.author_id) == self.viewer_id
-            or item.is_deleted or item.is_removed
-        ):
+        if not (self.votable(item, votes) if votable is None else votable):
             label = "agreement" if agreement else "karma"
-            return Markup(
+            return (
                 f'<span class="vote vote-{axis} vote-readonly"><span class="vote-total" title="{count_text}">{total}</span>'
                 f' <span class="vote-label">{label}</span></span>'
             )
@@ -86,18 +96,24 @@ class VoteWidgets:
             action = self.links.to("votes.vote_post", item.id)
         else:
             action = self.links.to("votes.vote_comment", item.id)
-        before, after = self.buttons[axis]
+        before, after = self._button_rows(axis, mine)
         aria = f' aria-label="agreement {total}, {count_text}"' if agreement else ""
         csrf, next_input = self._inputs()
-        return Markup(
+        return (
             f'<form class="vote vote-{axis}" method="post" action="{action}" data-vote data-axis="{axis}">'
             f'{csrf}<input type="hidden" name="current" value="{mine or "none"}" data-vote-current>{next_input}'
-            f'{"".join(_button(mine, *b) for b in before)}'
-            f'<span class="vote-total" data-vote-total data-vote-noun="{noun}" title="{count_text}"{aria}>{total}</span>'
-            f'{"".join(_button(mine, *b) for b in after)}'
-            f'{_AGREEMENT_LABEL if agreement else ""}'
-            "</form>"
+            f'{before}<span class="vote-total" data-vote-total data-vote-noun="{noun}" title="{count_text}"{aria}>{total}</span>'
+            f'{after}{_AGREEMENT_LABEL if agreement else ""}</form>'
         )
+
+    def _button_rows(self, axis: str, mine: str | None) -> tuple[str, str]:
+        """The buttons depend only on the axis and the viewer's vote: made once each per page."""
+        key = (axis, mine)
+        rows = self._rows.get(key)
+        if rows is None:
+            before, after = self.buttons[axis]
+            rows = self._rows[key] = ("".join(_button(mine, *b) for b in before), "".join(_button(mine, *b) for b in after))
+        return rows
 
 
 def _button(mine: str | None, choice: str, symbol: str, text: str, allowed: bool, why: str) -> str:

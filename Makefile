@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := FORUM_CONFIG=development $(BIN)/flask --app wsgi
 PORT   ?= 5000
 
-.PHONY: run test venv browser db seed bench clean migration
+.PHONY: run test venv browser wrk db seed bench clean migration
 
 venv: $(VENV)/.installed
 
@@ -21,6 +21,13 @@ browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# bench/page_bench.py drives the pages with Debian's wrk.
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; \
 	fi
 
 db: venv
@@ -39,7 +46,7 @@ run: seed
 test: venv browser
 	$(BIN)/python -m pytest
 
-bench: venv
+bench: venv wrk
 	$(BIN)/python -m bench
 
 clean:

@@ -8,7 +8,12 @@ configuration with a test SECRET_KEY and SESSION_COOKIE_SECURE=0) and the refere
 (`bench/reference/app.py`: a 20-item list through `render_template`), each under
 `gunicorn -w 2`, and drives both with wrk (Debian's package; `make bench` installs it).
 Each page is measured right after a reference run, so both see the same machine load,
-and its requests/s is printed next to its share of that reference run.
+and its requests/s is printed next to its share of that reference run. Each line also
+has the CPU milliseconds per request of the servers' workers (from /proc) and the
+"CPU share", reference CPU per request / page CPU per request: what the req/s share
+would be with the two cores to themselves. On a loaded machine the req/s share
+understates heavy pages (the scheduler favours the reference's short bursts); the CPU
+share stays put.
 
 Signed in means a session cookie from a real sign-in as a reader in 20 groups, sent with
 the same User-Agent (Flask-Login's "strong" session protection binds the session to it);
@@ -113,8 +118,27 @@ def _free_port() -> int:
     raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
+class Server:
+    """A running gunicorn: its address, and the CPU its workers have used so far."""
+
+    def __init__(self, url: str, pid: int) -> None:
+        self.url, self.pid = url, pid
+
+    def __add__(self, path: str) -> str:
+        return self.url + path
+
+    def cpu_seconds(self) -> float:
+        """utime + stime of the workers, from /proc (Linux)."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        ticks = 0
+        for child in children:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def gunicorn(app_spec: str, env: dict[str, str]) -> Iterator[str]:
+def gunicorn(app_spec: str, env: dict[str, str]) -> Iterator[Server]:
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
@@ -131,7 +155,8 @@ def gunicorn(app_spec: str, env: dict[str, str]) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn {app_spec} did not start")
             time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        time.sleep(1)  # the workers boot after the socket opens
+        yield Server(f"http://127.0.0.1:{port}", process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -141,8 +166,8 @@ def gunicorn(app_spec: str, env: dict[str, str]) -> Iterator[str]:
             process.wait()
 
 
-def _request(base: str, method: str, path: str, body: str | None = None, cookie: str = "") -> http.client.HTTPResponse:
-    host, port = base.removeprefix("http://").split(":")
+def _request(base, method: str, path: str, body: str | None = None, cookie: str = "") -> http.client.HTTPResponse:
+    host, port = str(getattr(base, "url", base)).removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=30)
     headers = {"User-Agent": USER_AGENT}
     if cookie:
@@ -188,6 +213,15 @@ def _ms(text: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
+def measure(server: Server, path: str, **options) -> dict:
+    """wrk against one page, plus the server's CPU milliseconds per request meanwhile:
+    on a machine shared with other work, CPU per request is what the load changes least."""
+    before = server.cpu_seconds()
+    result = wrk(server + path, **options)
+    result["cpu_ms"] = (server.cpu_seconds() - before) * 1000 / max(result["requests"], 1)
+    return result
+
+
 def wrk(url: str, *, connections: int = 16, threads: int = 2, duration: float = 10, cookie: str = "") -> dict:
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
@@ -199,6 +233,7 @@ def wrk(url: str, *, connections: int = 16, threads: int = 2, duration: float = 
     errors = re.search(r"Socket errors: (.*)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "p50": _ms(re.search(r"\s50%\s+(\S+)", out).group(1)),
         "p99": _ms(re.search(r"\s99%\s+(\S+)", out).group(1)),
         "errors": errors.group(1) if errors else "",
@@ -232,21 +267,24 @@ def main(scale: float = 1.0, duration: float | None = None) -> None:
                     assert _request(forum, "GET", path).status == 200, path
             cookie = sign_in(forum, "reader")
             refs = []
-            print(f"{'page':<30} {'viewer':<11} {'req/s':>8} {'ref req/s':>10} {'share':>7} {'p50':>9}")
+            print(f"{'page':<28} {'viewer':<11} {'req/s':>7} {'ref':>7} {'share':>6} {'p50':>9} "
+                  f"{'CPU/req':>8} {'ref CPU':>8} {'CPU share':>9}")
             for viewer, viewer_cookie in (("signed out", ""), ("signed in", cookie)):
                 for label, path in pages:
-                    ref = wrk(reference + "/", duration=duration)
-                    got = wrk(forum + path, duration=duration, cookie=viewer_cookie)
+                    ref = measure(reference, "/", duration=duration)
+                    got = measure(forum, path, duration=duration, cookie=viewer_cookie)
                     refs.append(ref["rps"])
-                    print(f"{label:<30} {viewer:<11} {got['rps']:8.1f} {ref['rps']:10.1f} "
-                          f"{got['rps'] / ref['rps']:7.1%} {got['p50']:7.2f}ms", flush=True)
+                    print(f"{label:<28} {viewer:<11} {got['rps']:7.1f} {ref['rps']:7.1f} {got['rps'] / ref['rps']:6.1%} "
+                          f"{got['p50']:7.2f}ms {got['cpu_ms']:6.2f}ms {ref['cpu_ms']:6.2f}ms "
+                          f"{ref['cpu_ms'] / got['cpu_ms']:9.1%}", flush=True)
             long_path = pages[2][1]
             for viewer, viewer_cookie in (("signed out", ""), ("signed in", cookie)):
-                one = wrk(forum + long_path, connections=1, threads=1, duration=duration, cookie=viewer_cookie)
-                print(f"{'500 comments, 1 connection':<30} {viewer:<11} {one['rps']:8.1f} {'':>10} {'':>7} "
-                      f"{one['p50']:7.2f}ms  (p99 {one['p99']:.2f} ms)", flush=True)
-            ref_one = wrk(reference + "/", connections=1, threads=1, duration=duration)
-            print(f"{'reference, 1 connection':<30} {'':<11} {ref_one['rps']:8.1f} {'':>10} {'':>7} {ref_one['p50']:7.2f}ms")
+                one = measure(forum, long_path, connections=1, threads=1, duration=duration, cookie=viewer_cookie)
+                print(f"{'500 comments, 1 connection':<28} {viewer:<11} {one['rps']:7.1f} {'':>7} {'':>6} "
+                      f"{one['p50']:7.2f}ms {one['cpu_ms']:6.2f}ms   (p99 {one['p99']:.2f} ms)", flush=True)
+            ref_one = measure(reference, "/", connections=1, threads=1, duration=duration)
+            print(f"{'reference, 1 connection':<28} {'':<11} {ref_one['rps']:7.1f} {'':>7} {'':>6} "
+                  f"{ref_one['p50']:7.2f}ms {ref_one['cpu_ms']:6.2f}ms")
         print(f"reference req/s over the run: min {min(refs):.0f}, max {max(refs):.0f}; "
               f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

@@ -33,6 +33,8 @@ ENDPOINTS = (
 # Accepted by the int and the string converters alike, and found in no route's text.
 _MARK = "7357913579"
 _KEY = "forum.links"
+# What werkzeug's string converter leaves unquoted, so these links equal url_for's.
+_PATH_SAFE = "!$&'()*+,/:;=@"
 
 
 def _patterns(app: Flask) -> dict[str, tuple[str, str]]:
@@ -68,7 +70,7 @@ class Links:
         else:  # names repeat on a page (a thread's authors): quote each once
             text = self._names.get(value)
             if text is None:
-                text = self._names[value] = quote(value, safe="")
+                text = self._names[value] = quote(value, safe=_PATH_SAFE)
         return f"{self._root}{prefix}{text}{suffix}"
 
     def user(self, user) -> str:

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
 from ..models import Group
 from ..services import ServiceError, groups as group_service
-from ..paging import page_arg, past_end_status
+from ..paging import page_arg
 
 bp = Blueprint("groups", __name__)
 
@@ -29,7 +29,7 @@ def directory():
         "groups/directory.html", groups=groups, q=q, counts=group_queries.member_counts(ids),
         post_counts=group_queries.post_counts(current_user, ids),
         states=group_queries.viewer_states(current_user, ids),
-    ), past_end_status(groups)
+    )
 
 
 @bp.route("/groups/mine")
@@ -74,8 +74,6 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
             queries.as_cards(queries.posts_shared_with_group(current_user, group)), page=page_arg(),
             per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
         )
-        if status == 200:
-            status = past_end_status(posts)
     manages = permissions.can_manage_group(current_user, group)
     state = group_queries.viewer_states(current_user, [group.id]).get(group.id)
     invitation = None

@@ -4,7 +4,7 @@ from flask_login import current_user
 from .. import queries
 from ..extensions import db
 from ..models import Tag
-from ..paging import page_arg, past_end_status  # noqa: F401  (page_arg: other views import it from here)
+from ..paging import page_arg, paginate_ahead  # noqa: F401  (page_arg: other views import it from here)
 from ..services.votes import viewer_votes
 
 bp = Blueprint("main", __name__)
@@ -19,14 +19,13 @@ def index():
     tag = None
     if tag_name := request.args.get("tag"):
         tag = visible_tag_or_404(tag_name)
-    posts = db.paginate(
-        queries.as_cards(queries.front_page(current_user, sort, tag)), page=page_arg(),
-        per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
+    posts = paginate_ahead(
+        queries.as_cards(queries.front_page(current_user, sort, tag)), page_arg(), current_app.config["POSTS_PER_PAGE"],
     )
     return render_template(
         "main/index.html", posts=posts, sort=sort, sorts=queries.SORTS, sort_labels=queries.SORT_LABELS, tag=tag,
         votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]), unknown_sort=unknown_sort,
-    ), past_end_status(posts)
+    )
 
 
 @bp.route("/tags")
@@ -52,7 +51,7 @@ def tag(name: str):
     )
     return render_template(
         "main/tag.html", tag=tag, posts=posts, votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items])
-    ), past_end_status(posts)
+    )
 
 
 @bp.route("/autocomplete/tags")

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
 from ..markup import render_markdown
 from ..models import Comment, Group, User
-from ..paging import CommentPage, is_past_end, page_arg, past_end_status
+from ..paging import CommentPage, is_past_end, page_arg
 from ..services import ServiceError, comments as comment_service, posts as post_service, terms as terms_service
 from ..services.votes import viewer_votes
 from ..services.audience import audience_of, resolve_audience
@@ -115,8 +115,6 @@ def _comment_page(post, sort: str) -> tuple[CommentPage, list]:
 def _render_post(post, comment_form: CommentForm, status: int = 200):
     sort = _comment_sort()
     page, comments = _comment_page(post, sort)
-    if status == 200:
-        status = past_end_status(page)
     return render_template(
         "posts/view.html", post=post, tree=_tree(comments), comment_page=page, sort=sort, comment_sorts=queries.COMMENT_SORTS,
         unknown_sort=_unknown_sort(),

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from .. import search_service
-from ..paging import page_arg, past_end_status
+from ..paging import page_arg
 
 bp = Blueprint("search", __name__)
 
@@ -22,4 +22,4 @@ def results():
         "search/results.html", query=query, found=found,
         groups=search_service.searchable_groups(current_user),
         may_include_removed=search_service.may_include_removed(current_user),
-    ), 200 if found is None else past_end_status(found)
+    )

@@ -9,7 +9,7 @@ from ..forms.profile import ProfileForm
 from ..models import Interest, User
 from ..models.interest import user_interests
 from ..services import ServiceError, accounts
-from ..paging import page_arg, past_end_status
+from ..paging import page_arg
 
 bp = Blueprint("users", __name__)
 
@@ -33,9 +33,7 @@ def profile(username: str):
     else:
         items = db.paginate(queries.comments_by(current_user, user), page=page_arg(), per_page=per_page, error_out=False)
         n_posts, n_comments = _count(queries.posts_by(current_user, user)), items.total
-    return render_template(
-        "users/profile.html", user=user, tab=tab, items=items, n_posts=n_posts, n_comments=n_comments,
-    ), past_end_status(items)
+    return render_template("users/profile.html", user=user, tab=tab, items=items, n_posts=n_posts, n_comments=n_comments)
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])
@@ -67,7 +65,7 @@ def directory():
         by_interest = select(user_interests.c.user_id).join(Interest).where(Interest.name.contains(needle, autoescape=True))
         query = query.where(or_(func.lower(User.username).contains(needle, autoescape=True), func.lower(User.display_name).contains(needle, autoescape=True), User.id.in_(by_interest)))
     people = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
-    return render_template("users/directory.html", people=people, q=q), past_end_status(people)
+    return render_template("users/directory.html", people=people, q=q)
 
 
 @bp.route("/autocomplete/users")

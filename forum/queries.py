@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, true, tuple_
 from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
 from . import visibility
@@ -124,6 +124,24 @@ def comment_page(post: Post, sort: str, offset: int, per_page: int) -> Select[tu
         select(Comment.id).where(Comment.post_id == post.id, Comment.parent_id.is_(None)), sort
     ).limit(per_page).offset(offset)
     return _in_comment_order(select(Comment).where(Comment.id.in_(_with_replies(roots))), sort).options(*_THREAD_COLUMNS)
+
+
+def top_level_position(comment: Comment, sort: str) -> Select[tuple[int]]:
+    """How many top-level comments come before the one `comment` hangs from, in `sort`
+    order: which page of the thread shows it."""
+    up = select(Comment.id, Comment.parent_id).where(Comment.id == comment.id).cte("ancestors", recursive=True)
+    up = up.union_all(select(Comment.id, Comment.parent_id).join(up, Comment.id == up.c.parent_id))
+    root = select(Comment).where(Comment.id.in_(select(up.c.id).where(up.c.parent_id.is_(None)))).subquery()
+    if sort == "top":
+        before = or_(Comment.score > root.c.score, and_(Comment.score == root.c.score, tuple_(Comment.created_at, Comment.id) < tuple_(root.c.created_at, root.c.id)))
+    elif sort == "new":
+        before = tuple_(Comment.created_at, Comment.id) > tuple_(root.c.created_at, root.c.id)
+    else:
+        before = tuple_(Comment.created_at, Comment.id) < tuple_(root.c.created_at, root.c.id)
+    return (
+        select(func.count()).select_from(Comment).join(root, true())
+        .where(Comment.post_id == comment.post_id, Comment.parent_id.is_(None), before)
+    )
 
 
 def comment_with_replies(comment: Comment, sort: str) -> Select[tuple[Comment]]:

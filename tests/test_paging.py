@@ -129,3 +129,15 @@ def test_the_front_page_counts_only_a_few_pages_ahead(client, app, site):
     last = client.get("/?sort=new&page=13").get_data(as_text=True)
     assert "Page 13 of 13</span>" in last and 'rel="next"' not in last
     assert "There is no page 14 here: the last page is 13." in client.get("/?sort=new&page=14").get_data(as_text=True)
+
+
+def test_after_commenting_you_land_on_the_page_that_shows_your_comment(client, long_thread, site):
+    post, roots = long_thread
+    login(client, site["reader"])
+    reply = client.post(f"/posts/{post.id}/comments", data={"body": "A late reply.", "parent_id": str(roots[6].id)})
+    assert reply.status_code == 302
+    location = reply.headers["Location"]
+    assert f"/posts/{post.id}?page=3#c" in location
+    assert "A late reply." in client.get(location.split("#")[0]).get_data(as_text=True)
+    early = client.post(f"/posts/{post.id}/comments", data={"body": "On the first page.", "parent_id": str(roots[0].id)})
+    assert f"/posts/{post.id}#c" in early.headers["Location"] and "page=" not in early.headers["Location"]

@@ -101,6 +101,13 @@ def _page_votes(post):
     return viewer_votes(current_user, post_ids=[post.id], comment_ids=select(Comment.id).where(Comment.post_id == post.id))
 
 
+def comment_url(comment: Comment) -> str:
+    """The post page at the page of comments (default order) that shows `comment`."""
+    position = db.session.scalar(queries.top_level_position(comment, queries.COMMENT_SORTS[0])) or 0
+    page = position // current_app.config["COMMENTS_PER_PAGE"] + 1
+    return url_for("posts.view", post_id=comment.post_id, page=page if page > 1 else None, _anchor=f"c{comment.id}")
+
+
 def _comment_page(post, sort: str) -> tuple[CommentPage, list]:
     """The requested page of top-level comments, with their replies (two queries)."""
     per_page = current_app.config["COMMENTS_PER_PAGE"]
@@ -206,7 +213,7 @@ def comment(post_id: int):
             status = _error_status(error)
             _form_error(form, error)
         else:
-            return redirect(url_for("posts.view", post_id=post.id, _anchor=f"c{new.id}"))
+            return redirect(comment_url(new))
     # Show the form again with what was typed, on the reply page or the post page.
     if parent is not None:
         return render_template("posts/reply.html", post=post, parent=parent, form=form), status
@@ -257,7 +264,7 @@ def edit_comment(comment_id: int):
         except ServiceError as error:
             _form_error(form, error)
         else:
-            return redirect(url_for("posts.view", post_id=target.post_id, _anchor=f"c{target.id}"))
+            return redirect(comment_url(target))
     status = 400 if request.method == "POST" else 200
     return render_template("posts/edit_comment.html", comment=target, form=form), status
 
@@ -271,4 +278,4 @@ def delete_comment(comment_id: int):
     if ConfirmForm().validate_on_submit():
         comment_service.delete_comment(target)
         flash("Your comment was deleted.", "info")
-    return redirect(url_for("posts.view", post_id=target.post_id, _anchor=f"c{target.id}"))
+    return redirect(comment_url(target))

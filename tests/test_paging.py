@@ -141,3 +141,9 @@ def test_after_commenting_you_land_on_the_page_that_shows_your_comment(client, l
     assert "A late reply." in client.get(location.split("#")[0]).get_data(as_text=True)
     early = client.post(f"/posts/{post.id}/comments", data={"body": "On the first page.", "parent_id": str(roots[0].id)})
     assert f"/posts/{post.id}#c" in early.headers["Location"] and "page=" not in early.headers["Location"]
+
+
+def test_a_permalink_links_to_the_thread_page_that_shows_it(client, long_thread):
+    post, roots = long_thread
+    text = client.get(f"/comments/{roots[4].id}").get_data(as_text=True)
+    assert f'href="/posts/{post.id}?page=2#c{roots[4].id}">see it in the whole thread' in text

@@ -231,6 +231,7 @@ def comment_permalink(comment_id: int):
     parent = next((c for c in comments if c.id == target.parent_id), None)
     return render_template(
         "posts/comment.html", post=post, target=target, parent=parent, tree=[root], votes=_page_votes(post),
+        thread_url=comment_url(target),
         comment_form=CommentForm(), confirm_form=ConfirmForm(),
         can_moderate=permissions.can_moderate_post(current_user, post),
     )

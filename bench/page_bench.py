@@ -240,6 +240,11 @@ def wrk(url: str, *, connections: int = 16, threads: int = 2, duration: float = 
     }
 
 
+def _share(reference_cpu: float, page_cpu: float) -> str:
+    # A short smoke run on a busy machine may see no clock tick at all.
+    return f"{reference_cpu / page_cpu:.1%}" if page_cpu else "n/a"
+
+
 def main(scale: float = 1.0, duration: float | None = None) -> None:
     if shutil.which("wrk") is None:
         print("wrk is not installed (make bench installs it: apt-get install wrk); skipped")
@@ -276,7 +281,7 @@ def main(scale: float = 1.0, duration: float | None = None) -> None:
                     refs.append(ref["rps"])
                     print(f"{label:<28} {viewer:<11} {got['rps']:7.1f} {ref['rps']:7.1f} {got['rps'] / ref['rps']:6.1%} "
                           f"{got['p50']:7.2f}ms {got['cpu_ms']:6.2f}ms {ref['cpu_ms']:6.2f}ms "
-                          f"{ref['cpu_ms'] / got['cpu_ms']:9.1%}", flush=True)
+                          f"{_share(ref['cpu_ms'], got['cpu_ms']):>9}", flush=True)
             long_path = pages[2][1]
             for viewer, viewer_cookie in (("signed out", ""), ("signed in", cookie)):
                 one = measure(forum, long_path, connections=1, threads=1, duration=duration, cookie=viewer_cookie)

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := FORUM_CONFIG=development $(BIN)/flask --app wsgi
 PORT   ?= 5000
 
-.PHONY: run test venv browser wrk db seed bench clean migration
+.PHONY: run test test-postgres venv browser postgres wrk db seed bench clean migration
 
 venv: $(VENV)/.installed
 
@@ -30,6 +30,14 @@ wrk:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; \
 	fi
 
+# PostgreSQL (and Redis, for the shared rate-limit store) from Debian's packages, for
+# `make test-postgres`; scripts/pg-test-cluster runs its own private servers, not the services.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v redis-server >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql redis-server >/dev/null; \
+	fi
+
 db: venv
 	mkdir -p instance
 	$(FLASK) db upgrade
@@ -38,6 +46,7 @@ db: venv
 # be left behind by a database that was reset or seeded without it.
 seed: db
 	$(FLASK) forum seed --if-empty
+	$(FLASK) forum rerender  # a database seeded by an older version gets the current rendering
 	$(FLASK) forum reindex
 
 run: seed
@@ -45,6 +54,10 @@ run: seed
 
 test: venv browser
 	$(BIN)/python -m pytest
+
+# The same suite against a throwaway PostgreSQL cluster (and Redis) in a temporary directory.
+test-postgres: venv browser postgres
+	scripts/pg-test-cluster $(BIN)/python -m pytest
 
 bench: venv wrk
 	$(BIN)/python -m bench

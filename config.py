@@ -22,7 +22,13 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'forum.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # "whoosh": an index directory per machine (SEARCH_INDEX_DIR); "postgres": a table in
+    # the forum's PostgreSQL database, so several machines need no shared directory.
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+    # The text search configuration (stemmer and stop words) of the postgres backend;
+    # changing it needs `flask forum reindex`.
+    SEARCH_PG_CONFIG = os.environ.get("SEARCH_PG_CONFIG", "english")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -34,6 +40,7 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
 
     POSTS_PER_PAGE = 20
+    FEED_ENTRIES = 30  # newest posts in each Atom feed
     SEARCH_PER_PAGE = 20
     COMMENTS_PER_PAGE = 30
     # Deeper replies continue on the comment's own permalink page.
@@ -74,7 +81,13 @@ class Config:
     ]
     TERMS_MAX = 10_000
 
+    # memory:// counts per process: with several gunicorn workers or hosts, use Redis
+    # (redis://host:6379/0) so they share one count (docs/deploy.md).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # How many reverse proxies (nginx, a load balancer) stand in front and set
+    # X-Forwarded-For/-Proto/-Host. 0 trusts none: the headers could be forged, and rate
+    # limits keyed by address would count whatever a client claims.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour")
     # The JSON API, counted per token (per address without one); writes also count
@@ -114,6 +127,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SEARCH_BACKEND = "whoosh"  # tests/search runs its app-level tests on both backends
     SEARCH_INDEX_DIR = ""  # each test gets a temporary directory from the fixture
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes keep the suite quick; never in production
     RATELIMIT_ENABLED = False

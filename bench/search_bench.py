@@ -3,6 +3,8 @@
     python bench/search_bench.py --scale 0.05          # quick check (~20k docs)
     python bench/search_bench.py                       # full: 100k posts + 300k comments
     python bench/search_bench.py --skip-build          # re-query the index built last time
+    python bench/search_bench.py --backend postgres --database-url postgresql+psycopg://...
+                                                       # the same corpus and queries on PostgreSQL
 
 Corpus: a 20,000-word Zipf vocabulary (s=1.07); posts of ~150 words with a
 6-word title, comments of ~50 words, three comments per post. 30% of posts
@@ -10,7 +12,9 @@ Corpus: a 20,000-word Zipf vocabulary (s=1.07); posts of ~150 words with a
 Queries draw words log-uniformly over ranks 10..20,000, so common and rare
 words are both represented. Each query is timed as the engine's real page:
 20 hits, exact total, snippets; "unfiltered" runs the same collection and
-snippets without the audience filter.
+snippets without the audience filter. On PostgreSQL the query is the backend's
+real count and page statements (forum/search/postgres.py). Its CPU is spent in the
+server's processes (and parallel workers), so only wall time means anything there.
 """
 from __future__ import annotations
 
@@ -40,6 +44,11 @@ GROUPS = 500
 USERS = 5_000
 RESTRICTED = 0.30
 PAGE = 20
+
+VIEWERS = {
+    "anonymous": frozenset({"public"}),
+    "20 groups": frozenset({"public", "members", "user:1"} | {f"group:{g}" for g in range(0, GROUPS, 25)}),
+}
 
 SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
 
@@ -154,7 +163,13 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--limitmb", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=5_000)
+    parser.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""),
+                        help="PostgreSQL for --backend postgres (its search_entries table is emptied)")
     args = parser.parse_args()
+    if args.backend == "postgres":
+        postgres_main(args)
+        return
 
     index_dir = str(Path(args.out) / f"scale-{args.scale}")
     report: dict[str, object] = {"scale": args.scale}
@@ -180,21 +195,17 @@ def main() -> None:
         print(f"rebuild: {total:,} docs in {seconds:,.1f} s = {total / seconds:,.0f} docs/s", flush=True)
         print(f"load average after rebuild: {os.getloadavg()}", flush=True)
 
-    viewers = {
-        "anonymous": frozenset({"public"}),
-        "20 groups": frozenset({"public", "members", "user:1"} | {f"group:{g}" for g in range(0, GROUPS, 25)}),
-    }
     began = time.perf_counter()
     view = current_view(index_dir)
     report["open searcher (ms)"] = round((time.perf_counter() - began) * 1000, 1)
-    for name, principals in viewers.items():
+    for name, principals in VIEWERS.items():
         began = time.perf_counter()
         allowed = view.allowed(principals, False)
         report[f"allowed set build, {name} (ms)"] = round((time.perf_counter() - began) * 1000, 1)
         report[f"readable docs, {name}"] = allowed.count(1) if allowed else 0
 
     variants: dict[str, Callable[[str], int]] = {"unfiltered": lambda t: unfiltered_page(index_dir, t)}
-    for name, principals in viewers.items():
+    for name, principals in VIEWERS.items():
         variants[name] = lambda t, p=principals: search_index(index_dir, p, t, per_page=PAGE).total
     for size in (1, 2):
         rows = measure(variants, queries(words, args.queries, size, args.seed))
@@ -202,6 +213,68 @@ def main() -> None:
         for name, row in rows.items():
             if name != "unfiltered":
                 for key in ("p50 ms", "p95 ms", "p50 cpu ms", "p95 cpu ms"):
+                    row[f"{key} vs unfiltered"] = f"{row[key] / base[key] - 1:+.0%}"
+            report[f"{size}-word {name}"] = row
+    report["load average at end"] = [round(x, 1) for x in os.getloadavg()]
+    print(json.dumps(report, indent=2))
+
+
+def postgres_main(args) -> None:
+    """The same corpus, viewers, queries and percentiles through PostgresBackend."""
+    from sqlalchemy import create_engine, text
+
+    from forum.models import SearchEntry
+    from forum.search.postgres import PostgresBackend
+
+    if not args.database_url:
+        raise SystemExit("--backend postgres needs --database-url (or BENCH_DATABASE_URL)")
+    engine = create_engine(args.database_url)
+    SearchEntry.__table__.create(engine, checkfirst=True)
+    backend = PostgresBackend(engine)
+    report: dict[str, object] = {"backend": "postgres", "scale": args.scale}
+    docs, total, words = corpus(args.scale, args.seed)
+    if not args.skip_build:
+        with engine.begin() as connection:
+            connection.execute(text("TRUNCATE search_entries"))
+        began = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            if done % 50_000 < 1_000:
+                print(f"  indexed {done:,}/{total:,} ({done / (time.perf_counter() - began):,.0f} docs/s)", flush=True)
+
+        backend.rebuild(docs, total, progress)
+        seconds = time.perf_counter() - began
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE search_entries"))
+            size = connection.scalar(text("SELECT pg_size_pretty(pg_total_relation_size('search_entries'))"))
+        report["rebuild"] = {
+            "docs": total, "seconds": round(seconds, 1), "docs_per_s": round(total / seconds),
+            "vacuum analyze + rebuild seconds": round(time.perf_counter() - began, 1),
+            "table + indexes": size,
+        }
+        print(f"rebuild: {total:,} docs in {seconds:,.1f} s = {total / seconds:,.0f} docs/s", flush=True)
+        print(f"load average after rebuild: {os.getloadavg()}", flush=True)
+
+    class Unfiltered(PostgresBackend):
+        """The same statements without the audience clause, for the comparison only."""
+
+        def _where(self, *args):
+            where, params, rank = super()._where(*args)
+            return where.replace(" AND (tokens || '{}'::text[]) && CAST(:principals AS text[])", ""), params, rank
+
+    unfiltered = Unfiltered(engine)
+    variants: dict[str, Callable[[str], int]] = {
+        "unfiltered": lambda t: unfiltered.query(frozenset({"public"}), t, per_page=PAGE).total,
+    }
+    for name, principals in VIEWERS.items():
+        variants[name] = lambda t, p=principals: backend.query(p, t, per_page=PAGE).total
+    for size in (1, 2):
+        texts = queries(words, args.queries, size, args.seed)
+        rows = measure(variants, texts)
+        base = rows["unfiltered"]
+        for name, row in rows.items():
+            if name != "unfiltered":
+                for key in ("p50 ms", "p95 ms"):
                     row[f"{key} vs unfiltered"] = f"{row[key] / base[key] - 1:+.0%}"
             report[f"{size}-word {name}"] = row
     report["load average at end"] = [round(x, 1) for x in os.getloadavg()]

@@ -9,6 +9,16 @@ from .extensions import db
 from .models import User
 
 
+def _search_backend_or_exit() -> None:
+    from . import indexing
+
+    try:
+        if indexing.backend() is None:
+            raise click.ClickException("Search is off: SEARCH_INDEX_DIR is not set.")
+    except RuntimeError as error:  # SEARCH_BACKEND unknown, or postgres without PostgreSQL
+        raise click.ClickException(str(error)) from error
+
+
 def init_app(app: Flask) -> None:
     @app.cli.group("forum")
     def forum_group() -> None:
@@ -45,13 +55,21 @@ def init_app(app: Flask) -> None:
         else:
             click.echo(f"{len(differences)} differences; run with --fix to store what the votes say.")
             raise SystemExit(1)
+
+    @forum_group.command("rerender")
+    def rerender() -> None:
+        """Render all stored Markdown again (after the renderer gained features); updates search."""
+        from .services.rerender import rerender_all
+
+        report = rerender_all()
+        click.echo(", ".join(f"{n} {table}" for table, n in report.changed.items()) + " re-rendered.")
+
     @forum_group.command("reindex")
     def reindex() -> None:
-        """Rebuild the search index from the database (atomically swapped in when done)."""
+        """Rebuild the search index (Whoosh or PostgreSQL, per SEARCH_BACKEND) from the database."""
         from . import indexing
 
-        if not indexing.index_dir():
-            raise click.ClickException("SEARCH_INDEX_DIR is not set.")
+        _search_backend_or_exit()
         total = indexing.document_count()
         with click.progressbar(length=total, label="Indexing posts and comments") as bar:
             shown = {"done": 0}
@@ -69,8 +87,7 @@ def init_app(app: Flask) -> None:
         """Compare the search index with the database: missing, extra and stale documents."""
         from . import indexing
 
-        if not indexing.index_dir():
-            raise click.ClickException("SEARCH_INDEX_DIR is not set.")
+        _search_backend_or_exit()
         report = indexing.check(repair=repair)
         for label, ids in (("missing", report.missing), ("extra", report.extra), ("stale", report.stale)):
             if ids:

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, render_template, request
+import sqlite3
+
+from flask import Flask, g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
+from .extensions import db, login_manager
+from .search.backend import SearchUnavailable
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -19,7 +23,12 @@ MESSAGES = {
     413: ("Too large", "What you sent is too large."),
     429: ("Slow down", "Too many requests. Please wait a little and try again."),
     500: ("Something went wrong", "An error on our side. It has been logged."),
+    503: ("Temporarily unavailable", "This part of the site is unavailable right now. Please try again in a minute."),
 }
+# Seconds a client is told to wait after a 503.
+RETRY_AFTER = 30
+DATABASE_UNAVAILABLE = "The database cannot be reached right now. Please try again in a minute."
+SEARCH_UNAVAILABLE = "Search is unavailable right now. Please try again in a few minutes."
 
 CSRF_MESSAGE = (
     "The form expired or was not sent from this site, so nothing was saved. "
@@ -56,10 +65,57 @@ def submitted_text() -> list[tuple[str, str]]:
     return kept
 
 
+def database_unavailable(error: Exception) -> bool:
+    """The database is down, restarting, unreachable or saturated: a 503 worth retrying,
+    unlike a bug in a query (a 500). SQLAlchemy flags a connection the server dropped
+    (`connection_invalidated`) and throws it away, so the next request starts clean."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    cause = error.orig
+    if isinstance(cause, sqlite3.OperationalError):
+        return "locked" in str(cause) or "busy" in str(cause)
+    # PostgreSQL: no SQLSTATE means the connection itself failed; class 08 is a lost
+    # connection, 57P0x the server shutting down or still starting.
+    state = getattr(cause, "sqlstate", "") or ""
+    return type(cause).__name__ == "OperationalError" and (not state or state[:2] == "08" or state.startswith("57P0"))
+
+
+def unavailable_response():
+    """The 503 page, rendered without the database: signed out, as nothing about the
+    viewer can be read (and any text a form sent is handed back)."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        db.session.remove()
+    g._login_user = login_manager.anonymous_user()
+    kept = submitted_text() if request.method == "POST" and not request.path.startswith("/api/") else None
+    response = make_response(render_error(503, DATABASE_UNAVAILABLE, kept=kept))
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def loggable_path() -> str:
+    """The request's path for a log line. A path holding a secret (a route argument named
+    `token`, as in a private feed's address) is logged as its rule, never its value."""
+    rule = request.url_rule
+    if rule is not None and "token" in rule.arguments:
+        return rule.rule
+    return request.path
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_error(400, CSRF_MESSAGE, kept=submitted_text())
+
+    @app.errorhandler(SearchUnavailable)
+    def search_unavailable(error: SearchUnavailable):
+        # Logged where it happened; the reader learns only that search is down.
+        return render_error(503, SEARCH_UNAVAILABLE)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -69,7 +125,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unhandled(error: Exception):
-        app.logger.exception("Unhandled error on %s", request.path)
+        if database_unavailable(error):
+            app.logger.warning("Database unavailable on %s: %s", loggable_path(), error.__class__.__name__)
+            return unavailable_response()
+        app.logger.exception("Unhandled error on %s", loggable_path())
         # The failed transaction must not leak into rendering the error page.
         db.session.rollback()
         return render_error(500)

@@ -26,6 +26,8 @@ from . import search, visibility
 from .extensions import db
 from .markup import plain_text
 from .models import Comment, Post, User
+from .search.backend import Backend, WhooshBackend
+from .search.postgres import PostgresBackend
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,18 @@ BATCH = 500
 
 
 def index_dir() -> str:
-    """Where the index lives; empty means search indexing is switched off."""
+    """Where the Whoosh index lives; empty means search indexing is switched off."""
     return current_app.config.get("SEARCH_INDEX_DIR") or ""
+
+
+def backend() -> Backend | None:
+    """The configured search backend (`SEARCH_BACKEND`); None when search is off."""
+    name = current_app.config.get("SEARCH_BACKEND") or "whoosh"
+    if name == "postgres":
+        return PostgresBackend(db.engine, current_app.config.get("SEARCH_PG_CONFIG") or "english")
+    if name != "whoosh":
+        raise RuntimeError(f"SEARCH_BACKEND is {name!r}; use whoosh or postgres.")
+    return WhooshBackend(index_dir()) if index_dir() else None
 
 
 # --- hooks the services call -------------------------------------------------------------
@@ -57,7 +69,12 @@ class Changes:
 
 
 def _changed(post_ids: set[int] = frozenset(), comment_ids: set[int] = frozenset()) -> None:
-    if not index_dir():
+    try:
+        if backend() is None:
+            return
+    except RuntimeError:
+        # Misconfigured: the write stands, search answers 503 until it is fixed.
+        log.exception("search index not updated; fix SEARCH_BACKEND, then run `flask forum reindex`")
         return
     if not has_request_context():
         apply(Changes(set(post_ids), set(comment_ids)))
@@ -80,8 +97,7 @@ def apply(changes: Changes) -> bool:
     """Write what changed to the index; False (and a log line) if the index refused."""
     try:
         upserts, deletions = documents_for(changes.post_ids, changes.comment_ids)
-        search.write_documents(index_dir(), upserts)
-        search.delete_documents(index_dir(), deletions)
+        backend().apply(upserts, deletions)
     except Exception:
         # The database already committed; the request must not fail for the index.
         log.exception(
@@ -197,8 +213,8 @@ def document_count() -> int:
 
 
 def reindex(progress=None) -> int:
-    """Rebuild the whole index from the database and swap it in atomically."""
-    return search.rebuild(index_dir(), all_documents(), document_count(), progress)
+    """Rebuild the whole index from the database; readers never see it half-built."""
+    return backend().rebuild(all_documents(), document_count(), progress)
 
 
 @dataclass
@@ -217,7 +233,8 @@ def check(repair: bool = False) -> CheckReport:
     audience, state, text, author, tags, date). With `repair`, write what is missing or
     stale and delete what is extra. Run it after a crash between a commit and the
     index write, or after `apply` logged a failure."""
-    indexed = search.indexed_digests(index_dir())
+    engine = backend()
+    indexed = engine.digests()
     report = CheckReport()
     to_write: list[search.SearchDocument] = []
     seen: set[str] = set()
@@ -226,7 +243,7 @@ def check(repair: bool = False) -> CheckReport:
         seen.add(doc_id)
         if doc_id not in indexed:
             report.missing.append(doc_id)
-        elif indexed[doc_id] != search.document_digest(doc):
+        elif indexed[doc_id] != engine.digest(doc):
             report.stale.append(doc_id)
         else:
             continue
@@ -234,6 +251,5 @@ def check(repair: bool = False) -> CheckReport:
             to_write.append(doc)
     report.extra = sorted(indexed.keys() - seen)
     if repair:
-        search.write_documents(index_dir(), to_write)
-        search.delete_documents(index_dir(), report.extra)
+        engine.apply(to_write, report.extra)
     return report

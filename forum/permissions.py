@@ -153,10 +153,6 @@ def can_delete_post(user: User | None, post: Post) -> bool:
     return _signed_in(user) and post.author_id == user.id and not post.is_deleted
 
 
-def can_see_revisions(user: User | None, post: Post) -> bool:
-    return _signed_in(user) and post.author_id == user.id
-
-
 def can_comment(user: User | None, post: Post) -> bool:
     return can_write(user) and not post.is_deleted and not post.is_removed
 

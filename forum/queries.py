@@ -7,10 +7,12 @@ from sqlalchemy import Select, and_, func, or_, select, true, tuple_
 from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
 from . import visibility
+from .extensions import db
 from .models import Comment, Group, Interest, Post, PostAudience, Tag, User
 from .models._time import utcnow
 from .models.interest import group_interests
 from .models.post import post_tags
+from .planner import not_from_index
 from .ranking import TOP_WINDOWS
 
 # Front-page sorts, first is the default; labels for the sort menu.
@@ -38,8 +40,8 @@ def front_page(viewer: User | None, sort: str = "hot", tag: Tag | None = None) -
         if window <= SHORT_WINDOW:
             # Few posts are this recent: read them by the created_at index and sort them,
             # rather than walk the score index through years of posts looking for recent
-            # ones ("+ 0" keeps the planner off ix_posts_score; bench/README.md: 140 ms -> 1 ms).
-            return query.order_by((Post.score + 0).desc(), Post.id.desc())
+            # ones (SQLite's planner needs telling; bench/README.md: 140 ms -> 1 ms).
+            return query.order_by(not_from_index(Post.score).desc(), Post.id.desc())
         return query.order_by(Post.score.desc(), Post.id.desc())
     return query.order_by(Post.created_at.desc(), Post.id.desc())
 
@@ -82,6 +84,12 @@ def tags_with_counts(viewer: User | None, prefix: str = "") -> Select:
     if prefix:
         query = query.where(Tag.name.startswith(prefix.lower(), autoescape=True))
     return query.order_by(func.count(Post.id).desc(), Tag.name)
+
+
+def visible_tag(viewer: User | None, name: str) -> Tag | None:
+    """The tag by this name, if it is on a post the viewer may list (else it does not exist for them)."""
+    row = db.session.execute(tags_with_counts(viewer).where(Tag.name == name.lower())).first()
+    return None if row is None else row.Tag
 
 
 def _in_comment_order(query: Select, sort: str) -> Select:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter
 
-# Ids are signed 64-bit in every database we run on (SQLite refuses larger ints outright).
-ID_MAX = 2**63 - 1
+# Id columns are `Integer`: 64-bit on SQLite but 32-bit on PostgreSQL, which raises an
+# error (a 500) for a larger number where SQLite just finds nothing. The narrower range is
+# the one every engine holds.
+ID_MAX = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):

@@ -13,13 +13,13 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from flask import current_app
 from markupsafe import Markup
 
-from . import permissions, visibility
+from . import indexing, permissions, visibility
 from . import search as engine
 from .extensions import db
 from .models import Comment, Group, Post, User
+from .search.backend import SearchUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,12 @@ def search(
     against `visibility.visible_groups(viewer)`; `include_removed` is ignored for anyone
     but a site moderator."""
     include_removed = include_removed and may_include_removed(viewer)
-    index_dir = current_app.config.get("SEARCH_INDEX_DIR") or ""
-    if not index_dir:
+    try:
+        backend = indexing.backend()
+    except RuntimeError as error:  # a misconfigured backend
+        log.exception("search: no backend")
+        raise SearchUnavailable(str(error)) from error
+    if backend is None:
         return Results(page=page, per_page=per_page, empty_query=not text.strip())
     gated = set(db.session.scalars(visibility.gated_post_ids(viewer, include_removed=include_removed)))
     hidden_comments = []
@@ -92,12 +96,18 @@ def search(
             engine.doc_id_for("comment", 0, cid)
             for cid in db.session.scalars(visibility.gated_comment_ids(viewer, include_removed=include_removed))
         ]
-    found = engine.search_index(
-        index_dir, visibility.principals(viewer), text,
-        kinds=kinds, author=author, group_id=group_id, since=since, until=until, sort=sort,
-        page=page, per_page=per_page, banned_author_ids=permissions.banned_user_ids(),
-        include_removed=include_removed, title_only_post_ids=gated, exclude_doc_ids=hidden_comments,
-    )
+    principals, banned = visibility.principals(viewer), permissions.banned_user_ids()
+    try:
+        found = backend.query(
+            principals, text,
+            kinds=kinds, author=author, group_id=group_id, since=since, until=until, sort=sort,
+            page=page, per_page=per_page, banned_author_ids=banned,
+            include_removed=include_removed, title_only_post_ids=gated, exclude_doc_ids=hidden_comments,
+        )
+    except Exception as error:
+        # Never a fallback (an unfiltered query, a LIKE over the posts): say so instead.
+        log.exception("search: the %s backend failed", backend.name)
+        raise SearchUnavailable(backend.name) from error
     posts, comments = visibility.readable_hits(
         viewer, {hit.post_id for hit in found.hits}, {hit.comment_id for hit in found.hits if hit.comment_id},
         include_removed=include_removed,
@@ -170,9 +180,10 @@ def parse_query(viewer: User | None, args) -> Query:
         query.sort = sort
     else:
         query.problems["sort"] = "Sort by relevance or newest."
-    author = (args.get("author", "") or "").strip().lstrip("@").lower()
+    # NUL never occurs in a username or slug, and PostgreSQL refuses it in a parameter.
+    author = (args.get("author", "") or "").replace("\x00", "").strip().lstrip("@").lower()
     query.author = author or None
-    if slug := (args.get("group", "") or "").strip().lower():
+    if slug := (args.get("group", "") or "").replace("\x00", "").strip().lower():
         query.group = db.session.scalar(visibility.visible_groups(viewer).where(Group.slug == slug))
         if query.group is None:
             query.problems["group"] = "No group by that name."

@@ -1,10 +1,11 @@
-"""Headers, the user loader and the `next` redirect rule."""
+"""Headers, the user loader, the `next` redirect rule and refusing NUL characters."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, abort, request
 from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import db, login_manager
 from .models import User
@@ -26,6 +27,12 @@ def init_app(app: Flask) -> None:
             return None
         return db.session.scalar(select(User).where(User.id == int(user_id)))
 
+    app.before_request(refuse_nul_characters)
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address and scheme as the proxies saw them (rate limits, secure cookies).
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     @app.after_request
     def set_headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -45,3 +52,31 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+NUL_MESSAGE = "Text may not contain NUL characters."
+
+
+def refuse_nul_characters() -> None:
+    """No text the forum stores or looks up may hold U+0000. SQLite would store it;
+    PostgreSQL refuses it with an error, so it is refused here, for every engine alike:
+    in the address it names nothing (404), in a form, query or JSON body it is bad input."""
+    if "\x00" in request.path:
+        abort(404)
+    fields = [*request.args.items(multi=True)]
+    if request.method != "GET" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields += request.form.items(multi=True)
+    if any("\x00" in key or "\x00" in value for key, value in fields):
+        abort(400, NUL_MESSAGE)
+    if request.is_json and _holds_nul(request.get_json(silent=True)):
+        abort(400, NUL_MESSAGE)
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False

@@ -7,6 +7,8 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
+# postgresql.ARRAY(...) inside with_variant() renders its item type unqualified.
+from sqlalchemy import Integer, Text  # noqa: F401
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

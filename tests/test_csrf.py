@@ -14,10 +14,8 @@ from tests.conftest import RequestIsolatedClient, PASSWORD, make_comment, make_p
 
 
 @pytest.fixture
-def csrf_app(template_db, tmp_path):
-    path = tmp_path / "forum.sqlite3"
-    path.write_bytes(template_db.read_bytes())
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", WTF_CSRF_ENABLED=True)
+def csrf_app(database_copy):
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_copy("csrf_app"), WTF_CSRF_ENABLED=True)
     app.test_client_class = RequestIsolatedClient
     with app.app_context():
         yield app

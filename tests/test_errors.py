@@ -4,11 +4,12 @@ from __future__ import annotations
 import pytest
 from flask import abort
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from config import TestConfig
 from forum import create_app
 from forum.extensions import db
-from tests.conftest import RequestIsolatedClient, login, make_post, make_user
+from tests.conftest import ON_POSTGRES, RequestIsolatedClient, login, make_post, make_user
 
 LAYOUT_MARK = 'class="site-header"'
 TRACE_MARKS = ("Traceback", 'File "', "werkzeug", "sqlalchemy", "RuntimeError", "ZeroDivisionError")
@@ -25,11 +26,9 @@ def assert_error_page(response, status: int, title: str):
 
 
 @pytest.fixture
-def failing_app(template_db, tmp_path):
+def failing_app(database_copy):
     """An app with test-only routes that fail in ways the real ones should not."""
-    path = tmp_path / "forum.sqlite3"
-    path.write_bytes(template_db.read_bytes())
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", WTF_CSRF_ENABLED=False)
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_copy("failing_app"), WTF_CSRF_ENABLED=False)
     app.test_client_class = RequestIsolatedClient
 
     @app.route("/_test/boom")
@@ -39,6 +38,13 @@ def failing_app(template_db, tmp_path):
     @app.route("/_test/db-boom")
     def db_boom():
         db.session.execute(text("SELECT * FROM no_such_table"))
+
+    @app.route("/_test/connection-lost")
+    def connection_lost():
+        if ON_POSTGRES:  # the server really ends this session's connection
+            db.session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+        # SQLite has no server to lose: what SQLAlchemy raises when a connection drops.
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True)
 
     @app.route("/_test/forbidden")
     def forbidden():

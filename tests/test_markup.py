@@ -7,13 +7,32 @@ from html.parser import HTMLParser
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from forum.markup import render_markdown
+from forum.markup import render_markdown, render_post_body
 
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4",
-    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup",
-    "table", "tbody", "td", "th", "thead", "tr", "ul",
+MATHML_TAGS = {
+    # MathML presentation markup (no annotation-xml: it may hold HTML)
+    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace",
+    "mfrac", "msqrt", "mroot", "mstyle", "merror", "mpadded", "mphantom", "msub", "msup",
+    "msubsup", "munder", "mover", "munderover", "mmultiscripts", "mprescripts", "none",
+    "mtable", "mtr", "mtd", "mlabeledtr", "menclose",
 }
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "input", "li", "nav", "ol", "p", "pre", "s", "section", "span",
+    "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+} | MATHML_TAGS
+MATHML_ATTRIBUTES = {
+    "display", "encoding", "mathvariant", "stretchy", "fence", "separator", "lspace", "rspace",
+    "form", "largeop", "movablelimits", "accent", "accentunder", "minsize", "maxsize", "symmetric",
+    "linethickness", "displaystyle", "scriptlevel", "width", "height", "depth", "voffset",
+    "columnalign", "rowalign", "columnspacing", "rowspacing", "columnlines", "rowlines", "frame",
+    "columnspan", "rowspan", "notation",
+}
+# Classes our stylesheets know; anything else could borrow the site's own look (a fake button, a banner).
+KNOWN_CLASSES = re.compile(
+    r"^(highlight|math-error|footnote-ref|footnote-backref|footnotes-sep|footnotes|footnotes-list|footnote-item|"
+    r"contains-task-list|task-list-item|task-list-item-checkbox|toc|toc-title|language-[A-Za-z0-9_+#.-]+|tok-[a-zA-Z0-9]+)$"
+)
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:")
 
@@ -31,6 +50,16 @@ class _Audit(HTMLParser):
         for name, value in attrs:
             if name.startswith("on") or name in ("style", "srcset", "formaction"):
                 self.problems.append(f"attribute {name} on <{tag}>")
+            if name == "id" and not (value or "").startswith("user-content-"):
+                self.problems.append(f"unprefixed id={value!r} on <{tag}>")
+            if name == "class" and not all(KNOWN_CLASSES.match(c) for c in (value or "").split()):
+                self.problems.append(f"class={value!r} on <{tag}>")
+            if tag in MATHML_TAGS and name not in MATHML_ATTRIBUTES:
+                self.problems.append(f"attribute {name} on MathML <{tag}>")
+            if tag == "input" and (dict(attrs).get("type") != "checkbox" or "disabled" not in dict(attrs)):
+                self.problems.append(f"an input that is not a disabled checkbox: {attrs!r}")
+            if name == "href" and (value or "").startswith("#") and not value.startswith("#user-content-"):
+                self.problems.append(f"fragment link {value!r} to the page's own ids")
             if name in ("href", "src"):
                 # What a browser's URL parser sees: entities already decoded by the HTML
                 # parser, leading controls and spaces stripped, tabs and newlines removed.
@@ -90,12 +119,47 @@ XSS_VECTORS = [
     "~~<script>alert(1)</script>~~",
     "**<svg onload=alert(1)>**",
     "> <iframe src=//evil.example>",
+    # math: links, styles, markup and sizes smuggled through TeX
+    r"$\href{javascript:alert(1)}{x}$",
+    r"$$\href{javascript:alert(1)}{click}$$",
+    r"\(\href{data:text/html,<script>alert(1)</script>}{x}\)",
+    r"$\url{javascript:alert(1)}$",
+    r"$\style{background:url(javascript:alert(1))}{x}$",
+    r"$\class{site-banner}{x}$",
+    r"$\cssId{login}{x}$",
+    r"$\text{<img src=x onerror=alert(1)>}$",
+    r"$\text{<img/src=x/onerror=alert(1)>}$",
+    r"$\text{</math><img src=x onerror=alert(1)>}$",
+    r"$\text{<svg onload=alert(1)>}$",
+    r"$$\text{</mtext></mrow></semantics></math><script>alert(1)</script>}$$",
+    r"$\mathrm{<script>alert(1)</script>}$",
+    r"$\operatorname{<img src=x onerror=alert(1)>}$",
+    r"$\color{red}{x}\colorbox{red}{y}$",
+    r"$\rule{100000cm}{100000cm}$",
+    r"$\hspace{99999em}$",
+    r"$\def\a{\a\a}\a$",
+    r"$\newcommand{\x}{\x}\x$",
+    r"\[ \frac{1}{ \]",
+    "$x$ <math><mi>y</mi></math>",
+    # footnotes and anchors: ids that would shadow the page's own elements
+    "Text[^login].\n\n[^login]: <img src=x onerror=alert(1)>",
+    "Text[^x].\n\n[^x]: [y](javascript:alert(1))",
+    "# login\n\n## csrf_token\n\n### document",
+    "[jump](#login)",
+    "# <img src=x onerror=alert(1)>\n\n## b\n\n## c",
+    # task lists and code
+    "- [x] <input type=text autofocus onfocus=alert(1)>",
+    "```js onload=alert(1)\nalert(1)\n```",
+    "```javascript\n</code></pre><script>alert(1)</script>\n```",
+    "```python\nx = '<img src=x onerror=alert(1)>'\n```",
+    "```<script>\nx\n```",
 ]
 
 
+@pytest.mark.parametrize("render", [render_markdown, render_post_body], ids=["comment", "post"])
 @pytest.mark.parametrize("source", XSS_VECTORS)
-def test_xss_vectors_do_not_get_through(source):
-    html = render_markdown(source)
+def test_xss_vectors_do_not_get_through(source, render):
+    html = render(source)
     assert audit(html) == [], html
     lowered = html.lower()
     assert "<script" not in lowered and "<iframe" not in lowered and "<svg" not in lowered
@@ -125,8 +189,9 @@ def test_bare_urls_become_links_with_rel():
 
 def test_fenced_code_keeps_its_language_and_escapes_content():
     html = render_markdown("```python\nif a < b: print('<x>')\n```")
-    assert '<pre><code class="language-python">' in html
-    assert "if a &lt; b" in html
+    assert '<pre class="highlight"><code class="language-python">' in html
+    assert '<span class="tok-k">if</span>' in html
+    assert "&lt;x&gt;" in html and "<x>" not in html
 
 
 def test_code_class_other_than_a_language_is_dropped():
@@ -165,3 +230,17 @@ _FRAGMENTS = st.sampled_from([
 @given(st.lists(_FRAGMENTS, max_size=40).map("".join))
 def test_no_fragment_soup_gets_through(source):
     assert audit(render_markdown(source)) == []
+
+
+_TEX_FRAGMENTS = st.sampled_from([
+    "$", "$$", "\\(", "\\)", "\\[", "\\]", "{", "}", "^", "_", "&", "\\\\", "<", ">", '"', "x", " ", "\n",
+    "\\text{", "\\href{", "\\style{", "\\frac", "\\sqrt", "\\begin{matrix}", "\\end{matrix}", "\\rule{9em}{1em}",
+    "javascript:alert(1)", "<img src=x onerror=alert(1)>", "</math>", "<script>", "[^1]", "[^1]: ", "# ", "```", "- [x] ",
+])
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_TEX_FRAGMENTS, max_size=30).map("".join))
+def test_no_math_soup_gets_through(source):
+    assert audit(render_post_body(source)) == []

@@ -1,6 +1,7 @@
 """The schema comes from the migrations, and the migrations match the models."""
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -11,12 +12,17 @@ from forum import create_app
 from forum.extensions import db
 
 
-def _fresh_app(tmp_path):
-    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+@pytest.fixture
+def fresh_app(empty_database):
+    """An app on a database with no tables (a new file, or a new PostgreSQL database)."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=empty_database("fresh"))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
-def test_upgrade_from_nothing_matches_the_models(tmp_path):
-    app = _fresh_app(tmp_path)
+def test_upgrade_from_nothing_matches_the_models(fresh_app):
+    app = fresh_app
     with app.app_context():
         assert inspect(db.engine).get_table_names() == []
         upgrade()
@@ -31,8 +37,8 @@ def test_upgrade_from_nothing_matches_the_models(tmp_path):
         db.engine.dispose()
 
 
-def test_flask_db_upgrade_command_from_nothing(tmp_path):
-    app = _fresh_app(tmp_path)
+def test_flask_db_upgrade_command_from_nothing(fresh_app):
+    app = fresh_app
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -40,8 +46,8 @@ def test_flask_db_upgrade_command_from_nothing(tmp_path):
         db.engine.dispose()
 
 
-def test_downgrade_to_nothing_and_back(tmp_path):
-    app = _fresh_app(tmp_path)
+def test_downgrade_to_nothing_and_back(fresh_app):
+    app = fresh_app
     with app.app_context():
         upgrade()
         downgrade(revision="base")

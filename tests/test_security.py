@@ -162,3 +162,21 @@ def test_pages_have_nothing_the_csp_would_block(client):
         finder = _InlineFinder()
         finder.feed(client.get(path).get_data(as_text=True))
         assert finder.problems == [], path
+
+
+def test_forwarded_addresses_count_only_behind_a_configured_proxy(database_copy):
+    """Rate limits key on the client's address: behind nginx that is X-Forwarded-For, but
+    only when the deployment says a proxy sets it; otherwise a client could pick its own."""
+    from flask import request
+
+    from config import TestConfig
+    from forum import create_app
+
+    seen = {}
+    for hops in (0, 1):
+        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_copy(f"proxies{hops}"), TRUSTED_PROXIES=hops)
+        app.add_url_rule("/_test/addr", "addr", lambda: request.remote_addr or "")
+        response = app.test_client().get("/_test/addr", headers={"X-Forwarded-For": "203.0.113.7"},
+                                         environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        seen[hops] = response.get_data(as_text=True)
+    assert seen == {0: "127.0.0.1", 1: "203.0.113.7"}

@@ -19,6 +19,7 @@ CODES = {
     415: "unsupported_media_type",
     429: "rate_limited",
     500: "server_error",
+    503: "unavailable",
 }
 
 MESSAGES = {
@@ -32,6 +33,7 @@ MESSAGES = {
     415: "Send JSON (Content-Type: application/json).",
     429: "Too many requests. Wait and try again.",
     500: "An error on our side. It has been logged.",
+    503: "Unavailable right now. Try again in a few minutes.",
 }
 
 

@@ -17,7 +17,8 @@ class PostForm(PostTermsFields, FlaskForm):
     title = StringField("Title", validators=[DataRequired(message="A post needs a title."), Length(max=200)])
     body = TextAreaField(
         "Body", validators=[DataRequired(message="A post needs a body."), Length(max=100_000)],
-        description="Markdown: **bold**, _italic_, [links](https://…), lists, tables, `code`.",
+        description="Markdown: **bold**, _italic_, [links](https://…), lists, tables, `code`, ```python fenced code, "
+                    "math as $x^2$ or $$\\sum_i x_i$$, footnotes[^1] with [^1]: the note, - [ ] task lists.",
     )
     tags = StringField("Tags", validators=[Length(max=500)], description="Comma-separated, e.g. interpretability, forecasting")
     audience = RadioField("Who can read it", choices=AUDIENCE_CHOICES, default="public")

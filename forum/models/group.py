@@ -16,8 +16,9 @@ GROUP_ROLES = ("owner", "admin", "member")
 
 class Group(db.Model):
     __tablename__ = "groups"
-    # AUTOINCREMENT on SQLite: a deleted group's id is never handed to a new group, so
-    # audiences that name "group:<id>" can never pass to a recreated namesake.
+    # AUTOINCREMENT on SQLite (PostgreSQL's sequences never go back anyway): a deleted
+    # group's id is never handed to a new group, so audiences that name "group:<id>" can
+    # never pass to a recreated namesake.
     __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,6 +15,9 @@ from ._time import utcnow
 from .user import User
 
 TOKEN_SCOPES = ("read", "read-write")
+# A private feed address (forum/services/feed_tokens.py): reads its owner's Atom feed and
+# nothing else; the API refuses it, and the API tokens page does not list it.
+FEED_SCOPE = "feed"
 
 
 class ApiToken(db.Model):

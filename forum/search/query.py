@@ -118,19 +118,21 @@ def ranked(
 ) -> tuple[list[tuple[int, float]], int]:
     """The first ``count`` matches in rank order, and the exact total.
 
-    Ranks follow a strict total order, (-score, docnum) or (-created,
-    docnum), so page n of one index version is exactly ranks
+    Ranks follow a strict total order, (-score, -created, docnum) or
+    (-created, docnum), so page n of one index version is exactly ranks
     [(n-1)*per_page, n*per_page): pages never repeat or skip a document.
     ``allowed=None`` means unfiltered, for benchmarks only.
     """
     scores = score_matches(view.searcher, units, allowed)
     if check is not None:
         scores = {docnum: score for docnum, score in scores.items() if check(docnum)}
+    created = view.created
+    # Equal scores go newest first: document numbers change when segments merge, which
+    # any write does (a hidden post's too), so they only break ties of equal times.
     if sort == "new":
-        created = view.created
         top = heapq.nsmallest(count, scores, key=lambda docnum: (-created[docnum], docnum))
     else:
-        top = heapq.nsmallest(count, scores, key=lambda docnum: (-scores[docnum], docnum))
+        top = heapq.nsmallest(count, scores, key=lambda docnum: (-scores[docnum], -created[docnum], docnum))
     return [(docnum, scores[docnum]) for docnum in top], len(scores)
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from .. import indexing
 from ..extensions import db
-from ..markup import render_markdown
+from ..markup import render_post_body
 from ..models import Post, PostRevision, Tag, User
 from ..models._time import utcnow
 from .audience import PUBLIC, Audience, apply_audience
@@ -46,7 +46,7 @@ def create_post(
     ensure_can_write(author)
     title, body = _check_text(title, body)
     ensure_within_rate(author, "post")
-    post = Post(author=author, author_id=author.id, title=title, body_md=body, body_html=render_markdown(body))
+    post = Post(author=author, author_id=author.id, title=title, body_md=body, body_html=render_post_body(body))
     post.tags = resolve_tags(tags)
     apply_audience(post, audience)
     db.session.add(post)
@@ -75,7 +75,7 @@ def update_post(
                 body_md=post.body_md, body_html=post.body_html, created_at=post.edited_at or post.created_at,
             )
         )
-        post.title, post.body_md, post.body_html = title, body, render_markdown(body)
+        post.title, post.body_md, post.body_html = title, body, render_post_body(body)
         post.edited_at = utcnow()
     post.tags = new_tags
     counted_before = post.audience_kind != "restricted"
@@ -94,11 +94,3 @@ def delete_post(post: Post) -> None:
     post.deleted_at = utcnow()
     db.session.commit()
     indexing.post_changed(post.id)
-
-
-def revisions(post: Post) -> list[PostRevision]:
-    return list(
-        db.session.scalars(
-            select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.id.desc())
-        )
-    )

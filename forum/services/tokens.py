@@ -3,6 +3,10 @@
 A token is `fpat_` followed by 43 URL-safe characters (256 random bits). The prefix makes
 leaked tokens easy to find with grep or a secret scanner. Only its SHA-256 is stored, so
 the plain token is shown once, when it is created, and never again.
+
+Private feed addresses are tokens of the same table with the `feed` scope and their own
+prefix (forum/services/feed_tokens.py); everything here deals in API scopes only, so a
+feed address never opens the API and is not listed or revoked as an API token.
 """
 from __future__ import annotations
 
@@ -29,6 +33,12 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def new_secret(prefix: str) -> tuple[str, str, str]:
+    """(plain token, its hash to store, its hint to show): 256 random bits after `prefix`."""
+    raw = prefix + secrets.token_urlsafe(32)
+    return raw, hash_token(raw), raw[: len(prefix) + 4]
+
+
 def create_token(user: User, name: str, scope: str = "read", expires_in_days: int | None = None) -> tuple[ApiToken, str]:
     """A new token for `user`. Returns the row and the plain token, which is never stored."""
     name = " ".join((name or "").split())
@@ -38,10 +48,10 @@ def create_token(user: User, name: str, scope: str = "read", expires_in_days: in
         raise ServiceError("Choose read or read-write.", field="scope")
     if expires_in_days is not None and not 1 <= expires_in_days <= EXPIRY_DAYS_MAX:
         raise ServiceError(f"Expiry is 1 to {EXPIRY_DAYS_MAX:,} days, or never.", field="expires_in_days")
-    raw = PREFIX + secrets.token_urlsafe(32)
+    raw, token_hash, hint = new_secret(PREFIX)
     now = utcnow()
     token = ApiToken(
-        user_id=user.id, name=name, scope=scope, token_hash=hash_token(raw), hint=raw[: len(PREFIX) + 4],
+        user_id=user.id, name=name, scope=scope, token_hash=token_hash, hint=hint,
         created_at=now, expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
     )
     db.session.add(token)
@@ -53,7 +63,7 @@ def tokens_of(user: User) -> list[ApiToken]:
     """The user's tokens, live ones first, newest first."""
     return list(
         db.session.scalars(
-            select(ApiToken).where(ApiToken.user_id == user.id)
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.scope.in_(TOKEN_SCOPES))
             .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc())
         )
     )
@@ -61,7 +71,9 @@ def tokens_of(user: User) -> list[ApiToken]:
 
 def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens; someone else's is 'not found', like a missing one."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+    token = db.session.scalar(select(ApiToken).where(
+        ApiToken.id == token_id, ApiToken.user_id == user.id, ApiToken.scope.in_(TOKEN_SCOPES),
+    ))
     if token is None:
         raise ServiceError("No such token.", status=404)
     if token.revoked_at is None:
@@ -70,12 +82,15 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     return token
 
 
-def find_active(raw: str | None, now: datetime | None = None) -> ApiToken | None:
-    """The live token this string is, or None (unknown, revoked or expired alike)."""
-    if not raw or not raw.startswith(PREFIX) or len(raw) > 200:
+def find_active(
+    raw: str | None, now: datetime | None = None, *, prefix: str = PREFIX, scopes: tuple[str, ...] = TOKEN_SCOPES,
+) -> ApiToken | None:
+    """The live token of one of `scopes` this string is, or None (unknown, revoked,
+    expired or of another kind alike)."""
+    if not raw or not raw.startswith(prefix) or len(raw) > 200:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
-    if token is None or not token.is_active(now or utcnow()):
+    if token is None or token.scope not in scopes or not token.is_active(now or utcnow()):
         return None
     return token
 

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_
 
-from .. import group_queries, permissions, queries, visibility
+from .. import feeds, group_queries, permissions, queries, visibility
 from ..extensions import db
 from ..forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
 from ..models import Group
@@ -81,6 +81,7 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
         invitation = next(i for i in group_queries.invitations_for(current_user) if i.group_id == group.id)
     return render_template(
         "groups/view.html", group=group, posts=posts, role=role, state=state, invitation=invitation, error=error,
+        group_feed=feeds.group_has_feed(group),
         members=group_queries.members(group) if visibility.can_see_members(current_user, group) else None,
         n_members=group_queries.member_counts([group.id]).get(group.id, 0) if activity else None,
         n_posts=group_queries.post_counts(current_user, [group.id]).get(group.id, 0) if activity else None,

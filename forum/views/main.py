@@ -1,7 +1,7 @@
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 
-from .. import queries
+from .. import feeds, queries
 from ..extensions import db
 from ..models import Tag
 from ..paging import page_arg, paginate_ahead  # noqa: F401  (page_arg: other views import it from here)
@@ -24,6 +24,7 @@ def index():
     )
     return render_template(
         "main/index.html", posts=posts, sort=sort, sorts=queries.SORTS, sort_labels=queries.SORT_LABELS, tag=tag,
+        tag_feed=tag is not None and feeds.tag_has_feed(tag),
         votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]), unknown_sort=unknown_sort,
     )
 
@@ -36,10 +37,10 @@ def tags():
 
 def visible_tag_or_404(name: str) -> Tag:
     """A tag exists for a viewer only if it is on a post they may read."""
-    row = db.session.execute(queries.tags_with_counts(current_user).where(Tag.name == name.lower())).first()
-    if row is None:
+    tag = queries.visible_tag(current_user, name)
+    if tag is None:
         abort(404)
-    return row.Tag
+    return tag
 
 
 @bp.route("/tags/<name>")
@@ -50,7 +51,8 @@ def tag(name: str):
         per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
     )
     return render_template(
-        "main/tag.html", tag=tag, posts=posts, votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items])
+        "main/tag.html", tag=tag, posts=posts, tag_feed=feeds.tag_has_feed(tag),
+        votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]),
     )
 
 

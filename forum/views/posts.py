@@ -5,10 +5,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import permissions, queries, visibility
+from .. import feeds, permissions, queries, visibility
 from ..extensions import db
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
-from ..markup import render_markdown
+from ..markup import render_post_body
 from ..models import Comment, Group, User
 from ..paging import CommentPage, is_past_end, page_arg
 from ..services import ServiceError, comments as comment_service, posts as post_service, terms as terms_service
@@ -60,7 +60,7 @@ def _terms_from(form: PostForm):
 def _render_editor(form: PostForm, post=None, status: int = 200):
     preview = None
     if form.preview.data and form.body.data:
-        preview = render_markdown(form.body.data)
+        preview = render_post_body(form.body.data)
     return render_template("posts/edit.html", form=form, post=post, preview=preview), status
 
 
@@ -128,6 +128,7 @@ def _render_post(post, comment_form: CommentForm, status: int = 200):
         audience=visibility.describe_audience(current_user, post), votes=_page_votes(post),
         comment_form=comment_form, confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
         can_moderate=permissions.can_moderate_post(current_user, post),
+        comments_feed=not post.is_deleted and feeds.post_has_comment_feed(post),
     ), status
 
 
@@ -183,15 +184,6 @@ def delete(post_id: int):
         post_service.delete_post(post)
         flash("The post was deleted.", "info")
     return redirect(url_for("posts.view", post_id=post.id))
-
-
-@bp.route("/posts/<int:post_id>/revisions")
-@login_required
-def revisions(post_id: int):
-    post = visibility.get_post_body_or_404(post_id, current_user)
-    if not permissions.can_see_revisions(current_user, post):
-        abort(403)
-    return render_template("posts/revisions.html", post=post, revisions=post_service.revisions(post))
 
 
 @bp.route("/posts/<int:post_id>/comments", methods=["POST"])

@@ -18,11 +18,16 @@ def _count(query) -> int:
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
 
-@bp.route("/users/<username>")
-def profile(username: str):
+def user_or_404(username: str) -> User:
     user = db.session.scalar(select(User).where(User.username == username.lower()))
     if user is None:
         abort(404)
+    return user
+
+
+@bp.route("/users/<username>")
+def profile(username: str):
+    user = user_or_404(username)
     tab = "comments" if request.args.get("tab") == "comments" else "posts"
     per_page = current_app.config["POSTS_PER_PAGE"]
     # Counts shown on the tabs are of what this viewer may read, never of everything;

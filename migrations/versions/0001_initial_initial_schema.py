@@ -6,7 +6,9 @@ Revises:
 """
 from alembic import op
 import sqlalchemy as sa
-
+# postgresql.ARRAY(...) inside with_variant() renders its item type unqualified.
+from sqlalchemy import Integer, Text  # noqa: F401
+from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0001_initial'
@@ -36,6 +38,29 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_interests')),
     sa.UniqueConstraint('name', name=op.f('uq_interests_name'))
     )
+    op.create_table('search_entries',
+    sa.Column('doc_id', sa.String(length=40), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('author', sa.String(length=80), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('tags', sa.JSON().with_variant(postgresql.ARRAY(Text()), 'postgresql'), nullable=False),
+    sa.Column('groups', sa.JSON().with_variant(postgresql.ARRAY(Integer()), 'postgresql'), nullable=False),
+    sa.Column('tokens', sa.JSON().with_variant(postgresql.ARRAY(Text()), 'postgresql'), nullable=False),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('digest', sa.String(length=32), nullable=False),
+    sa.Column('tsv', sa.Text().with_variant(postgresql.TSVECTOR(), 'postgresql'), nullable=False),
+    sa.PrimaryKeyConstraint('doc_id', name=op.f('pk_search_entries'))
+    )
+    with op.batch_alter_table('search_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_search_entries_post_id'), ['post_id'], unique=False)
+        batch_op.create_index('ix_search_entries_tokens', ['tokens'], unique=False, postgresql_using='gin')
+        batch_op.create_index('ix_search_entries_tsv', ['tsv'], unique=False, postgresql_using='gin')
+
     op.create_table('tags',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=48), nullable=False),
@@ -464,6 +489,12 @@ def downgrade():
     op.drop_table('api_tokens')
     op.drop_table('users')
     op.drop_table('tags')
+    with op.batch_alter_table('search_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_search_entries_tsv', postgresql_using='gin')
+        batch_op.drop_index('ix_search_entries_tokens', postgresql_using='gin')
+        batch_op.drop_index(batch_op.f('ix_search_entries_post_id'))
+
+    op.drop_table('search_entries')
     op.drop_table('interests')
     op.drop_table('groups')
     # ### end Alembic commands ###

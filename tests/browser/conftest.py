@@ -13,7 +13,6 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from flask_migrate import upgrade
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from config import TestConfig
@@ -43,16 +42,14 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
+def live_app(tmp_path_factory, database_copy):
     root = tmp_path_factory.mktemp("live")
     app = create_app(
         TestConfig,
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{root / 'forum.sqlite3'}",
+        SQLALCHEMY_DATABASE_URI=database_copy("browser_live"),
         SEARCH_INDEX_DIR=str(root / "index"),
         WTF_CSRF_ENABLED=True,
     )
-    with app.app_context():
-        upgrade()
     return app
 
 

@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from forum.services import feed_tokens
 from forum.services import posts as post_service
+from forum.services.audience import audience_of
 from tests.conftest import login, make_comment, make_group, make_post, make_user
 
 from .conftest import statements, writes
@@ -70,6 +72,10 @@ def site(app):
     for post in visible[:3]:
         c = make_comment(member, post, "A public question.")
         make_comment(author, post, "A public answer.", parent=c)
+    # Edited posts link to their versions and the changes between them.
+    for post in (visible[0], hidden[0]):
+        tags = ", ".join(t.name for t in post.tags)
+        post_service.update_post(post, author, post.title, post.body_md + " Revised.", tags, audience_of(post))
     gone = make_post(author, "Zanzibar withdrawn", "quetzal withdrawn", audience="restricted", groups=(secret,))
     post_service.delete_post(gone)
     hidden.append(gone)
@@ -78,9 +84,14 @@ def site(app):
 
 
 def _starts(user=None):
-    starts = ["/", "/tags", "/people", "/groups", "/users/author", "/users/member", "/groups/open-lab"]
+    """Where the crawl begins. Pages link to their public feeds; the feeds are listed too,
+    and a signed-in crawler also reads its own private feed (made here, before the crawl)."""
+    starts = ["/", "/tags", "/people", "/groups", "/users/author", "/users/member", "/groups/open-lab",
+              "/feeds/hot.atom", "/feeds/new.atom", "/feeds/tags/circuits.atom", "/feeds/users/author.atom",
+              "/feeds/groups/open-lab.atom"]
     if user is not None:
         starts.append(f"/users/{user.username}")
+        starts.append(f"/feeds/private/{feed_tokens.rotate(user)[1]}.atom")
     return starts
 
 
@@ -103,10 +114,14 @@ def test_a_crawl_finds_no_trace_of_hidden_things(client, site, viewer):
         login(client, site["outsider"])
     else:
         markers += MEMBERS_MARKERS
+    starts = _starts(site.get(viewer))
     with statements() as seen:
-        pages = crawl(client, _starts(site.get(viewer)))
+        pages = crawl(client, starts)
     assert writes(seen) == [], "a GET wrote to the database"
+    feeds = [url for url, body in pages.items() if url.startswith("/feeds/") and body.startswith("200 ")]
+    assert len(feeds) >= (6 if viewer == "outsider" else 5), "the crawl should read every public feed"
     _assert_nothing_leaks(pages, site, markers)
+    assert any("/revisions/compare" in url for url in pages), "the crawl should reach a visible post's versions"
     if viewer == "anonymous":
         assert not any(f"/posts/{site['members_only'].id}\"" in body for body in pages.values())
 
@@ -114,8 +129,12 @@ def test_a_crawl_finds_no_trace_of_hidden_things(client, site, viewer):
 def test_no_get_writes_even_for_insiders(client, site):
     """The author reaches every page, edit forms and revisions included: still no writes."""
     login(client, site["author"])
+    starts = _starts(site["author"]) + [f"/groups/{site['secret'].slug}"]
     with statements() as seen:
-        pages = crawl(client, _starts(site["author"]) + [f"/groups/{site['secret'].slug}"])
+        pages = crawl(client, starts)
     assert any("zanzibar" in body.lower() for body in pages.values()), "the insider crawl should see hidden posts"
     assert any(url.endswith("/edit") for url in pages)
+    private_feed = next(body for url, body in pages.items() if url.startswith("/feeds/private/"))
+    assert "zanzibar" in private_feed.lower(), "the author's private feed should list their hidden posts"
+    assert any(url.endswith("/revisions") for url in pages) and any("/revisions/compare" in url for url in pages)
     assert writes(seen) == []

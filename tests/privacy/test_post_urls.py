@@ -100,7 +100,7 @@ def test_inside_the_audience_the_right_status(app, audience, viewer):
             client = app.test_client()
             sign_in(client, world, viewer)
             extra = _audience_fields(world)
-        expected = probe.status_for(_role(viewer))
+        expected = probe.status_for(_role(viewer), AUDIENCES[audience].kind)
         before = db_snapshot()
         _, response = _send(client, probe, world.post.id, world.comment.id, extra)
         if response.status_code != expected:

@@ -8,7 +8,9 @@ Placeholders in paths and form data: {post}, {comment} (a top-level comment by t
 post's author) and, for edits that keep the audience, {kind}, {users}, {groups}.
 `expect` maps the viewer's role to the status an audience member gets:
 anonymous, reader (signed in, not the author), author, and optionally moderator
-(a site moderator; defaults to the reader's status).
+(a site moderator; defaults to the reader's status). A probe marked `public_only`
+shows what an anonymous reader sees whoever asks (feeds): on a post that is not
+public, everyone, its author included, gets the 404 of a missing post.
 """
 from __future__ import annotations
 
@@ -26,8 +28,11 @@ class Probe:
     headers: tuple = ()
     json: dict | None = None  # a JSON body (the API), formatted like `data`
     note: str = ""
+    public_only: bool = False
 
-    def status_for(self, role: str) -> int:
+    def status_for(self, role: str, audience_kind: str = "public") -> int:
+        if self.public_only and audience_kind != "public":
+            return 404
         return self.expect.get(role, self.expect["reader"])
 
     def __str__(self) -> str:
@@ -70,7 +75,14 @@ POST_PROBES = [
     Probe("POST", "/posts/{post}/edit", signed_in(403, 302), data=EDIT_POST),
     Probe("POST", "/posts/{post}/edit", signed_in(403, 400), data={**EDIT_POST, "title": ""}, note="invalid"),
     Probe("POST", "/posts/{post}/edit", signed_in(403, 200), data={**EDIT_POST, "preview": "Preview"}, note="preview"),
-    Probe("GET", "/posts/{post}/revisions", signed_in(403, 200)),
+    # Versions and their differences: open to whoever may read the body.
+    Probe("GET", "/posts/{post}/revisions", everyone(200)),
+    Probe("GET", "/posts/{post}/revisions/compare", everyone(200)),
+    Probe("GET", "/posts/{post}/revisions/compare?from=1&to=1", everyone(200), note="one version"),
+    Probe("GET", "/posts/{post}/revisions/compare?from=1&to=9", everyone(404), note="no such version"),
+    # The title a link to the post shows on hover (static/link-previews.js).
+    Probe("GET", "/posts/{post}/preview", everyone(200)),
+    Probe("GET", "/posts/{post}/preview", everyone(200), headers=JSON, note="as JSON"),
     Probe("POST", "/posts/{post}/delete", signed_in(403, 302), data={}),
     Probe("POST", "/posts/{post}/comments", signed_in(302, 302), data={"body": "New comment."}),
     Probe("POST", "/posts/{post}/comments", signed_in(302, 302), data={"body": "Reply.", "parent_id": "{comment}"}, note="reply"),
@@ -85,6 +97,8 @@ POST_PROBES = [
     # Nobody votes on their own post or comment: 403 for the author.
     Probe("POST", "/posts/{post}/vote", signed_in(303, 403), data={"value": "up"}),
     Probe("POST", "/posts/{post}/vote", signed_in(200, 403, anonymous=401), data={"value": "up"}, headers=JSON, note="as JSON"),
+    # Atom feed of the comments: the anonymous view, whoever asks (forum/feeds.py).
+    Probe("GET", "/feeds/posts/{post}/comments.atom", everyone(200), public_only=True),
 ]
 
 COMMENT_PROBES = [
@@ -136,7 +150,7 @@ POST_PROBES += [p for p in API_PROBES if "/posts/" in p.path]
 COMMENT_PROBES += [p for p in API_PROBES if "/comments/{comment}" in p.path and "/posts/" not in p.path]
 
 _GETS = [p for p in POST_PROBES + COMMENT_PROBES if p.method == "GET" and not p.headers]
-HEAD_PROBES = [Probe("HEAD", p.path, p.expect, note=p.note) for p in _GETS]
+HEAD_PROBES = [Probe("HEAD", p.path, p.expect, note=p.note, public_only=p.public_only) for p in _GETS]
 
 PROBES = POST_PROBES + COMMENT_PROBES + HEAD_PROBES
 

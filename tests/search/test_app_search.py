@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from forum import indexing, search, search_service
+from forum import indexing, search_service
 from forum.extensions import db
 from forum.services import comments as comment_service, groups as group_service, moderation, posts as post_service
 from forum.services import terms as terms_service
@@ -14,6 +14,9 @@ from forum.services.audience import Audience, apply_audience
 from forum.services.terms import TermsChoice
 from tests.conftest import login, logout, make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import make_moderator
+
+# Every test here runs on each backend (tests/search/conftest.py).
+pytestmark = pytest.mark.usefixtures("search_backend")
 
 
 def hits(viewer, text, **filters):
@@ -268,7 +271,7 @@ def test_a_failed_index_write_does_not_fail_the_request_and_the_check_repairs_it
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(search, "write_documents", broken)
+    monkeypatch.setattr(type(indexing.backend()), "apply", broken)
     with caplog.at_level(logging.ERROR, logger="forum.indexing"):
         response = client.post("/posts/new", data={"title": "Written while broken", "body": "manatee", "audience": "public"})
     assert response.status_code == 302
@@ -309,7 +312,7 @@ def test_a_crash_between_commit_and_index_write_is_repaired_by_the_check(app, mo
 def test_reindex_rebuilds_from_the_database(app):
     author = make_user()
     make_comment(author, make_post(author, "One", "sloth"), "sloth reply")
-    search.delete_documents(app.config["SEARCH_INDEX_DIR"], ["post:1", "comment:1"])
+    indexing.backend().apply([], ["post:1", "comment:1"])
     result = app.test_cli_runner().invoke(args=["forum", "reindex"])
     assert result.exit_code == 0 and "Indexed 2 documents." in result.output
     assert hits(None, "sloth")[1] == 2

@@ -128,6 +128,7 @@ def build(world):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("search_backend")
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(world=worlds())
 def test_search_equals_the_oracle_for_every_viewer(app, world):

@@ -1,0 +1,104 @@
+"""What a feed shows: the newest entries of a listing, built from the same queries as
+the pages, for one viewer.
+
+Public feeds (front page, tags, users, groups) are always built for an anonymous reader
+(`ANONYMOUS`), whoever asks: feed readers share, cache and re-publish feed URLs, so the
+document at a URL must be what anyone fetching it may see, session cookie or not. The
+private feed is built for its owner, through visibility, at the moment it is fetched.
+
+A post whose body the viewer may not read yet (usage terms not accepted) is an entry
+with its title, author and link only: the body, like on the post page, waits for
+the reader to accept the terms there.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, url_for
+from sqlalchemy import Select, select
+
+from . import queries, visibility
+from .atom import Entry, Feed, Person
+from .extensions import db
+from .models import Comment, Group, Post, Tag, User
+
+ANONYMOUS = None
+EPOCH = datetime(1970, 1, 1)
+GATED_SUMMARY = "This post has usage terms. Open it to read them; its text is shown once you agree."
+
+
+def post_entries(viewer: User | None, listing: Select[tuple[Post]]) -> list[Entry]:
+    """The newest posts of `listing` (already filtered for `viewer`), each with its body
+    only if the viewer may read it: one query, whatever the number of entries (authors
+    are joined, tags and audiences loaded in one query each)."""
+    query = listing.add_columns(visibility.body_readable(viewer).label("body_ok")).limit(_limit())
+    return [post_entry(row.Post, bool(row.body_ok)) for row in db.session.execute(query)]
+
+
+def comment_entries(post: Post) -> list[Entry]:
+    """The newest live comments of a post an anonymous reader may read in full (the
+    caller fetched it so), newest first, in one query with their authors."""
+    query = (
+        visibility.visible_comments(ANONYMOUS)
+        .where(Comment.post_id == post.id, Comment.deleted_at.is_(None))
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(_limit())
+    )
+    return [comment_entry(comment, post) for comment in db.session.scalars(query)]
+
+
+def _limit() -> int:
+    return current_app.config["FEED_ENTRIES"]
+
+
+def person(user: User) -> Person:
+    return Person(user.display_name, url_for("users.profile", username=user.username, _external=True))
+
+
+def post_entry(post: Post, body_ok: bool) -> Entry:
+    link = url_for("posts.view", post_id=post.id, _external=True)
+    return Entry(
+        id=link, title=post.title, link=link, author=person(post.author),
+        published=post.created_at, updated=post.edited_at or post.created_at,
+        categories=tuple(tag.name for tag in post.tags),
+        content_html=post.body_html if body_ok else None,
+        summary=None if body_ok else GATED_SUMMARY,
+    )
+
+
+def comment_entry(comment: Comment, post: Post) -> Entry:
+    link = url_for("posts.comment_permalink", comment_id=comment.id, _external=True)
+    return Entry(
+        id=link, title=f"{comment.author.display_name} on “{post.title}”", link=link, author=person(comment.author),
+        published=comment.created_at, updated=comment.edited_at or comment.created_at, content_html=comment.body_html,
+    )
+
+
+def build(title: str, self_url: str, page_url: str, entries: list[Entry], *, subtitle: str | None = None) -> Feed:
+    return Feed(
+        id=self_url, title=f"{title} · Interpretability Forum", subtitle=subtitle,
+        self_url=self_url, page_url=page_url, base=url_for("main.index", _external=True),
+        # An empty feed still needs an `updated`: a fixed one, so its ETag stays put.
+        updated=max((e.updated for e in entries), default=EPOCH),
+        author=Person("Interpretability Forum", url_for("main.index", _external=True)), entries=entries,
+    )
+
+
+# --- which pages offer a feed (the pages link to it only when it exists) ----------------
+
+
+def tag_has_feed(tag: Tag) -> bool:
+    return queries.visible_tag(ANONYMOUS, tag.name) is not None
+
+
+def post_has_comment_feed(post: Post) -> bool:
+    """An anonymous reader may read the post in full (the comment feed's own 404 rule)."""
+    return db.session.scalar(
+        select(Post.id).where(Post.id == post.id, visibility.listed(ANONYMOUS), visibility.body_readable(ANONYMOUS))
+    ) is not None
+
+
+def group_has_feed(group: Group) -> bool:
+    """An anonymous visitor may see the group and its posts (the feed's own 404 rule)."""
+    seen = db.session.scalar(select(Group.id).where(Group.id == group.id, visibility.visible_group_clause(ANONYMOUS)))
+    return seen is not None and visibility.can_see_group_activity(ANONYMOUS, group)

@@ -1,0 +1,1 @@
+"""The pieces `forum.markup` assembles: math, highlighted code, heading outlines."""

@@ -1,0 +1,332 @@
+"""The PostgreSQL search backend: the index is a table in the forum's own database.
+
+One row per document in `search_entries` (forum/models/search_entry.py): a tsvector
+with the title weighted A, tags B, author C and body D (GIN index), and the audience
+tokens as a text[] (GIN index). Every rule is applied inside the one SQL statement
+that counts and the one that pages, so totals are exact and hidden rows never leave
+the database:
+
+- audience: `tokens && :principals`; state 'ok' (or 'removed' too for moderators);
+  banned authors and the excluded doc ids (comments of gated posts) left out;
+- posts gated by usage terms match only through `ts_filter(tsv, '{a,b,c}')` (title,
+  tags, author), are ranked from that alone and get no snippet;
+- a phrase matches within one field (`ts_filter` per weight): concatenated vectors
+  would let a phrase run from the end of a title into the body;
+- ranks are `ts_rank` of the row's own vector (no collection statistics, so hidden
+  rows cannot shift the order of visible ones), ties broken by date and doc id.
+
+What a reader types is split into words and "quoted phrases" in Python (as for
+Whoosh) and each becomes `phraseto_tsquery(config, :text)`: the text is a bound value
+and that function reads no operators, so `!`, `|`, `:*`, `<->` or `acl:` are words.
+
+Snippets come from `ts_headline` with private-use sentinels around matches; the text
+is HTML-escaped in Python and only then are the sentinels turned into <mark>. The
+stored text never holds the sentinels, and `<` `>` are stored as two other private-use
+characters, because PostgreSQL's parser drops anything that looks like an HTML tag
+(`<secretword>` would neither match nor show).
+
+Writes use their own connection and transaction, after the service's commit (the
+same moment as the Whoosh path); a failure is the caller's to log.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable
+from datetime import datetime, timezone
+from html import escape
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy import text as sql
+
+from .backend import Progress
+from .query import MAX_PER_PAGE, Hit, SearchPage
+from .schema import KINDS, SearchDocument, doc_id_for, document_digest, to_fields
+from .user_query import MAX_CHARS, MAX_TERMS, _units
+
+MARK_OPEN, MARK_CLOSE, LESS, GREATER = "\ue000", "\ue001", "\ue002", "\ue003"
+# PostgreSQL text cannot hold NUL; the sentinels must only ever come from ts_headline.
+_STORED = str.maketrans({"\x00": " ", MARK_OPEN: " ", MARK_CLOSE: " ", "<": LESS, ">": GREATER})
+_SHOWN = str.maketrans({LESS: "<", GREATER: ">"})
+HEADLINE_OPTIONS = f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords=35, MinWords=15, ShortWord=2"
+BATCH = 1_000
+
+# Which weights a unit may match in. A phrase stays inside the title or the body.
+WORD_FIELDS, PHRASE_FIELDS = ("a", "b", "c", "d"), ("a", "d")
+GATED_WORD_FIELDS, GATED_PHRASE_FIELDS = ("a", "b", "c"), ("a",)
+
+_COLUMNS = (
+    "doc_id text, kind text, post_id int, comment_id int, title text, body text, author text, "
+    "author_id int, tags text[], groups int[], tokens text[], created timestamp, state text, digest text"
+)
+_NAMES = [column.split()[0] for column in _COLUMNS.split(", ")]
+_UPSERT = f"""
+INSERT INTO search_entries ({", ".join(_NAMES)}, tsv)
+SELECT {", ".join("d." + name for name in _NAMES)},
+    setweight(to_tsvector(CAST(:config AS regconfig), d.title), 'A')
+    || setweight(to_tsvector(CAST(:config AS regconfig), array_to_string(d.tags, ' ')), 'B')
+    || setweight(to_tsvector(CAST(:config AS regconfig), d.author), 'C')
+    || setweight(to_tsvector(CAST(:config AS regconfig), d.body), 'D')
+FROM jsonb_to_recordset(CAST(:docs AS jsonb)) AS d({_COLUMNS})
+ON CONFLICT (doc_id) DO UPDATE SET {", ".join(f"{name} = excluded.{name}" for name in _NAMES[1:])}, tsv = excluded.tsv
+"""
+
+
+def _stored_text(value: str) -> str:
+    return value.translate(_STORED)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def row_for(doc: SearchDocument) -> dict[str, Any]:
+    """An app document as a row. `schema.to_fields` validates it exactly as for Whoosh
+    (kind, state, a non-empty audience) and gives the doc id, the text fields each kind
+    keeps (a comment has no title) and the digest search-check compares."""
+    fields = to_fields(doc)
+    return {
+        "doc_id": fields["doc_id"], "kind": fields["kind"], "post_id": fields["post_id"],
+        "comment_id": fields["comment_id"], "title": _stored_text(fields.get("title", "")),
+        "body": _stored_text(fields.get("body", "")), "author": _stored_text(fields.get("author", "").lower()),
+        "author_id": int(doc.get("author_id") or 0),
+        "tags": [_stored_text(str(tag).lower()) for tag in doc.get("tags", ())],
+        "groups": [int(group) for group in doc.get("groups", ())],
+        "tokens": sorted({str(token) for token in doc["acl"]}),
+        "created": _utc(doc["created"]).isoformat(), "state": fields["state"], "digest": fields["digest"],
+    }
+
+
+# --- what a reader typed -----------------------------------------------------------------
+
+
+def _typed_units(typed: str) -> list[tuple[str, str]]:
+    """("word" | "phrase", text) in typed order, without repeats."""
+    seen: set[tuple[str, str]] = set()
+    units = []
+    for kind, raw in _units(typed[:MAX_CHARS].replace("\x00", " ")):
+        key = (kind, raw.lower())
+        if key not in seen:
+            seen.add(key)
+            units.append((kind, raw))
+    return units
+
+
+def _snippet(headline: str, head: str, tail: str) -> str:
+    """Escaped HTML with <mark> where ts_headline put the sentinels, and an ellipsis
+    where the excerpt does not reach the start or the end of the text."""
+    plain = " ".join(headline.replace(MARK_OPEN, "").replace(MARK_CLOSE, "").translate(_SHOWN).split())
+    html = escape(" ".join(headline.split()).translate(_SHOWN))
+    html = html.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
+    if plain and not " ".join(head.translate(_SHOWN).split()).startswith(plain[:30]):
+        html = "… " + html
+    if plain and not " ".join(tail.translate(_SHOWN).split()).endswith(plain[-30:]):
+        html += " …"
+    return html
+
+
+class PostgresBackend:
+    name = "postgres"
+
+    def __init__(self, engine: Engine, config: str = "english") -> None:
+        if engine.dialect.name != "postgresql":
+            raise RuntimeError("SEARCH_BACKEND=postgres needs DATABASE_URL to point at PostgreSQL.")
+        self.engine = engine
+        self.config = config
+
+    # --- writing ---------------------------------------------------------------------
+
+    def _upsert(self, connection, docs: Iterable[SearchDocument]) -> int:
+        rows = {row["doc_id"]: row for row in map(row_for, docs)}  # one row per doc id per statement
+        if rows:
+            connection.execute(sql(_UPSERT), {"config": self.config, "docs": json.dumps(list(rows.values()))})
+        return len(rows)
+
+    def apply(self, upserts: list[SearchDocument], deletions: list[str]) -> None:
+        with self.engine.begin() as connection:
+            self._upsert(connection, upserts)
+            if deletions:
+                connection.execute(
+                    sql("DELETE FROM search_entries WHERE doc_id = ANY(CAST(:ids AS text[]))"), {"ids": list(deletions)},
+                )
+
+    def rebuild(self, docs: Iterable[SearchDocument], total: int, progress: Progress | None = None) -> int:
+        """Rewrite every row in batches of BATCH (one transaction each, so writers never
+        wait long on a row lock), then delete rows no document produced. Every row a
+        reader sees meanwhile is the old or the new version of its document."""
+        with self.engine.connect() as connection:
+            before = set(connection.scalars(sql("SELECT doc_id FROM search_entries")))
+        seen: set[str] = set()
+        done = 0
+        iterator = iter(docs)
+        while batch := list(islice(iterator, BATCH)):
+            with self.engine.begin() as connection:
+                self._upsert(connection, batch)
+            seen.update(doc_id_for(d["kind"], d["post_id"], d.get("comment_id", 0)) for d in batch)
+            done += len(batch)
+            if progress:
+                progress(done, total)
+        # Rows written meanwhile by the app are not in `before`; they stay.
+        self.apply([], sorted(before - seen))
+        return done
+
+    def digests(self) -> dict[str, str]:
+        with self.engine.connect() as connection:
+            return dict(connection.execute(sql("SELECT doc_id, digest FROM search_entries")).all())
+
+    def digest(self, doc: SearchDocument) -> str:
+        return document_digest(doc)
+
+    # --- reading ---------------------------------------------------------------------
+
+    def _analysed(self, connection, typed: str) -> tuple[list[tuple[str, str, int]], bool]:
+        """(kind, text, lexemes) of each unit PostgreSQL finds words in, within MAX_TERMS."""
+        units = _typed_units(typed)
+        truncated = len(typed) > MAX_CHARS
+        if not units:
+            return [], truncated
+        columns = ", ".join(f"numnode(phraseto_tsquery(CAST(:config AS regconfig), :u{n}))" for n in range(len(units)))
+        params = {"config": self.config} | {f"u{n}": raw for n, (_, raw) in enumerate(units)}
+        nodes = connection.execute(sql(f"SELECT {columns}"), params).one()
+        kept, used = [], 0
+        for (kind, raw), count in zip(units, nodes):
+            if not count:
+                continue  # only stop words or punctuation
+            lexemes = (count + 1) // 2
+            if used + lexemes > MAX_TERMS:
+                truncated = True
+                break
+            used += lexemes
+            kept.append((kind, raw, lexemes))
+        return kept, truncated
+
+    def query(
+        self, principals: frozenset[str], text: str, *, kinds: Collection[str] | None = None,
+        author: str | None = None, group_id: int | None = None, since: datetime | None = None,
+        until: datetime | None = None, sort: str = "relevance", page: int = 1, per_page: int = 20,
+        banned_author_ids: Iterable[int] = (), include_removed: bool = False,
+        title_only_post_ids: Collection[int] = (), exclude_doc_ids: Iterable[str] = (),
+    ) -> SearchPage:
+        if sort not in ("relevance", "new"):
+            raise ValueError(f"unknown sort {sort!r}")
+        if kinds and set(kinds) - set(KINDS):
+            raise ValueError(f"unknown kinds {sorted(set(kinds) - set(KINDS))}")
+        page = max(1, page)
+        per_page = min(max(1, per_page), MAX_PER_PAGE)
+        with self.engine.connect() as connection:
+            units, truncated = self._analysed(connection, text)
+            if not units:
+                return SearchPage(page=page, per_page=per_page, empty_query=True, truncated=truncated)
+            if not principals:
+                return SearchPage(page=page, per_page=per_page, truncated=truncated)
+            where, params, rank = self._where(
+                units, principals, kinds, author, group_id, since, until, banned_author_ids, include_removed,
+                title_only_post_ids, exclude_doc_ids,
+            )
+            total = connection.scalar(sql(f"SELECT count(*) FROM search_entries WHERE {where}"), params)
+            # The inner query orders every match by what it must (a rank only for
+            # relevance) and keeps ids; text and headlines are read for one page only.
+            order = "created DESC, doc_id" if sort == "new" else "rank DESC, created DESC, doc_id"
+            ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
+            rows = connection.execute(sql(f"""
+                SELECT e.doc_id, e.kind, e.post_id, e.comment_id, e.created, page.rank, page.no_snippet,
+                    CASE WHEN page.no_snippet THEN NULL
+                         ELSE ts_headline(CAST(:config AS regconfig), e.body, {self._all(units)}, :headline) END AS headline,
+                    left(e.body, 400) AS head, right(e.body, 400) AS tail
+                FROM (
+                    SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
+                    FROM search_entries WHERE {where}
+                    ORDER BY {order} LIMIT :limit OFFSET :offset
+                ) AS page JOIN search_entries AS e ON e.doc_id = page.doc_id
+                ORDER BY {" , ".join("page." + part for part in order.split(", "))}
+            """), params | {"headline": HEADLINE_OPTIONS, "limit": per_page, "offset": (page - 1) * per_page}).all()
+        hits = [
+            Hit(
+                doc_id=row.doc_id, kind=row.kind, post_id=row.post_id, comment_id=row.comment_id,
+                score=float(row.rank) if sort == "relevance" else None, created=row.created,
+                snippet=None if row.no_snippet else _snippet(row.headline or "", row.head, row.tail),
+            )
+            for row in rows
+        ]
+        return SearchPage(hits=hits, total=total or 0, page=page, per_page=per_page, truncated=truncated)
+
+    @staticmethod
+    def _unit(n: int) -> str:
+        return f"phraseto_tsquery(CAST(:config AS regconfig), :u{n})"
+
+    def _all(self, units: list[tuple[str, str, int]]) -> str:
+        return "(" + " && ".join(self._unit(n) for n in range(len(units))) + ")"
+
+    @staticmethod
+    def _gated(params: dict[str, Any]) -> str:
+        return "(kind = 'post' AND post_id = ANY(CAST(:gated AS int[])))" if params.get("gated") else "false"
+
+    @staticmethod
+    def _no_snippet(params: dict[str, Any]) -> str:
+        """A gated post and its comments show no excerpt (the comments are normally
+        excluded by the caller too)."""
+        return "(post_id = ANY(CAST(:gated AS int[])))" if params.get("gated") else "false"
+
+    def _in_fields(self, n: int, lexemes: int, fields: tuple[str, ...]) -> str:
+        """Unit n matches within `fields` (weights); a multi-word unit within one of them."""
+        groups = [fields] if lexemes == 1 else [(field,) for field in fields]
+        return "(" + " OR ".join(
+            f"ts_filter(tsv, '{{{','.join(group)}}}') @@ {self._unit(n)}" for group in groups
+        ) + ")"
+
+    def _where(
+        self, units, principals, kinds, author, group_id, since, until, banned_author_ids, include_removed,
+        title_only_post_ids, exclude_doc_ids,
+    ) -> tuple[str, dict[str, Any], str]:
+        params: dict[str, Any] = {"config": self.config, "principals": sorted(principals)}
+        params |= {f"u{n}": raw for n, (_, raw, _) in enumerate(units)}
+        query = self._all(units)
+        clauses = [
+            f"tsv @@ {query}",
+            # Every viewer holds `public`, so the audience is never the selective part:
+            # the planner's BitmapAnd with the tokens GIN index read ~285k entries to
+            # keep 15k rows (2-3x slower, bench/README.md); `|| '{}'` keeps the test
+            # per candidate row of the tsvector index instead.
+            "(tokens || '{}'::text[]) && CAST(:principals AS text[])",
+        ]
+        if not include_removed:
+            clauses.append("state = 'ok'")
+        if banned := sorted({int(i) for i in banned_author_ids}):
+            clauses.append("author_id <> ALL(CAST(:banned AS int[]))")
+            params["banned"] = banned
+        if excluded := sorted(set(exclude_doc_ids)):
+            clauses.append("doc_id <> ALL(CAST(:excluded AS text[]))")
+            params["excluded"] = excluded
+        if kinds and set(kinds) != set(KINDS):
+            clauses.append("kind = ANY(CAST(:kinds AS text[]))")
+            params["kinds"] = sorted(kinds)
+        if author:
+            clauses.append("author = :author")
+            params["author"] = author.strip().lower()
+        if group_id is not None:
+            clauses.append("groups @> ARRAY[CAST(:group_id AS int)]")
+            params["group_id"] = int(group_id)
+        if since is not None:
+            clauses.append("created >= :since")
+            params["since"] = _utc(since)
+        if until is not None:
+            clauses.append("created <= :until")
+            params["until"] = _utc(until)
+        if gated := sorted({int(i) for i in title_only_post_ids}):
+            params["gated"] = gated
+        is_gated = self._gated(params)
+        for n, (kind, _, lexemes) in enumerate(units):
+            normal = self._in_fields(n, lexemes, WORD_FIELDS if kind == "word" else PHRASE_FIELDS)
+            if kind == "word" and lexemes == 1:
+                normal = "true"  # tsv @@ query already says so
+            if gated:
+                outside_body = self._in_fields(n, lexemes, GATED_WORD_FIELDS if kind == "word" else GATED_PHRASE_FIELDS)
+                clauses.append(f"(CASE WHEN {is_gated} THEN {outside_body} ELSE {normal} END)")
+            elif normal != "true":
+                clauses.append(normal)
+        rank = f"ts_rank(tsv, {query})"
+        if gated:
+            rank = f"(CASE WHEN {is_gated} THEN ts_rank(ts_filter(tsv, '{{a,b,c}}'), {query}) ELSE {rank} END)"
+        return " AND ".join(clauses), params, rank
+

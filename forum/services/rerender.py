@@ -1,0 +1,68 @@
+"""Render stored Markdown again after the renderer changed (`flask forum rerender`).
+
+HTML is rendered once at save time, so a new Markdown feature (math, footnotes,
+highlighting) reaches old posts and comments only through this. It writes only the
+rows whose HTML differs, so running it twice changes nothing the second time, and it
+sends the changed posts and comments to the search index (its text comes from the HTML).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from .. import indexing
+from ..extensions import db
+from ..markup import render_markdown, render_post_body
+from ..models import Comment, Group, Post, PostRevision, PostTerms, SiteTerms, User
+
+BATCH = 500
+
+
+@dataclass
+class RerenderReport:
+    changed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.changed.values())
+
+
+# (model, Markdown column, HTML column, renderer); posts and their versions get anchors and a TOC.
+_TARGETS = [
+    (Post, "body_md", "body_html", render_post_body),
+    (PostRevision, "body_md", "body_html", render_post_body),
+    (Comment, "body_md", "body_html", render_markdown),
+    (User, "bio", "bio_html", render_markdown),
+    (Group, "description", "description_html", render_markdown),
+    (PostTerms, "body_md", "body_html", render_markdown),
+    (SiteTerms, "body_md", "body_html", render_markdown),
+]
+
+
+def rerender_all() -> RerenderReport:
+    report = RerenderReport()
+    post_ids: set[int] = set()
+    comment_ids: set[int] = set()
+    for model, source, target, render in _TARGETS:
+        changed = 0
+        last_id = 0
+        while True:
+            rows = db.session.scalars(select(model).where(model.id > last_id).order_by(model.id).limit(BATCH)).all()
+            if not rows:
+                break
+            for row in rows:
+                fresh = render(getattr(row, source) or "")
+                if fresh != getattr(row, target):
+                    setattr(row, target, fresh)
+                    changed += 1
+                    if model is Post:
+                        post_ids.add(row.id)
+                    elif model is Comment:
+                        comment_ids.add(row.id)
+            last_id = rows[-1].id
+            db.session.commit()
+        report.changed[model.__tablename__] = changed
+    if post_ids or comment_ids:
+        indexing.apply(indexing.Changes(post_ids, comment_ids))
+    return report

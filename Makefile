@@ -49,7 +49,10 @@ seed: db
 	$(FLASK) forum rerender  # a database seeded by an older version gets the current rendering
 	$(FLASK) forum reindex
 
+# The mail worker runs beside the server and stops with it (mail lands in instance/mail/).
 run: seed
+	$(FLASK) forum worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: venv browser

@@ -81,6 +81,15 @@ class Config:
     ]
     TERMS_MAX = 10_000
 
+    # Attachments (docs/attachments.md): images are re-encoded, PDFs kept as sent.
+    ATTACHMENT_STORAGE = os.environ.get("ATTACHMENT_STORAGE", "forum.storage:LocalStorage")
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    ATTACHMENT_MAX_BYTES = _env_int("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+    ATTACHMENT_MAX_PIXELS = _env_int("ATTACHMENT_MAX_PIXELS", 40_000_000)  # a decompression bomb is refused unread
+    # Above this Flask refuses the whole request (413) before a form can be re-shown, so it
+    # leaves room for a too-large file to reach the form and get a message with the text kept.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
+
     # memory:// counts per process: with several gunicorn workers or hosts, use Redis
     # (redis://host:6379/0) so they share one count (docs/deploy.md).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -103,6 +112,34 @@ class Config:
     NEW_ACCOUNT_KARMA = _env_int("NEW_ACCOUNT_KARMA", 10)
     NEW_ACCOUNT_POSTS_PER_HOUR = _env_int("NEW_ACCOUNT_POSTS_PER_HOUR", 3)
     NEW_ACCOUNT_COMMENTS_PER_HOUR = _env_int("NEW_ACCOUNT_COMMENTS_PER_HOUR", 20)
+
+    # Notifications. @mentions notify at most this many people per comment; new accounts
+    # fewer, and only so many an hour (counted in the database, like their comments).
+    MENTIONS_MAX = 10
+    NEW_ACCOUNT_MENTIONS_MAX = 3
+    NEW_ACCOUNT_MENTIONS_PER_HOUR = _env_int("NEW_ACCOUNT_MENTIONS_PER_HOUR", 20)
+    NOTIFICATIONS_PER_PAGE = 30
+    # How often an open page asks for the unread count (static/notifications.js).
+    NOTIFICATIONS_POLL_SECONDS = _env_int("NOTIFICATIONS_POLL_SECONDS", 30)
+
+    # Email, sent only by `flask forum worker`. Without MAIL_SERVER messages are written
+    # as .eml files to MAIL_SINK_DIR instead (development).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Interpretability Forum <forum@localhost>")
+    MAIL_SINK_DIR = os.environ.get("MAIL_SINK_DIR", str(INSTANCE_DIR / "mail"))
+    MAIL_TIMEOUT_SECONDS = 20
+    # Links in emails point here.
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    DIGEST_HOURS = _env_int("DIGEST_HOURS", 24)
+    WORKER_INTERVAL_SECONDS = _env_int("WORKER_INTERVAL_SECONDS", 5)
+    # A failed send waits base * 2**(attempts - 1) seconds, at most the cap; it is never dropped.
+    MAIL_RETRY_BASE_SECONDS = 30
+    MAIL_RETRY_MAX_SECONDS = 6 * 3600
+    MAIL_BATCH = 50
 
 
 class DevelopmentConfig(Config):
@@ -133,6 +170,8 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     # Fixtures create many posts per user; tests of the limits switch them back on.
     NEW_ACCOUNT_LIMITS_ENABLED = False
+    MAIL_SINK_DIR = ""  # tests that send mail point it at a temporary directory
+    SITE_URL = "http://forum.test"
 
 
 CONFIGS: dict[str, type[Config]] = {

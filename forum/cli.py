@@ -100,6 +100,22 @@ def init_app(app: Flask) -> None:
             click.echo(f"{report.differences} differences; run with --repair to fix them.")
             raise SystemExit(1)
 
+    @forum_group.command("worker")
+    @click.option("--once", is_flag=True, help="Send what is due now, then exit (tests, cron).")
+    @click.option("--interval", type=float, default=None, help="Seconds between passes (WORKER_INTERVAL_SECONDS).")
+    def worker(once: bool, interval: float | None) -> None:
+        """Send queued email: notifications and digests, composed at sending time, retried on failure."""
+        from .mail import outbox
+
+        if once:
+            tally = outbox.run_once()
+            click.echo(f"{tally.sent} sent, {tally.skipped} skipped, {tally.failed} to retry.")
+            for error in tally.errors[:20]:
+                click.echo(f"  {error}")
+            return
+        click.echo("Mail worker running; Ctrl-C stops it.")
+        outbox.run_forever(interval or app.config["WORKER_INTERVAL_SECONDS"], echo=click.echo)
+
     @forum_group.command("create-admin")
     @click.argument("username")
     @click.option("--password", help="For a new account; prompted for when not given.")

@@ -9,7 +9,9 @@ once. A failed index write never fails the request: it is logged, and
 
 Each document carries the audience tokens read from `post_audience` through
 `visibility.post_principals`, the rows the pages are served by; comments carry their
-post's. Deleted content leaves the index; removed content stays with state "removed"
+post's. Drafts are not indexed at all: their few readers find them on the Drafts page,
+and a draft's text never sits in the index where a stale entry could show it to someone
+unshared. Deleted content leaves the index; removed content stays with state "removed"
 (site moderators may search it), and a removed post takes its comments with it.
 """
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy.orm import selectinload
 from . import search, visibility
 from .extensions import db
 from .markup import plain_text
-from .models import Comment, Post, User
+from .models import Comment, Post, PostListing, User
 from .search.backend import Backend, WhooshBackend
 from .search.postgres import PostgresBackend
 
@@ -111,11 +113,11 @@ def apply(changes: Changes) -> bool:
 # --- documents from the database ---------------------------------------------------------
 
 
-def _state(*items: Post | Comment) -> str | None:
-    """None: not in the index (deleted). Removal of a post covers its comments."""
-    if any(item.is_deleted for item in items):
+def _state(post: Post, *items: Comment) -> str | None:
+    """None: not in the index (a draft, or deleted). Removal of a post covers its comments."""
+    if post.is_draft or any(item.is_deleted for item in (post, *items)):
         return None
-    return "removed" if any(item.is_removed for item in items) else "ok"
+    return "removed" if any(item.is_removed for item in (post, *items)) else "ok"
 
 
 def _groups(tokens: frozenset[str]) -> list[int]:
@@ -134,7 +136,7 @@ def post_document(post: Post, tokens: frozenset[str]) -> search.SearchDocument |
 
 
 def comment_document(comment: Comment, post: Post, author: User, tokens: frozenset[str]) -> search.SearchDocument | None:
-    state = _state(comment, post)
+    state = _state(post, comment)
     if state is None or not tokens:
         return None
     return {
@@ -142,6 +144,26 @@ def comment_document(comment: Comment, post: Post, author: User, tokens: frozens
         "author": author.username, "author_id": comment.author_id,
         "groups": _groups(tokens), "acl": sorted(tokens), "created": comment.created_at, "state": state,
     }
+
+
+def listing_document(post: Post, listing: PostListing) -> search.SearchDocument:
+    """The card of a listed restricted post: title, author and abstract, for every member.
+    No tags, groups or body: a group filter or tag must never find it."""
+    return {
+        "kind": "listing", "post_id": post.id, "title": post.title, "body": listing.abstract,
+        "author": post.author.username, "author_id": post.author_id,
+        "acl": [visibility.MEMBERS], "created": post.created_at, "state": "ok",
+    }
+
+
+def _listings(post_ids) -> dict[int, PostListing]:
+    """Listings of these posts that show a card (`visibility.has_listing_card`)."""
+    if not post_ids:
+        return {}
+    return {listing.post_id: listing for listing in db.session.scalars(
+        select(PostListing).join(Post, Post.id == PostListing.post_id)
+        .where(PostListing.post_id.in_(post_ids), visibility.has_listing_card())
+    )}
 
 
 def _comments_with_authors(where) -> Iterator[tuple[Comment, User]]:
@@ -157,8 +179,11 @@ def _documents(posts: list[Post], comments: list[tuple[Comment, User]]) -> Itera
     if missing:
         by_id.update((p.id, p) for p in db.session.scalars(select(Post).where(Post.id.in_(missing))))
     tokens = visibility.post_principals(by_id)
+    listings = _listings([post.id for post in posts])
     for post in posts:
         yield search.doc_id_for("post", post.id), post_document(post, tokens.get(post.id, frozenset()))
+        listing = listings.get(post.id)
+        yield search.doc_id_for("listing", post.id), listing_document(post, listing) if listing else None
     for comment, author in comments:
         post = by_id[comment.post_id]
         doc = comment_document(comment, post, author, tokens.get(post.id, frozenset()))
@@ -172,7 +197,8 @@ def documents_for(post_ids: Iterable[int], comment_ids: Iterable[int]) -> tuple[
     upserts: list[search.SearchDocument] = []
     deletions: list[str] = []
     posts = list(db.session.scalars(select(Post).where(Post.id.in_(post_ids)))) if post_ids else []
-    deletions += [search.doc_id_for("post", pid) for pid in set(post_ids) - {p.id for p in posts}]
+    gone = set(post_ids) - {p.id for p in posts}
+    deletions += [search.doc_id_for(kind, pid) for pid in gone for kind in ("post", "listing")]
     comments = []
     if post_ids:
         comments += _comments_with_authors(Comment.post_id.in_(post_ids))

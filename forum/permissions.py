@@ -9,7 +9,7 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import and_, or_, select
 
 from .extensions import db
-from .models import Ban, Comment, Group, Membership, Post, User
+from .models import Ban, Comment, DraftShare, Group, Membership, Post, User
 from .models._time import utcnow
 
 _RANK = {"user": 0, "moderator": 1, "admin": 2}
@@ -107,12 +107,12 @@ def can_change_role(actor: User | None, target: User) -> bool:
 
 
 def moderating_group_id(post: Post) -> int | None:
-    """The group a post is shared with ONLY (audience = its author and one group).
+    """The group a post is shared with ONLY (audience = its authors and one group).
 
     That group's owners and admins may moderate the post and its comments.
     """
     tokens = {row.principal for row in post.audience}
-    others = tokens - {f"user:{post.author_id}"}
+    others = tokens - {f"user:{uid}" for uid in post.author_ids}
     if len(others) == 1:
         (token,) = others
         if token.startswith("group:"):
@@ -141,19 +141,41 @@ def can_moderate_comment(user: User | None, comment: Comment) -> bool:
 # --- authors ----------------------------------------------------------------------------
 
 
+def is_author(user: User | None, post: Post) -> bool:
+    """The post's author or one of its co-authors."""
+    return _signed_in(user) and user.id in post.author_ids
+
+
+def draft_role(user: User | None, post: Post) -> str | None:
+    """What the user may do with a draft: "author", or the role it was shared with
+    (read, comment, edit); None when it is not a draft or not theirs to see."""
+    if not post.is_draft or not _signed_in(user):
+        return None
+    if is_author(user, post):
+        return "author"
+    share = db.session.get(DraftShare, (post.id, user.id))
+    return share.role if share else None
+
+
 def can_edit_post(user: User | None, post: Post) -> bool:
-    return (
-        _signed_in(user) and post.author_id == user.id and not post.is_deleted
-        and not post.is_removed and can_write(user)
-    )
+    """Authors and co-authors; on a draft also those it was shared with to edit."""
+    editor = is_author(user, post) or draft_role(user, post) == "edit"
+    return editor and not post.is_deleted and not post.is_removed and can_write(user)
+
+
+def can_change_authors(user: User | None, post: Post) -> bool:
+    """Who writes the post, who sees the draft and when it is published: the authors."""
+    return is_author(user, post) and not post.is_deleted and not post.is_removed and can_write(user)
 
 
 def can_delete_post(user: User | None, post: Post) -> bool:
-    # A banned author may still take their own words down.
+    # A banned author may still take their own words down. Co-authors edit, the author deletes.
     return _signed_in(user) and post.author_id == user.id and not post.is_deleted
 
 
 def can_comment(user: User | None, post: Post) -> bool:
+    if post.is_draft and draft_role(user, post) not in ("author", "comment", "edit"):
+        return False
     return can_write(user) and not post.is_deleted and not post.is_removed
 
 
@@ -217,8 +239,23 @@ def can_delete_group(user: User | None, group: Group) -> bool:
 
 def can_see_acceptances(user: User | None, post: Post) -> bool:
     """Who agreed to a post's terms is the author's business only."""
-    return _signed_in(user) and post.author_id == user.id
+    return is_author(user, post)
 
 
 def can_manage_site_terms(user: User | None) -> bool:
     return _signed_in(user) and user.is_admin
+
+
+def can_decide_access(user: User | None, post: Post) -> bool:
+    """Approve or decline requests for access to a listed post: its author, or an owner
+    or admin of a group the post is shared with (they already decide who is in the group)."""
+    if not _signed_in(user):
+        return False
+    if post.author_id == user.id:
+        return True
+    group_ids = [int(row.principal.split(":", 1)[1]) for row in post.audience if row.principal.startswith("group:")]
+    return bool(group_ids) and db.session.scalar(
+        select(Membership.group_id).where(
+            Membership.user_id == user.id, Membership.group_id.in_(group_ids), Membership.role.in_(("owner", "admin"))
+        ).limit(1)
+    ) is not None

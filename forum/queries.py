@@ -8,7 +8,7 @@ from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
 from . import visibility
 from .extensions import db
-from .models import Comment, Group, Interest, Post, PostAudience, Tag, User
+from .models import Comment, Group, Interest, Post, PostAudience, Tag, User, post_coauthors
 from .models._time import utcnow
 from .models.interest import group_interests
 from .models.post import post_tags
@@ -54,9 +54,11 @@ def as_cards(query: Select[tuple[Post]]) -> Select[tuple[Post]]:
 
 
 def posts_by(viewer: User | None, author: User) -> Select[tuple[Post]]:
+    """Posts the user wrote, alone or as a co-author."""
+    coauthored = select(post_coauthors.c.post_id).where(post_coauthors.c.user_id == author.id)
     return (
         visibility.visible_posts(viewer)
-        .where(Post.author_id == author.id)
+        .where(or_(Post.author_id == author.id, Post.id.in_(coauthored)))
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from markupsafe import Markup
+from sqlalchemy import select
 
 from . import indexing, permissions, visibility
 from . import search as engine
@@ -90,11 +91,17 @@ def search(
     if backend is None:
         return Results(page=page, per_page=per_page, empty_query=not text.strip())
     gated = set(db.session.scalars(visibility.gated_post_ids(viewer, include_removed=include_removed)))
-    hidden_comments = []
+    excluded = []
     if gated:
-        hidden_comments = [
+        excluded = [
             engine.doc_id_for("comment", 0, cid)
             for cid in db.session.scalars(visibility.gated_comment_ids(viewer, include_removed=include_removed))
+        ]
+    if visibility.MEMBERS in visibility.principals(viewer):
+        # A reader of a listed post finds the post itself, not its card.
+        excluded += [
+            engine.doc_id_for("listing", post_id)
+            for post_id in db.session.scalars(select(Post.id).where(visibility.discoverable(viewer), visibility.readable(viewer)))
         ]
     principals, banned = visibility.principals(viewer), permissions.banned_user_ids()
     try:
@@ -102,18 +109,23 @@ def search(
             principals, text,
             kinds=kinds, author=author, group_id=group_id, since=since, until=until, sort=sort,
             page=page, per_page=per_page, banned_author_ids=banned,
-            include_removed=include_removed, title_only_post_ids=gated, exclude_doc_ids=hidden_comments,
+            include_removed=include_removed, title_only_post_ids=gated, exclude_doc_ids=excluded,
         )
     except Exception as error:
         # Never a fallback (an unfiltered query, a LIKE over the posts): say so instead.
         log.exception("search: the %s backend failed", backend.name)
         raise SearchUnavailable(backend.name) from error
     posts, comments = visibility.readable_hits(
-        viewer, {hit.post_id for hit in found.hits}, {hit.comment_id for hit in found.hits if hit.comment_id},
+        viewer, {hit.post_id for hit in found.hits if hit.kind != "listing"}, {hit.comment_id for hit in found.hits if hit.comment_id},
         include_removed=include_removed,
     )
+    cards = visibility.listing_cards(viewer, {hit.post_id for hit in found.hits if hit.kind == "listing"})
     items: list[Result] = []
     for hit in found.hits:
+        if hit.kind == "listing":
+            if hit.post_id in cards:  # the abstract is the card's only text
+                items.append(Result(hit.kind, cards[hit.post_id][0], None, Markup(hit.snippet or ""), hit.created))
+            continue
         post = posts.get(hit.post_id)
         comment = comments.get(hit.comment_id) if hit.kind == "comment" else None
         if post is None or (hit.kind == "comment" and comment is None):

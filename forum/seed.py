@@ -1,9 +1,11 @@
 """Demo content that reads like a small interpretability research forum."""
 from __future__ import annotations
 
+from . import seed_research
 from .extensions import db
-from .services import accounts, comments, groups, posts, votes
+from .services import accounts, comments, groups, notifications, posts, votes
 from .services.audience import Audience
+from .seed_trust import add_trust_demo
 
 DEMO_PASSWORD = "interpretability"
 
@@ -22,6 +24,8 @@ def load_demo_content() -> dict[str, int]:
         user = accounts.register(username, name, DEMO_PASSWORD)
         accounts.update_profile(user, name, bio, interests)
         users[username] = user
+        # Addresses for the development mail sink (instance/mail/), with the default choices.
+        notifications.save_email_settings(user, f"{username}@example.org", {})
 
     circuits = groups.create_group(
         users["ben"], "Circuits Reading Group", "We read one circuits paper a week and write up what replicates.",
@@ -34,6 +38,8 @@ def load_demo_content() -> dict[str, int]:
     groups.add_member(circuits, users["ada"])
     groups.add_member(redteam, users["chen"])
     db.session.commit()
+    # Eli follows Ada, so her public post below reaches Eli's notifications.
+    notifications.set_following(users["eli"], "user", users["ada"].id, "follow")
 
     p1 = posts.create_post(
         users["ada"], "Feature splitting is mostly a dictionary-size artifact",
@@ -62,10 +68,13 @@ def load_demo_content() -> dict[str, int]:
     )
     c1 = comments.add_comment(users["ben"], p1, "Did you control for the L1 coefficient? It moves splitting a lot in my runs.")
     c2 = comments.add_comment(users["ada"], p1, "Yes: swept it at each size, the trend holds. Plot in the appendix.", parent=c1)
-    c3 = comments.add_comment(users["chen"], p1, "This matters for audits that count features. Thank you for writing it up.", parent=c2)
+    c3 = comments.add_comment(users["chen"], p1, "This matters for audits that count features. Thank you for writing it up, @ada.", parent=c2)
     comments.add_comment(users["eli"], p1, "Would love the raw numbers for a forecasting question.")
     comments.add_comment(users["ada"], p2, "Same in my 3-layer runs, previous-token head first.")
-    comments.add_comment(users["chen"], p3, "Can we share tasks 3 and 4 with the lab's safety team?")
+    comments.add_comment(users["chen"], p3, "Can we share tasks 3 and 4 with the lab's safety team? @eli might know who.")
+
+    # Dana asks Ada into the red team: an invitation waiting in Ada's notifications.
+    groups.invite(users["dana"], redteam, "ada")
 
     # A few votes through the real service, so scores, karma and "hot" have something to show.
     n_votes = 0
@@ -76,4 +85,8 @@ def load_demo_content() -> dict[str, int]:
         votes.cast_vote(users[voter], target, "up")
         n_votes += 1
     votes.cast_vote(users["ben"], c2, "agree", axis="agreement")
-    return {"users": len(users), "groups": 2, "posts": 4, "comments": 6, "votes": n_votes}
+    add_trust_demo(users, circuits, p3)  # vouches; the circuits group admits by vouch; p3 is listed
+    # Math, a footnote and a figure, co-written as a draft and published to the reading group.
+    seed_research.add_research_post(users["ada"], users["ben"], circuits)
+    seed_research.add_shared_draft(users["ada"], users["ben"])
+    return {"users": len(users), "groups": 2, "posts": 6, "comments": 6, "votes": n_votes}

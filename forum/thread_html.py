@@ -63,6 +63,8 @@ class ThreadRenderer:
         # Low-scored comments start closed; the summary still opens them.
         low = node.shown and c.score <= self.collapse_score
         classes = "comment comment-low" if low else "comment"
+        if node.is_new:  # written since the viewer's last visit (unread.is_new)
+            classes += " comment-new"
         if node.classes:
             classes = f"{classes} {escape(' '.join(node.classes))}"
         data = "".join(f' data-{escape(k)}="{escape(v)}"' for k, v in node.data.items()) if node.data else ""
@@ -72,6 +74,8 @@ class ThreadRenderer:
         out.append(f' · <a class="permalink" href="{permalink}">{time_ago(c.created_at)}</a>')
         if c.edited_at and node.shown:
             out.append(' <span class="muted">· edited</span>')
+        if node.is_new:
+            out.append(' <span class="badge new-badge">new</span>')
         if low:
             out.append(f' <span class="collapsed-note">(score {c.score}, collapsed)</span>')
         if node.reply_count:

@@ -18,6 +18,8 @@ class Node:
     reply_count: int = 0
     # False: the page shows a [deleted] or [removed] placeholder instead of the text.
     shown: bool = True
+    # Written after the viewer's previous visit (set by the post page, unread.is_new).
+    is_new: bool = False
     # Per-comment extras for this viewer, set by the view after the tree is built: CSS
     # classes on the comment's <li>, and data-* attributes (names without "data-").
     # thread_html.py escapes both; a new per-comment flag needs nothing else.

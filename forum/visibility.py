@@ -13,6 +13,14 @@ readable exactly when their post's body is.
 Tokens are read from the database on every request (cached only for that request),
 so leaving a group or a narrowed audience takes effect on the very next request.
 
+A draft is read by its authors and the people they shared it with: while it is a draft,
+its `post_audience` rows hold exactly their user tokens (the audience chosen for
+publishing waits in `post_planned_audience`), so `readable` needs no exception for it.
+A draft is in no listing, count or search for anyone (`listed`); the Drafts page lists
+them through `visible_drafts`. Unsharing deletes the token: 404 on the next request.
+
+An attachment is readable exactly when its post's body is (`get_attachment_or_404`).
+
 Content removed by a moderator leaves every listing and count, for everyone. Its own
 page still opens for its author (who is told why) and for those who may moderate it,
 but only if they are in its audience: a moderator's role is never a key to a post.
@@ -22,11 +30,14 @@ from __future__ import annotations
 from typing import Iterable
 
 from flask import abort, has_request_context, request
-from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from .extensions import db
-from .models import Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostTerms, Tag, TermsAcceptance, User
+from .models import (
+    Attachment, Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostListing, PostTerms, Tag,
+    TermsAcceptance, User, post_coauthors,
+)
 from .models.post import post_tags
 from .planner import not_from_index
 
@@ -79,9 +90,11 @@ def forget_principals() -> None:
         request.environ.pop(_CACHE_KEY, None)
 
 
-def audience_tokens(author_id: int, kind: str, user_ids: Iterable[int], group_ids: Iterable[int]) -> set[str]:
-    """The tokens stored for an audience choice. The author can always read their post."""
-    tokens = {user_token(author_id)}
+def audience_tokens(
+    author_id: int, kind: str, user_ids: Iterable[int], group_ids: Iterable[int], coauthor_ids: Iterable[int] = (),
+) -> set[str]:
+    """The tokens stored for an audience choice. The authors can always read their post."""
+    tokens = {user_token(author_id), *(user_token(uid) for uid in coauthor_ids)}
     if kind == "public":
         tokens.add(PUBLIC)
     elif kind == "members":
@@ -122,8 +135,12 @@ def open_to_every_member(post_id_column=Post.id) -> ColumnElement[bool]:
 
 def listed(viewer: User | None) -> ColumnElement[bool]:
     """SQL: the post may appear in listings and counts for the viewer
-    (readable, neither deleted nor removed)."""
-    return and_(readable(viewer), Post.deleted_at.is_(None), Post.removed_at.is_(None))
+    (readable, published, neither deleted nor removed)."""
+    return and_(readable(viewer), _published_and_live())
+
+
+def _published_and_live() -> ColumnElement[bool]:
+    return and_(Post.is_draft.is_(False), Post.deleted_at.is_(None), Post.removed_at.is_(None))
 
 
 def visible_posts(viewer: User | None) -> Select[tuple[Post]]:
@@ -183,7 +200,15 @@ def body_readable(viewer: User | None) -> ColumnElement[bool]:
         TermsAcceptance.user_id == viewer.id,
         TermsAcceptance.version == Post.terms_version,
     )
-    return or_(no_terms, Post.author_id == viewer.id, accepted)
+    return or_(no_terms, is_author(viewer), accepted)
+
+
+def is_author(viewer: User | None) -> ColumnElement[bool]:
+    """SQL: the viewer wrote the post in `Post`, alone or as a co-author."""
+    if not _signed_in(viewer):
+        return Post.id.is_(None)  # false for every row
+    coauthor = exists().where(post_coauthors.c.post_id == Post.id, post_coauthors.c.user_id == viewer.id)
+    return or_(Post.author_id == viewer.id, coauthor)
 
 
 def title_only(viewer: User | None) -> ColumnElement[bool]:
@@ -229,6 +254,59 @@ def get_post_body_or_404(post_id: int, viewer: User | None) -> Post:
     return post
 
 
+# --- listed restricted posts: the card outsiders may see, to request access ---------------
+
+
+def discoverable(viewer: User | None) -> ColumnElement[bool]:
+    """SQL: the viewer may see the listing card of the post in `Post`: its title, author
+    and abstract, and nothing else (no body, comments, counts or audience).
+
+    Only signed-in members, only for restricted posts whose author listed them, neither
+    deleted nor removed. Independent of `readable`: a reader sees the post itself. An
+    unlisted restricted post is exactly as invisible as before (its request-access
+    addresses answer 404, like a missing post). The search index stores the card as a
+    document of its own with the `members` token (indexing.listing_document).
+    """
+    if not _signed_in(viewer):
+        return false()
+    return has_listing_card()
+
+
+def has_listing_card() -> ColumnElement[bool]:
+    """SQL: the post in `Post` shows a listing card to members (see `discoverable`); what
+    the search index asks when it writes the card's document."""
+    # An alias: callers join post_listings themselves, and the clause must stay its own.
+    listing = aliased(PostListing)
+    return and_(
+        Post.audience_kind == "restricted", Post.deleted_at.is_(None), Post.removed_at.is_(None),
+        exists().where(listing.post_id == Post.id),
+    )
+
+
+def discoverable_posts(viewer: User | None) -> Select[tuple[Post, PostListing]]:
+    """Listing cards the viewer may see, newest first."""
+    return (
+        select(Post, PostListing).join(PostListing, PostListing.post_id == Post.id)
+        .where(discoverable(viewer)).order_by(PostListing.created_at.desc(), Post.id.desc())
+    )
+
+
+def listing_cards(viewer: User | None, post_ids: Iterable[int]) -> dict[int, tuple[Post, PostListing]]:
+    """Of these posts, the listing cards the viewer may see (one query: search hits)."""
+    ids = set(post_ids)
+    if not ids:
+        return {}
+    return {row.Post.id: (row.Post, row.PostListing) for row in db.session.execute(discoverable_posts(viewer).where(Post.id.in_(ids)))}
+
+
+def get_listing_or_404(post_id: int, viewer: User | None) -> tuple[Post, PostListing]:
+    """The single-object check for a listing card: 404 exactly like a missing post."""
+    row = db.session.execute(discoverable_posts(viewer).where(Post.id == post_id)).first()
+    if row is None:
+        abort(404)
+    return row.Post, row.PostListing
+
+
 # --- search: the tokens the index stores, and the re-check of its hits -------------------
 
 
@@ -259,7 +337,9 @@ def readable_hits(
     post_ids, comment_ids = set(post_ids), set(comment_ids)
     if not post_ids:
         return {}, {}
-    state = Post.deleted_at.is_(None) if include_removed else and_(Post.deleted_at.is_(None), Post.removed_at.is_(None))
+    state = (
+        and_(Post.deleted_at.is_(None), Post.is_draft.is_(False)) if include_removed else _published_and_live()
+    )
     rows = db.session.execute(
         select(Post, Comment, body_readable(viewer).label("body_ok"))
         .outerjoin(Comment, and_(Comment.post_id == Post.id, Comment.id.in_(comment_ids or {0})))
@@ -274,6 +354,38 @@ def readable_hits(
         if comment is not None and body_ok and not comment.is_deleted and (include_removed or not comment.is_removed):
             comments[comment.id] = comment
     return posts, comments
+
+
+# --- drafts and attachments -------------------------------------------------------------
+
+
+def visible_drafts(viewer: User | None) -> Select[tuple[Post]]:
+    """The viewer's drafts and the drafts shared with them: the Drafts page. A draft's
+    audience rows are its readers, so this is `readable` restricted to drafts."""
+    return (
+        select(Post).where(readable(viewer), Post.is_draft.is_(True), Post.deleted_at.is_(None))
+        .order_by(Post.edited_at.desc().nulls_last(), Post.created_at.desc(), Post.id.desc())
+    )
+
+
+def get_attachment_or_404(post_id: int, key: str, viewer: User | None) -> tuple[Post, Attachment]:
+    """A file answers only under the post that owns it, and only to those who may read that
+    post's body now; a file of a deleted post, or of a comment the viewer is not shown,
+    answers 404 too. Every refusal is the same `abort(404)` as a missing file."""
+    post = get_post_body_or_404(post_id, viewer)
+    attachment = db.session.scalar(select(Attachment).where(Attachment.key == key, Attachment.post_id == post.id))
+    if attachment is None or post.is_deleted:
+        abort(404)
+    if attachment.comment_id is not None:
+        comment = db.session.get(Comment, attachment.comment_id)
+        if comment is None or not shows_comment(viewer, comment):
+            abort(404)
+    return post, attachment
+
+
+def is_restricted(post: Post) -> bool:
+    """Whether a signed-out visitor may not read the post's body (for caching headers)."""
+    return post.is_draft or post.terms_version is not None or PUBLIC not in {a.principal for a in post.audience}
 
 
 # --- comments --------------------------------------------------------------------------
@@ -393,9 +505,9 @@ def describe_audience(viewer: User | None, post: Post) -> dict:
     group_ids = [int(t.split(":")[1]) for t in tokens if t.startswith("group:")]
     # Most posts name nobody (public, members): no queries for empty lists.
     users = db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.username)).all() if user_ids else []
-    is_author = _signed_in(viewer) and viewer.id == post.author_id
+    by_author = _signed_in(viewer) and viewer.id in post.author_ids
     all_groups = db.session.scalars(select(Group).where(Group.id.in_(group_ids)).order_by(Group.name)).all() if group_ids else []
-    if is_author or not all_groups:
+    if by_author or not all_groups:
         shown = list(all_groups)
     else:
         seen = set(db.session.scalars(
@@ -404,7 +516,36 @@ def describe_audience(viewer: User | None, post: Post) -> dict:
         shown = [grp for grp in all_groups if grp.id in seen]
     return {
         "kind": post.audience_kind,
-        "users": users,
+        "users": [u for u in users if u.id not in post.author_ids],
         "groups": shown,
         "others": len(shown) < len(all_groups),
     }
+
+
+# --- references: notifications and the emails built from them ---------------------------
+
+
+def references_readable(viewer: User | None, post_id_column, comment_id_column, group_id_column) -> ColumnElement[bool]:
+    """SQL: a row that refers to a post, a comment and a group (each may be NULL) names
+    only what the viewer may read now, so a notification, its count and its email follow
+    every change of audience, membership, terms, deletion and removal.
+
+    A post must be readable and not deleted; a comment also needs the post's body
+    (terms accepted) and must be live; removed content still counts for its own author,
+    who is told about the removal. A group must be one the viewer may see.
+    """
+    me = viewer.id if _signed_in(viewer) else None
+    post_ok = exists().where(
+        Post.id == post_id_column, readable(viewer), Post.deleted_at.is_(None),
+        or_(Post.removed_at.is_(None), Post.author_id == me),
+    ).correlate_except(Post)  # never the caller's own join of the same tables
+    comment_ok = exists().where(
+        Comment.id == comment_id_column, Comment.post_id == Post.id, Post.id == post_id_column,
+        body_readable(viewer), Comment.deleted_at.is_(None), or_(Comment.removed_at.is_(None), Comment.author_id == me),
+    ).correlate_except(Comment, Post)
+    group_ok = exists().where(Group.id == group_id_column, visible_group_clause(viewer)).correlate_except(Group)
+    return and_(
+        or_(post_id_column.is_(None), post_ok),
+        or_(comment_id_column.is_(None), comment_ok),
+        or_(group_id_column.is_(None), group_ok),
+    )

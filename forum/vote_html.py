@@ -18,6 +18,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from .links import Links
+from .models import Post
 
 _KEY = "forum.vote_widgets"
 _AGREEMENT_LABEL = '<span class="vote-label">agreement</span>'
@@ -70,11 +71,13 @@ class VoteWidgets:
         return Markup(self.html(item, kind, votes, axis))
 
     def votable(self, item, votes) -> bool:
-        """Whether the viewer gets buttons (not just the numbers) on this item."""
-        return (
-            votes is not None and self.can_vote and str(item.author_id) != self.viewer_id
-            and not item.is_deleted and not item.is_removed
-        )
+        """Whether the viewer gets buttons (not just the numbers) on this item: not on
+        one's own writing (a post's co-authors included), nor on drafts."""
+        if votes is None or not self.can_vote or item.is_deleted or item.is_removed:
+            return False
+        if isinstance(item, Post):
+            return not item.is_draft and self.viewer_id not in {str(i) for i in item.author_ids}
+        return str(item.author_id) != self.viewer_id
 
     def html(self, item, kind: str, votes=None, axis: str = "karma", votable: bool | None = None) -> str:
         """The widget as a str of safe HTML; `votable` may be passed when already known."""

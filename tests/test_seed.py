@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Comment, Group, Post, User
+from forum.models import Attachment, Comment, Group, Post, User
 from forum.seed import DEMO_PASSWORD
 from tests.conftest import login
 
@@ -16,8 +16,8 @@ def counts() -> dict[str, int]:
 def test_seed_loads_demo_content(app):
     result = app.test_cli_runner().invoke(args=["forum", "seed"])
     assert result.exit_code == 0, result.output
-    assert "Seeded 5 users, 2 groups, 4 posts, 6 comments, 12 votes." in result.output
-    assert counts() == {"User": 5, "Group": 2, "Post": 4, "Comment": 6}
+    assert "Seeded 5 users, 2 groups, 6 posts, 6 comments, 12 votes." in result.output
+    assert counts() == {"User": 5, "Group": 2, "Post": 6, "Comment": 6}
     # The demo's votes went through the real service: karma and scores agree with them.
     audit = app.test_cli_runner().invoke(args=["forum", "recompute-karma"])
     assert audit.exit_code == 0, audit.output
@@ -45,5 +45,26 @@ def test_seeded_forum_is_browsable_and_keeps_its_promise(app, client):
     login(client, chen, DEMO_PASSWORD)
     front = client.get("/").get_data(as_text=True)
     assert "induction head phase change" in front and "Elicitation gap" in front
-    for post in db.session.scalars(select(Post)):
+    research = db.session.scalar(select(Post).where(Post.title == "A scaling law for feature splitting"))
+    draft = db.session.scalar(select(Post).where(Post.is_draft.is_(True)))
+    for post in db.session.scalars(select(Post).where(Post.id.not_in([research.id, draft.id]))):
         assert client.get(f"/posts/{post.id}").status_code == 200
+    # The research post went to the reading group, which Chen is not in: post and figure are missing.
+    (attachment,) = db.session.scalars(select(Attachment).where(Attachment.post_id == research.id))
+    figure = f"/posts/{research.id}/files/{attachment.key}"
+    assert client.get(f"/posts/{research.id}").status_code == 404 and client.get(figure).status_code == 404
+    assert client.get(f"/posts/{draft.id}").status_code == 404
+
+
+def test_the_demo_research_post_has_math_a_footnote_and_a_figure(app, client):
+    app.test_cli_runner().invoke(args=["forum", "seed"])
+    research = db.session.scalar(select(Post).where(Post.title == "A scaling law for feature splitting"))
+    assert not research.is_draft and [u.username for u in research.authors] == ["ada", "ben"]
+    assert "$$" in research.body_md and "[^seeds]" in research.body_md
+    login(client, db.session.scalar(select(User).where(User.username == "ben")), DEMO_PASSWORD)
+    page = client.get(f"/posts/{research.id}").get_data(as_text=True)
+    (attachment,) = db.session.scalars(select(Attachment).where(Attachment.post_id == research.id))
+    assert f'src="/posts/{research.id}/files/{attachment.key}"' in page
+    figure = client.get(f"/posts/{research.id}/files/{attachment.key}")
+    assert figure.status_code == 200 and figure.mimetype == "image/png"
+    assert "Follow-up: does splitting depend" in client.get("/drafts").get_data(as_text=True)

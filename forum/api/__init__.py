@@ -59,7 +59,7 @@ def _write_limit() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from . import comments, groups, me, memberships, meta, posts, reports, search, users, votes  # noqa: F401  (routes)
+    from . import comments, groups, me, memberships, meta, notifications, posts, reports, search, users, votes  # noqa: F401
 
     csrf.exempt(bp)  # cookie-authenticated writes are checked in `auth.guard`
     limiter.limit(_read_limit, key_func=auth.rate_key, per_method=False)(bp)

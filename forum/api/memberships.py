@@ -8,7 +8,7 @@ from . import bp, serialize
 from .auth import require_user
 from .errors import ApiError
 from .groups import group_or_404, group_response
-from .inputs import json_body, page_list, text
+from .inputs import integer, json_body, page_list, text
 from .openapi import PAGE_PARAMS, operation
 from .schemas import INVITE, JOIN_REQUEST, ROLE, obj, page_of, ref
 
@@ -125,7 +125,8 @@ def cancel_invitation(slug: str, invitation_id: int):
 def request_to_join(slug: str):
     user = require_user()
     group = group_or_404(slug)
-    made = group_service.request_to_join(user, group, text(json_body(), "statement", default=""))
+    body = json_body()
+    made = group_service.request_to_join(user, group, text(body, "statement", default=""), integer(body, "vouch_id"))
     return serialize.join_request(made), 201
 
 

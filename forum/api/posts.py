@@ -5,7 +5,7 @@ from flask import request
 from flask_login import current_user
 
 from .. import permissions, queries, visibility
-from ..services import ServiceError, posts as post_service, terms as terms_service
+from ..services import ServiceError, posts as post_service, reads, terms as terms_service
 from ..services.audience import audience_of, resolve_audience
 from ..views.main import visible_tag_or_404
 from . import bp, serialize
@@ -90,7 +90,9 @@ def create_post():
     tag="posts", response=ref("Post"),
 )
 def post(post_id: int):
-    return post_response(post_id)
+    post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
+    reads.record_read(current_user, post, gate)  # an API read is a read: see services/reads.py
+    return serialize.post(current_user, post, gate)
 
 
 @bp.patch("/posts/<int:post_id>")

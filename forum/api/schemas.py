@@ -45,6 +45,11 @@ BOOL = {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time"}
 STATE = {"type": "string", "enum": ["live", "deleted", "removed"]}
 STRINGS = {"type": "array", "items": STRING}
+# Co-authors edit the post and share its karma; a draft is read only by its authors and sharees.
+AUTHORSHIP = {
+    "coauthors": {"type": "array", "items": ref("UserRef")},
+    "draft": {"type": "boolean", "description": "Not published yet: only its authors and the people they shared it with read it."},
+}
 KARMA_CHOICES = list(CHOICES["karma"])
 AGREEMENT_CHOICES = list(CHOICES["agreement"])
 
@@ -102,13 +107,13 @@ COMPONENTS: dict[str, dict] = {
         "accepted": {**BOOL, "description": "The caller agreed to this version (or wrote the post)."},
     }),
     "PostSummary": obj({
-        "id": INT, "title": STRING, "author": ref("UserRef"), "created_at": TIME, "edited_at": nullable(TIME),
+        "id": INT, "title": STRING, "author": ref("UserRef"), **AUTHORSHIP, "created_at": TIME, "edited_at": nullable(TIME),
         "tags": STRINGS, "audience_kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},
         "comment_count": INT, **VOTE_NUMBERS, "state": STATE, "url": STRING,
         "gated": {**BOOL, "description": "The post has terms the caller has not accepted: no body until they do."},
     }),
     "Post": obj({
-        "id": INT, "title": STRING, "author": ref("UserRef"), "created_at": TIME, "edited_at": nullable(TIME),
+        "id": INT, "title": STRING, "author": ref("UserRef"), **AUTHORSHIP, "created_at": TIME, "edited_at": nullable(TIME),
         "tags": STRINGS, "audience_kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},
         "comment_count": INT, **VOTE_NUMBERS, "state": STATE, "url": STRING, "gated": BOOL,
         "body_md": nullable(STRING), "body_html": nullable(STRING),
@@ -150,7 +155,9 @@ COMPONENTS: dict[str, dict] = {
         "post_id": INT, "comment_id": nullable(INT), "created_at": TIME,
     }),
     "SearchHit": obj({
-        "kind": {"type": "string", "enum": ["post", "comment"]}, "post_id": INT, "comment_id": nullable(INT),
+        "kind": {"type": "string", "enum": ["post", "comment", "listing"], "description": "listing: the card of a "
+                 "listed restricted post the caller cannot read (title, author, abstract); url is where to request access."},
+        "post_id": INT, "comment_id": nullable(INT),
         "title": {**STRING, "description": "The post's title (for a comment, the post it is on)."},
         "author": ref("UserRef"), "created_at": TIME,
         "snippet_html": {**nullable(STRING), "description": "Escaped text with <mark> around matches; null for a post "
@@ -231,7 +238,10 @@ _GROUP_FIELDS = {
 NEW_GROUP = obj({**_GROUP_FIELDS, "slug": STRING}, required=("name",))
 EDIT_GROUP = obj(_GROUP_FIELDS, required=())
 INVITE = obj({"username": STRING}, required=("username",))
-JOIN_REQUEST = obj({"statement": {"type": "string", "maxLength": 1000}}, required=())
+JOIN_REQUEST = obj({
+    "statement": {"type": "string", "maxLength": 1000},
+    "vouch_id": {"type": "integer", "description": "For groups that require a vouch: the id of a current member's vouch for you."},
+}, required=())
 ROLE = obj({"role": {"type": "string", "enum": list(GROUP_ROLES)}}, required=("role",))
 
 

@@ -64,6 +64,7 @@ def post_summary(post: Post, gated: bool, votes: ViewerVotes) -> dict:
     deleted = post.is_deleted
     return {
         "id": post.id, "title": "[deleted]" if deleted else post.title, "author": user_ref(post.author),
+        "coauthors": [user_ref(u) for u in post.coauthors], "draft": post.is_draft,
         "created_at": when(post.created_at), "edited_at": when(post.edited_at),
         "tags": [] if deleted else [t.name for t in post.tags], "audience_kind": post.audience_kind,
         "comment_count": post.comment_count, **_karma_numbers(post, votes, not deleted), "state": _state(post),
@@ -85,7 +86,9 @@ def search_result(item) -> dict:
         "title": post.title, "author": user_ref(comment.author if comment else post.author),
         "created_at": when(item.created), "snippet_html": None if item.snippet is None else str(item.snippet),
         "state": _state(comment or post),
-        "url": url_for("api.comment", comment_id=comment.id) if comment else url_for("api.post", post_id=post.id),
+        # A listing card's post is not readable: its URL is the page to request access.
+        "url": url_for("access.request_access", post_id=post.id) if item.kind == "listing"
+        else url_for("api.comment", comment_id=comment.id) if comment else url_for("api.post", post_id=post.id),
     }
 
 

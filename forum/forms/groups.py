@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from . import choices
@@ -22,6 +22,7 @@ class GroupForm(FlaskForm):
         "How people join", default="request",
         choices=choices([("open", "Anyone may join"), ("request", "By request, approved by owners and admins"), ("invite", "By invitation only")]),
     )
+    requires_vouch = BooleanField("A join request must name a current member who vouches for the requester")
     submit = SubmitField("Save group")
 
 
@@ -40,6 +41,8 @@ class JoinRequestForm(FlaskForm):
         "Why would you like to join?", validators=[Length(max=STATEMENT_MAX, message=f"Keep the statement to {STATEMENT_MAX:,} characters.")],
         description=f"Optional, up to {STATEMENT_MAX:,} characters. The group's owners and admins read it.",
     )
+    # Groups that require a vouch: which member's vouch the request carries (a Vouch id).
+    vouch = SelectField("A member who vouches for you", coerce=int, validate_choice=False, default=0)
     submit = SubmitField("Send request")
 
 

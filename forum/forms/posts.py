@@ -1,4 +1,5 @@
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -24,12 +25,20 @@ class PostForm(PostTermsFields, FlaskForm):
     audience = RadioField("Who can read it", choices=AUDIENCE_CHOICES, default="public")
     audience_users = StringField("People", validators=[Length(max=2000)], description="Usernames, separated by commas")
     audience_groups = StringField("Groups", validators=[Length(max=2000)], description="Group addresses, separated by commas")
+    coauthors = StringField(
+        "Co-authors", validators=[Length(max=1000)],
+        description="Usernames, separated by commas. Co-authors may edit the post, always read it and share its karma.",
+    )
+    file = FileField("Attach a figure or PDF", description="PNG, JPEG, GIF, WebP or PDF.")
+    upload = SubmitField("Upload")
     preview = SubmitField("Preview")
+    save_draft = SubmitField("Save draft")
     submit = SubmitField("Publish")
 
 
 class CommentForm(FlaskForm):
     body = TextAreaField("Comment", validators=[DataRequired(message="A comment needs some text."), Length(max=20_000)])
+    file = FileField("Attach a figure or PDF", description="Optional: PNG, JPEG, GIF, WebP or PDF, linked at the end of the comment.")
     parent_id = HiddenField()
     submit = SubmitField("Comment")
 

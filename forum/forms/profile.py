@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
@@ -10,4 +10,5 @@ class ProfileForm(FlaskForm):
         "Interests", validators=[Length(max=800)],
         description="Comma-separated, e.g. mechanistic interpretability, AI governance",
     )
+    open_to_contact = BooleanField("Open to contact: suggest me to members who share my interests")
     submit = SubmitField("Save profile")

@@ -28,6 +28,8 @@ class Group(db.Model):
     description_html: Mapped[str] = mapped_column(Text, default="")
     listed: Mapped[bool] = mapped_column(default=True)
     join_policy: Mapped[str] = mapped_column(String(16), default="request")
+    # A join request must name a current member who vouches for the requester.
+    requires_vouch: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     interests: Mapped[list[Interest]] = relationship(
@@ -85,6 +87,8 @@ class JoinRequest(db.Model):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     statement: Mapped[str] = mapped_column(Text, default="")
+    # The vouch the request relies on (groups that require one); checked again on approval.
+    vouch_id: Mapped[int | None] = mapped_column(ForeignKey("vouches.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|approved|declined|withdrawn
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -58,12 +58,27 @@ class Post(Moderated, db.Model):
     vote_count: Mapped[int] = mapped_column(default=0)
     # ranking.hot(score, created_at), stored so the hot sort is an index scan.
     hot: Mapped[float] = mapped_column(default=0.0)
+    # A draft is read only by its authors and the people they share it with, listed nowhere
+    # (forum/visibility.py); publishing clears this and restarts created_at, the ranking clock.
+    is_draft: Mapped[bool] = mapped_column(default=False)
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name, lazy="selectin")
     audience: Mapped[list[PostAudience]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", passive_deletes=True
     )
+    # Authors besides `author`: they edit the post and share its karma (docs/karma.md).
+    coauthors: Mapped[list[User]] = relationship(
+        secondary="post_coauthors", order_by=User.username, lazy="selectin", viewonly=False
+    )
+
+    @property
+    def author_ids(self) -> set[int]:
+        return {self.author_id, *(u.id for u in self.coauthors)}
+
+    @property
+    def authors(self) -> list[User]:
+        return [self.author, *self.coauthors]
 
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.title!r}>"

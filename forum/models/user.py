@@ -26,6 +26,8 @@ class User(UserMixin, db.Model):
     karma: Mapped[int] = mapped_column(default=0)
     role: Mapped[str] = mapped_column(String(16), default="user")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Listed in "People you may want to know" for members who share an interest.
+    open_to_contact: Mapped[bool] = mapped_column(default=False)
 
     # Loaded on demand: every comment author and the signed-in user are Users, and pages
     # that list people ask for interests explicitly (selectinload), so threads don't pay.

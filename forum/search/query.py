@@ -70,8 +70,8 @@ def _facet_check(
         if unknown:
             raise ValueError(f"unknown kinds {sorted(unknown)}")
         if set(kinds) != set(KINDS):
-            (kind,) = set(kinds)
-            tests.append(view.term_flags("kind", kind).__getitem__)
+            flags = [view.term_flags("kind", kind) for kind in sorted(set(kinds))]
+            tests.append(flags[0].__getitem__ if len(flags) == 1 else lambda doc: any(f[doc] for f in flags))
     if author:
         tests.append(view.term_flags("author", author.strip().lower()).__getitem__)
     if group_id is not None:

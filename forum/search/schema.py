@@ -48,7 +48,9 @@ SCHEMA = Schema(
 )
 
 STATES = ("ok", "removed", "deleted")
-KINDS = ("post", "comment")
+# A listing is the card of a listed restricted post (title, author, abstract as body),
+# a document of its own with the `members` token: nothing else of the post is in it.
+KINDS = ("post", "comment", "listing")
 
 
 class SearchDocument(TypedDict, total=False):
@@ -58,10 +60,10 @@ class SearchDocument(TypedDict, total=False):
     rejected rather than silently indexed.
     """
 
-    kind: str  # "post" | "comment"
+    kind: str  # "post" | "comment" | "listing"
     post_id: int
     comment_id: int  # 0 for posts
-    title: str  # posts only
+    title: str  # posts and listings only
     body: str
     author: str
     author_id: int
@@ -73,7 +75,7 @@ class SearchDocument(TypedDict, total=False):
 
 
 def doc_id_for(kind: str, post_id: int, comment_id: int = 0) -> str:
-    return f"post:{post_id}" if kind == "post" else f"comment:{comment_id}"
+    return f"comment:{comment_id}" if kind == "comment" else f"{kind}:{post_id}"
 
 
 def created_key(moment: datetime) -> int:
@@ -113,7 +115,7 @@ def to_fields(doc: SearchDocument) -> dict[str, Any]:
         "kind": kind,
         "post_id": post_id,
         "comment_id": comment_id,
-        "title": doc.get("title", "") if kind == "post" else "",
+        "title": doc.get("title", "") if kind != "comment" else "",
         "body": doc.get("body", ""),
         "author": doc.get("author", ""),
         "author_id": str(doc.get("author_id", "")),

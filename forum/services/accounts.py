@@ -55,7 +55,7 @@ def resolve_interests(raw: str | list[str]) -> list[Interest]:
     return [existing.get(name) or Interest(name=name) for name in names]
 
 
-def update_profile(user: User, display_name: str, bio: str, interests: str) -> User:
+def update_profile(user: User, display_name: str, bio: str, interests: str, open_to_contact: bool | None = None) -> User:
     display_name = " ".join((display_name or "").split())
     if not 1 <= len(display_name) <= 64:
         raise ServiceError("Display names are 1 to 64 characters.", field="display_name")
@@ -66,6 +66,8 @@ def update_profile(user: User, display_name: str, bio: str, interests: str) -> U
     user.bio = bio or ""
     user.bio_html = render_markdown(user.bio)
     user.interests = resolved
+    if open_to_contact is not None:
+        user.open_to_contact = open_to_contact
     db.session.commit()
     return user
 

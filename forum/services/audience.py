@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from .. import visibility
 from ..extensions import db
-from ..models import AUDIENCE_KINDS, Group, Post, PostAudience, User
+from ..models import AUDIENCE_KINDS, DraftShare, Group, PlannedAudience, Post, PostAudience, User
 from .errors import ServiceError
 from .text import normalize_username
 
@@ -61,9 +61,22 @@ def resolve_audience(author: User, kind: str, usernames: str | list[str] = "", g
 
 
 def apply_audience(post: Post, audience: Audience) -> None:
-    """Replace the post's audience rows (no commit)."""
-    tokens = visibility.audience_tokens(post.author_id, audience.kind, audience.user_ids, audience.group_ids)
+    """Replace the post's audience rows (no commit). Its co-authors are always in it.
+
+    A draft keeps the choice in `post_planned_audience` and is read by its draft readers
+    only, until `publish` (services/drafts.py) applies the choice.
+    """
+    tokens = visibility.audience_tokens(
+        post.author_id, audience.kind, audience.user_ids, audience.group_ids, (u.id for u in post.coauthors),
+    )
     post.audience_kind = audience.kind
+    if post.is_draft:
+        if post.id is None:
+            db.session.add(post)
+            db.session.flush()
+        db.session.execute(delete(PlannedAudience).where(PlannedAudience.post_id == post.id))
+        db.session.add_all(PlannedAudience(post_id=post.id, principal=token) for token in sorted(tokens))
+        tokens = draft_reader_tokens(post)
     current = {row.principal: row for row in post.audience}
     for token, row in current.items():
         if token not in tokens:
@@ -72,12 +85,22 @@ def apply_audience(post: Post, audience: Audience) -> None:
         post.audience.append(PostAudience(principal=token))
 
 
+def draft_reader_tokens(post: Post) -> set[str]:
+    """Who reads a draft: its authors and the people it is shared with."""
+    shared = db.session.scalars(select(DraftShare.user_id).where(DraftShare.post_id == post.id)) if post.id else []
+    return {visibility.user_token(uid) for uid in (*post.author_ids, *shared)}
+
+
 def audience_of(post: Post) -> Audience:
-    """The post's audience as the author's editing form needs it."""
+    """The post's audience as the author's editing form needs it (a draft's: the planned one)."""
     user_ids, group_ids = set(), set()
-    for row in post.audience:
-        prefix, _, ident = row.principal.partition(":")
-        if prefix == "user" and int(ident) != post.author_id:
+    if post.is_draft:
+        principals = db.session.scalars(select(PlannedAudience.principal).where(PlannedAudience.post_id == post.id))
+    else:
+        principals = (row.principal for row in post.audience)
+    for principal in principals:
+        prefix, _, ident = principal.partition(":")
+        if prefix == "user" and int(ident) not in post.author_ids:
             user_ids.add(int(ident))
         elif prefix == "group":
             group_ids.add(int(ident))

@@ -3,13 +3,14 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import update
 
-from .. import indexing
+from .. import indexing, permissions
 from ..extensions import db
 from ..markup import render_markdown
 from ..models import Comment, Post, User
 from ..models._time import utcnow
 from .errors import ServiceError
 from .guards import ensure_can_write, ensure_within_rate
+from . import notifications
 
 
 def _check_body(body: str) -> str:
@@ -29,6 +30,8 @@ def add_comment(author: User, post: Post, body: str, parent: Comment | None = No
         raise ServiceError("This post was deleted; it takes no new comments.", status=409)
     if post.is_removed:
         raise ServiceError("A moderator removed this post; it takes no new comments.", status=409)
+    if post.is_draft and permissions.draft_role(author, post) not in ("author", "comment", "edit"):
+        raise ServiceError("This draft was shared with you to read, not to comment on.", status=403)
     if parent is not None and parent.post_id != post.id:
         raise ServiceError("That comment belongs to another post.", field="parent_id")
     if parent is not None and parent.is_deleted:
@@ -43,6 +46,7 @@ def add_comment(author: User, post: Post, body: str, parent: Comment | None = No
     db.session.add(comment)
     # One UPDATE, not read-modify-write, so concurrent comments cannot lose a count.
     db.session.execute(update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1))
+    notifications.comment_added(comment)
     db.session.commit()
     indexing.comment_changed(comment.id)
     return comment

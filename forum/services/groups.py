@@ -11,15 +11,16 @@ import re
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import indexing, permissions, visibility
+from .. import indexing, permissions, trust, visibility
 from ..extensions import db
 from ..markup import render_markdown
-from ..models import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership, PostAudience, User
+from ..models import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership, PostAudience, User, Vouch
 from ..models._time import utcnow
 from ..models.interest import group_interests
 from .accounts import resolve_interests
 from .errors import ServiceError
 from .guards import ensure_can_write
+from . import notifications
 from .text import normalize_username
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -60,7 +61,7 @@ def _changed_memberships() -> None:
 
 def create_group(
     owner: User, name: str, description: str = "", *, slug: str | None = None, listed: bool = True,
-    join_policy: str = "request", interests: str = "",
+    join_policy: str = "request", interests: str = "", requires_vouch: bool = False,
 ) -> Group:
     ensure_can_write(owner)
     name = _check_details(name, description, join_policy)
@@ -71,7 +72,7 @@ def create_group(
         raise ServiceError("That address is taken; choose another.", field="slug")
     group = Group(
         name=name, slug=slug, description=description or "", description_html=render_markdown(description or ""),
-        listed=listed, join_policy=join_policy,
+        listed=listed, join_policy=join_policy, requires_vouch=requires_vouch,
     )
     group.interests = resolve_interests(interests)
     db.session.add(group)
@@ -83,6 +84,7 @@ def create_group(
 
 def update_group(
     actor: User, group: Group, *, name: str, description: str, listed: bool, join_policy: str, interests: str,
+    requires_vouch: bool | None = None,
 ) -> Group:
     """Owners and admins edit everything but the address, which links and audiences rely on."""
     _require(permissions.can_manage_group(actor, group), "Only the group's owners and admins can edit it.")
@@ -93,6 +95,8 @@ def update_group(
     if description != group.description:
         group.description, group.description_html = description, render_markdown(description)
     group.name, group.listed, group.join_policy, group.interests = name, listed, join_policy, resolved
+    if requires_vouch is not None:
+        group.requires_vouch = requires_vouch
     db.session.commit()
     return group
 
@@ -179,6 +183,7 @@ def invite(actor: User, group: Group, username: str) -> GroupInvitation:
     invitation = GroupInvitation(group_id=group.id, user_id=user.id, invited_by_id=actor.id)
     db.session.add(invitation)
     try:
+        notifications.invited(invitation)
         db.session.commit()
     except IntegrityError:  # a second submit that raced the first one
         db.session.rollback()
@@ -202,6 +207,7 @@ def invitation_for(user: User, invitation_id: int) -> GroupInvitation:
 def accept_invitation(user: User, invitation_id: int) -> Membership:
     invitation = invitation_for(user, invitation_id)
     membership = _admit(invitation.group, user)
+    notifications.invitation_answered(invitation, accepted=True)
     _changed_memberships()
     return membership
 
@@ -209,6 +215,7 @@ def accept_invitation(user: User, invitation_id: int) -> Membership:
 def decline_invitation(user: User, invitation_id: int) -> None:
     invitation = invitation_for(user, invitation_id)
     invitation.status, invitation.responded_at = "declined", utcnow()
+    notifications.invitation_answered(invitation, accepted=False)
     _changed_memberships()
 
 
@@ -243,7 +250,7 @@ def join(user: User, group: Group) -> Membership:
     return membership
 
 
-def request_to_join(user: User, group: Group, statement: str) -> JoinRequest:
+def request_to_join(user: User, group: Group, statement: str, vouch_id: int | None = None) -> JoinRequest:
     ensure_can_write(user)  # the statement is text that others read
     _refuse_member(user, group)
     if _pending_invitation(group, user) is not None:
@@ -258,14 +265,43 @@ def request_to_join(user: User, group: Group, statement: str) -> JoinRequest:
     already = f"You already asked to join {group.name}; its owners and admins have not decided yet."
     if _pending_request(group, user) is not None:
         raise ServiceError(already, status=409)
-    join_request = JoinRequest(group_id=group.id, user_id=user.id, statement=statement)
+    vouch = _member_vouch(group, user, vouch_id) if group.requires_vouch else None
+    join_request = JoinRequest(group_id=group.id, user_id=user.id, statement=statement, vouch_id=vouch.id if vouch else None)
     db.session.add(join_request)
     try:
+        notifications.join_requested(join_request)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise ServiceError(already, status=409)
     return join_request
+
+
+def _member_vouch(group: Group, user: User, vouch_id: int | None):
+    """The active vouch for `user` by a current member that a request names."""
+    usable = {v.id: v for v in trust.member_vouchers_for(group, user)}
+    if not usable:
+        raise ServiceError(
+            f"{group.name} admits members who carry a vouch from a current member, and no member vouches for you yet.",
+            field="vouch", status=409,
+        )
+    if vouch_id not in usable:
+        raise ServiceError("Choose the member whose vouch your request carries.", field="vouch")
+    return usable[vouch_id]
+
+
+def _check_vouch_still_holds(join_request: JoinRequest) -> None:
+    if join_request.vouch_id is None:
+        return
+    vouch = db.session.get(Vouch, join_request.vouch_id)
+    member = vouch is not None and _membership(join_request.group, vouch.voucher) is not None
+    if vouch is None or not vouch.is_active or not member:
+        name = vouch.voucher.username if vouch is not None else "a member"
+        raise ServiceError(
+            f"This request relied on {name}'s vouch, which was withdrawn (or {name} left the group). "
+            "Nothing was changed: decline it, or ask the requester to find another member who vouches for them.",
+            status=409,
+        )
 
 
 def withdraw_request(user: User, group: Group) -> None:
@@ -284,9 +320,11 @@ def decide_request(actor: User, group: Group, request_id: int, approve: bool) ->
     if join_request.status != "pending":
         raise ServiceError(f"That request was already {join_request.status}.", status=409)
     if approve:
+        _check_vouch_still_holds(join_request)
         _admit(group, join_request.user, decided_by=actor)
     else:
         join_request.status, join_request.decided_at, join_request.decided_by_id = "declined", utcnow(), actor.id
+    notifications.join_decided(join_request, approve, actor)
     _changed_memberships()
     return join_request
 

@@ -14,6 +14,7 @@ from ..models import (
 from ..models._time import utcnow
 from .errors import ServiceError
 from .guards import ensure_can_write
+from . import notifications
 
 REASON_MAX = 2_000
 BAN_DAYS_MAX = 3_650
@@ -149,6 +150,7 @@ def _remove(actor: User, post: Post, comment: Comment | None, reason: str, *, re
          comment_id=comment.id if comment else None, group_id=group_id, report_id=report.id if report else None)
     if permissions.is_moderator(actor) or report is not None:
         _close_reports(actor, post, comment, "remove", report)
+    notifications.moderated(post, comment, removed=True)
     _commit_and_reindex(post, comment)
 
 
@@ -185,6 +187,7 @@ def _restore(actor: User, post: Post, comment: Comment | None, reason: str) -> N
     action = ("group_" if group_id else "") + ("restore_comment" if comment else "restore_post")
     _log(actor, action, reason, target_user_id=item.author_id, post_id=post.id,
          comment_id=comment.id if comment else None, group_id=group_id)
+    notifications.moderated(post, comment, removed=False)
     _commit_and_reindex(post, comment)
 
 

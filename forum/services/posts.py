@@ -3,13 +3,13 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from .. import indexing
+from .. import indexing, permissions
 from ..extensions import db
 from ..markup import render_post_body
 from ..models import Post, PostRevision, Tag, User
 from ..models._time import utcnow
-from .audience import PUBLIC, Audience, apply_audience
-from . import votes
+from .audience import PUBLIC, Audience, apply_audience, audience_of
+from . import drafts, notifications, votes
 from .errors import ServiceError
 from .guards import ensure_can_write, ensure_within_rate
 from .terms import KEEP, TermsChoice, apply_terms
@@ -41,18 +41,23 @@ def resolve_tags(raw: str | list[str]) -> list[Tag]:
 
 def create_post(
     author: User, title: str, body: str, tags: str | list[str] = "", audience: Audience = PUBLIC,
-    terms: TermsChoice | None = None,
+    terms: TermsChoice | None = None, *, draft: bool = False, coauthors: str | list[str] = "",
 ) -> Post:
+    """A published post, or with `draft` one only its authors read until they publish it."""
     ensure_can_write(author)
     title, body = _check_text(title, body)
     ensure_within_rate(author, "post")
-    post = Post(author=author, author_id=author.id, title=title, body_md=body, body_html=render_post_body(body))
+    post = Post(
+        author=author, author_id=author.id, title=title, body_md=body, body_html=render_post_body(body), is_draft=draft,
+    )
     post.tags = resolve_tags(tags)
+    drafts.set_coauthors(post, drafts.resolve_coauthors(author, coauthors))
     apply_audience(post, audience)
     db.session.add(post)
     if terms is not None:
         db.session.flush()
         apply_terms(post, terms)
+    notifications.post_created(post)
     db.session.commit()
     indexing.post_changed(post.id)
     return post
@@ -60,14 +65,20 @@ def create_post(
 
 def update_post(
     post: Post, editor: User, title: str, body: str, tags: str | list[str], audience: Audience,
-    terms=KEEP,
+    terms=KEEP, coauthors: str | list[str] | None = None,
 ) -> Post:
-    """Save an edit. The text it replaces is kept as a revision; changed terms are a new version."""
+    """Save an edit. The text it replaces is kept as a revision; changed terms are a new version.
+    `coauthors` None keeps them (an editor who is not an author cannot change them)."""
     ensure_can_write(editor)
     if post.is_removed:
         raise ServiceError("A moderator removed this post; it cannot be edited.", status=409)
+    if not permissions.can_change_authors(editor, post) and (
+        audience != audience_of(post) or terms is not KEEP or coauthors is not None
+    ):
+        raise ServiceError("Only the post's authors choose its readers, terms and co-authors.", status=403)
     title, body = _check_text(title, body)
     new_tags = resolve_tags(tags)
+    new_coauthors = drafts.resolve_coauthors(post.author, coauthors) if coauthors is not None else None
     if (title, body) != (post.title, post.body_md):
         db.session.add(
             PostRevision(
@@ -78,12 +89,16 @@ def update_post(
         post.title, post.body_md, post.body_html = title, body, render_post_body(body)
         post.edited_at = utcnow()
     post.tags = new_tags
+    if new_coauthors is not None:
+        drafts.set_coauthors(post, new_coauthors)
     counted_before = post.audience_kind != "restricted"
+    shared_before = notifications.audience_before(post)
     apply_audience(post, audience)
     apply_terms(post, terms)
     if counted_before != (post.audience_kind != "restricted"):
         # Votes on this post start or stop counting toward public karma (docs/karma.md).
         votes.refresh_karma_for_post(post)
+    notifications.post_shared(post, shared_before)
     db.session.commit()
     indexing.post_changed(post.id)
     return post

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..markup import render_markdown
 from ..models import Post, PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance, User
 from .errors import ServiceError
+from . import notifications
 
 NO_TERMS = "none"
 CUSTOM = "custom"
@@ -151,6 +152,7 @@ def accept_post_terms(user: User, post: Post, version: int | str | None) -> Term
     acceptance = TermsAcceptance(user_id=user.id, post_id=post.id, version=post.terms_version)
     db.session.add(acceptance)
     try:
+        notifications.terms_accepted(post, user)
         db.session.commit()
     except IntegrityError:  # a double click raced us; the first one counts
         db.session.rollback()

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions, ranking, visibility
 from ..extensions import db
-from ..models import Comment, Post, User, Vote
+from ..models import Comment, Post, User, Vote, post_coauthors
 from ..models._time import utcnow
 from .errors import ServiceError
 from .guards import ban_message
@@ -90,8 +90,10 @@ def _check(voter: User, target: Post | Comment, choice: str, axis: str) -> None:
         raise ServiceError("This was deleted; it takes no votes.", status=409)
     if target.is_removed or post.is_removed:
         raise ServiceError("A moderator removed this; it takes no votes.", status=409)
-    if target.author_id == voter.id:
+    if voter.id in (target.author_ids if isinstance(target, Post) else {target.author_id}):
         raise ServiceError("You cannot vote on your own writing.", field="value", status=403)
+    if post.is_draft:
+        raise ServiceError("A draft takes no votes until it is published.", status=409)
 
 
 def _check_thresholds(voter: User, direction: int, strong: bool, axis: str) -> None:
@@ -202,8 +204,10 @@ def _move_counts(target: Post | Comment, axis: str, delta: int, count_delta: int
         result = VoteResult("comment", target.id, axis, vote, *row)
         post_id = target.post_id
     if axis == "karma" and delta and _counts_toward_karma(post_id):
+        # Every author of a post gets the whole weight, as on LessWrong (docs/karma.md).
+        earners = target.author_ids if isinstance(target, Post) else {target.author_id}
         db.session.execute(
-            update(User).where(User.id == target.author_id).values(karma=User.karma + delta)
+            update(User).where(User.id.in_(earners)).values(karma=User.karma + delta)
             .execution_options(synchronize_session=False)
         )
     # The ORM copies of what changed are stale now; reload them on next access.
@@ -260,11 +264,16 @@ def _empty(ids) -> bool:
 def expected_karma(user_ids=None) -> dict[int, int]:
     """Karma from the votes: weights of karma votes on the user's posts and comments,
     counting only posts open to every member (docs/karma.md says why)."""
+    # Each author of a post, the first and every co-author, earns the post's whole votes.
+    authors = union_all(
+        select(Post.id.label("post_id"), Post.author_id.label("user_id")),
+        select(post_coauthors.c.post_id, post_coauthors.c.user_id),
+    ).subquery()
     on_posts = (
-        select(Post.author_id, func.sum(Vote.weight))
-        .join(Post, Vote.post_id == Post.id)
-        .where(Vote.axis == "karma", visibility.open_to_every_member(Post.id))
-        .group_by(Post.author_id)
+        select(authors.c.user_id, func.sum(Vote.weight))
+        .join(authors, Vote.post_id == authors.c.post_id)
+        .where(Vote.axis == "karma", visibility.open_to_every_member(authors.c.post_id))
+        .group_by(authors.c.user_id)
     )
     on_comments = (
         select(Comment.author_id, func.sum(Vote.weight))
@@ -273,7 +282,7 @@ def expected_karma(user_ids=None) -> dict[int, int]:
         .group_by(Comment.author_id)
     )
     if user_ids is not None:
-        on_posts = on_posts.where(Post.author_id.in_(user_ids))
+        on_posts = on_posts.where(authors.c.user_id.in_(user_ids))
         on_comments = on_comments.where(Comment.author_id.in_(user_ids))
     totals: dict[int, int] = {}
     for query in (on_posts, on_comments):
@@ -285,7 +294,12 @@ def expected_karma(user_ids=None) -> dict[int, int]:
 def refresh_karma_for_post(post: Post) -> None:
     """A post's audience changed: its votes may start or stop counting toward the karma of
     its author and commenters. Recompute theirs (no commit; the caller's transaction)."""
-    user_ids = {post.author_id, *db.session.scalars(select(Comment.author_id).where(Comment.post_id == post.id).distinct())}
+    commenters = db.session.scalars(select(Comment.author_id).where(Comment.post_id == post.id).distinct())
+    refresh_karma_for_users({*post.author_ids, *commenters})
+
+
+def refresh_karma_for_users(user_ids: set[int]) -> None:
+    """Recompute these users' karma from the votes (no commit)."""
     totals = expected_karma(user_ids)
     for user_id in user_ids:
         db.session.execute(

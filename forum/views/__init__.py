@@ -3,11 +3,14 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from .. import api
-    from . import auth, feed_settings, feeds, group_members, groups, main, moderation, posts, search, terms, tokens, users, votes
-    from . import link_previews, versions
+    from . import (
+        access, attachments, auth, drafts, feed_settings, feeds, group_members, groups, link_previews, main, moderation,
+        notifications, posts, search, terms, tokens, users, versions, votes, vouches,
+    )
 
-    for module in (main, auth, posts, users, groups, group_members, terms, moderation, votes, tokens, search, feeds, feed_settings):
-        app.register_blueprint(module.bp)
-    for module in (versions, link_previews):
+    for module in (
+        main, auth, posts, users, groups, group_members, terms, moderation, votes, tokens, search, feeds, feed_settings,
+        notifications, versions, link_previews, drafts, attachments, access, vouches,
+    ):
         app.register_blueprint(module.bp)
     api.init_app(app)

@@ -7,7 +7,7 @@ answers 404 before any permission is asked.
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import group_queries, permissions, visibility
+from .. import group_queries, permissions, trust, visibility
 from ..extensions import db
 from ..forms.groups import InviteForm, JoinRequestForm, RoleForm
 from ..forms.posts import ConfirmForm
@@ -113,20 +113,23 @@ def join(slug: str):
 def request_to_join(slug: str):
     group = visibility.get_group_or_404(slug, current_user)
     form = JoinRequestForm()
+    vouches = trust.member_vouchers_for(group, current_user) if group.requires_vouch else []
+    form.vouch.choices = [(0, "Choose a member")] + [(v.id, f"{v.voucher.display_name}: “{v.statement}”") for v in vouches]
     status = 200
     if request.method == "POST":
         status = 400
         if form.validate_on_submit():
             try:
-                group_service.request_to_join(current_user, group, form.statement.data)
+                group_service.request_to_join(current_user, group, form.statement.data, form.vouch.data or None)
             except ServiceError as error:
                 db.session.rollback()
                 if error.field is None:
                     return _refused(group, error)
                 field_error(form, error, "statement")
+                status = error.status
             else:
                 return _back(group, "Your request is sent. You will become a member when an owner or admin approves it.")
-    return render_template("groups/request.html", group=group, form=form), status
+    return render_template("groups/request.html", group=group, form=form, vouches=vouches), status
 
 
 @bp.route("/groups/<slug>/request/withdraw", methods=["POST"])

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_
 
-from .. import feeds, group_queries, permissions, queries, visibility
+from .. import feeds, group_queries, permissions, queries, trust, visibility
 from ..extensions import db
 from ..forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
 from ..models import Group
@@ -55,6 +55,7 @@ def new_group():
             group = group_service.create_group(
                 current_user, form.name.data, form.description.data, slug=form.slug.data or None,
                 listed=form.listed.data == "listed", join_policy=form.join_policy.data, interests=form.interests.data or "",
+                requires_vouch=form.requires_vouch.data,
             )
         except ServiceError as error:
             field_error(form, error, "name")
@@ -89,7 +90,7 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
         can_remove=lambda m: permissions.can_remove_member(current_user, group, m),
         pending_invitations=group_queries.pending_invitations(group) if manages else [],
         n_requests=len(group_queries.pending_requests(group)) if manages else 0,
-        invite_form=invite_form or InviteForm(),
+        invite_form=invite_form or InviteForm(), intro=trust.introduce_group(current_user, group),
     ), status
 
 
@@ -110,11 +111,13 @@ def edit(slug: str):
         form.interests.data = ", ".join(i.name for i in group.interests)
         form.listed.data = "listed" if group.listed else "unlisted"
         form.join_policy.data = group.join_policy
+        form.requires_vouch.data = group.requires_vouch
     elif form.validate_on_submit():
         try:
             group_service.update_group(
                 current_user, group, name=form.name.data, description=form.description.data,
                 listed=form.listed.data == "listed", join_policy=form.join_policy.data, interests=form.interests.data or "",
+                requires_vouch=form.requires_vouch.data,
             )
         except ServiceError as error:
             db.session.rollback()

@@ -1,7 +1,7 @@
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 
-from .. import feeds, queries
+from .. import feeds, queries, unread
 from ..extensions import db
 from ..models import Tag
 from ..paging import page_arg, paginate_ahead  # noqa: F401  (page_arg: other views import it from here)
@@ -26,6 +26,7 @@ def index():
         "main/index.html", posts=posts, sort=sort, sorts=queries.SORTS, sort_labels=queries.SORT_LABELS, tag=tag,
         tag_feed=tag is not None and feeds.tag_has_feed(tag),
         votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]), unknown_sort=unknown_sort,
+        new_counts=unread.new_comment_counts(current_user, [p.id for p in posts.items]),
     )
 
 

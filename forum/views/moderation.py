@@ -17,6 +17,7 @@ from ..security import safe_next
 from ..services import ServiceError, moderation
 from ..services.guards import ban_message
 from ..paging import page_arg
+from .users import user_or_404
 
 bp = Blueprint("moderation", __name__)
 
@@ -211,13 +212,6 @@ def restore_comment(comment_id: int):
 # --- people -----------------------------------------------------------------------------
 
 
-def _user_or_404(username: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == username.lower()))
-    if user is None:
-        abort(404)
-    return user
-
-
 def _render_user(user: User, ban_form=None, role_form=None, status: int = 200):
     bans = db.session.scalars(select(Ban).where(Ban.user_id == user.id).order_by(Ban.created_at.desc())).all()
     role_form = role_form or RoleForm(role=user.role)
@@ -232,14 +226,14 @@ def _render_user(user: User, ban_form=None, role_form=None, status: int = 200):
 @login_required
 def user(username: str):
     _require_moderator()
-    return _render_user(_user_or_404(username))
+    return _render_user(user_or_404(username))
 
 
 @bp.route("/moderation/users/<username>/ban", methods=["POST"])
 @login_required
 def ban(username: str):
     _require_moderator()
-    target = _user_or_404(username)
+    target = user_or_404(username)
     if not permissions.can_ban(current_user, target):
         abort(403, "You cannot ban this person.")
     form = BanForm()
@@ -260,7 +254,7 @@ def ban(username: str):
 @login_required
 def unban(username: str):
     _require_moderator()
-    target = _user_or_404(username)
+    target = user_or_404(username)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
@@ -274,7 +268,7 @@ def unban(username: str):
 @bp.route("/moderation/users/<username>/role", methods=["POST"])
 @login_required
 def role(username: str):
-    target = _user_or_404(username)
+    target = user_or_404(username)
     if not permissions.can_change_role(current_user, target):
         abort(403)
     form = RoleForm()

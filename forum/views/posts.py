@@ -5,13 +5,17 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import feeds, permissions, queries, visibility
+from .. import feeds, permissions, queries, unread, visibility
 from ..extensions import db
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
 from ..markup import render_post_body
 from ..models import Comment, Group, User
 from ..paging import CommentPage, is_past_end, page_arg
-from ..services import ServiceError, comments as comment_service, posts as post_service, terms as terms_service
+from ..services import (
+    ServiceError, attachments as attachment_service, comments as comment_service, drafts as draft_service,
+    posts as post_service, reads, terms as terms_service,
+)
+from ..services.terms import KEEP
 from ..services.votes import viewer_votes
 from ..services.audience import audience_of, resolve_audience
 from ..threads import Node, build_tree
@@ -61,26 +65,53 @@ def _render_editor(form: PostForm, post=None, status: int = 200):
     preview = None
     if form.preview.data and form.body.data:
         preview = render_post_body(form.body.data)
-    return render_template("posts/edit.html", form=form, post=post, preview=preview), status
+    files = [(a, attachment_service.snippet(post.id, a)) for a in attachment_service.of_post(post)] if post else []
+    may_change_authors = post is None or permissions.can_change_authors(current_user, post)
+    return render_template(
+        "posts/edit.html", form=form, post=post, preview=preview, files=files, may_change_authors=may_change_authors,
+    ), status
+
+
+def _upload_from(form) -> attachment_service.Prepared | None:
+    """The checked file of a post or comment form; None when none was chosen."""
+    upload = form.file.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    return attachment_service.prepare(upload.filename, upload.read())
+
+
+def _uploaded(post, prepared) -> None:
+    flash(f"Uploaded {prepared.filename}. Paste this where it belongs: {attachment_service.snippet(post.id, prepared)}", "success")
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
 @login_required
 def new_post():
+    """Publish, save a draft, or upload a file (which saves a draft to own it)."""
     _require_write()
     form = PostForm()
     status = 400 if request.method == "POST" and not form.preview.data else 200
     if form.validate_on_submit() and not form.preview.data:
         try:
+            prepared = _upload_from(form) if form.upload.data else None
+            if form.upload.data and prepared is None:
+                raise ServiceError("Choose a file to upload.", field="file")
             post = post_service.create_post(
                 current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form),
-                terms=_terms_from(form),
+                terms=_terms_from(form), draft=bool(form.save_draft.data or form.upload.data),
+                coauthors=form.coauthors.data or "",
             )
+            if prepared is not None:
+                attachment_service.store(post, current_user, prepared)
         except ServiceError as error:
             status = _error_status(error)
             _form_error(form, error)
         else:
-            flash("Your post is published.", "success")
+            if prepared is not None:
+                _uploaded(post, prepared)
+                return redirect(url_for("posts.edit", post_id=post.id))
+            flash("Draft saved. Only its authors can read it until you share or publish it." if post.is_draft
+                  else "Your post is published.", "success")
             return redirect(url_for("posts.view", post_id=post.id))
     return _render_editor(form, status=status)
 
@@ -119,17 +150,34 @@ def _comment_page(post, sort: str) -> tuple[CommentPage, list]:
     return page, db.session.scalars(queries.comment_page(post, sort, page.offset, per_page)).unique().all()
 
 
-def _render_post(post, comment_form: CommentForm, status: int = 200):
+def _mark_new(nodes, since) -> None:
+    for node in nodes:
+        node.is_new = unread.is_new(node.comment, current_user, since)
+        _mark_new(node.children, since)
+
+
+def _render_post(post, comment_form: CommentForm, status: int = 200, since=None):
     sort = _comment_sort()
     page, comments = _comment_page(post, sort)
+    tree = _tree(comments)
+    _mark_new(tree, since)
     return render_template(
-        "posts/view.html", post=post, tree=_tree(comments), comment_page=page, sort=sort, comment_sorts=queries.COMMENT_SORTS,
+        "posts/view.html", post=post, tree=tree, comment_page=page, sort=sort, comment_sorts=queries.COMMENT_SORTS,
         unknown_sort=_unknown_sort(),
         audience=visibility.describe_audience(current_user, post), votes=_page_votes(post),
         comment_form=comment_form, confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
-        can_moderate=permissions.can_moderate_post(current_user, post),
+        can_moderate=permissions.can_moderate_post(current_user, post), post_rights=_rights(post),
         comments_feed=not post.is_deleted and feeds.post_has_comment_feed(post),
     ), status
+
+
+def _rights(post) -> dict:
+    """What the page offers the viewer on this post (permissions decide; the page only shows)."""
+    return {
+        "edit": permissions.can_edit_post(current_user, post), "delete": permissions.can_delete_post(current_user, post),
+        "comment": permissions.can_comment(current_user, post),
+        "share": post.is_draft and permissions.can_change_authors(current_user, post),
+    }
 
 
 @bp.route("/posts/<int:post_id>")
@@ -137,7 +185,7 @@ def view(post_id: int):
     post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
     if gate is not None:
         return render_gate(post, gate)
-    return _render_post(post, CommentForm())
+    return _render_post(post, CommentForm(), since=reads.record_read(current_user, post))
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -147,8 +195,11 @@ def edit(post_id: int):
     if not permissions.can_edit_post(current_user, post):
         abort(403)
     form = PostForm()
+    authors_decide = permissions.can_change_authors(current_user, post)
+    status = 400 if request.method == "POST" and not form.preview.data else 200
     if request.method == "GET":
         current = audience_of(post)
+        form.coauthors.data = draft_service.coauthor_names(post)
         form.title.data, form.body.data = post.title, post.body_md
         form.tags.data = ", ".join(t.name for t in post.tags)
         form.audience.data = current.kind
@@ -159,18 +210,36 @@ def edit(post_id: int):
             db.session.scalars(select(Group.slug).where(Group.id.in_(current.group_ids)).order_by(Group.slug))
         )
         form.terms.data, form.terms_custom.data = terms_service.form_values(post)
-    elif form.validate_on_submit() and not form.preview.data:
+    elif form.validate_on_submit() and form.upload.data:
+        # The typed text stays in the form, unsaved; the file is attached to the post at once.
         try:
-            post_service.update_post(
-                post, current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form),
-                terms=_terms_from(form),
-            )
+            prepared = _upload_from(form)
+            if prepared is None:
+                raise ServiceError("Choose a file to upload.", field="file")
+            attachment_service.store(post, current_user, prepared)
         except ServiceError as error:
             _form_error(form, error)
         else:
-            flash("Your changes are saved.", "success")
+            _uploaded(post, prepared)
+            status = 200
+    elif form.validate_on_submit() and not form.preview.data:
+        # Only authors choose the audience, terms and co-authors; an editor the draft was shared with edits the text.
+        try:
+            post_service.update_post(
+                post, current_user, form.title.data, form.body.data, form.tags.data or "",
+                _audience_from(form) if authors_decide else audience_of(post),
+                terms=_terms_from(form) if authors_decide else KEEP,
+                coauthors=(form.coauthors.data or "") if authors_decide else None,
+            )
+            publishing = post.is_draft and bool(form.submit.data)
+            if publishing:
+                draft_service.publish(post, current_user)
+        except ServiceError as error:
+            status = _error_status(error)
+            _form_error(form, error)
+        else:
+            flash("Your post is published." if publishing else "Your changes are saved.", "success")
             return redirect(url_for("posts.view", post_id=post.id))
-    status = 400 if request.method == "POST" and not form.preview.data else 200
     return _render_editor(form, post=post, status=status)
 
 
@@ -200,7 +269,13 @@ def comment(post_id: int):
     status = 400
     if form.validate_on_submit():
         try:
-            new = comment_service.add_comment(current_user, post, form.body.data, parent)
+            prepared = _upload_from(form)
+            body = form.body.data
+            if prepared is not None:
+                body = f"{body.rstrip()}\n\n{attachment_service.snippet(post.id, prepared)}"
+            new = comment_service.add_comment(current_user, post, body, parent)
+            if prepared is not None:
+                attachment_service.store(post, current_user, prepared, comment=new)
         except ServiceError as error:
             status = _error_status(error)
             _form_error(form, error)

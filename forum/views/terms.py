@@ -15,7 +15,11 @@ from ..services import ServiceError, terms as terms_service
 bp = Blueprint("terms", __name__)
 
 # Pages a signed-in member reaches before agreeing to changed site terms.
-SITE_TERMS_EXEMPT = {"static", "auth.logout", "terms.accept_site", "terms.site_terms", "main.about"}
+SITE_TERMS_EXEMPT = {
+    "static", "auth.logout", "terms.accept_site", "terms.site_terms", "main.about",
+    # Stopping email never waits for an agreement.
+    "notifications.unsubscribe", "notifications.unsubscribe_now",
+}
 
 
 def render_gate(post: Post, terms, *, error: str | None = None, status: int = 200):

@@ -3,9 +3,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .. import queries
+from .. import queries, trust
 from ..extensions import db
 from ..forms.profile import ProfileForm
+from ..forms.trust import VouchForm
 from ..models import Interest, User
 from ..models.interest import user_interests
 from ..services import ServiceError, accounts
@@ -27,7 +28,11 @@ def user_or_404(username: str) -> User:
 
 @bp.route("/users/<username>")
 def profile(username: str):
-    user = user_or_404(username)
+    return render_profile(user_or_404(username))
+
+
+def render_profile(user: User, status: int = 200, vouch_form=None):
+    """The profile; re-rendered with the vouch form's message when a vouch is refused."""
     tab = "comments" if request.args.get("tab") == "comments" else "posts"
     per_page = current_app.config["POSTS_PER_PAGE"]
     # Counts shown on the tabs are of what this viewer may read, never of everything;
@@ -38,7 +43,12 @@ def profile(username: str):
     else:
         items = db.paginate(queries.comments_by(current_user, user), page=page_arg(), per_page=per_page, error_out=False)
         n_posts, n_comments = _count(queries.posts_by(current_user, user)), items.total
-    return render_template("users/profile.html", user=user, tab=tab, items=items, n_posts=n_posts, n_comments=n_comments)
+    return render_template(
+        "users/profile.html", user=user, tab=tab, items=items, n_posts=n_posts, n_comments=n_comments,
+        vouches=trust.vouches_for(user), paths=trust.paths_to_user(current_user, user),
+        my_vouch=trust.active_vouch(current_user.id, user.id) if current_user.is_authenticated else None,
+        vouch_form=vouch_form or VouchForm(),
+    ), status
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])
@@ -49,9 +59,12 @@ def edit_profile():
         form.display_name.data = current_user.display_name
         form.bio.data = current_user.bio
         form.interests.data = ", ".join(i.name for i in current_user.interests)
+        form.open_to_contact.data = current_user.open_to_contact
     elif form.validate_on_submit():
         try:
-            accounts.update_profile(current_user, form.display_name.data, form.bio.data, form.interests.data)
+            accounts.update_profile(
+                current_user, form.display_name.data, form.bio.data, form.interests.data, form.open_to_contact.data,
+            )
         except ServiceError as error:
             getattr(form, error.field).errors.append(error.message)
         else:

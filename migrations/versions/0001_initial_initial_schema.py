@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('description_html', sa.Text(), nullable=False),
     sa.Column('listed', sa.Boolean(), nullable=False),
     sa.Column('join_policy', sa.String(length=16), nullable=False),
+    sa.Column('requires_vouch', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_groups')),
     sa.UniqueConstraint('slug', name=op.f('uq_groups_slug')),
@@ -77,6 +78,7 @@ def upgrade():
     sa.Column('karma', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('open_to_contact', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
@@ -115,6 +117,13 @@ def upgrade():
     with op.batch_alter_table('bans', schema=None) as batch_op:
         batch_op.create_index('ix_bans_user_lifted', ['user_id', 'lifted_at'], unique=False)
 
+    op.create_table('email_preferences',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('category', sa.String(length=16), nullable=False),
+    sa.Column('mode', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_email_preferences_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'category', name=op.f('pk_email_preferences'))
+    )
     op.create_table('group_interests',
     sa.Column('group_id', sa.Integer(), nullable=False),
     sa.Column('interest_id', sa.Integer(), nullable=False),
@@ -140,25 +149,12 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_group_invitations_user_id'), ['user_id'], unique=False)
         batch_op.create_index('uq_group_invitations_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
-    op.create_table('join_requests',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('group_id', sa.Integer(), nullable=False),
+    op.create_table('mail_addresses',
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('statement', sa.Text(), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('decided_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_join_requests_decided_by_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_join_requests_group_id_groups'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_join_requests_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_join_requests'))
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_mail_addresses_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_mail_addresses'))
     )
-    with op.batch_alter_table('join_requests', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_join_requests_group_id'), ['group_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_join_requests_user_id'), ['user_id'], unique=False)
-        batch_op.create_index('uq_join_requests_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
-
     op.create_table('memberships',
     sa.Column('group_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -185,6 +181,7 @@ def upgrade():
     sa.Column('terms_version', sa.Integer(), nullable=True),
     sa.Column('vote_count', sa.Integer(), nullable=False),
     sa.Column('hot', sa.Float(), nullable=False),
+    sa.Column('is_draft', sa.Boolean(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('removed_at', sa.DateTime(), nullable=True),
     sa.Column('removed_by_id', sa.Integer(), nullable=True),
@@ -209,6 +206,18 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_site_terms')),
     sqlite_autoincrement=True
     )
+    op.create_table('subscriptions',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('target', sa.String(length=8), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('muted', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_subscriptions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'target', 'target_id', name=op.f('pk_subscriptions'))
+    )
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.create_index('ix_subscriptions_target', ['target', 'target_id'], unique=False)
+
     op.create_table('user_interests',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('interest_id', sa.Integer(), nullable=False),
@@ -216,6 +225,22 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_interests_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'interest_id', name=op.f('pk_user_interests'))
     )
+    op.create_table('vouches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('voucher_id', sa.Integer(), nullable=False),
+    sa.Column('vouchee_id', sa.Integer(), nullable=False),
+    sa.Column('statement', sa.String(length=280), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('withdrawn_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint('voucher_id <> vouchee_id', name=op.f('ck_vouches_not_self')),
+    sa.ForeignKeyConstraint(['vouchee_id'], ['users.id'], name=op.f('fk_vouches_vouchee_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['voucher_id'], ['users.id'], name=op.f('fk_vouches_voucher_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vouches'))
+    )
+    with op.batch_alter_table('vouches', schema=None) as batch_op:
+        batch_op.create_index('ix_vouches_vouchee', ['vouchee_id'], unique=False)
+        batch_op.create_index('uq_vouches_active_pair', ['voucher_id', 'vouchee_id'], unique=True, sqlite_where=sa.text('withdrawn_at IS NULL'), postgresql_where=sa.text('withdrawn_at IS NULL'))
+
     op.create_table('warnings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -229,6 +254,25 @@ def upgrade():
     )
     with op.batch_alter_table('warnings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_warnings_user_id'), ['user_id'], unique=False)
+
+    op.create_table('access_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_access_requests_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_access_requests_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_access_requests_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_requests'))
+    )
+    with op.batch_alter_table('access_requests', schema=None) as batch_op:
+        batch_op.create_index('ix_access_requests_post', ['post_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_requests_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_access_requests_pending', ['post_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
     op.create_table('comments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -258,6 +302,38 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_comments_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_comments_post_created', ['post_id', 'created_at'], unique=False)
 
+    op.create_table('draft_shares',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=8), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_draft_shares_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_draft_shares_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', 'user_id', name=op.f('pk_draft_shares'))
+    )
+    with op.batch_alter_table('draft_shares', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_draft_shares_user_id'), ['user_id'], unique=False)
+
+    op.create_table('join_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('statement', sa.Text(), nullable=False),
+    sa.Column('vouch_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_join_requests_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_join_requests_group_id_groups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_join_requests_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['vouch_id'], ['vouches.id'], name=op.f('fk_join_requests_vouch_id_vouches'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_join_requests'))
+    )
+    with op.batch_alter_table('join_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_join_requests_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_join_requests_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_join_requests_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
+
     op.create_table('post_audience',
     sa.Column('post_id', sa.Integer(), nullable=False),
     sa.Column('principal', sa.String(length=40), nullable=False),
@@ -266,6 +342,42 @@ def upgrade():
     )
     with op.batch_alter_table('post_audience', schema=None) as batch_op:
         batch_op.create_index('ix_post_audience_principal_post', ['principal', 'post_id'], unique=False)
+
+    op.create_table('post_coauthors',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_coauthors_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_post_coauthors_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', 'user_id', name=op.f('pk_post_coauthors'))
+    )
+    with op.batch_alter_table('post_coauthors', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_post_coauthors_user_id'), ['user_id'], unique=False)
+
+    op.create_table('post_listings',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('abstract', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_listings_post_id_posts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', name=op.f('pk_post_listings'))
+    )
+    op.create_table('post_planned_audience',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('principal', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_planned_audience_post_id_posts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', 'principal', name=op.f('pk_post_planned_audience'))
+    )
+    op.create_table('post_reads',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('first_read_at', sa.DateTime(), nullable=False),
+    sa.Column('last_read_at', sa.DateTime(), nullable=False),
+    sa.Column('previous_read_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_reads_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_post_reads_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'post_id', name=op.f('pk_post_reads'))
+    )
+    with op.batch_alter_table('post_reads', schema=None) as batch_op:
+        batch_op.create_index('ix_post_reads_post_last', ['post_id', 'last_read_at'], unique=False)
 
     op.create_table('post_revisions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -325,6 +437,48 @@ def upgrade():
     )
     with op.batch_alter_table('terms_acceptances', schema=None) as batch_op:
         batch_op.create_index('ix_terms_acceptances_post_version', ['post_id', 'version'], unique=False)
+
+    op.create_table('attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=True),
+    sa.Column('uploader_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('filename', sa.String(length=120), nullable=False),
+    sa.Column('content_type', sa.String(length=40), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_attachments_comment_id_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_attachments_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploader_id'], ['users.id'], name=op.f('fk_attachments_uploader_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments')),
+    sa.UniqueConstraint('key', name=op.f('uq_attachments_key'))
+    )
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attachments_comment_id'), ['comment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachments_post_id'), ['post_id'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('comment_id', sa.Integer(), nullable=True),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_notifications_actor_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_notifications_comment_id_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_notifications_group_id_groups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_notifications_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_post_id'), ['post_id'], unique=False)
+        batch_op.create_index('ix_notifications_user_created', ['user_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_notifications_user_read', ['user_id', 'read_at'], unique=False)
 
     op.create_table('reports',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -403,11 +557,36 @@ def upgrade():
         batch_op.create_index('ix_mod_actions_created', ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_mod_actions_target_user_id'), ['target_user_id'], unique=False)
 
+    op.create_table('outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('notification_id', sa.Integer(), nullable=True),
+    sa.Column('since', sa.DateTime(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'], name=op.f('fk_outbox_notification_id_notifications'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_outbox_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_status_next', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_outbox_user_kind_status', ['user_id', 'kind', 'status'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_user_kind_status')
+        batch_op.drop_index('ix_outbox_status_next')
+
+    op.drop_table('outbox')
     with op.batch_alter_table('mod_actions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mod_actions_target_user_id'))
         batch_op.drop_index('ix_mod_actions_created')
@@ -425,6 +604,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_reports_comment_id'))
 
     op.drop_table('reports')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user_read')
+        batch_op.drop_index('ix_notifications_user_created')
+        batch_op.drop_index(batch_op.f('ix_notifications_post_id'))
+
+    op.drop_table('notifications')
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachments_post_id'))
+        batch_op.drop_index(batch_op.f('ix_attachments_comment_id'))
+
+    op.drop_table('attachments')
     with op.batch_alter_table('terms_acceptances', schema=None) as batch_op:
         batch_op.drop_index('ix_terms_acceptances_post_version')
 
@@ -439,21 +629,56 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_post_revisions_post_id'))
 
     op.drop_table('post_revisions')
+    with op.batch_alter_table('post_reads', schema=None) as batch_op:
+        batch_op.drop_index('ix_post_reads_post_last')
+
+    op.drop_table('post_reads')
+    op.drop_table('post_planned_audience')
+    op.drop_table('post_listings')
+    with op.batch_alter_table('post_coauthors', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_post_coauthors_user_id'))
+
+    op.drop_table('post_coauthors')
     with op.batch_alter_table('post_audience', schema=None) as batch_op:
         batch_op.drop_index('ix_post_audience_principal_post')
 
     op.drop_table('post_audience')
+    with op.batch_alter_table('join_requests', schema=None) as batch_op:
+        batch_op.drop_index('uq_join_requests_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
+        batch_op.drop_index(batch_op.f('ix_join_requests_user_id'))
+        batch_op.drop_index(batch_op.f('ix_join_requests_group_id'))
+
+    op.drop_table('join_requests')
+    with op.batch_alter_table('draft_shares', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_draft_shares_user_id'))
+
+    op.drop_table('draft_shares')
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_index('ix_comments_post_created')
         batch_op.drop_index(batch_op.f('ix_comments_parent_id'))
         batch_op.drop_index('ix_comments_author_created')
 
     op.drop_table('comments')
+    with op.batch_alter_table('access_requests', schema=None) as batch_op:
+        batch_op.drop_index('uq_access_requests_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
+        batch_op.drop_index(batch_op.f('ix_access_requests_user_id'))
+        batch_op.drop_index('ix_access_requests_post')
+
+    op.drop_table('access_requests')
     with op.batch_alter_table('warnings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_warnings_user_id'))
 
     op.drop_table('warnings')
+    with op.batch_alter_table('vouches', schema=None) as batch_op:
+        batch_op.drop_index('uq_vouches_active_pair', sqlite_where=sa.text('withdrawn_at IS NULL'), postgresql_where=sa.text('withdrawn_at IS NULL'))
+        batch_op.drop_index('ix_vouches_vouchee')
+
+    op.drop_table('vouches')
     op.drop_table('user_interests')
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.drop_index('ix_subscriptions_target')
+
+    op.drop_table('subscriptions')
     op.drop_table('site_terms')
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.drop_index('ix_posts_score')
@@ -466,12 +691,7 @@ def downgrade():
         batch_op.drop_index('ix_memberships_user_group')
 
     op.drop_table('memberships')
-    with op.batch_alter_table('join_requests', schema=None) as batch_op:
-        batch_op.drop_index('uq_join_requests_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
-        batch_op.drop_index(batch_op.f('ix_join_requests_user_id'))
-        batch_op.drop_index(batch_op.f('ix_join_requests_group_id'))
-
-    op.drop_table('join_requests')
+    op.drop_table('mail_addresses')
     with op.batch_alter_table('group_invitations', schema=None) as batch_op:
         batch_op.drop_index('uq_group_invitations_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
         batch_op.drop_index(batch_op.f('ix_group_invitations_user_id'))
@@ -479,6 +699,7 @@ def downgrade():
 
     op.drop_table('group_invitations')
     op.drop_table('group_interests')
+    op.drop_table('email_preferences')
     with op.batch_alter_table('bans', schema=None) as batch_op:
         batch_op.drop_index('ix_bans_user_lifted')
 

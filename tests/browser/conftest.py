@@ -48,6 +48,7 @@ def live_app(tmp_path_factory, database_copy):
         TestConfig,
         SQLALCHEMY_DATABASE_URI=database_copy("browser_live"),
         SEARCH_INDEX_DIR=str(root / "index"),
+        UPLOAD_DIR=str(root / "uploads"),
         WTF_CSRF_ENABLED=True,
     )
     return app

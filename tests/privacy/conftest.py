@@ -3,7 +3,7 @@ counters and the comparison of a hidden object's response with a missing one's."
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pytest
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.conftest import statements, writes  # noqa: F401  (shared with the privacy tests)
 
 from forum.extensions import db
-from tests.conftest import login, make_comment, make_group, make_post, make_user
+from tests.conftest import login, make_attachment, make_comment, make_group, make_post, make_user
 
 # Ids no test world ever reaches: the "never existed" side of every comparison.
 MISSING_POST = 987_654
@@ -21,11 +21,13 @@ MISSING_COMMENT = 876_543
 _CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
 
 
-def db_snapshot() -> dict[str, list[tuple]]:
-    """Every row of every table, through the session so unflushed or uncommitted
-    changes made by a request show up too."""
+def db_snapshot(skip: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
+    """Every row of every table (but those in `skip`), through the session so unflushed
+    or uncommitted changes made by a request show up too."""
     snapshot = {}
     for table in db.metadata.sorted_tables:
+        if table.name in skip:
+            continue
         rows = db.session.execute(select(table)).all()
         snapshot[table.name] = sorted((tuple(row) for row in rows), key=repr)
     return snapshot
@@ -72,8 +74,11 @@ class AudienceCase:
     to_group: bool = False
     to_user: bool = False
     deleted: bool = False
+    draft: bool = False  # the chosen audience waits for publishing: only the author reads it
 
     def readers(self) -> set[str]:
+        if self.draft:
+            return {"author"}
         if self.kind == "public":
             return set(VIEWERS)
         if self.kind == "members":
@@ -92,6 +97,9 @@ AUDIENCES = {
         # Deleted posts: readers get a "deleted" page, outsiders still the missing 404.
         AudienceCase("group-deleted", "restricted", to_group=True, deleted=True),
         AudienceCase("members-deleted", "members", deleted=True),
+        # Drafts: whatever audience they will have, nobody but the author reads them yet.
+        AudienceCase("draft-public", "public", draft=True),
+        AudienceCase("draft-group", "restricted", to_group=True, draft=True),
     )
 }
 
@@ -103,6 +111,7 @@ class World:
     post: object
     comment: object
     reply: object
+    files: dict = field(default_factory=dict)  # {post_file}, {comment_file}, {other_file} keys
 
 
 _worlds = {"n": 0}
@@ -129,13 +138,19 @@ def build_world(case: AudienceCase, *, listed_group: bool = False) -> World:
     group = make_group(owner, f"Quiet Lab {n}", members=(users["member"], author), listed=listed_group)
     post = make_post(
         author, "Hidden result", "Body of the hidden result.", tags="hidden-tag", audience=case.kind,
-        users=(users["listed"],) if case.to_user else (), groups=(group,) if case.to_group else (),
+        users=(users["listed"],) if case.to_user else (), groups=(group,) if case.to_group else (), draft=case.draft,
     )
     comment = make_comment(author, post, "A comment by the author.")
     reply = make_comment(author, post, "A reply by the author.", parent=comment)
+    other = make_post(author, "Open figure", "A public post with a figure.")
+    files = {
+        "post_file": make_attachment(author, post).key,
+        "comment_file": make_attachment(author, post, comment=comment).key,
+        "other_file": make_attachment(author, other).key,
+    }
     if case.deleted:
         post_service.delete_post(post)
-    return World(users, group, post, comment, reply)
+    return World(users, group, post, comment, reply, files)
 
 
 def sign_in(client, world: World, viewer: str) -> None:

@@ -10,19 +10,19 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from forum.services import feed_tokens
-from forum.services import posts as post_service
+from forum.services import access, drafts as draft_service, feed_tokens, vouches
+from forum.services import notifications as notification_service, posts as post_service
 from forum.services.audience import audience_of
-from tests.conftest import login, make_comment, make_group, make_post, make_user
+from tests.conftest import READ_RECEIPTS, login, make_attachment, make_comment, make_group, make_post, make_user
 
 from .conftest import statements, writes
 
-LINK = re.compile(r'href="([^"]+)"')
+LINK = re.compile(r'(?:href|src)="([^"]+)"')
 SKIP = ("/logout", "/static/")
 MAX_PAGES = 400
 
 # Words that exist only inside hidden things: any of them in a response is a leak.
-RESTRICTED_MARKERS = ("zanzibar", "quetzal", "obsidian", "marmalade", "vermilion", "periwinkle", "tamarind")
+RESTRICTED_MARKERS = ("zanzibar", "quetzal", "obsidian", "marmalade", "vermilion", "periwinkle", "tamarind", "xanthic")
 MEMBERS_MARKERS = ("lanthanum", "gadolinium")  # hidden from anonymous visitors only
 
 
@@ -35,7 +35,9 @@ def crawl(client, starts) -> dict[str, str]:
         if url in seen:
             continue
         response = client.get(url)
-        body = response.get_data(as_text=True)
+        # Files (figures) are fetched too, so the crawl proves which of them answer; their bytes are not text.
+        textual = not response.mimetype.startswith(("image/", "application/pdf"))
+        body = response.get_data(as_text=True) if textual else f"[{response.mimetype} file]"
         seen[url] = f"{response.status_code} {response.headers.get('Location', '')}\n{body}"
         for href in LINK.findall(body):
             href = html.unescape(href).split("#")[0]
@@ -58,13 +60,15 @@ def site(app):
     secret = make_group(author, "Vermilion Cabal", description="periwinkle charter", listed=False, members=(member,),
                         interests="tamarind studies")
     lab = make_group(author, "Open Lab", description="An open lab.", members=(member,))
+    # The outsider follows the author and is mentioned in hidden threads: notifications are made, never shown.
+    notification_service.set_following(outsider, "user", author.id, "follow")
     hidden = [
         make_post(author, "Zanzibar findings", "quetzal details", tags="obsidian, circuits", audience="restricted", groups=(secret,)),
         make_post(author, "Zanzibar replication", "quetzal again", tags="obsidian", audience="restricted", groups=(lab,)),
         make_post(author, "Zanzibar private note", "quetzal private", audience="restricted", users=(member,)),
     ]
     for post in hidden:
-        first = make_comment(member, post, "marmalade question")
+        first = make_comment(member, post, "marmalade question for @outsider")
         make_comment(author, post, "marmalade answer", parent=first)
     members_only = make_post(author, "Lanthanum notes", "gadolinium body", tags="circuits", audience="members")
     make_comment(member, members_only, "gadolinium comment")
@@ -72,6 +76,13 @@ def site(app):
     for post in visible[:3]:
         c = make_comment(member, post, "A public question.")
         make_comment(author, post, "A public answer.", parent=c)
+    # Issue 15: vouches between insiders, and a listed restricted post whose card (title,
+    # author, abstract) anyone signed in may see; its body and comments stay hidden.
+    vouches.vouch(author, member, "Knows the open results well.")
+    vouches.vouch(member, author, "Careful author.")
+    listed = make_post(author, "Listed study", "quetzal listed body", audience="restricted", groups=(secret,))
+    make_comment(member, listed, "marmalade on the listed study")
+    access.set_listing(author, listed, True, "An abstract that members may read before asking.")
     # Edited posts link to their versions and the changes between them.
     for post in (visible[0], hidden[0]):
         tags = ", ".join(t.name for t in post.tags)
@@ -79,8 +90,22 @@ def site(app):
     gone = make_post(author, "Zanzibar withdrawn", "quetzal withdrawn", audience="restricted", groups=(secret,))
     post_service.delete_post(gone)
     hidden.append(gone)
+    # A draft that will be public and one shared with the member: nobody else may find either.
+    hidden.append(make_post(author, "Zanzibar draft", "quetzal draft", tags="xanthic", draft=True))
+    shared = make_post(author, "Zanzibar shared draft", "quetzal", audience="restricted", groups=(lab,), draft=True)
+    draft_service.share_draft(shared, author, member.username, "comment")
+    make_comment(member, shared, "marmalade on a draft")
+    hidden.append(shared)
+    # Files of hidden posts, linked from the posts themselves: the crawl must not reach them.
+    for post in hidden[:2] + hidden[-2:]:
+        key = make_attachment(author, post).key
+        post_service.update_post(post, author, post.title, f"{post.body_md}\n\n![zanzibar figure](/posts/{post.id}/files/{key})",
+                                 [t.name for t in post.tags], audience_of(post))
+    open_key = make_attachment(author, visible[0]).key
+    post_service.update_post(visible[0], author, visible[0].title, f"![open figure](/posts/{visible[0].id}/files/{open_key})",
+                             [t.name for t in visible[0].tags], audience_of(visible[0]))
     return {"author": author, "member": member, "outsider": outsider, "hidden": hidden,
-            "members_only": members_only, "secret": secret}
+            "members_only": members_only, "secret": secret, "listed": listed}
 
 
 def _starts(user=None):
@@ -88,10 +113,11 @@ def _starts(user=None):
     and a signed-in crawler also reads its own private feed (made here, before the crawl)."""
     starts = ["/", "/tags", "/people", "/groups", "/users/author", "/users/member", "/groups/open-lab",
               "/feeds/hot.atom", "/feeds/new.atom", "/feeds/tags/circuits.atom", "/feeds/users/author.atom",
-              "/feeds/groups/open-lab.atom"]
+              "/feeds/groups/open-lab.atom", "/listed", "/people/suggestions", "/access-requests"]
     if user is not None:
         starts.append(f"/users/{user.username}")
         starts.append(f"/feeds/private/{feed_tokens.rotate(user)[1]}.atom")
+        starts += [f"/users/{user.username}", "/notifications", "/settings/notifications"]
     return starts
 
 
@@ -117,13 +143,19 @@ def test_a_crawl_finds_no_trace_of_hidden_things(client, site, viewer):
     starts = _starts(site.get(viewer))
     with statements() as seen:
         pages = crawl(client, starts)
-    assert writes(seen) == [], "a GET wrote to the database"
+    # Opening readable posts records visits (READ_RECEIPTS); nothing else is written.
+    assert writes(seen, allow=READ_RECEIPTS) == [], "a GET wrote to the database"
     feeds = [url for url, body in pages.items() if url.startswith("/feeds/") and body.startswith("200 ")]
     assert len(feeds) >= (6 if viewer == "outsider" else 5), "the crawl should read every public feed"
     _assert_nothing_leaks(pages, site, markers)
     assert any("/revisions/compare" in url for url in pages), "the crawl should reach a visible post's versions"
+    files = [url for url in pages if "/files/" in url]
+    assert files and all(pages[url].startswith("200") for url in files), "the open figure is reached and served"
     if viewer == "anonymous":
         assert not any(f"/posts/{site['members_only'].id}\"" in body for body in pages.values())
+    else:  # the listed post's card and request page were reached, and only they
+        assert any("An abstract that members may read" in body for body in pages.values())
+        assert f"/posts/{site['listed'].id}/access" in pages
 
 
 def test_no_get_writes_even_for_insiders(client, site):
@@ -137,4 +169,4 @@ def test_no_get_writes_even_for_insiders(client, site):
     private_feed = next(body for url, body in pages.items() if url.startswith("/feeds/private/"))
     assert "zanzibar" in private_feed.lower(), "the author's private feed should list their hidden posts"
     assert any(url.endswith("/revisions") for url in pages) and any("/revisions/compare" in url for url in pages)
-    assert writes(seen) == []
+    assert writes(seen, allow=READ_RECEIPTS) == []

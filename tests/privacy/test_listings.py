@@ -20,15 +20,16 @@ POST_LINK = re.compile(r'href="/posts/(\d+)"')
 NEXT_PAGE = re.compile(r'<a rel="next" href="([^"]+)"')
 
 
-def post_ids_on(client, url: str) -> list[int]:
-    """Post ids linked from every page of a paginated listing, following "next" links."""
+def post_ids_on(client, url: str, after: str = "") -> list[int]:
+    """Post ids linked from every page of a paginated listing, following "next" links;
+    with `after`, only those linked below that text (one section of the page)."""
     ids: list[int] = []
     pages = 0
     while url:
         response = client.get(url.replace("&amp;", "&"))
         assert response.status_code == 200, url
         html = response.get_data(as_text=True)
-        ids.extend(int(i) for i in dict.fromkeys(POST_LINK.findall(html)))
+        ids.extend(int(i) for i in dict.fromkeys(POST_LINK.findall(html.split(after, 1)[-1] if after else html)))
         match = NEXT_PAGE.search(html)
         url = match.group(1) if match else None
         pages += 1
@@ -184,6 +185,9 @@ def test_comment_counts_are_of_live_comments_on_readable_posts(client, scene, vi
         assert int(n) == live
 
 
+SHARED = "Posts shared with this group"  # the group page's own listing (the introduction links members' open posts)
+
+
 def test_groups_show_only_posts_the_viewer_may_read(client, scene):
     slug_secret, slug_open = scene.secret_group.slug, scene.open_group.slug
     # Anonymous and outsiders: the unlisted group does not exist; the listed one shows nothing restricted.
@@ -193,11 +197,14 @@ def test_groups_show_only_posts_the_viewer_may_read(client, scene):
         missing = client.get("/groups/never-a-group")
         assert hidden.status_code == 404
         assert normalized(hidden, slug_secret) == normalized(missing, "never-a-group")
-        assert post_ids_on(client, f"/groups/{slug_open}") == []
+        assert post_ids_on(client, f"/groups/{slug_open}", after=SHARED) == []
+        assert set(post_ids_on(client, f"/groups/{slug_open}")) <= readable_ids(scene, viewer)
         logout(client)
     as_viewer(client, scene, "member")
-    assert set(post_ids_on(client, f"/groups/{slug_secret}")) == {scene.to_secret_group.id}
-    assert set(post_ids_on(client, f"/groups/{slug_open}")) == {scene.to_open_group.id}
+    assert set(post_ids_on(client, f"/groups/{slug_secret}", after=SHARED)) == {scene.to_secret_group.id}
+    assert set(post_ids_on(client, f"/groups/{slug_open}", after=SHARED)) == {scene.to_open_group.id}
+    for slug in (slug_secret, slug_open):
+        assert set(post_ids_on(client, f"/groups/{slug}")) <= readable_ids(scene, "member")
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)

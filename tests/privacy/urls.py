@@ -5,7 +5,9 @@ Add every new route here (votes, reports, moderation, feeds, API formats...):
 `comment_id` has a probe for each of its methods.
 
 Placeholders in paths and form data: {post}, {comment} (a top-level comment by the
-post's author) and, for edits that keep the audience, {kind}, {users}, {groups}.
+post's author), for edits that keep the audience {kind}, {users}, {groups}, and the
+attachment keys {post_file} (the post's figure), {comment_file} (on {comment}) and
+{other_file} (a figure of another, public post: never readable under this one).
 `expect` maps the viewer's role to the status an audience member gets:
 anonymous, reader (signed in, not the author), author, and optionally moderator
 (a site moderator; defaults to the reader's status). A probe marked `public_only`
@@ -29,10 +31,13 @@ class Probe:
     json: dict | None = None  # a JSON body (the API), formatted like `data`
     note: str = ""
     public_only: bool = False
+    on_draft: dict | None = None  # statuses that differ while the post is a draft
 
-    def status_for(self, role: str, audience_kind: str = "public") -> int:
-        if self.public_only and audience_kind != "public":
+    def status_for(self, role: str, audience_kind: str = "public", draft: bool = False) -> int:
+        if self.public_only and (audience_kind != "public" or draft):
             return 404
+        if draft and self.on_draft and role in self.on_draft:
+            return self.on_draft[role]
         return self.expect.get(role, self.expect["reader"])
 
     def __str__(self) -> str:
@@ -94,11 +99,36 @@ POST_PROBES = [
     Probe("POST", "/posts/{post}/report", signed_in(302, 302), data={"reason": "spam", "details": ""}),
     Probe("POST", "/moderation/posts/{post}/remove", signed_in(403, 403, moderator=302), data={"reason": "r"}),
     Probe("POST", "/moderation/posts/{post}/restore", signed_in(403, 403, moderator=409), data={"reason": "r"}),
+    # Request access: only listed posts have these addresses (the worlds' posts are not
+    # listed), so they answer 404 to everyone, exactly like a missing post.
+    Probe("GET", "/posts/{post}/access", signed_in(404, 404)),
+    Probe("POST", "/posts/{post}/access", signed_in(404, 404), data={"note": "Please."}),
+    # Deciding: readers may not (403); the author finds no such request.
+    Probe("POST", "/posts/{post}/access/decide", signed_in(403, 404), data={"request_id": "0", "decision": "approve"}),
+    Probe("POST", "/posts/{post}/access/decide", signed_in(400, 400), data={"request_id": "0", "decision": "maybe"}, note="bad decision"),
+    # The author's audit and listing settings; unlisting a post that is not listed changes nothing.
+    Probe("GET", "/posts/{post}/audit", signed_in(403, 200)),
+    Probe("GET", "/posts/{post}/listing", signed_in(403, 200)),
+    Probe("POST", "/posts/{post}/listing", signed_in(403, 302), data={"abstract": ""}),
     # Nobody votes on their own post or comment: 403 for the author.
     Probe("POST", "/posts/{post}/vote", signed_in(303, 403), data={"value": "up"}),
     Probe("POST", "/posts/{post}/vote", signed_in(200, 403, anonymous=401), data={"value": "up"}, headers=JSON, note="as JSON"),
+    # Attachments answer under their own post only, to whoever may read its body.
+    Probe("GET", "/posts/{post}/files/{post_file}", everyone(200)),
+    Probe("GET", "/posts/{post}/files/{comment_file}", everyone(200), note="a comment's file"),
+    Probe("GET", "/posts/{post}/files/{other_file}", everyone(404), note="another post's file"),
+    Probe("GET", "/posts/{post}/files/not-a-key", everyone(404), note="no such file"),
+    # Drafts: only authors share and publish; a published post has nothing to share.
+    Probe("GET", "/posts/{post}/share", signed_in(403, 409), on_draft={"author": 200}),
+    Probe("POST", "/posts/{post}/share", signed_in(403, 409), data={"username": "nobody-at-all", "role": "read"},
+          on_draft={"author": 400}, note="unknown user"),
+    Probe("POST", "/posts/{post}/share/remove", signed_in(403, 409), data={"user_id": "1"}, on_draft={"author": 302}),
+    Probe("POST", "/posts/{post}/publish", signed_in(403, 409), data={}, on_draft={"author": 302}),
     # Atom feed of the comments: the anonymous view, whoever asks (forum/feeds.py).
     Probe("GET", "/feeds/posts/{post}/comments.atom", everyone(200), public_only=True),
+    # Following and muting a thread (notifications).
+    Probe("POST", "/posts/{post}/follow", signed_in(302, 302), data={"state": "follow"}),
+    Probe("POST", "/posts/{post}/follow", signed_in(302, 302), data={"state": "mute"}, note="mute"),
 ]
 
 COMMENT_PROBES = [
@@ -150,7 +180,7 @@ POST_PROBES += [p for p in API_PROBES if "/posts/" in p.path]
 COMMENT_PROBES += [p for p in API_PROBES if "/comments/{comment}" in p.path and "/posts/" not in p.path]
 
 _GETS = [p for p in POST_PROBES + COMMENT_PROBES if p.method == "GET" and not p.headers]
-HEAD_PROBES = [Probe("HEAD", p.path, p.expect, note=p.note, public_only=p.public_only) for p in _GETS]
+HEAD_PROBES = [Probe("HEAD", p.path, p.expect, note=p.note, public_only=p.public_only, on_draft=p.on_draft) for p in _GETS]
 
 PROBES = POST_PROBES + COMMENT_PROBES + HEAD_PROBES
 

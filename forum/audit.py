@@ -1,0 +1,50 @@
+"""What the author of a restricted post may learn about its readers (read receipts are
+shown to the post's authors only: `permissions.can_see_acceptances`)."""
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from . import permissions, visibility
+from .extensions import db
+from .models import AccessRequest, Membership, Post, PostAudience, PostRead, User
+
+
+def reads_of(post: Post) -> list[PostRead]:
+    """Who opened the post and when, most recent first; the author's own visits left out."""
+    return list(db.session.scalars(
+        select(PostRead).options(selectinload(PostRead.user))
+        .where(PostRead.post_id == post.id, PostRead.user_id != post.author_id)
+        .order_by(PostRead.last_read_at.desc(), PostRead.user_id)
+    ))
+
+
+def requests_of(post: Post) -> list[AccessRequest]:
+    """Every request for access, pending first, then newest."""
+    return list(db.session.scalars(
+        select(AccessRequest).options(selectinload(AccessRequest.user))
+        .where(AccessRequest.post_id == post.id)
+        .order_by((AccessRequest.status != "pending"), AccessRequest.created_at.desc(), AccessRequest.id.desc())
+    ))
+
+
+def requests_to_decide(user: User) -> list[AccessRequest]:
+    """Pending requests the user may decide: on their posts, and on posts shared with a
+    group they own or administer (`permissions.can_decide_access`), among posts they can
+    read. Bounded: the managed groups, then the requests with their people and posts."""
+    managed = db.session.scalars(
+        select(Membership.group_id).where(Membership.user_id == user.id, Membership.role.in_(("owner", "admin")))
+    ).all()
+    tokens = select(PostAudience.post_id).where(PostAudience.principal.in_([visibility.group_token(g) for g in managed]))
+    return list(db.session.scalars(
+        select(AccessRequest).join(Post, Post.id == AccessRequest.post_id)
+        .options(selectinload(AccessRequest.user), selectinload(AccessRequest.post))
+        .where(AccessRequest.status == "pending", visibility.readable(user), Post.deleted_at.is_(None),
+               or_(Post.author_id == user.id, Post.id.in_(tokens)))
+        .order_by(AccessRequest.created_at, AccessRequest.id)
+    ))
+
+
+def shows_audit_notice(viewer: User | None, post: Post) -> bool:
+    """Readers of a restricted post are told that its author sees who opened it."""
+    return post.audience_kind == "restricted" and not permissions.can_see_acceptances(viewer, post)

@@ -1,0 +1,167 @@
+"""The read side of notifications: what a user is shown, counted and mailed, now.
+
+Every listing, the unread count and every email start from `shown(viewer)`, which
+asks `visibility.references_readable` about the notification's post, comment and
+group at the moment of reading. Nothing is decided from what was true when the
+notification was made.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import url_for
+from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
+from sqlalchemy.orm import aliased
+
+from . import visibility
+from .extensions import db
+from .models import Comment, Group, Membership, Notification, Post, Subscription, User
+
+# Kinds a muted thread silences. Mentions of you and decisions about your content still arrive.
+MUTABLE = ("reply_post", "reply_comment", "thread")
+
+
+def shown(viewer: User) -> ColumnElement[bool]:
+    """SQL: the viewer's own notifications that may be shown to them right now."""
+    muted = exists().where(
+        Subscription.user_id == viewer.id, Subscription.target == "post",
+        Subscription.target_id == Notification.post_id, Subscription.muted,
+    )
+    # "Shared with your group" speaks for the group: once you leave it, it is gone.
+    still_member = exists().where(Membership.group_id == Notification.group_id, Membership.user_id == viewer.id)
+    return and_(
+        Notification.user_id == viewer.id,
+        visibility.references_readable(viewer, Notification.post_id, Notification.comment_id, Notification.group_id),
+        not_(and_(Notification.kind.in_(MUTABLE), muted)),
+        or_(Notification.kind != "shared_group", still_member),
+    )
+
+
+def unread_count(viewer: User) -> int:
+    return shown_count(viewer, Notification.read_at.is_(None))
+
+
+def shown_count(viewer: User, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification).where(shown(viewer), *where)) or 0
+
+
+@dataclass(frozen=True)
+class Item:
+    """One notification as the viewer may see it: names and titles read just now."""
+
+    id: int
+    kind: str
+    created_at: datetime
+    read: bool
+    actor: str | None
+    post_id: int | None
+    post_title: str | None
+    comment_id: int | None
+    comment_md: str | None
+    group_slug: str | None
+    group_name: str | None
+
+    @property
+    def category(self) -> str:
+        from .models import NOTIFICATION_KINDS
+
+        return NOTIFICATION_KINDS[self.kind]
+
+
+_MESSAGES = {
+    "reply_post": "{actor} commented on your post “{post}”",
+    "reply_comment": "{actor} replied to your comment on “{post}”",
+    "thread": "{actor} commented on “{post}”",
+    "mention": "{actor} mentioned you on “{post}”",
+    "group_invitation": "{actor} invited you to join {group}",
+    "join_request": "{actor} asked to join {group}",
+    "join_approved": "Your request to join {group} was approved",
+    "join_declined": "Your request to join {group} was declined",
+    "invitation_accepted": "{actor} accepted your invitation to {group}",
+    "invitation_declined": "{actor} declined your invitation to {group}",
+    "shared_user": "{actor} shared “{post}” with you",
+    "shared_group": "{actor} shared “{post}” with {group}",
+    "terms_accepted": "{actor} accepted the terms of “{post}”",
+    "mod_removed": "A moderator removed your {what} on “{post}”",
+    "mod_restored": "A moderator restored your {what} on “{post}”",
+    "followed_user_post": "{actor} published “{post}”",
+    "followed_tag_post": "{actor} published “{post}” in a tag you follow",
+    "followed_group_post": "{actor} published “{post}” in {group}",
+}
+
+
+def message(item: Item) -> str:
+    return _MESSAGES[item.kind].format(
+        actor=item.actor or "Someone", post=item.post_title or "", group=item.group_name or "",
+        what="comment" if item.comment_id else "post",
+    )
+
+
+def target_url(item: Item, **external) -> str:
+    """Where the notification leads: the comment, the post, or the group page."""
+    if item.comment_id is not None:
+        return url_for("posts.view", post_id=item.post_id, _anchor=f"c{item.comment_id}", **external)
+    if item.post_id is not None:
+        return url_for("posts.view", post_id=item.post_id, **external)
+    if item.kind == "join_request":
+        return url_for("group_members.requests", slug=item.group_slug, **external)
+    if item.kind == "group_invitation":
+        return url_for("groups.mine", **external)
+    return url_for("groups.view", slug=item.group_slug, **external)
+
+
+def items(viewer: User, *, where=(), limit: int | None = None, offset: int = 0) -> list[Item]:
+    """The viewer's notifications, newest first, each checked through `shown`."""
+    actor = aliased(User)
+    query: Select = (
+        select(
+            Notification.id, Notification.kind, Notification.created_at, Notification.read_at,
+            actor.display_name, Notification.post_id, Post.title, Notification.comment_id, Comment.body_md,
+            Group.slug, Group.name,
+        )
+        .outerjoin(actor, actor.id == Notification.actor_id)
+        .outerjoin(Post, Post.id == Notification.post_id)
+        .outerjoin(Comment, Comment.id == Notification.comment_id)
+        .outerjoin(Group, Group.id == Notification.group_id)
+        .where(shown(viewer), *where)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        Item(id=r[0], kind=r[1], created_at=r[2], read=r[3] is not None, actor=r[4], post_id=r[5], post_title=r[6],
+             comment_id=r[7], comment_md=r[8], group_slug=r[9], group_name=r[10])
+        for r in db.session.execute(query)
+    ]
+
+
+def one(viewer: User, notification_id: int) -> Item | None:
+    found = items(viewer, where=[Notification.id == notification_id])
+    return found[0] if found else None
+
+
+def following(viewer: User) -> dict[str, list]:
+    """What the viewer follows or muted, for their settings page: only posts, tags and
+    groups they may still see (a follow outliving access names nothing)."""
+    from .models import Tag
+
+    def ids(target: str, muted: bool = False):
+        return select(Subscription.target_id).where(
+            Subscription.user_id == viewer.id, Subscription.target == target, Subscription.muted.is_(muted))
+
+    tags = select(visibility.visible_tags(viewer).subquery().c.id)
+    return {
+        "people": db.session.scalars(select(User).where(User.id.in_(ids("user"))).order_by(User.username)).all(),
+        "tags": db.session.scalars(select(Tag).where(Tag.id.in_(ids("tag")), Tag.id.in_(tags)).order_by(Tag.name)).all(),
+        "groups": db.session.scalars(
+            select(Group).where(Group.id.in_(ids("group")), visibility.visible_group_clause(viewer)).order_by(Group.name)
+        ).all(),
+        "posts": db.session.scalars(
+            visibility.visible_posts(viewer).where(Post.id.in_(ids("post"))).order_by(Post.created_at.desc()).limit(100)
+        ).all(),
+        "muted": db.session.scalars(
+            visibility.visible_posts(viewer).where(Post.id.in_(ids("post", True))).order_by(Post.created_at.desc()).limit(100)
+        ).all(),
+    }

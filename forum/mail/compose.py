@@ -1,0 +1,94 @@
+"""Building an email at the moment it is sent, from what its recipient may read then.
+
+A queued row names a notification (or a digest window); the subject and body are made
+here, through `inbox.items`, which asks `visibility` about every post, comment and group.
+If nothing may be said any more, there is no message and the row is skipped.
+"""
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from .. import inbox
+from ..extensions import db
+from ..models import EMAIL_CATEGORIES, NOTIFICATION_KINDS, MailAddress, Notification, OutboxMessage, User
+from ..services.notifications import email_modes
+
+EXCERPT = 600
+DIGEST_MAX = 100  # the rest waits on the notifications page
+DIGEST = "digest"  # the unsubscribe "category" of a digest: every category mailed as one
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe")
+
+
+def unsubscribe_token(user_id: int, category: str) -> str:
+    return _serializer().dumps([user_id, category])
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """(user id, category), or None for anything not signed by us."""
+    try:
+        user_id, category = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(user_id, int) or (category not in EMAIL_CATEGORIES and category != DIGEST):
+        return None
+    return user_id, category
+
+
+def _excerpt(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= EXCERPT else text[:EXCERPT].rsplit(" ", 1)[0] + " …"
+
+
+def _message(user: User, address: str, subject: str, lines: list[str], category: str) -> EmailMessage:
+    unsubscribe = url_for("notifications.unsubscribe", token=unsubscribe_token(user.id, category), _external=True)
+    settings = url_for("notifications.settings", _external=True)
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = address
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="forum.invalid")
+    message["Auto-Submitted"] = "auto-generated"
+    message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    footer = ["", "--", f"Stop these emails: {unsubscribe}", f"Choose what you get: {settings}"]
+    message.set_content("\n".join([*lines, *footer]) + "\n")
+    return message
+
+
+def compose(row: OutboxMessage) -> EmailMessage | None:
+    """The message for a queued row as of now, or None when nothing may be sent."""
+    user = db.session.get(User, row.user_id)
+    address = db.session.get(MailAddress, row.user_id)
+    if user is None or address is None:
+        return None
+    modes = email_modes(user.id)
+    if row.kind == "immediate":
+        item = inbox.one(user, row.notification_id) if row.notification_id else None
+        if item is None or modes[item.category] != "immediate":
+            return None
+        lines = [inbox.message(item) + "."]
+        if item.comment_md:
+            lines += ["", _excerpt(item.comment_md)]
+        lines += ["", inbox.target_url(item, _external=True)]
+        return _message(user, address.email, inbox.message(item), lines, item.category)
+    wanted = [kind for kind, category in NOTIFICATION_KINDS.items() if modes[category] == "digest"]
+    # What the reader already saw on the site is not news any more.
+    window = [Notification.kind.in_(wanted), Notification.read_at.is_(None)]
+    if row.since is not None:
+        window.append(Notification.created_at > row.since)
+    found = inbox.items(user, where=window, limit=DIGEST_MAX)
+    if not found:
+        return None
+    lines = [f"What happened on the forum since your last digest ({len(found)}):", ""]
+    for item in found:
+        lines += [f"* {inbox.message(item)}", f"  {inbox.target_url(item, _external=True)}"]
+    subject = f"{len(found)} new notification{'s' if len(found) != 1 else ''} on the forum"
+    return _message(user, address.email, subject, lines, DIGEST)

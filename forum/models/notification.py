@@ -1,0 +1,102 @@
+"""Notifications, subscriptions and email preferences.
+
+A notification stores references only (recipient, kind, actor, post, comment, group),
+never a copied title or text: what it says, and whether it is shown at all, is decided
+through `visibility` each time it is listed, counted or mailed.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ._time import utcnow
+
+# kind -> the email category a reader turns on or off. Keys are stored; keep them stable.
+NOTIFICATION_KINDS = {
+    "reply_post": "replies",        # a comment on your post
+    "reply_comment": "replies",     # a reply to your comment
+    "thread": "replies",            # a new comment in a thread you follow
+    "mention": "mentions",          # @you in a comment
+    "group_invitation": "groups",   # you are invited to a group
+    "join_request": "groups",       # someone asks to join a group you manage
+    "join_approved": "groups",
+    "join_declined": "groups",
+    "invitation_accepted": "groups",  # to the one who invited
+    "invitation_declined": "groups",
+    "shared_user": "shared",        # a post shared with you by name
+    "shared_group": "shared",       # a post shared with a group of yours
+    "terms_accepted": "terms",      # a reader accepted the terms of your post
+    "mod_removed": "moderation",    # a moderator removed your post or comment
+    "mod_restored": "moderation",
+    "followed_user_post": "following",
+    "followed_tag_post": "following",
+    "followed_group_post": "following",
+}
+EMAIL_CATEGORIES = {
+    "replies": "Replies to you and new comments in threads you follow",
+    "mentions": "Mentions of you",
+    "groups": "Group invitations, join requests and their answers",
+    "shared": "Posts shared with you or your groups",
+    "terms": "Readers accepting the terms of your posts",
+    "moderation": "Moderation decisions about your posts and comments",
+    "following": "New posts from people, tags and groups you follow",
+}
+EMAIL_MODES = ("off", "immediate", "digest")
+SUBSCRIPTION_TARGETS = ("post", "user", "tag", "group")
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_user_read", "user_id", "read_at"),
+        Index("ix_notifications_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+    @property
+    def category(self) -> str:
+        return NOTIFICATION_KINDS[self.kind]
+
+
+class Subscription(db.Model):
+    """`user` follows a post, user, tag or group; `muted` on a post silences its thread."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (Index("ix_subscriptions_target", "target", "target_id"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    target: Mapped[str] = mapped_column(String(8), primary_key=True)
+    target_id: Mapped[int] = mapped_column(primary_key=True)
+    muted: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EmailPreference(db.Model):
+    """How a user wants one category by email. No row: the category's default."""
+
+    __tablename__ = "email_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(16), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))
+
+
+class MailAddress(db.Model):
+    """Where a user's notification email goes; no row, no email."""
+
+    __tablename__ = "mail_addresses"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))

@@ -1,0 +1,349 @@
+"""Creating notifications, following and muting, email choices, marking read.
+
+The other services call one function here per event, before their own commit, so a
+notification (and its queued email) exists exactly when the event does. Rows hold
+references only; whether one is ever shown or mailed is decided later, through
+`visibility`, by `forum.inbox` and `forum.mail` (a row created for someone who may not
+read its post is simply never shown).
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Iterable
+
+from flask import current_app
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import visibility
+from ..extensions import db
+from ..models import (
+    EMAIL_CATEGORIES, EMAIL_MODES, NOTIFICATION_KINDS, Comment, EmailPreference, GroupInvitation, JoinRequest,
+    MailAddress, Membership, Notification, OutboxMessage, Post, Subscription, User,
+)
+from ..models._time import utcnow
+from .errors import ServiceError
+from .audience import audience_of
+from .guards import is_new_account
+
+MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_-]{3,32})(?![\w-])", re.IGNORECASE)
+
+# What a category sends by email until the user chooses.
+DEFAULT_MODES = {
+    "replies": "immediate", "mentions": "immediate", "groups": "immediate", "shared": "immediate",
+    "terms": "digest", "moderation": "immediate", "following": "digest",
+}
+
+
+# --- creating ---------------------------------------------------------------------------
+
+
+def _notify(recipients: dict[int, str], actor_id: int | None, *, post_id=None, comment_id=None, group_id=None) -> None:
+    """Add one notification per recipient (user id -> kind), never to the actor, and queue
+    the emails their choices ask for (no commit)."""
+    recipients = {uid: kind for uid, kind in recipients.items() if uid != actor_id}
+    if not recipients:
+        return
+    # One multi-row INSERT (and one for the emails) however many people a post reaches.
+    rows = db.session.execute(
+        insert(Notification).returning(Notification.id, Notification.user_id, Notification.kind),
+        [{"user_id": uid, "kind": kind, "actor_id": actor_id, "post_id": post_id, "comment_id": comment_id,
+          "group_id": group_id} for uid, kind in recipients.items()],
+    ).all()
+    _queue_email(rows)
+
+
+def _managers(group_id: int) -> list[int]:
+    return list(db.session.scalars(
+        select(Membership.user_id).where(Membership.group_id == group_id, Membership.role.in_(("owner", "admin")))
+    ))
+
+
+def _muted(post_id: int) -> set[int]:
+    return set(db.session.scalars(
+        select(Subscription.user_id).where(Subscription.target == "post", Subscription.target_id == post_id, Subscription.muted)
+    ))
+
+
+def mentioned_users(author: User, text: str) -> list[int]:
+    """Ids of existing users @-mentioned in `text`, at most MENTIONS_MAX of them (fewer for
+    new accounts), and none once a new account spent its hourly mention allowance."""
+    config = current_app.config
+    names = list(dict.fromkeys(m.lower() for m in MENTION.findall(text or "")))
+    most = config["MENTIONS_MAX"]
+    if is_new_account(author) and config["NEW_ACCOUNT_LIMITS_ENABLED"]:
+        most = min(most, config["NEW_ACCOUNT_MENTIONS_MAX"])
+        since = utcnow() - timedelta(hours=1)
+        spent = db.session.scalar(
+            select(func.count()).select_from(Notification)
+            .where(Notification.actor_id == author.id, Notification.kind == "mention", Notification.created_at > since)
+        ) or 0
+        most = max(0, min(most, config["NEW_ACCOUNT_MENTIONS_PER_HOUR"] - spent))
+    if not names or most == 0:
+        return []
+    found = dict(db.session.execute(select(User.username, User.id).where(User.username.in_(names[:most]))).all())
+    return [found[n] for n in names[:most] if n in found and found[n] != author.id]
+
+
+def comment_added(comment: Comment) -> None:
+    """Replies, mentions and thread followers; then the commenter follows the thread."""
+    db.session.flush()
+    post = db.session.get(Post, comment.post_id)
+    recipients: dict[int, str] = {}
+    followers = db.session.scalars(
+        select(Subscription.user_id).where(Subscription.target == "post", Subscription.target_id == post.id, ~Subscription.muted)
+    )
+    for uid in followers:
+        recipients[uid] = "thread"
+    recipients[post.author_id] = "reply_post"
+    if comment.parent_id is not None:
+        parent_author = db.session.scalar(select(Comment.author_id).where(Comment.id == comment.parent_id))
+        recipients[parent_author] = "reply_comment"
+    for uid in _muted(post.id):
+        recipients.pop(uid, None)
+    # A mention reaches even a muted reader, and never someone outside the audience: for
+    # them nothing is stored, so it cannot surface later either.
+    for uid in mentioned_users(db.session.get(User, comment.author_id), comment.body_md):
+        if visibility.can_read_post(db.session.get(User, uid), post.id):
+            recipients[uid] = "mention"
+    _notify(recipients, comment.author_id, post_id=post.id, comment_id=comment.id)
+    follow_default(comment.author_id, "post", post.id)
+
+
+def audience_before(post: Post) -> tuple[set[int], set[int]]:
+    """The post's named users and groups before an edit, for `post_shared`."""
+    named = audience_of(post)
+    return set(named.user_ids), set(named.group_ids)
+
+
+def post_created(post: Post) -> None:
+    """The author follows their post; people named, groups named and followers hear of it."""
+    db.session.flush()
+    follow_default(post.author_id, "post", post.id)
+    _shared(post, (set(), set()), followers=True)
+
+
+def post_shared(post: Post, before: tuple[set[int], set[int]]) -> None:
+    """After an edit: tell only the people and groups the audience gained."""
+    db.session.flush()
+    _shared(post, before, followers=False)
+
+
+def _shared(post: Post, before: tuple[set[int], set[int]], *, followers: bool) -> None:
+    """One notification per person, the most specific reason winning: named in the
+    audience, then a named group of theirs, then what they follow."""
+    users, groups = audience_before(post)
+    reasons: dict[int, tuple[str, int | None]] = {}  # user id -> (kind, group id on the row)
+    if followers:
+        tag_ids = [t.id for t in post.tags]
+        rows = db.session.execute(select(Subscription.user_id, Subscription.target, Subscription.target_id).where(
+            ((Subscription.target == "user") & (Subscription.target_id == post.author_id))
+            | ((Subscription.target == "tag") & Subscription.target_id.in_(tag_ids or [0]))
+            | ((Subscription.target == "group") & Subscription.target_id.in_(groups or {0}))
+        ).order_by(Subscription.target.desc()))  # user, then tag, then group: the first kept wins
+        for uid, target, target_id in rows:
+            reasons.setdefault(uid, (f"followed_{target}_post", target_id if target == "group" else None))
+    new_groups = groups - before[1]
+    if new_groups:
+        for gid, uid in db.session.execute(
+            select(Membership.group_id, Membership.user_id).where(Membership.group_id.in_(new_groups))
+        ):
+            reasons[uid] = ("shared_group", gid)  # the group on the row: leaving it takes the notice away
+    for uid in users - before[0]:
+        reasons[uid] = ("shared_user", None)
+    reasons.pop(post.author_id, None)
+    by_group: dict[int | None, dict[int, str]] = {}
+    for uid, (kind, gid) in reasons.items():
+        by_group.setdefault(gid, {})[uid] = kind
+    for gid, recipients in by_group.items():
+        _notify(recipients, post.author_id, post_id=post.id, group_id=gid)
+
+
+def invited(invitation: GroupInvitation) -> None:
+    _notify({invitation.user_id: "group_invitation"}, invitation.invited_by_id, group_id=invitation.group_id)
+
+
+def invitation_answered(invitation: GroupInvitation, accepted: bool) -> None:
+    kind = "invitation_accepted" if accepted else "invitation_declined"
+    _notify({invitation.invited_by_id: kind}, invitation.user_id, group_id=invitation.group_id)
+
+
+def join_requested(join_request: JoinRequest) -> None:
+    _notify({uid: "join_request" for uid in _managers(join_request.group_id)}, join_request.user_id,
+            group_id=join_request.group_id)
+
+
+def join_decided(join_request: JoinRequest, approved: bool, actor: User) -> None:
+    _notify({join_request.user_id: "join_approved" if approved else "join_declined"}, actor.id,
+            group_id=join_request.group_id)
+
+
+def terms_accepted(post: Post, reader: User) -> None:
+    _notify({post.author_id: "terms_accepted"}, reader.id, post_id=post.id)
+
+
+def moderated(post: Post, comment: Comment | None, removed: bool) -> None:
+    """Tell the author of removed (or restored) content; the moderator stays unnamed."""
+    item = comment or post
+    _notify({item.author_id: "mod_removed" if removed else "mod_restored"}, None,
+            post_id=post.id, comment_id=comment.id if comment else None)
+
+
+# --- email: preferences and the queue ---------------------------------------------------
+
+
+def email_modes(user_id: int) -> dict[str, str]:
+    chosen = dict(db.session.execute(
+        select(EmailPreference.category, EmailPreference.mode).where(EmailPreference.user_id == user_id)
+    ).all())
+    return {category: chosen.get(category, DEFAULT_MODES[category]) for category in EMAIL_CATEGORIES}
+
+
+def _queue_email(rows) -> None:
+    """Queue an immediate email, or make sure a digest is waiting, per the recipient's choice.
+    The worker decides at sending time whether anything may still be said."""
+    user_ids = {row.user_id for row in rows}
+    with_address = set(db.session.scalars(select(MailAddress.user_id).where(MailAddress.user_id.in_(user_ids))))
+    if not with_address:
+        return
+    chosen: dict[tuple[int, str], str] = {
+        (uid, cat): mode for uid, cat, mode in db.session.execute(
+            select(EmailPreference.user_id, EmailPreference.category, EmailPreference.mode)
+            .where(EmailPreference.user_id.in_(with_address))
+        )
+    }
+    digests: set[int] = set()
+    immediate: list[dict] = []
+    for row in rows:
+        if row.user_id not in with_address:
+            continue
+        category = NOTIFICATION_KINDS[row.kind]
+        mode = chosen.get((row.user_id, category), DEFAULT_MODES[category])
+        if mode == "immediate":
+            immediate.append({"user_id": row.user_id, "kind": "immediate", "notification_id": row.id})
+        elif mode == "digest":
+            digests.add(row.user_id)
+    if immediate:
+        db.session.execute(insert(OutboxMessage), immediate)
+    if digests:
+        _ensure_digests(digests)
+
+
+def _ensure_digests(user_ids: set[int]) -> None:
+    """A pending digest for each of these users (a few queries, however many users)."""
+    digest = (OutboxMessage.user_id.in_(user_ids), OutboxMessage.kind == "digest")
+    waiting = set(db.session.scalars(select(OutboxMessage.user_id).where(*digest, OutboxMessage.status == "pending")))
+    # Digests go out at most once per DIGEST_HOURS; one covers everything since the last.
+    last_sent = dict(db.session.execute(
+        select(OutboxMessage.user_id, func.max(OutboxMessage.sent_at)).where(*digest).group_by(OutboxMessage.user_id)
+    ).all())
+    now, period = utcnow(), timedelta(hours=current_app.config["DIGEST_HOURS"])
+    new = [
+        {"user_id": uid, "kind": "digest", "since": last_sent.get(uid) or now - period,
+         "next_attempt_at": max(now, last_sent[uid] + period) if last_sent.get(uid) else now + period}
+        for uid in user_ids - waiting
+    ]
+    if new:
+        db.session.execute(insert(OutboxMessage), new)
+
+
+def save_email_settings(user: User, email: str, modes: dict[str, str]) -> None:
+    email = (email or "").strip()
+    if email and (len(email) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
+        raise ServiceError("That does not look like an email address.", field="email")
+    for category, mode in modes.items():
+        if category not in EMAIL_CATEGORIES or mode not in EMAIL_MODES:
+            raise ServiceError("Choose off, immediately or a daily digest.", field=category)
+    address = db.session.get(MailAddress, user.id)
+    if email and address is None:
+        db.session.add(MailAddress(user_id=user.id, email=email))
+    elif email:
+        address.email = email
+    elif address is not None:
+        db.session.delete(address)
+    for category, mode in modes.items():
+        set_email_mode(user.id, category, mode, commit=False)
+    db.session.commit()
+
+
+def set_email_mode(user_id: int, category: str, mode: str, *, commit: bool = True) -> None:
+    pref = db.session.get(EmailPreference, (user_id, category))
+    if pref is None:
+        db.session.add(EmailPreference(user_id=user_id, category=category, mode=mode))
+    else:
+        pref.mode = mode
+    if commit:
+        db.session.commit()
+
+
+def unsubscribe(user_id: int, category: str) -> None:
+    """One click from an email: that category (or every digested one) goes off."""
+    if category in EMAIL_CATEGORIES:
+        set_email_mode(user_id, category, "off", commit=False)
+    else:
+        for each, mode in email_modes(user_id).items():
+            if mode == "digest":
+                set_email_mode(user_id, each, "off", commit=False)
+    db.session.commit()
+
+
+# --- following and muting ---------------------------------------------------------------
+
+
+def follow_default(user_id: int, target: str, target_id: int) -> None:
+    """Follow unless the user already chose (followed, unfollowed by muting, or muted)."""
+    if db.session.get(Subscription, (user_id, target, target_id)) is None:
+        db.session.add(Subscription(user_id=user_id, target=target, target_id=target_id))
+
+
+def subscription(user: User, target: str, target_id: int) -> Subscription | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.get(Subscription, (user.id, target, target_id))
+
+
+def set_following(user: User, target: str, target_id: int, state: str) -> None:
+    """state: follow, unfollow or mute (a post only). The caller fetched the target
+    through visibility, so nobody follows what they may not see."""
+    existing = db.session.get(Subscription, (user.id, target, target_id))
+    if state == "unfollow":
+        if existing is not None:
+            db.session.delete(existing)
+    elif state in ("follow", "mute"):
+        if state == "mute" and target != "post":
+            raise ServiceError("Only threads can be muted.")
+        if existing is None:
+            existing = Subscription(user_id=user.id, target=target, target_id=target_id)
+            db.session.add(existing)
+        existing.muted = state == "mute"
+    else:
+        raise ServiceError("Choose follow, unfollow or mute.")
+    try:
+        db.session.commit()
+    except IntegrityError:  # a double click raced us; the first one counts
+        db.session.rollback()
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def mark_read(user: User, notification_id: int) -> Notification:
+    """Mark one of the user's notifications read; anyone else's is not found."""
+    row = db.session.scalar(select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id))
+    if row is None:
+        raise ServiceError("No such notification.", status=404)
+    if row.read_at is None:
+        row.read_at = utcnow()
+        db.session.commit()
+    return row
+
+
+def mark_all_read(user: User, ids: Iterable[int] | None = None) -> None:
+    """Everything unread, or (from the page) only what the user was shown."""
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if ids is not None:
+        query = query.where(Notification.id.in_(list(ids)))
+    db.session.execute(query.values(read_at=utcnow()))
+    db.session.commit()
+

@@ -1,0 +1,34 @@
+""""New since your last visit": counts of comments a signed-in reader has not seen yet."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+
+from . import visibility
+from .extensions import db
+from .models import Comment, PostRead, User
+
+
+def new_comment_counts(viewer: User | None, post_ids: list[int]) -> dict[int, int]:
+    """Per post the viewer has opened before: comments they may read (visible, neither
+    deleted nor removed, not their own) written since their last visit. One query for a
+    page; posts never opened are left out (nothing to compare with)."""
+    if viewer is None or not viewer.is_authenticated or not post_ids:
+        return {}
+    query = (
+        visibility.visible_comments(viewer)
+        .join(PostRead, (PostRead.post_id == Comment.post_id) & (PostRead.user_id == viewer.id))
+        .where(
+            Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None), Comment.author_id != viewer.id,
+            Comment.created_at > PostRead.last_read_at,
+        )
+        .with_only_columns(Comment.post_id, func.count(Comment.id))
+        .group_by(Comment.post_id)
+    )
+    return dict(db.session.execute(query).all())
+
+
+def is_new(comment: Comment, viewer: User | None, since: datetime | None) -> bool:
+    """A comment someone else wrote after the viewer's previous visit."""
+    return since is not None and comment.created_at > since and comment.author_id != getattr(viewer, "id", None)

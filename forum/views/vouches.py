@@ -1,0 +1,57 @@
+"""Vouching for members, and "People you may want to know"."""
+from __future__ import annotations
+
+from flask import abort, Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from .. import trust
+from ..extensions import db
+from ..forms.posts import ConfirmForm
+from ..forms.trust import VouchForm
+from ..services import ServiceError, vouches as vouch_service
+from .users import render_profile, user_or_404
+
+bp = Blueprint("vouches", __name__)
+
+
+@bp.route("/users/<username>/vouch", methods=["POST"])
+@login_required
+def vouch(username: str):
+    user = user_or_404(username)
+    form = VouchForm()
+    if not form.validate_on_submit():
+        return render_profile(user, 400, vouch_form=form)
+    try:
+        vouch_service.vouch(current_user, user, form.statement.data)
+    except ServiceError as error:
+        db.session.rollback()
+        if error.status == 403 and error.field is None:
+            abort(403, error.message)
+        form.statement.errors = [*form.statement.errors, error.message]
+        return render_profile(user, error.status, vouch_form=form)
+    flash(f"You vouch for {user.display_name}.", "success")
+    return redirect(url_for("users.profile", username=user.username))
+
+
+@bp.route("/users/<username>/vouch/withdraw", methods=["POST"])
+@login_required
+def withdraw(username: str):
+    user = user_or_404(username)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        vouch_service.withdraw(current_user, user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("users.profile", username=user.username))
+    flash(f"You no longer vouch for {user.display_name}.", "info")
+    return redirect(url_for("users.profile", username=user.username))
+
+
+@bp.route("/people/suggestions")
+@login_required
+def people_to_know():
+    return render_template(
+        "users/people_to_know.html", people=trust.people_to_know(current_user), groups=trust.groups_to_know(current_user),
+    )

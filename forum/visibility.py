@@ -278,7 +278,7 @@ def has_listing_card() -> ColumnElement[bool]:
     # An alias: callers join post_listings themselves, and the clause must stay its own.
     listing = aliased(PostListing)
     return and_(
-        Post.audience_kind == "restricted", Post.deleted_at.is_(None), Post.removed_at.is_(None),
+        Post.audience_kind == "restricted", _published_and_live(),  # a draft shows no card until published
         exists().where(listing.post_id == Post.id),
     )
 

@@ -65,6 +65,9 @@ def test_outside_its_readers_a_draft_is_a_missing_post(client, world, viewer):
         login(client, world[viewer])
     draft = world["draft"]
     for suffix in ("", "/edit", "/revisions", "/share"):
+        # An anonymous /edit leaves a "please sign in" flash for whichever page renders next.
+        with client.session_transaction() as session:
+            session.pop("_flashes", None)
         hidden = client.get(f"/posts/{draft.id}{suffix}")
         missing = client.get(f"/posts/{MISSING_POST}{suffix}")
         assert normalized(hidden, f"/posts/{draft.id}") == normalized(missing, f"/posts/{MISSING_POST}"), suffix
@@ -74,7 +77,8 @@ def test_outside_its_readers_a_draft_is_a_missing_post(client, world, viewer):
 
 def test_drafts_are_not_indexed_until_published(app, world):
     upserts, deletions = indexing.documents_for([world["draft"].id], [])
-    assert upserts == [] and len(deletions) == 1  # the draft leaves (or never enters) the index
+    # The draft's document leaves (or never enters) the index, and so does any listing card of it.
+    assert upserts == [] and set(deletions) == {f"post:{world['draft'].id}", f"listing:{world['draft'].id}"}
     assert all(doc["post_id"] != world["draft"].id for doc in indexing.all_documents())
     assert search_service.search(world["author"], "xylophone").total == 0
     drafts.publish(world["draft"], world["author"])
@@ -190,3 +194,17 @@ def test_sharing_refuses_with_a_message(client, world, username, message):
     login(client, world["author"])
     response = client.post(f"/posts/{world['draft'].id}/share", data={"username": username, "role": "read"})
     assert response.status_code == 400 and message in response.get_data(as_text=True)
+
+
+def test_a_listed_draft_shows_no_card_until_published(client, world):
+    """Listing a restricted draft (issue 15) must not announce it before it is published."""
+    from forum.services import access
+
+    access.set_listing(world["author"], world["draft"], True, "An abstract about xylophones, long enough.")
+    login(client, world["outsider"])
+    assert "xylophone" not in client.get("/listed").get_data(as_text=True).lower()
+    assert client.get(f"/posts/{world['draft'].id}/access").status_code == 404
+    assert search_service.search(world["outsider"], "xylophones").total == 0
+    drafts.publish(world["draft"], world["author"])
+    assert "xylophone" in client.get("/listed").get_data(as_text=True).lower()
+    assert search_service.search(world["outsider"], "xylophones").total == 1

@@ -12,7 +12,7 @@ from .. import indexing, permissions, visibility
 from ..extensions import db
 from ..models import DRAFT_ROLES, DraftShare, PlannedAudience, Post, User
 from ..models._time import utcnow
-from . import votes
+from . import notifications, votes
 from .audience import Audience, apply_audience, audience_of
 from .errors import ServiceError
 from .guards import ensure_can_write
@@ -115,6 +115,7 @@ def publish(post: Post, actor: User) -> Post:
     post.edited_at = None
     db.session.flush()
     votes.refresh_karma_for_post(post)
+    notifications.post_created(post)  # the audience and followers hear of it now, not at drafting
     db.session.commit()
     indexing.post_changed(post.id)
     return post

@@ -121,11 +121,15 @@ def post_created(post: Post) -> None:
     """The author follows their post; people named, groups named and followers hear of it."""
     db.session.flush()
     follow_default(post.author_id, "post", post.id)
+    if post.is_draft:  # nobody hears of a draft: publishing announces it (drafts.publish)
+        return
     _shared(post, (set(), set()), followers=True)
 
 
 def post_shared(post: Post, before: tuple[set[int], set[int]]) -> None:
     """After an edit: tell only the people and groups the audience gained."""
+    if post.is_draft:
+        return
     db.session.flush()
     _shared(post, before, followers=False)
 

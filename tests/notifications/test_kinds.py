@@ -209,3 +209,19 @@ def test_a_followed_group_is_named_and_its_posts_follow_its_visibility(world):
     db.session.commit()
     (item,) = inbox.items(world.eli)
     assert inbox.message(item) == "ben published “For the open lab” in Open Lab"
+
+
+def test_a_draft_is_announced_when_published_not_when_drafted(world):
+    """The group a draft is meant for hears of it at publication, and only then."""
+    from forum.services import drafts
+    from forum.services.notifications import set_following
+    from tests.conftest import make_post
+
+    set_following(world.eli, "user", world.ada.id, "follow")
+    draft = make_post(world.ada, "Planned result", audience="restricted", groups=(world.lab,), draft=True)
+    draft_public = make_post(world.ada, "Planned public note", draft=True)
+    assert stored(world.ben) == 0 and stored(world.eli) == 0
+    drafts.publish(draft, world.ada)
+    drafts.publish(draft_public, world.ada)
+    assert "shared_group" in kinds(world.ben)
+    assert kinds(world.eli) == ["followed_user_post"]  # the public one; the lab's stays unseen by eli

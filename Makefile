@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := FORUM_CONFIG=development $(BIN)/flask --app wsgi
 PORT   ?= 5000
 
-.PHONY: run test test-postgres venv browser postgres db seed bench clean migration
+.PHONY: run test test-postgres venv browser postgres wrk db seed bench clean migration
 
 venv: $(VENV)/.installed
 
@@ -21,6 +21,13 @@ browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# bench/page_bench.py drives the pages with Debian's wrk.
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; \
 	fi
 
 # PostgreSQL (and Redis, for the shared rate-limit store) from Debian's packages, for
@@ -55,7 +62,7 @@ test: venv browser
 test-postgres: venv browser postgres
 	scripts/pg-test-cluster $(BIN)/python -m pytest
 
-bench: venv
+bench: venv wrk
 	$(BIN)/python -m bench
 
 clean:

@@ -23,7 +23,7 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     app.config.from_object(config_class)
     app.config.update(overrides)
 
-    from . import cli, errors, routing, security, templating
+    from . import assets, cli, compression, errors, routing, security, templating
     from .extensions import csrf, db, limiter, login_manager, migrate
     from .views import register_blueprints
 
@@ -35,6 +35,8 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
 
     routing.init_app(app)  # before any route is added
     security.init_app(app)
+    compression.init_app(app)
+    assets.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     register_blueprints(app)

@@ -5,7 +5,7 @@ readable by the actor (views fetch through visibility first).
 """
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import and_, or_, select
 
 from .extensions import db
@@ -22,16 +22,33 @@ def _signed_in(user: User | None) -> bool:
 # --- bans: one predicate behind every write ---------------------------------------------
 
 
+_BAN_MEMO = "forum.active_bans"
+
+
 def active_ban(user: User | None) -> Ban | None:
-    """The ban in force on `user` now, the longest-lasting if several overlap."""
+    """The ban in force on `user` now, the longest-lasting if several overlap.
+
+    Asked several times a page (vote buttons, banners, forms), so it is read once per
+    request and user: the memo lives in the request's environ, never longer (as
+    visibility's principals), and banning or unbanning drops it (`forget_bans`).
+    """
     if not _signed_in(user):
         return None
-    return db.session.scalar(
-        select(Ban)
-        .where(Ban.user_id == user.id, _ban_in_force())
-        .order_by(Ban.expires_at.is_(None).desc(), Ban.expires_at.desc())
-        .limit(1)
-    )
+    memo = request.environ.setdefault(_BAN_MEMO, {}) if has_request_context() else {}
+    if user.id not in memo:
+        memo[user.id] = db.session.scalar(
+            select(Ban)
+            .where(Ban.user_id == user.id, _ban_in_force())
+            .order_by(Ban.expires_at.is_(None).desc(), Ban.expires_at.desc())
+            .limit(1)
+        )
+    return memo[user.id]
+
+
+def forget_bans() -> None:
+    """A ban was added or lifted inside this request: read them again."""
+    if has_request_context():
+        request.environ.pop(_BAN_MEMO, None)
 
 
 def _ban_in_force():

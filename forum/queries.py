@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, func, or_, select, true, tuple_
+from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
 from . import visibility
 from .extensions import db
@@ -44,6 +44,13 @@ def front_page(viewer: User | None, sort: str = "hot", tag: Tag | None = None) -
             return query.order_by(not_from_index(Post.score).desc(), Post.id.desc())
         return query.order_by(Post.score.desc(), Post.id.desc())
     return query.order_by(Post.created_at.desc(), Post.id.desc())
+
+
+def as_cards(query: Select[tuple[Post]]) -> Select[tuple[Post]]:
+    """A post listing as the HTML cards show it: without the bodies (the largest columns)
+    and without the audience rows (the badge reads `audience_kind`). One query less, and
+    a fraction of the bytes, per listing page."""
+    return query.options(defer(Post.body_md), defer(Post.body_html), lazyload(Post.audience))
 
 
 def posts_by(viewer: User | None, author: User) -> Select[tuple[Post]]:
@@ -87,17 +94,72 @@ def visible_tag(viewer: User | None, name: str) -> Tag | None:
     return None if row is None else row.Tag
 
 
-def comments_of_post(post: Post, sort: str = "old") -> Select[tuple[Comment]]:
-    """All comments of a post the caller has already fetched through visibility.
-
-    The tree keeps this order among siblings, so it sorts every level of the thread.
-    """
-    query = select(Comment).where(Comment.post_id == post.id)
+def _in_comment_order(query: Select, sort: str) -> Select:
     if sort == "top":
         return query.order_by(Comment.score.desc(), Comment.created_at, Comment.id)
     if sort == "new":
         return query.order_by(Comment.created_at.desc(), Comment.id.desc())
     return query.order_by(Comment.created_at, Comment.id)
+
+
+def comments_of_post(post: Post, sort: str = "old") -> Select[tuple[Comment]]:
+    """All comments of a post the caller has already fetched through visibility.
+
+    The tree keeps this order among siblings, so it sorts every level of the thread.
+    """
+    return _in_comment_order(select(Comment).where(Comment.post_id == post.id), sort)
+
+
+# What a thread shows: no Markdown source, and of each author only the name and link
+# (a joined User row otherwise carries the password hash, bio and its HTML).
+_THREAD_COLUMNS = (defer(Comment.body_md), joinedload(Comment.author).load_only(User.username, User.display_name))
+
+
+def top_level_count(post: Post) -> Select[tuple[int]]:
+    return select(func.count()).select_from(Comment).where(Comment.post_id == post.id, Comment.parent_id.is_(None))
+
+
+def _with_replies(roots: Select) -> Select[tuple[int]]:
+    """Ids of the comments in `roots` (a select of ids) and of every reply below them:
+    a recursive CTE, so a page loads its own threads and nothing else."""
+    tree = select(Comment.id).where(Comment.id.in_(roots)).cte("thread", recursive=True)
+    below = select(Comment.id).join(tree, Comment.parent_id == tree.c.id)
+    return select(tree.union_all(below).c.id)
+
+
+def comment_page(post: Post, sort: str, offset: int, per_page: int) -> Select[tuple[Comment]]:
+    """A page of a post's top-level comments with all their replies, in `sort` order at
+    every level (as `comments_of_post`), for a post already fetched through visibility."""
+    roots = _in_comment_order(
+        select(Comment.id).where(Comment.post_id == post.id, Comment.parent_id.is_(None)), sort
+    ).limit(per_page).offset(offset)
+    return _in_comment_order(select(Comment).where(Comment.id.in_(_with_replies(roots))), sort).options(*_THREAD_COLUMNS)
+
+
+def top_level_position(comment: Comment, sort: str) -> Select[tuple[int]]:
+    """How many top-level comments come before the one `comment` hangs from, in `sort`
+    order: which page of the thread shows it."""
+    up = select(Comment.id, Comment.parent_id).where(Comment.id == comment.id).cte("ancestors", recursive=True)
+    up = up.union_all(select(Comment.id, Comment.parent_id).join(up, Comment.id == up.c.parent_id))
+    root = select(Comment).where(Comment.id.in_(select(up.c.id).where(up.c.parent_id.is_(None)))).subquery()
+    if sort == "top":
+        before = or_(Comment.score > root.c.score, and_(Comment.score == root.c.score, tuple_(Comment.created_at, Comment.id) < tuple_(root.c.created_at, root.c.id)))
+    elif sort == "new":
+        before = tuple_(Comment.created_at, Comment.id) > tuple_(root.c.created_at, root.c.id)
+    else:
+        before = tuple_(Comment.created_at, Comment.id) < tuple_(root.c.created_at, root.c.id)
+    return (
+        select(func.count()).select_from(Comment).join(root, true())
+        .where(Comment.post_id == comment.post_id, Comment.parent_id.is_(None), before)
+    )
+
+
+def comment_with_replies(comment: Comment, sort: str) -> Select[tuple[Comment]]:
+    """A comment, every reply below it, and its parent: what its permalink page shows."""
+    wanted = Comment.id.in_(_with_replies(select(Comment.id).where(Comment.id == comment.id)))
+    if comment.parent_id is not None:
+        wanted = or_(wanted, Comment.id == comment.parent_id)
+    return _in_comment_order(select(Comment).where(wanted), sort).options(*_THREAD_COLUMNS)
 
 
 def group_directory(viewer: User | None, q: str = "") -> Select[tuple[Group]]:

@@ -44,7 +44,14 @@ class ProcessBytecodeCache(BytecodeCache):
 
 
 def init_app(app: Flask) -> None:
+    from .links import link, user_link
+    from .paging import bad_page
+    from .thread_html import render_thread
+    from .vote_html import vote_widget
+
     app.jinja_env.bytecode_cache = ProcessBytecodeCache()
+    # Markup built in Python for what a page prints many times (see each module).
+    app.jinja_env.globals.update(bad_page=bad_page, link=link, render_user_link=user_link, render_vote_widget=vote_widget, render_thread=render_thread)
     app.jinja_env.filters["time_ago"] = time_ago
     app.jinja_env.globals["url_for_page"] = url_for_page
     # Imported macros have no template context; the proxy resolves per request.

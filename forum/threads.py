@@ -20,6 +20,11 @@ class Node:
     shown: bool = True
     # Written after the viewer's previous visit (set by the post page, unread.is_new).
     is_new: bool = False
+    # Per-comment extras for this viewer, set by the view after the tree is built: CSS
+    # classes on the comment's <li>, and data-* attributes (names without "data-").
+    # thread_html.py escapes both; a new per-comment flag needs nothing else.
+    classes: list[str] = field(default_factory=list)
+    data: dict[str, str] = field(default_factory=dict)
 
 
 def _deleted(comment: Comment) -> bool:

@@ -501,12 +501,13 @@ def describe_audience(viewer: User | None, post: Post) -> dict:
     group is never named to a non-member.
     """
     tokens = {a.principal for a in post.audience}
-    user_ids = [int(t.split(":")[1]) for t in tokens if t.startswith("user:")]
+    user_ids = [uid for t in tokens if t.startswith("user:") and (uid := int(t.split(":")[1])) != post.author_id]
     group_ids = [int(t.split(":")[1]) for t in tokens if t.startswith("group:")]
-    users = db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.username)).all()
+    # Most posts name nobody (public, members): no queries for empty lists.
+    users = db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.username)).all() if user_ids else []
     by_author = _signed_in(viewer) and viewer.id in post.author_ids
-    all_groups = db.session.scalars(select(Group).where(Group.id.in_(group_ids)).order_by(Group.name)).all()
-    if by_author:
+    all_groups = db.session.scalars(select(Group).where(Group.id.in_(group_ids)).order_by(Group.name)).all() if group_ids else []
+    if by_author or not all_groups:
         shown = list(all_groups)
     else:
         seen = set(db.session.scalars(

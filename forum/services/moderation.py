@@ -255,6 +255,7 @@ def ban_user(moderator: User, user: User, reason: str, days: int | None = None, 
     _log(moderator, "ban", reason, target_user_id=user.id, expires_at=ban.expires_at,
          report_id=report.id if report else None)
     db.session.commit()
+    permissions.forget_bans()
     return ban
 
 
@@ -271,6 +272,7 @@ def unban_user(moderator: User, user: User, reason: str = "") -> None:
             ban.lifted_at, ban.lifted_by_id = now, moderator.id
     _log(moderator, "unban", reason, target_user_id=user.id)
     db.session.commit()
+    permissions.forget_bans()
 
 
 def set_role(actor: User | None, user: User, role: str, reason: str = "") -> None:

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
 from ..models import Group
 from ..services import ServiceError, groups as group_service
-from .main import page_arg
+from ..paging import page_arg
 
 bp = Blueprint("groups", __name__)
 
@@ -72,7 +72,7 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
     posts = None
     if activity:
         posts = db.paginate(
-            queries.posts_shared_with_group(current_user, group), page=page_arg(),
+            queries.as_cards(queries.posts_shared_with_group(current_user, group)), page=page_arg(),
             per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
         )
     manages = permissions.can_manage_group(current_user, group)

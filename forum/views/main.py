@@ -4,32 +4,28 @@ from flask_login import current_user
 from .. import feeds, queries, unread
 from ..extensions import db
 from ..models import Tag
+from ..paging import page_arg, paginate_ahead  # noqa: F401  (page_arg: other views import it from here)
 from ..services.votes import viewer_votes
 
 bp = Blueprint("main", __name__)
 
 
-def page_arg() -> int:
-    page = request.args.get("page", 1, type=int)
-    return page if page and page > 0 else 1
-
-
 @bp.route("/")
 def index():
     sort = request.args.get("sort", queries.SORTS[0])
+    unknown_sort = None
     if sort not in queries.SORTS:
-        sort = queries.SORTS[0]
+        unknown_sort, sort = sort, queries.SORTS[0]
     tag = None
     if tag_name := request.args.get("tag"):
         tag = visible_tag_or_404(tag_name)
-    posts = db.paginate(
-        queries.front_page(current_user, sort, tag), page=page_arg(),
-        per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
+    posts = paginate_ahead(
+        queries.as_cards(queries.front_page(current_user, sort, tag)), page_arg(), current_app.config["POSTS_PER_PAGE"],
     )
     return render_template(
         "main/index.html", posts=posts, sort=sort, sorts=queries.SORTS, sort_labels=queries.SORT_LABELS, tag=tag,
         tag_feed=tag is not None and feeds.tag_has_feed(tag),
-        votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]),
+        votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]), unknown_sort=unknown_sort,
         new_counts=unread.new_comment_counts(current_user, [p.id for p in posts.items]),
     )
 
@@ -52,7 +48,7 @@ def visible_tag_or_404(name: str) -> Tag:
 def tag(name: str):
     tag = visible_tag_or_404(name)
     posts = db.paginate(
-        queries.front_page(current_user, "new", tag), page=page_arg(),
+        queries.as_cards(queries.front_page(current_user, "new", tag)), page=page_arg(),
         per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
     )
     return render_template(

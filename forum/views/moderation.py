@@ -16,7 +16,7 @@ from ..models import Ban, ModAction, Report, User
 from ..security import safe_next
 from ..services import ServiceError, moderation
 from ..services.guards import ban_message
-from .main import page_arg
+from ..paging import page_arg
 from .users import user_or_404
 
 bp = Blueprint("moderation", __name__)

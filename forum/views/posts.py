@@ -10,6 +10,7 @@ from ..extensions import db
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
 from ..markup import render_post_body
 from ..models import Comment, Group, User
+from ..paging import CommentPage, is_past_end, page_arg
 from ..services import (
     ServiceError, attachments as attachment_service, comments as comment_service, drafts as draft_service,
     posts as post_service, reads, terms as terms_service,
@@ -17,7 +18,7 @@ from ..services import (
 from ..services.terms import KEEP
 from ..services.votes import viewer_votes
 from ..services.audience import audience_of, resolve_audience
-from ..threads import build_tree
+from ..threads import Node, build_tree
 from .terms import render_gate
 
 bp = Blueprint("posts", __name__)
@@ -120,9 +121,33 @@ def _comment_sort() -> str:
     return sort if sort in queries.COMMENT_SORTS else queries.COMMENT_SORTS[0]
 
 
+def _unknown_sort() -> str | None:
+    """The `?sort=` asked for when it is not one we have (the page says so, in the default order)."""
+    sort = request.args.get("sort")
+    return sort if sort is not None and sort not in queries.COMMENT_SORTS else None
+
+
 def _page_votes(post):
     """The viewer's votes on the post and all its comments: one query."""
     return viewer_votes(current_user, post_ids=[post.id], comment_ids=select(Comment.id).where(Comment.post_id == post.id))
+
+
+def comment_url(comment: Comment) -> str:
+    """The post page at the page of comments (default order) that shows `comment`."""
+    position = db.session.scalar(queries.top_level_position(comment, queries.COMMENT_SORTS[0])) or 0
+    page = position // current_app.config["COMMENTS_PER_PAGE"] + 1
+    return url_for("posts.view", post_id=comment.post_id, page=page if page > 1 else None, _anchor=f"c{comment.id}")
+
+
+def _comment_page(post, sort: str) -> tuple[CommentPage, list]:
+    """The requested page of top-level comments, with their replies (two queries)."""
+    per_page = current_app.config["COMMENTS_PER_PAGE"]
+    if post.is_deleted:
+        return CommentPage(1, per_page, 0), []
+    page = CommentPage(page_arg(), per_page, db.session.scalar(queries.top_level_count(post)))
+    if is_past_end(page):
+        return page, []
+    return page, db.session.scalars(queries.comment_page(post, sort, page.offset, per_page)).unique().all()
 
 
 def _mark_new(nodes, since) -> None:
@@ -133,11 +158,12 @@ def _mark_new(nodes, since) -> None:
 
 def _render_post(post, comment_form: CommentForm, status: int = 200, since=None):
     sort = _comment_sort()
-    comments = [] if post.is_deleted else db.session.scalars(queries.comments_of_post(post, sort)).unique().all()
+    page, comments = _comment_page(post, sort)
     tree = _tree(comments)
     _mark_new(tree, since)
     return render_template(
-        "posts/view.html", post=post, tree=tree, sort=sort, comment_sorts=queries.COMMENT_SORTS,
+        "posts/view.html", post=post, tree=tree, comment_page=page, sort=sort, comment_sorts=queries.COMMENT_SORTS,
+        unknown_sort=_unknown_sort(),
         audience=visibility.describe_audience(current_user, post), votes=_page_votes(post),
         comment_form=comment_form, confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
         can_moderate=permissions.can_moderate_post(current_user, post), post_rights=_rights(post),
@@ -254,7 +280,7 @@ def comment(post_id: int):
             status = _error_status(error)
             _form_error(form, error)
         else:
-            return redirect(url_for("posts.view", post_id=post.id, _anchor=f"c{new.id}"))
+            return redirect(comment_url(new))
     # Show the form again with what was typed, on the reply page or the post page.
     if parent is not None:
         return render_template("posts/reply.html", post=post, parent=parent, form=form), status
@@ -266,12 +292,13 @@ def comment_permalink(comment_id: int):
     """One comment with its whole subtree: where deep threads continue."""
     target = visibility.get_comment_or_404(comment_id, current_user)
     post = target.post
-    comments = db.session.scalars(queries.comments_of_post(post, _comment_sort())).unique().all()
-    subtree = _tree(comments, root_id=target.id)
+    comments = db.session.scalars(queries.comment_with_replies(target, _comment_sort())).unique().all()
+    # The target heads its own subtree, shown in full from depth 0.
+    root = Node(target, 0, children=_tree(comments, root_id=target.id), shown=visibility.shows_comment(current_user, target))
     parent = next((c for c in comments if c.id == target.parent_id), None)
     return render_template(
-        "posts/comment.html", post=post, target=target, parent=parent, tree=subtree, votes=_page_votes(post),
-        target_shown=visibility.shows_comment(current_user, target),
+        "posts/comment.html", post=post, target=target, parent=parent, tree=[root], votes=_page_votes(post),
+        thread_url=comment_url(target),
         comment_form=CommentForm(), confirm_form=ConfirmForm(),
         can_moderate=permissions.can_moderate_post(current_user, post),
     )
@@ -305,7 +332,7 @@ def edit_comment(comment_id: int):
         except ServiceError as error:
             _form_error(form, error)
         else:
-            return redirect(url_for("posts.view", post_id=target.post_id, _anchor=f"c{target.id}"))
+            return redirect(comment_url(target))
     status = 400 if request.method == "POST" else 200
     return render_template("posts/edit_comment.html", comment=target, form=form), status
 
@@ -319,4 +346,4 @@ def delete_comment(comment_id: int):
     if ConfirmForm().validate_on_submit():
         comment_service.delete_comment(target)
         flash("Your comment was deleted.", "info")
-    return redirect(url_for("posts.view", post_id=target.post_id, _anchor=f"c{target.id}"))
+    return redirect(comment_url(target))

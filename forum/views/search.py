@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from .. import search_service
-from .main import page_arg
+from ..paging import page_arg
 
 bp = Blueprint("search", __name__)
 

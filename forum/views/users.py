@@ -10,9 +10,13 @@ from ..forms.trust import VouchForm
 from ..models import Interest, User
 from ..models.interest import user_interests
 from ..services import ServiceError, accounts
-from .main import page_arg
+from ..paging import page_arg
 
 bp = Blueprint("users", __name__)
+
+
+def _count(query) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
 
 def user_or_404(username: str) -> User:
@@ -31,13 +35,14 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
     """The profile; re-rendered with the vouch form's message when a vouch is refused."""
     tab = "comments" if request.args.get("tab") == "comments" else "posts"
     per_page = current_app.config["POSTS_PER_PAGE"]
+    # Counts shown on the tabs are of what this viewer may read, never of everything;
+    # the open tab's count is its pagination total, not a second query.
     if tab == "posts":
-        items = db.paginate(queries.posts_by(current_user, user), page=page_arg(), per_page=per_page, error_out=False)
+        items = db.paginate(queries.as_cards(queries.posts_by(current_user, user)), page=page_arg(), per_page=per_page, error_out=False)
+        n_posts, n_comments = items.total, _count(queries.comments_by(current_user, user))
     else:
         items = db.paginate(queries.comments_by(current_user, user), page=page_arg(), per_page=per_page, error_out=False)
-    # Counts shown on the tabs are of what this viewer may read, never of everything.
-    n_posts = db.session.scalar(select(func.count()).select_from(queries.posts_by(current_user, user).order_by(None).subquery()))
-    n_comments = db.session.scalar(select(func.count()).select_from(queries.comments_by(current_user, user).order_by(None).subquery()))
+        n_posts, n_comments = _count(queries.posts_by(current_user, user)), items.total
     return render_template(
         "users/profile.html", user=user, tab=tab, items=items, n_posts=n_posts, n_comments=n_comments,
         vouches=trust.vouches_for(user), paths=trust.paths_to_user(current_user, user),

@@ -72,6 +72,9 @@ EDIT_POST = {
 POST_PROBES = [
     Probe("GET", "/posts/{post}", everyone(200)),
     Probe("GET", "/posts/{post}?sort=new", everyone(200)),
+    Probe("GET", "/posts/{post}?sort=nonsense&page=1", everyone(200), note="unknown sort"),
+    Probe("GET", "/posts/{post}?page=9", everyone(200), note="past the last page of comments"),
+    Probe("GET", "/posts/{post}?page=x", everyone(200), note="not a page number"),
     Probe("GET", "/posts/{post}", everyone(200), headers=JSON, note="as JSON"),
     Probe("GET", "/posts/{post}/edit", signed_in(403, 200)),
     Probe("POST", "/posts/{post}/edit", signed_in(403, 302), data=EDIT_POST),

@@ -1,0 +1,107 @@
+"""Static files under fingerprinted names, cached by browsers for a year.
+
+`asset_url('style.css')` in a template gives `/assets/style.<hash>.css`, where the hash
+is of the file's bytes: a changed file gets a new address, so the old one may be cached
+forever (`immutable`). Files are read into memory once (they are a few kilobytes) with
+a gzip copy; static files hold no secrets, so compressing them is always safe (see
+compression.py for pages). `/static/...` keeps working for anything that links there.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import mimetypes
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, Flask, abort, current_app, request, url_for
+
+bp = Blueprint("assets", __name__)
+YEAR = 365 * 24 * 3600
+_KEY = "forum.assets"
+
+
+@dataclass(frozen=True)
+class Asset:
+    name: str  # the fingerprinted name
+    mtime_ns: int
+    body: bytes
+    gzipped: bytes | None
+    mimetype: str
+
+
+class Assets:
+    """The static folder's files by name and by fingerprinted name, re-read when a file
+    changes (one stat per link, so editing CSS under `make run` shows up on reload)."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = Path(folder)
+        self.by_file: dict[str, Asset] = {}
+        self.by_name: dict[str, Asset] = {}
+
+    def scan(self) -> None:
+        """Every file, so any worker can serve an address another worker printed."""
+        for path in self.folder.rglob("*"):
+            if path.is_file():
+                self.get(path.relative_to(self.folder).as_posix())
+
+    def find(self, name: str) -> Asset | None:
+        if name not in self.by_name:
+            self.scan()  # a file changed since this worker last looked
+        return self.by_name.get(name)
+
+    def get(self, filename: str) -> Asset:
+        asset = self.by_file.get(filename)
+        if asset is not None:  # known, so already checked to be inside the folder
+            if os.stat(self.folder / filename).st_mtime_ns == asset.mtime_ns:
+                return asset
+        path = (self.folder / filename).resolve()
+        if self.folder.resolve() not in path.parents:
+            raise FileNotFoundError(filename)
+        return self._load(filename, path, path.stat().st_mtime_ns)
+
+    def _load(self, filename: str, path: Path, mtime: int) -> Asset:
+        body = path.read_bytes()
+        digest = hashlib.sha256(body).hexdigest()[:12]
+        stem, dot, suffix = filename.rpartition(".")
+        name = f"{stem}.{digest}.{suffix}" if dot else f"{filename}.{digest}"
+        packed = gzip.compress(body, compresslevel=9, mtime=0)
+        mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        asset = Asset(name, mtime, body, packed if len(packed) < len(body) else None, mimetype)
+        old = self.by_file.get(filename)
+        if old is not None:
+            self.by_name.pop(old.name, None)
+        self.by_file[filename] = asset
+        self.by_name[name] = asset
+        return asset
+
+
+def _assets() -> Assets:
+    return current_app.extensions[_KEY]
+
+
+def asset_url(filename: str) -> str:
+    """The template global: the fingerprinted address of a file in static/."""
+    return url_for("assets.serve", name=_assets().get(filename).name)
+
+
+@bp.route("/assets/<path:name>")
+def serve(name: str):
+    asset = _assets().find(name)
+    if asset is None:
+        abort(404)
+    wants_gzip = asset.gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", "")
+    response = current_app.response_class(asset.gzipped if wants_gzip else asset.body, mimetype=asset.mimetype)
+    if wants_gzip:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_KEY] = assets = Assets(app.static_folder)
+    assets.scan()
+    app.jinja_env.globals["asset_url"] = asset_url
+    app.register_blueprint(bp)

@@ -1,0 +1,135 @@
+"""The vote widget's HTML, in Python: the one implementation behind the `vote_widget`
+macro and the comment thread renderer (`thread_html.py`).
+
+A thread shows two widgets per comment; as a Jinja macro (with a nested button macro)
+each cost about 60 µs, most of a signed-in thread page (bench/README.md, "page").
+Here the parts that depend only on the viewer (rules, CSRF token, the `next` address)
+are computed once per page, and each widget is string formatting with escaping.
+
+Only pages already gated by visibility render this. `votes` is the viewer's votes on the
+page (services.votes.viewer_votes); without it, for signed-out viewers and on the
+viewer's own writing, only the numbers show.
+"""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from .links import Links
+from .models import Post
+
+_KEY = "forum.vote_widgets"
+_AGREEMENT_LABEL = '<span class="vote-label">agreement</span>'
+
+
+class VoteWidgets:
+    """Widgets for one request and viewer (`for_request()`); call it per item."""
+
+    def __init__(self) -> None:
+        from .views.votes import vote_rules  # views import this module's users, not the reverse
+
+        rules = vote_rules()
+        self.can_vote = rules["vote"]
+        self.viewer_id = current_user.get_id()
+        self.links = Links()
+        self._csrf = self._next = None
+        self._rows: dict[tuple[str, str | None], tuple[str, str]] = {}
+        config = current_app.config
+        need_down = f"Down-votes need {config['VOTE_DOWN_MIN_KARMA']} karma"
+        need_strong = f"Strong votes need {config['VOTE_STRONG_MIN_KARMA']} karma"
+        # (choice, symbol, text, allowed, why not) before and after the total, per axis.
+        self.buttons = {
+            "karma": (
+                (("strong-down", "⇊", "Strong down-vote", rules["down"] and rules["strong"], need_strong if rules["down"] else need_down),
+                 ("down", "▼", "Down-vote", rules["down"], need_down)),
+                (("up", "▲", "Up-vote", True, ""), ("strong-up", "⇈", "Strong up-vote", rules["strong"], need_strong)),
+            ),
+            "agreement": ((("disagree", "✗", "Disagree", True, ""),), (("agree", "✓", "Agree", True, ""),)),
+        }
+
+    @classmethod
+    def for_request(cls) -> "VoteWidgets":
+        """One per request and viewer: the environ lives exactly as long as the request
+        (like visibility's principals memo), and the key includes the viewer, so a
+        sign-in inside the request never reuses the signed-out widgets."""
+        cache = request.environ.setdefault(_KEY, {})
+        viewer = current_user.get_id()
+        widgets = cache.get(viewer)
+        if widgets is None:
+            widgets = cache[viewer] = cls()
+        return widgets
+
+    def _inputs(self) -> tuple[str, str]:
+        if self._csrf is None:
+            self._csrf = f'<input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">'
+            self._next = f'<input type="hidden" name="next" value="{escape(request.full_path.rstrip("?"))}">'
+        return self._csrf, self._next
+
+    def __call__(self, item, kind: str, votes=None, axis: str = "karma") -> Markup:
+        return Markup(self.html(item, kind, votes, axis))
+
+    def votable(self, item, votes) -> bool:
+        """Whether the viewer gets buttons (not just the numbers) on this item: not on
+        one's own writing (a post's co-authors included), nor on drafts."""
+        if votes is None or not self.can_vote or item.is_deleted or item.is_removed:
+            return False
+        if isinstance(item, Post):
+            return not item.is_draft and self.viewer_id not in {str(i) for i in item.author_ids}
+        return str(item.author_id) != self.viewer_id
+
+    def html(self, item, kind: str, votes=None, axis: str = "karma", votable: bool | None = None) -> str:
+        """The widget as a str of safe HTML; `votable` may be passed when already known."""
+        agreement = axis == "agreement"
+        total = item.agreement if agreement else item.score
+        count = item.agreement_count if agreement else item.vote_count
+        noun = "agreement vote" if agreement else "vote"
+        count_text = f"{count} {noun}{'' if count == 1 else 's'}"
+        if not (self.votable(item, votes) if votable is None else votable):
+            label = "agreement" if agreement else "karma"
+            return (
+                f'<span class="vote vote-{axis} vote-readonly"><span class="vote-total" title="{count_text}">{total}</span>'
+                f' <span class="vote-label">{label}</span></span>'
+            )
+        mine = votes.choice(item, axis)
+        if agreement:
+            action = self.links.to("votes.agree_comment", item.id)
+        elif kind == "post":
+            action = self.links.to("votes.vote_post", item.id)
+        else:
+            action = self.links.to("votes.vote_comment", item.id)
+        before, after = self._button_rows(axis, mine)
+        aria = f' aria-label="agreement {total}, {count_text}"' if agreement else ""
+        csrf, next_input = self._inputs()
+        return (
+            f'<form class="vote vote-{axis}" method="post" action="{action}" data-vote data-axis="{axis}">'
+            f'{csrf}<input type="hidden" name="current" value="{mine or "none"}" data-vote-current>{next_input}'
+            f'{before}<span class="vote-total" data-vote-total data-vote-noun="{noun}" title="{count_text}"{aria}>{total}</span>'
+            f'{after}{_AGREEMENT_LABEL if agreement else ""}</form>'
+        )
+
+    def _button_rows(self, axis: str, mine: str | None) -> tuple[str, str]:
+        """The buttons depend only on the axis and the viewer's vote: made once each per page."""
+        key = (axis, mine)
+        rows = self._rows.get(key)
+        if rows is None:
+            before, after = self.buttons[axis]
+            rows = self._rows[key] = ("".join(_button(mine, *b) for b in before), "".join(_button(mine, *b) for b in after))
+        return rows
+
+
+def _button(mine: str | None, choice: str, symbol: str, text: str, allowed: bool, why: str) -> str:
+    # Taking back a vote is always allowed, even after losing the karma it needed.
+    pressed = mine == choice
+    usable = allowed or pressed
+    return (
+        f'<button class="vote-button" type="submit" name="value" value="{choice}" data-choice="{choice}"'
+        f' aria-pressed="{"true" if pressed else "false"}" aria-label="{text}"'
+        f' title="{text if usable else why}"{"" if usable else " disabled"}>{symbol}</button>'
+    )
+
+
+def vote_widget(item, kind: str, votes=None, axis: str = "karma") -> Markup:
+    """The template global behind the `vote_widget` macro."""
+    return VoteWidgets.for_request()(item, kind, votes, axis)

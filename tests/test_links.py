@@ -1,0 +1,18 @@
+"""Links built from patterns are exactly what url_for builds."""
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+
+from forum.links import ENDPOINTS, Links
+
+
+@pytest.mark.parametrize("value", [1, 987654321, "ada", "c++", "a b", "ünï", "x/y", "100%"])
+def test_pattern_links_equal_url_for(app, value):
+    for script_root in ("", "/forum"):
+        with app.test_request_context("/", base_url=f"http://localhost{script_root}"):
+            links = Links()
+            for endpoint, argument in ENDPOINTS:
+                if isinstance(value, str) and argument.endswith("_id"):
+                    continue
+                assert links.to(endpoint, value) == url_for(endpoint, **{argument: value}), endpoint

@@ -39,6 +39,14 @@ class Config:
     # werkzeug's scrypt: memory-hard and slow on purpose.
     PASSWORD_HASH_METHOD = "scrypt"
 
+    # Rendered pages kept per viewer until any write (forum/page_cache.py). 0 turns it off.
+    PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 30)
+    PAGE_CACHE_BYTES = _env_int("PAGE_CACHE_BYTES", 64 * 1024 * 1024)  # per worker
+    # Where the generation every write replaces lives: "file" (instance/page-generation,
+    # every worker on one machine), "redis://host:6379/0" (several machines), "memory", or
+    # "auto": RATELIMIT_STORAGE_URI's Redis when that is one, else the file.
+    PAGE_CACHE_GENERATION = os.environ.get("PAGE_CACHE_GENERATION", "auto")
+
     POSTS_PER_PAGE = 20
     FEED_ENTRIES = 30  # newest posts in each Atom feed
     SEARCH_PER_PAGE = 20
@@ -174,6 +182,7 @@ class TestConfig(Config):
     NEW_ACCOUNT_LIMITS_ENABLED = False
     MAIL_SINK_DIR = ""  # tests that send mail point it at a temporary directory
     SITE_URL = "http://forum.test"
+    PAGE_CACHE_GENERATION = "memory"  # one process, and each test's app starts empty
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -1,6 +1,6 @@
 """Whole pages under gunicorn, as a ratio of a bare Flask + Jinja page served the same way.
 
-    python -m bench.page_bench [--scale 1.0] [--duration 10]
+    python -m bench.page_bench [--scale 1.0] [--duration 10] [--cache both|off|on]
     python -m bench page
 
 Builds a fixed synthetic database (seeded), starts the real app (`wsgi:app`, production
@@ -245,16 +245,54 @@ def _share(reference_cpu: float, page_cpu: float) -> str:
     return f"{reference_cpu / page_cpu:.1%}" if page_cpu else "n/a"
 
 
-def main(scale: float = 1.0, duration: float | None = None) -> None:
+# The page cache (forum/page_cache.py) off, then on: what rendering costs, and what a
+# repeat read costs. Nothing writes during a run, so with the cache on every measured
+# request after the warm-up is a hit (checked before measuring): a best case, and the
+# common case of a forum where reads far outnumber writes.
+CACHE_MODES = {"off": "0", "on": "30"}
+
+
+def _check_cache(forum: Server, path: str, cookie: str, mode: str) -> None:
+    _request(forum, "GET", path, cookie=cookie)
+    state = _request(forum, "GET", path, cookie=cookie).getheader("X-Page-Cache")
+    if (state == "hit") != (mode == "on"):
+        raise RuntimeError(f"{path}: X-Page-Cache {state!r} with the cache {mode}")
+
+
+def run_pages(forum: Server, reference: Server, pages, cookie: str, duration: float, mode: str) -> list[float]:
+    """One table: every page signed out and signed in, each right after a reference run."""
+    refs = []
+    print(f"{'page':<28} {'viewer':<11} {'cache':<5} {'req/s':>7} {'ref':>7} {'share':>6} {'p50':>9} "
+          f"{'CPU/req':>8} {'ref CPU':>8} {'CPU share':>9}")
+    for viewer, viewer_cookie in (("signed out", ""), ("signed in", cookie)):
+        for label, path in pages:
+            _check_cache(forum, path, viewer_cookie, mode)
+            ref = measure(reference, "/", duration=duration)
+            got = measure(forum, path, duration=duration, cookie=viewer_cookie)
+            refs.append(ref["rps"])
+            print(f"{label:<28} {viewer:<11} {mode:<5} {got['rps']:7.1f} {ref['rps']:7.1f} {got['rps'] / ref['rps']:6.1%} "
+                  f"{got['p50']:7.2f}ms {got['cpu_ms']:6.2f}ms {ref['cpu_ms']:6.2f}ms "
+                  f"{_share(ref['cpu_ms'], got['cpu_ms']):>9}", flush=True)
+    long_path = pages[2][1]
+    for viewer, viewer_cookie in (("signed out", ""), ("signed in", cookie)):
+        one = measure(forum, long_path, connections=1, threads=1, duration=duration, cookie=viewer_cookie)
+        print(f"{'500 comments, 1 connection':<28} {viewer:<11} {mode:<5} {one['rps']:7.1f} {'':>7} {'':>6} "
+              f"{one['p50']:7.2f}ms {one['cpu_ms']:6.2f}ms   (p99 {one['p99']:.2f} ms)", flush=True)
+    return refs
+
+
+def main(scale: float = 1.0, duration: float | None = None, cache: str = "both") -> None:
     if shutil.which("wrk") is None:
         print("wrk is not installed (make bench installs it: apt-get install wrk); skipped")
         return
     duration = duration or (10 if scale >= 1 else 1)
+    modes = list(CACHE_MODES) if cache == "both" else [cache]
     with temp_app() as app:
         built = build(app, scale)
         env = {
             "FORUM_CONFIG": "production", "SECRET_KEY": "page-bench-" + "0" * 40, "SESSION_COOKIE_SECURE": "0",
             "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
+            "PAGE_CACHE_GENERATION": str(Path(app.config["SEARCH_INDEX_DIR"]).parent / "page-generation"),
         }
         pages = [
             ("front page", "/"),
@@ -266,29 +304,17 @@ def main(scale: float = 1.0, duration: float | None = None) -> None:
         ]
         print(f"{built['posts']} posts, {built['documents']} search documents; wrk -t2 -c16 -d{duration:g}s per line; "
               f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-        with gunicorn("bench.reference.app:app", {}) as reference, gunicorn("wsgi:app", env) as forum:
-            for path in (p for _, p in pages):  # warm both workers: first requests compile templates
-                for _ in range(4):
-                    assert _request(forum, "GET", path).status == 200, path
-            cookie = sign_in(forum, "reader")
-            refs = []
-            print(f"{'page':<28} {'viewer':<11} {'req/s':>7} {'ref':>7} {'share':>6} {'p50':>9} "
-                  f"{'CPU/req':>8} {'ref CPU':>8} {'CPU share':>9}")
-            for viewer, viewer_cookie in (("signed out", ""), ("signed in", cookie)):
-                for label, path in pages:
-                    ref = measure(reference, "/", duration=duration)
-                    got = measure(forum, path, duration=duration, cookie=viewer_cookie)
-                    refs.append(ref["rps"])
-                    print(f"{label:<28} {viewer:<11} {got['rps']:7.1f} {ref['rps']:7.1f} {got['rps'] / ref['rps']:6.1%} "
-                          f"{got['p50']:7.2f}ms {got['cpu_ms']:6.2f}ms {ref['cpu_ms']:6.2f}ms "
-                          f"{_share(ref['cpu_ms'], got['cpu_ms']):>9}", flush=True)
-            long_path = pages[2][1]
-            for viewer, viewer_cookie in (("signed out", ""), ("signed in", cookie)):
-                one = measure(forum, long_path, connections=1, threads=1, duration=duration, cookie=viewer_cookie)
-                print(f"{'500 comments, 1 connection':<28} {viewer:<11} {one['rps']:7.1f} {'':>7} {'':>6} "
-                      f"{one['p50']:7.2f}ms {one['cpu_ms']:6.2f}ms   (p99 {one['p99']:.2f} ms)", flush=True)
+        refs = []
+        with gunicorn("bench.reference.app:app", {}) as reference:
+            for mode in modes:
+                with gunicorn("wsgi:app", {**env, "PAGE_CACHE_SECONDS": CACHE_MODES[mode]}) as forum:
+                    for path in (p for _, p in pages):  # warm both workers: first requests compile templates
+                        for _ in range(4):
+                            assert _request(forum, "GET", path).status == 200, path
+                    cookie = sign_in(forum, "reader")
+                    refs += run_pages(forum, reference, pages, cookie, duration, mode)
             ref_one = measure(reference, "/", connections=1, threads=1, duration=duration)
-            print(f"{'reference, 1 connection':<28} {'':<11} {ref_one['rps']:7.1f} {'':>7} {'':>6} "
+            print(f"{'reference, 1 connection':<28} {'':<11} {'':<5} {ref_one['rps']:7.1f} {'':>7} {'':>6} "
                   f"{ref_one['p50']:7.2f}ms {ref_one['cpu_ms']:6.2f}ms")
         print(f"reference req/s over the run: min {min(refs):.0f}, max {max(refs):.0f}; "
               f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -298,5 +324,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=None, help="seconds per wrk run (default 10; 1 below scale 1)")
+    parser.add_argument("--cache", choices=["both", *CACHE_MODES], default="both", help="the page cache off, on, or both (default)")
     args = parser.parse_args()
-    main(args.scale, args.duration)
+    main(args.scale, args.duration, args.cache)

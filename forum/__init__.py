@@ -23,7 +23,7 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     app.config.from_object(config_class)
     app.config.update(overrides)
 
-    from . import assets, cli, compression, errors, routing, security, templating
+    from . import assets, cli, compression, errors, page_cache, routing, security, templating
     from .extensions import csrf, db, limiter, login_manager, migrate
     from .views import register_blueprints
 
@@ -41,4 +41,5 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     errors.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
+    page_cache.init_app(app)  # last: its hooks run first
     return app

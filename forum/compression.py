@@ -40,7 +40,7 @@ def init_app(app: Flask) -> None:
             or response.is_streamed
             or "Content-Encoding" in response.headers
             or response.mimetype not in COMPRESSIBLE
-            or "gzip" not in request.headers.get("Accept-Encoding", "")
+            or not wants_gzip()
         ):
             return response
         response.vary.add("Accept-Encoding")
@@ -51,6 +51,14 @@ def init_app(app: Flask) -> None:
         body = response.get_data()
         if len(body) < MIN_SIZE:
             return response
-        response.set_data(gzip.compress(body, compresslevel=LEVEL))
+        response.set_data(compress_bytes(body))
         response.headers["Content-Encoding"] = "gzip"
         return response
+
+
+def compress_bytes(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=LEVEL)
+
+
+def wants_gzip() -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "")

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import func
 
-from . import visibility
+from . import page_cache, visibility
 from .extensions import db
 from .models import Comment, PostRead, User
 
@@ -26,9 +26,15 @@ def new_comment_counts(viewer: User | None, post_ids: list[int]) -> dict[int, in
         .with_only_columns(Comment.post_id, func.count(Comment.id))
         .group_by(Comment.post_id)
     )
-    return dict(db.session.execute(query).all())
+    counts = dict(db.session.execute(query).all())
+    if counts:
+        page_cache.do_not_keep()  # the next visit to one of these posts changes the count
+    return counts
 
 
 def is_new(comment: Comment, viewer: User | None, since: datetime | None) -> bool:
     """A comment someone else wrote after the viewer's previous visit."""
-    return since is not None and comment.created_at > since and comment.author_id != getattr(viewer, "id", None)
+    new = since is not None and comment.created_at > since and comment.author_id != getattr(viewer, "id", None)
+    if new:
+        page_cache.do_not_keep()  # a reload must show it as seen
+    return new

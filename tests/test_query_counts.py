@@ -11,6 +11,9 @@ from forum.models import Comment, Post
 from forum.models._time import utcnow
 from tests.conftest import login, make_post, make_user, statements
 
+# What a page costs to make: a repeat served by the page cache costs no statement at all.
+pytestmark = pytest.mark.usefixtures("no_page_cache")
+
 
 def add_thread(post: Post, authors: list, n: int, seed: int = 1) -> None:
     """`n` comments in a mixed-depth tree, inserted in bulk (the services are tested elsewhere)."""

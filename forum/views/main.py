@@ -4,6 +4,7 @@ from flask_login import current_user
 from .. import feeds, queries, unread
 from ..extensions import db
 from ..models import Tag
+from ..page_cache import cached_page
 from ..paging import page_arg, paginate_ahead  # noqa: F401  (page_arg: other views import it from here)
 from ..services.votes import viewer_votes
 
@@ -11,6 +12,7 @@ bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
+@cached_page
 def index():
     sort = request.args.get("sort", queries.SORTS[0])
     unknown_sort = None
@@ -31,6 +33,7 @@ def index():
 
 
 @bp.route("/tags")
+@cached_page
 def tags():
     rows = db.session.execute(queries.tags_with_counts(current_user)).all()
     return render_template("main/tags.html", rows=rows)
@@ -45,6 +48,7 @@ def visible_tag_or_404(name: str) -> Tag:
 
 
 @bp.route("/tags/<name>")
+@cached_page
 def tag(name: str):
     tag = visible_tag_or_404(name)
     posts = db.paginate(

@@ -7,8 +7,10 @@ from sqlalchemy import select
 
 from .. import feeds, permissions, queries, unread, visibility
 from ..extensions import db
+from ..forms import for_members
 from ..forms.posts import CommentForm, ConfirmForm, PostForm
 from ..markup import render_post_body
+from ..page_cache import cached_page
 from ..models import Comment, Group, User
 from ..paging import CommentPage, is_past_end, page_arg
 from ..services import (
@@ -165,7 +167,7 @@ def _render_post(post, comment_form: CommentForm, status: int = 200, since=None)
         "posts/view.html", post=post, tree=tree, comment_page=page, sort=sort, comment_sorts=queries.COMMENT_SORTS,
         unknown_sort=_unknown_sort(),
         audience=visibility.describe_audience(current_user, post), votes=_page_votes(post),
-        comment_form=comment_form, confirm_form=ConfirmForm(), post_terms=terms_service.terms_box(current_user, post),
+        comment_form=comment_form, confirm_form=for_members(ConfirmForm), post_terms=terms_service.terms_box(current_user, post),
         can_moderate=permissions.can_moderate_post(current_user, post), post_rights=_rights(post),
         comments_feed=not post.is_deleted and feeds.post_has_comment_feed(post),
     ), status
@@ -181,11 +183,12 @@ def _rights(post) -> dict:
 
 
 @bp.route("/posts/<int:post_id>")
+@cached_page
 def view(post_id: int):
     post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
     if gate is not None:
         return render_gate(post, gate)
-    return _render_post(post, CommentForm(), since=reads.record_read(current_user, post))
+    return _render_post(post, for_members(CommentForm), since=reads.record_read(current_user, post))
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -288,6 +291,7 @@ def comment(post_id: int):
 
 
 @bp.route("/comments/<int:comment_id>")
+@cached_page
 def comment_permalink(comment_id: int):
     """One comment with its whole subtree: where deep threads continue."""
     target = visibility.get_comment_or_404(comment_id, current_user)
@@ -299,7 +303,7 @@ def comment_permalink(comment_id: int):
     return render_template(
         "posts/comment.html", post=post, target=target, parent=parent, tree=[root], votes=_page_votes(post),
         thread_url=comment_url(target),
-        comment_form=CommentForm(), confirm_form=ConfirmForm(),
+        comment_form=for_members(CommentForm), confirm_form=for_members(ConfirmForm),
         can_moderate=permissions.can_moderate_post(current_user, post),
     )
 

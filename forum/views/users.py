@@ -5,11 +5,13 @@ from sqlalchemy.orm import selectinload
 
 from .. import queries, trust
 from ..extensions import db
+from ..forms import for_members
 from ..forms.profile import ProfileForm
 from ..forms.trust import VouchForm
 from ..models import Interest, User
 from ..models.interest import user_interests
 from ..services import ServiceError, accounts
+from ..page_cache import cached_page
 from ..paging import page_arg
 
 bp = Blueprint("users", __name__)
@@ -27,6 +29,7 @@ def user_or_404(username: str) -> User:
 
 
 @bp.route("/users/<username>")
+@cached_page
 def profile(username: str):
     return render_profile(user_or_404(username))
 
@@ -47,7 +50,7 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
         "users/profile.html", user=user, tab=tab, items=items, n_posts=n_posts, n_comments=n_comments,
         vouches=trust.vouches_for(user), paths=trust.paths_to_user(current_user, user),
         my_vouch=trust.active_vouch(current_user.id, user.id) if current_user.is_authenticated else None,
-        vouch_form=vouch_form or VouchForm(),
+        vouch_form=vouch_form or for_members(VouchForm),
     ), status
 
 

@@ -2,6 +2,8 @@
 not add statements to any listing."""
 from __future__ import annotations
 
+import pytest
+
 from forum.extensions import db
 from forum.models import Comment, Post
 from forum.services.audience import Audience, apply_audience
@@ -39,6 +41,7 @@ def statement_counts(client) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.usefixtures("no_page_cache")  # counts what making each page costs
 def test_listings_issue_the_same_statements_with_10_or_300_hidden_posts(client, app):
     app.config["POSTS_PER_PAGE"] = 5
     author, viewer = make_user("author"), make_user("viewer")

@@ -1,0 +1,369 @@
+"""The page cache (forum/page_cache.py) answers repeat reads without ever handing one
+viewer's page to another, or a page from before a write to anyone.
+
+Every other test runs with the cache on too, the privacy crawl included; these pin the
+rules down one by one.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from forum import create_app, page_cache
+from forum.extensions import db
+from forum.models import Post
+from forum.services import groups, moderation, posts, votes
+from forum.services.audience import Audience
+from config import TestConfig
+from tests.conftest import login, make_comment, make_group, make_post, make_user
+from tests.moderation_helpers import make_moderator
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+def cache_state(response) -> str | None:
+    return response.headers.get("X-Page-Cache")
+
+
+def body(response) -> str:
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def world(app):
+    author, reader, outsider = make_user("author"), make_user("reader"), make_user("outsider")
+    lab = make_group(author, "Lab", members=(reader,))
+    public = make_post(author, "Public findings", "Everyone may read this.")
+    private = make_post(author, "Lab only findings", "Secret lab text.", audience="restricted", groups=(lab,))
+    return {"author": author, "reader": reader, "outsider": outsider, "lab": lab, "public": public, "private": private}
+
+
+def member_client(app, user):
+    client = app.test_client()
+    login(client, user)
+    client.get("/")  # the page after signing in carries the welcome flash: never kept
+    return client
+
+
+def test_a_repeat_read_is_served_from_the_cache(client, world):
+    path = f"/posts/{world['public'].id}"
+    first, second = client.get(path), client.get(path)
+    assert (cache_state(first), cache_state(second)) == ("miss", "hit")
+    assert body(first) == body(second)
+    assert "Public findings" in body(second)
+
+
+def test_a_member_page_is_kept_for_that_member_only(app, world):
+    path = f"/posts/{world['public'].id}"
+    # Signing in writes (the last sign-in time): sign everyone in before anything is kept.
+    reader, outsider, anonymous = member_client(app, world["reader"]), member_client(app, world["outsider"]), app.test_client()
+    assert cache_state(reader.get(path)) == "miss"
+    assert cache_state(reader.get(path)) == "hit"
+
+    theirs = outsider.get(path)
+    assert cache_state(theirs) == "miss"
+    header = body(theirs).split("</header>")[0]
+    assert 'href="/users/outsider"' in header and 'href="/users/reader"' not in header
+
+    signed_out = anonymous.get(path)
+    assert cache_state(signed_out) == "miss"
+    assert "Sign out" not in body(signed_out) and 'href="/users/reader"' not in body(signed_out)
+    assert cache_state(anonymous.get(path)) == "hit"
+
+    # ...and the other way round: the signed-out page (no form token in it) is not the
+    # member's either.
+    page_cache.forget_all()
+    anonymous.get(path)
+    mine = reader.get(path)
+    assert cache_state(mine) == "miss" and 'href="/users/reader"' in body(mine)
+
+
+def test_narrowing_an_audience_hides_the_post_at_once(app, world):
+    post, path = world["public"], f"/posts/{world['public'].id}"
+    outsider = member_client(app, world["outsider"])
+    anonymous = app.test_client()
+    for client in (outsider, anonymous):
+        client.get(path)
+        assert cache_state(client.get(path)) == "hit"
+    assert "Public findings" in body(anonymous.get("/"))
+
+    posts.update_post(post, world["author"], post.title, post.body_md, "",
+                      Audience("restricted", frozenset(), frozenset({world["lab"].id})))
+
+    for client in (outsider, anonymous):
+        hidden = client.get(path)
+        assert hidden.status_code == 404 and "Public findings" not in body(hidden)
+    assert "Public findings" not in body(anonymous.get("/"))
+
+
+def test_leaving_the_audience_group_hides_the_post_at_once(app, world):
+    path = f"/posts/{world['private'].id}"
+    reader = member_client(app, world["reader"])
+    reader.get(path)
+    assert cache_state(reader.get(path)) == "hit"
+
+    groups.remove_member(world["author"], world["lab"], world["reader"].username)
+
+    gone = reader.get(path)
+    assert gone.status_code == 404 and "Secret lab text" not in body(gone)
+
+
+def test_a_removed_post_is_gone_for_every_cached_viewer(app, world):
+    path = f"/posts/{world['public'].id}"
+    anonymous = app.test_client()
+    anonymous.get(path)
+    assert cache_state(anonymous.get(path)) == "hit"
+
+    moderation.remove_post(make_moderator(), db.session.get(Post, world["public"].id), "Spam")
+
+    assert "Everyone may read this." not in body(anonymous.get(path))
+
+
+def test_a_ban_shows_at_once(app, world):
+    profile = "/users/author"
+    anonymous = app.test_client()
+    anonymous.get(profile)
+    assert cache_state(anonymous.get(profile)) == "hit"
+
+    moderation.ban_user(make_moderator(), world["author"], "Repeated abuse")
+
+    again = anonymous.get(profile)
+    assert cache_state(again) != "hit"
+
+
+def test_new_comments_and_votes_show_on_the_next_read(app, world):
+    post, path = world["public"], f"/posts/{world['public'].id}"
+    author = member_client(app, world["author"])
+    author.get(path)
+    assert cache_state(author.get(path)) == "hit"
+
+    make_comment(world["reader"], post, "A fresh reply from the lab.")
+    assert "A fresh reply from the lab." in body(author.get(path))
+
+    score = re.compile(r'class="vote-total"[^>]*>([^<]+)<')
+    before = score.findall(body(author.get("/")))
+    votes.cast_vote(world["reader"], db.session.get(Post, post.id), "up")
+    after = score.findall(body(author.get("/")))
+    assert before != after
+
+
+def test_a_read_receipt_does_not_throw_pages_away(app, world):
+    """A member's every visit writes a receipt; that write alone must not empty the cache."""
+    path = f"/posts/{world['public'].id}"
+    reader = member_client(app, world["reader"])
+    anonymous = app.test_client()
+    anonymous.get(path)
+    reader.get(path)
+    assert cache_state(anonymous.get(path)) == "hit"
+
+
+def test_a_page_with_a_flash_is_never_kept(app, world):
+    client = member_client(app, world["reader"])
+    client.get("/")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "Your vouch was saved.")]
+    flashed = client.get("/")
+    assert "Your vouch was saved." in body(flashed) and "X-Page-Cache" not in flashed.headers
+    after = client.get("/")
+    assert "Your vouch was saved." not in body(after)
+
+
+def test_a_kept_form_token_only_goes_back_to_its_own_session(app, world):
+    """With CSRF on, a member page holds the session's token: another session of the
+    same member must get a page with its own token."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    path = f"/posts/{world['public'].id}"
+    token = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+    def signed_in_session():
+        client = app.test_client()
+        app.config["WTF_CSRF_ENABLED"] = False
+        login(client, world["reader"])
+        app.config["WTF_CSRF_ENABLED"] = True
+        client.get("/")  # the flash page; it also gives the session its token
+        return client
+
+    first, second = signed_in_session(), signed_in_session()
+    first.get(path)
+    kept = first.get(path)
+    assert cache_state(kept) == "hit"
+    mine = second.get(path)
+    assert cache_state(mine) != "hit"
+    with second.session_transaction() as session:
+        raw = session["csrf_token"]
+    tokens = set(token.findall(body(mine)))
+    assert tokens and tokens.isdisjoint(token.findall(body(kept)))
+    # The token in the page must be the second session's own: its forms must post.
+    from itsdangerous import URLSafeTimedSerializer
+    signer = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+    assert {signer.loads(t) for t in tokens} == {raw}
+
+
+def test_another_browser_with_a_stolen_cookie_gets_no_kept_page(app, world):
+    """Strong session protection refuses a session from another user agent: so does the cache."""
+    path = f"/posts/{world['public'].id}"
+    reader = member_client(app, world["reader"])
+    reader.get(path)
+    assert cache_state(reader.get(path)) == "hit"
+    elsewhere = reader.get(path, headers={"User-Agent": "Other browser/1.0"})
+    assert cache_state(elsewhere) != "hit"
+    assert "Sign out" not in body(elsewhere)
+
+
+def test_a_forged_host_is_kept_apart(app, world):
+    path = f"/posts/{world['public'].id}"
+    client = app.test_client()
+    client.get(path, headers={"Host": "evil.example"})
+    assert cache_state(client.get(path, headers={"Host": "evil.example"})) == "hit"
+    assert cache_state(client.get(path)) == "miss"
+
+
+def test_pages_expire(app, world, monkeypatch):
+    path = f"/posts/{world['public'].id}"
+    client = app.test_client()
+    client.get(path)
+    assert cache_state(client.get(path)) == "hit"
+    later = page_cache._now() + app.config["PAGE_CACHE_SECONDS"] + 1
+    monkeypatch.setattr(page_cache, "_now", lambda: later)
+    assert cache_state(client.get(path)) == "miss"
+
+
+def test_only_marked_pages_and_only_gets(app, world):
+    client = member_client(app, world["reader"])
+    client.get("/notifications")
+    assert "X-Page-Cache" not in client.get("/notifications").headers
+    response = client.post(f"/posts/{world['public'].id}/comments", data={"body": "posted"})
+    assert "X-Page-Cache" not in response.headers
+
+
+def test_an_error_page_is_never_kept(app, world):
+    client = app.test_client()
+    for _ in range(2):
+        response = client.get(f"/posts/{world['private'].id}")
+        assert response.status_code == 404 and "X-Page-Cache" not in response.headers
+
+
+def test_turned_off_it_keeps_nothing(app, world):
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    client = app.test_client()
+    for _ in range(2):
+        assert "X-Page-Cache" not in client.get("/").headers
+
+
+def test_a_write_in_one_worker_reaches_the_pages_of_another(database_copy, tmp_path):
+    """Two apps on one database and one generation file: what gunicorn's workers are."""
+    url = database_copy("two_workers")
+    settings = dict(
+        SQLALCHEMY_DATABASE_URI=url, PAGE_CACHE_GENERATION=str(tmp_path / "generation"),
+        SEARCH_INDEX_DIR=str(tmp_path / "index"), UPLOAD_DIR=str(tmp_path / "uploads"), WTF_CSRF_ENABLED=False,
+    )
+    first, second = create_app(TestConfig, **settings), create_app(TestConfig, **settings)
+    with first.app_context():
+        author = make_user("worker_author")
+        post_id = make_post(author, "Shared between workers").id
+    path = f"/posts/{post_id}"
+    reader = first.test_client()
+    with first.app_context():
+        reader.get(path)
+        assert cache_state(reader.get(path)) == "hit"
+    with second.app_context():
+        make_comment(db.session.get(type(author), author.id), db.session.get(Post, post_id), "Written by worker two.")
+        db.session.remove()
+    with first.app_context():
+        assert "Written by worker two." in body(reader.get(path))
+        db.session.remove()
+    for app in (first, second):
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_the_generation_file_is_shared_by_every_reader(tmp_path):
+    one, two = page_cache.FileGeneration(tmp_path / "gen"), page_cache.FileGeneration(tmp_path / "gen")
+    before = two.current()
+    one.bump()
+    assert two.current() != before
+    assert one.current() == two.current()
+
+
+def test_the_store_drops_the_least_recently_used_past_its_budget():
+    store = page_cache.PageStore(max_bytes=400)
+    page = lambda: page_cache.Entry(b"x" * 100, "text/html", 0.0, None)  # noqa: E731
+    for key in "abcd":
+        store.put((key,), page())
+    store.get(("a",))  # used: "b" is now the oldest
+    store.put(("e",), page())
+    assert store.get(("b",)) is None and store.get(("a",)) is not None and len(store) == 4
+    store.put(("huge",), page_cache.Entry(b"x" * 200, "text/html", 0.0, None))
+    assert store.get(("huge",)) is None  # more than a quarter of the budget is never kept
+
+
+def test_auto_shares_the_generation_where_the_rate_limits_are_shared(tmp_path):
+    from flask import Flask
+
+    app = Flask("probe", instance_path=str(tmp_path))
+    app.config.update(PAGE_CACHE_GENERATION="auto", RATELIMIT_STORAGE_URI="memory://")
+    assert isinstance(page_cache._generation_for(app), page_cache.FileGeneration)
+    app.config["RATELIMIT_STORAGE_URI"] = "redis://10.0.0.5:6379/0"
+    chosen = page_cache._generation_for(app)  # redis-py connects on first use, not here
+    assert isinstance(chosen, page_cache.RedisGeneration)
+    assert chosen.client.connection_pool.connection_kwargs["host"] == "10.0.0.5"
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs redis-server: make test-postgres starts one (TEST_REDIS_URL)")
+def test_the_redis_generation_is_shared_by_every_host():
+    one, two = page_cache.RedisGeneration(REDIS_URL), page_cache.RedisGeneration(REDIS_URL)
+    before = two.current()
+    one.bump()
+    assert two.current() != before and one.current() == two.current()
+
+
+def test_an_unreachable_redis_means_pages_are_made_afresh(app, world, monkeypatch):
+    client = app.test_client()
+    path = f"/posts/{world['public'].id}"
+    client.get(path)
+    assert cache_state(client.get(path)) == "hit"
+
+    def down():
+        raise ConnectionError("redis is down")
+    monkeypatch.setattr(app.extensions["page_cache"].generation, "current", down)
+    monkeypatch.setattr(app.extensions["page_cache"].generation, "bump", down)
+    response = client.get(path)
+    assert response.status_code == 200 and "X-Page-Cache" not in response.headers
+    make_comment(world["reader"], world["public"], "Still saved while redis is down.")
+    assert "Still saved while redis is down." in body(client.get(path))
+
+
+def test_signed_out_hits_are_gzipped_once_and_members_never(app, world):
+    import gzip
+
+    path = f"/posts/{world['public'].id}"
+    client = app.test_client()
+    plain = client.get(path)
+    first = client.get(path, headers={"Accept-Encoding": "gzip"})
+    second = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert cache_state(first) == cache_state(second) == "hit"
+    assert first.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in first.headers["Vary"]
+    assert gzip.decompress(first.get_data()) == plain.get_data()
+    assert first.get_data() == second.get_data()
+
+    member = member_client(app, world["reader"])
+    member.get(path)
+    kept = member.get(path, headers={"Accept-Encoding": "gzip"})
+    assert cache_state(kept) == "hit" and "Content-Encoding" not in kept.headers
+
+
+def test_new_since_your_last_visit_is_never_served_stale(app, world):
+    """Read receipts do not empty the cache, so pages that show what they change are not kept."""
+    post, path = world["public"], f"/posts/{world['public'].id}"
+    reader = member_client(app, world["reader"])
+    reader.get(path)
+    make_comment(world["author"], post, "Written after the reader's visit.")
+
+    front = reader.get("/")
+    assert 'class="badge new-badge">1 new<' in body(front) and "X-Page-Cache" not in front.headers
+    page = reader.get(path)  # shows the comment as new, and records this visit
+    assert "comment-new" in body(page) and "X-Page-Cache" not in page.headers
+    assert "comment-new" not in body(reader.get(path))
+    assert "new-badge" not in body(reader.get("/"))

@@ -202,7 +202,9 @@ def sign_in(base: str, username: str) -> str:
     check = _request(base, "GET", "/", cookie=cookie)
     if "Sign out" not in check.text:
         raise RuntimeError("the session cookie does not sign the reader in")
-    return cookie
+    # The first page gives the session its CSRF token, as a browser would keep it: a
+    # session without one would get a new token (a new cookie) on every page.
+    return _session_cookie(check) if check.getheader("Set-Cookie") else cookie
 
 
 # --- wrk ---------------------------------------------------------------------------------
@@ -252,11 +254,16 @@ def _share(reference_cpu: float, page_cpu: float) -> str:
 CACHE_MODES = {"off": "0", "on": "30"}
 
 
+# Search is not a cached page: its hits come from the index, which a write updates
+# after its commit has already replaced the generation.
+UNCACHED = ("/search",)
+
+
 def _check_cache(forum: Server, path: str, cookie: str, mode: str) -> None:
-    _request(forum, "GET", path, cookie=cookie)
-    state = _request(forum, "GET", path, cookie=cookie).getheader("X-Page-Cache")
-    if (state == "hit") != (mode == "on"):
-        raise RuntimeError(f"{path}: X-Page-Cache {state!r} with the cache {mode}")
+    """Every worker keeps its own pages: a few requests reach both of them."""
+    states = {_request(forum, "GET", path, cookie=cookie).getheader("X-Page-Cache") for _ in range(8)}
+    if ("hit" in states) != (mode == "on" and not path.startswith(UNCACHED)):
+        raise RuntimeError(f"{path}: X-Page-Cache {states} with the cache {mode}")
 
 
 def run_pages(forum: Server, reference: Server, pages, cookie: str, duration: float, mode: str) -> list[float]:

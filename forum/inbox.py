@@ -101,7 +101,8 @@ def message(item: Item) -> str:
 def target_url(item: Item, **external) -> str:
     """Where the notification leads: the comment, the post, or the group page."""
     if item.comment_id is not None:
-        return url_for("posts.view", post_id=item.post_id, _anchor=f"c{item.comment_id}", **external)
+        # The comment's own page: threads are paged, so the post page may not hold it.
+        return url_for("posts.comment_permalink", comment_id=item.comment_id, **external)
     if item.post_id is not None:
         return url_for("posts.view", post_id=item.post_id, **external)
     if item.kind == "join_request":

@@ -416,3 +416,17 @@ def test_body_addresses_of_a_removed_post_are_404_for_others(client):
     assert client.post(f"/posts/{post.id}/comments", data={"body": "hi"}).status_code == 404
     assert client.get(f"/posts/{post.id}/report").status_code == 404
     assert count(ModAction, ModAction.action == "remove_post") == 1
+
+
+def test_removing_a_comment_returns_to_the_page_of_the_thread_that_holds_it(client, app):
+    app.config["COMMENTS_PER_PAGE"] = 2
+    author, mod = make_user(), make_moderator()
+    post = make_post(author)
+    for i in range(4):
+        make_comment(author, post, f"Root {i}.")
+    last = make_comment(make_user(), post, "The last root, on page 3.")
+    login(client, mod)
+    response = client.post(f"/moderation/comments/{last.id}/remove", data={"reason": "off topic"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/posts/{post.id}?page=3#c{last.id}"
+    assert f'id="c{last.id}"' in client.get(response.headers["Location"]).get_data(as_text=True)

@@ -12,11 +12,12 @@ from .. import modlog, permissions, visibility
 from ..extensions import db
 from ..forms.moderation import BanForm, ReasonForm, ReportForm, ResolveForm, RoleForm, ban_days
 from ..forms.posts import ConfirmForm
-from ..models import Ban, ModAction, Report, User
+from ..models import Ban, Comment, ModAction, Report, User
 from ..security import safe_next
 from ..services import ServiceError, moderation
 from ..services.guards import ban_message
 from ..paging import page_arg
+from .posts import comment_url
 from .users import user_or_404
 
 bp = Blueprint("moderation", __name__)
@@ -44,9 +45,9 @@ def _field_error(form, error: ServiceError, default: str) -> None:
     field.errors = [*field.errors, error.message]
 
 
-def _back_to(post_id: int, comment_id: int | None = None):
-    anchor = f"c{comment_id}" if comment_id else None
-    return redirect(url_for("posts.view", post_id=post_id, _anchor=anchor))
+def _back_to(post_id: int, comment: Comment | None = None):
+    """The post, or the page of its thread that holds the comment."""
+    return redirect(comment_url(comment) if comment is not None else url_for("posts.view", post_id=post_id))
 
 
 # --- reports ----------------------------------------------------------------------------
@@ -65,7 +66,7 @@ def _report(post, comment):
             _field_error(form, error, "details")
         else:
             flash("Thank you. The moderators will look at your report.", "success")
-            return _back_to(post.id, comment.id if comment else None)
+            return _back_to(post.id, comment)
     status = 400 if request.method == "POST" else 200
     return render_template("moderation/report.html", form=form, post=post, comment=comment), status
 
@@ -182,7 +183,7 @@ def _act_on_post(post_id: int, act):
 
 def _act_on_comment(comment_id: int, act):
     comment = visibility.get_comment_or_404(comment_id, current_user)
-    return _act(comment, permissions.can_moderate_comment(current_user, comment), act, _back_to(comment.post_id, comment.id))
+    return _act(comment, permissions.can_moderate_comment(current_user, comment), act, _back_to(comment.post_id, comment))
 
 
 @bp.route("/moderation/posts/<int:post_id>/remove", methods=["POST"])

@@ -51,7 +51,7 @@ def test_opening_marks_read_and_leads_to_the_comment(client, world):
     assert "Zanzibar result" in page
     response = client.post(f"/notifications/{note.id}/open")
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/posts/{post.id}#c{comment.id}"
+    assert response.headers["Location"] == f"/comments/{comment.id}"
     assert unread(world.ada) == 0
 
 
@@ -177,7 +177,7 @@ def test_the_api_lists_and_counts_through_the_same_rule(client, world):
     assert client.get("/api/v1/notifications").status_code == 401
     login(client, world.ada)
     listing = client.get("/api/v1/notifications").get_json()
-    assert listing["total"] == 1 and listing["items"][0]["url"] == f"/posts/{post.id}#c{comment.id}"
+    assert listing["total"] == 1 and listing["items"][0]["url"] == f"/comments/{comment.id}"
     assert listing["items"][0]["message"] == "ben commented on your post “Zanzibar result”"
     assert client.get("/api/v1/notifications/unread").get_json() == {"unread": 1}
     assert client.post("/api/v1/notifications/read").status_code == 204
@@ -186,3 +186,21 @@ def test_the_api_lists_and_counts_through_the_same_rule(client, world):
     login(client, world.eli)
     assert client.get("/api/v1/notifications").get_json()["total"] == 0
     assert client.get("/api/v1/notifications/unread").get_json() == {"unread": 0}
+
+
+def test_a_comment_on_a_later_page_of_the_thread_is_reached_from_its_notification(client, app, world):
+    """Threads are paged: the notification leads to the comment's own page, not to page 1."""
+    from forum.services.votes import cast_vote
+
+    app.config["COMMENTS_PER_PAGE"] = 2
+    post = make_post(world.ada, "Long thread")
+    for i in range(4):
+        cast_vote(world.ben, make_comment(world.eli, post, f"Early root {i}."), "up")  # ranked above the late one
+    make_comment(world.ben, post, "Late reply at the end.")
+    note = db.session.scalar(
+        db.select(Notification).where(Notification.user_id == world.ada.id).order_by(Notification.id.desc())
+    )
+    login(client, world.ada)
+    assert "Late reply at the end." not in client.get(f"/posts/{post.id}").get_data(as_text=True)
+    location = client.post(f"/notifications/{note.id}/open").headers["Location"]
+    assert "Late reply at the end." in client.get(location).get_data(as_text=True)

@@ -25,7 +25,7 @@ from flask import after_this_request, current_app, g, has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from . import search, visibility
+from . import page_cache, search, visibility
 from .extensions import db
 from .markup import plain_text
 from .models import Comment, Post, PostListing, User
@@ -101,6 +101,9 @@ def apply(changes: Changes) -> bool:
     try:
         upserts, deletions = documents_for(changes.post_ids, changes.comment_ids)
         backend().apply(upserts, deletions)
+        # The commit before already replaced the page cache's generation, but a search
+        # page made between that commit and now read the old index: replace it again.
+        page_cache.forget_all()
     except Exception:
         # The database already committed; the request must not fail for the index.
         log.exception(

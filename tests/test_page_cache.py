@@ -367,3 +367,36 @@ def test_new_since_your_last_visit_is_never_served_stale(app, world):
     assert "comment-new" in body(page) and "X-Page-Cache" not in page.headers
     assert "comment-new" not in body(reader.get(path))
     assert "new-badge" not in body(reader.get("/"))
+
+
+def test_search_pages_follow_the_index(app, world):
+    """Search is kept too: the index is written after the commit, and replaces the
+    generation again once it has the change."""
+    outsider, anonymous = member_client(app, world["outsider"]), app.test_client()
+    path = "/search?q=findings"
+    for client in (outsider, anonymous):
+        client.get(path)
+        kept = client.get(path)
+        assert cache_state(kept) == "hit" and "Public findings" in body(kept)
+
+    post = world["public"]
+    posts.update_post(post, world["author"], post.title, post.body_md, "",
+                      Audience("restricted", frozenset(), frozenset({world["lab"].id})))
+    for client in (outsider, anonymous):
+        assert "Public findings" not in body(client.get(path))
+
+    make_post(world["author"], "Fresh findings", "Just published.")
+    assert "Fresh findings" in body(anonymous.get(path))
+
+
+def test_a_search_page_made_before_the_index_has_a_write_is_not_kept_after_it(app, world):
+    """The window between a commit and its index write: a page made there is filed under
+    a generation the index write replaces."""
+    from forum import indexing
+
+    client = app.test_client()
+    path = "/search?q=findings"
+    made_in_the_window = client.get(path)  # stands for a page made between commit and index
+    assert cache_state(made_in_the_window) == "miss"
+    indexing.apply(indexing.Changes(post_ids={world["public"].id}))
+    assert cache_state(client.get(path)) == "miss"

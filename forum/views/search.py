@@ -5,12 +5,14 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from .. import search_service
+from ..page_cache import cached_page
 from ..paging import page_arg
 
 bp = Blueprint("search", __name__)
 
 
 @bp.route("/search")
+@cached_page  # indexing.apply replaces the generation once the index has the write
 def results():
     query = search_service.parse_query(current_user, request.args)
     found = None

@@ -12,7 +12,7 @@ Why it cannot leak, the rules the code below keeps:
   the session must pass Flask-Login's "strong" protection (same identifier) exactly as
   `_load_user` checks it. Anything else takes the full path.
 - The key holds a *generation*: a token every committed write to a table that any page
-  reads replaces (`_track_writes`, `after_commit`). A new post, a vote, an audience
+  reads replaces (`_flushed` and `_executed` note the write, `_committed` replaces it). A new post, a vote, an audience
   narrowed, a member removed, a ban: each makes every older entry unreachable. The
   generation is read before the page touches the database and stored with the page, so
   a page rendered from data older than a write can never be filed under the generation
@@ -24,6 +24,9 @@ Why it cannot leak, the rules the code below keeps:
   (`do_not_keep`), and a page with nothing new stays right, since only another write
   (which does replace the generation) can make something new. Repeat views of an
   unchanged page within that window count as one visit in the read receipts.
+- A marked view reads only the database, the search index, the request's URL and the
+  viewer. The index is written after the commit (indexing.apply), and that write
+  replaces the generation once more, so a search page made in between is dropped too.
 - Only GET/HEAD of the views marked `@cached_page`, only 200 HTML responses that set no
   cookie and leave the session untouched. A page carrying a CSRF token is kept with the
   session's token and served only to a session holding the same one.
@@ -31,8 +34,8 @@ Why it cannot leak, the rules the code below keeps:
   links in a page other visitors get.
 
 The generation lives where every worker sees it: a small file under instance/ on one
-machine (`file`, the default), Redis across machines (`redis://...`), or in the process
-(`memory`, for tests). Pages themselves stay in each worker's memory, up to
+machine (`file`), Redis across machines (`redis://...`), or in the process (`memory`,
+for tests); `auto`, the default, takes the rate limits' Redis when they use one. Pages themselves stay in each worker's memory, up to
 `PAGE_CACHE_BYTES`, least recently used first out.
 """
 from __future__ import annotations

@@ -70,7 +70,7 @@ def test_thread_stops_at_the_depth_limit_and_continues_on_the_permalink(client, 
         assert f'id="c{c.id}"' in permalink
     for c in line[:3]:
         assert f'id="c{c.id}"' not in permalink
-    assert "see it in the whole thread" in permalink and f"/comments/{line[2].id}" in permalink
+    assert "See it in the whole thread" in permalink and f"/comments/{line[2].id}" in permalink
 
 
 def test_permalink_shows_only_the_subtree(client, ada):

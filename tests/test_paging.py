@@ -144,4 +144,4 @@ def test_after_commenting_you_land_on_the_page_that_shows_your_comment(client, l
 def test_a_permalink_links_to_the_thread_page_that_shows_it(client, long_thread):
     post, roots = long_thread
     text = client.get(f"/comments/{roots[4].id}").get_data(as_text=True)
-    assert f'href="/posts/{post.id}?page=2#c{roots[4].id}">see it in the whole thread' in text
+    assert f'href="/posts/{post.id}?page=2#c{roots[4].id}">See it in the whole thread' in text

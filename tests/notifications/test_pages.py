@@ -51,7 +51,7 @@ def test_opening_marks_read_and_leads_to_the_comment(client, world):
     assert "Zanzibar result" in page
     response = client.post(f"/notifications/{note.id}/open")
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/comments/{comment.id}"
+    assert response.headers["Location"] == f"/posts/{post.id}#c{comment.id}"
     assert unread(world.ada) == 0
 
 

@@ -22,7 +22,9 @@ MIN_SIZE = 1024  # below this the gzip header and CPU cost more than they save
 LEVEL = 6
 
 
-def _credentialed(app: Flask) -> bool:
+def credentialed(app: Flask) -> bool:
+    """Whether the request carries a session, remember cookie or Authorization header
+    (page_cache.py calls a request without any of them anonymous, by this same test)."""
     cookies = request.cookies
     return bool(
         app.config["SESSION_COOKIE_NAME"] in cookies
@@ -46,7 +48,7 @@ def init_app(app: Flask) -> None:
         response.vary.add("Accept-Encoding")
         # The session cookie is written after this hook, so a modified session counts as
         # setting a cookie (a CSRF token made for this page lives there).
-        if "Set-Cookie" in response.headers or session.modified or _credentialed(app):
+        if "Set-Cookie" in response.headers or session.modified or credentialed(app):
             return response
         body = response.get_data()
         if len(body) < MIN_SIZE:

@@ -217,16 +217,15 @@ def cached_page(view: Callable) -> Callable:
 
 def _viewer() -> str | None:
     """Who the page is for, read from the session without a query; None: not cacheable."""
-    if "Authorization" in request.headers or "_flashes" in session:
+    if "_flashes" in session:
         return None
     user_id = session.get("_user_id")
     if user_id is None:
-        # Only a visitor with no session and no remember cookie is plainly anonymous:
-        # anything else is for Flask-Login to sort out on the full path.
-        remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-        if session or remember in request.cookies:
-            return None
-        return "anon"
+        # Only a request with no credentials at all is plainly anonymous (the same test
+        # compression.py gzips by); anything else is for Flask-Login on the full path.
+        return None if compression.credentialed(current_app) else "anon"
+    if "Authorization" in request.headers:
+        return None
     if session.get("_id") != login_manager._session_identifier_generator():
         return None  # strong session protection would refuse this session
     return f"user:{user_id}"
@@ -340,22 +339,22 @@ def _executed(state) -> None:
 # transaction's is easy to get wrong, and a mark left over costs one extra bump.
 @event.listens_for(db.session, "after_commit")
 def _committed(session_) -> None:
-    if session_.info.pop("page_cache_dirty", False) and has_app_context():
-        cache = _state()
-        if cache is not None:
-            try:
-                cache.generation.bump()
-            except Exception:
-                # The write is committed and cannot wait: pages kept elsewhere may show
-                # the old state until they expire (PAGE_CACHE_SECONDS). Alert on this.
-                current_app.logger.exception("page cache: could not replace the generation after a write")
+    if session_.info.pop("page_cache_dirty", False):
+        forget_all()
 
 
 def forget_all() -> None:
-    """Drop every kept page (for writes made outside the ORM session, e.g. by hand)."""
-    cache = _state()
-    if cache is not None:
+    """Make every kept page unreachable: after a commit that wrote, after the search index
+    took a change, or by hand for writes made outside the ORM session."""
+    cache = _state() if has_app_context() else None
+    if cache is None:
+        return
+    try:
         cache.generation.bump()
+    except Exception:
+        # The write is committed and cannot wait: pages kept elsewhere may show the old
+        # state until they expire (PAGE_CACHE_SECONDS). Alert on this log line.
+        current_app.logger.exception("page cache: could not replace the generation after a write")
 
 
 def init_app(app: Flask) -> None:

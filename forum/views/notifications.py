@@ -9,7 +9,7 @@ from .. import inbox, visibility
 from ..extensions import csrf, db
 from ..forms.notifications import NotificationSettingsForm
 from ..mail.compose import DIGEST, read_unsubscribe_token
-from ..models import EMAIL_CATEGORIES, Comment, MailAddress, User
+from ..models import EMAIL_CATEGORIES, MailAddress, User
 from ..services import ServiceError, notifications as service
 from .main import page_arg, visible_tag_or_404
 from .posts import comment_url
@@ -62,7 +62,7 @@ def open_one(notification_id: int):
     if item.comment_id is not None:
         # Into the thread, at the page that holds the comment (one query, on this click
         # only; listings, mail and the API carry the comment's own address instead).
-        return redirect(comment_url(db.session.get(Comment, item.comment_id)))
+        return redirect(comment_url(visibility.get_comment_or_404(item.comment_id, current_user)))
     return redirect(inbox.target_url(item))
 
 

@@ -111,6 +111,8 @@ class RedisGeneration:
     def __init__(self, url: str) -> None:
         import redis
 
+        # Flask-Limiter spells a socket `redis+unix://`; redis-py wants `unix://`.
+        url = "unix://" + url.removeprefix("redis+unix://") if url.startswith("redis+unix://") else url
         self.client = redis.Redis.from_url(url, socket_timeout=1)
 
     def current(self) -> str:
@@ -121,7 +123,7 @@ class RedisGeneration:
         self.client.incr(self.KEY)
 
 
-_REDIS = ("redis://", "rediss://", "unix://")
+_REDIS = ("redis://", "rediss://", "unix://", "redis+unix://")
 
 
 def _generation_for(app: Flask):

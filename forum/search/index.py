@@ -86,15 +86,26 @@ def live_path(index_dir: str | os.PathLike[str]) -> str:
     return os.path.realpath(index_dir)
 
 
+def _open_dir(path: str) -> FileIndex:
+    """whoosh's open_dir, again if another process's commit replaced the table of contents
+    between finding its newest generation and opening it (the newer one is there now)."""
+    for _ in range(4):
+        try:
+            return whoosh_index.open_dir(path)
+        except FileNotFoundError:
+            continue
+    return whoosh_index.open_dir(path)
+
+
 def open_index(index_dir: str | os.PathLike[str]) -> FileIndex:
     """Open the live index, creating an empty one on first use."""
     path = live_path(index_dir)
     if whoosh_index.exists_in(path):
-        return whoosh_index.open_dir(path)
+        return _open_dir(path)
     with _file_lock(builds_dir(index_dir) / "create.lock"):
         path = live_path(index_dir)
         if whoosh_index.exists_in(path):
-            return whoosh_index.open_dir(path)
+            return _open_dir(path)
         build = _new_build_dir(index_dir)
         ix = whoosh_index.create_in(build, SCHEMA)
         _point_at(index_dir, build)

@@ -23,9 +23,9 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     app.config.from_object(config_class)
     app.config.update(overrides)
 
-    from . import assets, cli, compression, errors, page_cache, routing, security, templating
-    from .extensions import csrf, db, limiter, login_manager, migrate
-    from .views import register_blueprints
+    from forum import assets, cli, compression, errors, page_cache, routing, security, templating
+    from forum.extensions import csrf, db, limiter, login_manager, migrate
+    from forum.views import register_blueprints
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

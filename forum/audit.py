@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from . import permissions, visibility
-from .extensions import db
-from .models import AccessRequest, Membership, Post, PostAudience, PostRead, User
+from forum import permissions, visibility
+from forum.extensions import db
+from forum.models import AccessRequest, Membership, Post, PostAudience, PostRead, User
 
 
 def reads_of(post: Post) -> list[PostRead]:

@@ -5,12 +5,12 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from .extensions import db
-from .models import User
+from forum.extensions import db
+from forum.models import User
 
 
 def _search_backend_or_exit() -> None:
-    from . import indexing
+    from forum import indexing
 
     try:
         if indexing.backend() is None:
@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Only seed a database that has no users.")
     def seed(if_empty: bool) -> None:
         """Load demo users, groups, posts and comment threads."""
-        from .seed import load_demo_content
+        from forum.seed import load_demo_content
 
         if if_empty and db.session.scalar(select(func.count(User.id))):
             click.echo("Database already has content; not seeding.")
@@ -41,7 +41,7 @@ def init_app(app: Flask) -> None:
     @click.option("--fix", is_flag=True, help="Store what the votes say where it differs.")
     def recompute_karma(fix: bool) -> None:
         """Check every score, vote count, hot value and karma total against the votes."""
-        from .services.votes import audit
+        from forum.services.votes import audit
 
         differences = audit(fix=fix)
         for difference in differences[:200]:
@@ -59,7 +59,7 @@ def init_app(app: Flask) -> None:
     @forum_group.command("rerender")
     def rerender() -> None:
         """Render all stored Markdown again (after the renderer gained features); updates search."""
-        from .services.rerender import rerender_all
+        from forum.services.rerender import rerender_all
 
         report = rerender_all()
         click.echo(", ".join(f"{n} {table}" for table, n in report.changed.items()) + " re-rendered.")
@@ -67,7 +67,7 @@ def init_app(app: Flask) -> None:
     @forum_group.command("reindex")
     def reindex() -> None:
         """Rebuild the search index (Whoosh or PostgreSQL, per SEARCH_BACKEND) from the database."""
-        from . import indexing
+        from forum import indexing
 
         _search_backend_or_exit()
         total = indexing.document_count()
@@ -85,7 +85,7 @@ def init_app(app: Flask) -> None:
     @click.option("--repair", is_flag=True, help="Write missing and stale documents, delete extra ones.")
     def search_check(repair: bool) -> None:
         """Compare the search index with the database: missing, extra and stale documents."""
-        from . import indexing
+        from forum import indexing
 
         _search_backend_or_exit()
         report = indexing.check(repair=repair)
@@ -105,7 +105,7 @@ def init_app(app: Flask) -> None:
     @click.option("--interval", type=float, default=None, help="Seconds between passes (WORKER_INTERVAL_SECONDS).")
     def worker(once: bool, interval: float | None) -> None:
         """Send queued email: notifications and digests, composed at sending time, retried on failure."""
-        from .mail import outbox
+        from forum.mail import outbox
 
         if once:
             tally = outbox.run_once()
@@ -121,8 +121,8 @@ def init_app(app: Flask) -> None:
     @click.option("--password", help="For a new account; prompted for when not given.")
     def create_admin(username: str, password: str | None) -> None:
         """Make USERNAME a site admin, creating the account if it does not exist."""
-        from .services import ServiceError, accounts, moderation
-        from .services.text import normalize_username
+        from forum.services import ServiceError, accounts, moderation
+        from forum.services.text import normalize_username
 
         user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
         try:
@@ -146,8 +146,8 @@ def init_app(app: Flask) -> None:
     @click.option("--expires-days", type=int, default=None, help="Days until it expires; never by default.")
     def create_token(username: str, name: str, scope: str, expires_days: int | None) -> None:
         """Create an API token for USERNAME and print it (shown only this once)."""
-        from .services import ServiceError, tokens
-        from .services.text import normalize_username
+        from forum.services import ServiceError, tokens
+        from forum.services.text import normalize_username
 
         user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
         if user is None:

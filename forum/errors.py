@@ -10,8 +10,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db, login_manager
-from .search.backend import SearchUnavailable
+from forum.extensions import db, login_manager
+from forum.search.backend import SearchUnavailable
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -43,7 +43,7 @@ _CONTROL_FIELDS = {"submit", "preview", "next", "remember", "parent_id", "audien
 def render_error(code: int, detail: str | None = None, kept: list[tuple[str, str]] | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500])
     if request.path.startswith("/api/"):
-        from .api.errors import error_response
+        from forum.api.errors import error_response
 
         return error_response(code, detail)
     return render_template(

@@ -17,10 +17,10 @@ from datetime import datetime
 from flask import current_app, url_for
 from sqlalchemy import Select, select
 
-from . import queries, visibility
-from .atom import Entry, Feed, Person
-from .extensions import db
-from .models import Comment, Group, Post, Tag, User
+from forum import queries, visibility
+from forum.atom import Entry, Feed, Person
+from forum.extensions import db
+from forum.models import Comment, Group, Post, Tag, User
 
 ANONYMOUS = None
 EPOCH = datetime(1970, 1, 1)

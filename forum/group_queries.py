@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
-from . import visibility
-from .extensions import db
-from .models import Group, GroupInvitation, JoinRequest, Membership, Post, PostAudience, User
+from forum import visibility
+from forum.extensions import db
+from forum.models import Group, GroupInvitation, JoinRequest, Membership, Post, PostAudience, User
 
 ROLE_ORDER = case({"owner": 0, "admin": 1}, value=Membership.role, else_=2)
 

@@ -14,9 +14,9 @@ from flask import url_for
 from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
-from . import visibility
-from .extensions import db
-from .models import Comment, Group, Membership, Notification, Post, Subscription, User
+from forum import visibility
+from forum.extensions import db
+from forum.models import Comment, Group, Membership, Notification, Post, Subscription, User
 
 # Kinds a muted thread silences. Mentions of you and decisions about your content still arrive.
 MUTABLE = ("reply_post", "reply_comment", "thread")
@@ -64,7 +64,7 @@ class Item:
 
     @property
     def category(self) -> str:
-        from .models import NOTIFICATION_KINDS
+        from forum.models import NOTIFICATION_KINDS
 
         return NOTIFICATION_KINDS[self.kind]
 
@@ -146,7 +146,7 @@ def one(viewer: User, notification_id: int) -> Item | None:
 def following(viewer: User) -> dict[str, list]:
     """What the viewer follows or muted, for their settings page: only posts, tags and
     groups they may still see (a follow outliving access names nothing)."""
-    from .models import Tag
+    from forum.models import Tag
 
     def ids(target: str, muted: bool = False):
         return select(Subscription.target_id).where(

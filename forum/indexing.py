@@ -25,12 +25,12 @@ from flask import after_this_request, current_app, g, has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from . import page_cache, search, visibility
-from .extensions import db
-from .markup import plain_text
-from .models import Comment, Post, PostListing, User
-from .search.backend import Backend, WhooshBackend
-from .search.postgres import PostgresBackend
+from forum import page_cache, search, visibility
+from forum.extensions import db
+from forum.markup import plain_text
+from forum.models import Comment, Post, PostListing, User
+from forum.search.backend import Backend, WhooshBackend
+from forum.search.postgres import PostgresBackend
 
 log = logging.getLogger(__name__)
 

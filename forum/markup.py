@@ -20,9 +20,9 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .rendering import code, math, outline
-from .rendering.brackets import brackets_plugin
-from .rendering.tasks import tasks_plugin
+from forum.rendering import code, math, outline
+from forum.rendering.brackets import brackets_plugin
+from forum.rendering.tasks import tasks_plugin
 
 ID_PREFIX = "user-content-"
 

@@ -11,9 +11,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from . import visibility
-from .extensions import db
-from .models import Group, ModAction, User
+from forum import visibility
+from forum.extensions import db
+from forum.models import Group, ModAction, User
 
 VERBS = {
     "remove_post": "removed",

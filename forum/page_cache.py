@@ -55,8 +55,8 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 from flask_login import current_user
 from sqlalchemy import event
 
-from . import compression
-from .extensions import db, login_manager
+from forum import compression
+from forum.extensions import db, login_manager
 
 # Tables no cached page depends on for more than PAGE_CACHE_SECONDS (see the docstring):
 # read receipts, the mail queue, API tokens' last use, the search index's rows. None of

@@ -13,7 +13,7 @@ from flask import has_request_context, request
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
 
-from .extensions import db
+from forum.extensions import db
 
 # Higher pages are past the end of any listing. The cap keeps OFFSET inside 64 bits
 # (SQLite raises OverflowError on larger values, which used to be a 500).

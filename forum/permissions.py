@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import current_app, has_request_context, request
 from sqlalchemy import and_, or_, select
 
-from .extensions import db
-from .models import Ban, Comment, DraftShare, Group, Membership, Post, User
-from .models._time import utcnow
+from forum.extensions import db
+from forum.models import Ban, Comment, DraftShare, Group, Membership, Post, User
+from forum.models._time import utcnow
 
 _RANK = {"user": 0, "moderator": 1, "admin": 2}
 

@@ -6,14 +6,14 @@ from datetime import timedelta
 from sqlalchemy import Select, and_, func, or_, select, true, tuple_
 from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
-from . import visibility
-from .extensions import db
-from .models import Comment, Group, Interest, Post, PostAudience, Tag, User, post_coauthors
-from .models._time import utcnow
-from .models.interest import group_interests
-from .models.post import post_tags
-from .planner import not_from_index
-from .ranking import TOP_WINDOWS
+from forum import visibility
+from forum.extensions import db
+from forum.models import Comment, Group, Interest, Post, PostAudience, Tag, User, post_coauthors
+from forum.models._time import utcnow
+from forum.models.interest import group_interests
+from forum.models.post import post_tags
+from forum.planner import not_from_index
+from forum.ranking import TOP_WINDOWS
 
 # Front-page sorts, first is the default; labels for the sort menu.
 SORTS = ("hot", "new", *TOP_WINDOWS)

@@ -16,11 +16,11 @@ from datetime import date, datetime, time
 from markupsafe import Markup
 from sqlalchemy import select
 
-from . import indexing, permissions, visibility
-from . import search as engine
-from .extensions import db
-from .models import Comment, Group, Post, User
-from .search.backend import SearchUnavailable
+from forum import indexing, permissions, visibility
+from forum import search as engine
+from forum.extensions import db
+from forum.models import Comment, Group, Post, User
+from forum.search.backend import SearchUnavailable
 
 log = logging.getLogger(__name__)
 

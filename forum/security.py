@@ -8,8 +8,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .extensions import db, login_manager
-from .models import User
+from forum.extensions import db, login_manager
+from forum.models import User
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "

@@ -1,11 +1,11 @@
 """Demo content that reads like a small interpretability research forum."""
 from __future__ import annotations
 
-from . import seed_research
-from .extensions import db
-from .services import accounts, comments, groups, notifications, posts, votes
-from .services.audience import Audience
-from .seed_trust import add_trust_demo
+from forum import seed_research
+from forum.extensions import db
+from forum.services import accounts, comments, groups, notifications, posts, votes
+from forum.services.audience import Audience
+from forum.seed_trust import add_trust_demo
 
 DEMO_PASSWORD = "interpretability"
 

@@ -6,9 +6,9 @@ import io
 
 from PIL import Image, ImageDraw
 
-from .models import Group, Post, User
-from .services import attachments, drafts, posts
-from .services.audience import Audience, audience_of
+from forum.models import Group, Post, User
+from forum.services import attachments, drafts, posts
+from forum.services.audience import Audience, audience_of
 
 # (dictionary size, share of features that split), the numbers in Ada's public post.
 SPLITS = [("4k", 12), ("8k", 19), ("16k", 30), ("32k", 41)]

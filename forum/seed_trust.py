@@ -2,9 +2,9 @@
 Kept apart from seed.py so the demo's other parts stay easy to merge."""
 from __future__ import annotations
 
-from .extensions import db
-from .models import Group, Post, User
-from .services import access, vouches
+from forum.extensions import db
+from forum.models import Group, Post, User
+from forum.services import access, vouches
 
 VOUCHES = [
     ("ada", "ben", "I know his hand-traced induction circuits; they replicate."),

@@ -7,7 +7,7 @@ from flask import Flask, request, url_for
 from jinja2 import BytecodeCache
 from flask_login import current_user
 
-from .models._time import utcnow
+from forum.models._time import utcnow
 
 
 def time_ago(moment: datetime | None) -> str:
@@ -44,10 +44,10 @@ class ProcessBytecodeCache(BytecodeCache):
 
 
 def init_app(app: Flask) -> None:
-    from .links import link, user_link
-    from .paging import bad_page
-    from .thread_html import render_thread
-    from .vote_html import vote_widget
+    from forum.links import link, user_link
+    from forum.paging import bad_page
+    from forum.thread_html import render_thread
+    from forum.vote_html import vote_widget
 
     app.jinja_env.bytecode_cache = ProcessBytecodeCache()
     # Markup built in Python for what a page prints many times (see each module).

@@ -19,10 +19,10 @@ from flask import current_app
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from .links import Links
-from .templating import time_ago
-from .threads import Node
-from .vote_html import VoteWidgets
+from forum.links import Links
+from forum.templating import time_ago
+from forum.threads import Node
+from forum.vote_html import VoteWidgets
 
 
 class ThreadRenderer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from .models import Comment
+from forum.models import Comment
 
 
 @dataclass

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, and_, func, or_, select, union
 from sqlalchemy.orm import aliased, selectinload
 
-from . import visibility
-from .extensions import db
-from .models import Group, Interest, Membership, Post, User, Vouch
-from .models.interest import group_interests, user_interests
+from forum import visibility
+from forum.extensions import db
+from forum.models import Group, Interest, Membership, Post, User, Vouch
+from forum.models.interest import group_interests, user_interests
 
 SHOWN = 12  # names shown per list; more are summarised by a count
 

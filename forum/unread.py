@@ -5,9 +5,9 @@ from datetime import datetime
 
 from sqlalchemy import func
 
-from . import page_cache, visibility
-from .extensions import db
-from .models import Comment, PostRead, User
+from forum import page_cache, visibility
+from forum.extensions import db
+from forum.models import Comment, PostRead, User
 
 
 def new_comment_counts(viewer: User | None, post_ids: list[int]) -> dict[int, int]:

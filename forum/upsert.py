@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .extensions import db
+from forum.extensions import db
 
 
 def insert_for(model):

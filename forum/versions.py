@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .extensions import db
-from .models import Post, PostRevision, User
+from forum.extensions import db
+from forum.models import Post, PostRevision, User
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,24 @@ from flask import abort, has_request_context, request
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from .extensions import db
-from .models import (
-    Attachment, Comment, Group, GroupInvitation, Membership, Post, PostAudience, PostListing, PostTerms, Tag,
-    TermsAcceptance, User, post_coauthors,
+from forum.extensions import db
+from forum.models import (
+    Attachment,
+    Comment,
+    Group,
+    GroupInvitation,
+    Membership,
+    Post,
+    PostAudience,
+    PostListing,
+    PostTerms,
+    Tag,
+    TermsAcceptance,
+    User,
+    post_coauthors,
 )
-from .models.post import post_tags
-from .planner import not_from_index
+from forum.models.post import post_tags
+from forum.planner import not_from_index
 
 PUBLIC = "public"
 MEMBERS = "members"
@@ -163,7 +174,7 @@ def readable_post_ids(viewer: User | None, post_ids: Iterable[int]) -> set[int]:
 def sees_removed(viewer: User | None, author_id: int, post: Post) -> bool:
     """May this viewer, already in the post's audience, see removed content by
     `author_id` on it? Its author may (to read why), and so may whoever may moderate it."""
-    from . import permissions  # permissions never imports visibility; the cycle is one-way
+    from forum import permissions  # permissions never imports visibility; the cycle is one-way
 
     if not _signed_in(viewer):
         return False

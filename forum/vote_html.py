@@ -17,8 +17,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from .links import Links
-from .models import Post
+from forum.links import Links
+from forum.models import Post
 
 _KEY = "forum.vote_widgets"
 _AGREEMENT_LABEL = '<span class="vote-label">agreement</span>'
@@ -28,7 +28,7 @@ class VoteWidgets:
     """Widgets for one request and viewer (`for_request()`); call it per item."""
 
     def __init__(self) -> None:
-        from .views.votes import vote_rules  # views import this module's users, not the reverse
+        from forum.views.votes import vote_rules  # views import this module's users, not the reverse
 
         rules = vote_rules()
         self.can_vote = rules["vote"]

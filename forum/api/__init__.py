@@ -10,10 +10,10 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app
 from werkzeug.exceptions import HTTPException
 
-from ..extensions import csrf, db, limiter
-from ..services import ServiceError
-from . import auth
-from .errors import ApiError, error_response
+from forum.extensions import csrf, db, limiter
+from forum.services import ServiceError
+from forum.api import auth
+from forum.api.errors import ApiError, error_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -59,7 +59,7 @@ def _write_limit() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from . import comments, groups, me, memberships, meta, notifications, posts, reports, search, users, votes  # noqa: F401
+    from forum.api import comments, groups, me, memberships, meta, notifications, posts, reports, search, users, votes  # noqa: F401
 
     csrf.exempt(bp)  # cookie-authenticated writes are checked in `auth.guard`
     limiter.limit(_read_limit, key_func=auth.rate_key, per_method=False)(bp)

@@ -13,10 +13,10 @@ from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from ..extensions import csrf, login_manager
-from ..models import ApiToken, User
-from ..services import tokens
-from .errors import ApiError
+from forum.extensions import csrf, login_manager
+from forum.models import ApiToken, User
+from forum.services import tokens
+from forum.api.errors import ApiError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -7,18 +7,18 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from .. import permissions, queries, visibility
-from ..extensions import db
-from ..models import Comment
-from ..services import comments as comment_service
-from ..services.votes import viewer_votes
-from ..threads import build_tree
-from . import bp, serialize
-from .auth import require_user
-from .errors import ApiError
-from .inputs import integer, json_body, page_list, text
-from .openapi import PAGE_PARAMS, operation
-from .schemas import COMMENT_BODY, NEW_COMMENT, page_of, ref
+from forum import permissions, queries, visibility
+from forum.extensions import db
+from forum.models import Comment
+from forum.services import comments as comment_service
+from forum.services.votes import viewer_votes
+from forum.threads import build_tree
+from forum.api import bp, serialize
+from forum.api.auth import require_user
+from forum.api.errors import ApiError
+from forum.api.inputs import integer, json_body, page_list, text
+from forum.api.openapi import PAGE_PARAMS, operation
+from forum.api.schemas import COMMENT_BODY, NEW_COMMENT, page_of, ref
 
 # Deep enough for any real thread; the API returns whole subtrees.
 _API_DEPTH = 10_000

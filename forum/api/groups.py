@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
-from .. import group_queries, queries, visibility
-from ..models import Group
-from ..services import groups as group_service
-from . import bp, serialize
-from .auth import require_user
-from .errors import ApiError
-from .inputs import boolean, json_body, page, page_list, strings, text
-from .openapi import PAGE_PARAMS, operation, query_param
-from .schemas import EDIT_GROUP, NEW_GROUP, page_of, ref
+from forum import group_queries, queries, visibility
+from forum.models import Group
+from forum.services import groups as group_service
+from forum.api import bp, serialize
+from forum.api.auth import require_user
+from forum.api.errors import ApiError
+from forum.api.inputs import boolean, json_body, page, page_list, strings, text
+from forum.api.openapi import PAGE_PARAMS, operation, query_param
+from forum.api.schemas import EDIT_GROUP, NEW_GROUP, page_of, ref
 
 
 def group_response(group: Group) -> dict:

@@ -6,9 +6,9 @@ from typing import Any, Callable
 from flask import current_app, request
 from sqlalchemy import Select, func, select
 
-from ..extensions import db
-from ..routing import ID_MAX
-from .errors import ApiError
+from forum.extensions import db
+from forum.routing import ID_MAX
+from forum.api.errors import ApiError
 
 _MISSING = object()
 

@@ -1,10 +1,10 @@
 """The caller."""
 from __future__ import annotations
 
-from . import bp, serialize
-from .auth import current_token, require_user
-from .openapi import operation
-from .schemas import ref
+from forum.api import bp, serialize
+from forum.api.auth import current_token, require_user
+from forum.api.openapi import operation
+from forum.api.schemas import ref
 
 
 @bp.get("/me")

@@ -2,15 +2,15 @@
 `services.groups`, which holds every rule (who may invite, last owner, join policy)."""
 from __future__ import annotations
 
-from .. import group_queries, permissions
-from ..services import groups as group_service
-from . import bp, serialize
-from .auth import require_user
-from .errors import ApiError
-from .groups import group_or_404, group_response
-from .inputs import integer, json_body, page_list, text
-from .openapi import PAGE_PARAMS, operation
-from .schemas import INVITE, JOIN_REQUEST, ROLE, obj, page_of, ref
+from forum import group_queries, permissions
+from forum.services import groups as group_service
+from forum.api import bp, serialize
+from forum.api.auth import require_user
+from forum.api.errors import ApiError
+from forum.api.groups import group_or_404, group_response
+from forum.api.inputs import integer, json_body, page_list, text
+from forum.api.openapi import PAGE_PARAMS, operation
+from forum.api.schemas import INVITE, JOIN_REQUEST, ROLE, obj, page_of, ref
 
 _MEMBERSHIP = obj({"group": ref("GroupRef"), "role": {"type": "string"}, "joined_at": {"type": "string", "format": "date-time"}})
 

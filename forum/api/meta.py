@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 
-from . import bp
-from .openapi import build_spec, operation
+from forum.api import bp
+from forum.api.openapi import build_spec, operation
 
 
 @bp.get("/openapi.json")

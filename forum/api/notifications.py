@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from flask import current_app
 
-from .. import inbox
-from ..models import NOTIFICATION_KINDS
-from ..services import notifications as service
-from . import bp, serialize
-from .auth import require_user
-from .inputs import query_int
-from .openapi import PAGE_PARAMS, operation
-from .schemas import COMPONENTS, INT, TIME, nullable, obj, page_of, ref
+from forum import inbox
+from forum.models import NOTIFICATION_KINDS
+from forum.services import notifications as service
+from forum.api import bp, serialize
+from forum.api.auth import require_user
+from forum.api.inputs import query_int
+from forum.api.openapi import PAGE_PARAMS, operation
+from forum.api.schemas import COMPONENTS, INT, TIME, nullable, obj, page_of, ref
 
 COMPONENTS["Notification"] = obj({
     "id": INT,

@@ -12,8 +12,8 @@ from typing import Any, Callable
 
 from flask import Flask
 
-from ..routing import ID_MAX
-from . import schemas
+from forum.routing import ID_MAX
+from forum.api import schemas
 
 API_PREFIX = "/api/v1"
 _ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")

@@ -4,16 +4,16 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
-from .. import permissions, queries, visibility
-from ..services import ServiceError, posts as post_service, reads, terms as terms_service
-from ..services.audience import audience_of, resolve_audience
-from ..views.main import visible_tag_or_404
-from . import bp, serialize
-from .auth import require_user
-from .errors import ApiError
-from .inputs import integer, json_body, obj, page, query_choice, strings, text
-from .openapi import PAGE_PARAMS, operation, query_param
-from .schemas import ACCEPT_TERMS, EDIT_POST, NEW_POST, page_of, ref
+from forum import permissions, queries, visibility
+from forum.services import ServiceError, posts as post_service, reads, terms as terms_service
+from forum.services.audience import audience_of, resolve_audience
+from forum.views.main import visible_tag_or_404
+from forum.api import bp, serialize
+from forum.api.auth import require_user
+from forum.api.errors import ApiError
+from forum.api.inputs import integer, json_body, obj, page, query_choice, strings, text
+from forum.api.openapi import PAGE_PARAMS, operation, query_param
+from forum.api.schemas import ACCEPT_TERMS, EDIT_POST, NEW_POST, page_of, ref
 
 # Service field names (the form's) as paths into the JSON body.
 _FIELDS = {

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
-from .. import visibility
-from ..services import moderation
-from . import bp, serialize
-from .auth import require_user
-from .inputs import json_body, text
-from .openapi import operation
-from .schemas import NEW_REPORT, ref
+from forum import visibility
+from forum.services import moderation
+from forum.api import bp, serialize
+from forum.api.auth import require_user
+from forum.api.inputs import json_body, text
+from forum.api.openapi import operation
+from forum.api.schemas import NEW_REPORT, ref
 
 
 def _report(post, comment):

@@ -5,9 +5,9 @@ tests/api checks every response against them.
 """
 from __future__ import annotations
 
-from ..models import AUDIENCE_KINDS, GROUP_ROLES, JOIN_POLICIES, REPORT_REASONS, TOKEN_SCOPES
-from ..services.votes import CHOICES, NO_VOTE
-from .errors import CODES
+from forum.models import AUDIENCE_KINDS, GROUP_ROLES, JOIN_POLICIES, REPORT_REASONS, TOKEN_SCOPES
+from forum.services.votes import CHOICES, NO_VOTE
+from forum.api.errors import CODES
 
 
 def ref(name: str) -> dict:

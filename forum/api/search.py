@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_login import current_user
 
-from .. import search_service
-from . import bp, serialize
-from .errors import ApiError
-from .inputs import query_int
-from .openapi import PAGE_PARAMS, operation, query_param
-from .schemas import ref
+from forum import search_service
+from forum.api import bp, serialize
+from forum.api.errors import ApiError
+from forum.api.inputs import query_int
+from forum.api.openapi import PAGE_PARAMS, operation, query_param
+from forum.api.schemas import ref
 
 
 @bp.get("/search")

@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Iterable
 
 from flask import url_for
-from .. import group_queries, permissions, visibility
-from ..extensions import db
-from ..models import Comment, Group, GroupInvitation, JoinRequest, Membership, Post, PostTerms, User
-from ..services import terms as terms_service
-from ..services.votes import ViewerVotes, viewer_votes
-from ..threads import Node
+from forum import group_queries, permissions, visibility
+from forum.extensions import db
+from forum.models import Comment, Group, GroupInvitation, JoinRequest, Membership, Post, PostTerms, User
+from forum.services import terms as terms_service
+from forum.services.votes import ViewerVotes, viewer_votes
+from forum.threads import Node
 
 
 def when(moment: datetime | None) -> str | None:

@@ -5,13 +5,13 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import queries
-from ..extensions import db
-from ..models import User
-from . import bp, serialize
-from .inputs import page
-from .openapi import PAGE_PARAMS, operation
-from .schemas import page_of, ref
+from forum import queries
+from forum.extensions import db
+from forum.models import User
+from forum.api import bp, serialize
+from forum.api.inputs import page
+from forum.api.openapi import PAGE_PARAMS, operation
+from forum.api.schemas import page_of, ref
 
 
 def _user_or_404(username: str) -> User:

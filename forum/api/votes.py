@@ -6,14 +6,14 @@ which refuses bans, thresholds, self-votes and deleted or removed items.
 """
 from __future__ import annotations
 
-from .. import visibility
-from ..services import votes as vote_service
-from . import bp
-from .auth import require_user
-from .errors import ApiError
-from .inputs import json_body, text
-from .openapi import operation
-from .schemas import AGREEMENT_VOTE, KARMA_VOTE, ref
+from forum import visibility
+from forum.services import votes as vote_service
+from forum.api import bp
+from forum.api.auth import require_user
+from forum.api.errors import ApiError
+from forum.api.inputs import json_body, text
+from forum.api.openapi import operation
+from forum.api.schemas import AGREEMENT_VOTE, KARMA_VOTE, ref
 
 _DESCRIPTION = (
     "Pressing the vote you already have takes it back; another value replaces it. With `current`, "

@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from . import choices
+from forum.forms import choices
 
 ROLE_CHOICES = choices([
     ("read", "Read"),

@@ -2,9 +2,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from . import choices
+from forum.forms import choices
 
-from ..services.groups import STATEMENT_MAX
+from forum.services.groups import STATEMENT_MAX
 
 
 class GroupForm(FlaskForm):

@@ -3,8 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from ..models import REPORT_REASONS
-from . import choices
+from forum.models import REPORT_REASONS
+from forum.forms import choices
 
 
 BAN_LENGTHS = choices([

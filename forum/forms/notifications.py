@@ -2,8 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import Length
 
-from ..models import EMAIL_CATEGORIES
-from . import choices
+from forum.models import EMAIL_CATEGORIES
+from forum.forms import choices
 
 MODE_CHOICES = choices([("off", "Off"), ("immediate", "Immediately"), ("digest", "Daily digest")])
 

@@ -3,9 +3,9 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from . import choices
+from forum.forms import choices
 
-from .terms import PostTermsFields
+from forum.forms.terms import PostTermsFields
 
 AUDIENCE_CHOICES = choices([
     ("public", "Public: anyone, signed in or not"),

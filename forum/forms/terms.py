@@ -2,8 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from ..services.terms import NO_TERMS, template_choices
-from . import choices
+from forum.services.terms import NO_TERMS, template_choices
+from forum.forms import choices
 
 
 class PostTermsFields:

@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from . import choices
+from forum.forms import choices
 
 EXPIRY_CHOICES = choices([("7", "7 days"), ("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("never", "Never")])
 

@@ -3,8 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from ..services.access import ABSTRACT_MAX, NOTE_MAX
-from ..services.vouches import STATEMENT_MAX
+from forum.services.access import ABSTRACT_MAX, NOTE_MAX
+from forum.services.vouches import STATEMENT_MAX
 
 
 class VouchForm(FlaskForm):

@@ -12,10 +12,10 @@ from email.utils import formatdate, make_msgid
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .. import inbox
-from ..extensions import db
-from ..models import EMAIL_CATEGORIES, NOTIFICATION_KINDS, MailAddress, Notification, OutboxMessage, User
-from ..services.notifications import email_modes
+from forum import inbox
+from forum.extensions import db
+from forum.models import EMAIL_CATEGORIES, NOTIFICATION_KINDS, MailAddress, Notification, OutboxMessage, User
+from forum.services.notifications import email_modes
 
 EXCERPT = 600
 DIGEST_MAX = 100  # the rest waits on the notifications page

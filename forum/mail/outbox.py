@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from ..extensions import db
-from ..models import OutboxMessage
-from ..models._time import utcnow
-from .compose import compose
-from .transport import Transport, from_config
+from forum.extensions import db
+from forum.models import OutboxMessage
+from forum.models._time import utcnow
+from forum.mail.compose import compose
+from forum.mail.transport import Transport, from_config
 
 # A claimed row is hidden from other workers this long; if the worker dies mid-send the
 # row comes back by itself.

@@ -1,24 +1,30 @@
 """Typed models. They hold data only: no commits and no visibility rules here."""
-from .access import AccessRequest, PostListing
-from .attachment import Attachment
-from .comment import Comment
-from .draft import DRAFT_ROLES, DraftShare, PlannedAudience, post_coauthors
-from .group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
-from .interest import Interest
-from .notification import (
-    EMAIL_CATEGORIES, EMAIL_MODES, NOTIFICATION_KINDS, SUBSCRIPTION_TARGETS, EmailPreference, MailAddress, Notification,
+from forum.models.access import AccessRequest, PostListing
+from forum.models.attachment import Attachment
+from forum.models.comment import Comment
+from forum.models.draft import DRAFT_ROLES, DraftShare, PlannedAudience, post_coauthors
+from forum.models.group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
+from forum.models.interest import Interest
+from forum.models.notification import (
+    EMAIL_CATEGORIES,
+    EMAIL_MODES,
+    NOTIFICATION_KINDS,
+    SUBSCRIPTION_TARGETS,
+    EmailPreference,
+    MailAddress,
+    Notification,
     Subscription,
 )
-from .outbox import OutboxMessage
-from .moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
-from .post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
-from .reads import PostRead
-from .search_entry import SearchEntry
-from .terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
-from .token import FEED_SCOPE, TOKEN_SCOPES, ApiToken
-from .user import ROLES, User
-from .vote import VOTE_AXES, Vote
-from .vouch import Vouch
+from forum.models.outbox import OutboxMessage
+from forum.models.moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
+from forum.models.post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
+from forum.models.reads import PostRead
+from forum.models.search_entry import SearchEntry
+from forum.models.terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
+from forum.models.token import FEED_SCOPE, TOKEN_SCOPES, ApiToken
+from forum.models.user import ROLES, User
+from forum.models.vote import VOTE_AXES, Vote
+from forum.models.vouch import Vouch
 
 __all__ = [
     "AccessRequest",

@@ -6,10 +6,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._time import utcnow
-from .post import Post
-from .user import User
+from forum.extensions import db
+from forum.models._time import utcnow
+from forum.models.post import Post
+from forum.models.user import User
 
 
 class PostListing(db.Model):

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ._time import utcnow
+from forum.extensions import db
+from forum.models._time import utcnow
 
 
 class Attachment(db.Model):

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._time import utcnow
-from .moderated import Moderated
-from .post import Post
-from .user import User
+from forum.extensions import db
+from forum.models._time import utcnow
+from forum.models.moderated import Moderated
+from forum.models.post import Post
+from forum.models.user import User
 
 
 class Comment(Moderated, db.Model):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .user import User
+from forum.extensions import db
+from forum.models.user import User
 
 DRAFT_ROLES = ("read", "comment", "edit")
 

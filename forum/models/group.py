@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._time import utcnow
-from .interest import Interest, group_interests
-from .user import User
+from forum.extensions import db
+from forum.models._time import utcnow
+from forum.models.interest import Interest, group_interests
+from forum.models.user import User
 
 JOIN_POLICIES = ("open", "request", "invite")
 GROUP_ROLES = ("owner", "admin", "member")

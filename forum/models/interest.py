@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from forum.extensions import db
 
 user_interests = Table(
     "user_interests",

@@ -6,12 +6,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._time import utcnow
-from .comment import Comment
-from .group import Group
-from .post import Post
-from .user import User
+from forum.extensions import db
+from forum.models._time import utcnow
+from forum.models.comment import Comment
+from forum.models.group import Group
+from forum.models.post import Post
+from forum.models.user import User
 
 REPORT_REASONS = {
     "spam": "Spam",

@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ._time import utcnow
+from forum.extensions import db
+from forum.models._time import utcnow
 
 # kind -> the email category a reader turns on or off. Keys are stored; keep them stable.
 NOTIFICATION_KINDS = {

@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ._time import utcnow
+from forum.extensions import db
+from forum.models._time import utcnow
 
 OUTBOX_STATUSES = ("pending", "sent", "skipped")
 

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..ranking import hot
-from ._time import utcnow
-from .moderated import Moderated
-from .user import User
+from forum.extensions import db
+from forum.ranking import hot
+from forum.models._time import utcnow
+from forum.models.moderated import Moderated
+from forum.models.user import User
 
 AUDIENCE_KINDS = ("public", "members", "restricted")
 

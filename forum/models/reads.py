@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._time import utcnow
-from .user import User
+from forum.extensions import db
+from forum.models._time import utcnow
+from forum.models.user import User
 
 
 class PostRead(db.Model):

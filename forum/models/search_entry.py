@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from forum.extensions import db
 
 TEXT_ARRAY = JSON().with_variant(postgresql.ARRAY(Text()), "postgresql")
 INT_ARRAY = JSON().with_variant(postgresql.ARRAY(Integer()), "postgresql")

@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._time import utcnow
-from .user import User
+from forum.extensions import db
+from forum.models._time import utcnow
+from forum.models.user import User
 
 TOKEN_SCOPES = ("read", "read-write")
 # A private feed address (forum/services/feed_tokens.py): reads its owner's Atom feed and

@@ -6,9 +6,9 @@ from flask_login import UserMixin
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._time import utcnow
-from .interest import Interest, user_interests
+from forum.extensions import db
+from forum.models._time import utcnow
+from forum.models.interest import Interest, user_interests
 
 ROLES = ("user", "moderator", "admin")
 

@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ._time import utcnow
+from forum.extensions import db
+from forum.models._time import utcnow
 
 # karma: up/down, normal or strong, moves scores and karma.
 # agreement: agree/disagree on comments, a separate tally that never touches karma.

@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._time import utcnow
-from .user import User
+from forum.extensions import db
+from forum.models._time import utcnow
+from forum.models.user import User
 
 _ACTIVE = text("withdrawn_at IS NULL")
 

@@ -13,7 +13,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.utils import is_code_block
 
-from .math import MAX_SOURCE
+from forum.rendering.math import MAX_SOURCE
 
 _REACH = MAX_SOURCE + 2  # a formula just over the limit still parses, and shows the limit's message
 

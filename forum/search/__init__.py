@@ -3,9 +3,9 @@
 A plain library: the app passes documents in and a viewer's principal tokens
 at query time; nothing here knows about Flask, users or the database.
 """
-from .index import delete_documents, indexed_digests, rebuild, write_documents
-from .query import Hit, SearchPage, search_index
-from .schema import SearchDocument, doc_id_for, document_digest
+from forum.search.index import delete_documents, indexed_digests, rebuild, write_documents
+from forum.search.query import Hit, SearchPage, search_index
+from forum.search.schema import SearchDocument, doc_id_for, document_digest
 
 __all__ = [
     "Hit",

@@ -16,9 +16,9 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import Protocol
 
-from . import index, query
-from .query import SearchPage
-from .schema import SearchDocument, document_digest
+from forum.search import index, query
+from forum.search.query import SearchPage
+from forum.search.schema import SearchDocument, document_digest
 
 Progress = Callable[[int, int], None]
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from whoosh.query import Or, Phrase, Query, Term
 
-from .scoring import saturate
-from .user_query import Unit
+from forum.search.scoring import saturate
+from forum.search.user_query import Unit
 
 Scores = dict[int, float]
 TEXT_FIELDS = ("title", "body")

@@ -30,7 +30,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, LockError
 from whoosh.writing import SegmentWriter
 
-from .schema import SCHEMA, SearchDocument, to_fields
+from forum.search.schema import SCHEMA, SearchDocument, to_fields
 
 # Gunicorn workers queue on Whoosh's single write lock. Each attempt waits
 # LOCK_WAIT seconds; a request gives up only after WRITE_DEADLINE seconds,

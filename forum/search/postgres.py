@@ -42,10 +42,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy import text as sql
 
-from .backend import Progress
-from .query import MAX_PER_PAGE, Hit, SearchPage
-from .schema import KINDS, SearchDocument, doc_id_for, document_digest, to_fields
-from .user_query import MAX_CHARS, MAX_TERMS, _units
+from forum.search.backend import Progress
+from forum.search.query import MAX_PER_PAGE, Hit, SearchPage
+from forum.search.schema import KINDS, SearchDocument, doc_id_for, document_digest, to_fields
+from forum.search.user_query import MAX_CHARS, MAX_TERMS, _units
 
 MARK_OPEN, MARK_CLOSE, LESS, GREATER = "\ue000", "\ue001", "\ue002", "\ue003"
 # PostgreSQL text cannot hold NUL; the sentinels must only ever come from ts_headline.

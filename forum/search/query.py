@@ -18,11 +18,11 @@ from typing import Literal
 
 from whoosh.query import Phrase
 
-from .audience import DocFlags, IndexView, current_view
-from .evaluate import score_matches
-from .schema import KINDS, created_from_key, created_key, doc_id_for
-from .snippets import snippet as make_snippet
-from .user_query import Unit, parse_user_query
+from forum.search.audience import DocFlags, IndexView, current_view
+from forum.search.evaluate import score_matches
+from forum.search.schema import KINDS, created_from_key, created_key, doc_id_for
+from forum.search.snippets import snippet as make_snippet
+from forum.search.user_query import Unit, parse_user_query
 
 MAX_PER_PAGE = 100
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from html import escape
 
-from .schema import TEXT_ANALYZER, TOKEN_PATTERN
+from forum.search.schema import TEXT_ANALYZER, TOKEN_PATTERN
 
 SNIPPET_CHARS = 240
 _WORD = TOKEN_PATTERN  # already compiled, Unicode-aware

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .schema import TEXT_ANALYZER
+from forum.search.schema import TEXT_ANALYZER
 
 MAX_TERMS = 32
 # Far more than MAX_TERMS words ever need; keeps analysis of huge input cheap.

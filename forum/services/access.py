@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .. import indexing, permissions, visibility
-from ..extensions import db
-from ..models import AccessRequest, Post, PostAudience, PostListing, User
-from ..models._time import utcnow
-from .errors import ServiceError
-from .guards import ensure_can_write
-from .unique import add_once
+from forum import indexing, permissions, visibility
+from forum.extensions import db
+from forum.models import AccessRequest, Post, PostAudience, PostListing, User
+from forum.models._time import utcnow
+from forum.services.errors import ServiceError
+from forum.services.guards import ensure_can_write
+from forum.services.unique import add_once
 
 ABSTRACT_MIN, ABSTRACT_MAX = 20, 600
 NOTE_MAX = 500

@@ -4,11 +4,11 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from ..markup import render_markdown
-from ..models import Interest, User
-from .errors import ServiceError
-from .text import check_labels, check_username, normalize_username, split_labels
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import Interest, User
+from forum.services.errors import ServiceError
+from forum.services.text import check_labels, check_username, normalize_username, split_labels
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256

@@ -17,11 +17,11 @@ from pathlib import PurePath
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..extensions import db
-from ..models import Attachment, Comment, Post, User
-from ..storage import get_storage
-from .errors import ServiceError
-from .guards import ensure_can_write
+from forum.extensions import db
+from forum.models import Attachment, Comment, Post, User
+from forum.storage import get_storage
+from forum.services.errors import ServiceError
+from forum.services.guards import ensure_can_write
 
 IMAGE_TYPES = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "GIF": ("image/gif", "gif"),
                "WEBP": ("image/webp", "webp")}

@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 
-from .. import visibility
-from ..extensions import db
-from ..models import AUDIENCE_KINDS, DraftShare, Group, PlannedAudience, Post, PostAudience, User
-from .errors import ServiceError
-from .text import normalize_username
+from forum import visibility
+from forum.extensions import db
+from forum.models import AUDIENCE_KINDS, DraftShare, Group, PlannedAudience, Post, PostAudience, User
+from forum.services.errors import ServiceError
+from forum.services.text import normalize_username
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,14 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import update
 
-from .. import indexing, permissions
-from ..extensions import db
-from ..markup import render_markdown
-from ..models import Comment, Post, User
-from ..models._time import utcnow
-from .errors import ServiceError
-from .guards import ensure_can_write, ensure_within_rate
-from . import notifications
+from forum import indexing, permissions
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import Comment, Post, User
+from forum.models._time import utcnow
+from forum.services.errors import ServiceError
+from forum.services.guards import ensure_can_write, ensure_within_rate
+from forum.services import notifications
 
 
 def _check_body(body: str) -> str:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from .. import indexing, permissions, visibility
-from ..extensions import db
-from ..models import DRAFT_ROLES, DraftShare, PlannedAudience, Post, User
-from ..models._time import utcnow
-from . import notifications, votes
-from .audience import Audience, apply_audience, audience_of
-from .errors import ServiceError
-from .guards import ensure_can_write
-from .text import normalize_username
+from forum import indexing, permissions, visibility
+from forum.extensions import db
+from forum.models import DRAFT_ROLES, DraftShare, PlannedAudience, Post, User
+from forum.models._time import utcnow
+from forum.services import notifications, votes
+from forum.services.audience import Audience, apply_audience, audience_of
+from forum.services.errors import ServiceError
+from forum.services.guards import ensure_can_write
+from forum.services.text import normalize_username
 
 MAX_COAUTHORS = 10
 

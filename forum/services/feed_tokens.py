@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from ..extensions import db
-from ..models import FEED_SCOPE, ApiToken, User
-from ..models._time import utcnow
-from .tokens import find_active, new_secret
+from forum.extensions import db
+from forum.models import FEED_SCOPE, ApiToken, User
+from forum.models._time import utcnow
+from forum.services.tokens import find_active, new_secret
 
 PREFIX = "ffeed_"
 NAME = "Private feed"

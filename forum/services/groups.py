@@ -11,17 +11,27 @@ import re
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import indexing, permissions, trust, visibility
-from ..extensions import db
-from ..markup import render_markdown
-from ..models import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership, PostAudience, User, Vouch
-from ..models._time import utcnow
-from ..models.interest import group_interests
-from .accounts import resolve_interests
-from .errors import ServiceError
-from .guards import ensure_can_write
-from . import notifications
-from .text import normalize_username
+from forum import indexing, permissions, trust, visibility
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import (
+    GROUP_ROLES,
+    JOIN_POLICIES,
+    Group,
+    GroupInvitation,
+    JoinRequest,
+    Membership,
+    PostAudience,
+    User,
+    Vouch,
+)
+from forum.models._time import utcnow
+from forum.models.interest import group_interests
+from forum.services.accounts import resolve_interests
+from forum.services.errors import ServiceError
+from forum.services.guards import ensure_can_write
+from forum.services import notifications
+from forum.services.text import normalize_username
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 DESCRIPTION_MAX = 10_000

@@ -6,11 +6,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from .. import permissions
-from ..extensions import db
-from ..models import Comment, Post, User
-from ..models._time import utcnow
-from .errors import ServiceError
+from forum import permissions
+from forum.extensions import db
+from forum.models import Comment, Post, User
+from forum.models._time import utcnow
+from forum.services.errors import ServiceError
 
 
 def ban_message(user: User) -> str | None:

@@ -6,15 +6,24 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from .. import indexing, permissions
-from ..extensions import db
-from ..models import (
-    REPORT_DECISIONS, REPORT_REASONS, ROLES, Ban, Comment, ModAction, ModeratorWarning, Post, Report, User,
+from forum import indexing, permissions
+from forum.extensions import db
+from forum.models import (
+    REPORT_DECISIONS,
+    REPORT_REASONS,
+    ROLES,
+    Ban,
+    Comment,
+    ModAction,
+    ModeratorWarning,
+    Post,
+    Report,
+    User,
 )
-from ..models._time import utcnow
-from .errors import ServiceError
-from .guards import ensure_can_write
-from . import notifications
+from forum.models._time import utcnow
+from forum.services.errors import ServiceError
+from forum.services.guards import ensure_can_write
+from forum.services import notifications
 
 REASON_MAX = 2_000
 BAN_DAYS_MAX = 3_650

@@ -16,16 +16,28 @@ from flask import current_app
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import visibility
-from ..extensions import db
-from ..models import (
-    EMAIL_CATEGORIES, EMAIL_MODES, NOTIFICATION_KINDS, Comment, EmailPreference, GroupInvitation, JoinRequest,
-    MailAddress, Membership, Notification, OutboxMessage, Post, Subscription, User,
+from forum import visibility
+from forum.extensions import db
+from forum.models import (
+    EMAIL_CATEGORIES,
+    EMAIL_MODES,
+    NOTIFICATION_KINDS,
+    Comment,
+    EmailPreference,
+    GroupInvitation,
+    JoinRequest,
+    MailAddress,
+    Membership,
+    Notification,
+    OutboxMessage,
+    Post,
+    Subscription,
+    User,
 )
-from ..models._time import utcnow
-from .errors import ServiceError
-from .audience import audience_of
-from .guards import is_new_account
+from forum.models._time import utcnow
+from forum.services.errors import ServiceError
+from forum.services.audience import audience_of
+from forum.services.guards import is_new_account
 
 MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_-]{3,32})(?![\w-])", re.IGNORECASE)
 

@@ -3,17 +3,17 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from .. import indexing, permissions
-from ..extensions import db
-from ..markup import render_post_body
-from ..models import Post, PostRevision, Tag, User
-from ..models._time import utcnow
-from .audience import PUBLIC, Audience, apply_audience, audience_of
-from . import drafts, notifications, votes
-from .errors import ServiceError
-from .guards import ensure_can_write, ensure_within_rate
-from .terms import KEEP, TermsChoice, apply_terms
-from .text import check_labels, split_labels
+from forum import indexing, permissions
+from forum.extensions import db
+from forum.markup import render_post_body
+from forum.models import Post, PostRevision, Tag, User
+from forum.models._time import utcnow
+from forum.services.audience import PUBLIC, Audience, apply_audience, audience_of
+from forum.services import drafts, notifications, votes
+from forum.services.errors import ServiceError
+from forum.services.guards import ensure_can_write, ensure_within_rate
+from forum.services.terms import KEEP, TermsChoice, apply_terms
+from forum.services.text import check_labels, split_labels
 
 MAX_TAGS = 8
 

@@ -16,10 +16,10 @@ from datetime import datetime
 from flask import after_this_request, has_request_context
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Post, PostRead, PostTerms, User
-from ..models._time import utcnow
-from ..upsert import insert_for
+from forum.extensions import db
+from forum.models import Post, PostRead, PostTerms, User
+from forum.models._time import utcnow
+from forum.upsert import insert_for
 
 
 def record_read(viewer: User | None, post: Post, gate: PostTerms | None = None) -> datetime | None:

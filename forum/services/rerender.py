@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from .. import indexing
-from ..extensions import db
-from ..markup import render_markdown, render_post_body
-from ..models import Comment, Group, Post, PostRevision, PostTerms, SiteTerms, User
+from forum import indexing
+from forum.extensions import db
+from forum.markup import render_markdown, render_post_body
+from forum.models import Comment, Group, Post, PostRevision, PostTerms, SiteTerms, User
 
 BATCH = 500
 

@@ -11,11 +11,11 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..markup import render_markdown
-from ..models import Post, PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance, User
-from .errors import ServiceError
-from . import notifications
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import Post, PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance, User
+from forum.services.errors import ServiceError
+from forum.services import notifications
 
 NO_TERMS = "none"
 CUSTOM = "custom"

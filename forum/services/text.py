@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from .errors import ServiceError
+from forum.services.errors import ServiceError
 
 _USERNAME = re.compile(r"^[a-z0-9_-]{3,32}$")
 _LABEL = re.compile(r"^[\w][\w .+#'/-]*$", re.UNICODE)

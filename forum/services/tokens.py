@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..extensions import db
-from ..models import TOKEN_SCOPES, ApiToken, User
-from ..models._time import utcnow
-from .errors import ServiceError
+from forum.extensions import db
+from forum.models import TOKEN_SCOPES, ApiToken, User
+from forum.models._time import utcnow
+from forum.services.errors import ServiceError
 
 PREFIX = "fpat_"
 NAME_MAX = 80

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from .errors import ServiceError
+from forum.extensions import db
+from forum.services.errors import ServiceError
 
 
 def add_once(row, duplicate: ServiceError):

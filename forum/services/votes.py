@@ -13,12 +13,12 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import permissions, ranking, visibility
-from ..extensions import db
-from ..models import Comment, Post, User, Vote, post_coauthors
-from ..models._time import utcnow
-from .errors import ServiceError
-from .guards import ban_message
+from forum import permissions, ranking, visibility
+from forum.extensions import db
+from forum.models import Comment, Post, User, Vote, post_coauthors
+from forum.models._time import utcnow
+from forum.services.errors import ServiceError
+from forum.services.guards import ban_message
 
 # What a button may send, per axis: choice -> (direction, strong).
 CHOICES: dict[str, dict[str, tuple[int, bool]]] = {

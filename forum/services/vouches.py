@@ -1,13 +1,13 @@
 """Vouching for another member, and withdrawing it."""
 from __future__ import annotations
 
-from .. import trust
-from ..extensions import db
-from ..models import User, Vouch
-from ..models._time import utcnow
-from .errors import ServiceError
-from .guards import ensure_can_write
-from .unique import add_once
+from forum import trust
+from forum.extensions import db
+from forum.models import User, Vouch
+from forum.models._time import utcnow
+from forum.services.errors import ServiceError
+from forum.services.guards import ensure_can_write
+from forum.services.unique import add_once
 
 STATEMENT_MIN, STATEMENT_MAX = 3, 280
 

@@ -2,10 +2,28 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from .. import api
-    from . import (
-        access, attachments, auth, drafts, feed_settings, feeds, group_members, groups, link_previews, main, moderation,
-        notifications, posts, search, terms, tokens, users, versions, votes, vouches,
+    from forum import api
+    from forum.views import (
+        access,
+        attachments,
+        auth,
+        drafts,
+        feed_settings,
+        feeds,
+        group_members,
+        groups,
+        link_previews,
+        main,
+        moderation,
+        notifications,
+        posts,
+        search,
+        terms,
+        tokens,
+        users,
+        versions,
+        votes,
+        vouches,
     )
 
     for module in (

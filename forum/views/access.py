@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import audit, permissions, visibility
-from ..extensions import db
-from ..forms.posts import ConfirmForm
-from ..forms.trust import AccessRequestForm, ListingForm
-from ..models import AccessRequest, PostListing
-from ..services import ServiceError, access as access_service, terms as terms_service
-from .main import page_arg
+from forum import audit, permissions, visibility
+from forum.extensions import db
+from forum.forms.posts import ConfirmForm
+from forum.forms.trust import AccessRequestForm, ListingForm
+from forum.models import AccessRequest, PostListing
+from forum.services import ServiceError, access as access_service, terms as terms_service
+from forum.views.main import page_arg
 
 bp = Blueprint("access", __name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, request
 from flask_login import current_user
 
-from .. import visibility
-from ..services import attachments as attachment_service
+from forum import visibility
+from forum.services import attachments as attachment_service
 
 bp = Blueprint("attachments", __name__)
 

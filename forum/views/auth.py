@@ -1,11 +1,11 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import limiter
-from ..forms.auth import LoginForm, RegisterForm
-from ..forms.posts import ConfirmForm
-from ..security import safe_next
-from ..services import ServiceError, accounts, terms as terms_service
+from forum.extensions import limiter
+from forum.forms.auth import LoginForm, RegisterForm
+from forum.forms.posts import ConfirmForm
+from forum.security import safe_next
+from forum.services import ServiceError, accounts, terms as terms_service
 
 bp = Blueprint("auth", __name__)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import permissions, visibility
-from ..forms.drafts import ShareForm
-from ..forms.posts import ConfirmForm
-from ..services import ServiceError, drafts as draft_service
+from forum import permissions, visibility
+from forum.forms.drafts import ShareForm
+from forum.forms.posts import ConfirmForm
+from forum.services import ServiceError, drafts as draft_service
 
 bp = Blueprint("drafts", __name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from ..forms.posts import ConfirmForm
-from ..services import feed_tokens
+from forum.forms.posts import ConfirmForm
+from forum.services import feed_tokens
 
 bp = Blueprint("feed_settings", __name__)
 

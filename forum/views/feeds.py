@@ -12,10 +12,10 @@ import re
 
 from flask import Blueprint, Response, abort, request, url_for
 
-from .. import atom, feeds, queries, visibility
-from ..feeds import ANONYMOUS
-from ..services import feed_tokens
-from .users import user_or_404
+from forum import atom, feeds, queries, visibility
+from forum.feeds import ANONYMOUS
+from forum.services import feed_tokens
+from forum.views.users import user_or_404
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 

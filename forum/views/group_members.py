@@ -7,13 +7,13 @@ answers 404 before any permission is asked.
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import group_queries, permissions, trust, visibility
-from ..extensions import db
-from ..forms.groups import InviteForm, JoinRequestForm, RoleForm
-from ..forms.posts import ConfirmForm
-from ..models import Group
-from ..services import ServiceError, groups as group_service
-from .groups import field_error, render_group
+from forum import group_queries, permissions, trust, visibility
+from forum.extensions import db
+from forum.forms.groups import InviteForm, JoinRequestForm, RoleForm
+from forum.forms.posts import ConfirmForm
+from forum.models import Group
+from forum.services import ServiceError, groups as group_service
+from forum.views.groups import field_error, render_group
 
 bp = Blueprint("group_members", __name__)
 

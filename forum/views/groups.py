@@ -4,12 +4,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_
 
-from .. import feeds, group_queries, permissions, queries, trust, visibility
-from ..extensions import db
-from ..forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
-from ..models import Group
-from ..services import ServiceError, groups as group_service
-from ..paging import page_arg
+from forum import feeds, group_queries, permissions, queries, trust, visibility
+from forum.extensions import db
+from forum.forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
+from forum.models import Group
+from forum.services import ServiceError, groups as group_service
+from forum.paging import page_arg
 
 bp = Blueprint("groups", __name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify
 from flask_login import current_user
 
-from .. import visibility
+from forum import visibility
 
 bp = Blueprint("link_previews", __name__)
 

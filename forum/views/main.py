@@ -1,12 +1,12 @@
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 
-from .. import feeds, queries, unread
-from ..extensions import db
-from ..models import Tag
-from ..page_cache import cached_page
-from ..paging import page_arg, paginate_ahead  # noqa: F401  (page_arg: other views import it from here)
-from ..services.votes import viewer_votes
+from forum import feeds, queries, unread
+from forum.extensions import db
+from forum.models import Tag
+from forum.page_cache import cached_page
+from forum.paging import page_arg, paginate_ahead  # noqa: F401  (page_arg: other views import it from here)
+from forum.services.votes import viewer_votes
 
 bp = Blueprint("main", __name__)
 

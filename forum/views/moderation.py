@@ -8,17 +8,17 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import modlog, permissions, visibility
-from ..extensions import db
-from ..forms.moderation import BanForm, ReasonForm, ReportForm, ResolveForm, RoleForm, ban_days
-from ..forms.posts import ConfirmForm
-from ..models import Ban, Comment, ModAction, Report, User
-from ..security import safe_next
-from ..services import ServiceError, moderation
-from ..services.guards import ban_message
-from ..paging import page_arg
-from .posts import comment_url
-from .users import user_or_404
+from forum import modlog, permissions, visibility
+from forum.extensions import db
+from forum.forms.moderation import BanForm, ReasonForm, ReportForm, ResolveForm, RoleForm, ban_days
+from forum.forms.posts import ConfirmForm
+from forum.models import Ban, Comment, ModAction, Report, User
+from forum.security import safe_next
+from forum.services import ServiceError, moderation
+from forum.services.guards import ban_message
+from forum.paging import page_arg
+from forum.views.posts import comment_url
+from forum.views.users import user_or_404
 
 bp = Blueprint("moderation", __name__)
 

@@ -5,14 +5,14 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import inbox, visibility
-from ..extensions import csrf, db
-from ..forms.notifications import NotificationSettingsForm
-from ..mail.compose import DIGEST, read_unsubscribe_token
-from ..models import EMAIL_CATEGORIES, MailAddress, User
-from ..services import ServiceError, notifications as service
-from .main import page_arg, visible_tag_or_404
-from .posts import comment_url
+from forum import inbox, visibility
+from forum.extensions import csrf, db
+from forum.forms.notifications import NotificationSettingsForm
+from forum.mail.compose import DIGEST, read_unsubscribe_token
+from forum.models import EMAIL_CATEGORIES, MailAddress, User
+from forum.services import ServiceError, notifications as service
+from forum.views.main import page_arg, visible_tag_or_404
+from forum.views.posts import comment_url
 
 bp = Blueprint("notifications", __name__)
 

@@ -5,23 +5,28 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import feeds, permissions, queries, unread, visibility
-from ..extensions import db
-from ..forms import for_members
-from ..forms.posts import CommentForm, ConfirmForm, PostForm
-from ..markup import render_post_body
-from ..page_cache import cached_page
-from ..models import Comment, Group, User
-from ..paging import CommentPage, is_past_end, page_arg
-from ..services import (
-    ServiceError, attachments as attachment_service, comments as comment_service, drafts as draft_service,
-    posts as post_service, reads, terms as terms_service,
+from forum import feeds, permissions, queries, unread, visibility
+from forum.extensions import db
+from forum.forms import for_members
+from forum.forms.posts import CommentForm, ConfirmForm, PostForm
+from forum.markup import render_post_body
+from forum.page_cache import cached_page
+from forum.models import Comment, Group, User
+from forum.paging import CommentPage, is_past_end, page_arg
+from forum.services import (
+    ServiceError,
+    attachments as attachment_service,
+    comments as comment_service,
+    drafts as draft_service,
+    posts as post_service,
+    reads,
+    terms as terms_service,
 )
-from ..services.terms import KEEP
-from ..services.votes import viewer_votes
-from ..services.audience import audience_of, resolve_audience
-from ..threads import Node, build_tree
-from .terms import render_gate
+from forum.services.terms import KEEP
+from forum.services.votes import viewer_votes
+from forum.services.audience import audience_of, resolve_audience
+from forum.threads import Node, build_tree
+from forum.views.terms import render_gate
 
 bp = Blueprint("posts", __name__)
 

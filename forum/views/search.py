@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
-from .. import search_service
-from ..page_cache import cached_page
-from ..paging import page_arg
+from forum import search_service
+from forum.page_cache import cached_page
+from forum.paging import page_arg
 
 bp = Blueprint("search", __name__)
 

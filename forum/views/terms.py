@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import permissions, visibility
-from ..errors import render_error
-from ..extensions import db
-from ..forms.terms import AcceptSiteTermsForm, AcceptTermsForm, SiteTermsForm
-from ..models import Post
-from ..security import safe_next
-from ..services import ServiceError, terms as terms_service
+from forum import permissions, visibility
+from forum.errors import render_error
+from forum.extensions import db
+from forum.forms.terms import AcceptSiteTermsForm, AcceptTermsForm, SiteTermsForm
+from forum.models import Post
+from forum.security import safe_next
+from forum.services import ServiceError, terms as terms_service
 
 bp = Blueprint("terms", __name__)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..forms.posts import ConfirmForm
-from ..forms.tokens import TokenForm, expiry_days
-from ..models._time import utcnow
-from ..services import ServiceError, tokens as token_service
+from forum.forms.posts import ConfirmForm
+from forum.forms.tokens import TokenForm, expiry_days
+from forum.models._time import utcnow
+from forum.services import ServiceError, tokens as token_service
 
 bp = Blueprint("tokens", __name__)
 

@@ -3,16 +3,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .. import queries, trust
-from ..extensions import db
-from ..forms import for_members
-from ..forms.profile import ProfileForm
-from ..forms.trust import VouchForm
-from ..models import Interest, User
-from ..models.interest import user_interests
-from ..services import ServiceError, accounts
-from ..page_cache import cached_page
-from ..paging import page_arg
+from forum import queries, trust
+from forum.extensions import db
+from forum.forms import for_members
+from forum.forms.profile import ProfileForm
+from forum.forms.trust import VouchForm
+from forum.models import Interest, User
+from forum.models.interest import user_interests
+from forum.services import ServiceError, accounts
+from forum.page_cache import cached_page
+from forum.paging import page_arg
 
 bp = Blueprint("users", __name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from .. import versions, visibility
+from forum import versions, visibility
 
 bp = Blueprint("versions", __name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 
-from .. import permissions, visibility
-from ..errors import render_error
-from ..extensions import limiter
-from ..security import safe_next
-from ..services import ServiceError, votes as vote_service
+from forum import permissions, visibility
+from forum.errors import render_error
+from forum.extensions import limiter
+from forum.security import safe_next
+from forum.services import ServiceError, votes as vote_service
 
 bp = Blueprint("votes", __name__)
 

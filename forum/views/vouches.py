@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import abort, Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import trust
-from ..extensions import db
-from ..forms.posts import ConfirmForm
-from ..forms.trust import VouchForm
-from ..services import ServiceError, vouches as vouch_service
-from .users import render_profile, user_or_404
+from forum import trust
+from forum.extensions import db
+from forum.forms.posts import ConfirmForm
+from forum.forms.trust import VouchForm
+from forum.services import ServiceError, vouches as vouch_service
+from forum.views.users import render_profile, user_or_404
 
 bp = Blueprint("vouches", __name__)
 

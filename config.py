@@ -39,7 +39,7 @@ class Config:
     # werkzeug's scrypt: memory-hard and slow on purpose.
     PASSWORD_HASH_METHOD = "scrypt"
 
-    # Rendered pages kept per viewer until any write (forum/page_cache.py). 0 turns it off.
+    # Rendered pages kept per viewer until any write (forum/infra/page_cache.py). 0 turns it off.
     PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 30)
     PAGE_CACHE_BYTES = _env_int("PAGE_CACHE_BYTES", 64 * 1024 * 1024)  # per worker
     # Where the generation every write replaces lives: "file" (instance/page-generation,
@@ -90,7 +90,7 @@ class Config:
     TERMS_MAX = 10_000
 
     # Attachments (docs/attachments.md): images are re-encoded, PDFs kept as sent.
-    ATTACHMENT_STORAGE = os.environ.get("ATTACHMENT_STORAGE", "forum.storage:LocalStorage")
+    ATTACHMENT_STORAGE = os.environ.get("ATTACHMENT_STORAGE", "forum.infra.storage:LocalStorage")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     ATTACHMENT_MAX_BYTES = _env_int("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
     ATTACHMENT_MAX_PIXELS = _env_int("ATTACHMENT_MAX_PIXELS", 40_000_000)  # a decompression bomb is refused unread

@@ -247,7 +247,7 @@ def _share(reference_cpu: float, page_cpu: float) -> str:
     return f"{reference_cpu / page_cpu:.1%}" if page_cpu else "n/a"
 
 
-# The page cache (forum/page_cache.py) off, then on: what rendering costs, and what a
+# The page cache (forum/infra/page_cache.py) off, then on: what rendering costs, and what a
 # repeat read costs. Nothing writes during a run, so with the cache on every measured
 # request after the warm-up is a hit (checked before measuring): a best case, and the
 # common case of a forum where reads far outnumber writes.

@@ -23,7 +23,8 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     app.config.from_object(config_class)
     app.config.update(overrides)
 
-    from forum import assets, cli, compression, errors, page_cache, routing, security, templating
+    from forum.infra import assets, compression, page_cache
+    from forum import cli, errors, routing, security, templating
     from forum.extensions import csrf, db, limiter, login_manager, migrate
     from forum.views import register_blueprints
 

@@ -25,7 +25,8 @@ from flask import after_this_request, current_app, g, has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from forum import page_cache, search, visibility
+from forum.infra import page_cache
+from forum import search, visibility
 from forum.extensions import db
 from forum.markup import plain_text
 from forum.models import Comment, Post, PostListing, User

@@ -12,7 +12,7 @@ from forum.models import Comment, Group, Interest, Post, PostAudience, Tag, User
 from forum.models._time import utcnow
 from forum.models.interest import group_interests
 from forum.models.post import post_tags
-from forum.planner import not_from_index
+from forum.infra.planner import not_from_index
 from forum.ranking import TOP_WINDOWS
 
 # Front-page sorts, first is the default; labels for the sort menu.

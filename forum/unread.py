@@ -5,7 +5,8 @@ from datetime import datetime
 
 from sqlalchemy import func
 
-from forum import page_cache, visibility
+from forum.infra import page_cache
+from forum import visibility
 from forum.extensions import db
 from forum.models import Comment, PostRead, User
 

@@ -50,7 +50,7 @@ from forum.models import (
     post_coauthors,
 )
 from forum.models.post import post_tags
-from forum.planner import not_from_index
+from forum.infra.planner import not_from_index
 
 PUBLIC = "public"
 MEMBERS = "members"

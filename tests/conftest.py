@@ -22,7 +22,8 @@ from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.pool import NullPool
 
 from config import TestConfig
-from forum import create_app, page_cache
+from forum import create_app
+from forum.infra import page_cache
 from forum.extensions import db, limiter
 from forum.models import Comment, Group, Post, User
 from forum.services import accounts, comments, groups, posts

@@ -41,7 +41,7 @@ def test_an_unknown_or_stale_fingerprint_is_not_found(client):
 
 
 def test_a_changed_file_gets_a_new_address(app, client, tmp_path):
-    from forum.assets import Assets
+    from forum.infra.assets import Assets
 
     (tmp_path / "x.css").write_text("a{}")
     assets = Assets(str(tmp_path))

@@ -11,7 +11,7 @@ from forum.extensions import db
 from forum.models import Attachment, Post
 from forum.services import ServiceError, attachments, comments as comment_service, posts as post_service
 from forum.services.audience import Audience, audience_of
-from forum.storage import LocalStorage
+from forum.infra.storage import LocalStorage
 from tests.conftest import image_bytes, login, logout, make_attachment, make_comment, make_group, make_post, make_user
 from tests.privacy.conftest import MISSING_POST, normalized
 

@@ -1,4 +1,4 @@
-"""The page cache (forum/page_cache.py) answers repeat reads without ever handing one
+"""The page cache (forum/infra/page_cache.py) answers repeat reads without ever handing one
 viewer's page to another, or a page from before a write to anyone.
 
 Every other test runs with the cache on too, the privacy crawl included; these pin the
@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from forum import create_app, page_cache
+from forum import create_app
+from forum.infra import page_cache
 from forum.extensions import db
 from forum.models import Post
 from forum.services import groups, moderation, posts, votes

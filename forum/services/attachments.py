@@ -19,7 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from forum.extensions import db
 from forum.models import Attachment, Comment, Post, User
-from forum.storage import get_storage
+from forum.infra.storage import get_storage
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write
 

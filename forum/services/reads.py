@@ -19,7 +19,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Post, PostRead, PostTerms, User
 from forum.models._time import utcnow
-from forum.upsert import insert_for
+from forum.infra.upsert import insert_for
 
 
 def record_read(viewer: User | None, post: Post, gate: PostTerms | None = None) -> datetime | None:

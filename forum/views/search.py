@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from forum import search_service
-from forum.page_cache import cached_page
+from forum.infra.page_cache import cached_page
 from forum.paging import page_arg
 
 bp = Blueprint("search", __name__)

@@ -11,7 +11,7 @@ from forum.forms.trust import VouchForm
 from forum.models import Interest, User
 from forum.models.interest import user_interests
 from forum.services import ServiceError, accounts
-from forum.page_cache import cached_page
+from forum.infra.page_cache import cached_page
 from forum.paging import page_arg
 
 bp = Blueprint("users", __name__)

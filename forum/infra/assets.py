@@ -19,7 +19,7 @@ from flask import Blueprint, Flask, abort, current_app, request, url_for
 
 bp = Blueprint("assets", __name__)
 YEAR = 365 * 24 * 3600
-_KEY = "forum.assets"
+_KEY = "forum.infra.assets"
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 from flask_login import current_user
 from sqlalchemy import event
 
-from forum import compression
+from forum.infra import compression
 from forum.extensions import db, login_manager
 
 # Tables no cached page depends on for more than PAGE_CACHE_SECONDS (see the docstring):

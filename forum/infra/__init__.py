@@ -1,0 +1,1 @@
+"""Infrastructure under the features: the page cache, compression, fingerprinted assets, file storage and database-dialect helpers."""

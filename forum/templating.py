@@ -44,8 +44,8 @@ class ProcessBytecodeCache(BytecodeCache):
 
 
 def init_app(app: Flask) -> None:
-    from forum.links import link, user_link
-    from forum.paging import bad_page
+    from forum.web.links import link, user_link
+    from forum.web.paging import bad_page
     from forum.thread_html import render_thread
     from forum.vote_html import vote_widget
 

@@ -19,7 +19,7 @@ from flask import current_app
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from forum.links import Links
+from forum.web.links import Links
 from forum.templating import time_ago
 from forum.threads import Node
 from forum.vote_html import VoteWidgets

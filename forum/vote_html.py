@@ -17,7 +17,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from forum.links import Links
+from forum.web.links import Links
 from forum.models import Post
 
 _KEY = "forum.vote_widgets"

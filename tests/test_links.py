@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from forum.links import ENDPOINTS, Links
+from forum.web.links import ENDPOINTS, Links
 
 
 @pytest.mark.parametrize("value", [1, 987654321, "ada", "c++", "a b", "ünï", "x/y", "100%"])

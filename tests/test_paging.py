@@ -115,7 +115,7 @@ def test_a_permalink_shows_the_whole_subtree_whatever_the_page(client, long_thre
 
 def test_the_front_page_counts_only_a_few_pages_ahead(client, app, site):
     """Its total is a lower bound past LOOKAHEAD_PAGES pages ("11+"), exact near the end."""
-    from forum.paging import LOOKAHEAD_PAGES
+    from forum.web.paging import LOOKAHEAD_PAGES
 
     app.config["POSTS_PER_PAGE"] = 1
     for i in range(LOOKAHEAD_PAGES + 2):  # with the site's post: 13 posts, 13 pages

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Post
-from forum.routing import ID_MAX
+from forum.web.routing import ID_MAX
 from tests.api.conftest import bearer
 from tests.conftest import login, make_comment, make_group, make_post, make_user
 

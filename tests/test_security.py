@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from forum.security import safe_next
+from forum.web.security import safe_next
 from tests.conftest import PASSWORD, login, make_comment, make_post, make_user
 
 NEXT_CASES = [

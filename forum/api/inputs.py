@@ -7,7 +7,7 @@ from flask import current_app, request
 from sqlalchemy import Select, func, select
 
 from forum.extensions import db
-from forum.routing import ID_MAX
+from forum.web.routing import ID_MAX
 from forum.api.errors import ApiError
 
 _MISSING = object()

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from flask import Flask
 
-from forum.routing import ID_MAX
+from forum.web.routing import ID_MAX
 from forum.api import schemas
 
 API_PREFIX = "/api/v1"

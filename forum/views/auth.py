@@ -4,7 +4,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from forum.extensions import limiter
 from forum.forms.auth import LoginForm, RegisterForm
 from forum.forms.posts import ConfirmForm
-from forum.security import safe_next
+from forum.web.security import safe_next
 from forum.services import ServiceError, accounts, terms as terms_service
 
 bp = Blueprint("auth", __name__)

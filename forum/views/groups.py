@@ -9,7 +9,7 @@ from forum.extensions import db
 from forum.forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
 from forum.models import Group
 from forum.services import ServiceError, groups as group_service
-from forum.paging import page_arg
+from forum.web.paging import page_arg
 
 bp = Blueprint("groups", __name__)
 

@@ -5,7 +5,7 @@ from forum import feeds, queries, unread
 from forum.extensions import db
 from forum.models import Tag
 from forum.infra.page_cache import cached_page
-from forum.paging import page_arg, paginate_ahead  # noqa: F401  (page_arg: other views import it from here)
+from forum.web.paging import page_arg, paginate_ahead  # noqa: F401  (page_arg: other views import it from here)
 from forum.services.votes import viewer_votes
 
 bp = Blueprint("main", __name__)

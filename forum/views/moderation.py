@@ -13,10 +13,10 @@ from forum.extensions import db
 from forum.forms.moderation import BanForm, ReasonForm, ReportForm, ResolveForm, RoleForm, ban_days
 from forum.forms.posts import ConfirmForm
 from forum.models import Ban, Comment, ModAction, Report, User
-from forum.security import safe_next
+from forum.web.security import safe_next
 from forum.services import ServiceError, moderation
 from forum.services.guards import ban_message
-from forum.paging import page_arg
+from forum.web.paging import page_arg
 from forum.views.posts import comment_url
 from forum.views.users import user_or_404
 

@@ -12,7 +12,7 @@ from forum.forms.posts import CommentForm, ConfirmForm, PostForm
 from forum.markup import render_post_body
 from forum.infra.page_cache import cached_page
 from forum.models import Comment, Group, User
-from forum.paging import CommentPage, is_past_end, page_arg
+from forum.web.paging import CommentPage, is_past_end, page_arg
 from forum.services import (
     ServiceError,
     attachments as attachment_service,

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from forum import search_service
 from forum.infra.page_cache import cached_page
-from forum.paging import page_arg
+from forum.web.paging import page_arg
 
 bp = Blueprint("search", __name__)
 

@@ -5,11 +5,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from forum import permissions, visibility
-from forum.errors import render_error
+from forum.web.errors import render_error
 from forum.extensions import db
 from forum.forms.terms import AcceptSiteTermsForm, AcceptTermsForm, SiteTermsForm
 from forum.models import Post
-from forum.security import safe_next
+from forum.web.security import safe_next
 from forum.services import ServiceError, terms as terms_service
 
 bp = Blueprint("terms", __name__)

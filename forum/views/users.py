@@ -12,7 +12,7 @@ from forum.models import Interest, User
 from forum.models.interest import user_interests
 from forum.services import ServiceError, accounts
 from forum.infra.page_cache import cached_page
-from forum.paging import page_arg
+from forum.web.paging import page_arg
 
 bp = Blueprint("users", __name__)
 

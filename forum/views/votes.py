@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from forum import permissions, visibility
-from forum.errors import render_error
+from forum.web.errors import render_error
 from forum.extensions import limiter
-from forum.security import safe_next
+from forum.web.security import safe_next
 from forum.services import ServiceError, votes as vote_service
 
 bp = Blueprint("votes", __name__)

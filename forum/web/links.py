@@ -32,7 +32,7 @@ ENDPOINTS = (
 )
 # Accepted by the int and the string converters alike, and found in no route's text.
 _MARK = "7357913579"
-_KEY = "forum.links"
+_KEY = "forum.web.links"
 # What werkzeug's string converter leaves unquoted, so these links equal url_for's.
 _PATH_SAFE = "!$&'()*+,/:;=@"
 

@@ -1,0 +1,1 @@
+"""What every request passes through: security headers, error pages, routing converters, URL patterns and paging."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from forum.markup import render_post_body
+from forum.rendering.markup import render_post_body
 
 CASES = {
     "research post with math and code": (

@@ -24,7 +24,8 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     app.config.update(overrides)
 
     from forum.infra import assets, compression, page_cache
-    from forum import cli, templating
+    from forum import cli
+    from forum.rendering import templating
     from forum.web import errors, routing, security
     from forum.extensions import csrf, db, limiter, login_manager, migrate
     from forum.views import register_blueprints

@@ -18,7 +18,7 @@ from flask import current_app, url_for
 from sqlalchemy import Select, select
 
 from forum import queries, visibility
-from forum.atom import Entry, Feed, Person
+from forum.rendering.atom import Entry, Feed, Person
 from forum.extensions import db
 from forum.models import Comment, Group, Post, Tag, User
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import selectinload
 from forum.infra import page_cache
 from forum import search, visibility
 from forum.extensions import db
-from forum.markup import plain_text
+from forum.rendering.markup import plain_text
 from forum.models import Comment, Post, PostListing, User
 from forum.search.backend import Backend, WhooshBackend
 from forum.search.postgres import PostgresBackend

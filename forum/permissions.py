@@ -259,3 +259,8 @@ def can_decide_access(user: User | None, post: Post) -> bool:
             Membership.user_id == user.id, Membership.group_id.in_(group_ids), Membership.role.in_(("owner", "admin"))
         ).limit(1)
     ) is not None
+
+
+def vote_rules(viewer) -> dict[str, bool]:
+    """Which vote buttons this viewer may press (the vote widget asks once per request)."""
+    return {"vote": can_vote(viewer), "down": can_down_vote(viewer), "strong": can_strong_vote(viewer)}

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from forum.markup import render_markdown, render_post_body
+from forum.rendering.markup import render_markdown, render_post_body
 
 MATHML_TAGS = {
     # MathML presentation markup (no annotation-xml: it may hold HTML)

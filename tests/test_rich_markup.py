@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from forum.markup import plain_text, render_markdown, render_post_body
+from forum.rendering.markup import plain_text, render_markdown, render_post_body
 from forum.rendering import code, math
 from tests.conftest import login, make_post, make_user
 

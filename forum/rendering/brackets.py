@@ -4,7 +4,7 @@ mdit-py-plugins' texmath parses these with a lazy regex over the rest of the tex
 every `\\(`, which is quadratic: 25,000 unclosed `\\(` took 98 seconds to render. These
 rules look for the closing delimiter only within `math.MAX_SOURCE` characters, so a
 text costs at most that much scanning per opening delimiter. The tokens are the same
-`math_inline` / `math_block` the dollar rules make, rendered by `forum.markup`.
+`math_inline` / `math_block` the dollar rules make, rendered by `forum.rendering.markup`.
 """
 from __future__ import annotations
 

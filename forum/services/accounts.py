@@ -5,7 +5,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum.extensions import db
-from forum.markup import render_markdown
+from forum.rendering.markup import render_markdown
 from forum.models import Interest, User
 from forum.services.errors import ServiceError
 from forum.services.text import check_labels, check_username, normalize_username, split_labels

@@ -5,7 +5,7 @@ from sqlalchemy import update
 
 from forum import indexing, permissions
 from forum.extensions import db
-from forum.markup import render_markdown
+from forum.rendering.markup import render_markdown
 from forum.models import Comment, Post, User
 from forum.models._time import utcnow
 from forum.services.errors import ServiceError

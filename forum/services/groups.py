@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from forum import indexing, permissions, trust, visibility
 from forum.extensions import db
-from forum.markup import render_markdown
+from forum.rendering.markup import render_markdown
 from forum.models import (
     GROUP_ROLES,
     JOIN_POLICIES,

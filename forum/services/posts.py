@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from forum import indexing, permissions
 from forum.extensions import db
-from forum.markup import render_post_body
+from forum.rendering.markup import render_post_body
 from forum.models import Post, PostRevision, Tag, User
 from forum.models._time import utcnow
 from forum.services.audience import PUBLIC, Audience, apply_audience, audience_of

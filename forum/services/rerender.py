@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from forum import indexing
 from forum.extensions import db
-from forum.markup import render_markdown, render_post_body
+from forum.rendering.markup import render_markdown, render_post_body
 from forum.models import Comment, Group, Post, PostRevision, PostTerms, SiteTerms, User
 
 BATCH = 500

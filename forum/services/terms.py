@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
-from forum.markup import render_markdown
+from forum.rendering.markup import render_markdown
 from forum.models import Post, PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance, User
 from forum.services.errors import ServiceError
 from forum.services import notifications

@@ -12,7 +12,8 @@ import re
 
 from flask import Blueprint, Response, abort, request, url_for
 
-from forum import atom, feeds, queries, visibility
+from forum.rendering import atom
+from forum import feeds, queries, visibility
 from forum.feeds import ANONYMOUS
 from forum.services import feed_tokens
 from forum.views.users import user_or_404

@@ -9,7 +9,7 @@ from forum import feeds, permissions, queries, unread, visibility
 from forum.extensions import db
 from forum.forms import for_members
 from forum.forms.posts import CommentForm, ConfirmForm, PostForm
-from forum.markup import render_post_body
+from forum.rendering.markup import render_post_body
 from forum.infra.page_cache import cached_page
 from forum.models import Comment, Group, User
 from forum.web.paging import CommentPage, is_past_end, page_arg

@@ -2,7 +2,7 @@
 the same POST answered with JSON so the page updates in place."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from forum import permissions, visibility
@@ -77,19 +77,3 @@ def _comment(comment_id: int, axis: str):
         return _signed_out()
     comment = visibility.get_comment_or_404(comment_id, current_user)
     return _cast(comment, axis, f"c{comment.id}", url_for("posts.view", post_id=comment.post_id))
-
-
-@bp.app_template_global()
-def vote_rules() -> dict[str, bool]:
-    """Which vote buttons the signed-in viewer may press, for the vote widget."""
-    # Keyed by viewer: `g` lives as long as the app context, which may span more than one
-    # request or user (a shell, a test), and a cached answer must never pass between users.
-    cache = g.setdefault("_vote_rules", {})
-    key = current_user.get_id()
-    if key not in cache:
-        cache[key] = {
-            "vote": permissions.can_vote(current_user),
-            "down": permissions.can_down_vote(current_user),
-            "strong": permissions.can_strong_vote(current_user),
-        }
-    return cache[key]

@@ -17,6 +17,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from forum import permissions
 from forum.web.links import Links
 from forum.models import Post
 
@@ -28,9 +29,7 @@ class VoteWidgets:
     """Widgets for one request and viewer (`for_request()`); call it per item."""
 
     def __init__(self) -> None:
-        from forum.views.votes import vote_rules  # views import this module's users, not the reverse
-
-        rules = vote_rules()
+        rules = permissions.vote_rules(current_user)
         self.can_vote = rules["vote"]
         self.viewer_id = current_user.get_id()
         self.links = Links()

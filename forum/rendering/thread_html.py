@@ -20,9 +20,9 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from forum.web.links import Links
-from forum.templating import time_ago
+from forum.rendering.dates import time_ago
 from forum.threads import Node
-from forum.vote_html import VoteWidgets
+from forum.rendering.vote_html import VoteWidgets
 
 
 class ThreadRenderer:

@@ -1,24 +1,15 @@
 """Jinja filters and globals shared by every template."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Flask, request, url_for
 from jinja2 import BytecodeCache
 from flask_login import current_user
 
-from forum.models._time import utcnow
-
-
-def time_ago(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    seconds = int((utcnow() - moment).total_seconds())
-    for unit, size in (("year", 31_536_000), ("month", 2_592_000), ("day", 86_400), ("hour", 3_600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
-    return "just now"
+from forum.rendering.dates import time_ago
+from forum.rendering.thread_html import render_thread
+from forum.rendering.vote_html import vote_widget
+from forum.web.links import link, user_link
+from forum.web.paging import bad_page
 
 
 def url_for_page(page: int) -> str:
@@ -44,11 +35,6 @@ class ProcessBytecodeCache(BytecodeCache):
 
 
 def init_app(app: Flask) -> None:
-    from forum.web.links import link, user_link
-    from forum.web.paging import bad_page
-    from forum.thread_html import render_thread
-    from forum.vote_html import vote_widget
-
     app.jinja_env.bytecode_cache = ProcessBytecodeCache()
     # Markup built in Python for what a page prints many times (see each module).
     app.jinja_env.globals.update(bad_page=bad_page, link=link, render_user_link=user_link, render_vote_widget=vote_widget, render_thread=render_thread)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert
 
-from forum import inbox
+from forum.queries import inbox
 from forum.extensions import db
 from forum.models import Comment, Group, Membership, Notification, Post, PostAudience, User
 

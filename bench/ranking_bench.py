@@ -18,7 +18,8 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from bench.common import ON_POSTGRES, after_bulk_insert, explain, summary, temp_app, time_calls
-from forum import queries, ranking
+from forum.queries import listings
+from forum import ranking
 from forum.extensions import db
 from forum.models import Group, Membership, Post, PostAudience, User, Vote
 from forum.models._time import utcnow
@@ -88,12 +89,12 @@ def main(scale: float = 1.0) -> None:
             print(f"built {n_posts:,} posts, {db.session.scalar(select(func.count()).select_from(Vote)):,} votes "
                   f"in {time.perf_counter() - start:.1f}s")
             member_id = 7
-            top_week = queries.front_page(None, "top-week").limit(20)
+            top_week = listings.front_page(None, "top-week").limit(20)
             # The other form of the top-week order: what this engine does not get (the
             # "+ 0" hint on PostgreSQL, the plain score column on SQLite).
             other = top_week.order_by(None).order_by(
                 (Post.score + 0).desc() if ON_POSTGRES else Post.score.desc(), Post.id.desc())
-            plans = [("hot", explain(queries.front_page(None, "hot").limit(20))),
+            plans = [("hot", explain(listings.front_page(None, "hot").limit(20))),
                      ("top-week", explain(top_week)), ("top-week, the other form", explain(other))]
         for line in measure(app, n_posts, member_id, runs):
             print(line, flush=True)
@@ -111,14 +112,14 @@ def measure(app, n_posts: int, member_id: int, runs: int):
 
     def ids_only(sort, signed_in=False):
         return in_context(lambda member: db.session.execute(
-            queries.front_page(member, sort).with_only_columns(Post.id).limit(20)).all(), signed_in)
+            listings.front_page(member, sort).with_only_columns(Post.id).limit(20)).all(), signed_in)
 
     def listing(sort, signed_in=False):
-        return in_context(lambda member: db.session.scalars(queries.front_page(member, sort).limit(20)).all(), signed_in)
+        return in_context(lambda member: db.session.scalars(listings.front_page(member, sort).limit(20)).all(), signed_in)
 
     # "SQL": the ranking query alone (ids). "ORM": the page's posts loaded as the view does,
     # with authors, tags and audiences eagerly loaded.
-    for sort in queries.SORTS:
+    for sort in listings.SORTS:
         yield summary(f"SQL {sort}", time_calls(ids_only(sort), runs))
     yield summary("SQL hot, member of 2 groups", time_calls(ids_only("hot", True), runs))
     for sort in ("hot", "top-week", "top-all"):
@@ -126,7 +127,7 @@ def measure(app, n_posts: int, member_id: int, runs: int):
     yield summary("ORM hot, member of 2 groups", time_calls(listing("hot", True), runs))
 
     count = in_context(lambda _: db.session.scalar(
-        select(func.count()).select_from(queries.front_page(None, "hot").order_by(None).subquery())))
+        select(func.count()).select_from(listings.front_page(None, "hot").order_by(None).subquery())))
     yield summary("SQL count(*) (paginate)", time_calls(count, max(runs // 4, 10)))
 
     # What the stored column saves: the same filter, ranked by a decay computed per row at read time.
@@ -136,12 +137,12 @@ def measure(app, n_posts: int, member_id: int, runs: int):
         age_hours = (func.julianday(NOW) - func.julianday(Post.created_at)) * 24
     decayed = Post.score * 1.0 / (age_hours + 2)
     at_read = in_context(lambda _: db.session.execute(
-        queries.front_page(None, "new").with_only_columns(Post.id).order_by(None).order_by(decayed.desc()).limit(20)
+        listings.front_page(None, "new").with_only_columns(Post.id).order_by(None).order_by(decayed.desc()).limit(20)
     ).all())
     yield summary("SQL decay at read time", time_calls(at_read, max(runs // 10, 5)))
 
     with app.app_context():
-        page_ids = [p.id for p in db.session.scalars(queries.front_page(None, "hot").limit(20))]
+        page_ids = [p.id for p in db.session.scalars(listings.front_page(None, "hot").limit(20))]
     yield summary("viewer's votes, 1 query", time_calls(in_context(lambda m: viewer_votes(m, post_ids=page_ids), True), runs))
 
     client = app.test_client()

@@ -15,7 +15,7 @@ from forum.extensions import db
 from forum.models import Comment, Post
 from forum.models._time import utcnow
 from forum.services import accounts, posts
-from forum.threads import build_tree
+from forum.queries.threads import build_tree
 
 PASSWORD = "bench-password-123"
 

@@ -12,7 +12,8 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
-from forum import queries, visibility
+from forum.queries import listings
+from forum import visibility
 from forum.extensions import db
 from forum.models import Group, Membership, Post, PostAudience, Tag, User
 from forum.models._time import utcnow
@@ -133,9 +134,9 @@ def main(scale: float = 1.0, show_plans: bool = False) -> None:
             with app.test_request_context():
                 viewer = db.session.get(User, 1) if who != "anonymous" else None
                 grp = db.session.scalar(select(Group).where(Group.slug == data["group_slug"]))
-                for label, query in (("front_page()", queries.front_page(viewer)),
-                                     ("front_page(top-week)", queries.front_page(viewer, "top-week")),
-                                     ("posts_shared_with_group()", queries.posts_shared_with_group(viewer, grp))):
+                for label, query in (("front_page()", listings.front_page(viewer)),
+                                     ("front_page(top-week)", listings.front_page(viewer, "top-week")),
+                                     ("posts_shared_with_group()", listings.posts_shared_with_group(viewer, grp))):
                     results.append(summary(f"{label} rows+count ({who})", time_calls(page_query(query, per_page), REPEAT)))
                     if show_plans:
                         results.append(f"  plan of {label} ({who}):\n{explain(query.limit(per_page))}")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Comment, Post
-from forum.threads import build_tree
+from forum.queries.threads import build_tree
 from tests.conftest import login, make_comment, make_post, make_user
 
 

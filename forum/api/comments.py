@@ -7,12 +7,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from forum import permissions, queries, visibility
+from forum import permissions, visibility
+from forum.queries import listings
 from forum.extensions import db
 from forum.models import Comment
 from forum.services import comments as comment_service
 from forum.services.votes import viewer_votes
-from forum.threads import build_tree
+from forum.queries.threads import build_tree
 from forum.api import bp, serialize
 from forum.api.auth import require_user
 from forum.api.errors import ApiError
@@ -35,7 +36,7 @@ _API_DEPTH = 10_000
 )
 def post_comments(post_id: int):
     post = visibility.get_post_body_or_404(post_id, current_user)
-    comments = [] if post.is_deleted else db.session.scalars(queries.comments_of_post(post)).unique().all()
+    comments = [] if post.is_deleted else db.session.scalars(listings.comments_of_post(post)).unique().all()
     tree = build_tree(comments, max_depth=_API_DEPTH, hidden=lambda c: not visibility.shows_comment(current_user, c))
     votes = viewer_votes(current_user, comment_ids=select(Comment.id).where(Comment.post_id == post.id))
     return page_list(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
-from forum import group_queries, queries, visibility
+from forum.queries import groups as group_queries, listings
+from forum import visibility
 from forum.models import Group
 from forum.services import groups as group_service
 from forum.api import bp, serialize
@@ -31,7 +32,7 @@ def group_or_404(slug: str) -> Group:
 )
 def groups():
     q = request.args.get("q", "").strip()[:100]
-    return page(queries.group_directory(current_user, q), lambda items: serialize.groups(current_user, items))
+    return page(listings.group_directory(current_user, q), lambda items: serialize.groups(current_user, items))
 
 
 @bp.post("/groups")
@@ -97,5 +98,5 @@ def group_posts(slug: str):
     group = group_or_404(slug)
     if not visibility.can_see_group_activity(current_user, group):
         raise ApiError(403, "Only members see this group's posts.")
-    return page(queries.posts_shared_with_group(current_user, group),
+    return page(listings.posts_shared_with_group(current_user, group),
                 lambda posts: serialize.post_summaries(current_user, posts))

@@ -2,7 +2,8 @@
 `services.groups`, which holds every rule (who may invite, last owner, join policy)."""
 from __future__ import annotations
 
-from forum import group_queries, permissions
+from forum.queries import groups as group_queries
+from forum import permissions
 from forum.services import groups as group_service
 from forum.api import bp, serialize
 from forum.api.auth import require_user

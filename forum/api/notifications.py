@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from forum import inbox
+from forum.queries import inbox
 from forum.models import NOTIFICATION_KINDS
 from forum.services import notifications as service
 from forum.api import bp, serialize

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
-from forum import permissions, queries, visibility
+from forum import permissions, visibility
+from forum.queries import listings
 from forum.services import ServiceError, posts as post_service, reads, terms as terms_service
 from forum.services.audience import audience_of, resolve_audience
 from forum.views.main import visible_tag_or_404
@@ -55,16 +56,16 @@ def _terms(data: dict, default=None):
 @operation(
     "Posts the caller may read, as on the front page", tag="posts", response=page_of(ref("PostSummary")),
     params=(
-        query_param("sort", {"type": "string", "enum": list(queries.SORTS), "default": "new"}, "Order, as on the front page."),
+        query_param("sort", {"type": "string", "enum": list(listings.SORTS), "default": "new"}, "Order, as on the front page."),
         query_param("tag", {"type": "string"}, "Only posts with this tag."),
         *PAGE_PARAMS,
     ),
     errors=(404,),
 )
 def posts():
-    sort = query_choice("sort", queries.SORTS, "new")
+    sort = query_choice("sort", listings.SORTS, "new")
     tag = visible_tag_or_404(request.args["tag"]) if request.args.get("tag") else None
-    return page(queries.front_page(current_user, sort, tag), lambda items: serialize.post_summaries(current_user, items))
+    return page(listings.front_page(current_user, sort, tag), lambda items: serialize.post_summaries(current_user, items))
 
 
 @bp.post("/posts")
@@ -148,7 +149,7 @@ def accept_terms(post_id: int):
            response=page_of(ref("Tag")), params=PAGE_PARAMS)
 def tags():
     return page(
-        queries.tags_with_counts(current_user),
+        listings.tags_with_counts(current_user),
         lambda rows: [{"name": row.Tag.name, "posts": row.n_posts} for row in rows], rows=True,
     )
 

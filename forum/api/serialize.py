@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Iterable
 
 from flask import url_for
-from forum import group_queries, permissions, visibility
+from forum.queries import groups as group_queries
+from forum import permissions, visibility
 from forum.extensions import db
 from forum.models import Comment, Group, GroupInvitation, JoinRequest, Membership, Post, PostTerms, User
 from forum.services import terms as terms_service
 from forum.services.votes import ViewerVotes, viewer_votes
-from forum.threads import Node
+from forum.queries.threads import Node
 
 
 def when(moment: datetime | None) -> str | None:

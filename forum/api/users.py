@@ -5,7 +5,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from forum import queries
+from forum.queries import listings
 from forum.extensions import db
 from forum.models import User
 from forum.api import bp, serialize
@@ -31,8 +31,8 @@ def user(username: str):
     person = _user_or_404(username)
     return serialize.user(
         current_user, person,
-        post_count=_count(queries.posts_by(current_user, person)),
-        comment_count=_count(queries.comments_by(current_user, person)),
+        post_count=_count(listings.posts_by(current_user, person)),
+        comment_count=_count(listings.comments_by(current_user, person)),
     )
 
 
@@ -41,7 +41,7 @@ def user(username: str):
            response=page_of(ref("PostSummary")), params=PAGE_PARAMS)
 def user_posts(username: str):
     person = _user_or_404(username)
-    return page(queries.posts_by(current_user, person), lambda posts: serialize.post_summaries(current_user, posts))
+    return page(listings.posts_by(current_user, person), lambda posts: serialize.post_summaries(current_user, posts))
 
 
 @bp.get("/users/<username>/comments")
@@ -50,6 +50,6 @@ def user_posts(username: str):
 def user_comments(username: str):
     person = _user_or_404(username)
     return page(
-        queries.comments_by(current_user, person),
+        listings.comments_by(current_user, person),
         lambda comments: serialize.comments(current_user, comments),
     )

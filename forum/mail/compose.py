@@ -12,7 +12,7 @@ from email.utils import formatdate, make_msgid
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from forum import inbox
+from forum.queries import inbox
 from forum.extensions import db
 from forum.models import EMAIL_CATEGORIES, NOTIFICATION_KINDS, MailAddress, Notification, OutboxMessage, User
 from forum.services.notifications import email_modes

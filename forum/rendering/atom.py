@@ -1,5 +1,5 @@
 """Atom 1.0 documents (RFC 4287) from plain data. Knows nothing of posts or viewers:
-callers decide what goes in (see `forum/feeds.py`), this only writes it out.
+callers decide what goes in (see `forum/queries/feeds.py`), this only writes it out.
 
 Built with ElementTree rather than a template, so every title, name and body is escaped
 by the serializer and the document is well-formed whatever the text holds. Characters

@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from forum.web.links import Links
 from forum.rendering.dates import time_ago
-from forum.threads import Node
+from forum.queries.threads import Node
 from forum.rendering.vote_html import VoteWidgets
 
 

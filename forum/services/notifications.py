@@ -3,7 +3,7 @@
 The other services call one function here per event, before their own commit, so a
 notification (and its queued email) exists exactly when the event does. Rows hold
 references only; whether one is ever shown or mailed is decided later, through
-`visibility`, by `forum.inbox` and `forum.mail` (a row created for someone who may not
+`visibility`, by `forum.queries.inbox` and `forum.mail` (a row created for someone who may not
 read its post is simply never shown).
 """
 from __future__ import annotations

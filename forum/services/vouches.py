@@ -1,7 +1,7 @@
 """Vouching for another member, and withdrawing it."""
 from __future__ import annotations
 
-from forum import trust
+from forum.queries import trust
 from forum.extensions import db
 from forum.models import User, Vouch
 from forum.models._time import utcnow

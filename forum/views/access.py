@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from forum import audit, permissions, visibility
+from forum.queries import audit
+from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms.posts import ConfirmForm
 from forum.forms.trust import AccessRequestForm, ListingForm

@@ -3,7 +3,7 @@ sees them, and each user's private feed behind a secret address.
 
 Every public feed is built for `feeds.ANONYMOUS`, never for `current_user`, even when
 the request carries a session cookie: a feed URL is pasted into readers, shared and
-cached, so it must show only what anyone may see (forum/feeds.py).
+cached, so it must show only what anyone may see (forum/queries/feeds.py).
 """
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import re
 from flask import Blueprint, Response, abort, request, url_for
 
 from forum.rendering import atom
-from forum import feeds, queries, visibility
-from forum.feeds import ANONYMOUS
+from forum.queries import feeds, listings
+from forum import visibility
+from forum.queries.feeds import ANONYMOUS
 from forum.services import feed_tokens
 from forum.views.users import user_or_404
 
@@ -44,17 +45,17 @@ def _self_url() -> str:
 @bp.route("/hot.atom", defaults={"sort": "hot"})
 @bp.route("/new.atom", defaults={"sort": "new"})
 def front_page(sort: str):
-    entries = feeds.post_entries(ANONYMOUS, queries.front_page(ANONYMOUS, sort))
-    page = url_for("main.index", sort=None if sort == queries.SORTS[0] else sort, _external=True)
+    entries = feeds.post_entries(ANONYMOUS, listings.front_page(ANONYMOUS, sort))
+    page = url_for("main.index", sort=None if sort == listings.SORTS[0] else sort, _external=True)
     return atom_response(feeds.build(SORT_TITLES[sort], _self_url(), page, entries))
 
 
 @bp.route("/tags/<name>.atom")
 def tag(name: str):
-    tag = queries.visible_tag(ANONYMOUS, name)
+    tag = listings.visible_tag(ANONYMOUS, name)
     if tag is None:
         abort(404)
-    entries = feeds.post_entries(ANONYMOUS, queries.front_page(ANONYMOUS, "new", tag))
+    entries = feeds.post_entries(ANONYMOUS, listings.front_page(ANONYMOUS, "new", tag))
     page = url_for("main.tag", name=tag.name, _external=True)
     return atom_response(feeds.build(f"Posts tagged “{tag.name}”", _self_url(), page, entries))
 
@@ -62,7 +63,7 @@ def tag(name: str):
 @bp.route("/users/<username>.atom")
 def user(username: str):
     author = user_or_404(username)
-    entries = feeds.post_entries(ANONYMOUS, queries.posts_by(ANONYMOUS, author))
+    entries = feeds.post_entries(ANONYMOUS, listings.posts_by(ANONYMOUS, author))
     page = url_for("users.profile", username=author.username, _external=True)
     return atom_response(feeds.build(f"Posts by {author.display_name}", _self_url(), page, entries))
 
@@ -74,7 +75,7 @@ def group(slug: str):
     group = visibility.get_group_or_404(slug, ANONYMOUS)
     if not feeds.group_has_feed(group):
         abort(404)
-    entries = feeds.post_entries(ANONYMOUS, queries.posts_shared_with_group(ANONYMOUS, group))
+    entries = feeds.post_entries(ANONYMOUS, listings.posts_shared_with_group(ANONYMOUS, group))
     page = url_for("groups.view", slug=group.slug, _external=True)
     return atom_response(feeds.build(f"Posts shared with {group.name}", _self_url(), page, entries))
 
@@ -87,7 +88,7 @@ def private(token: str):
     owner = feed_tokens.owner_of(token)
     if owner is None:
         abort(404)
-    entries = feeds.post_entries(owner, queries.front_page(owner, "new"))
+    entries = feeds.post_entries(owner, listings.front_page(owner, "new"))
     page = url_for("main.index", sort="new", _external=True)
     feed = feeds.build(f"{owner.display_name}’s private feed", _self_url(), page, entries,
                        subtitle="Everything you may read, newest first. Keep this address secret.")

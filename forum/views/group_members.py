@@ -7,7 +7,8 @@ answers 404 before any permission is asked.
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from forum import group_queries, permissions, trust, visibility
+from forum.queries import groups as group_queries, trust
+from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms.groups import InviteForm, JoinRequestForm, RoleForm
 from forum.forms.posts import ConfirmForm

@@ -4,7 +4,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_
 
-from forum import feeds, group_queries, permissions, queries, trust, visibility
+from forum.queries import feeds, groups as group_queries, listings, trust
+from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
 from forum.models import Group
@@ -23,7 +24,7 @@ def field_error(form, error: ServiceError, default: str) -> None:
 def directory():
     """Listed groups and the viewer's own; never one they are merely invited to."""
     q = request.args.get("q", "").strip()[:100]
-    groups = db.paginate(queries.group_directory(current_user, q), page=page_arg(), per_page=30, error_out=False)
+    groups = db.paginate(listings.group_directory(current_user, q), page=page_arg(), per_page=30, error_out=False)
     ids = [g.id for g in groups.items]
     return render_template(
         "groups/directory.html", groups=groups, q=q, counts=group_queries.member_counts(ids),
@@ -72,7 +73,7 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
     posts = None
     if activity:
         posts = db.paginate(
-            queries.as_cards(queries.posts_shared_with_group(current_user, group)), page=page_arg(),
+            listings.as_cards(listings.posts_shared_with_group(current_user, group)), page=page_arg(),
             per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
         )
     manages = permissions.can_manage_group(current_user, group)

@@ -1,7 +1,7 @@
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 
-from forum import feeds, queries, unread
+from forum.queries import feeds, listings, unread
 from forum.extensions import db
 from forum.models import Tag
 from forum.infra.page_cache import cached_page
@@ -14,18 +14,18 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @cached_page
 def index():
-    sort = request.args.get("sort", queries.SORTS[0])
+    sort = request.args.get("sort", listings.SORTS[0])
     unknown_sort = None
-    if sort not in queries.SORTS:
-        unknown_sort, sort = sort, queries.SORTS[0]
+    if sort not in listings.SORTS:
+        unknown_sort, sort = sort, listings.SORTS[0]
     tag = None
     if tag_name := request.args.get("tag"):
         tag = visible_tag_or_404(tag_name)
     posts = paginate_ahead(
-        queries.as_cards(queries.front_page(current_user, sort, tag)), page_arg(), current_app.config["POSTS_PER_PAGE"],
+        listings.as_cards(listings.front_page(current_user, sort, tag)), page_arg(), current_app.config["POSTS_PER_PAGE"],
     )
     return render_template(
-        "main/index.html", posts=posts, sort=sort, sorts=queries.SORTS, sort_labels=queries.SORT_LABELS, tag=tag,
+        "main/index.html", posts=posts, sort=sort, sorts=listings.SORTS, sort_labels=listings.SORT_LABELS, tag=tag,
         tag_feed=tag is not None and feeds.tag_has_feed(tag),
         votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]), unknown_sort=unknown_sort,
         new_counts=unread.new_comment_counts(current_user, [p.id for p in posts.items]),
@@ -35,13 +35,13 @@ def index():
 @bp.route("/tags")
 @cached_page
 def tags():
-    rows = db.session.execute(queries.tags_with_counts(current_user)).all()
+    rows = db.session.execute(listings.tags_with_counts(current_user)).all()
     return render_template("main/tags.html", rows=rows)
 
 
 def visible_tag_or_404(name: str) -> Tag:
     """A tag exists for a viewer only if it is on a post they may read."""
-    tag = queries.visible_tag(current_user, name)
+    tag = listings.visible_tag(current_user, name)
     if tag is None:
         abort(404)
     return tag
@@ -52,7 +52,7 @@ def visible_tag_or_404(name: str) -> Tag:
 def tag(name: str):
     tag = visible_tag_or_404(name)
     posts = db.paginate(
-        queries.as_cards(queries.front_page(current_user, "new", tag)), page=page_arg(),
+        listings.as_cards(listings.front_page(current_user, "new", tag)), page=page_arg(),
         per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
     )
     return render_template(
@@ -64,7 +64,7 @@ def tag(name: str):
 @bp.route("/autocomplete/tags")
 def suggest_tags():
     prefix = request.args.get("q", "").strip()[:48]
-    rows = db.session.execute(queries.tags_with_counts(current_user, prefix).limit(10)).all()
+    rows = db.session.execute(listings.tags_with_counts(current_user, prefix).limit(10)).all()
     return jsonify([{"name": r.Tag.name, "posts": r.n_posts} for r in rows])
 
 

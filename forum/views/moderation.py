@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from forum import modlog, permissions, visibility
+from forum.queries import modlog
+from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms.moderation import BanForm, ReasonForm, ReportForm, ResolveForm, RoleForm, ban_days
 from forum.forms.posts import ConfirmForm

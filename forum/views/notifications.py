@@ -5,7 +5,8 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from forum import inbox, visibility
+from forum.queries import inbox
+from forum import visibility
 from forum.extensions import csrf, db
 from forum.forms.notifications import NotificationSettingsForm
 from forum.mail.compose import DIGEST, read_unsubscribe_token

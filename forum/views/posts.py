@@ -5,7 +5,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from forum import feeds, permissions, queries, unread, visibility
+from forum.queries import feeds, listings, unread
+from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms import for_members
 from forum.forms.posts import CommentForm, ConfirmForm, PostForm
@@ -25,7 +26,7 @@ from forum.services import (
 from forum.services.terms import KEEP
 from forum.services.votes import viewer_votes
 from forum.services.audience import audience_of, resolve_audience
-from forum.threads import Node, build_tree
+from forum.queries.threads import Node, build_tree
 from forum.views.terms import render_gate
 
 bp = Blueprint("posts", __name__)
@@ -124,14 +125,14 @@ def new_post():
 
 
 def _comment_sort() -> str:
-    sort = request.args.get("sort", queries.COMMENT_SORTS[0])
-    return sort if sort in queries.COMMENT_SORTS else queries.COMMENT_SORTS[0]
+    sort = request.args.get("sort", listings.COMMENT_SORTS[0])
+    return sort if sort in listings.COMMENT_SORTS else listings.COMMENT_SORTS[0]
 
 
 def _unknown_sort() -> str | None:
     """The `?sort=` asked for when it is not one we have (the page says so, in the default order)."""
     sort = request.args.get("sort")
-    return sort if sort is not None and sort not in queries.COMMENT_SORTS else None
+    return sort if sort is not None and sort not in listings.COMMENT_SORTS else None
 
 
 def _page_votes(post):
@@ -141,7 +142,7 @@ def _page_votes(post):
 
 def comment_url(comment: Comment) -> str:
     """The post page at the page of comments (default order) that shows `comment`."""
-    position = db.session.scalar(queries.top_level_position(comment, queries.COMMENT_SORTS[0])) or 0
+    position = db.session.scalar(listings.top_level_position(comment, listings.COMMENT_SORTS[0])) or 0
     page = position // current_app.config["COMMENTS_PER_PAGE"] + 1
     return url_for("posts.view", post_id=comment.post_id, page=page if page > 1 else None, _anchor=f"c{comment.id}")
 
@@ -151,10 +152,10 @@ def _comment_page(post, sort: str) -> tuple[CommentPage, list]:
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     if post.is_deleted:
         return CommentPage(1, per_page, 0), []
-    page = CommentPage(page_arg(), per_page, db.session.scalar(queries.top_level_count(post)))
+    page = CommentPage(page_arg(), per_page, db.session.scalar(listings.top_level_count(post)))
     if is_past_end(page):
         return page, []
-    return page, db.session.scalars(queries.comment_page(post, sort, page.offset, per_page)).unique().all()
+    return page, db.session.scalars(listings.comment_page(post, sort, page.offset, per_page)).unique().all()
 
 
 def _mark_new(nodes, since) -> None:
@@ -169,7 +170,7 @@ def _render_post(post, comment_form: CommentForm, status: int = 200, since=None)
     tree = _tree(comments)
     _mark_new(tree, since)
     return render_template(
-        "posts/view.html", post=post, tree=tree, comment_page=page, sort=sort, comment_sorts=queries.COMMENT_SORTS,
+        "posts/view.html", post=post, tree=tree, comment_page=page, sort=sort, comment_sorts=listings.COMMENT_SORTS,
         unknown_sort=_unknown_sort(),
         audience=visibility.describe_audience(current_user, post), votes=_page_votes(post),
         comment_form=comment_form, confirm_form=for_members(ConfirmForm), post_terms=terms_service.terms_box(current_user, post),
@@ -301,7 +302,7 @@ def comment_permalink(comment_id: int):
     """One comment with its whole subtree: where deep threads continue."""
     target = visibility.get_comment_or_404(comment_id, current_user)
     post = target.post
-    comments = db.session.scalars(queries.comment_with_replies(target, _comment_sort())).unique().all()
+    comments = db.session.scalars(listings.comment_with_replies(target, _comment_sort())).unique().all()
     # The target heads its own subtree, shown in full from depth 0.
     root = Node(target, 0, children=_tree(comments, root_id=target.id), shown=visibility.shows_comment(current_user, target))
     parent = next((c for c in comments if c.id == target.parent_id), None)

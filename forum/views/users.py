@@ -3,7 +3,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from forum import queries, trust
+from forum.queries import listings, trust
 from forum.extensions import db
 from forum.forms import for_members
 from forum.forms.profile import ProfileForm
@@ -41,11 +41,11 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
     # Counts shown on the tabs are of what this viewer may read, never of everything;
     # the open tab's count is its pagination total, not a second query.
     if tab == "posts":
-        items = db.paginate(queries.as_cards(queries.posts_by(current_user, user)), page=page_arg(), per_page=per_page, error_out=False)
-        n_posts, n_comments = items.total, _count(queries.comments_by(current_user, user))
+        items = db.paginate(listings.as_cards(listings.posts_by(current_user, user)), page=page_arg(), per_page=per_page, error_out=False)
+        n_posts, n_comments = items.total, _count(listings.comments_by(current_user, user))
     else:
-        items = db.paginate(queries.comments_by(current_user, user), page=page_arg(), per_page=per_page, error_out=False)
-        n_posts, n_comments = _count(queries.posts_by(current_user, user)), items.total
+        items = db.paginate(listings.comments_by(current_user, user), page=page_arg(), per_page=per_page, error_out=False)
+        n_posts, n_comments = _count(listings.posts_by(current_user, user)), items.total
     return render_template(
         "users/profile.html", user=user, tab=tab, items=items, n_posts=n_posts, n_comments=n_comments,
         vouches=trust.vouches_for(user), paths=trust.paths_to_user(current_user, user),

@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from forum import versions, visibility
+from forum.queries import versions
+from forum import visibility
 
 bp = Blueprint("versions", __name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from forum import trust
+from forum.queries import trust
 from forum.extensions import db
 from forum.forms.posts import ConfirmForm
 from forum.forms.trust import VouchForm

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from forum import feeds
+from forum.queries import feeds
 from forum.services import drafts, feed_tokens, groups as group_service, terms as terms_service
 from forum.services import tokens as token_service
 from tests.conftest import login, logout, make_group, make_post, make_user, statements, writes

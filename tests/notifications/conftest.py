@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from forum import inbox
+from forum.queries import inbox
 from forum.extensions import db
 from forum.models import Notification, User
 from tests.conftest import make_group, make_user

@@ -198,7 +198,7 @@ def test_muting_a_thread_silences_replies_but_not_mentions(world):
 
 
 def test_a_followed_group_is_named_and_its_posts_follow_its_visibility(world):
-    from forum import inbox
+    from forum.queries import inbox
 
     open_lab = make_group(world.ada, "Open Lab", members=(world.ben,))
     notifications.set_following(world.eli, "group", open_lab.id, "follow")

@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 from werkzeug.security import generate_password_hash
 
-from forum import queries, visibility
+from forum.queries import listings
+from forum import visibility
 from forum.extensions import db
 from forum.models import Comment, Group, Membership, Post, Tag, User
 from forum.services.audience import Audience, apply_audience
@@ -179,25 +180,25 @@ def _count(query) -> int:
 
 def check_queries(oracle: Oracle, viewer: int | None) -> None:
     user = db.session.get(User, oracle.user_ids[viewer]) if viewer is not None else None
-    assert db.session.scalars(queries.front_page(user)).all() == [db.session.get(Post, i) for i in oracle.front_page(viewer)]
+    assert db.session.scalars(listings.front_page(user)).all() == [db.session.get(Post, i) for i in oracle.front_page(viewer)]
     for tag in TAGS:
         tag_row = db.session.scalar(select(Tag).where(Tag.name == tag))
         if tag_row is None:  # never used: front_page(tag=None) would mean "no filter"
             assert oracle.front_page(viewer, tag) == []
             continue
-        assert [p.id for p in db.session.scalars(queries.front_page(user, tag=tag_row))] == oracle.front_page(viewer, tag)
-    assert {row.Tag.name: row.n_posts for row in db.session.execute(queries.tags_with_counts(user))} == oracle.tags(viewer)
+        assert [p.id for p in db.session.scalars(listings.front_page(user, tag=tag_row))] == oracle.front_page(viewer, tag)
+    assert {row.Tag.name: row.n_posts for row in db.session.execute(listings.tags_with_counts(user))} == oracle.tags(viewer)
     for a, author_id in enumerate(oracle.user_ids):
         author = db.session.get(User, author_id)
-        assert [p.id for p in db.session.scalars(queries.posts_by(user, author))] == oracle.posts_by(viewer, a)
-        assert _count(queries.posts_by(user, author)) == len(oracle.posts_by(viewer, a))
-        assert {c.id for c in db.session.scalars(queries.comments_by(user, author)).unique()} == oracle.comments_by(viewer, a)
-        assert _count(queries.comments_by(user, author)) == len(oracle.comments_by(viewer, a))
+        assert [p.id for p in db.session.scalars(listings.posts_by(user, author))] == oracle.posts_by(viewer, a)
+        assert _count(listings.posts_by(user, author)) == len(oracle.posts_by(viewer, a))
+        assert {c.id for c in db.session.scalars(listings.comments_by(user, author)).unique()} == oracle.comments_by(viewer, a)
+        assert _count(listings.comments_by(user, author)) == len(oracle.comments_by(viewer, a))
     for g, group_id in enumerate(oracle.group_ids):
         group = db.session.get(Group, group_id)
         visible = db.session.scalar(visibility.visible_groups(user).where(Group.id == group_id)) is not None
         assert visible == oracle.sees_group(viewer, g)
-        assert [p.id for p in db.session.scalars(queries.posts_shared_with_group(user, group))] == oracle.group_posts(viewer, g)
+        assert [p.id for p in db.session.scalars(listings.posts_shared_with_group(user, group))] == oracle.group_posts(viewer, g)
     for p, post_id in enumerate(oracle.post_ids):
         assert _fetches(visibility.get_post_or_404, post_id, user) == oracle.reads(viewer, p)
     for comment_id, p, _, _ in oracle.comments:

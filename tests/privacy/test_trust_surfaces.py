@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from forum import unread
+from forum.queries import unread
 from forum.extensions import db
 from forum.models import PostRead
 from forum.services import accounts, groups as group_service, moderation, posts as post_service

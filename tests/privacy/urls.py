@@ -124,7 +124,7 @@ POST_PROBES = [
           on_draft={"author": 400}, note="unknown user"),
     Probe("POST", "/posts/{post}/share/remove", signed_in(403, 409), data={"user_id": "1"}, on_draft={"author": 302}),
     Probe("POST", "/posts/{post}/publish", signed_in(403, 409), data={}, on_draft={"author": 302}),
-    # Atom feed of the comments: the anonymous view, whoever asks (forum/feeds.py).
+    # Atom feed of the comments: the anonymous view, whoever asks (forum/queries/feeds.py).
     Probe("GET", "/feeds/posts/{post}/comments.atom", everyone(200), public_only=True),
     # Following and muting a thread (notifications).
     Probe("POST", "/posts/{post}/follow", signed_in(302, 302), data={"state": "follow"}),

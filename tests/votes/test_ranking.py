@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from forum import queries, ranking
+from forum.queries import listings
+from forum import ranking
 from forum.extensions import db
 from forum.models import Post
 from tests.conftest import make_comment, make_post, make_user
@@ -26,7 +27,7 @@ def shelf(app):
 
 def _order(shelf, sort):
     names = {v: k for k, v in shelf.items()}
-    return "".join(names[p.id] for p in db.session.scalars(queries.front_page(None, sort)))
+    return "".join(names[p.id] for p in db.session.scalars(listings.front_page(None, sort)))
 
 
 @pytest.mark.parametrize("sort, expected", [
@@ -43,7 +44,7 @@ def test_front_page_sorts(shelf, sort, expected):
 
 
 def test_every_sort_is_tested():
-    assert set(queries.SORTS) == {"hot", "new", "top-day", "top-week", "top-month", "top-year", "top-all"}
+    assert set(listings.SORTS) == {"hot", "new", "top-day", "top-week", "top-month", "top-year", "top-all"}
 
 
 def test_front_page_page_uses_the_sort(client, shelf):

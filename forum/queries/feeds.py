@@ -17,7 +17,8 @@ from datetime import datetime
 from flask import current_app, url_for
 from sqlalchemy import Select, select
 
-from forum import queries, visibility
+from forum.queries import listings
+from forum import visibility
 from forum.rendering.atom import Entry, Feed, Person
 from forum.extensions import db
 from forum.models import Comment, Group, Post, Tag, User
@@ -88,7 +89,7 @@ def build(title: str, self_url: str, page_url: str, entries: list[Entry], *, sub
 
 
 def tag_has_feed(tag: Tag) -> bool:
-    return queries.visible_tag(ANONYMOUS, tag.name) is not None
+    return listings.visible_tag(ANONYMOUS, tag.name) is not None
 
 
 def post_has_comment_feed(post: Post) -> bool:

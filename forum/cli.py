@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Only seed a database that has no users.")
     def seed(if_empty: bool) -> None:
         """Load demo users, groups, posts and comment threads."""
-        from forum.seed import load_demo_content
+        from forum.demo.seed import load_demo_content
 
         if if_empty and db.session.scalar(select(func.count(User.id))):
             click.echo("Database already has content; not seeding.")

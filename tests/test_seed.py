@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Attachment, Comment, Group, Post, User
-from forum.seed import DEMO_PASSWORD
+from forum.demo.seed import DEMO_PASSWORD
 from tests.conftest import login
 
 

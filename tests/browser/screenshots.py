@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from config import TestConfig
 from forum import create_app
-from forum.seed import DEMO_PASSWORD, load_demo_content
+from forum.demo.seed import DEMO_PASSWORD, load_demo_content
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, QuietHandler
 
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "mobile": {"width": 390, "height": 844}}

@@ -1,5 +1,5 @@
 """The demo's research post: math, a footnote and a figure, written as a draft by two
-co-authors and published to a group, through the real services (like forum/seed.py)."""
+co-authors and published to a group, through the real services (like forum/demo/seed.py)."""
 from __future__ import annotations
 
 import io

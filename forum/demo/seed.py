@@ -1,11 +1,11 @@
 """Demo content that reads like a small interpretability research forum."""
 from __future__ import annotations
 
-from forum import seed_research
+from forum.demo import research
 from forum.extensions import db
 from forum.services import accounts, comments, groups, notifications, posts, votes
 from forum.services.audience import Audience
-from forum.seed_trust import add_trust_demo
+from forum.demo.trust import add_trust_demo
 
 DEMO_PASSWORD = "interpretability"
 
@@ -87,6 +87,6 @@ def load_demo_content() -> dict[str, int]:
     votes.cast_vote(users["ben"], c2, "agree", axis="agreement")
     add_trust_demo(users, circuits, p3)  # vouches; the circuits group admits by vouch; p3 is listed
     # Math, a footnote and a figure, co-written as a draft and published to the reading group.
-    seed_research.add_research_post(users["ada"], users["ben"], circuits)
-    seed_research.add_shared_draft(users["ada"], users["ben"])
+    research.add_research_post(users["ada"], users["ben"], circuits)
+    research.add_shared_draft(users["ada"], users["ben"])
     return {"users": len(users), "groups": 2, "posts": 6, "comments": 6, "votes": n_votes}

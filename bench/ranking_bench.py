@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, select
 
 from bench.common import ON_POSTGRES, after_bulk_insert, explain, summary, temp_app, time_calls
 from forum.queries import listings
-from forum import ranking
+from forum.models import ranking
 from forum.extensions import db
 from forum.models import Group, Membership, Post, PostAudience, User, Vote
 from forum.models._time import utcnow

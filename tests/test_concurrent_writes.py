@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from config import TestConfig
-from forum import create_app, ranking
+from forum import create_app
+from forum.models import ranking
 from forum.extensions import db
 from forum.models import Comment, Post, User, Vote
 from forum.services import comments as comment_service, votes as vote_service

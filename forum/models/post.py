@@ -6,7 +6,7 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, in
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
-from forum.ranking import hot
+from forum.models.ranking import hot
 from forum.models._time import utcnow
 from forum.models.moderated import Moderated
 from forum.models.user import User

@@ -13,7 +13,7 @@ from forum.models._time import utcnow
 from forum.models.interest import group_interests
 from forum.models.post import post_tags
 from forum.infra.planner import not_from_index
-from forum.ranking import TOP_WINDOWS
+from forum.models.ranking import TOP_WINDOWS
 
 # Front-page sorts, first is the default; labels for the sort menu.
 SORTS = ("hot", "new", *TOP_WINDOWS)

@@ -13,7 +13,8 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
-from forum import permissions, ranking, visibility
+from forum import permissions, visibility
+from forum.models import ranking
 from forum.extensions import db
 from forum.models import Comment, Post, User, Vote, post_coauthors
 from forum.models._time import utcnow

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from forum import ranking
+from forum.models import ranking
 from forum.models import Vote
 from forum.services import ServiceError, comments, posts
 from forum.services.votes import cast_vote

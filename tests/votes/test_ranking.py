@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from forum.queries import listings
-from forum import ranking
+from forum.models import ranking
 from forum.extensions import db
 from forum.models import Post
 from tests.conftest import make_comment, make_post, make_user

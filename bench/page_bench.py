@@ -44,7 +44,7 @@ from sqlalchemy import update
 
 from bench.common import temp_app
 from bench.thread_bench import add_thread
-from forum import indexing
+from forum.search import indexing
 from forum.extensions import db
 from forum.models import Post
 from forum.services import accounts, groups as group_service, posts as post_service

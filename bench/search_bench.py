@@ -35,8 +35,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from forum.search import SearchDocument, rebuild, search_index  # noqa: E402
-from forum.search.audience import current_view  # noqa: E402
-from forum.search.query import build_hit, ranked  # noqa: E402
+from forum.search.whoosh.audience import current_view  # noqa: E402
+from forum.search.whoosh.query import build_hit, ranked  # noqa: E402
 from forum.search.user_query import parse_user_query  # noqa: E402
 
 VOCABULARY = 20_000

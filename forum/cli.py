@@ -10,7 +10,7 @@ from forum.models import User
 
 
 def _search_backend_or_exit() -> None:
-    from forum import indexing
+    from forum.search import indexing
 
     try:
         if indexing.backend() is None:
@@ -67,7 +67,7 @@ def init_app(app: Flask) -> None:
     @forum_group.command("reindex")
     def reindex() -> None:
         """Rebuild the search index (Whoosh or PostgreSQL, per SEARCH_BACKEND) from the database."""
-        from forum import indexing
+        from forum.search import indexing
 
         _search_backend_or_exit()
         total = indexing.document_count()
@@ -85,7 +85,7 @@ def init_app(app: Flask) -> None:
     @click.option("--repair", is_flag=True, help="Write missing and stale documents, delete extra ones.")
     def search_check(repair: bool) -> None:
         """Compare the search index with the database: missing, extra and stale documents."""
-        from forum import indexing
+        from forum.search import indexing
 
         _search_backend_or_exit()
         report = indexing.check(repair=repair)

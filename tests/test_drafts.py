@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from forum import indexing, search_service
+from forum.search import indexing, service
 from forum.extensions import db
 from forum.models import Post
 from forum.models._time import utcnow
@@ -80,10 +80,10 @@ def test_drafts_are_not_indexed_until_published(app, world):
     # The draft's document leaves (or never enters) the index, and so does any listing card of it.
     assert upserts == [] and set(deletions) == {f"post:{world['draft'].id}", f"listing:{world['draft'].id}"}
     assert all(doc["post_id"] != world["draft"].id for doc in indexing.all_documents())
-    assert search_service.search(world["author"], "xylophone").total == 0
+    assert service.search(world["author"], "xylophone").total == 0
     drafts.publish(world["draft"], world["author"])
-    assert search_service.search(world["member"], "xylophone").total == 1
-    assert search_service.search(world["outsider"], "xylophone").total == 0
+    assert service.search(world["member"], "xylophone").total == 1
+    assert service.search(world["outsider"], "xylophone").total == 0
 
 
 def test_the_drafts_page_lists_mine_and_those_shared_with_me(client, world):
@@ -217,6 +217,6 @@ def test_a_listed_draft_shows_no_listing_card_until_published(client, world):
     login(client, world["outsider"])
     assert "xylophone" not in client.get("/listed").get_data(as_text=True).lower()
     assert client.get(f"/posts/{world['draft'].id}/access").status_code == 404
-    assert search_service.search(world["outsider"], "abstract").total == 0
+    assert service.search(world["outsider"], "abstract").total == 0
     drafts.publish(world["draft"], world["author"])
     assert "xylophone" in client.get("/listed").get_data(as_text=True).lower()

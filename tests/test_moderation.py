@@ -394,7 +394,7 @@ def test_non_moderator_cannot_remove_a_comment(client):
 
 def test_remove_and_restore_reindex(app, monkeypatch):
     seen = []
-    from forum import indexing
+    from forum.search import indexing
     monkeypatch.setattr(indexing, "post_changed", lambda pid: seen.append(("post", pid)))
     monkeypatch.setattr(indexing, "comment_changed", lambda cid: seen.append(("comment", cid)))
     post = make_post(make_user("ada"))

@@ -393,7 +393,7 @@ def test_search_pages_follow_the_index(app, world):
 def test_a_search_page_made_before_the_index_has_a_write_is_not_kept_after_it(app, world):
     """The window between a commit and its index write: a page made there is filed under
     a generation the index write replaces."""
-    from forum import indexing
+    from forum.search import indexing
 
     client = app.test_client()
     path = "/search?q=findings"

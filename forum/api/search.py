@@ -1,10 +1,10 @@
-"""Search: the same `search_service.search(viewer, ...)` as the search page."""
+"""Search: the same `forum.search.service.search(viewer, ...)` as the search page."""
 from __future__ import annotations
 
 from flask import current_app, request
 from flask_login import current_user
 
-from forum import search_service
+from forum.search import service
 from forum.api import bp, serialize
 from forum.api.errors import ApiError
 from forum.api.inputs import query_int
@@ -24,7 +24,7 @@ from forum.api.schemas import ref
         query_param("group", {"type": "string"}, "Only posts (and their comments) shared with this group (a slug)."),
         query_param("since", {"type": "string", "format": "date"}, "From this day (UTC), inclusive."),
         query_param("until", {"type": "string", "format": "date"}, "To this day (UTC), inclusive."),
-        query_param("sort", {"type": "string", "enum": list(search_service.SORTS), "default": "relevance"}, "Order."),
+        query_param("sort", {"type": "string", "enum": list(service.SORTS), "default": "relevance"}, "Order."),
         query_param("removed", {"type": "boolean", "default": False},
                     "Site moderators: include removed content (still only within their audience)."),
         *PAGE_PARAMS,
@@ -33,7 +33,7 @@ from forum.api.schemas import ref
                 "nothing searchable was typed; `truncated` when words past the limit were ignored.",
 )
 def search():
-    query = search_service.parse_query(current_user, request.args)
+    query = service.parse_query(current_user, request.args)
     for name in ("kind", "sort", "since", "until"):
         if name in query.problems:
             raise ApiError(400, query.problems[name], field=name)
@@ -41,9 +41,9 @@ def search():
     number = query_int("page", 1)
     per_page = min(query_int("per_page", config["SEARCH_PER_PAGE"]), config["API_PER_PAGE_MAX"])
     if "group" in query.problems:
-        found = search_service.Results(page=number, per_page=per_page)  # an unseen group matches nothing
+        found = service.Results(page=number, per_page=per_page)  # an unseen group matches nothing
     else:
-        found = search_service.search(current_user, query.text, page=number, per_page=per_page, **query.filters())
+        found = service.search(current_user, query.text, page=number, per_page=per_page, **query.filters())
     return {
         "items": [serialize.search_result(item) for item in found.items],
         "page": number, "per_page": per_page, "total": found.total, "pages": found.pages,

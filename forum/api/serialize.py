@@ -80,7 +80,7 @@ def post_summaries(viewer, posts: list[Post]) -> list[dict]:
 
 
 def search_result(item) -> dict:
-    """One search hit (`search_service.Result`); `snippet` is null for a gated post."""
+    """One search hit (`forum.search.service.Result`); `snippet` is null for a gated post."""
     post, comment = item.post, item.comment
     return {
         "kind": item.kind, "post_id": post.id, "comment_id": comment.id if comment else None,

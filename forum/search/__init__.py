@@ -1,10 +1,16 @@
 """Full-text search over posts and comments, filtered by the viewer's principals.
 
-A plain library: the app passes documents in and a viewer's principal tokens
-at query time; nothing here knows about Flask, users or the database.
+service.py is what views and the API call (`search(viewer, ...)`); indexing.py turns
+committed posts and comments into documents and writes them to the configured backend.
+The engines below them are a plain library: whoosh/ (the embedded index on disk) and
+postgres.py (a table in the forum's database), sharing the document schema, the
+query parser, snippets and the result shapes. The app passes documents in and a
+viewer's principal tokens at query time; the engines know nothing of Flask or users.
+This module re-exports the embedded engine's functions that indexing.py calls.
 """
-from forum.search.index import delete_documents, indexed_digests, rebuild, write_documents
-from forum.search.query import Hit, SearchPage, search_index
+from forum.search.whoosh.index import delete_documents, indexed_digests, rebuild, write_documents
+from forum.search.results import Hit, SearchPage
+from forum.search.whoosh.query import search_index
 from forum.search.schema import SearchDocument, doc_id_for, document_digest
 
 __all__ = [

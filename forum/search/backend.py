@@ -16,8 +16,8 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import Protocol
 
-from forum.search import index, query
-from forum.search.query import SearchPage
+from forum.search.whoosh import index, query
+from forum.search.results import SearchPage
 from forum.search.schema import SearchDocument, document_digest
 
 Progress = Callable[[int, int], None]
@@ -54,7 +54,7 @@ class Backend(Protocol):
 
 
 class WhooshBackend:
-    """The index directory of forum/search/index.py."""
+    """The index directory of forum/search/whoosh/index.py."""
 
     name = "whoosh"
 

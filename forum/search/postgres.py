@@ -43,7 +43,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy import text as sql
 
 from forum.search.backend import Progress
-from forum.search.query import MAX_PER_PAGE, Hit, SearchPage
+from forum.search.results import MAX_PER_PAGE, Hit, SearchPage
 from forum.search.schema import KINDS, SearchDocument, doc_id_for, document_digest, to_fields
 from forum.search.user_query import MAX_CHARS, MAX_TERMS, _units
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from forum import indexing, permissions, visibility
+from forum.search import indexing
+from forum import permissions, visibility
 from forum.extensions import db
 from forum.models import AccessRequest, Post, PostAudience, PostListing, User
 from forum.models._time import utcnow

@@ -3,7 +3,8 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import update
 
-from forum import indexing, permissions
+from forum.search import indexing
+from forum import permissions
 from forum.extensions import db
 from forum.rendering.markup import render_markdown
 from forum.models import Comment, Post, User

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from forum import indexing, permissions, visibility
+from forum.search import indexing
+from forum import permissions, visibility
 from forum.extensions import db
 from forum.models import DRAFT_ROLES, DraftShare, PlannedAudience, Post, User
 from forum.models._time import utcnow

@@ -11,7 +11,8 @@ import re
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from forum import indexing, permissions, visibility
+from forum.search import indexing
+from forum import permissions, visibility
 from forum.queries import trust
 from forum.extensions import db
 from forum.rendering.markup import render_markdown

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from forum import indexing, permissions
+from forum.search import indexing
+from forum import permissions
 from forum.extensions import db
 from forum.models import (
     REPORT_DECISIONS,

@@ -3,7 +3,8 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from forum import indexing, permissions
+from forum.search import indexing
+from forum import permissions
 from forum.extensions import db
 from forum.rendering.markup import render_post_body
 from forum.models import Post, PostRevision, Tag, User

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from forum import indexing
+from forum.search import indexing
 from forum.extensions import db
 from forum.rendering.markup import render_markdown, render_post_body
 from forum.models import Comment, Group, Post, PostRevision, PostTerms, SiteTerms, User

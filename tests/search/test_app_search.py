@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from forum import indexing, search_service
+from forum.search import indexing, service
 from forum.extensions import db
 from forum.services import comments as comment_service, groups as group_service, moderation, posts as post_service
 from forum.services import terms as terms_service
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("search_backend")
 
 
 def hits(viewer, text, **filters):
-    found = search_service.search(viewer, text, per_page=100, **filters)
+    found = service.search(viewer, text, per_page=100, **filters)
     return {(r.kind, r.comment.id if r.comment else r.post.id) for r in found.items}, found.total
 
 
@@ -51,7 +51,7 @@ def test_totals_pages_and_facets_are_as_if_the_hidden_post_did_not_exist(app):
     def observed(viewer):
         out = []
         for filters in ({}, {"kinds": ["post"]}, {"kinds": ["comment"]}, {"author": author.username}, {"sort": "new"}):
-            found = search_service.search(viewer, "common", per_page=3, **filters)
+            found = service.search(viewer, "common", per_page=3, **filters)
             out.append((found.total, found.pages, len(found.items)))
         return out
 
@@ -183,7 +183,7 @@ def test_gated_posts_show_by_title_only_and_hide_their_comments(app):
     post = post_service.create_post(author, "Gated wombat study", "the ocelot body", "", Audience("public"),
                                     terms=TermsChoice(None, "Ask first."))
     make_comment(author, post, "ocelot comment")
-    found = search_service.search(reader, "wombat")
+    found = service.search(reader, "wombat")
     assert [(r.kind, r.snippet) for r in found.items] == [("post", None)] and found.total == 1
     # Words only in the body or the comments do not match until the terms are accepted.
     assert hits(reader, "ocelot") == (set(), 0)
@@ -257,11 +257,11 @@ def test_a_stale_index_never_shows_a_hidden_post(app, caplog):
     # The database narrows the audience, but the index never hears of it.
     apply_audience(post, Audience("restricted", frozenset({make_user().id})))
     db.session.commit()
-    before = search_service.stale_hits["count"]
-    with caplog.at_level(logging.WARNING, logger="forum.search_service"):
-        found = search_service.search(outsider, "mongoose")
+    before = service.stale_hits["count"]
+    with caplog.at_level(logging.WARNING, logger="forum.search.service"):
+        found = service.search(outsider, "mongoose")
     assert found.items == [] and found.total == 0
-    assert search_service.stale_hits["count"] == before + 1 and "stale" in caplog.text
+    assert service.stale_hits["count"] == before + 1 and "stale" in caplog.text
 
 
 def test_a_failed_index_write_does_not_fail_the_request_and_the_check_repairs_it(client, monkeypatch, caplog):
@@ -272,7 +272,7 @@ def test_a_failed_index_write_does_not_fail_the_request_and_the_check_repairs_it
         raise OSError("disk full")
 
     monkeypatch.setattr(type(indexing.backend()), "apply", broken)
-    with caplog.at_level(logging.ERROR, logger="forum.indexing"):
+    with caplog.at_level(logging.ERROR, logger="forum.search.indexing"):
         response = client.post("/posts/new", data={"title": "Written while broken", "body": "manatee", "audience": "public"})
     assert response.status_code == 302
     assert "search-check --repair" in caplog.text

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forum.search import SearchPage, delete_documents, rebuild, search_index, write_documents
-from forum.search import evaluate
-from forum.search.index import builds_dir
+from forum.search.whoosh import evaluate
+from forum.search.whoosh.index import builds_dir
 from forum.search.user_query import MAX_TERMS
 
 from tests.search.docs import BASE_TIME, make_doc

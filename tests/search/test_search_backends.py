@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from forum import indexing, search_service, visibility
+from forum.search import indexing, service
+from forum import visibility
 from forum.extensions import db
 from tests.conftest import login, make_group, make_post, make_user
 from tests.search.test_app_search import hits
@@ -57,7 +58,7 @@ def test_operators_typed_are_plain_words(app, typed, found):
 
 def test_snippets_are_escaped_text_with_marks_only_around_matches(client):
     make_post(make_user(), "Angles", "Compare `<secretword>` with `x < y & z` and \ue000`</mark>`\ue001 done.")
-    snippet = search_service.search(None, "secretword").items[0].snippet
+    snippet = service.search(None, "secretword").items[0].snippet
     assert "&lt;<mark>secretword</mark>&gt;" in snippet and "x &lt; y &amp; z" in snippet
     assert snippet.count("<mark>") == snippet.count("</mark>") == 1
     assert "<secretword>" not in snippet and "&lt;/mark&gt;" in snippet

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from forum import search_service
+from forum.search import service
 from forum.extensions import db
 from forum.services import accounts, comments, groups, moderation, posts
 from forum.services.audience import Audience
@@ -140,11 +140,11 @@ def test_search_equals_the_oracle_for_every_viewer(app, world):
     for viewer in [None, *range(len(users))]:
         person = None if viewer is None else users[viewer]
         expected = {(kind, ids[(kind, n)]) for kind, n in oracle(world, viewer)}
-        found = search_service.search(person, SHARED, per_page=100)
+        found = service.search(person, SHARED, per_page=100)
         got = {(r.kind, r.comment.id if r.comment else r.post.id) for r in found.items}
         assert got == expected and found.total == len(expected), viewer
         # Each marker word: exactly its own document, or nothing.
         for (kind, n), doc_id in ids.items():
             marker = f"{'pm' if kind == 'post' else 'cm'}{n}x"
-            found = search_service.search(person, marker)
+            found = service.search(person, marker)
             assert found.total == (1 if (kind, n) in oracle(world, viewer) else 0), (viewer, marker)

@@ -19,7 +19,7 @@ from typing import Any
 
 from whoosh.query import Or, Phrase, Query, Term
 
-from forum.search.scoring import saturate
+from forum.search.whoosh.scoring import saturate
 from forum.search.user_query import Unit
 
 Scores = dict[int, float]

@@ -9,50 +9,18 @@ top-k shortcut was measured to skip documents and repeat them across pages.
 from __future__ import annotations
 
 import heapq
-import math
 import os
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
 
 from whoosh.query import Phrase
 
-from forum.search.audience import DocFlags, IndexView, current_view
-from forum.search.evaluate import score_matches
+from forum.search.whoosh.audience import DocFlags, IndexView, current_view
+from forum.search.whoosh.evaluate import score_matches
+from forum.search.results import MAX_PER_PAGE, Hit, SearchPage, Sort
 from forum.search.schema import KINDS, created_from_key, created_key, doc_id_for
 from forum.search.snippets import snippet as make_snippet
 from forum.search.user_query import Unit, parse_user_query
-
-MAX_PER_PAGE = 100
-
-Sort = Literal["relevance", "new"]
-
-
-@dataclass(frozen=True)
-class Hit:
-    doc_id: str
-    kind: str
-    post_id: int
-    comment_id: int
-    score: float | None  # None when sorted by date
-    created: datetime
-    snippet: str | None  # escaped HTML, <mark> around matched words
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    hits: list[Hit] = field(default_factory=list)
-    total: int = 0
-    page: int = 1
-    per_page: int = 20
-    empty_query: bool = False  # nothing searchable was typed
-    truncated: bool = False  # words past the term limit were ignored
-
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page)
-
 
 def _facet_check(
     view: IndexView,

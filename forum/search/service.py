@@ -16,7 +16,8 @@ from datetime import date, datetime, time
 from markupsafe import Markup
 from sqlalchemy import select
 
-from forum import indexing, permissions, visibility
+from forum.search import indexing
+from forum import permissions, visibility
 from forum import search as engine
 from forum.extensions import db
 from forum.models import Comment, Group, Post, User

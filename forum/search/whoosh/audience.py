@@ -19,9 +19,9 @@ from typing import TypeVar
 
 from whoosh.searching import Searcher
 
-from forum.search.evaluate import posting_blocks
-from forum.search.index import live_path, open_index
-from forum.search.scoring import AudienceBlindBM25
+from forum.search.whoosh.evaluate import posting_blocks
+from forum.search.whoosh.index import live_path, open_index
+from forum.search.whoosh.scoring import AudienceBlindBM25
 
 # One set of flags costs one byte per document (400 KB at 400k documents).
 ALLOWED_CACHE_SIZE = 64

@@ -1,0 +1,1 @@
+"""The Whoosh engine: the on-disk index, the audience flags, scoring and search as one viewer."""

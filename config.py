@@ -3,6 +3,7 @@
 `create_app` takes one of these classes (or its short name: "development",
 "production", "testing"). Production refuses to start without a real SECRET_KEY.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,9 +19,7 @@ def _env_int(name: str, default: int) -> int:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'forum.sqlite3'}"
-    )
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'forum.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # "whoosh": an index directory per machine (SEARCH_INDEX_DIR); "postgres": a table in
     # the forum's PostgreSQL database, so several machines need no shared directory.
@@ -64,7 +63,15 @@ class Config:
     VOTE_NORMAL_DOUBLE_KARMA = 1_000  # a normal vote weighs 2 from here
     # (minimum karma, strong-vote weight), ascending.
     VOTE_STRONG_WEIGHTS = (
-        (25, 2), (100, 3), (250, 4), (500, 5), (1_000, 6), (2_500, 7), (5_000, 8), (10_000, 9), (25_000, 10),
+        (25, 2),
+        (100, 3),
+        (250, 4),
+        (500, 5),
+        (1_000, 6),
+        (2_500, 7),
+        (5_000, 8),
+        (10_000, 9),
+        (25_000, 10),
     )
     # Comments at or below this score start collapsed in threads.
     COMMENT_COLLAPSE_SCORE = -3
@@ -73,17 +80,20 @@ class Config:
     # with each post's terms, so keep them stable; the text is copied when an author picks one.
     TERMS_TEMPLATES = [
         (
-            "no-capabilities", "No capabilities use without permission",
+            "no-capabilities",
+            "No capabilities use without permission",
             "I will not use this work, or anything derived from it, to advance AI capabilities "
             "without the authors' written permission.",
         ),
         (
-            "no-sharing", "Do not share outside this audience",
+            "no-sharing",
+            "Do not share outside this audience",
             "I will not share this post, its comments or their contents with anyone outside "
             "the audience its author chose.",
         ),
         (
-            "cite-first", "Cite before building on this",
+            "cite-first",
+            "Cite before building on this",
             "I will cite this post, and tell its authors, before I publish work that builds on it.",
         ),
     ]

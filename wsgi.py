@@ -1,4 +1,5 @@
 """Entry point for gunicorn: `gunicorn -w 4 wsgi:app`."""
+
 import os
 
 from forum import create_app

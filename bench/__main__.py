@@ -3,6 +3,7 @@
 
 Each module exposes `main(scale: float = 1.0) -> None`; `--scale` overrides the default.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,12 @@ def available() -> list[str]:
 def run(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all). Known: {', '.join(available())}")
-    parser.add_argument("--scale", type=float, default=None, help="data size factor (default: 1.0 for named runs, "
-                        f"{SMOKE_SCALE} when running all)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=None,
+        help=f"data size factor (default: 1.0 for named runs, {SMOKE_SCALE} when running all)",
+    )
     args = parser.parse_args(argv)
     names = args.names or available()
     unknown = [n for n in names if n not in available()]

@@ -4,14 +4,15 @@ With TEST_DATABASE_URL set to PostgreSQL (`scripts/pg-test-cluster python -m ben
 the app runs on that database instead of a SQLite file: its schema is dropped and
 rebuilt by the migrations first.
 """
+
 from __future__ import annotations
 
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from flask import Flask
 from flask_migrate import upgrade
@@ -20,7 +21,6 @@ from sqlalchemy import Select, make_url, text
 from config import TestConfig
 from forum import create_app
 from forum.extensions import db
-
 
 ON_POSTGRES = make_url(TestConfig.SQLALCHEMY_DATABASE_URI).get_backend_name() == "postgresql"
 
@@ -61,10 +61,12 @@ def after_bulk_insert() -> None:
     if ON_POSTGRES:
         for table in db.metadata.sorted_tables:
             if "id" in table.c and table.c.id.autoincrement in (True, "auto") and table.c.id.primary_key:
-                db.session.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)"
-                ))
+                db.session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)"
+                    )
+                )
     db.session.commit()
     db.session.execute(text("ANALYZE"))
     db.session.commit()
@@ -110,8 +112,10 @@ def percentile(samples: list[float], p: float) -> float:
 
 
 def summary(label: str, samples: list[float]) -> str:
-    line = (f"{label:<30} n={len(samples):<4} p50={percentile(samples, 50):8.2f} ms  "
-            f"p95={percentile(samples, 95):8.2f} ms  max={max(samples):8.2f} ms")
+    line = (
+        f"{label:<30} n={len(samples):<4} p50={percentile(samples, 50):8.2f} ms  "
+        f"p95={percentile(samples, 95):8.2f} ms  max={max(samples):8.2f} ms"
+    )
     cpu = getattr(samples, "cpu", None)
     if cpu:
         line += f"  | cpu p50={percentile(cpu, 50):7.2f} ms  p95={percentile(cpu, 95):7.2f} ms"

@@ -3,6 +3,7 @@
 Each case is a text of about `100_000 * scale` characters, the largest a post may be at
 scale 1; times are one render, parse to sanitized HTML.
 """
+
 from __future__ import annotations
 
 import time
@@ -29,4 +30,7 @@ def main(scale: float = 1.0) -> None:
         text = (unit * (size // len(unit) + 1))[:size]
         started = time.perf_counter()
         html = render_post_body(text)
-        print(f"{name:36} {len(text):>7,} chars -> {len(html):>9,} chars of HTML in {time.perf_counter() - started:6.2f} s")
+        print(
+            f"{name:36} {len(text):>7,} chars -> {len(html):>9,} chars of HTML "
+            f"in {time.perf_counter() - started:6.2f} s"
+        )

@@ -22,6 +22,7 @@ the bench checks the page really is the signed-in one before it measures.
 wrk sends no Accept-Encoding, as in the issue's measurements, so these numbers do not
 include compression (signed-out pages and assets are gzipped for clients that ask).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,19 +36,21 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlencode
 
 from sqlalchemy import update
 
 from bench.common import temp_app
 from bench.thread_bench import add_thread
-from forum.search import indexing
 from forum.extensions import db
 from forum.models import Post
-from forum.services import accounts, groups as group_service, posts as post_service
+from forum.search import indexing
+from forum.services import accounts
+from forum.services import groups as group_service
+from forum.services import posts as post_service
 from forum.services.audience import PUBLIC, Audience
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +145,8 @@ def gunicorn(app_spec: str, env: dict[str, str]) -> Iterator[Server]:
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
-        cwd=ROOT, env={**os.environ, **env},
+        cwd=ROOT,
+        env={**os.environ, **env},
     )
     try:
         deadline = time.monotonic() + 60
@@ -225,7 +229,15 @@ def measure(server: Server, path: str, **options) -> dict:
 
 
 def wrk(url: str, *, connections: int = 16, threads: int = 2, duration: float = 10, cookie: str = "") -> dict:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration:g}s",
+        "--latency",
+        "-H",
+        f"User-Agent: {USER_AGENT}",
+    ]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -264,22 +276,31 @@ def _check_cache(forum: Server, path: str, cookie: str, mode: str) -> None:
 def run_pages(forum: Server, reference: Server, pages, cookie: str, duration: float, mode: str) -> list[float]:
     """One table: every page signed out and signed in, each right after a reference run."""
     refs = []
-    print(f"{'page':<28} {'viewer':<11} {'cache':<5} {'req/s':>7} {'ref':>7} {'share':>6} {'p50':>9} "
-          f"{'CPU/req':>8} {'ref CPU':>8} {'CPU share':>9}")
+    print(
+        f"{'page':<28} {'viewer':<11} {'cache':<5} {'req/s':>7} {'ref':>7} {'share':>6} {'p50':>9} "
+        f"{'CPU/req':>8} {'ref CPU':>8} {'CPU share':>9}"
+    )
     for viewer, viewer_cookie in (("signed out", ""), ("signed in", cookie)):
         for label, path in pages:
             _check_cache(forum, path, viewer_cookie, mode)
             ref = measure(reference, "/", duration=duration)
             got = measure(forum, path, duration=duration, cookie=viewer_cookie)
             refs.append(ref["rps"])
-            print(f"{label:<28} {viewer:<11} {mode:<5} {got['rps']:7.1f} {ref['rps']:7.1f} {got['rps'] / ref['rps']:6.1%} "
-                  f"{got['p50']:7.2f}ms {got['cpu_ms']:6.2f}ms {ref['cpu_ms']:6.2f}ms "
-                  f"{_share(ref['cpu_ms'], got['cpu_ms']):>9}", flush=True)
+            print(
+                f"{label:<28} {viewer:<11} {mode:<5} {got['rps']:7.1f} {ref['rps']:7.1f} "
+                f"{got['rps'] / ref['rps']:6.1%} "
+                f"{got['p50']:7.2f}ms {got['cpu_ms']:6.2f}ms {ref['cpu_ms']:6.2f}ms "
+                f"{_share(ref['cpu_ms'], got['cpu_ms']):>9}",
+                flush=True,
+            )
     long_path = pages[2][1]
     for viewer, viewer_cookie in (("signed out", ""), ("signed in", cookie)):
         one = measure(forum, long_path, connections=1, threads=1, duration=duration, cookie=viewer_cookie)
-        print(f"{'500 comments, 1 connection':<28} {viewer:<11} {mode:<5} {one['rps']:7.1f} {'':>7} {'':>6} "
-              f"{one['p50']:7.2f}ms {one['cpu_ms']:6.2f}ms   (p99 {one['p99']:.2f} ms)", flush=True)
+        print(
+            f"{'500 comments, 1 connection':<28} {viewer:<11} {mode:<5} {one['rps']:7.1f} {'':>7} {'':>6} "
+            f"{one['p50']:7.2f}ms {one['cpu_ms']:6.2f}ms   (p99 {one['p99']:.2f} ms)",
+            flush=True,
+        )
     return refs
 
 
@@ -292,8 +313,11 @@ def main(scale: float = 1.0, duration: float | None = None, cache: str = "both")
     with temp_app() as app:
         built = build(app, scale)
         env = {
-            "FORUM_CONFIG": "production", "SECRET_KEY": "page-bench-" + "0" * 40, "SESSION_COOKIE_SECURE": "0",
-            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
+            "FORUM_CONFIG": "production",
+            "SECRET_KEY": "page-bench-" + "0" * 40,
+            "SESSION_COOKIE_SECURE": "0",
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
             "PAGE_CACHE_GENERATION": str(Path(app.config["SEARCH_INDEX_DIR"]).parent / "page-generation"),
         }
         pages = [
@@ -304,8 +328,11 @@ def main(scale: float = 1.0, duration: float | None = None, cache: str = "both")
             ("tag page", "/tags/topic3"),
             ("search", "/search?q=probe"),
         ]
-        print(f"{built['posts']} posts, {built['documents']} search documents; wrk -t2 -c16 -d{duration:g}s per line; "
-              f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+        print(
+            f"{built['posts']} posts, {built['documents']} search documents; wrk -t2 -c16 -d{duration:g}s per line; "
+            f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+            flush=True,
+        )
         refs = []
         with gunicorn("bench.reference.app:app", {}) as reference:
             for mode in modes:
@@ -316,16 +343,24 @@ def main(scale: float = 1.0, duration: float | None = None, cache: str = "both")
                     cookie = sign_in(forum, "reader")
                     refs += run_pages(forum, reference, pages, cookie, duration, mode)
             ref_one = measure(reference, "/", connections=1, threads=1, duration=duration)
-            print(f"{'reference, 1 connection':<28} {'':<11} {'':<5} {ref_one['rps']:7.1f} {'':>7} {'':>6} "
-                  f"{ref_one['p50']:7.2f}ms {ref_one['cpu_ms']:6.2f}ms")
-        print(f"reference req/s over the run: min {min(refs):.0f}, max {max(refs):.0f}; "
-              f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            print(
+                f"{'reference, 1 connection':<28} {'':<11} {'':<5} {ref_one['rps']:7.1f} {'':>7} {'':>6} "
+                f"{ref_one['p50']:7.2f}ms {ref_one['cpu_ms']:6.2f}ms"
+            )
+        print(
+            f"reference req/s over the run: min {min(refs):.0f}, max {max(refs):.0f}; "
+            f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--duration", type=float, default=None, help="seconds per wrk run (default 10; 1 below scale 1)")
-    parser.add_argument("--cache", choices=["both", *CACHE_MODES], default="both", help="the page cache off, on, or both (default)")
+    parser.add_argument(
+        "--duration", type=float, default=None, help="seconds per wrk run (default 10; 1 below scale 1)"
+    )
+    parser.add_argument(
+        "--cache", choices=["both", *CACHE_MODES], default="both", help="the page cache off, on, or both (default)"
+    )
     args = parser.parse_args()
     main(args.scale, args.duration, args.cache)

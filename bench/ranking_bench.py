@@ -8,6 +8,7 @@ Data are synthetic and fixed by a seed: 1,000 users in 20 groups; posts over two
 posts, 85% normal up, 10% down, 5% strong. Scores, counts and hot values are stored as
 the vote service keeps them. Prints p50/p95 of wall and CPU milliseconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,11 +19,10 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from bench.common import ON_POSTGRES, after_bulk_insert, explain, summary, temp_app, time_calls
-from forum.queries import listings
-from forum.models import ranking
 from forum.extensions import db
-from forum.models import Group, Membership, Post, PostAudience, User, Vote
+from forum.models import Group, Membership, Post, PostAudience, User, Vote, ranking
 from forum.models._time import utcnow
+from forum.queries import listings
 from forum.services.votes import cast_vote, viewer_votes
 
 # Posts end now, so the "top" windows (measured from the clock) hold their share of them.
@@ -31,22 +31,45 @@ NOW = utcnow().replace(microsecond=0)
 
 def build(n_posts: int, n_votes: int, n_users: int = 1_000, n_groups: int = 20, seed: int = 1) -> None:
     rng = random.Random(seed)
-    db.session.execute(insert(User), [
-        {"id": i, "username": f"u{i}", "display_name": f"User {i}", "password_hash": "x", "karma": rng.randint(0, 3_000)}
-        for i in range(1, n_users + 1)
-    ])
-    db.session.execute(insert(Group), [{"id": g, "slug": f"g{g}", "name": f"Group {g}"} for g in range(1, n_groups + 1)])
-    db.session.execute(insert(Membership), [
-        {"group_id": g, "user_id": u} for u in range(1, n_users + 1) for g in rng.sample(range(1, n_groups + 1), 2)
-    ])
+    db.session.execute(
+        insert(User),
+        [
+            {
+                "id": i,
+                "username": f"u{i}",
+                "display_name": f"User {i}",
+                "password_hash": "x",
+                "karma": rng.randint(0, 3_000),
+            }
+            for i in range(1, n_users + 1)
+        ],
+    )
+    db.session.execute(
+        insert(Group), [{"id": g, "slug": f"g{g}", "name": f"Group {g}"} for g in range(1, n_groups + 1)]
+    )
+    db.session.execute(
+        insert(Membership),
+        [{"group_id": g, "user_id": u} for u in range(1, n_users + 1) for g in rng.sample(range(1, n_groups + 1), 2)],
+    )
 
     posts = []
     for pid in range(1, n_posts + 1):
         created = NOW - timedelta(seconds=rng.randint(0, 2 * 365 * 86_400))
         roll = rng.random()
         kind = "public" if roll < 0.8 else "members" if roll < 0.9 else "restricted"
-        posts.append({"id": pid, "author_id": rng.randint(1, n_users), "title": f"Post {pid}", "body_md": "b",
-                      "body_html": "<p>b</p>", "audience_kind": kind, "created_at": created, "score": 0, "vote_count": 0})
+        posts.append(
+            {
+                "id": pid,
+                "author_id": rng.randint(1, n_users),
+                "title": f"Post {pid}",
+                "body_md": "b",
+                "body_html": "<p>b</p>",
+                "audience_kind": kind,
+                "created_at": created,
+                "score": 0,
+                "vote_count": 0,
+            }
+        )
 
     votes, seen = [], set()
     while len(votes) < n_votes:
@@ -58,7 +81,16 @@ def build(n_posts: int, n_votes: int, n_users: int = 1_000, n_groups: int = 20, 
         roll = rng.random()
         direction, strong = (1, False) if roll < 0.85 else (-1, False) if roll < 0.95 else (rng.choice((1, -1)), True)
         weight = direction * (3 if strong else 1)
-        votes.append({"user_id": uid, "post_id": pid, "axis": "karma", "direction": direction, "strong": strong, "weight": weight})
+        votes.append(
+            {
+                "user_id": uid,
+                "post_id": pid,
+                "axis": "karma",
+                "direction": direction,
+                "strong": strong,
+                "weight": weight,
+            }
+        )
         posts[pid - 1]["score"] += weight
         posts[pid - 1]["vote_count"] += 1
     for p in posts:
@@ -75,7 +107,7 @@ def build(n_posts: int, n_votes: int, n_users: int = 1_000, n_groups: int = 20, 
     db.session.execute(insert(Post.__table__), posts)
     db.session.execute(insert(PostAudience.__table__), audience)
     for start in range(0, len(votes), 50_000):
-        db.session.execute(insert(Vote.__table__), votes[start:start + 50_000])
+        db.session.execute(insert(Vote.__table__), votes[start : start + 50_000])
     after_bulk_insert()
 
 
@@ -86,16 +118,22 @@ def main(scale: float = 1.0) -> None:
         with app.app_context():
             start = time.perf_counter()
             build(n_posts, n_votes)
-            print(f"built {n_posts:,} posts, {db.session.scalar(select(func.count()).select_from(Vote)):,} votes "
-                  f"in {time.perf_counter() - start:.1f}s")
+            print(
+                f"built {n_posts:,} posts, {db.session.scalar(select(func.count()).select_from(Vote)):,} votes "
+                f"in {time.perf_counter() - start:.1f}s"
+            )
             member_id = 7
             top_week = listings.front_page(None, "top-week").limit(20)
             # The other form of the top-week order: what this engine does not get (the
             # "+ 0" hint on PostgreSQL, the plain score column on SQLite).
             other = top_week.order_by(None).order_by(
-                (Post.score + 0).desc() if ON_POSTGRES else Post.score.desc(), Post.id.desc())
-            plans = [("hot", explain(listings.front_page(None, "hot").limit(20))),
-                     ("top-week", explain(top_week)), ("top-week, the other form", explain(other))]
+                (Post.score + 0).desc() if ON_POSTGRES else Post.score.desc(), Post.id.desc()
+            )
+            plans = [
+                ("hot", explain(listings.front_page(None, "hot").limit(20))),
+                ("top-week", explain(top_week)),
+                ("top-week, the other form", explain(other)),
+            ]
         for line in measure(app, n_posts, member_id, runs):
             print(line, flush=True)
     for label, plan in plans:
@@ -105,17 +143,25 @@ def main(scale: float = 1.0) -> None:
 def measure(app, n_posts: int, member_id: int, runs: int):
     def in_context(fn, signed_in=False):
         """One call as one request would make it: its own app context, session and `g`."""
+
         def call():
             with app.app_context():
                 return fn(db.session.get(User, member_id) if signed_in else None)
+
         return call
 
     def ids_only(sort, signed_in=False):
-        return in_context(lambda member: db.session.execute(
-            listings.front_page(member, sort).with_only_columns(Post.id).limit(20)).all(), signed_in)
+        return in_context(
+            lambda member: db.session.execute(
+                listings.front_page(member, sort).with_only_columns(Post.id).limit(20)
+            ).all(),
+            signed_in,
+        )
 
     def listing(sort, signed_in=False):
-        return in_context(lambda member: db.session.scalars(listings.front_page(member, sort).limit(20)).all(), signed_in)
+        return in_context(
+            lambda member: db.session.scalars(listings.front_page(member, sort).limit(20)).all(), signed_in
+        )
 
     # "SQL": the ranking query alone (ids). "ORM": the page's posts loaded as the view does,
     # with authors, tags and audiences eagerly loaded.
@@ -126,8 +172,11 @@ def measure(app, n_posts: int, member_id: int, runs: int):
         yield summary(f"ORM {sort}", time_calls(listing(sort), runs))
     yield summary("ORM hot, member of 2 groups", time_calls(listing("hot", True), runs))
 
-    count = in_context(lambda _: db.session.scalar(
-        select(func.count()).select_from(listings.front_page(None, "hot").order_by(None).subquery())))
+    count = in_context(
+        lambda _: db.session.scalar(
+            select(func.count()).select_from(listings.front_page(None, "hot").order_by(None).subquery())
+        )
+    )
     yield summary("SQL count(*) (paginate)", time_calls(count, max(runs // 4, 10)))
 
     # What the stored column saves: the same filter, ranked by a decay computed per row at read time.
@@ -136,14 +185,22 @@ def measure(app, n_posts: int, member_id: int, runs: int):
     else:
         age_hours = (func.julianday(NOW) - func.julianday(Post.created_at)) * 24
     decayed = Post.score * 1.0 / (age_hours + 2)
-    at_read = in_context(lambda _: db.session.execute(
-        listings.front_page(None, "new").with_only_columns(Post.id).order_by(None).order_by(decayed.desc()).limit(20)
-    ).all())
+    at_read = in_context(
+        lambda _: db.session.execute(
+            listings.front_page(None, "new")
+            .with_only_columns(Post.id)
+            .order_by(None)
+            .order_by(decayed.desc())
+            .limit(20)
+        ).all()
+    )
     yield summary("SQL decay at read time", time_calls(at_read, max(runs // 10, 5)))
 
     with app.app_context():
         page_ids = [p.id for p in db.session.scalars(listings.front_page(None, "hot").limit(20))]
-    yield summary("viewer's votes, 1 query", time_calls(in_context(lambda m: viewer_votes(m, post_ids=page_ids), True), runs))
+    yield summary(
+        "viewer's votes, 1 query", time_calls(in_context(lambda m: viewer_votes(m, post_ids=page_ids), True), runs)
+    )
 
     client = app.test_client()
     yield summary("GET /?sort=hot, signed out", time_calls(lambda: client.get("/?sort=hot"), max(runs // 4, 10)))
@@ -158,6 +215,7 @@ def measure(app, n_posts: int, member_id: int, runs: int):
             post = db.session.get(Post, rng.randint(1, n_posts))
             if post.author_id != voter.id:
                 cast_vote(voter, post, rng.choice(("up", "down", "strong-up")))
+
     yield summary("cast_vote (1 transaction)", time_calls(one_vote, runs))
 
 

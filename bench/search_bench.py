@@ -16,6 +16,7 @@ snippets without the audience filter. On PostgreSQL the query is the backend's
 real count and page statements (forum/search/postgres.py). Its CPU is spent in the
 server's processes (and parallel workers), so only wall time means anything there.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,9 +36,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from forum.search import SearchDocument, rebuild, search_index  # noqa: E402
+from forum.search.user_query import parse_user_query  # noqa: E402
 from forum.search.whoosh.audience import current_view  # noqa: E402
 from forum.search.whoosh.query import build_hit, ranked  # noqa: E402
-from forum.search.user_query import parse_user_query  # noqa: E402
 
 VOCABULARY = 20_000
 GROUPS = 500
@@ -85,19 +86,32 @@ def corpus(scale: float, seed: int) -> tuple[Iterator[SearchDocument], int, list
                 acl, groups = ["public"], []
             created = start + timedelta(minutes=post_id)
             yield {
-                "kind": "post", "post_id": post_id, "title": text(6),
-                "body": text(rng.randint(75, 225)), "author": f"user{author}", "author_id": author,
-                "tags": [words[rng.randrange(200)]], "groups": groups, "acl": acl,
-                "created": created, "state": "ok",
+                "kind": "post",
+                "post_id": post_id,
+                "title": text(6),
+                "body": text(rng.randint(75, 225)),
+                "author": f"user{author}",
+                "author_id": author,
+                "tags": [words[rng.randrange(200)]],
+                "groups": groups,
+                "acl": acl,
+                "created": created,
+                "state": "ok",
             }
             for _ in range(3):
                 comment_id += 1
                 commenter = rng.randrange(USERS)
                 yield {
-                    "kind": "comment", "post_id": post_id, "comment_id": comment_id,
-                    "body": text(rng.randint(20, 80)), "author": f"user{commenter}",
-                    "author_id": commenter, "groups": groups, "acl": acl,
-                    "created": created + timedelta(seconds=comment_id % 60), "state": "ok",
+                    "kind": "comment",
+                    "post_id": post_id,
+                    "comment_id": comment_id,
+                    "body": text(rng.randint(20, 80)),
+                    "author": f"user{commenter}",
+                    "author_id": commenter,
+                    "groups": groups,
+                    "acl": acl,
+                    "created": created + timedelta(seconds=comment_id % 60),
+                    "state": "ok",
                 }
 
     return docs(), posts * 4, words
@@ -165,8 +179,11 @@ def main(scale: float | None = None) -> None:
     parser.add_argument("--limitmb", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=5_000)
     parser.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh")
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""),
-                        help="PostgreSQL for --backend postgres (its search_entries table is emptied)")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", ""),
+        help="PostgreSQL for --backend postgres (its search_entries table is emptied)",
+    )
     args = parser.parse_args([] if scale is not None else None)
     if scale is not None:
         args.scale = scale
@@ -251,7 +268,9 @@ def postgres_main(args) -> None:
             connection.execute(text("VACUUM ANALYZE search_entries"))
             size = connection.scalar(text("SELECT pg_size_pretty(pg_total_relation_size('search_entries'))"))
         report["rebuild"] = {
-            "docs": total, "seconds": round(seconds, 1), "docs_per_s": round(total / seconds),
+            "docs": total,
+            "seconds": round(seconds, 1),
+            "docs_per_s": round(total / seconds),
             "vacuum analyze + rebuild seconds": round(time.perf_counter() - began, 1),
             "table + indexes": size,
         }

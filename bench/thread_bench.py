@@ -1,8 +1,9 @@
 """GET /posts/<id> for a large mixed-depth thread, and the tree build alone.
 
-    python -m bench.thread_bench [--scale 1.0]      # 1,000 comments, 50 requests
-    python -m bench thread
+python -m bench.thread_bench [--scale 1.0]      # 1,000 comments, 50 requests
+python -m bench thread
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,8 @@ from bench.common import summary, temp_app, time_calls
 from forum.extensions import db
 from forum.models import Comment, Post
 from forum.models._time import utcnow
-from forum.services import accounts, posts
 from forum.queries.threads import build_tree
+from forum.services import accounts, posts
 
 PASSWORD = "bench-password-123"
 
@@ -32,13 +33,20 @@ def add_thread(post_id: int, author_ids: list[int], n: int, rng: random.Random) 
             parent = ids[-1]
         else:
             parent = rng.choice(ids)
-        ids.append(db.session.execute(
-            insert(Comment).values(
-                post_id=post_id, parent_id=parent, author_id=rng.choice(author_ids),
-                body_md=f"Comment {i} with a little **Markdown**.",
-                body_html=f"<p>Comment {i} with a little <strong>Markdown</strong>.</p>", created_at=utcnow(),
-            ).returning(Comment.id)
-        ).scalar_one())
+        ids.append(
+            db.session.execute(
+                insert(Comment)
+                .values(
+                    post_id=post_id,
+                    parent_id=parent,
+                    author_id=rng.choice(author_ids),
+                    body_md=f"Comment {i} with a little **Markdown**.",
+                    body_html=f"<p>Comment {i} with a little <strong>Markdown</strong>.</p>",
+                    created_at=utcnow(),
+                )
+                .returning(Comment.id)
+            ).scalar_one()
+        )
     db.session.execute(update(Post).where(Post.id == post_id).values(comment_count=n))
     db.session.commit()
 
@@ -80,8 +88,10 @@ def main(scale: float = 1.0) -> None:
         anon_ms = time_calls(lambda: fetch(anonymous), n_requests)
         user_ms = time_calls(lambda: fetch(signed_in), n_requests)
 
-    print(f"{n_comments} comments, deepest reply at depth {deepest}, mean depth {mean_depth:.1f}, "
-          f"shown to depth {max_depth}")
+    print(
+        f"{n_comments} comments, deepest reply at depth {deepest}, mean depth {mean_depth:.1f}, "
+        f"shown to depth {max_depth}"
+    )
     print(summary("build_tree alone", tree_ms))
     print(summary("GET /posts/<id> anonymous", anon_ms))
     print(summary("GET /posts/<id> signed in", user_ms))

@@ -1,4 +1,5 @@
 """The forum's application factory."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,12 +24,12 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     app.config.from_object(config_class)
     app.config.update(overrides)
 
-    from forum.infra import assets, compression, page_cache
     from forum import cli
-    from forum.rendering import templating
-    from forum.web import errors, routing, security
     from forum.extensions import csrf, db, limiter, login_manager, migrate
+    from forum.infra import assets, compression, page_cache
+    from forum.rendering import templating
     from forum.views import register_blueprints
+    from forum.web import errors, routing, security
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -1,4 +1,5 @@
 """`flask forum ...` commands."""
+
 from __future__ import annotations
 
 import click

@@ -3,6 +3,7 @@
 Reading is decided by `visibility`; these predicates assume the object is already
 readable by the actor (views fetch through visibility first).
 """
+
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request
@@ -93,10 +94,7 @@ def is_admin(user: User | None) -> bool:
 
 def can_ban(actor: User | None, target: User) -> bool:
     """Moderators ban users; only admins ban moderators; nobody bans an admin or themselves."""
-    return (
-        is_moderator(actor) and actor.id != target.id
-        and _RANK.get(actor.role, 0) > _RANK.get(target.role, 0)
-    )
+    return is_moderator(actor) and actor.id != target.id and _RANK.get(actor.role, 0) > _RANK.get(target.role, 0)
 
 
 def can_change_role(actor: User | None, target: User) -> bool:
@@ -181,8 +179,11 @@ def can_comment(user: User | None, post: Post) -> bool:
 
 def can_edit_comment(user: User | None, comment: Comment) -> bool:
     return (
-        _signed_in(user) and comment.author_id == user.id and not comment.is_deleted
-        and not comment.is_removed and can_write(user)
+        _signed_in(user)
+        and comment.author_id == user.id
+        and not comment.is_deleted
+        and not comment.is_removed
+        and can_write(user)
     )
 
 
@@ -254,11 +255,19 @@ def can_decide_access(user: User | None, post: Post) -> bool:
     if post.author_id == user.id:
         return True
     group_ids = [int(row.principal.split(":", 1)[1]) for row in post.audience if row.principal.startswith("group:")]
-    return bool(group_ids) and db.session.scalar(
-        select(Membership.group_id).where(
-            Membership.user_id == user.id, Membership.group_id.in_(group_ids), Membership.role.in_(("owner", "admin"))
-        ).limit(1)
-    ) is not None
+    return (
+        bool(group_ids)
+        and db.session.scalar(
+            select(Membership.group_id)
+            .where(
+                Membership.user_id == user.id,
+                Membership.group_id.in_(group_ids),
+                Membership.role.in_(("owner", "admin")),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def vote_rules(viewer) -> dict[str, bool]:

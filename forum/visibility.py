@@ -25,15 +25,17 @@ Content removed by a moderator leaves every listing and count, for everyone. Its
 page still opens for its author (who is told why) and for those who may moderate it,
 but only if they are in its audience: a moderator's role is never a key to a post.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from flask import abort, has_request_context, request
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from forum.extensions import db
+from forum.infra.planner import not_from_index
 from forum.models import (
     Attachment,
     Comment,
@@ -50,7 +52,6 @@ from forum.models import (
     post_coauthors,
 )
 from forum.models.post import post_tags
-from forum.infra.planner import not_from_index
 
 PUBLIC = "public"
 MEMBERS = "members"
@@ -74,12 +75,8 @@ def principals(viewer: User | None) -> frozenset[str]:
         return frozenset({PUBLIC})
     cache = _request_cache()
     if viewer.id not in cache:
-        group_ids = db.session.scalars(
-            select(Membership.group_id).where(Membership.user_id == viewer.id)
-        ).all()
-        cache[viewer.id] = frozenset(
-            {PUBLIC, MEMBERS, user_token(viewer.id), *(group_token(gid) for gid in group_ids)}
-        )
+        group_ids = db.session.scalars(select(Membership.group_id).where(Membership.user_id == viewer.id)).all()
+        cache[viewer.id] = frozenset({PUBLIC, MEMBERS, user_token(viewer.id), *(group_token(gid) for gid in group_ids)})
     return cache[viewer.id]
 
 
@@ -102,7 +99,11 @@ def forget_principals() -> None:
 
 
 def audience_tokens(
-    author_id: int, kind: str, user_ids: Iterable[int], group_ids: Iterable[int], coauthor_ids: Iterable[int] = (),
+    author_id: int,
+    kind: str,
+    user_ids: Iterable[int],
+    group_ids: Iterable[int],
+    coauthor_ids: Iterable[int] = (),
 ) -> set[str]:
     """The tokens stored for an audience choice. The authors can always read their post."""
     tokens = {user_token(author_id), *(user_token(uid) for uid in coauthor_ids)}
@@ -289,7 +290,8 @@ def has_listing_card() -> ColumnElement[bool]:
     # An alias: callers join post_listings themselves, and the clause must stay its own.
     listing = aliased(PostListing)
     return and_(
-        Post.audience_kind == "restricted", _published_and_live(),  # a draft shows no card, even if listed
+        Post.audience_kind == "restricted",
+        _published_and_live(),  # a draft shows no card, even if listed
         exists().where(listing.post_id == Post.id),
     )
 
@@ -297,8 +299,10 @@ def has_listing_card() -> ColumnElement[bool]:
 def discoverable_posts(viewer: User | None) -> Select[tuple[Post, PostListing]]:
     """Listing cards the viewer may see, newest first."""
     return (
-        select(Post, PostListing).join(PostListing, PostListing.post_id == Post.id)
-        .where(discoverable(viewer)).order_by(PostListing.created_at.desc(), Post.id.desc())
+        select(Post, PostListing)
+        .join(PostListing, PostListing.post_id == Post.id)
+        .where(discoverable(viewer))
+        .order_by(PostListing.created_at.desc(), Post.id.desc())
     )
 
 
@@ -307,7 +311,10 @@ def listing_cards(viewer: User | None, post_ids: Iterable[int]) -> dict[int, tup
     ids = set(post_ids)
     if not ids:
         return {}
-    return {row.Post.id: (row.Post, row.PostListing) for row in db.session.execute(discoverable_posts(viewer).where(Post.id.in_(ids)))}
+    return {
+        row.Post.id: (row.Post, row.PostListing)
+        for row in db.session.execute(discoverable_posts(viewer).where(Post.id.in_(ids)))
+    }
 
 
 def get_listing_or_404(post_id: int, viewer: User | None) -> tuple[Post, PostListing]:
@@ -328,7 +335,9 @@ def post_principals(post_ids: Iterable[int]) -> dict[int, frozenset[str]]:
     ids = list(post_ids)
     for start in range(0, len(ids), 500):  # SQLite caps bound parameters
         rows = db.session.execute(
-            select(PostAudience.post_id, PostAudience.principal).where(PostAudience.post_id.in_(ids[start:start + 500]))
+            select(PostAudience.post_id, PostAudience.principal).where(
+                PostAudience.post_id.in_(ids[start : start + 500])
+            )
         )
         for post_id, principal in rows:
             tokens.setdefault(post_id, set()).add(principal)
@@ -336,7 +345,11 @@ def post_principals(post_ids: Iterable[int]) -> dict[int, frozenset[str]]:
 
 
 def readable_hits(
-    viewer: User | None, post_ids: Iterable[int], comment_ids: Iterable[int], *, include_removed: bool = False,
+    viewer: User | None,
+    post_ids: Iterable[int],
+    comment_ids: Iterable[int],
+    *,
+    include_removed: bool = False,
 ) -> tuple[dict[int, Post], dict[int, Comment]]:
     """Of these search hits, the posts and comments the viewer may see listed, in one query.
 
@@ -348,9 +361,7 @@ def readable_hits(
     post_ids, comment_ids = set(post_ids), set(comment_ids)
     if not post_ids:
         return {}, {}
-    state = (
-        and_(Post.deleted_at.is_(None), Post.is_draft.is_(False)) if include_removed else _published_and_live()
-    )
+    state = and_(Post.deleted_at.is_(None), Post.is_draft.is_(False)) if include_removed else _published_and_live()
     rows = db.session.execute(
         select(Post, Comment, body_readable(viewer).label("body_ok"))
         .outerjoin(Comment, and_(Comment.post_id == Post.id, Comment.id.in_(comment_ids or {0})))
@@ -374,7 +385,8 @@ def visible_drafts(viewer: User | None) -> Select[tuple[Post]]:
     """The viewer's drafts and the drafts shared with them: the Drafts page. A draft's
     audience rows are its readers, so this is `readable` restricted to drafts."""
     return (
-        select(Post).where(readable(viewer), Post.is_draft.is_(True), Post.deleted_at.is_(None))
+        select(Post)
+        .where(readable(viewer), Post.is_draft.is_(True), Post.deleted_at.is_(None))
         .order_by(Post.edited_at.desc().nulls_last(), Post.created_at.desc(), Post.id.desc())
     )
 
@@ -406,7 +418,8 @@ def visible_comments(viewer: User | None) -> Select[tuple[Comment]]:
     """Comments on posts the viewer may list and whose body they may read (terms accepted).
     Removed comments are in no listing, for anyone."""
     return (
-        select(Comment).join(Post, Comment.post_id == Post.id)
+        select(Comment)
+        .join(Post, Comment.post_id == Post.id)
         .where(listed(viewer), body_readable(viewer), Comment.removed_at.is_(None))
     )
 
@@ -468,7 +481,8 @@ def visible_group_clause(viewer: User | None, *, invited: bool = True) -> Column
     if not invited:
         return or_(Group.listed.is_(True), member_of)
     invited_to = exists().where(
-        GroupInvitation.group_id == Group.id, GroupInvitation.user_id == viewer.id,
+        GroupInvitation.group_id == Group.id,
+        GroupInvitation.user_id == viewer.id,
         GroupInvitation.status == "pending",
     )
     return or_(Group.listed.is_(True), member_of, invited_to)
@@ -515,15 +529,17 @@ def describe_audience(viewer: User | None, post: Post) -> dict:
     user_ids = [uid for t in tokens if t.startswith("user:") and (uid := int(t.split(":")[1])) != post.author_id]
     group_ids = [int(t.split(":")[1]) for t in tokens if t.startswith("group:")]
     # Most posts name nobody (public, members): no queries for empty lists.
-    users = db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.username)).all() if user_ids else []
+    users = (
+        db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.username)).all() if user_ids else []
+    )
     by_author = _signed_in(viewer) and viewer.id in post.author_ids
-    all_groups = db.session.scalars(select(Group).where(Group.id.in_(group_ids)).order_by(Group.name)).all() if group_ids else []
+    all_groups = (
+        db.session.scalars(select(Group).where(Group.id.in_(group_ids)).order_by(Group.name)).all() if group_ids else []
+    )
     if by_author or not all_groups:
         shown = list(all_groups)
     else:
-        seen = set(db.session.scalars(
-            select(Group.id).where(Group.id.in_(group_ids), visible_group_clause(viewer))
-        ))
+        seen = set(db.session.scalars(select(Group.id).where(Group.id.in_(group_ids), visible_group_clause(viewer))))
         shown = [grp for grp in all_groups if grp.id in seen]
     return {
         "kind": post.audience_kind,
@@ -546,14 +562,28 @@ def references_readable(viewer: User | None, post_id_column, comment_id_column, 
     who is told about the removal. A group must be one the viewer may see.
     """
     me = viewer.id if _signed_in(viewer) else None
-    post_ok = exists().where(
-        Post.id == post_id_column, readable(viewer), Post.deleted_at.is_(None),
-        or_(Post.removed_at.is_(None), Post.author_id == me),
-    ).correlate_except(Post)  # never the caller's own join of the same tables
-    comment_ok = exists().where(
-        Comment.id == comment_id_column, Comment.post_id == Post.id, Post.id == post_id_column,
-        body_readable(viewer), Comment.deleted_at.is_(None), or_(Comment.removed_at.is_(None), Comment.author_id == me),
-    ).correlate_except(Comment, Post)
+    post_ok = (
+        exists()
+        .where(
+            Post.id == post_id_column,
+            readable(viewer),
+            Post.deleted_at.is_(None),
+            or_(Post.removed_at.is_(None), Post.author_id == me),
+        )
+        .correlate_except(Post)
+    )  # never the caller's own join of the same tables
+    comment_ok = (
+        exists()
+        .where(
+            Comment.id == comment_id_column,
+            Comment.post_id == Post.id,
+            Post.id == post_id_column,
+            body_readable(viewer),
+            Comment.deleted_at.is_(None),
+            or_(Comment.removed_at.is_(None), Comment.author_id == me),
+        )
+        .correlate_except(Comment, Post)
+    )
     group_ok = exists().where(Group.id == group_id_column, visible_group_clause(viewer)).correlate_except(Group)
     return and_(
         or_(post_id_column.is_(None), post_ok),

@@ -8,12 +8,13 @@ ids start at 1 again as on a fresh copy). The app itself is built once per run (
 one costs more than most tests) and its configuration is restored before every test, so a
 test may change `app.config`.
 """
+
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from flask.testing import FlaskClient
@@ -23,8 +24,8 @@ from sqlalchemy.pool import NullPool
 
 from config import TestConfig
 from forum import create_app
-from forum.infra import page_cache
 from forum.extensions import db, limiter
+from forum.infra import page_cache
 from forum.models import Comment, Group, Post, User
 from forum.services import accounts, comments, groups, posts
 from forum.services.audience import Audience
@@ -60,6 +61,7 @@ def _postgres_databases():
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         return server.set(database=name).render_as_string(hide_password=False)
+
     return recreate
 
 
@@ -80,10 +82,12 @@ def database_copy(template_db, empty_database) -> Callable[[str], str]:
     connected to, so `CREATE DATABASE ... TEMPLATE` can copy it.
     """
     if not ON_POSTGRES:
+
         def copy_file(name: str) -> str:
             url = empty_database(name)
             shutil.copy(template_db, make_url(url).database)
             return url
+
         return copy_file
 
     recreate = _postgres_databases()
@@ -198,13 +202,26 @@ def make_group(owner: User, name: str | None = None, *, members: tuple[User, ...
 
 
 def make_post(
-    author: User, title: str | None = None, body: str = "Some body text.", *, tags: str = "",
-    audience: str = "public", users: tuple[User, ...] = (), groups: tuple[Group, ...] = (),
-    draft: bool = False, coauthors: tuple[User, ...] = (),
+    author: User,
+    title: str | None = None,
+    body: str = "Some body text.",
+    *,
+    tags: str = "",
+    audience: str = "public",
+    users: tuple[User, ...] = (),
+    groups: tuple[Group, ...] = (),
+    draft: bool = False,
+    coauthors: tuple[User, ...] = (),
 ) -> Post:
     chosen = Audience(audience, frozenset(u.id for u in users), frozenset(g.id for g in groups))
     return posts.create_post(
-        author, title or f"Post {_next()}", body, tags, chosen, draft=draft, coauthors=[u.username for u in coauthors],
+        author,
+        title or f"Post {_next()}",
+        body,
+        tags,
+        chosen,
+        draft=draft,
+        coauthors=[u.username for u in coauthors],
     )
 
 
@@ -219,8 +236,9 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (40, 30), **save_optio
     return out.getvalue()
 
 
-def make_attachment(uploader: User, post: Post, comment: Comment | None = None, data: bytes | None = None,
-                    filename: str = "figure.png"):
+def make_attachment(
+    uploader: User, post: Post, comment: Comment | None = None, data: bytes | None = None, filename: str = "figure.png"
+):
     from forum.services import attachments
 
     return attachments.store(post, uploader, attachments.prepare(filename, data or image_bytes()), comment=comment)
@@ -270,6 +288,5 @@ def writes(seen: list[str], allow: tuple[str, ...] = ()) -> list[str]:
     """The writing statements in `seen`, but for upserts into the `allow`ed tables."""
     allowed = tuple(f"INSERT INTO {table} " for table in allow)
     return [
-        s for s in seen
-        if s.lstrip().split(None, 1)[0].upper() in WRITE_VERBS and not s.lstrip().startswith(allowed)
+        s for s in seen if s.lstrip().split(None, 1)[0].upper() in WRITE_VERBS and not s.lstrip().startswith(allowed)
     ]

@@ -1,4 +1,5 @@
 """Helpers shared by the tests/test_moderation*.py modules."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select

@@ -1,4 +1,5 @@
 """Fingerprinted static files, and gzip only where no secret can be in the page."""
+
 from __future__ import annotations
 
 import gzip

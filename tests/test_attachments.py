@@ -1,5 +1,6 @@
 """Attachments: checked by content, cleaned, stored behind the storage interface, and
 readable exactly when their post's body is. Privacy first."""
+
 from __future__ import annotations
 
 import io
@@ -8,10 +9,12 @@ import pytest
 from PIL import Image
 
 from forum.extensions import db
-from forum.models import Attachment, Post
-from forum.services import ServiceError, attachments, comments as comment_service, posts as post_service
-from forum.services.audience import Audience, audience_of
 from forum.infra.storage import LocalStorage
+from forum.models import Attachment, Post
+from forum.services import ServiceError, attachments
+from forum.services import comments as comment_service
+from forum.services import posts as post_service
+from forum.services.audience import Audience
 from tests.conftest import image_bytes, login, logout, make_attachment, make_comment, make_group, make_post, make_user
 from tests.privacy.conftest import MISSING_POST, normalized
 
@@ -56,8 +59,14 @@ def test_narrowing_the_audience_takes_the_file_away_at_once(client, lab):
     login(client, lab["outsider"])
     public = client.get(f"/posts/{post.id}/files/{key}")
     assert public.status_code == 200 and public.headers["Cache-Control"] == "public, no-cache"
-    post_service.update_post(post, lab["author"], post.title, post.body_md, "",
-                             Audience("restricted", group_ids=frozenset({lab["group"].id})))
+    post_service.update_post(
+        post,
+        lab["author"],
+        post.title,
+        post.body_md,
+        "",
+        Audience("restricted", group_ids=frozenset({lab["group"].id})),
+    )
     assert _same_as_missing(client, post.id, key)
     logout(client)
     client.get("/")  # shows (and drops) the signed-out message, which would differ between the two
@@ -109,12 +118,15 @@ def test_images_are_reencoded_without_metadata(app, lab):
     assert b"Secret Name" in png and b"Secret Name" not in attachments.prepare("a.png", png).data
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "SVG images are not accepted"),
-    (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>', "SVG images are not accepted"),
-    (b"just some text pretending to be a png", "not a PNG, JPEG, GIF, WebP or PDF"),
-    (b"", "The file is empty."),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "SVG images are not accepted"),
+        (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>', "SVG images are not accepted"),
+        (b"just some text pretending to be a png", "not a PNG, JPEG, GIF, WebP or PDF"),
+        (b"", "The file is empty."),
+    ],
+)
 def test_wrong_types_are_refused_by_content(app, data, message):
     with pytest.raises(ServiceError) as refused:
         attachments.prepare("figure.png", data)
@@ -149,8 +161,15 @@ def _upload(client, url, data: bytes, filename="figure.png", **fields):
 
 def test_uploading_in_the_editor_saves_a_draft_and_shows_the_snippet(client, lab):
     login(client, lab["author"])
-    response = _upload(client, "/posts/new", image_bytes(), title="With a figure", body="See below.",
-                       audience="public", upload="Upload")
+    response = _upload(
+        client,
+        "/posts/new",
+        image_bytes(),
+        title="With a figure",
+        body="See below.",
+        audience="public",
+        upload="Upload",
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/edit")
     post = db.session.scalar(db.select(Post).where(Post.title == "With a figure"))
     attachment = db.session.scalar(db.select(Attachment).where(Attachment.post_id == post.id))
@@ -158,24 +177,36 @@ def test_uploading_in_the_editor_saves_a_draft_and_shows_the_snippet(client, lab
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"![figure](/posts/{post.id}/files/{attachment.key})" in page
     # The edit page uploads too, keeping what was typed but not yet saved.
-    response = _upload(client, f"/posts/{post.id}/edit", image_bytes("GIF"), "second.gif", title="With a figure",
-                       body="Unsaved words.", audience="public", upload="Upload")
+    response = _upload(
+        client,
+        f"/posts/{post.id}/edit",
+        image_bytes("GIF"),
+        "second.gif",
+        title="With a figure",
+        body="Unsaved words.",
+        audience="public",
+        upload="Upload",
+    )
     assert response.status_code == 200 and "Unsaved words." in response.get_data(as_text=True)
     assert len(attachments.of_post(post)) == 2
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "SVG images are not accepted"),
-    (b"\x89PNG but not really", "not a PNG, JPEG, GIF, WebP or PDF"),
-    (None, "attachments are at most"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "SVG images are not accepted"),
+        (b"\x89PNG but not really", "not a PNG, JPEG, GIF, WebP or PDF"),
+        (None, "attachments are at most"),
+    ],
+)
 def test_a_refused_upload_keeps_the_typed_post(client, app, lab, data, message):
     if data is None:
         app.config["ATTACHMENT_MAX_BYTES"] = 1000
         data = image_bytes(size=(300, 300)) + b"\0" * 2000
     login(client, lab["author"])
-    response = _upload(client, "/posts/new", data, title="Typed title", body="Hours of typed work.",
-                       audience="public", upload="Upload")
+    response = _upload(
+        client, "/posts/new", data, title="Typed title", body="Hours of typed work.", audience="public", upload="Upload"
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert message in page and "Hours of typed work." in page and "Typed title" in page

@@ -1,4 +1,5 @@
 """Accounts: register, sign in, sign out, password hashing."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,10 +12,15 @@ from tests.conftest import PASSWORD, login, logout, make_user
 
 
 def register(client, username="newbie", password=PASSWORD, confirm=None, display_name="New Person"):
-    return client.post("/register", data={
-        "username": username, "display_name": display_name,
-        "password": password, "confirm": password if confirm is None else confirm,
-    })
+    return client.post(
+        "/register",
+        data={
+            "username": username,
+            "display_name": display_name,
+            "password": password,
+            "confirm": password if confirm is None else confirm,
+        },
+    )
 
 
 def user_count() -> int:
@@ -34,12 +40,15 @@ def test_register_normalizes_the_username(client):
     assert db.session.scalar(select(User.username)) == "mixedcase"
 
 
-@pytest.mark.parametrize("username, password, confirm, message", [
-    ("ab", PASSWORD, None, "3 and 32"),
-    ("bad name!", PASSWORD, None, "letters, digits"),
-    ("newbie", "short", None, "10"),
-    ("newbie", PASSWORD, "something else", "The passwords differ."),
-])
+@pytest.mark.parametrize(
+    "username, password, confirm, message",
+    [
+        ("ab", PASSWORD, None, "3 and 32"),
+        ("bad name!", PASSWORD, None, "letters, digits"),
+        ("newbie", "short", None, "10"),
+        ("newbie", PASSWORD, "something else", "The passwords differ."),
+    ],
+)
 def test_register_refuses_bad_input_and_keeps_the_username(client, username, password, confirm, message):
     response = register(client, username=username, password=password, confirm=confirm)
     page = response.get_data(as_text=True)

@@ -1,11 +1,13 @@
 """Co-authors: they edit the post, are named on it and on their profiles, always read it,
 and every author earns its votes' whole karma (docs/karma.md)."""
+
 from __future__ import annotations
 
 import pytest
 
 from forum.extensions import db
-from forum.services import ServiceError, drafts, posts as post_service, votes
+from forum.services import ServiceError, drafts, votes
+from forum.services import posts as post_service
 from forum.services.audience import Audience, audience_of
 from tests.conftest import login, logout, make_group, make_post, make_user
 
@@ -22,9 +24,18 @@ def test_a_coauthor_edits_and_is_named_on_the_post_and_profile(client, team):
     post = make_post(team["author"], "Joint result", "Joint body.", coauthors=(team["coauthor"],))
     login(client, team["coauthor"])
     assert client.get(f"/posts/{post.id}/edit").status_code == 200
-    assert client.post(f"/posts/{post.id}/edit", data={
-        "title": "Joint result", "body": "Edited by grace.", "audience": "public", "coauthors": "grace",
-    }).status_code == 302
+    assert (
+        client.post(
+            f"/posts/{post.id}/edit",
+            data={
+                "title": "Joint result",
+                "body": "Edited by grace.",
+                "audience": "public",
+                "coauthors": "grace",
+            },
+        ).status_code
+        == 302
+    )
     db.session.refresh(post)
     assert post.body_md == "Edited by grace."
     page = client.get(f"/posts/{post.id}").get_data(as_text=True)
@@ -34,12 +45,24 @@ def test_a_coauthor_edits_and_is_named_on_the_post_and_profile(client, team):
 
 
 def test_a_coauthor_is_always_in_the_audience_even_after_it_is_edited(client, team):
-    post = make_post(team["author"], "Lab note", "For lab A.", audience="restricted", groups=(team["lab"],),
-                     coauthors=(team["coauthor"],))
+    post = make_post(
+        team["author"],
+        "Lab note",
+        "For lab A.",
+        audience="restricted",
+        groups=(team["lab"],),
+        coauthors=(team["coauthor"],),
+    )
     login(client, team["coauthor"])
     assert client.get(f"/posts/{post.id}").status_code == 200
-    post_service.update_post(post, team["author"], post.title, post.body_md, "",
-                             Audience("restricted", group_ids=frozenset({team["other"].id})))
+    post_service.update_post(
+        post,
+        team["author"],
+        post.title,
+        post.body_md,
+        "",
+        Audience("restricted", group_ids=frozenset({team["other"].id})),
+    )
     assert client.get(f"/posts/{post.id}").status_code == 200
     logout(client)
     login(client, team["member"])
@@ -49,8 +72,9 @@ def test_a_coauthor_is_always_in_the_audience_even_after_it_is_edited(client, te
 
 
 def test_removing_a_coauthor_removes_their_access(client, team):
-    post = make_post(team["author"], "Lab note", "Body.", audience="restricted", groups=(team["lab"],),
-                     coauthors=(team["coauthor"],))
+    post = make_post(
+        team["author"], "Lab note", "Body.", audience="restricted", groups=(team["lab"],), coauthors=(team["coauthor"],)
+    )
     post_service.update_post(post, team["author"], post.title, post.body_md, "", audience_of(post), coauthors="")
     login(client, team["coauthor"])
     assert client.get(f"/posts/{post.id}").status_code == 404
@@ -90,9 +114,15 @@ def test_only_authors_choose_readers_and_coauthors(app, team):
 
 def test_unknown_coauthors_are_refused_with_the_text_kept(client, team):
     login(client, team["author"])
-    response = client.post("/posts/new", data={
-        "title": "Typed title", "body": "Typed body that must survive.", "audience": "public", "coauthors": "nobody-here",
-    })
+    response = client.post(
+        "/posts/new",
+        data={
+            "title": "Typed title",
+            "body": "Typed body that must survive.",
+            "audience": "public",
+            "coauthors": "nobody-here",
+        },
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "No user named nobody-here." in page and "Typed body that must survive." in page

@@ -1,4 +1,5 @@
 """Threaded comments: nesting, depth limit, permalinks, edit and delete."""
+
 from __future__ import annotations
 
 import re
@@ -42,7 +43,7 @@ def test_replies_nest_under_their_parents(client, ada):
     assert response.headers["Location"].endswith(f"/posts/{post.id}#c{reply.id}")
     page = client.get(f"/posts/{post.id}").get_data(as_text=True)
     # The reply's <li> sits inside the top comment's nested <ol class="thread">.
-    top_block = page[page.index(f'id="c{top.id}"'):]
+    top_block = page[page.index(f'id="c{top.id}"') :]
     assert top_block.index('<ol class="thread">') < top_block.index(f'id="c{reply.id}"')
     assert "2 comments" in page
     assert db.session.get(Post, post.id).comment_count == 2
@@ -213,11 +214,14 @@ def test_deleted_post_takes_no_comments(client, ada):
     assert "before" not in client.get(f"/posts/{post.id}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("body, message", [
-    ("", "A comment needs some text."),
-    ("   ", "A comment needs some text."),
-    ("c" * 20_001, "20"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("", "A comment needs some text."),
+        ("   ", "A comment needs some text."),
+        ("c" * 20_001, "20"),
+    ],
+)
 def test_bad_comment_body(client, ada, body, message):
     post = make_post(ada)
     response = client.post(f"/posts/{post.id}/comments", data={"body": body})

@@ -6,20 +6,21 @@ transaction, all released together by a barrier. SQLite is left out: it lets one
 at a time hold the file, so there are no concurrent transactions whose updates could be
 lost, and under this load it answers "database is locked" by design.
 """
+
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
 
 from config import TestConfig
 from forum import create_app
-from forum.models import ranking
 from forum.extensions import db
-from forum.models import Comment, Post, User, Vote
-from forum.services import comments as comment_service, votes as vote_service
+from forum.models import Comment, Post, User, Vote, ranking
+from forum.services import comments as comment_service
+from forum.services import votes as vote_service
 from tests.conftest import ON_POSTGRES, make_comment, make_post, make_user
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="concurrent transactions need PostgreSQL (make test-postgres)")
@@ -31,8 +32,12 @@ WRITERS = 50
 def writers_app(app):
     """An app over the same database whose pool holds a connection per writer."""
     options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": WRITERS, "max_overflow": 0, "pool_timeout": 120}
-    own = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                     SQLALCHEMY_ENGINE_OPTIONS=options, SEARCH_INDEX_DIR="")
+    own = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        SQLALCHEMY_ENGINE_OPTIONS=options,
+        SEARCH_INDEX_DIR="",
+    )
     yield own
     with own.app_context():
         db.engine.dispose()
@@ -105,7 +110,9 @@ def test_fifty_comments_at_once_are_all_counted(writers_app):
     post_id = post.id
 
     def comment(user_id):
-        return lambda: comment_service.add_comment(db.session.get(User, user_id), db.session.get(Post, post_id), "At once.")
+        return lambda: comment_service.add_comment(
+            db.session.get(User, user_id), db.session.get(Post, post_id), "At once."
+        )
 
     assert run_at_once(writers_app, [comment(u) for u in commenter_ids]) == []
     assert _fresh(Post, post_id).comment_count == WRITERS
@@ -131,8 +138,11 @@ def test_crossed_votes_comments_and_karma_end_consistent(writers_app):
             if comment_authors[target] != voter:
                 jobs.append(_vote(voter, Comment, comment_ids[target]))
                 jobs.append(_vote(voter, Comment, comment_ids[target], "agree", "agreement"))
-        jobs.append(lambda v=voter, p=post_ids[(i + 5) % 10]: comment_service.add_comment(
-            db.session.get(User, v), db.session.get(Post, p), "Meanwhile."))
+        jobs.append(
+            lambda v=voter, p=post_ids[(i + 5) % 10]: comment_service.add_comment(
+                db.session.get(User, v), db.session.get(Post, p), "Meanwhile."
+            )
+        )
     jobs = jobs[:WRITERS]
 
     assert run_at_once(writers_app, jobs) == []
@@ -147,9 +157,15 @@ def test_crossed_votes_comments_and_karma_end_consistent(writers_app):
     for comment_id in comment_ids:
         comment = db.session.get(Comment, comment_id)
         karma = db.session.scalars(select(Vote.weight).where(Vote.comment_id == comment_id, Vote.axis == "karma")).all()
-        agree = db.session.scalars(select(Vote.weight).where(Vote.comment_id == comment_id, Vote.axis == "agreement")).all()
+        agree = db.session.scalars(
+            select(Vote.weight).where(Vote.comment_id == comment_id, Vote.axis == "agreement")
+        ).all()
         assert (comment.score, comment.vote_count, comment.agreement, comment.agreement_count) == (
-            sum(karma), len(karma), sum(agree), len(agree))
+            sum(karma),
+            len(karma),
+            sum(agree),
+            len(agree),
+        )
     expected = vote_service.expected_karma(ids)
     assert {u: db.session.get(User, u).karma for u in ids} == {u: expected.get(u, 0) for u in ids}
     assert sum(expected.values()) > 0

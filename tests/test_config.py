@@ -1,4 +1,5 @@
 """Configuration from the environment; production refuses weak secrets."""
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,18 @@ REAL_KEY = "a3f1" * 16
 
 def run_python(code: str, **env) -> subprocess.CompletedProcess:
     """Config classes read the environment at import, so each case gets a fresh interpreter."""
-    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL", "SEARCH_INDEX_DIR", "FORUM_CONFIG")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SECRET_KEY", "DATABASE_URL", "SEARCH_INDEX_DIR", "FORUM_CONFIG")
+    }
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -29,14 +39,18 @@ def test_settings_come_from_the_environment(tmp_path):
     result = run_python(
         "import json, config; c = config.Config; "
         "print(json.dumps([c.SECRET_KEY, c.SQLALCHEMY_DATABASE_URI, c.SEARCH_INDEX_DIR]))",
-        SECRET_KEY=REAL_KEY, DATABASE_URL="postgresql+psycopg://u@db/forum", SEARCH_INDEX_DIR=str(tmp_path),
+        SECRET_KEY=REAL_KEY,
+        DATABASE_URL="postgresql+psycopg://u@db/forum",
+        SEARCH_INDEX_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [REAL_KEY, "postgresql+psycopg://u@db/forum", str(tmp_path)]
 
 
 def test_defaults_live_in_the_instance_folder():
-    result = run_python("import config; print(config.Config.SQLALCHEMY_DATABASE_URI); print(config.Config.SEARCH_INDEX_DIR)")
+    result = run_python(
+        "import config; print(config.Config.SQLALCHEMY_DATABASE_URI); print(config.Config.SEARCH_INDEX_DIR)"
+    )
     db_url, index_dir = result.stdout.split()
     assert db_url.startswith("sqlite:///") and db_url.endswith("instance/forum.sqlite3")
     assert index_dir.endswith("instance/search-index")
@@ -67,7 +81,8 @@ def test_wsgi_refuses_to_start_without_a_key():
 def test_wsgi_is_importable_with_a_real_key(tmp_path):
     result = run_python(
         "import wsgi; print(wsgi.app.name, wsgi.app.config['SQLALCHEMY_DATABASE_URI'])",
-        SECRET_KEY=REAL_KEY, DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        SECRET_KEY=REAL_KEY,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["forum", f"sqlite:///{tmp_path / 'prod.sqlite3'}"]

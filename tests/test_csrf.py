@@ -1,4 +1,5 @@
 """CSRF: every form POST needs a valid token; a refused form gives the text back."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ from config import TestConfig
 from forum import create_app
 from forum.extensions import db
 from forum.models import Comment, Post, User
-from tests.conftest import RequestIsolatedClient, PASSWORD, make_comment, make_post, make_user
+from tests.conftest import PASSWORD, RequestIsolatedClient, make_comment, make_post, make_user
 
 
 @pytest.fixture
@@ -31,7 +32,8 @@ def csrf_client(csrf_app):
 def token_from(client, path: str) -> str:
     page = client.get(path).get_data(as_text=True)
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
-        r'name="csrf_token" value="([^"]+)"', page)
+        r'name="csrf_token" value="([^"]+)"', page
+    )
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 
@@ -63,8 +65,9 @@ def test_sign_in_without_a_token_is_refused(csrf_client):
 
 
 def test_register_without_a_token_creates_nothing(csrf_client):
-    response = csrf_client.post("/register", data={
-        "username": "newbie", "display_name": "New", "password": PASSWORD, "confirm": PASSWORD})
+    response = csrf_client.post(
+        "/register", data={"username": "newbie", "display_name": "New", "password": PASSWORD, "confirm": PASSWORD}
+    )
     assert response.status_code == 400
     assert count(User) == 0
     assert PASSWORD not in response.get_data(as_text=True)
@@ -73,8 +76,12 @@ def test_register_without_a_token_creates_nothing(csrf_client):
 @pytest.mark.parametrize("token", [None, "", "wrong", "IjEyMyI.ZZZ.bad"])
 def test_post_without_a_valid_token_is_refused_and_the_text_is_kept(csrf_client, token):
     sign_in(csrf_client, make_user("ada"))
-    data = {"title": "A title <b>typed</b>", "body": "An hour of careful writing\n<script>alert(1)</script>",
-            "tags": "", "audience": "public"}
+    data = {
+        "title": "A title <b>typed</b>",
+        "body": "An hour of careful writing\n<script>alert(1)</script>",
+        "tags": "",
+        "audience": "public",
+    }
     if token is not None:
         data["csrf_token"] = token
     response = csrf_client.post("/posts/new", data=data)
@@ -82,7 +89,7 @@ def test_post_without_a_valid_token_is_refused_and_the_text_is_kept(csrf_client,
     assert response.status_code == 400
     assert count(Post) == 0
     assert "Your text was not saved" in page
-    assert 'readonly' in page
+    assert "readonly" in page
     # The typed text is back, escaped.
     assert "A title &lt;b&gt;typed&lt;/b&gt;" in page
     assert "An hour of careful writing\n&lt;script&gt;alert(1)&lt;/script&gt;</textarea>" in page
@@ -126,8 +133,10 @@ def test_a_valid_token_works(csrf_client):
     ada = make_user("ada")
     sign_in(csrf_client, ada)
     token = token_from(csrf_client, "/posts/new")
-    response = csrf_client.post("/posts/new", data={
-        "title": "With token", "body": "Body", "tags": "", "audience": "public", "csrf_token": token})
+    response = csrf_client.post(
+        "/posts/new",
+        data={"title": "With token", "body": "Body", "tags": "", "audience": "public", "csrf_token": token},
+    )
     assert response.status_code == 302
     assert count(Post) == 1
 

@@ -1,5 +1,6 @@
 """The database going away: a 503 in the site's layout (a JSON error for the API), never
 a stack trace, and the next request works as soon as the database is back."""
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,7 @@ def assert_unavailable_page(response) -> str:
     return page
 
 
-def test_a_connection_lost_mid_request_is_a_503_and_the_next_request_works(failing_app):
+def test_a_connection_lost_mid_request_is_a_503_and_the_next_request_works(failing_app):  # noqa: F811 (fixture)
     client = failing_app.test_client()
     login(client, make_user("ada"))
     page = assert_unavailable_page(client.get("/_test/connection-lost"))
@@ -40,7 +41,9 @@ def restart_server(*, between=lambda: None) -> None:
         subprocess.run(f"{pg_ctl} start", shell=True, check=True, capture_output=True)
 
 
-@pytest.mark.skipif(not (ON_POSTGRES and pg_ctl), reason="stops the server of scripts/pg-test-cluster (make test-postgres)")
+@pytest.mark.skipif(
+    not (ON_POSTGRES and pg_ctl), reason="stops the server of scripts/pg-test-cluster (make test-postgres)"
+)
 def test_while_the_server_is_down_every_kind_of_request_gets_a_503(app):
     ada = make_user("ada")
     post_id = make_post(ada, "Before the outage").id
@@ -64,7 +67,9 @@ def requests_during_the_outage(app, client, post_id: int) -> None:
     assert_unavailable_page(app.test_client().get("/"))
 
 
-@pytest.mark.skipif(not (ON_POSTGRES and pg_ctl), reason="stops the server of scripts/pg-test-cluster (make test-postgres)")
+@pytest.mark.skipif(
+    not (ON_POSTGRES and pg_ctl), reason="stops the server of scripts/pg-test-cluster (make test-postgres)"
+)
 def test_after_a_restart_the_next_request_works(app):
     ada = make_user("ada")
     make_post(ada, "Before the restart")

@@ -1,15 +1,16 @@
 """Drafts: read by their authors and the people they share them with, listed nowhere,
 published to the audience chosen for them. Privacy first."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
 
-from forum.search import indexing, service
 from forum.extensions import db
 from forum.models import Post
 from forum.models._time import utcnow
+from forum.search import indexing, service
 from forum.services import ServiceError, drafts, votes
 from tests.conftest import login, logout, make_comment, make_group, make_post, make_user
 from tests.privacy.conftest import MISSING_POST, normalized
@@ -19,21 +20,49 @@ SECRET = "Xylophone draft"  # only ever in the draft: any page showing it leaks
 
 @pytest.fixture
 def world(app):
-    author, member, outsider, friend = make_user("author"), make_user("member"), make_user("outsider"), make_user("friend")
+    author, member, outsider, friend = (
+        make_user("author"),
+        make_user("member"),
+        make_user("outsider"),
+        make_user("friend"),
+    )
     group = make_group(author, "Open Lab", members=(member,))
     public = make_post(author, "Published note", "Plain.", tags="circuits")
-    draft = make_post(author, SECRET, "Xylophone body.", tags="circuits, xylotag", audience="restricted",
-                      groups=(group,), draft=True)
-    return {"author": author, "member": member, "outsider": outsider, "friend": friend, "group": group,
-            "public": public, "draft": draft}
+    draft = make_post(
+        author, SECRET, "Xylophone body.", tags="circuits, xylotag", audience="restricted", groups=(group,), draft=True
+    )
+    return {
+        "author": author,
+        "member": member,
+        "outsider": outsider,
+        "friend": friend,
+        "group": group,
+        "public": public,
+        "draft": draft,
+    }
 
 
 def _listing_pages(w) -> list[str]:
-    return ["/", "/?sort=new", "/?sort=top-all", "/tags", "/tags/circuits", "/users/author",
-            f"/groups/{w['group'].slug}", "/search?q=xylophone", "/api/v1/posts", "/api/v1/users/author",
-            "/api/v1/users/author/posts", f"/api/v1/groups/{w['group'].slug}/posts", "/api/v1/search?q=xylophone",
-            "/feeds/hot.atom", "/feeds/new.atom", "/feeds/tags/circuits.atom", "/feeds/users/author.atom",
-            f"/feeds/groups/{w['group'].slug}.atom"]
+    return [
+        "/",
+        "/?sort=new",
+        "/?sort=top-all",
+        "/tags",
+        "/tags/circuits",
+        "/users/author",
+        f"/groups/{w['group'].slug}",
+        "/search?q=xylophone",
+        "/api/v1/posts",
+        "/api/v1/users/author",
+        "/api/v1/users/author/posts",
+        f"/api/v1/groups/{w['group'].slug}/posts",
+        "/api/v1/search?q=xylophone",
+        "/feeds/hot.atom",
+        "/feeds/new.atom",
+        "/feeds/tags/circuits.atom",
+        "/feeds/users/author.atom",
+        f"/feeds/groups/{w['group'].slug}.atom",
+    ]
 
 
 @pytest.mark.parametrize("viewer", [None, "member", "outsider", "author"])
@@ -125,7 +154,9 @@ def test_roles_read_comment_edit(client, world):
     logout(client)
     login(client, editor)
     assert client.get(f"/posts/{draft.id}/edit").status_code == 200
-    response = client.post(f"/posts/{draft.id}/edit", data={"title": SECRET, "body": "Edited by the editor.", "tags": "circuits"})
+    response = client.post(
+        f"/posts/{draft.id}/edit", data={"title": SECRET, "body": "Edited by the editor.", "tags": "circuits"}
+    )
     assert response.status_code == 302
     db.session.refresh(draft)
     assert draft.body_md == "Edited by the editor." and draft.is_draft
@@ -163,9 +194,15 @@ def test_a_draft_takes_no_votes(app, world):
 
 def test_saving_a_draft_from_the_editor(client, world):
     login(client, world["author"])
-    response = client.post("/posts/new", data={
-        "title": "Zebra plan", "body": "Zebra body.", "audience": "public", "save_draft": "Save draft",
-    })
+    response = client.post(
+        "/posts/new",
+        data={
+            "title": "Zebra plan",
+            "body": "Zebra body.",
+            "audience": "public",
+            "save_draft": "Save draft",
+        },
+    )
     assert response.status_code == 302
     post = db.session.scalar(db.select(Post).where(Post.title == "Zebra plan"))
     assert post.is_draft
@@ -186,10 +223,15 @@ def test_comments_on_a_draft_stay_off_profiles(client, world):
             logout(client)
 
 
-@pytest.mark.parametrize(("username", "message"), [
-    ("", "Whom should the draft be shared with?"), ("friend outsider", "Name one person"), ("ghost", "No user named ghost."),
-    ("author", "is an author of this draft already"),
-])
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("", "Whom should the draft be shared with?"),
+        ("friend outsider", "Name one person"),
+        ("ghost", "No user named ghost."),
+        ("author", "is an author of this draft already"),
+    ],
+)
 def test_sharing_refuses_with_a_message(client, world, username, message):
     login(client, world["author"])
     response = client.post(f"/posts/{world['draft'].id}/share", data={"username": username, "role": "read"})
@@ -201,7 +243,9 @@ def test_followers_and_the_group_hear_of_a_draft_only_when_it_is_published(app, 
     from forum.services import notifications
 
     notifications.set_following(world["outsider"], "user", world["author"].id, "follow")
-    draft = make_post(world["author"], "Quiet draft", "Body.", audience="restricted", groups=(world["group"],), draft=True)
+    draft = make_post(
+        world["author"], "Quiet draft", "Body.", audience="restricted", groups=(world["group"],), draft=True
+    )
     drafts.share_draft(draft, world["author"], "friend", "read")
     about = db.select(Notification.user_id).where(Notification.post_id == draft.id)
     assert set(db.session.scalars(about)) == set()
@@ -213,7 +257,9 @@ def test_followers_and_the_group_hear_of_a_draft_only_when_it_is_published(app, 
 def test_a_listed_draft_shows_no_listing_card_until_published(client, world):
     from forum.services import access
 
-    access.set_listing(world["author"], world["draft"], True, "An abstract long enough to be listed for members to see. " * 2)
+    access.set_listing(
+        world["author"], world["draft"], True, "An abstract long enough to be listed for members to see. " * 2
+    )
     login(client, world["outsider"])
     assert "xylophone" not in client.get("/listed").get_data(as_text=True).lower()
     assert client.get(f"/posts/{world['draft'].id}/access").status_code == 404

@@ -1,4 +1,5 @@
 """Error pages: in the site's layout, with no stack trace."""
+
 from __future__ import annotations
 
 import pytest

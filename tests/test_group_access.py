@@ -1,14 +1,15 @@
 """Membership changes and what a viewer may read: every change counts on the very next
 request, and group counts include only what the viewer may read."""
+
 from __future__ import annotations
 
 import pytest
 
+from forum import visibility
 from forum.extensions import db
 from forum.models import Group, PostAudience
 from forum.services import groups as svc
 from forum.services import posts as post_service
-from forum import visibility
 from tests.conftest import login, logout, make_group, make_post, make_user
 
 

@@ -1,4 +1,5 @@
 """The group services: who may do what, the state rules, and bad input changing nothing."""
+
 from __future__ import annotations
 
 import pytest
@@ -43,7 +44,15 @@ def refused(status, call, *args, **kwargs) -> ServiceError:
 
 def test_owner_and_admin_edit_everything_but_the_address(team):
     group, owner, admin, *_ = team
-    svc.update_group(admin, group, name="Circuits Club", description="*Weekly*", listed=False, join_policy="invite", interests="circuits, SAEs")
+    svc.update_group(
+        admin,
+        group,
+        name="Circuits Club",
+        description="*Weekly*",
+        listed=False,
+        join_policy="invite",
+        interests="circuits, SAEs",
+    )
     db.session.expire_all()
     group = db.session.get(Group, group.id)
     assert (group.name, group.slug, group.listed, group.join_policy) == ("Circuits Club", "circuits", False, "invite")
@@ -53,10 +62,32 @@ def test_owner_and_admin_edit_everything_but_the_address(team):
 
 def test_member_cannot_edit_and_bad_input_changes_nothing(team):
     group, owner, admin, ann, *_ = team
-    refused(403, svc.update_group, ann, group, name="Mine now", description="", listed=True, join_policy="open", interests="")
-    error = refused(400, svc.update_group, owner, group, name="x", description="new", listed=False, join_policy="open", interests="")
+    refused(
+        403,
+        svc.update_group,
+        ann,
+        group,
+        name="Mine now",
+        description="",
+        listed=True,
+        join_policy="open",
+        interests="",
+    )
+    error = refused(
+        400, svc.update_group, owner, group, name="x", description="new", listed=False, join_policy="open", interests=""
+    )
     assert error.field == "name"
-    refused(400, svc.update_group, owner, group, name="Fine", description="", listed=True, join_policy="anyone", interests="")
+    refused(
+        400,
+        svc.update_group,
+        owner,
+        group,
+        name="Fine",
+        description="",
+        listed=True,
+        join_policy="anyone",
+        interests="",
+    )
     db.session.expire_all()
     group = db.session.get(Group, group.id)
     assert (group.name, group.description, group.listed, group.join_policy) == ("Circuits", "", True, "request")
@@ -91,11 +122,14 @@ def test_declined_invitation_leaves_no_membership(team):
     refused(404, svc.accept_invitation, out, invitation.id)  # answered is answered
 
 
-@pytest.mark.parametrize("username, status, message", [
-    ("nobody", 400, "No user named nobody"),
-    ("ann", 409, "already a member"),
-    ("", 400, "Enter a username"),
-])
+@pytest.mark.parametrize(
+    "username, status, message",
+    [
+        ("nobody", 400, "No user named nobody"),
+        ("ann", 409, "already a member"),
+        ("", 400, "Enter a username"),
+    ],
+)
 def test_bad_invitations_are_refused(team, username, status, message):
     group, owner, *_ = team
     error = refused(status, svc.invite, owner, group, username)
@@ -141,7 +175,12 @@ def test_database_keeps_one_pending_invitation_and_request_per_person(team):
         db.session.commit()
     db.session.rollback()
     # Answered rows do not count: a declined request can be followed by a new one.
-    db.session.add_all([JoinRequest(group_id=group.id, user_id=out.id, status="declined"), JoinRequest(group_id=group.id, user_id=out.id)])
+    db.session.add_all(
+        [
+            JoinRequest(group_id=group.id, user_id=out.id, status="declined"),
+            JoinRequest(group_id=group.id, user_id=out.id),
+        ]
+    )
     db.session.commit()
 
 
@@ -303,6 +342,8 @@ def test_banned_users_write_no_group_text_but_may_still_leave(team):
         moderation.ban_user(moderator, user, "Spam.", days=3)
     assert "banned" in refused(403, svc.request_to_join, out, group, "let me in").message
     refused(403, svc.invite, admin, group, "out")
-    refused(403, svc.update_group, admin, group, name="Spam", description="", listed=True, join_policy="open", interests="")
+    refused(
+        403, svc.update_group, admin, group, name="Spam", description="", listed=True, join_policy="open", interests=""
+    )
     svc.leave(ann, group)
     assert role_of(group, ann) is None and count(JoinRequest) == count(GroupInvitation) == 0

@@ -1,5 +1,6 @@
 """Group pages over HTTP: the directory, "Your groups", editing, invitations, joining,
 requests, roles, leaving and deleting; every refusal with its message and no change."""
+
 from __future__ import annotations
 
 import pytest
@@ -45,7 +46,10 @@ def test_directory_shows_the_right_button_per_group(client, owner):
 
     login(client, viewer)
     page = text(client.get("/groups"))
-    rows = {name: page[page.index(name):].split("</li>")[0] for name in ("Open Lab", "Request Lab", "Invite Lab", "Asked Lab", "Home Lab", "Guest Lab")}
+    rows = {
+        name: page[page.index(name) :].split("</li>")[0]
+        for name in ("Open Lab", "Request Lab", "Invite Lab", "Asked Lab", "Home Lab", "Guest Lab")
+    }
     assert 'action="/groups/open-lab/join"' in rows["Open Lab"] and ">Join<" in rows["Open Lab"]
     assert 'href="/groups/request-lab/request"' in rows["Request Lab"]
     assert "invitation only" in rows["Invite Lab"] and "<form" not in rows["Invite Lab"]
@@ -91,12 +95,12 @@ def test_your_groups_lists_roles_invitations_and_requests(client, owner):
     assert client.get("/groups/mine").status_code == 302  # sign in first
     login(client, viewer)
     page = text(client.get("/groups/mine"))
-    founded = page[page.index("Founded Here"):].split("</li>")[0]
-    hidden = page[page.index("Hidden Home"):].split("</li>")[0]
+    founded = page[page.index("Founded Here") :].split("</li>")[0]
+    hidden = page[page.index("Hidden Home") :].split("</li>")[0]
     assert "owner" in founded and "member" in hidden and "unlisted" in hidden
-    invitations = page[page.index("Invitations"):page.index("Groups you belong to")]
+    invitations = page[page.index("Invitations") : page.index("Groups you belong to")]
     assert "Hidden Invite" in invitations and "Accept" in invitations and "Decline" in invitations
-    assert "Waiting Room" in page[page.index("Your pending requests"):]
+    assert "Waiting Room" in page[page.index("Your pending requests") :]
     assert "Unrelated" not in page
 
 
@@ -108,10 +112,17 @@ def test_owner_edits_a_group_but_not_its_address(client, owner):
     login(client, owner)
     form = text(client.get("/groups/circuits/edit"))
     assert 'value="Circuits"' in form and 'name="slug"' not in form
-    response = client.post("/groups/circuits/edit", data={
-        "name": "Circuits Club", "slug": "hijack", "description": "Weekly *papers*", "interests": "circuits",
-        "listed": "unlisted", "join_policy": "invite",
-    })
+    response = client.post(
+        "/groups/circuits/edit",
+        data={
+            "name": "Circuits Club",
+            "slug": "hijack",
+            "description": "Weekly *papers*",
+            "interests": "circuits",
+            "listed": "unlisted",
+            "join_policy": "invite",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/groups/circuits")
     group = db.session.get(Group, group.id)
     assert (group.name, group.slug, group.listed, group.join_policy) == ("Circuits Club", "circuits", False, "invite")
@@ -121,13 +132,23 @@ def test_owner_edits_a_group_but_not_its_address(client, owner):
 def test_bad_edit_keeps_what_was_typed_and_changes_nothing(client, owner):
     group = make_group(owner, "Circuits", description="Old")
     login(client, owner)
-    response = client.post("/groups/circuits/edit", data={
-        "name": "C", "description": "Typed text", "interests": "", "listed": "listed", "join_policy": "open",
-    })
+    response = client.post(
+        "/groups/circuits/edit",
+        data={
+            "name": "C",
+            "description": "Typed text",
+            "interests": "",
+            "listed": "listed",
+            "join_policy": "open",
+        },
+    )
     assert response.status_code == 400
     assert "Typed text" in text(response) and "2 to 80" in text(response)
     db.session.expire_all()
-    assert (db.session.get(Group, group.id).description, db.session.get(Group, group.id).join_policy) == ("Old", "request")
+    assert (db.session.get(Group, group.id).description, db.session.get(Group, group.id).join_policy) == (
+        "Old",
+        "request",
+    )
 
 
 def test_admin_edits_member_does_not(client, owner):
@@ -139,7 +160,12 @@ def test_admin_edits_member_does_not(client, owner):
     logout(client)
     login(client, member)
     assert client.get("/groups/circuits/edit").status_code == 403
-    assert client.post("/groups/circuits/edit", data={"name": "Taken over", "listed": "listed", "join_policy": "open"}).status_code == 403
+    assert (
+        client.post(
+            "/groups/circuits/edit", data={"name": "Taken over", "listed": "listed", "join_policy": "open"}
+        ).status_code
+        == 403
+    )
     assert db.session.get(Group, group.id).name == "Circuits"
     assert "Edit group" not in text(client.get("/groups/circuits"))
 
@@ -176,12 +202,15 @@ def test_decline_invitation(client, owner):
     assert "Circuits" not in text(client.get("/groups/mine"))
 
 
-@pytest.mark.parametrize("username, message", [
-    ("ghost", "No user named ghost"),
-    ("mia", "already a member"),
-    ("gus", "already invited"),
-    ("", "Enter a username"),
-])
+@pytest.mark.parametrize(
+    "username, message",
+    [
+        ("ghost", "No user named ghost"),
+        ("mia", "already a member"),
+        ("gus", "already invited"),
+        ("", "Enter a username"),
+    ],
+)
 def test_bad_invitations_show_a_message_and_change_nothing(client, owner, username, message):
     make_user("gus")
     group = make_group(owner, "Circuits", members=(make_user("mia"),))
@@ -212,7 +241,9 @@ def test_invitee_sees_an_unlisted_groups_name_but_not_its_members_or_posts(clien
 
     guest, stranger = make_user("gus"), make_user("sam")
     insider = make_user("ivy")
-    group = make_group(owner, "Red Team", description="We test elicitation.", listed=False, join_policy="invite", members=(insider,))
+    group = make_group(
+        owner, "Red Team", description="We test elicitation.", listed=False, join_policy="invite", members=(insider,)
+    )
     make_post(owner, "Secret eval result", audience="restricted", groups=(group,))
     make_post(owner, "Shared with gus too", audience="restricted", groups=(group,), users=(guest,))
     invitation = svc.invite(owner, group, "gus")
@@ -413,7 +444,12 @@ def test_unlisted_group_actions_answer_404_to_strangers(client, owner):
     login(client, make_user("sam"))
     for url in ("/groups/hidden", "/groups/hidden/request"):
         assert client.get(url).status_code == 404
-    for url in ("/groups/hidden/join", "/groups/hidden/request", "/groups/hidden/leave", "/groups/hidden/request/withdraw"):
+    for url in (
+        "/groups/hidden/join",
+        "/groups/hidden/request",
+        "/groups/hidden/leave",
+        "/groups/hidden/request/withdraw",
+    ):
         assert client.post(url).status_code == 404
 
 

@@ -1,4 +1,5 @@
 """Hover previews of links to posts: the title for readers, a missing post for everyone else."""
+
 from __future__ import annotations
 
 import re

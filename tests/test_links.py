@@ -1,4 +1,5 @@
 """Links built from patterns are exactly what url_for builds."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,32 +1,123 @@
 """Markdown to safe HTML: what renders, and what must never get through."""
+
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forum.rendering.markup import render_markdown, render_post_body
 
 MATHML_TAGS = {
     # MathML presentation markup (no annotation-xml: it may hold HTML)
-    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace",
-    "mfrac", "msqrt", "mroot", "mstyle", "merror", "mpadded", "mphantom", "msub", "msup",
-    "msubsup", "munder", "mover", "munderover", "mmultiscripts", "mprescripts", "none",
-    "mtable", "mtr", "mtd", "mlabeledtr", "menclose",
+    "math",
+    "semantics",
+    "annotation",
+    "mrow",
+    "mi",
+    "mn",
+    "mo",
+    "ms",
+    "mtext",
+    "mspace",
+    "mfrac",
+    "msqrt",
+    "mroot",
+    "mstyle",
+    "merror",
+    "mpadded",
+    "mphantom",
+    "msub",
+    "msup",
+    "msubsup",
+    "munder",
+    "mover",
+    "munderover",
+    "mmultiscripts",
+    "mprescripts",
+    "none",
+    "mtable",
+    "mtr",
+    "mtd",
+    "mlabeledtr",
+    "menclose",
 }
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4",
-    "h5", "h6", "hr", "i", "img", "input", "li", "nav", "ol", "p", "pre", "s", "section", "span",
-    "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "div",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "input",
+    "li",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "section",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 } | MATHML_TAGS
 MATHML_ATTRIBUTES = {
-    "display", "encoding", "mathvariant", "stretchy", "fence", "separator", "lspace", "rspace",
-    "form", "largeop", "movablelimits", "accent", "accentunder", "minsize", "maxsize", "symmetric",
-    "linethickness", "displaystyle", "scriptlevel", "width", "height", "depth", "voffset",
-    "columnalign", "rowalign", "columnspacing", "rowspacing", "columnlines", "rowlines", "frame",
-    "columnspan", "rowspan", "notation",
+    "display",
+    "encoding",
+    "mathvariant",
+    "stretchy",
+    "fence",
+    "separator",
+    "lspace",
+    "rspace",
+    "form",
+    "largeop",
+    "movablelimits",
+    "accent",
+    "accentunder",
+    "minsize",
+    "maxsize",
+    "symmetric",
+    "linethickness",
+    "displaystyle",
+    "scriptlevel",
+    "width",
+    "height",
+    "depth",
+    "voffset",
+    "columnalign",
+    "rowalign",
+    "columnspacing",
+    "rowspacing",
+    "columnlines",
+    "rowlines",
+    "frame",
+    "columnspan",
+    "rowspan",
+    "notation",
 }
 # Classes our stylesheets know; anything else could borrow the site's own look (a fake button, a banner).
 KNOWN_CLASSES = re.compile(
@@ -95,23 +186,23 @@ XSS_VECTORS = [
     "![img](javascript:alert(1))",
     "![img](data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=)",
     '[x](https://ok.example "title" onmouseover="alert(1)")',
-    "<a href=\"javascript:alert(1)\">x</a>",
+    '<a href="javascript:alert(1)">x</a>',
     "<img src=x onerror=alert(1)>",
-    "<img src=\"x\" onerror=\"alert(1)\">",
-    "<iframe src=\"https://evil.example\"></iframe>",
+    '<img src="x" onerror="alert(1)">',
+    '<iframe src="https://evil.example"></iframe>',
     "<script>alert(1)</script>",
     "<ScRiPt>alert(1)</sCrIpT>",
     "<svg onload=alert(1)>",
     "<svg><script>alert(1)</script></svg>",
     "<math><mtext><img src=x onerror=alert(1)></mtext></math>",
     "<details open ontoggle=alert(1)>",
-    "<object data=\"javascript:alert(1)\"></object>",
-    "<embed src=\"javascript:alert(1)\">",
-    "<form action=\"javascript:alert(1)\"><button>x</button></form>",
+    '<object data="javascript:alert(1)"></object>',
+    '<embed src="javascript:alert(1)">',
+    '<form action="javascript:alert(1)"><button>x</button></form>',
     "<style>body{background:url(javascript:alert(1))}</style>",
-    "<div style=\"background:url(javascript:alert(1))\">x</div>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
-    "<base href=\"https://evil.example/\">",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<base href="https://evil.example/">',
     "<!-- <img src=x onerror=alert(1)> -->",
     "`<script>alert(1)</script>`",
     "```html\n<script>alert(1)</script>\n```",
@@ -202,8 +293,15 @@ def test_code_class_other_than_a_language_is_dropped():
 
 def test_ordinary_markdown():
     html = render_markdown("# Head\n\n**bold** _it_ `code`\n\n1. one\n2. two\n\n> quote\n\n[link](https://a.example)")
-    for piece in ("<h1>Head</h1>", "<strong>bold</strong>", "<em>it</em>", "<code>code</code>", "<ol>",
-                  "<blockquote>", '<a href="https://a.example"'):
+    for piece in (
+        "<h1>Head</h1>",
+        "<strong>bold</strong>",
+        "<em>it</em>",
+        "<code>code</code>",
+        "<ol>",
+        "<blockquote>",
+        '<a href="https://a.example"',
+    ):
         assert piece in html
 
 
@@ -218,11 +316,48 @@ def test_empty_input():
     assert render_markdown(None) == ""
 
 
-_FRAGMENTS = st.sampled_from([
-    "<", ">", "\"", "'", "`", "(", ")", "[", "]", "!", ":", "&#", ";", "\t", "\n", " ", "|", "~~",
-    "javascript", "JaVaScRiPt", "data", "vbscript", "script", "img", "svg", "iframe", "onerror",
-    "onload", "=", "alert(1)", "src", "href", "&#x3A;", "&colon;", "%3A", "/", "http://", "x",
-])
+_FRAGMENTS = st.sampled_from(
+    [
+        "<",
+        ">",
+        '"',
+        "'",
+        "`",
+        "(",
+        ")",
+        "[",
+        "]",
+        "!",
+        ":",
+        "&#",
+        ";",
+        "\t",
+        "\n",
+        " ",
+        "|",
+        "~~",
+        "javascript",
+        "JaVaScRiPt",
+        "data",
+        "vbscript",
+        "script",
+        "img",
+        "svg",
+        "iframe",
+        "onerror",
+        "onload",
+        "=",
+        "alert(1)",
+        "src",
+        "href",
+        "&#x3A;",
+        "&colon;",
+        "%3A",
+        "/",
+        "http://",
+        "x",
+    ]
+)
 
 
 @pytest.mark.slow
@@ -232,11 +367,45 @@ def test_no_fragment_soup_gets_through(source):
     assert audit(render_markdown(source)) == []
 
 
-_TEX_FRAGMENTS = st.sampled_from([
-    "$", "$$", "\\(", "\\)", "\\[", "\\]", "{", "}", "^", "_", "&", "\\\\", "<", ">", '"', "x", " ", "\n",
-    "\\text{", "\\href{", "\\style{", "\\frac", "\\sqrt", "\\begin{matrix}", "\\end{matrix}", "\\rule{9em}{1em}",
-    "javascript:alert(1)", "<img src=x onerror=alert(1)>", "</math>", "<script>", "[^1]", "[^1]: ", "# ", "```", "- [x] ",
-])
+_TEX_FRAGMENTS = st.sampled_from(
+    [
+        "$",
+        "$$",
+        "\\(",
+        "\\)",
+        "\\[",
+        "\\]",
+        "{",
+        "}",
+        "^",
+        "_",
+        "&",
+        "\\\\",
+        "<",
+        ">",
+        '"',
+        "x",
+        " ",
+        "\n",
+        "\\text{",
+        "\\href{",
+        "\\style{",
+        "\\frac",
+        "\\sqrt",
+        "\\begin{matrix}",
+        "\\end{matrix}",
+        "\\rule{9em}{1em}",
+        "javascript:alert(1)",
+        "<img src=x onerror=alert(1)>",
+        "</math>",
+        "<script>",
+        "[^1]",
+        "[^1]: ",
+        "# ",
+        "```",
+        "- [x] ",
+    ]
+)
 
 
 @pytest.mark.slow

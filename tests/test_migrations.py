@@ -1,4 +1,5 @@
 """The schema comes from the migrations, and the migrations match the models."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,7 +29,8 @@ def test_upgrade_from_nothing_matches_the_models(fresh_app):
         upgrade()
         with db.engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "render_as_batch": True},
+                connection,
+                opts={"compare_type": True, "render_as_batch": True},
             )
             diff = compare_metadata(context, db.metadata)
         assert diff == [], "models and migrations disagree; run `make migration`:\n" + "\n".join(map(str, diff))

@@ -1,4 +1,5 @@
 """Reports, the queue, and removing/restoring posts and comments."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,7 +9,6 @@ from forum.models import ModAction, Report
 from forum.services import ServiceError, moderation
 from tests.conftest import login, logout, make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import actions, count, make_moderator, page, reports
-
 
 # --- reports ----------------------------------------------------------------------------
 
@@ -65,6 +65,7 @@ def test_reporting_a_comment_copies_only_the_comment(client):
     group = make_group(author, "Lab")
     reader = make_user("ben")
     from forum.services import groups as group_service
+
     group_service.add_member(group, reader)
     db.session.commit()
     post = make_post(author, "Secret title", "Secret body", audience="restricted", groups=(group,))
@@ -103,7 +104,9 @@ def _restricted_report():
     """A post shared with ben only; ben reports it. Returns (author, ben, post, report)."""
     author = make_user("ada")
     ben = make_user("ben")
-    post = make_post(author, "Synthesis route notes", "Step one: the hazardous part.", audience="restricted", users=(ben,))
+    post = make_post(
+        author, "Synthesis route notes", "Step one: the hazardous part.", audience="restricted", users=(ben,)
+    )
     report = moderation.report(ben, post, None, "hazardous", "this should not be here")
     return author, ben, post, report
 
@@ -137,6 +140,7 @@ def test_edits_after_the_report_do_not_reach_the_copy(client):
     author, ben, post, report = _restricted_report()
     from forum.services import posts as post_service
     from forum.services.audience import audience_of
+
     post_service.update_post(post, author, "Innocent title", "Nothing here", "", audience_of(post))
     assert db.session.get(Report, report.id).copy_title == "Synthesis route notes"
 
@@ -146,7 +150,9 @@ def test_non_moderators_get_403_and_change_nothing(client):
     login(client, ben)
     assert client.get("/moderation").status_code == 403
     assert client.get(f"/moderation/reports/{report.id}").status_code == 403
-    response = client.post(f"/moderation/reports/{report.id}", data={f"r{report.id}-decision": "remove", f"r{report.id}-reason": "x"})
+    response = client.post(
+        f"/moderation/reports/{report.id}", data={f"r{report.id}-decision": "remove", f"r{report.id}-reason": "x"}
+    )
     assert response.status_code == 403
     assert client.post(f"/moderation/posts/{post.id}/remove", data={"reason": "x"}).status_code == 403
     db.session.expire_all()
@@ -372,6 +378,7 @@ def test_deleting_a_removed_comment_does_not_count_twice(app):
     author, troll, post, bad, reply, lone = _thread()
     moderation.remove_comment(make_moderator("mod"), lone, "spam")
     from forum.services import comments as comment_service
+
     comment_service.delete_comment(lone)
     db.session.expire_all()
     assert post.comment_count == 2
@@ -395,6 +402,7 @@ def test_non_moderator_cannot_remove_a_comment(client):
 def test_remove_and_restore_reindex(app, monkeypatch):
     seen = []
     from forum.search import indexing
+
     monkeypatch.setattr(indexing, "post_changed", lambda pid: seen.append(("post", pid)))
     monkeypatch.setattr(indexing, "comment_changed", lambda cid: seen.append(("comment", cid)))
     post = make_post(make_user("ada"))

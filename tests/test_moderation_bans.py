@@ -1,4 +1,5 @@
 """Bans, warnings, site roles and `flask forum create-admin`."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -38,7 +39,10 @@ def test_ban_blocks_every_write_but_not_reading(client):
     assert client.get("/posts/new").status_code == 403
     assert client.post("/posts/new", data={"title": "t", "body": "b", "audience": "public"}).status_code == 403
     assert client.post(f"/posts/{public.id}/comments", data={"body": "hi"}).status_code == 403
-    assert client.post("/groups/new", data={"name": "Spam group", "join_policy": "open", "listed": "listed"}).status_code == 403
+    assert (
+        client.post("/groups/new", data={"name": "Spam group", "join_policy": "open", "listed": "listed"}).status_code
+        == 403
+    )
     assert client.post(f"/posts/{public.id}/report", data={"reason": "spam"}).status_code == 403
     assert count(Post, Post.author_id == spammer.id) == 0
     assert count(Comment, Comment.author_id == spammer.id) == 0
@@ -127,10 +131,14 @@ def test_ban_and_warn_from_a_report(client):
     report2 = moderation.report(make_user("cyd"), second, None, "harassment")
     mod = make_moderator("mod")
     login(client, mod)
-    client.post(f"/moderation/reports/{report.id}", data={
-        f"r{report.id}-decision": "warn", f"r{report.id}-reason": "be civil", f"r{report.id}-days": "7"})
-    client.post(f"/moderation/reports/{report2.id}", data={
-        f"r{report2.id}-decision": "ban", f"r{report2.id}-reason": "again", f"r{report2.id}-days": "permanent"})
+    client.post(
+        f"/moderation/reports/{report.id}",
+        data={f"r{report.id}-decision": "warn", f"r{report.id}-reason": "be civil", f"r{report.id}-days": "7"},
+    )
+    client.post(
+        f"/moderation/reports/{report2.id}",
+        data={f"r{report2.id}-decision": "ban", f"r{report2.id}-reason": "again", f"r{report2.id}-days": "permanent"},
+    )
     assert [a.action for a in actions()] == ["warn", "ban"]
     ban = permissions.active_ban(author)
     assert ban is not None and ban.expires_at is None and ban.reason == "again"

@@ -1,4 +1,5 @@
 """Hourly limits on new accounts, and sign-in attempt limits (Flask-Limiter)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -18,8 +19,11 @@ from tests.moderation_helpers import count, make_moderator
 @pytest.fixture
 def limited(app):
     app.config.update(
-        NEW_ACCOUNT_LIMITS_ENABLED=True, NEW_ACCOUNT_POSTS_PER_HOUR=2, NEW_ACCOUNT_COMMENTS_PER_HOUR=2,
-        NEW_ACCOUNT_AGE_HOURS=72, NEW_ACCOUNT_KARMA=10,
+        NEW_ACCOUNT_LIMITS_ENABLED=True,
+        NEW_ACCOUNT_POSTS_PER_HOUR=2,
+        NEW_ACCOUNT_COMMENTS_PER_HOUR=2,
+        NEW_ACCOUNT_AGE_HOURS=72,
+        NEW_ACCOUNT_KARMA=10,
     )
     return app
 
@@ -87,6 +91,7 @@ def test_established_accounts_and_moderators_are_not_limited(app, limited):
 
 def test_deleting_does_not_buy_more_posts(app, limited):
     from forum.services import posts as post_service
+
     user = make_user("newbie")
     for _ in range(2):
         post_service.delete_post(make_post(user))
@@ -101,8 +106,11 @@ def test_deleting_does_not_buy_more_posts(app, limited):
 def limited_login(app):
     """An app of its own with Flask-Limiter switched on, on the same database."""
     limited_app = create_app(
-        TestConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-        WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=True, LOGIN_LIMIT="3 per minute",
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        WTF_CSRF_ENABLED=False,
+        RATELIMIT_ENABLED=True,
+        LOGIN_LIMIT="3 per minute",
     )
     with limited_app.app_context():
         yield limited_app

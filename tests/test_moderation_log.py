@@ -1,4 +1,5 @@
 """The public moderation log, its privacy rule, and moderation by group owners and admins."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,8 +30,20 @@ def test_log_is_public_and_records_every_kind_of_action(client):
     moderation.set_role(admin, make_user("cyd"), "moderator", "helpful")
     status, html = page(client, "/moderation/log")
     assert status == 200
-    for text in ("dismissed a report on", "Visible spam post", "actually spam", "restored", "removed a comment on",
-                 "warned", "be nice", "banned", "kept at it", "lifted the ban on", "made a moderator", "helpful"):
+    for text in (
+        "dismissed a report on",
+        "Visible spam post",
+        "actually spam",
+        "restored",
+        "removed a comment on",
+        "warned",
+        "be nice",
+        "banned",
+        "kept at it",
+        "lifted the ban on",
+        "made a moderator",
+        "helpful",
+    ):
         assert text in html, text
     assert "comment text" not in html  # the log never quotes content
     assert len(actions()) == 7
@@ -169,4 +182,6 @@ def test_group_moderators_cannot_resolve_site_reports(client):
     report = moderation.report(member, post, None, "spam")
     login(client, owner)
     assert client.get("/moderation").status_code == 403
-    assert client.post(f"/moderation/reports/{report.id}", data={f"r{report.id}-decision": "dismiss"}).status_code == 403
+    assert (
+        client.post(f"/moderation/reports/{report.id}", data={f"r{report.id}-decision": "dismiss"}).status_code == 403
+    )

@@ -1,11 +1,21 @@
 """GET never writes: no INSERT, UPDATE or DELETE while serving a page."""
+
 from __future__ import annotations
 
 import pytest
 from flask import url_for
 
-from tests.conftest import READ_RECEIPTS, login, make_attachment, make_comment, make_group, make_post, make_user, statements, writes
-
+from tests.conftest import (
+    READ_RECEIPTS,
+    login,
+    make_attachment,
+    make_comment,
+    make_group,
+    make_post,
+    make_user,
+    statements,
+    writes,
+)
 
 
 @pytest.fixture
@@ -17,10 +27,19 @@ def world(app):
     make_comment(ada, post, "child", parent=parent)
     deleted = make_post(ada, "Gone")
     from forum.services import posts as post_service
+
     post_service.delete_post(deleted)
     figure = make_attachment(ada, post)
-    return {"post_id": post.id, "comment_id": parent.id, "username": "ada", "name": "circuits",
-            "slug": group.slug, "user": ada, "deleted_post_id": deleted.id, "key": figure.key}
+    return {
+        "post_id": post.id,
+        "comment_id": parent.id,
+        "username": "ada",
+        "name": "circuits",
+        "slug": group.slug,
+        "user": ada,
+        "deleted_post_id": deleted.id,
+        "key": figure.key,
+    }
 
 
 def get_urls(app, world) -> list[str]:
@@ -34,9 +53,17 @@ def get_urls(app, world) -> list[str]:
                 continue
             urls.append(url_for(rule.endpoint, **{a: world[a] for a in rule.arguments}))
     urls += [
-        "/?page=2", "/?tag=circuits", "/users/ada?tab=comments", "/autocomplete/tags?q=c",
-        "/autocomplete/users?q=a", "/autocomplete/groups?q=c", f"/posts/{world['deleted_post_id']}",
-        "/posts/9999", "/no/such/page", "/people?q=circ", "/groups?q=circ",
+        "/?page=2",
+        "/?tag=circuits",
+        "/users/ada?tab=comments",
+        "/autocomplete/tags?q=c",
+        "/autocomplete/users?q=a",
+        "/autocomplete/groups?q=c",
+        f"/posts/{world['deleted_post_id']}",
+        "/posts/9999",
+        "/no/such/page",
+        "/people?q=circ",
+        "/groups?q=circ",
     ]
     return urls
 

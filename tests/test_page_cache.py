@@ -4,6 +4,7 @@ viewer's page to another, or a page from before a write to anyone.
 Every other test runs with the cache on too, the privacy crawl included; these pin the
 rules down one by one.
 """
+
 from __future__ import annotations
 
 import os
@@ -11,13 +12,13 @@ import re
 
 import pytest
 
+from config import TestConfig
 from forum import create_app
-from forum.infra import page_cache
 from forum.extensions import db
+from forum.infra import page_cache
 from forum.models import Post
 from forum.services import groups, moderation, posts, votes
 from forum.services.audience import Audience
-from config import TestConfig
 from tests.conftest import login, make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import make_moderator
 
@@ -59,7 +60,11 @@ def test_a_repeat_read_is_served_from_the_cache(client, world):
 def test_a_member_page_is_kept_for_that_member_only(app, world):
     path = f"/posts/{world['public'].id}"
     # Signing in writes (the last sign-in time): sign everyone in before anything is kept.
-    reader, outsider, anonymous = member_client(app, world["reader"]), member_client(app, world["outsider"]), app.test_client()
+    reader, outsider, anonymous = (
+        member_client(app, world["reader"]),
+        member_client(app, world["outsider"]),
+        app.test_client(),
+    )
     assert cache_state(reader.get(path)) == "miss"
     assert cache_state(reader.get(path)) == "hit"
 
@@ -90,8 +95,14 @@ def test_narrowing_an_audience_hides_the_post_at_once(app, world):
         assert cache_state(client.get(path)) == "hit"
     assert "Public findings" in body(anonymous.get("/"))
 
-    posts.update_post(post, world["author"], post.title, post.body_md, "",
-                      Audience("restricted", frozenset(), frozenset({world["lab"].id})))
+    posts.update_post(
+        post,
+        world["author"],
+        post.title,
+        post.body_md,
+        "",
+        Audience("restricted", frozenset(), frozenset({world["lab"].id})),
+    )
 
     for client in (outsider, anonymous):
         hidden = client.get(path)
@@ -198,6 +209,7 @@ def test_a_kept_form_token_only_goes_back_to_its_own_session(app, world):
     assert tokens and tokens.isdisjoint(token.findall(body(kept)))
     # The token in the page must be the second session's own: its forms must post.
     from itsdangerous import URLSafeTimedSerializer
+
     signer = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
     assert {signer.loads(t) for t in tokens} == {raw}
 
@@ -257,8 +269,11 @@ def test_a_write_in_one_worker_reaches_the_pages_of_another(database_copy, tmp_p
     """Two apps on one database and one generation file: what gunicorn's workers are."""
     url = database_copy("two_workers")
     settings = dict(
-        SQLALCHEMY_DATABASE_URI=url, PAGE_CACHE_GENERATION=str(tmp_path / "generation"),
-        SEARCH_INDEX_DIR=str(tmp_path / "index"), UPLOAD_DIR=str(tmp_path / "uploads"), WTF_CSRF_ENABLED=False,
+        SQLALCHEMY_DATABASE_URI=url,
+        PAGE_CACHE_GENERATION=str(tmp_path / "generation"),
+        SEARCH_INDEX_DIR=str(tmp_path / "index"),
+        UPLOAD_DIR=str(tmp_path / "uploads"),
+        WTF_CSRF_ENABLED=False,
     )
     first, second = create_app(TestConfig, **settings), create_app(TestConfig, **settings)
     with first.app_context():
@@ -328,6 +343,7 @@ def test_an_unreachable_redis_means_pages_are_made_afresh(app, world, monkeypatc
 
     def down():
         raise ConnectionError("redis is down")
+
     monkeypatch.setattr(app.extensions["page_cache"].generation, "current", down)
     monkeypatch.setattr(app.extensions["page_cache"].generation, "bump", down)
     response = client.get(path)
@@ -381,8 +397,14 @@ def test_search_pages_follow_the_index(app, world):
         assert cache_state(kept) == "hit" and "Public findings" in body(kept)
 
     post = world["public"]
-    posts.update_post(post, world["author"], post.title, post.body_md, "",
-                      Audience("restricted", frozenset(), frozenset({world["lab"].id})))
+    posts.update_post(
+        post,
+        world["author"],
+        post.title,
+        post.body_md,
+        "",
+        Audience("restricted", frozenset(), frozenset({world["lab"].id})),
+    )
     for client in (outsider, anonymous):
         assert "Public findings" not in body(client.get(path))
 

@@ -1,4 +1,5 @@
 """Pages of listings and of long threads, and bad `?page=` / `?sort=` input on each."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,16 @@ def site(app):
 def listings(site) -> list[str]:
     post = site["post"]
     return [
-        "/", "/?sort=new", "/tags/probes", "/users/author", "/users/author?tab=comments", "/people", "/groups",
-        f"/groups/{site['group'].slug}", "/search?q=probes", f"/posts/{post.id}",
+        "/",
+        "/?sort=new",
+        "/tags/probes",
+        "/users/author",
+        "/users/author?tab=comments",
+        "/people",
+        "/groups",
+        f"/groups/{site['group'].slug}",
+        "/search?q=probes",
+        f"/posts/{post.id}",
     ]
 
 
@@ -33,10 +42,13 @@ def _join(path: str, query: str) -> str:
 NOT_A_NUMBER, PAST_THE_END = "is not a page number", "There is no page"
 
 
-@pytest.mark.parametrize(("page", "notice"), [
-    *((bad, NOT_A_NUMBER) for bad in ("abc", "-1", "0", "1.5", "٣", "1e3", "<i>2</i>")),
-    *((far, PAST_THE_END) for far in ("7", "99999999999999999999999999")),
-])
+@pytest.mark.parametrize(
+    ("page", "notice"),
+    [
+        *((bad, NOT_A_NUMBER) for bad in ("abc", "-1", "0", "1.5", "٣", "1e3", "<i>2</i>")),
+        *((far, PAST_THE_END) for far in ("7", "99999999999999999999999999")),
+    ],
+)
 def test_every_listing_answers_a_bad_page_with_a_clear_one(client, site, page, notice):
     """Not a number: page 1, saying why. Past the end: the frame, a notice and a link to
     the last page (page 1 here). Never a 500, and the input is escaped."""
@@ -87,8 +99,14 @@ def shown_bodies(client, url: str) -> list[str]:
 def test_a_long_thread_is_paged_by_top_level_comments_with_their_replies(client, long_thread):
     post, _ = long_thread
     first = shown_bodies(client, f"/posts/{post.id}?sort=old")
-    assert first == [("Top-level", "0"), ("Reply to", "0"), ("Top-level", "1"), ("Reply to", "1"),
-                     ("Top-level", "2"), ("Reply to", "2")]
+    assert first == [
+        ("Top-level", "0"),
+        ("Reply to", "0"),
+        ("Top-level", "1"),
+        ("Reply to", "1"),
+        ("Top-level", "2"),
+        ("Reply to", "2"),
+    ]
     assert shown_bodies(client, f"/posts/{post.id}?sort=old&page=3") == [("Top-level", "6"), ("Reply to", "6")]
     newest = shown_bodies(client, f"/posts/{post.id}?sort=new")
     assert newest[0] == ("Top-level", "6") and len(newest) == 6
@@ -137,7 +155,9 @@ def test_after_commenting_you_land_on_the_page_that_shows_your_comment(client, l
     location = reply.headers["Location"]
     assert f"/posts/{post.id}?page=3#c" in location
     assert "A late reply." in client.get(location.split("#")[0]).get_data(as_text=True)
-    early = client.post(f"/posts/{post.id}/comments", data={"body": "On the first page.", "parent_id": str(roots[0].id)})
+    early = client.post(
+        f"/posts/{post.id}/comments", data={"body": "On the first page.", "parent_id": str(roots[0].id)}
+    )
     assert f"/posts/{post.id}#c" in early.headers["Location"] and "page=" not in early.headers["Location"]
 
 

@@ -1,6 +1,7 @@
 """Input every engine must answer alike: numbers beyond an id column and NUL characters.
 SQLite would quietly find nothing; PostgreSQL raises an error (a 500) unless the forum
 refuses the input first. `make test-postgres` runs these on PostgreSQL."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,16 @@ from tests.conftest import login, make_comment, make_group, make_post, make_user
 TOO_BIG = ID_MAX + 1  # 2**31: beyond PostgreSQL's integer columns
 
 
-@pytest.mark.parametrize("url", [f"/posts/{TOO_BIG}", f"/comments/{TOO_BIG}", f"/api/v1/posts/{TOO_BIG}",
-                                 f"/api/v1/comments/{TOO_BIG}", f"/invitations/{TOO_BIG}/accept"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/posts/{TOO_BIG}",
+        f"/comments/{TOO_BIG}",
+        f"/api/v1/posts/{TOO_BIG}",
+        f"/api/v1/comments/{TOO_BIG}",
+        f"/invitations/{TOO_BIG}/accept",
+    ],
+)
 def test_an_id_beyond_the_column_is_a_plain_404(client, url):
     login(client, make_user("ada"))
     method = client.post if url.endswith("/accept") else client.get
@@ -29,8 +38,9 @@ def test_an_id_beyond_the_column_is_a_plain_404(client, url):
 def test_a_json_integer_beyond_the_column_is_refused_by_name(client):
     ada = make_user("ada")
     post = make_post(ada)
-    response = client.post(f"/api/v1/posts/{post.id}/comments", headers=bearer(ada),
-                           json={"body": "A reply", "parent_id": TOO_BIG})
+    response = client.post(
+        f"/api/v1/posts/{post.id}/comments", headers=bearer(ada), json={"body": "A reply", "parent_id": TOO_BIG}
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["field"] == "parent_id"
 

@@ -1,4 +1,5 @@
 """Posts: create, edit with revisions, delete, preview, tags, front page."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,14 @@ from tests.conftest import login, make_post, make_user
 
 
 def post_form(**fields) -> dict:
-    data = {"title": "A title", "body": "A body", "tags": "", "audience": "public",
-            "audience_users": "", "audience_groups": ""}
+    data = {
+        "title": "A title",
+        "body": "A body",
+        "tags": "",
+        "audience": "public",
+        "audience_users": "",
+        "audience_groups": "",
+    }
     data.update(fields)
     return data
 
@@ -31,8 +38,12 @@ def author(client):
 
 
 def test_create_post_renders_markdown_and_tags(client, author):
-    response = client.post("/posts/new", data=post_form(
-        title="Feature splitting", body="Some **bold** claim", tags="Interpretability, SAEs, interpretability"))
+    response = client.post(
+        "/posts/new",
+        data=post_form(
+            title="Feature splitting", body="Some **bold** claim", tags="Interpretability, SAEs, interpretability"
+        ),
+    )
     assert response.status_code == 302
     post = db.session.scalar(select(Post))
     assert response.headers["Location"].endswith(f"/posts/{post.id}")
@@ -52,20 +63,23 @@ def test_markdown_is_rendered_once_at_save(client, author):
 LONG = "x" * 201
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"title": ""}, "A post needs a title."),
-    ({"title": "   "}, "A post needs a title."),
-    ({"title": LONG}, "200"),
-    ({"body": ""}, "A post needs a body."),
-    ({"body": "   \n  "}, "A post needs a body."),
-    ({"body": "b" * 100_001}, "100"),
-    ({"tags": ", ".join(f"t{i}" for i in range(9))}, "At most 8 tags"),
-    ({"tags": "a" * 49}, "is not a valid name"),
-    ({"tags": "<script>"}, "is not a valid name"),
-    ({"audience": "everyone"}, "Not a valid choice"),
-    ({"audience": "restricted"}, "at least one other person or group"),
-    ({"audience": "restricted", "audience_users": "ghost"}, "No user named ghost"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"title": ""}, "A post needs a title."),
+        ({"title": "   "}, "A post needs a title."),
+        ({"title": LONG}, "200"),
+        ({"body": ""}, "A post needs a body."),
+        ({"body": "   \n  "}, "A post needs a body."),
+        ({"body": "b" * 100_001}, "100"),
+        ({"tags": ", ".join(f"t{i}" for i in range(9))}, "At most 8 tags"),
+        ({"tags": "a" * 49}, "is not a valid name"),
+        ({"tags": "<script>"}, "is not a valid name"),
+        ({"audience": "everyone"}, "Not a valid choice"),
+        ({"audience": "restricted"}, "at least one other person or group"),
+        ({"audience": "restricted", "audience_users": "ghost"}, "No user named ghost"),
+    ],
+)
 def test_bad_post_input_is_refused_with_text_kept(client, author, fields, message):
     data = post_form(title="My typed title", body="My typed body text", tags="kept-tag", **{})
     data.update(fields)
@@ -88,7 +102,10 @@ def test_create_needs_sign_in(client):
 
 
 def test_preview_renders_without_saving(client, author):
-    response = client.post("/posts/new", data=post_form(title="Draft", body="| a | b |\n|--|--|\n| 1 | 2 |\n\n<script>x</script>", preview="Preview"))
+    response = client.post(
+        "/posts/new",
+        data=post_form(title="Draft", body="| a | b |\n|--|--|\n| 1 | 2 |\n\n<script>x</script>", preview="Preview"),
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'aria-label="Preview"' in page and "<table>" in page
@@ -102,7 +119,9 @@ def test_preview_renders_without_saving(client, author):
 
 def test_edit_keeps_the_old_text_as_a_revision(client, author):
     post = make_post(author, "First title", "First body", tags="one")
-    response = client.post(f"/posts/{post.id}/edit", data=post_form(title="Second title", body="Second body", tags="two"))
+    response = client.post(
+        f"/posts/{post.id}/edit", data=post_form(title="Second title", body="Second body", tags="two")
+    )
     assert response.status_code == 302
     db.session.refresh(post)
     assert (post.title, post.body_md) == ("Second title", "Second body")
@@ -156,7 +175,9 @@ def test_only_the_author_edits(client):
     login(client, make_user("ben"))
     assert client.get(f"/posts/{post.id}/edit").status_code == 403
     assert client.post(f"/posts/{post.id}/edit", data=post_form(title="Hijack")).status_code == 403
-    assert client.get(f"/posts/{post.id}/revisions").status_code == 200  # versions: open to every reader (tests/test_versions.py)
+    assert (
+        client.get(f"/posts/{post.id}/revisions").status_code == 200
+    )  # versions: open to every reader (tests/test_versions.py)
     assert client.post(f"/posts/{post.id}/delete").status_code == 403
     db.session.expire_all()
     assert db.session.get(Post, post.id).title == "Title"

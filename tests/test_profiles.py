@@ -1,4 +1,5 @@
 """Profiles: what a profile shows, paging, and editing your own."""
+
 from __future__ import annotations
 
 import pytest
@@ -75,9 +76,14 @@ def test_edit_own_profile(client):
     login(client, ada)
     form = client.get("/settings/profile").get_data(as_text=True)
     assert 'value="Ada"' in form
-    response = client.post("/settings/profile", data={
-        "display_name": "  Ada   Okafor ", "bio": "Bio with [link](https://example.org)",
-        "interests": "Circuits, circuits, SAEs"})
+    response = client.post(
+        "/settings/profile",
+        data={
+            "display_name": "  Ada   Okafor ",
+            "bio": "Bio with [link](https://example.org)",
+            "interests": "Circuits, circuits, SAEs",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/users/ada")
     db.session.expire_all()
     user = db.session.get(User, ada.id)
@@ -86,13 +92,16 @@ def test_edit_own_profile(client):
     assert 'href="https://example.org"' in user.bio_html
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"display_name": ""}, "This field is required."),
-    ({"display_name": "n" * 65}, "64"),
-    ({"bio": "b" * 5001}, "5000"),
-    ({"interests": ", ".join(f"i{n}" for n in range(13))}, "At most 12 interests"),
-    ({"interests": "<bad>"}, "is not a valid name"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"display_name": ""}, "This field is required."),
+        ({"display_name": "n" * 65}, "64"),
+        ({"bio": "b" * 5001}, "5000"),
+        ({"interests": ", ".join(f"i{n}" for n in range(13))}, "At most 12 interests"),
+        ({"interests": "<bad>"}, "is not a valid name"),
+    ],
+)
 def test_bad_profile_input_is_refused_and_kept(client, fields, message):
     ada = make_user("ada", display_name="Ada", bio="old bio")
     login(client, ada)

@@ -1,4 +1,5 @@
 """The number of SQL statements a page issues must not grow with its content."""
+
 from __future__ import annotations
 
 import random
@@ -23,10 +24,16 @@ def add_thread(post: Post, authors: list, n: int, seed: int = 1) -> None:
         parent = rng.choice(ids) if ids and rng.random() < 0.7 else None
         author = authors[i % len(authors)]
         comment_id = db.session.execute(
-            insert(Comment).values(
-                post_id=post.id, parent_id=parent, author_id=author.id,
-                body_md=f"comment {i}", body_html=f"<p>comment {i}</p>", created_at=utcnow(),
-            ).returning(Comment.id)
+            insert(Comment)
+            .values(
+                post_id=post.id,
+                parent_id=parent,
+                author_id=author.id,
+                body_md=f"comment {i}",
+                body_html=f"<p>comment {i}</p>",
+                created_at=utcnow(),
+            )
+            .returning(Comment.id)
         ).scalar_one()
         ids.append(comment_id)
     db.session.query(Post).filter_by(id=post.id).update({"comment_count": n})
@@ -66,7 +73,8 @@ def test_post_page_query_count_does_not_grow_with_comments(client, two_threads, 
 def test_permalink_query_count_does_not_grow_with_comments(client, two_threads):
     small, large, _ = two_threads
     first = lambda post: db.session.scalar(  # noqa: E731
-        db.select(Comment.id).where(Comment.post_id == post.id, Comment.parent_id.is_(None)).order_by(Comment.id))
+        db.select(Comment.id).where(Comment.post_id == post.id, Comment.parent_id.is_(None)).order_by(Comment.id)
+    )
     few = statements_for(client, f"/comments/{first(small)}")
     many = statements_for(client, f"/comments/{first(large)}")
     assert len(few) == len(many), "\n".join(many)
@@ -108,7 +116,10 @@ def test_group_page_query_count_does_not_grow_with_members(client):
     from tests.conftest import make_group
 
     owner = make_user("owner")
-    small, large = make_group(owner, "Small circle", join_policy="request"), make_group(owner, "Large circle", join_policy="request")
+    small, large = (
+        make_group(owner, "Small circle", join_policy="request"),
+        make_group(owner, "Large circle", join_policy="request"),
+    )
     for group, n in ((small, 2), (large, 40)):
         for i in range(n):
             group_service.add_member(group, make_user(f"{group.slug[:5]}m{i}"))

@@ -1,4 +1,5 @@
 """`flask forum rerender`: stored HTML made by an older renderer gets the current one."""
+
 from __future__ import annotations
 
 from forum.extensions import db
@@ -27,7 +28,10 @@ def test_rerender_brings_old_posts_comments_and_versions_up_to_date(app):
     assert result.exit_code == 0, result.output
     assert "1 posts" in result.output and "1 comments" in result.output and "1 post_revisions" in result.output
     db.session.expire_all()
-    assert "<math" in db.session.get(Post, post.id).body_html and "footnote-item" in db.session.get(Post, post.id).body_html
+    assert (
+        "<math" in db.session.get(Post, post.id).body_html
+        and "footnote-item" in db.session.get(Post, post.id).body_html
+    )
     assert "<msup><mi>x</mi><mn>2</mn></msup>" in db.session.get(Comment, comment.id).body_html
     assert "<math" in db.session.get(PostRevision, revision.id).body_html
 

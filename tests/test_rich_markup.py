@@ -1,12 +1,13 @@
 """Math, footnotes, heading anchors, the table of contents, task lists and highlighted code."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from forum.rendering.markup import plain_text, render_markdown, render_post_body
 from forum.rendering import code, math
+from forum.rendering.markup import plain_text, render_markdown, render_post_body
 from tests.conftest import login, make_post, make_user
 
 
@@ -30,16 +31,19 @@ def test_dollars_for_money_stay_text():
     assert "<math" not in html and "$5 or $10" in html
 
 
-@pytest.mark.parametrize("tex, reason", [
-    (r"\href{javascript:alert(1)}{x}", r"\href is not supported"),
-    (r"\style{color:red}{x}", r"\style is not supported"),
-    (r"\rule{100000cm}{1cm}", "too large"),
-    (r"\hspace{5000em}", "too large"),
-    (r"\def\a{\a\a}\a", r"\def is not supported"),
-    (r"\frac{1}{", "could not be read"),
-    ("{" * 2000 + "}" * 2000, "nests or expands too deeply"),
-    ("x+" * 3000, "at most 5,000 characters"),
-])
+@pytest.mark.parametrize(
+    "tex, reason",
+    [
+        (r"\href{javascript:alert(1)}{x}", r"\href is not supported"),
+        (r"\style{color:red}{x}", r"\style is not supported"),
+        (r"\rule{100000cm}{1cm}", "too large"),
+        (r"\hspace{5000em}", "too large"),
+        (r"\def\a{\a\a}\a", r"\def is not supported"),
+        (r"\frac{1}{", "could not be read"),
+        ("{" * 2000 + "}" * 2000, "nests or expands too deeply"),
+        ("x+" * 3000, "at most 5,000 characters"),
+    ],
+)
 def test_hostile_or_broken_tex_is_an_error_marker_keeping_the_source(tex, reason):
     html = render_markdown(f"${tex}$")
     assert '<span class="math-error"' in html and "<math" not in html
@@ -90,7 +94,7 @@ def test_headings_get_prefixed_unique_anchors_and_links_to_them_follow():
 
 def test_table_of_contents_from_three_headings_nested_by_level():
     html = render_post_body("# Intro\n\n## Method $k$\n\n### Data\n\n## Results\n\ntext")
-    nav = html[html.index("<nav"):html.index("</nav>")]
+    nav = html[html.index("<nav") : html.index("</nav>")]
     assert nav.count("<li>") == 4 and nav.count("<ol>") == 3
     assert '<a href="#user-content-method-k"' in nav and ">Method k</a>" in nav
     assert html.index("<nav") < html.index("<h1")
@@ -133,7 +137,9 @@ def test_comments_render_math_and_code(app, client):
 
 def test_preview_shows_math_as_it_will_look(app, client):
     login(client, make_user("previewer"))
-    response = client.post("/posts/new", data={"title": "T", "body": "Try $E=mc^2$.", "audience": "public", "preview": "Preview"})
+    response = client.post(
+        "/posts/new", data={"title": "T", "body": "Try $E=mc^2$.", "audience": "public", "preview": "Preview"}
+    )
     assert response.status_code == 200
     assert "<msup><mi>c</mi><mn>2</mn></msup>" in response.get_data(as_text=True)
 
@@ -141,7 +147,10 @@ def test_preview_shows_math_as_it_will_look(app, client):
 def test_many_equal_headings_get_distinct_ids():
     html = render_post_body("# A\n\n# A\n\n# A-1\n\n# A")
     assert [part.split('"')[0] for part in html.split('<h1 id="')[1:]] == [
-        "user-content-a", "user-content-a-1", "user-content-a-1-1", "user-content-a-2",
+        "user-content-a",
+        "user-content-a-1",
+        "user-content-a-1-1",
+        "user-content-a-2",
     ]
 
 

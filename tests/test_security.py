@@ -1,4 +1,5 @@
 """The `next` rule, cookie flags, session renewal and security headers."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -115,9 +116,7 @@ def test_security_headers(client, path):
     for name, value in SECURITY_HEADERS.items():
         assert response.headers[name] == value
     csp = response.headers["Content-Security-Policy"]
-    directives = dict(
-        (part.split()[0], part.split()[1:]) for part in csp.split(";") if part.strip()
-    )
+    directives = dict((part.split()[0], part.split()[1:]) for part in csp.split(";") if part.strip())
     assert directives["default-src"] == ["'self'"]
     assert directives["script-src"] == ["'self'"]
     assert directives["style-src"] == ["'self'"]
@@ -155,9 +154,22 @@ def test_pages_have_nothing_the_csp_would_block(client):
     comment = make_comment(author, post, "hello")
     make_comment(make_user("ben"), post, "reply", parent=comment)
     login(client, author)
-    paths = ["/", "/tags", "/tags/tables", f"/posts/{post.id}", f"/comments/{comment.id}",
-             f"/posts/{post.id}/edit", "/posts/new", "/users/ada", "/settings/profile", "/people",
-             "/groups", "/about", f"/comments/{comment.id}/reply", "/nowhere"]
+    paths = [
+        "/",
+        "/tags",
+        "/tags/tables",
+        f"/posts/{post.id}",
+        f"/comments/{comment.id}",
+        f"/posts/{post.id}/edit",
+        "/posts/new",
+        "/users/ada",
+        "/settings/profile",
+        "/people",
+        "/groups",
+        "/about",
+        f"/comments/{comment.id}/reply",
+        "/nowhere",
+    ]
     for path in paths:
         finder = _InlineFinder()
         finder.feed(client.get(path).get_data(as_text=True))
@@ -176,7 +188,8 @@ def test_forwarded_addresses_count_only_behind_a_configured_proxy(database_copy)
     for hops in (0, 1):
         app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_copy(f"proxies{hops}"), TRUSTED_PROXIES=hops)
         app.add_url_rule("/_test/addr", "addr", lambda: request.remote_addr or "")
-        response = app.test_client().get("/_test/addr", headers={"X-Forwarded-For": "203.0.113.7"},
-                                         environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        response = app.test_client().get(
+            "/_test/addr", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+        )
         seen[hops] = response.get_data(as_text=True)
     assert seen == {0: "127.0.0.1", 1: "203.0.113.7"}

@@ -1,11 +1,12 @@
 """`flask forum seed`: demo content through the real services."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from forum.demo.seed import DEMO_PASSWORD
 from forum.extensions import db
 from forum.models import Attachment, Comment, Group, Post, User
-from forum.demo.seed import DEMO_PASSWORD
 from tests.conftest import login
 
 

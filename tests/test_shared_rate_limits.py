@@ -1,5 +1,6 @@
 """Rate limits hold across workers: with RATELIMIT_STORAGE_URI on Redis, two processes
 count against one allowance (each would get its own with the default memory:// store)."""
+
 from __future__ import annotations
 
 import os
@@ -29,13 +30,24 @@ print(" ".join(str(client.get("/api/v1/posts").status_code) for _ in range(2)))
 
 
 def limited_app(database_url: str, storage: str):
-    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, RATELIMIT_ENABLED=True,
-                      RATELIMIT_STORAGE_URI=storage, API_RATE_LIMIT="3 per minute")
+    return create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=storage,
+        API_RATE_LIMIT="3 per minute",
+    )
 
 
 def other_worker(database_url: str, storage: str) -> list[int]:
-    result = subprocess.run([sys.executable, "-c", OTHER_WORKER, database_url, storage],
-                            cwd=ROOT, capture_output=True, text=True, check=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", OTHER_WORKER, database_url, storage],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     return [int(code) for code in result.stdout.split()]
 
 

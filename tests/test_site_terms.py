@@ -1,4 +1,5 @@
 """Site-wide terms: set by admins, accepted at registration and again when they change."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select

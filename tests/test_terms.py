@@ -1,4 +1,5 @@
 """Usage terms on posts: the gate, what it hides everywhere, acceptances and versions."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,14 +16,25 @@ from tests.conftest import login, logout, make_comment, make_group, make_post, m
 NO_CAPS = "I will not use this work, or anything derived from it, to advance AI capabilities"
 
 
-def gated_post(author, title="Gated findings", body="Body text.", *, terms="Ask before you *build* on this.",
-               tags="", audience="public", users=(), groups=()):
+def gated_post(
+    author,
+    title="Gated findings",
+    body="Body text.",
+    *,
+    terms="Ask before you *build* on this.",
+    tags="",
+    audience="public",
+    users=(),
+    groups=(),
+):
     chosen = Audience(audience, frozenset(u.id for u in users), frozenset(g.id for g in groups))
     return post_service.create_post(author, title, body, tags, chosen, terms=TermsChoice(None, terms))
 
 
 def set_terms(post, terms: TermsChoice | None):
-    return post_service.update_post(post, post.author, post.title, post.body_md, [t.name for t in post.tags], audience_of(post), terms=terms)
+    return post_service.update_post(
+        post, post.author, post.title, post.body_md, [t.name for t in post.tags], audience_of(post), terms=terms
+    )
 
 
 def n(model) -> int:
@@ -39,7 +51,15 @@ def accept(client, post, version=None):
 
 
 def editor_form(title="T", body="B", **extra):
-    return {"title": title, "body": body, "tags": "", "audience": "public", "audience_users": "", "audience_groups": "", **extra}
+    return {
+        "title": title,
+        "body": body,
+        "tags": "",
+        "audience": "public",
+        "audience_users": "",
+        "audience_groups": "",
+        **extra,
+    }
 
 
 # --- attaching terms ---------------------------------------------------------------------
@@ -59,7 +79,13 @@ def test_editor_offers_the_site_templates(client):
     login(client, make_user("ada"))
     status, html = page(client, "/posts/new")
     assert status == 200
-    for title in ("No capabilities use without permission", "Do not share outside this audience", "Cite before building on this", "My own terms", "No terms"):
+    for title in (
+        "No capabilities use without permission",
+        "Do not share outside this audience",
+        "Cite before building on this",
+        "My own terms",
+        "No terms",
+    ):
         assert title in html
 
 
@@ -83,7 +109,9 @@ def test_author_writes_own_terms_in_markdown(client):
 
 def test_empty_custom_terms_are_refused_and_the_form_keeps_what_was_typed(client):
     login(client, make_user("ada"))
-    response = client.post("/posts/new", data=editor_form("Kept title zebra", "Kept body yak", terms="custom", terms_custom="   "))
+    response = client.post(
+        "/posts/new", data=editor_form("Kept title zebra", "Kept body yak", terms="custom", terms_custom="   ")
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Write your terms" in html
@@ -103,7 +131,9 @@ def test_a_rejected_edit_keeps_the_old_terms(client):
     author = make_user("ada")
     post = gated_post(author, terms="Original terms.")
     login(client, author)
-    response = client.post(f"/posts/{post.id}/edit", data=editor_form(post.title, post.body_md, terms="custom", terms_custom=""))
+    response = client.post(
+        f"/posts/{post.id}/edit", data=editor_form(post.title, post.body_md, terms="custom", terms_custom="")
+    )
     assert response.status_code == 400
     db.session.refresh(post)
     assert post.terms_version == 1 and n(PostTerms) == 1
@@ -124,7 +154,14 @@ def test_editor_shows_the_terms_in_force(client):
 def test_reader_sees_title_author_audience_and_terms_but_not_the_body(client):
     author = make_user("ada", display_name="Ada Okafor")
     reader = make_user("ben")
-    post = gated_post(author, "Gated title walrus", "secret body platypus", terms="Terms text narwhal.", audience="restricted", users=(reader,))
+    post = gated_post(
+        author,
+        "Gated title walrus",
+        "secret body platypus",
+        terms="Terms text narwhal.",
+        audience="restricted",
+        users=(reader,),
+    )
     login(client, reader)
     status, html = page(client, f"/posts/{post.id}")
     assert status == 200
@@ -169,14 +206,23 @@ def gated_world(client):
     commenter = make_user("cai")
     reader = make_user("ben")
     group = make_group(author, "Dual Use Circle", members=(commenter, reader))
-    post = gated_post(author, "Gated title heron", "body marker pangolin", tags="hazards",
-                      audience="restricted", groups=(group,))
+    post = gated_post(
+        author, "Gated title heron", "body marker pangolin", tags="hazards", audience="restricted", groups=(group,)
+    )
     db.session.add(TermsAcceptance(user_id=commenter.id, post_id=post.id, version=1))
     db.session.commit()
     post_service.update_post(post, author, post.title, "body marker pangolin, revised", "hazards", audience_of(post))
     top = make_comment(commenter, post, "comment marker axolotl")
     reply = make_comment(author, post, "reply marker capybara", parent=top)
-    return {"author": author, "commenter": commenter, "reader": reader, "group": group, "post": post, "top": top, "reply": reply}
+    return {
+        "author": author,
+        "commenter": commenter,
+        "reader": reader,
+        "group": group,
+        "post": post,
+        "top": top,
+        "reply": reply,
+    }
 
 
 MARKERS = ("pangolin", "axolotl", "capybara")
@@ -197,7 +243,11 @@ def test_no_gated_text_leaks_through_any_page(client, gated_world):
         assert status == 200, url
         assert "Gated title heron" in html, url
         assert_no_markers(html)
-    for url in (f"/users/{w['commenter'].username}?tab=comments", f"/users/{w['author'].username}?tab=comments", "/tags"):
+    for url in (
+        f"/users/{w['commenter'].username}?tab=comments",
+        f"/users/{w['author'].username}?tab=comments",
+        "/tags",
+    ):
         status, html = page(client, url)
         assert status == 200, url
         assert_no_markers(html)
@@ -207,8 +257,14 @@ def test_no_gated_text_leaks_through_any_page(client, gated_world):
     assert status == 200
     assert_no_markers(html)
     # Direct addresses of the text answer 404 like a post that never existed.
-    for url in (f"/comments/{top.id}", f"/comments/{reply.id}", f"/comments/{top.id}/reply",
-                f"/comments/{top.id}/edit", f"/posts/{post.id}/revisions", f"/posts/{post.id}/revisions?x=1"):
+    for url in (
+        f"/comments/{top.id}",
+        f"/comments/{reply.id}",
+        f"/comments/{top.id}/reply",
+        f"/comments/{top.id}/edit",
+        f"/posts/{post.id}/revisions",
+        f"/posts/{post.id}/revisions?x=1",
+    ):
         status, html = page(client, url)
         assert status == 404, url
         assert_no_markers(html)
@@ -220,7 +276,10 @@ def test_gated_reader_cannot_comment_reply_or_delete(client, gated_world):
     login(client, w["reader"])
     before = n(w["top"].__class__)
     assert client.post(f"/posts/{w['post'].id}/comments", data={"body": "hello"}).status_code == 404
-    assert client.post(f"/posts/{w['post'].id}/comments", data={"body": "hi", "parent_id": str(w["top"].id)}).status_code == 404
+    assert (
+        client.post(f"/posts/{w['post'].id}/comments", data={"body": "hi", "parent_id": str(w["top"].id)}).status_code
+        == 404
+    )
     assert client.post(f"/comments/{w['top'].id}/delete").status_code == 404
     assert n(w["top"].__class__) == before
 
@@ -314,7 +373,10 @@ def test_resaving_the_same_terms_or_only_the_body_keeps_the_version(client):
     post = db.session.scalar(select(Post))
     client.post(f"/posts/{post.id}/edit", data=editor_form("T", "B2", terms="cite-first"))
     # The same words typed as the author's own are the same agreement.
-    client.post(f"/posts/{post.id}/edit", data=editor_form("T", "B3", terms="custom", terms_custom=db.session.scalar(select(PostTerms.body_md))))
+    client.post(
+        f"/posts/{post.id}/edit",
+        data=editor_form("T", "B3", terms="custom", terms_custom=db.session.scalar(select(PostTerms.body_md))),
+    )
     db.session.refresh(post)
     assert post.terms_version == 1 and n(PostTerms) == 1
 
@@ -333,7 +395,9 @@ def test_removing_and_restoring_terms(client, gated_world):
 def test_author_edit_form_changes_terms_through_the_page(client, gated_world):
     w = gated_world
     login(client, w["author"])
-    data = editor_form(w["post"].title, w["post"].body_md, terms="no-sharing", audience="restricted", audience_groups=w["group"].slug)
+    data = editor_form(
+        w["post"].title, w["post"].body_md, terms="no-sharing", audience="restricted", audience_groups=w["group"].slug
+    )
     assert client.post(f"/posts/{w['post'].id}/edit", data=data).status_code == 302
     db.session.refresh(w["post"])
     assert w["post"].terms_version == 2
@@ -381,7 +445,14 @@ def test_reader_page_hides_titles_they_can_no_longer_read(client, gated_world):
     w = gated_world
     login(client, w["reader"])
     accept(client, w["post"])
-    post_service.update_post(w["post"], w["author"], w["post"].title, w["post"].body_md, "hazards", Audience("restricted", frozenset({w["commenter"].id})))
+    post_service.update_post(
+        w["post"],
+        w["author"],
+        w["post"].title,
+        w["post"].body_md,
+        "hazards",
+        Audience("restricted", frozenset({w["commenter"].id})),
+    )
     html = page(client, "/settings/terms")[1]
     assert "heron" not in html and "A post you can no longer read" in html
 
@@ -410,6 +481,9 @@ def test_gated_post_ids_for_search(client, gated_world):
 
 def test_visible_comments_excludes_gated_posts(gated_world):
     w = gated_world
-    bodies = lambda viewer: {c.body_md for c in db.session.scalars(visibility.visible_comments(viewer))}
+
+    def bodies(viewer):
+        return {c.body_md for c in db.session.scalars(visibility.visible_comments(viewer))}
+
     assert bodies(w["reader"]) == set()
     assert "comment marker axolotl" in bodies(w["commenter"]) and "comment marker axolotl" in bodies(w["author"])

@@ -1,4 +1,5 @@
 """Numbered versions of a post and the difference between any two."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,12 @@ from tests.conftest import login, make_group, make_post, make_user
 
 def edit(post, body: str, title: str | None = None, editor=None):
     return post_service.update_post(
-        post, editor or post.author, title or post.title, body, [t.name for t in post.tags], audience_of(post),
+        post,
+        editor or post.author,
+        title or post.title,
+        body,
+        [t.name for t in post.tags],
+        audience_of(post),
     )
 
 
@@ -74,7 +80,9 @@ def test_versions_follow_the_body_rule(client, app):
         assert client.get(path).status_code == 200
         client.post("/logout")
     # A gated post (terms not yet accepted) hides its versions like its body.
-    post_service.update_post(post, author, post.title, post.body_md, [], audience_of(post), terms=TermsChoice(None, "Ask first."))
+    post_service.update_post(
+        post, author, post.title, post.body_md, [], audience_of(post), terms=TermsChoice(None, "Ask first.")
+    )
     login(client, member)
     assert client.get(f"/posts/{post.id}/revisions").status_code == 404
     # A deleted post's text is gone, versions included.

@@ -1,6 +1,7 @@
 """The reference for bench/page_bench.py: bare Flask rendering a 20-item Jinja list with
 `render_template`, served by gunicorn exactly like the forum (`gunicorn -w 2 bench.reference.app:app`).
 It is what "as fast as the platform allows" is measured against."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,15 +5,16 @@ Views here fetch through `visibility`/`queries` and change things through
 or comments on its own. One module per resource; each view carries an `@operation`
 record from which /api/v1/openapi.json is built.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app
 from werkzeug.exceptions import HTTPException
 
-from forum.extensions import csrf, db, limiter
-from forum.services import ServiceError
 from forum.api import auth
 from forum.api.errors import ApiError, error_response
+from forum.extensions import csrf, db, limiter
+from forum.services import ServiceError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -38,7 +39,9 @@ def service_error(error: ServiceError):
 def http_error(error: HTTPException):
     status = error.code or 500
     # A 404 never says why: hidden and missing must be byte-identical.
-    detail = None if status == 404 else error.description if status in (400, 403, 409, 429) and error.description else None
+    detail = (
+        None if status == 404 else error.description if status in (400, 403, 409, 429) and error.description else None
+    )
     if status == 403 and detail and detail.startswith("You don't have the permission"):
         detail = None  # werkzeug's generic text; ours is clearer
     response = error_response(status, detail)

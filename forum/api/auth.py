@@ -7,16 +7,17 @@ a session cookie sent alongside it is ignored. Cookie-authenticated API writes g
 through CSRF protection like any form; bearer requests are exempt, since a browser
 never attaches an Authorization header on its own.
 """
+
 from __future__ import annotations
 
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from forum.api.errors import ApiError
 from forum.extensions import csrf, login_manager
 from forum.models import ApiToken, User
 from forum.services import tokens
-from forum.api.errors import ApiError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -70,7 +71,8 @@ def guard() -> None:
         return
     # Only a signed-in session can be abused cross-site; an anonymous write gets its 401.
     if (
-        request.method not in SAFE_METHODS and current_user.is_authenticated
+        request.method not in SAFE_METHODS
+        and current_user.is_authenticated
         and current_app.config.get("WTF_CSRF_ENABLED", True)
     ):
         csrf.protect()

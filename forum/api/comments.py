@@ -1,5 +1,6 @@
 """Comment threads. A thread is readable exactly when its post's body is: a post behind
 terms the caller has not accepted answers 404 here, like a hidden one."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -8,18 +9,18 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from forum import permissions, visibility
-from forum.queries import listings
-from forum.extensions import db
-from forum.models import Comment
-from forum.services import comments as comment_service
-from forum.services.votes import viewer_votes
-from forum.queries.threads import build_tree
 from forum.api import bp, serialize
 from forum.api.auth import require_user
 from forum.api.errors import ApiError
 from forum.api.inputs import integer, json_body, page_list, text
 from forum.api.openapi import PAGE_PARAMS, operation
 from forum.api.schemas import COMMENT_BODY, NEW_COMMENT, page_of, ref
+from forum.extensions import db
+from forum.models import Comment
+from forum.queries import listings
+from forum.queries.threads import build_tree
+from forum.services import comments as comment_service
+from forum.services.votes import viewer_votes
 
 # Deep enough for any real thread; the API returns whole subtrees.
 _API_DEPTH = 10_000
@@ -27,8 +28,10 @@ _API_DEPTH = 10_000
 
 @bp.get("/posts/<int:post_id>/comments")
 @operation(
-    "A post's comment tree, paged by top-level comment", tag="comments",
-    response=page_of(ref("CommentNode")), params=PAGE_PARAMS,
+    "A post's comment tree, paged by top-level comment",
+    tag="comments",
+    response=page_of(ref("CommentNode")),
+    params=PAGE_PARAMS,
     description=(
         "Deleted or removed comments with live replies stay as placeholders (author, body, scores and "
         "the caller's votes null)."
@@ -40,7 +43,8 @@ def post_comments(post_id: int):
     tree = build_tree(comments, max_depth=_API_DEPTH, hidden=lambda c: not visibility.shows_comment(current_user, c))
     votes = viewer_votes(current_user, comment_ids=select(Comment.id).where(Comment.post_id == post.id))
     return page_list(
-        tree, lambda nodes: [serialize.comment_node(current_user, n, votes) for n in nodes],
+        tree,
+        lambda nodes: [serialize.comment_node(current_user, n, votes) for n in nodes],
         default_per_page=current_app.config["COMMENTS_PER_PAGE"],
     )
 
@@ -52,8 +56,14 @@ def _add(post, body: dict, parent=None):
 
 
 @bp.post("/posts/<int:post_id>/comments")
-@operation("Comment on a post, or reply with parent_id", tag="comments", body=NEW_COMMENT,
-           response=ref("Comment"), status=201, errors=(409,))
+@operation(
+    "Comment on a post, or reply with parent_id",
+    tag="comments",
+    body=NEW_COMMENT,
+    response=ref("Comment"),
+    status=201,
+    errors=(409,),
+)
 def create_comment(post_id: int):
     require_user()
     post = visibility.get_post_body_or_404(post_id, current_user)

@@ -4,6 +4,7 @@
 message is about (from `ServiceError.field`), or is null. A hidden object and a
 missing one both answer the same 404 body, byte for byte.
 """
+
 from __future__ import annotations
 
 from flask import jsonify

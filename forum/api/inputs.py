@@ -1,14 +1,16 @@
 """Reading JSON bodies and query strings; bad input is a 400 that names its field."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import current_app, request
 from sqlalchemy import Select, func, select
 
+from forum.api.errors import ApiError
 from forum.extensions import db
 from forum.web.routing import ID_MAX
-from forum.api.errors import ApiError
 
 _MISSING = object()
 
@@ -101,7 +103,10 @@ def page(query: Select, render: Callable[[list], list[dict]], *, rows: bool = Fa
         result = db.session.execute(query.limit(per_page).offset(offset))
         items = list(result.all() if rows else result.unique().scalars())
     return {
-        "items": render(items), "page": number, "per_page": per_page, "total": total,
+        "items": render(items),
+        "page": number,
+        "per_page": per_page,
+        "total": total,
         "pages": (total + per_page - 1) // per_page,
     }
 
@@ -113,6 +118,9 @@ def page_list(items: list, render: Callable[[list], list[dict]], default_per_pag
     number = query_int("page", 1)
     start = (number - 1) * per_page
     return {
-        "items": render(items[start:start + per_page]), "page": number, "per_page": per_page,
-        "total": len(items), "pages": (len(items) + per_page - 1) // per_page,
+        "items": render(items[start : start + per_page]),
+        "page": number,
+        "per_page": per_page,
+        "total": len(items),
+        "pages": (len(items) + per_page - 1) // per_page,
     }

@@ -1,4 +1,5 @@
 """The caller."""
+
 from __future__ import annotations
 
 from forum.api import bp, serialize
@@ -13,9 +14,17 @@ def me():
     user = require_user()
     token = current_token()
     return {
-        "id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
-        "karma": user.karma, "created_at": serialize.when(user.created_at),
-        "token": None if token is None else {
-            "name": token.name, "scope": token.scope, "expires_at": serialize.when(token.expires_at),
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "karma": user.karma,
+        "created_at": serialize.when(user.created_at),
+        "token": None
+        if token is None
+        else {
+            "name": token.name,
+            "scope": token.scope,
+            "expires_at": serialize.when(token.expires_at),
         },
     }

@@ -1,10 +1,9 @@
 """Joining and leaving groups: invitations, requests, roles, removal. Thin wrappers over
 `services.groups`, which holds every rule (who may invite, last owner, join policy)."""
+
 from __future__ import annotations
 
-from forum.queries import groups as group_queries
 from forum import permissions
-from forum.services import groups as group_service
 from forum.api import bp, serialize
 from forum.api.auth import require_user
 from forum.api.errors import ApiError
@@ -12,8 +11,12 @@ from forum.api.groups import group_or_404, group_response
 from forum.api.inputs import integer, json_body, page_list, text
 from forum.api.openapi import PAGE_PARAMS, operation
 from forum.api.schemas import INVITE, JOIN_REQUEST, ROLE, obj, page_of, ref
+from forum.queries import groups as group_queries
+from forum.services import groups as group_service
 
-_MEMBERSHIP = obj({"group": ref("GroupRef"), "role": {"type": "string"}, "joined_at": {"type": "string", "format": "date-time"}})
+_MEMBERSHIP = obj(
+    {"group": ref("GroupRef"), "role": {"type": "string"}, "joined_at": {"type": "string", "format": "date-time"}}
+)
 
 
 def _manager_of(slug: str):
@@ -29,34 +32,40 @@ def _manager_of(slug: str):
 
 
 @bp.get("/me/groups")
-@operation("Groups you belong to, unlisted ones included", tag="memberships",
-           response=page_of(_MEMBERSHIP), params=PAGE_PARAMS)
+@operation(
+    "Groups you belong to, unlisted ones included", tag="memberships", response=page_of(_MEMBERSHIP), params=PAGE_PARAMS
+)
 def my_groups():
     user = require_user()
-    return page_list(group_queries.memberships_of(user), lambda rows: [
-        {"group": serialize.group_ref(m.group), "role": m.role, "joined_at": serialize.when(m.created_at)} for m in rows
-    ])
+    return page_list(
+        group_queries.memberships_of(user),
+        lambda rows: [
+            {"group": serialize.group_ref(m.group), "role": m.role, "joined_at": serialize.when(m.created_at)}
+            for m in rows
+        ],
+    )
 
 
 @bp.get("/me/invitations")
-@operation("Invitations waiting for your answer", tag="memberships",
-           response=page_of(ref("Invitation")), params=PAGE_PARAMS)
+@operation(
+    "Invitations waiting for your answer", tag="memberships", response=page_of(ref("Invitation")), params=PAGE_PARAMS
+)
 def my_invitations():
     user = require_user()
     return page_list(group_queries.invitations_for(user), lambda rows: [serialize.invitation(i) for i in rows])
 
 
 @bp.get("/me/requests")
-@operation("Your pending requests to join groups", tag="memberships",
-           response=page_of(ref("JoinRequest")), params=PAGE_PARAMS)
+@operation(
+    "Your pending requests to join groups", tag="memberships", response=page_of(ref("JoinRequest")), params=PAGE_PARAMS
+)
 def my_requests():
     user = require_user()
     return page_list(group_queries.requests_of(user), lambda rows: [serialize.join_request(r) for r in rows])
 
 
 @bp.post("/invitations/<int:invitation_id>/accept")
-@operation("Accept an invitation: you are a member from the next request on", tag="memberships",
-           response=ref("Group"))
+@operation("Accept an invitation: you are a member from the next request on", tag="memberships", response=ref("Group"))
 def accept_invitation(invitation_id: int):
     user = require_user()
     membership = group_service.accept_invitation(user, invitation_id)
@@ -80,8 +89,13 @@ def join(slug: str):
 
 
 @bp.post("/groups/<slug>/leave")
-@operation("Leave a group: its restricted posts close to you at once", tag="memberships",
-           response=None, status=204, errors=(409,))
+@operation(
+    "Leave a group: its restricted posts close to you at once",
+    tag="memberships",
+    response=None,
+    status=204,
+    errors=(409,),
+)
 def leave(slug: str):
     user = require_user()
     group_service.leave(user, group_or_404(slug))
@@ -92,16 +106,26 @@ def leave(slug: str):
 
 
 @bp.get("/groups/<slug>/invitations")
-@operation("A group's pending invitations (owners and admins)", tag="memberships",
-           response=page_of(ref("Invitation")), params=PAGE_PARAMS)
+@operation(
+    "A group's pending invitations (owners and admins)",
+    tag="memberships",
+    response=page_of(ref("Invitation")),
+    params=PAGE_PARAMS,
+)
 def group_invitations(slug: str):
     _user, group = _manager_of(slug)
     return page_list(group_queries.pending_invitations(group), lambda rows: [serialize.invitation(i) for i in rows])
 
 
 @bp.post("/groups/<slug>/invitations")
-@operation("Invite someone (owners and admins)", tag="memberships", body=INVITE, response=ref("Invitation"),
-           status=201, errors=(409,))
+@operation(
+    "Invite someone (owners and admins)",
+    tag="memberships",
+    body=INVITE,
+    response=ref("Invitation"),
+    status=201,
+    errors=(409,),
+)
 def invite(slug: str):
     user = require_user()
     group = group_or_404(slug)
@@ -121,8 +145,14 @@ def cancel_invitation(slug: str, invitation_id: int):
 
 
 @bp.post("/groups/<slug>/requests")
-@operation("Ask to join a group that admits by request", tag="memberships", body=JOIN_REQUEST,
-           response=ref("JoinRequest"), status=201, errors=(409,))
+@operation(
+    "Ask to join a group that admits by request",
+    tag="memberships",
+    body=JOIN_REQUEST,
+    response=ref("JoinRequest"),
+    status=201,
+    errors=(409,),
+)
 def request_to_join(slug: str):
     user = require_user()
     group = group_or_404(slug)
@@ -140,8 +170,12 @@ def withdraw_request(slug: str):
 
 
 @bp.get("/groups/<slug>/requests")
-@operation("Pending requests to join (owners and admins)", tag="memberships",
-           response=page_of(ref("JoinRequest")), params=PAGE_PARAMS)
+@operation(
+    "Pending requests to join (owners and admins)",
+    tag="memberships",
+    response=page_of(ref("JoinRequest")),
+    params=PAGE_PARAMS,
+)
 def group_requests(slug: str):
     _user, group = _manager_of(slug)
     return page_list(group_queries.pending_requests(group), lambda rows: [serialize.join_request(r) for r in rows])
@@ -154,8 +188,9 @@ def _decide(slug: str, request_id: int, approve: bool):
 
 
 @bp.post("/groups/<slug>/requests/<int:request_id>/approve")
-@operation("Approve a request: the person becomes a member", tag="memberships",
-           response=ref("JoinRequest"), errors=(409,))
+@operation(
+    "Approve a request: the person becomes a member", tag="memberships", response=ref("JoinRequest"), errors=(409,)
+)
 def approve_request(slug: str, request_id: int):
     return _decide(slug, request_id, True)
 
@@ -179,8 +214,13 @@ def change_role(slug: str, username: str):
 
 
 @bp.delete("/groups/<slug>/members/<username>")
-@operation("Remove a member (owners and admins): they lose access on their next request", tag="memberships",
-           response=None, status=204, errors=(409,))
+@operation(
+    "Remove a member (owners and admins): they lose access on their next request",
+    tag="memberships",
+    response=None,
+    status=204,
+    errors=(409,),
+)
 def remove_member(slug: str, username: str):
     user = require_user()
     group_service.remove_member(user, group_or_404(slug), username)

@@ -1,4 +1,5 @@
 """The API's own description."""
+
 from __future__ import annotations
 
 from flask import current_app, jsonify

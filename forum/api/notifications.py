@@ -1,54 +1,79 @@
 """The caller's notifications: the same `inbox` (so the same visibility check) as the bell."""
+
 from __future__ import annotations
 
 from flask import current_app
 
-from forum.queries import inbox
-from forum.models import NOTIFICATION_KINDS
-from forum.services import notifications as service
 from forum.api import bp, serialize
 from forum.api.auth import require_user
 from forum.api.inputs import query_int
 from forum.api.openapi import PAGE_PARAMS, operation
 from forum.api.schemas import COMPONENTS, INT, TIME, nullable, obj, page_of, ref
+from forum.models import NOTIFICATION_KINDS
+from forum.queries import inbox
+from forum.services import notifications as service
 
-COMPONENTS["Notification"] = obj({
-    "id": INT,
-    "kind": {"type": "string", "enum": list(NOTIFICATION_KINDS)},
-    "message": {"type": "string", "description": "Built now, from what the caller may read now."},
-    "url": {"type": "string", "description": "The page it is about, on this site."},
-    "post_id": nullable(INT), "comment_id": nullable(INT),
-    "group": nullable({"type": "string", "description": "The group's slug."}),
-    "read": {"type": "boolean"}, "created_at": TIME,
-})
+COMPONENTS["Notification"] = obj(
+    {
+        "id": INT,
+        "kind": {"type": "string", "enum": list(NOTIFICATION_KINDS)},
+        "message": {"type": "string", "description": "Built now, from what the caller may read now."},
+        "url": {"type": "string", "description": "The page it is about, on this site."},
+        "post_id": nullable(INT),
+        "comment_id": nullable(INT),
+        "group": nullable({"type": "string", "description": "The group's slug."}),
+        "read": {"type": "boolean"},
+        "created_at": TIME,
+    }
+)
 COMPONENTS["UnreadCount"] = obj({"unread": {"type": "integer", "minimum": 0}})
 
 
 def _render(item: inbox.Item) -> dict:
     return {
-        "id": item.id, "kind": item.kind, "message": inbox.message(item),
-        "url": inbox.target_url(item), "post_id": item.post_id, "comment_id": item.comment_id,
-        "group": item.group_slug, "read": item.read, "created_at": serialize.when(item.created_at),
+        "id": item.id,
+        "kind": item.kind,
+        "message": inbox.message(item),
+        "url": inbox.target_url(item),
+        "post_id": item.post_id,
+        "comment_id": item.comment_id,
+        "group": item.group_slug,
+        "read": item.read,
+        "created_at": serialize.when(item.created_at),
     }
 
 
 @bp.get("/notifications")
-@operation("The caller's notifications, newest first; each shown only while the caller may read what it is about",
-           tag="notifications", response=page_of(ref("Notification")), params=PAGE_PARAMS)
+@operation(
+    "The caller's notifications, newest first; each shown only while the caller may read what it is about",
+    tag="notifications",
+    response=page_of(ref("Notification")),
+    params=PAGE_PARAMS,
+)
 def notifications():
     user = require_user()
     number = query_int("page", 1)
-    per_page = min(query_int("per_page", current_app.config["NOTIFICATIONS_PER_PAGE"]), current_app.config["API_PER_PAGE_MAX"])
+    per_page = min(
+        query_int("per_page", current_app.config["NOTIFICATIONS_PER_PAGE"]), current_app.config["API_PER_PAGE_MAX"]
+    )
     total = inbox.shown_count(user)
     offset = (number - 1) * per_page
     items = inbox.items(user, limit=per_page, offset=offset) if offset < total else []
-    return {"items": [_render(i) for i in items], "page": number, "per_page": per_page, "total": total,
-            "pages": (total + per_page - 1) // per_page}
+    return {
+        "items": [_render(i) for i in items],
+        "page": number,
+        "per_page": per_page,
+        "total": total,
+        "pages": (total + per_page - 1) // per_page,
+    }
 
 
 @bp.get("/notifications/unread")
-@operation("How many of the caller's notifications are unread (what the bell shows)", tag="notifications",
-           response=ref("UnreadCount"))
+@operation(
+    "How many of the caller's notifications are unread (what the bell shows)",
+    tag="notifications",
+    response=ref("UnreadCount"),
+)
 def unread():
     return {"unread": inbox.unread_count(require_user())}
 
@@ -58,4 +83,3 @@ def unread():
 def read_all():
     service.mark_all_read(require_user())
     return "", 204
-

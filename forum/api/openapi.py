@@ -5,19 +5,25 @@ request body and response schemas. `build_spec` walks the app's URL map, so the 
 and path parameters come from the real routes and a route without a record is missing
 from the description (tests/api/test_openapi.py fails on it).
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 
-from forum.web.routing import ID_MAX
 from forum.api import schemas
+from forum.web.routing import ID_MAX
 
 API_PREFIX = "/api/v1"
 _ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
-_CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 1, "maximum": ID_MAX}, None: {"type": "string"}, "string": {"type": "string"}}
+_CONVERTER_SCHEMAS = {
+    "int": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+    None: {"type": "string"},
+    "string": {"type": "string"},
+}
 
 # Every operation may answer these: bad token, unaccepted site terms, rate limit.
 _ALWAYS = (400, 401, 403, 429)
@@ -34,16 +40,28 @@ PAGE_PARAMS = (
 
 
 def operation(
-    summary: str, *, tag: str, response: dict | None = None, status: int = 200,
-    body: dict | None = None, params: tuple[dict, ...] = (), errors: tuple[int, ...] = (),
+    summary: str,
+    *,
+    tag: str,
+    response: dict | None = None,
+    status: int = 200,
+    body: dict | None = None,
+    params: tuple[dict, ...] = (),
+    errors: tuple[int, ...] = (),
     description: str = "",
 ) -> Callable:
     """Record how a view is described. `response` None means an empty 204."""
 
     def record(view: Callable) -> Callable:
         view.openapi = {
-            "summary": summary, "tag": tag, "response": response, "status": status, "body": body,
-            "params": params, "errors": errors, "description": description,
+            "summary": summary,
+            "tag": tag,
+            "response": response,
+            "status": status,
+            "body": body,
+            "params": params,
+            "errors": errors,
+            "description": description,
         }
         return view
 
@@ -53,11 +71,15 @@ def operation(
 def _path_and_params(rule: str) -> tuple[str, list[dict]]:
     params = []
     for converter, name in _ARG.findall(rule):
-        params.append({
-            "name": name, "in": "path", "required": True,
-            "schema": _CONVERTER_SCHEMAS.get(converter or None, {"type": "string"}),
-        })
-    return _ARG.sub(lambda m: "{" + m.group(2) + "}", rule)[len(API_PREFIX):] or "/", params
+        params.append(
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": _CONVERTER_SCHEMAS.get(converter or None, {"type": "string"}),
+            }
+        )
+    return _ARG.sub(lambda m: "{" + m.group(2) + "}", rule)[len(API_PREFIX) :] or "/", params
 
 
 def _operation_object(endpoint: str, method: str, meta: dict, path_params: list[dict]) -> dict[str, Any]:
@@ -66,7 +88,8 @@ def _operation_object(endpoint: str, method: str, meta: dict, path_params: list[
         responses[str(meta["status"])] = {"description": "Done; no content."}
     else:
         responses[str(meta["status"])] = {
-            "description": "OK", "content": {"application/json": {"schema": meta["response"]}},
+            "description": "OK",
+            "content": {"application/json": {"schema": meta["response"]}},
         }
     codes = set(_ALWAYS) | set(meta["errors"])
     if path_params:

@@ -1,25 +1,31 @@
 """Posts: the front-page listing, reading (with the terms gate), writing, tags."""
+
 from __future__ import annotations
 
 from flask import request
 from flask_login import current_user
 
 from forum import permissions, visibility
-from forum.queries import listings
-from forum.services import ServiceError, posts as post_service, reads, terms as terms_service
-from forum.services.audience import audience_of, resolve_audience
-from forum.views.main import visible_tag_or_404
 from forum.api import bp, serialize
 from forum.api.auth import require_user
 from forum.api.errors import ApiError
 from forum.api.inputs import integer, json_body, obj, page, query_choice, strings, text
 from forum.api.openapi import PAGE_PARAMS, operation, query_param
 from forum.api.schemas import ACCEPT_TERMS, EDIT_POST, NEW_POST, page_of, ref
+from forum.queries import listings
+from forum.services import ServiceError, reads
+from forum.services import posts as post_service
+from forum.services import terms as terms_service
+from forum.services.audience import audience_of, resolve_audience
+from forum.views.main import visible_tag_or_404
 
 # Service field names (the form's) as paths into the JSON body.
 _FIELDS = {
-    "audience": "audience.kind", "audience_users": "audience.users", "audience_groups": "audience.groups",
-    "terms": "terms.choice", "terms_custom": "terms.custom",
+    "audience": "audience.kind",
+    "audience_users": "audience.users",
+    "audience_groups": "audience.groups",
+    "terms": "terms.choice",
+    "terms_custom": "terms.custom",
 }
 
 
@@ -38,8 +44,11 @@ def _audience(user, data: dict, default=None):
     chosen = obj(data, "audience")
     if chosen is None:
         if default is None:
-            raise ApiError(400, "Choose who can read this post: audience.kind is public, members or restricted.",
-                           field="audience.kind")
+            raise ApiError(
+                400,
+                "Choose who can read this post: audience.kind is public, members or restricted.",
+                field="audience.kind",
+            )
         return default
     kind = text(chosen, "kind", required=True)
     return resolve_audience(user, kind, strings(chosen, "users", []), strings(chosen, "groups", []))
@@ -54,9 +63,13 @@ def _terms(data: dict, default=None):
 
 @bp.get("/posts")
 @operation(
-    "Posts the caller may read, as on the front page", tag="posts", response=page_of(ref("PostSummary")),
+    "Posts the caller may read, as on the front page",
+    tag="posts",
+    response=page_of(ref("PostSummary")),
     params=(
-        query_param("sort", {"type": "string", "enum": list(listings.SORTS), "default": "new"}, "Order, as on the front page."),
+        query_param(
+            "sort", {"type": "string", "enum": list(listings.SORTS), "default": "new"}, "Order, as on the front page."
+        ),
         query_param("tag", {"type": "string"}, "Only posts with this tag."),
         *PAGE_PARAMS,
     ),
@@ -65,12 +78,18 @@ def _terms(data: dict, default=None):
 def posts():
     sort = query_choice("sort", listings.SORTS, "new")
     tag = visible_tag_or_404(request.args["tag"]) if request.args.get("tag") else None
-    return page(listings.front_page(current_user, sort, tag), lambda items: serialize.post_summaries(current_user, items))
+    return page(
+        listings.front_page(current_user, sort, tag), lambda items: serialize.post_summaries(current_user, items)
+    )
 
 
 @bp.post("/posts")
 @operation(
-    "Publish a post to the audience you choose", tag="posts", body=NEW_POST, response=ref("Post"), status=201,
+    "Publish a post to the audience you choose",
+    tag="posts",
+    body=NEW_POST,
+    response=ref("Post"),
+    status=201,
     description="`audience` is required: a post is never made public by default.",
 )
 def create_post():
@@ -88,7 +107,8 @@ def create_post():
 @bp.get("/posts/<int:post_id>")
 @operation(
     "A post. With terms the caller has not accepted: its title, author, audience and terms, but no body",
-    tag="posts", response=ref("Post"),
+    tag="posts",
+    response=ref("Post"),
 )
 def post(post_id: int):
     post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
@@ -98,7 +118,10 @@ def post(post_id: int):
 
 @bp.patch("/posts/<int:post_id>")
 @operation(
-    "Edit your post; fields left out keep their values", tag="posts", body=EDIT_POST, response=ref("Post"),
+    "Edit your post; fields left out keep their values",
+    tag="posts",
+    body=EDIT_POST,
+    response=ref("Post"),
     errors=(409,),
 )
 def edit_post(post_id: int):
@@ -109,8 +132,10 @@ def edit_post(post_id: int):
     data = json_body()
     try:
         post_service.update_post(
-            post, user,
-            text(data, "title", default=post.title), text(data, "body", default=post.body_md),
+            post,
+            user,
+            text(data, "title", default=post.title),
+            text(data, "body", default=post.body_md),
             strings(data, "tags", [t.name for t in post.tags]),
             _audience(user, data, default=audience_of(post)),
             terms=_terms(data, default=terms_service.KEEP),
@@ -133,8 +158,11 @@ def delete_post(post_id: int):
 
 @bp.post("/posts/<int:post_id>/terms/accept")
 @operation(
-    "Agree to the post's usage terms (the version you were shown), then read it", tag="posts",
-    body=ACCEPT_TERMS, response=ref("Post"), errors=(409,),
+    "Agree to the post's usage terms (the version you were shown), then read it",
+    tag="posts",
+    body=ACCEPT_TERMS,
+    response=ref("Post"),
+    errors=(409,),
 )
 def accept_terms(post_id: int):
     user = require_user()
@@ -145,11 +173,15 @@ def accept_terms(post_id: int):
 
 
 @bp.get("/tags")
-@operation("Tags on posts the caller may read, with counts of those posts", tag="posts",
-           response=page_of(ref("Tag")), params=PAGE_PARAMS)
+@operation(
+    "Tags on posts the caller may read, with counts of those posts",
+    tag="posts",
+    response=page_of(ref("Tag")),
+    params=PAGE_PARAMS,
+)
 def tags():
     return page(
         listings.tags_with_counts(current_user),
-        lambda rows: [{"name": row.Tag.name, "posts": row.n_posts} for row in rows], rows=True,
+        lambda rows: [{"name": row.Tag.name, "posts": row.n_posts} for row in rows],
+        rows=True,
     )
-

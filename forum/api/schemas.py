@@ -3,11 +3,12 @@
 The serializers in `serialize.py` produce exactly these shapes; the schemathesis run in
 tests/api checks every response against them.
 """
+
 from __future__ import annotations
 
+from forum.api.errors import CODES
 from forum.models import AUDIENCE_KINDS, GROUP_ROLES, JOIN_POLICIES, REPORT_REASONS, TOKEN_SCOPES
 from forum.services.votes import CHOICES, NO_VOTE
-from forum.api.errors import CODES
 
 
 def ref(name: str) -> dict:
@@ -22,20 +23,26 @@ def nullable(schema: dict) -> dict:
 
 def obj(properties: dict, *, required: tuple[str, ...] | None = None, closed: bool = True) -> dict:
     """An object; by default every property is required (responses always carry all keys)."""
-    schema = {"type": "object", "properties": properties, "required": list(properties if required is None else required)}
+    schema = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties if required is None else required),
+    }
     if closed:
         schema["additionalProperties"] = False
     return schema
 
 
 def page_of(item: dict) -> dict:
-    return obj({
-        "items": {"type": "array", "items": item},
-        "page": {"type": "integer", "minimum": 1},
-        "per_page": {"type": "integer", "minimum": 1},
-        "total": {"type": "integer", "minimum": 0, "description": "Counts only what the caller may read."},
-        "pages": {"type": "integer", "minimum": 0},
-    })
+    return obj(
+        {
+            "items": {"type": "array", "items": item},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "total": {"type": "integer", "minimum": 0, "description": "Counts only what the caller may read."},
+            "pages": {"type": "integer", "minimum": 0},
+        }
+    )
 
 
 STRING = {"type": "string"}
@@ -48,7 +55,10 @@ STRINGS = {"type": "array", "items": STRING}
 # Co-authors edit the post and share its karma; a draft is read only by its authors and sharees.
 AUTHORSHIP = {
     "coauthors": {"type": "array", "items": ref("UserRef")},
-    "draft": {"type": "boolean", "description": "Not published yet: only its authors and the people they shared it with read it."},
+    "draft": {
+        "type": "boolean",
+        "description": "Not published yet: only its authors and the people they shared it with read it.",
+    },
 }
 KARMA_CHOICES = list(CHOICES["karma"])
 AGREEMENT_CHOICES = list(CHOICES["agreement"])
@@ -61,8 +71,10 @@ def _shown(schema: dict, what: str) -> dict:
 
 
 def _my_vote(choices: list[str], axis: str) -> dict:
-    return _shown({"type": "string", "enum": choices},
-                  f"The caller's {axis} vote; null for none (or when signed out, or on their own writing).")
+    return _shown(
+        {"type": "string", "enum": choices},
+        f"The caller's {axis} vote; null for none (or when signed out, or on their own writing).",
+    )
 
 
 VOTE_NUMBERS = {
@@ -77,130 +89,260 @@ AGREEMENT_NUMBERS = {
 }
 
 COMPONENTS: dict[str, dict] = {
-    "Error": obj({
-        "error": obj({
-            "code": {"type": "string", "enum": sorted(set(CODES.values()))},
-            "message": STRING,
-            "field": nullable(STRING),
-        }),
-    }),
+    "Error": obj(
+        {
+            "error": obj(
+                {
+                    "code": {"type": "string", "enum": sorted(set(CODES.values()))},
+                    "message": STRING,
+                    "field": nullable(STRING),
+                }
+            ),
+        }
+    ),
     "UserRef": obj({"username": STRING, "display_name": STRING, "url": STRING}),
-    "User": obj({
-        "username": STRING, "display_name": STRING, "bio": STRING, "bio_html": STRING, "interests": STRINGS,
-        "karma": INT, "role": STRING, "created_at": TIME, "url": STRING,
-        "post_count": {**INT, "description": "Posts the caller may read."},
-        "comment_count": {**INT, "description": "Comments the caller may read."},
-    }),
-    "Me": obj({
-        "id": INT, "username": STRING, "display_name": STRING, "role": STRING, "karma": INT, "created_at": TIME,
-        "token": nullable(obj({"name": STRING, "scope": {"type": "string", "enum": list(TOKEN_SCOPES)},
-                               "expires_at": nullable(TIME)})),
-    }),
-    "Audience": obj({
-        "kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},
-        "users": {**STRINGS, "description": "Usernames, besides the author."},
-        "groups": {**STRINGS, "description": "Slugs of the groups the caller may see."},
-        "others": {**BOOL, "description": "Groups the caller may not see are in the audience too."},
-    }),
-    "Terms": obj({
-        "version": INT, "body_md": STRING, "body_html": STRING,
-        "accepted": {**BOOL, "description": "The caller agreed to this version (or wrote the post)."},
-    }),
-    "PostSummary": obj({
-        "id": INT, "title": STRING, "author": ref("UserRef"), **AUTHORSHIP, "created_at": TIME, "edited_at": nullable(TIME),
-        "tags": STRINGS, "audience_kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},
-        "comment_count": INT, **VOTE_NUMBERS, "state": STATE, "url": STRING,
-        "gated": {**BOOL, "description": "The post has terms the caller has not accepted: no body until they do."},
-    }),
-    "Post": obj({
-        "id": INT, "title": STRING, "author": ref("UserRef"), **AUTHORSHIP, "created_at": TIME, "edited_at": nullable(TIME),
-        "tags": STRINGS, "audience_kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},
-        "comment_count": INT, **VOTE_NUMBERS, "state": STATE, "url": STRING, "gated": BOOL,
-        "body_md": nullable(STRING), "body_html": nullable(STRING),
-        "audience": ref("Audience"), "terms": nullable(ref("Terms")),
-        "removal_reason": nullable(STRING),
-        "can_edit": BOOL, "can_delete": BOOL, "can_comment": BOOL,
-    }),
-    "Comment": obj({
-        "id": INT, "post_id": INT, "parent_id": nullable(INT), "author": nullable(ref("UserRef")),
-        "body_md": nullable(STRING), "body_html": nullable(STRING), "created_at": TIME, "edited_at": nullable(TIME),
-        "state": STATE, **VOTE_NUMBERS, **AGREEMENT_NUMBERS, "url": STRING,
-    }),
-    "CommentNode": obj({
-        "comment": ref("Comment"),
-        "reply_count": {**INT, "description": "Replies below this comment that the caller sees."},
-        "replies": {"type": "array", "items": ref("CommentNode")},
-    }),
+    "User": obj(
+        {
+            "username": STRING,
+            "display_name": STRING,
+            "bio": STRING,
+            "bio_html": STRING,
+            "interests": STRINGS,
+            "karma": INT,
+            "role": STRING,
+            "created_at": TIME,
+            "url": STRING,
+            "post_count": {**INT, "description": "Posts the caller may read."},
+            "comment_count": {**INT, "description": "Comments the caller may read."},
+        }
+    ),
+    "Me": obj(
+        {
+            "id": INT,
+            "username": STRING,
+            "display_name": STRING,
+            "role": STRING,
+            "karma": INT,
+            "created_at": TIME,
+            "token": nullable(
+                obj(
+                    {
+                        "name": STRING,
+                        "scope": {"type": "string", "enum": list(TOKEN_SCOPES)},
+                        "expires_at": nullable(TIME),
+                    }
+                )
+            ),
+        }
+    ),
+    "Audience": obj(
+        {
+            "kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},
+            "users": {**STRINGS, "description": "Usernames, besides the author."},
+            "groups": {**STRINGS, "description": "Slugs of the groups the caller may see."},
+            "others": {**BOOL, "description": "Groups the caller may not see are in the audience too."},
+        }
+    ),
+    "Terms": obj(
+        {
+            "version": INT,
+            "body_md": STRING,
+            "body_html": STRING,
+            "accepted": {**BOOL, "description": "The caller agreed to this version (or wrote the post)."},
+        }
+    ),
+    "PostSummary": obj(
+        {
+            "id": INT,
+            "title": STRING,
+            "author": ref("UserRef"),
+            **AUTHORSHIP,
+            "created_at": TIME,
+            "edited_at": nullable(TIME),
+            "tags": STRINGS,
+            "audience_kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},
+            "comment_count": INT,
+            **VOTE_NUMBERS,
+            "state": STATE,
+            "url": STRING,
+            "gated": {**BOOL, "description": "The post has terms the caller has not accepted: no body until they do."},
+        }
+    ),
+    "Post": obj(
+        {
+            "id": INT,
+            "title": STRING,
+            "author": ref("UserRef"),
+            **AUTHORSHIP,
+            "created_at": TIME,
+            "edited_at": nullable(TIME),
+            "tags": STRINGS,
+            "audience_kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},
+            "comment_count": INT,
+            **VOTE_NUMBERS,
+            "state": STATE,
+            "url": STRING,
+            "gated": BOOL,
+            "body_md": nullable(STRING),
+            "body_html": nullable(STRING),
+            "audience": ref("Audience"),
+            "terms": nullable(ref("Terms")),
+            "removal_reason": nullable(STRING),
+            "can_edit": BOOL,
+            "can_delete": BOOL,
+            "can_comment": BOOL,
+        }
+    ),
+    "Comment": obj(
+        {
+            "id": INT,
+            "post_id": INT,
+            "parent_id": nullable(INT),
+            "author": nullable(ref("UserRef")),
+            "body_md": nullable(STRING),
+            "body_html": nullable(STRING),
+            "created_at": TIME,
+            "edited_at": nullable(TIME),
+            "state": STATE,
+            **VOTE_NUMBERS,
+            **AGREEMENT_NUMBERS,
+            "url": STRING,
+        }
+    ),
+    "CommentNode": obj(
+        {
+            "comment": ref("Comment"),
+            "reply_count": {**INT, "description": "Replies below this comment that the caller sees."},
+            "replies": {"type": "array", "items": ref("CommentNode")},
+        }
+    ),
     "GroupRef": obj({"slug": STRING, "name": STRING, "url": STRING}),
-    "Group": obj({
-        "slug": STRING, "name": STRING, "url": STRING, "description": STRING, "description_html": STRING,
-        "listed": BOOL, "join_policy": {"type": "string", "enum": list(JOIN_POLICIES)}, "interests": STRINGS,
-        "created_at": TIME,
-        "member_count": {**nullable(INT), "description": "Null when the caller may not see the group's activity."},
-        "post_count": {**nullable(INT), "description": "Posts shared with the group that the caller may read."},
-        "state": {**nullable({"type": "string", "enum": [*GROUP_ROLES, "invited", "requested"]}),
-                  "description": "The caller's role, or a pending invitation or request."},
-    }),
-    "Invitation": obj({
-        "id": INT, "group": ref("GroupRef"), "user": ref("UserRef"), "invited_by": ref("UserRef"),
-        "status": STRING, "created_at": TIME,
-    }),
-    "JoinRequest": obj({
-        "id": INT, "group": ref("GroupRef"), "user": ref("UserRef"), "statement": STRING,
-        "status": STRING, "created_at": TIME,
-    }),
+    "Group": obj(
+        {
+            "slug": STRING,
+            "name": STRING,
+            "url": STRING,
+            "description": STRING,
+            "description_html": STRING,
+            "listed": BOOL,
+            "join_policy": {"type": "string", "enum": list(JOIN_POLICIES)},
+            "interests": STRINGS,
+            "created_at": TIME,
+            "member_count": {**nullable(INT), "description": "Null when the caller may not see the group's activity."},
+            "post_count": {**nullable(INT), "description": "Posts shared with the group that the caller may read."},
+            "state": {
+                **nullable({"type": "string", "enum": [*GROUP_ROLES, "invited", "requested"]}),
+                "description": "The caller's role, or a pending invitation or request.",
+            },
+        }
+    ),
+    "Invitation": obj(
+        {
+            "id": INT,
+            "group": ref("GroupRef"),
+            "user": ref("UserRef"),
+            "invited_by": ref("UserRef"),
+            "status": STRING,
+            "created_at": TIME,
+        }
+    ),
+    "JoinRequest": obj(
+        {
+            "id": INT,
+            "group": ref("GroupRef"),
+            "user": ref("UserRef"),
+            "statement": STRING,
+            "status": STRING,
+            "created_at": TIME,
+        }
+    ),
     "Member": obj({"user": ref("UserRef"), "role": {"type": "string", "enum": list(GROUP_ROLES)}, "joined_at": TIME}),
-    "Report": obj({
-        "id": INT, "reason": {"type": "string", "enum": list(REPORT_REASONS)}, "status": STRING,
-        "post_id": INT, "comment_id": nullable(INT), "created_at": TIME,
-    }),
-    "SearchHit": obj({
-        "kind": {"type": "string", "enum": ["post", "comment", "listing"], "description": "listing: the card of a "
-                 "listed restricted post the caller cannot read (title, author, abstract); url is where to request access."},
-        "post_id": INT, "comment_id": nullable(INT),
-        "title": {**STRING, "description": "The post's title (for a comment, the post it is on)."},
-        "author": ref("UserRef"), "created_at": TIME,
-        "snippet_html": {**nullable(STRING), "description": "Escaped text with <mark> around matches; null for a post "
-                         "whose terms the caller has not accepted."},
-        "state": STATE, "url": STRING,
-    }),
-    "SearchResults": obj({
-        "items": {"type": "array", "items": ref("SearchHit")},
-        "page": {"type": "integer", "minimum": 1},
-        "per_page": {"type": "integer", "minimum": 1},
-        "total": {"type": "integer", "minimum": 0, "description": "Counts only what the caller may read."},
-        "pages": {"type": "integer", "minimum": 0},
-        "empty_query": BOOL, "truncated": BOOL,
-    }),
+    "Report": obj(
+        {
+            "id": INT,
+            "reason": {"type": "string", "enum": list(REPORT_REASONS)},
+            "status": STRING,
+            "post_id": INT,
+            "comment_id": nullable(INT),
+            "created_at": TIME,
+        }
+    ),
+    "SearchHit": obj(
+        {
+            "kind": {
+                "type": "string",
+                "enum": ["post", "comment", "listing"],
+                "description": "listing: the card of a "
+                "listed restricted post the caller cannot read (title, author, abstract); "
+                "url is where to request access.",
+            },
+            "post_id": INT,
+            "comment_id": nullable(INT),
+            "title": {**STRING, "description": "The post's title (for a comment, the post it is on)."},
+            "author": ref("UserRef"),
+            "created_at": TIME,
+            "snippet_html": {
+                **nullable(STRING),
+                "description": "Escaped text with <mark> around matches; null for a post "
+                "whose terms the caller has not accepted.",
+            },
+            "state": STATE,
+            "url": STRING,
+        }
+    ),
+    "SearchResults": obj(
+        {
+            "items": {"type": "array", "items": ref("SearchHit")},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "total": {"type": "integer", "minimum": 0, "description": "Counts only what the caller may read."},
+            "pages": {"type": "integer", "minimum": 0},
+            "empty_query": BOOL,
+            "truncated": BOOL,
+        }
+    ),
     "Tag": obj({"name": STRING, "posts": {**INT, "description": "Posts with this tag the caller may read."}}),
-    "VoteResult": obj({
-        "kind": {"type": "string", "enum": ["post", "comment"]},
-        "id": INT,
-        "axis": {"type": "string", "enum": list(CHOICES)},
-        "vote": {**nullable({"type": "string", "enum": KARMA_CHOICES + AGREEMENT_CHOICES}),
-                 "description": "The caller's vote on this axis after the request; null for none."},
-        "score": INT, "vote_count": INT,
-        "agreement": {**INT, "description": "Comments only."},
-        "agreement_count": {**INT, "description": "Comments only."},
-    }, required=("kind", "id", "axis", "vote", "score", "vote_count")),
+    "VoteResult": obj(
+        {
+            "kind": {"type": "string", "enum": ["post", "comment"]},
+            "id": INT,
+            "axis": {"type": "string", "enum": list(CHOICES)},
+            "vote": {
+                **nullable({"type": "string", "enum": KARMA_CHOICES + AGREEMENT_CHOICES}),
+                "description": "The caller's vote on this axis after the request; null for none.",
+            },
+            "score": INT,
+            "vote_count": INT,
+            "agreement": {**INT, "description": "Comments only."},
+            "agreement_count": {**INT, "description": "Comments only."},
+        },
+        required=("kind", "id", "axis", "vote", "score", "vote_count"),
+    ),
 }
 
 
 # --- request bodies ---------------------------------------------------------------------
 
-AUDIENCE_IN = obj({
-    "kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},
-    "users": {**STRINGS, "description": "Usernames (restricted posts)."},
-    "groups": {**STRINGS, "description": "Group slugs (restricted posts)."},
-}, required=("kind",))
+AUDIENCE_IN = obj(
+    {
+        "kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},
+        "users": {**STRINGS, "description": "Usernames (restricted posts)."},
+        "groups": {**STRINGS, "description": "Group slugs (restricted posts)."},
+    },
+    required=("kind",),
+)
 
-TERMS_IN = obj({
-    "choice": {"type": "string", "description": "'none', a template key from the site's list, or 'custom'."},
-    "custom": {"type": "string", "description": "The author's own terms, with choice 'custom'."},
-}, required=("choice",))
+TERMS_IN = obj(
+    {
+        "choice": {"type": "string", "description": "'none', a template key from the site's list, or 'custom'."},
+        "custom": {"type": "string", "description": "The author's own terms, with choice 'custom'."},
+    },
+    required=("choice",),
+)
 
 POST_FIELDS = {
-    "title": STRING, "body": TEXT,
+    "title": STRING,
+    "body": TEXT,
     "tags": {**STRINGS, "maxItems": 20},
     "audience": AUDIENCE_IN,
     "terms": TERMS_IN,
@@ -218,30 +360,47 @@ _CURRENT = (
 
 
 def vote_body(choices: list[str]) -> dict:
-    return obj({
-        "value": {"type": "string", "enum": choices},
-        "current": {"type": "string", "enum": [NO_VOTE, *choices], "description": _CURRENT},
-    }, required=("value",))
+    return obj(
+        {
+            "value": {"type": "string", "enum": choices},
+            "current": {"type": "string", "enum": [NO_VOTE, *choices], "description": _CURRENT},
+        },
+        required=("value",),
+    )
 
 
 KARMA_VOTE = vote_body(KARMA_CHOICES)
 AGREEMENT_VOTE = vote_body(AGREEMENT_CHOICES)
-ACCEPT_TERMS = obj({"version": {**INT, "description": "The version you were shown (Post.terms.version)."}}, required=("version",))
-NEW_REPORT = obj({
-    "reason": {"type": "string", "enum": list(REPORT_REASONS)},
-    "details": {"type": "string", "maxLength": 2000},
-}, required=("reason",))
+ACCEPT_TERMS = obj(
+    {"version": {**INT, "description": "The version you were shown (Post.terms.version)."}}, required=("version",)
+)
+NEW_REPORT = obj(
+    {
+        "reason": {"type": "string", "enum": list(REPORT_REASONS)},
+        "details": {"type": "string", "maxLength": 2000},
+    },
+    required=("reason",),
+)
 _GROUP_FIELDS = {
-    "name": STRING, "description": STRING, "listed": BOOL,
-    "join_policy": {"type": "string", "enum": list(JOIN_POLICIES)}, "interests": STRINGS,
+    "name": STRING,
+    "description": STRING,
+    "listed": BOOL,
+    "join_policy": {"type": "string", "enum": list(JOIN_POLICIES)},
+    "interests": STRINGS,
 }
 NEW_GROUP = obj({**_GROUP_FIELDS, "slug": STRING}, required=("name",))
 EDIT_GROUP = obj(_GROUP_FIELDS, required=())
 INVITE = obj({"username": STRING}, required=("username",))
-JOIN_REQUEST = obj({
-    "statement": {"type": "string", "maxLength": 1000},
-    "vouch_id": {"type": "integer", "description": "For groups that require a vouch: the id of a current member's vouch for you."},
-}, required=())
+JOIN_REQUEST = obj(
+    {
+        "statement": {"type": "string", "maxLength": 1000},
+        "vouch_id": {
+            "type": "integer",
+            "description": "For groups that require a vouch: the id of a current member's vouch for you.",
+        },
+    },
+    required=(),
+)
 ROLE = obj({"role": {"type": "string", "enum": list(GROUP_ROLES)}}, required=("role",))
 
 

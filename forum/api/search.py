@@ -1,36 +1,45 @@
 """Search: the same `forum.search.service.search(viewer, ...)` as the search page."""
+
 from __future__ import annotations
 
 from flask import current_app, request
 from flask_login import current_user
 
-from forum.search import service
 from forum.api import bp, serialize
 from forum.api.errors import ApiError
 from forum.api.inputs import query_int
 from forum.api.openapi import PAGE_PARAMS, operation, query_param
 from forum.api.schemas import ref
+from forum.search import service
 
 
 @bp.get("/search")
 @operation(
-    "Posts and comments the caller may read that match words or \"quoted phrases\"", tag="search",
+    'Posts and comments the caller may read that match words or "quoted phrases"',
+    tag="search",
     response=ref("SearchResults"),
     params=(
-        query_param("q", {"type": "string"}, "Words and \"quoted phrases\"; every one must match. "
-                    "Anything else (field names, wildcards, operators) is treated as plain text."),
+        query_param(
+            "q",
+            {"type": "string"},
+            'Words and "quoted phrases"; every one must match. '
+            "Anything else (field names, wildcards, operators) is treated as plain text.",
+        ),
         query_param("kind", {"type": "string", "enum": ["post", "comment"]}, "Only posts, or only comments."),
         query_param("author", {"type": "string"}, "Only what this username wrote."),
         query_param("group", {"type": "string"}, "Only posts (and their comments) shared with this group (a slug)."),
         query_param("since", {"type": "string", "format": "date"}, "From this day (UTC), inclusive."),
         query_param("until", {"type": "string", "format": "date"}, "To this day (UTC), inclusive."),
         query_param("sort", {"type": "string", "enum": list(service.SORTS), "default": "relevance"}, "Order."),
-        query_param("removed", {"type": "boolean", "default": False},
-                    "Site moderators: include removed content (still only within their audience)."),
+        query_param(
+            "removed",
+            {"type": "boolean", "default": False},
+            "Site moderators: include removed content (still only within their audience).",
+        ),
         *PAGE_PARAMS,
     ),
     description="`total` and `pages` count only what the caller may read. `empty_query` is true when "
-                "nothing searchable was typed; `truncated` when words past the limit were ignored.",
+    "nothing searchable was typed; `truncated` when words past the limit were ignored.",
 )
 def search():
     query = service.parse_query(current_user, request.args)
@@ -46,6 +55,10 @@ def search():
         found = service.search(current_user, query.text, page=number, per_page=per_page, **query.filters())
     return {
         "items": [serialize.search_result(item) for item in found.items],
-        "page": number, "per_page": per_page, "total": found.total, "pages": found.pages,
-        "empty_query": found.empty_query, "truncated": found.truncated,
+        "page": number,
+        "per_page": per_page,
+        "total": found.total,
+        "pages": found.pages,
+        "empty_query": found.empty_query,
+        "truncated": found.truncated,
     }

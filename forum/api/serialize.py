@@ -1,18 +1,20 @@
 """Objects as the caller may see them. Callers fetched every object through
 `visibility` first; these functions only decide which of its fields to show."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from flask import url_for
-from forum.queries import groups as group_queries
+
 from forum import permissions, visibility
 from forum.extensions import db
 from forum.models import Comment, Group, GroupInvitation, JoinRequest, Membership, Post, PostTerms, User
+from forum.queries import groups as group_queries
+from forum.queries.threads import Node
 from forum.services import terms as terms_service
 from forum.services.votes import ViewerVotes, viewer_votes
-from forum.queries.threads import Node
 
 
 def when(moment: datetime | None) -> str | None:
@@ -25,15 +27,26 @@ def _state(item: Post | Comment) -> str:
 
 
 def user_ref(user: User) -> dict:
-    return {"username": user.username, "display_name": user.display_name, "url": url_for("api.user", username=user.username)}
-
-
-def user(viewer, person: User, *, post_count: int, comment_count: int) -> dict:
     return {
-        "username": person.username, "display_name": person.display_name, "bio": person.bio,
-        "bio_html": person.bio_html, "interests": [i.name for i in person.interests], "karma": person.karma,
-        "role": person.role, "created_at": when(person.created_at), "url": url_for("api.user", username=person.username),
-        "post_count": post_count, "comment_count": comment_count,
+        "username": user.username,
+        "display_name": user.display_name,
+        "url": url_for("api.user", username=user.username),
+    }
+
+
+def user(person: User, *, post_count: int, comment_count: int) -> dict:
+    return {
+        "username": person.username,
+        "display_name": person.display_name,
+        "bio": person.bio,
+        "bio_html": person.bio_html,
+        "interests": [i.name for i in person.interests],
+        "karma": person.karma,
+        "role": person.role,
+        "created_at": when(person.created_at),
+        "url": url_for("api.user", username=person.username),
+        "post_count": post_count,
+        "comment_count": comment_count,
     }
 
 
@@ -56,20 +69,31 @@ def _karma_numbers(item: Post | Comment, votes: ViewerVotes, shown: bool) -> dic
 def _agreement_numbers(item: Comment, votes: ViewerVotes, shown: bool) -> dict:
     if not shown:
         return {"agreement": None, "agreement_count": None, "my_agreement": None}
-    return {"agreement": item.agreement, "agreement_count": item.agreement_count,
-            "my_agreement": votes.choice(item, "agreement")}
+    return {
+        "agreement": item.agreement,
+        "agreement_count": item.agreement_count,
+        "my_agreement": votes.choice(item, "agreement"),
+    }
 
 
 def post_summary(post: Post, gated: bool, votes: ViewerVotes) -> dict:
     """`votes`: the caller's votes on the page's posts (`services.votes.viewer_votes`)."""
     deleted = post.is_deleted
     return {
-        "id": post.id, "title": "[deleted]" if deleted else post.title, "author": user_ref(post.author),
-        "coauthors": [user_ref(u) for u in post.coauthors], "draft": post.is_draft,
-        "created_at": when(post.created_at), "edited_at": when(post.edited_at),
-        "tags": [] if deleted else [t.name for t in post.tags], "audience_kind": post.audience_kind,
-        "comment_count": post.comment_count, **_karma_numbers(post, votes, not deleted), "state": _state(post),
-        "url": url_for("api.post", post_id=post.id), "gated": gated,
+        "id": post.id,
+        "title": "[deleted]" if deleted else post.title,
+        "author": user_ref(post.author),
+        "coauthors": [user_ref(u) for u in post.coauthors],
+        "draft": post.is_draft,
+        "created_at": when(post.created_at),
+        "edited_at": when(post.edited_at),
+        "tags": [] if deleted else [t.name for t in post.tags],
+        "audience_kind": post.audience_kind,
+        "comment_count": post.comment_count,
+        **_karma_numbers(post, votes, not deleted),
+        "state": _state(post),
+        "url": url_for("api.post", post_id=post.id),
+        "gated": gated,
     }
 
 
@@ -83,20 +107,32 @@ def search_result(item) -> dict:
     """One search hit (`forum.search.service.Result`); `snippet` is null for a gated post."""
     post, comment = item.post, item.comment
     return {
-        "kind": item.kind, "post_id": post.id, "comment_id": comment.id if comment else None,
-        "title": post.title, "author": user_ref(comment.author if comment else post.author),
-        "created_at": when(item.created), "snippet_html": None if item.snippet is None else str(item.snippet),
+        "kind": item.kind,
+        "post_id": post.id,
+        "comment_id": comment.id if comment else None,
+        "title": post.title,
+        "author": user_ref(comment.author if comment else post.author),
+        "created_at": when(item.created),
+        "snippet_html": None if item.snippet is None else str(item.snippet),
         "state": _state(comment or post),
         # A listing card's post is not readable: its URL is the page to request access.
-        "url": url_for("access.request_access", post_id=post.id) if item.kind == "listing"
-        else url_for("api.comment", comment_id=comment.id) if comment else url_for("api.post", post_id=post.id),
+        "url": url_for("access.request_access", post_id=post.id)
+        if item.kind == "listing"
+        else url_for("api.comment", comment_id=comment.id)
+        if comment
+        else url_for("api.post", post_id=post.id),
     }
 
 
-def terms(viewer, post: Post, version: PostTerms | None, *, accepted: bool) -> dict | None:
+def terms(version: PostTerms | None, *, accepted: bool) -> dict | None:
     if version is None:
         return None
-    return {"version": version.version, "body_md": version.body_md, "body_html": version.body_html, "accepted": accepted}
+    return {
+        "version": version.version,
+        "body_md": version.body_md,
+        "body_html": version.body_html,
+        "accepted": accepted,
+    }
 
 
 def post(viewer, post: Post, gate: PostTerms | None) -> dict:
@@ -105,23 +141,27 @@ def post(viewer, post: Post, gate: PostTerms | None) -> dict:
     data = post_summary(post, gate is not None, viewer_votes(viewer, post_ids=[post.id]))
     hide_body = gate is not None or post.is_deleted
     if gate is not None:
-        shown_terms = terms(viewer, post, gate, accepted=False)
+        shown_terms = terms(gate, accepted=False)
     else:
-        shown_terms = terms(viewer, post, terms_service.current_terms(post), accepted=True)
+        shown_terms = terms(terms_service.current_terms(post), accepted=True)
     audience = visibility.describe_audience(viewer, post)
-    data.update({
-        "body_md": None if hide_body else post.body_md,
-        "body_html": None if hide_body else post.body_html,
-        "audience": {
-            "kind": audience["kind"], "users": [u.username for u in audience["users"]],
-            "groups": [g.slug for g in audience["groups"]], "others": audience["others"],
-        },
-        "terms": None if post.is_deleted else shown_terms,
-        "removal_reason": post.removal_reason if post.is_removed else None,
-        "can_edit": permissions.can_edit_post(viewer, post),
-        "can_delete": permissions.can_delete_post(viewer, post),
-        "can_comment": gate is None and permissions.can_comment(viewer, post),
-    })
+    data.update(
+        {
+            "body_md": None if hide_body else post.body_md,
+            "body_html": None if hide_body else post.body_html,
+            "audience": {
+                "kind": audience["kind"],
+                "users": [u.username for u in audience["users"]],
+                "groups": [g.slug for g in audience["groups"]],
+                "others": audience["others"],
+            },
+            "terms": None if post.is_deleted else shown_terms,
+            "removal_reason": post.removal_reason if post.is_removed else None,
+            "can_edit": permissions.can_edit_post(viewer, post),
+            "can_delete": permissions.can_delete_post(viewer, post),
+            "can_comment": gate is None and permissions.can_comment(viewer, post),
+        }
+    )
     return data
 
 
@@ -131,11 +171,17 @@ def comment(viewer, item: Comment, votes: ViewerVotes | None = None) -> dict:
     if votes is None:
         votes = viewer_votes(viewer, comment_ids=[item.id])
     return {
-        "id": item.id, "post_id": item.post_id, "parent_id": item.parent_id,
+        "id": item.id,
+        "post_id": item.post_id,
+        "parent_id": item.parent_id,
         "author": user_ref(item.author) if shown else None,
-        "body_md": item.body_md if shown else None, "body_html": item.body_html if shown else None,
-        "created_at": when(item.created_at), "edited_at": when(item.edited_at) if shown else None,
-        "state": _state(item), **_karma_numbers(item, votes, shown), **_agreement_numbers(item, votes, shown),
+        "body_md": item.body_md if shown else None,
+        "body_html": item.body_html if shown else None,
+        "created_at": when(item.created_at),
+        "edited_at": when(item.edited_at) if shown else None,
+        "state": _state(item),
+        **_karma_numbers(item, votes, shown),
+        **_agreement_numbers(item, votes, shown),
         "url": url_for("api.comment", comment_id=item.id),
     }
 
@@ -167,14 +213,20 @@ def groups(viewer, items: list[Group]) -> list[dict]:
     result = []
     for grp in items:
         activity = visibility.can_see_group_activity(viewer, grp)
-        result.append({
-            **group_ref(grp), "description": grp.description, "description_html": grp.description_html,
-            "listed": grp.listed, "join_policy": grp.join_policy, "interests": [i.name for i in grp.interests],
-            "created_at": when(grp.created_at),
-            "member_count": members.get(grp.id, 0) if activity else None,
-            "post_count": posts.get(grp.id, 0) if activity else None,
-            "state": states.get(grp.id),
-        })
+        result.append(
+            {
+                **group_ref(grp),
+                "description": grp.description,
+                "description_html": grp.description_html,
+                "listed": grp.listed,
+                "join_policy": grp.join_policy,
+                "interests": [i.name for i in grp.interests],
+                "created_at": when(grp.created_at),
+                "member_count": members.get(grp.id, 0) if activity else None,
+                "post_count": posts.get(grp.id, 0) if activity else None,
+                "state": states.get(grp.id),
+            }
+        )
     return result
 
 
@@ -184,21 +236,32 @@ def member(row: Membership) -> dict:
 
 def invitation(row: GroupInvitation) -> dict:
     return {
-        "id": row.id, "group": group_ref(row.group), "user": user_ref(row.user),
-        "invited_by": user_ref(row.invited_by), "status": row.status, "created_at": when(row.created_at),
+        "id": row.id,
+        "group": group_ref(row.group),
+        "user": user_ref(row.user),
+        "invited_by": user_ref(row.invited_by),
+        "status": row.status,
+        "created_at": when(row.created_at),
     }
 
 
 def join_request(row: JoinRequest) -> dict:
     return {
-        "id": row.id, "group": group_ref(row.group), "user": user_ref(row.user), "statement": row.statement,
-        "status": row.status, "created_at": when(row.created_at),
+        "id": row.id,
+        "group": group_ref(row.group),
+        "user": user_ref(row.user),
+        "statement": row.statement,
+        "status": row.status,
+        "created_at": when(row.created_at),
     }
 
 
 def report(row) -> dict:
     return {
-        "id": row.id, "reason": row.reason, "status": row.status, "post_id": row.post_id,
-        "comment_id": row.comment_id, "created_at": when(row.created_at),
+        "id": row.id,
+        "reason": row.reason,
+        "status": row.status,
+        "post_id": row.post_id,
+        "comment_id": row.comment_id,
+        "created_at": when(row.created_at),
     }
-

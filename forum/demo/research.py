@@ -1,5 +1,6 @@
 """The demo's research post: math, a footnote and a figure, written as a draft by two
 co-authors and published to a group, through the real services (like forum/demo/seed.py)."""
+
 from __future__ import annotations
 
 import io
@@ -48,15 +49,23 @@ property of the dictionary rather than of the data.
 
 def add_research_post(ada: User, ben: User, group: Group) -> Post:
     post = posts.create_post(
-        ada, "A scaling law for feature splitting", BODY.format(figure="(figure to come)"),
-        "interpretability, sparse autoencoders", Audience("restricted", frozenset(), frozenset({group.id})),
-        draft=True, coauthors=[ben.username],
+        ada,
+        "A scaling law for feature splitting",
+        BODY.format(figure="(figure to come)"),
+        "interpretability, sparse autoencoders",
+        Audience("restricted", frozenset(), frozenset({group.id})),
+        draft=True,
+        coauthors=[ben.username],
     )
     prepared = attachments.prepare("splitting-by-size.png", figure_png())
     attachments.store(post, ada, prepared)
     posts.update_post(
-        post, ben, post.title, BODY.format(figure=attachments.snippet(post.id, prepared)),
-        [t.name for t in post.tags], audience_of(post),
+        post,
+        ben,
+        post.title,
+        BODY.format(figure=attachments.snippet(post.id, prepared)),
+        [t.name for t in post.tags],
+        audience_of(post),
     )
     return drafts.publish(post, ada)
 
@@ -64,8 +73,11 @@ def add_research_post(ada: User, ben: User, group: Group) -> Post:
 def add_shared_draft(ada: User, ben: User) -> Post:
     """One draft on the Drafts page: Ada's, shared with Ben to comment."""
     draft = posts.create_post(
-        ada, "Follow-up: does splitting depend on the L1 coefficient?",
-        "Sketch of the sweep we plan next. Comments welcome before we run it.", "sparse autoencoders", draft=True,
+        ada,
+        "Follow-up: does splitting depend on the L1 coefficient?",
+        "Sketch of the sweep we plan next. Comments welcome before we run it.",
+        "sparse autoencoders",
+        draft=True,
     )
     drafts.share_draft(draft, ada, ben.username, "comment")
     return draft

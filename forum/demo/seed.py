@@ -1,18 +1,34 @@
 """Demo content that reads like a small interpretability research forum."""
+
 from __future__ import annotations
 
 from forum.demo import research
+from forum.demo.trust import add_trust_demo
 from forum.extensions import db
 from forum.services import accounts, comments, groups, notifications, posts, votes
 from forum.services.audience import Audience
-from forum.demo.trust import add_trust_demo
 
 DEMO_PASSWORD = "interpretability"
 
 PEOPLE = [
-    ("ada", "Ada Okafor", "mechanistic interpretability, sparse autoencoders", "Independent researcher working on feature splitting in SAEs."),
-    ("ben", "Ben Lindqvist", "circuits, induction heads", "PhD student. I reverse-engineer small transformers by hand."),
-    ("chen", "Chen Wei", "AI governance, evaluations", "Policy researcher; I care about how evals feed into decisions."),
+    (
+        "ada",
+        "Ada Okafor",
+        "mechanistic interpretability, sparse autoencoders",
+        "Independent researcher working on feature splitting in SAEs.",
+    ),
+    (
+        "ben",
+        "Ben Lindqvist",
+        "circuits, induction heads",
+        "PhD student. I reverse-engineer small transformers by hand.",
+    ),
+    (
+        "chen",
+        "Chen Wei",
+        "AI governance, evaluations",
+        "Policy researcher; I care about how evals feed into decisions.",
+    ),
     ("dana", "Dana Haddad", "red teaming, evaluations", "Leads an eval team. Ask me about elicitation."),
     ("eli", "Eli Brandt", "forecasting, AI governance", "Forecaster. Mostly lurking, sometimes calibrated."),
 ]
@@ -28,12 +44,20 @@ def load_demo_content() -> dict[str, int]:
         notifications.save_email_settings(user, f"{username}@example.org", {})
 
     circuits = groups.create_group(
-        users["ben"], "Circuits Reading Group", "We read one circuits paper a week and write up what replicates.",
-        listed=True, join_policy="request", interests="circuits, mechanistic interpretability",
+        users["ben"],
+        "Circuits Reading Group",
+        "We read one circuits paper a week and write up what replicates.",
+        listed=True,
+        join_policy="request",
+        interests="circuits, mechanistic interpretability",
     )
     redteam = groups.create_group(
-        users["dana"], "Eval Red Team", "Elicitation results that should not be public yet.",
-        listed=False, join_policy="invite", interests="red teaming, evaluations",
+        users["dana"],
+        "Eval Red Team",
+        "Elicitation results that should not be public yet.",
+        listed=False,
+        join_policy="invite",
+        interests="red teaming, evaluations",
     )
     groups.add_member(circuits, users["ada"])
     groups.add_member(redteam, users["chen"])
@@ -42,36 +66,48 @@ def load_demo_content() -> dict[str, int]:
     notifications.set_following(users["eli"], "user", users["ada"].id, "follow")
 
     p1 = posts.create_post(
-        users["ada"], "Feature splitting is mostly a dictionary-size artifact",
+        users["ada"],
+        "Feature splitting is mostly a dictionary-size artifact",
         "We trained SAEs at 8 dictionary sizes on the same residual stream.\n\n"
         "| dictionary | features that split |\n|---|---|\n| 4k | 12% |\n| 32k | 41% |\n\n"
         "Splitting tracks dictionary size far more than data. Code: https://example.org/sae-splitting",
         "interpretability, sparse autoencoders",
     )
     p2 = posts.create_post(
-        users["ben"], "Replicating the induction head phase change in a 2-layer model",
+        users["ben"],
+        "Replicating the induction head phase change in a 2-layer model",
         "The phase change shows up at the same step across **five seeds**. Loss curve bump and all.\n\n"
         "Open question: why does the previous-token head form first?",
         "interpretability, circuits",
         Audience("members"),
     )
     p3 = posts.create_post(
-        users["dana"], "Elicitation gap on the agentic eval suite (draft)",
+        users["dana"],
+        "Elicitation gap on the agentic eval suite (draft)",
         "Fine-tuned elicitation closed most of the gap on tasks 3 to 7. Details inside the group only.",
         "evaluations",
         Audience("restricted", frozenset(), frozenset({redteam.id})),
     )
     posts.create_post(
-        users["eli"], "How should forecasts of capability jumps use interpretability results?",
+        users["eli"],
+        "How should forecasts of capability jumps use interpretability results?",
         "A short note on updating base rates when a mechanism is understood.",
         "forecasting, AI governance",
     )
-    c1 = comments.add_comment(users["ben"], p1, "Did you control for the L1 coefficient? It moves splitting a lot in my runs.")
-    c2 = comments.add_comment(users["ada"], p1, "Yes: swept it at each size, the trend holds. Plot in the appendix.", parent=c1)
-    c3 = comments.add_comment(users["chen"], p1, "This matters for audits that count features. Thank you for writing it up, @ada.", parent=c2)
+    c1 = comments.add_comment(
+        users["ben"], p1, "Did you control for the L1 coefficient? It moves splitting a lot in my runs."
+    )
+    c2 = comments.add_comment(
+        users["ada"], p1, "Yes: swept it at each size, the trend holds. Plot in the appendix.", parent=c1
+    )
+    c3 = comments.add_comment(
+        users["chen"], p1, "This matters for audits that count features. Thank you for writing it up, @ada.", parent=c2
+    )
     comments.add_comment(users["eli"], p1, "Would love the raw numbers for a forecasting question.")
     comments.add_comment(users["ada"], p2, "Same in my 3-layer runs, previous-token head first.")
-    comments.add_comment(users["chen"], p3, "Can we share tasks 3 and 4 with the lab's safety team? @eli might know who.")
+    comments.add_comment(
+        users["chen"], p3, "Can we share tasks 3 and 4 with the lab's safety team? @eli might know who."
+    )
 
     # Dana asks Ada into the red team: an invitation waiting in Ada's notifications.
     groups.invite(users["dana"], redteam, "ada")
@@ -79,8 +115,18 @@ def load_demo_content() -> dict[str, int]:
     # A few votes through the real service, so scores, karma and "hot" have something to show.
     n_votes = 0
     for voter, target in [
-        ("ben", p1), ("chen", p1), ("dana", p1), ("eli", p1), ("ada", p2), ("chen", p2),
-        ("ada", c1), ("chen", c1), ("ben", c2), ("eli", c2), ("ada", c3), ("dana", c3),
+        ("ben", p1),
+        ("chen", p1),
+        ("dana", p1),
+        ("eli", p1),
+        ("ada", p2),
+        ("chen", p2),
+        ("ada", c1),
+        ("chen", c1),
+        ("ben", c2),
+        ("eli", c2),
+        ("ada", c3),
+        ("dana", c3),
     ]:
         votes.cast_vote(users[voter], target, "up")
         n_votes += 1

@@ -1,5 +1,6 @@
 """Demo vouches, a listed restricted post and a group that admits by vouch (issue 15).
 Kept apart from seed.py so the demo's other parts stay easy to merge."""
+
 from __future__ import annotations
 
 from forum.extensions import db
@@ -24,7 +25,9 @@ def add_trust_demo(users: dict[str, User], vouched_group: Group, listed_post: Po
     vouched_group.requires_vouch = True
     db.session.commit()
     access.set_listing(
-        users[listed_post.author.username], listed_post, True,
+        users[listed_post.author.username],
+        listed_post,
+        True,
         "How much fine-tuned elicitation closes the gap on agentic tasks, and what that means for "
         "eval-based thresholds. Ask for access if you work on evaluations.",
     )

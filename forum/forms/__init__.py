@@ -1,7 +1,8 @@
 """WTForms classes, one module per feature. Forms check shape and length; the
 services hold the rules, so the API and the pages refuse the same things."""
 
-from typing import Iterable, TypeVar
+from collections.abc import Iterable
+from typing import TypeVar
 
 from flask_login import current_user
 from wtforms import SelectChoice

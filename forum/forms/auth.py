@@ -13,7 +13,8 @@ class LoginForm(FlaskForm):
 
 class RegisterForm(FlaskForm):
     username = StringField(
-        "Username", validators=[DataRequired(), Length(min=3, max=32)],
+        "Username",
+        validators=[DataRequired(), Length(min=3, max=32)],
         description="Lower-case letters, digits, '-' and '_'. Used in links and audience lists.",
     )
     display_name = StringField("Display name", validators=[Length(max=64)])

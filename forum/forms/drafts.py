@@ -4,14 +4,18 @@ from wtforms.validators import DataRequired, Length
 
 from forum.forms import choices
 
-ROLE_CHOICES = choices([
-    ("read", "Read"),
-    ("comment", "Read and comment"),
-    ("edit", "Read, comment and edit the text"),
-])
+ROLE_CHOICES = choices(
+    [
+        ("read", "Read"),
+        ("comment", "Read and comment"),
+        ("edit", "Read, comment and edit the text"),
+    ]
+)
 
 
 class ShareForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(message="Whom should the draft be shared with?"), Length(max=40)])
+    username = StringField(
+        "Username", validators=[DataRequired(message="Whom should the draft be shared with?"), Length(max=40)]
+    )
     role = SelectField("May", choices=ROLE_CHOICES, default="comment")
     submit = SubmitField("Share")

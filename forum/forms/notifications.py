@@ -2,19 +2,24 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import Length
 
-from forum.models import EMAIL_CATEGORIES
 from forum.forms import choices
+from forum.models import EMAIL_CATEGORIES
 
 MODE_CHOICES = choices([("off", "Off"), ("immediate", "Immediately"), ("digest", "Daily digest")])
 
 
 class _Base(FlaskForm):
-    email = StringField("Email address for notifications", validators=[Length(max=254)],
-                        description="Leave empty to get no email at all.")
+    email = StringField(
+        "Email address for notifications",
+        validators=[Length(max=254)],
+        description="Leave empty to get no email at all.",
+    )
     submit = SubmitField("Save")
 
 
 # One radio group per category, named after it (EMAIL_CATEGORIES is the list to keep).
-NotificationSettingsForm = type("NotificationSettingsForm", (_Base,), {
-    category: RadioField(label, choices=MODE_CHOICES, default="off") for category, label in EMAIL_CATEGORIES.items()
-})
+NotificationSettingsForm = type(
+    "NotificationSettingsForm",
+    (_Base,),
+    {category: RadioField(label, choices=MODE_CHOICES, default="off") for category, label in EMAIL_CATEGORIES.items()},
+)

@@ -2,8 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from forum.services.terms import NO_TERMS, template_choices
 from forum.forms import choices
+from forum.services.terms import NO_TERMS, template_choices
 
 
 class PostTermsFields:
@@ -14,12 +14,16 @@ class PostTermsFields:
     """
 
     terms = RadioField(
-        "Usage terms", choices=lambda: choices(template_choices()), default=NO_TERMS, validate_choice=False,
+        "Usage terms",
+        choices=lambda: choices(template_choices()),
+        default=NO_TERMS,
+        validate_choice=False,
         description="Readers must agree to these before they can read the post and its comments. "
         "Changing them asks every reader to agree again.",
     )
     terms_custom = TextAreaField(
-        "Your own terms", validators=[Length(max=10_000)],
+        "Your own terms",
+        validators=[Length(max=10_000)],
         description="Markdown. Used when “My own terms” is chosen.",
     )
 
@@ -36,5 +40,9 @@ class AcceptSiteTermsForm(AcceptTermsForm):
 
 
 class SiteTermsForm(FlaskForm):
-    body = TextAreaField("Site terms", validators=[Length(max=10_000)], description="Markdown. Every member agrees to these; saving asks everyone to agree again.")
+    body = TextAreaField(
+        "Site terms",
+        validators=[Length(max=10_000)],
+        description="Markdown. Every member agrees to these; saving asks everyone to agree again.",
+    )
     submit = SubmitField("Save as a new version")

@@ -1,1 +1,2 @@
-"""Infrastructure under the features: the page cache, compression, fingerprinted assets, file storage and database-dialect helpers."""
+"""Infrastructure under the features: the page cache, compression, fingerprinted assets, file
+storage and database-dialect helpers."""

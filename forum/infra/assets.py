@@ -6,6 +6,7 @@ forever (`immutable`). Files are read into memory once (they are a few kilobytes
 a gzip copy; static files hold no secrets, so compressing them is always safe (see
 compression.py for pages). `/static/...` keeps working for anything that links there.
 """
+
 from __future__ import annotations
 
 import gzip

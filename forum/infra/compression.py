@@ -11,6 +11,7 @@ in a new session, i.e. sets a cookie), no restricted post, nothing the attacker 
 not fetch themselves. Signed-in pages go uncompressed. Static files are compressed in
 assets.py (they hold no secrets).
 """
+
 from __future__ import annotations
 
 import gzip

@@ -35,9 +35,10 @@ Why it cannot leak, the rules the code below keeps:
 
 The generation lives where every worker sees it: a small file under instance/ on one
 machine (`file`), Redis across machines (`redis://...`), or in the process (`memory`,
-for tests); `auto`, the default, takes the rate limits' Redis when they use one. Pages themselves stay in each worker's memory, up to
-`PAGE_CACHE_BYTES`, least recently used first out.
+for tests); `auto`, the default, takes the rate limits' Redis when they use one. Pages
+themselves stay in each worker's memory, up to `PAGE_CACHE_BYTES`, least recently used first out.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -46,17 +47,17 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Callable
 
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 
-from forum.infra import compression
 from forum.extensions import db, login_manager
+from forum.infra import compression
 
 # Tables no cached page depends on for more than PAGE_CACHE_SECONDS (see the docstring):
 # read receipts, the mail queue, API tokens' last use, the search index's rows. None of

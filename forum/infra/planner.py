@@ -5,6 +5,7 @@ them for a dialect, so no caller checks which database it talks to, and the choi
 each engine is made here alone. Each construct says which plan it is for and the bench
 that measured it (bench/README.md).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Numeric, String

@@ -7,6 +7,7 @@ a key. `ATTACHMENT_STORAGE` names the backend class ("module:Class"); it is buil
 backend is a class with the same three methods (put_object / get_object / delete_object
 on a private bucket) and its own settings read in `from_config`; see docs/attachments.md.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,7 +47,7 @@ class LocalStorage:
             raise ValueError(f"not a storage key: {key!r}")
         return self.root / key[:2] / key
 
-    def save(self, key: str, data: bytes, content_type: str) -> None:
+    def save(self, key: str, data: bytes, content_type: str) -> None:  # noqa: ARG002 (the protocol's; object stores use it)
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write then rename, so a reader never sees half a file.

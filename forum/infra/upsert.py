@@ -1,4 +1,5 @@
 """INSERT ... ON CONFLICT DO UPDATE for the backend in use (SQLite or PostgreSQL)."""
+
 from __future__ import annotations
 
 from sqlalchemy.dialects import postgresql, sqlite

@@ -4,6 +4,7 @@ A queued row names a notification (or a digest window); the subject and body are
 here, through `inbox.items`, which asks `visibility` about every post, comment and group.
 If nothing may be said any more, there is no message and the row is skipped.
 """
+
 from __future__ import annotations
 
 from email.message import EmailMessage
@@ -12,9 +13,9 @@ from email.utils import formatdate, make_msgid
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from forum.queries import inbox
 from forum.extensions import db
 from forum.models import EMAIL_CATEGORIES, NOTIFICATION_KINDS, MailAddress, Notification, OutboxMessage, User
+from forum.queries import inbox
 from forum.services.notifications import email_modes
 
 EXCERPT = 600

@@ -3,6 +3,7 @@ on failure record the error and try again later (exponential backoff, never drop
 
 Only the worker (`flask forum worker`) calls this; requests only add rows.
 """
+
 from __future__ import annotations
 
 import time
@@ -13,10 +14,10 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from forum.extensions import db
-from forum.models import OutboxMessage
-from forum.models._time import utcnow
 from forum.mail.compose import compose
 from forum.mail.transport import Transport, from_config
+from forum.models import OutboxMessage
+from forum.models._time import utcnow
 
 # A claimed row is hidden from other workers this long; if the worker dies mid-send the
 # row comes back by itself.
@@ -33,7 +34,9 @@ class Tally:
 
 def backoff(attempts: int) -> timedelta:
     config = current_app.config
-    return timedelta(seconds=min(config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (attempts - 1), config["MAIL_RETRY_MAX_SECONDS"]))
+    return timedelta(
+        seconds=min(config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (attempts - 1), config["MAIL_RETRY_MAX_SECONDS"])
+    )
 
 
 def _claim(row_id: int, now: datetime) -> OutboxMessage | None:
@@ -73,8 +76,12 @@ def _deliver(row: OutboxMessage, transport: Transport, tally: Tally) -> None:
         # this one covered the other's window too.
         db.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.user_id == row.user_id, OutboxMessage.kind == "digest",
-                   OutboxMessage.status == "pending", OutboxMessage.id != row.id)
+            .where(
+                OutboxMessage.user_id == row.user_id,
+                OutboxMessage.kind == "digest",
+                OutboxMessage.status == "pending",
+                OutboxMessage.id != row.id,
+            )
             .values(status="skipped", sent_at=now, last_error="merged into an earlier digest")
         )
     row.attempts += 1
@@ -90,12 +97,14 @@ def run_once(transport: Transport | None = None, now: datetime | None = None) ->
     transport = transport or from_config()
     tally = Tally()
     now = now or utcnow()
-    due = list(db.session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(current_app.config["MAIL_BATCH"])
-    ))
+    due = list(
+        db.session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(current_app.config["MAIL_BATCH"])
+        )
+    )
     for row_id in due:
         row = _claim(row_id, now)
         if row is not None:

@@ -1,4 +1,5 @@
 """Where composed messages go: an SMTP server, or .eml files in development."""
+
 from __future__ import annotations
 
 import smtplib
@@ -18,8 +19,9 @@ class Transport(Protocol):
 
 
 class SmtpTransport:
-    def __init__(self, host: str, port: int, username: str = "", password: str = "", use_tls: bool = True,
-                 timeout: float = 20):
+    def __init__(
+        self, host: str, port: int, username: str = "", password: str = "", use_tls: bool = True, timeout: float = 20
+    ):
         self.host, self.port, self.username, self.password = host, port, username, password
         self.use_tls, self.timeout = use_tls, timeout
 
@@ -50,8 +52,12 @@ def from_config() -> Transport:
     config = current_app.config
     if config["MAIL_SERVER"]:
         return SmtpTransport(
-            config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_USERNAME"], config["MAIL_PASSWORD"],
-            config["MAIL_USE_TLS"], config["MAIL_TIMEOUT_SECONDS"],
+            config["MAIL_SERVER"],
+            config["MAIL_PORT"],
+            config["MAIL_USERNAME"],
+            config["MAIL_PASSWORD"],
+            config["MAIL_USE_TLS"],
+            config["MAIL_TIMEOUT_SECONDS"],
         )
     if not config["MAIL_SINK_DIR"]:
         raise RuntimeError("Set MAIL_SERVER (or MAIL_SINK_DIR in development) to send email.")

@@ -1,10 +1,12 @@
 """Typed models. They hold data only: no commits and no visibility rules here."""
+
 from forum.models.access import AccessRequest, PostListing
 from forum.models.attachment import Attachment
 from forum.models.comment import Comment
 from forum.models.draft import DRAFT_ROLES, DraftShare, PlannedAudience, post_coauthors
 from forum.models.group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
 from forum.models.interest import Interest
+from forum.models.moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
 from forum.models.notification import (
     EMAIL_CATEGORIES,
     EMAIL_MODES,
@@ -16,7 +18,6 @@ from forum.models.notification import (
     Subscription,
 )
 from forum.models.outbox import OutboxMessage
-from forum.models.moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
 from forum.models.post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
 from forum.models.reads import PostRead
 from forum.models.search_entry import SearchEntry

@@ -1,4 +1,5 @@
 """Listed restricted posts and requests for access to them."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -32,8 +33,14 @@ _PENDING = text("status = 'pending'")
 class AccessRequest(db.Model):
     __tablename__ = "access_requests"
     __table_args__ = (
-        Index("uq_access_requests_pending", "post_id", "user_id", unique=True,
-              sqlite_where=_PENDING, postgresql_where=_PENDING),
+        Index(
+            "uq_access_requests_pending",
+            "post_id",
+            "user_id",
+            unique=True,
+            sqlite_where=_PENDING,
+            postgresql_where=_PENDING,
+        ),
         Index("ix_access_requests_post", "post_id"),
     )
 

@@ -4,6 +4,7 @@ While a post is a draft its `post_audience` rows are its draft readers only (aut
 the people it is shared with), so the one read rule in `visibility` needs no exception
 for drafts; the audience the author chose waits in `post_planned_audience` until publishing.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, String, Table

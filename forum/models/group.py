@@ -32,9 +32,7 @@ class Group(db.Model):
     requires_vouch: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    interests: Mapped[list[Interest]] = relationship(
-        secondary=group_interests, order_by=Interest.name, lazy="selectin"
-    )
+    interests: Mapped[list[Interest]] = relationship(secondary=group_interests, order_by=Interest.name, lazy="selectin")
 
     def __repr__(self) -> str:
         return f"<Group {self.slug!r}>"
@@ -57,8 +55,12 @@ def _one_pending(table: str) -> Index:
     """At most one pending row per (group, user), even when two submits race."""
     pending = text("status = 'pending'")
     return Index(
-        f"uq_{table}_pending", "group_id", "user_id", unique=True,
-        sqlite_where=pending, postgresql_where=pending,
+        f"uq_{table}_pending",
+        "group_id",
+        "user_id",
+        unique=True,
+        sqlite_where=pending,
+        postgresql_where=pending,
     )
 
 

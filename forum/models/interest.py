@@ -1,4 +1,5 @@
 """Free-form interests shared by users and groups ("mechanistic interpretability")."""
+
 from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, String, Table

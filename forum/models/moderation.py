@@ -1,4 +1,5 @@
 """Reports, bans, warnings and the public moderation log."""
+
 from __future__ import annotations
 
 from datetime import datetime

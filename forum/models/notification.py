@@ -4,6 +4,7 @@ A notification stores references only (recipient, kind, actor, post, comment, gr
 never a copied title or text: what it says, and whether it is shown at all, is decided
 through `visibility` each time it is listed, counted or mailed.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,20 +17,20 @@ from forum.models._time import utcnow
 
 # kind -> the email category a reader turns on or off. Keys are stored; keep them stable.
 NOTIFICATION_KINDS = {
-    "reply_post": "replies",        # a comment on your post
-    "reply_comment": "replies",     # a reply to your comment
-    "thread": "replies",            # a new comment in a thread you follow
-    "mention": "mentions",          # @you in a comment
-    "group_invitation": "groups",   # you are invited to a group
-    "join_request": "groups",       # someone asks to join a group you manage
+    "reply_post": "replies",  # a comment on your post
+    "reply_comment": "replies",  # a reply to your comment
+    "thread": "replies",  # a new comment in a thread you follow
+    "mention": "mentions",  # @you in a comment
+    "group_invitation": "groups",  # you are invited to a group
+    "join_request": "groups",  # someone asks to join a group you manage
     "join_approved": "groups",
     "join_declined": "groups",
     "invitation_accepted": "groups",  # to the one who invited
     "invitation_declined": "groups",
-    "shared_user": "shared",        # a post shared with you by name
-    "shared_group": "shared",       # a post shared with a group of yours
-    "terms_accepted": "terms",      # a reader accepted the terms of your post
-    "mod_removed": "moderation",    # a moderator removed your post or comment
+    "shared_user": "shared",  # a post shared with you by name
+    "shared_group": "shared",  # a post shared with a group of yours
+    "terms_accepted": "terms",  # a reader accepted the terms of your post
+    "mod_removed": "moderation",  # a moderator removed your post or comment
     "mod_restored": "moderation",
     "followed_user_post": "following",
     "followed_tag_post": "following",

@@ -4,6 +4,7 @@ A row names what to send (one notification, or a digest of a user's notification
 since `since`), never the text: subject and body are built when it is sent, from what
 the recipient may read then.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -6,9 +6,9 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, in
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
-from forum.models.ranking import hot
 from forum.models._time import utcnow
 from forum.models.moderated import Moderated
+from forum.models.ranking import hot
 from forum.models.user import User
 
 AUDIENCE_KINDS = ("public", "members", "restricted")
@@ -86,7 +86,7 @@ class Post(Moderated, db.Model):
 
 @event.listens_for(Post, "before_insert")
 @event.listens_for(Post, "before_update")
-def _keep_hot(mapper, connection, post: Post) -> None:
+def _keep_hot(_mapper, _connection, post: Post) -> None:
     """A post's hot value follows its score and age. Votes change the score in SQL and set
     hot themselves; this covers new posts and a created_at set by hand (imports, tests)."""
     state = inspect(post)

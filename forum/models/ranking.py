@@ -3,6 +3,7 @@
 Pure functions with no database or app access, so models, services, the bench and the
 docs all share one definition.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,5 +1,6 @@
 """Who opened which post, and when: read receipts for authors' audits and the
 "new since your last visit" markers."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -6,6 +6,7 @@ cascades. The table exists on every engine so one migration and one agreement te
 serve both; on SQLite it stays empty (the Whoosh backend is the only one there), and
 its PostgreSQL types (tsvector, text[], int[]) fall back to JSON and text.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -3,6 +3,7 @@
 Terms are versioned and never edited in place: a change is a new row with the next
 version, so every acceptance names exactly the text that was agreed to.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

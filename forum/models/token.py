@@ -3,6 +3,7 @@
 Only a SHA-256 of each token is stored: the tokens are 256-bit random strings, so a
 fast hash is enough (nothing to brute-force), and lookups stay one indexed query.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """One user's vote on one post or comment, on one axis."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """A member's public statement that they know another member's work."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,8 +21,14 @@ class Vouch(db.Model):
     __tablename__ = "vouches"
     __table_args__ = (
         # One active vouch per pair, in the database, so a double submit cannot make two.
-        Index("uq_vouches_active_pair", "voucher_id", "vouchee_id", unique=True,
-              sqlite_where=_ACTIVE, postgresql_where=_ACTIVE),
+        Index(
+            "uq_vouches_active_pair",
+            "voucher_id",
+            "vouchee_id",
+            unique=True,
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
         Index("ix_vouches_vouchee", "vouchee_id"),
         CheckConstraint("voucher_id <> vouchee_id", name="not_self"),
     )

@@ -1,5 +1,6 @@
 """What the author of a restricted post may learn about its readers (read receipts are
 shown to the post's authors only: `permissions.can_see_acceptances`)."""
+
 from __future__ import annotations
 
 from sqlalchemy import or_, select
@@ -12,20 +13,26 @@ from forum.models import AccessRequest, Membership, Post, PostAudience, PostRead
 
 def reads_of(post: Post) -> list[PostRead]:
     """Who opened the post and when, most recent first; the author's own visits left out."""
-    return list(db.session.scalars(
-        select(PostRead).options(selectinload(PostRead.user))
-        .where(PostRead.post_id == post.id, PostRead.user_id != post.author_id)
-        .order_by(PostRead.last_read_at.desc(), PostRead.user_id)
-    ))
+    return list(
+        db.session.scalars(
+            select(PostRead)
+            .options(selectinload(PostRead.user))
+            .where(PostRead.post_id == post.id, PostRead.user_id != post.author_id)
+            .order_by(PostRead.last_read_at.desc(), PostRead.user_id)
+        )
+    )
 
 
 def requests_of(post: Post) -> list[AccessRequest]:
     """Every request for access, pending first, then newest."""
-    return list(db.session.scalars(
-        select(AccessRequest).options(selectinload(AccessRequest.user))
-        .where(AccessRequest.post_id == post.id)
-        .order_by((AccessRequest.status != "pending"), AccessRequest.created_at.desc(), AccessRequest.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(AccessRequest)
+            .options(selectinload(AccessRequest.user))
+            .where(AccessRequest.post_id == post.id)
+            .order_by((AccessRequest.status != "pending"), AccessRequest.created_at.desc(), AccessRequest.id.desc())
+        )
+    )
 
 
 def requests_to_decide(user: User) -> list[AccessRequest]:
@@ -35,14 +42,23 @@ def requests_to_decide(user: User) -> list[AccessRequest]:
     managed = db.session.scalars(
         select(Membership.group_id).where(Membership.user_id == user.id, Membership.role.in_(("owner", "admin")))
     ).all()
-    tokens = select(PostAudience.post_id).where(PostAudience.principal.in_([visibility.group_token(g) for g in managed]))
-    return list(db.session.scalars(
-        select(AccessRequest).join(Post, Post.id == AccessRequest.post_id)
-        .options(selectinload(AccessRequest.user), selectinload(AccessRequest.post))
-        .where(AccessRequest.status == "pending", visibility.readable(user), Post.deleted_at.is_(None),
-               or_(Post.author_id == user.id, Post.id.in_(tokens)))
-        .order_by(AccessRequest.created_at, AccessRequest.id)
-    ))
+    tokens = select(PostAudience.post_id).where(
+        PostAudience.principal.in_([visibility.group_token(g) for g in managed])
+    )
+    return list(
+        db.session.scalars(
+            select(AccessRequest)
+            .join(Post, Post.id == AccessRequest.post_id)
+            .options(selectinload(AccessRequest.user), selectinload(AccessRequest.post))
+            .where(
+                AccessRequest.status == "pending",
+                visibility.readable(user),
+                Post.deleted_at.is_(None),
+                or_(Post.author_id == user.id, Post.id.in_(tokens)),
+            )
+            .order_by(AccessRequest.created_at, AccessRequest.id)
+        )
+    )
 
 
 def shows_audit_notice(viewer: User | None, post: Post) -> bool:

@@ -10,6 +10,7 @@ A post whose body the viewer may not read yet (usage terms not accepted) is an e
 with its title, author and link only: the body, like on the post page, waits for
 the reader to accept the terms there.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,11 +18,11 @@ from datetime import datetime
 from flask import current_app, url_for
 from sqlalchemy import Select, select
 
-from forum.queries import listings
 from forum import visibility
-from forum.rendering.atom import Entry, Feed, Person
 from forum.extensions import db
 from forum.models import Comment, Group, Post, Tag, User
+from forum.queries import listings
+from forum.rendering.atom import Entry, Feed, Person
 
 ANONYMOUS = None
 EPOCH = datetime(1970, 1, 1)
@@ -59,8 +60,12 @@ def person(user: User) -> Person:
 def post_entry(post: Post, body_ok: bool) -> Entry:
     link = url_for("posts.view", post_id=post.id, _external=True)
     return Entry(
-        id=link, title=post.title, link=link, author=person(post.author),
-        published=post.created_at, updated=post.edited_at or post.created_at,
+        id=link,
+        title=post.title,
+        link=link,
+        author=person(post.author),
+        published=post.created_at,
+        updated=post.edited_at or post.created_at,
         categories=tuple(tag.name for tag in post.tags),
         content_html=post.body_html if body_ok else None,
         summary=None if body_ok else GATED_SUMMARY,
@@ -70,18 +75,28 @@ def post_entry(post: Post, body_ok: bool) -> Entry:
 def comment_entry(comment: Comment, post: Post) -> Entry:
     link = url_for("posts.comment_permalink", comment_id=comment.id, _external=True)
     return Entry(
-        id=link, title=f"{comment.author.display_name} on “{post.title}”", link=link, author=person(comment.author),
-        published=comment.created_at, updated=comment.edited_at or comment.created_at, content_html=comment.body_html,
+        id=link,
+        title=f"{comment.author.display_name} on “{post.title}”",
+        link=link,
+        author=person(comment.author),
+        published=comment.created_at,
+        updated=comment.edited_at or comment.created_at,
+        content_html=comment.body_html,
     )
 
 
 def build(title: str, self_url: str, page_url: str, entries: list[Entry], *, subtitle: str | None = None) -> Feed:
     return Feed(
-        id=self_url, title=f"{title} · Interpretability Forum", subtitle=subtitle,
-        self_url=self_url, page_url=page_url, base=url_for("main.index", _external=True),
+        id=self_url,
+        title=f"{title} · Interpretability Forum",
+        subtitle=subtitle,
+        self_url=self_url,
+        page_url=page_url,
+        base=url_for("main.index", _external=True),
         # An empty feed still needs an `updated`: a fixed one, so its ETag stays put.
         updated=max((e.updated for e in entries), default=EPOCH),
-        author=Person("Interpretability Forum", url_for("main.index", _external=True)), entries=entries,
+        author=Person("Interpretability Forum", url_for("main.index", _external=True)),
+        entries=entries,
     )
 
 
@@ -94,9 +109,12 @@ def tag_has_feed(tag: Tag) -> bool:
 
 def post_has_comment_feed(post: Post) -> bool:
     """An anonymous reader may read the post in full (the comment feed's own 404 rule)."""
-    return db.session.scalar(
-        select(Post.id).where(Post.id == post.id, visibility.listed(ANONYMOUS), visibility.body_readable(ANONYMOUS))
-    ) is not None
+    return (
+        db.session.scalar(
+            select(Post.id).where(Post.id == post.id, visibility.listed(ANONYMOUS), visibility.body_readable(ANONYMOUS))
+        )
+        is not None
+    )
 
 
 def group_has_feed(group: Group) -> bool:

@@ -1,5 +1,6 @@
 """Group listings and counts for pages. Post counts are built on `visibility`, so a
 count never includes a post the viewer could not open."""
+
 from __future__ import annotations
 
 from sqlalchemy import case, func, select
@@ -14,7 +15,9 @@ ROLE_ORDER = case({"owner": 0, "admin": 1}, value=Membership.role, else_=2)
 
 def member_counts(group_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
-        select(Membership.group_id, func.count()).where(Membership.group_id.in_(group_ids)).group_by(Membership.group_id)
+        select(Membership.group_id, func.count())
+        .where(Membership.group_id.in_(group_ids))
+        .group_by(Membership.group_id)
     )
     return dict(rows.all())
 
@@ -48,62 +51,91 @@ def viewer_states(viewer: User | None, group_ids: list[int]) -> dict[int, str]:
         states[gid] = "requested"
     for gid in db.session.scalars(
         select(GroupInvitation.group_id).where(
-            GroupInvitation.user_id == viewer.id, GroupInvitation.status == "pending", GroupInvitation.group_id.in_(group_ids)
+            GroupInvitation.user_id == viewer.id,
+            GroupInvitation.status == "pending",
+            GroupInvitation.group_id.in_(group_ids),
         )
     ):
         states[gid] = "invited"
     for gid, role in db.session.execute(
-        select(Membership.group_id, Membership.role).where(Membership.user_id == viewer.id, Membership.group_id.in_(group_ids))
+        select(Membership.group_id, Membership.role).where(
+            Membership.user_id == viewer.id, Membership.group_id.in_(group_ids)
+        )
     ):
         states[gid] = role
     return states
 
 
 def members(group: Group) -> list[Membership]:
-    return list(db.session.scalars(
-        # The join already fetches each user: fill `membership.user` from it, not one query per member.
-        select(Membership).join(User).options(contains_eager(Membership.user))
-        .where(Membership.group_id == group.id).order_by(ROLE_ORDER, User.username)
-    ))
+    return list(
+        db.session.scalars(
+            # The join already fetches each user: fill `membership.user` from it, not one query per member.
+            select(Membership)
+            .join(User)
+            .options(contains_eager(Membership.user))
+            .where(Membership.group_id == group.id)
+            .order_by(ROLE_ORDER, User.username)
+        )
+    )
 
 
 def memberships_of(user: User) -> list[Membership]:
     """Every group the user belongs to, unlisted ones included."""
-    return list(db.session.scalars(
-        select(Membership).join(Group).options(contains_eager(Membership.group))
-        .where(Membership.user_id == user.id).order_by(ROLE_ORDER, Group.name)
-    ))
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(Group)
+            .options(contains_eager(Membership.group))
+            .where(Membership.user_id == user.id)
+            .order_by(ROLE_ORDER, Group.name)
+        )
+    )
 
 
 def invitations_for(user: User) -> list[GroupInvitation]:
-    return list(db.session.scalars(
-        select(GroupInvitation).options(selectinload(GroupInvitation.group), selectinload(GroupInvitation.invited_by))
-        .where(GroupInvitation.user_id == user.id, GroupInvitation.status == "pending")
-        .order_by(GroupInvitation.created_at.desc(), GroupInvitation.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(GroupInvitation)
+            .options(selectinload(GroupInvitation.group), selectinload(GroupInvitation.invited_by))
+            .where(GroupInvitation.user_id == user.id, GroupInvitation.status == "pending")
+            .order_by(GroupInvitation.created_at.desc(), GroupInvitation.id.desc())
+        )
+    )
 
 
 def requests_of(user: User) -> list[JoinRequest]:
     """The user's pending requests, for groups they can still see (a group made unlisted
     since drops out)."""
-    return list(db.session.scalars(
-        select(JoinRequest).join(Group, Group.id == JoinRequest.group_id).options(contains_eager(JoinRequest.group))
-        .where(JoinRequest.user_id == user.id, JoinRequest.status == "pending", visibility.visible_group_clause(user))
-        .order_by(JoinRequest.created_at.desc(), JoinRequest.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(JoinRequest)
+            .join(Group, Group.id == JoinRequest.group_id)
+            .options(contains_eager(JoinRequest.group))
+            .where(
+                JoinRequest.user_id == user.id, JoinRequest.status == "pending", visibility.visible_group_clause(user)
+            )
+            .order_by(JoinRequest.created_at.desc(), JoinRequest.id.desc())
+        )
+    )
 
 
 def pending_requests(group: Group) -> list[JoinRequest]:
-    return list(db.session.scalars(
-        select(JoinRequest).options(selectinload(JoinRequest.user))
-        .where(JoinRequest.group_id == group.id, JoinRequest.status == "pending")
-        .order_by(JoinRequest.created_at, JoinRequest.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(JoinRequest)
+            .options(selectinload(JoinRequest.user))
+            .where(JoinRequest.group_id == group.id, JoinRequest.status == "pending")
+            .order_by(JoinRequest.created_at, JoinRequest.id)
+        )
+    )
 
 
 def pending_invitations(group: Group) -> list[GroupInvitation]:
-    return list(db.session.scalars(
-        select(GroupInvitation).options(selectinload(GroupInvitation.user), selectinload(GroupInvitation.invited_by))
-        .where(GroupInvitation.group_id == group.id, GroupInvitation.status == "pending")
-        .order_by(GroupInvitation.created_at, GroupInvitation.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(GroupInvitation)
+            .options(selectinload(GroupInvitation.user), selectinload(GroupInvitation.invited_by))
+            .where(GroupInvitation.group_id == group.id, GroupInvitation.status == "pending")
+            .order_by(GroupInvitation.created_at, GroupInvitation.id)
+        )
+    )

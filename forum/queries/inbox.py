@@ -5,6 +5,7 @@ asks `visibility.references_readable` about the notification's post, comment and
 group at the moment of reading. Nothing is decided from what was true when the
 notification was made.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,8 +26,10 @@ MUTABLE = ("reply_post", "reply_comment", "thread")
 def shown(viewer: User) -> ColumnElement[bool]:
     """SQL: the viewer's own notifications that may be shown to them right now."""
     muted = exists().where(
-        Subscription.user_id == viewer.id, Subscription.target == "post",
-        Subscription.target_id == Notification.post_id, Subscription.muted,
+        Subscription.user_id == viewer.id,
+        Subscription.target == "post",
+        Subscription.target_id == Notification.post_id,
+        Subscription.muted,
     )
     # "Shared with your group" speaks for the group: once you leave it, it is gone.
     still_member = exists().where(Membership.group_id == Notification.group_id, Membership.user_id == viewer.id)
@@ -93,7 +96,9 @@ _MESSAGES = {
 
 def message(item: Item) -> str:
     return _MESSAGES[item.kind].format(
-        actor=item.actor or "Someone", post=item.post_title or "", group=item.group_name or "",
+        actor=item.actor or "Someone",
+        post=item.post_title or "",
+        group=item.group_name or "",
         what="comment" if item.comment_id else "post",
     )
 
@@ -117,9 +122,17 @@ def items(viewer: User, *, where=(), limit: int | None = None, offset: int = 0) 
     actor = aliased(User)
     query: Select = (
         select(
-            Notification.id, Notification.kind, Notification.created_at, Notification.read_at,
-            actor.display_name, Notification.post_id, Post.title, Notification.comment_id, Comment.body_md,
-            Group.slug, Group.name,
+            Notification.id,
+            Notification.kind,
+            Notification.created_at,
+            Notification.read_at,
+            actor.display_name,
+            Notification.post_id,
+            Post.title,
+            Notification.comment_id,
+            Comment.body_md,
+            Group.slug,
+            Group.name,
         )
         .outerjoin(actor, actor.id == Notification.actor_id)
         .outerjoin(Post, Post.id == Notification.post_id)
@@ -132,8 +145,19 @@ def items(viewer: User, *, where=(), limit: int | None = None, offset: int = 0) 
     if limit is not None:
         query = query.limit(limit)
     return [
-        Item(id=r[0], kind=r[1], created_at=r[2], read=r[3] is not None, actor=r[4], post_id=r[5], post_title=r[6],
-             comment_id=r[7], comment_md=r[8], group_slug=r[9], group_name=r[10])
+        Item(
+            id=r[0],
+            kind=r[1],
+            created_at=r[2],
+            read=r[3] is not None,
+            actor=r[4],
+            post_id=r[5],
+            post_title=r[6],
+            comment_id=r[7],
+            comment_md=r[8],
+            group_slug=r[9],
+            group_name=r[10],
+        )
         for r in db.session.execute(query)
     ]
 
@@ -150,19 +174,27 @@ def following(viewer: User) -> dict[str, list]:
 
     def ids(target: str, muted: bool = False):
         return select(Subscription.target_id).where(
-            Subscription.user_id == viewer.id, Subscription.target == target, Subscription.muted.is_(muted))
+            Subscription.user_id == viewer.id, Subscription.target == target, Subscription.muted.is_(muted)
+        )
 
     tags = select(visibility.visible_tags(viewer).subquery().c.id)
     return {
         "people": db.session.scalars(select(User).where(User.id.in_(ids("user"))).order_by(User.username)).all(),
-        "tags": db.session.scalars(select(Tag).where(Tag.id.in_(ids("tag")), Tag.id.in_(tags)).order_by(Tag.name)).all(),
+        "tags": db.session.scalars(
+            select(Tag).where(Tag.id.in_(ids("tag")), Tag.id.in_(tags)).order_by(Tag.name)
+        ).all(),
         "groups": db.session.scalars(
-            select(Group).where(Group.id.in_(ids("group")), visibility.visible_group_clause(viewer)).order_by(Group.name)
+            select(Group)
+            .where(Group.id.in_(ids("group")), visibility.visible_group_clause(viewer))
+            .order_by(Group.name)
         ).all(),
         "posts": db.session.scalars(
             visibility.visible_posts(viewer).where(Post.id.in_(ids("post"))).order_by(Post.created_at.desc()).limit(100)
         ).all(),
         "muted": db.session.scalars(
-            visibility.visible_posts(viewer).where(Post.id.in_(ids("post", True))).order_by(Post.created_at.desc()).limit(100)
+            visibility.visible_posts(viewer)
+            .where(Post.id.in_(ids("post", True)))
+            .order_by(Post.created_at.desc())
+            .limit(100)
         ).all(),
     }

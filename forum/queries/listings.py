@@ -1,4 +1,5 @@
 """Listings. Each returns a `Select` built on `visibility`; callers paginate it."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,18 +9,23 @@ from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
 from forum import visibility
 from forum.extensions import db
+from forum.infra.planner import not_from_index
 from forum.models import Comment, Group, Interest, Post, PostAudience, Tag, User, post_coauthors
 from forum.models._time import utcnow
 from forum.models.interest import group_interests
 from forum.models.post import post_tags
-from forum.infra.planner import not_from_index
 from forum.models.ranking import TOP_WINDOWS
 
 # Front-page sorts, first is the default; labels for the sort menu.
 SORTS = ("hot", "new", *TOP_WINDOWS)
 SORT_LABELS = {
-    "hot": "hot", "new": "new", "top-day": "top today", "top-week": "top this week",
-    "top-month": "top this month", "top-year": "top this year", "top-all": "top of all time",
+    "hot": "hot",
+    "new": "new",
+    "top-day": "top today",
+    "top-week": "top this week",
+    "top-month": "top this month",
+    "top-year": "top this year",
+    "top-all": "top of all time",
 }
 COMMENT_SORTS = ("top", "new", "old")
 SHORT_WINDOW = timedelta(days=31)
@@ -74,11 +80,7 @@ def comments_by(viewer: User | None, author: User) -> Select[tuple[Comment]]:
 
 def posts_shared_with_group(viewer: User | None, group: Group) -> Select[tuple[Post]]:
     shared = select(PostAudience.post_id).where(PostAudience.principal == visibility.group_token(group.id))
-    return (
-        visibility.visible_posts(viewer)
-        .where(Post.id.in_(shared))
-        .order_by(Post.created_at.desc(), Post.id.desc())
-    )
+    return visibility.visible_posts(viewer).where(Post.id.in_(shared)).order_by(Post.created_at.desc(), Post.id.desc())
 
 
 def tags_with_counts(viewer: User | None, prefix: str = "") -> Select:
@@ -130,10 +132,14 @@ def _with_replies(roots: Select) -> Select[tuple[int]]:
 def comment_page(post: Post, sort: str, offset: int, per_page: int) -> Select[tuple[Comment]]:
     """A page of a post's top-level comments with all their replies, in `sort` order at
     every level (as `comments_of_post`), for a post already fetched through visibility."""
-    roots = _in_comment_order(
-        select(Comment.id).where(Comment.post_id == post.id, Comment.parent_id.is_(None)), sort
-    ).limit(per_page).offset(offset)
-    return _in_comment_order(select(Comment).where(Comment.id.in_(_with_replies(roots))), sort).options(*_THREAD_COLUMNS)
+    roots = (
+        _in_comment_order(select(Comment.id).where(Comment.post_id == post.id, Comment.parent_id.is_(None)), sort)
+        .limit(per_page)
+        .offset(offset)
+    )
+    return _in_comment_order(select(Comment).where(Comment.id.in_(_with_replies(roots))), sort).options(
+        *_THREAD_COLUMNS
+    )
 
 
 def top_level_position(comment: Comment, sort: str) -> Select[tuple[int]]:
@@ -143,13 +149,21 @@ def top_level_position(comment: Comment, sort: str) -> Select[tuple[int]]:
     up = up.union_all(select(Comment.id, Comment.parent_id).join(up, Comment.id == up.c.parent_id))
     root = select(Comment).where(Comment.id.in_(select(up.c.id).where(up.c.parent_id.is_(None)))).subquery()
     if sort == "top":
-        before = or_(Comment.score > root.c.score, and_(Comment.score == root.c.score, tuple_(Comment.created_at, Comment.id) < tuple_(root.c.created_at, root.c.id)))
+        before = or_(
+            Comment.score > root.c.score,
+            and_(
+                Comment.score == root.c.score,
+                tuple_(Comment.created_at, Comment.id) < tuple_(root.c.created_at, root.c.id),
+            ),
+        )
     elif sort == "new":
         before = tuple_(Comment.created_at, Comment.id) > tuple_(root.c.created_at, root.c.id)
     else:
         before = tuple_(Comment.created_at, Comment.id) < tuple_(root.c.created_at, root.c.id)
     return (
-        select(func.count()).select_from(Comment).join(root, true())
+        select(func.count())
+        .select_from(Comment)
+        .join(root, true())
         .where(Comment.post_id == comment.post_id, Comment.parent_id.is_(None), before)
     )
 
@@ -168,9 +182,14 @@ def group_directory(viewer: User | None, q: str = "") -> Select[tuple[Group]]:
     query = visibility.visible_groups(viewer).order_by(Group.name, Group.id)
     if q:
         needle = q.lower()  # contains(autoescape=True): % and _ are literal, not wildcards
-        by_interest = select(group_interests.c.group_id).join(Interest).where(Interest.name.contains(needle, autoescape=True))
-        query = query.where(or_(
-            func.lower(Group.name).contains(needle, autoescape=True), Group.slug.contains(needle, autoescape=True),
-            Group.id.in_(by_interest),
-        ))
+        by_interest = (
+            select(group_interests.c.group_id).join(Interest).where(Interest.name.contains(needle, autoescape=True))
+        )
+        query = query.where(
+            or_(
+                func.lower(Group.name).contains(needle, autoescape=True),
+                Group.slug.contains(needle, autoescape=True),
+                Group.id.in_(by_interest),
+            )
+        )
     return query

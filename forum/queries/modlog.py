@@ -4,6 +4,7 @@ The log is public, but an entry about content the viewer cannot read names neith
 content, nor its author, nor the reason (which may quote it): it says "a restricted
 post". Readability is decided by `visibility`, for the whole page in one query.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,9 +55,13 @@ class LogLine:
 def lines_for(viewer: User | None, entries: list[ModAction]) -> list[LogLine]:
     readable = visibility.readable_post_ids(viewer, (e.post_id for e in entries if e.post_id))
     group_ids = {e.group_id for e in entries if e.group_id}
-    seen_groups = set(db.session.scalars(
-        select(Group.id).where(Group.id.in_(group_ids), visibility.visible_group_clause(viewer))
-    )) if group_ids else set()
+    seen_groups = (
+        set(
+            db.session.scalars(select(Group.id).where(Group.id.in_(group_ids), visibility.visible_group_clause(viewer)))
+        )
+        if group_ids
+        else set()
+    )
     return [_line(entry, readable, seen_groups) for entry in entries]
 
 

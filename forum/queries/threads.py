@@ -1,8 +1,9 @@
 """Building a comment tree in Python from one flat, already-visible list of comments."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from forum.models import Comment
 
@@ -11,7 +12,7 @@ from forum.models import Comment
 class Node:
     comment: Comment
     depth: int
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
     # True when replies exist below the depth shown; the page links to the permalink instead.
     more_below: bool = False
     # Replies below this node, all of them (for the collapsed label).
@@ -32,7 +33,10 @@ def _deleted(comment: Comment) -> bool:
 
 
 def build_tree(
-    comments: Iterable[Comment], *, root_id: int | None = None, max_depth: int = 8,
+    comments: Iterable[Comment],
+    *,
+    root_id: int | None = None,
+    max_depth: int = 8,
     hidden: Callable[[Comment], bool] = _deleted,
 ) -> list[Node]:
     """Nest comments under their parents, starting below `root_id` (None: top level).

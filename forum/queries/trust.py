@@ -7,6 +7,7 @@ Vouches, interests and the people directory are public facts. Group facts go thr
 them only where `can_see_members` allows, so an unlisted group is never named, nor its
 members listed, to someone outside it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,35 +29,50 @@ def _active():
 
 def vouches_for(user: User) -> list[Vouch]:
     """Active vouches for `user`, newest first, with their vouchers."""
-    return list(db.session.scalars(
-        select(Vouch).options(selectinload(Vouch.voucher))
-        .where(Vouch.vouchee_id == user.id, _active()).order_by(Vouch.created_at.desc(), Vouch.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(Vouch)
+            .options(selectinload(Vouch.voucher))
+            .where(Vouch.vouchee_id == user.id, _active())
+            .order_by(Vouch.created_at.desc(), Vouch.id.desc())
+        )
+    )
 
 
 def vouches_by(user: User) -> list[Vouch]:
-    return list(db.session.scalars(
-        select(Vouch).options(selectinload(Vouch.vouchee))
-        .where(Vouch.voucher_id == user.id, _active()).order_by(Vouch.created_at.desc(), Vouch.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(Vouch)
+            .options(selectinload(Vouch.vouchee))
+            .where(Vouch.voucher_id == user.id, _active())
+            .order_by(Vouch.created_at.desc(), Vouch.id.desc())
+        )
+    )
 
 
 def active_vouch(voucher_id: int, vouchee_id: int) -> Vouch | None:
-    return db.session.scalar(select(Vouch).where(Vouch.voucher_id == voucher_id, Vouch.vouchee_id == vouchee_id, _active()))
+    return db.session.scalar(
+        select(Vouch).where(Vouch.voucher_id == voucher_id, Vouch.vouchee_id == vouchee_id, _active())
+    )
 
 
 def _linked_ids(user_id: int) -> Select:
     """Ids of people with an active vouch to or from `user_id`."""
-    return union(
-        select(Vouch.vouchee_id.label("uid")).where(Vouch.voucher_id == user_id, _active()),
-        select(Vouch.voucher_id.label("uid")).where(Vouch.vouchee_id == user_id, _active()),
-    ).subquery().select()
+    return (
+        union(
+            select(Vouch.vouchee_id.label("uid")).where(Vouch.voucher_id == user_id, _active()),
+            select(Vouch.voucher_id.label("uid")).where(Vouch.vouchee_id == user_id, _active()),
+        )
+        .subquery()
+        .select()
+    )
 
 
 def _shared_interest_names(viewer_id: int, other_ids) -> Select:
     mine = select(user_interests.c.interest_id).where(user_interests.c.user_id == viewer_id)
     return (
-        select(Interest.name).join(user_interests, user_interests.c.interest_id == Interest.id)
+        select(Interest.name)
+        .join(user_interests, user_interests.c.interest_id == Interest.id)
         .where(user_interests.c.user_id.in_(other_ids), Interest.id.in_(mine))
     )
 
@@ -81,27 +97,40 @@ def paths_to_user(viewer: User | None, user: User) -> PathsToUser | None:
         return None
     paths = PathsToUser()
     for voucher_id, vouchee_id in db.session.execute(
-        select(Vouch.voucher_id, Vouch.vouchee_id).where(_active(), or_(
-            and_(Vouch.voucher_id == viewer.id, Vouch.vouchee_id == user.id),
-            and_(Vouch.voucher_id == user.id, Vouch.vouchee_id == viewer.id),
-        ))
+        select(Vouch.voucher_id, Vouch.vouchee_id).where(
+            _active(),
+            or_(
+                and_(Vouch.voucher_id == viewer.id, Vouch.vouchee_id == user.id),
+                and_(Vouch.voucher_id == user.id, Vouch.vouchee_id == viewer.id),
+            ),
+        )
     ):
         paths.you_vouch |= voucher_id == viewer.id
         paths.they_vouch |= voucher_id == user.id
-    paths.through = list(db.session.scalars(
-        select(User).where(User.id.in_(_linked_ids(viewer.id)), User.id.in_(_linked_ids(user.id)),
-                           User.id.not_in((viewer.id, user.id)))
-        .order_by(User.username).limit(SHOWN)
-    ))
+    paths.through = list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.id.in_(_linked_ids(viewer.id)),
+                User.id.in_(_linked_ids(user.id)),
+                User.id.not_in((viewer.id, user.id)),
+            )
+            .order_by(User.username)
+            .limit(SHOWN)
+        )
+    )
     # Aliases, so the read rule's own subqueries on memberships stay their own.
     mine, theirs = aliased(Membership), aliased(Membership)
-    paths.groups = list(db.session.scalars(
-        select(Group)
-        .join(mine, and_(mine.group_id == Group.id, mine.user_id == viewer.id))
-        .join(theirs, and_(theirs.group_id == Group.id, theirs.user_id == user.id))
-        .where(visibility.visible_group_clause(viewer, invited=False))
-        .order_by(Group.name).limit(SHOWN)
-    ))
+    paths.groups = list(
+        db.session.scalars(
+            select(Group)
+            .join(mine, and_(mine.group_id == Group.id, mine.user_id == viewer.id))
+            .join(theirs, and_(theirs.group_id == Group.id, theirs.user_id == user.id))
+            .where(visibility.visible_group_clause(viewer, invited=False))
+            .order_by(Group.name)
+            .limit(SHOWN)
+        )
+    )
     paths.interests = list(db.session.scalars(_shared_interest_names(viewer.id, [user.id]).order_by(Interest.name)))
     return paths
 
@@ -112,6 +141,7 @@ def paths_to_user(viewer: User | None, user: User) -> PathsToUser | None:
 @dataclass
 class GroupIntroduction:
     """What a newcomer may learn about a group before joining."""
+
     member_interests: list[tuple[str, int]] = field(default_factory=list)  # (interest, members holding it)
     vouches: list[Vouch] = field(default_factory=list)  # active vouches for members, with both people
     known_members: list[User] = field(default_factory=list)  # members the viewer vouches for or is vouched by
@@ -132,62 +162,105 @@ def introduce_group(viewer: User | None, group: Group) -> GroupIntroduction:
     signed_in = viewer is not None and viewer.is_authenticated
     if signed_in:
         mine = select(user_interests.c.interest_id).where(user_interests.c.user_id == viewer.id)
-        intro.shared_interests = list(db.session.scalars(
-            select(Interest.name).join(group_interests, group_interests.c.interest_id == Interest.id)
-            .where(group_interests.c.group_id == group.id, Interest.id.in_(mine)).order_by(Interest.name)
-        ))
+        intro.shared_interests = list(
+            db.session.scalars(
+                select(Interest.name)
+                .join(group_interests, group_interests.c.interest_id == Interest.id)
+                .where(group_interests.c.group_id == group.id, Interest.id.in_(mine))
+                .order_by(Interest.name)
+            )
+        )
     if not visibility.can_see_members(viewer, group):
         return intro
     members = _member_ids(group)
     n_holding = func.count(user_interests.c.user_id)
-    intro.member_interests = [tuple(row) for row in db.session.execute(
-        select(Interest.name, n_holding).join(user_interests, user_interests.c.interest_id == Interest.id)
-        .where(user_interests.c.user_id.in_(members)).group_by(Interest.id, Interest.name)
-        .order_by(n_holding.desc(), Interest.name).limit(SHOWN)
-    )]
-    intro.vouches = list(db.session.scalars(
-        select(Vouch).options(selectinload(Vouch.voucher), selectinload(Vouch.vouchee))
-        .where(_active(), Vouch.vouchee_id.in_(members)).order_by(Vouch.created_at.desc(), Vouch.id.desc()).limit(SHOWN)
-    ))
+    intro.member_interests = [
+        tuple(row)
+        for row in db.session.execute(
+            select(Interest.name, n_holding)
+            .join(user_interests, user_interests.c.interest_id == Interest.id)
+            .where(user_interests.c.user_id.in_(members))
+            .group_by(Interest.id, Interest.name)
+            .order_by(n_holding.desc(), Interest.name)
+            .limit(SHOWN)
+        )
+    ]
+    intro.vouches = list(
+        db.session.scalars(
+            select(Vouch)
+            .options(selectinload(Vouch.voucher), selectinload(Vouch.vouchee))
+            .where(_active(), Vouch.vouchee_id.in_(members))
+            .order_by(Vouch.created_at.desc(), Vouch.id.desc())
+            .limit(SHOWN)
+        )
+    )
     # Its members' open work: posts shared with the group itself are restricted to it.
-    intro.public_posts = list(db.session.scalars(
-        visibility.visible_posts(viewer)
-        .where(Post.author_id.in_(members), visibility.open_to_every_member())
-        .order_by(Post.created_at.desc(), Post.id.desc()).limit(5)
-    ))
+    intro.public_posts = list(
+        db.session.scalars(
+            visibility.visible_posts(viewer)
+            .where(Post.author_id.in_(members), visibility.open_to_every_member())
+            .order_by(Post.created_at.desc(), Post.id.desc())
+            .limit(5)
+        )
+    )
     if not signed_in:
         return intro
     others = and_(User.id.in_(members), User.id != viewer.id)
-    intro.known_members = list(db.session.scalars(
-        select(User).where(others, User.id.in_(_linked_ids(viewer.id))).order_by(User.username).limit(SHOWN)
-    ))
+    intro.known_members = list(
+        db.session.scalars(
+            select(User).where(others, User.id.in_(_linked_ids(viewer.id))).order_by(User.username).limit(SHOWN)
+        )
+    )
     # Members who vouch for someone the viewer vouches for or is vouched by: a second step.
     linked = _linked_ids(viewer.id)
-    intro.via_vouches = list(db.session.scalars(
-        select(User).where(others, User.id.not_in(linked), User.id.in_(
-            select(Vouch.voucher_id).where(_active(), Vouch.vouchee_id.in_(linked), Vouch.vouchee_id != viewer.id)
-        )).order_by(User.username).limit(SHOWN)
-    ))
-    mine = aliased(Membership)
-    mine_groups = select(mine.group_id).join(Group, Group.id == mine.group_id).where(
-        mine.user_id == viewer.id, mine.group_id != group.id, visibility.visible_group_clause(viewer, invited=False),
+    intro.via_vouches = list(
+        db.session.scalars(
+            select(User)
+            .where(
+                others,
+                User.id.not_in(linked),
+                User.id.in_(
+                    select(Vouch.voucher_id).where(
+                        _active(), Vouch.vouchee_id.in_(linked), Vouch.vouchee_id != viewer.id
+                    )
+                ),
+            )
+            .order_by(User.username)
+            .limit(SHOWN)
+        )
     )
-    intro.co_members = list(db.session.scalars(
-        select(User).where(others, User.id.in_(
-            select(Membership.user_id).where(Membership.group_id.in_(mine_groups))
-        )).order_by(User.username).limit(SHOWN)
-    ))
+    mine = aliased(Membership)
+    mine_groups = (
+        select(mine.group_id)
+        .join(Group, Group.id == mine.group_id)
+        .where(
+            mine.user_id == viewer.id,
+            mine.group_id != group.id,
+            visibility.visible_group_clause(viewer, invited=False),
+        )
+    )
+    intro.co_members = list(
+        db.session.scalars(
+            select(User)
+            .where(others, User.id.in_(select(Membership.user_id).where(Membership.group_id.in_(mine_groups))))
+            .order_by(User.username)
+            .limit(SHOWN)
+        )
+    )
     return intro
 
 
 def member_vouchers_for(group: Group, user: User) -> list[Vouch]:
     """Active vouches for `user` by current members of `group`: what a join request to a
     group that requires a vouch may name."""
-    return list(db.session.scalars(
-        select(Vouch).options(selectinload(Vouch.voucher))
-        .where(_active(), Vouch.vouchee_id == user.id, Vouch.voucher_id.in_(_member_ids(group)))
-        .order_by(Vouch.created_at)
-    ))
+    return list(
+        db.session.scalars(
+            select(Vouch)
+            .options(selectinload(Vouch.voucher))
+            .where(_active(), Vouch.vouchee_id == user.id, Vouch.voucher_id.in_(_member_ids(group)))
+            .order_by(Vouch.created_at)
+        )
+    )
 
 
 # --- interest matching -------------------------------------------------------------------
@@ -201,12 +274,21 @@ def groups_to_know(viewer: User | None, limit: int = 10) -> list[tuple[Group, in
     mine = select(user_interests.c.interest_id).where(user_interests.c.user_id == viewer.id)
     joined = select(Membership.group_id).where(Membership.user_id == viewer.id)
     shared = func.count(group_interests.c.interest_id)
-    return [tuple(row) for row in db.session.execute(
-        select(Group, shared).join(group_interests, group_interests.c.group_id == Group.id)
-        .where(visibility.visible_group_clause(viewer, invited=False), Group.id.not_in(joined),
-               group_interests.c.interest_id.in_(mine))
-        .group_by(Group.id).order_by(shared.desc(), Group.name).limit(limit)
-    )]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Group, shared)
+            .join(group_interests, group_interests.c.group_id == Group.id)
+            .where(
+                visibility.visible_group_clause(viewer, invited=False),
+                Group.id.not_in(joined),
+                group_interests.c.interest_id.in_(mine),
+            )
+            .group_by(Group.id)
+            .order_by(shared.desc(), Group.name)
+            .limit(limit)
+        )
+    ]
 
 
 def people_to_know(viewer: User | None, limit: int = 20) -> list[tuple[User, list[str]]]:
@@ -217,16 +299,21 @@ def people_to_know(viewer: User | None, limit: int = 20) -> list[tuple[User, lis
     mine = select(user_interests.c.interest_id).where(user_interests.c.user_id == viewer.id)
     shared = func.count(user_interests.c.interest_id)
     rows = db.session.execute(
-        select(User, shared).join(user_interests, user_interests.c.user_id == User.id)
+        select(User, shared)
+        .join(user_interests, user_interests.c.user_id == User.id)
         .where(User.open_to_contact.is_(True), User.id != viewer.id, user_interests.c.interest_id.in_(mine))
-        .group_by(User.id).order_by(shared.desc(), User.username).limit(limit)
+        .group_by(User.id)
+        .order_by(shared.desc(), User.username)
+        .limit(limit)
     ).all()
     users = [user for user, _ in rows]
     names: dict[int, list[str]] = {u.id: [] for u in users}
     if users:
         for user_id, name in db.session.execute(
-            select(user_interests.c.user_id, Interest.name).join(Interest, Interest.id == user_interests.c.interest_id)
-            .where(user_interests.c.user_id.in_(names), Interest.id.in_(mine)).order_by(Interest.name)
+            select(user_interests.c.user_id, Interest.name)
+            .join(Interest, Interest.id == user_interests.c.interest_id)
+            .where(user_interests.c.user_id.in_(names), Interest.id.in_(mine))
+            .order_by(Interest.name)
         ):
             names[user_id].append(name)
     return [(user, names[user.id]) for user in users]

@@ -1,13 +1,14 @@
-""""New since your last visit": counts of comments a signed-in reader has not seen yet."""
+""" "New since your last visit": counts of comments a signed-in reader has not seen yet."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import func
 
-from forum.infra import page_cache
 from forum import visibility
 from forum.extensions import db
+from forum.infra import page_cache
 from forum.models import Comment, PostRead, User
 
 
@@ -21,7 +22,9 @@ def new_comment_counts(viewer: User | None, post_ids: list[int]) -> dict[int, in
         visibility.visible_comments(viewer)
         .join(PostRead, (PostRead.post_id == Comment.post_id) & (PostRead.user_id == viewer.id))
         .where(
-            Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None), Comment.author_id != viewer.id,
+            Comment.post_id.in_(post_ids),
+            Comment.deleted_at.is_(None),
+            Comment.author_id != viewer.id,
             Comment.created_at > PostRead.last_read_at,
         )
         .with_only_columns(Comment.post_id, func.count(Comment.id))

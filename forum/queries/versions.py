@@ -5,6 +5,7 @@ the oldest revision is v1 and the post itself is the newest version. Callers fet
 the post through `visibility.get_post_body_or_404`: whoever may read the body may read
 every version of it, and nobody else learns that versions exist.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -38,8 +39,10 @@ class DiffLine:
 def versions_of(post: Post) -> list[Version]:
     """Every version, oldest (v1) first: two queries whatever their number."""
     revisions = db.session.scalars(
-        select(PostRevision).where(PostRevision.post_id == post.id)
-        .order_by(PostRevision.id).options(selectinload(PostRevision.editor))
+        select(PostRevision)
+        .where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.id)
+        .options(selectinload(PostRevision.editor))
     ).all()
     texts = [(r.title, r.body_md, r.body_html, r.created_at) for r in revisions]
     texts.append((post.title, post.body_md, post.body_html, post.edited_at or post.created_at))

@@ -5,6 +5,7 @@ Built with ElementTree rather than a template, so every title, name and body is 
 by the serializer and the document is well-formed whatever the text holds. Characters
 XML 1.0 forbids (most C0 controls) are dropped, since no escape can carry them.
 """
+
 from __future__ import annotations
 
 import re

@@ -6,6 +6,7 @@ rules look for the closing delimiter only within `math.MAX_SOURCE` characters, s
 text costs at most that much scanning per opening delimiter. The tokens are the same
 `math_inline` / `math_block` the dollar rules make, rendered by `forum.rendering.markup`.
 """
+
 from __future__ import annotations
 
 from markdown_it import MarkdownIt
@@ -27,7 +28,7 @@ def _inline(state: StateInline, silent: bool) -> bool:
         return False
     if not silent:
         token = state.push("math_inline", "math", 0)
-        token.content = state.src[start + 2:close]
+        token.content = state.src[start + 2 : close]
         token.markup = "\\("
     state.pos = close + 2
     return True
@@ -45,13 +46,13 @@ def _block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> b
     last = start_line
     while last < end_line and state.eMarks[last] < close:
         last += 1
-    if last >= end_line or state.src[close + 2:state.eMarks[last]].strip():
+    if last >= end_line or state.src[close + 2 : state.eMarks[last]].strip():
         return False  # the closing \] must end its line
     if silent:
         return True
     token = state.push("math_block", "math", 0)
     token.block = True
-    token.content = state.src[begin + 2:close]
+    token.content = state.src[begin + 2 : close]
     token.markup = "\\["
     token.map = [start_line, last + 1]
     state.line = last + 1
@@ -62,5 +63,8 @@ def brackets_plugin(md: MarkdownIt) -> None:
     # Before "escape", which would otherwise turn \( into a literal (.
     md.inline.ruler.before("escape", "math_brackets_inline", _inline)
     md.block.ruler.before(
-        "fence", "math_brackets_block", _block, {"alt": ["paragraph", "reference", "blockquote", "list"]},
+        "fence",
+        "math_brackets_block",
+        _block,
+        {"alt": ["paragraph", "reference", "blockquote", "list"]},
     )

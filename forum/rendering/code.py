@@ -4,6 +4,7 @@ Tokens become `<span class="tok-...">`: classes, not inline styles, because the
 Content-Security-Policy refuses style attributes. `static/highlight.css` holds the
 colours; `python -m forum.rendering.code > static/highlight.css` writes it again.
 """
+
 from __future__ import annotations
 
 import html
@@ -39,7 +40,9 @@ def fence(code: str, language: str) -> str:
     """A whole fenced block: highlighted when the language is known, escaped otherwise."""
     body = highlight_code(code, language)
     language_class = f' class="language-{html.escape(language)}"' if language and LANGUAGE.match(language) else ""
-    return f'<pre class="highlight"><code{language_class}>{body if body is not None else html.escape(code)}</code></pre>\n'
+    return (
+        f'<pre class="highlight"><code{language_class}>{body if body is not None else html.escape(code)}</code></pre>\n'
+    )
 
 
 def stylesheet() -> str:

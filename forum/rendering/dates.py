@@ -1,4 +1,5 @@
 """Dates as a reader sees them."""
+
 from __future__ import annotations
 
 from datetime import datetime

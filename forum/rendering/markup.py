@@ -9,6 +9,7 @@ and iframes cannot get through even if a renderer let something slip. Every id, 
 every `#fragment` link, is prefixed with `user-content-` so a post cannot clobber
 the page's own elements (`document.getElementById`, named properties of `window`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,14 +30,14 @@ ID_PREFIX = "user-content-"
 _DISPLAY_MATH = {"math_block": True, "math_inline_double": True, "math_inline": False}
 
 
-def _render_math(self, tokens, idx, options, env) -> str:
+def _render_math(_self, tokens, idx, _options, env) -> str:
     token = tokens[idx]
     display = _DISPLAY_MATH[token.type]
     rendered = math.render_tex(token.content, display, env)
     return rendered + "\n" if token.block else rendered
 
 
-def _render_fence(self, tokens, idx, options, env) -> str:
+def _render_fence(_self, tokens, idx, _options, _env) -> str:
     token = tokens[idx]
     language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
     return code.fence(token.content, language)
@@ -64,9 +65,43 @@ _md = _build(anchors=False)
 _md_post = _build(anchors=True)
 
 _TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4",
-    "h5", "h6", "hr", "i", "img", "input", "li", "nav", "ol", "p", "pre", "s", "section", "span",
-    "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "div",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "input",
+    "li",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "section",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 } | math.MATHML_TAGS
 _ATTRIBUTES = {
     **{tag: set(names) for tag, names in math.MATHML_ATTRIBUTES.items()},

@@ -8,6 +8,7 @@ converter error (unbalanced braces, a `\\def` that expands without end), becomes
 error marker that shows the escaped source. Limits on length, count and time keep a
 hostile post from making its own save slow.
 """
+
 from __future__ import annotations
 
 import html
@@ -17,26 +18,67 @@ from html.parser import HTMLParser
 
 from latex2mathml.converter import convert
 
-MAX_SOURCE = 5_000          # characters of TeX in one expression
-MAX_EXPRESSIONS = 1_000     # per document; the rest show their source
-TIME_BUDGET = 2.0           # seconds of conversion per document
-MAX_OUTPUT_RATIO = 40       # MathML characters per TeX character
-MAX_LENGTH_EM = 50.0        # widths, heights and spaces (a huge `\rule` is refused)
+MAX_SOURCE = 5_000  # characters of TeX in one expression
+MAX_EXPRESSIONS = 1_000  # per document; the rest show their source
+TIME_BUDGET = 2.0  # seconds of conversion per document
+MAX_OUTPUT_RATIO = 40  # MathML characters per TeX character
+MAX_LENGTH_EM = 50.0  # widths, heights and spaces (a huge `\rule` is refused)
 
 # MathML Core presentation markup: what browsers render natively (no annotation-xml,
 # which can hold HTML, and no maction, which is about interaction).
-MATHML_TAGS = frozenset({
-    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace",
-    "mfrac", "msqrt", "mroot", "mstyle", "merror", "mpadded", "mphantom", "msub", "msup",
-    "msubsup", "munder", "mover", "munderover", "mmultiscripts", "mprescripts", "none",
-    "mtable", "mtr", "mtd", "mlabeledtr", "menclose",
-})
+MATHML_TAGS = frozenset(
+    {
+        "math",
+        "semantics",
+        "annotation",
+        "mrow",
+        "mi",
+        "mn",
+        "mo",
+        "ms",
+        "mtext",
+        "mspace",
+        "mfrac",
+        "msqrt",
+        "mroot",
+        "mstyle",
+        "merror",
+        "mpadded",
+        "mphantom",
+        "msub",
+        "msup",
+        "msubsup",
+        "munder",
+        "mover",
+        "munderover",
+        "mmultiscripts",
+        "mprescripts",
+        "none",
+        "mtable",
+        "mtr",
+        "mtd",
+        "mlabeledtr",
+        "menclose",
+    }
+)
 MATHML_ATTRIBUTES = {
     "math": {"display"},
     "annotation": {"encoding"},
     "mi": {"mathvariant"},
-    "mo": {"stretchy", "fence", "separator", "lspace", "rspace", "form", "largeop",
-           "movablelimits", "accent", "minsize", "maxsize", "symmetric"},
+    "mo": {
+        "stretchy",
+        "fence",
+        "separator",
+        "lspace",
+        "rspace",
+        "form",
+        "largeop",
+        "movablelimits",
+        "accent",
+        "minsize",
+        "maxsize",
+        "symmetric",
+    },
     "mfrac": {"linethickness"},
     "mstyle": {"displaystyle", "scriptlevel"},
     "mspace": {"width", "height", "depth"},
@@ -53,8 +95,20 @@ MATHML_ATTRIBUTES = {
 _REFUSED_ATTRIBUTES = {"href", "style", "class", "id", "src", "xlink:href"}
 _SIZED = {"width", "height", "depth", "lspace", "rspace", "voffset", "minsize", "maxsize"}
 # Macro definitions can expand exponentially within latex2mathml's depth limit.
-_REFUSED_COMMANDS = re.compile(r"\\(?:[gex]?def|let|(?:re)?newcommand|providecommand|DeclareMathOperator|href|url|style|class|cssId|html\w*|require|includegraphics)(?![a-zA-Z])")
-_EM_PER_UNIT = {"em": 1.0, "ex": 0.5, "px": 1 / 16, "pt": 0.1, "pc": 1.2, "mm": 0.24, "cm": 2.4, "in": 6.0, "mu": 1 / 18}
+_REFUSED_COMMANDS = re.compile(
+    r"\\(?:[gex]?def|let|(?:re)?newcommand|providecommand|DeclareMathOperator|href|url|style|class|cssId|html\w*|require|includegraphics)(?![a-zA-Z])"
+)
+_EM_PER_UNIT = {
+    "em": 1.0,
+    "ex": 0.5,
+    "px": 1 / 16,
+    "pt": 0.1,
+    "pc": 1.2,
+    "mm": 0.24,
+    "cm": 2.4,
+    "in": 6.0,
+    "mu": 1 / 18,
+}
 _LENGTH = re.compile(r"^\s*(-?[\d.]+)\s*([a-z]*)\s*$")
 
 

@@ -1,4 +1,5 @@
 """Heading anchors and the table of contents of a long post."""
+
 from __future__ import annotations
 
 import html
@@ -9,7 +10,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-TOC_MIN_HEADINGS = 3   # shorter posts read fine without one
+TOC_MIN_HEADINGS = 3  # shorter posts read fine without one
 TOC_LEVELS = (1, 2, 3)
 
 

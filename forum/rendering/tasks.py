@@ -4,6 +4,7 @@ In place of mdit-py-plugins' tasklists, which walks back to the start of the lis
 every item (quadratic: 4,000 items took 15 s to render); this keeps a stack of the
 open lists and makes one pass.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,8 @@ def _checkbox(checked: bool) -> Token:
     token = Token("html_inline", "", 0)
     token.content = (
         '<input class="task-list-item-checkbox" type="checkbox" disabled="disabled"'
-        + (' checked="checked"' if checked else "") + ">"
+        + (' checked="checked"' if checked else "")
+        + ">"
     )
     return token
 
@@ -33,9 +35,13 @@ def _mark_tasks(state: StateCore) -> None:
         elif token.type in ("bullet_list_close", "ordered_list_close"):
             open_lists.pop()
         elif (
-            token.type == "inline" and index >= 2 and open_lists
-            and tokens[index - 1].type == "paragraph_open" and tokens[index - 2].type == "list_item_open"
-            and token.children and token.children[0].type == "text"
+            token.type == "inline"
+            and index >= 2
+            and open_lists
+            and tokens[index - 1].type == "paragraph_open"
+            and tokens[index - 2].type == "list_item_open"
+            and token.children
+            and token.children[0].type == "text"
             and (marker := _MARKER.match(token.children[0].content))
         ):
             token.children[0].content = token.children[0].content[3:]

@@ -1,9 +1,10 @@
 """Jinja filters and globals shared by every template."""
+
 from __future__ import annotations
 
 from flask import Flask, request, url_for
-from jinja2 import BytecodeCache
 from flask_login import current_user
+from jinja2 import BytecodeCache
 
 from forum.rendering.dates import time_ago
 from forum.rendering.thread_html import render_thread
@@ -37,7 +38,13 @@ class ProcessBytecodeCache(BytecodeCache):
 def init_app(app: Flask) -> None:
     app.jinja_env.bytecode_cache = ProcessBytecodeCache()
     # Markup built in Python for what a page prints many times (see each module).
-    app.jinja_env.globals.update(bad_page=bad_page, link=link, render_user_link=user_link, render_vote_widget=vote_widget, render_thread=render_thread)
+    app.jinja_env.globals.update(
+        bad_page=bad_page,
+        link=link,
+        render_user_link=user_link,
+        render_vote_widget=vote_widget,
+        render_thread=render_thread,
+    )
     app.jinja_env.filters["time_ago"] = time_ago
     app.jinja_env.globals["url_for_page"] = url_for_page
     # Imported macros have no template context; the proxy resolves per request.

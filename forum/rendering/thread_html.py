@@ -13,16 +13,17 @@ sanitized at save time (the template printed it with `|safe` too). The rare part
 Extending: a per-comment flag for the viewer goes on the node (`Node.classes`,
 `Node.data`) in the view; markup that every comment gets goes in `_comment` below.
 """
+
 from __future__ import annotations
 
 from flask import current_app
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from forum.web.links import Links
-from forum.rendering.dates import time_ago
 from forum.queries.threads import Node
+from forum.rendering.dates import time_ago
 from forum.rendering.vote_html import VoteWidgets
+from forum.web.links import Links
 
 
 class ThreadRenderer:
@@ -90,7 +91,7 @@ class ThreadRenderer:
             widget, votable = self.widget.html, self.widget.votable(c, self.votes)
             out.append(
                 f'<div class="comment-votes">{widget(c, "comment", self.votes, "karma", votable)} '
-                f'{widget(c, "comment", self.votes, "agreement", votable)}</div>'
+                f"{widget(c, 'comment', self.votes, 'agreement', votable)}</div>"
                 f'<div class="prose">{c.body_html}</div><div class="actions">'
             )
             if self.signed_in:
@@ -118,7 +119,15 @@ class ThreadRenderer:
         if self.can_moderate:
             form = self._macro("moderate_form")
             if c.is_removed:
-                out.append(form(to("moderation.restore_comment", c.id), "Restore", f"restore-c{c.id}", danger=False, required=False))
+                out.append(
+                    form(
+                        to("moderation.restore_comment", c.id),
+                        "Restore",
+                        f"restore-c{c.id}",
+                        danger=False,
+                        required=False,
+                    )
+                )
             else:
                 out.append(form(to("moderation.remove_comment", c.id), "Remove", f"remove-c{c.id}"))
 

@@ -10,6 +10,7 @@ Only pages already gated by visibility render this. `votes` is the viewer's vote
 page (services.votes.viewer_votes); without it, for signed-out viewers and on the
 viewer's own writing, only the numbers show.
 """
+
 from __future__ import annotations
 
 from flask import current_app, request
@@ -18,8 +19,8 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from forum import permissions
-from forum.web.links import Links
 from forum.models import Post
+from forum.web.links import Links
 
 _KEY = "forum.vote_widgets"
 _AGREEMENT_LABEL = '<span class="vote-label">agreement</span>'
@@ -41,15 +42,23 @@ class VoteWidgets:
         # (choice, symbol, text, allowed, why not) before and after the total, per axis.
         self.buttons = {
             "karma": (
-                (("strong-down", "⇊", "Strong down-vote", rules["down"] and rules["strong"], need_strong if rules["down"] else need_down),
-                 ("down", "▼", "Down-vote", rules["down"], need_down)),
+                (
+                    (
+                        "strong-down",
+                        "⇊",
+                        "Strong down-vote",
+                        rules["down"] and rules["strong"],
+                        need_strong if rules["down"] else need_down,
+                    ),
+                    ("down", "▼", "Down-vote", rules["down"], need_down),
+                ),
                 (("up", "▲", "Up-vote", True, ""), ("strong-up", "⇈", "Strong up-vote", rules["strong"], need_strong)),
             ),
             "agreement": ((("disagree", "✗", "Disagree", True, ""),), (("agree", "✓", "Agree", True, ""),)),
         }
 
     @classmethod
-    def for_request(cls) -> "VoteWidgets":
+    def for_request(cls) -> VoteWidgets:
         """One per request and viewer: the environ lives exactly as long as the request
         (like visibility's principals memo), and the key includes the viewer, so a
         sign-in inside the request never reuses the signed-out widgets."""
@@ -88,7 +97,8 @@ class VoteWidgets:
         if not (self.votable(item, votes) if votable is None else votable):
             label = "agreement" if agreement else "karma"
             return (
-                f'<span class="vote vote-{axis} vote-readonly"><span class="vote-total" title="{count_text}">{total}</span>'
+                f'<span class="vote vote-{axis} vote-readonly">'
+                f'<span class="vote-total" title="{count_text}">{total}</span>'
                 f' <span class="vote-label">{label}</span></span>'
             )
         mine = votes.choice(item, axis)
@@ -104,8 +114,9 @@ class VoteWidgets:
         return (
             f'<form class="vote vote-{axis}" method="post" action="{action}" data-vote data-axis="{axis}">'
             f'{csrf}<input type="hidden" name="current" value="{mine or "none"}" data-vote-current>{next_input}'
-            f'{before}<span class="vote-total" data-vote-total data-vote-noun="{noun}" title="{count_text}"{aria}>{total}</span>'
-            f'{after}{_AGREEMENT_LABEL if agreement else ""}</form>'
+            f'{before}<span class="vote-total" data-vote-total data-vote-noun="{noun}" '
+            f'title="{count_text}"{aria}>{total}</span>'
+            f"{after}{_AGREEMENT_LABEL if agreement else ''}</form>"
         )
 
     def _button_rows(self, axis: str, mine: str | None) -> tuple[str, str]:
@@ -114,7 +125,10 @@ class VoteWidgets:
         rows = self._rows.get(key)
         if rows is None:
             before, after = self.buttons[axis]
-            rows = self._rows[key] = ("".join(_button(mine, *b) for b in before), "".join(_button(mine, *b) for b in after))
+            rows = self._rows[key] = (
+                "".join(_button(mine, *b) for b in before),
+                "".join(_button(mine, *b) for b in after),
+            )
         return rows
 
 

@@ -8,10 +8,11 @@ query parser, snippets and the result shapes. The app passes documents in and a
 viewer's principal tokens at query time; the engines know nothing of Flask or users.
 This module re-exports the embedded engine's functions that indexing.py calls.
 """
-from forum.search.whoosh.index import delete_documents, indexed_digests, rebuild, write_documents
+
 from forum.search.results import Hit, SearchPage
-from forum.search.whoosh.query import search_index
 from forum.search.schema import SearchDocument, doc_id_for, document_digest
+from forum.search.whoosh.index import delete_documents, indexed_digests, rebuild, write_documents
+from forum.search.whoosh.query import search_index
 
 __all__ = [
     "Hit",

@@ -9,6 +9,7 @@ is a new `kind` value in the documents; neither backend's filtering changes.
 `SEARCH_BACKEND=whoosh` (the default) keeps the index in `SEARCH_INDEX_DIR`;
 `SEARCH_BACKEND=postgres` keeps it in the forum's own database (postgres.py).
 """
+
 from __future__ import annotations
 
 import os
@@ -16,9 +17,9 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import Protocol
 
-from forum.search.whoosh import index, query
 from forum.search.results import SearchPage
 from forum.search.schema import SearchDocument, document_digest
+from forum.search.whoosh import index, query
 
 Progress = Callable[[int, int], None]
 
@@ -44,11 +45,22 @@ class Backend(Protocol):
         """What `digests` reports for `doc` once it is written."""
 
     def query(
-        self, principals: frozenset[str], text: str, *, kinds: Collection[str] | None = None,
-        author: str | None = None, group_id: int | None = None, since: datetime | None = None,
-        until: datetime | None = None, sort: str = "relevance", page: int = 1, per_page: int = 20,
-        banned_author_ids: Iterable[int] = (), include_removed: bool = False,
-        title_only_post_ids: Collection[int] = (), exclude_doc_ids: Iterable[str] = (),
+        self,
+        principals: frozenset[str],
+        text: str,
+        *,
+        kinds: Collection[str] | None = None,
+        author: str | None = None,
+        group_id: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        per_page: int = 20,
+        banned_author_ids: Iterable[int] = (),
+        include_removed: bool = False,
+        title_only_post_ids: Collection[int] = (),
+        exclude_doc_ids: Iterable[str] = (),
     ) -> SearchPage:
         """One page of what `principals` may read, with an exact total."""
 

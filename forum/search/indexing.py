@@ -15,6 +15,7 @@ and a draft's text never sits in the index where a stale entry could show it to 
 unshared. Deleted content leaves the index; removed content stays with state "removed"
 (site moderators may search it), and a removed post takes its comments with it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,11 +26,11 @@ from flask import after_this_request, current_app, g, has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from forum.infra import page_cache
 from forum import search, visibility
 from forum.extensions import db
-from forum.rendering.markup import plain_text
+from forum.infra import page_cache
 from forum.models import Comment, Post, PostListing, User
+from forum.rendering.markup import plain_text
 from forum.search.backend import Backend, WhooshBackend
 from forum.search.postgres import PostgresBackend
 
@@ -109,7 +110,8 @@ def apply(changes: Changes) -> bool:
         # The database already committed; the request must not fail for the index.
         log.exception(
             "search index not updated for posts %s, comments %s; run `flask forum search-check --repair`",
-            sorted(changes.post_ids), sorted(changes.comment_ids),
+            sorted(changes.post_ids),
+            sorted(changes.comment_ids),
         )
         return False
     return True
@@ -134,20 +136,37 @@ def post_document(post: Post, tokens: frozenset[str]) -> search.SearchDocument |
     if state is None or not tokens:
         return None
     return {
-        "kind": "post", "post_id": post.id, "title": post.title, "body": plain_text(post.body_html),
-        "author": post.author.username, "author_id": post.author_id, "tags": [t.name for t in post.tags],
-        "groups": _groups(tokens), "acl": sorted(tokens), "created": post.created_at, "state": state,
+        "kind": "post",
+        "post_id": post.id,
+        "title": post.title,
+        "body": plain_text(post.body_html),
+        "author": post.author.username,
+        "author_id": post.author_id,
+        "tags": [t.name for t in post.tags],
+        "groups": _groups(tokens),
+        "acl": sorted(tokens),
+        "created": post.created_at,
+        "state": state,
     }
 
 
-def comment_document(comment: Comment, post: Post, author: User, tokens: frozenset[str]) -> search.SearchDocument | None:
+def comment_document(
+    comment: Comment, post: Post, author: User, tokens: frozenset[str]
+) -> search.SearchDocument | None:
     state = _state(post, comment)
     if state is None or not tokens:
         return None
     return {
-        "kind": "comment", "post_id": post.id, "comment_id": comment.id, "body": plain_text(comment.body_html),
-        "author": author.username, "author_id": comment.author_id,
-        "groups": _groups(tokens), "acl": sorted(tokens), "created": comment.created_at, "state": state,
+        "kind": "comment",
+        "post_id": post.id,
+        "comment_id": comment.id,
+        "body": plain_text(comment.body_html),
+        "author": author.username,
+        "author_id": comment.author_id,
+        "groups": _groups(tokens),
+        "acl": sorted(tokens),
+        "created": comment.created_at,
+        "state": state,
     }
 
 
@@ -155,9 +174,15 @@ def listing_document(post: Post, listing: PostListing) -> search.SearchDocument:
     """The card of a listed restricted post: title, author and abstract, for every member.
     No tags, groups or body: a group filter or tag must never find it."""
     return {
-        "kind": "listing", "post_id": post.id, "title": post.title, "body": listing.abstract,
-        "author": post.author.username, "author_id": post.author_id,
-        "acl": [visibility.MEMBERS], "created": post.created_at, "state": "ok",
+        "kind": "listing",
+        "post_id": post.id,
+        "title": post.title,
+        "body": listing.abstract,
+        "author": post.author.username,
+        "author_id": post.author_id,
+        "acl": [visibility.MEMBERS],
+        "created": post.created_at,
+        "state": "ok",
     }
 
 
@@ -165,19 +190,27 @@ def _listings(post_ids) -> dict[int, PostListing]:
     """Listings of these posts that show a card (`visibility.has_listing_card`)."""
     if not post_ids:
         return {}
-    return {listing.post_id: listing for listing in db.session.scalars(
-        select(PostListing).join(Post, Post.id == PostListing.post_id)
-        .where(PostListing.post_id.in_(post_ids), visibility.has_listing_card())
-    )}
+    return {
+        listing.post_id: listing
+        for listing in db.session.scalars(
+            select(PostListing)
+            .join(Post, Post.id == PostListing.post_id)
+            .where(PostListing.post_id.in_(post_ids), visibility.has_listing_card())
+        )
+    }
 
 
 def _comments_with_authors(where) -> Iterator[tuple[Comment, User]]:
-    return iter(db.session.execute(
-        select(Comment, User).join(User, User.id == Comment.author_id).where(where).order_by(Comment.id)
-    ).all())
+    return iter(
+        db.session.execute(
+            select(Comment, User).join(User, User.id == Comment.author_id).where(where).order_by(Comment.id)
+        ).all()
+    )
 
 
-def _documents(posts: list[Post], comments: list[tuple[Comment, User]]) -> Iterator[tuple[str, search.SearchDocument | None]]:
+def _documents(
+    posts: list[Post], comments: list[tuple[Comment, User]]
+) -> Iterator[tuple[str, search.SearchDocument | None]]:
     """(doc_id, document or None when it must leave the index)."""
     by_id = {post.id: post for post in posts}
     missing = {comment.post_id for comment, _ in comments} - by_id.keys()
@@ -222,9 +255,11 @@ def all_documents() -> Iterator[search.SearchDocument]:
     """Every document the index should hold, read from the database in batches."""
     last = 0
     while True:
-        posts = list(db.session.scalars(
-            select(Post).options(selectinload(Post.tags)).where(Post.id > last).order_by(Post.id).limit(BATCH)
-        ))
+        posts = list(
+            db.session.scalars(
+                select(Post).options(selectinload(Post.tags)).where(Post.id > last).order_by(Post.id).limit(BATCH)
+            )
+        )
         if not posts:
             return
         last = posts[-1].id
@@ -237,7 +272,9 @@ def all_documents() -> Iterator[search.SearchDocument]:
 
 def document_count() -> int:
     """How many documents `all_documents` yields at most (for a progress bar)."""
-    return (db.session.scalar(select(func.count(Post.id))) or 0) + (db.session.scalar(select(func.count(Comment.id))) or 0)
+    return (db.session.scalar(select(func.count(Post.id))) or 0) + (
+        db.session.scalar(select(func.count(Comment.id))) or 0
+    )
 
 
 # --- rebuilding and checking -------------------------------------------------------------

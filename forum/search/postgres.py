@@ -28,19 +28,20 @@ characters, because PostgreSQL's parser drops anything that looks like an HTML t
 Writes use their own connection and transaction, after the service's commit (the
 same moment as the Whoosh path); a failure is the caller's to log.
 """
+
 from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from itertools import islice
 from typing import Any
 
 from psycopg.errors import DeadlockDetected, SerializationFailure
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy import text as sql
+from sqlalchemy.exc import DBAPIError
 
 from forum.search.backend import Progress
 from forum.search.results import MAX_PER_PAGE, Hit, SearchPage
@@ -81,7 +82,7 @@ def _stored_text(value: str) -> str:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def row_for(doc: SearchDocument) -> dict[str, Any]:
@@ -90,14 +91,20 @@ def row_for(doc: SearchDocument) -> dict[str, Any]:
     keeps (a comment has no title) and the digest search-check compares."""
     fields = to_fields(doc)
     return {
-        "doc_id": fields["doc_id"], "kind": fields["kind"], "post_id": fields["post_id"],
-        "comment_id": fields["comment_id"], "title": _stored_text(fields.get("title", "")),
-        "body": _stored_text(fields.get("body", "")), "author": _stored_text(fields.get("author", "").lower()),
+        "doc_id": fields["doc_id"],
+        "kind": fields["kind"],
+        "post_id": fields["post_id"],
+        "comment_id": fields["comment_id"],
+        "title": _stored_text(fields.get("title", "")),
+        "body": _stored_text(fields.get("body", "")),
+        "author": _stored_text(fields.get("author", "").lower()),
         "author_id": int(doc.get("author_id") or 0),
         "tags": [_stored_text(str(tag).lower()) for tag in doc.get("tags", ())],
         "groups": [int(group) for group in doc.get("groups", ())],
         "tokens": sorted({str(token) for token in doc["acl"]}),
-        "created": _utc(doc["created"]).isoformat(), "state": fields["state"], "digest": fields["digest"],
+        "created": _utc(doc["created"]).isoformat(),
+        "state": fields["state"],
+        "digest": fields["digest"],
     }
 
 
@@ -155,17 +162,24 @@ class PostgresBackend:
         for attempt in range(DEADLOCK_RETRIES):
             try:
                 with self.engine.begin() as connection:
-                    connection.execute(sql(
-                        "SELECT doc_id FROM search_entries WHERE doc_id = ANY(CAST(:ids AS text[])) ORDER BY doc_id FOR UPDATE"
-                    ), {"ids": ids})
+                    connection.execute(
+                        sql(
+                            "SELECT doc_id FROM search_entries WHERE doc_id = ANY(CAST(:ids AS text[])) "
+                            "ORDER BY doc_id FOR UPDATE"
+                        ),
+                        {"ids": ids},
+                    )
                     self._upsert(connection, upserts)
                     if deletions:
                         connection.execute(
-                            sql("DELETE FROM search_entries WHERE doc_id = ANY(CAST(:ids AS text[]))"), {"ids": sorted(deletions)},
+                            sql("DELETE FROM search_entries WHERE doc_id = ANY(CAST(:ids AS text[]))"),
+                            {"ids": sorted(deletions)},
                         )
                 return
             except DBAPIError as error:
-                if attempt + 1 == DEADLOCK_RETRIES or not isinstance(error.orig, (DeadlockDetected, SerializationFailure)):
+                if attempt + 1 == DEADLOCK_RETRIES or not isinstance(
+                    error.orig, (DeadlockDetected, SerializationFailure)
+                ):
                     raise
 
     def rebuild(self, docs: Iterable[SearchDocument], total: int, progress: Progress | None = None) -> int:
@@ -219,11 +233,22 @@ class PostgresBackend:
         return kept, truncated
 
     def query(
-        self, principals: frozenset[str], text: str, *, kinds: Collection[str] | None = None,
-        author: str | None = None, group_id: int | None = None, since: datetime | None = None,
-        until: datetime | None = None, sort: str = "relevance", page: int = 1, per_page: int = 20,
-        banned_author_ids: Iterable[int] = (), include_removed: bool = False,
-        title_only_post_ids: Collection[int] = (), exclude_doc_ids: Iterable[str] = (),
+        self,
+        principals: frozenset[str],
+        text: str,
+        *,
+        kinds: Collection[str] | None = None,
+        author: str | None = None,
+        group_id: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        per_page: int = 20,
+        banned_author_ids: Iterable[int] = (),
+        include_removed: bool = False,
+        title_only_post_ids: Collection[int] = (),
+        exclude_doc_ids: Iterable[str] = (),
     ) -> SearchPage:
         if sort not in ("relevance", "new"):
             raise ValueError(f"unknown sort {sort!r}")
@@ -238,18 +263,29 @@ class PostgresBackend:
             if not principals:
                 return SearchPage(page=page, per_page=per_page, truncated=truncated)
             where, params, rank = self._where(
-                units, principals, kinds, author, group_id, since, until, banned_author_ids, include_removed,
-                title_only_post_ids, exclude_doc_ids,
+                units,
+                principals,
+                kinds,
+                author,
+                group_id,
+                since,
+                until,
+                banned_author_ids,
+                include_removed,
+                title_only_post_ids,
+                exclude_doc_ids,
             )
             total = connection.scalar(sql(f"SELECT count(*) FROM search_entries WHERE {where}"), params)
             # The inner query orders every match by what it must (a rank only for
             # relevance) and keeps ids; text and headlines are read for one page only.
             order = "created DESC, doc_id" if sort == "new" else "rank DESC, created DESC, doc_id"
             ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
-            rows = connection.execute(sql(f"""
+            rows = connection.execute(
+                sql(f"""
                 SELECT e.doc_id, e.kind, e.post_id, e.comment_id, e.created, page.rank, page.no_snippet,
                     CASE WHEN page.no_snippet THEN NULL
-                         ELSE ts_headline(CAST(:config AS regconfig), e.body, {self._all(units)}, :headline) END AS headline,
+                         ELSE ts_headline(CAST(:config AS regconfig), e.body, {self._all(units)}, :headline)
+                         END AS headline,
                     left(e.body, 400) AS head, right(e.body, 400) AS tail
                 FROM (
                     SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
@@ -257,11 +293,17 @@ class PostgresBackend:
                     ORDER BY {order} LIMIT :limit OFFSET :offset
                 ) AS page JOIN search_entries AS e ON e.doc_id = page.doc_id
                 ORDER BY {" , ".join("page." + part for part in order.split(", "))}
-            """), params | {"headline": HEADLINE_OPTIONS, "limit": per_page, "offset": (page - 1) * per_page}).all()
+            """),
+                params | {"headline": HEADLINE_OPTIONS, "limit": per_page, "offset": (page - 1) * per_page},
+            ).all()
         hits = [
             Hit(
-                doc_id=row.doc_id, kind=row.kind, post_id=row.post_id, comment_id=row.comment_id,
-                score=float(row.rank) if sort == "relevance" else None, created=row.created,
+                doc_id=row.doc_id,
+                kind=row.kind,
+                post_id=row.post_id,
+                comment_id=row.comment_id,
+                score=float(row.rank) if sort == "relevance" else None,
+                created=row.created,
                 snippet=None if row.no_snippet else _snippet(row.headline or "", row.head, row.tail),
             )
             for row in rows
@@ -288,13 +330,23 @@ class PostgresBackend:
     def _in_fields(self, n: int, lexemes: int, fields: tuple[str, ...]) -> str:
         """Unit n matches within `fields` (weights); a multi-word unit within one of them."""
         groups = [fields] if lexemes == 1 else [(field,) for field in fields]
-        return "(" + " OR ".join(
-            f"ts_filter(tsv, '{{{','.join(group)}}}') @@ {self._unit(n)}" for group in groups
-        ) + ")"
+        return (
+            "(" + " OR ".join(f"ts_filter(tsv, '{{{','.join(group)}}}') @@ {self._unit(n)}" for group in groups) + ")"
+        )
 
     def _where(
-        self, units, principals, kinds, author, group_id, since, until, banned_author_ids, include_removed,
-        title_only_post_ids, exclude_doc_ids,
+        self,
+        units,
+        principals,
+        kinds,
+        author,
+        group_id,
+        since,
+        until,
+        banned_author_ids,
+        include_removed,
+        title_only_post_ids,
+        exclude_doc_ids,
     ) -> tuple[str, dict[str, Any], str]:
         params: dict[str, Any] = {"config": self.config, "principals": sorted(principals)}
         params |= {f"u{n}": raw for n, (_, raw, _) in enumerate(units)}
@@ -346,4 +398,3 @@ class PostgresBackend:
         if gated:
             rank = f"(CASE WHEN {is_gated} THEN ts_rank(ts_filter(tsv, '{{a,b,c}}'), {query}) ELSE {rank} END)"
         return " AND ".join(clauses), params, rank
-

@@ -1,4 +1,5 @@
 """What every search backend answers: hits and a page of them, counted for one viewer."""
+
 from __future__ import annotations
 
 import math

@@ -1,10 +1,11 @@
 """What one search document holds, and how the app's dicts become index fields."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypedDict
 
 from whoosh.analysis import IDTokenizer, LowercaseFilter, StemmingAnalyzer
@@ -81,7 +82,7 @@ def doc_id_for(kind: str, post_id: int, comment_id: int = 0) -> str:
 def created_key(moment: datetime) -> int:
     """Microseconds since datetime.min, UTC; aware datetimes are converted."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return datetime_to_long(moment)
 
 

@@ -6,6 +6,7 @@ filters inside the search so totals and pages are exact, then re-checks every hi
 through `visibility.readable_hits` in one query. A hit the database refuses (a stale
 index) is dropped, counted and logged, never shown.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,11 +17,11 @@ from datetime import date, datetime, time
 from markupsafe import Markup
 from sqlalchemy import select
 
-from forum.search import indexing
 from forum import permissions, visibility
 from forum import search as engine
 from forum.extensions import db
 from forum.models import Comment, Group, Post, User
+from forum.search import indexing
 from forum.search.backend import SearchUnavailable
 
 log = logging.getLogger(__name__)
@@ -76,9 +77,18 @@ def may_include_removed(viewer: User | None) -> bool:
 
 
 def search(
-    viewer: User | None, text: str, *, kinds: list[str] | None = None, author: str | None = None,
-    group_id: int | None = None, since: datetime | None = None, until: datetime | None = None,
-    sort: str = "relevance", page: int = 1, per_page: int = 20, include_removed: bool = False,
+    viewer: User | None,
+    text: str,
+    *,
+    kinds: list[str] | None = None,
+    author: str | None = None,
+    group_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    per_page: int = 20,
+    include_removed: bool = False,
 ) -> Results:
     """One page of what `viewer` may read matching `text`. Callers validate `group_id`
     against `visibility.visible_groups(viewer)`; `include_removed` is ignored for anyone
@@ -102,22 +112,36 @@ def search(
         # A reader of a listed post finds the post itself, not its card.
         excluded += [
             engine.doc_id_for("listing", post_id)
-            for post_id in db.session.scalars(select(Post.id).where(visibility.discoverable(viewer), visibility.readable(viewer)))
+            for post_id in db.session.scalars(
+                select(Post.id).where(visibility.discoverable(viewer), visibility.readable(viewer))
+            )
         ]
     principals, banned = visibility.principals(viewer), permissions.banned_user_ids()
     try:
         found = backend.query(
-            principals, text,
-            kinds=kinds, author=author, group_id=group_id, since=since, until=until, sort=sort,
-            page=page, per_page=per_page, banned_author_ids=banned,
-            include_removed=include_removed, title_only_post_ids=gated, exclude_doc_ids=excluded,
+            principals,
+            text,
+            kinds=kinds,
+            author=author,
+            group_id=group_id,
+            since=since,
+            until=until,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+            banned_author_ids=banned,
+            include_removed=include_removed,
+            title_only_post_ids=gated,
+            exclude_doc_ids=excluded,
         )
     except Exception as error:
         # Never a fallback (an unfiltered query, a LIKE over the posts): say so instead.
         log.exception("search: the %s backend failed", backend.name)
         raise SearchUnavailable(backend.name) from error
     posts, comments = visibility.readable_hits(
-        viewer, {hit.post_id for hit in found.hits if hit.kind != "listing"}, {hit.comment_id for hit in found.hits if hit.comment_id},
+        viewer,
+        {hit.post_id for hit in found.hits if hit.kind != "listing"},
+        {hit.comment_id for hit in found.hits if hit.comment_id},
         include_removed=include_removed,
     )
     cards = visibility.listing_cards(viewer, {hit.post_id for hit in found.hits if hit.kind == "listing"})
@@ -138,7 +162,9 @@ def search(
     if dropped:
         # Only possible while the index lags the database; the check command repairs it.
         stale_hits["count"] += dropped
-        log.warning("search: dropped %d stale hit(s) the database refused; run `flask forum search-check --repair`", dropped)
+        log.warning(
+            "search: dropped %d stale hit(s) the database refused; run `flask forum search-check --repair`", dropped
+        )
         total = max(len(items) + (page - 1) * found.per_page, total - dropped)
     return Results(items, total, found.page, found.per_page, found.empty_query, found.truncated)
 
@@ -165,8 +191,13 @@ class Query:
 
     def filters(self) -> dict:
         return {
-            "kinds": self.kinds, "author": self.author, "group_id": self.group.id if self.group else None,
-            "since": self.since, "until": self.until, "sort": self.sort, "include_removed": self.include_removed,
+            "kinds": self.kinds,
+            "author": self.author,
+            "group_id": self.group.id if self.group else None,
+            "since": self.since,
+            "until": self.until,
+            "sort": self.sort,
+            "include_removed": self.include_removed,
         }
 
 

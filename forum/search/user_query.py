@@ -11,6 +11,7 @@ as * ? ~ : ( ).
 No suggestion, did-you-mean, more-like-this or prefix-expansion helpers exist
 on purpose: Whoosh computes them over the whole index, hidden posts included.
 """
+
 from __future__ import annotations
 
 import re

@@ -5,15 +5,16 @@ card (`visibility.discoverable`) and may ask for access. The author, or an owner
 of a group it is shared with, approves (the requester's user token joins the audience;
 they still accept the post's terms before reading) or declines.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from forum.search import indexing
 from forum import permissions, visibility
 from forum.extensions import db
 from forum.models import AccessRequest, Post, PostAudience, PostListing, User
 from forum.models._time import utcnow
+from forum.search import indexing
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write
 from forum.services.unique import add_once
@@ -65,15 +66,23 @@ def request_access(user: User, post: Post, note: str) -> AccessRequest:
 
 
 def pending_request(user: User, post: Post) -> AccessRequest | None:
-    return db.session.scalar(select(AccessRequest).where(
-        AccessRequest.post_id == post.id, AccessRequest.user_id == user.id, AccessRequest.status == "pending",
-    ))
+    return db.session.scalar(
+        select(AccessRequest).where(
+            AccessRequest.post_id == post.id,
+            AccessRequest.user_id == user.id,
+            AccessRequest.status == "pending",
+        )
+    )
 
 
 def decide(actor: User, post: Post, request_id: int, approve: bool) -> AccessRequest:
     if not permissions.can_decide_access(actor, post):
-        raise ServiceError("Only the post's author, or an admin of a group it is shared with, decides requests.", status=403)
-    found = db.session.scalar(select(AccessRequest).where(AccessRequest.id == request_id, AccessRequest.post_id == post.id))
+        raise ServiceError(
+            "Only the post's author, or an admin of a group it is shared with, decides requests.", status=403
+        )
+    found = db.session.scalar(
+        select(AccessRequest).where(AccessRequest.id == request_id, AccessRequest.post_id == post.id)
+    )
     if found is None:
         raise ServiceError("No such request.", status=404)
     if found.status != "pending":

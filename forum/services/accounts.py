@@ -5,8 +5,8 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum.extensions import db
-from forum.rendering.markup import render_markdown
 from forum.models import Interest, User
+from forum.rendering.markup import render_markdown
 from forum.services.errors import ServiceError
 from forum.services.text import check_labels, check_username, normalize_username, split_labels
 
@@ -55,7 +55,9 @@ def resolve_interests(raw: str | list[str]) -> list[Interest]:
     return [existing.get(name) or Interest(name=name) for name in names]
 
 
-def update_profile(user: User, display_name: str, bio: str, interests: str, open_to_contact: bool | None = None) -> User:
+def update_profile(
+    user: User, display_name: str, bio: str, interests: str, open_to_contact: bool | None = None
+) -> User:
     display_name = " ".join((display_name or "").split())
     if not 1 <= len(display_name) <= 64:
         raise ServiceError("Display names are 1 to 64 characters.", field="display_name")

@@ -6,6 +6,7 @@ text chunks), so nothing the camera or editor wrote travels on. PDFs are recogni
 their header and kept as sent; they are served as downloads. SVG is refused: it is a
 document that can carry scripts, and sanitizing it well is a project of its own.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,13 +19,17 @@ from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from forum.extensions import db
-from forum.models import Attachment, Comment, Post, User
 from forum.infra.storage import get_storage
+from forum.models import Attachment, Comment, Post, User
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write
 
-IMAGE_TYPES = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "GIF": ("image/gif", "gif"),
-               "WEBP": ("image/webp", "webp")}
+IMAGE_TYPES = {
+    "PNG": ("image/png", "png"),
+    "JPEG": ("image/jpeg", "jpg"),
+    "GIF": ("image/gif", "gif"),
+    "WEBP": ("image/webp", "webp"),
+}
 PDF = ("application/pdf", "pdf")
 ACCEPTED = "PNG, JPEG, GIF, WebP or PDF"
 
@@ -73,7 +78,9 @@ def prepare(filename: str, data: bytes) -> Prepared:
 def _refuse_type(data: bytes) -> ServiceError:
     head = data[:512].lstrip().lower()
     if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:4096].lower()):
-        return ServiceError(f"SVG images are not accepted (they can carry scripts). Upload a {ACCEPTED} instead.", field="file")
+        return ServiceError(
+            f"SVG images are not accepted (they can carry scripts). Upload a {ACCEPTED} instead.", field="file"
+        )
     return ServiceError(f"That file is not a {ACCEPTED}. Nothing was uploaded.", field="file")
 
 
@@ -88,12 +95,16 @@ def _clean_image(data: bytes) -> tuple[str, str, bytes]:
     if kind not in IMAGE_TYPES:
         raise _refuse_type(data)
     if width * height > current_app.config["ATTACHMENT_MAX_PIXELS"]:
-        raise ServiceError(f"The image is {width}×{height} pixels; that is too many. Nothing was uploaded.", field="file")
+        raise ServiceError(
+            f"The image is {width}×{height} pixels; that is too many. Nothing was uploaded.", field="file"
+        )
     content_type, extension = IMAGE_TYPES[kind]
     try:
         return content_type, extension, _reencode(data, kind)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise ServiceError("The image could not be read; it may be damaged. Nothing was uploaded.", field="file") from None
+        raise ServiceError(
+            "The image could not be read; it may be damaged. Nothing was uploaded.", field="file"
+        ) from None
 
 
 def _reencode(data: bytes, kind: str) -> bytes:
@@ -103,7 +114,9 @@ def _reencode(data: bytes, kind: str) -> bytes:
         frames = getattr(image, "n_frames", 1)
         if frames > 1 and kind in ("GIF", "WEBP"):
             # Animations keep their frames and timing; everything else in `info` goes.
-            image.info = {k: v for k, v in image.info.items() if k in ("duration", "loop", "transparency", "background")}
+            image.info = {
+                k: v for k, v in image.info.items() if k in ("duration", "loop", "transparency", "background")
+            }
             image.save(out, format=kind, save_all=True)
             return out.getvalue()
         image.load()
@@ -137,8 +150,13 @@ def store(post: Post, uploader: User, prepared: Prepared, comment: Comment | Non
     ensure_can_write(uploader)
     get_storage().save(prepared.key, prepared.data, prepared.content_type)
     attachment = Attachment(
-        post_id=post.id, comment_id=comment.id if comment else None, uploader_id=uploader.id, key=prepared.key,
-        filename=prepared.filename, content_type=prepared.content_type, size=len(prepared.data),
+        post_id=post.id,
+        comment_id=comment.id if comment else None,
+        uploader_id=uploader.id,
+        key=prepared.key,
+        filename=prepared.filename,
+        content_type=prepared.content_type,
+        size=len(prepared.data),
     )
     db.session.add(attachment)
     db.session.commit()
@@ -147,9 +165,13 @@ def store(post: Post, uploader: User, prepared: Prepared, comment: Comment | Non
 
 def of_post(post: Post) -> list[Attachment]:
     """The post's own files (not its comments'), for the editor's list of snippets."""
-    return list(db.session.scalars(
-        db.select(Attachment).where(Attachment.post_id == post.id, Attachment.comment_id.is_(None)).order_by(Attachment.id)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(Attachment)
+            .where(Attachment.post_id == post.id, Attachment.comment_id.is_(None))
+            .order_by(Attachment.id)
+        )
+    )
 
 
 def load(attachment: Attachment) -> bytes | None:

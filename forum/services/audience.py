@@ -1,4 +1,5 @@
 """Turning what an author typed into an audience of stable ids."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -27,7 +28,9 @@ def _names(raw: str | list[str]) -> list[str]:
     return list(dict.fromkeys(p.strip().lstrip("@").lower() for p in parts if p.strip()))
 
 
-def resolve_audience(author: User, kind: str, usernames: str | list[str] = "", group_slugs: str | list[str] = "") -> Audience:
+def resolve_audience(
+    author: User, kind: str, usernames: str | list[str] = "", group_slugs: str | list[str] = ""
+) -> Audience:
     """Validate an audience choice. Unknown names and groups the author may not see get
     the same message, so the picker cannot be used to probe for unlisted groups."""
     if kind not in AUDIENCE_KINDS:
@@ -40,12 +43,7 @@ def resolve_audience(author: User, kind: str, usernames: str | list[str] = "", g
     missing_users = [n for n in names if n not in users]
     if missing_users:
         raise ServiceError(f"No user named {', '.join(missing_users)}.", field="audience_users")
-    groups = {
-        g.slug: g.id
-        for g in db.session.scalars(
-            visibility.visible_groups(author).where(Group.slug.in_(slugs))
-        )
-    }
+    groups = {g.slug: g.id for g in db.session.scalars(visibility.visible_groups(author).where(Group.slug.in_(slugs)))}
     missing_groups = [s for s in slugs if s not in groups]
     if missing_groups:
         raise ServiceError(f"No group named {', '.join(missing_groups)}.", field="audience_groups")
@@ -53,8 +51,7 @@ def resolve_audience(author: User, kind: str, usernames: str | list[str] = "", g
     group_ids = frozenset(groups.values())
     if not user_ids and not group_ids:
         raise ServiceError(
-            "A restricted post needs at least one other person or group. "
-            "Nothing was made public.",
+            "A restricted post needs at least one other person or group. Nothing was made public.",
             field="audience_users",
         )
     return Audience("restricted", user_ids, group_ids)
@@ -67,7 +64,11 @@ def apply_audience(post: Post, audience: Audience) -> None:
     only, until `publish` (services/drafts.py) applies the choice.
     """
     tokens = visibility.audience_tokens(
-        post.author_id, audience.kind, audience.user_ids, audience.group_ids, (u.id for u in post.coauthors),
+        post.author_id,
+        audience.kind,
+        audience.user_ids,
+        audience.group_ids,
+        (u.id for u in post.coauthors),
     )
     post.audience_kind = audience.kind
     if post.is_draft:

@@ -3,15 +3,15 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import update
 
-from forum.search import indexing
 from forum import permissions
 from forum.extensions import db
-from forum.rendering.markup import render_markdown
 from forum.models import Comment, Post, User
 from forum.models._time import utcnow
+from forum.rendering.markup import render_markdown
+from forum.search import indexing
+from forum.services import notifications
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write, ensure_within_rate
-from forum.services import notifications
 
 
 def _check_body(body: str) -> str:
@@ -41,8 +41,11 @@ def add_comment(author: User, post: Post, body: str, parent: Comment | None = No
         raise ServiceError("That comment was removed; reply elsewhere in the thread.", field="parent_id")
     ensure_within_rate(author, "comment")
     comment = Comment(
-        post_id=post.id, parent_id=parent.id if parent else None, author_id=author.id,
-        body_md=body, body_html=render_markdown(body),
+        post_id=post.id,
+        parent_id=parent.id if parent else None,
+        author_id=author.id,
+        body_md=body,
+        body_html=render_markdown(body),
     )
     db.session.add(comment)
     # One UPDATE, not read-modify-write, so concurrent comments cannot lose a count.

@@ -4,15 +4,16 @@ A draft's `post_audience` rows are its readers (authors and sharees, see
 `audience.draft_reader_tokens`), so every share, unshare or change of authors rewrites
 them in the same transaction and the next request already reads the new rule.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from forum.search import indexing
 from forum import permissions, visibility
 from forum.extensions import db
 from forum.models import DRAFT_ROLES, DraftShare, PlannedAudience, Post, User
 from forum.models._time import utcnow
+from forum.search import indexing
 from forum.services import notifications, votes
 from forum.services.audience import Audience, apply_audience, audience_of
 from forum.services.errors import ServiceError
@@ -97,10 +98,14 @@ def unshare_draft(post: Post, actor: User, user_id: int) -> None:
 
 
 def shares(post: Post) -> list[DraftShare]:
-    return list(db.session.scalars(
-        select(DraftShare).join(User, User.id == DraftShare.user_id)
-        .where(DraftShare.post_id == post.id).order_by(User.username)
-    ))
+    return list(
+        db.session.scalars(
+            select(DraftShare)
+            .join(User, User.id == DraftShare.user_id)
+            .where(DraftShare.post_id == post.id)
+            .order_by(User.username)
+        )
+    )
 
 
 def publish(post: Post, actor: User) -> Post:
@@ -125,7 +130,7 @@ def publish(post: Post, actor: User) -> Post:
 def drafts_for(viewer: User) -> list[tuple[Post, str]]:
     """The Drafts page: (draft, the viewer's role on it)."""
     posts = db.session.scalars(visibility.visible_drafts(viewer)).all()
-    roles = dict(db.session.execute(
-        select(DraftShare.post_id, DraftShare.role).where(DraftShare.user_id == viewer.id)
-    ).all())
+    roles = dict(
+        db.session.execute(select(DraftShare.post_id, DraftShare.role).where(DraftShare.user_id == viewer.id)).all()
+    )
     return [(post, "author" if viewer.id in post.author_ids else roles.get(post.id, "read")) for post in posts]

@@ -8,6 +8,7 @@ is shown once, when it is made. Making a new one revokes the old one at once.
 The token says whose feed it is, nothing more: what the feed shows is decided by
 visibility for that user on every fetch.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -46,7 +47,9 @@ def rotate(user: User) -> tuple[ApiToken, str]:
     working in the same transaction). Returns the row and the plain token, never stored."""
     _revoke_all(user)
     raw, token_hash, hint = new_secret(PREFIX)
-    token = ApiToken(user_id=user.id, name=NAME, scope=FEED_SCOPE, token_hash=token_hash, hint=hint, created_at=utcnow())
+    token = ApiToken(
+        user_id=user.id, name=NAME, scope=FEED_SCOPE, token_hash=token_hash, hint=hint, created_at=utcnow()
+    )
     db.session.add(token)
     db.session.commit()
     return token, raw

@@ -4,6 +4,7 @@ Who may act is asked of `permissions`; the state rules live here. Every function
 changes memberships drops the per-request principal cache, and visibility reads
 principals from the database on each request, so a change counts on the very next one.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,11 +12,8 @@ import re
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from forum.search import indexing
 from forum import permissions, visibility
-from forum.queries import trust
 from forum.extensions import db
-from forum.rendering.markup import render_markdown
 from forum.models import (
     GROUP_ROLES,
     JOIN_POLICIES,
@@ -29,10 +27,13 @@ from forum.models import (
 )
 from forum.models._time import utcnow
 from forum.models.interest import group_interests
+from forum.queries import trust
+from forum.rendering.markup import render_markdown
+from forum.search import indexing
+from forum.services import notifications
 from forum.services.accounts import resolve_interests
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write
-from forum.services import notifications
 from forum.services.text import normalize_username
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -72,8 +73,15 @@ def _changed_memberships() -> None:
 
 
 def create_group(
-    owner: User, name: str, description: str = "", *, slug: str | None = None, listed: bool = True,
-    join_policy: str = "request", interests: str = "", requires_vouch: bool = False,
+    owner: User,
+    name: str,
+    description: str = "",
+    *,
+    slug: str | None = None,
+    listed: bool = True,
+    join_policy: str = "request",
+    interests: str = "",
+    requires_vouch: bool = False,
 ) -> Group:
     ensure_can_write(owner)
     name = _check_details(name, description, join_policy)
@@ -83,8 +91,13 @@ def create_group(
     if slug in RESERVED_SLUGS or db.session.scalar(select(Group.id).where(Group.slug == slug)) is not None:
         raise ServiceError("That address is taken; choose another.", field="slug")
     group = Group(
-        name=name, slug=slug, description=description or "", description_html=render_markdown(description or ""),
-        listed=listed, join_policy=join_policy, requires_vouch=requires_vouch,
+        name=name,
+        slug=slug,
+        description=description or "",
+        description_html=render_markdown(description or ""),
+        listed=listed,
+        join_policy=join_policy,
+        requires_vouch=requires_vouch,
     )
     group.interests = resolve_interests(interests)
     db.session.add(group)
@@ -95,7 +108,14 @@ def create_group(
 
 
 def update_group(
-    actor: User, group: Group, *, name: str, description: str, listed: bool, join_policy: str, interests: str,
+    actor: User,
+    group: Group,
+    *,
+    name: str,
+    description: str,
+    listed: bool,
+    join_policy: str,
+    interests: str,
     requires_vouch: bool | None = None,
 ) -> Group:
     """Owners and admins edit everything but the address, which links and audiences rely on."""
@@ -150,7 +170,11 @@ def _admit(group: Group, user: User, decided_by: User | None = None) -> Membersh
     now = utcnow()
     db.session.execute(
         update(GroupInvitation)
-        .where(GroupInvitation.group_id == group.id, GroupInvitation.user_id == user.id, GroupInvitation.status == "pending")
+        .where(
+            GroupInvitation.group_id == group.id,
+            GroupInvitation.user_id == user.id,
+            GroupInvitation.status == "pending",
+        )
         .values(status="accepted", responded_at=now)
     )
     db.session.execute(
@@ -168,14 +192,18 @@ def _membership(group: Group, user: User) -> Membership | None:
 def _pending_invitation(group: Group, user: User) -> GroupInvitation | None:
     return db.session.scalar(
         select(GroupInvitation).where(
-            GroupInvitation.group_id == group.id, GroupInvitation.user_id == user.id, GroupInvitation.status == "pending"
+            GroupInvitation.group_id == group.id,
+            GroupInvitation.user_id == user.id,
+            GroupInvitation.status == "pending",
         )
     )
 
 
 def _pending_request(group: Group, user: User) -> JoinRequest | None:
     return db.session.scalar(
-        select(JoinRequest).where(JoinRequest.group_id == group.id, JoinRequest.user_id == user.id, JoinRequest.status == "pending")
+        select(JoinRequest).where(
+            JoinRequest.group_id == group.id, JoinRequest.user_id == user.id, JoinRequest.status == "pending"
+        )
     )
 
 
@@ -191,7 +219,11 @@ def invite(actor: User, group: Group, username: str) -> GroupInvitation:
     if _membership(group, user) is not None:
         raise ServiceError(f"{user.username} is already a member of {group.name}.", field="username", status=409)
     if _pending_invitation(group, user) is not None:
-        raise ServiceError(f"{user.username} is already invited; the invitation is waiting for an answer.", field="username", status=409)
+        raise ServiceError(
+            f"{user.username} is already invited; the invitation is waiting for an answer.",
+            field="username",
+            status=409,
+        )
     invitation = GroupInvitation(group_id=group.id, user_id=user.id, invited_by_id=actor.id)
     db.session.add(invitation)
     try:
@@ -199,7 +231,11 @@ def invite(actor: User, group: Group, username: str) -> GroupInvitation:
         db.session.commit()
     except IntegrityError:  # a second submit that raced the first one
         db.session.rollback()
-        raise ServiceError(f"{user.username} is already invited; the invitation is waiting for an answer.", field="username", status=409)
+        raise ServiceError(
+            f"{user.username} is already invited; the invitation is waiting for an answer.",
+            field="username",
+            status=409,
+        )
     visibility.forget_principals()
     return invitation
 
@@ -235,7 +271,9 @@ def cancel_invitation(actor: User, group: Group, invitation_id: int) -> None:
     _require(permissions.can_manage_group(actor, group), "Only the group's owners and admins can cancel invitations.")
     invitation = db.session.scalar(
         select(GroupInvitation).where(
-            GroupInvitation.id == invitation_id, GroupInvitation.group_id == group.id, GroupInvitation.status == "pending"
+            GroupInvitation.id == invitation_id,
+            GroupInvitation.group_id == group.id,
+            GroupInvitation.status == "pending",
         )
     )
     if invitation is None:
@@ -278,7 +316,9 @@ def request_to_join(user: User, group: Group, statement: str, vouch_id: int | No
     if _pending_request(group, user) is not None:
         raise ServiceError(already, status=409)
     vouch = _member_vouch(group, user, vouch_id) if group.requires_vouch else None
-    join_request = JoinRequest(group_id=group.id, user_id=user.id, statement=statement, vouch_id=vouch.id if vouch else None)
+    join_request = JoinRequest(
+        group_id=group.id, user_id=user.id, statement=statement, vouch_id=vouch.id if vouch else None
+    )
     db.session.add(join_request)
     try:
         notifications.join_requested(join_request)
@@ -295,7 +335,8 @@ def _member_vouch(group: Group, user: User, vouch_id: int | None):
     if not usable:
         raise ServiceError(
             f"{group.name} admits members who carry a vouch from a current member, and no member vouches for you yet.",
-            field="vouch", status=409,
+            field="vouch",
+            status=409,
         )
     if vouch_id not in usable:
         raise ServiceError("Choose the member whose vouch your request carries.", field="vouch")
@@ -326,7 +367,9 @@ def withdraw_request(user: User, group: Group) -> None:
 
 def decide_request(actor: User, group: Group, request_id: int, approve: bool) -> JoinRequest:
     _require(permissions.can_manage_group(actor, group), "Only the group's owners and admins decide requests.")
-    join_request = db.session.scalar(select(JoinRequest).where(JoinRequest.id == request_id, JoinRequest.group_id == group.id))
+    join_request = db.session.scalar(
+        select(JoinRequest).where(JoinRequest.id == request_id, JoinRequest.group_id == group.id)
+    )
     if join_request is None:
         raise ServiceError("No such request.", status=404)
     if join_request.status != "pending":
@@ -346,7 +389,8 @@ def decide_request(actor: User, group: Group, request_id: int, approve: bool) ->
 
 def _other_owners(group: Group, user_id: int):
     return (
-        select(func.count()).select_from(Membership)
+        select(func.count())
+        .select_from(Membership)
         .where(Membership.group_id == group.id, Membership.role == "owner", Membership.user_id != user_id)
         .scalar_subquery()
     )
@@ -358,7 +402,8 @@ def _delete_membership(group: Group, user_id: int) -> bool:
     result = db.session.execute(
         delete(Membership)
         .where(
-            Membership.group_id == group.id, Membership.user_id == user_id,
+            Membership.group_id == group.id,
+            Membership.user_id == user_id,
             or_(Membership.role != "owner", _other_owners(group, user_id) > 0),
         )
         .execution_options(synchronize_session="fetch")
@@ -368,7 +413,9 @@ def _delete_membership(group: Group, user_id: int) -> bool:
 
 def _target(group: Group, username: str) -> Membership:
     membership = db.session.scalar(
-        select(Membership).join(User).where(Membership.group_id == group.id, User.username == normalize_username(username))
+        select(Membership)
+        .join(User)
+        .where(Membership.group_id == group.id, User.username == normalize_username(username))
     )
     if membership is None:
         raise ServiceError("No such member.", status=404)
@@ -380,7 +427,10 @@ def remove_member(actor: User, group: Group, username: str) -> None:
     target = _target(group, username)
     if target.user_id == actor.id:
         raise ServiceError("To leave the group yourself, use Leave.", status=400)
-    _require(permissions.can_remove_member(actor, group, target), "Admins can remove plain members only; owners remove admins and owners.")
+    _require(
+        permissions.can_remove_member(actor, group, target),
+        "Admins can remove plain members only; owners remove admins and owners.",
+    )
     if not _delete_membership(group, target.user_id):
         db.session.rollback()
         raise ServiceError(LAST_OWNER, status=409)
@@ -397,7 +447,8 @@ def change_role(actor: User, group: Group, username: str, role: str) -> Membersh
     result = db.session.execute(
         update(Membership)
         .where(
-            Membership.group_id == group.id, Membership.user_id == target.user_id,
+            Membership.group_id == group.id,
+            Membership.user_id == target.user_id,
             or_(Membership.role != "owner", _other_owners(group, target.user_id) > 0),
         )
         .values(role=role)

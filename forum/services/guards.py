@@ -1,4 +1,5 @@
 """Checks every write service runs first: bans, and the hourly limits on new accounts."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -52,14 +53,16 @@ def ensure_within_rate(user: User, kind: str) -> None:
     limit = config[key]
     since = utcnow() - timedelta(hours=1)
     recent = db.session.scalars(
-        select(model.created_at).where(model.author_id == user.id, model.created_at > since)
-        .order_by(model.created_at).limit(limit)
+        select(model.created_at)
+        .where(model.author_id == user.id, model.created_at > since)
+        .order_by(model.created_at)
+        .limit(limit)
     ).all()
     if len(recent) >= limit:
         wait = max(1, int((recent[0] + timedelta(hours=1) - utcnow()).total_seconds() // 60) + 1)
         raise ServiceError(
             f"New accounts can publish {limit} {noun} an hour. You can publish again in about "
             f"{wait} minute{'s' if wait != 1 else ''}; your text is kept below.",
-            field="body", status=429,
+            field="body",
+            status=429,
         )
-

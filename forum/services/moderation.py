@@ -1,12 +1,12 @@
 """Reports, removals, warnings, bans and roles. Every decision writes one line of the
 public moderation log (`ModAction`) in the same transaction as the change itself."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from forum.search import indexing
 from forum import permissions
 from forum.extensions import db
 from forum.models import (
@@ -22,9 +22,10 @@ from forum.models import (
     User,
 )
 from forum.models._time import utcnow
+from forum.search import indexing
+from forum.services import notifications
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write
-from forum.services import notifications
 
 REASON_MAX = 2_000
 BAN_DAYS_MAX = 3_650
@@ -69,15 +70,21 @@ def report(reporter: User, post: Post, comment: Comment | None, reason: str, det
 
     existing = db.session.scalar(
         select(Report).where(
-            Report.reporter_id == reporter.id, Report.post_id == post.id,
+            Report.reporter_id == reporter.id,
+            Report.post_id == post.id,
             Report.comment_id.is_(None) if comment is None else Report.comment_id == comment.id,
             Report.status == "open",
         )
     )
     now = utcnow()
     if existing is None:
-        existing = Report(reporter_id=reporter.id, post_id=post.id, comment_id=comment.id if comment else None,
-                          author_id=item.author_id, created_at=now)
+        existing = Report(
+            reporter_id=reporter.id,
+            post_id=post.id,
+            comment_id=comment.id if comment else None,
+            author_id=item.author_id,
+            created_at=now,
+        )
         db.session.add(existing)
     existing.reason, existing.details, existing.updated_at = reason, details, now
     # The copy is what moderators outside a restricted audience judge; refresh it so it
@@ -90,10 +97,7 @@ def report(reporter: User, post: Post, comment: Comment | None, reason: str, det
 
 
 def open_reports():
-    return (
-        select(Report).where(Report.status == "open")
-        .order_by(Report.created_at, Report.id)
-    )
+    return select(Report).where(Report.status == "open").order_by(Report.created_at, Report.id)
 
 
 def count_open_reports() -> int:
@@ -152,12 +156,22 @@ def _recount(post_id: int) -> None:
     db.session.execute(update(Post).where(Post.id == post_id).values(comment_count=live))
 
 
-def _remove(actor: User, post: Post, comment: Comment | None, reason: str, *, report: Report | None, group_id: int | None) -> None:
+def _remove(
+    actor: User, post: Post, comment: Comment | None, reason: str, *, report: Report | None, group_id: int | None
+) -> None:
     item = comment or post
     item.removed_at, item.removed_by_id, item.removal_reason = utcnow(), actor.id, reason
     action = ("group_" if group_id else "") + ("remove_comment" if comment else "remove_post")
-    _log(actor, action, reason, target_user_id=item.author_id, post_id=post.id,
-         comment_id=comment.id if comment else None, group_id=group_id, report_id=report.id if report else None)
+    _log(
+        actor,
+        action,
+        reason,
+        target_user_id=item.author_id,
+        post_id=post.id,
+        comment_id=comment.id if comment else None,
+        group_id=group_id,
+        report_id=report.id if report else None,
+    )
     if permissions.is_moderator(actor) or report is not None:
         _close_reports(actor, post, comment, "remove", report)
     notifications.moderated(post, comment, removed=True)
@@ -195,8 +209,15 @@ def _restore(actor: User, post: Post, comment: Comment | None, reason: str) -> N
         raise ServiceError("That is not removed.", status=409)
     item.removed_at, item.removed_by_id, item.removal_reason = None, None, ""
     action = ("group_" if group_id else "") + ("restore_comment" if comment else "restore_post")
-    _log(actor, action, reason, target_user_id=item.author_id, post_id=post.id,
-         comment_id=comment.id if comment else None, group_id=group_id)
+    _log(
+        actor,
+        action,
+        reason,
+        target_user_id=item.author_id,
+        post_id=post.id,
+        comment_id=comment.id if comment else None,
+        group_id=group_id,
+    )
     notifications.moderated(post, comment, removed=False)
     _commit_and_reindex(post, comment)
 
@@ -237,11 +258,13 @@ def acknowledge_warning(user: User, warning_id: int) -> None:
 
 
 def pending_warnings(user: User) -> list[ModeratorWarning]:
-    return list(db.session.scalars(
-        select(ModeratorWarning)
-        .where(ModeratorWarning.user_id == user.id, ModeratorWarning.acknowledged_at.is_(None))
-        .order_by(ModeratorWarning.created_at)
-    ))
+    return list(
+        db.session.scalars(
+            select(ModeratorWarning)
+            .where(ModeratorWarning.user_id == user.id, ModeratorWarning.acknowledged_at.is_(None))
+            .order_by(ModeratorWarning.created_at)
+        )
+    )
 
 
 def ban_user(moderator: User, user: User, reason: str, days: int | None = None, *, report: Report | None = None) -> Ban:
@@ -256,14 +279,25 @@ def ban_user(moderator: User, user: User, reason: str, days: int | None = None, 
     if days is not None and not 1 <= days <= BAN_DAYS_MAX:
         raise ServiceError(f"A temporary ban lasts 1 to {BAN_DAYS_MAX} days.", field="days")
     now = utcnow()
-    ban = Ban(user_id=user.id, moderator_id=moderator.id, reason=reason, created_at=now,
-              expires_at=now + timedelta(days=days) if days else None)
+    ban = Ban(
+        user_id=user.id,
+        moderator_id=moderator.id,
+        reason=reason,
+        created_at=now,
+        expires_at=now + timedelta(days=days) if days else None,
+    )
     db.session.add(ban)
     if report is not None:
         _close_reports(moderator, report.post, report.comment, "ban", report)
     # A ban is about a person: its log line never names the reported content.
-    _log(moderator, "ban", reason, target_user_id=user.id, expires_at=ban.expires_at,
-         report_id=report.id if report else None)
+    _log(
+        moderator,
+        "ban",
+        reason,
+        target_user_id=user.id,
+        expires_at=ban.expires_at,
+        report_id=report.id if report else None,
+    )
     db.session.commit()
     permissions.forget_bans()
     return ban

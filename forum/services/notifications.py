@@ -6,11 +6,12 @@ references only; whether one is ever shown or mailed is decided later, through
 `visibility`, by `forum.queries.inbox` and `forum.mail` (a row created for someone who may not
 read its post is simply never shown).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Iterable
 
 from flask import current_app
 from sqlalchemy import func, insert, select, update
@@ -35,16 +36,21 @@ from forum.models import (
     User,
 )
 from forum.models._time import utcnow
-from forum.services.errors import ServiceError
 from forum.services.audience import audience_of
+from forum.services.errors import ServiceError
 from forum.services.guards import is_new_account
 
 MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_-]{3,32})(?![\w-])", re.IGNORECASE)
 
 # What a category sends by email until the user chooses.
 DEFAULT_MODES = {
-    "replies": "immediate", "mentions": "immediate", "groups": "immediate", "shared": "immediate",
-    "terms": "digest", "moderation": "immediate", "following": "digest",
+    "replies": "immediate",
+    "mentions": "immediate",
+    "groups": "immediate",
+    "shared": "immediate",
+    "terms": "digest",
+    "moderation": "immediate",
+    "following": "digest",
 }
 
 
@@ -60,22 +66,37 @@ def _notify(recipients: dict[int, str], actor_id: int | None, *, post_id=None, c
     # One multi-row INSERT (and one for the emails) however many people a post reaches.
     rows = db.session.execute(
         insert(Notification).returning(Notification.id, Notification.user_id, Notification.kind),
-        [{"user_id": uid, "kind": kind, "actor_id": actor_id, "post_id": post_id, "comment_id": comment_id,
-          "group_id": group_id} for uid, kind in recipients.items()],
+        [
+            {
+                "user_id": uid,
+                "kind": kind,
+                "actor_id": actor_id,
+                "post_id": post_id,
+                "comment_id": comment_id,
+                "group_id": group_id,
+            }
+            for uid, kind in recipients.items()
+        ],
     ).all()
     _queue_email(rows)
 
 
 def _managers(group_id: int) -> list[int]:
-    return list(db.session.scalars(
-        select(Membership.user_id).where(Membership.group_id == group_id, Membership.role.in_(("owner", "admin")))
-    ))
+    return list(
+        db.session.scalars(
+            select(Membership.user_id).where(Membership.group_id == group_id, Membership.role.in_(("owner", "admin")))
+        )
+    )
 
 
 def _muted(post_id: int) -> set[int]:
-    return set(db.session.scalars(
-        select(Subscription.user_id).where(Subscription.target == "post", Subscription.target_id == post_id, Subscription.muted)
-    ))
+    return set(
+        db.session.scalars(
+            select(Subscription.user_id).where(
+                Subscription.target == "post", Subscription.target_id == post_id, Subscription.muted
+            )
+        )
+    )
 
 
 def mentioned_users(author: User, text: str) -> list[int]:
@@ -87,10 +108,16 @@ def mentioned_users(author: User, text: str) -> list[int]:
     if is_new_account(author) and config["NEW_ACCOUNT_LIMITS_ENABLED"]:
         most = min(most, config["NEW_ACCOUNT_MENTIONS_MAX"])
         since = utcnow() - timedelta(hours=1)
-        spent = db.session.scalar(
-            select(func.count()).select_from(Notification)
-            .where(Notification.actor_id == author.id, Notification.kind == "mention", Notification.created_at > since)
-        ) or 0
+        spent = (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(
+                    Notification.actor_id == author.id, Notification.kind == "mention", Notification.created_at > since
+                )
+            )
+            or 0
+        )
         most = max(0, min(most, config["NEW_ACCOUNT_MENTIONS_PER_HOUR"] - spent))
     if not names or most == 0:
         return []
@@ -104,7 +131,9 @@ def comment_added(comment: Comment) -> None:
     post = db.session.get(Post, comment.post_id)
     recipients: dict[int, str] = {}
     followers = db.session.scalars(
-        select(Subscription.user_id).where(Subscription.target == "post", Subscription.target_id == post.id, ~Subscription.muted)
+        select(Subscription.user_id).where(
+            Subscription.target == "post", Subscription.target_id == post.id, ~Subscription.muted
+        )
     )
     for uid in followers:
         recipients[uid] = "thread"
@@ -159,11 +188,15 @@ def _shared(post: Post, before: tuple[set[int], set[int]], *, followers: bool) -
     reasons: dict[int, tuple[str, int | None]] = {}  # user id -> (kind, group id on the row)
     if followers:
         tag_ids = [t.id for t in post.tags]
-        rows = db.session.execute(select(Subscription.user_id, Subscription.target, Subscription.target_id).where(
-            ((Subscription.target == "user") & (Subscription.target_id == post.author_id))
-            | ((Subscription.target == "tag") & Subscription.target_id.in_(tag_ids or [0]))
-            | ((Subscription.target == "group") & Subscription.target_id.in_(groups or {0}))
-        ).order_by(Subscription.target.desc()))  # user, then tag, then group: the first kept wins
+        rows = db.session.execute(
+            select(Subscription.user_id, Subscription.target, Subscription.target_id)
+            .where(
+                ((Subscription.target == "user") & (Subscription.target_id == post.author_id))
+                | ((Subscription.target == "tag") & Subscription.target_id.in_(tag_ids or [0]))
+                | ((Subscription.target == "group") & Subscription.target_id.in_(groups or {0}))
+            )
+            .order_by(Subscription.target.desc())
+        )  # user, then tag, then group: the first kept wins
         for uid, target, target_id in rows:
             reasons.setdefault(uid, (f"followed_{target}_post", target_id if target == "group" else None))
     new_groups = groups - before[1]
@@ -193,13 +226,19 @@ def invitation_answered(invitation: GroupInvitation, accepted: bool) -> None:
 
 
 def join_requested(join_request: JoinRequest) -> None:
-    _notify({uid: "join_request" for uid in _managers(join_request.group_id)}, join_request.user_id,
-            group_id=join_request.group_id)
+    _notify(
+        {uid: "join_request" for uid in _managers(join_request.group_id)},
+        join_request.user_id,
+        group_id=join_request.group_id,
+    )
 
 
 def join_decided(join_request: JoinRequest, approved: bool, actor: User) -> None:
-    _notify({join_request.user_id: "join_approved" if approved else "join_declined"}, actor.id,
-            group_id=join_request.group_id)
+    _notify(
+        {join_request.user_id: "join_approved" if approved else "join_declined"},
+        actor.id,
+        group_id=join_request.group_id,
+    )
 
 
 def terms_accepted(post: Post, reader: User) -> None:
@@ -209,17 +248,23 @@ def terms_accepted(post: Post, reader: User) -> None:
 def moderated(post: Post, comment: Comment | None, removed: bool) -> None:
     """Tell the author of removed (or restored) content; the moderator stays unnamed."""
     item = comment or post
-    _notify({item.author_id: "mod_removed" if removed else "mod_restored"}, None,
-            post_id=post.id, comment_id=comment.id if comment else None)
+    _notify(
+        {item.author_id: "mod_removed" if removed else "mod_restored"},
+        None,
+        post_id=post.id,
+        comment_id=comment.id if comment else None,
+    )
 
 
 # --- email: preferences and the queue ---------------------------------------------------
 
 
 def email_modes(user_id: int) -> dict[str, str]:
-    chosen = dict(db.session.execute(
-        select(EmailPreference.category, EmailPreference.mode).where(EmailPreference.user_id == user_id)
-    ).all())
+    chosen = dict(
+        db.session.execute(
+            select(EmailPreference.category, EmailPreference.mode).where(EmailPreference.user_id == user_id)
+        ).all()
+    )
     return {category: chosen.get(category, DEFAULT_MODES[category]) for category in EMAIL_CATEGORIES}
 
 
@@ -231,9 +276,11 @@ def _queue_email(rows) -> None:
     if not with_address:
         return
     chosen: dict[tuple[int, str], str] = {
-        (uid, cat): mode for uid, cat, mode in db.session.execute(
-            select(EmailPreference.user_id, EmailPreference.category, EmailPreference.mode)
-            .where(EmailPreference.user_id.in_(with_address))
+        (uid, cat): mode
+        for uid, cat, mode in db.session.execute(
+            select(EmailPreference.user_id, EmailPreference.category, EmailPreference.mode).where(
+                EmailPreference.user_id.in_(with_address)
+            )
         )
     }
     digests: set[int] = set()
@@ -258,13 +305,21 @@ def _ensure_digests(user_ids: set[int]) -> None:
     digest = (OutboxMessage.user_id.in_(user_ids), OutboxMessage.kind == "digest")
     waiting = set(db.session.scalars(select(OutboxMessage.user_id).where(*digest, OutboxMessage.status == "pending")))
     # Digests go out at most once per DIGEST_HOURS; one covers everything since the last.
-    last_sent = dict(db.session.execute(
-        select(OutboxMessage.user_id, func.max(OutboxMessage.sent_at)).where(*digest).group_by(OutboxMessage.user_id)
-    ).all())
+    last_sent = dict(
+        db.session.execute(
+            select(OutboxMessage.user_id, func.max(OutboxMessage.sent_at))
+            .where(*digest)
+            .group_by(OutboxMessage.user_id)
+        ).all()
+    )
     now, period = utcnow(), timedelta(hours=current_app.config["DIGEST_HOURS"])
     new = [
-        {"user_id": uid, "kind": "digest", "since": last_sent.get(uid) or now - period,
-         "next_attempt_at": max(now, last_sent[uid] + period) if last_sent.get(uid) else now + period}
+        {
+            "user_id": uid,
+            "kind": "digest",
+            "since": last_sent.get(uid) or now - period,
+            "next_attempt_at": max(now, last_sent[uid] + period) if last_sent.get(uid) else now + period,
+        }
         for uid in user_ids - waiting
     ]
     if new:
@@ -353,7 +408,9 @@ def set_following(user: User, target: str, target_id: int, state: str) -> None:
 
 def mark_read(user: User, notification_id: int) -> Notification:
     """Mark one of the user's notifications read; anyone else's is not found."""
-    row = db.session.scalar(select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id))
+    row = db.session.scalar(
+        select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id)
+    )
     if row is None:
         raise ServiceError("No such notification.", status=404)
     if row.read_at is None:
@@ -369,4 +426,3 @@ def mark_all_read(user: User, ids: Iterable[int] | None = None) -> None:
         query = query.where(Notification.id.in_(list(ids)))
     db.session.execute(query.values(read_at=utcnow()))
     db.session.commit()
-

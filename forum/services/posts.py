@@ -3,14 +3,14 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from forum.search import indexing
 from forum import permissions
 from forum.extensions import db
-from forum.rendering.markup import render_post_body
 from forum.models import Post, PostRevision, Tag, User
 from forum.models._time import utcnow
-from forum.services.audience import PUBLIC, Audience, apply_audience, audience_of
+from forum.rendering.markup import render_post_body
+from forum.search import indexing
 from forum.services import drafts, notifications, votes
+from forum.services.audience import PUBLIC, Audience, apply_audience, audience_of
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write, ensure_within_rate
 from forum.services.terms import KEEP, TermsChoice, apply_terms
@@ -41,15 +41,27 @@ def resolve_tags(raw: str | list[str]) -> list[Tag]:
 
 
 def create_post(
-    author: User, title: str, body: str, tags: str | list[str] = "", audience: Audience = PUBLIC,
-    terms: TermsChoice | None = None, *, draft: bool = False, coauthors: str | list[str] = "",
+    author: User,
+    title: str,
+    body: str,
+    tags: str | list[str] = "",
+    audience: Audience = PUBLIC,
+    terms: TermsChoice | None = None,
+    *,
+    draft: bool = False,
+    coauthors: str | list[str] = "",
 ) -> Post:
     """A published post, or with `draft` one only its authors read until they publish it."""
     ensure_can_write(author)
     title, body = _check_text(title, body)
     ensure_within_rate(author, "post")
     post = Post(
-        author=author, author_id=author.id, title=title, body_md=body, body_html=render_post_body(body), is_draft=draft,
+        author=author,
+        author_id=author.id,
+        title=title,
+        body_md=body,
+        body_html=render_post_body(body),
+        is_draft=draft,
     )
     post.tags = resolve_tags(tags)
     drafts.set_coauthors(post, drafts.resolve_coauthors(author, coauthors))
@@ -66,8 +78,14 @@ def create_post(
 
 
 def update_post(
-    post: Post, editor: User, title: str, body: str, tags: str | list[str], audience: Audience,
-    terms=KEEP, coauthors: str | list[str] | None = None,
+    post: Post,
+    editor: User,
+    title: str,
+    body: str,
+    tags: str | list[str],
+    audience: Audience,
+    terms=KEEP,
+    coauthors: str | list[str] | None = None,
 ) -> Post:
     """Save an edit. The text it replaces is kept as a revision; changed terms are a new version.
     `coauthors` None keeps them (an editor who is not an author cannot change them)."""
@@ -84,8 +102,12 @@ def update_post(
     if (title, body) != (post.title, post.body_md):
         db.session.add(
             PostRevision(
-                post_id=post.id, editor_id=editor.id, title=post.title,
-                body_md=post.body_md, body_html=post.body_html, created_at=post.edited_at or post.created_at,
+                post_id=post.id,
+                editor_id=editor.id,
+                title=post.title,
+                body_md=post.body_md,
+                body_html=post.body_html,
+                created_at=post.edited_at or post.created_at,
             )
         )
         post.title, post.body_md, post.body_html = title, body, render_post_body(body)

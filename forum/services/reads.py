@@ -9,6 +9,7 @@ here (their fetch answers a gate or 404 first), so nothing is recorded for them.
 API reads of a post count too: the audit promises an author who read their post, and
 a token would otherwise be a way to read it unseen.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,9 +18,9 @@ from flask import after_this_request, has_request_context
 from sqlalchemy import select
 
 from forum.extensions import db
+from forum.infra.upsert import insert_for
 from forum.models import Post, PostRead, PostTerms, User
 from forum.models._time import utcnow
-from forum.infra.upsert import insert_for
 
 
 def record_read(viewer: User | None, post: Post, gate: PostTerms | None = None) -> datetime | None:
@@ -30,7 +31,11 @@ def record_read(viewer: User | None, post: Post, gate: PostTerms | None = None) 
         return None
     now = utcnow()
     insert = insert_for(PostRead).values(
-        user_id=viewer.id, post_id=post.id, first_read_at=now, last_read_at=now, previous_read_at=None,
+        user_id=viewer.id,
+        post_id=post.id,
+        first_read_at=now,
+        last_read_at=now,
+        previous_read_at=None,
     )
     statement = insert.on_conflict_do_update(
         index_elements=[PostRead.user_id, PostRead.post_id],
@@ -59,6 +64,10 @@ def last_reads(viewer: User | None, post_ids: list[int]) -> dict[int, datetime]:
     """The viewer's last visit to each of these posts (one query)."""
     if viewer is None or not viewer.is_authenticated or not post_ids:
         return {}
-    return dict(db.session.execute(
-        select(PostRead.post_id, PostRead.last_read_at).where(PostRead.user_id == viewer.id, PostRead.post_id.in_(post_ids))
-    ).all())
+    return dict(
+        db.session.execute(
+            select(PostRead.post_id, PostRead.last_read_at).where(
+                PostRead.user_id == viewer.id, PostRead.post_id.in_(post_ids)
+            )
+        ).all()
+    )

@@ -5,16 +5,17 @@ highlighting) reaches old posts and comments only through this. It writes only t
 rows whose HTML differs, so running it twice changes nothing the second time, and it
 sends the changed posts and comments to the search index (its text comes from the HTML).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from forum.search import indexing
 from forum.extensions import db
-from forum.rendering.markup import render_markdown, render_post_body
 from forum.models import Comment, Group, Post, PostRevision, PostTerms, SiteTerms, User
+from forum.rendering.markup import render_markdown, render_post_body
+from forum.search import indexing
 
 BATCH = 500
 

@@ -3,6 +3,7 @@
 Terms are never edited in place. Any change to a post's terms adds the next version and
 points the post at it, so every earlier acceptance stops counting and the gate returns.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,10 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
-from forum.rendering.markup import render_markdown
 from forum.models import Post, PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance, User
-from forum.services.errors import ServiceError
+from forum.rendering.markup import render_markdown
 from forum.services import notifications
+from forum.services.errors import ServiceError
 
 NO_TERMS = "none"
 CUSTOM = "custom"
@@ -93,8 +94,11 @@ def apply_terms(post: Post, choice: TermsChoice | None | _Keep) -> bool:
     last = db.session.scalar(select(func.max(PostTerms.version)).where(PostTerms.post_id == post.id)) or 0
     db.session.add(
         PostTerms(
-            post_id=post.id, version=last + 1, template_key=choice.template_key,
-            body_md=choice.body_md, body_html=render_markdown(choice.body_md),
+            post_id=post.id,
+            version=last + 1,
+            template_key=choice.template_key,
+            body_md=choice.body_md,
+            body_html=render_markdown(choice.body_md),
         )
     )
     post.terms_version = last + 1
@@ -143,7 +147,8 @@ def accept_post_terms(user: User, post: Post, version: int | str | None) -> Term
         )
     existing = db.session.scalar(
         select(TermsAcceptance).where(
-            TermsAcceptance.user_id == user.id, TermsAcceptance.post_id == post.id,
+            TermsAcceptance.user_id == user.id,
+            TermsAcceptance.post_id == post.id,
             TermsAcceptance.version == post.terms_version,
         )
     )
@@ -164,7 +169,8 @@ def acceptances_of_post(post: Post) -> list[TermsAcceptance]:
     """Who accepted which version, newest first: for the post's author only."""
     return list(
         db.session.scalars(
-            select(TermsAcceptance).where(TermsAcceptance.post_id == post.id)
+            select(TermsAcceptance)
+            .where(TermsAcceptance.post_id == post.id)
             .order_by(TermsAcceptance.version.desc(), TermsAcceptance.accepted_at.desc(), TermsAcceptance.id.desc())
         )
     )
@@ -180,7 +186,8 @@ def acceptances_by(user: User) -> list[TermsAcceptance]:
     """Everything `user` agreed to; the page decides through visibility which titles to show."""
     return list(
         db.session.scalars(
-            select(TermsAcceptance).where(TermsAcceptance.user_id == user.id)
+            select(TermsAcceptance)
+            .where(TermsAcceptance.user_id == user.id)
             .order_by(TermsAcceptance.accepted_at.desc(), TermsAcceptance.id.desc())
         )
     )
@@ -192,7 +199,8 @@ def accepted_at(user: User | None, post: Post) -> TermsAcceptance | None:
         return None
     return db.session.scalar(
         select(TermsAcceptance).where(
-            TermsAcceptance.user_id == user.id, TermsAcceptance.post_id == post.id,
+            TermsAcceptance.user_id == user.id,
+            TermsAcceptance.post_id == post.id,
             TermsAcceptance.version == post.terms_version,
         )
     )
@@ -202,9 +210,14 @@ def accepted_earlier(user: User | None, post: Post) -> bool:
     """The user agreed to an earlier version of terms the author has since changed."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return db.session.scalar(
-        select(TermsAcceptance.id).where(TermsAcceptance.user_id == user.id, TermsAcceptance.post_id == post.id).limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(TermsAcceptance.id)
+            .where(TermsAcceptance.user_id == user.id, TermsAcceptance.post_id == post.id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 # --- site terms ------------------------------------------------------------------------
@@ -285,7 +298,8 @@ def accept_site_terms(user: User, version: int | str | None) -> None:
     if str(version or "").strip() != str(terms.id):
         raise ServiceError(
             "The site terms changed since you opened this page. Read the current terms and agree again if you do.",
-            field="version", status=409,
+            field="version",
+            status=409,
         )
     if db.session.get(SiteTermsAcceptance, (user.id, terms.id)) is not None:
         return
@@ -299,7 +313,8 @@ def accept_site_terms(user: User, version: int | str | None) -> None:
 def site_acceptances_by(user: User) -> list[SiteTermsAcceptance]:
     return list(
         db.session.scalars(
-            select(SiteTermsAcceptance).where(SiteTermsAcceptance.user_id == user.id)
+            select(SiteTermsAcceptance)
+            .where(SiteTermsAcceptance.user_id == user.id)
             .order_by(SiteTermsAcceptance.version.desc())
         )
     )

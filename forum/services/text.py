@@ -1,8 +1,9 @@
 """Normalizing the short free-text names users type: tags, interests, usernames."""
+
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from forum.services.errors import ServiceError
 
@@ -16,9 +17,7 @@ def normalize_username(raw: str) -> str:
 
 def check_username(username: str) -> None:
     if not _USERNAME.match(username):
-        raise ServiceError(
-            "Usernames are 3 to 32 characters: letters, digits, '-' and '_'.", field="username"
-        )
+        raise ServiceError("Usernames are 3 to 32 characters: letters, digits, '-' and '_'.", field="username")
 
 
 def split_labels(raw: str | Iterable[str]) -> list[str]:

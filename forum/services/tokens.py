@@ -8,6 +8,7 @@ Private feed addresses are tokens of the same table with the `feed` scope and th
 prefix (forum/services/feed_tokens.py); everything here deals in API scopes only, so a
 feed address never opens the API and is not listed or revoked as an API token.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,7 +40,9 @@ def new_secret(prefix: str) -> tuple[str, str, str]:
     return raw, hash_token(raw), raw[: len(prefix) + 4]
 
 
-def create_token(user: User, name: str, scope: str = "read", expires_in_days: int | None = None) -> tuple[ApiToken, str]:
+def create_token(
+    user: User, name: str, scope: str = "read", expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
     """A new token for `user`. Returns the row and the plain token, which is never stored."""
     name = " ".join((name or "").split())
     if not 1 <= len(name) <= NAME_MAX:
@@ -51,8 +54,13 @@ def create_token(user: User, name: str, scope: str = "read", expires_in_days: in
     raw, token_hash, hint = new_secret(PREFIX)
     now = utcnow()
     token = ApiToken(
-        user_id=user.id, name=name, scope=scope, token_hash=token_hash, hint=hint,
-        created_at=now, expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+        user_id=user.id,
+        name=name,
+        scope=scope,
+        token_hash=token_hash,
+        hint=hint,
+        created_at=now,
+        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
     )
     db.session.add(token)
     db.session.commit()
@@ -63,7 +71,8 @@ def tokens_of(user: User) -> list[ApiToken]:
     """The user's tokens, live ones first, newest first."""
     return list(
         db.session.scalars(
-            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.scope.in_(TOKEN_SCOPES))
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.scope.in_(TOKEN_SCOPES))
             .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc())
         )
     )
@@ -71,9 +80,13 @@ def tokens_of(user: User) -> list[ApiToken]:
 
 def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens; someone else's is 'not found', like a missing one."""
-    token = db.session.scalar(select(ApiToken).where(
-        ApiToken.id == token_id, ApiToken.user_id == user.id, ApiToken.scope.in_(TOKEN_SCOPES),
-    ))
+    token = db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.id == token_id,
+            ApiToken.user_id == user.id,
+            ApiToken.scope.in_(TOKEN_SCOPES),
+        )
+    )
     if token is None:
         raise ServiceError("No such token.", status=404)
     if token.revoked_at is None:
@@ -83,7 +96,11 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
 
 
 def find_active(
-    raw: str | None, now: datetime | None = None, *, prefix: str = PREFIX, scopes: tuple[str, ...] = TOKEN_SCOPES,
+    raw: str | None,
+    now: datetime | None = None,
+    *,
+    prefix: str = PREFIX,
+    scopes: tuple[str, ...] = TOKEN_SCOPES,
 ) -> ApiToken | None:
     """The live token of one of `scopes` this string is, or None (unknown, revoked,
     expired or of another kind alike)."""
@@ -107,7 +124,9 @@ def touch(token: ApiToken, now: datetime | None = None) -> None:
         return
     result = db.session.execute(
         update(ApiToken)
-        .where(ApiToken.id == token.id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOUCH_INTERVAL))
+        .where(
+            ApiToken.id == token.id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOUCH_INTERVAL)
+        )
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -1,4 +1,5 @@
 """Adding a row that a unique index guards (one pending request, one active vouch)."""
+
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError

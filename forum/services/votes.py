@@ -5,6 +5,7 @@ transaction. Counters move by SQL increments (never read-modify-write), vote row
 changed only if they still hold what was read, and the unique constraints on `votes`
 refuse a second row, so concurrent requests can neither count twice nor lose a count.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,9 +15,8 @@ from sqlalchemy import delete, func, insert, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from forum import permissions, visibility
-from forum.models import ranking
 from forum.extensions import db
-from forum.models import Comment, Post, User, Vote, post_coauthors
+from forum.models import Comment, Post, User, Vote, post_coauthors, ranking
 from forum.models._time import utcnow
 from forum.services.errors import ServiceError
 from forum.services.guards import ban_message
@@ -51,7 +51,9 @@ class VoteResult:
 # --- casting ---------------------------------------------------------------------------
 
 
-def cast_vote(voter: User, target: Post | Comment, choice: str, axis: str = "karma", expected: str | None = None) -> VoteResult:
+def cast_vote(
+    voter: User, target: Post | Comment, choice: str, axis: str = "karma", expected: str | None = None
+) -> VoteResult:
     """Record `voter` pressing the `choice` button on `target`.
 
     Pressing the button of the vote one already has takes it back; another button of the
@@ -165,8 +167,10 @@ def _change_row(statement, existing) -> None:
     """Update or delete the vote row only if it still holds what we read."""
     result = db.session.execute(
         statement.where(
-            Vote.id == existing.id, Vote.direction == existing.direction,
-            Vote.strong == existing.strong, Vote.weight == existing.weight,
+            Vote.id == existing.id,
+            Vote.direction == existing.direction,
+            Vote.strong == existing.strong,
+            Vote.weight == existing.weight,
         ).execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -180,14 +184,17 @@ def _choice_name(axis: str, direction: int, strong: bool) -> str:
 def _move_counts(target: Post | Comment, axis: str, delta: int, count_delta: int, vote: str | None) -> VoteResult:
     if isinstance(target, Post):
         row = db.session.execute(
-            update(Post).where(Post.id == target.id)
+            update(Post)
+            .where(Post.id == target.id)
             .values(score=Post.score + delta, vote_count=Post.vote_count + count_delta)
             .returning(Post.score, Post.vote_count, Post.created_at)
             .execution_options(synchronize_session=False)
         ).one()
         if delta:
             db.session.execute(
-                update(Post).where(Post.id == target.id).values(hot=ranking.hot(row.score, row.created_at))
+                update(Post)
+                .where(Post.id == target.id)
+                .values(hot=ranking.hot(row.score, row.created_at))
                 .execution_options(synchronize_session=False)
             )
         result = VoteResult("post", target.id, axis, vote, row.score, row.vote_count)
@@ -198,7 +205,9 @@ def _move_counts(target: Post | Comment, axis: str, delta: int, count_delta: int
         else:
             values = {"agreement": Comment.agreement + delta, "agreement_count": Comment.agreement_count + count_delta}
         row = db.session.execute(
-            update(Comment).where(Comment.id == target.id).values(**values)
+            update(Comment)
+            .where(Comment.id == target.id)
+            .values(**values)
             .returning(Comment.score, Comment.vote_count, Comment.agreement, Comment.agreement_count)
             .execution_options(synchronize_session=False)
         ).one()
@@ -208,7 +217,9 @@ def _move_counts(target: Post | Comment, axis: str, delta: int, count_delta: int
         # Every author of a post gets the whole weight, as on LessWrong (docs/karma.md).
         earners = target.author_ids if isinstance(target, Post) else {target.author_id}
         db.session.execute(
-            update(User).where(User.id.in_(earners)).values(karma=User.karma + delta)
+            update(User)
+            .where(User.id.in_(earners))
+            .values(karma=User.karma + delta)
             .execution_options(synchronize_session=False)
         )
     # The ORM copies of what changed are stale now; reload them on next access.
@@ -217,7 +228,9 @@ def _move_counts(target: Post | Comment, axis: str, delta: int, count_delta: int
 
 
 def _counts_toward_karma(post_id: int) -> bool:
-    return bool(db.session.scalar(select(visibility.open_to_every_member(Post.id)).select_from(Post).where(Post.id == post_id)))
+    return bool(
+        db.session.scalar(select(visibility.open_to_every_member(Post.id)).select_from(Post).where(Post.id == post_id))
+    )
 
 
 # --- the viewer's own votes --------------------------------------------------------------
@@ -246,13 +259,18 @@ def viewer_votes(viewer: User | None, post_ids=(), comment_ids=()) -> ViewerVote
     if not clauses:
         return ViewerVotes()
     rows = db.session.execute(
-        select(Vote.post_id, Vote.comment_id, Vote.axis, Vote.direction, Vote.strong)
-        .where(Vote.user_id == viewer.id, or_(*clauses))
+        select(Vote.post_id, Vote.comment_id, Vote.axis, Vote.direction, Vote.strong).where(
+            Vote.user_id == viewer.id, or_(*clauses)
+        )
     )
-    return ViewerVotes({
-        ("post" if r.post_id else "comment", r.post_id or r.comment_id, r.axis): _choice_name(r.axis, r.direction, r.strong)
-        for r in rows
-    })
+    return ViewerVotes(
+        {
+            ("post" if r.post_id else "comment", r.post_id or r.comment_id, r.axis): _choice_name(
+                r.axis, r.direction, r.strong
+            )
+            for r in rows
+        }
+    )
 
 
 def _empty(ids) -> bool:
@@ -304,7 +322,9 @@ def refresh_karma_for_users(user_ids: set[int]) -> None:
     totals = expected_karma(user_ids)
     for user_id in user_ids:
         db.session.execute(
-            update(User).where(User.id == user_id).values(karma=totals.get(user_id, 0))
+            update(User)
+            .where(User.id == user_id)
+            .values(karma=totals.get(user_id, 0))
             .execution_options(synchronize_session="fetch")
         )
 
@@ -329,8 +349,11 @@ def audit(fix: bool = False) -> list[Difference]:
     differences: list[Difference] = []
 
     post_votes = {
-        pid: (int(s), n) for pid, s, n in db.session.execute(
-            select(Vote.post_id, func.sum(Vote.weight), func.count()).where(Vote.post_id.is_not(None)).group_by(Vote.post_id)
+        pid: (int(s), n)
+        for pid, s, n in db.session.execute(
+            select(Vote.post_id, func.sum(Vote.weight), func.count())
+            .where(Vote.post_id.is_not(None))
+            .group_by(Vote.post_id)
         )
     }
     post_fixes = []
@@ -351,9 +374,11 @@ def audit(fix: bool = False) -> list[Difference]:
             post_fixes.append({"id": pid, "score": want_score, "vote_count": want_count, "hot": want_hot})
 
     comment_votes: dict[tuple[int, str], tuple[int, int]] = {
-        (cid, axis): (int(s), n) for cid, axis, s, n in db.session.execute(
+        (cid, axis): (int(s), n)
+        for cid, axis, s, n in db.session.execute(
             select(Vote.comment_id, Vote.axis, func.sum(Vote.weight), func.count())
-            .where(Vote.comment_id.is_not(None)).group_by(Vote.comment_id, Vote.axis)
+            .where(Vote.comment_id.is_not(None))
+            .group_by(Vote.comment_id, Vote.axis)
         )
     }
     comment_fixes = []

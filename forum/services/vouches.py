@@ -1,10 +1,11 @@
 """Vouching for another member, and withdrawing it."""
+
 from __future__ import annotations
 
-from forum.queries import trust
 from forum.extensions import db
 from forum.models import User, Vouch
 from forum.models._time import utcnow
+from forum.queries import trust
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write
 from forum.services.unique import add_once
@@ -19,10 +20,13 @@ def vouch(voucher: User, vouchee: User, statement: str) -> Vouch:
     statement = " ".join((statement or "").split())
     if not STATEMENT_MIN <= len(statement) <= STATEMENT_MAX:
         raise ServiceError(
-            f"Say in {STATEMENT_MIN} to {STATEMENT_MAX} characters what you know of their work.", field="statement",
+            f"Say in {STATEMENT_MIN} to {STATEMENT_MAX} characters what you know of their work.",
+            field="statement",
         )
     already = ServiceError(
-        f"You already vouch for {vouchee.username}. Withdraw that vouch first to write a new one.", field="statement", status=409,
+        f"You already vouch for {vouchee.username}. Withdraw that vouch first to write a new one.",
+        field="statement",
+        status=409,
     )
     if trust.active_vouch(voucher.id, vouchee.id) is not None:
         raise already

@@ -27,8 +27,26 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (
-        main, auth, posts, users, groups, group_members, terms, moderation, votes, tokens, search, feeds, feed_settings,
-        notifications, versions, link_previews, drafts, attachments, access, vouches,
+        main,
+        auth,
+        posts,
+        users,
+        groups,
+        group_members,
+        terms,
+        moderation,
+        votes,
+        tokens,
+        search,
+        feeds,
+        feed_settings,
+        notifications,
+        versions,
+        link_previews,
+        drafts,
+        attachments,
+        access,
+        vouches,
     ):
         app.register_blueprint(module.bp)
     api.init_app(app)

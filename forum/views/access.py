@@ -1,16 +1,19 @@
 """Listed restricted posts, requests for access, and the author's audit of a post."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from forum.queries import audit
 from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms.posts import ConfirmForm
 from forum.forms.trust import AccessRequestForm, ListingForm
 from forum.models import AccessRequest, PostListing
-from forum.services import ServiceError, access as access_service, terms as terms_service
+from forum.queries import audit
+from forum.services import ServiceError
+from forum.services import access as access_service
+from forum.services import terms as terms_service
 from forum.views.main import page_arg
 
 bp = Blueprint("access", __name__)
@@ -21,13 +24,18 @@ bp = Blueprint("access", __name__)
 def listed():
     """Restricted posts their authors chose to list: title, author and abstract only."""
     cards = db.paginate(
-        visibility.discoverable_posts(current_user), page=page_arg(),
-        per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
+        visibility.discoverable_posts(current_user),
+        page=page_arg(),
+        per_page=current_app.config["POSTS_PER_PAGE"],
+        error_out=False,
     )
     ids = [row.id for row in cards.items]
     return render_template(
-        "access/listed.html", cards=cards, listings=_listings(ids),
-        readable=visibility.readable_post_ids(current_user, ids), pending=_pending_ids(ids),
+        "access/listed.html",
+        cards=cards,
+        listings=_listings(ids),
+        readable=visibility.readable_post_ids(current_user, ids),
+        pending=_pending_ids(ids),
         n_to_decide=len(audit.requests_to_decide(current_user)),
     )
 
@@ -35,20 +43,32 @@ def listed():
 def _listings(post_ids) -> dict[int, PostListing]:
     if not post_ids:
         return {}
-    return {row.post_id: row for row in db.session.scalars(db.select(PostListing).where(PostListing.post_id.in_(post_ids)))}
+    return {
+        row.post_id: row for row in db.session.scalars(db.select(PostListing).where(PostListing.post_id.in_(post_ids)))
+    }
 
 
 def _pending_ids(post_ids) -> set[int]:
     if not post_ids:
         return set()
-    return set(db.session.scalars(db.select(AccessRequest.post_id).where(
-        AccessRequest.post_id.in_(post_ids), AccessRequest.user_id == current_user.id, AccessRequest.status == "pending",
-    )))
+    return set(
+        db.session.scalars(
+            db.select(AccessRequest.post_id).where(
+                AccessRequest.post_id.in_(post_ids),
+                AccessRequest.user_id == current_user.id,
+                AccessRequest.status == "pending",
+            )
+        )
+    )
 
 
 def _render_request(post, listing, form, status=200, error=None):
     return render_template(
-        "access/request.html", post=post, listing=listing, form=form, error=error,
+        "access/request.html",
+        post=post,
+        listing=listing,
+        form=form,
+        error=error,
         can_read=visibility.can_read_post(current_user, post.id),
         pending=access_service.pending_request(current_user, post),
     ), status
@@ -88,7 +108,11 @@ def decide(post_id: int):
     except ServiceError as error:
         db.session.rollback()
         abort(error.status, error.message)
-    verb = "may now read the post (after accepting its terms, if it has any)" if decided.status == "approved" else "was declined"
+    verb = (
+        "may now read the post (after accepting its terms, if it has any)"
+        if decided.status == "approved"
+        else "was declined"
+    )
     flash(f"{decided.user.username} {verb}.", "success")
     back = url_for("access.to_decide")
     if request.form.get("from") != "to_decide" and permissions.can_see_acceptances(current_user, post):
@@ -99,7 +123,9 @@ def decide(post_id: int):
 @bp.route("/access-requests")
 @login_required
 def to_decide():
-    return render_template("access/to_decide.html", requests=audit.requests_to_decide(current_user), confirm_form=ConfirmForm())
+    return render_template(
+        "access/to_decide.html", requests=audit.requests_to_decide(current_user), confirm_form=ConfirmForm()
+    )
 
 
 @bp.route("/posts/<int:post_id>/audit")
@@ -109,8 +135,12 @@ def audit_page(post_id: int):
     if not permissions.can_see_acceptances(current_user, post):
         abort(403)
     return render_template(
-        "access/audit.html", post=post, reads=audit.reads_of(post), requests=audit.requests_of(post),
-        acceptances=terms_service.acceptances_of_post(post), listing=db.session.get(PostListing, post.id),
+        "access/audit.html",
+        post=post,
+        reads=audit.reads_of(post),
+        requests=audit.requests_of(post),
+        acceptances=terms_service.acceptances_of_post(post),
+        listing=db.session.get(PostListing, post.id),
         confirm_form=ConfirmForm(),
     )
 

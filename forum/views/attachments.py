@@ -1,4 +1,5 @@
 """Serving attachments: only under their own post, only to its body's readers."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request

@@ -4,8 +4,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from forum.extensions import limiter
 from forum.forms.auth import LoginForm, RegisterForm
 from forum.forms.posts import ConfirmForm
+from forum.services import ServiceError, accounts
+from forum.services import terms as terms_service
 from forum.web.security import safe_next
-from forum.services import ServiceError, accounts, terms as terms_service
 
 bp = Blueprint("auth", __name__)
 
@@ -37,7 +38,9 @@ def register():
     if site_terms is not None and form.site_terms_version.data != str(site_terms.id):
         # Agreeing counts only for the text shown now: a stale tick is cleared.
         form.site_terms_version.data, form.accept_site_terms.data = str(site_terms.id), False
-    return render_template("auth/register.html", form=form, site_terms=site_terms), 400 if request.method == "POST" else 200
+    return render_template(
+        "auth/register.html", form=form, site_terms=site_terms
+    ), 400 if request.method == "POST" else 200
 
 
 def _login_limit() -> str:
@@ -49,8 +52,15 @@ def _login_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_key, error_message="Too many sign-in attempts for this account. Wait a few minutes.")
-@limiter.limit(_login_limit, methods=["POST"], error_message="Too many sign-in attempts from your address. Wait a few minutes.")
+@limiter.limit(
+    _login_limit,
+    methods=["POST"],
+    key_func=_login_key,
+    error_message="Too many sign-in attempts for this account. Wait a few minutes.",
+)
+@limiter.limit(
+    _login_limit, methods=["POST"], error_message="Too many sign-in attempts from your address. Wait a few minutes."
+)
 def login():
     form = LoginForm()
     if request.method == "GET":

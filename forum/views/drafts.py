@@ -1,4 +1,5 @@
 """The Drafts page, sharing a draft and publishing it."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -7,7 +8,8 @@ from flask_login import current_user, login_required
 from forum import permissions, visibility
 from forum.forms.drafts import ShareForm
 from forum.forms.posts import ConfirmForm
-from forum.services import ServiceError, drafts as draft_service
+from forum.services import ServiceError
+from forum.services import drafts as draft_service
 
 bp = Blueprint("drafts", __name__)
 
@@ -31,7 +33,11 @@ def _draft_for_authors(post_id: int):
 
 def _render_share(post, form, status=200):
     return render_template(
-        "drafts/share.html", post=post, form=form, shares=draft_service.shares(post), confirm_form=ConfirmForm(),
+        "drafts/share.html",
+        post=post,
+        form=form,
+        shares=draft_service.shares(post),
+        confirm_form=ConfirmForm(),
     ), status
 
 

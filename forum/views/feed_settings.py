@@ -1,4 +1,5 @@
 """The private feed's address on the settings page: make one, replace it, turn it off."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
@@ -11,10 +12,14 @@ bp = Blueprint("feed_settings", __name__)
 
 
 def _render(*, raw: str | None = None):
-    response = make_response(render_template(
-        "settings/feed.html", token=feed_tokens.live_token(current_user), confirm_form=ConfirmForm(),
-        address=url_for("feeds.private", token=raw, _external=True) if raw else None,
-    ))
+    response = make_response(
+        render_template(
+            "settings/feed.html",
+            token=feed_tokens.live_token(current_user),
+            confirm_form=ConfirmForm(),
+            address=url_for("feeds.private", token=raw, _external=True) if raw else None,
+        )
+    )
     if raw:
         response.headers["Cache-Control"] = "private, no-store"  # the address, shown once, stays off disk
     return response

@@ -5,6 +5,7 @@ Every public feed is built for `feeds.ANONYMOUS`, never for `current_user`, even
 the request carries a session cookie: a feed URL is pasted into readers, shared and
 cached, so it must show only what anyone may see (forum/queries/feeds.py).
 """
+
 from __future__ import annotations
 
 import logging
@@ -12,10 +13,10 @@ import re
 
 from flask import Blueprint, Response, abort, request, url_for
 
-from forum.rendering import atom
-from forum.queries import feeds, listings
 from forum import visibility
+from forum.queries import feeds, listings
 from forum.queries.feeds import ANONYMOUS
+from forum.rendering import atom
 from forum.services import feed_tokens
 from forum.views.users import user_or_404
 
@@ -90,8 +91,13 @@ def private(token: str):
         abort(404)
     entries = feeds.post_entries(owner, listings.front_page(owner, "new"))
     page = url_for("main.index", sort="new", _external=True)
-    feed = feeds.build(f"{owner.display_name}’s private feed", _self_url(), page, entries,
-                       subtitle="Everything you may read, newest first. Keep this address secret.")
+    feed = feeds.build(
+        f"{owner.display_name}’s private feed",
+        _self_url(),
+        page,
+        entries,
+        subtitle="Everything you may read, newest first. Keep this address secret.",
+    )
     return atom_response(feed, private=True)
 
 

@@ -4,16 +4,19 @@ Each is a small POST form; success redirects (Post/Redirect/Get), a refusal re-r
 the group page with the service's message and status. A group the viewer may not see
 answers 404 before any permission is asked.
 """
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from forum.queries import groups as group_queries, trust
 from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms.groups import InviteForm, JoinRequestForm, RoleForm
 from forum.forms.posts import ConfirmForm
 from forum.models import Group
-from forum.services import ServiceError, groups as group_service
+from forum.queries import groups as group_queries
+from forum.queries import trust
+from forum.services import ServiceError
+from forum.services import groups as group_service
 from forum.views.groups import field_error, render_group
 
 bp = Blueprint("group_members", __name__)
@@ -115,7 +118,9 @@ def request_to_join(slug: str):
     group = visibility.get_group_or_404(slug, current_user)
     form = JoinRequestForm()
     vouches = trust.member_vouchers_for(group, current_user) if group.requires_vouch else []
-    form.vouch.choices = [(0, "Choose a member")] + [(v.id, f"{v.voucher.display_name}: “{v.statement}”") for v in vouches]
+    form.vouch.choices = [(0, "Choose a member")] + [
+        (v.id, f"{v.voucher.display_name}: “{v.statement}”") for v in vouches
+    ]
     status = 200
     if request.method == "POST":
         status = 400
@@ -129,7 +134,9 @@ def request_to_join(slug: str):
                 field_error(form, error, "statement")
                 status = error.status
             else:
-                return _back(group, "Your request is sent. You will become a member when an owner or admin approves it.")
+                return _back(
+                    group, "Your request is sent. You will become a member when an owner or admin approves it."
+                )
     return render_template("groups/request.html", group=group, form=form, vouches=vouches), status
 
 
@@ -151,7 +158,9 @@ def requests(slug: str):
     if not permissions.can_manage_group(current_user, group):
         abort(403)
     return render_template(
-        "groups/requests.html", group=group, requests=group_queries.pending_requests(group),
+        "groups/requests.html",
+        group=group,
+        requests=group_queries.pending_requests(group),
     )
 
 
@@ -181,7 +190,11 @@ def change_role(slug: str, username: str):
         membership = group_service.change_role(current_user, group, username, form.role.data)
     except ServiceError as error:
         return _refused(group, error)
-    return _back(group, f"{membership.user.username} is now {'an' if membership.role in ('owner', 'admin') else 'a'} {membership.role}.")
+    return _back(
+        group,
+        f"{membership.user.username} is now "
+        f"{'an' if membership.role in ('owner', 'admin') else 'a'} {membership.role}.",
+    )
 
 
 @bp.route("/groups/<slug>/members/<username>/remove", methods=["POST"])

@@ -1,15 +1,18 @@
 """Group pages: the directory, "Your groups", a group's page, creating, editing, deleting.
 Joining and membership actions are in `group_members`."""
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_
 
-from forum.queries import feeds, groups as group_queries, listings, trust
 from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
 from forum.models import Group
-from forum.services import ServiceError, groups as group_service
+from forum.queries import feeds, listings, trust
+from forum.queries import groups as group_queries
+from forum.services import ServiceError
+from forum.services import groups as group_service
 from forum.web.paging import page_arg
 
 bp = Blueprint("groups", __name__)
@@ -27,7 +30,10 @@ def directory():
     groups = db.paginate(listings.group_directory(current_user, q), page=page_arg(), per_page=30, error_out=False)
     ids = [g.id for g in groups.items]
     return render_template(
-        "groups/directory.html", groups=groups, q=q, counts=group_queries.member_counts(ids),
+        "groups/directory.html",
+        groups=groups,
+        q=q,
+        counts=group_queries.member_counts(ids),
         post_counts=group_queries.post_counts(current_user, ids),
         states=group_queries.viewer_states(current_user, ids),
     )
@@ -39,9 +45,12 @@ def mine():
     memberships = group_queries.memberships_of(current_user)
     ids = [m.group_id for m in memberships]
     return render_template(
-        "groups/mine.html", memberships=memberships, counts=group_queries.member_counts(ids),
+        "groups/mine.html",
+        memberships=memberships,
+        counts=group_queries.member_counts(ids),
         post_counts=group_queries.post_counts(current_user, ids),
-        invitations=group_queries.invitations_for(current_user), requests=group_queries.requests_of(current_user),
+        invitations=group_queries.invitations_for(current_user),
+        requests=group_queries.requests_of(current_user),
     )
 
 
@@ -54,8 +63,13 @@ def new_group():
     if form.validate_on_submit():
         try:
             group = group_service.create_group(
-                current_user, form.name.data, form.description.data, slug=form.slug.data or None,
-                listed=form.listed.data == "listed", join_policy=form.join_policy.data, interests=form.interests.data or "",
+                current_user,
+                form.name.data,
+                form.description.data,
+                slug=form.slug.data or None,
+                listed=form.listed.data == "listed",
+                join_policy=form.join_policy.data,
+                interests=form.interests.data or "",
                 requires_vouch=form.requires_vouch.data,
             )
         except ServiceError as error:
@@ -73,8 +87,10 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
     posts = None
     if activity:
         posts = db.paginate(
-            listings.as_cards(listings.posts_shared_with_group(current_user, group)), page=page_arg(),
-            per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
+            listings.as_cards(listings.posts_shared_with_group(current_user, group)),
+            page=page_arg(),
+            per_page=current_app.config["POSTS_PER_PAGE"],
+            error_out=False,
         )
     manages = permissions.can_manage_group(current_user, group)
     state = group_queries.viewer_states(current_user, [group.id]).get(group.id)
@@ -82,16 +98,24 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
     if state == "invited":
         invitation = next(i for i in group_queries.invitations_for(current_user) if i.group_id == group.id)
     return render_template(
-        "groups/view.html", group=group, posts=posts, role=role, state=state, invitation=invitation, error=error,
+        "groups/view.html",
+        group=group,
+        posts=posts,
+        role=role,
+        state=state,
+        invitation=invitation,
+        error=error,
         group_feed=feeds.group_has_feed(group),
         members=group_queries.members(group) if visibility.can_see_members(current_user, group) else None,
         n_members=group_queries.member_counts([group.id]).get(group.id, 0) if activity else None,
         n_posts=group_queries.post_counts(current_user, [group.id]).get(group.id, 0) if activity else None,
-        manages=manages, changes_roles=permissions.can_change_roles(current_user, group),
+        manages=manages,
+        changes_roles=permissions.can_change_roles(current_user, group),
         can_remove=lambda m: permissions.can_remove_member(current_user, group, m),
         pending_invitations=group_queries.pending_invitations(group) if manages else [],
         n_requests=len(group_queries.pending_requests(group)) if manages else 0,
-        invite_form=invite_form or InviteForm(), intro=trust.introduce_group(current_user, group),
+        invite_form=invite_form or InviteForm(),
+        intro=trust.introduce_group(current_user, group),
     ), status
 
 
@@ -116,8 +140,13 @@ def edit(slug: str):
     elif form.validate_on_submit():
         try:
             group_service.update_group(
-                current_user, group, name=form.name.data, description=form.description.data,
-                listed=form.listed.data == "listed", join_policy=form.join_policy.data, interests=form.interests.data or "",
+                current_user,
+                group,
+                name=form.name.data,
+                description=form.description.data,
+                listed=form.listed.data == "listed",
+                join_policy=form.join_policy.data,
+                interests=form.interests.data or "",
                 requires_vouch=form.requires_vouch.data,
             )
         except ServiceError as error:
@@ -147,7 +176,11 @@ def delete(slug: str):
     n_posts = group_queries.post_counts(current_user, [group.id]).get(group.id, 0)
     n_members = group_queries.member_counts([group.id]).get(group.id, 0)
     return render_template(
-        "groups/delete.html", group=group, form=form, n_posts=n_posts, n_members=n_members,
+        "groups/delete.html",
+        group=group,
+        form=form,
+        n_posts=n_posts,
+        n_members=n_members,
     ), 400 if request.method == "POST" else 200
 
 
@@ -161,6 +194,7 @@ def suggest_groups():
     rows = db.session.scalars(
         visibility.visible_groups(current_user)
         .where(or_(Group.slug.startswith(q, autoescape=True), func.lower(Group.name).startswith(q, autoescape=True)))
-        .order_by(Group.slug).limit(10)
+        .order_by(Group.slug)
+        .limit(10)
     )
     return [{"slug": g.slug, "name": g.name} for g in rows]

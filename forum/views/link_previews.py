@@ -5,6 +5,7 @@ asks this endpoint as the viewer. A post outside the viewer's audience answers t
 404 as one that never existed (`visibility.get_post_or_404`), so the link then looks
 exactly like a link to nothing. Deleted and removed posts have no preview for anyone.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify

@@ -1,12 +1,12 @@
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 
-from forum.queries import feeds, listings, unread
 from forum.extensions import db
-from forum.models import Tag
 from forum.infra.page_cache import cached_page
-from forum.web.paging import page_arg, paginate_ahead  # noqa: F401  (page_arg: other views import it from here)
+from forum.models import Tag
+from forum.queries import feeds, listings, unread
 from forum.services.votes import viewer_votes
+from forum.web.paging import page_arg, paginate_ahead  # noqa: F401  (page_arg: other views import it from here)
 
 bp = Blueprint("main", __name__)
 
@@ -22,12 +22,20 @@ def index():
     if tag_name := request.args.get("tag"):
         tag = visible_tag_or_404(tag_name)
     posts = paginate_ahead(
-        listings.as_cards(listings.front_page(current_user, sort, tag)), page_arg(), current_app.config["POSTS_PER_PAGE"],
+        listings.as_cards(listings.front_page(current_user, sort, tag)),
+        page_arg(),
+        current_app.config["POSTS_PER_PAGE"],
     )
     return render_template(
-        "main/index.html", posts=posts, sort=sort, sorts=listings.SORTS, sort_labels=listings.SORT_LABELS, tag=tag,
+        "main/index.html",
+        posts=posts,
+        sort=sort,
+        sorts=listings.SORTS,
+        sort_labels=listings.SORT_LABELS,
+        tag=tag,
         tag_feed=tag is not None and feeds.tag_has_feed(tag),
-        votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]), unknown_sort=unknown_sort,
+        votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]),
+        unknown_sort=unknown_sort,
         new_counts=unread.new_comment_counts(current_user, [p.id for p in posts.items]),
     )
 
@@ -52,11 +60,16 @@ def visible_tag_or_404(name: str) -> Tag:
 def tag(name: str):
     tag = visible_tag_or_404(name)
     posts = db.paginate(
-        listings.as_cards(listings.front_page(current_user, "new", tag)), page=page_arg(),
-        per_page=current_app.config["POSTS_PER_PAGE"], error_out=False,
+        listings.as_cards(listings.front_page(current_user, "new", tag)),
+        page=page_arg(),
+        per_page=current_app.config["POSTS_PER_PAGE"],
+        error_out=False,
     )
     return render_template(
-        "main/tag.html", tag=tag, posts=posts, tag_feed=feeds.tag_has_feed(tag),
+        "main/tag.html",
+        tag=tag,
+        posts=posts,
+        tag_feed=feeds.tag_has_feed(tag),
         votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]),
     )
 

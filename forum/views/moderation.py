@@ -1,25 +1,26 @@
 """Reports, the moderators' queue, removals, bans, roles and the public log."""
+
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from urllib.parse import urlsplit
-
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from forum.queries import modlog
 from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms.moderation import BanForm, ReasonForm, ReportForm, ResolveForm, RoleForm, ban_days
 from forum.forms.posts import ConfirmForm
 from forum.models import Ban, Comment, ModAction, Report, User
-from forum.web.security import safe_next
+from forum.queries import modlog
 from forum.services import ServiceError, moderation
 from forum.services.guards import ban_message
-from forum.web.paging import page_arg
 from forum.views.posts import comment_url
 from forum.views.users import user_or_404
+from forum.web.paging import page_arg
+from forum.web.security import safe_next
 
 bp = Blueprint("moderation", __name__)
 
@@ -103,15 +104,23 @@ def queue():
     readable = visibility.readable_post_ids(current_user, (r.post_id for r in reports.items))
     forms = {r.id: ResolveForm(prefix=f"r{r.id}") for r in reports.items}
     return render_template(
-        "moderation/queue.html", reports=reports, readable=readable, forms=forms,
-        resolved=resolved, reason_form=ReasonForm(),
+        "moderation/queue.html",
+        reports=reports,
+        readable=readable,
+        forms=forms,
+        resolved=resolved,
+        reason_form=ReasonForm(),
     )
 
 
 def _render_report(report: Report, form: ResolveForm, status: int = 200):
     readable = visibility.readable_post_ids(current_user, [report.post_id])
     return render_template(
-        "moderation/report_detail.html", report=report, form=form, readable=readable, reason_form=ReasonForm(),
+        "moderation/report_detail.html",
+        report=report,
+        form=form,
+        readable=readable,
+        reason_form=ReasonForm(),
     ), status
 
 
@@ -184,7 +193,9 @@ def _act_on_post(post_id: int, act):
 
 def _act_on_comment(comment_id: int, act):
     comment = visibility.get_comment_or_404(comment_id, current_user)
-    return _act(comment, permissions.can_moderate_comment(current_user, comment), act, _back_to(comment.post_id, comment))
+    return _act(
+        comment, permissions.can_moderate_comment(current_user, comment), act, _back_to(comment.post_id, comment)
+    )
 
 
 @bp.route("/moderation/posts/<int:post_id>/remove", methods=["POST"])
@@ -218,9 +229,15 @@ def _render_user(user: User, ban_form=None, role_form=None, status: int = 200):
     bans = db.session.scalars(select(Ban).where(Ban.user_id == user.id).order_by(Ban.created_at.desc())).all()
     role_form = role_form or RoleForm(role=user.role)
     return render_template(
-        "moderation/user.html", user=user, bans=bans, active=permissions.active_ban(user),
-        ban_form=ban_form or BanForm(), role_form=role_form, reason_form=ReasonForm(),
-        can_ban=permissions.can_ban(current_user, user), can_change_role=permissions.can_change_role(current_user, user),
+        "moderation/user.html",
+        user=user,
+        bans=bans,
+        active=permissions.active_ban(user),
+        ban_form=ban_form or BanForm(),
+        role_form=role_form,
+        reason_form=ReasonForm(),
+        can_ban=permissions.can_ban(current_user, user),
+        can_change_role=permissions.can_change_role(current_user, user),
     ), status
 
 
@@ -302,9 +319,16 @@ def acknowledge(warning_id: int):
 @bp.route("/moderation/log")
 def log():
     entries = db.paginate(
-        select(ModAction).order_by(ModAction.created_at.desc(), ModAction.id.desc()).options(
-            *(selectinload(rel) for rel in (ModAction.moderator, ModAction.target_user, ModAction.post, ModAction.group))
+        select(ModAction)
+        .order_by(ModAction.created_at.desc(), ModAction.id.desc())
+        .options(
+            *(
+                selectinload(rel)
+                for rel in (ModAction.moderator, ModAction.target_user, ModAction.post, ModAction.group)
+            )
         ),
-        page=page_arg(), per_page=50, error_out=False,
+        page=page_arg(),
+        per_page=50,
+        error_out=False,
     )
     return render_template("moderation/log.html", entries=entries, lines=modlog.lines_for(current_user, entries.items))

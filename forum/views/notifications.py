@@ -1,17 +1,19 @@
 """The bell, the notifications page, following and muting, email settings, unsubscribing."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from forum.queries import inbox
 from forum import visibility
 from forum.extensions import csrf, db
 from forum.forms.notifications import NotificationSettingsForm
 from forum.mail.compose import DIGEST, read_unsubscribe_token
 from forum.models import EMAIL_CATEGORIES, MailAddress, User
-from forum.services import ServiceError, notifications as service
+from forum.queries import inbox
+from forum.services import ServiceError
+from forum.services import notifications as service
 from forum.views.main import page_arg, visible_tag_or_404
 from forum.views.posts import comment_url
 
@@ -22,8 +24,10 @@ bp = Blueprint("notifications", __name__)
 def bell() -> dict:
     if not current_user.is_authenticated:
         return {}
-    return {"unread_notifications": inbox.unread_count(current_user),
-            "notification_poll_seconds": current_app.config["NOTIFICATIONS_POLL_SECONDS"]}
+    return {
+        "unread_notifications": inbox.unread_count(current_user),
+        "notification_poll_seconds": current_app.config["NOTIFICATIONS_POLL_SECONDS"],
+    }
 
 
 @bp.app_template_global()
@@ -39,7 +43,10 @@ def index():
     page = page_arg()
     found = inbox.items(current_user, limit=per_page + 1, offset=(page - 1) * per_page)
     return render_template(
-        "notifications/index.html", items=found[:per_page], page=page, has_next=len(found) > per_page,
+        "notifications/index.html",
+        items=found[:per_page],
+        page=page,
+        has_next=len(found) > per_page,
         message=inbox.message,
     )
 
@@ -93,8 +100,14 @@ def _follow(target: str, target_id: int, back: str):
         service.set_following(current_user, target, target_id, state)
     except ServiceError as error:
         abort(400, error.message)
-    flash({"follow": "You follow this now.", "unfollow": "You no longer follow this.",
-           "mute": "Muted: this thread no longer notifies you."}[state], "info")
+    flash(
+        {
+            "follow": "You follow this now.",
+            "unfollow": "You no longer follow this.",
+            "mute": "Muted: this thread no longer notifies you.",
+        }[state],
+        "info",
+    )
     return redirect(back)
 
 
@@ -156,7 +169,10 @@ def settings():
     else:
         status = 400
     return render_template(
-        "notifications/settings.html", form=form, categories=EMAIL_CATEGORIES, following=inbox.following(current_user),
+        "notifications/settings.html",
+        form=form,
+        categories=EMAIL_CATEGORIES,
+        following=inbox.following(current_user),
     ), status
 
 

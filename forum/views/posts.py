@@ -1,33 +1,44 @@
 """Post pages, the comment thread and its permalinks."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from forum.queries import feeds, listings, unread
 from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms import for_members
 from forum.forms.posts import CommentForm, ConfirmForm, PostForm
-from forum.rendering.markup import render_post_body
 from forum.infra.page_cache import cached_page
 from forum.models import Comment, Group, User
-from forum.web.paging import CommentPage, is_past_end, page_arg
+from forum.queries import feeds, listings, unread
+from forum.queries.threads import Node, build_tree
+from forum.rendering.markup import render_post_body
 from forum.services import (
     ServiceError,
-    attachments as attachment_service,
-    comments as comment_service,
-    drafts as draft_service,
-    posts as post_service,
     reads,
+)
+from forum.services import (
+    attachments as attachment_service,
+)
+from forum.services import (
+    comments as comment_service,
+)
+from forum.services import (
+    drafts as draft_service,
+)
+from forum.services import (
+    posts as post_service,
+)
+from forum.services import (
     terms as terms_service,
 )
+from forum.services.audience import audience_of, resolve_audience
 from forum.services.terms import KEEP
 from forum.services.votes import viewer_votes
-from forum.services.audience import audience_of, resolve_audience
-from forum.queries.threads import Node, build_tree
 from forum.views.terms import render_gate
+from forum.web.paging import CommentPage, is_past_end, page_arg
 
 bp = Blueprint("posts", __name__)
 
@@ -51,8 +62,10 @@ def _error_status(error: ServiceError) -> int:
 def _tree(comments, **kwargs):
     """The thread as this viewer may see it: removed comments become placeholders."""
     return build_tree(
-        comments, max_depth=current_app.config["MAX_THREAD_DEPTH"],
-        hidden=lambda c: not visibility.shows_comment(current_user, c), **kwargs,
+        comments,
+        max_depth=current_app.config["MAX_THREAD_DEPTH"],
+        hidden=lambda c: not visibility.shows_comment(current_user, c),
+        **kwargs,
     )
 
 
@@ -62,7 +75,9 @@ def _require_write() -> None:
 
 
 def _audience_from(form: PostForm):
-    return resolve_audience(current_user, form.audience.data, form.audience_users.data or "", form.audience_groups.data or "")
+    return resolve_audience(
+        current_user, form.audience.data, form.audience_users.data or "", form.audience_groups.data or ""
+    )
 
 
 def _terms_from(form: PostForm):
@@ -76,7 +91,12 @@ def _render_editor(form: PostForm, post=None, status: int = 200):
     files = [(a, attachment_service.snippet(post.id, a)) for a in attachment_service.of_post(post)] if post else []
     may_change_authors = post is None or permissions.can_change_authors(current_user, post)
     return render_template(
-        "posts/edit.html", form=form, post=post, preview=preview, files=files, may_change_authors=may_change_authors,
+        "posts/edit.html",
+        form=form,
+        post=post,
+        preview=preview,
+        files=files,
+        may_change_authors=may_change_authors,
     ), status
 
 
@@ -89,7 +109,10 @@ def _upload_from(form) -> attachment_service.Prepared | None:
 
 
 def _uploaded(post, prepared) -> None:
-    flash(f"Uploaded {prepared.filename}. Paste this where it belongs: {attachment_service.snippet(post.id, prepared)}", "success")
+    flash(
+        f"Uploaded {prepared.filename}. Paste this where it belongs: {attachment_service.snippet(post.id, prepared)}",
+        "success",
+    )
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
@@ -105,8 +128,13 @@ def new_post():
             if form.upload.data and prepared is None:
                 raise ServiceError("Choose a file to upload.", field="file")
             post = post_service.create_post(
-                current_user, form.title.data, form.body.data, form.tags.data or "", _audience_from(form),
-                terms=_terms_from(form), draft=bool(form.save_draft.data or form.upload.data),
+                current_user,
+                form.title.data,
+                form.body.data,
+                form.tags.data or "",
+                _audience_from(form),
+                terms=_terms_from(form),
+                draft=bool(form.save_draft.data or form.upload.data),
                 coauthors=form.coauthors.data or "",
             )
             if prepared is not None:
@@ -118,8 +146,12 @@ def new_post():
             if prepared is not None:
                 _uploaded(post, prepared)
                 return redirect(url_for("posts.edit", post_id=post.id))
-            flash("Draft saved. Only its authors can read it until you share or publish it." if post.is_draft
-                  else "Your post is published.", "success")
+            flash(
+                "Draft saved. Only its authors can read it until you share or publish it."
+                if post.is_draft
+                else "Your post is published.",
+                "success",
+            )
             return redirect(url_for("posts.view", post_id=post.id))
     return _render_editor(form, status=status)
 
@@ -137,7 +169,9 @@ def _unknown_sort() -> str | None:
 
 def _page_votes(post):
     """The viewer's votes on the post and all its comments: one query."""
-    return viewer_votes(current_user, post_ids=[post.id], comment_ids=select(Comment.id).where(Comment.post_id == post.id))
+    return viewer_votes(
+        current_user, post_ids=[post.id], comment_ids=select(Comment.id).where(Comment.post_id == post.id)
+    )
 
 
 def comment_url(comment: Comment) -> str:
@@ -170,11 +204,20 @@ def _render_post(post, comment_form: CommentForm, status: int = 200, since=None)
     tree = _tree(comments)
     _mark_new(tree, since)
     return render_template(
-        "posts/view.html", post=post, tree=tree, comment_page=page, sort=sort, comment_sorts=listings.COMMENT_SORTS,
+        "posts/view.html",
+        post=post,
+        tree=tree,
+        comment_page=page,
+        sort=sort,
+        comment_sorts=listings.COMMENT_SORTS,
         unknown_sort=_unknown_sort(),
-        audience=visibility.describe_audience(current_user, post), votes=_page_votes(post),
-        comment_form=comment_form, confirm_form=for_members(ConfirmForm), post_terms=terms_service.terms_box(current_user, post),
-        can_moderate=permissions.can_moderate_post(current_user, post), post_rights=_rights(post),
+        audience=visibility.describe_audience(current_user, post),
+        votes=_page_votes(post),
+        comment_form=comment_form,
+        confirm_form=for_members(ConfirmForm),
+        post_terms=terms_service.terms_box(current_user, post),
+        can_moderate=permissions.can_moderate_post(current_user, post),
+        post_rights=_rights(post),
         comments_feed=not post.is_deleted and feeds.post_has_comment_feed(post),
     ), status
 
@@ -182,7 +225,8 @@ def _render_post(post, comment_form: CommentForm, status: int = 200, since=None)
 def _rights(post) -> dict:
     """What the page offers the viewer on this post (permissions decide; the page only shows)."""
     return {
-        "edit": permissions.can_edit_post(current_user, post), "delete": permissions.can_delete_post(current_user, post),
+        "edit": permissions.can_edit_post(current_user, post),
+        "delete": permissions.can_delete_post(current_user, post),
         "comment": permissions.can_comment(current_user, post),
         "share": post.is_draft and permissions.can_change_authors(current_user, post),
     }
@@ -235,7 +279,11 @@ def edit(post_id: int):
         # Only authors choose the audience, terms and co-authors; an editor the draft was shared with edits the text.
         try:
             post_service.update_post(
-                post, current_user, form.title.data, form.body.data, form.tags.data or "",
+                post,
+                current_user,
+                form.title.data,
+                form.body.data,
+                form.tags.data or "",
                 _audience_from(form) if authors_decide else audience_of(post),
                 terms=_terms_from(form) if authors_decide else KEEP,
                 coauthors=(form.coauthors.data or "") if authors_decide else None,
@@ -304,12 +352,20 @@ def comment_permalink(comment_id: int):
     post = target.post
     comments = db.session.scalars(listings.comment_with_replies(target, _comment_sort())).unique().all()
     # The target heads its own subtree, shown in full from depth 0.
-    root = Node(target, 0, children=_tree(comments, root_id=target.id), shown=visibility.shows_comment(current_user, target))
+    root = Node(
+        target, 0, children=_tree(comments, root_id=target.id), shown=visibility.shows_comment(current_user, target)
+    )
     parent = next((c for c in comments if c.id == target.parent_id), None)
     return render_template(
-        "posts/comment.html", post=post, target=target, parent=parent, tree=[root], votes=_page_votes(post),
+        "posts/comment.html",
+        post=post,
+        target=target,
+        parent=parent,
+        tree=[root],
+        votes=_page_votes(post),
         thread_url=comment_url(target),
-        comment_form=for_members(CommentForm), confirm_form=for_members(ConfirmForm),
+        comment_form=for_members(CommentForm),
+        confirm_form=for_members(ConfirmForm),
         can_moderate=permissions.can_moderate_post(current_user, post),
     )
 

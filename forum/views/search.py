@@ -1,11 +1,12 @@
 """The search page: what the viewer may read, by words and phrases."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
-from forum.search import service
 from forum.infra.page_cache import cached_page
+from forum.search import service
 from forum.web.paging import page_arg
 
 bp = Blueprint("search", __name__)
@@ -21,7 +22,9 @@ def results():
             current_user, query.text, page=page_arg(), per_page=current_app.config["SEARCH_PER_PAGE"], **query.filters()
         )
     return render_template(
-        "search/results.html", query=query, found=found,
+        "search/results.html",
+        query=query,
+        found=found,
         groups=service.searchable_groups(current_user),
         may_include_removed=service.may_include_removed(current_user),
     )

@@ -1,24 +1,31 @@
 """Usage terms: readers agreeing to a post's terms, who agreed, and the site's own terms."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from forum import permissions, visibility
-from forum.web.errors import render_error
 from forum.extensions import db
 from forum.forms.terms import AcceptSiteTermsForm, AcceptTermsForm, SiteTermsForm
 from forum.models import Post
+from forum.services import ServiceError
+from forum.services import terms as terms_service
+from forum.web.errors import render_error
 from forum.web.security import safe_next
-from forum.services import ServiceError, terms as terms_service
 
 bp = Blueprint("terms", __name__)
 
 # Pages a signed-in member reaches before agreeing to changed site terms.
 SITE_TERMS_EXEMPT = {
-    "static", "auth.logout", "terms.accept_site", "terms.site_terms", "main.about",
+    "static",
+    "auth.logout",
+    "terms.accept_site",
+    "terms.site_terms",
+    "main.about",
     # Stopping email never waits for an agreement.
-    "notifications.unsubscribe", "notifications.unsubscribe_now",
+    "notifications.unsubscribe",
+    "notifications.unsubscribe_now",
 }
 
 
@@ -27,7 +34,11 @@ def render_gate(post: Post, terms, *, error: str | None = None, status: int = 20
     # formdata=None: after a refused POST the form must carry the current version, not the sent one.
     form = AcceptTermsForm(formdata=None, version=str(terms.version))
     return render_template(
-        "terms/gate.html", post=post, terms=terms, form=form, error=error,
+        "terms/gate.html",
+        post=post,
+        terms=terms,
+        form=form,
+        error=error,
         audience=visibility.describe_audience(current_user, post),
         agreed_before=terms_service.accepted_earlier(current_user, post),
     ), status
@@ -59,8 +70,10 @@ def post_acceptances(post_id: int):
     if not permissions.can_see_acceptances(current_user, post):
         abort(403)
     return render_template(
-        "terms/acceptances.html", post=post,
-        versions=terms_service.versions_of_post(post), acceptances=terms_service.acceptances_of_post(post),
+        "terms/acceptances.html",
+        post=post,
+        versions=terms_service.versions_of_post(post),
+        acceptances=terms_service.acceptances_of_post(post),
     )
 
 
@@ -70,11 +83,15 @@ def my_acceptances():
     acceptances = terms_service.acceptances_by(current_user)
     post_ids = {a.post_id for a in acceptances}
     # Titles only of posts the reader may still list: an audience narrowed since hides them.
-    readable = {
-        p.id: p for p in db.session.scalars(visibility.visible_posts(current_user).where(Post.id.in_(post_ids)))
-    } if post_ids else {}
+    readable = (
+        {p.id: p for p in db.session.scalars(visibility.visible_posts(current_user).where(Post.id.in_(post_ids)))}
+        if post_ids
+        else {}
+    )
     return render_template(
-        "terms/mine.html", acceptances=acceptances, readable=readable,
+        "terms/mine.html",
+        acceptances=acceptances,
+        readable=readable,
         site_acceptances=terms_service.site_acceptances_by(current_user),
         site_terms=terms_service.current_site_terms(),
     )
@@ -143,5 +160,8 @@ def admin_site_terms():
             flash(f"Version {terms.version} of the site terms is in force. Everyone will be asked to agree.", "success")
             return redirect(url_for("terms.admin_site_terms"))
     return render_template(
-        "terms/admin_site.html", form=form, current=current, history=terms_service.site_terms_history(),
+        "terms/admin_site.html",
+        form=form,
+        current=current,
+        history=terms_service.site_terms_history(),
     ), 400 if request.method == "POST" else 200

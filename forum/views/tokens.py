@@ -1,4 +1,5 @@
 """Personal access tokens for the API: create (shown once), see last use, revoke."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -7,15 +8,21 @@ from flask_login import current_user, login_required
 from forum.forms.posts import ConfirmForm
 from forum.forms.tokens import TokenForm, expiry_days
 from forum.models._time import utcnow
-from forum.services import ServiceError, tokens as token_service
+from forum.services import ServiceError
+from forum.services import tokens as token_service
 
 bp = Blueprint("tokens", __name__)
 
 
 def _render(form: TokenForm, *, created=None, raw: str | None = None, status: int = 200):
     return render_template(
-        "settings/tokens.html", form=form, tokens=token_service.tokens_of(current_user), now=utcnow(),
-        created=created, raw=raw, confirm_form=ConfirmForm(),
+        "settings/tokens.html",
+        form=form,
+        tokens=token_service.tokens_of(current_user),
+        now=utcnow(),
+        created=created,
+        raw=raw,
+        confirm_form=ConfirmForm(),
     ), status
 
 
@@ -28,7 +35,10 @@ def tokens():
     if form.validate_on_submit():
         try:
             token, raw = token_service.create_token(
-                current_user, form.name.data, form.scope.data, expiry_days(form.expires.data),
+                current_user,
+                form.name.data,
+                form.scope.data,
+                expiry_days(form.expires.data),
             )
         except ServiceError as error:
             getattr(form, error.field or "name", form.name).errors.append(error.message)

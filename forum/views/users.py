@@ -3,15 +3,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from forum.queries import listings, trust
 from forum.extensions import db
 from forum.forms import for_members
 from forum.forms.profile import ProfileForm
 from forum.forms.trust import VouchForm
+from forum.infra.page_cache import cached_page
 from forum.models import Interest, User
 from forum.models.interest import user_interests
+from forum.queries import listings, trust
 from forum.services import ServiceError, accounts
-from forum.infra.page_cache import cached_page
 from forum.web.paging import page_arg
 
 bp = Blueprint("users", __name__)
@@ -41,14 +41,27 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
     # Counts shown on the tabs are of what this viewer may read, never of everything;
     # the open tab's count is its pagination total, not a second query.
     if tab == "posts":
-        items = db.paginate(listings.as_cards(listings.posts_by(current_user, user)), page=page_arg(), per_page=per_page, error_out=False)
+        items = db.paginate(
+            listings.as_cards(listings.posts_by(current_user, user)),
+            page=page_arg(),
+            per_page=per_page,
+            error_out=False,
+        )
         n_posts, n_comments = items.total, _count(listings.comments_by(current_user, user))
     else:
-        items = db.paginate(listings.comments_by(current_user, user), page=page_arg(), per_page=per_page, error_out=False)
+        items = db.paginate(
+            listings.comments_by(current_user, user), page=page_arg(), per_page=per_page, error_out=False
+        )
         n_posts, n_comments = _count(listings.posts_by(current_user, user)), items.total
     return render_template(
-        "users/profile.html", user=user, tab=tab, items=items, n_posts=n_posts, n_comments=n_comments,
-        vouches=trust.vouches_for(user), paths=trust.paths_to_user(current_user, user),
+        "users/profile.html",
+        user=user,
+        tab=tab,
+        items=items,
+        n_posts=n_posts,
+        n_comments=n_comments,
+        vouches=trust.vouches_for(user),
+        paths=trust.paths_to_user(current_user, user),
         my_vouch=trust.active_vouch(current_user.id, user.id) if current_user.is_authenticated else None,
         vouch_form=vouch_form or for_members(VouchForm),
     ), status
@@ -66,7 +79,11 @@ def edit_profile():
     elif form.validate_on_submit():
         try:
             accounts.update_profile(
-                current_user, form.display_name.data, form.bio.data, form.interests.data, form.open_to_contact.data,
+                current_user,
+                form.display_name.data,
+                form.bio.data,
+                form.interests.data,
+                form.open_to_contact.data,
             )
         except ServiceError as error:
             getattr(form, error.field).errors.append(error.message)
@@ -83,8 +100,16 @@ def directory():
     query = select(User).options(selectinload(User.interests)).order_by(User.karma.desc(), User.username)
     if q:
         needle = q.lower()  # contains(autoescape=True): % and _ are literal, not wildcards
-        by_interest = select(user_interests.c.user_id).join(Interest).where(Interest.name.contains(needle, autoescape=True))
-        query = query.where(or_(func.lower(User.username).contains(needle, autoescape=True), func.lower(User.display_name).contains(needle, autoescape=True), User.id.in_(by_interest)))
+        by_interest = (
+            select(user_interests.c.user_id).join(Interest).where(Interest.name.contains(needle, autoescape=True))
+        )
+        query = query.where(
+            or_(
+                func.lower(User.username).contains(needle, autoescape=True),
+                func.lower(User.display_name).contains(needle, autoescape=True),
+                User.id.in_(by_interest),
+            )
+        )
     people = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
     return render_template("users/directory.html", people=people, q=q)
 
@@ -96,6 +121,9 @@ def suggest_users():
     if not q:
         return []
     rows = db.session.execute(
-        select(User.username, User.display_name).where(User.username.startswith(q, autoescape=True)).order_by(User.username).limit(10)
+        select(User.username, User.display_name)
+        .where(User.username.startswith(q, autoescape=True))
+        .order_by(User.username)
+        .limit(10)
     ).all()
     return [{"username": r.username, "display_name": r.display_name} for r in rows]

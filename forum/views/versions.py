@@ -4,13 +4,14 @@ Open to whoever may read the post's body (`visibility.get_post_body_or_404`): a
 hidden post and a gated one answer 404 here exactly like a missing one. A deleted
 post has no text left to show, so its versions are gone too.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from forum.queries import versions
 from forum import visibility
+from forum.queries import versions
 
 bp = Blueprint("versions", __name__)
 
@@ -39,6 +40,11 @@ def compare(post_id: int):
         abort(404)
     old, new = all_versions[old_number - 1], all_versions[new_number - 1]
     return render_template(
-        "posts/compare.html", post=post, old=old, new=new, versions=all_versions,
-        title_changed=old.title != new.title, lines=versions.diff(old.body_md, new.body_md),
+        "posts/compare.html",
+        post=post,
+        old=old,
+        new=new,
+        versions=all_versions,
+        title_changed=old.title != new.title,
+        lines=versions.diff(old.body_md, new.body_md),
     )

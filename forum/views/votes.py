@@ -1,15 +1,17 @@
 """Vote buttons. A plain form POST that redirects back to the item, or, from votes.js,
 the same POST answered with JSON so the page updates in place."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
-from forum import permissions, visibility
-from forum.web.errors import render_error
+from forum import visibility
 from forum.extensions import limiter
+from forum.services import ServiceError
+from forum.services import votes as vote_service
+from forum.web.errors import render_error
 from forum.web.security import safe_next
-from forum.services import ServiceError, votes as vote_service
 
 bp = Blueprint("votes", __name__)
 

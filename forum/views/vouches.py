@@ -1,14 +1,16 @@
 """Vouching for members, and "People you may want to know"."""
+
 from __future__ import annotations
 
-from flask import abort, Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from forum.queries import trust
 from forum.extensions import db
 from forum.forms.posts import ConfirmForm
 from forum.forms.trust import VouchForm
-from forum.services import ServiceError, vouches as vouch_service
+from forum.queries import trust
+from forum.services import ServiceError
+from forum.services import vouches as vouch_service
 from forum.views.users import render_profile, user_or_404
 
 bp = Blueprint("vouches", __name__)
@@ -53,5 +55,7 @@ def withdraw(username: str):
 @login_required
 def people_to_know():
     return render_template(
-        "users/people_to_know.html", people=trust.people_to_know(current_user), groups=trust.groups_to_know(current_user),
+        "users/people_to_know.html",
+        people=trust.people_to_know(current_user),
+        groups=trust.groups_to_know(current_user),
     )

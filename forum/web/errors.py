@@ -1,13 +1,14 @@
 """Error pages in the site's layout; never a stack trace."""
+
 from __future__ import annotations
 
 import re
-
 import sqlite3
 
 from flask import Flask, g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from forum.extensions import db, login_manager
@@ -31,8 +32,7 @@ DATABASE_UNAVAILABLE = "The database cannot be reached right now. Please try aga
 SEARCH_UNAVAILABLE = "Search is unavailable right now. Please try again in a few minutes."
 
 CSRF_MESSAGE = (
-    "The form expired or was not sent from this site, so nothing was saved. "
-    "Go back, reload the page and try again."
+    "The form expired or was not sent from this site, so nothing was saved. Go back, reload the page and try again."
 )
 
 # Never echoed back: secrets, and the form's own controls (buttons, hidden state).
@@ -47,7 +47,11 @@ def render_error(code: int, detail: str | None = None, kept: list[tuple[str, str
 
         return error_response(code, detail)
     return render_template(
-        "errors/error.html", code=code, title=title, message=detail or message, kept=kept or [],
+        "errors/error.html",
+        code=code,
+        title=title,
+        message=detail or message,
+        kept=kept or [],
     ), code
 
 
@@ -109,11 +113,11 @@ def loggable_path() -> str:
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):
+    def csrf_error(_error: CSRFError):
         return render_error(400, CSRF_MESSAGE, kept=submitted_text())
 
     @app.errorhandler(SearchUnavailable)
-    def search_unavailable(error: SearchUnavailable):
+    def search_unavailable(_error: SearchUnavailable):
         # Logged where it happened; the reader learns only that search is down.
         return render_error(503, SEARCH_UNAVAILABLE)
 

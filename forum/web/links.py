@@ -7,6 +7,7 @@ marker in place of the one argument, so a link can never disagree with its route
 follows the route if the route changes. Only endpoints with one plain argument are here;
 anything else uses `url_for`.
 """
+
 from __future__ import annotations
 
 from urllib.parse import quote

@@ -5,6 +5,7 @@ everywhere: anything but a whole number from 1 shows page 1 with a notice saying
 (`bad_page`), and a page past the end shows the listing's frame with a notice and a link
 to its last page (the `pagination` macro, posts/_comment_pages.html). Never a 500.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

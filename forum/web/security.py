@@ -1,4 +1,5 @@
 """Headers, the user loader, the `next` redirect rule and refusing NUL characters."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

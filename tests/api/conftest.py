@@ -1,4 +1,5 @@
 """Helpers for the API tests: tokens and authenticated calls."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Group membership through the API: the same services and the same visibility as the pages."""
+
 from __future__ import annotations
 
 from tests.api.conftest import bearer
@@ -29,8 +30,10 @@ def test_invitation_to_an_unlisted_group_then_access(client):
 
     # Nobody else can answer it; the same 404 as a missing invitation.
     eve = bearer(make_user("eve"))
-    assert client.post(f"/api/v1/invitations/{invitation['id']}/accept", headers=eve).data == \
-        client.post("/api/v1/invitations/4242/accept", headers=eve).data
+    assert (
+        client.post(f"/api/v1/invitations/{invitation['id']}/accept", headers=eve).data
+        == client.post("/api/v1/invitations/4242/accept", headers=eve).data
+    )
     accepted = client.post(f"/api/v1/invitations/{invitation['id']}/accept", headers=b)
     assert accepted.status_code == 200 and accepted.get_json()["state"] == "member"
     assert client.get(f"/api/v1/posts/{secret.id}", headers=b).get_json()["body_md"] == "details"
@@ -79,8 +82,14 @@ def test_requests_roles_and_open_groups(client):
     assert client.patch(f"/api/v1/groups/{lab.slug}/members/ada", headers=b, json={"role": "member"}).status_code == 403
 
     assert client.post(f"/api/v1/groups/{club.slug}/join", headers=c).get_json()["state"] == "member"
-    edited = client.patch(f"/api/v1/groups/{club.slug}", headers=a, json={"description": "Now *closed*.", "join_policy": "invite"})
-    assert edited.status_code == 200 and edited.get_json()["join_policy"] == "invite" and edited.get_json()["name"] == "Open club"
+    edited = client.patch(
+        f"/api/v1/groups/{club.slug}", headers=a, json={"description": "Now *closed*.", "join_policy": "invite"}
+    )
+    assert (
+        edited.status_code == 200
+        and edited.get_json()["join_policy"] == "invite"
+        and edited.get_json()["name"] == "Open club"
+    )
     assert client.patch(f"/api/v1/groups/{club.slug}", headers=c, json={"name": "Mine"}).status_code == 403
     assert client.delete(f"/api/v1/groups/{club.slug}", headers=c).status_code == 403
     slug = club.slug

@@ -1,11 +1,12 @@
 """The OpenAPI description stays true: every route is in it, and a schemathesis run
 finds no documented operation answering 500 or a body that does not match its schema."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -33,8 +34,12 @@ def test_openapi_json_is_served_and_describes_the_routes(client):
     assert spec["openapi"] == "3.1.0" and spec["servers"] == [{"url": "/api/v1"}]
     post = spec["paths"]["/posts/{post_id}"]
     assert set(post) == {"get", "patch", "delete"}
-    assert post["get"]["parameters"][0] == {"name": "post_id", "in": "path", "required": True,
-                                             "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+    assert post["get"]["parameters"][0] == {
+        "name": "post_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+    }
     assert post["get"]["responses"]["404"] == {"$ref": "#/components/responses/E404"}
     assert spec["paths"]["/posts"]["post"]["requestBody"]["required"] is True
     ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values()]
@@ -65,7 +70,8 @@ def _refs(node):
 def fuzz_app(database_copy):
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_copy("fuzz"), WTF_CSRF_ENABLED=False)
     with app.app_context():
-        from forum.services import posts as post_service, terms as terms_service
+        from forum.services import posts as post_service
+        from forum.services import terms as terms_service
         from forum.services.audience import audience_of
         from forum.services.tokens import create_token
         from tests.conftest import make_comment, make_group, make_post, make_user
@@ -75,8 +81,15 @@ def fuzz_app(database_copy):
         public = make_post(ada, "Public", "Text", tags="open")
         restricted = make_post(bob, "Lab only", "Secret", audience="restricted", groups=(lab,))
         gated = make_post(bob, "Gated", "Behind terms", audience="members")
-        post_service.update_post(gated, bob, gated.title, gated.body_md, "", audience_of(gated),
-                                 terms=terms_service.resolve_terms("cite-first"))
+        post_service.update_post(
+            gated,
+            bob,
+            gated.title,
+            gated.body_md,
+            "",
+            audience_of(gated),
+            terms=terms_service.resolve_terms("cite-first"),
+        )
         first = make_comment(bob, public, "First")
         make_comment(ada, public, "Reply", parent=first)
         make_comment(ada, restricted, "Inside")

@@ -4,6 +4,7 @@ Every read goes through the same `visibility` module as the pages, so these test
 check the API's wiring of it: 404s that look like missing objects, listings that
 neither show nor count, and access that follows group membership request by request.
 """
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -28,22 +29,34 @@ def world(app):
     hidden_lab = make_group(ada, "Hidden lab", members=(bob,), listed=False)
     public = make_post(ada, "Public finding", "Anyone may read this.", tags="open")
     members = make_post(ada, "Members finding", "Signed-in members only.", audience="members")
-    restricted = make_post(ada, "Lab-only hazard", "Dangerous details.", tags="hazard-tag",
-                           audience="restricted", groups=(lab,))
+    restricted = make_post(
+        ada, "Lab-only hazard", "Dangerous details.", tags="hazard-tag", audience="restricted", groups=(lab,)
+    )
     to_bob = make_post(ada, "For bob only", "Just for bob.", audience="restricted", users=(bob,))
     gated = make_post(ada, "Gated result", "Body behind terms.", audience="restricted", groups=(lab,))
     from forum.services import posts as post_service
     from forum.services.audience import audience_of
 
-    post_service.update_post(gated, ada, gated.title, gated.body_md, "", audience_of(gated),
-                             terms=terms_service.resolve_terms("no-sharing"))
+    post_service.update_post(
+        gated, ada, gated.title, gated.body_md, "", audience_of(gated), terms=terms_service.resolve_terms("no-sharing")
+    )
     secret_comment = make_comment(ada, restricted, "A secret comment.")
     gated_comment = make_comment(ada, gated, "Comment behind terms.")
     public_comment = make_comment(ada, public, "A public comment.")
     return SimpleNamespace(
-        ada=ada, bob=bob, eve=eve, lab=lab, hidden_lab=hidden_lab, public=public, members=members,
-        restricted=restricted, to_bob=to_bob, gated=gated, secret_comment=secret_comment,
-        gated_comment=gated_comment, public_comment=public_comment,
+        ada=ada,
+        bob=bob,
+        eve=eve,
+        lab=lab,
+        hidden_lab=hidden_lab,
+        public=public,
+        members=members,
+        restricted=restricted,
+        to_bob=to_bob,
+        gated=gated,
+        secret_comment=secret_comment,
+        gated_comment=gated_comment,
+        public_comment=public_comment,
     )
 
 
@@ -65,7 +78,12 @@ def _restricted_addresses(w):
         ("post", f"/api/v1/posts/{r}/terms/accept", f"/api/v1/posts/{MISSING_POST}/terms/accept", {"version": 1}),
         ("post", f"/api/v1/posts/{r}/votes", f"/api/v1/posts/{MISSING_POST}/votes", {"value": "up"}),
         ("post", f"/api/v1/comments/{c}/votes", f"/api/v1/comments/{MISSING_COMMENT}/votes", {"value": "up"}),
-        ("post", f"/api/v1/comments/{c}/agreement", f"/api/v1/comments/{MISSING_COMMENT}/agreement", {"value": "agree"}),
+        (
+            "post",
+            f"/api/v1/comments/{c}/agreement",
+            f"/api/v1/comments/{MISSING_COMMENT}/agreement",
+            {"value": "agree"},
+        ),
         ("get", f"/api/v1/groups/{w.hidden_lab.slug}", "/api/v1/groups/no-such-group", None),
         ("get", f"/api/v1/groups/{w.hidden_lab.slug}/posts", "/api/v1/groups/no-such-group/posts", None),
         ("get", f"/api/v1/groups/{w.hidden_lab.slug}/members", "/api/v1/groups/no-such-group/members", None),
@@ -89,7 +107,10 @@ def test_outsider_token_gets_the_missing_404_for_every_restricted_object(client,
         assert got.headers["Content-Type"] == absent.headers["Content-Type"] == "application/json"
         assert got.get_json() == {"error": {"code": "not_found", "message": "Not found.", "field": None}}
     # and nothing changed for the author
-    assert client.get(f"/api/v1/posts/{world.restricted.id}", headers=bearer(world.ada)).get_json()["title"] == "Lab-only hazard"
+    assert (
+        client.get(f"/api/v1/posts/{world.restricted.id}", headers=bearer(world.ada)).get_json()["title"]
+        == "Lab-only hazard"
+    )
     assert world.restricted.comment_count == 1
 
 
@@ -148,7 +169,10 @@ def test_anonymous_callers_see_only_public_content(client, world):
     assert client.get(f"/api/v1/posts/{world.public.id}").get_json()["body_md"] == "Anyone may read this."
     assert client.get("/api/v1/users/ada").get_json()["post_count"] == 1
     assert client.get("/api/v1/me").status_code == 401
-    assert client.post("/api/v1/posts", json={"title": "t", "body": "b", "audience": {"kind": "public"}}).status_code == 401
+    assert (
+        client.post("/api/v1/posts", json={"title": "t", "body": "b", "audience": {"kind": "public"}}).status_code
+        == 401
+    )
 
 
 def test_a_member_removed_from_a_group_loses_access_on_the_next_request(client, world):
@@ -171,14 +195,20 @@ def test_gated_post_shows_title_author_audience_terms_but_no_body(client, world)
     assert data["audience"]["groups"] == [world.lab.slug]
     assert data["terms"]["version"] == 1 and data["terms"]["accepted"] is False and "share" in data["terms"]["body_md"]
     assert data["can_comment"] is False
-    assert "Body behind terms" not in client.get(f"/api/v1/posts/{world.gated.id}", headers=headers).get_data(as_text=True)
+    assert "Body behind terms" not in client.get(f"/api/v1/posts/{world.gated.id}", headers=headers).get_data(
+        as_text=True
+    )
     listed = {p["id"]: p for p in _listing(client, "/api/v1/posts", headers)["items"]}
     assert listed[world.gated.id]["gated"] is True
     # Comments, comment permalinks and commenting answer 404 until the terms are accepted.
     assert client.get(f"/api/v1/posts/{world.gated.id}/comments", headers=headers).status_code == 404
     assert client.get(f"/api/v1/comments/{world.gated_comment.id}", headers=headers).status_code == 404
-    assert client.post(f"/api/v1/posts/{world.gated.id}/comments", headers=headers, json={"body": "x"}).status_code == 404
-    assert "Comment behind terms" not in client.get("/api/v1/users/ada/comments", headers=headers).get_data(as_text=True)
+    assert (
+        client.post(f"/api/v1/posts/{world.gated.id}/comments", headers=headers, json={"body": "x"}).status_code == 404
+    )
+    assert "Comment behind terms" not in client.get("/api/v1/users/ada/comments", headers=headers).get_data(
+        as_text=True
+    )
 
     stale = client.post(f"/api/v1/posts/{world.gated.id}/terms/accept", headers=headers, json={"version": 7})
     assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "conflict"
@@ -191,7 +221,9 @@ def test_gated_post_shows_title_author_audience_terms_but_no_body(client, world)
 
 
 def test_outsider_cannot_accept_terms_of_a_post_they_cannot_see(client, world):
-    response = client.post(f"/api/v1/posts/{world.gated.id}/terms/accept", headers=bearer(world.eve), json={"version": 1})
+    response = client.post(
+        f"/api/v1/posts/{world.gated.id}/terms/accept", headers=bearer(world.eve), json={"version": 1}
+    )
     assert response.status_code == 404
     assert terms_service.accepted_at(world.eve, world.gated) is None
 
@@ -202,7 +234,9 @@ def test_an_unlisted_group_is_never_named_to_outsiders(client, world):
     db.session.commit()
     data = client.get(f"/api/v1/posts/{post.id}", headers=bearer(world.eve)).get_json()
     assert data["audience"]["groups"] == [world.lab.slug] and data["audience"]["others"] is True
-    assert world.hidden_lab.slug not in client.get(f"/api/v1/posts/{post.id}", headers=bearer(world.eve)).get_data(as_text=True)
+    assert world.hidden_lab.slug not in client.get(f"/api/v1/posts/{post.id}", headers=bearer(world.eve)).get_data(
+        as_text=True
+    )
 
 
 def test_read_only_token_cannot_write(client, world):

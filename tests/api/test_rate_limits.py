@@ -1,4 +1,5 @@
 """API rate limits: per token (per address without one), a JSON 429 with Retry-After."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,12 @@ from tests.conftest import RequestIsolatedClient, make_user
 def client(app):
     """A client of an app with the limits on, over the same database as `app`."""
     limited_app = create_app(
-        TestConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], WTF_CSRF_ENABLED=False,
-        RATELIMIT_ENABLED=True, API_RATE_LIMIT="3 per minute", API_WRITE_LIMIT="1 per minute",
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        WTF_CSRF_ENABLED=False,
+        RATELIMIT_ENABLED=True,
+        API_RATE_LIMIT="3 per minute",
+        API_WRITE_LIMIT="1 per minute",
     )
     limited_app.test_client_class = RequestIsolatedClient
     yield limited_app.test_client()

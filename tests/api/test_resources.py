@@ -1,4 +1,5 @@
 """What the API does for people allowed to do it: posts, comments, groups, reports, paging, errors."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -13,16 +14,26 @@ def test_post_lifecycle(client):
     ada, bob = make_user("ada"), make_user("bob")
     lab = make_group(ada, "Lab", members=(bob,))
     headers = bearer(ada)
-    created = client.post("/api/v1/posts", headers=headers, json={
-        "title": "  Probing   results ", "body": "**Bold** claim.", "tags": ["interp", "Probing"],
-        "audience": {"kind": "restricted", "groups": [lab.slug], "users": ["bob"]},
-        "terms": {"choice": "cite-first"},
-    })
+    created = client.post(
+        "/api/v1/posts",
+        headers=headers,
+        json={
+            "title": "  Probing   results ",
+            "body": "**Bold** claim.",
+            "tags": ["interp", "Probing"],
+            "audience": {"kind": "restricted", "groups": [lab.slug], "users": ["bob"]},
+            "terms": {"choice": "cite-first"},
+        },
+    )
     assert created.status_code == 201, created.get_json()
     post = created.get_json()
     assert post["title"] == "Probing results" and post["body_html"] == "<p><strong>Bold</strong> claim.</p>\n"
     assert post["tags"] == ["interp", "probing"] and post["audience"] == {
-        "kind": "restricted", "users": ["bob"], "groups": [lab.slug], "others": False}
+        "kind": "restricted",
+        "users": ["bob"],
+        "groups": [lab.slug],
+        "others": False,
+    }
     assert post["terms"]["version"] == 1 and post["terms"]["accepted"] is True  # the author never waits
     url = post["url"]
     assert client.get(url, headers=bearer(bob)).get_json()["gated"] is True
@@ -88,9 +99,12 @@ def test_comment_tree_replies_edits_and_deletes(client):
     top = client.post(f"/api/v1/posts/{post.id}/comments", headers=headers, json={"body": "First!"})
     assert top.status_code == 201
     top = top.get_json()
-    reply = client.post(f"/api/v1/comments/{top['id']}/replies", headers=bearer(ada), json={"body": "A reply"}).get_json()
-    nested = client.post(f"/api/v1/posts/{post.id}/comments", headers=headers,
-                         json={"body": "Nested", "parent_id": reply["id"]}).get_json()
+    reply = client.post(
+        f"/api/v1/comments/{top['id']}/replies", headers=bearer(ada), json={"body": "A reply"}
+    ).get_json()
+    nested = client.post(
+        f"/api/v1/posts/{post.id}/comments", headers=headers, json={"body": "Nested", "parent_id": reply["id"]}
+    ).get_json()
     assert nested["parent_id"] == reply["id"]
     make_comment(ada, post, "Second top-level")
 
@@ -100,9 +114,17 @@ def test_comment_tree_replies_edits_and_deletes(client):
     assert first["comment"]["body_md"] == "First!" and first["reply_count"] == 2
     assert first["replies"][0]["replies"][0]["comment"]["body_md"] == "Nested"
 
-    assert client.patch(f"/api/v1/comments/{top['id']}", headers=bearer(ada), json={"body": "hijack"}).status_code == 403
-    assert client.patch(f"/api/v1/comments/{top['id']}", headers=headers, json={"body": ""}).get_json()["error"]["field"] == "body"
-    assert client.patch(f"/api/v1/comments/{top['id']}", headers=headers, json={"body": "First, edited"}).status_code == 200
+    assert (
+        client.patch(f"/api/v1/comments/{top['id']}", headers=bearer(ada), json={"body": "hijack"}).status_code == 403
+    )
+    assert (
+        client.patch(f"/api/v1/comments/{top['id']}", headers=headers, json={"body": ""}).get_json()["error"]["field"]
+        == "body"
+    )
+    assert (
+        client.patch(f"/api/v1/comments/{top['id']}", headers=headers, json={"body": "First, edited"}).status_code
+        == 200
+    )
     assert client.delete(f"/api/v1/comments/{top['id']}", headers=headers).status_code == 204
     tree = client.get(f"/api/v1/posts/{post.id}/comments").get_json()
     placeholder = tree["items"][0]["comment"]
@@ -111,9 +133,13 @@ def test_comment_tree_replies_edits_and_deletes(client):
     assert client.get(f"/api/v1/comments/{top['id']}").get_json()["body_md"] is None
 
     other = make_post(ada, "Other", "y")
-    wrong = client.post(f"/api/v1/posts/{other.id}/comments", headers=headers, json={"body": "x", "parent_id": reply["id"]})
+    wrong = client.post(
+        f"/api/v1/posts/{other.id}/comments", headers=headers, json={"body": "x", "parent_id": reply["id"]}
+    )
     assert wrong.status_code == 400 and wrong.get_json()["error"]["field"] == "parent_id"
-    missing = client.post(f"/api/v1/posts/{other.id}/comments", headers=headers, json={"body": "x", "parent_id": 424242})
+    missing = client.post(
+        f"/api/v1/posts/{other.id}/comments", headers=headers, json={"body": "x", "parent_id": 424242}
+    )
     assert missing.status_code == 400 and missing.get_json()["error"]["field"] == "parent_id"
 
 
@@ -140,8 +166,11 @@ def test_paging_rules(client):
 
 def test_groups(client):
     ada, bob = make_user("ada"), make_user("bob")
-    created = client.post("/api/v1/groups", headers=bearer(ada), json={
-        "name": "Eval Science", "description": "We *measure*.", "join_policy": "invite", "interests": ["evals"]})
+    created = client.post(
+        "/api/v1/groups",
+        headers=bearer(ada),
+        json={"name": "Eval Science", "description": "We *measure*.", "join_policy": "invite", "interests": ["evals"]},
+    )
     assert created.status_code == 201
     group = created.get_json()
     assert group["slug"] == "eval-science" and group["state"] == "owner" and group["member_count"] == 1
@@ -165,8 +194,9 @@ def test_reports(client):
     assert response.status_code == 201 and response.get_json()["status"] == "open"
     response = client.post(f"/api/v1/comments/{comment.id}/reports", headers=bearer(bob), json={"reason": "other"})
     assert response.status_code == 400 and response.get_json()["error"]["field"] == "details"
-    response = client.post(f"/api/v1/comments/{comment.id}/reports", headers=bearer(bob),
-                           json={"reason": "other", "details": "An advert."})
+    response = client.post(
+        f"/api/v1/comments/{comment.id}/reports", headers=bearer(bob), json={"reason": "other", "details": "An advert."}
+    )
     assert response.status_code == 201 and response.get_json()["comment_id"] == comment.id
     assert db.session.scalar(select(Report).where(Report.comment_id == comment.id)).copy_html == comment.body_html
 

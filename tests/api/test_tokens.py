@@ -1,4 +1,5 @@
 """Personal access tokens: the settings page, storage, scopes, last use, CSRF, the CLI."""
+
 from __future__ import annotations
 
 import hashlib
@@ -91,8 +92,11 @@ def test_bearer_requests_set_no_cookie_and_ignore_a_session(client):
     me = client.get("/api/v1/me", headers=bearer(bob, scope="read")).get_json()
     assert me["username"] == "bob"
     # ...and a read-only token stays read-only even for a signed-in browser.
-    response = client.post("/api/v1/posts", headers=bearer(bob, scope="read"),
-                           json={"title": "t", "body": "b", "audience": {"kind": "public"}})
+    response = client.post(
+        "/api/v1/posts",
+        headers=bearer(bob, scope="read"),
+        json={"title": "t", "body": "b", "audience": {"kind": "public"}},
+    )
     assert response.status_code == 403
     # Without a token the session counts (the pages' own scripts may use the API).
     assert client.get("/api/v1/me").get_json()["username"] == "ada"
@@ -118,7 +122,9 @@ def test_cookie_authenticated_writes_need_a_csrf_token(app, client):
 
 def test_create_token_command(app):
     make_user("ada")
-    result = app.test_cli_runner().invoke(args=["forum", "create-token", "ada", "--scope", "read-write", "--name", "cli"])
+    result = app.test_cli_runner().invoke(
+        args=["forum", "create-token", "ada", "--scope", "read-write", "--name", "cli"]
+    )
     assert result.exit_code == 0, result.output
     raw = result.output.strip()
     assert TOKEN.fullmatch(raw)
@@ -129,7 +135,11 @@ def test_create_token_command(app):
 
 def test_token_service_rules(app):
     ada = make_user("ada")
-    for name, scope, days, field in (("", "read", None, "name"), ("x", "root", None, "scope"), ("x", "read", 0, "expires_in_days")):
+    for name, scope, days, field in (
+        ("", "read", None, "name"),
+        ("x", "root", None, "scope"),
+        ("x", "read", 0, "expires_in_days"),
+    ):
         try:
             tokens.create_token(ada, name, scope, days)
         except tokens.ServiceError as error:
@@ -163,8 +173,15 @@ def test_bearer_gets_write_only_the_tokens_last_use(client):
     post = make_post(ada, "Read me", "x")
     headers = bearer(ada)
     with statements() as seen:
-        for url in ("/api/v1/me", "/api/v1/posts", f"/api/v1/posts/{post.id}", f"/api/v1/posts/{post.id}/comments",
-                    "/api/v1/users/ada", "/api/v1/groups", "/api/v1/openapi.json"):
+        for url in (
+            "/api/v1/me",
+            "/api/v1/posts",
+            f"/api/v1/posts/{post.id}",
+            f"/api/v1/posts/{post.id}/comments",
+            "/api/v1/users/ada",
+            "/api/v1/groups",
+            "/api/v1/openapi.json",
+        ):
             assert client.get(url, headers=headers).status_code == 200, url
     made = [" ".join(s.split()) for s in writes(seen, allow=READ_RECEIPTS)]
     assert len(made) == 1 and made[0].startswith("UPDATE api_tokens SET last_used_at"), made

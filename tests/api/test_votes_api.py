@@ -1,5 +1,6 @@
 """Voting through the API: the same service and the same refusals as the vote buttons,
 the same 404 for what the caller may not open, and scores shown where the pages show them."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -8,7 +9,10 @@ import pytest
 
 from forum.extensions import db
 from forum.models import Comment, Post, User
-from forum.services import comments as comment_service, moderation, posts as post_service, terms as terms_service
+from forum.services import comments as comment_service
+from forum.services import moderation
+from forum.services import posts as post_service
+from forum.services import terms as terms_service
 from forum.services.audience import audience_of
 from tests.api.conftest import bearer
 from tests.conftest import make_comment, make_group, make_post, make_user
@@ -26,10 +30,17 @@ def world(app):
     public = make_post(ada, "Public finding", "Anyone may read this.")
     restricted = make_post(ada, "Lab-only hazard", "Dangerous details.", audience="restricted", groups=(lab,))
     gated = make_post(ada, "Gated result", "Behind terms.", audience="restricted", groups=(lab,))
-    post_service.update_post(gated, ada, gated.title, gated.body_md, "", audience_of(gated),
-                             terms=terms_service.resolve_terms("no-sharing"))
+    post_service.update_post(
+        gated, ada, gated.title, gated.body_md, "", audience_of(gated), terms=terms_service.resolve_terms("no-sharing")
+    )
     return SimpleNamespace(
-        ada=ada, bob=bob, eve=eve, lab=lab, public=public, restricted=restricted, gated=gated,
+        ada=ada,
+        bob=bob,
+        eve=eve,
+        lab=lab,
+        public=public,
+        restricted=restricted,
+        gated=gated,
         public_comment=make_comment(ada, public, "A public comment."),
         secret_comment=make_comment(ada, restricted, "A secret comment."),
         gated_comment=make_comment(ada, gated, "Behind terms too."),
@@ -48,8 +59,14 @@ def test_up_vote_a_post_then_press_again_to_take_it_back(api, world):
     bob = bearer(world.bob)
     response = _vote(api, url, bob, "up")
     assert response.status_code == 200
-    assert response.get_json() == {"kind": "post", "id": world.public.id, "axis": "karma", "vote": "up",
-                                   "score": 1, "vote_count": 1}
+    assert response.get_json() == {
+        "kind": "post",
+        "id": world.public.id,
+        "axis": "karma",
+        "vote": "up",
+        "score": 1,
+        "vote_count": 1,
+    }
     assert fresh(world.ada).karma == 1
 
     shown = api.get(f"/api/v1/posts/{world.public.id}", bob).get_json()
@@ -80,16 +97,39 @@ def test_comment_karma_and_agreement_are_separate_axes(api, world):
     cid = world.public_comment.id
     bob = bearer(world.bob)
     karma = _vote(api, f"/api/v1/comments/{cid}/votes", bob, "up").get_json()
-    assert karma == {"kind": "comment", "id": cid, "axis": "karma", "vote": "up", "score": 1, "vote_count": 1,
-                     "agreement": 0, "agreement_count": 0}
+    assert karma == {
+        "kind": "comment",
+        "id": cid,
+        "axis": "karma",
+        "vote": "up",
+        "score": 1,
+        "vote_count": 1,
+        "agreement": 0,
+        "agreement_count": 0,
+    }
     agreement = _vote(api, f"/api/v1/comments/{cid}/agreement", bob, "disagree").get_json()
-    assert agreement == {"kind": "comment", "id": cid, "axis": "agreement", "vote": "disagree", "score": 1,
-                         "vote_count": 1, "agreement": -1, "agreement_count": 1}
+    assert agreement == {
+        "kind": "comment",
+        "id": cid,
+        "axis": "agreement",
+        "vote": "disagree",
+        "score": 1,
+        "vote_count": 1,
+        "agreement": -1,
+        "agreement_count": 1,
+    }
     assert fresh(world.ada).karma == 1  # agreement never moves karma
 
     shown = api.get(f"/api/v1/comments/{cid}", bob).get_json()
-    assert {k: shown[k] for k in ("score", "vote_count", "my_vote", "agreement", "agreement_count", "my_agreement")} == {
-        "score": 1, "vote_count": 1, "my_vote": "up", "agreement": -1, "agreement_count": 1, "my_agreement": "disagree",
+    assert {
+        k: shown[k] for k in ("score", "vote_count", "my_vote", "agreement", "agreement_count", "my_agreement")
+    } == {
+        "score": 1,
+        "vote_count": 1,
+        "my_vote": "up",
+        "agreement": -1,
+        "agreement_count": 1,
+        "my_agreement": "disagree",
     }
     node = api.get(f"/api/v1/posts/{world.public.id}/comments", bob).get_json()["items"][0]["comment"]
     assert (node["my_vote"], node["my_agreement"]) == ("up", "disagree")
@@ -121,8 +161,11 @@ def test_the_axes_take_only_their_own_values(api, client, world):
 def test_thresholds_are_refused_naming_the_field_and_change_nothing(api, world):
     bob = bearer(world.bob)
     url = f"/api/v1/posts/{world.public.id}/votes"
-    for value, message in [("down", "Down-votes need 10 karma."), ("strong-up", "Strong votes need 25 karma."),
-                           ("strong-down", "Down-votes need 10 karma.")]:
+    for value, message in [
+        ("down", "Down-votes need 10 karma."),
+        ("strong-up", "Strong votes need 25 karma."),
+        ("strong-down", "Down-votes need 10 karma."),
+    ]:
         response = _vote(api, url, bob, value)
         assert response.status_code == 403
         assert response.get_json() == {"error": {"code": "forbidden", "message": message, "field": "value"}}
@@ -138,8 +181,11 @@ def test_own_writing_is_refused_naming_the_field(api, world):
     for url in (f"/api/v1/posts/{world.public.id}/votes", f"/api/v1/comments/{world.public_comment.id}/votes"):
         response = _vote(api, url, ada, "up")
         assert response.status_code == 403
-        assert response.get_json()["error"] == {"code": "forbidden", "message": "You cannot vote on your own writing.",
-                                                "field": "value"}
+        assert response.get_json()["error"] == {
+            "code": "forbidden",
+            "message": "You cannot vote on your own writing.",
+            "field": "value",
+        }
     assert _vote(api, f"/api/v1/comments/{world.public_comment.id}/agreement", ada, "agree").status_code == 403
     assert vote_rows() == 0
 

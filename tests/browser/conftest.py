@@ -4,6 +4,7 @@ One server and one browser per session; every test opens its own browser context
 (a context is a fresh cookie jar: one signed-in person) and makes its own users, so
 tests neither share state nor depend on their order. CSRF is on: the forms are real.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -24,8 +25,13 @@ CHROMIUM = "/usr/bin/chromium"
 # Headless as root, and quiet: without the networking flags Chromium keeps calling
 # outside hosts, which this network refuses (see /work/shared/notes/browser-tests.md).
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 # Fail in seconds, not Playwright's default 30: every page here is local. A machine busy
 # with other work can take longer: BROWSER_TIMEOUT_MS raises the limit for one run.

@@ -6,6 +6,7 @@ Serves the demo content from a temporary database, adds reports, a removal and a
 usage terms (stage_moderation_and_terms), signs in as the demo user each page is meant for and
 writes one full-page PNG per page and width. Not a test: nothing is asserted.
 """
+
 from __future__ import annotations
 
 import sys
@@ -44,20 +45,28 @@ def stage_moderation_and_terms(app) -> dict[str, int]:
         first = db.session.scalar(select(Comment).where(Comment.post_id == restricted.id))
         second = comments.add_comment(people["chen"], restricted, "Tasks 5 to 7 used the scaffold from the lab's repo.")
         moderation.set_role(None, people["eli"], "moderator", "Volunteered for the queue.")
-        removed = moderation.report(people["dana"], restricted, first, "hazardous", "Names a partner lab before we agreed to.")
+        removed = moderation.report(
+            people["dana"], restricted, first, "hazardous", "Names a partner lab before we agreed to."
+        )
         moderation.report(people["dana"], restricted, second, "other", "Not sure this is fine to say even here.")
         moderation.resolve_report(people["eli"], removed, "remove", "Names a partner lab without its consent.")
         ben_post = db.session.scalar(select(Post).where(Post.title.like("Replicating%")))
         moderation.report(people["eli"], ben_post, None, "off-topic", "")
         gated = posts.create_post(
-            people["ada"], "Steering vectors that transfer across model sizes",
+            people["ada"],
+            "Steering vectors that transfer across model sizes",
             "Vectors found on the 1B model steer the 7B model too, after a linear map.",
-            "interpretability", terms=terms.resolve_terms("no-capabilities"),
+            "interpretability",
+            terms=terms.resolve_terms("no-capabilities"),
         )
         for reader in ("ben", "eli"):
             terms.accept_post_terms(people[reader], gated, gated.terms_version)
-        return {"restricted": restricted.id, "gated": gated.id, "report_removed": removed.id,
-                "open_reports": db.session.query(Report).filter(Report.status == "open").count()}
+        return {
+            "restricted": restricted.id,
+            "gated": gated.id,
+            "report_removed": removed.id,
+            "open_reports": db.session.query(Report).filter(Report.status == "open").count(),
+        }
 
 
 def pages(app, staged: dict[str, int]) -> dict[str, dict[str, str]]:
@@ -93,8 +102,9 @@ def pages(app, staged: dict[str, int]) -> dict[str, dict[str, str]]:
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp())
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{root / 'demo.sqlite3'}",
-                     SEARCH_INDEX_DIR=str(root / "index"))
+    app = create_app(
+        TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{root / 'demo.sqlite3'}", SEARCH_INDEX_DIR=str(root / "index")
+    )
     with app.app_context():
         upgrade()
         load_demo_content()

@@ -1,4 +1,5 @@
 """A restricted post, end to end: shared through the form, read by its audience, invisible to everyone else."""
+
 from __future__ import annotations
 
 import pytest

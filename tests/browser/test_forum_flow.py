@@ -1,4 +1,5 @@
 """The foundation, as a person uses it: account, post, comment, reply, preview, a failed form."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Math, footnotes and link previews as a reader's browser shows them."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,9 @@ pytestmark = pytest.mark.browser
 MATHML = "http://www.w3.org/1998/Math/MathML"
 BODY = (
     "Energy is $E=mc^2$, and summing gives\n\n$$\\sum_{i=1}^{n} x_i^2$$\n\n"
-    "A claim that needs a source[^1].\n\n" + "Filler paragraph.\n\n" * 40 +
-    "```python\ndef f(x):\n    return x ** 2\n```\n\n[^1]: The source, at the bottom."
+    "A claim that needs a source[^1].\n\n"
+    + "Filler paragraph.\n\n" * 40
+    + "```python\ndef f(x):\n    return x ** 2\n```\n\n[^1]: The source, at the bottom."
 )
 
 
@@ -51,7 +53,9 @@ def test_math_renders_as_mathml_and_a_footnote_link_jumps(forum, signed_in):
     expect(page.locator(".prose .tok-k").first).to_have_text("def")
 
     note = page.locator("#user-content-fn1")
-    assert not note.evaluate("el => { const r = el.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }")
+    assert not note.evaluate(
+        "el => { const r = el.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }"
+    )
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url) if "/preview" in request.url else None)
     page.locator(".footnote-ref a").click()
@@ -71,8 +75,13 @@ def test_a_link_preview_shows_the_title_only_to_readers(forum, signed_in, open_p
     secret_title = unique("Hidden circuit ")
 
     def restricted() -> int:
-        return make_post(db.session.get(User, author.id), secret_title, "Body.", audience="restricted",
-                         groups=(db.session.get(Group, group.id),)).id
+        return make_post(
+            db.session.get(User, author.id),
+            secret_title,
+            "Body.",
+            audience="restricted",
+            groups=(db.session.get(Group, group.id),),
+        ).id
 
     target = forum.run(restricted)
     pointer = forum.post(author, unique("Pointer "), f"See [the result](/posts/{target}) and [nothing](/posts/987654).")

@@ -1,5 +1,6 @@
 """A report on a restricted thread, end to end: reported by a reader, judged from its copy by a
 moderator outside the audience, logged in public without the restricted text, explained to its author."""
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,13 @@ def test_moderator_outside_the_audience_removes_a_reported_comment(forum, signed
     group = forum.group(author, reporter, commenter)
     # Marker words that must never reach anyone outside the audience.
     title_word, body_word, comment_word = unique("Zircon"), unique("quokka"), unique("pangolin")
-    post_id = forum.post(author, f"{title_word} uplift result", f"The {body_word} protocol works.",
-                         audience="restricted", groups=(group,))
+    post_id = forum.post(
+        author,
+        f"{title_word} uplift result",
+        f"The {body_word} protocol works.",
+        audience="restricted",
+        groups=(group,),
+    )
     comment_id = forum.comment(commenter, post_id, f"Try the {comment_word} variant, it is faster.")
     restricted_words = (title_word, body_word, comment_word)
 
@@ -90,9 +96,7 @@ def test_moderator_outside_the_audience_removes_a_reported_comment(forum, signed
     expect(notice).to_contain_text("A moderator removed your comment. Their reason: “Step-by-step hazardous detail.”")
     # A reader of the post finds the log entry under the post's title, with the reason.
     notice.get_by_role("link", name="moderation log").click()
-    expect(own.locator("ol.modlog > li", has_text=title_word).first).to_contain_text(
-        "“Step-by-step hazardous detail.”"
-    )
+    expect(own.locator("ol.modlog > li", has_text=title_word).first).to_contain_text("“Step-by-step hazardous detail.”")
 
     page.reload()
     expect(page.locator(f"#c{comment_id}")).to_have_count(0)

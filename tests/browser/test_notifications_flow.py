@@ -1,5 +1,6 @@
 """The bell, live: a reply in a restricted thread reaches its audience without a reload,
 and a person outside the audience who is mentioned in it sees nothing at all."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,7 +23,9 @@ def test_a_reply_rings_the_bell_of_its_audience_only(forum, signed_in, fast_bell
     ada, ben, eli = forum.person("ada"), forum.person("ben"), forum.person("eli")
     group = forum.group(ada, ben)
     title = unique("Probe collapse ")
-    post_id = forum.post(ada, title, "For the reading group.", audience="restricted", groups=(forum.run(lambda: _group(group)),))
+    post_id = forum.post(
+        ada, title, "For the reading group.", audience="restricted", groups=(forum.run(lambda: _group(group)),)
+    )
     comment_id = forum.comment(ada, post_id, "Layer 20 is where it breaks.")
 
     ada_page = signed_in(ada)
@@ -49,8 +52,10 @@ def test_a_reply_rings_the_bell_of_its_audience_only(forum, signed_in, fast_bell
     expect(ada_page.locator(".bell-count")).to_have_text("0")
 
     # Eli's page polled all along and still says 0; his notifications page is empty.
-    eli_page.wait_for_function("() => performance.getEntriesByType('resource')"
-                               ".filter(e => e.name.includes('/notifications/count')).length >= 3")
+    eli_page.wait_for_function(
+        "() => performance.getEntriesByType('resource')"
+        ".filter(e => e.name.includes('/notifications/count')).length >= 3"
+    )
     expect(eli_page.locator(".bell-count")).to_have_text("0")
     assert eli_page.evaluate("window.stillTheSamePage") is True
     eli_page.goto("/notifications")

@@ -1,5 +1,6 @@
 """A research post, end to end: math, a footnote and an uploaded figure, written as a
 draft, edited by a co-author, published to a group, read there and nowhere else."""
+
 from __future__ import annotations
 
 import pytest

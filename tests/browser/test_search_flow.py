@@ -1,5 +1,6 @@
 """Search from the nav box: readers find a post and a comment by a word in them; an
 outsider searching the same word finds nothing."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,7 +31,9 @@ def test_readers_find_by_a_word_and_an_outsider_finds_nothing(forum, signed_in):
         from forum.models import Group, User
 
         found = db.session.get(User, author.id), db.session.get(Group, group.id)
-        return make_post(found[0], title, f"The {post_word} appears here.", audience="restricted", groups=(found[1],)).id
+        return make_post(
+            found[0], title, f"The {post_word} appears here.", audience="restricted", groups=(found[1],)
+        ).id
 
     post_id = forum.run(shared_post)
     page = signed_in(reader)

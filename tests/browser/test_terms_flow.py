@@ -1,5 +1,6 @@
 """A post's usage terms, end to end: set in the post form, agreed to at the gate, listed for the
 author, and asked again when the author changes them."""
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """A newcomer finds a group they can trust, joins it, and is let into a listed restricted
 post; the author sees the read in the audit (issue 15)."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,14 +13,15 @@ pytestmark = pytest.mark.browser
 
 def test_newcomer_finds_a_trusted_group_and_is_let_into_a_listed_post(forum, signed_in):
     newcomer, friend, member, owner, author, reader = (
-        forum.person(p) for p in ("new", "friend", "memb", "own", "auth", "read"))
+        forum.person(p) for p in ("new", "friend", "memb", "own", "auth", "read")
+    )
     interest = unique("probing-")
     title = unique("Deception probe results ")
 
     def setup():
         from forum.extensions import db
-        from forum.models import Group, User
-        from forum.services import accounts, groups, vouches
+        from forum.models import User
+        from forum.services import accounts, vouches
         from tests.conftest import make_group
         from tests.trust.helpers import listed_post
 
@@ -28,11 +30,21 @@ def test_newcomer_finds_a_trusted_group_and_is_let_into_a_listed_post(forum, sig
         vouches.vouch(users[friend.username], users[newcomer.username], "I supervised their probing project.")
         vouches.vouch(users[member.username], users[friend.username], "Friend's probes replicate.")
         vouches.vouch(users[owner.username], users[member.username], "Runs our probe replications.")
-        group = make_group(users[owner.username], unique("Probe Lab "), members=(users[member.username],),
-                           interests=interest, description="We replicate probing results.")
-        listed_post(users[author.username], title, body="The detector flags 91% of planted lies.",
-                    users=(users[reader.username],), terms="Cite before building on this.",
-                    abstract="Which linear probes catch planted deception, and how often. Ask if you work on probes.")
+        group = make_group(
+            users[owner.username],
+            unique("Probe Lab "),
+            members=(users[member.username],),
+            interests=interest,
+            description="We replicate probing results.",
+        )
+        listed_post(
+            users[author.username],
+            title,
+            body="The detector flags 91% of planted lies.",
+            users=(users[reader.username],),
+            terms="Cite before building on this.",
+            abstract="Which linear probes catch planted deception, and how often. Ask if you work on probes.",
+        )
         return group.slug, group.name
 
     slug, name = forum.run(setup)

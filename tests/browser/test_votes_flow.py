@@ -1,5 +1,6 @@
 """Voting as a person does it: the buttons update the score in place (static/votes.js),
 with no page load, and the server keeps what the page shows."""
+
 from __future__ import annotations
 
 import pytest
@@ -99,8 +100,9 @@ def test_up_vote_a_comment_and_see_the_score_change_in_place(forum, signed_in):
     # What the page showed is what the server kept.
     page.reload()
     expect(page.locator(f"#c{comment_id} form.vote-agreement [data-vote-total]")).to_have_text("-1")
-    expect(page.locator(f"#c{comment_id} form.vote-agreement").get_by_role("button", name="Disagree", exact=True)).to_have_attribute(
-        "aria-pressed", "true")
+    expect(
+        page.locator(f"#c{comment_id} form.vote-agreement").get_by_role("button", name="Disagree", exact=True)
+    ).to_have_attribute("aria-pressed", "true")
 
 
 def test_down_votes_open_up_once_the_voter_has_the_karma(forum, signed_in):

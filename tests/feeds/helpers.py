@@ -1,5 +1,6 @@
 """Reading Atom responses in the feed tests: parse with xml.etree and check the parts
 RFC 4287 requires, so every test that reads a feed also proves it is a valid document."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,12 +40,16 @@ def parse(response) -> tuple[ET.Element, list[FeedEntry]]:
         if content is not None:
             assert content.get("type") == "html"
         summary = element.find(A + "summary")
-        entries.append(FeedEntry(
-            title=element.findtext(A + "title"), link=element.find(f"{A}link[@rel='alternate']").get("href"),
-            author=element.findtext(f"{A}author/{A}name"),
-            content=None if content is None else content.text, summary=None if summary is None else summary.text,
-            categories=tuple(c.get("term") for c in element.findall(A + "category")),
-        ))
+        entries.append(
+            FeedEntry(
+                title=element.findtext(A + "title"),
+                link=element.find(f"{A}link[@rel='alternate']").get("href"),
+                author=element.findtext(f"{A}author/{A}name"),
+                content=None if content is None else content.text,
+                summary=None if summary is None else summary.text,
+                categories=tuple(c.get("term") for c in element.findall(A + "category")),
+            )
+        )
     return root, entries
 
 
@@ -54,8 +59,15 @@ def titles(response) -> list[str]:
 
 def add_terms(post, template: str = "no-sharing"):
     tags = [t.name for t in post.tags]
-    return post_service.update_post(post, post.author, post.title, post.body_md, tags, audience_of(post),
-                                    terms=terms_service.resolve_terms(template))
+    return post_service.update_post(
+        post,
+        post.author,
+        post.title,
+        post.body_md,
+        tags,
+        audience_of(post),
+        terms=terms_service.resolve_terms(template),
+    )
 
 
 def set_audience(post, kind: str, users=(), groups=()):

@@ -1,4 +1,5 @@
 """The Atom feed of a post's comments: public posts only, as an anonymous reader sees them."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace

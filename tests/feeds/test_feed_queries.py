@@ -1,5 +1,6 @@
 """A feed's SQL statement count does not grow with its entries (authors, tags, audiences
 and the terms gate are loaded in fixed queries)."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,9 @@ from .helpers import add_terms
 
 
 # (A group's public feed is left out: public posts are never shared with a group, so it has no entries to count.)
-@pytest.mark.parametrize("path", ["/feeds/hot.atom", "/feeds/new.atom", "/feeds/tags/a.atom", "/feeds/users/author0.atom",
-                                  "private"])
+@pytest.mark.parametrize(
+    "path", ["/feeds/hot.atom", "/feeds/new.atom", "/feeds/tags/a.atom", "/feeds/users/author0.atom", "private"]
+)
 def test_feed_query_counts_do_not_grow(client, path):
     author = make_user("author0")
     lab = make_group(author, "Lab")

@@ -1,5 +1,6 @@
 """The private feed: a secret address per user, showing what that user may read at the
 moment it is fetched; made, replaced and turned off on the settings page."""
+
 from __future__ import annotations
 
 import logging
@@ -9,7 +10,9 @@ from types import SimpleNamespace
 import pytest
 
 from forum.queries import feeds
-from forum.services import drafts, feed_tokens, groups as group_service, terms as terms_service
+from forum.services import drafts, feed_tokens
+from forum.services import groups as group_service
+from forum.services import terms as terms_service
 from forum.services import tokens as token_service
 from tests.conftest import login, logout, make_group, make_post, make_user, statements, writes
 from tests.privacy.conftest import normalized
@@ -28,10 +31,13 @@ def world(app):
     to_ben = make_post(ada, "Note for ben", "zanzibar note body", audience="restricted", users=(ben,))
     gated = make_post(ada, "Gated lab result", "quetzal gated body", audience="restricted", groups=(lab,))
     add_terms(gated)
-    draft = make_post(ada, "Draft for the lab", "xylophone draft body", audience="restricted", groups=(lab,), draft=True)
+    draft = make_post(
+        ada, "Draft for the lab", "xylophone draft body", audience="restricted", groups=(lab,), draft=True
+    )
     drafts.share_draft(draft, ada, "ben", "read")
-    return SimpleNamespace(ada=ada, ben=ben, eve=eve, lab=lab, public=public, lab_post=lab_post, to_ben=to_ben,
-                           gated=gated)
+    return SimpleNamespace(
+        ada=ada, ben=ben, eve=eve, lab=lab, public=public, lab_post=lab_post, to_ben=to_ben, gated=gated
+    )
 
 
 def make_address(client, user) -> str:

@@ -1,4 +1,5 @@
 """Public Atom feeds: what an anonymous reader may see, and nothing else, whoever asks."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -8,7 +9,6 @@ import pytest
 from forum.services import moderation
 from forum.services import posts as post_service
 from tests.conftest import login, make_comment, make_group, make_post, make_user
-
 from tests.privacy.conftest import normalized
 
 from .helpers import add_terms, parse, set_audience, titles
@@ -24,8 +24,9 @@ def world(app):
     cabal = make_group(ada, "Periwinkle Cabal", members=(ben,), listed=False)
     public = make_post(ada, "Open result", "A public **finding**.", tags="circuits")
     make_comment(ben, public, "A public comment.")
-    restricted = make_post(ada, "Zanzibar findings", "quetzal details", tags="obsidian, circuits",
-                           audience="restricted", groups=(lab,))
+    restricted = make_post(
+        ada, "Zanzibar findings", "quetzal details", tags="obsidian, circuits", audience="restricted", groups=(lab,)
+    )
     make_comment(ben, restricted, "marmalade question")
     to_ben = make_post(ada, "Zanzibar note for ben", "quetzal private", audience="restricted", users=(ben,))
     secret = make_post(ada, "Zanzibar cabal", "quetzal cabal", tags="obsidian", audience="restricted", groups=(cabal,))
@@ -39,12 +40,28 @@ def world(app):
     mod = make_user("mod")
     moderation.set_role(None, mod, "moderator")
     moderation.remove_post(mod, removed, "Off topic.")
-    return SimpleNamespace(ada=ada, ben=ben, eve=eve, lab=lab, cabal=cabal, public=public, restricted=restricted,
-                           to_ben=to_ben, secret=secret, members=members, gated=gated)
+    return SimpleNamespace(
+        ada=ada,
+        ben=ben,
+        eve=eve,
+        lab=lab,
+        cabal=cabal,
+        public=public,
+        restricted=restricted,
+        to_ben=to_ben,
+        secret=secret,
+        members=members,
+        gated=gated,
+    )
 
 
-PUBLIC_FEEDS = ["/feeds/hot.atom", "/feeds/new.atom", "/feeds/tags/circuits.atom", "/feeds/users/ada.atom",
-                "/feeds/groups/open-lab.atom"]
+PUBLIC_FEEDS = [
+    "/feeds/hot.atom",
+    "/feeds/new.atom",
+    "/feeds/tags/circuits.atom",
+    "/feeds/users/ada.atom",
+    "/feeds/groups/open-lab.atom",
+]
 
 
 def _assert_clean(body: str) -> None:
@@ -160,11 +177,17 @@ def test_the_feed_size_is_capped(client, app, world):
 DISCOVERY = 'rel="alternate" type="application/atom+xml"'
 
 
-@pytest.mark.parametrize(("page", "feed"), [
-    ("/", "/feeds/hot.atom"), ("/", "/feeds/new.atom"), ("/?tag=circuits", "/feeds/tags/circuits.atom"),
-    ("/tags/circuits", "/feeds/tags/circuits.atom"), ("/users/ada", "/feeds/users/ada.atom"),
-    ("/groups/open-lab", "/feeds/groups/open-lab.atom"),
-])
+@pytest.mark.parametrize(
+    ("page", "feed"),
+    [
+        ("/", "/feeds/hot.atom"),
+        ("/", "/feeds/new.atom"),
+        ("/?tag=circuits", "/feeds/tags/circuits.atom"),
+        ("/tags/circuits", "/feeds/tags/circuits.atom"),
+        ("/users/ada", "/feeds/users/ada.atom"),
+        ("/groups/open-lab", "/feeds/groups/open-lab.atom"),
+    ],
+)
 def test_pages_announce_their_feed_in_the_head_and_link_to_it(client, world, page, feed):
     body = client.get(page).get_data(as_text=True)
     head = body.split("</head>")[0]

@@ -1,13 +1,14 @@
 """A small world for notification tests: ada's lab (ben is a member), eli outside it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pytest
 
-from forum.queries import inbox
 from forum.extensions import db
 from forum.models import Notification, User
+from forum.queries import inbox
 from tests.conftest import make_group, make_user
 
 
@@ -22,7 +23,9 @@ def unread(user: User) -> int:
 
 def stored(user: User) -> int:
     """Rows kept for `user`, shown or not: proves a test's "nothing" is a filter at work."""
-    return db.session.scalar(db.select(db.func.count()).select_from(Notification).where(Notification.user_id == user.id))
+    return db.session.scalar(
+        db.select(db.func.count()).select_from(Notification).where(Notification.user_id == user.id)
+    )
 
 
 @dataclass
@@ -45,7 +48,9 @@ REVOCATIONS = ("leave", "narrow", "remove", "delete", "new terms")
 
 def revoke(world: World, post, how: str) -> None:
     """Take ben's right to read `post` (shared with ada's lab) away, one way or another."""
-    from forum.services import groups as group_service, moderation, posts as post_service, terms
+    from forum.services import groups as group_service
+    from forum.services import moderation, terms
+    from forum.services import posts as post_service
     from forum.services.audience import Audience
     from tests.moderation_helpers import make_moderator
 
@@ -53,14 +58,21 @@ def revoke(world: World, post, how: str) -> None:
     if how == "leave":
         group_service.leave(world.ben, world.lab)
     elif how == "narrow":
-        post_service.update_post(post, world.ada, post.title, post.body_md, "",
-                                 Audience("restricted", frozenset({world.eli.id}), frozenset()))
+        post_service.update_post(
+            post,
+            world.ada,
+            post.title,
+            post.body_md,
+            "",
+            Audience("restricted", frozenset({world.eli.id}), frozenset()),
+        )
     elif how == "remove":
         moderation.remove_post(make_moderator("mod"), post, "Off-topic.")
     elif how == "delete":
         post_service.delete_post(post)
     elif how == "new terms":
-        post_service.update_post(post, world.ada, post.title, post.body_md, "", lab_only,
-                                 terms=terms.TermsChoice(None, "New terms."))
+        post_service.update_post(
+            post, world.ada, post.title, post.body_md, "", lab_only, terms=terms.TermsChoice(None, "New terms.")
+        )
     else:
         raise ValueError(how)

@@ -1,4 +1,5 @@
 """Edges: statement counts that do not grow, a deleted group, duplicate digests."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,7 +8,8 @@ from forum.extensions import db
 from forum.mail import outbox
 from forum.models import Notification, OutboxMessage
 from forum.models._time import utcnow
-from forum.services import groups as group_service, notifications as service
+from forum.services import groups as group_service
+from forum.services import notifications as service
 from tests.conftest import login, make_comment, make_post, statements
 
 from .conftest import kinds, stored
@@ -47,8 +49,9 @@ def test_two_pending_digests_become_one_email(world):
 
     service.save_email_settings(world.ben, "ben@example.org", {"shared": "digest"})
     make_post(world.ada, "Lab post", audience="restricted", groups=(world.lab,))
-    db.session.add(OutboxMessage(user_id=world.ben.id, kind="digest", since=utcnow() - timedelta(days=1),
-                                 next_attempt_at=utcnow()))
+    db.session.add(
+        OutboxMessage(user_id=world.ben.id, kind="digest", since=utcnow() - timedelta(days=1), next_attempt_at=utcnow())
+    )
     db.session.commit()
     outbox.run_once(Recorder(), now=utcnow() + timedelta(days=2))
     assert len(Recorder.sent) == 1
@@ -59,7 +62,17 @@ def test_two_pending_digests_become_one_email(world):
 def test_notifications_hold_references_never_text():
     """A copied title or text could outlive the reader's right to it; only ids are kept."""
     columns = {c.name for c in Notification.__table__.columns}
-    assert columns == {"id", "user_id", "kind", "actor_id", "post_id", "comment_id", "group_id", "created_at", "read_at"}
+    assert columns == {
+        "id",
+        "user_id",
+        "kind",
+        "actor_id",
+        "post_id",
+        "comment_id",
+        "group_id",
+        "created_at",
+        "read_at",
+    }
 
 
 def test_a_digest_leaves_out_what_was_already_read_on_the_site(world):

@@ -1,10 +1,13 @@
 """Each kind of notification reaches the right person, and an outsider is told nothing:
 no row they could see, no unread count that moves."""
+
 from __future__ import annotations
 
 import pytest
 
-from forum.services import groups as group_service, moderation, notifications, posts as post_service, terms
+from forum.services import groups as group_service
+from forum.services import moderation, notifications, terms
+from forum.services import posts as post_service
 from forum.services.audience import Audience
 from tests.conftest import make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import make_moderator
@@ -44,6 +47,7 @@ def test_a_mention_reaches_a_reader_and_never_someone_outside_the_audience(world
     # Not later either: joining the audience does not bring the old mention back.
     group_service.add_member(world.lab, world.eli)
     from forum.extensions import db
+
     db.session.commit()
     assert kinds(world.eli) == []
     make_comment(world.ben, post, "Now @eli can read this.")
@@ -86,8 +90,13 @@ def _pending(group, user):
     from forum.extensions import db
     from forum.models import GroupInvitation
 
-    return db.session.scalar(db.select(GroupInvitation.id).where(
-        GroupInvitation.group_id == group.id, GroupInvitation.user_id == user.id, GroupInvitation.status == "pending"))
+    return db.session.scalar(
+        db.select(GroupInvitation.id).where(
+            GroupInvitation.group_id == group.id,
+            GroupInvitation.user_id == user.id,
+            GroupInvitation.status == "pending",
+        )
+    )
 
 
 def test_a_cancelled_invitation_to_an_unlisted_group_leaves_nothing_behind(world):
@@ -110,8 +119,9 @@ def test_sharing_with_a_person_or_a_group_and_narrowing_it_again(world):
     post = make_post(world.ada, "For eli", audience="restricted", users=(world.eli,), groups=(world.lab,))
     assert kinds(world.eli) == ["shared_user"]
     assert kinds(world.ben) == ["shared_group"]
-    post_service.update_post(post, world.ada, post.title, post.body_md, "",
-                             Audience("restricted", frozenset(), frozenset({world.lab.id})))
+    post_service.update_post(
+        post, world.ada, post.title, post.body_md, "", Audience("restricted", frozenset(), frozenset({world.lab.id}))
+    )
     assert (kinds(world.eli), unread(world.eli)) == ([], 0)  # narrowed: gone for eli
     assert kinds(world.ben) == ["shared_group"]
 
@@ -119,8 +129,14 @@ def test_sharing_with_a_person_or_a_group_and_narrowing_it_again(world):
 def test_widening_an_audience_tells_only_the_newcomers(world):
     chen = make_user("chen")
     post = _restricted(world)
-    post_service.update_post(post, world.ada, post.title, post.body_md, "",
-                             Audience("restricted", frozenset({chen.id}), frozenset({world.lab.id})))
+    post_service.update_post(
+        post,
+        world.ada,
+        post.title,
+        post.body_md,
+        "",
+        Audience("restricted", frozenset({chen.id}), frozenset({world.lab.id})),
+    )
     assert kinds(chen) == ["shared_user"]
     assert kinds(world.ben) == ["shared_group"]  # once, from the first publication
 
@@ -133,9 +149,15 @@ def test_leaving_the_group_takes_its_shared_posts_away(world):
 
 def test_terms_accepted_reach_the_author(world):
     post = _restricted(world)
-    post_service.update_post(post, world.ada, post.title, post.body_md, "",
-                             Audience("restricted", frozenset(), frozenset({world.lab.id})),
-                             terms=terms.TermsChoice(None, "Do not share."))
+    post_service.update_post(
+        post,
+        world.ada,
+        post.title,
+        post.body_md,
+        "",
+        Audience("restricted", frozenset(), frozenset({world.lab.id})),
+        terms=terms.TermsChoice(None, "Do not share."),
+    )
     terms.accept_post_terms(world.ben, post, post.terms_version)
     assert kinds(world.ada) == ["terms_accepted"]
 
@@ -206,6 +228,7 @@ def test_a_followed_group_is_named_and_its_posts_follow_its_visibility(world):
     assert kinds(world.eli) == []  # not a member: the post is not for eli
     group_service.add_member(open_lab, world.eli)
     from forum.extensions import db
+
     db.session.commit()
     (item,) = inbox.items(world.eli)
     assert inbox.message(item) == "ben published “For the open lab” in Open Lab"
@@ -216,8 +239,14 @@ def test_a_draft_is_news_only_once_it_is_published(world):
 
     chen = make_user("chen")
     notifications.set_following(chen, "user", world.ada.id, "follow")
-    draft = post_service.create_post(world.ada, "Draft result", "Body.", "", Audience(
-        "restricted", frozenset({world.eli.id, chen.id}), frozenset({world.lab.id})), draft=True)
+    draft = post_service.create_post(
+        world.ada,
+        "Draft result",
+        "Body.",
+        "",
+        Audience("restricted", frozenset({world.eli.id, chen.id}), frozenset({world.lab.id})),
+        draft=True,
+    )
     assert kinds(world.eli) == kinds(world.ben) == kinds(chen) == []
     assert stored(world.eli) == stored(world.ben) == stored(chen) == 0
     drafts.publish(draft, world.ada)

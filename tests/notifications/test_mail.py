@@ -1,5 +1,6 @@
 """The email queue: composed when sent, from what the recipient may read then; retried
 when the mail server fails; unsubscribed with one click that reveals nothing."""
+
 from __future__ import annotations
 
 import email
@@ -17,7 +18,8 @@ from forum.mail.compose import unsubscribe_token
 from forum.mail.transport import SinkTransport, SmtpTransport
 from forum.models import OutboxMessage
 from forum.models._time import utcnow
-from forum.services import groups as group_service, notifications as service
+from forum.services import groups as group_service
+from forum.services import notifications as service
 from tests.conftest import login, make_comment, make_post, statements, writes
 
 from .conftest import REVOCATIONS, World, revoke

@@ -1,12 +1,15 @@
 """Every kind, one by one: the intended reader is told, and eli, outside the audience but
 following everyone involved and mentioned everywhere, is told nothing; his count stays 0."""
+
 from __future__ import annotations
 
 import pytest
 
 from forum.extensions import db
 from forum.models import NOTIFICATION_KINDS, GroupInvitation, Tag
-from forum.services import groups as group_service, moderation, notifications, posts as post_service, terms
+from forum.services import groups as group_service
+from forum.services import moderation, notifications, terms
+from forum.services import posts as post_service
 from forum.services.audience import Audience
 from tests.conftest import login, make_comment, make_post, make_user
 from tests.moderation_helpers import make_moderator
@@ -81,9 +84,15 @@ def shared(w):
 
 def terms_accepted(w):
     post = _post(w)
-    post_service.update_post(post, w.ada, post.title, post.body_md, "",
-                             Audience("restricted", frozenset(), frozenset({w.lab.id})),
-                             terms=terms.TermsChoice(None, "Keep it inside."))
+    post_service.update_post(
+        post,
+        w.ada,
+        post.title,
+        post.body_md,
+        "",
+        Audience("restricted", frozenset(), frozenset({w.lab.id})),
+        terms=terms.TermsChoice(None, "Keep it inside."),
+    )
     terms.accept_post_terms(w.ben, post, post.terms_version)
     return w.ada
 
@@ -104,8 +113,20 @@ def _post_of(comment):
     return comment.post
 
 
-EVENTS = [reply_post, reply_comment, thread, mention, group_invitation, invitation_answered, join_request,
-          join_decided, shared, terms_accepted, moderated, followed]
+EVENTS = [
+    reply_post,
+    reply_comment,
+    thread,
+    mention,
+    group_invitation,
+    invitation_answered,
+    join_request,
+    join_decided,
+    shared,
+    terms_accepted,
+    moderated,
+    followed,
+]
 
 
 @pytest.fixture
@@ -135,10 +156,26 @@ def test_the_reader_is_told_and_the_outsider_nothing(client, w, event):
 
 def test_every_kind_is_exercised():
     told = {
-        "reply_post", "reply_comment", "thread", "mention", "group_invitation", "invitation_accepted", "join_request",
-        "join_approved", "shared_user", "shared_group", "terms_accepted", "mod_removed", "followed_user_post",
+        "reply_post",
+        "reply_comment",
+        "thread",
+        "mention",
+        "group_invitation",
+        "invitation_accepted",
+        "join_request",
+        "join_approved",
+        "shared_user",
+        "shared_group",
+        "terms_accepted",
+        "mod_removed",
+        "followed_user_post",
     }
     untested_here = set(NOTIFICATION_KINDS) - told
     # Covered in test_kinds.py: declined answers, restoring, tag and group follows.
-    assert untested_here == {"join_declined", "invitation_declined", "mod_restored", "followed_tag_post",
-                             "followed_group_post"}
+    assert untested_here == {
+        "join_declined",
+        "invitation_declined",
+        "mod_restored",
+        "followed_tag_post",
+        "followed_group_post",
+    }

@@ -1,4 +1,5 @@
 """The bell, the notifications page, its JSON count, and the follow buttons, over HTTP."""
+
 from __future__ import annotations
 
 import re
@@ -58,13 +59,16 @@ def test_opening_marks_read_and_leads_to_the_comment(client, world):
 def test_someone_elses_or_a_revoked_notification_is_not_found(client, world):
     post = _restricted(world)
     make_comment(world.ada, post, "For @ben.")
-    note = db.session.scalar(db.select(Notification).where(Notification.user_id == world.ben.id, Notification.kind == "mention"))
+    note = db.session.scalar(
+        db.select(Notification).where(Notification.user_id == world.ben.id, Notification.kind == "mention")
+    )
     login(client, world.eli)
     assert client.post(f"/notifications/{note.id}/open").status_code == 404
     assert client.post(f"/notifications/{note.id}/read").status_code == 404
     db.session.refresh(note)
     assert note.read_at is None
     from forum.services import groups as group_service
+
     group_service.leave(world.ben, world.lab)
     client.post("/logout")
     login(client, world.ben)
@@ -75,7 +79,9 @@ def test_mark_one_and_mark_all_read(client, world):
     post = make_post(world.ada, "Open post")
     for i in range(3):
         make_comment(world.ben, post, f"Comment {i}.")
-    first = db.session.scalar(db.select(Notification.id).where(Notification.user_id == world.ada.id).order_by(Notification.id))
+    first = db.session.scalar(
+        db.select(Notification.id).where(Notification.user_id == world.ada.id).order_by(Notification.id)
+    )
     login(client, world.ada)
     assert client.post(f"/notifications/{first}/read", data={"page": "1"}).status_code == 302
     assert unread(world.ada) == 2
@@ -117,7 +123,12 @@ def test_nobody_follows_what_they_may_not_see(client, world):
     assert client.post("/tags/secret-tag/follow", data={"state": "follow"}).status_code == 404
     assert client.post(f"/groups/{world.lab.slug}/follow", data={"state": "follow"}).status_code == 404
     assert client.post(f"/users/{world.eli.username}/follow", data={"state": "follow"}).status_code == 404  # yourself
-    assert db.session.scalar(db.select(db.func.count()).select_from(Subscription).where(Subscription.user_id == world.eli.id)) == 0
+    assert (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(Subscription).where(Subscription.user_id == world.eli.id)
+        )
+        == 0
+    )
 
 
 def test_follow_a_person_a_tag_and_a_listed_group_from_their_pages(client, world):
@@ -126,9 +137,11 @@ def test_follow_a_person_a_tag_and_a_listed_group_from_their_pages(client, world
     open_lab = make_group(world.ada, "Open Lab")
     make_post(world.ben, "Seed", tags="circuits")
     login(client, world.eli)
-    for page, action in ((f"/users/{world.ada.username}", f"/users/{world.ada.username}/follow"),
-                         ("/tags/circuits", "/tags/circuits/follow"),
-                         (f"/groups/{open_lab.slug}", f"/groups/{open_lab.slug}/follow")):
+    for page, action in (
+        (f"/users/{world.ada.username}", f"/users/{world.ada.username}/follow"),
+        ("/tags/circuits", "/tags/circuits/follow"),
+        (f"/groups/{open_lab.slug}", f"/groups/{open_lab.slug}/follow"),
+    ):
         assert f'action="{action}"' in client.get(page).get_data(as_text=True)
         assert client.post(action, data={"state": "follow"}).status_code == 302
         assert "Unfollow" in client.get(page).get_data(as_text=True)
@@ -139,26 +152,42 @@ def test_follow_a_person_a_tag_and_a_listed_group_from_their_pages(client, world
 def test_settings_page_saves_address_and_modes_and_keeps_bad_input(client, world):
     login(client, world.ada)
     assert client.get("/settings/notifications").status_code == 200
-    form = {"email": "not an address", "replies": "digest", "mentions": "off", "groups": "immediate",
-            "shared": "immediate", "terms": "off", "moderation": "immediate", "following": "digest"}
+    form = {
+        "email": "not an address",
+        "replies": "digest",
+        "mentions": "off",
+        "groups": "immediate",
+        "shared": "immediate",
+        "terms": "off",
+        "moderation": "immediate",
+        "following": "digest",
+    }
     response = client.post("/settings/notifications", data=form)
     assert response.status_code == 400
     assert 'value="not an address"' in response.get_data(as_text=True)
     response = client.post("/settings/notifications", data={**form, "email": "ada@example.org"})
     assert response.status_code == 302
     from forum.services.notifications import email_modes
+
     assert email_modes(world.ada.id)["replies"] == "digest"
     assert 'value="ada@example.org"' in client.get("/settings/notifications").get_data(as_text=True)
 
 
 def test_the_settings_page_lists_what_you_follow_and_only_what_you_may_still_see(client, world):
-    from forum.services import groups as group_service, notifications as service
+    from forum.services import groups as group_service
+    from forum.services import notifications as service
 
     hidden = make_post(world.ada, "Zanzibar thread", tags="zanzibar-tag", audience="restricted", groups=(world.lab,))
     open_post = make_post(world.ada, "Open thread", tags="open-tag")
     tag_ids = {t.name: t.id for t in hidden.tags + open_post.tags}
-    for target, target_id in (("post", hidden.id), ("tag", tag_ids["zanzibar-tag"]), ("group", world.lab.id),
-                              ("post", open_post.id), ("tag", tag_ids["open-tag"]), ("user", world.ada.id)):
+    for target, target_id in (
+        ("post", hidden.id),
+        ("tag", tag_ids["zanzibar-tag"]),
+        ("group", world.lab.id),
+        ("post", open_post.id),
+        ("tag", tag_ids["open-tag"]),
+        ("user", world.ada.id),
+    ):
         service.set_following(world.ben, target, target_id, "follow")
     login(client, world.ben)
     page = client.get("/settings/notifications").get_data(as_text=True)

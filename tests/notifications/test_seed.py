@@ -1,4 +1,5 @@
 """The demo content produces notifications the way real use does, and keeps the promise."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -17,7 +18,9 @@ def test_seeded_notifications(app):
     # Eli follows Ada and sees her public post; the red team's mention of him stays unseen.
     assert kinds(eli) == ["followed_user_post"]
     # What is stored for him but not shown is only posts of Ada's that he may not read.
-    rows = db.session.execute(select(Notification.kind, Notification.post_id).where(Notification.user_id == eli.id)).all()
+    rows = db.session.execute(
+        select(Notification.kind, Notification.post_id).where(Notification.user_id == eli.id)
+    ).all()
     assert "mention" not in {kind for kind, _ in rows}
     assert all(kind == "followed_user_post" for kind, _ in rows) and stored(eli) == len(rows)
     assert db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.user_id == ada.id)) is not None

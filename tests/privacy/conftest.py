@@ -1,5 +1,6 @@
 """Instruments for proving the promise from outside: database snapshots, statement
 counters and the comparison of a hidden object's response with a missing one's."""
+
 from __future__ import annotations
 
 import re
@@ -9,10 +10,8 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import statements, writes  # noqa: F401  (shared with the privacy tests)
-
 from forum.extensions import db
-from tests.conftest import login, make_attachment, make_comment, make_group, make_post, make_user
+from tests.conftest import login, make_attachment, make_comment, make_group, make_post, make_user, statements, writes  # noqa: F401  (shared with the privacy tests)
 
 # Ids no test world ever reaches: the "never existed" side of every comparison.
 MISSING_POST = 987_654
@@ -137,8 +136,14 @@ def build_world(case: AudienceCase, *, listed_group: bool = False) -> World:
     owner = make_user(f"owner{n}")
     group = make_group(owner, f"Quiet Lab {n}", members=(users["member"], author), listed=listed_group)
     post = make_post(
-        author, "Hidden result", "Body of the hidden result.", tags="hidden-tag", audience=case.kind,
-        users=(users["listed"],) if case.to_user else (), groups=(group,) if case.to_group else (), draft=case.draft,
+        author,
+        "Hidden result",
+        "Body of the hidden result.",
+        tags="hidden-tag",
+        audience=case.kind,
+        users=(users["listed"],) if case.to_user else (),
+        groups=(group,) if case.to_group else (),
+        draft=case.draft,
     )
     comment = make_comment(author, post, "A comment by the author.")
     reply = make_comment(author, post, "A reply by the author.", parent=comment)

@@ -1,5 +1,6 @@
 """Attachment URLs after the audience is narrowed, for every kind of viewer: whoever left
 the audience gets exactly a missing file's answer on the next request; who stayed, the file."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,14 @@ def test_narrowing_takes_every_file_away_from_those_who_left(client, viewer):
     paths = [f"/posts/{world.post.id}/files/{world.files[k]}" for k in ("post_file", "comment_file")]
     assert [client.get(p).status_code for p in paths] == [200, 200]
     post = world.post
-    post_service.update_post(post, world.users["author"], post.title, post.body_md, "",
-                             Audience("restricted", group_ids=frozenset({world.group.id})))
+    post_service.update_post(
+        post,
+        world.users["author"],
+        post.title,
+        post.body_md,
+        "",
+        Audience("restricted", group_ids=frozenset({world.group.id})),
+    )
     for path in paths:
         response = client.get(path)
         if viewer in NARROWED_READERS:

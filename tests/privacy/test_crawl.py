@@ -1,6 +1,7 @@
 """Crawl the site as an outsider and as an anonymous visitor: no word of a hidden post,
 comment, tag or unlisted group appears anywhere, no link points at a hidden post, and
 no GET writes to the database."""
+
 from __future__ import annotations
 
 import html
@@ -10,8 +11,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from forum.services import access, drafts as draft_service, feed_tokens, vouches
-from forum.services import notifications as notification_service, posts as post_service
+from forum.services import access, feed_tokens, vouches
+from forum.services import drafts as draft_service
+from forum.services import notifications as notification_service
+from forum.services import posts as post_service
 from forum.services.audience import audience_of
 from tests.conftest import READ_RECEIPTS, login, make_attachment, make_comment, make_group, make_post, make_user
 
@@ -57,14 +60,29 @@ def site(app):
     author = make_user("author", bio="Open researcher.", interests="circuits")
     member = make_user("member", interests="evals")
     outsider = make_user("outsider")
-    secret = make_group(author, "Vermilion Cabal", description="periwinkle charter", listed=False, members=(member,),
-                        interests="tamarind studies")
+    secret = make_group(
+        author,
+        "Vermilion Cabal",
+        description="periwinkle charter",
+        listed=False,
+        members=(member,),
+        interests="tamarind studies",
+    )
     lab = make_group(author, "Open Lab", description="An open lab.", members=(member,))
     # The outsider follows the author and is mentioned in hidden threads: notifications are made, never shown.
     notification_service.set_following(outsider, "user", author.id, "follow")
     hidden = [
-        make_post(author, "Zanzibar findings", "quetzal details", tags="obsidian, circuits", audience="restricted", groups=(secret,)),
-        make_post(author, "Zanzibar replication", "quetzal again", tags="obsidian", audience="restricted", groups=(lab,)),
+        make_post(
+            author,
+            "Zanzibar findings",
+            "quetzal details",
+            tags="obsidian, circuits",
+            audience="restricted",
+            groups=(secret,),
+        ),
+        make_post(
+            author, "Zanzibar replication", "quetzal again", tags="obsidian", audience="restricted", groups=(lab,)
+        ),
         make_post(author, "Zanzibar private note", "quetzal private", audience="restricted", users=(member,)),
     ]
     for post in hidden:
@@ -99,21 +117,54 @@ def site(app):
     # Files of hidden posts, linked from the posts themselves: the crawl must not reach them.
     for post in hidden[:2] + hidden[-2:]:
         key = make_attachment(author, post).key
-        post_service.update_post(post, author, post.title, f"{post.body_md}\n\n![zanzibar figure](/posts/{post.id}/files/{key})",
-                                 [t.name for t in post.tags], audience_of(post))
+        post_service.update_post(
+            post,
+            author,
+            post.title,
+            f"{post.body_md}\n\n![zanzibar figure](/posts/{post.id}/files/{key})",
+            [t.name for t in post.tags],
+            audience_of(post),
+        )
     open_key = make_attachment(author, visible[0]).key
-    post_service.update_post(visible[0], author, visible[0].title, f"![open figure](/posts/{visible[0].id}/files/{open_key})",
-                             [t.name for t in visible[0].tags], audience_of(visible[0]))
-    return {"author": author, "member": member, "outsider": outsider, "hidden": hidden,
-            "members_only": members_only, "secret": secret, "listed": listed}
+    post_service.update_post(
+        visible[0],
+        author,
+        visible[0].title,
+        f"![open figure](/posts/{visible[0].id}/files/{open_key})",
+        [t.name for t in visible[0].tags],
+        audience_of(visible[0]),
+    )
+    return {
+        "author": author,
+        "member": member,
+        "outsider": outsider,
+        "hidden": hidden,
+        "members_only": members_only,
+        "secret": secret,
+        "listed": listed,
+    }
 
 
 def _starts(user=None):
     """Where the crawl begins. Pages link to their public feeds; the feeds are listed too,
     and a signed-in crawler also reads its own private feed (made here, before the crawl)."""
-    starts = ["/", "/tags", "/people", "/groups", "/users/author", "/users/member", "/groups/open-lab",
-              "/feeds/hot.atom", "/feeds/new.atom", "/feeds/tags/circuits.atom", "/feeds/users/author.atom",
-              "/feeds/groups/open-lab.atom", "/listed", "/people/suggestions", "/access-requests"]
+    starts = [
+        "/",
+        "/tags",
+        "/people",
+        "/groups",
+        "/users/author",
+        "/users/member",
+        "/groups/open-lab",
+        "/feeds/hot.atom",
+        "/feeds/new.atom",
+        "/feeds/tags/circuits.atom",
+        "/feeds/users/author.atom",
+        "/feeds/groups/open-lab.atom",
+        "/listed",
+        "/people/suggestions",
+        "/access-requests",
+    ]
     if user is not None:
         starts.append(f"/users/{user.username}")
         starts.append(f"/feeds/private/{feed_tokens.rotate(user)[1]}.atom")
@@ -128,7 +179,9 @@ def _assert_nothing_leaks(pages: dict[str, str], site, markers) -> None:
     for url, body in pages.items():
         lowered = body.lower()
         leaks += [f"{marker!r} on {url}" for marker in markers if marker in lowered]
-        leaks += [f"link to hidden post {pid} on {url}" for pid in re.findall(r"/posts/(\d+)", body) if pid in hidden_ids]
+        leaks += [
+            f"link to hidden post {pid} on {url}" for pid in re.findall(r"/posts/(\d+)", body) if pid in hidden_ids
+        ]
         leaks += [f"group slug on {url}" for _ in [1] if site["secret"].slug in body]
     assert leaks == []
 
@@ -152,7 +205,7 @@ def test_a_crawl_finds_no_trace_of_hidden_things(client, site, viewer):
     files = [url for url in pages if "/files/" in url]
     assert files and all(pages[url].startswith("200") for url in files), "the open figure is reached and served"
     if viewer == "anonymous":
-        assert not any(f"/posts/{site['members_only'].id}\"" in body for body in pages.values())
+        assert not any(f'/posts/{site["members_only"].id}"' in body for body in pages.values())
     else:  # the listed post's card and request page were reached, and only they
         assert any("An abstract that members may read" in body for body in pages.values())
         assert f"/posts/{site['listed'].id}/access" in pages

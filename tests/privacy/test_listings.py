@@ -1,5 +1,6 @@
 """Listings, counts, tags, profiles, groups and pickers show each viewer only what they
 may read, and a revoked reader loses everything on the very next request."""
+
 from __future__ import annotations
 
 import re
@@ -67,9 +68,15 @@ def scene(app):
     open_group = make_group(author, "Open Circle", members=(member,))
     public = make_post(author, "Public findings", tags="shared-tag, open-tag")
     members_only = make_post(author, "Members findings", tags="members-tag", audience="members")
-    to_secret = make_post(author, "Quokka result", "quokka body", tags="shared-tag, quokka-tag", audience="restricted", groups=(secret,))
-    to_listed = make_post(author, "Wombat result", "wombat body", tags="wombat-tag", audience="restricted", users=(listed,))
-    to_open = make_post(author, "Ocelot result", "ocelot body", tags="ocelot-tag", audience="restricted", groups=(open_group,))
+    to_secret = make_post(
+        author, "Quokka result", "quokka body", tags="shared-tag, quokka-tag", audience="restricted", groups=(secret,)
+    )
+    to_listed = make_post(
+        author, "Wombat result", "wombat body", tags="wombat-tag", audience="restricted", users=(listed,)
+    )
+    to_open = make_post(
+        author, "Ocelot result", "ocelot body", tags="ocelot-tag", audience="restricted", groups=(open_group,)
+    )
     deleted = make_post(author, "Deleted public", tags="gone-tag")
     post_service.delete_post(deleted)
     for post in (public, members_only, to_secret, to_listed, to_open):
@@ -79,8 +86,22 @@ def scene(app):
     make_comment(listed, to_listed, "listed on Wombat")
     gone = make_comment(member, public, "member comment later deleted")
     from forum.services import comments as comment_service
+
     comment_service.delete_comment(gone)
-    return Scene(author, member, listed, outsider, secret, open_group, public, members_only, to_secret, to_listed, to_open, deleted)
+    return Scene(
+        author,
+        member,
+        listed,
+        outsider,
+        secret,
+        open_group,
+        public,
+        members_only,
+        to_secret,
+        to_listed,
+        to_open,
+        deleted,
+    )
 
 
 def readable_ids(s: Scene, viewer: str) -> set[int]:
@@ -113,16 +134,23 @@ def test_front_page_lists_exactly_the_readable_posts_across_pages(client, scene,
 @pytest.mark.parametrize("viewer", VIEWERS)
 def test_tags_exist_only_through_readable_posts(client, scene, viewer):
     as_viewer(client, scene, viewer)
-    tag_of = {scene.public.id: {"shared-tag", "open-tag"}, scene.members_only.id: {"members-tag"},
-              scene.to_secret_group.id: {"shared-tag", "quokka-tag"}, scene.to_listed_user.id: {"wombat-tag"},
-              scene.to_open_group.id: {"ocelot-tag"}}
+    tag_of = {
+        scene.public.id: {"shared-tag", "open-tag"},
+        scene.members_only.id: {"members-tag"},
+        scene.to_secret_group.id: {"shared-tag", "quokka-tag"},
+        scene.to_listed_user.id: {"wombat-tag"},
+        scene.to_open_group.id: {"ocelot-tag"},
+    }
     counts: dict[str, int] = {}
     for post_id in readable_ids(scene, viewer):
         for tag in tag_of[post_id]:
             counts[tag] = counts.get(tag, 0) + 1
 
     page = text(client, "/tags")
-    shown = dict((name, int(n)) for name, n in re.findall(r'href="/tags/([^"]+)">[^<]+</a> <span class="count">(\d+)</span>', page))
+    shown = dict(
+        (name, int(n))
+        for name, n in re.findall(r'href="/tags/([^"]+)">[^<]+</a> <span class="count">(\d+)</span>', page)
+    )
     assert shown == counts
     assert "gone-tag" not in page
 
@@ -132,8 +160,12 @@ def test_tags_exist_only_through_readable_posts(client, scene, viewer):
         for suggestion in suggestions:
             assert suggestion["posts"] == counts[suggestion["name"]]
         if tag in counts:
-            assert set(post_ids_on(client, f"/tags/{tag}")) == {p for p in readable_ids(scene, viewer) if tag in tag_of[p]}
-            assert set(post_ids_on(client, f"/?tag={tag}")) == {p for p in readable_ids(scene, viewer) if tag in tag_of[p]}
+            assert set(post_ids_on(client, f"/tags/{tag}")) == {
+                p for p in readable_ids(scene, viewer) if tag in tag_of[p]
+            }
+            assert set(post_ids_on(client, f"/?tag={tag}")) == {
+                p for p in readable_ids(scene, viewer) if tag in tag_of[p]
+            }
         else:
             for url in (f"/tags/{tag}", f"/?tag={tag}"):
                 hidden = client.get(url)
@@ -153,7 +185,8 @@ def test_profiles_count_and_list_only_readable_posts_and_comments(client, scene,
         expected_posts = {p for p in readable if db.session.get(type(scene.public), p).author_id == person.id}
         assert set(posts) == expected_posts
         expected_comments = {
-            c.id for c in db.session.scalars(db.select(Comment).where(Comment.author_id == person.id))
+            c.id
+            for c in db.session.scalars(db.select(Comment).where(Comment.author_id == person.id))
             if c.post_id in readable and c.deleted_at is None
         }
         html = text(client, f"/users/{person.username}?tab=comments")
@@ -180,7 +213,9 @@ def test_comment_counts_are_of_live_comments_on_readable_posts(client, scene, vi
     assert {int(p) for p, _ in cards} == readable_ids(scene, viewer)
     for post_id, n in cards:
         live = db.session.scalar(
-            db.select(db.func.count()).select_from(Comment).where(Comment.post_id == int(post_id), Comment.deleted_at.is_(None))
+            db.select(db.func.count())
+            .select_from(Comment)
+            .where(Comment.post_id == int(post_id), Comment.deleted_at.is_(None))
         )
         assert int(n) == live
 
@@ -234,8 +269,13 @@ def test_an_outsider_cannot_probe_an_unlisted_group_through_the_audience_picker(
 
 
 def test_the_post_page_says_others_instead_of_naming_an_unlisted_group(client, scene):
-    post = make_post(scene.author, "Mixed audience", audience="restricted", users=(scene.listed,),
-                     groups=(scene.secret_group, scene.open_group))
+    post = make_post(
+        scene.author,
+        "Mixed audience",
+        audience="restricted",
+        users=(scene.listed,),
+        groups=(scene.secret_group, scene.open_group),
+    )
     login(client, scene.listed)
     html = text(client, f"/posts/{post.id}")
     audience = re.search(r'<p class="audience[^"]*">(.*?)</p>', html, re.S).group(1)
@@ -262,9 +302,11 @@ def visible_everywhere(client, s: Scene, post, tag: str) -> dict[str, bool]:
         "front page": post.id in post_ids_on(client, "/"),
         "author's profile": post.id in post_ids_on(client, f"/users/{s.author.username}"),
         "tag page": client.get(f"/tags/{tag}").status_code == 200 and post.id in post_ids_on(client, f"/tags/{tag}"),
-        "tag list": f"/tags/{tag}\"" in text(client, "/tags"),
+        "tag list": f'/tags/{tag}"' in text(client, "/tags"),
         "comment permalinks": any(client.get(f"/comments/{c}").status_code == 200 for c in comment_ids),
-        "member's comments": any(f"/comments/{c}\"" in text(client, f"/users/{s.member.username}?tab=comments") for c in comment_ids),
+        "member's comments": any(
+            f'/comments/{c}"' in text(client, f"/users/{s.member.username}?tab=comments") for c in comment_ids
+        ),
         "title anywhere": post.title in text(client, "/") + text(client, f"/users/{s.author.username}"),
     }
 
@@ -272,7 +314,9 @@ def visible_everywhere(client, s: Scene, post, tag: str) -> dict[str, bool]:
 def test_leaving_a_group_hides_its_posts_on_the_next_request(client, scene):
     login(client, scene.member)
     assert all(visible_everywhere(client, scene, scene.to_secret_group, "quokka-tag").values())
-    db.session.execute(delete(Membership).where(Membership.user_id == scene.member.id, Membership.group_id == scene.secret_group.id))
+    db.session.execute(
+        delete(Membership).where(Membership.user_id == scene.member.id, Membership.group_id == scene.secret_group.id)
+    )
     db.session.commit()
     assert not any(visible_everywhere(client, scene, scene.to_secret_group, "quokka-tag").values())
     assert client.get(f"/groups/{scene.secret_group.slug}").status_code == 404
@@ -282,8 +326,14 @@ def test_narrowing_an_audience_hides_the_post_on_the_next_request(client, scene)
     login(client, scene.member)
     post = scene.to_open_group
     assert all(visible_everywhere(client, scene, post, "ocelot-tag").values())
-    post_service.update_post(post, scene.author, post.title, post.body_md, [t.name for t in post.tags],
-                             Audience("restricted", frozenset({scene.listed.id})))
+    post_service.update_post(
+        post,
+        scene.author,
+        post.title,
+        post.body_md,
+        [t.name for t in post.tags],
+        Audience("restricted", frozenset({scene.listed.id})),
+    )
     assert not any(visible_everywhere(client, scene, post, "ocelot-tag").values())
     # The group page no longer lists it either.
     assert post.id not in post_ids_on(client, f"/groups/{scene.open_group.slug}")

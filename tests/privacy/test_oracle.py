@@ -4,6 +4,7 @@ The oracle reads the world as it was generated (who is in which group, what audi
 each author chose), never the tokens or clauses of `forum.visibility`, so a slip in the
 read rule, in how audiences are stored, or in a listing shows up as a difference.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,15 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 from werkzeug.security import generate_password_hash
 
-from forum.queries import listings
 from forum import visibility
 from forum.extensions import db
 from forum.models import Comment, Group, Membership, Post, Tag, User
+from forum.queries import listings
 from forum.services.audience import Audience, apply_audience
 
 PASSWORD = "oracle password"
@@ -53,22 +55,35 @@ def worlds(draw):
     users = st.integers(0, n_users - 1)
     group_listed = draw(st.lists(st.booleans(), min_size=n_groups, max_size=n_groups))
     members = draw(st.lists(st.sets(users, max_size=n_users), min_size=n_groups, max_size=n_groups))
-    posts = draw(st.lists(st.builds(
-        PostSpec,
-        author=users,
-        kind=st.sampled_from(("public", "members", "restricted", "restricted")),
-        users=st.frozensets(users, max_size=3),
-        groups=st.frozensets(st.integers(0, max(n_groups - 1, 0)), max_size=n_groups),
-        tags=st.frozensets(st.sampled_from(TAGS), max_size=2),
-        deleted=st.sampled_from((False, False, False, True)),
-        minutes=st.integers(0, 5),
-    ), max_size=8))
+    posts = draw(
+        st.lists(
+            st.builds(
+                PostSpec,
+                author=users,
+                kind=st.sampled_from(("public", "members", "restricted", "restricted")),
+                users=st.frozensets(users, max_size=3),
+                groups=st.frozensets(st.integers(0, max(n_groups - 1, 0)), max_size=n_groups),
+                tags=st.frozensets(st.sampled_from(TAGS), max_size=2),
+                deleted=st.sampled_from((False, False, False, True)),
+                minutes=st.integers(0, 5),
+            ),
+            max_size=8,
+        )
+    )
     comments = []
     if posts:
-        comments = draw(st.lists(st.builds(
-            CommentSpec, post=st.integers(0, len(posts) - 1), author=users,
-            parent=st.none() | st.integers(0, 11), deleted=st.sampled_from((False, False, True)),
-        ), max_size=12))
+        comments = draw(
+            st.lists(
+                st.builds(
+                    CommentSpec,
+                    post=st.integers(0, len(posts) - 1),
+                    author=users,
+                    parent=st.none() | st.integers(0, 11),
+                    deleted=st.sampled_from((False, False, True)),
+                ),
+                max_size=12,
+            )
+        )
     return n_users, group_listed, members, posts, comments
 
 
@@ -94,7 +109,9 @@ class Oracle:
         return self.reads(viewer, p) and not self.posts[p].deleted
 
     def front_page(self, viewer, tag=None) -> list[int]:
-        chosen = [p for p in range(len(self.posts)) if self.lists(viewer, p) and (tag is None or tag in self.posts[p].tags)]
+        chosen = [
+            p for p in range(len(self.posts)) if self.lists(viewer, p) and (tag is None or tag in self.posts[p].tags)
+        ]
         chosen.sort(key=lambda p: (self.posts[p].minutes, self.post_ids[p]), reverse=True)
         return [self.post_ids[p] for p in chosen]
 
@@ -108,8 +125,11 @@ class Oracle:
         return self.group_listed[g] or (viewer is not None and viewer in self.members[g])
 
     def group_posts(self, viewer, g) -> list[int]:
-        return [pid for pid in self.front_page(viewer)
-                if (spec := self.posts[self.post_ids.index(pid)]).kind == "restricted" and g in spec.groups]
+        return [
+            pid
+            for pid in self.front_page(viewer)
+            if (spec := self.posts[self.post_ids.index(pid)]).kind == "restricted" and g in spec.groups
+        ]
 
     def tags(self, viewer) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -146,12 +166,20 @@ def build(world, password_hash: str) -> Oracle:
     tags = {name: Tag(name=name) for name in TAGS}
     rows = []
     for spec in posts:
-        post = Post(author_id=users[spec.author].id, title=f"title {len(rows)}", body_md="b", body_html="<p>b</p>",
-                    created_at=EPOCH + timedelta(minutes=spec.minutes),
-                    deleted_at=EPOCH if spec.deleted else None)
+        post = Post(
+            author_id=users[spec.author].id,
+            title=f"title {len(rows)}",
+            body_md="b",
+            body_html="<p>b</p>",
+            created_at=EPOCH + timedelta(minutes=spec.minutes),
+            deleted_at=EPOCH if spec.deleted else None,
+        )
         post.tags = [tags[t] for t in sorted(spec.tags)]
-        audience = Audience(spec.kind, frozenset(users[u].id for u in spec.users),
-                            frozenset(groups[g].id for g in spec.groups if g < len(groups)))
+        audience = Audience(
+            spec.kind,
+            frozenset(users[u].id for u in spec.users),
+            frozenset(groups[g].id for g in spec.groups if g < len(groups)),
+        )
         db.session.add(post)
         apply_audience(post, audience)
         rows.append(post)
@@ -161,9 +189,14 @@ def build(world, password_hash: str) -> Oracle:
         parent = made[spec.parent] if spec.parent is not None and spec.parent < len(made) else None
         if parent is not None and parent.post_id != rows[spec.post].id:
             parent = None
-        comment = Comment(post_id=rows[spec.post].id, author_id=users[spec.author].id, body_md="c",
-                          body_html="<p>c</p>", parent_id=parent.id if parent else None,
-                          deleted_at=EPOCH if spec.deleted else None)
+        comment = Comment(
+            post_id=rows[spec.post].id,
+            author_id=users[spec.author].id,
+            body_md="c",
+            body_html="<p>c</p>",
+            parent_id=parent.id if parent else None,
+            deleted_at=EPOCH if spec.deleted else None,
+        )
         db.session.add(comment)
         db.session.flush()
         made.append(comment)
@@ -180,25 +213,35 @@ def _count(query) -> int:
 
 def check_queries(oracle: Oracle, viewer: int | None) -> None:
     user = db.session.get(User, oracle.user_ids[viewer]) if viewer is not None else None
-    assert db.session.scalars(listings.front_page(user)).all() == [db.session.get(Post, i) for i in oracle.front_page(viewer)]
+    assert db.session.scalars(listings.front_page(user)).all() == [
+        db.session.get(Post, i) for i in oracle.front_page(viewer)
+    ]
     for tag in TAGS:
         tag_row = db.session.scalar(select(Tag).where(Tag.name == tag))
         if tag_row is None:  # never used: front_page(tag=None) would mean "no filter"
             assert oracle.front_page(viewer, tag) == []
             continue
-        assert [p.id for p in db.session.scalars(listings.front_page(user, tag=tag_row))] == oracle.front_page(viewer, tag)
-    assert {row.Tag.name: row.n_posts for row in db.session.execute(listings.tags_with_counts(user))} == oracle.tags(viewer)
+        assert [p.id for p in db.session.scalars(listings.front_page(user, tag=tag_row))] == oracle.front_page(
+            viewer, tag
+        )
+    assert {row.Tag.name: row.n_posts for row in db.session.execute(listings.tags_with_counts(user))} == oracle.tags(
+        viewer
+    )
     for a, author_id in enumerate(oracle.user_ids):
         author = db.session.get(User, author_id)
         assert [p.id for p in db.session.scalars(listings.posts_by(user, author))] == oracle.posts_by(viewer, a)
         assert _count(listings.posts_by(user, author)) == len(oracle.posts_by(viewer, a))
-        assert {c.id for c in db.session.scalars(listings.comments_by(user, author)).unique()} == oracle.comments_by(viewer, a)
+        assert {c.id for c in db.session.scalars(listings.comments_by(user, author)).unique()} == oracle.comments_by(
+            viewer, a
+        )
         assert _count(listings.comments_by(user, author)) == len(oracle.comments_by(viewer, a))
     for g, group_id in enumerate(oracle.group_ids):
         group = db.session.get(Group, group_id)
         visible = db.session.scalar(visibility.visible_groups(user).where(Group.id == group_id)) is not None
         assert visible == oracle.sees_group(viewer, g)
-        assert [p.id for p in db.session.scalars(listings.posts_shared_with_group(user, group))] == oracle.group_posts(viewer, g)
+        assert [p.id for p in db.session.scalars(listings.posts_shared_with_group(user, group))] == oracle.group_posts(
+            viewer, g
+        )
     for p, post_id in enumerate(oracle.post_ids):
         assert _fetches(visibility.get_post_or_404, post_id, user) == oracle.reads(viewer, p)
     for comment_id, p, _, _ in oracle.comments:
@@ -239,7 +282,9 @@ def check_http(client, oracle: Oracle, viewer: int | None) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(world=worlds())
 def test_every_listing_matches_the_oracle(app, world):
     app.config["POSTS_PER_PAGE"] = 3

@@ -4,28 +4,36 @@ Outside the audience, each answers exactly what a never-existing id answers (sam
 status, headers that matter and body, once the id in the URL is blanked) and changes
 nothing. Inside it, each answers the status in `urls.py`.
 """
+
 from __future__ import annotations
 
 import pytest
 
 from forum.extensions import db
 from forum.models import Group, User
-
 from tests.conftest import READ_RECEIPTS
 
 from .conftest import (
-    AUDIENCES, MISSING_COMMENT, MISSING_POST, VIEWERS, build_world, db_snapshot, normalized,
-    restore_session, session_of, sign_in, statements, writes,
+    AUDIENCES,
+    MISSING_COMMENT,
+    MISSING_POST,
+    VIEWERS,
+    build_world,
+    db_snapshot,
+    normalized,
+    restore_session,
+    session_of,
+    sign_in,
+    statements,
+    writes,
 )
 from .urls import OBJECT_ARGUMENTS, PROBES, Probe
 
 HIDDEN_CASES = [
-    (audience, viewer) for audience, case in AUDIENCES.items() for viewer in VIEWERS
-    if viewer not in case.readers()
+    (audience, viewer) for audience, case in AUDIENCES.items() for viewer in VIEWERS if viewer not in case.readers()
 ]
 READER_CASES = [
-    (audience, viewer) for audience, case in AUDIENCES.items() if not case.deleted
-    for viewer in sorted(case.readers())
+    (audience, viewer) for audience, case in AUDIENCES.items() if not case.deleted for viewer in sorted(case.readers())
 ]
 
 
@@ -57,7 +65,9 @@ def test_outside_the_audience_it_is_a_missing_post(client, audience, viewer):
     world = build_world(AUDIENCES[audience])
     sign_in(client, world, viewer)
     extra = _audience_fields(world)
-    failures = [f"{probe}: {problem}" for probe in PROBES for problem in _probe_hidden(client, world, viewer, probe, extra)]
+    failures = [
+        f"{probe}: {problem}" for probe in PROBES for problem in _probe_hidden(client, world, viewer, probe, extra)
+    ]
     assert failures == []
 
 
@@ -87,7 +97,8 @@ def _probe_hidden(client, world, viewer, probe, extra):
     if viewer != "anonymous" and hidden.status_code != 404:
         yield f"status {hidden.status_code}, not 404"
     if viewer == "anonymous" and not (
-        hidden.status_code in (404, 401) or (hidden.status_code == 302 and hidden.headers["Location"].startswith("/login"))
+        hidden.status_code in (404, 401)
+        or (hidden.status_code == 302 and hidden.headers["Location"].startswith("/login"))
     ):
         yield f"status {hidden.status_code} for an anonymous visitor"
 

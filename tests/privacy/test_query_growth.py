@@ -1,5 +1,6 @@
 """Visibility is one SQL clause, not a Python loop: hiding more posts from a viewer does
 not add statements to any listing."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,17 @@ from tests.conftest import login, make_comment, make_group, make_post, make_user
 
 from .conftest import statements
 
-LISTINGS = ("/", "/?page=2", "/tags", "/tags/shared", "/?tag=shared", "/users/author", "/users/author?tab=comments",
-            "/groups/open-lab", "/autocomplete/tags?q=sh")
+LISTINGS = (
+    "/",
+    "/?page=2",
+    "/tags",
+    "/tags/shared",
+    "/?tag=shared",
+    "/users/author",
+    "/users/author?tab=comments",
+    "/groups/open-lab",
+    "/autocomplete/tags?q=sh",
+)
 
 
 def hide_more(author, group, n: int) -> None:

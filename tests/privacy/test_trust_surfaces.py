@@ -1,14 +1,17 @@
 """Issue 15's surfaces keep the promise: vouches, trust paths, matching, group
 introductions, listing cards, audits and new-comment counts tell an outsider nothing
 about unlisted groups or restricted posts."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
-from forum.queries import unread
 from forum.extensions import db
 from forum.models import PostRead
-from forum.services import accounts, groups as group_service, moderation, posts as post_service
+from forum.queries import unread
+from forum.services import accounts, moderation
+from forum.services import groups as group_service
+from forum.services import posts as post_service
 from forum.services.audience import audience_of
 from forum.services.terms import TermsChoice
 from tests.conftest import login, make_comment, make_group, make_post, make_user
@@ -27,8 +30,9 @@ def _insiders():
     own = make_user("own", interests="tamarind, circuits")
     ben = make_user("ben", interests="tamarind, circuits")
     out = make_user("out", interests="tamarind, circuits")
-    secret = make_group(own, "Vermilion Cabal", description="periwinkle charter", members=(ben,), listed=False,
-                        interests="tamarind")
+    secret = make_group(
+        own, "Vermilion Cabal", description="periwinkle charter", members=(ben,), listed=False, interests="tamarind"
+    )
     post = restricted_post(own, "Quetzal results", "quetzal body", groups=(secret,))
     make_comment(ben, post, "marmalade comment")
     vouch(own, ben, "Ben knows the circuits work.")
@@ -72,8 +76,9 @@ def test_new_comment_counts_follow_the_audience_at_the_moment_shown(client):
     make_comment(own, post, "marmalade news")
     assert unread.new_comment_counts(ben, [post.id]) == {post.id: 1}
     # Terms added since: the comments are behind the gate, so they are not counted.
-    post_service.update_post(post, own, post.title, post.body_md, "", audience_of(post),
-                             terms=TermsChoice(None, "Ask."))
+    post_service.update_post(
+        post, own, post.title, post.body_md, "", audience_of(post), terms=TermsChoice(None, "Ask.")
+    )
     assert unread.new_comment_counts(ben, [post.id]) == {}
     # Ben leaves the group: nothing of the post, its count included, remains.
     group_service.leave(ben, secret)

@@ -14,6 +14,7 @@ anonymous, reader (signed in, not the author), author, and optionally moderator
 shows what an anonymous reader sees whoever asks (feeds): on a post that is not
 public, everyone, its author included, gets the 404 of a missing post.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -65,8 +66,12 @@ def signed_in(reader: int, author: int, **others: int) -> dict:
 
 JSON = (("Accept", "application/json"),)
 EDIT_POST = {
-    "title": "Edited title", "body": "Edited body.", "tags": "hidden-tag",
-    "audience": "{kind}", "audience_users": "{users}", "audience_groups": "{groups}",
+    "title": "Edited title",
+    "body": "Edited body.",
+    "tags": "hidden-tag",
+    "audience": "{kind}",
+    "audience_users": "{users}",
+    "audience_groups": "{groups}",
 }
 
 POST_PROBES = [
@@ -90,7 +95,13 @@ POST_PROBES = [
     Probe("GET", "/posts/{post}/preview", everyone(200), headers=JSON, note="as JSON"),
     Probe("POST", "/posts/{post}/delete", signed_in(403, 302), data={}),
     Probe("POST", "/posts/{post}/comments", signed_in(302, 302), data={"body": "New comment."}),
-    Probe("POST", "/posts/{post}/comments", signed_in(302, 302), data={"body": "Reply.", "parent_id": "{comment}"}, note="reply"),
+    Probe(
+        "POST",
+        "/posts/{post}/comments",
+        signed_in(302, 302),
+        data={"body": "Reply.", "parent_id": "{comment}"},
+        note="reply",
+    ),
     Probe("POST", "/posts/{post}/comments", signed_in(400, 400), data={"body": ""}, note="empty"),
     # Terms: the post has none, so agreeing records nothing and goes back to the post.
     Probe("POST", "/posts/{post}/terms/accept", signed_in(302, 302), data={"version": "1"}),
@@ -105,14 +116,27 @@ POST_PROBES = [
     Probe("POST", "/posts/{post}/access", signed_in(404, 404), data={"note": "Please."}),
     # Deciding: readers may not (403); the author finds no such request.
     Probe("POST", "/posts/{post}/access/decide", signed_in(403, 404), data={"request_id": "0", "decision": "approve"}),
-    Probe("POST", "/posts/{post}/access/decide", signed_in(400, 400), data={"request_id": "0", "decision": "maybe"}, note="bad decision"),
+    Probe(
+        "POST",
+        "/posts/{post}/access/decide",
+        signed_in(400, 400),
+        data={"request_id": "0", "decision": "maybe"},
+        note="bad decision",
+    ),
     # The author's audit and listing settings; unlisting a post that is not listed changes nothing.
     Probe("GET", "/posts/{post}/audit", signed_in(403, 200)),
     Probe("GET", "/posts/{post}/listing", signed_in(403, 200)),
     Probe("POST", "/posts/{post}/listing", signed_in(403, 302), data={"abstract": ""}),
     # Nobody votes on their own post or comment: 403 for the author.
     Probe("POST", "/posts/{post}/vote", signed_in(303, 403), data={"value": "up"}),
-    Probe("POST", "/posts/{post}/vote", signed_in(200, 403, anonymous=401), data={"value": "up"}, headers=JSON, note="as JSON"),
+    Probe(
+        "POST",
+        "/posts/{post}/vote",
+        signed_in(200, 403, anonymous=401),
+        data={"value": "up"},
+        headers=JSON,
+        note="as JSON",
+    ),
     # Attachments answer under their own post only, to whoever may read its body.
     Probe("GET", "/posts/{post}/files/{post_file}", everyone(200)),
     Probe("GET", "/posts/{post}/files/{comment_file}", everyone(200), note="a comment's file"),
@@ -120,8 +144,14 @@ POST_PROBES = [
     Probe("GET", "/posts/{post}/files/not-a-key", everyone(404), note="no such file"),
     # Drafts: only authors share and publish; a published post has nothing to share.
     Probe("GET", "/posts/{post}/share", signed_in(403, 409), on_draft={"author": 200}),
-    Probe("POST", "/posts/{post}/share", signed_in(403, 409), data={"username": "nobody-at-all", "role": "read"},
-          on_draft={"author": 400}, note="unknown user"),
+    Probe(
+        "POST",
+        "/posts/{post}/share",
+        signed_in(403, 409),
+        data={"username": "nobody-at-all", "role": "read"},
+        on_draft={"author": 400},
+        note="unknown user",
+    ),
     Probe("POST", "/posts/{post}/share/remove", signed_in(403, 409), data={"user_id": "1"}, on_draft={"author": 302}),
     Probe("POST", "/posts/{post}/publish", signed_in(403, 409), data={}, on_draft={"author": 302}),
     # Atom feed of the comments: the anonymous view, whoever asks (forum/queries/feeds.py).
@@ -144,7 +174,14 @@ COMMENT_PROBES = [
     Probe("POST", "/moderation/comments/{comment}/remove", signed_in(403, 403, moderator=302), data={"reason": "r"}),
     Probe("POST", "/moderation/comments/{comment}/restore", signed_in(403, 403, moderator=409), data={"reason": "r"}),
     Probe("POST", "/comments/{comment}/vote", signed_in(303, 403), data={"value": "up"}),
-    Probe("POST", "/comments/{comment}/vote", signed_in(200, 403, anonymous=401), data={"value": "up"}, headers=JSON, note="as JSON"),
+    Probe(
+        "POST",
+        "/comments/{comment}/vote",
+        signed_in(200, 403, anonymous=401),
+        data={"value": "up"},
+        headers=JSON,
+        note="as JSON",
+    ),
     Probe("POST", "/comments/{comment}/agreement", signed_in(303, 403), data={"value": "agree"}),
 ]
 
@@ -163,7 +200,13 @@ API_PROBES = [
     Probe("DELETE", API + "/posts/{post}", api_signed_in(403, 204)),
     Probe("GET", API + "/posts/{post}/comments", everyone(200)),
     Probe("POST", API + "/posts/{post}/comments", api_signed_in(201, 201), json={"body": "API comment."}),
-    Probe("POST", API + "/posts/{post}/terms/accept", api_signed_in(200, 200), json={"version": 1}, note="no terms: nothing to record"),
+    Probe(
+        "POST",
+        API + "/posts/{post}/terms/accept",
+        api_signed_in(200, 200),
+        json={"version": 1},
+        note="no terms: nothing to record",
+    ),
     Probe("POST", API + "/posts/{post}/reports", api_signed_in(201, 201), json={"reason": "spam"}),
     Probe("GET", API + "/comments/{comment}", everyone(200)),
     Probe("POST", API + "/comments/{comment}/replies", api_signed_in(201, 201), json={"body": "API reply."}),
@@ -172,7 +215,9 @@ API_PROBES = [
     Probe("POST", API + "/comments/{comment}/reports", api_signed_in(201, 201), json={"reason": "spam"}),
     # Votes: the author may not vote on their own writing, and nobody here has the karma to down-vote.
     Probe("POST", API + "/posts/{post}/votes", api_signed_in(200, 403), json={"value": "up"}),
-    Probe("POST", API + "/posts/{post}/votes", api_signed_in(403, 403), json={"value": "down"}, note="below the threshold"),
+    Probe(
+        "POST", API + "/posts/{post}/votes", api_signed_in(403, 403), json={"value": "down"}, note="below the threshold"
+    ),
     Probe("POST", API + "/comments/{comment}/votes", api_signed_in(200, 403), json={"value": "up"}),
     Probe("POST", API + "/comments/{comment}/agreement", api_signed_in(200, 403), json={"value": "agree"}),
 ]
@@ -180,7 +225,9 @@ POST_PROBES += [p for p in API_PROBES if "/posts/" in p.path]
 COMMENT_PROBES += [p for p in API_PROBES if "/comments/{comment}" in p.path and "/posts/" not in p.path]
 
 _GETS = [p for p in POST_PROBES + COMMENT_PROBES if p.method == "GET" and not p.headers]
-HEAD_PROBES = [Probe("HEAD", p.path, p.expect, note=p.note, public_only=p.public_only, on_draft=p.on_draft) for p in _GETS]
+HEAD_PROBES = [
+    Probe("HEAD", p.path, p.expect, note=p.note, public_only=p.public_only, on_draft=p.on_draft) for p in _GETS
+]
 
 PROBES = POST_PROBES + COMMENT_PROBES + HEAD_PROBES
 

@@ -1,4 +1,5 @@
 """Builders for search documents used by the search tests."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

@@ -1,14 +1,18 @@
 """Search through the app: documents from the database, each viewer's own audience, and
 an index kept true, in the same request, by every service that changes what it holds."""
+
 from __future__ import annotations
 
 import logging
 
 import pytest
 
-from forum.search import indexing, service
 from forum.extensions import db
-from forum.services import comments as comment_service, groups as group_service, moderation, posts as post_service
+from forum.search import indexing, service
+from forum.services import comments as comment_service
+from forum.services import groups as group_service
+from forum.services import moderation
+from forum.services import posts as post_service
 from forum.services import terms as terms_service
 from forum.services.audience import Audience, apply_audience
 from forum.services.terms import TermsChoice
@@ -32,7 +36,9 @@ def page_text(client, url: str) -> str:
 
 def test_a_post_and_its_comment_are_found_by_readers_only(app):
     author, reader, outsider = make_user(), make_user(), make_user()
-    post = make_post(author, "Quokka circuits", "The zyzzyva feature fires here.", audience="restricted", users=(reader,))
+    post = make_post(
+        author, "Quokka circuits", "The zyzzyva feature fires here.", audience="restricted", users=(reader,)
+    )
     comment = make_comment(reader, post, "A zyzzyva reply.")
     assert hits(reader, "zyzzyva") == ({("post", post.id), ("comment", comment.id)}, 2)
     assert hits(author, "quokka") == ({("post", post.id)}, 1)
@@ -100,10 +106,17 @@ def test_narrowing_an_audience_through_the_editor_hides_post_and_comments_at_onc
     make_comment(author, post, "marmoset follow-up")
     assert hits(outsider, "marmoset")[1] == 2
     login(client, author)
-    response = client.post(f"/posts/{post.id}/edit", data={
-        "title": post.title, "body": post.body_md, "tags": "", "audience": "restricted",
-        "audience_users": make_user().username, "audience_groups": "",
-    })
+    response = client.post(
+        f"/posts/{post.id}/edit",
+        data={
+            "title": post.title,
+            "body": post.body_md,
+            "tags": "",
+            "audience": "restricted",
+            "audience_users": make_user().username,
+            "audience_groups": "",
+        },
+    )
     assert response.status_code == 302
     logout(client)
     login(client, outsider)
@@ -180,8 +193,9 @@ def test_banned_authors_are_left_out_without_reindexing(app):
 
 def test_gated_posts_show_by_title_only_and_hide_their_comments(app):
     author, reader = make_user(), make_user()
-    post = post_service.create_post(author, "Gated wombat study", "the ocelot body", "", Audience("public"),
-                                    terms=TermsChoice(None, "Ask first."))
+    post = post_service.create_post(
+        author, "Gated wombat study", "the ocelot body", "", Audience("public"), terms=TermsChoice(None, "Ask first.")
+    )
     make_comment(author, post, "ocelot comment")
     found = service.search(reader, "wombat")
     assert [(r.kind, r.snippet) for r in found.items] == [("post", None)] and found.total == 1
@@ -195,11 +209,35 @@ def test_gated_posts_show_by_title_only_and_hide_their_comments(app):
 # --- what a reader may type --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("q", [
-    "", "   ", "x" * 10_000, '"unbalanced', "(open", "close)", '"a" "b', "*", "?", "alp*", "alph?",
-    "alpha~2", "title:alpha", "acl:public", "state:removed", "author_id:1", "AND OR NOT", "[a TO z]",
-    "猫 が 好き", "مرحبا", "🙂🐍", "\x00", "%00", "<script>alert(1)</script>",
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "",
+        "   ",
+        "x" * 10_000,
+        '"unbalanced',
+        "(open",
+        "close)",
+        '"a" "b',
+        "*",
+        "?",
+        "alp*",
+        "alph?",
+        "alpha~2",
+        "title:alpha",
+        "acl:public",
+        "state:removed",
+        "author_id:1",
+        "AND OR NOT",
+        "[a TO z]",
+        "猫 が 好き",
+        "مرحبا",
+        "🙂🐍",
+        "\x00",
+        "%00",
+        "<script>alert(1)</script>",
+    ],
+)
 def test_any_input_gets_a_normal_page(client, q):
     make_post(make_user(), "Alpha", "alpha text")
     response = client.get("/search", query_string={"q": q})
@@ -273,7 +311,9 @@ def test_a_failed_index_write_does_not_fail_the_request_and_the_check_repairs_it
 
     monkeypatch.setattr(type(indexing.backend()), "apply", broken)
     with caplog.at_level(logging.ERROR, logger="forum.search.indexing"):
-        response = client.post("/posts/new", data={"title": "Written while broken", "body": "manatee", "audience": "public"})
+        response = client.post(
+            "/posts/new", data={"title": "Written while broken", "body": "manatee", "audience": "public"}
+        )
     assert response.status_code == 302
     assert "search-check --repair" in caplog.text
     monkeypatch.undo()
@@ -293,8 +333,9 @@ def test_a_crash_between_commit_and_index_write_is_repaired_by_the_check(app, mo
     extra = make_post(author, "Deleted during the crash", "walrus too")
     # The process dies after each commit, before the index hears of it.
     monkeypatch.setattr(indexing, "apply", lambda changes: None)
-    post_service.update_post(post, author, "Before the crash", "walrus text, edited", "",
-                             Audience("restricted", frozenset({reader.id})))
+    post_service.update_post(
+        post, author, "Before the crash", "walrus text, edited", "", Audience("restricted", frozenset({reader.id}))
+    )
     comment_service.edit_comment(comment, "walrus reply, edited")
     post_service.delete_post(extra)
     new = make_post(author, "Never indexed", "walrus new")

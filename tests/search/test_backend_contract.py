@@ -1,5 +1,6 @@
 """The backend interface (forum/search/backend.py) on each backend, without the app's
 services: documents in, one viewer's page out."""
+
 from __future__ import annotations
 
 from datetime import timedelta, timezone
@@ -32,10 +33,15 @@ def ids(backend: Backend, principals=ANON, text: str = "alpha", **filters) -> li
 
 
 def test_audience_state_and_bans(backend):
-    backend.apply([
-        make_doc(1, "alpha"), make_doc(2, "alpha", acl=("group:7",)), make_doc(3, "alpha", state="removed"),
-        make_doc(4, "alpha", author_id=9),
-    ], [])
+    backend.apply(
+        [
+            make_doc(1, "alpha"),
+            make_doc(2, "alpha", acl=("group:7",)),
+            make_doc(3, "alpha", state="removed"),
+            make_doc(4, "alpha", author_id=9),
+        ],
+        [],
+    )
     assert ids(backend) == ["post:1", "post:4"]
     assert ids(backend, IN_GROUP_7) == ["post:1", "post:2", "post:4"]
     assert ids(backend, include_removed=True) == ["post:1", "post:3", "post:4"]
@@ -44,12 +50,15 @@ def test_audience_state_and_bans(backend):
 
 
 def test_facets_narrow_and_convert_time_zones(backend):
-    backend.apply([
-        make_doc(1, "alpha", author="Alice", acl=("group:7",)),
-        make_doc(2, "alpha", kind="comment", post_id=1, acl=("group:7",)),
-        make_doc(3, "alpha", author="alice"),
-        make_doc(4, "alpha", created=BASE_TIME + timedelta(days=30)),
-    ], [])
+    backend.apply(
+        [
+            make_doc(1, "alpha", author="Alice", acl=("group:7",)),
+            make_doc(2, "alpha", kind="comment", post_id=1, acl=("group:7",)),
+            make_doc(3, "alpha", author="alice"),
+            make_doc(4, "alpha", created=BASE_TIME + timedelta(days=30)),
+        ],
+        [],
+    )
     assert ids(backend, IN_GROUP_7, kinds=["comment"]) == ["comment:2"]
     assert ids(backend, author="ALICE") == ["post:3"]
     assert ids(backend, IN_GROUP_7, group_id=7) == ["comment:2", "post:1"]
@@ -62,11 +71,14 @@ def test_facets_narrow_and_convert_time_zones(backend):
 
 
 def test_gated_posts_match_outside_their_body_and_show_no_snippet(backend):
-    backend.apply([
-        make_doc(1, "secret body words", title="alpha note", tags=("beta",)),
-        make_doc(2, "alpha reply", kind="comment", post_id=1),
-        make_doc(3, "alpha"),
-    ], [])
+    backend.apply(
+        [
+            make_doc(1, "secret body words", title="alpha note", tags=("beta",)),
+            make_doc(2, "alpha reply", kind="comment", post_id=1),
+            make_doc(3, "alpha"),
+        ],
+        [],
+    )
     found = {hit.doc_id: hit for hit in backend.query(ANON, "alpha", title_only_post_ids={1}).hits}
     assert found.keys() == {"post:1", "comment:2", "post:3"}
     assert found["post:1"].snippet is None and found["comment:2"].snippet is None and found["post:3"].snippet
@@ -89,7 +101,9 @@ def test_digests_deletions_and_rebuild(backend):
 
 def test_newest_first_and_pages_that_neither_repeat_nor_skip(backend):
     backend.apply([make_doc(n, "alpha") for n in (3, 1, 2, 5, 4)], [])
-    assert [hit.doc_id for hit in backend.query(ANON, "alpha", sort="new").hits] == [f"post:{n}" for n in (5, 4, 3, 2, 1)]
+    assert [hit.doc_id for hit in backend.query(ANON, "alpha", sort="new").hits] == [
+        f"post:{n}" for n in (5, 4, 3, 2, 1)
+    ]
     pages = [backend.query(ANON, "alpha", per_page=2, page=n) for n in (1, 2, 3, 4)]
     shown = [hit.doc_id for page in pages for hit in page.hits]
     assert sorted(shown) == [f"post:{n}" for n in range(1, 6)] and pages[0].total == 5

@@ -1,4 +1,5 @@
 """The search engine's promises: a viewer finds exactly what they may read, nothing more."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -13,10 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forum.search import SearchPage, delete_documents, rebuild, search_index, write_documents
+from forum.search.user_query import MAX_TERMS
 from forum.search.whoosh import evaluate
 from forum.search.whoosh.index import builds_dir
-from forum.search.user_query import MAX_TERMS
-
 from tests.search.docs import BASE_TIME, make_doc
 
 ANON = frozenset({"public"})

@@ -1,4 +1,5 @@
 """Engine parameters the app relies on: gated posts, excluded documents, digests."""
+
 from __future__ import annotations
 
 from forum.search import document_digest, indexed_digests, search_index, write_documents
@@ -14,10 +15,13 @@ def ids(index_dir, text, **kwargs):
 
 
 def test_gated_posts_match_only_on_title_author_and_tags(index_dir):
-    write_documents(index_dir, [
-        make_doc(1, "secret body words", title="visible heading", tags=("lynx",)),
-        make_doc(2, "secret body words"),
-    ])
+    write_documents(
+        index_dir,
+        [
+            make_doc(1, "secret body words", title="visible heading", tags=("lynx",)),
+            make_doc(2, "secret body words"),
+        ],
+    )
     assert ids(index_dir, "secret", title_only_post_ids={1}) == ["post:2"]
     assert ids(index_dir, "heading", title_only_post_ids={1}) == ["post:1"]
     assert ids(index_dir, '"visible heading"', title_only_post_ids={1}) == ["post:1"]

@@ -1,6 +1,7 @@
 """What every search backend must also hold: phrases inside one field, ranks and pages
 that hidden posts cannot move, typed operators as plain words, escaped snippets, and a
 backend that cannot answer saying so (503) instead of falling back to anything."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from forum.search import indexing, service
 from forum import visibility
 from forum.extensions import db
+from forum.search import indexing, service
 from tests.conftest import login, make_group, make_post, make_user
 from tests.search.test_app_search import hits
 
@@ -33,8 +34,12 @@ def test_hidden_posts_move_neither_ranks_nor_pages(app):
     def seen():
         found = indexing.backend().query(visibility.principals(outsider), "heron", per_page=3)
         pages = [
-            [(hit.doc_id, hit.score) for hit in indexing.backend().query(
-                visibility.principals(outsider), "heron", per_page=3, page=page).hits]
+            [
+                (hit.doc_id, hit.score)
+                for hit in indexing.backend()
+                .query(visibility.principals(outsider), "heron", per_page=3, page=page)
+                .hits
+            ]
             for page in (1, 2, 3)
         ]
         return found.total, pages
@@ -47,10 +52,22 @@ def test_hidden_posts_move_neither_ranks_nor_pages(app):
     assert seen() == before
 
 
-@pytest.mark.parametrize("typed, found", [
-    ("alph:*", 0), ("!gecko", 1), ("gecko | zzzz", 0), ("gecko & alphabet", 1), ("gecko <-> soup", 1),
-    ("'gecko'", 1), ("gecko\\", 1), ("(gecko)", 1), ("gecko:A", 1), ("-gecko", 1), ("gecko or zzzz", 0),
-])
+@pytest.mark.parametrize(
+    "typed, found",
+    [
+        ("alph:*", 0),
+        ("!gecko", 1),
+        ("gecko | zzzz", 0),
+        ("gecko & alphabet", 1),
+        ("gecko <-> soup", 1),
+        ("'gecko'", 1),
+        ("gecko\\", 1),
+        ("(gecko)", 1),
+        ("gecko:A", 1),
+        ("-gecko", 1),
+        ("gecko or zzzz", 0),
+    ],
+)
 def test_operators_typed_are_plain_words(app, typed, found):
     make_post(make_user(), "Alpha note", "alphabet soup with a gecko")
     assert hits(None, typed)[1] == found

@@ -1,4 +1,5 @@
 """A search backend that cannot work where it is configured answers 503, never a fallback."""
+
 from __future__ import annotations
 
 import pytest

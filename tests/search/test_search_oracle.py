@@ -5,16 +5,18 @@ users, groups and memberships, posts with random audiences, comments, some delet
 removed, some authors banned. The oracle reads the world as generated, never
 `forum.visibility`, and says which posts and comments each viewer may find.
 """
+
 from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from forum.search import service
 from forum.extensions import db
+from forum.search import service
 from forum.services import accounts, comments, groups, moderation, posts
 from forum.services.audience import Audience
 
@@ -44,14 +46,32 @@ def worlds(draw):
     n_groups = draw(st.integers(1, 2))
     members = draw(st.lists(st.frozensets(users, min_size=1), min_size=n_groups, max_size=n_groups))
     fates = st.sampled_from(("live", "live", "live", "deleted", "removed"))
-    post_specs = draw(st.lists(st.builds(
-        PostSpec, author=users, kind=st.sampled_from(("public", "members", "restricted", "restricted")),
-        users=st.frozensets(users, max_size=2),
-        groups=st.frozensets(st.integers(0, n_groups - 1), max_size=n_groups), fate=fates,
-    ), min_size=3, max_size=6))
-    comment_specs = draw(st.lists(st.builds(
-        CommentSpec, post=st.integers(0, len(post_specs) - 1), author=users, fate=fates,
-    ), min_size=2, max_size=6))
+    post_specs = draw(
+        st.lists(
+            st.builds(
+                PostSpec,
+                author=users,
+                kind=st.sampled_from(("public", "members", "restricted", "restricted")),
+                users=st.frozensets(users, max_size=2),
+                groups=st.frozensets(st.integers(0, n_groups - 1), max_size=n_groups),
+                fate=fates,
+            ),
+            min_size=3,
+            max_size=6,
+        )
+    )
+    comment_specs = draw(
+        st.lists(
+            st.builds(
+                CommentSpec,
+                post=st.integers(0, len(post_specs) - 1),
+                author=users,
+                fate=fates,
+            ),
+            min_size=2,
+            max_size=6,
+        )
+    )
     banned = draw(st.frozensets(users, max_size=1))
     return n_users, members, post_specs, comment_specs, banned
 
@@ -83,8 +103,13 @@ def oracle(world, viewer: int | None) -> set[tuple[str, int]]:
             found.add(("post", p))
     for c, spec in enumerate(comment_specs):
         post = post_specs[spec.post]
-        if (_reads(world, viewer, post) and post.fate == "live" and spec.fate == "live"
-                and spec.author not in banned and post.fate != "deleted"):
+        if (
+            _reads(world, viewer, post)
+            and post.fate == "live"
+            and spec.fate == "live"
+            and spec.author not in banned
+            and post.fate != "deleted"
+        ):
             found.add(("comment", c))
     return found
 
@@ -104,7 +129,8 @@ def build(world):
     post_rows, comment_rows = [], []
     for p, spec in enumerate(post_specs):
         audience = Audience(
-            spec.kind, frozenset(users[u].id for u in spec.users if u != spec.author),
+            spec.kind,
+            frozenset(users[u].id for u in spec.users if u != spec.author),
             frozenset(made_groups[g].id for g in spec.groups if g < len(made_groups)),
         )
         if spec.kind == "restricted" and not (audience.user_ids or audience.group_ids):
@@ -129,7 +155,9 @@ def build(world):
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("search_backend")
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(world=worlds())
 def test_search_equals_the_oracle_for_every_viewer(app, world):
     _wipe()

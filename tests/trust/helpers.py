@@ -1,11 +1,13 @@
 """Data for the trust tests: posts with terms, listed posts, vouches, through the services."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import PostRead
-from forum.services import access, posts as post_service, vouches
+from forum.services import access, vouches
+from forum.services import posts as post_service
 from forum.services.audience import Audience
 from forum.services.terms import TermsChoice
 
@@ -15,7 +17,12 @@ ABSTRACT = "What we found about probing for deception, in one paragraph for outs
 def restricted_post(author, title="Restricted findings", body="The secret body.", *, users=(), groups=(), terms=None):
     chosen = Audience("restricted", frozenset(u.id for u in users), frozenset(g.id for g in groups))
     return post_service.create_post(
-        author, title, body, "", chosen, terms=TermsChoice(None, terms) if terms else None,
+        author,
+        title,
+        body,
+        "",
+        chosen,
+        terms=TermsChoice(None, terms) if terms else None,
     )
 
 

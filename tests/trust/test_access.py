@@ -1,5 +1,8 @@
 """Listed restricted posts, requests for access, and the author's audit."""
+
 from __future__ import annotations
+
+import pytest
 
 from forum.extensions import db
 from forum.models import AccessRequest, PostAudience, PostListing
@@ -9,11 +12,11 @@ from tests.conftest import login, make_comment, make_group, make_post, make_user
 from tests.privacy.conftest import normalized
 from tests.trust.helpers import ABSTRACT, listed_post, n_rows, restricted_post
 
-import pytest
-
 
 def _request_id(user, post) -> int:
-    return db.session.scalar(db.select(AccessRequest.id).where(AccessRequest.user_id == user.id, AccessRequest.post_id == post.id))
+    return db.session.scalar(
+        db.select(AccessRequest.id).where(AccessRequest.user_id == user.id, AccessRequest.post_id == post.id)
+    )
 
 
 def _decide(client, post, request_id, decision="approve"):
@@ -27,7 +30,9 @@ def test_request_access_end_to_end(client):
     login(client, eli)
     listing = client.get("/listed").get_data(as_text=True)
     assert "Listed findings" in listing and ABSTRACT in listing and f"/posts/{post.id}/access" in listing
-    assert "quetzal" not in listing and "marmalade" not in listing and "comment" not in listing.split("<main")[-1].lower()
+    assert (
+        "quetzal" not in listing and "marmalade" not in listing and "comment" not in listing.split("<main")[-1].lower()
+    )
     assert client.get(f"/posts/{post.id}").status_code == 404  # still not readable
     assert client.post(f"/posts/{post.id}/access", data={"note": "I work on probes."}).status_code == 302
     page = client.get(f"/posts/{post.id}/access").get_data(as_text=True)
@@ -115,7 +120,7 @@ def test_only_restricted_posts_with_an_abstract_are_listed(client):
     login(client, ada)
     response = client.post(f"/posts/{post.id}/listing", data={"listed": "y", "abstract": "short"})
     assert response.status_code == 400 and "only text outsiders see" in response.get_data(as_text=True)
-    assert 'short</textarea>' in response.get_data(as_text=True)
+    assert "short</textarea>" in response.get_data(as_text=True)
     assert n_rows(PostListing) == 0
     assert client.post(f"/posts/{post.id}/listing", data={"listed": "y", "abstract": ABSTRACT}).status_code == 302
     assert n_rows(PostListing) == 1

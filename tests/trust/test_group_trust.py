@@ -1,9 +1,11 @@
 """Group pages for newcomers, and groups that admit by a member's vouch."""
+
 from __future__ import annotations
 
 from forum.extensions import db
 from forum.models import JoinRequest, Membership
-from forum.services import groups as group_service, vouches
+from forum.services import groups as group_service
+from forum.services import vouches
 from tests.conftest import login, make_group, make_post, make_user
 from tests.trust.helpers import n_rows, vouch
 
@@ -64,7 +66,12 @@ def test_a_vouch_required_group_needs_a_members_vouch(client):
     missing = client.post(f"/groups/{group.slug}/request", data={"statement": "Let me in.", "vouch": "0"})
     assert missing.status_code == 400 and "Choose the member whose vouch" in missing.get_data(as_text=True)
     assert n_rows(JoinRequest) == 0
-    assert client.post(f"/groups/{group.slug}/request", data={"statement": "Let me in.", "vouch": str(made.id)}).status_code == 302
+    assert (
+        client.post(
+            f"/groups/{group.slug}/request", data={"statement": "Let me in.", "vouch": str(made.id)}
+        ).status_code
+        == 302
+    )
     request = db.session.scalar(db.select(JoinRequest))
     assert request.vouch_id == made.id
     login(client, own)
@@ -102,8 +109,17 @@ def test_the_setting_is_on_the_group_form(client):
     own = make_user("own")
     group = make_group(own, "Probe Club")
     login(client, own)
-    data = {"name": "Probe Club", "description": "", "interests": "", "listed": "listed", "join_policy": "request", "requires_vouch": "y"}
+    data = {
+        "name": "Probe Club",
+        "description": "",
+        "interests": "",
+        "listed": "listed",
+        "join_policy": "request",
+        "requires_vouch": "y",
+    }
     assert client.post(f"/groups/{group.slug}/edit", data=data).status_code == 302
     db.session.expire_all()
     assert group.requires_vouch is True
-    assert "A request must carry a vouch from a current member." in client.get(f"/groups/{group.slug}").get_data(as_text=True)
+    assert "A request must carry a vouch from a current member." in client.get(f"/groups/{group.slug}").get_data(
+        as_text=True
+    )

@@ -1,4 +1,5 @@
 """Read receipts and "new since your last visit"."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,8 @@ import pytest
 
 from forum.extensions import db
 from forum.models import Comment, PostRead
-from forum.services import moderation, posts as post_service
+from forum.services import moderation
+from forum.services import posts as post_service
 from tests.conftest import READ_RECEIPTS, login, make_comment, make_post, make_user, statements, writes
 from tests.moderation_helpers import make_moderator
 from tests.trust.helpers import n_rows, read_of, restricted_post
@@ -22,7 +24,11 @@ def _age_visits(user, post, by=timedelta(minutes=5)):
 
 
 def new_ids(page: str) -> set[int]:
-    return {int(cid) for classes, cid in re.findall(r'<li class="([^"]*)" id="c(\d+)"', page) if "comment-new" in classes.split()}
+    return {
+        int(cid)
+        for classes, cid in re.findall(r'<li class="([^"]*)" id="c(\d+)"', page)
+        if "comment-new" in classes.split()
+    }
 
 
 def test_opening_a_post_records_first_last_and_previous_visit(client):
@@ -101,6 +107,7 @@ def test_comments_since_the_previous_visit_are_marked_new(client):
     own = make_comment(ben, post, "my own, after the visit")
     page = client.get(f"/posts/{post.id}").get_data(as_text=True)
     assert new_ids(page) == {fresh.id}  # not `old`, nor `own` (the viewer's)
+    assert f'id="c{own.id}"' in page
     assert page.count('class="badge new-badge">new<') == 1
     # Reloading makes this visit the previous one: nothing is new any more.
     assert new_ids(client.get(f"/posts/{post.id}").get_data(as_text=True)) == set()
@@ -121,6 +128,7 @@ def test_front_page_counts_new_comments_the_viewer_may_read(client):
     moderation.remove_comment(mod, removed, "spam")
     deleted = make_comment(ada, post, "deleted")
     from forum.services import comments as comment_service
+
     comment_service.delete_comment(deleted)
     front = client.get("/").get_data(as_text=True)
     assert front.count("new-badge") == 1 and ">2 new<" in front

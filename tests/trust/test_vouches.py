@@ -1,4 +1,5 @@
 """Vouches, trust paths on profiles, and "People you may want to know"."""
+
 from __future__ import annotations
 
 from forum.models import Vouch
@@ -8,7 +9,8 @@ from tests.trust.helpers import n_rows, vouch
 
 
 def test_vouch_shows_on_the_profile_and_can_be_withdrawn(client):
-    ada, ben = make_user("ada"), make_user("ben")
+    ada = make_user("ada")
+    make_user("ben")
     login(client, ada)
     response = client.post("/users/ben/vouch", data={"statement": "I know his work on induction heads."})
     assert response.status_code == 302
@@ -83,7 +85,9 @@ def test_people_to_know_are_open_to_contact_and_share_interests(client):
     make_user("deb", interests="circuits")  # not open to contact
     make_user("evi", interests="gardening")
     for user in (ben, cy):
-        accounts.update_profile(user, user.display_name, "", ", ".join(i.name for i in user.interests), open_to_contact=True)
+        accounts.update_profile(
+            user, user.display_name, "", ", ".join(i.name for i in user.interests), open_to_contact=True
+        )
     accounts.update_profile(make_user("fay", interests="gardening"), "fay", "", "gardening", open_to_contact=True)
     login(client, ada)
     page = client.get("/people/suggestions").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Helpers for the voting tests."""
+
 from __future__ import annotations
 
 from datetime import timedelta

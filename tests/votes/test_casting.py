@@ -1,10 +1,10 @@
 """Casting votes through the service: weights, thresholds, toggling, refusals."""
+
 from __future__ import annotations
 
 import pytest
 
-from forum.models import ranking
-from forum.models import Vote
+from forum.models import Vote, ranking
 from forum.services import ServiceError, comments, posts
 from forum.services.votes import cast_vote
 from tests.conftest import make_comment, make_user
@@ -24,7 +24,9 @@ def test_normal_vote_weighs_two_for_high_karma_voters(app, post, author):
     assert fresh(author).karma == 2
 
 
-@pytest.mark.parametrize("karma, weight", [(25, 2), (99, 2), (100, 3), (999, 5), (1_000, 6), (24_999, 9), (25_000, 10), (10**6, 10)])
+@pytest.mark.parametrize(
+    "karma, weight", [(25, 2), (99, 2), (100, 3), (999, 5), (1_000, 6), (24_999, 9), (25_000, 10), (10**6, 10)]
+)
 def test_strong_vote_weight_follows_the_published_schedule(app, post, karma, weight):
     voter = set_karma(make_user(), karma)
     assert cast_vote(voter, post, "strong-up").score == weight
@@ -109,7 +111,9 @@ def test_no_voting_on_own_writing(post, author):
     assert vote_rows() == 0 and fresh(author).karma == 0
 
 
-@pytest.mark.parametrize("choice, axis", [("sideways", "karma"), ("", "karma"), ("agree", "karma"), ("up", "agreement"), ("up", "mood")])
+@pytest.mark.parametrize(
+    "choice, axis", [("sideways", "karma"), ("", "karma"), ("agree", "karma"), ("up", "agreement"), ("up", "mood")]
+)
 def test_values_other_than_the_buttons_are_refused(post, author, choice, axis):
     comment = make_comment(author, post)
     with pytest.raises(ServiceError) as refused:
@@ -143,7 +147,13 @@ def test_agreement_is_a_separate_axis_that_leaves_karma_alone(post, author):
     voter = make_user()
     cast_vote(voter, comment, "up")
     result = cast_vote(voter, comment, "disagree", axis="agreement")
-    assert (result.score, result.vote_count, result.agreement, result.agreement_count, result.vote) == (1, 1, -1, 1, "disagree")
+    assert (result.score, result.vote_count, result.agreement, result.agreement_count, result.vote) == (
+        1,
+        1,
+        -1,
+        1,
+        "disagree",
+    )
     cast_vote(make_user(), comment, "agree", axis="agreement")
     cast_vote(make_user(), comment, "agree", axis="agreement")
     stored = fresh(comment)

@@ -1,5 +1,6 @@
 """One vote per user and item, whatever arrives at the same time. Uses the fixture's
 file SQLite database, so each thread has its own connection and transaction."""
+
 from __future__ import annotations
 
 import threading
@@ -40,7 +41,11 @@ def test_two_simultaneous_identical_votes_count_once(app):
     def press(client):
         with app.app_context():  # each thread: its own session and connection
             start.wait()
-            response = client.post(f"/posts/{post_id}/vote", data={"value": "up", "current": "none"}, headers={"Accept": "application/json"})
+            response = client.post(
+                f"/posts/{post_id}/vote",
+                data={"value": "up", "current": "none"},
+                headers={"Accept": "application/json"},
+            )
             statuses.append((response.status_code, response.get_json()))
 
     threads = [threading.Thread(target=press, args=(c,)) for c in clients]
@@ -69,7 +74,9 @@ def test_losing_the_insert_race_counts_once(app, monkeypatch):
 
             def other():
                 with app.app_context():
-                    vote_service.cast_vote(db.session.get(User, voter_id), db.session.get(Post, post_id), "up", expected="none")
+                    vote_service.cast_vote(
+                        db.session.get(User, voter_id), db.session.get(Post, post_id), "up", expected="none"
+                    )
                     db.session.remove()
 
             thread = threading.Thread(target=other)

@@ -1,4 +1,5 @@
 """Karma equals the votes, and `flask forum recompute-karma` proves it."""
+
 from __future__ import annotations
 
 import random

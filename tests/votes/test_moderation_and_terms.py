@@ -1,8 +1,10 @@
 """Votes meet bans, moderator removals and usage terms."""
+
 from __future__ import annotations
 
 from forum.extensions import db
-from forum.services import moderation, posts as post_service
+from forum.services import moderation
+from forum.services import posts as post_service
 from forum.services.audience import PUBLIC
 from forum.services.terms import resolve_terms
 from tests.conftest import login, make_comment, make_post, make_user

@@ -1,4 +1,5 @@
 """Scores and votes of a restricted post belong to its audience only."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,7 +22,15 @@ def scene(app):
     secret = make_post(author, "Hidden result", tags="evals", audience="restricted", groups=(group,))
     comment = make_comment(reader, secret, "Hidden reply")
     public = make_post(author, "Open result", tags="evals")
-    return {"author": author, "reader": reader, "outsider": outsider, "secret": secret, "comment": comment, "public": public, "group": group}
+    return {
+        "author": author,
+        "reader": reader,
+        "outsider": outsider,
+        "secret": secret,
+        "comment": comment,
+        "public": public,
+        "group": group,
+    }
 
 
 def _vote_urls(scene):
@@ -61,8 +70,17 @@ def test_scores_absent_from_every_page_an_outsider_sees(client, scene):
     scene["comment"].agreement_count = SECRET_SCORE + 2
     db.session.commit()
     author = scene["author"].username
-    pages = ["/", "/?sort=top-all", "/?sort=hot", "/?sort=top-day", "/tags/evals", f"/users/{author}",
-             f"/users/{author}?tab=comments", "/users/reader?tab=comments", "/people"]
+    pages = [
+        "/",
+        "/?sort=top-all",
+        "/?sort=hot",
+        "/?sort=top-day",
+        "/tags/evals",
+        f"/users/{author}",
+        f"/users/{author}?tab=comments",
+        "/users/reader?tab=comments",
+        "/people",
+    ]
     login(client, scene["outsider"])
     for url in pages:
         body = client.get(url).get_data(as_text=True)

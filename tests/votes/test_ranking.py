@@ -1,4 +1,5 @@
 """Front-page sorts and comment-thread sorts, with time controlled through created_at."""
+
 from __future__ import annotations
 
 import re
@@ -6,10 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from forum.queries import listings
-from forum.models import ranking
 from forum.extensions import db
-from forum.models import Post
+from forum.models import Post, ranking
+from forum.queries import listings
 from tests.conftest import make_comment, make_post, make_user
 from tests.votes.conftest import place
 
@@ -20,8 +20,14 @@ HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 def shelf(app):
     """Six posts: (name, score, age)."""
     author = make_user()
-    layout = [("A", 50, 20 * HOUR), ("B", 0, timedelta(0)), ("C", 5, 2 * DAY),
-              ("D", 200, 10 * DAY), ("E", 1000, 60 * DAY), ("F", 5000, 400 * DAY)]
+    layout = [
+        ("A", 50, 20 * HOUR),
+        ("B", 0, timedelta(0)),
+        ("C", 5, 2 * DAY),
+        ("D", 200, 10 * DAY),
+        ("E", 1000, 60 * DAY),
+        ("F", 5000, 400 * DAY),
+    ]
     return {name: place(make_post(author, name), score=score, age=age).id for name, score, age in layout}
 
 
@@ -30,15 +36,18 @@ def _order(shelf, sort):
     return "".join(names[p.id] for p in db.session.scalars(listings.front_page(None, sort)))
 
 
-@pytest.mark.parametrize("sort, expected", [
-    ("hot", "ABCDEF"),
-    ("new", "BACDEF"),
-    ("top-day", "AB"),
-    ("top-week", "ACB"),
-    ("top-month", "DACB"),
-    ("top-year", "EDACB"),
-    ("top-all", "FEDACB"),
-])
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("hot", "ABCDEF"),
+        ("new", "BACDEF"),
+        ("top-day", "AB"),
+        ("top-week", "ACB"),
+        ("top-month", "DACB"),
+        ("top-year", "EDACB"),
+        ("top-all", "FEDACB"),
+    ],
+)
 def test_front_page_sorts(shelf, sort, expected):
     assert _order(shelf, sort) == expected
 
@@ -94,11 +103,14 @@ def _thread_order(client, post, sort=None):
     return re.findall(r"<p>(first|second|third|reply-low|reply-high)</p>", page)
 
 
-@pytest.mark.parametrize("sort, expected", [
-    ("top", ["second", "third", "first", "reply-high", "reply-low"]),
-    ("new", ["third", "second", "first", "reply-high", "reply-low"]),
-    ("old", ["first", "reply-low", "reply-high", "second", "third"]),
-])
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("top", ["second", "third", "first", "reply-high", "reply-low"]),
+        ("new", ["third", "second", "first", "reply-high", "reply-low"]),
+        ("old", ["first", "reply-low", "reply-high", "second", "third"]),
+    ],
+)
 def test_comment_sorts(client, thread, sort, expected):
     # Pre-order: a comment's replies follow it, sorted the same way among themselves.
     assert _thread_order(client, thread, sort) == expected

@@ -1,4 +1,5 @@
 """The vote URLs: form posts that redirect back, JSON for votes.js, refusals with a status."""
+
 from __future__ import annotations
 
 import re
@@ -41,7 +42,13 @@ def test_json_vote_returns_the_new_score_and_the_viewers_vote(client, post, auth
     body = client.post(f"/posts/{post.id}/vote", data={"value": "up", "current": "up"}, headers=JSON).get_json()
     assert (body["vote"], body["score"]) == (None, 0)
     body = client.post(f"/comments/{comment.id}/agreement", data={"value": "agree"}, headers=JSON).get_json()
-    assert (body["axis"], body["vote"], body["agreement"], body["agreement_count"], body["score"]) == ("agreement", "agree", 1, 1, 0)
+    assert (body["axis"], body["vote"], body["agreement"], body["agreement_count"], body["score"]) == (
+        "agreement",
+        "agree",
+        1,
+        1,
+        0,
+    )
 
 
 def test_page_highlights_the_viewers_vote(client, post):
@@ -62,9 +69,9 @@ def test_buttons_below_threshold_are_disabled_with_the_reason(client, post):
 
 
 def test_no_buttons_on_own_post_or_for_signed_out_viewers(client, post, author):
-    assert 'data-vote' not in client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert "data-vote" not in client.get(f"/posts/{post.id}").get_data(as_text=True)
     login(client, author)
-    assert 'data-vote' not in client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert "data-vote" not in client.get(f"/posts/{post.id}").get_data(as_text=True)
 
 
 def test_signed_out_votes_are_refused(client, post):

@@ -5,6 +5,7 @@ principal tokens, so they are cached per searcher and principal set. The
 cache lives on the searcher's view: a new index version gets a new view and
 an empty cache, so old flags are never applied to new document numbers.
 """
+
 from __future__ import annotations
 
 import os

@@ -11,6 +11,7 @@ The result is every readable match with its score; callers order it by a
 strict total order ((-score, docnum) or (-created, docnum)), so pages of one
 index version never repeat or skip a document.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -19,8 +20,8 @@ from typing import Any
 
 from whoosh.query import Or, Phrase, Query, Term
 
-from forum.search.whoosh.scoring import saturate
 from forum.search.user_query import Unit
+from forum.search.whoosh.scoring import saturate
 
 Scores = dict[int, float]
 TEXT_FIELDS = ("title", "body")
@@ -71,9 +72,7 @@ _SATURATED = _Saturated()
 SKIP_RATIO = 16
 
 
-def _add_candidates(
-    scores: Scores, reader: Any, offset: int, field: str, text: str, candidates: list[int]
-) -> None:
+def _add_candidates(scores: Scores, reader: Any, offset: int, field: str, text: str, candidates: list[int]) -> None:
     """Add one term's score to each candidate (sorted local docnums) it matches."""
     matcher = _raw_matcher(reader, field, text)
     saturating = field in TEXT_FIELDS
@@ -142,6 +141,7 @@ def _phrase_scores(searcher: Any, unit: Unit, keep: Any) -> Scores:
 
 def score_matches(searcher: Any, units: list[Unit], allowed: Any) -> Scores:
     """Every document matching all units (and ``allowed``), with its score."""
+
     # Rarest unit first: later units only test membership in a smaller dict.
     # (doc_frequency counts hidden documents too; it only steers the order.)
     def cost(unit: Unit) -> int:

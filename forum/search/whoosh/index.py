@@ -12,6 +12,7 @@ While a rebuild runs, every write also goes to ``journal.jsonl`` in the builds
 directory; the rebuild replays it into the new index under the live index's
 write lock just before the swap, so no update made during a rebuild is lost.
 """
+
 from __future__ import annotations
 
 import fcntl

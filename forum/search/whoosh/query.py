@@ -6,6 +6,7 @@ so ``total`` and the pages count only readable documents. Every readable
 match is scored and the page is cut from one strict total order; Whoosh's
 top-k shortcut was measured to skip documents and repeat them across pages.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -15,12 +16,13 @@ from datetime import datetime
 
 from whoosh.query import Phrase
 
-from forum.search.whoosh.audience import DocFlags, IndexView, current_view
-from forum.search.whoosh.evaluate import score_matches
 from forum.search.results import MAX_PER_PAGE, Hit, SearchPage, Sort
 from forum.search.schema import KINDS, created_from_key, created_key, doc_id_for
 from forum.search.snippets import snippet as make_snippet
 from forum.search.user_query import Unit, parse_user_query
+from forum.search.whoosh.audience import DocFlags, IndexView, current_view
+from forum.search.whoosh.evaluate import score_matches
+
 
 def _facet_check(
     view: IndexView,

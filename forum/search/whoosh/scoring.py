@@ -7,6 +7,7 @@ contain a word. That is a side channel into posts the viewer cannot read.
 Scores here depend on the document alone: BM25's term-frequency
 saturation, the title's field boost, nothing from the rest of the index.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,7 +29,7 @@ def saturate(tf: float) -> float:
 class AudienceBlindBM25(WeightingModel):
     """The same scores inside Whoosh's own matchers (used for phrases)."""
 
-    def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: float = 1) -> BaseScorer:
+    def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: float = 1) -> BaseScorer:  # noqa: ARG002
         return _Scorer(qf, searcher.schema[fieldname].scorable)
 
 

@@ -13,27 +13,18 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from config import TestConfig
 from forum import create_app
 from forum.extensions import db, limiter
 from forum.infra import page_cache
-from forum.models import Comment, Group, Post, User
-from forum.services import accounts, comments, groups, posts
-from forum.services.audience import Audience
-
-PASSWORD = "correct horse battery"
-
-
-ON_POSTGRES = make_url(TestConfig.SQLALCHEMY_DATABASE_URI).get_backend_name() == "postgresql"
+from tests.factories import ON_POSTGRES, RequestIsolatedClient
 
 
 @pytest.fixture(scope="session")
@@ -105,23 +96,6 @@ def _empty_postgres_tables() -> None:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
-class RequestIsolatedClient(FlaskClient):
-    """Each request runs in its own app context, as in production.
-
-    The fixture keeps an app context pushed for the test body; without this, Flask
-    would reuse it for every request, sharing `g` (the signed-in user, the cached
-    principals) between requests and between clients, so privacy tests could pass
-    for the wrong reason. The test's own session is expired afterwards so objects it
-    holds reload what the request committed.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            response = super().open(*args, **kwargs)
-        db.session.expire_all()
-        return response
-
-
 @pytest.fixture(scope="session")
 def _shared_app(database_copy, tmp_path_factory):
     if ON_POSTGRES:
@@ -174,119 +148,3 @@ def client(app):
 def no_page_cache(app):
     """For tests that measure what rendering a page costs: every request takes the full path."""
     app.config["PAGE_CACHE_SECONDS"] = 0
-
-
-# --- make_* helpers: data through the real services ----------------------------------
-
-_counter = {"n": 0}
-
-
-def _next() -> int:
-    _counter["n"] += 1
-    return _counter["n"]
-
-
-def make_user(username: str | None = None, **profile) -> User:
-    user = accounts.register(username or f"user{_next()}", profile.pop("display_name", ""), PASSWORD)
-    if profile:
-        accounts.update_profile(user, user.display_name, profile.get("bio", ""), profile.get("interests", ""))
-    return user
-
-
-def make_group(owner: User, name: str | None = None, *, members: tuple[User, ...] = (), **options) -> Group:
-    group = groups.create_group(owner, name or f"Group {_next()}", **options)
-    for member in members:
-        groups.add_member(group, member)
-    db.session.commit()
-    return group
-
-
-def make_post(
-    author: User,
-    title: str | None = None,
-    body: str = "Some body text.",
-    *,
-    tags: str = "",
-    audience: str = "public",
-    users: tuple[User, ...] = (),
-    groups: tuple[Group, ...] = (),
-    draft: bool = False,
-    coauthors: tuple[User, ...] = (),
-) -> Post:
-    chosen = Audience(audience, frozenset(u.id for u in users), frozenset(g.id for g in groups))
-    return posts.create_post(
-        author,
-        title or f"Post {_next()}",
-        body,
-        tags,
-        chosen,
-        draft=draft,
-        coauthors=[u.username for u in coauthors],
-    )
-
-
-def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (40, 30), **save_options) -> bytes:
-    """A small generated image (no binaries in git)."""
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 80, 40)).save(out, format=fmt, **save_options)
-    return out.getvalue()
-
-
-def make_attachment(
-    uploader: User, post: Post, comment: Comment | None = None, data: bytes | None = None, filename: str = "figure.png"
-):
-    from forum.services import attachments
-
-    return attachments.store(post, uploader, attachments.prepare(filename, data or image_bytes()), comment=comment)
-
-
-def make_comment(author: User, post: Post, body: str = "A comment.", parent: Comment | None = None) -> Comment:
-    return comments.add_comment(author, post, body, parent)
-
-
-def login(client, user: User, password: str = PASSWORD):
-    response = client.post("/login", data={"username": user.username, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return response
-
-
-def logout(client):
-    return client.post("/logout")
-
-
-# --- SQL statement recording (query counts, no writes on GET) ------------------------
-
-WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
-
-
-@contextmanager
-def statements():
-    """Collect every SQL statement sent to the database while the block runs."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
-# The one write a GET may make: a signed-in reader opening a post they may read records
-# the visit (services/reads.py: read receipts for the author's audit and "new since your
-# last visit"). One upsert into this table; any other write on a GET is still a bug.
-READ_RECEIPTS = ("post_reads",)
-
-
-def writes(seen: list[str], allow: tuple[str, ...] = ()) -> list[str]:
-    """The writing statements in `seen`, but for upserts into the `allow`ed tables."""
-    allowed = tuple(f"INSERT INTO {table} " for table in allow)
-    return [
-        s for s in seen if s.lstrip().split(None, 1)[0].upper() in WRITE_VERBS and not s.lstrip().startswith(allowed)
-    ]

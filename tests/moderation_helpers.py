@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import ModAction, Report, User
 from forum.services import moderation
-from tests.conftest import make_user
+from tests.factories import make_user
 
 
 def make_moderator(username: str | None = None, role: str = "moderator") -> User:

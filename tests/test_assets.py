@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from tests.conftest import login, make_post, make_user
+from tests.factories import login, make_post, make_user
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}

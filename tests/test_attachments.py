@@ -15,7 +15,7 @@ from forum.services import ServiceError, attachments
 from forum.services import comments as comment_service
 from forum.services import posts as post_service
 from forum.services.audience import Audience
-from tests.conftest import image_bytes, login, logout, make_attachment, make_comment, make_group, make_post, make_user
+from tests.factories import image_bytes, login, logout, make_attachment, make_comment, make_group, make_post, make_user
 from tests.privacy.conftest import MISSING_POST, normalized
 
 

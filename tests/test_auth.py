@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from config import Config, TestConfig
 from forum.extensions import db
 from forum.models import User
-from tests.conftest import PASSWORD, login, logout, make_user
+from tests.factories import PASSWORD, login, logout, make_user
 
 
 def register(client, username="newbie", password=PASSWORD, confirm=None, display_name="New Person"):

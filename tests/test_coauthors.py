@@ -9,7 +9,7 @@ from forum.extensions import db
 from forum.services import ServiceError, drafts, votes
 from forum.services import posts as post_service
 from forum.services.audience import Audience, audience_of
-from tests.conftest import login, logout, make_group, make_post, make_user
+from tests.factories import login, logout, make_group, make_post, make_user
 
 
 @pytest.fixture

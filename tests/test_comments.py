@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Comment, Post
 from forum.queries.threads import build_tree
-from tests.conftest import login, make_comment, make_post, make_user
+from tests.factories import login, make_comment, make_post, make_user
 
 
 def count_comments() -> int:

@@ -21,7 +21,7 @@ from forum.extensions import db
 from forum.models import Comment, Post, User, Vote, ranking
 from forum.services import comments as comment_service
 from forum.services import votes as vote_service
-from tests.conftest import ON_POSTGRES, make_comment, make_post, make_user
+from tests.factories import ON_POSTGRES, make_comment, make_post, make_user
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="concurrent transactions need PostgreSQL (make test-postgres)")
 

@@ -11,7 +11,7 @@ from config import TestConfig
 from forum import create_app
 from forum.extensions import db
 from forum.models import Comment, Post, User
-from tests.conftest import PASSWORD, RequestIsolatedClient, make_comment, make_post, make_user
+from tests.factories import PASSWORD, RequestIsolatedClient, make_comment, make_post, make_user
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from forum.extensions import db
-from tests.conftest import ON_POSTGRES, login, make_post, make_user
+from tests.factories import ON_POSTGRES, login, make_post, make_user
 from tests.test_errors import TRACE_MARKS, assert_error_page, failing_app  # noqa: F401 (fixture)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from config import TestConfig
 from forum import create_app
 from forum.extensions import db
-from tests.conftest import ON_POSTGRES, RequestIsolatedClient, login, make_post, make_user
+from tests.factories import ON_POSTGRES, RequestIsolatedClient, login, make_post, make_user
 
 LAYOUT_MARK = 'class="site-header"'
 TRACE_MARKS = ("Traceback", 'File "', "werkzeug", "sqlalchemy", "RuntimeError", "ZeroDivisionError")

@@ -10,7 +10,7 @@ from forum.extensions import db
 from forum.models import Group, PostAudience
 from forum.services import groups as svc
 from forum.services import posts as post_service
-from tests.conftest import login, logout, make_group, make_post, make_user
+from tests.factories import login, logout, make_group, make_post, make_user
 
 
 def text(response) -> str:

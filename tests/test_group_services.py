@@ -10,7 +10,7 @@ from forum.extensions import db
 from forum.models import Group, GroupInvitation, JoinRequest, Membership
 from forum.services import ServiceError
 from forum.services import groups as svc
-from tests.conftest import make_group, make_user
+from tests.factories import make_group, make_user
 
 
 def role_of(group, user):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Group, GroupInvitation, JoinRequest, Membership
 from forum.services import groups as svc
-from tests.conftest import login, logout, make_group, make_user
+from tests.factories import login, logout, make_group, make_user
 
 
 def role_of(group, user):
@@ -237,7 +237,7 @@ def test_someone_elses_invitation_answers_404(client, owner):
 
 
 def test_invitee_sees_an_unlisted_groups_name_but_not_its_members_or_posts(client, owner):
-    from tests.conftest import make_post
+    from tests.factories import make_post
 
     guest, stranger = make_user("gus"), make_user("sam")
     insider = make_user("ivy")

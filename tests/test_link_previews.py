@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from forum.services import posts as post_service
-from tests.conftest import login, make_group, make_post, make_user
+from tests.factories import login, make_group, make_post, make_user
 
 
 def test_a_reader_gets_the_title_uncached(client, app):

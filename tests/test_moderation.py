@@ -7,7 +7,7 @@ import pytest
 from forum.extensions import db
 from forum.models import ModAction, Report
 from forum.services import ServiceError, moderation
-from tests.conftest import login, logout, make_comment, make_group, make_post, make_user
+from tests.factories import login, logout, make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import actions, count, make_moderator, page, reports
 
 # --- reports ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from forum.models import Ban, Comment, Group, ModeratorWarning, Post, Report, Us
 from forum.models._time import utcnow
 from forum.services import ServiceError, moderation
 from forum.services import groups as group_service
-from tests.conftest import PASSWORD, login, logout, make_comment, make_post, make_user
+from tests.factories import PASSWORD, login, logout, make_comment, make_post, make_user
 from tests.moderation_helpers import actions, count, make_moderator, page
 
 

@@ -12,7 +12,7 @@ from forum.extensions import db
 from forum.models import Comment, Post
 from forum.models._time import utcnow
 from forum.services import ServiceError
-from tests.conftest import PASSWORD, login, make_post, make_user
+from tests.factories import PASSWORD, login, make_post, make_user
 from tests.moderation_helpers import count, make_moderator
 
 

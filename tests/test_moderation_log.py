@@ -9,7 +9,7 @@ from forum.extensions import db
 from forum.models import Membership
 from forum.services import ServiceError, moderation
 from forum.services import groups as group_service
-from tests.conftest import login, logout, make_comment, make_group, make_post, make_user
+from tests.factories import login, logout, make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import actions, make_moderator, page
 
 

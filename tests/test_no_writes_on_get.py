@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from tests.conftest import (
+from tests.factories import (
     READ_RECEIPTS,
     login,
     make_attachment,

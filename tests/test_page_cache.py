@@ -19,7 +19,7 @@ from forum.infra import page_cache
 from forum.models import Post
 from forum.services import groups, moderation, posts, votes
 from forum.services.audience import Audience
-from tests.conftest import login, make_comment, make_group, make_post, make_user
+from tests.factories import login, make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import make_moderator
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import login, make_comment, make_group, make_post, make_user
+from tests.factories import login, make_comment, make_group, make_post, make_user
 
 
 @pytest.fixture

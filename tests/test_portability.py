@@ -11,7 +11,7 @@ from forum.extensions import db
 from forum.models import Post
 from forum.web.routing import ID_MAX
 from tests.api.conftest import bearer
-from tests.conftest import login, make_comment, make_group, make_post, make_user
+from tests.factories import login, make_comment, make_group, make_post, make_user
 
 TOO_BIG = ID_MAX + 1  # 2**31: beyond PostgreSQL's integer columns
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Post, PostRevision, Tag
-from tests.conftest import login, make_post, make_user
+from tests.factories import login, make_post, make_user
 
 
 def post_form(**fields) -> dict:

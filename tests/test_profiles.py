@@ -6,7 +6,7 @@ import pytest
 
 from forum.extensions import db
 from forum.models import User
-from tests.conftest import login, make_comment, make_post, make_user
+from tests.factories import login, make_comment, make_post, make_user
 
 
 def test_profile_shows_name_bio_interests_and_karma(client):
@@ -133,7 +133,7 @@ def test_people_directory_searches_names_and_interests(client):
 
 
 def test_people_search_treats_wildcards_as_text(client):
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
     make_user("alice")
     make_user("bob_smith")

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from forum.extensions import db
 from forum.models import Comment, Post
 from forum.models._time import utcnow
-from tests.conftest import login, make_post, make_user, statements
+from tests.factories import login, make_post, make_user, statements
 
 # What a page costs to make: a repeat served by the page cache costs no statement at all.
 pytestmark = pytest.mark.usefixtures("no_page_cache")
@@ -113,7 +113,7 @@ def test_group_page_query_count_does_not_grow_with_members(client):
     """Members, pending invitations and join requests are loaded with their users in a
     fixed number of queries, whatever their number."""
     from forum.services import groups as group_service
-    from tests.conftest import make_group
+    from tests.factories import make_group
 
     owner = make_user("owner")
     small, large = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from forum.extensions import db
 from forum.models import Comment, Post, PostRevision
 from forum.services import posts as post_service
-from tests.conftest import make_comment, make_post, make_user
+from tests.factories import make_comment, make_post, make_user
 
 OLD_HTML = "<p>$E=mc^2$ and a note[^1].</p>"  # what the renderer made before math and footnotes
 

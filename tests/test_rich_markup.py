@@ -8,7 +8,7 @@ import pytest
 
 from forum.rendering import code, math
 from forum.rendering.markup import plain_text, render_markdown, render_post_body
-from tests.conftest import login, make_post, make_user
+from tests.factories import login, make_post, make_user
 
 
 def test_inline_and_display_math_become_mathml_with_their_source():

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 
 from forum.web.security import safe_next
-from tests.conftest import PASSWORD, login, make_comment, make_post, make_user
+from tests.factories import PASSWORD, login, make_comment, make_post, make_user
 
 NEXT_CASES = [
     ("/posts/3", "/posts/3"),

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from forum.demo.seed import DEMO_PASSWORD
 from forum.extensions import db
 from forum.models import Attachment, Comment, Group, Post, User
-from tests.conftest import login
+from tests.factories import login
 
 
 def counts() -> dict[str, int]:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import SiteTerms, SiteTermsAcceptance, User
 from forum.services import terms as terms_service
-from tests.conftest import PASSWORD, login, logout, make_user
+from tests.factories import PASSWORD, login, logout, make_user
 
 
 def make_admin(username="root"):

@@ -1,4 +1,4 @@
-from tests.conftest import login, make_post, make_user
+from tests.factories import login, make_post, make_user
 
 
 def test_front_page_lists_a_new_post(client):

@@ -11,7 +11,7 @@ from forum.models import Post, PostTerms, TermsAcceptance
 from forum.services import posts as post_service
 from forum.services.audience import Audience, audience_of
 from forum.services.terms import TermsChoice
-from tests.conftest import login, logout, make_comment, make_group, make_post, make_user
+from tests.factories import login, logout, make_comment, make_group, make_post, make_user
 
 NO_CAPS = "I will not use this work, or anything derived from it, to advance AI capabilities"
 

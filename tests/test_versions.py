@@ -7,7 +7,7 @@ import pytest
 from forum.services import posts as post_service
 from forum.services.audience import audience_of
 from forum.services.terms import TermsChoice
-from tests.conftest import login, make_group, make_post, make_user
+from tests.factories import login, make_group, make_post, make_user
 
 
 def edit(post, body: str, title: str | None = None, editor=None):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.api.conftest import bearer
-from tests.conftest import make_group, make_post, make_user
+from tests.factories import make_group, make_post, make_user
 
 
 def test_invitation_to_an_unlisted_group_then_access(client):

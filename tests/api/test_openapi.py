@@ -74,7 +74,7 @@ def fuzz_app(database_copy):
         from forum.services import terms as terms_service
         from forum.services.audience import audience_of
         from forum.services.tokens import create_token
-        from tests.conftest import make_comment, make_group, make_post, make_user
+        from tests.factories import make_comment, make_group, make_post, make_user
 
         ada, bob = make_user("ada"), make_user("bob")
         lab = make_group(ada, "Lab", members=(bob,))

@@ -16,7 +16,7 @@ from forum.models import ApiToken, Membership
 from forum.models._time import utcnow
 from forum.services import terms as terms_service
 from tests.api.conftest import bearer
-from tests.conftest import make_comment, make_group, make_post, make_user
+from tests.factories import make_comment, make_group, make_post, make_user
 
 MISSING_POST = 999_999
 MISSING_COMMENT = 999_998

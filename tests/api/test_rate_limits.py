@@ -8,7 +8,7 @@ from config import TestConfig
 from forum import create_app
 from forum.extensions import db
 from tests.api.conftest import bearer
-from tests.conftest import RequestIsolatedClient, make_user
+from tests.factories import RequestIsolatedClient, make_user
 
 
 @pytest.fixture

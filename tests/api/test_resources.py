@@ -7,7 +7,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Post, Report
 from tests.api.conftest import bearer
-from tests.conftest import make_comment, make_group, make_post, make_user
+from tests.factories import make_comment, make_group, make_post, make_user
 
 
 def test_post_lifecycle(client):

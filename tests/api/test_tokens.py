@@ -13,7 +13,7 @@ from forum.models import ApiToken
 from forum.models._time import utcnow
 from forum.services import tokens
 from tests.api.conftest import bearer
-from tests.conftest import READ_RECEIPTS, login, make_post, make_user, statements, writes
+from tests.factories import READ_RECEIPTS, login, make_post, make_user, statements, writes
 
 TOKEN = re.compile(r"fpat_[A-Za-z0-9_-]{43}")
 

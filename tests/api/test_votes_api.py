@@ -15,7 +15,7 @@ from forum.services import posts as post_service
 from forum.services import terms as terms_service
 from forum.services.audience import audience_of
 from tests.api.conftest import bearer
-from tests.conftest import make_comment, make_group, make_post, make_user
+from tests.factories import make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import make_moderator
 from tests.votes.conftest import fresh, set_karma, vote_rows
 

@@ -19,7 +19,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from config import TestConfig
 from forum import create_app
 from forum.extensions import db
-from tests.conftest import PASSWORD, make_comment, make_group, make_post, make_user
+from tests.factories import PASSWORD, make_comment, make_group, make_post, make_user
 
 CHROMIUM = "/usr/bin/chromium"
 # Headless as root, and quiet: without the networking flags Chromium keeps calling

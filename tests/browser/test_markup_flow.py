@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from forum.extensions import db
 from forum.models import Group, User
 from tests.browser.conftest import unique
-from tests.conftest import make_post
+from tests.factories import make_post
 
 pytestmark = pytest.mark.browser
 

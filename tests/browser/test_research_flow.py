@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import unique
-from tests.conftest import image_bytes
+from tests.factories import image_bytes
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from tests.browser.conftest import unique
-from tests.conftest import make_post
+from tests.factories import make_post
 
 pytestmark = pytest.mark.browser
 

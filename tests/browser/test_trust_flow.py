@@ -22,7 +22,7 @@ def test_newcomer_finds_a_trusted_group_and_is_let_into_a_listed_post(forum, sig
         from forum.extensions import db
         from forum.models import User
         from forum.services import accounts, vouches
-        from tests.conftest import make_group
+        from tests.factories import make_group
         from tests.trust.helpers import listed_post
 
         users = {p.username: db.session.get(User, p.id) for p in (newcomer, friend, member, owner, author, reader)}

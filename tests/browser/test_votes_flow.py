@@ -45,7 +45,7 @@ def earn_karma(forum, person: Person, amount: int) -> None:
         from forum.extensions import db
         from forum.models import Post, User
         from forum.services import votes
-        from tests.conftest import make_post, make_user
+        from tests.factories import make_post, make_user
 
         post = make_post(db.session.get(User, person.id), unique("Worth reading "), "Text.")
         for _ in range(amount):

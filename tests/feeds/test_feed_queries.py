@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from forum.services import feed_tokens
-from tests.conftest import make_group, make_post, make_user
+from tests.factories import make_group, make_post, make_user
 from tests.test_query_counts import statements_for
 
 from .helpers import add_terms

@@ -9,7 +9,7 @@ import pytest
 from forum.extensions import db
 from forum.models import Notification, User
 from forum.queries import inbox
-from tests.conftest import make_group, make_user
+from tests.factories import make_group, make_user
 
 
 def kinds(user: User) -> list[str]:

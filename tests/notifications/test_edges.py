@@ -10,7 +10,7 @@ from forum.models import Notification, OutboxMessage
 from forum.models._time import utcnow
 from forum.services import groups as group_service
 from forum.services import notifications as service
-from tests.conftest import login, make_comment, make_post, statements
+from tests.factories import login, make_comment, make_post, statements
 
 from .conftest import kinds, stored
 
@@ -94,7 +94,7 @@ def test_a_digest_leaves_out_what_was_already_read_on_the_site(world):
 
 
 def test_notifying_a_whole_group_costs_the_same_for_5_or_40_members(world):
-    from tests.conftest import make_group, make_user
+    from tests.factories import make_group, make_user
 
     def statements_to_share(n):
         members = [make_user(f"m{n}x{i}") for i in range(n)]

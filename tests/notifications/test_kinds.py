@@ -9,7 +9,7 @@ from forum.services import groups as group_service
 from forum.services import moderation, notifications, terms
 from forum.services import posts as post_service
 from forum.services.audience import Audience
-from tests.conftest import make_comment, make_group, make_post, make_user
+from tests.factories import make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import make_moderator
 
 from .conftest import REVOCATIONS, kinds, revoke, stored, unread

@@ -20,7 +20,7 @@ from forum.models import OutboxMessage
 from forum.models._time import utcnow
 from forum.services import groups as group_service
 from forum.services import notifications as service
-from tests.conftest import login, make_comment, make_post, statements, writes
+from tests.factories import login, make_comment, make_post, statements, writes
 
 from .conftest import REVOCATIONS, World, revoke
 
@@ -115,7 +115,7 @@ def test_a_mention_outside_the_audience_is_never_mailed(mailed):
 
 
 def test_the_digest_waits_its_day_and_says_only_what_is_readable_then(mailed):
-    from tests.conftest import make_group
+    from tests.factories import make_group
 
     other = make_group(mailed.ada, "Other Lab", members=(mailed.ben,))
     make_post(mailed.ada, "Zanzibar lab post", audience="restricted", groups=(mailed.lab,))

@@ -11,7 +11,7 @@ from forum.services import groups as group_service
 from forum.services import moderation, notifications, terms
 from forum.services import posts as post_service
 from forum.services.audience import Audience
-from tests.conftest import login, make_comment, make_post, make_user
+from tests.factories import login, make_comment, make_post, make_user
 from tests.moderation_helpers import make_moderator
 
 from .conftest import kinds

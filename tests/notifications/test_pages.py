@@ -6,7 +6,7 @@ import re
 
 from forum.extensions import db
 from forum.models import Notification, Subscription
-from tests.conftest import login, make_comment, make_post
+from tests.factories import login, make_comment, make_post
 
 from .conftest import unread
 
@@ -132,7 +132,7 @@ def test_nobody_follows_what_they_may_not_see(client, world):
 
 
 def test_follow_a_person_a_tag_and_a_listed_group_from_their_pages(client, world):
-    from tests.conftest import make_group
+    from tests.factories import make_group
 
     open_lab = make_group(world.ada, "Open Lab")
     make_post(world.ben, "Seed", tags="circuits")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from forum.extensions import db
-from tests.conftest import login, make_attachment, make_comment, make_group, make_post, make_user, statements, writes  # noqa: F401  (shared with the privacy tests)
+from tests.factories import login, make_attachment, make_comment, make_group, make_post, make_user, statements, writes  # noqa: F401  (shared with the privacy tests)
 
 # Ids no test world ever reaches: the "never existed" side of every comparison.
 MISSING_POST = 987_654

@@ -16,7 +16,7 @@ from forum.services import drafts as draft_service
 from forum.services import notifications as notification_service
 from forum.services import posts as post_service
 from forum.services.audience import audience_of
-from tests.conftest import READ_RECEIPTS, login, make_attachment, make_comment, make_group, make_post, make_user
+from tests.factories import READ_RECEIPTS, login, make_attachment, make_comment, make_group, make_post, make_user
 
 from .conftest import statements, writes
 

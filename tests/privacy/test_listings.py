@@ -13,7 +13,7 @@ from forum.extensions import db
 from forum.models import Membership
 from forum.services import posts as post_service
 from forum.services.audience import Audience
-from tests.conftest import login, logout, make_comment, make_group, make_post, make_user
+from tests.factories import login, logout, make_comment, make_group, make_post, make_user
 
 from .conftest import db_snapshot, normalized
 

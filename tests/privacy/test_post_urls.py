@@ -11,7 +11,7 @@ import pytest
 
 from forum.extensions import db
 from forum.models import Group, User
-from tests.conftest import READ_RECEIPTS
+from tests.factories import READ_RECEIPTS
 
 from .conftest import (
     AUDIENCES,
@@ -133,7 +133,7 @@ def test_a_reply_to_a_hidden_comment_looks_like_a_reply_to_a_missing_one(client)
     """The parent id of a reply is a second way to name a comment: same rule."""
     world = build_world(AUDIENCES["group"])
     sign_in(client, world, "outsider")
-    from tests.conftest import make_post
+    from tests.factories import make_post
 
     public = make_post(world.users["author"], "Open thread")
     before = db_snapshot()

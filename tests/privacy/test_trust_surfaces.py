@@ -14,7 +14,7 @@ from forum.services import groups as group_service
 from forum.services import posts as post_service
 from forum.services.audience import audience_of
 from forum.services.terms import TermsChoice
-from tests.conftest import login, make_comment, make_group, make_post, make_user
+from tests.factories import login, make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import make_moderator
 from tests.trust.helpers import ABSTRACT, listed_post, restricted_post, vouch
 

@@ -16,7 +16,7 @@ from forum.services import posts as post_service
 from forum.services import terms as terms_service
 from forum.services.audience import Audience, apply_audience
 from forum.services.terms import TermsChoice
-from tests.conftest import login, logout, make_comment, make_group, make_post, make_user
+from tests.factories import login, logout, make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import make_moderator
 
 # Every test here runs on each backend (tests/search/conftest.py).

@@ -4,7 +4,7 @@ with the `members` token and only the title, author and abstract."""
 from __future__ import annotations
 
 from forum.services import access
-from tests.conftest import login, make_comment, make_user
+from tests.factories import login, make_comment, make_user
 from tests.trust.helpers import listed_post
 
 

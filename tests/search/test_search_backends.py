@@ -12,7 +12,7 @@ from sqlalchemy import text
 from forum import visibility
 from forum.extensions import db
 from forum.search import indexing, service
-from tests.conftest import login, make_group, make_post, make_user
+from tests.factories import login, make_group, make_post, make_user
 from tests.search.test_app_search import hits
 
 pytestmark = pytest.mark.usefixtures("search_backend")

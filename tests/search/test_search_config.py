@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from forum.extensions import db
-from tests.conftest import make_post, make_user
+from tests.factories import make_post, make_user
 
 
 @pytest.mark.parametrize("backend", ["postgres", "elastic"])

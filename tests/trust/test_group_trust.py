@@ -6,7 +6,7 @@ from forum.extensions import db
 from forum.models import JoinRequest, Membership
 from forum.services import groups as group_service
 from forum.services import vouches
-from tests.conftest import login, make_group, make_post, make_user
+from tests.factories import login, make_group, make_post, make_user
 from tests.trust.helpers import n_rows, vouch
 
 

@@ -11,7 +11,7 @@ from forum.extensions import db
 from forum.models import Comment, PostRead
 from forum.services import moderation
 from forum.services import posts as post_service
-from tests.conftest import READ_RECEIPTS, login, make_comment, make_post, make_user, statements, writes
+from tests.factories import READ_RECEIPTS, login, make_comment, make_post, make_user, statements, writes
 from tests.moderation_helpers import make_moderator
 from tests.trust.helpers import n_rows, read_of, restricted_post
 

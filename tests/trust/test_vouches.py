@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from forum.models import Vouch
 from forum.services import accounts
-from tests.conftest import login, make_group, make_user
+from tests.factories import login, make_group, make_user
 from tests.trust.helpers import n_rows, vouch
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Post, User, Vote
 from forum.models._time import utcnow
-from tests.conftest import make_post, make_user
+from tests.factories import make_post, make_user
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from forum.models import Vote, ranking
 from forum.services import ServiceError, comments, posts
 from forum.services.votes import cast_vote
-from tests.conftest import make_comment, make_user
+from tests.factories import make_comment, make_user
 from tests.votes.conftest import fresh, set_karma, vote_rows
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from forum.extensions import db
 from forum.models import Post, User, Vote
 from forum.services import votes as vote_service
-from tests.conftest import PASSWORD, make_post, make_user
+from tests.factories import PASSWORD, make_post, make_user
 from tests.votes.conftest import fresh, vote_rows
 
 

@@ -8,7 +8,7 @@ from forum.extensions import db
 from forum.services import posts as post_service
 from forum.services.audience import Audience
 from forum.services.votes import cast_vote
-from tests.conftest import login, make_comment, make_group, make_post, make_user
+from tests.factories import login, make_comment, make_group, make_post, make_user
 from tests.privacy.conftest import normalized
 from tests.votes.conftest import JSON, fresh, vote_rows
 

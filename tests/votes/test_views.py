@@ -8,7 +8,7 @@ import pytest
 
 from forum import permissions
 from forum.services import comments, posts
-from tests.conftest import login, make_comment, make_user
+from tests.factories import login, make_comment, make_user
 from tests.votes.conftest import JSON, fresh, set_karma, vote_rows
 
 

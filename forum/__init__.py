@@ -24,7 +24,7 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     app.config.from_object(config_class)
     app.config.update(overrides)
 
-    from forum import cli
+    from forum import api, cli
     from forum.extensions import csrf, db, limiter, login_manager, migrate
     from forum.infra import assets, compression, page_cache
     from forum.rendering import templating
@@ -44,6 +44,7 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     templating.init_app(app)
     errors.init_app(app)
     register_blueprints(app)
+    api.init_app(app)
     cli.init_app(app)
     page_cache.init_app(app)  # last: its hooks run first
     return app

@@ -15,6 +15,7 @@ from forum.api import auth
 from forum.api.errors import ApiError, error_response
 from forum.extensions import csrf, db, limiter
 from forum.services import ServiceError
+from forum.web import errors
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
     limiter.limit(_read_limit, key_func=auth.rate_key, per_method=False)(bp)
     limiter.limit(_write_limit, key_func=auth.rate_key, methods=WRITE_METHODS, scope="api-write")(bp)
     app.register_blueprint(bp)
+    errors.register_renderer(app, "/api/", error_response)
     # First of all before-request hooks: the limiter and the site-terms check must
     # already see the token's user.
     app.before_request_funcs.setdefault(None, []).insert(0, auth.authenticate_bearer)

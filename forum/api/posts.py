@@ -17,7 +17,6 @@ from forum.services import ServiceError, reads
 from forum.services import posts as post_service
 from forum.services import terms as terms_service
 from forum.services.audience import audience_of, resolve_audience
-from forum.views.main import visible_tag_or_404
 
 # Service field names (the form's) as paths into the JSON body.
 _FIELDS = {
@@ -77,7 +76,7 @@ def _terms(data: dict, default=None):
 )
 def posts():
     sort = query_choice("sort", listings.SORTS, "new")
-    tag = visible_tag_or_404(request.args["tag"]) if request.args.get("tag") else None
+    tag = listings.visible_tag_or_404(current_user, request.args["tag"]) if request.args.get("tag") else None
     return page(
         listings.front_page(current_user, sort, tag), lambda items: serialize.post_summaries(current_user, items)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import abort
 from sqlalchemy import Select, and_, func, or_, select, true, tuple_
 from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
@@ -94,6 +95,14 @@ def visible_tag(viewer: User | None, name: str) -> Tag | None:
     """The tag by this name, if it is on a post the viewer may list (else it does not exist for them)."""
     row = db.session.execute(tags_with_counts(viewer).where(Tag.name == name.lower())).first()
     return None if row is None else row.Tag
+
+
+def visible_tag_or_404(viewer: User | None, name: str) -> Tag:
+    """`visible_tag`, answering 404 like a tag that never existed."""
+    tag = visible_tag(viewer, name)
+    if tag is None:
+        abort(404)
+    return tag
 
 
 def _in_comment_order(query: Select, sort: str) -> Select:

@@ -2,7 +2,6 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from forum import api
     from forum.views import (
         access,
         attachments,
@@ -49,4 +48,3 @@ def register_blueprints(app: Flask) -> None:
         vouches,
     ):
         app.register_blueprint(module.bp)
-    api.init_app(app)

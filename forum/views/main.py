@@ -1,9 +1,8 @@
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
 
 from forum.extensions import db
 from forum.infra.page_cache import cached_page
-from forum.models import Tag
 from forum.queries import feeds, listings, unread
 from forum.services.votes import viewer_votes
 from forum.web.paging import page_arg, paginate_ahead  # noqa: F401  (page_arg: other views import it from here)
@@ -20,7 +19,7 @@ def index():
         unknown_sort, sort = sort, listings.SORTS[0]
     tag = None
     if tag_name := request.args.get("tag"):
-        tag = visible_tag_or_404(tag_name)
+        tag = listings.visible_tag_or_404(current_user, tag_name)
     posts = paginate_ahead(
         listings.as_cards(listings.front_page(current_user, sort, tag)),
         page_arg(),
@@ -47,18 +46,10 @@ def tags():
     return render_template("main/tags.html", rows=rows)
 
 
-def visible_tag_or_404(name: str) -> Tag:
-    """A tag exists for a viewer only if it is on a post they may read."""
-    tag = listings.visible_tag(current_user, name)
-    if tag is None:
-        abort(404)
-    return tag
-
-
 @bp.route("/tags/<name>")
 @cached_page
 def tag(name: str):
-    tag = visible_tag_or_404(name)
+    tag = listings.visible_tag_or_404(current_user, name)
     posts = db.paginate(
         listings.as_cards(listings.front_page(current_user, "new", tag)),
         page=page_arg(),

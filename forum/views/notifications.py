@@ -11,10 +11,10 @@ from forum.extensions import csrf, db
 from forum.forms.notifications import NotificationSettingsForm
 from forum.mail.compose import DIGEST, read_unsubscribe_token
 from forum.models import EMAIL_CATEGORIES, MailAddress, User
-from forum.queries import inbox
+from forum.queries import inbox, listings
 from forum.services import ServiceError
 from forum.services import notifications as service
-from forum.views.main import page_arg, visible_tag_or_404
+from forum.views.main import page_arg
 from forum.views.posts import comment_url
 
 bp = Blueprint("notifications", __name__)
@@ -130,7 +130,7 @@ def follow_user(username: str):
 @bp.route("/tags/<name>/follow", methods=["POST"])
 @login_required
 def follow_tag(name: str):
-    tag = visible_tag_or_404(name)
+    tag = listings.visible_tag_or_404(current_user, name)
     return _follow("tag", tag.id, url_for("main.tag", name=tag.name))
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 
-from flask import Flask, g, make_response, render_template, request
+from flask import Flask, current_app, g, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -40,12 +42,20 @@ _SECRET_FIELD = re.compile(r"pass|secret|token|confirm|current|^new$|csrf", re.I
 _CONTROL_FIELDS = {"submit", "preview", "next", "remember", "parent_id", "audience"}
 
 
+_RENDERERS = "forum.error_renderers"
+
+
+def register_renderer(app: Flask, prefix: str, render: Callable[[int, str | None], ResponseReturnValue]) -> None:
+    """Errors under `prefix` are rendered by `render(code, detail)` instead of the HTML page:
+    the API registers its JSON errors here, so this layer never imports the API."""
+    app.extensions.setdefault(_RENDERERS, {})[prefix] = render
+
+
 def render_error(code: int, detail: str | None = None, kept: list[tuple[str, str]] | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500])
-    if request.path.startswith("/api/"):
-        from forum.api.errors import error_response
-
-        return error_response(code, detail)
+    for prefix, render in current_app.extensions.get(_RENDERERS, {}).items():
+        if request.path.startswith(prefix):
+            return render(code, detail)
     return render_template(
         "errors/error.html",
         code=code,

@@ -69,7 +69,7 @@ def _refresh_readers(post: Post) -> None:
     apply_audience(post, audience_of(post))
 
 
-def share_draft(post: Post, actor: User, username: str, role: str) -> DraftShare:
+def share_draft(post: Post, actor: User, username: str | None, role: str) -> DraftShare:
     _ensure_draft_author(post, actor)
     if role not in DRAFT_ROLES:
         raise ServiceError("Choose read, comment or edit.", field="role")

@@ -53,7 +53,7 @@ def _require(allowed: bool, message: str) -> None:
         raise ServiceError(message, status=403)
 
 
-def _check_details(name: str, description: str, join_policy: str) -> str:
+def _check_details(name: str | None, description: str | None, join_policy: str) -> str:
     name = " ".join((name or "").split())
     if not 2 <= len(name) <= 80:
         raise ServiceError("Group names are 2 to 80 characters.", field="name")
@@ -74,8 +74,8 @@ def _changed_memberships() -> None:
 
 def create_group(
     owner: User,
-    name: str,
-    description: str = "",
+    name: str | None,
+    description: str | None = "",
     *,
     slug: str | None = None,
     listed: bool = True,
@@ -111,8 +111,8 @@ def update_group(
     actor: User,
     group: Group,
     *,
-    name: str,
-    description: str,
+    name: str | None,
+    description: str | None,
     listed: bool,
     join_policy: str,
     interests: str,
@@ -207,7 +207,7 @@ def _pending_request(group: Group, user: User) -> JoinRequest | None:
     )
 
 
-def invite(actor: User, group: Group, username: str) -> GroupInvitation:
+def invite(actor: User, group: Group, username: str | None) -> GroupInvitation:
     _require(permissions.can_manage_group(actor, group), "Only the group's owners and admins can invite.")
     ensure_can_write(actor)
     name = normalize_username((username or "").lstrip("@"))
@@ -300,7 +300,7 @@ def join(user: User, group: Group) -> Membership:
     return membership
 
 
-def request_to_join(user: User, group: Group, statement: str, vouch_id: int | None = None) -> JoinRequest:
+def request_to_join(user: User, group: Group, statement: str | None, vouch_id: int | None = None) -> JoinRequest:
     ensure_can_write(user)  # the statement is text that others read
     _refuse_member(user, group)
     if _pending_invitation(group, user) is not None:

@@ -254,7 +254,7 @@ def has_accepted_site_terms(user: User) -> bool:
     return db.session.get(SiteTermsAcceptance, (user.id, terms.id)) is not None
 
 
-def set_site_terms(admin: User, body: str) -> SiteTerms:
+def set_site_terms(admin: User, body: str | None) -> SiteTerms:
     """Save new site terms as the next version. The admin who wrote them accepts them."""
     if not admin.is_admin:
         raise ServiceError("Only administrators set the site terms.", status=403)

@@ -41,7 +41,7 @@ def new_secret(prefix: str) -> tuple[str, str, str]:
 
 
 def create_token(
-    user: User, name: str, scope: str = "read", expires_in_days: int | None = None
+    user: User, name: str | None, scope: str = "read", expires_in_days: int | None = None
 ) -> tuple[ApiToken, str]:
     """A new token for `user`. Returns the row and the plain token, which is never stored."""
     name = " ".join((name or "").split())

@@ -327,7 +327,7 @@ def comment(post_id: int):
     if form.validate_on_submit():
         try:
             prepared = _upload_from(form)
-            body = form.body.data
+            body = form.body.data or ""  # DataRequired: never None here
             if prepared is not None:
                 body = f"{body.rstrip()}\n\n{attachment_service.snippet(post.id, prepared)}"
             new = comment_service.add_comment(current_user, post, body, parent)

@@ -86,7 +86,7 @@ def edit_profile():
                 form.open_to_contact.data,
             )
         except ServiceError as error:
-            getattr(form, error.field).errors.append(error.message)
+            getattr(form, error.field or "display_name").errors.append(error.message)
         else:
             flash("Your profile is saved.", "success")
             return redirect(url_for("users.profile", username=current_user.username))

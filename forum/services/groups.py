@@ -408,7 +408,7 @@ def _delete_membership(group: Group, user_id: int) -> bool:
         )
         .execution_options(synchronize_session="fetch")
     )
-    return result.rowcount == 1
+    return result.rowcount == 1  # type: ignore[attr-defined]  # DML answers a CursorResult; Session.execute is typed Result
 
 
 def _target(group: Group, username: str) -> Membership:
@@ -454,7 +454,7 @@ def change_role(actor: User, group: Group, username: str, role: str) -> Membersh
         .values(role=role)
         .execution_options(synchronize_session="fetch")
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # DML answers a CursorResult; Session.execute is typed Result
         db.session.rollback()
         raise ServiceError(LAST_OWNER, status=409)
     _changed_memberships()

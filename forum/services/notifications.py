@@ -121,7 +121,9 @@ def mentioned_users(author: User, text: str) -> list[int]:
         most = max(0, min(most, config["NEW_ACCOUNT_MENTIONS_PER_HOUR"] - spent))
     if not names or most == 0:
         return []
-    found = dict(db.session.execute(select(User.username, User.id).where(User.username.in_(names[:most]))).all())
+    found = dict(
+        db.session.execute(select(User.username, User.id).where(User.username.in_(names[:most]))).tuples().all()
+    )
     return [found[n] for n in names[:most] if n in found and found[n] != author.id]
 
 
@@ -263,7 +265,9 @@ def email_modes(user_id: int) -> dict[str, str]:
     chosen = dict(
         db.session.execute(
             select(EmailPreference.category, EmailPreference.mode).where(EmailPreference.user_id == user_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     return {category: chosen.get(category, DEFAULT_MODES[category]) for category in EMAIL_CATEGORIES}
 
@@ -310,7 +314,9 @@ def _ensure_digests(user_ids: set[int]) -> None:
             select(OutboxMessage.user_id, func.max(OutboxMessage.sent_at))
             .where(*digest)
             .group_by(OutboxMessage.user_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     now, period = utcnow(), timedelta(hours=current_app.config["DIGEST_HOURS"])
     new = [

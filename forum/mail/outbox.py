@@ -61,7 +61,7 @@ def _deliver(row: OutboxMessage, transport: Transport, tally: Tally) -> None:
                 transport.send(message)
         except Exception as error:  # noqa: BLE001 - any failure is retried, never lost
             db.session.rollback()
-            row = db.session.get(OutboxMessage, row.id)
+            row = db.session.get_one(OutboxMessage, row.id)
             row.attempts += 1
             row.last_error = f"{type(error).__name__}: {error}"[:2000]
             row.next_attempt_at = utcnow() + backoff(row.attempts)

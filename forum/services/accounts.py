@@ -57,14 +57,14 @@ def resolve_interests(raw: str | list[str]) -> list[Interest]:
 
 
 def update_profile(
-    user: User, display_name: str | None, bio: str | None, interests: str, open_to_contact: bool | None = None
+    user: User, display_name: str | None, bio: str | None, interests: str | None, open_to_contact: bool | None = None
 ) -> User:
     display_name = " ".join((display_name or "").split())
     if not 1 <= len(display_name) <= 64:
         raise ServiceError("Display names are 1 to 64 characters.", field="display_name")
     if len(bio or "") > BIO_MAX:
         raise ServiceError(f"Bios are at most {BIO_MAX} characters.", field="bio")
-    resolved = resolve_interests(interests)
+    resolved = resolve_interests(interests or "")
     user.display_name = display_name
     user.bio = bio or ""
     user.bio_html = render_markdown(user.bio)

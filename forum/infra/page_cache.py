@@ -118,7 +118,7 @@ class RedisGeneration:
 
     def current(self) -> str:
         value = self.client.get(self.KEY)
-        return value.decode() if value else "0"  # type: ignore[union-attr]  # redis-py types each command sync or async
+        return value.decode() if value else "0"  # type: ignore[union-attr]  # redis-py: sync or async, one type
 
     def bump(self) -> None:
         self.client.incr(self.KEY)

@@ -41,7 +41,7 @@ def backoff(attempts: int) -> timedelta:
 
 def _claim(row_id: int, now: datetime) -> OutboxMessage | None:
     """Take one due row for this worker: an UPDATE that only one worker can win."""
-    won = db.session.execute(  # type: ignore[attr-defined]  # DML answers a CursorResult; Session.execute is typed Result
+    won = db.session.execute(  # type: ignore[attr-defined]  # DML returns a CursorResult
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
         .values(next_attempt_at=now + LEASE)

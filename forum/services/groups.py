@@ -141,7 +141,8 @@ def delete_group(group: Group, actor: User | None = None) -> None:
         _require(permissions.can_delete_group(actor, group), "Only an owner can delete the group.")
     token = visibility.group_token(group.id)
     post_ids = list(db.session.scalars(select(PostAudience.post_id).where(PostAudience.principal == token)))
-    db.session.execute(PostAudience.__table__.delete().where(PostAudience.principal == token))  # type: ignore[attr-defined]  # a Table at run time; DeclarativeBase types __table__ FromClause
+    # __table__ is a Table at run time; DeclarativeBase types it as a FromClause, which has no delete().
+    db.session.execute(PostAudience.__table__.delete().where(PostAudience.principal == token))  # type: ignore[attr-defined]
     # Explicit, not left to ON DELETE CASCADE: SQLite enforces foreign keys only when
     # asked, and a membership outliving its group would still be a principal.
     for model in (Membership, GroupInvitation, JoinRequest):
@@ -408,7 +409,7 @@ def _delete_membership(group: Group, user_id: int) -> bool:
         )
         .execution_options(synchronize_session="fetch")
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]  # DML answers a CursorResult; Session.execute is typed Result
+    return result.rowcount == 1  # type: ignore[attr-defined]  # DML returns a CursorResult
 
 
 def _target(group: Group, username: str) -> Membership:
@@ -454,7 +455,7 @@ def change_role(actor: User, group: Group, username: str, role: str) -> Membersh
         .values(role=role)
         .execution_options(synchronize_session="fetch")
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]  # DML answers a CursorResult; Session.execute is typed Result
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # DML returns a CursorResult
         db.session.rollback()
         raise ServiceError(LAST_OWNER, status=409)
     _changed_memberships()

@@ -131,6 +131,6 @@ def touch(token: ApiToken, now: datetime | None = None) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    if result.rowcount:  # type: ignore[attr-defined]  # DML answers a CursorResult; Session.execute is typed Result
+    if result.rowcount:  # type: ignore[attr-defined]  # DML returns a CursorResult
         # Known to the session as already stored, so no later commit writes it again.
         set_committed_value(token, "last_used_at", now)

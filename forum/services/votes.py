@@ -173,7 +173,7 @@ def _change_row(statement, existing) -> None:
             Vote.weight == existing.weight,
         ).execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]  # DML answers a CursorResult; Session.execute is typed Result
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # DML returns a CursorResult
         raise _Conflict
 
 

@@ -1,6 +1,7 @@
 """Extension objects, created unbound and attached in `create_app`."""
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -27,6 +28,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass this name. mypy cannot take an instance attribute (db.Model) as a base class
+# (python/mypy#8603), so it checks them against Base, which db.Model extends at run time.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

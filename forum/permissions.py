@@ -6,6 +6,8 @@ readable by the actor (views fetch through visibility first).
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from flask import current_app, has_request_context, request
 from sqlalchemy import and_, or_, select
 
@@ -16,7 +18,7 @@ from forum.models._time import utcnow
 _RANK = {"user": 0, "moderator": 1, "admin": 2}
 
 
-def _signed_in(user: User | None) -> bool:
+def _signed_in(user: User | None) -> TypeGuard[User]:
     return user is not None and bool(getattr(user, "is_authenticated", False))
 
 
@@ -65,7 +67,7 @@ def is_banned(user: User | None) -> bool:
     return active_ban(user) is not None
 
 
-def can_write(user: User | None) -> bool:
+def can_write(user: User | None) -> TypeGuard[User]:
     """Posting, commenting, voting, reporting and creating groups all need this.
 
     A banned user keeps reading what they could read before; they only lose writing.
@@ -73,7 +75,7 @@ def can_write(user: User | None) -> bool:
     return _signed_in(user) and not is_banned(user)
 
 
-def can_vote(user: User | None) -> bool:
+def can_vote(user: User | None) -> TypeGuard[User]:
     return can_write(user)
 
 
@@ -84,11 +86,11 @@ def can_report(user: User | None) -> bool:
 # --- site roles -------------------------------------------------------------------------
 
 
-def is_moderator(user: User | None) -> bool:
+def is_moderator(user: User | None) -> TypeGuard[User]:
     return _signed_in(user) and user.role in ("moderator", "admin")
 
 
-def is_admin(user: User | None) -> bool:
+def is_admin(user: User | None) -> TypeGuard[User]:
     return _signed_in(user) and user.role == "admin"
 
 

@@ -29,6 +29,7 @@ but only if they are in its audience: a moderator's role is never a key to a pos
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeGuard
 
 from flask import abort, has_request_context, request
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
@@ -65,7 +66,7 @@ def group_token(group_id: int) -> str:
     return f"group:{group_id}"
 
 
-def _signed_in(viewer: User | None) -> bool:
+def _signed_in(viewer: User | None) -> TypeGuard[User]:
     return viewer is not None and bool(getattr(viewer, "is_authenticated", False))
 
 

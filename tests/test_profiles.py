@@ -118,6 +118,17 @@ def test_bad_profile_input_is_refused_and_kept(client, fields, message):
     assert (user.display_name, user.bio) == ("Ada", "old bio")
 
 
+def test_profile_form_without_its_optional_fields_saves(client):
+    # A client may leave out fields a browser always sends; omitted text counts as empty, as for the bio.
+    ada = make_user("ada", display_name="Ada", bio="old bio", interests="circuits")
+    login(client, ada)
+    response = client.post("/settings/profile", data={"display_name": "Ada O"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/users/ada")
+    db.session.expire_all()
+    user = db.session.get(User, ada.id)
+    assert (user.display_name, user.bio, user.interests) == ("Ada O", "", [])
+
+
 def test_profile_settings_need_sign_in(client):
     response = client.get("/settings/profile")
     assert response.status_code == 302 and "/login" in response.headers["Location"]

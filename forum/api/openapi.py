@@ -53,16 +53,21 @@ def operation(
     """Record how a view is described. `response` None means an empty 204."""
 
     def record(view: Callable) -> Callable:
-        view.openapi = {
-            "summary": summary,
-            "tag": tag,
-            "response": response,
-            "status": status,
-            "body": body,
-            "params": params,
-            "errors": errors,
-            "description": description,
-        }
+        # Read back with getattr by build_spec; a function declares no such attribute.
+        setattr(
+            view,
+            "openapi",
+            {
+                "summary": summary,
+                "tag": tag,
+                "response": response,
+                "status": status,
+                "body": body,
+                "params": params,
+                "errors": errors,
+                "description": description,
+            },
+        )
         return view
 
     return record

@@ -19,7 +19,7 @@ from forum.services import terms as terms_service
 from forum.services.audience import audience_of, resolve_audience
 
 # Service field names (the form's) as paths into the JSON body.
-_FIELDS = {
+_FIELDS: dict[str | None, str] = {  # a ServiceError may name no field
     "audience": "audience.kind",
     "audience_users": "audience.users",
     "audience_groups": "audience.groups",

@@ -6,6 +6,8 @@ tests/api checks every response against them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from forum.api.errors import CODES
 from forum.models import AUDIENCE_KINDS, GROUP_ROLES, JOIN_POLICIES, REPORT_REASONS, TOKEN_SCOPES
 from forum.services.votes import CHOICES, NO_VOTE
@@ -23,7 +25,7 @@ def nullable(schema: dict) -> dict:
 
 def obj(properties: dict, *, required: tuple[str, ...] | None = None, closed: bool = True) -> dict:
     """An object; by default every property is required (responses always carry all keys)."""
-    schema = {
+    schema: dict[str, Any] = {
         "type": "object",
         "properties": properties,
         "required": list(properties if required is None else required),

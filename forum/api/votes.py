@@ -7,6 +7,8 @@ which refuses bans, thresholds, self-votes and deleted or removed items.
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 from forum import visibility
 from forum.api import bp
 from forum.api.auth import require_user
@@ -26,6 +28,10 @@ _DESCRIPTION = (
 _ERRORS = (409,)
 
 
+@overload
+def _choice(data: dict, name: str, axis: str, *, required: Literal[True]) -> str: ...
+@overload
+def _choice(data: dict, name: str, axis: str, *, required: Literal[False]) -> str | None: ...
 def _choice(data: dict, name: str, axis: str, *, required: bool) -> str | None:
     value = text(data, name, required=required)
     allowed = (*vote_service.CHOICES[axis], *(() if required else (vote_service.NO_VOTE,)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from forum.demo import research
 from forum.demo.trust import add_trust_demo
 from forum.extensions import db
+from forum.models import Comment, Post
 from forum.services import accounts, comments, groups, notifications, posts, votes
 from forum.services.audience import Audience
 
@@ -114,7 +115,7 @@ def load_demo_content() -> dict[str, int]:
 
     # A few votes through the real service, so scores, karma and "hot" have something to show.
     n_votes = 0
-    for voter, target in [
+    ballots: list[tuple[str, Post | Comment]] = [
         ("ben", p1),
         ("chen", p1),
         ("dana", p1),
@@ -127,7 +128,8 @@ def load_demo_content() -> dict[str, int]:
         ("eli", c2),
         ("ada", c3),
         ("dana", c3),
-    ]:
+    ]
+    for voter, target in ballots:
         votes.cast_vote(users[voter], target, "up")
         n_votes += 1
     votes.cast_vote(users["ben"], c2, "agree", axis="agreement")

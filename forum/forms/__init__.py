@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from typing import TypeVar
 
 from flask_login import current_user
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms is at 3.2
 
 F = TypeVar("F")
 

@@ -45,7 +45,7 @@ class GroupForm(FlaskForm):
 
 class EditGroupForm(GroupForm):
     # The address stays: links, bookmarks and audience pickers use it.
-    slug = None
+    slug = None  # type: ignore[assignment]  # WTForms drops an inherited field set to None; the stubs cannot say so
 
 
 class InviteForm(FlaskForm):

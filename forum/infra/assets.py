@@ -102,6 +102,8 @@ def serve(name: str):
 
 
 def init_app(app: Flask) -> None:
+    if app.static_folder is None:  # Flask's default is "static"; the forum never turns it off
+        raise RuntimeError("The forum's assets are served from the app's static folder.")
     app.extensions[_KEY] = assets = Assets(app.static_folder)
     assets.scan()
     app.jinja_env.globals["asset_url"] = asset_url

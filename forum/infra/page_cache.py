@@ -118,7 +118,7 @@ class RedisGeneration:
 
     def current(self) -> str:
         value = self.client.get(self.KEY)
-        return value.decode() if value else "0"
+        return value.decode() if value else "0"  # type: ignore[union-attr]  # redis-py: sync or async, one type
 
     def bump(self) -> None:
         self.client.incr(self.KEY)
@@ -295,9 +295,10 @@ def keep_page(response: Response) -> Response:
         and "Set-Cookie" not in response.headers
         and not session.modified
         and viewer == g.pop("page_cache_viewer")  # the page was made for the viewer in the key
+        and (cache := _state()) is not None  # on, since it made the key
     ):
         csrf = session.get("csrf_token") if "csrf_token" in g else None
-        _state().store.put(key, Entry(response.get_data(), response.mimetype, _now(), csrf))
+        cache.store.put(key, Entry(response.get_data(), response.mimetype, _now(), csrf))
         response.headers["X-Page-Cache"] = "miss"
     return response
 

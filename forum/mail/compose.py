@@ -12,6 +12,7 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import ColumnElement
 
 from forum.extensions import db
 from forum.models import EMAIL_CATEGORIES, NOTIFICATION_KINDS, MailAddress, Notification, OutboxMessage, User
@@ -82,7 +83,7 @@ def compose(row: OutboxMessage) -> EmailMessage | None:
         return _message(user, address.email, inbox.message(item), lines, item.category)
     wanted = [kind for kind, category in NOTIFICATION_KINDS.items() if modes[category] == "digest"]
     # What the reader already saw on the site is not news any more.
-    window = [Notification.kind.in_(wanted), Notification.read_at.is_(None)]
+    window: list[ColumnElement[bool]] = [Notification.kind.in_(wanted), Notification.read_at.is_(None)]
     if row.since is not None:
         window.append(Notification.created_at > row.since)
     found = inbox.items(user, where=window, limit=DIGEST_MAX)

@@ -41,7 +41,7 @@ def backoff(attempts: int) -> timedelta:
 
 def _claim(row_id: int, now: datetime) -> OutboxMessage | None:
     """Take one due row for this worker: an UPDATE that only one worker can win."""
-    won = db.session.execute(
+    won = db.session.execute(  # type: ignore[attr-defined]  # DML returns a CursorResult
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
         .values(next_attempt_at=now + LEASE)
@@ -61,7 +61,7 @@ def _deliver(row: OutboxMessage, transport: Transport, tally: Tally) -> None:
                 transport.send(message)
         except Exception as error:  # noqa: BLE001 - any failure is retried, never lost
             db.session.rollback()
-            row = db.session.get(OutboxMessage, row.id)
+            row = db.session.get_one(OutboxMessage, row.id)
             row.attempts += 1
             row.last_error = f"{type(error).__name__}: {error}"[:2000]
             row.next_attempt_at = utcnow() + backoff(row.attempts)

@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.extensions import db
+from forum.extensions import Model
 from forum.models._time import utcnow
 from forum.models.post import Post
 from forum.models.user import User
 
 
-class PostListing(db.Model):
+class PostListing(Model):
     """The author of a restricted post chose to let signed-in members discover it: its
     title, author and this abstract (the only text shown) appear in the listing and in
     search, so outsiders can ask for access. No row: the post stays invisible."""
@@ -30,7 +30,7 @@ class PostListing(db.Model):
 _PENDING = text("status = 'pending'")
 
 
-class AccessRequest(db.Model):
+class AccessRequest(Model):
     __tablename__ = "access_requests"
     __table_args__ = (
         Index(

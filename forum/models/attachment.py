@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from forum.extensions import db
+from forum.extensions import Model
 from forum.models._time import utcnow
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """An uploaded file. It belongs to one post (and optionally one of its comments) and
     is readable exactly when that post's body is; its URL names the post."""
 

@@ -5,14 +5,14 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.extensions import db
+from forum.extensions import Model
 from forum.models._time import utcnow
 from forum.models.moderated import Moderated
 from forum.models.post import Post
 from forum.models.user import User
 
 
-class Comment(Moderated, db.Model):
+class Comment(Moderated, Model):
     __tablename__ = "comments"
     __table_args__ = (
         Index("ix_comments_post_created", "post_id", "created_at"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.extensions import db
+from forum.extensions import Model, db
 from forum.models.user import User
 
 DRAFT_ROLES = ("read", "comment", "edit")
@@ -23,7 +23,7 @@ post_coauthors = Table(
 )
 
 
-class DraftShare(db.Model):
+class DraftShare(Model):
     """A person the authors shared a draft with, and what they may do with it."""
 
     __tablename__ = "draft_shares"
@@ -35,7 +35,7 @@ class DraftShare(db.Model):
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
 
-class PlannedAudience(db.Model):
+class PlannedAudience(Model):
     """One token of the audience a draft will have once published."""
 
     __tablename__ = "post_planned_audience"

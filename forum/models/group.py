@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.extensions import db
+from forum.extensions import Model
 from forum.models._time import utcnow
 from forum.models.interest import Interest, group_interests
 from forum.models.user import User
@@ -14,7 +14,7 @@ JOIN_POLICIES = ("open", "request", "invite")
 GROUP_ROLES = ("owner", "admin", "member")
 
 
-class Group(db.Model):
+class Group(Model):
     __tablename__ = "groups"
     # AUTOINCREMENT on SQLite (PostgreSQL's sequences never go back anyway): a deleted
     # group's id is never handed to a new group, so audiences that name "group:<id>" can
@@ -38,7 +38,7 @@ class Group(db.Model):
         return f"<Group {self.slug!r}>"
 
 
-class Membership(db.Model):
+class Membership(Model):
     __tablename__ = "memberships"
     __table_args__ = (Index("ix_memberships_user_group", "user_id", "group_id"),)
 
@@ -64,7 +64,7 @@ def _one_pending(table: str) -> Index:
     )
 
 
-class GroupInvitation(db.Model):
+class GroupInvitation(Model):
     __tablename__ = "group_invitations"
     __table_args__ = (_one_pending("group_invitations"),)
 
@@ -81,7 +81,7 @@ class GroupInvitation(db.Model):
     invited_by: Mapped[User] = relationship(foreign_keys=[invited_by_id])
 
 
-class JoinRequest(db.Model):
+class JoinRequest(Model):
     __tablename__ = "join_requests"
     __table_args__ = (_one_pending("join_requests"),)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
-from forum.extensions import db
+from forum.extensions import Model, db
 
 user_interests = Table(
     "user_interests",
@@ -22,7 +22,7 @@ group_interests = Table(
 )
 
 
-class Interest(db.Model):
+class Interest(Model):
     __tablename__ = "interests"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.extensions import db
+from forum.extensions import Model
 from forum.models._time import utcnow
 from forum.models.comment import Comment
 from forum.models.group import Group
@@ -24,7 +24,7 @@ REPORT_REASONS = {
 REPORT_DECISIONS = ("dismiss", "remove", "warn", "ban")
 
 
-class Report(db.Model):
+class Report(Model):
     """A reader's report on a post or a comment (exactly one of the two).
 
     The reported text is copied at report time, so a moderator outside a restricted
@@ -71,7 +71,7 @@ class Report(db.Model):
         return REPORT_REASONS.get(self.reason, self.reason)
 
 
-class Ban(db.Model):
+class Ban(Model):
     """A site ban. Active while not lifted and not expired; `expires_at` None is permanent."""
 
     __tablename__ = "bans"
@@ -92,7 +92,7 @@ class Ban(db.Model):
         return self.lifted_at is None and (self.expires_at is None or self.expires_at > now)
 
 
-class ModeratorWarning(db.Model):
+class ModeratorWarning(Model):
     """A moderator's warning, shown to its user until they acknowledge it."""
 
     __tablename__ = "warnings"
@@ -105,7 +105,7 @@ class ModeratorWarning(db.Model):
     acknowledged_at: Mapped[datetime | None]
 
 
-class ModAction(db.Model):
+class ModAction(Model):
     """One line of the public moderation log. Written once, never edited.
 
     `post_id` is set for actions on a post or on one of its comments, so the log can

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from forum.extensions import db
+from forum.extensions import Model
 from forum.models._time import utcnow
 
 # kind -> the email category a reader turns on or off. Keys are stored; keep them stable.
@@ -49,7 +49,7 @@ EMAIL_MODES = ("off", "immediate", "digest")
 SUBSCRIPTION_TARGETS = ("post", "user", "tag", "group")
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_user_read", "user_id", "read_at"),
@@ -71,7 +71,7 @@ class Notification(db.Model):
         return NOTIFICATION_KINDS[self.kind]
 
 
-class Subscription(db.Model):
+class Subscription(Model):
     """`user` follows a post, user, tag or group; `muted` on a post silences its thread."""
 
     __tablename__ = "subscriptions"
@@ -84,7 +84,7 @@ class Subscription(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class EmailPreference(db.Model):
+class EmailPreference(Model):
     """How a user wants one category by email. No row: the category's default."""
 
     __tablename__ = "email_preferences"
@@ -94,7 +94,7 @@ class EmailPreference(db.Model):
     mode: Mapped[str] = mapped_column(String(16))
 
 
-class MailAddress(db.Model):
+class MailAddress(Model):
     """Where a user's notification email goes; no row, no email."""
 
     __tablename__ = "mail_addresses"

@@ -12,13 +12,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from forum.extensions import db
+from forum.extensions import Model
 from forum.models._time import utcnow
 
 OUTBOX_STATUSES = ("pending", "sent", "skipped")
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_status_next", "status", "next_attempt_at"),

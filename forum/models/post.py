@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.extensions import db
+from forum.extensions import Model, db
 from forum.models._time import utcnow
 from forum.models.moderated import Moderated
 from forum.models.ranking import hot
@@ -21,7 +21,7 @@ post_tags = Table(
 )
 
 
-class Tag(db.Model):
+class Tag(Model):
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,7 +31,7 @@ class Tag(db.Model):
         return f"<Tag {self.name!r}>"
 
 
-class Post(Moderated, db.Model):
+class Post(Moderated, Model):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_created_at", "created_at"),
@@ -95,7 +95,7 @@ def _keep_hot(_mapper, _connection, post: Post) -> None:
         post.hot = hot(post.score or 0, post.created_at)
 
 
-class PostAudience(db.Model):
+class PostAudience(Model):
     """One principal token that may read a post: public, members, user:<id> or group:<id>."""
 
     __tablename__ = "post_audience"
@@ -105,7 +105,7 @@ class PostAudience(db.Model):
     principal: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
-class PostRevision(db.Model):
+class PostRevision(Model):
     """The text a post had before an edit; the live text stays on the post."""
 
     __tablename__ = "post_revisions"

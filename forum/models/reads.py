@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.extensions import db
+from forum.extensions import Model
 from forum.models._time import utcnow
 from forum.models.user import User
 
 
-class PostRead(db.Model):
+class PostRead(Model):
     """One reader's visits to one post whose body they could read. Written by a single
     upsert per visit (services/reads.py), the one write a GET makes."""
 

@@ -15,14 +15,14 @@ from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from forum.extensions import db
+from forum.extensions import Model
 
 TEXT_ARRAY = JSON().with_variant(postgresql.ARRAY(Text()), "postgresql")
 INT_ARRAY = JSON().with_variant(postgresql.ARRAY(Integer()), "postgresql")
 TSVECTOR = Text().with_variant(postgresql.TSVECTOR(), "postgresql")
 
 
-class SearchEntry(db.Model):
+class SearchEntry(Model):
     __tablename__ = "search_entries"
 
     doc_id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "post:12", "comment:34"

@@ -11,13 +11,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.extensions import db
+from forum.extensions import Model
 from forum.models._time import utcnow
 from forum.models.post import Post
 from forum.models.user import User
 
 
-class PostTerms(db.Model):
+class PostTerms(Model):
     """One version of the terms attached to a post. `Post.terms_version` names the one in force."""
 
     __tablename__ = "post_terms"
@@ -33,7 +33,7 @@ class PostTerms(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class TermsAcceptance(db.Model):
+class TermsAcceptance(Model):
     """A reader agreed to version `version` of a post's terms."""
 
     __tablename__ = "terms_acceptances"
@@ -52,7 +52,7 @@ class TermsAcceptance(db.Model):
     post: Mapped[Post] = relationship()
 
 
-class SiteTerms(db.Model):
+class SiteTerms(Model):
     """One version of the site-wide terms; the highest id is in force."""
 
     __tablename__ = "site_terms"
@@ -70,7 +70,7 @@ class SiteTerms(db.Model):
         return self.id
 
 
-class SiteTermsAcceptance(db.Model):
+class SiteTermsAcceptance(Model):
     __tablename__ = "site_terms_acceptances"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.extensions import db
+from forum.extensions import Model
 from forum.models._time import utcnow
 from forum.models.user import User
 
@@ -21,7 +21,7 @@ TOKEN_SCOPES = ("read", "read-write")
 FEED_SCOPE = "feed"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)

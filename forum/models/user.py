@@ -6,14 +6,14 @@ from flask_login import UserMixin
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.extensions import db
+from forum.extensions import Model
 from forum.models._time import utcnow
 from forum.models.interest import Interest, user_interests
 
 ROLES = ("user", "moderator", "admin")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from forum.extensions import db
+from forum.extensions import Model
 from forum.models._time import utcnow
 
 # karma: up/down, normal or strong, moves scores and karma.
@@ -15,7 +15,7 @@ from forum.models._time import utcnow
 VOTE_AXES = ("karma", "agreement")
 
 
-class Vote(db.Model):
+class Vote(Model):
     __tablename__ = "votes"
     __table_args__ = (
         # The one-vote rule lives in the database, so concurrent requests cannot both insert.

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.extensions import db
+from forum.extensions import Model
 from forum.models._time import utcnow
 from forum.models.user import User
 
 _ACTIVE = text("withdrawn_at IS NULL")
 
 
-class Vouch(db.Model):
+class Vouch(Model):
     """Withdrawn vouches are kept (withdrawn_at set), so a join request that relied on one
     can say so; only active ones are shown. No karma: a vouch is a fact people judge."""
 

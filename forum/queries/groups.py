@@ -19,7 +19,7 @@ def member_counts(group_ids: list[int]) -> dict[int, int]:
         .where(Membership.group_id.in_(group_ids))
         .group_by(Membership.group_id)
     )
-    return dict(rows.all())
+    return dict(rows.tuples().all())
 
 
 def post_counts(viewer: User | None, group_ids: list[int]) -> dict[int, int]:

@@ -8,6 +8,7 @@ notification was made.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -167,7 +168,7 @@ def one(viewer: User, notification_id: int) -> Item | None:
     return found[0] if found else None
 
 
-def following(viewer: User) -> dict[str, list]:
+def following(viewer: User) -> dict[str, Sequence]:
     """What the viewer follows or muted, for their settings page: only posts, tags and
     groups they may still see (a follow outliving access names nothing)."""
     from forum.models import Tag

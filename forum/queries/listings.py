@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort
-from sqlalchemy import Select, and_, func, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true, tuple_
 from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
 from forum import visibility
@@ -179,7 +179,7 @@ def top_level_position(comment: Comment, sort: str) -> Select[tuple[int]]:
 
 def comment_with_replies(comment: Comment, sort: str) -> Select[tuple[Comment]]:
     """A comment, every reply below it, and its parent: what its permalink page shows."""
-    wanted = Comment.id.in_(_with_replies(select(Comment.id).where(Comment.id == comment.id)))
+    wanted: ColumnElement[bool] = Comment.id.in_(_with_replies(select(Comment.id).where(Comment.id == comment.id)))
     if comment.parent_id is not None:
         wanted = or_(wanted, Comment.id == comment.parent_id)
     return _in_comment_order(select(Comment).where(wanted), sort).options(*_THREAD_COLUMNS)

@@ -68,8 +68,7 @@ def lines_for(viewer: User | None, entries: list[ModAction]) -> list[LogLine]:
 def _line(entry: ModAction, readable: set[int], seen_groups: set[int]) -> LogLine:
     hidden = entry.post_id is not None and entry.post_id not in readable
     content_label = url_post = url_comment = None
-    if entry.post_id is not None:
-        post = entry.post
+    if entry.post_id is not None and (post := entry.post) is not None:
         if hidden:
             content_label = "a members-only post" if post.audience_kind == "members" else "a restricted post"
         elif post.is_deleted:

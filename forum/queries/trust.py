@@ -160,13 +160,13 @@ def introduce_group(viewer: User | None, group: Group) -> GroupIntroduction:
     outsiders or for anonymous visitors. Bounded queries."""
     intro = GroupIntroduction()
     signed_in = viewer is not None and viewer.is_authenticated
-    if signed_in:
-        mine = select(user_interests.c.interest_id).where(user_interests.c.user_id == viewer.id)
+    if signed_in and viewer is not None:
+        my_interest_ids = select(user_interests.c.interest_id).where(user_interests.c.user_id == viewer.id)
         intro.shared_interests = list(
             db.session.scalars(
                 select(Interest.name)
                 .join(group_interests, group_interests.c.interest_id == Interest.id)
-                .where(group_interests.c.group_id == group.id, Interest.id.in_(mine))
+                .where(group_interests.c.group_id == group.id, Interest.id.in_(my_interest_ids))
                 .order_by(Interest.name)
             )
         )
@@ -203,7 +203,7 @@ def introduce_group(viewer: User | None, group: Group) -> GroupIntroduction:
             .limit(5)
         )
     )
-    if not signed_in:
+    if not signed_in or viewer is None:
         return intro
     others = and_(User.id.in_(members), User.id != viewer.id)
     intro.known_members = list(

@@ -30,7 +30,7 @@ def new_comment_counts(viewer: User | None, post_ids: list[int]) -> dict[int, in
         .with_only_columns(Comment.post_id, func.count(Comment.id))
         .group_by(Comment.post_id)
     )
-    counts = dict(db.session.execute(query).all())
+    counts = dict(db.session.execute(query).tuples().all())
     if counts:
         page_cache.do_not_keep()  # the next visit to one of these posts changes the count
     return counts

@@ -11,12 +11,14 @@ from forum.rendering.thread_html import render_thread
 from forum.rendering.vote_html import vote_widget
 from forum.web.links import link, user_link
 from forum.web.paging import bad_page
+from forum.web.routing import current_view
 
 
 def url_for_page(page: int) -> str:
     """The current URL with another `page`, keeping the other query arguments."""
-    args = {**request.view_args, **request.args.to_dict(), "page": page}
-    return url_for(request.endpoint, **args)
+    endpoint, view_args = current_view()
+    args = {**view_args, **request.args.to_dict(), "page": page}
+    return url_for(endpoint, **args)
 
 
 class ProcessBytecodeCache(BytecodeCache):

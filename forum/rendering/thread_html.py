@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_login import current_user
+from jinja2.environment import TemplateModule
 from markupsafe import Markup, escape
 
 from forum.queries.threads import Node
@@ -40,7 +41,7 @@ class ThreadRenderer:
         self.collapse_score = current_app.config["COMMENT_COLLAPSE_SCORE"]
         # Absent when CSRF is switched off (the tests), as the template printed nothing then.
         self.csrf_field = str(getattr(confirm_form, "csrf_token", "")) if self.signed_in else ""
-        self._macros = None
+        self._macros: TemplateModule | None = None
 
     def render(self, nodes: list[Node]) -> Markup:
         out: list[str] = []

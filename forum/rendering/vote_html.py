@@ -34,7 +34,8 @@ class VoteWidgets:
         self.can_vote = rules["vote"]
         self.viewer_id = current_user.get_id()
         self.links = Links()
-        self._csrf = self._next = None
+        self._csrf: str | None = None
+        self._next: str | None = None
         self._rows: dict[tuple[str, str | None], tuple[str, str]] = {}
         config = current_app.config
         need_down = f"Down-votes need {config['VOTE_DOWN_MIN_KARMA']} karma"
@@ -70,7 +71,7 @@ class VoteWidgets:
         return widgets
 
     def _inputs(self) -> tuple[str, str]:
-        if self._csrf is None:
+        if self._csrf is None or self._next is None:  # both made together, on first use
             self._csrf = f'<input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">'
             self._next = f'<input type="hidden" name="next" value="{escape(request.full_path.rstrip("?"))}">'
         return self._csrf, self._next

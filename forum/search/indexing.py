@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from flask import after_this_request, current_app, g, has_request_context
@@ -54,6 +55,14 @@ def backend() -> Backend | None:
     return WhooshBackend(index_dir()) if index_dir() else None
 
 
+def _backend_on() -> Backend:
+    """The backend, for callers that write or read the index itself (the CLI checks first)."""
+    engine = backend()
+    if engine is None:
+        raise RuntimeError("Search is off: SEARCH_INDEX_DIR is not set.")
+    return engine
+
+
 # --- hooks the services call -------------------------------------------------------------
 
 
@@ -73,7 +82,7 @@ class Changes:
     comment_ids: set[int] = field(default_factory=set)
 
 
-def _changed(post_ids: set[int] = frozenset(), comment_ids: set[int] = frozenset()) -> None:
+def _changed(post_ids: AbstractSet[int] = frozenset(), comment_ids: AbstractSet[int] = frozenset()) -> None:
     try:
         if backend() is None:
             return
@@ -102,7 +111,7 @@ def apply(changes: Changes) -> bool:
     """Write what changed to the index; False (and a log line) if the index refused."""
     try:
         upserts, deletions = documents_for(changes.post_ids, changes.comment_ids)
-        backend().apply(upserts, deletions)
+        _backend_on().apply(upserts, deletions)
         # The commit before already replaced the page cache's generation, but a search
         # page made between that commit and now read the old index: replace it again.
         page_cache.forget_all()
@@ -122,9 +131,10 @@ def apply(changes: Changes) -> bool:
 
 def _state(post: Post, *items: Comment) -> str | None:
     """None: not in the index (a draft, or deleted). Removal of a post covers its comments."""
-    if post.is_draft or any(item.is_deleted for item in (post, *items)):
+    everything: tuple[Post | Comment, ...] = (post, *items)
+    if post.is_draft or any(item.is_deleted for item in everything):
         return None
-    return "removed" if any(item.is_removed for item in (post, *items)) else "ok"
+    return "removed" if any(item.is_removed for item in everything) else "ok"
 
 
 def _groups(tokens: frozenset[str]) -> list[int]:
@@ -204,7 +214,9 @@ def _comments_with_authors(where) -> Iterator[tuple[Comment, User]]:
     return iter(
         db.session.execute(
             select(Comment, User).join(User, User.id == Comment.author_id).where(where).order_by(Comment.id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
 
 
@@ -237,7 +249,7 @@ def documents_for(post_ids: Iterable[int], comment_ids: Iterable[int]) -> tuple[
     posts = list(db.session.scalars(select(Post).where(Post.id.in_(post_ids)))) if post_ids else []
     gone = set(post_ids) - {p.id for p in posts}
     deletions += [search.doc_id_for(kind, pid) for pid in gone for kind in ("post", "listing")]
-    comments = []
+    comments: list[tuple[Comment, User]] = []
     if post_ids:
         comments += _comments_with_authors(Comment.post_id.in_(post_ids))
     if comment_ids:
@@ -282,7 +294,7 @@ def document_count() -> int:
 
 def reindex(progress=None) -> int:
     """Rebuild the whole index from the database; readers never see it half-built."""
-    return backend().rebuild(all_documents(), document_count(), progress)
+    return _backend_on().rebuild(all_documents(), document_count(), progress)
 
 
 @dataclass
@@ -301,7 +313,7 @@ def check(repair: bool = False) -> CheckReport:
     audience, state, text, author, tags, date). With `repair`, write what is missing or
     stale and delete what is extra. Run it after a crash between a commit and the
     index write, or after `apply` logged a failure."""
-    engine = backend()
+    engine = _backend_on()
     indexed = engine.digests()
     report = CheckReport()
     to_write: list[search.SearchDocument] = []

@@ -204,7 +204,7 @@ class PostgresBackend:
 
     def digests(self) -> dict[str, str]:
         with self.engine.connect() as connection:
-            return dict(connection.execute(sql("SELECT doc_id, digest FROM search_entries")).all())
+            return dict(connection.execute(sql("SELECT doc_id, digest FROM search_entries")).tuples().all())
 
     def digest(self, doc: SearchDocument) -> str:
         return document_digest(doc)

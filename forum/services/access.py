@@ -23,7 +23,7 @@ ABSTRACT_MIN, ABSTRACT_MAX = 20, 600
 NOTE_MAX = 500
 
 
-def set_listing(actor: User, post: Post, listed: bool, abstract: str) -> PostListing | None:
+def set_listing(actor: User, post: Post, listed: bool, abstract: str | None) -> PostListing | None:
     if not permissions.can_see_acceptances(actor, post):  # the author's own business
         raise ServiceError("Only the author lists a post.", status=403)
     listing = db.session.get(PostListing, post.id)
@@ -51,7 +51,7 @@ def set_listing(actor: User, post: Post, listed: bool, abstract: str) -> PostLis
     return listing
 
 
-def request_access(user: User, post: Post, note: str) -> AccessRequest:
+def request_access(user: User, post: Post, note: str | None) -> AccessRequest:
     """`post` was fetched with `visibility.get_listing_or_404`."""
     ensure_can_write(user)
     if visibility.can_read_post(user, post.id):

@@ -22,13 +22,14 @@ def _hash(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def register(username: str, display_name: str, password: str) -> User:
+def register(username: str | None, display_name: str | None, password: str | None) -> User:
     username = normalize_username(username)
     check_username(username)
     display_name = " ".join((display_name or "").split()) or username
     if len(display_name) > 64:
         raise ServiceError("Display names are at most 64 characters.", field="display_name")
-    if not PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX:
+    password = password or ""
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise ServiceError(f"Passwords are {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field="password")
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ServiceError("That username is taken.", field="username")
@@ -38,7 +39,7 @@ def register(username: str, display_name: str, password: str) -> User:
     return user
 
 
-def authenticate(username: str, password: str) -> User | None:
+def authenticate(username: str | None, password: str | None) -> User | None:
     global _DUMMY_HASH
     user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
     if user is None:
@@ -56,14 +57,14 @@ def resolve_interests(raw: str | list[str]) -> list[Interest]:
 
 
 def update_profile(
-    user: User, display_name: str, bio: str, interests: str, open_to_contact: bool | None = None
+    user: User, display_name: str | None, bio: str | None, interests: str | None, open_to_contact: bool | None = None
 ) -> User:
     display_name = " ".join((display_name or "").split())
     if not 1 <= len(display_name) <= 64:
         raise ServiceError("Display names are 1 to 64 characters.", field="display_name")
     if len(bio or "") > BIO_MAX:
         raise ServiceError(f"Bios are at most {BIO_MAX} characters.", field="bio")
-    resolved = resolve_interests(interests)
+    resolved = resolve_interests(interests or "")
     user.display_name = display_name
     user.bio = bio or ""
     user.bio_html = render_markdown(user.bio)

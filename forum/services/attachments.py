@@ -14,6 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -121,7 +122,7 @@ def _reencode(data: bytes, kind: str) -> bytes:
             return out.getvalue()
         image.load()
         upright = ImageOps.exif_transpose(image)  # honour the camera's rotation before dropping EXIF
-        keep = {k: v for k, v in image.info.items() if k == "transparency"}
+        keep: dict[str | tuple[int, int], Any] = {k: v for k, v in image.info.items() if k == "transparency"}
         clean = upright.copy()
         clean.info = keep
         if kind == "JPEG" and clean.mode not in ("RGB", "L", "CMYK"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
@@ -88,13 +89,16 @@ def apply_audience(post: Post, audience: Audience) -> None:
 
 def draft_reader_tokens(post: Post) -> set[str]:
     """Who reads a draft: its authors and the people it is shared with."""
-    shared = db.session.scalars(select(DraftShare.user_id).where(DraftShare.post_id == post.id)) if post.id else []
+    shared: Iterable[int] = (
+        db.session.scalars(select(DraftShare.user_id).where(DraftShare.post_id == post.id)) if post.id else []
+    )
     return {visibility.user_token(uid) for uid in (*post.author_ids, *shared)}
 
 
 def audience_of(post: Post) -> Audience:
     """The post's audience as the author's editing form needs it (a draft's: the planned one)."""
     user_ids, group_ids = set(), set()
+    principals: Iterable[str]
     if post.is_draft:
         principals = db.session.scalars(select(PlannedAudience.principal).where(PlannedAudience.post_id == post.id))
     else:

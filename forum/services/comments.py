@@ -14,7 +14,7 @@ from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write, ensure_within_rate
 
 
-def _check_body(body: str) -> str:
+def _check_body(body: str | None) -> str:
     body = (body or "").strip()
     if not body:
         raise ServiceError("A comment needs some text.", field="body")
@@ -24,7 +24,7 @@ def _check_body(body: str) -> str:
     return body
 
 
-def add_comment(author: User, post: Post, body: str, parent: Comment | None = None) -> Comment:
+def add_comment(author: User, post: Post, body: str | None, parent: Comment | None = None) -> Comment:
     ensure_can_write(author)
     body = _check_body(body)
     if post.is_deleted:
@@ -56,7 +56,7 @@ def add_comment(author: User, post: Post, body: str, parent: Comment | None = No
     return comment
 
 
-def edit_comment(comment: Comment, body: str) -> Comment:
+def edit_comment(comment: Comment, body: str | None) -> Comment:
     ensure_can_write(comment.author)
     if comment.is_removed:
         raise ServiceError("A moderator removed this comment; it cannot be edited.", status=409)

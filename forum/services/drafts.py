@@ -69,7 +69,7 @@ def _refresh_readers(post: Post) -> None:
     apply_audience(post, audience_of(post))
 
 
-def share_draft(post: Post, actor: User, username: str, role: str) -> DraftShare:
+def share_draft(post: Post, actor: User, username: str | None, role: str) -> DraftShare:
     _ensure_draft_author(post, actor)
     if role not in DRAFT_ROLES:
         raise ServiceError("Choose read, comment or edit.", field="role")
@@ -131,6 +131,8 @@ def drafts_for(viewer: User) -> list[tuple[Post, str]]:
     """The Drafts page: (draft, the viewer's role on it)."""
     posts = db.session.scalars(visibility.visible_drafts(viewer)).all()
     roles = dict(
-        db.session.execute(select(DraftShare.post_id, DraftShare.role).where(DraftShare.user_id == viewer.id)).all()
+        db.session.execute(select(DraftShare.post_id, DraftShare.role).where(DraftShare.user_id == viewer.id))
+        .tuples()
+        .all()
     )
     return [(post, "author" if viewer.id in post.author_ids else roles.get(post.id, "read")) for post in posts]

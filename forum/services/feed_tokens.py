@@ -39,7 +39,7 @@ def _revoke_all(user: User) -> int:
         .values(revoked_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return result.rowcount  # type: ignore[attr-defined]  # DML returns a CursorResult
 
 
 def rotate(user: User) -> tuple[ApiToken, str]:

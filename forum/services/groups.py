@@ -53,7 +53,7 @@ def _require(allowed: bool, message: str) -> None:
         raise ServiceError(message, status=403)
 
 
-def _check_details(name: str, description: str, join_policy: str) -> str:
+def _check_details(name: str | None, description: str | None, join_policy: str) -> str:
     name = " ".join((name or "").split())
     if not 2 <= len(name) <= 80:
         raise ServiceError("Group names are 2 to 80 characters.", field="name")
@@ -74,8 +74,8 @@ def _changed_memberships() -> None:
 
 def create_group(
     owner: User,
-    name: str,
-    description: str = "",
+    name: str | None,
+    description: str | None = "",
     *,
     slug: str | None = None,
     listed: bool = True,
@@ -111,8 +111,8 @@ def update_group(
     actor: User,
     group: Group,
     *,
-    name: str,
-    description: str,
+    name: str | None,
+    description: str | None,
     listed: bool,
     join_policy: str,
     interests: str,
@@ -141,7 +141,8 @@ def delete_group(group: Group, actor: User | None = None) -> None:
         _require(permissions.can_delete_group(actor, group), "Only an owner can delete the group.")
     token = visibility.group_token(group.id)
     post_ids = list(db.session.scalars(select(PostAudience.post_id).where(PostAudience.principal == token)))
-    db.session.execute(PostAudience.__table__.delete().where(PostAudience.principal == token))
+    # __table__ is a Table at run time; DeclarativeBase types it as a FromClause, which has no delete().
+    db.session.execute(PostAudience.__table__.delete().where(PostAudience.principal == token))  # type: ignore[attr-defined]
     # Explicit, not left to ON DELETE CASCADE: SQLite enforces foreign keys only when
     # asked, and a membership outliving its group would still be a principal.
     for model in (Membership, GroupInvitation, JoinRequest):
@@ -207,7 +208,7 @@ def _pending_request(group: Group, user: User) -> JoinRequest | None:
     )
 
 
-def invite(actor: User, group: Group, username: str) -> GroupInvitation:
+def invite(actor: User, group: Group, username: str | None) -> GroupInvitation:
     _require(permissions.can_manage_group(actor, group), "Only the group's owners and admins can invite.")
     ensure_can_write(actor)
     name = normalize_username((username or "").lstrip("@"))
@@ -300,7 +301,7 @@ def join(user: User, group: Group) -> Membership:
     return membership
 
 
-def request_to_join(user: User, group: Group, statement: str, vouch_id: int | None = None) -> JoinRequest:
+def request_to_join(user: User, group: Group, statement: str | None, vouch_id: int | None = None) -> JoinRequest:
     ensure_can_write(user)  # the statement is text that others read
     _refuse_member(user, group)
     if _pending_invitation(group, user) is not None:
@@ -408,7 +409,7 @@ def _delete_membership(group: Group, user_id: int) -> bool:
         )
         .execution_options(synchronize_session="fetch")
     )
-    return result.rowcount == 1
+    return result.rowcount == 1  # type: ignore[attr-defined]  # DML returns a CursorResult
 
 
 def _target(group: Group, username: str) -> Membership:
@@ -454,7 +455,7 @@ def change_role(actor: User, group: Group, username: str, role: str) -> Membersh
         .values(role=role)
         .execution_options(synchronize_session="fetch")
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # DML returns a CursorResult
         db.session.rollback()
         raise ServiceError(LAST_OWNER, status=409)
     _changed_memberships()

@@ -35,7 +35,7 @@ def is_new_account(user: User) -> bool:
     return young or user.karma < config["NEW_ACCOUNT_KARMA"]
 
 
-_LIMITED = {
+_LIMITED: dict[str, tuple[type[Post] | type[Comment], str, str]] = {
     "post": (Post, "NEW_ACCOUNT_POSTS_PER_HOUR", "posts"),
     "comment": (Comment, "NEW_ACCOUNT_COMMENTS_PER_HOUR", "comments"),
 }

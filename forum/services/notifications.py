@@ -121,14 +121,16 @@ def mentioned_users(author: User, text: str) -> list[int]:
         most = max(0, min(most, config["NEW_ACCOUNT_MENTIONS_PER_HOUR"] - spent))
     if not names or most == 0:
         return []
-    found = dict(db.session.execute(select(User.username, User.id).where(User.username.in_(names[:most]))).all())
+    found = dict(
+        db.session.execute(select(User.username, User.id).where(User.username.in_(names[:most]))).tuples().all()
+    )
     return [found[n] for n in names[:most] if n in found and found[n] != author.id]
 
 
 def comment_added(comment: Comment) -> None:
     """Replies, mentions and thread followers; then the commenter follows the thread."""
     db.session.flush()
-    post = db.session.get(Post, comment.post_id)
+    post = db.session.get_one(Post, comment.post_id)
     recipients: dict[int, str] = {}
     followers = db.session.scalars(
         select(Subscription.user_id).where(
@@ -139,13 +141,13 @@ def comment_added(comment: Comment) -> None:
         recipients[uid] = "thread"
     recipients[post.author_id] = "reply_post"
     if comment.parent_id is not None:
-        parent_author = db.session.scalar(select(Comment.author_id).where(Comment.id == comment.parent_id))
+        parent_author = db.session.scalars(select(Comment.author_id).where(Comment.id == comment.parent_id)).one()
         recipients[parent_author] = "reply_comment"
     for uid in _muted(post.id):
         recipients.pop(uid, None)
     # A mention reaches even a muted reader, and never someone outside the audience: for
     # them nothing is stored, so it cannot surface later either.
-    for uid in mentioned_users(db.session.get(User, comment.author_id), comment.body_md):
+    for uid in mentioned_users(db.session.get_one(User, comment.author_id), comment.body_md):
         if visibility.can_read_post(db.session.get(User, uid), post.id):
             recipients[uid] = "mention"
     _notify(recipients, comment.author_id, post_id=post.id, comment_id=comment.id)
@@ -263,7 +265,9 @@ def email_modes(user_id: int) -> dict[str, str]:
     chosen = dict(
         db.session.execute(
             select(EmailPreference.category, EmailPreference.mode).where(EmailPreference.user_id == user_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     return {category: chosen.get(category, DEFAULT_MODES[category]) for category in EMAIL_CATEGORIES}
 
@@ -310,7 +314,9 @@ def _ensure_digests(user_ids: set[int]) -> None:
             select(OutboxMessage.user_id, func.max(OutboxMessage.sent_at))
             .where(*digest)
             .group_by(OutboxMessage.user_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     now, period = utcnow(), timedelta(hours=current_app.config["DIGEST_HOURS"])
     new = [
@@ -318,7 +324,7 @@ def _ensure_digests(user_ids: set[int]) -> None:
             "user_id": uid,
             "kind": "digest",
             "since": last_sent.get(uid) or now - period,
-            "next_attempt_at": max(now, last_sent[uid] + period) if last_sent.get(uid) else now + period,
+            "next_attempt_at": max(now, sent + period) if (sent := last_sent.get(uid)) else now + period,
         }
         for uid in user_ids - waiting
     ]
@@ -336,7 +342,7 @@ def save_email_settings(user: User, email: str, modes: dict[str, str]) -> None:
     address = db.session.get(MailAddress, user.id)
     if email and address is None:
         db.session.add(MailAddress(user_id=user.id, email=email))
-    elif email:
+    elif email and address is not None:
         address.email = email
     elif address is not None:
         db.session.delete(address)

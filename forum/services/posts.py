@@ -19,7 +19,7 @@ from forum.services.text import check_labels, split_labels
 MAX_TAGS = 8
 
 
-def _check_text(title: str, body: str) -> tuple[str, str]:
+def _check_text(title: str | None, body: str | None) -> tuple[str, str]:
     title = " ".join((title or "").split())
     body = (body or "").strip()
     if not title:
@@ -42,8 +42,8 @@ def resolve_tags(raw: str | list[str]) -> list[Tag]:
 
 def create_post(
     author: User,
-    title: str,
-    body: str,
+    title: str | None,
+    body: str | None,
     tags: str | list[str] = "",
     audience: Audience = PUBLIC,
     terms: TermsChoice | None = None,
@@ -80,8 +80,8 @@ def create_post(
 def update_post(
     post: Post,
     editor: User,
-    title: str,
-    body: str,
+    title: str | None,
+    body: str | None,
     tags: str | list[str],
     audience: Audience,
     terms=KEEP,

@@ -69,5 +69,7 @@ def last_reads(viewer: User | None, post_ids: list[int]) -> dict[int, datetime]:
             select(PostRead.post_id, PostRead.last_read_at).where(
                 PostRead.user_id == viewer.id, PostRead.post_id.in_(post_ids)
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )

@@ -8,7 +8,9 @@ sends the changed posts and comments to the search index (its text comes from th
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import select
 
@@ -30,7 +32,8 @@ class RerenderReport:
 
 
 # (model, Markdown column, HTML column, renderer); posts and their versions get anchors and a TOC.
-_TARGETS = [
+_Rendered = Post | PostRevision | Comment | User | Group | PostTerms | SiteTerms
+_TARGETS: list[tuple[type[_Rendered], str, str, Callable[[str], str]]] = [
     (Post, "body_md", "body_html", render_post_body),
     (PostRevision, "body_md", "body_html", render_post_body),
     (Comment, "body_md", "body_html", render_markdown),
@@ -49,7 +52,9 @@ def rerender_all() -> RerenderReport:
         changed = 0
         last_id = 0
         while True:
-            rows = db.session.scalars(select(model).where(model.id > last_id).order_by(model.id).limit(BATCH)).all()
+            batch = select(model).where(model.id > last_id).order_by(model.id).limit(BATCH)
+            # mypy solves select() over a union of models as their common base, which has no columns.
+            rows = cast(Sequence[_Rendered], db.session.scalars(batch).all())
             if not rows:
                 break
             for row in rows:

@@ -7,6 +7,7 @@ points the post at it, so every earlier acceptance stops counting and the gate r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import func, select
@@ -223,18 +224,14 @@ def accepted_earlier(user: User | None, post: Post) -> bool:
 # --- site terms ------------------------------------------------------------------------
 
 
-_UNSET = object()
-
-
 def current_site_terms() -> SiteTerms | None:
     """The site terms in force, cached on the request (every page asks). Not on `g`: an
     app context can outlive one request, and a change must count from the next one."""
-    cached = getattr(request, "_forum_site_terms", _UNSET) if has_request_context() else _UNSET
-    if cached is not _UNSET:
-        return cached
+    memo: dict[str, Any] = request.__dict__ if has_request_context() else {}
+    if "_forum_site_terms" in memo:
+        return memo["_forum_site_terms"]
     terms = db.session.scalar(select(SiteTerms).order_by(SiteTerms.id.desc()).limit(1))
-    if has_request_context():
-        request._forum_site_terms = terms
+    memo["_forum_site_terms"] = terms
     return terms
 
 
@@ -254,7 +251,7 @@ def has_accepted_site_terms(user: User) -> bool:
     return db.session.get(SiteTermsAcceptance, (user.id, terms.id)) is not None
 
 
-def set_site_terms(admin: User, body: str) -> SiteTerms:
+def set_site_terms(admin: User, body: str | None) -> SiteTerms:
     """Save new site terms as the next version. The admin who wrote them accepts them."""
     if not admin.is_admin:
         raise ServiceError("Only administrators set the site terms.", status=403)

@@ -11,7 +11,7 @@ _USERNAME = re.compile(r"^[a-z0-9_-]{3,32}$")
 _LABEL = re.compile(r"^[\w][\w .+#'/-]*$", re.UNICODE)
 
 
-def normalize_username(raw: str) -> str:
+def normalize_username(raw: str | None) -> str:
     return (raw or "").strip().lower()
 
 

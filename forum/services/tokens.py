@@ -41,7 +41,7 @@ def new_secret(prefix: str) -> tuple[str, str, str]:
 
 
 def create_token(
-    user: User, name: str, scope: str = "read", expires_in_days: int | None = None
+    user: User, name: str | None, scope: str = "read", expires_in_days: int | None = None
 ) -> tuple[ApiToken, str]:
     """A new token for `user`. Returns the row and the plain token, which is never stored."""
     name = " ".join((name or "").split())
@@ -131,6 +131,6 @@ def touch(token: ApiToken, now: datetime | None = None) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    if result.rowcount:
+    if result.rowcount:  # type: ignore[attr-defined]  # DML returns a CursorResult
         # Known to the session as already stored, so no later commit writes it again.
         set_committed_value(token, "last_used_at", now)

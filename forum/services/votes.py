@@ -141,7 +141,7 @@ def _apply(voter: User, target: Post | Comment, choice: str, axis: str, expected
     delta, count_delta = 0, 0
     if wanted == stored:
         pass
-    elif wanted == NO_VOTE:
+    elif wanted == NO_VOTE and existing is not None:  # stored is a vote, so its row exists
         _change_row(delete(Vote), existing)
         delta, count_delta = -existing.weight, -1
     else:
@@ -173,7 +173,7 @@ def _change_row(statement, existing) -> None:
             Vote.weight == existing.weight,
         ).execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # DML returns a CursorResult
         raise _Conflict
 
 
@@ -204,14 +204,14 @@ def _move_counts(target: Post | Comment, axis: str, delta: int, count_delta: int
             values = {"score": Comment.score + delta, "vote_count": Comment.vote_count + count_delta}
         else:
             values = {"agreement": Comment.agreement + delta, "agreement_count": Comment.agreement_count + count_delta}
-        row = db.session.execute(
+        counts = db.session.execute(
             update(Comment)
             .where(Comment.id == target.id)
             .values(**values)
             .returning(Comment.score, Comment.vote_count, Comment.agreement, Comment.agreement_count)
             .execution_options(synchronize_session=False)
         ).one()
-        result = VoteResult("comment", target.id, axis, vote, *row)
+        result = VoteResult("comment", target.id, axis, vote, *counts)
         post_id = target.post_id
     if axis == "karma" and delta and _counts_toward_karma(post_id):
         # Every author of a post gets the whole weight, as on LessWrong (docs/karma.md).

@@ -13,7 +13,7 @@ from forum.services.unique import add_once
 STATEMENT_MIN, STATEMENT_MAX = 3, 280
 
 
-def vouch(voucher: User, vouchee: User, statement: str) -> Vouch:
+def vouch(voucher: User, vouchee: User, statement: str | None) -> Vouch:
     ensure_can_write(voucher)  # the statement is public text
     if voucher.id == vouchee.id:
         raise ServiceError("You cannot vouch for yourself.", field="statement")

@@ -71,7 +71,7 @@ def login():
             _sign_in(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data) or url_for("main.index"))
         # One message for an unknown name and a wrong password.
-        form.password.errors.append("Wrong username or password.")
+        form.password.errors = [*form.password.errors, "Wrong username or password."]
         return render_template("auth/login.html", form=form), 401
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status

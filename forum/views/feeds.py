@@ -19,6 +19,7 @@ from forum.queries.feeds import ANONYMOUS
 from forum.rendering import atom
 from forum.services import feed_tokens
 from forum.views.users import user_or_404
+from forum.web.routing import current_view
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
@@ -36,11 +37,13 @@ def atom_response(feed: atom.Feed, *, private: bool = False) -> Response:
     # the newest one newer.)
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # returns itself, though typed as Werkzeug's base Response
+    return response
 
 
 def _self_url() -> str:
-    return url_for(request.endpoint, **request.view_args, _external=True)
+    endpoint, view_args = current_view()
+    return url_for(endpoint, **view_args, _external=True)
 
 
 @bp.route("/hot.atom", defaults={"sort": "hot"})

@@ -166,7 +166,7 @@ def delete(slug: str):
         abort(403)
     form = DeleteGroupForm()
     if form.validate_on_submit():
-        if form.confirm.data.strip().lower() != group.slug:
+        if (form.confirm.data or "").strip().lower() != group.slug:  # DataRequired: never None here
             form.confirm.errors = [*form.confirm.errors, f"Type {group.slug} exactly to confirm."]
         else:
             name = group.name

@@ -30,7 +30,10 @@ def moderation_context() -> dict:
     """The ban banner, unacknowledged warnings and the queue size, on every page."""
     if not current_user.is_authenticated:
         return {}
-    context = {"ban_notice": ban_message(current_user), "pending_warnings": moderation.pending_warnings(current_user)}
+    context: dict[str, object] = {
+        "ban_notice": ban_message(current_user),
+        "pending_warnings": moderation.pending_warnings(current_user),
+    }
     if permissions.is_moderator(current_user):
         context["is_site_moderator"] = True
         context["open_report_count"] = moderation.count_open_reports()

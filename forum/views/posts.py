@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -181,12 +183,12 @@ def comment_url(comment: Comment) -> str:
     return url_for("posts.view", post_id=comment.post_id, page=page if page > 1 else None, _anchor=f"c{comment.id}")
 
 
-def _comment_page(post, sort: str) -> tuple[CommentPage, list]:
+def _comment_page(post, sort: str) -> tuple[CommentPage, Sequence[Comment]]:
     """The requested page of top-level comments, with their replies (two queries)."""
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     if post.is_deleted:
         return CommentPage(1, per_page, 0), []
-    page = CommentPage(page_arg(), per_page, db.session.scalar(listings.top_level_count(post)))
+    page = CommentPage(page_arg(), per_page, db.session.execute(listings.top_level_count(post)).scalar_one())
     if is_past_end(page):
         return page, []
     return page, db.session.scalars(listings.comment_page(post, sort, page.offset, per_page)).unique().all()
@@ -198,7 +200,7 @@ def _mark_new(nodes, since) -> None:
         _mark_new(node.children, since)
 
 
-def _render_post(post, comment_form: CommentForm, status: int = 200, since=None):
+def _render_post(post, comment_form: CommentForm | None, status: int = 200, since=None):
     sort = _comment_sort()
     page, comments = _comment_page(post, sort)
     tree = _tree(comments)
@@ -327,7 +329,7 @@ def comment(post_id: int):
     if form.validate_on_submit():
         try:
             prepared = _upload_from(form)
-            body = form.body.data
+            body = form.body.data or ""  # DataRequired: never None here
             if prepared is not None:
                 body = f"{body.rstrip()}\n\n{attachment_service.snippet(post.id, prepared)}"
             new = comment_service.add_comment(current_user, post, body, parent)

@@ -134,7 +134,7 @@ def accept_site():
             terms_service.accept_site_terms(current_user, form.version.data)
         except ServiceError as refused:
             error, status = refused.message, refused.status
-            terms = terms_service.current_site_terms()
+            terms = terms_service.current_site_terms() or terms  # versions are only ever added
         else:
             flash("Thank you. You agreed to the site terms.", "success")
             return redirect(target)

@@ -41,7 +41,8 @@ def tokens():
                 expiry_days(form.expires.data),
             )
         except ServiceError as error:
-            getattr(form, error.field or "name", form.name).errors.append(error.message)
+            field = getattr(form, error.field or "name", form.name)
+            field.errors = [*field.errors, error.message]
         else:
             # Rendered, not redirected: the plain token exists only in this response
             # (a flash message would store it in the session cookie).

@@ -18,7 +18,7 @@ bp = Blueprint("users", __name__)
 
 
 def _count(query) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
 
 
 def user_or_404(username: str) -> User:
@@ -40,6 +40,8 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
     per_page = current_app.config["POSTS_PER_PAGE"]
     # Counts shown on the tabs are of what this viewer may read, never of everything;
     # the open tab's count is its pagination total, not a second query.
+    n_posts: int | None
+    n_comments: int | None
     if tab == "posts":
         items = db.paginate(
             listings.as_cards(listings.posts_by(current_user, user)),
@@ -86,7 +88,7 @@ def edit_profile():
                 form.open_to_contact.data,
             )
         except ServiceError as error:
-            getattr(form, error.field).errors.append(error.message)
+            getattr(form, error.field or "display_name").errors.append(error.message)
         else:
             flash("Your profile is saved.", "success")
             return redirect(url_for("users.profile", username=current_user.username))

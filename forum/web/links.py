@@ -69,9 +69,10 @@ class Links:
         if isinstance(value, int):
             text = str(value)
         else:  # names repeat on a page (a thread's authors): quote each once
-            text = self._names.get(value)
-            if text is None:
-                text = self._names[value] = quote(value, safe=_PATH_SAFE)
+            quoted = self._names.get(value)
+            if quoted is None:
+                quoted = self._names[value] = quote(value, safe=_PATH_SAFE)
+            text = quoted
         return f"{self._root}{prefix}{text}{suffix}"
 
     def user(self, user) -> str:

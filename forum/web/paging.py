@@ -56,9 +56,11 @@ def paginate_ahead(query: Select, page: int, per_page: int) -> Pagination:
     """
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
     cap = (page + LOOKAHEAD_PAGES) * per_page
-    counted = db.session.scalar(select(func.count()).select_from(query.order_by(None).limit(cap + 1).subquery()))
+    counted = db.session.execute(
+        select(func.count()).select_from(query.order_by(None).limit(cap + 1).subquery())
+    ).scalar_one()
     pagination.total = min(counted, cap)
-    pagination.more = counted > cap
+    setattr(pagination, "more", counted > cap)  # ours, read by the templates; Pagination declares no such field
     return pagination
 
 

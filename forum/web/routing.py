@@ -1,7 +1,10 @@
-"""URL converters."""
+"""URL converters, and the route of the view serving a request."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import request
 from werkzeug.routing import IntegerConverter
 
 # Id columns are `Integer`: 64-bit on SQLite but 32-bit on PostgreSQL, which raises an
@@ -19,6 +22,13 @@ class IdConverter(IntegerConverter):
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
         return number if number <= ID_MAX else 0
+
+
+def current_view() -> tuple[str, dict[str, Any]]:
+    """The endpoint and URL arguments of the view serving this request, to link to it again."""
+    if request.endpoint is None or request.view_args is None:  # no route matched
+        raise RuntimeError("No view is serving this request.")
+    return request.endpoint, request.view_args
 
 
 def init_app(app) -> None:

@@ -33,7 +33,8 @@ def init_app(app: Flask) -> None:
     if app.config["TRUSTED_PROXIES"]:
         # The client's address and scheme as the proxies saw them (rate limits, secure cookies).
         hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Replacing wsgi_app is Flask's documented way to add WSGI middleware; mypy sees a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     @app.after_request
     def set_headers(response):

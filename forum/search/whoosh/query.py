@@ -34,7 +34,7 @@ def _facet_check(
     mask: set[int] | None,
 ) -> Callable[[int], bool] | None:
     """A per-document test for the facets and bans; None when there are none."""
-    tests: list[Callable[[int], bool]] = []
+    tests: list[Callable[[int], object]] = []  # a DocFlags lookup answers 0 or 1
     if kinds:
         unknown = set(kinds) - set(KINDS)
         if unknown:
@@ -71,8 +71,8 @@ def _outside_body_check(view: IndexView, units: list[Unit], gated: set[int]) -> 
             return docnum in phrases[unit.tokens]
         if view.term_flags("title", unit.tokens[0])[docnum]:
             return True
-        return bool(unit.name) and bool(
-            view.term_flags("author", unit.name)[docnum] or view.term_flags("tags", unit.name)[docnum]
+        return bool(
+            unit.name and (view.term_flags("author", unit.name)[docnum] or view.term_flags("tags", unit.name)[docnum])
         )
 
     return lambda docnum: docnum not in gated or all(unit_matches(unit, docnum) for unit in units)

@@ -445,6 +445,20 @@ def shows_comment(viewer: User | None, comment: Comment) -> bool:
     return not comment.is_removed or sees_removed(viewer, comment.author_id, comment.post)
 
 
+def get_shown_comment_or_404(comment_id: int, viewer: User | None, *, or_deleted: bool = False) -> Comment:
+    """For every address that quotes or acts on a comment's text (reply, edit, report): a
+    comment whose text the viewer is shown (`shows_comment`), else 404 like a missing one,
+    so a removed comment's text never reaches a reader through a form.
+
+    `or_deleted`: also a deleted comment, whose text is shown to no one (every template
+    prints "[deleted]" for it), so a late reply can be refused with a message that keeps
+    what was typed."""
+    comment = get_comment_or_404(comment_id, viewer)
+    if not (shows_comment(viewer, comment) or (or_deleted and comment.is_deleted)):
+        abort(404)
+    return comment
+
+
 # --- tags ------------------------------------------------------------------------------
 
 

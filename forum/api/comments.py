@@ -72,7 +72,7 @@ def create_comment(post_id: int):
     parent_id = integer(data, "parent_id")
     if parent_id is not None:
         try:
-            parent = visibility.get_comment_or_404(parent_id, current_user)
+            parent = visibility.get_shown_comment_or_404(parent_id, current_user, or_deleted=True)
         except NotFound:
             raise ApiError(400, "No such comment on this post.", field="parent_id") from None
     return _add(post, data, parent)
@@ -88,9 +88,7 @@ def comment(comment_id: int):
 @operation("Reply to a comment", tag="comments", body=COMMENT_BODY, response=ref("Comment"), status=201, errors=(409,))
 def reply(comment_id: int):
     require_user()
-    parent = visibility.get_comment_or_404(comment_id, current_user)
-    if not visibility.shows_comment(current_user, parent):
-        raise NotFound()
+    parent = visibility.get_shown_comment_or_404(comment_id, current_user)
     return _add(parent.post, json_body(), parent)
 
 
@@ -98,7 +96,7 @@ def reply(comment_id: int):
 @operation("Edit your comment", tag="comments", body=COMMENT_BODY, response=ref("Comment"), errors=(409,))
 def edit_comment(comment_id: int):
     user = require_user()
-    target = visibility.get_comment_or_404(comment_id, user)
+    target = visibility.get_shown_comment_or_404(comment_id, user)
     if not permissions.can_edit_comment(user, target):
         raise ApiError(403, "Only its author may edit this comment.")
     comment_service.edit_comment(target, text(json_body(), "body", required=True))

@@ -82,9 +82,7 @@ def report_post(post_id: int):
 @bp.route("/comments/<int:comment_id>/report", methods=["GET", "POST"])
 @login_required
 def report_comment(comment_id: int):
-    comment = visibility.get_comment_or_404(comment_id, current_user)
-    if not visibility.shows_comment(current_user, comment):
-        abort(404)
+    comment = visibility.get_shown_comment_or_404(comment_id, current_user)
     return _report(comment.post, comment)
 
 

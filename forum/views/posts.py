@@ -322,7 +322,8 @@ def comment(post_id: int):
     if form.parent_id.data:
         if not form.parent_id.data.isdigit():
             abort(400)
-        parent = visibility.get_comment_or_404(int(form.parent_id.data), current_user)
+        # The form is shown again quoting the parent: only a comment whose text the viewer is shown.
+        parent = visibility.get_shown_comment_or_404(int(form.parent_id.data), current_user, or_deleted=True)
     status = 400
     if form.validate_on_submit():
         try:
@@ -373,12 +374,8 @@ def comment_permalink(comment_id: int):
 @bp.route("/comments/<int:comment_id>/reply", methods=["GET"])
 @login_required
 def reply(comment_id: int):
-    parent = visibility.get_comment_or_404(comment_id, current_user)
-    if not visibility.shows_comment(current_user, parent):
-        abort(404)
+    parent = visibility.get_shown_comment_or_404(comment_id, current_user)
     _require_write()
-    if parent.is_deleted:
-        flash("That comment was deleted; reply elsewhere in the thread.", "error")
     form = CommentForm(parent_id=str(parent.id))
     return render_template("posts/reply.html", post=parent.post, parent=parent, form=form)
 
@@ -386,7 +383,7 @@ def reply(comment_id: int):
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_comment(comment_id: int):
-    target = visibility.get_comment_or_404(comment_id, current_user)
+    target = visibility.get_shown_comment_or_404(comment_id, current_user)
     if not permissions.can_edit_comment(current_user, target):
         abort(403)
     form = CommentForm()

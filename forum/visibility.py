@@ -416,11 +416,12 @@ def is_restricted(post: Post) -> bool:
 
 def visible_comments(viewer: User | None) -> Select[tuple[Comment]]:
     """Comments on posts the viewer may list and whose body they may read (terms accepted).
-    Removed comments are in no listing, for anyone."""
+    Deleted and removed comments are in no listing, for anyone (threads show their
+    placeholders through `queries.listings`, not from here)."""
     return (
         select(Comment)
         .join(Post, Comment.post_id == Post.id)
-        .where(listed(viewer), body_readable(viewer), Comment.removed_at.is_(None))
+        .where(listed(viewer), body_readable(viewer), Comment.removed_at.is_(None), Comment.deleted_at.is_(None))
     )
 
 

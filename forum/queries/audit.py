@@ -52,8 +52,7 @@ def requests_to_decide(user: User) -> list[AccessRequest]:
             .options(selectinload(AccessRequest.user), selectinload(AccessRequest.post))
             .where(
                 AccessRequest.status == "pending",
-                visibility.readable(user),
-                Post.deleted_at.is_(None),
+                visibility.listed(user),  # the whole rule: a removed post's requests leave with it
                 or_(Post.author_id == user.id, Post.id.in_(tokens)),
             )
             .order_by(AccessRequest.created_at, AccessRequest.id)

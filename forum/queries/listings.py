@@ -72,7 +72,7 @@ def posts_by(viewer: User | None, author: User) -> Select[tuple[Post]]:
 def comments_by(viewer: User | None, author: User) -> Select[tuple[Comment]]:
     return (
         visibility.visible_comments(viewer)
-        .where(Comment.author_id == author.id, Comment.deleted_at.is_(None))
+        .where(Comment.author_id == author.id)
         .options(selectinload(Comment.post))  # each card names its post
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )

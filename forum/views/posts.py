@@ -244,9 +244,12 @@ def view(post_id: int):
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(post_id: int):
-    post = visibility.get_post_or_404(post_id, current_user)
+    post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
     if not permissions.can_edit_post(current_user, post):
         abort(403)
+    if gate is not None:
+        # A co-editor who has not accepted the terms reads no more here than on the post page.
+        return render_gate(post, gate)
     form = PostForm()
     authors_decide = permissions.can_change_authors(current_user, post)
     status = 400 if request.method == "POST" and not form.preview.data else 200

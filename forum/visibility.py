@@ -241,6 +241,12 @@ def gated_comment_ids(viewer: User | None, *, include_removed: bool = False) -> 
     return select(Comment.id).where(Comment.post_id.in_(gated_post_ids(viewer, include_removed=include_removed)))
 
 
+def can_read_body(viewer: User | None, post_id: int) -> bool:
+    """In the post's audience and past its terms: what `get_post_body_or_404` lets through."""
+    query = select(and_(readable(viewer), body_readable(viewer))).select_from(Post).where(Post.id == post_id)
+    return bool(db.session.scalar(query))
+
+
 def get_readable_body_or_gate(post_id: int, viewer: User | None) -> tuple[Post, PostTerms | None]:
     """The post page's fetch: 404 outside the audience, else (post, terms to accept first).
 

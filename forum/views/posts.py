@@ -88,7 +88,11 @@ def _render_editor(form: PostForm, post=None, status: int = 200):
     preview = None
     if form.preview.data and form.body.data:
         preview = render_post_body(form.body.data)
-    files = [(a, attachment_service.snippet(post.id, a)) for a in attachment_service.of_post(post)] if post else []
+    files = (
+        [(a, attachment_service.snippet(post.id, a)) for a in attachment_service.of_post(current_user, post)]
+        if post
+        else []
+    )
     may_change_authors = post is None or permissions.can_change_authors(current_user, post)
     return render_template(
         "posts/edit.html",

@@ -302,6 +302,11 @@ def has_listing_card() -> ColumnElement[bool]:
     )
 
 
+def read_listing_ids(viewer: User | None) -> Select[tuple[int]]:
+    """Ids of listed posts the viewer already reads: search shows them the post, not its card."""
+    return select(Post.id).where(discoverable(viewer), readable(viewer))
+
+
 def discoverable_posts(viewer: User | None) -> Select[tuple[Post, PostListing]]:
     """Listing cards the viewer may see, newest first."""
     return (

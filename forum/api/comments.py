@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from forum import permissions, visibility
@@ -16,7 +15,6 @@ from forum.api.inputs import integer, json_body, page_list, text
 from forum.api.openapi import PAGE_PARAMS, operation
 from forum.api.schemas import COMMENT_BODY, NEW_COMMENT, page_of, ref
 from forum.extensions import db
-from forum.models import Comment
 from forum.queries import listings
 from forum.queries.threads import build_tree
 from forum.services import comments as comment_service
@@ -41,7 +39,7 @@ def post_comments(post_id: int):
     post = visibility.get_post_body_or_404(post_id, current_user)
     comments = [] if post.is_deleted else db.session.scalars(listings.comments_of_post(post)).unique().all()
     tree = build_tree(comments, max_depth=_API_DEPTH, hidden=lambda c: not visibility.shows_comment(current_user, c))
-    votes = viewer_votes(current_user, comment_ids=select(Comment.id).where(Comment.post_id == post.id))
+    votes = viewer_votes(current_user, comment_ids=listings.comment_ids_of_post(post))
     return page_list(
         tree,
         lambda nodes: [serialize.comment_node(current_user, n, votes) for n in nodes],

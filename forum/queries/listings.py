@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import Select, and_, func, or_, select, true, tuple_
@@ -102,6 +103,20 @@ def _in_comment_order(query: Select, sort: str) -> Select:
     if sort == "new":
         return query.order_by(Comment.created_at.desc(), Comment.id.desc())
     return query.order_by(Comment.created_at, Comment.id)
+
+
+def comment_ids_of_post(post: Post) -> Select[tuple[int]]:
+    """Ids of every comment of a post the caller has already fetched through visibility
+    (the viewer's own votes on its thread are read by them)."""
+    return select(Comment.id).where(Comment.post_id == post.id)
+
+
+def gated_among(viewer: User | None, post_ids: Iterable[int]) -> set[int]:
+    """Of these listed posts, those that show the viewer only their title (one query)."""
+    ids = set(post_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(visibility.gated_post_ids(viewer).where(Post.id.in_(ids))))
 
 
 def comments_of_post(post: Post, sort: str = "old") -> Select[tuple[Comment]]:

@@ -173,9 +173,7 @@ def _unknown_sort() -> str | None:
 
 def _page_votes(post):
     """The viewer's votes on the post and all its comments: one query."""
-    return viewer_votes(
-        current_user, post_ids=[post.id], comment_ids=select(Comment.id).where(Comment.post_id == post.id)
-    )
+    return viewer_votes(current_user, post_ids=[post.id], comment_ids=listings.comment_ids_of_post(post))
 
 
 def comment_url(comment: Comment) -> str:

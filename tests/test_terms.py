@@ -12,7 +12,7 @@ from forum.services import drafts
 from forum.services import posts as post_service
 from forum.services.audience import Audience, audience_of
 from forum.services.terms import TermsChoice
-from tests.factories import login, logout, make_comment, make_group, make_post, make_user
+from tests.factories import login, logout, make_attachment, make_comment, make_group, make_post, make_user
 
 NO_CAPS = "I will not use this work, or anything derived from it, to advance AI capabilities"
 
@@ -526,8 +526,15 @@ def test_a_co_editor_gets_the_gate_in_the_editor_until_they_accept(client, share
     assert "Terms text ibis." in preview.get_data(as_text=True)
     db.session.expire_all()
     assert (post.title, post.body_md) == ("Draft title heron", "draft body pangolin")
-    for url in (f"/posts/{post.id}/revisions", f"/api/v1/posts/{post.id}/comments"):
-        assert client.get(url).status_code == 404
+    figure = make_attachment(author, post, filename="pangolin.png")
+    text_addresses = (
+        f"/posts/{post.id}/revisions",
+        f"/posts/{post.id}/revisions/compare",
+        f"/posts/{post.id}/files/{figure.key}",
+        f"/api/v1/posts/{post.id}/comments",
+    )
+    for url in text_addresses:
+        assert client.get(url).status_code == 404, url
     api = client.patch(f"/api/v1/posts/{post.id}", json={"title": "Renamed"})
     assert api.status_code == 404 and "pangolin" not in api.get_data(as_text=True)
     db.session.expire_all()
@@ -535,7 +542,9 @@ def test_a_co_editor_gets_the_gate_in_the_editor_until_they_accept(client, share
 
     assert accept(client, post).status_code == 302
     status, html = page(client, f"/posts/{post.id}/edit")
-    assert status == 200 and "pangolin" in html
+    assert status == 200 and "pangolin" in html and figure.key in html
+    for url in text_addresses:
+        assert client.get(url).status_code == 200, url
 
 
 def test_authors_edit_their_gated_draft_without_accepting(client, shared_gated_draft):

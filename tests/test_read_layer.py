@@ -14,6 +14,9 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+from werkzeug.exceptions import NotFound
+
 import forum
 from forum import models
 from forum.extensions import db
@@ -188,3 +191,51 @@ def view(post_id, viewer):
         ("view", 7),
         ("view", 8),
     ]
+
+
+# --- read helpers refuse by themselves, whatever their caller checked ----------------------
+
+
+def test_read_helpers_refuse_a_viewer_their_page_would_refuse(app):
+    from forum.queries import audit, reports
+    from forum.queries import groups as group_queries
+    from forum.queries import terms as terms_queries
+    from forum.services import access, attachments, drafts, moderation, reads
+    from forum.services import groups as group_service
+    from tests.factories import make_attachment, make_group, make_post, make_user
+    from tests.moderation_helpers import make_moderator
+
+    author, reader, editor, outsider = (make_user(name) for name in ("ada", "ben", "eli", "out"))
+    mod = make_moderator("mod")
+    post = make_post(author, "Restricted", audience="restricted", users=(reader,))
+    reads.record_read(reader, post)
+    access.set_listing(author, post, True, "An abstract long enough to be shown to the members of the site.")
+    access.request_access(outsider, post, "please")
+    draft = make_post(author, "Draft", draft=True)
+    drafts.share_draft(draft, author, editor.username, "edit")
+    make_attachment(author, draft)
+    hidden = make_group(author, "Hidden", members=(reader,), listed=False)
+    group_service.invite(author, hidden, outsider.username)
+    group = make_group(author, "Open")
+    group_service.request_to_join(outsider, group, "let me in")
+    report = moderation.report(reader, make_post(author, "Reported"), None, "spam")
+
+    # Those the page is for get the rows...
+    assert audit.reads_of(author, post) and audit.requests_of(author, post)
+    assert audit.listing_of(author, post) is not None
+    assert drafts.shares(author, draft) and attachments.of_post(editor, draft)
+    assert group_queries.members(reader, hidden)
+    assert group_queries.pending_requests(author, group) and group_queries.pending_invitations(author, hidden)
+    assert db.session.scalars(reports.queue(mod)).all() == [report]
+    assert reports.get_report_or_404(mod, report.id) == report
+    # ...and everyone else gets nothing, without their caller checking.
+    assert audit.reads_of(reader, post) == [] and audit.requests_of(reader, post) == []
+    assert audit.listing_of(reader, post) is None and terms_queries.acceptances_of(reader, post) == []
+    assert drafts.shares(editor, draft) == [] and attachments.of_post(outsider, draft) == []
+    assert group_queries.members(outsider, hidden) is None
+    assert (
+        group_queries.pending_requests(reader, group) == [] and group_queries.pending_invitations(reader, hidden) == []
+    )
+    assert db.session.scalars(reports.queue(reader)).all() == []
+    with pytest.raises(NotFound):
+        reports.get_report_or_404(reader, report.id)

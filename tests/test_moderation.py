@@ -464,3 +464,31 @@ def test_the_api_answers_a_reply_to_a_removed_comment_like_a_missing_one(client)
     missing = client.post(f"/api/v1/posts/{post.id}/comments", json={"body": "x", "parent_id": MISSING_COMMENT})
     assert "nasty words here" not in removed.get_data(as_text=True)
     assert (removed.status_code, removed.get_json()) == (missing.status_code, missing.get_json())
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("get", "/comments/{id}/reply", None),
+        ("get", "/comments/{id}/report", None),
+        ("post", "/comments/{id}/report", {"reason": "spam"}),
+        ("get", "/comments/{id}/edit", None),
+        ("post", "/api/v1/comments/{id}/replies", {"body": "x"}),
+        ("post", "/api/v1/comments/{id}/reports", {"reason": "spam"}),
+        ("patch", "/api/v1/comments/{id}", {"body": "x"}),
+    ],
+)
+def test_every_address_that_quotes_a_removed_comment_answers_like_a_missing_one(client, method, path, data):
+    author, troll, post, bad, reply, lone = _thread()
+    moderation.remove_comment(make_moderator("mod"), bad, "insults")
+    login(client, make_user("reader"))
+    as_json = path.startswith("/api/")
+
+    def send(comment_id):
+        url = path.format(id=comment_id)
+        return getattr(client, method)(url, **({"json": data} if as_json else {"data": data}))
+
+    removed, missing = send(bad.id), send(MISSING_COMMENT)
+    assert "nasty words here" not in removed.get_data(as_text=True)
+    assert removed.status_code == 404
+    assert normalized(removed, f"/comments/{bad.id}") == normalized(missing, f"/comments/{MISSING_COMMENT}")

@@ -24,6 +24,62 @@ An attachment is readable exactly when its post's body is (`get_attachment_or_40
 Content removed by a moderator leaves every listing and count, for everyone. Its own
 page still opens for its author (who is told why) and for those who may moderate it,
 but only if they are in its audience: a moderator's role is never a key to a post.
+
+Pick the fetcher or clause that applies the whole rule for your purpose; never rebuild
+one from its parts (`deleted_at`, `removed_at`, `is_draft`) outside this module:
+
+    name                        returns                          for whom / refuses how
+    --------------------------  -------------------------------  ------------------------------------------------
+    Posts
+    readable(viewer)            SQL clause on Post               in the audience (drafts: authors and sharees)
+    listed(viewer)              SQL clause on Post               readable, published, not deleted, not removed:
+                                                                 every listing and count
+    visible_posts(viewer)       Select[Post]                     listed: where every listing starts
+    can_read_post / readable_post_ids   bool / set of ids        readable (no state): e.g. link a title or not
+    get_post_or_404             Post (deleted ones too)          readable; removed only to its author and its
+                                                                 moderators; else 404. Title-level pages only
+    get_readable_body_or_gate   (Post, terms or None)            as get_post_or_404, with the terms to accept:
+                                                                 pages that show the text show the gate instead
+                                                                 (post page, editor)
+    get_post_body_or_404        Post                             as get_post_or_404 and past the terms, else 404:
+                                                                 addresses that only serve text or change it
+                                                                 (revisions, diffs, comments, API edit, files)
+    can_read_body(viewer, id)   bool                             the same test for one post, no abort
+    body_readable / title_only  SQL clause on Post               past the terms (authors always) / gated
+    gated_post_ids / gated_comment_ids   Select of ids           listed but gated: titles only, no snippets
+    Listing cards (restricted posts listed by their author)
+    discoverable(viewer)        SQL clause on Post               signed-in members: title, author, abstract only
+    discoverable_posts / listing_cards / get_listing_or_404      the cards; 404 like a missing post
+    read_listing_ids(viewer)    Select of ids                    cards of posts the viewer already reads
+    Comments
+    visible_comments(viewer)    Select[Comment]                  on listed posts past the terms; never deleted or
+                                                                 removed: every listing and count of comments
+    get_comment_or_404          Comment (any state)              on a post whose body the viewer reads, else 404:
+                                                                 permalinks, votes, moderation (placeholders)
+    shows_comment(viewer, c)    bool                             its text, not a placeholder: removed ones only
+                                                                 to their author and the post's moderators
+    get_shown_comment_or_404    Comment                          get_comment_or_404 and shows_comment, else 404:
+                                                                 every address that quotes or acts on its text
+                                                                 (reply page and form, edit, report, API)
+    Drafts, files, search, tags, groups, references
+    visible_drafts(viewer)      Select[Post]                     the viewer's drafts and those shared with them
+    get_attachment_or_404       (Post, Attachment)               whoever reads the body (and the comment), else 404
+    readable_hits               (posts, comments) by id          search hits re-checked: listed, comments past terms
+    post_principals             tokens by post id                the index writer only (what a post is shared with)
+    visible_tags(viewer)        Select[(Tag, count)]             tags of listed posts, counted over listed posts
+    visible_groups / get_group_or_404 / visible_group_clause    listed groups, the viewer's, invitations; 404
+    can_see_members / can_see_group_activity    bool             who is in a group / its counts and posts
+    describe_audience           dict                             what the post page may say about its audience
+    references_readable         SQL clause                       notifications and their emails name only what
+                                                                 the viewer may read now
+
+Read helpers in forum/queries/ take the viewer, start from these and refuse by themselves
+(member lists, join requests, invitations, read receipts, acceptances, draft shares, the
+editor's files). tests/test_read_layer.py fails on a content query anywhere else.
+
+One read of restricted text does not pass through `readable`: a report keeps a copy of the
+reported title and text, and site moderators read that copy in their queue whether or not
+they are in the post's audience (forum/queries/reports.py, moderators only, 404 otherwise).
 """
 
 from __future__ import annotations
@@ -242,6 +298,12 @@ def gated_comment_ids(viewer: User | None, *, include_removed: bool = False) -> 
     return select(Comment.id).where(Comment.post_id.in_(gated_post_ids(viewer, include_removed=include_removed)))
 
 
+def can_read_body(viewer: User | None, post_id: int) -> bool:
+    """In the post's audience and past its terms: what `get_post_body_or_404` lets through."""
+    query = select(and_(readable(viewer), body_readable(viewer))).select_from(Post).where(Post.id == post_id)
+    return bool(db.session.scalar(query))
+
+
 def get_readable_body_or_gate(post_id: int, viewer: User | None) -> tuple[Post, PostTerms | None]:
     """The post page's fetch: 404 outside the audience, else (post, terms to accept first).
 
@@ -295,6 +357,11 @@ def has_listing_card() -> ColumnElement[bool]:
         _published_and_live(),  # a draft shows no card, even if listed
         exists().where(listing.post_id == Post.id),
     )
+
+
+def read_listing_ids(viewer: User | None) -> Select[tuple[int]]:
+    """Ids of listed posts the viewer already reads: search shows them the post, not its card."""
+    return select(Post.id).where(discoverable(viewer), readable(viewer))
 
 
 def discoverable_posts(viewer: User | None) -> Select[tuple[Post, PostListing]]:
@@ -417,11 +484,12 @@ def is_restricted(post: Post) -> bool:
 
 def visible_comments(viewer: User | None) -> Select[tuple[Comment]]:
     """Comments on posts the viewer may list and whose body they may read (terms accepted).
-    Removed comments are in no listing, for anyone."""
+    Deleted and removed comments are in no listing, for anyone (threads show their
+    placeholders through `queries.listings`, not from here)."""
     return (
         select(Comment)
         .join(Post, Comment.post_id == Post.id)
-        .where(listed(viewer), body_readable(viewer), Comment.removed_at.is_(None))
+        .where(listed(viewer), body_readable(viewer), Comment.removed_at.is_(None), Comment.deleted_at.is_(None))
     )
 
 
@@ -444,6 +512,20 @@ def shows_comment(viewer: User | None, comment: Comment) -> bool:
     if comment.is_deleted:
         return False
     return not comment.is_removed or sees_removed(viewer, comment.author_id, comment.post)
+
+
+def get_shown_comment_or_404(comment_id: int, viewer: User | None, *, or_deleted: bool = False) -> Comment:
+    """For every address that quotes or acts on a comment's text (reply, edit, report): a
+    comment whose text the viewer is shown (`shows_comment`), else 404 like a missing one,
+    so a removed comment's text never reaches a reader through a form.
+
+    `or_deleted`: also a deleted comment, whose text is shown to no one (every template
+    prints "[deleted]" for it), so a late reply can be refused with a message that keeps
+    what was typed."""
+    comment = get_comment_or_404(comment_id, viewer)
+    if not (shows_comment(viewer, comment) or (or_deleted and comment.is_deleted)):
+        abort(404)
+    return comment
 
 
 # --- tags ------------------------------------------------------------------------------

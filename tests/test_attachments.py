@@ -188,7 +188,7 @@ def test_uploading_in_the_editor_saves_a_draft_and_shows_the_snippet(client, lab
         upload="Upload",
     )
     assert response.status_code == 200 and "Unsaved words." in response.get_data(as_text=True)
-    assert len(attachments.of_post(post)) == 2
+    assert len(attachments.of_post(post.author, post)) == 2
 
 
 @pytest.mark.parametrize(

@@ -131,8 +131,8 @@ def test_deleted_comment_with_replies_stays_as_placeholder(client, ada):
     page = client.get(f"/posts/{post.id}").get_data(as_text=True)
     assert "[deleted]" in page and "parent words" not in page and "child words" in page
     assert "1 comment" in page
-    # A deleted comment cannot be edited or deleted again.
-    assert client.get(f"/comments/{parent.id}/edit").status_code == 403
+    # A deleted comment cannot be edited (its text is shown to no one) or deleted again.
+    assert client.get(f"/comments/{parent.id}/edit").status_code == 404
 
 
 def test_deleted_comment_without_replies_disappears(client, ada):

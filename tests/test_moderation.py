@@ -9,6 +9,7 @@ from forum.models import ModAction, Report
 from forum.services import ServiceError, moderation
 from tests.factories import login, logout, make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import actions, count, make_moderator, page, reports
+from tests.privacy.conftest import MISSING_COMMENT, normalized
 
 # --- reports ----------------------------------------------------------------------------
 
@@ -438,3 +439,56 @@ def test_removing_a_comment_returns_to_the_page_of_the_thread_that_holds_it(clie
     assert response.status_code == 302
     assert response.headers["Location"] == f"/posts/{post.id}?page=3#c{last.id}"
     assert f'id="c{last.id}"' in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("body", ["", "my reply"])
+def test_a_reply_to_a_removed_comment_never_quotes_it(client, body):
+    """The reply form posted with a removed comment as parent answered with the form
+    again, quoting the removed text (its id is on the "[removed]" placeholder). Now it
+    answers exactly like a reply to a comment that never existed."""
+    author, troll, post, bad, reply, lone = _thread()
+    moderation.remove_comment(make_moderator("mod"), bad, "insults")
+    login(client, make_user("reader"))
+    removed = client.post(f"/posts/{post.id}/comments", data={"body": body, "parent_id": str(bad.id)})
+    missing = client.post(f"/posts/{post.id}/comments", data={"body": body, "parent_id": str(MISSING_COMMENT)})
+    assert "nasty words here" not in removed.get_data(as_text=True)
+    assert removed.status_code == 404
+    assert normalized(removed) == normalized(missing)  # but for the CSRF token, signed with the time
+
+
+def test_the_api_answers_a_reply_to_a_removed_comment_like_a_missing_one(client):
+    author, troll, post, bad, reply, lone = _thread()
+    moderation.remove_comment(make_moderator("mod"), bad, "insults")
+    login(client, make_user("reader"))
+    removed = client.post(f"/api/v1/posts/{post.id}/comments", json={"body": "x", "parent_id": bad.id})
+    missing = client.post(f"/api/v1/posts/{post.id}/comments", json={"body": "x", "parent_id": MISSING_COMMENT})
+    assert "nasty words here" not in removed.get_data(as_text=True)
+    assert (removed.status_code, removed.get_json()) == (missing.status_code, missing.get_json())
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("get", "/comments/{id}/reply", None),
+        ("get", "/comments/{id}/report", None),
+        ("post", "/comments/{id}/report", {"reason": "spam"}),
+        ("get", "/comments/{id}/edit", None),
+        ("post", "/api/v1/comments/{id}/replies", {"body": "x"}),
+        ("post", "/api/v1/comments/{id}/reports", {"reason": "spam"}),
+        ("patch", "/api/v1/comments/{id}", {"body": "x"}),
+    ],
+)
+def test_every_address_that_quotes_a_removed_comment_answers_like_a_missing_one(client, method, path, data):
+    author, troll, post, bad, reply, lone = _thread()
+    moderation.remove_comment(make_moderator("mod"), bad, "insults")
+    login(client, make_user("reader"))
+    as_json = path.startswith("/api/")
+
+    def send(comment_id):
+        url = path.format(id=comment_id)
+        return getattr(client, method)(url, **({"json": data} if as_json else {"data": data}))
+
+    removed, missing = send(bad.id), send(MISSING_COMMENT)
+    assert "nasty words here" not in removed.get_data(as_text=True)
+    assert removed.status_code == 404
+    assert normalized(removed, f"/comments/{bad.id}") == normalized(missing, f"/comments/{MISSING_COMMENT}")

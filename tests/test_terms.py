@@ -8,10 +8,11 @@ from sqlalchemy import func, select
 from forum import visibility
 from forum.extensions import db
 from forum.models import Post, PostTerms, TermsAcceptance
+from forum.services import drafts
 from forum.services import posts as post_service
 from forum.services.audience import Audience, audience_of
 from forum.services.terms import TermsChoice
-from tests.factories import login, logout, make_comment, make_group, make_post, make_user
+from tests.factories import login, logout, make_attachment, make_comment, make_group, make_post, make_user
 
 NO_CAPS = "I will not use this work, or anything derived from it, to advance AI capabilities"
 
@@ -487,3 +488,67 @@ def test_visible_comments_excludes_gated_posts(gated_world):
 
     assert bodies(w["reader"]) == set()
     assert "comment marker axolotl" in bodies(w["commenter"]) and "comment marker axolotl" in bodies(w["author"])
+
+
+# --- co-editors of a draft with terms ------------------------------------------------------
+
+
+@pytest.fixture
+def shared_gated_draft(client):
+    """A draft with terms, shared with ben to edit: ben is no author, so the terms come first."""
+    author, editor = make_user("ada"), make_user("ben")
+    chosen = Audience("public", frozenset(), frozenset())
+    post = post_service.create_post(
+        author,
+        "Draft title heron",
+        "draft body pangolin",
+        "",
+        chosen,
+        terms=TermsChoice(None, "Terms text ibis."),
+        draft=True,
+    )
+    drafts.share_draft(post, author, "ben", "edit")
+    return author, editor, post
+
+
+def test_a_co_editor_gets_the_gate_in_the_editor_until_they_accept(client, shared_gated_draft):
+    """The editor showed a co-editor the draft's whole Markdown (and Preview rendered it)
+    without the terms the post page asks them to accept first."""
+    author, editor, post = shared_gated_draft
+    login(client, editor)
+    _, gate = page(client, f"/posts/{post.id}")
+    assert "Terms text ibis." in gate and "pangolin" not in gate
+    status, html = page(client, f"/posts/{post.id}/edit")
+    assert status == 200 and "Terms text ibis." in html and "pangolin" not in html
+    saved = client.post(f"/posts/{post.id}/edit", data=editor_form("Overwritten", "ben's text", submit="y"))
+    assert "pangolin" not in saved.get_data(as_text=True) and "Terms text ibis." in saved.get_data(as_text=True)
+    preview = client.post(f"/posts/{post.id}/edit", data=editor_form("T", "ben's text", preview="y"))
+    assert "Terms text ibis." in preview.get_data(as_text=True)
+    db.session.expire_all()
+    assert (post.title, post.body_md) == ("Draft title heron", "draft body pangolin")
+    figure = make_attachment(author, post, filename="pangolin.png")
+    text_addresses = (
+        f"/posts/{post.id}/revisions",
+        f"/posts/{post.id}/revisions/compare",
+        f"/posts/{post.id}/files/{figure.key}",
+        f"/api/v1/posts/{post.id}/comments",
+    )
+    for url in text_addresses:
+        assert client.get(url).status_code == 404, url
+    api = client.patch(f"/api/v1/posts/{post.id}", json={"title": "Renamed"})
+    assert api.status_code == 404 and "pangolin" not in api.get_data(as_text=True)
+    db.session.expire_all()
+    assert post.title == "Draft title heron"
+
+    assert accept(client, post).status_code == 302
+    status, html = page(client, f"/posts/{post.id}/edit")
+    assert status == 200 and "pangolin" in html and figure.key in html
+    for url in text_addresses:
+        assert client.get(url).status_code == 200, url
+
+
+def test_authors_edit_their_gated_draft_without_accepting(client, shared_gated_draft):
+    author, editor, post = shared_gated_draft
+    login(client, author)
+    status, html = page(client, f"/posts/{post.id}/edit")
+    assert status == 200 and "pangolin" in html

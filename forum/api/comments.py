@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from forum import permissions, visibility
@@ -16,7 +15,6 @@ from forum.api.inputs import integer, json_body, page_list, text
 from forum.api.openapi import PAGE_PARAMS, operation
 from forum.api.schemas import COMMENT_BODY, NEW_COMMENT, page_of, ref
 from forum.extensions import db
-from forum.models import Comment
 from forum.queries import listings
 from forum.queries.threads import build_tree
 from forum.services import comments as comment_service
@@ -41,7 +39,7 @@ def post_comments(post_id: int):
     post = visibility.get_post_body_or_404(post_id, current_user)
     comments = [] if post.is_deleted else db.session.scalars(listings.comments_of_post(post)).unique().all()
     tree = build_tree(comments, max_depth=_API_DEPTH, hidden=lambda c: not visibility.shows_comment(current_user, c))
-    votes = viewer_votes(current_user, comment_ids=select(Comment.id).where(Comment.post_id == post.id))
+    votes = viewer_votes(current_user, comment_ids=listings.comment_ids_of_post(post))
     return page_list(
         tree,
         lambda nodes: [serialize.comment_node(current_user, n, votes) for n in nodes],
@@ -72,7 +70,7 @@ def create_comment(post_id: int):
     parent_id = integer(data, "parent_id")
     if parent_id is not None:
         try:
-            parent = visibility.get_comment_or_404(parent_id, current_user)
+            parent = visibility.get_shown_comment_or_404(parent_id, current_user, or_deleted=True)
         except NotFound:
             raise ApiError(400, "No such comment on this post.", field="parent_id") from None
     return _add(post, data, parent)
@@ -88,9 +86,7 @@ def comment(comment_id: int):
 @operation("Reply to a comment", tag="comments", body=COMMENT_BODY, response=ref("Comment"), status=201, errors=(409,))
 def reply(comment_id: int):
     require_user()
-    parent = visibility.get_comment_or_404(comment_id, current_user)
-    if not visibility.shows_comment(current_user, parent):
-        raise NotFound()
+    parent = visibility.get_shown_comment_or_404(comment_id, current_user)
     return _add(parent.post, json_body(), parent)
 
 
@@ -98,7 +94,7 @@ def reply(comment_id: int):
 @operation("Edit your comment", tag="comments", body=COMMENT_BODY, response=ref("Comment"), errors=(409,))
 def edit_comment(comment_id: int):
     user = require_user()
-    target = visibility.get_comment_or_404(comment_id, user)
+    target = visibility.get_shown_comment_or_404(comment_id, user)
     if not permissions.can_edit_comment(user, target):
         raise ApiError(403, "Only its author may edit this comment.")
     comment_service.edit_comment(target, text(json_body(), "body", required=True))

@@ -107,11 +107,12 @@ def delete_group(slug: str):
 )
 def group_members(slug: str):
     group = group_or_404(slug)
-    if not visibility.can_see_members(current_user, group):
+    rows = group_queries.members(current_user, group)
+    if rows is None:
         if not current_user.is_authenticated:
             raise ApiError(401, "Sign in to see who is in a group.")
         raise ApiError(403, "Only members see who is in this group.")
-    return page_list(group_queries.members(group), lambda rows: [serialize.member(row) for row in rows])
+    return page_list(rows, lambda rows: [serialize.member(row) for row in rows])
 
 
 @bp.get("/groups/<slug>/posts")

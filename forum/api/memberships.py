@@ -113,8 +113,10 @@ def leave(slug: str):
     params=PAGE_PARAMS,
 )
 def group_invitations(slug: str):
-    _user, group = _manager_of(slug)
-    return page_list(group_queries.pending_invitations(group), lambda rows: [serialize.invitation(i) for i in rows])
+    user, group = _manager_of(slug)
+    return page_list(
+        group_queries.pending_invitations(user, group), lambda rows: [serialize.invitation(i) for i in rows]
+    )
 
 
 @bp.post("/groups/<slug>/invitations")
@@ -177,8 +179,10 @@ def withdraw_request(slug: str):
     params=PAGE_PARAMS,
 )
 def group_requests(slug: str):
-    _user, group = _manager_of(slug)
-    return page_list(group_queries.pending_requests(group), lambda rows: [serialize.join_request(r) for r in rows])
+    user, group = _manager_of(slug)
+    return page_list(
+        group_queries.pending_requests(user, group), lambda rows: [serialize.join_request(r) for r in rows]
+    )
 
 
 def _decide(slug: str, request_id: int, approve: bool):

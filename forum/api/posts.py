@@ -125,7 +125,8 @@ def post(post_id: int):
 )
 def edit_post(post_id: int):
     user = require_user()
-    post = visibility.get_post_or_404(post_id, user)
+    # Editing works on the text: a co-editor who has not accepted the terms gets 404, as for its comments.
+    post = visibility.get_post_body_or_404(post_id, user)
     if not permissions.can_edit_post(user, post):
         raise ApiError(403, "Only its author may edit this post.")
     data = json_body()

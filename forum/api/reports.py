@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from werkzeug.exceptions import NotFound
 
 from forum import visibility
 from forum.api import bp, serialize
@@ -43,7 +42,5 @@ def report_post(post_id: int):
 )
 def report_comment(comment_id: int):
     require_user()
-    comment = visibility.get_comment_or_404(comment_id, current_user)
-    if not visibility.shows_comment(current_user, comment):
-        raise NotFound()
+    comment = visibility.get_shown_comment_or_404(comment_id, current_user)
     return _report(comment.post, comment)

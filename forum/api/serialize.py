@@ -9,9 +9,9 @@ from datetime import datetime
 from flask import url_for
 
 from forum import permissions, visibility
-from forum.extensions import db
 from forum.models import Comment, Group, GroupInvitation, JoinRequest, Membership, Post, PostTerms, User
 from forum.queries import groups as group_queries
+from forum.queries import listings
 from forum.queries.threads import Node
 from forum.services import terms as terms_service
 from forum.services.votes import ViewerVotes, viewer_votes
@@ -52,10 +52,7 @@ def user(person: User, *, post_count: int, comment_count: int) -> dict:
 
 def gated_ids(viewer, posts: Iterable[Post]) -> set[int]:
     """Which of these (listed) posts show the caller only their title, in one query."""
-    ids = {p.id for p in posts if p.terms_version is not None}
-    if not ids:
-        return set()
-    return set(db.session.scalars(visibility.gated_post_ids(viewer).where(Post.id.in_(ids))))
+    return listings.gated_among(viewer, (p.id for p in posts if p.terms_version is not None))
 
 
 def _karma_numbers(item: Post | Comment, votes: ViewerVotes, shown: bool) -> dict:

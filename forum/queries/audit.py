@@ -3,16 +3,21 @@ shown to the post's authors only: `permissions.can_see_acceptances`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from forum import permissions, visibility
 from forum.extensions import db
-from forum.models import AccessRequest, Membership, Post, PostAudience, PostRead, User
+from forum.models import AccessRequest, Membership, Post, PostAudience, PostListing, PostRead, User
 
 
-def reads_of(post: Post) -> list[PostRead]:
-    """Who opened the post and when, most recent first; the author's own visits left out."""
+def reads_of(viewer: User | None, post: Post) -> list[PostRead]:
+    """Who opened the post and when, most recent first; the author's own visits left out.
+    Empty for anyone but the post's authors."""
+    if not permissions.can_see_acceptances(viewer, post):
+        return []
     return list(
         db.session.scalars(
             select(PostRead)
@@ -23,8 +28,10 @@ def reads_of(post: Post) -> list[PostRead]:
     )
 
 
-def requests_of(post: Post) -> list[AccessRequest]:
-    """Every request for access, pending first, then newest."""
+def requests_of(viewer: User | None, post: Post) -> list[AccessRequest]:
+    """Every request for access, pending first, then newest. Empty for anyone but the post's authors."""
+    if not permissions.can_see_acceptances(viewer, post):
+        return []
     return list(
         db.session.scalars(
             select(AccessRequest)
@@ -52,11 +59,34 @@ def requests_to_decide(user: User) -> list[AccessRequest]:
             .options(selectinload(AccessRequest.user), selectinload(AccessRequest.post))
             .where(
                 AccessRequest.status == "pending",
-                visibility.readable(user),
-                Post.deleted_at.is_(None),
+                visibility.listed(user),  # the whole rule: a removed post's requests leave with it
                 or_(Post.author_id == user.id, Post.id.in_(tokens)),
             )
             .order_by(AccessRequest.created_at, AccessRequest.id)
+        )
+    )
+
+
+def listing_of(viewer: User | None, post: Post) -> PostListing | None:
+    """The post's listing (its abstract), for its authors' audit and listing pages; None for
+    anyone else, who sees a listing card only through `visibility.discoverable`."""
+    if not permissions.can_see_acceptances(viewer, post):
+        return None
+    return db.session.get(PostListing, post.id)
+
+
+def pending_request_ids(viewer: User | None, post_ids: Iterable[int]) -> set[int]:
+    """Of these posts, those the viewer asked to read and is still waiting for."""
+    ids = set(post_ids)
+    if not ids or viewer is None or not viewer.is_authenticated:
+        return set()
+    return set(
+        db.session.scalars(
+            select(AccessRequest.post_id).where(
+                AccessRequest.post_id.in_(ids),
+                AccessRequest.user_id == viewer.id,
+                AccessRequest.status == "pending",
+            )
         )
     )
 

@@ -42,7 +42,7 @@ def comment_entries(post: Post) -> list[Entry]:
     caller fetched it so), newest first, in one query with their authors."""
     query = (
         visibility.visible_comments(ANONYMOUS)
-        .where(Comment.post_id == post.id, Comment.deleted_at.is_(None))
+        .where(Comment.post_id == post.id)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(_limit())
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
-from forum import visibility
+from forum import permissions, visibility
 from forum.extensions import db
 from forum.models import Group, GroupInvitation, JoinRequest, Membership, Post, PostAudience, User
 
@@ -66,7 +66,11 @@ def viewer_states(viewer: User | None, group_ids: list[int]) -> dict[int, str]:
     return states
 
 
-def members(group: Group) -> list[Membership]:
+def members(viewer: User | None, group: Group) -> list[Membership] | None:
+    """The group's members, owners first; None when the viewer may not see who is in it
+    (`visibility.can_see_members`), so a page can tell "hidden" from "nobody"."""
+    if not visibility.can_see_members(viewer, group):
+        return None
     return list(
         db.session.scalars(
             # The join already fetches each user: fill `membership.user` from it, not one query per member.
@@ -119,7 +123,10 @@ def requests_of(user: User) -> list[JoinRequest]:
     )
 
 
-def pending_requests(group: Group) -> list[JoinRequest]:
+def pending_requests(viewer: User | None, group: Group) -> list[JoinRequest]:
+    """Requests to join waiting for a decision; empty for anyone who may not manage the group."""
+    if not permissions.can_manage_group(viewer, group):
+        return []
     return list(
         db.session.scalars(
             select(JoinRequest)
@@ -130,7 +137,10 @@ def pending_requests(group: Group) -> list[JoinRequest]:
     )
 
 
-def pending_invitations(group: Group) -> list[GroupInvitation]:
+def pending_invitations(viewer: User | None, group: Group) -> list[GroupInvitation]:
+    """Invitations not answered yet; empty for anyone who may not manage the group."""
+    if not permissions.can_manage_group(viewer, group):
+        return []
     return list(
         db.session.scalars(
             select(GroupInvitation)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import abort
@@ -73,7 +74,7 @@ def posts_by(viewer: User | None, author: User) -> Select[tuple[Post]]:
 def comments_by(viewer: User | None, author: User) -> Select[tuple[Comment]]:
     return (
         visibility.visible_comments(viewer)
-        .where(Comment.author_id == author.id, Comment.deleted_at.is_(None))
+        .where(Comment.author_id == author.id)
         .options(selectinload(Comment.post))  # each card names its post
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
@@ -111,6 +112,20 @@ def _in_comment_order(query: Select, sort: str) -> Select:
     if sort == "new":
         return query.order_by(Comment.created_at.desc(), Comment.id.desc())
     return query.order_by(Comment.created_at, Comment.id)
+
+
+def comment_ids_of_post(post: Post) -> Select[tuple[int]]:
+    """Ids of every comment of a post the caller has already fetched through visibility
+    (the viewer's own votes on its thread are read by them)."""
+    return select(Comment.id).where(Comment.post_id == post.id)
+
+
+def gated_among(viewer: User | None, post_ids: Iterable[int]) -> set[int]:
+    """Of these listed posts, those that show the viewer only their title (one query)."""
+    ids = set(post_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(visibility.gated_post_ids(viewer).where(Post.id.in_(ids))))
 
 
 def comments_of_post(post: Post, sort: str = "old") -> Select[tuple[Comment]]:

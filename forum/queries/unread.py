@@ -23,7 +23,6 @@ def new_comment_counts(viewer: User | None, post_ids: list[int]) -> dict[int, in
         .join(PostRead, (PostRead.post_id == Comment.post_id) & (PostRead.user_id == viewer.id))
         .where(
             Comment.post_id.in_(post_ids),
-            Comment.deleted_at.is_(None),
             Comment.author_id != viewer.id,
             Comment.created_at > PostRead.last_read_at,
         )

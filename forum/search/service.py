@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from markupsafe import Markup
-from sqlalchemy import select
 
 from forum import permissions, visibility
 from forum import search as engine
@@ -111,10 +110,7 @@ def search(
     if visibility.MEMBERS in visibility.principals(viewer):
         # A reader of a listed post finds the post itself, not its card.
         excluded += [
-            engine.doc_id_for("listing", post_id)
-            for post_id in db.session.scalars(
-                select(Post.id).where(visibility.discoverable(viewer), visibility.readable(viewer))
-            )
+            engine.doc_id_for("listing", post_id) for post_id in db.session.scalars(visibility.read_listing_ids(viewer))
         ]
     principals, banned = visibility.principals(viewer), permissions.banned_user_ids()
     try:

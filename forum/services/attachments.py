@@ -19,6 +19,7 @@ from typing import Any
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from forum import permissions, visibility
 from forum.extensions import db
 from forum.infra.storage import get_storage
 from forum.models import Attachment, Comment, Post, User
@@ -164,8 +165,11 @@ def store(post: Post, uploader: User, prepared: Prepared, comment: Comment | Non
     return attachment
 
 
-def of_post(post: Post) -> list[Attachment]:
-    """The post's own files (not its comments'), for the editor's list of snippets."""
+def of_post(viewer: User | None, post: Post) -> list[Attachment]:
+    """The post's own files (not its comments'), for the editor's list of snippets: empty
+    for anyone who may not edit the post or has not accepted its terms."""
+    if not (permissions.can_edit_post(viewer, post) and visibility.can_read_body(viewer, post.id)):
+        return []
     return list(
         db.session.scalars(
             db.select(Attachment)

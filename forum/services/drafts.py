@@ -97,7 +97,10 @@ def unshare_draft(post: Post, actor: User, user_id: int) -> None:
     db.session.commit()
 
 
-def shares(post: Post) -> list[DraftShare]:
+def shares(viewer: User | None, post: Post) -> list[DraftShare]:
+    """Whom the draft is shared with, and how: for its authors only (empty for anyone else)."""
+    if not permissions.can_change_authors(viewer, post):
+        return []
     return list(
         db.session.scalars(
             select(DraftShare)

@@ -96,10 +96,6 @@ def report(reporter: User, post: Post, comment: Comment | None, reason: str, det
     return existing
 
 
-def open_reports():
-    return select(Report).where(Report.status == "open").order_by(Report.created_at, Report.id)
-
-
 def count_open_reports() -> int:
     return db.session.scalar(select(func.count()).select_from(Report).where(Report.status == "open")) or 0
 

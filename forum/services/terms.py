@@ -166,31 +166,9 @@ def accept_post_terms(user: User, post: Post, version: int | str | None) -> Term
     return acceptance
 
 
-def acceptances_of_post(post: Post) -> list[TermsAcceptance]:
-    """Who accepted which version, newest first: for the post's author only."""
-    return list(
-        db.session.scalars(
-            select(TermsAcceptance)
-            .where(TermsAcceptance.post_id == post.id)
-            .order_by(TermsAcceptance.version.desc(), TermsAcceptance.accepted_at.desc(), TermsAcceptance.id.desc())
-        )
-    )
-
-
 def versions_of_post(post: Post) -> list[PostTerms]:
     return list(
         db.session.scalars(select(PostTerms).where(PostTerms.post_id == post.id).order_by(PostTerms.version.desc()))
-    )
-
-
-def acceptances_by(user: User) -> list[TermsAcceptance]:
-    """Everything `user` agreed to; the page decides through visibility which titles to show."""
-    return list(
-        db.session.scalars(
-            select(TermsAcceptance)
-            .where(TermsAcceptance.user_id == user.id)
-            .order_by(TermsAcceptance.accepted_at.desc(), TermsAcceptance.id.desc())
-        )
     )
 
 

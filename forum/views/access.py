@@ -9,11 +9,10 @@ from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms.posts import ConfirmForm
 from forum.forms.trust import AccessRequestForm, ListingForm
-from forum.models import AccessRequest, PostListing
 from forum.queries import audit
+from forum.queries import terms as terms_queries
 from forum.services import ServiceError
 from forum.services import access as access_service
-from forum.services import terms as terms_service
 from forum.views.main import page_arg
 
 bp = Blueprint("access", __name__)
@@ -33,32 +32,10 @@ def listed():
     return render_template(
         "access/listed.html",
         cards=cards,
-        listings=_listings(ids),
+        listings={post_id: listing for post_id, (_, listing) in visibility.listing_cards(current_user, ids).items()},
         readable=visibility.readable_post_ids(current_user, ids),
-        pending=_pending_ids(ids),
+        pending=audit.pending_request_ids(current_user, ids),
         n_to_decide=len(audit.requests_to_decide(current_user)),
-    )
-
-
-def _listings(post_ids) -> dict[int, PostListing]:
-    if not post_ids:
-        return {}
-    return {
-        row.post_id: row for row in db.session.scalars(db.select(PostListing).where(PostListing.post_id.in_(post_ids)))
-    }
-
-
-def _pending_ids(post_ids) -> set[int]:
-    if not post_ids:
-        return set()
-    return set(
-        db.session.scalars(
-            db.select(AccessRequest.post_id).where(
-                AccessRequest.post_id.in_(post_ids),
-                AccessRequest.user_id == current_user.id,
-                AccessRequest.status == "pending",
-            )
-        )
     )
 
 
@@ -137,10 +114,10 @@ def audit_page(post_id: int):
     return render_template(
         "access/audit.html",
         post=post,
-        reads=audit.reads_of(post),
-        requests=audit.requests_of(post),
-        acceptances=terms_service.acceptances_of_post(post),
-        listing=db.session.get(PostListing, post.id),
+        reads=audit.reads_of(current_user, post),
+        requests=audit.requests_of(current_user, post),
+        acceptances=terms_queries.acceptances_of(current_user, post),
+        listing=audit.listing_of(current_user, post),
         confirm_form=ConfirmForm(),
     )
 
@@ -151,7 +128,7 @@ def listing(post_id: int):
     post = visibility.get_post_or_404(post_id, current_user)
     if not permissions.can_see_acceptances(current_user, post):
         abort(403)
-    current = db.session.get(PostListing, post.id)
+    current = audit.listing_of(current_user, post)
     form = ListingForm()
     if request.method == "GET":
         form.listed.data, form.abstract.data = current is not None, current.abstract if current else ""

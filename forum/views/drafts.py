@@ -36,7 +36,7 @@ def _render_share(post, form, status=200):
         "drafts/share.html",
         post=post,
         form=form,
-        shares=draft_service.shares(post),
+        shares=draft_service.shares(current_user, post),
         confirm_form=ConfirmForm(),
     ), status
 

@@ -160,7 +160,7 @@ def requests(slug: str):
     return render_template(
         "groups/requests.html",
         group=group,
-        requests=group_queries.pending_requests(group),
+        requests=group_queries.pending_requests(current_user, group),
     )
 
 

@@ -15,6 +15,7 @@ from forum.forms.moderation import BanForm, ReasonForm, ReportForm, ResolveForm,
 from forum.forms.posts import ConfirmForm
 from forum.models import Ban, Comment, ModAction, Report, User
 from forum.queries import modlog
+from forum.queries import reports as report_queries
 from forum.services import ServiceError, moderation
 from forum.services.guards import ban_message
 from forum.views.posts import comment_url
@@ -85,9 +86,7 @@ def report_post(post_id: int):
 @bp.route("/comments/<int:comment_id>/report", methods=["GET", "POST"])
 @login_required
 def report_comment(comment_id: int):
-    comment = visibility.get_comment_or_404(comment_id, current_user)
-    if not visibility.shows_comment(current_user, comment):
-        abort(404)
+    comment = visibility.get_shown_comment_or_404(comment_id, current_user)
     return _report(comment.post, comment)
 
 
@@ -99,11 +98,9 @@ def report_comment(comment_id: int):
 def queue():
     _require_moderator()
     resolved = request.args.get("show") == "resolved"
-    query = moderation.open_reports()
-    if resolved:
-        query = select(Report).where(Report.status == "resolved").order_by(Report.resolved_at.desc())
-    query = query.options(*(selectinload(rel) for rel in (Report.reporter, Report.author, Report.post, Report.comment)))
-    reports = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
+    reports = db.paginate(
+        report_queries.queue(current_user, resolved=resolved), page=page_arg(), per_page=30, error_out=False
+    )
     readable = visibility.readable_post_ids(current_user, (r.post_id for r in reports.items))
     forms = {r.id: ResolveForm(prefix=f"r{r.id}") for r in reports.items}
     return render_template(
@@ -131,7 +128,7 @@ def _render_report(report: Report, form: ResolveForm, status: int = 200):
 @login_required
 def review(report_id: int):
     _require_moderator()
-    report = db.get_or_404(Report, report_id)
+    report = report_queries.get_report_or_404(current_user, report_id)
     form = ResolveForm(prefix=f"r{report.id}")
     if request.method == "GET":
         return _render_report(report, form)
@@ -155,7 +152,7 @@ def review(report_id: int):
 def restore_reported(report_id: int):
     """Undo a removal made from a report, without needing to read the post."""
     _require_moderator()
-    report = db.get_or_404(Report, report_id)
+    report = report_queries.get_report_or_404(current_user, report_id)
     form = ReasonForm()
     if form.validate_on_submit():
         try:

@@ -90,7 +90,11 @@ def _render_editor(form: PostForm, post=None, status: int = 200):
     preview = None
     if form.preview.data and form.body.data:
         preview = render_post_body(form.body.data)
-    files = [(a, attachment_service.snippet(post.id, a)) for a in attachment_service.of_post(post)] if post else []
+    files = (
+        [(a, attachment_service.snippet(post.id, a)) for a in attachment_service.of_post(current_user, post)]
+        if post
+        else []
+    )
     may_change_authors = post is None or permissions.can_change_authors(current_user, post)
     return render_template(
         "posts/edit.html",
@@ -171,9 +175,7 @@ def _unknown_sort() -> str | None:
 
 def _page_votes(post):
     """The viewer's votes on the post and all its comments: one query."""
-    return viewer_votes(
-        current_user, post_ids=[post.id], comment_ids=select(Comment.id).where(Comment.post_id == post.id)
-    )
+    return viewer_votes(current_user, post_ids=[post.id], comment_ids=listings.comment_ids_of_post(post))
 
 
 def comment_url(comment: Comment) -> str:
@@ -246,9 +248,12 @@ def view(post_id: int):
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(post_id: int):
-    post = visibility.get_post_or_404(post_id, current_user)
+    post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
     if not permissions.can_edit_post(current_user, post):
         abort(403)
+    if gate is not None:
+        # A co-editor who has not accepted the terms reads no more here than on the post page.
+        return render_gate(post, gate)
     form = PostForm()
     authors_decide = permissions.can_change_authors(current_user, post)
     status = 400 if request.method == "POST" and not form.preview.data else 200
@@ -324,7 +329,8 @@ def comment(post_id: int):
     if form.parent_id.data:
         if not form.parent_id.data.isdigit():
             abort(400)
-        parent = visibility.get_comment_or_404(int(form.parent_id.data), current_user)
+        # The form is shown again quoting the parent: only a comment whose text the viewer is shown.
+        parent = visibility.get_shown_comment_or_404(int(form.parent_id.data), current_user, or_deleted=True)
     status = 400
     if form.validate_on_submit():
         try:
@@ -375,12 +381,8 @@ def comment_permalink(comment_id: int):
 @bp.route("/comments/<int:comment_id>/reply", methods=["GET"])
 @login_required
 def reply(comment_id: int):
-    parent = visibility.get_comment_or_404(comment_id, current_user)
-    if not visibility.shows_comment(current_user, parent):
-        abort(404)
+    parent = visibility.get_shown_comment_or_404(comment_id, current_user)
     _require_write()
-    if parent.is_deleted:
-        flash("That comment was deleted; reply elsewhere in the thread.", "error")
     form = CommentForm(parent_id=str(parent.id))
     return render_template("posts/reply.html", post=parent.post, parent=parent, form=form)
 
@@ -388,7 +390,7 @@ def reply(comment_id: int):
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_comment(comment_id: int):
-    target = visibility.get_comment_or_404(comment_id, current_user)
+    target = visibility.get_shown_comment_or_404(comment_id, current_user)
     if not permissions.can_edit_comment(current_user, target):
         abort(403)
     form = CommentForm()

@@ -6,9 +6,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from forum import permissions, visibility
-from forum.extensions import db
 from forum.forms.terms import AcceptSiteTermsForm, AcceptTermsForm, SiteTermsForm
 from forum.models import Post
+from forum.queries import terms as terms_queries
 from forum.services import ServiceError
 from forum.services import terms as terms_service
 from forum.web.errors import render_error
@@ -73,25 +73,16 @@ def post_acceptances(post_id: int):
         "terms/acceptances.html",
         post=post,
         versions=terms_service.versions_of_post(post),
-        acceptances=terms_service.acceptances_of_post(post),
+        acceptances=terms_queries.acceptances_of(current_user, post),
     )
 
 
 @bp.route("/settings/terms")
 @login_required
 def my_acceptances():
-    acceptances = terms_service.acceptances_by(current_user)
-    post_ids = {a.post_id for a in acceptances}
-    # Titles only of posts the reader may still list: an audience narrowed since hides them.
-    readable = (
-        {p.id: p for p in db.session.scalars(visibility.visible_posts(current_user).where(Post.id.in_(post_ids)))}
-        if post_ids
-        else {}
-    )
     return render_template(
         "terms/mine.html",
-        acceptances=acceptances,
-        readable=readable,
+        acceptances=terms_queries.accepted_by(current_user),
         site_acceptances=terms_service.site_acceptances_by(current_user),
         site_terms=terms_service.current_site_terms(),
     )

@@ -140,3 +140,22 @@ def test_the_audit_is_the_authors_only(client):
     audit = client.get(f"/posts/{post.id}/audit").get_data(as_text=True)
     assert audit.count('class="read-row"') == 1 and 'href="/users/ben"' in audit
     assert "The author can see who opened" not in client.get(f"/posts/{post.id}").get_data(as_text=True)
+
+
+def test_a_removed_post_leaves_the_requests_to_decide(client):
+    """A co-managing group owner who gets 404 on a moderator-removed post saw its title on
+    /access-requests and its request in the count on /listed (a rule rebuilt by hand that
+    forgot "removed")."""
+    from forum.services import moderation
+    from tests.moderation_helpers import make_moderator
+
+    ada, owner, eli, mod = make_user("ada"), make_user("own"), make_user("eli"), make_moderator("mod")
+    probes, optics = make_group(owner, "Probe Lab", members=(ada,)), make_group(ada, "Optics", members=(mod,))
+    post = listed_post(ada, "Quetzal findings", groups=(probes, optics))
+    access.request_access(eli, post, "please")
+    login(client, owner)
+    assert "Requests waiting for your decision (1)" in client.get("/listed").get_data(as_text=True)
+    moderation.remove_post(mod, post, "spam")
+    assert client.get(f"/posts/{post.id}").status_code == 404
+    assert "Quetzal" not in client.get("/access-requests").get_data(as_text=True)
+    assert "Requests waiting for your decision" not in client.get("/listed").get_data(as_text=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from forum.services import drafts, posts
-from forum.services.audience import PUBLIC, Audience
 from forum.search import service
+from forum.services import drafts, posts
+from forum.services.audience import PUBLIC, Audience, audience_of
 from tests.factories import login, logout, make_comment, make_post, make_user
 from tests.privacy.conftest import MISSING_COMMENT, normalized
 
@@ -23,13 +23,7 @@ SECRET_PASSAGE = "Pangolin passage for one reader only"
 
 
 def _edit(post, editor, title, body, audience=None, **options):
-    return posts.update_post(post, editor, title, body, "", audience or _audience_of(post), **options)
-
-
-def _audience_of(post):
-    from forum.services.audience import audience_of
-
-    return audience_of(post)
+    return posts.update_post(post, editor, title, body, "", audience or audience_of(post), **options)
 
 
 @pytest.fixture
@@ -186,9 +180,8 @@ def test_widening_with_the_authors_consent_opens_earlier_versions(client, narrow
 def test_widening_through_the_edit_form_keeps_versions_by_default(client, narrowed):
     post, author = narrowed["post"], narrowed["author"]
     login(client, author)
-    response = client.post(
-        f"/posts/{post.id}/edit", data={"title": "Shared note", "body": "Intro.", "audience": "public", "submit": "Save"}
-    )
+    form = {"title": "Shared note", "body": "Intro.", "audience": "public", "submit": "Save"}
+    response = client.post(f"/posts/{post.id}/edit", data=form)
     assert response.status_code == 302
     logout(client)
     assert SECRET_PASSAGE not in client.get(f"/posts/{post.id}/revisions").get_data(as_text=True)
@@ -214,4 +207,25 @@ def test_narrowing_then_widening_back_reopens_only_to_those_who_read_it(client, 
     _edit(post, author, "Open note", "Intro, for the reader.", PUBLIC)
     history = client.get(f"/posts/{post.id}/revisions").get_data(as_text=True)
     # The first version was public when written; the second was the reader's only.
-    assert SECRET_PASSAGE in history and history.count("<li class=\"version\"") == 2
+    assert SECRET_PASSAGE in history and history.count('<li class="version"') == 2
+
+
+# --- the public moderation log --------------------------------------------------------------
+
+
+def test_the_log_says_nothing_of_moderation_on_a_kept_review(client, reviewed):
+    from forum.services import moderation
+    from tests.moderation_helpers import actions, make_moderator
+
+    post = reviewed["post"]
+    moderator = make_moderator("modkeeper")
+    drafts.share_draft(post, reviewed["author"], "modkeeper", "read")  # a moderator is in the audience, or cannot act
+    drafts.publish(post, reviewed["author"])
+    moderation.remove_comment(moderator, reviewed["review"], "Tapir reason")
+    assert [a.action for a in actions("remove_comment")] == ["remove_comment"]
+    html = client.get("/moderation/log").get_data(as_text=True)
+    assert "removed a comment" not in html and "Tapir" not in html
+    # Only the role grant is on the public log: no time or moderator for the removal.
+    assert html.count("<time") == len(actions("grant_moderator"))
+    login(client, reviewed["rita"])
+    assert "Tapir reason" in client.get("/moderation/log").get_data(as_text=True)

@@ -507,6 +507,17 @@ def revisions_of(viewer: User | None, post: Post) -> Select[tuple[PostRevision]]
     )
 
 
+def has_readable_revisions(viewer: User | None, post: Post) -> bool:
+    """Whether the viewer may read an earlier version of this post: only then does its page
+    say it was edited (an edit before the viewer's first version is not theirs to know)."""
+    if post.edited_at is None:  # never edited since published: no query
+        return False
+    return (
+        db.session.scalar(select(revisions_of(viewer, post).with_only_columns(PostRevision.id).limit(1).exists()))
+        or False
+    )
+
+
 def refers_to_readable(viewer: User | None, post_id_column, comment_id_column) -> ColumnElement[bool]:
     """SQL: a row about a post, and maybe one of its comments, refers to what the viewer may
     read: the post's audience, and the comment's snapshot (a record such as a moderation

@@ -229,3 +229,11 @@ def test_the_log_says_nothing_of_moderation_on_a_kept_review(client, reviewed):
     assert html.count("<time") == len(actions("grant_moderator"))
     login(client, reviewed["rita"])
     assert "Tapir reason" in client.get("/moderation/log").get_data(as_text=True)
+
+
+def test_the_post_page_says_edited_only_to_readers_of_an_earlier_version(client, narrowed):
+    post, author = narrowed["post"], narrowed["author"]
+    _edit(post, author, "Shared note", "Intro.", PUBLIC)
+    assert "revisions" not in client.get(f"/posts/{post.id}").get_data(as_text=True)
+    login(client, narrowed["reader"])
+    assert f"/posts/{post.id}/revisions" in client.get(f"/posts/{post.id}").get_data(as_text=True)

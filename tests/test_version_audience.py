@@ -237,3 +237,19 @@ def test_the_post_page_says_edited_only_to_readers_of_an_earlier_version(client,
     assert "revisions" not in client.get(f"/posts/{post.id}").get_data(as_text=True)
     login(client, narrowed["reader"])
     assert f"/posts/{post.id}/revisions" in client.get(f"/posts/{post.id}").get_data(as_text=True)
+
+
+def test_a_follower_hears_nothing_of_a_reply_to_a_kept_review(client, reviewed):
+    from forum.queries import inbox
+    from forum.services import notifications
+
+    post = reviewed["post"]
+    drafts.publish(post, reviewed["author"])
+    follower = make_user("follower")
+    notifications.set_following(follower, "post", post.id, "follow")
+    make_comment(reviewed["author"], post, "Dropped them, Numbat. @follower", parent=reviewed["review"])
+    assert inbox.unread_count(follower) == 0
+    login(client, follower)
+    assert "Numbat" not in client.get("/notifications").get_data(as_text=True)
+    # rita, whose review it answers, hears of it.
+    assert inbox.unread_count(reviewed["rita"]) == 1

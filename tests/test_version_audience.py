@@ -253,3 +253,15 @@ def test_a_follower_hears_nothing_of_a_reply_to_a_kept_review(client, reviewed):
     assert "Numbat" not in client.get("/notifications").get_data(as_text=True)
     # rita, whose review it answers, hears of it.
     assert inbox.unread_count(reviewed["rita"]) == 1
+
+
+def test_votes_on_a_kept_review_earn_no_public_karma(client, reviewed):
+    from forum.extensions import db
+    from forum.services import votes
+
+    post, rita = reviewed["post"], reviewed["rita"]
+    drafts.publish(post, reviewed["author"])
+    votes.cast_vote(reviewed["eli"], reviewed["review"], "up")
+    db.session.refresh(rita)
+    assert rita.karma == 0
+    assert votes.audit() == []

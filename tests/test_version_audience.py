@@ -265,3 +265,18 @@ def test_votes_on_a_kept_review_earn_no_public_karma(client, reviewed):
     db.session.refresh(rita)
     assert rita.karma == 0
     assert votes.audit() == []
+
+
+def test_the_author_may_open_versions_kept_at_an_earlier_change(client, narrowed):
+    post, author = narrowed["post"], narrowed["author"]
+    _edit(post, author, "Shared note", "Intro.", PUBLIC)
+    assert SECRET_PASSAGE not in client.get(f"/posts/{post.id}/revisions").get_data(as_text=True)
+    _edit(post, author, "Shared note", "Intro.", PUBLIC, open_history=True)
+    assert SECRET_PASSAGE in client.get(f"/posts/{post.id}/revisions").get_data(as_text=True)
+
+
+def test_only_an_author_opens_the_history(client, narrowed):
+    from forum.services import ServiceError
+
+    with pytest.raises(ServiceError):
+        _edit(narrowed["post"], narrowed["reader"], "Shared note", "Intro.", open_history=True)

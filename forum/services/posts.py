@@ -9,7 +9,7 @@ from forum.models import Post, PostRevision, Tag, User
 from forum.models._time import utcnow
 from forum.rendering.markup import render_post_body
 from forum.search import indexing
-from forum.services import drafts, notifications, votes
+from forum.services import drafts, history, notifications, votes
 from forum.services.audience import PUBLIC, Audience, apply_audience, audience_of
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write, ensure_within_rate
@@ -124,6 +124,8 @@ def update_post(
     counted_before = post.audience_kind != "restricted"
     shared_before = notifications.audience_before(post)
     apply_audience(post, audience, open_history=open_history)
+    if open_history and not post.is_draft:  # also when the readers stay: versions kept at an earlier change
+        history.open_to_post(post)
     apply_terms(post, terms)
     if counted_before != (post.audience_kind != "restricted"):
         # Votes on this post start or stop counting toward public karma (docs/karma.md).

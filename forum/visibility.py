@@ -507,14 +507,17 @@ def revisions_of(viewer: User | None, post: Post) -> Select[tuple[PostRevision]]
     )
 
 
-def has_readable_revisions(viewer: User | None, post: Post) -> bool:
-    """Whether the viewer may read an earlier version of this post: only then does its page
-    say it was edited (an edit before the viewer's first version is not theirs to know)."""
-    if post.edited_at is None:  # never edited since published: no query
-        return False
-    return (
-        db.session.scalar(select(revisions_of(viewer, post).with_only_columns(PostRevision.id).limit(1).exists()))
-        or False
+def edited_for(viewer: User | None, posts: Iterable[Post]) -> set[int]:
+    """Of these posts (fetched through this module), those the viewer may know were edited:
+    they may read an earlier version (an edit before the viewer's first version is not
+    theirs to know). One query; none when no post was edited."""
+    ids = {post.id for post in posts if post.edited_at is not None}
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(PostRevision.post_id).where(PostRevision.post_id.in_(ids), revision_in_snapshot(viewer)).distinct()
+        )
     )
 
 

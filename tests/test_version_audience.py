@@ -231,12 +231,15 @@ def test_the_log_says_nothing_of_moderation_on_a_kept_review(client, reviewed):
     assert "Tapir reason" in client.get("/moderation/log").get_data(as_text=True)
 
 
-def test_the_post_page_says_edited_only_to_readers_of_an_earlier_version(client, narrowed):
+def test_the_post_page_and_api_say_edited_only_to_readers_of_an_earlier_version(client, narrowed):
     post, author = narrowed["post"], narrowed["author"]
     _edit(post, author, "Shared note", "Intro.", PUBLIC)
     assert "revisions" not in client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert client.get(f"/api/v1/posts/{post.id}").get_json()["edited_at"] is None
+    assert [p["edited_at"] for p in client.get("/api/v1/posts").get_json()["items"]] == [None]
     login(client, narrowed["reader"])
     assert f"/posts/{post.id}/revisions" in client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert client.get(f"/api/v1/posts/{post.id}").get_json()["edited_at"] is not None
 
 
 def test_a_follower_hears_nothing_of_a_reply_to_a_kept_review(client, reviewed):

@@ -224,7 +224,7 @@ def _render_post(post, comment_form: CommentForm, status: int = 200, since=None)
         post_terms=terms_service.terms_box(current_user, post),
         can_moderate=permissions.can_moderate_post(current_user, post),
         post_rights=_rights(post),
-        shows_edit=visibility.has_readable_revisions(current_user, post),
+        shows_edit=post.id in visibility.edited_for(current_user, [post]),
         publish_form=for_members(PublishForm),
         kept=history.kept_counts(post) if post.is_draft else None,
         comments_feed=not post.is_deleted and feeds.post_has_comment_feed(post),

@@ -283,3 +283,17 @@ def test_only_an_author_opens_the_history(client, narrowed):
 
     with pytest.raises(ServiceError):
         _edit(narrowed["post"], narrowed["reader"], "Shared note", "Intro.", open_history=True)
+
+
+def test_the_public_feed_gives_no_edit_time_for_kept_versions(client, narrowed):
+    from datetime import timedelta
+
+    from forum.extensions import db
+
+    post, author = narrowed["post"], narrowed["author"]
+    post.created_at -= timedelta(days=1)  # so the edit time differs from it
+    db.session.commit()
+    _edit(post, author, "Shared note", "Intro.", PUBLIC)
+    feed = client.get("/feeds/new.atom").get_data(as_text=True)
+    assert f"<updated>{post.created_at.isoformat(timespec='seconds')}" in feed
+    assert post.edited_at.isoformat(timespec="seconds") not in feed

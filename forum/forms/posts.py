@@ -38,7 +38,7 @@ class PostForm(PostTermsFields, FlaskForm):
     )
     # Unticked, a change of readers (or publishing) leaves earlier versions, and a draft's
     # review comments, with the readers they were written for (services/history.py).
-    open_history = BooleanField("Let the new readers read the earlier versions too")
+    open_history = BooleanField("Open them to the new readers too")
     file = FileField("Attach a figure or PDF", description="PNG, JPEG, GIF, WebP or PDF.")
     upload = SubmitField("Upload")
     preview = SubmitField("Preview")

@@ -297,3 +297,30 @@ def test_the_public_feed_gives_no_edit_time_for_kept_versions(client, narrowed):
     feed = client.get("/feeds/new.atom").get_data(as_text=True)
     assert f"<updated>{post.created_at.isoformat(timespec='seconds')}" in feed
     assert post.edited_at.isoformat(timespec="seconds") not in feed
+
+
+def test_the_index_stores_the_drafts_readers_for_a_kept_review(app, reviewed):
+    from forum.search import indexing
+
+    post, review = reviewed["post"], reviewed["review"]
+    drafts.publish(post, reviewed["author"])
+    upserts, _ = indexing.documents_for([post.id], [])
+    by_kind = {doc["kind"]: doc for doc in upserts}
+    assert by_kind["post"]["acl"] == ["public", f"user:{reviewed['author'].id}"]
+    readers = {f"user:{u.id}" for u in (reviewed["author"], reviewed["eli"], reviewed["rita"])}
+    assert by_kind["comment"]["comment_id"] == review.id and set(by_kind["comment"]["acl"]) == readers
+
+
+@pytest.mark.parametrize(
+    ("post_tokens", "snapshot_tokens", "both"),
+    [
+        ({"public"}, {"user:1", "user:2"}, {"user:1", "user:2"}),
+        ({"members"}, {"public"}, {"members"}),
+        ({"members", "user:1"}, {"user:1", "group:3"}, {"user:1", "group:3"}),
+        ({"group:3", "user:1"}, {"group:4", "user:1"}, {"user:1"}),
+    ],
+)
+def test_a_kept_comments_index_tokens_are_never_wider_than_either_audience(post_tokens, snapshot_tokens, both):
+    from forum.visibility import both_audiences
+
+    assert both_audiences(frozenset(post_tokens), frozenset(snapshot_tokens)) == both

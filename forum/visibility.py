@@ -21,6 +21,11 @@ them through `visible_drafts`. Unsharing deletes the token: 404 on the next requ
 
 An attachment is readable exactly when its post's body is (`get_attachment_or_404`).
 
+Each earlier version, and each comment written while the post was a draft, keeps the
+audience it was written for (models/snapshot.py): it is read by whoever could read it
+then AND can read the post now (`in_snapshot`), so publishing a draft or widening an
+audience opens only the current text unless the author chooses to open the rest.
+
 Content removed by a moderator leaves every listing and count, for everyone. Its own
 page still opens for its author (who is told why) and for those who may moderate it,
 but only if they are in its audience: a moderator's role is never a key to a post.
@@ -95,6 +100,7 @@ from forum.extensions import db
 from forum.infra.planner import not_from_index
 from forum.models import (
     Attachment,
+    AudienceSnapshotPrincipal,
     Comment,
     Group,
     GroupInvitation,
@@ -102,6 +108,7 @@ from forum.models import (
     Post,
     PostAudience,
     PostListing,
+    PostRevision,
     PostTerms,
     Tag,
     TermsAcceptance,
@@ -432,7 +439,10 @@ def readable_hits(
     state = and_(Post.deleted_at.is_(None), Post.is_draft.is_(False)) if include_removed else _published_and_live()
     rows = db.session.execute(
         select(Post, Comment, body_readable(viewer).label("body_ok"))
-        .outerjoin(Comment, and_(Comment.post_id == Post.id, Comment.id.in_(comment_ids or {0})))
+        .outerjoin(
+            Comment,
+            and_(Comment.post_id == Post.id, Comment.id.in_(comment_ids or {0}), comment_in_snapshot(viewer)),
+        )
         .where(Post.id.in_(post_ids), readable(viewer), state)
         # Comment.author is an inner joined load; inside an outer join it would drop posts.
         .options(joinedload(Comment.author, innerjoin=False))
@@ -468,7 +478,9 @@ def get_attachment_or_404(post_id: int, key: str, viewer: User | None) -> tuple[
     if attachment is None or post.is_deleted:
         abort(404)
     if attachment.comment_id is not None:
-        comment = db.session.get(Comment, attachment.comment_id)
+        comment = db.session.scalar(
+            select(Comment).where(Comment.id == attachment.comment_id, comment_in_snapshot(viewer))
+        )
         if comment is None or not shows_comment(viewer, comment):
             abort(404)
     return post, attachment
@@ -489,7 +501,13 @@ def visible_comments(viewer: User | None) -> Select[tuple[Comment]]:
     return (
         select(Comment)
         .join(Post, Comment.post_id == Post.id)
-        .where(listed(viewer), body_readable(viewer), Comment.removed_at.is_(None), Comment.deleted_at.is_(None))
+        .where(
+            listed(viewer),
+            body_readable(viewer),
+            comment_in_snapshot(viewer),
+            Comment.removed_at.is_(None),
+            Comment.deleted_at.is_(None),
+        )
     )
 
 
@@ -500,7 +518,13 @@ def get_comment_or_404(comment_id: int, viewer: User | None) -> Comment:
     comment = db.session.scalar(
         select(Comment)
         .join(Post, Comment.post_id == Post.id)
-        .where(Comment.id == comment_id, readable(viewer), body_readable(viewer), Post.deleted_at.is_(None))
+        .where(
+            Comment.id == comment_id,
+            readable(viewer),
+            body_readable(viewer),
+            comment_in_snapshot(viewer),
+            Post.deleted_at.is_(None),
+        )
     )
     if comment is None or (comment.post.is_removed and not sees_removed(viewer, comment.post.author_id, comment.post)):
         abort(404)
@@ -526,6 +550,102 @@ def get_shown_comment_or_404(comment_id: int, viewer: User | None, *, or_deleted
     if not (shows_comment(viewer, comment) or (or_deleted and comment.is_deleted)):
         abort(404)
     return comment
+
+
+# --- versions and draft-era comments ----------------------------------------------------
+
+
+def in_snapshot(viewer: User | None, snapshot_id_column) -> ColumnElement[bool]:
+    """SQL: the row whose audience snapshot is `snapshot_id_column` was written for the
+    viewer: no snapshot (it follows the post), or one holding a token the viewer holds.
+    Only meaningful together with `readable`: a snapshot never widens the post's audience."""
+    return or_(
+        snapshot_id_column.is_(None),
+        exists().where(
+            AudienceSnapshotPrincipal.snapshot_id == snapshot_id_column,
+            AudienceSnapshotPrincipal.principal.in_(principals(viewer)),
+        ),
+    )
+
+
+def comment_in_snapshot(viewer: User | None) -> ColumnElement[bool]:
+    """SQL: the comment in `Comment` was written for the viewer (a draft's review comment
+    stays with the draft's readers). Every comment read (threads, permalinks, feeds,
+    profiles, search, notifications) carries it beside `readable`."""
+    return in_snapshot(viewer, Comment.audience_snapshot_id)
+
+
+def revision_in_snapshot(viewer: User | None) -> ColumnElement[bool]:
+    """SQL: the version in `PostRevision` was written for the viewer."""
+    return in_snapshot(viewer, PostRevision.audience_snapshot_id)
+
+
+def comments_of(viewer: User | None, post: Post) -> Select[tuple[Comment]]:
+    """The comments of a post the caller fetched through this module that the viewer may
+    see (deleted and removed ones included: the thread shows their placeholders)."""
+    return select(Comment).where(Comment.post_id == post.id, comment_in_snapshot(viewer))
+
+
+def revisions_of(viewer: User | None, post: Post) -> Select[tuple[PostRevision]]:
+    """The earlier versions of a post the caller fetched through `get_post_body_or_404`
+    that the viewer may read, oldest first."""
+    return (
+        select(PostRevision)
+        .where(PostRevision.post_id == post.id, revision_in_snapshot(viewer))
+        .order_by(PostRevision.id)
+    )
+
+
+def edited_for(viewer: User | None, posts: Iterable[Post]) -> set[int]:
+    """Of these posts (fetched through this module), those the viewer may know were edited:
+    they may read an earlier version (an edit before the viewer's first version is not
+    theirs to know). One query; none when no post was edited."""
+    ids = {post.id for post in posts if post.edited_at is not None}
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(PostRevision.post_id).where(PostRevision.post_id.in_(ids), revision_in_snapshot(viewer)).distinct()
+        )
+    )
+
+
+def refers_to_readable(viewer: User | None, post_id_column, comment_id_column) -> ColumnElement[bool]:
+    """SQL: a row about a post, and maybe one of its comments, refers to what the viewer may
+    read: the post's audience, and the comment's snapshot (a record such as a moderation
+    log entry, which also names removed content)."""
+    comment_ok = exists().where(Comment.id == comment_id_column, comment_in_snapshot(viewer)).correlate_except(Comment)
+    return and_(
+        or_(post_id_column.is_(None), readable(viewer, post_id_column)),
+        or_(comment_id_column.is_(None), comment_ok),
+    )
+
+
+def snapshot_principals(snapshot_ids: Iterable[int | None]) -> dict[int, frozenset[str]]:
+    """The tokens of these audience snapshots: what the search index records for a kept comment."""
+    ids = sorted({sid for sid in snapshot_ids if sid is not None})
+    tokens: dict[int, set[str]] = {}
+    for start in range(0, len(ids), 500):  # SQLite caps bound parameters
+        rows = db.session.execute(
+            select(AudienceSnapshotPrincipal.snapshot_id, AudienceSnapshotPrincipal.principal).where(
+                AudienceSnapshotPrincipal.snapshot_id.in_(ids[start : start + 500])
+            )
+        )
+        for snapshot_id, principal in rows:
+            tokens.setdefault(snapshot_id, set()).add(principal)
+    return {snapshot_id: frozenset(found) for snapshot_id, found in tokens.items()}
+
+
+def both_audiences(first: frozenset[str], second: frozenset[str]) -> frozenset[str]:
+    """Tokens whose every holder is in both audiences (never wider than either): the acl
+    of a document read by whoever may read the post AND its snapshot. A token passes
+    when the other audience holds it, is public, or is `members` and the token is a
+    signed-in one."""
+
+    def admits(audience: frozenset[str], token: str) -> bool:
+        return token in audience or PUBLIC in audience or (MEMBERS in audience and token != PUBLIC)
+
+    return frozenset(t for t in first if admits(second, t)) | frozenset(t for t in second if admits(first, t))
 
 
 # --- tags ------------------------------------------------------------------------------
@@ -662,6 +782,7 @@ def references_readable(viewer: User | None, post_id_column, comment_id_column, 
             Comment.post_id == Post.id,
             Post.id == post_id_column,
             body_readable(viewer),
+            comment_in_snapshot(viewer),
             Comment.deleted_at.is_(None),
             or_(Comment.removed_at.is_(None), Comment.author_id == me),
         )

@@ -37,7 +37,9 @@ _API_DEPTH = 10_000
 )
 def post_comments(post_id: int):
     post = visibility.get_post_body_or_404(post_id, current_user)
-    comments = [] if post.is_deleted else db.session.scalars(listings.comments_of_post(post)).unique().all()
+    comments = (
+        [] if post.is_deleted else db.session.scalars(listings.comments_of_post(current_user, post)).unique().all()
+    )
     tree = build_tree(comments, max_depth=_API_DEPTH, hidden=lambda c: not visibility.shows_comment(current_user, c))
     votes = viewer_votes(current_user, comment_ids=listings.comment_ids_of_post(post))
     return page_list(

@@ -73,8 +73,9 @@ def _agreement_numbers(item: Comment, votes: ViewerVotes, shown: bool) -> dict:
     }
 
 
-def post_summary(post: Post, gated: bool, votes: ViewerVotes) -> dict:
-    """`votes`: the caller's votes on the page's posts (`services.votes.viewer_votes`)."""
+def post_summary(post: Post, gated: bool, votes: ViewerVotes, edited: bool) -> dict:
+    """`votes`: the caller's votes on the page's posts (`services.votes.viewer_votes`);
+    `edited`: the caller may read an earlier version (`visibility.edited_for`)."""
     deleted = post.is_deleted
     return {
         "id": post.id,
@@ -83,7 +84,7 @@ def post_summary(post: Post, gated: bool, votes: ViewerVotes) -> dict:
         "coauthors": [user_ref(u) for u in post.coauthors],
         "draft": post.is_draft,
         "created_at": when(post.created_at),
-        "edited_at": when(post.edited_at),
+        "edited_at": when(post.edited_at) if edited else None,
         "tags": [] if deleted else [t.name for t in post.tags],
         "audience_kind": post.audience_kind,
         "comment_count": post.comment_count,
@@ -97,7 +98,8 @@ def post_summary(post: Post, gated: bool, votes: ViewerVotes) -> dict:
 def post_summaries(viewer, posts: list[Post]) -> list[dict]:
     gated = gated_ids(viewer, posts)
     votes = viewer_votes(viewer, post_ids=[p.id for p in posts])
-    return [post_summary(p, p.id in gated, votes) for p in posts]
+    edited = visibility.edited_for(viewer, posts)
+    return [post_summary(p, p.id in gated, votes, p.id in edited) for p in posts]
 
 
 def search_result(item) -> dict:
@@ -135,7 +137,8 @@ def terms(version: PostTerms | None, *, accepted: bool) -> dict | None:
 def post(viewer, post: Post, gate: PostTerms | None) -> dict:
     """A post fetched with `visibility.get_readable_body_or_gate`: `gate` is the terms to
     accept first, and then the body stays hidden."""
-    data = post_summary(post, gate is not None, viewer_votes(viewer, post_ids=[post.id]))
+    edited = post.id in visibility.edited_for(viewer, [post])
+    data = post_summary(post, gate is not None, viewer_votes(viewer, post_ids=[post.id]), edited)
     hide_body = gate is not None or post.is_deleted
     if gate is not None:
         shown_terms = terms(gate, accepted=False)

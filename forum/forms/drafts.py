@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from forum.forms import choices
@@ -19,3 +19,11 @@ class ShareForm(FlaskForm):
     )
     role = SelectField("May", choices=ROLE_CHOICES, default="comment")
     submit = SubmitField("Share")
+
+
+class PublishForm(FlaskForm):
+    """Publishing from the draft's page. Unticked, the draft's earlier versions and review
+    comments stay with its readers (services/history.py)."""
+
+    open_history = BooleanField("Let the published audience read them too")
+    submit = SubmitField("Publish")

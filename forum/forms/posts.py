@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from forum.forms import choices
@@ -36,6 +36,9 @@ class PostForm(PostTermsFields, FlaskForm):
         validators=[Length(max=1000)],
         description="Usernames, separated by commas. Co-authors may edit the post, always read it and share its karma.",
     )
+    # Unticked, a change of readers (or publishing) leaves earlier versions, and a draft's
+    # review comments, with the readers they were written for (services/history.py).
+    open_history = BooleanField("Open them to the new readers too")
     file = FileField("Attach a figure or PDF", description="PNG, JPEG, GIF, WebP or PDF.")
     upload = SubmitField("Upload")
     preview = SubmitField("Preview")

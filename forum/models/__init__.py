@@ -21,6 +21,7 @@ from forum.models.outbox import OutboxMessage
 from forum.models.post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
 from forum.models.reads import PostRead
 from forum.models.search_entry import SearchEntry
+from forum.models.snapshot import AudienceSnapshot, AudienceSnapshotPrincipal
 from forum.models.terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
 from forum.models.token import FEED_SCOPE, TOKEN_SCOPES, ApiToken
 from forum.models.user import ROLES, User
@@ -29,6 +30,8 @@ from forum.models.vouch import Vouch
 
 __all__ = [
     "AccessRequest",
+    "AudienceSnapshot",
+    "AudienceSnapshotPrincipal",
     "EMAIL_CATEGORIES",
     "EMAIL_MODES",
     "EmailPreference",

@@ -33,6 +33,9 @@ class Comment(Moderated, Model):
     # The agree/disagree axis: a head count, separate from score and karma.
     agreement: Mapped[int] = mapped_column(default=0)
     agreement_count: Mapped[int] = mapped_column(default=0)
+    # A draft's review comment keeps the draft's readers when the post is published, and a
+    # reply inherits its parent's (models/snapshot.py); NULL: whoever reads the post.
+    audience_snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("audience_snapshots.id"))
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     post: Mapped[Post] = relationship()

@@ -117,5 +117,8 @@ class PostRevision(Model):
     body_md: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Who could read this version when the post's audience last changed (models/snapshot.py);
+    # NULL: whoever reads the post now.
+    audience_snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("audience_snapshots.id"))
 
     editor: Mapped[User] = relationship()

@@ -34,7 +34,9 @@ def post_entries(viewer: User | None, listing: Select[tuple[Post]]) -> list[Entr
     only if the viewer may read it: one query, whatever the number of entries (authors
     are joined, tags and audiences loaded in one query each)."""
     query = listing.add_columns(visibility.body_readable(viewer).label("body_ok")).limit(_limit())
-    return [post_entry(row.Post, bool(row.body_ok)) for row in db.session.execute(query)]
+    rows = db.session.execute(query).all()
+    edited = visibility.edited_for(viewer, [row.Post for row in rows])
+    return [post_entry(row.Post, bool(row.body_ok), row.Post.id in edited) for row in rows]
 
 
 def comment_entries(post: Post) -> list[Entry]:
@@ -57,7 +59,8 @@ def person(user: User) -> Person:
     return Person(user.display_name, url_for("users.profile", username=user.username, _external=True))
 
 
-def post_entry(post: Post, body_ok: bool) -> Entry:
+def post_entry(post: Post, body_ok: bool, edited: bool) -> Entry:
+    """`edited`: the reader may read an earlier version, so may know when it was edited."""
     link = url_for("posts.view", post_id=post.id, _external=True)
     return Entry(
         id=link,
@@ -65,7 +68,7 @@ def post_entry(post: Post, body_ok: bool) -> Entry:
         link=link,
         author=person(post.author),
         published=post.created_at,
-        updated=post.edited_at or post.created_at,
+        updated=post.edited_at if edited and post.edited_at else post.created_at,
         categories=tuple(tag.name for tag in post.tags),
         content_html=post.body_html if body_ok else None,
         summary=None if body_ok else GATED_SUMMARY,

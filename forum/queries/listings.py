@@ -128,12 +128,12 @@ def gated_among(viewer: User | None, post_ids: Iterable[int]) -> set[int]:
     return set(db.session.scalars(visibility.gated_post_ids(viewer).where(Post.id.in_(ids))))
 
 
-def comments_of_post(post: Post, sort: str = "old") -> Select[tuple[Comment]]:
-    """All comments of a post the caller has already fetched through visibility.
+def comments_of_post(viewer: User | None, post: Post, sort: str = "old") -> Select[tuple[Comment]]:
+    """All comments the viewer may see of a post the caller has already fetched through visibility.
 
     The tree keeps this order among siblings, so it sorts every level of the thread.
     """
-    return _in_comment_order(select(Comment).where(Comment.post_id == post.id), sort)
+    return _in_comment_order(visibility.comments_of(viewer, post), sort)
 
 
 # What a thread shows: no Markdown source, and of each author only the name and link
@@ -141,8 +141,12 @@ def comments_of_post(post: Post, sort: str = "old") -> Select[tuple[Comment]]:
 _THREAD_COLUMNS = (defer(Comment.body_md), joinedload(Comment.author).load_only(User.username, User.display_name))
 
 
-def top_level_count(post: Post) -> Select[tuple[int]]:
-    return select(func.count()).select_from(Comment).where(Comment.post_id == post.id, Comment.parent_id.is_(None))
+def top_level_count(viewer: User | None, post: Post) -> Select[tuple[int]]:
+    return (
+        visibility.comments_of(viewer, post)
+        .where(Comment.parent_id.is_(None))
+        .with_only_columns(func.count(), maintain_column_froms=True)
+    )
 
 
 def _with_replies(roots: Select) -> Select[tuple[int]]:
@@ -153,20 +157,19 @@ def _with_replies(roots: Select) -> Select[tuple[int]]:
     return select(tree.union_all(below).c.id)
 
 
-def comment_page(post: Post, sort: str, offset: int, per_page: int) -> Select[tuple[Comment]]:
+def comment_page(viewer: User | None, post: Post, sort: str, offset: int, per_page: int) -> Select[tuple[Comment]]:
     """A page of a post's top-level comments with all their replies, in `sort` order at
     every level (as `comments_of_post`), for a post already fetched through visibility."""
+    shown = visibility.comments_of(viewer, post)
     roots = (
-        _in_comment_order(select(Comment.id).where(Comment.post_id == post.id, Comment.parent_id.is_(None)), sort)
+        _in_comment_order(shown.where(Comment.parent_id.is_(None)).with_only_columns(Comment.id), sort)
         .limit(per_page)
         .offset(offset)
     )
-    return _in_comment_order(select(Comment).where(Comment.id.in_(_with_replies(roots))), sort).options(
-        *_THREAD_COLUMNS
-    )
+    return _in_comment_order(shown.where(Comment.id.in_(_with_replies(roots))), sort).options(*_THREAD_COLUMNS)
 
 
-def top_level_position(comment: Comment, sort: str) -> Select[tuple[int]]:
+def top_level_position(viewer: User | None, comment: Comment, sort: str) -> Select[tuple[int]]:
     """How many top-level comments come before the one `comment` hangs from, in `sort`
     order: which page of the thread shows it."""
     up = select(Comment.id, Comment.parent_id).where(Comment.id == comment.id).cte("ancestors", recursive=True)
@@ -188,16 +191,22 @@ def top_level_position(comment: Comment, sort: str) -> Select[tuple[int]]:
         select(func.count())
         .select_from(Comment)
         .join(root, true())
-        .where(Comment.post_id == comment.post_id, Comment.parent_id.is_(None), before)
+        .where(
+            Comment.post_id == comment.post_id,
+            Comment.parent_id.is_(None),
+            visibility.comment_in_snapshot(viewer),
+            before,
+        )
     )
 
 
-def comment_with_replies(comment: Comment, sort: str) -> Select[tuple[Comment]]:
-    """A comment, every reply below it, and its parent: what its permalink page shows."""
+def comment_with_replies(viewer: User | None, comment: Comment, sort: str) -> Select[tuple[Comment]]:
+    """A comment, every reply below it, and its parent: what its permalink page shows
+    (those of them the viewer may see)."""
     wanted: ColumnElement[bool] = Comment.id.in_(_with_replies(select(Comment.id).where(Comment.id == comment.id)))
     if comment.parent_id is not None:
         wanted = or_(wanted, Comment.id == comment.parent_id)
-    return _in_comment_order(select(Comment).where(wanted), sort).options(*_THREAD_COLUMNS)
+    return _in_comment_order(visibility.comments_of(viewer, comment.post).where(wanted), sort).options(*_THREAD_COLUMNS)
 
 
 def group_directory(viewer: User | None, q: str = "") -> Select[tuple[Group]]:

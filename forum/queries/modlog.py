@@ -1,8 +1,11 @@
-"""What each line of the public moderation log may say to a given viewer.
+"""What the public moderation log may say to a given viewer.
 
-The log is public, but an entry about content the viewer cannot read names neither the
-content, nor its author, nor the reason (which may quote it): it says "a restricted
-post". Readability is decided by `visibility`, for the whole page in one query.
+The log is public, but it says nothing about activity on content the viewer cannot
+read: an entry about such a post or comment (a removal, a restoration, a dismissed
+report) is not in their log at all, since even its time and moderator would tell that
+something happened there. An entry about a person (a warning, a ban, a role) stays, but
+names neither the content it was about, nor its author, nor the reason (which may quote
+it). Readability is decided by `visibility`, in SQL for the page and its count.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from forum import visibility
 from forum.extensions import db
@@ -36,6 +40,30 @@ VERBS = {
 }
 
 
+# Entries about a person: their line may be told without the content they were about.
+ABOUT_PEOPLE = ("warn", "ban", "unban", "grant_moderator", "grant_admin", "revoke_moderator", "revoke_admin")
+
+
+def entries_for(viewer: User | None) -> Select[tuple[ModAction]]:
+    """The log as this viewer may read it, newest first."""
+    return (
+        select(ModAction)
+        .where(
+            or_(
+                ModAction.action.in_(ABOUT_PEOPLE),
+                visibility.refers_to_readable(viewer, ModAction.post_id, ModAction.comment_id),
+            )
+        )
+        .order_by(ModAction.created_at.desc(), ModAction.id.desc())
+        .options(
+            *(
+                selectinload(rel)
+                for rel in (ModAction.moderator, ModAction.target_user, ModAction.post, ModAction.group)
+            )
+        )
+    )
+
+
 @dataclass
 class LogLine:
     created_at: datetime
@@ -53,7 +81,21 @@ class LogLine:
 
 
 def lines_for(viewer: User | None, entries: list[ModAction]) -> list[LogLine]:
-    readable = visibility.readable_post_ids(viewer, (e.post_id for e in entries if e.post_id))
+    """Lines for entries of `entries_for(viewer)`: those about a person whose content the
+    viewer may not read say nothing of it."""
+    about = [e.id for e in entries if e.post_id is not None]
+    told = (
+        set(
+            db.session.scalars(
+                select(ModAction.id).where(
+                    ModAction.id.in_(about),
+                    visibility.refers_to_readable(viewer, ModAction.post_id, ModAction.comment_id),
+                )
+            )
+        )
+        if about
+        else set()
+    )
     group_ids = {e.group_id for e in entries if e.group_id}
     seen_groups = (
         set(
@@ -62,16 +104,15 @@ def lines_for(viewer: User | None, entries: list[ModAction]) -> list[LogLine]:
         if group_ids
         else set()
     )
-    return [_line(entry, readable, seen_groups) for entry in entries]
+    return [_line(entry, told, seen_groups) for entry in entries]
 
 
-def _line(entry: ModAction, readable: set[int], seen_groups: set[int]) -> LogLine:
-    hidden = entry.post_id is not None and entry.post_id not in readable
+def _line(entry: ModAction, told: set[int], seen_groups: set[int]) -> LogLine:
+    # Only an entry about a person gets here with content the viewer may not read: it names none.
+    hidden = entry.post_id is not None and entry.id not in told
     content_label = url_post = url_comment = None
-    if entry.post_id is not None and (post := entry.post) is not None:
-        if hidden:
-            content_label = "a members-only post" if post.audience_kind == "members" else "a restricted post"
-        elif post.is_deleted:
+    if entry.post_id is not None and not hidden and (post := entry.post) is not None:
+        if post.is_deleted:
             content_label = "a deleted post"
         else:
             content_label = post.title

@@ -2,8 +2,9 @@
 
 The live text is on the post; each `PostRevision` holds the text an edit replaced, so
 the oldest revision is v1 and the post itself is the newest version. Callers fetch
-the post through `visibility.get_post_body_or_404`: whoever may read the body may read
-every version of it, and nobody else learns that versions exist.
+the post through `visibility.get_post_body_or_404`; of its earlier versions a reader sees
+those written for them (`visibility.revisions_of`: a draft's versions stay with its
+readers, and so do those of a narrower audience), and nobody else learns they exist.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from forum import visibility
 from forum.extensions import db
 from forum.models import Post, PostRevision, User
 
@@ -26,7 +28,7 @@ class Version:
     body_md: str
     body_html: str
     saved_at: datetime
-    saved_by: User
+    saved_by: User | None  # None: the edit that made this version replaced one the viewer may not read
     current: bool
 
 
@@ -36,21 +38,28 @@ class DiffLine:
     text: str
 
 
-def versions_of(post: Post) -> list[Version]:
-    """Every version, oldest (v1) first: two queries whatever their number."""
+def versions_of(viewer: User | None, post: Post) -> list[Version]:
+    """The versions the viewer may read, oldest first, numbered as they see them (v1 is
+    the oldest they may read), so a version kept from them leaves no gap, count or name."""
     revisions = db.session.scalars(
-        select(PostRevision)
-        .where(PostRevision.post_id == post.id)
-        .order_by(PostRevision.id)
-        .options(selectinload(PostRevision.editor))
+        visibility.revisions_of(viewer, post).options(selectinload(PostRevision.editor))
     ).all()
-    texts = [(r.title, r.body_md, r.body_html, r.created_at) for r in revisions]
-    texts.append((post.title, post.body_md, post.body_html, post.edited_at or post.created_at))
-    # Version n+1 was saved by whoever made the edit that replaced version n.
-    savers = [post.author, *(r.editor for r in revisions)]
+    # Each version was saved by whoever made the edit that replaced the one before it; named
+    # only when the viewer may read that earlier version too (else it is their first).
+    shown = {r.id: r for r in revisions}
+    chain = db.session.execute(
+        select(PostRevision.id, PostRevision.editor_id).where(PostRevision.post_id == post.id).order_by(PostRevision.id)
+    ).all()
+    saver_of: dict[int | None, User | None] = {}
+    previous: int | None = None
+    for revision_id, _editor_id in [*chain, (None, None)]:  # None: the current version
+        saver_of[revision_id] = shown[previous].editor if previous in shown else None
+        previous = revision_id
+    texts = [(r.title, r.body_md, r.body_html, r.created_at, saver_of[r.id]) for r in revisions]
+    texts.append((post.title, post.body_md, post.body_html, post.edited_at or post.created_at, saver_of[None]))
     return [
         Version(number, title, body_md, body_html, saved_at, saver, number == len(texts))
-        for number, ((title, body_md, body_html, saved_at), saver) in enumerate(zip(texts, savers), start=1)
+        for number, (title, body_md, body_html, saved_at, saver) in enumerate(texts, start=1)
     ]
 
 

@@ -234,9 +234,14 @@ def _documents(
         yield search.doc_id_for("post", post.id), post_document(post, tokens.get(post.id, frozenset()))
         listing = listings.get(post.id)
         yield search.doc_id_for("listing", post.id), listing_document(post, listing) if listing else None
+    # A draft's review comment is found only by those it was written for (services/history.py).
+    kept = visibility.snapshot_principals(comment.audience_snapshot_id for comment, _ in comments)
     for comment, author in comments:
         post = by_id[comment.post_id]
-        doc = comment_document(comment, post, author, tokens.get(post.id, frozenset()))
+        acl = tokens.get(post.id, frozenset())
+        if comment.audience_snapshot_id is not None:
+            acl = visibility.both_audiences(acl, kept.get(comment.audience_snapshot_id, frozenset()))
+        doc = comment_document(comment, post, author, acl)
         yield search.doc_id_for("comment", post.id, comment.id), doc
 
 

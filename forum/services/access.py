@@ -15,6 +15,7 @@ from forum.extensions import db
 from forum.models import AccessRequest, Post, PostAudience, PostListing, User
 from forum.models._time import utcnow
 from forum.search import indexing
+from forum.services import history
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write
 from forum.services.unique import add_once
@@ -92,6 +93,8 @@ def decide(actor: User, post: Post, request_id: int, approve: bool) -> AccessReq
     if approve:
         token = visibility.user_token(found.user_id)
         if db.session.get(PostAudience, (post.id, token)) is None:
+            # The new reader reads the post as it is now, not what it said before.
+            history.keep_with(post, {row.principal for row in post.audience})
             db.session.add(PostAudience(post_id=post.id, principal=token))
     db.session.commit()
     if approve:

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from forum import visibility
 from forum.extensions import db
 from forum.models import AUDIENCE_KINDS, DraftShare, Group, PlannedAudience, Post, PostAudience, User
+from forum.services import history
 from forum.services.errors import ServiceError
 from forum.services.text import normalize_username
 
@@ -58,11 +59,13 @@ def resolve_audience(
     return Audience("restricted", user_ids, group_ids)
 
 
-def apply_audience(post: Post, audience: Audience) -> None:
+def apply_audience(post: Post, audience: Audience, *, open_history: bool = False) -> None:
     """Replace the post's audience rows (no commit). Its co-authors are always in it.
 
     A draft keeps the choice in `post_planned_audience` and is read by its draft readers
-    only, until `publish` (services/drafts.py) applies the choice.
+    only, until `publish` (services/drafts.py) applies the choice. When a published post's
+    readers change, its earlier versions keep the readers they had (services/history.py),
+    unless the author chose `open_history`.
     """
     tokens = visibility.audience_tokens(
         post.author_id,
@@ -80,6 +83,11 @@ def apply_audience(post: Post, audience: Audience) -> None:
         db.session.add_all(PlannedAudience(post_id=post.id, principal=token) for token in sorted(tokens))
         tokens = draft_reader_tokens(post)
     current = {row.principal: row for row in post.audience}
+    if not post.is_draft and post.id is not None and tokens != current.keys():
+        if open_history:
+            history.open_to_post(post)
+        else:
+            history.keep_with(post, current.keys())
     for token, row in current.items():
         if token not in tokens:
             post.audience.remove(row)

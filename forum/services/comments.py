@@ -46,10 +46,13 @@ def add_comment(author: User, post: Post, body: str | None, parent: Comment | No
         author_id=author.id,
         body_md=body,
         body_html=render_markdown(body),
+        # A reply to a draft's review comment is read by the same people (services/history.py).
+        audience_snapshot_id=parent.audience_snapshot_id if parent else None,
     )
     db.session.add(comment)
-    # One UPDATE, not read-modify-write, so concurrent comments cannot lose a count.
-    db.session.execute(update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1))
+    if comment.audience_snapshot_id is None:  # the count tells only of what every reader sees
+        # One UPDATE, not read-modify-write, so concurrent comments cannot lose a count.
+        db.session.execute(update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1))
     notifications.comment_added(comment)
     db.session.commit()
     indexing.comment_changed(comment.id)
@@ -74,7 +77,8 @@ def delete_comment(comment: Comment) -> None:
     if comment.is_deleted:
         return
     comment.deleted_at = utcnow()
-    if not comment.is_removed:  # a removed comment was already taken off the count
+    # A removed comment was already taken off the count; a kept review comment never was on it.
+    if not comment.is_removed and comment.audience_snapshot_id is None:
         db.session.execute(update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1))
     db.session.commit()
     indexing.comment_changed(comment.id)

@@ -14,7 +14,7 @@ from forum.extensions import db
 from forum.models import DRAFT_ROLES, DraftShare, PlannedAudience, Post, User
 from forum.models._time import utcnow
 from forum.search import indexing
-from forum.services import notifications, votes
+from forum.services import history, notifications, votes
 from forum.services.audience import Audience, apply_audience, audience_of
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write
@@ -111,15 +111,22 @@ def shares(viewer: User | None, post: Post) -> list[DraftShare]:
     )
 
 
-def publish(post: Post, actor: User) -> Post:
+def publish(post: Post, actor: User, *, open_history: bool = False) -> Post:
     """The draft goes to the audience chosen for it. Its shares end (the audience decides
-    now) and its clock starts: created_at is the publication time ranking counts from."""
+    now) and its clock starts: created_at is the publication time ranking counts from.
+
+    Its published history starts too: the draft's earlier versions and its reviewers'
+    comments stay with the draft's readers, unless the authors chose `open_history`."""
     _ensure_draft_author(post, actor)
     chosen: Audience = audience_of(post)
+    if open_history:
+        history.open_to_post(post, comments=True)
+    else:
+        history.keep_with(post, {row.principal for row in post.audience}, comments=True)
     post.is_draft = False
     db.session.execute(delete(DraftShare).where(DraftShare.post_id == post.id))
     db.session.execute(delete(PlannedAudience).where(PlannedAudience.post_id == post.id))
-    apply_audience(post, chosen)
+    apply_audience(post, chosen, open_history=open_history)
     post.created_at = utcnow()
     post.edited_at = None
     db.session.flush()

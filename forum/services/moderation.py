@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from forum import permissions
 from forum.extensions import db
@@ -23,7 +23,7 @@ from forum.models import (
 )
 from forum.models._time import utcnow
 from forum.search import indexing
-from forum.services import notifications
+from forum.services import history, notifications
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write
 
@@ -144,12 +144,7 @@ def resolve_report(moderator: User, report: Report, decision: str, reason: str, 
 
 def _recount(post_id: int) -> None:
     """Recount live comments in SQL, so removal and deletion can never double-count."""
-    live = (
-        select(func.count(Comment.id))
-        .where(Comment.post_id == post_id, Comment.deleted_at.is_(None), Comment.removed_at.is_(None))
-        .scalar_subquery()
-    )
-    db.session.execute(update(Post).where(Post.id == post_id).values(comment_count=live))
+    history.recount_open_comments(post_id)
 
 
 def _remove(

@@ -9,7 +9,7 @@ from forum.models import Post, PostRevision, Tag, User
 from forum.models._time import utcnow
 from forum.rendering.markup import render_post_body
 from forum.search import indexing
-from forum.services import drafts, notifications, votes
+from forum.services import drafts, history, notifications, votes
 from forum.services.audience import PUBLIC, Audience, apply_audience, audience_of
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write, ensure_within_rate
@@ -86,9 +86,13 @@ def update_post(
     audience: Audience,
     terms=KEEP,
     coauthors: str | list[str] | None = None,
+    *,
+    open_history: bool = False,
 ) -> Post:
     """Save an edit. The text it replaces is kept as a revision; changed terms are a new version.
-    `coauthors` None keeps them (an editor who is not an author cannot change them)."""
+    `coauthors` None keeps them (an editor who is not an author cannot change them).
+    A change of readers leaves the earlier versions with the readers they had, unless the
+    authors chose `open_history` (services/history.py)."""
     ensure_can_write(editor)
     if post.is_removed:
         raise ServiceError("A moderator removed this post; it cannot be edited.", status=409)
@@ -96,6 +100,8 @@ def update_post(
         audience != audience_of(post) or terms is not KEEP or coauthors is not None
     ):
         raise ServiceError("Only the post's authors choose its readers, terms and co-authors.", status=403)
+    if open_history and not permissions.can_change_authors(editor, post):
+        raise ServiceError("Only the post's authors open its earlier versions to its readers.", status=403)
     title, body = _check_text(title, body)
     new_tags = resolve_tags(tags)
     new_coauthors = drafts.resolve_coauthors(post.author, coauthors) if coauthors is not None else None
@@ -117,7 +123,9 @@ def update_post(
         drafts.set_coauthors(post, new_coauthors)
     counted_before = post.audience_kind != "restricted"
     shared_before = notifications.audience_before(post)
-    apply_audience(post, audience)
+    apply_audience(post, audience, open_history=open_history)
+    if open_history and not post.is_draft:  # also when the readers stay: versions kept at an earlier change
+        history.open_to_post(post)
     apply_terms(post, terms)
     if counted_before != (post.audience_kind != "restricted"):
         # Votes on this post start or stop counting toward public karma (docs/karma.md).

@@ -213,7 +213,9 @@ def _move_counts(target: Post | Comment, axis: str, delta: int, count_delta: int
         ).one()
         result = VoteResult("comment", target.id, axis, vote, *counts)
         post_id = target.post_id
-    if axis == "karma" and delta and _counts_toward_karma(post_id):
+    # A draft's kept review comment is not public, so neither are the votes on it (services/history.py).
+    kept = isinstance(target, Comment) and target.audience_snapshot_id is not None
+    if axis == "karma" and delta and not kept and _counts_toward_karma(post_id):
         # Every author of a post gets the whole weight, as on LessWrong (docs/karma.md).
         earners = target.author_ids if isinstance(target, Post) else {target.author_id}
         db.session.execute(
@@ -297,7 +299,11 @@ def expected_karma(user_ids=None) -> dict[int, int]:
     on_comments = (
         select(Comment.author_id, func.sum(Vote.weight))
         .join(Comment, Vote.comment_id == Comment.id)
-        .where(Vote.axis == "karma", visibility.open_to_every_member(Comment.post_id))
+        .where(
+            Vote.axis == "karma",
+            visibility.open_to_every_member(Comment.post_id),
+            Comment.audience_snapshot_id.is_(None),  # a kept review comment's votes are not public
+        )
         .group_by(Comment.author_id)
     )
     if user_ids is not None:

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from forum import permissions, visibility
-from forum.forms.drafts import ShareForm
+from forum.forms.drafts import PublishForm, ShareForm
 from forum.forms.posts import ConfirmForm
 from forum.services import ServiceError
 from forum.services import drafts as draft_service
@@ -76,7 +76,8 @@ def unshare(post_id: int):
 @login_required
 def publish(post_id: int):
     post = _draft_for_authors(post_id)
-    if ConfirmForm().validate_on_submit():
-        draft_service.publish(post, current_user)
+    form = PublishForm()
+    if form.validate_on_submit():
+        draft_service.publish(post, current_user, open_history=form.open_history.data)
         flash("Your post is published.", "success")
     return redirect(url_for("posts.view", post_id=post.id))

@@ -7,13 +7,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms.moderation import BanForm, ReasonForm, ReportForm, ResolveForm, RoleForm, ban_days
 from forum.forms.posts import ConfirmForm
-from forum.models import Ban, Comment, ModAction, Report, User
+from forum.models import Ban, Comment, Report, User
 from forum.queries import modlog
 from forum.queries import reports as report_queries
 from forum.services import ServiceError, moderation
@@ -319,14 +318,7 @@ def acknowledge(warning_id: int):
 @bp.route("/moderation/log")
 def log():
     entries = db.paginate(
-        select(ModAction)
-        .order_by(ModAction.created_at.desc(), ModAction.id.desc())
-        .options(
-            *(
-                selectinload(rel)
-                for rel in (ModAction.moderator, ModAction.target_user, ModAction.post, ModAction.group)
-            )
-        ),
+        modlog.entries_for(current_user),
         page=page_arg(),
         per_page=50,
         error_out=False,

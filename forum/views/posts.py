@@ -11,6 +11,7 @@ from sqlalchemy import select
 from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms import for_members
+from forum.forms.drafts import PublishForm
 from forum.forms.posts import CommentForm, ConfirmForm, PostForm
 from forum.infra.page_cache import cached_page
 from forum.models import Comment, Group, User
@@ -19,6 +20,7 @@ from forum.queries.threads import Node, build_tree
 from forum.rendering.markup import render_post_body
 from forum.services import (
     ServiceError,
+    history,
     reads,
 )
 from forum.services import (
@@ -103,6 +105,8 @@ def _render_editor(form: PostForm, post=None, status: int = 200):
         preview=preview,
         files=files,
         may_change_authors=may_change_authors,
+        # What a change of readers would keep from them unless the author opens it.
+        kept=history.kept_counts(post) if post is not None and may_change_authors else None,
     ), status
 
 
@@ -180,7 +184,7 @@ def _page_votes(post):
 
 def comment_url(comment: Comment) -> str:
     """The post page at the page of comments (default order) that shows `comment`."""
-    position = db.session.scalar(listings.top_level_position(comment, listings.COMMENT_SORTS[0])) or 0
+    position = db.session.scalar(listings.top_level_position(current_user, comment, listings.COMMENT_SORTS[0])) or 0
     page = position // current_app.config["COMMENTS_PER_PAGE"] + 1
     return url_for("posts.view", post_id=comment.post_id, page=page if page > 1 else None, _anchor=f"c{comment.id}")
 
@@ -190,10 +194,14 @@ def _comment_page(post, sort: str) -> tuple[CommentPage, Sequence[Comment]]:
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     if post.is_deleted:
         return CommentPage(1, per_page, 0), []
-    page = CommentPage(page_arg(), per_page, db.session.execute(listings.top_level_count(post)).scalar_one())
+    page = CommentPage(
+        page_arg(), per_page, db.session.execute(listings.top_level_count(current_user, post)).scalar_one()
+    )
     if is_past_end(page):
         return page, []
-    return page, db.session.scalars(listings.comment_page(post, sort, page.offset, per_page)).unique().all()
+    return page, db.session.scalars(
+        listings.comment_page(current_user, post, sort, page.offset, per_page)
+    ).unique().all()
 
 
 def _mark_new(nodes, since) -> None:
@@ -222,6 +230,9 @@ def _render_post(post, comment_form: CommentForm | None, status: int = 200, sinc
         post_terms=terms_service.terms_box(current_user, post),
         can_moderate=permissions.can_moderate_post(current_user, post),
         post_rights=_rights(post),
+        shows_edit=post.id in visibility.edited_for(current_user, [post]),
+        publish_form=for_members(PublishForm),
+        kept=history.kept_counts(post) if post.is_draft else None,
         comments_feed=not post.is_deleted and feeds.post_has_comment_feed(post),
     ), status
 
@@ -294,10 +305,11 @@ def edit(post_id: int):
                 _audience_from(form) if authors_decide else audience_of(post),
                 terms=_terms_from(form) if authors_decide else KEEP,
                 coauthors=(form.coauthors.data or "") if authors_decide else None,
+                open_history=authors_decide and not post.is_draft and form.open_history.data,
             )
             publishing = post.is_draft and bool(form.submit.data)
             if publishing:
-                draft_service.publish(post, current_user)
+                draft_service.publish(post, current_user, open_history=form.open_history.data)
         except ServiceError as error:
             status = _error_status(error)
             _form_error(form, error)
@@ -358,7 +370,7 @@ def comment_permalink(comment_id: int):
     """One comment with its whole subtree: where deep threads continue."""
     target = visibility.get_comment_or_404(comment_id, current_user)
     post = target.post
-    comments = db.session.scalars(listings.comment_with_replies(target, _comment_sort())).unique().all()
+    comments = db.session.scalars(listings.comment_with_replies(current_user, target, _comment_sort())).unique().all()
     # The target heads its own subtree, shown in full from depth 0.
     root = Node(
         target, 0, children=_tree(comments, root_id=target.id), shown=visibility.shows_comment(current_user, target)

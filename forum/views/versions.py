@@ -20,7 +20,7 @@ def _readable_versions(post_id: int):
     post = visibility.get_post_body_or_404(post_id, current_user)
     if post.is_deleted:
         abort(404)
-    return post, versions.versions_of(post)
+    return post, versions.versions_of(current_user, post)
 
 
 @bp.route("/posts/<int:post_id>/revisions")

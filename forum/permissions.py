@@ -10,14 +10,10 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import and_, or_, select
 
 from forum.extensions import db
-from forum.models import Ban, Comment, DraftShare, Group, Membership, Post, User
+from forum.models import Ban, Comment, DraftShare, Group, Membership, Post, User, is_signed_in
 from forum.models._time import utcnow
 
 _RANK = {"user": 0, "moderator": 1, "admin": 2}
-
-
-def _signed_in(user: User | None) -> bool:
-    return user is not None and bool(getattr(user, "is_authenticated", False))
 
 
 # --- bans: one predicate behind every write ---------------------------------------------
@@ -33,7 +29,7 @@ def active_ban(user: User | None) -> Ban | None:
     request and user: the memo lives in the request's environ, never longer (as
     visibility's principals), and banning or unbanning drops it (`forget_bans`).
     """
-    if not _signed_in(user):
+    if not is_signed_in(user):
         return None
     memo = request.environ.setdefault(_BAN_MEMO, {}) if has_request_context() else {}
     if user.id not in memo:
@@ -70,7 +66,7 @@ def can_write(user: User | None) -> bool:
 
     A banned user keeps reading what they could read before; they only lose writing.
     """
-    return _signed_in(user) and not is_banned(user)
+    return is_signed_in(user) and not is_banned(user)
 
 
 def can_vote(user: User | None) -> bool:
@@ -85,11 +81,11 @@ def can_report(user: User | None) -> bool:
 
 
 def is_moderator(user: User | None) -> bool:
-    return _signed_in(user) and user.role in ("moderator", "admin")
+    return is_signed_in(user) and user.role in ("moderator", "admin")
 
 
 def is_admin(user: User | None) -> bool:
-    return _signed_in(user) and user.role == "admin"
+    return is_signed_in(user) and user.role == "admin"
 
 
 def can_ban(actor: User | None, target: User) -> bool:
@@ -120,7 +116,7 @@ def moderating_group_id(post: Post) -> int | None:
 
 def is_group_moderator_of(user: User | None, post: Post) -> bool:
     group_id = moderating_group_id(post)
-    if group_id is None or not _signed_in(user):
+    if group_id is None or not is_signed_in(user):
         return False
     membership = db.session.get(Membership, (group_id, user.id))
     return membership is not None and membership.role in ("owner", "admin")
@@ -141,13 +137,13 @@ def can_moderate_comment(user: User | None, comment: Comment) -> bool:
 
 def is_author(user: User | None, post: Post) -> bool:
     """The post's author or one of its co-authors."""
-    return _signed_in(user) and user.id in post.author_ids
+    return is_signed_in(user) and user.id in post.author_ids
 
 
 def draft_role(user: User | None, post: Post) -> str | None:
     """What the user may do with a draft: "author", or the role it was shared with
     (read, comment, edit); None when it is not a draft or not theirs to see."""
-    if not post.is_draft or not _signed_in(user):
+    if not post.is_draft or not is_signed_in(user):
         return None
     if is_author(user, post):
         return "author"
@@ -168,7 +164,7 @@ def can_change_authors(user: User | None, post: Post) -> bool:
 
 def can_delete_post(user: User | None, post: Post) -> bool:
     # A banned author may still take their own words down. Co-authors edit, the author deletes.
-    return _signed_in(user) and post.author_id == user.id and not post.is_deleted
+    return is_signed_in(user) and post.author_id == user.id and not post.is_deleted
 
 
 def can_comment(user: User | None, post: Post) -> bool:
@@ -179,7 +175,7 @@ def can_comment(user: User | None, post: Post) -> bool:
 
 def can_edit_comment(user: User | None, comment: Comment) -> bool:
     return (
-        _signed_in(user)
+        is_signed_in(user)
         and comment.author_id == user.id
         and not comment.is_deleted
         and not comment.is_removed
@@ -188,7 +184,7 @@ def can_edit_comment(user: User | None, comment: Comment) -> bool:
 
 
 def can_delete_comment(user: User | None, comment: Comment) -> bool:
-    return _signed_in(user) and comment.author_id == user.id and not comment.is_deleted
+    return is_signed_in(user) and comment.author_id == user.id and not comment.is_deleted
 
 
 def can_down_vote(user: User | None) -> bool:
@@ -200,7 +196,7 @@ def can_strong_vote(user: User | None) -> bool:
 
 
 def group_role(user: User | None, group: Group) -> str | None:
-    if not _signed_in(user):
+    if not is_signed_in(user):
         return None
     membership = db.session.get(Membership, (group.id, user.id))
     return membership.role if membership else None
@@ -244,13 +240,13 @@ def can_see_acceptances(user: User | None, post: Post) -> bool:
 
 
 def can_manage_site_terms(user: User | None) -> bool:
-    return _signed_in(user) and user.is_admin
+    return is_signed_in(user) and user.is_admin
 
 
 def can_decide_access(user: User | None, post: Post) -> bool:
     """Approve or decline requests for access to a listed post: its author, or an owner
     or admin of a group the post is shared with (they already decide who is in the group)."""
-    if not _signed_in(user):
+    if not is_signed_in(user):
         return False
     if post.author_id == user.id:
         return True

@@ -52,6 +52,7 @@ from forum.models import (
     post_coauthors,
 )
 from forum.models.post import post_tags
+from forum.models.user import is_signed_in
 
 PUBLIC = "public"
 MEMBERS = "members"
@@ -65,13 +66,9 @@ def group_token(group_id: int) -> str:
     return f"group:{group_id}"
 
 
-def _signed_in(viewer: User | None) -> bool:
-    return viewer is not None and bool(getattr(viewer, "is_authenticated", False))
-
-
 def principals(viewer: User | None) -> frozenset[str]:
     """The tokens a viewer holds right now."""
-    if not _signed_in(viewer):
+    if not is_signed_in(viewer):
         return frozenset({PUBLIC})
     cache = _request_cache()
     if viewer.id not in cache:
@@ -177,7 +174,7 @@ def sees_removed(viewer: User | None, author_id: int, post: Post) -> bool:
     `author_id` on it? Its author may (to read why), and so may whoever may moderate it."""
     from forum import permissions  # permissions never imports visibility; the cycle is one-way
 
-    if not _signed_in(viewer):
+    if not is_signed_in(viewer):
         return False
     return viewer.id == author_id or permissions.can_moderate_post(viewer, post)
 
@@ -205,7 +202,7 @@ def body_readable(viewer: User | None) -> ColumnElement[bool]:
     version in force. Only meaningful together with `readable`: it never widens an audience.
     """
     no_terms = Post.terms_version.is_(None)
-    if not _signed_in(viewer):
+    if not is_signed_in(viewer):
         return no_terms
     accepted = exists().where(
         TermsAcceptance.post_id == Post.id,
@@ -217,7 +214,7 @@ def body_readable(viewer: User | None) -> ColumnElement[bool]:
 
 def is_author(viewer: User | None) -> ColumnElement[bool]:
     """SQL: the viewer wrote the post in `Post`, alone or as a co-author."""
-    if not _signed_in(viewer):
+    if not is_signed_in(viewer):
         return Post.id.is_(None)  # false for every row
     coauthor = exists().where(post_coauthors.c.post_id == Post.id, post_coauthors.c.user_id == viewer.id)
     return or_(Post.author_id == viewer.id, coauthor)
@@ -279,7 +276,7 @@ def discoverable(viewer: User | None) -> ColumnElement[bool]:
     addresses answer 404, like a missing post). The search index stores the card as a
     document of its own with the `members` token (indexing.listing_document).
     """
-    if not _signed_in(viewer):
+    if not is_signed_in(viewer):
         return false()
     return has_listing_card()
 
@@ -475,7 +472,7 @@ def visible_group_clause(viewer: User | None, *, invited: bool = True) -> Column
     behind `can_see_members` and `can_see_group_activity`. Pickers, autocomplete and
     the directory pass `invited=False`: an invitation is answered, not shared to.
     """
-    if not _signed_in(viewer):
+    if not is_signed_in(viewer):
         return Group.listed.is_(True)
     member_of = exists().where(Membership.group_id == Group.id, Membership.user_id == viewer.id)
     if not invited:
@@ -501,12 +498,12 @@ def get_group_or_404(slug: str, viewer: User | None) -> Group:
 
 
 def is_member(viewer: User | None, group: Group) -> bool:
-    return _signed_in(viewer) and group_token(group.id) in principals(viewer)
+    return is_signed_in(viewer) and group_token(group.id) in principals(viewer)
 
 
 def can_see_members(viewer: User | None, group: Group) -> bool:
     """Member lists of listed groups are open to signed-in users; unlisted ones to members only."""
-    if not _signed_in(viewer):
+    if not is_signed_in(viewer):
         return False
     return group.listed or is_member(viewer, group)
 
@@ -532,7 +529,7 @@ def describe_audience(viewer: User | None, post: Post) -> dict:
     users = (
         db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.username)).all() if user_ids else []
     )
-    by_author = _signed_in(viewer) and viewer.id in post.author_ids
+    by_author = is_signed_in(viewer) and viewer.id in post.author_ids
     all_groups = (
         db.session.scalars(select(Group).where(Group.id.in_(group_ids)).order_by(Group.name)).all() if group_ids else []
     )
@@ -561,7 +558,7 @@ def references_readable(viewer: User | None, post_id_column, comment_id_column, 
     (terms accepted) and must be live; removed content still counts for its own author,
     who is told about the removal. A group must be one the viewer may see.
     """
-    me = viewer.id if _signed_in(viewer) else None
+    me = viewer.id if is_signed_in(viewer) else None
     post_ok = (
         exists()
         .where(

@@ -23,7 +23,7 @@ from forum.models.reads import PostRead
 from forum.models.search_entry import SearchEntry
 from forum.models.terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
 from forum.models.token import FEED_SCOPE, TOKEN_SCOPES, ApiToken
-from forum.models.user import ROLES, User
+from forum.models.user import ROLES, User, is_signed_in
 from forum.models.vote import VOTE_AXES, Vote
 from forum.models.vouch import Vouch
 
@@ -76,5 +76,6 @@ __all__ = [
     "User",
     "VOTE_AXES",
     "Vote",
+    "is_signed_in",
     "Vouch",
 ]

@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from forum import visibility
 from forum.extensions import db
-from forum.models import Group, GroupInvitation, JoinRequest, Membership, Post, PostAudience, User
+from forum.models import Group, GroupInvitation, JoinRequest, Membership, Post, PostAudience, User, is_signed_in
 
 ROLE_ORDER = case({"owner": 0, "admin": 1}, value=Membership.role, else_=2)
 
@@ -40,7 +40,7 @@ def post_counts(viewer: User | None, group_ids: list[int]) -> dict[int, int]:
 
 def viewer_states(viewer: User | None, group_ids: list[int]) -> dict[int, str]:
     """The viewer's standing in each group: a role, "invited", "requested", or absent."""
-    if viewer is None or not viewer.is_authenticated or not group_ids:
+    if not is_signed_in(viewer) or not group_ids:
         return {}
     states: dict[int, str] = {}
     for gid in db.session.scalars(

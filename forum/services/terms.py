@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
-from forum.models import Post, PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance, User
+from forum.models import Post, PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance, User, is_signed_in
 from forum.rendering.markup import render_markdown
 from forum.services import notifications
 from forum.services.errors import ServiceError
@@ -123,7 +123,7 @@ def terms_box(viewer: User | None, post: Post) -> dict | None:
     terms = current_terms(post)
     if terms is None:
         return None
-    is_author = bool(viewer is not None and getattr(viewer, "is_authenticated", False) and viewer.id == post.author_id)
+    is_author = is_signed_in(viewer) and viewer.id == post.author_id
     return {"terms": terms, "is_author": is_author, "accepted": None if is_author else accepted_at(viewer, post)}
 
 
@@ -195,7 +195,7 @@ def acceptances_by(user: User) -> list[TermsAcceptance]:
 
 def accepted_at(user: User | None, post: Post) -> TermsAcceptance | None:
     """The user's acceptance of the post's current terms, if any."""
-    if user is None or not getattr(user, "is_authenticated", False) or post.terms_version is None:
+    if not is_signed_in(user) or post.terms_version is None:
         return None
     return db.session.scalar(
         select(TermsAcceptance).where(
@@ -208,7 +208,7 @@ def accepted_at(user: User | None, post: Post) -> TermsAcceptance | None:
 
 def accepted_earlier(user: User | None, post: Post) -> bool:
     """The user agreed to an earlier version of terms the author has since changed."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return False
     return (
         db.session.scalar(

@@ -12,6 +12,7 @@ from sqlalchemy import and_, or_, select
 from forum.extensions import db
 from forum.models import Ban, Comment, DraftShare, Group, Membership, Post, User, is_signed_in
 from forum.models._time import utcnow
+from forum.models.principals import group_id_of, group_ids_in, user_token
 
 _RANK = {"user": 0, "moderator": 1, "admin": 2}
 
@@ -106,11 +107,10 @@ def moderating_group_id(post: Post) -> int | None:
     That group's owners and admins may moderate the post and its comments.
     """
     tokens = {row.principal for row in post.audience}
-    others = tokens - {f"user:{uid}" for uid in post.author_ids}
+    others = tokens - {user_token(uid) for uid in post.author_ids}
     if len(others) == 1:
         (token,) = others
-        if token.startswith("group:"):
-            return int(token.split(":", 1)[1])
+        return group_id_of(token)
     return None
 
 
@@ -250,7 +250,7 @@ def can_decide_access(user: User | None, post: Post) -> bool:
         return False
     if post.author_id == user.id:
         return True
-    group_ids = [int(row.principal.split(":", 1)[1]) for row in post.audience if row.principal.startswith("group:")]
+    group_ids = group_ids_in(row.principal for row in post.audience)
     return (
         bool(group_ids)
         and db.session.scalar(

@@ -52,18 +52,8 @@ from forum.models import (
     post_coauthors,
 )
 from forum.models.post import post_tags
+from forum.models.principals import MEMBERS, PUBLIC, group_ids_in, group_token, user_ids_in, user_token
 from forum.models.user import is_signed_in
-
-PUBLIC = "public"
-MEMBERS = "members"
-
-
-def user_token(user_id: int) -> str:
-    return f"user:{user_id}"
-
-
-def group_token(group_id: int) -> str:
-    return f"group:{group_id}"
 
 
 def principals(viewer: User | None) -> frozenset[str]:
@@ -523,8 +513,8 @@ def describe_audience(viewer: User | None, post: Post) -> dict:
     group is never named to a non-member.
     """
     tokens = {a.principal for a in post.audience}
-    user_ids = [uid for t in tokens if t.startswith("user:") and (uid := int(t.split(":")[1])) != post.author_id]
-    group_ids = [int(t.split(":")[1]) for t in tokens if t.startswith("group:")]
+    user_ids = [uid for uid in user_ids_in(tokens) if uid != post.author_id]
+    group_ids = group_ids_in(tokens)
     # Most posts name nobody (public, members): no queries for empty lists.
     users = (
         db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.username)).all() if user_ids else []

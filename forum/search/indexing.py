@@ -30,6 +30,7 @@ from forum import search, visibility
 from forum.extensions import db
 from forum.infra import page_cache
 from forum.models import Comment, Post, PostListing, User
+from forum.models.principals import MEMBERS, group_ids_in
 from forum.rendering.markup import plain_text
 from forum.search.backend import Backend, WhooshBackend
 from forum.search.postgres import PostgresBackend
@@ -128,7 +129,7 @@ def _state(post: Post, *items: Comment) -> str | None:
 
 
 def _groups(tokens: frozenset[str]) -> list[int]:
-    return sorted(int(t.split(":", 1)[1]) for t in tokens if t.startswith("group:"))
+    return sorted(group_ids_in(tokens))
 
 
 def post_document(post: Post, tokens: frozenset[str]) -> search.SearchDocument | None:
@@ -180,7 +181,7 @@ def listing_document(post: Post, listing: PostListing) -> search.SearchDocument:
         "body": listing.abstract,
         "author": post.author.username,
         "author_id": post.author_id,
-        "acl": [visibility.MEMBERS],
+        "acl": [MEMBERS],
         "created": post.created_at,
         "state": "ok",
     }

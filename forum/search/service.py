@@ -21,6 +21,7 @@ from forum import permissions, visibility
 from forum import search as engine
 from forum.extensions import db
 from forum.models import Comment, Group, Post, User
+from forum.models.principals import MEMBERS
 from forum.search import indexing
 from forum.search.backend import SearchUnavailable
 
@@ -108,7 +109,7 @@ def search(
             engine.doc_id_for("comment", 0, cid)
             for cid in db.session.scalars(visibility.gated_comment_ids(viewer, include_removed=include_removed))
         ]
-    if visibility.MEMBERS in visibility.principals(viewer):
+    if MEMBERS in visibility.principals(viewer):
         # A reader of a listed post finds the post itself, not its card.
         excluded += [
             engine.doc_id_for("listing", post_id)

@@ -27,6 +27,7 @@ from forum.models import (
 )
 from forum.models._time import utcnow
 from forum.models.interest import group_interests
+from forum.models.principals import group_token
 from forum.queries import trust
 from forum.rendering.markup import render_markdown
 from forum.search import indexing
@@ -139,7 +140,7 @@ def delete_group(group: Group, actor: User | None = None) -> None:
     With `actor`, only an owner may do it (callers without one have checked)."""
     if actor is not None:
         _require(permissions.can_delete_group(actor, group), "Only an owner can delete the group.")
-    token = visibility.group_token(group.id)
+    token = group_token(group.id)
     post_ids = list(db.session.scalars(select(PostAudience.post_id).where(PostAudience.principal == token)))
     db.session.execute(PostAudience.__table__.delete().where(PostAudience.principal == token))
     # Explicit, not left to ON DELETE CASCADE: SQLite enforces foreign keys only when

@@ -29,6 +29,7 @@ from forum.models._time import utcnow
 from forum.models.interest import group_interests
 from forum.models.principals import group_token
 from forum.queries import trust
+from forum.queries.users import user_named
 from forum.rendering.markup import render_markdown
 from forum.search import indexing
 from forum.services import notifications
@@ -214,7 +215,7 @@ def invite(actor: User, group: Group, username: str) -> GroupInvitation:
     name = normalize_username((username or "").lstrip("@"))
     if not name:
         raise ServiceError("Whom should we invite? Enter a username.", field="username")
-    user = db.session.scalar(select(User).where(User.username == name))
+    user = user_named(name)
     if user is None:
         raise ServiceError(f"No user named {name[:40]}.", field="username")
     if _membership(group, user) is not None:

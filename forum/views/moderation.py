@@ -15,10 +15,10 @@ from forum.forms.moderation import BanForm, ReasonForm, ReportForm, ResolveForm,
 from forum.forms.posts import ConfirmForm
 from forum.models import Ban, Comment, ModAction, Report, User
 from forum.queries import modlog
+from forum.queries.users import user_named_or_404
 from forum.services import ServiceError, moderation
 from forum.services.guards import ban_message
 from forum.views.posts import comment_url
-from forum.views.users import user_or_404
 from forum.web.paging import page_arg
 from forum.web.security import safe_next
 
@@ -245,14 +245,14 @@ def _render_user(user: User, ban_form=None, role_form=None, status: int = 200):
 @login_required
 def user(username: str):
     _require_moderator()
-    return _render_user(user_or_404(username))
+    return _render_user(user_named_or_404(username))
 
 
 @bp.route("/moderation/users/<username>/ban", methods=["POST"])
 @login_required
 def ban(username: str):
     _require_moderator()
-    target = user_or_404(username)
+    target = user_named_or_404(username)
     if not permissions.can_ban(current_user, target):
         abort(403, "You cannot ban this person.")
     form = BanForm()
@@ -273,7 +273,7 @@ def ban(username: str):
 @login_required
 def unban(username: str):
     _require_moderator()
-    target = user_or_404(username)
+    target = user_named_or_404(username)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
@@ -287,7 +287,7 @@ def unban(username: str):
 @bp.route("/moderation/users/<username>/role", methods=["POST"])
 @login_required
 def role(username: str):
-    target = user_or_404(username)
+    target = user_named_or_404(username)
     if not permissions.can_change_role(current_user, target):
         abort(403)
     form = RoleForm()

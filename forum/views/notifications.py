@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from forum import visibility
 from forum.extensions import csrf, db
@@ -12,6 +11,7 @@ from forum.forms.notifications import NotificationSettingsForm
 from forum.mail.compose import DIGEST, read_unsubscribe_token
 from forum.models import EMAIL_CATEGORIES, MailAddress, User
 from forum.queries import inbox
+from forum.queries.users import user_named
 from forum.services import ServiceError
 from forum.services import notifications as service
 from forum.views.main import page_arg, visible_tag_or_404
@@ -121,7 +121,7 @@ def follow_post(post_id: int):
 @bp.route("/users/<username>/follow", methods=["POST"])
 @login_required
 def follow_user(username: str):
-    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    user = user_named(username)
     if user is None or user.id == current_user.id:
         abort(404)
     return _follow("user", user.id, url_for("users.profile", username=user.username))

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -11,6 +11,7 @@ from forum.infra.page_cache import cached_page
 from forum.models import Interest, User
 from forum.models.interest import user_interests
 from forum.queries import listings, trust
+from forum.queries.users import user_named_or_404
 from forum.services import ServiceError, accounts
 from forum.web.paging import page_arg
 
@@ -21,17 +22,10 @@ def _count(query) -> int:
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
 
-def user_or_404(username: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == username.lower()))
-    if user is None:
-        abort(404)
-    return user
-
-
 @bp.route("/users/<username>")
 @cached_page
 def profile(username: str):
-    return render_profile(user_or_404(username))
+    return render_profile(user_named_or_404(username))
 
 
 def render_profile(user: User, status: int = 200, vouch_form=None):

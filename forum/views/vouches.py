@@ -9,9 +9,10 @@ from forum.extensions import db
 from forum.forms.posts import ConfirmForm
 from forum.forms.trust import VouchForm
 from forum.queries import trust
+from forum.queries.users import user_named_or_404
 from forum.services import ServiceError
 from forum.services import vouches as vouch_service
-from forum.views.users import render_profile, user_or_404
+from forum.views.users import render_profile
 
 bp = Blueprint("vouches", __name__)
 
@@ -19,7 +20,7 @@ bp = Blueprint("vouches", __name__)
 @bp.route("/users/<username>/vouch", methods=["POST"])
 @login_required
 def vouch(username: str):
-    user = user_or_404(username)
+    user = user_named_or_404(username)
     form = VouchForm()
     if not form.validate_on_submit():
         return render_profile(user, 400, vouch_form=form)
@@ -38,7 +39,7 @@ def vouch(username: str):
 @bp.route("/users/<username>/vouch/withdraw", methods=["POST"])
 @login_required
 def withdraw(username: str):
-    user = user_or_404(username)
+    user = user_named_or_404(username)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

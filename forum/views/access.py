@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from forum import permissions, visibility
 from forum.extensions import db
+from forum.forms import show_error
 from forum.forms.posts import ConfirmForm
 from forum.forms.trust import AccessRequestForm, ListingForm
 from forum.models import AccessRequest, PostListing
@@ -88,7 +89,7 @@ def request_access(post_id: int):
     except ServiceError as error:
         db.session.rollback()
         if error.field:
-            getattr(form, error.field).errors.append(error.message)
+            show_error(form, error)
             return _render_request(post, listing, form, error.status)
         return _render_request(post, listing, form, error.status, error=error.message)
     flash("Your request is sent. You will be able to read the post once the author approves it.", "success")
@@ -160,7 +161,7 @@ def listing(post_id: int):
             access_service.set_listing(current_user, post, form.listed.data, form.abstract.data)
         except ServiceError as error:
             db.session.rollback()
-            getattr(form, error.field or "abstract").errors.append(error.message)
+            show_error(form, error, "abstract")
         else:
             flash("The post is listed." if form.listed.data else "The post is not listed.", "success")
             return redirect(url_for("access.audit_page", post_id=post.id))

@@ -7,6 +7,7 @@ from sqlalchemy import func, or_
 
 from forum import permissions, visibility
 from forum.extensions import db
+from forum.forms import show_error
 from forum.forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
 from forum.models import Group
 from forum.queries import feeds, listings, trust
@@ -16,11 +17,6 @@ from forum.services import groups as group_service
 from forum.web.paging import page_arg
 
 bp = Blueprint("groups", __name__)
-
-
-def field_error(form, error: ServiceError, default: str) -> None:
-    field = getattr(form, error.field or default, None) or getattr(form, default)
-    field.errors = [*field.errors, error.message]
 
 
 @bp.route("/groups")
@@ -73,7 +69,7 @@ def new_group():
                 requires_vouch=form.requires_vouch.data,
             )
         except ServiceError as error:
-            field_error(form, error, "name")
+            show_error(form, error, "name")
         else:
             flash("Your group is ready. Invite people from its page.", "success")
             return redirect(url_for("groups.view", slug=group.slug))
@@ -151,7 +147,7 @@ def edit(slug: str):
             )
         except ServiceError as error:
             db.session.rollback()
-            field_error(form, error, "name")
+            show_error(form, error, "name")
         else:
             flash("The group is saved.", "success")
             return redirect(url_for("groups.view", slug=group.slug))

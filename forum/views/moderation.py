@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from forum import permissions, visibility
 from forum.extensions import db
+from forum.forms import show_error
 from forum.forms.moderation import BanForm, ReasonForm, ReportForm, ResolveForm, RoleForm, ban_days
 from forum.forms.posts import ConfirmForm
 from forum.models import Ban, Comment, ModAction, Report, User
@@ -42,11 +43,6 @@ def _require_moderator() -> None:
         abort(403)
 
 
-def _field_error(form, error: ServiceError, default: str) -> None:
-    field = getattr(form, error.field or default, None) or getattr(form, default)
-    field.errors = [*field.errors, error.message]
-
-
 def _back_to(post_id: int, comment: Comment | None = None):
     """The post, or the page of its thread that holds the comment."""
     return redirect(comment_url(comment) if comment is not None else url_for("posts.view", post_id=post_id))
@@ -65,7 +61,7 @@ def _report(post, comment):
         except ServiceError as error:
             if error.status != 400:
                 abort(error.status, error.message)
-            _field_error(form, error, "details")
+            show_error(form, error, "details")
         else:
             flash("Thank you. The moderators will look at your report.", "success")
             return _back_to(post.id, comment)
@@ -140,7 +136,7 @@ def review(report_id: int):
         except ServiceError as error:
             if error.status not in (400,):
                 abort(error.status, error.message)
-            _field_error(form, error, "reason")
+            show_error(form, error, "reason")
         else:
             flash("Decision recorded in the moderation log.", "success")
             return redirect(url_for("moderation.queue"))
@@ -262,7 +258,7 @@ def ban(username: str):
         except ServiceError as error:
             if error.status != 400:
                 abort(error.status, error.message)
-            _field_error(form, error, "reason")
+            show_error(form, error, "reason")
         else:
             flash(f"{target.display_name} is banned.", "success")
             return redirect(url_for("moderation.user", username=target.username))

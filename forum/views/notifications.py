@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from forum import visibility
 from forum.extensions import csrf, db
+from forum.forms import show_error
 from forum.forms.notifications import NotificationSettingsForm
 from forum.mail.compose import DIGEST, read_unsubscribe_token
 from forum.models import EMAIL_CATEGORIES, MailAddress, User
@@ -160,8 +161,7 @@ def settings():
         try:
             service.save_email_settings(current_user, form.email.data, {c: form[c].data for c in EMAIL_CATEGORIES})
         except ServiceError as error:
-            field = form[error.field] if error.field in form else form.email
-            field.errors = [*field.errors, error.message]
+            show_error(form, error, "email")
             status = 400
         else:
             flash("Your email choices are saved.", "success")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from forum import permissions, visibility
 from forum.extensions import db
-from forum.forms import for_members
+from forum.forms import for_members, show_error
 from forum.forms.posts import CommentForm, ConfirmForm, PostForm
 from forum.infra.page_cache import cached_page
 from forum.models import Comment, Group, User
@@ -41,15 +41,6 @@ from forum.views.terms import render_gate
 from forum.web.paging import CommentPage, is_past_end, page_arg
 
 bp = Blueprint("posts", __name__)
-
-
-def _form_error(form, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    # A hidden field shows no errors, so its message goes where the user can read it.
-    if field is not None and field.type != "HiddenField":
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _error_status(error: ServiceError) -> int:
@@ -141,7 +132,7 @@ def new_post():
                 attachment_service.store(post, current_user, prepared)
         except ServiceError as error:
             status = _error_status(error)
-            _form_error(form, error)
+            show_error(form, error)
         else:
             if prepared is not None:
                 _uploaded(post, prepared)
@@ -271,7 +262,7 @@ def edit(post_id: int):
                 raise ServiceError("Choose a file to upload.", field="file")
             attachment_service.store(post, current_user, prepared)
         except ServiceError as error:
-            _form_error(form, error)
+            show_error(form, error)
         else:
             _uploaded(post, prepared)
             status = 200
@@ -293,7 +284,7 @@ def edit(post_id: int):
                 draft_service.publish(post, current_user)
         except ServiceError as error:
             status = _error_status(error)
-            _form_error(form, error)
+            show_error(form, error)
         else:
             flash("Your post is published." if publishing else "Your changes are saved.", "success")
             return redirect(url_for("posts.view", post_id=post.id))
@@ -335,7 +326,7 @@ def comment(post_id: int):
                 attachment_service.store(post, current_user, prepared, comment=new)
         except ServiceError as error:
             status = _error_status(error)
-            _form_error(form, error)
+            show_error(form, error)
         else:
             return redirect(comment_url(new))
     # Show the form again with what was typed, on the reply page or the post page.
@@ -396,7 +387,7 @@ def edit_comment(comment_id: int):
         try:
             comment_service.edit_comment(target, form.body.data)
         except ServiceError as error:
-            _form_error(form, error)
+            show_error(form, error)
         else:
             return redirect(comment_url(target))
     status = 400 if request.method == "POST" else 200

@@ -4,7 +4,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from forum.extensions import db
-from forum.forms import for_members
+from forum.forms import for_members, show_error
 from forum.forms.profile import ProfileForm
 from forum.forms.trust import VouchForm
 from forum.infra.page_cache import cached_page
@@ -80,7 +80,7 @@ def edit_profile():
                 form.open_to_contact.data,
             )
         except ServiceError as error:
-            getattr(form, error.field).errors.append(error.message)
+            show_error(form, error)
         else:
             flash("Your profile is saved.", "success")
             return redirect(url_for("users.profile", username=current_user.username))

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from forum.extensions import db
+from forum.forms import show_error
 from forum.forms.posts import ConfirmForm
 from forum.forms.trust import VouchForm
 from forum.queries import trust
@@ -30,7 +31,7 @@ def vouch(username: str):
         db.session.rollback()
         if error.status == 403 and error.field is None:
             abort(403, error.message)
-        form.statement.errors = [*form.statement.errors, error.message]
+        show_error(form, error, "statement")
         return render_profile(user, error.status, vouch_form=form)
     flash(f"You vouch for {user.display_name}.", "success")
     return redirect(url_for("users.profile", username=user.username))

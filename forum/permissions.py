@@ -6,13 +6,14 @@ readable by the actor (views fetch through visibility first).
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from forum.extensions import db
 from forum.models import Ban, Comment, DraftShare, Group, Membership, Post, User, is_signed_in
 from forum.models._time import utcnow
 from forum.models.principals import group_id_of, group_ids_in, user_token
+from forum.web.memo import forget, request_memo
 
 _RANK = {"user": 0, "moderator": 1, "admin": 2}
 
@@ -20,7 +21,7 @@ _RANK = {"user": 0, "moderator": 1, "admin": 2}
 # --- bans: one predicate behind every write ---------------------------------------------
 
 
-_BAN_MEMO = "forum.active_bans"
+_BANS = "active_bans"
 
 
 def active_ban(user: User | None) -> Ban | None:
@@ -32,7 +33,7 @@ def active_ban(user: User | None) -> Ban | None:
     """
     if not is_signed_in(user):
         return None
-    memo = request.environ.setdefault(_BAN_MEMO, {}) if has_request_context() else {}
+    memo = request_memo(_BANS)
     if user.id not in memo:
         memo[user.id] = db.session.scalar(
             select(Ban)
@@ -45,8 +46,7 @@ def active_ban(user: User | None) -> Ban | None:
 
 def forget_bans() -> None:
     """A ban was added or lifted inside this request: read them again."""
-    if has_request_context():
-        request.environ.pop(_BAN_MEMO, None)
+    forget(_BANS)
 
 
 def _ban_in_force():

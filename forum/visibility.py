@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import abort, has_request_context, request
+from flask import abort
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
@@ -54,35 +54,28 @@ from forum.models import (
 from forum.models.post import post_tags
 from forum.models.principals import MEMBERS, PUBLIC, group_ids_in, group_token, user_ids_in, user_token
 from forum.models.user import is_signed_in
+from forum.web.memo import forget, request_memo
 
 
 def principals(viewer: User | None) -> frozenset[str]:
     """The tokens a viewer holds right now."""
     if not is_signed_in(viewer):
         return frozenset({PUBLIC})
-    cache = _request_cache()
+    cache = request_memo(_PRINCIPALS)
     if viewer.id not in cache:
         group_ids = db.session.scalars(select(Membership.group_id).where(Membership.user_id == viewer.id)).all()
         cache[viewer.id] = frozenset({PUBLIC, MEMBERS, user_token(viewer.id), *(group_token(gid) for gid in group_ids)})
     return cache[viewer.id]
 
 
-_CACHE_KEY = "forum.principals"
-
-
-def _request_cache() -> dict:
-    """A memo that lives exactly as long as one request. Not `g`: an application context
-    can outlive many requests (the test client inside a pushed context, shells, workers),
-    and a memo kept there lets a removed member go on reading."""
-    if not has_request_context():
-        return {}
-    return request.environ.setdefault(_CACHE_KEY, {})
+# Per request only (forum/web/memo.py says why not `g`): a removed member loses access
+# on their very next request.
+_PRINCIPALS = "principals"
 
 
 def forget_principals() -> None:
     """Drop the per-request cache after a membership change inside the same request."""
-    if has_request_context():
-        request.environ.pop(_CACHE_KEY, None)
+    forget(_PRINCIPALS)
 
 
 def audience_tokens(

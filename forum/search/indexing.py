@@ -22,7 +22,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from flask import after_this_request, current_app, g, has_request_context
+from flask import after_this_request, current_app, has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -34,6 +34,7 @@ from forum.models.principals import MEMBERS, group_ids_in
 from forum.rendering.markup import plain_text
 from forum.search.backend import Backend, WhooshBackend
 from forum.search.postgres import PostgresBackend
+from forum.web.memo import request_memo
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +86,14 @@ def _changed(post_ids: set[int] = frozenset(), comment_ids: set[int] = frozenset
     if not has_request_context():
         apply(Changes(set(post_ids), set(comment_ids)))
         return
-    pending: Changes | None = g.get("_index_pending")
+    memo = request_memo("search_changes")
+    pending: Changes | None = memo.get("pending")
     if pending is None:
-        pending = g._index_pending = Changes()
+        pending = memo["pending"] = Changes()
 
         @after_this_request
         def write_pending(response):
-            g._index_pending = None
+            memo.pop("pending", None)
             apply(pending)
             return response
 

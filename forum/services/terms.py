@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +17,7 @@ from forum.models import Post, PostTerms, SiteTerms, SiteTermsAcceptance, TermsA
 from forum.rendering.markup import render_markdown
 from forum.services import notifications
 from forum.services.errors import ServiceError
+from forum.web.memo import forget, request_memo
 
 NO_TERMS = "none"
 CUSTOM = "custom"
@@ -223,24 +224,20 @@ def accepted_earlier(user: User | None, post: Post) -> bool:
 # --- site terms ------------------------------------------------------------------------
 
 
-_UNSET = object()
+_SITE_TERMS = "site_terms"
 
 
 def current_site_terms() -> SiteTerms | None:
-    """The site terms in force, cached on the request (every page asks). Not on `g`: an
-    app context can outlive one request, and a change must count from the next one."""
-    cached = getattr(request, "_forum_site_terms", _UNSET) if has_request_context() else _UNSET
-    if cached is not _UNSET:
-        return cached
-    terms = db.session.scalar(select(SiteTerms).order_by(SiteTerms.id.desc()).limit(1))
-    if has_request_context():
-        request._forum_site_terms = terms
-    return terms
+    """The site terms in force, read once a request (every page asks); a change counts
+    from the next request."""
+    memo = request_memo(_SITE_TERMS)
+    if "terms" not in memo:
+        memo["terms"] = db.session.scalar(select(SiteTerms).order_by(SiteTerms.id.desc()).limit(1))
+    return memo["terms"]
 
 
 def _forget_site_terms() -> None:
-    if has_request_context():
-        request.__dict__.pop("_forum_site_terms", None)
+    forget(_SITE_TERMS)
 
 
 def site_terms_history() -> list[SiteTerms]:

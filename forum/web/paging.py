@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import has_request_context, request
+from flask import request
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
 
 from forum.extensions import db
+from forum.web.memo import request_memo
 
 # Higher pages are past the end of any listing. The cap keeps OFFSET inside 64 bits
 # (SQLite raises OverflowError on larger values, which used to be a 500).
 PAGE_MAX = 1_000_000
-_BAD = "forum.bad_page"
 
 
 def page_arg() -> int:
@@ -27,14 +27,14 @@ def page_arg() -> int:
     if raw == "":
         return 1
     if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
-        request.environ[_BAD] = raw
+        request_memo("paging")["bad_page"] = raw
         return 1
     return min(int(raw), PAGE_MAX + 1)
 
 
 def bad_page() -> str | None:
     """The template global: the `?page=` this request could not use, if any."""
-    return request.environ.get(_BAD) if has_request_context() else None
+    return request_memo("paging").get("bad_page")
 
 
 def is_past_end(page) -> bool:

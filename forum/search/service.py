@@ -10,7 +10,6 @@ index) is dropped, counted and logged, never shown.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -24,6 +23,7 @@ from forum.models import Comment, Group, Post, User
 from forum.models.principals import MEMBERS
 from forum.search import indexing
 from forum.search.backend import SearchUnavailable
+from forum.web.paging import Page
 
 log = logging.getLogger(__name__)
 
@@ -43,33 +43,11 @@ class Result:
 
 
 @dataclass
-class Results:
-    items: list[Result] = field(default_factory=list)
-    total: int = 0
-    page: int = 1
-    per_page: int = 20
-    empty_query: bool = False
-    truncated: bool = False
+class Results(Page[Result]):
+    """A page of results, with what the page says about the query itself."""
 
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page) if self.per_page else 0
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+    empty_query: bool = False  # nothing searchable was typed
+    truncated: bool = False  # words past the term limit were ignored
 
 
 def may_include_removed(viewer: User | None) -> bool:
@@ -167,7 +145,7 @@ def search(
             "search: dropped %d stale hit(s) the database refused; run `flask forum search-check --repair`", dropped
         )
         total = max(len(items) + (page - 1) * found.per_page, total - dropped)
-    return Results(items, total, found.page, found.per_page, found.empty_query, found.truncated)
+    return Results(items, found.page, found.per_page, total, empty_query=found.empty_query, truncated=found.truncated)
 
 
 def searchable_groups(viewer: User | None) -> list[Group]:

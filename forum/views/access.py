@@ -16,6 +16,7 @@ from forum.services import ServiceError
 from forum.services import access as access_service
 from forum.services import terms as terms_service
 from forum.views.main import page_arg
+from forum.web.paging import paginate
 
 bp = Blueprint("access", __name__)
 
@@ -24,11 +25,10 @@ bp = Blueprint("access", __name__)
 @login_required
 def listed():
     """Restricted posts their authors chose to list: title, author and abstract only."""
-    cards = db.paginate(
+    cards = paginate(
         visibility.discoverable_posts(current_user),
-        page=page_arg(),
-        per_page=current_app.config["POSTS_PER_PAGE"],
-        error_out=False,
+        page_arg(),
+        current_app.config["POSTS_PER_PAGE"],
     )
     ids = [row.id for row in cards.items]
     return render_template(

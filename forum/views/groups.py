@@ -14,7 +14,7 @@ from forum.queries import feeds, listings, trust
 from forum.queries import groups as group_queries
 from forum.services import ServiceError
 from forum.services import groups as group_service
-from forum.web.paging import page_arg
+from forum.web.paging import page_arg, paginate
 
 bp = Blueprint("groups", __name__)
 
@@ -23,7 +23,7 @@ bp = Blueprint("groups", __name__)
 def directory():
     """Listed groups and the viewer's own; never one they are merely invited to."""
     q = request.args.get("q", "").strip()[:100]
-    groups = db.paginate(listings.group_directory(current_user, q), page=page_arg(), per_page=30, error_out=False)
+    groups = paginate(listings.group_directory(current_user, q), page_arg(), 30)
     ids = [g.id for g in groups.items]
     return render_template(
         "groups/directory.html",
@@ -82,11 +82,10 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
     activity = visibility.can_see_group_activity(current_user, group)
     posts = None
     if activity:
-        posts = db.paginate(
+        posts = paginate(
             listings.as_cards(listings.posts_shared_with_group(current_user, group)),
-            page=page_arg(),
-            per_page=current_app.config["POSTS_PER_PAGE"],
-            error_out=False,
+            page_arg(),
+            current_app.config["POSTS_PER_PAGE"],
         )
     manages = permissions.can_manage_group(current_user, group)
     state = group_queries.viewer_states(current_user, [group.id]).get(group.id)

@@ -6,7 +6,7 @@ from forum.infra.page_cache import cached_page
 from forum.models import Tag
 from forum.queries import feeds, listings, unread
 from forum.services.votes import viewer_votes
-from forum.web.paging import page_arg, paginate_ahead  # noqa: F401  (page_arg: other views import it from here)
+from forum.web.paging import LOOKAHEAD_PAGES, page_arg, paginate  # noqa: F401  (page_arg: other views import it from here)
 
 bp = Blueprint("main", __name__)
 
@@ -21,10 +21,11 @@ def index():
     tag = None
     if tag_name := request.args.get("tag"):
         tag = visible_tag_or_404(tag_name)
-    posts = paginate_ahead(
+    posts = paginate(
         listings.as_cards(listings.front_page(current_user, sort, tag)),
         page_arg(),
         current_app.config["POSTS_PER_PAGE"],
+        lookahead=LOOKAHEAD_PAGES,
     )
     return render_template(
         "main/index.html",
@@ -59,11 +60,10 @@ def visible_tag_or_404(name: str) -> Tag:
 @cached_page
 def tag(name: str):
     tag = visible_tag_or_404(name)
-    posts = db.paginate(
+    posts = paginate(
         listings.as_cards(listings.front_page(current_user, "new", tag)),
-        page=page_arg(),
-        per_page=current_app.config["POSTS_PER_PAGE"],
-        error_out=False,
+        page_arg(),
+        current_app.config["POSTS_PER_PAGE"],
     )
     return render_template(
         "main/tag.html",

@@ -20,7 +20,7 @@ from forum.queries.users import user_named_or_404
 from forum.services import ServiceError, moderation
 from forum.services.guards import ban_message
 from forum.views.posts import comment_url
-from forum.web.paging import page_arg
+from forum.web.paging import page_arg, paginate
 from forum.web.security import safe_next
 
 bp = Blueprint("moderation", __name__)
@@ -96,7 +96,7 @@ def queue():
     if resolved:
         query = select(Report).where(Report.status == "resolved").order_by(Report.resolved_at.desc())
     query = query.options(*(selectinload(rel) for rel in (Report.reporter, Report.author, Report.post, Report.comment)))
-    reports = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
+    reports = paginate(query, page_arg(), 30)
     readable = visibility.readable_post_ids(current_user, (r.post_id for r in reports.items))
     forms = {r.id: ResolveForm(prefix=f"r{r.id}") for r in reports.items}
     return render_template(
@@ -314,7 +314,7 @@ def acknowledge(warning_id: int):
 
 @bp.route("/moderation/log")
 def log():
-    entries = db.paginate(
+    entries = paginate(
         select(ModAction)
         .order_by(ModAction.created_at.desc(), ModAction.id.desc())
         .options(
@@ -323,8 +323,7 @@ def log():
                 for rel in (ModAction.moderator, ModAction.target_user, ModAction.post, ModAction.group)
             )
         ),
-        page=page_arg(),
-        per_page=50,
-        error_out=False,
+        page_arg(),
+        50,
     )
     return render_template("moderation/log.html", entries=entries, lines=modlog.lines_for(current_user, entries.items))

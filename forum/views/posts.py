@@ -38,7 +38,7 @@ from forum.services.audience import audience_of, resolve_audience
 from forum.services.terms import KEEP
 from forum.services.votes import viewer_votes
 from forum.views.terms import render_gate
-from forum.web.paging import CommentPage, is_past_end, page_arg
+from forum.web.paging import Page, is_past_end, page_arg
 
 bp = Blueprint("posts", __name__)
 
@@ -172,15 +172,16 @@ def comment_url(comment: Comment) -> str:
     return url_for("posts.view", post_id=comment.post_id, page=page if page > 1 else None, _anchor=f"c{comment.id}")
 
 
-def _comment_page(post, sort: str) -> tuple[CommentPage, list]:
-    """The requested page of top-level comments, with their replies (two queries)."""
+def _comment_page(post, sort: str) -> Page:
+    """The requested page of a thread: `total` counts top-level comments, and `items` are
+    those on this page with their replies (two queries)."""
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     if post.is_deleted:
-        return CommentPage(1, per_page, 0), []
-    page = CommentPage(page_arg(), per_page, db.session.scalar(listings.top_level_count(post)))
-    if is_past_end(page):
-        return page, []
-    return page, db.session.scalars(listings.comment_page(post, sort, page.offset, per_page)).unique().all()
+        return Page([], 1, per_page, 0)
+    page = Page([], page_arg(), per_page, db.session.scalar(listings.top_level_count(post)))
+    if not is_past_end(page):
+        page.items = list(db.session.scalars(listings.comment_page(post, sort, page.offset, per_page)).unique())
+    return page
 
 
 def _mark_new(nodes, since) -> None:
@@ -191,8 +192,8 @@ def _mark_new(nodes, since) -> None:
 
 def _render_post(post, comment_form: CommentForm, status: int = 200, since=None):
     sort = _comment_sort()
-    page, comments = _comment_page(post, sort)
-    tree = _tree(comments)
+    page = _comment_page(post, sort)
+    tree = _tree(page.items)
     _mark_new(tree, since)
     return render_template(
         "posts/view.html",

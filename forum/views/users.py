@@ -13,7 +13,7 @@ from forum.models.interest import user_interests
 from forum.queries import listings, trust
 from forum.queries.users import user_named_or_404
 from forum.services import ServiceError, accounts
-from forum.web.paging import page_arg
+from forum.web.paging import page_arg, paginate
 
 bp = Blueprint("users", __name__)
 
@@ -35,17 +35,14 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
     # Counts shown on the tabs are of what this viewer may read, never of everything;
     # the open tab's count is its pagination total, not a second query.
     if tab == "posts":
-        items = db.paginate(
+        items = paginate(
             listings.as_cards(listings.posts_by(current_user, user)),
-            page=page_arg(),
-            per_page=per_page,
-            error_out=False,
+            page_arg(),
+            per_page,
         )
         n_posts, n_comments = items.total, _count(listings.comments_by(current_user, user))
     else:
-        items = db.paginate(
-            listings.comments_by(current_user, user), page=page_arg(), per_page=per_page, error_out=False
-        )
+        items = paginate(listings.comments_by(current_user, user), page_arg(), per_page)
         n_posts, n_comments = _count(listings.posts_by(current_user, user)), items.total
     return render_template(
         "users/profile.html",
@@ -104,7 +101,7 @@ def directory():
                 User.id.in_(by_interest),
             )
         )
-    people = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
+    people = paginate(query, page_arg(), 30)
     return render_template("users/directory.html", people=people, q=q)
 
 

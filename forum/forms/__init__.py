@@ -31,8 +31,8 @@ def show_error(form: Form, error: ServiceError, default: str | None = None) -> N
 
     On the field the service named, else on `default`; when neither is a field the user can
     see (none, or a hidden input, which prints no errors), as a flash message on the page."""
-    name = error.field if error.field in form else default
-    field = form[name] if name is not None and name in form else None
+    name = next((n for n in (error.field, default) if n is not None and n in form), None)
+    field = form[name] if name is not None else None
     if field is None or field.type == "HiddenField":
         flash(error.message, "error")
     else:

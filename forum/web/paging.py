@@ -97,9 +97,9 @@ def paginate(query: Select, page: int, per_page: int, *, lookahead: int | None =
     cap = None if lookahead is None else (page + lookahead) * per_page
     if cap is not None:
         counted = counted.limit(cap + 1)
-    total = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    total: int = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
     more = cap is not None and total > cap
-    if more:
+    if cap is not None and more:
         total = cap
     items: list = []
     if (page - 1) * per_page < total:

@@ -122,10 +122,10 @@ def init_app(app: Flask) -> None:
     @click.option("--password", help="For a new account; prompted for when not given.")
     def create_admin(username: str, password: str | None) -> None:
         """Make USERNAME a site admin, creating the account if it does not exist."""
+        from forum.queries.users import user_named
         from forum.services import ServiceError, accounts, moderation
-        from forum.services.text import normalize_username
 
-        user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
+        user = user_named(username)
         try:
             if user is None:
                 if password is None:
@@ -147,10 +147,10 @@ def init_app(app: Flask) -> None:
     @click.option("--expires-days", type=int, default=None, help="Days until it expires; never by default.")
     def create_token(username: str, name: str, scope: str, expires_days: int | None) -> None:
         """Create an API token for USERNAME and print it (shown only this once)."""
+        from forum.queries.users import user_named
         from forum.services import ServiceError, tokens
-        from forum.services.text import normalize_username
 
-        user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
+        user = user_named(username)
         if user is None:
             raise click.ClickException(f"No user named {username}.")
         try:

@@ -8,24 +8,22 @@ from __future__ import annotations
 
 from typing import TypeGuard
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from forum.extensions import db
-from forum.models import Ban, Comment, DraftShare, Group, Membership, Post, User
+from forum.models import Ban, Comment, DraftShare, Group, Membership, Post, User, is_signed_in
 from forum.models._time import utcnow
+from forum.models.principals import group_id_of, group_ids_in, user_token
+from forum.web.memo import forget, request_memo
 
 _RANK = {"user": 0, "moderator": 1, "admin": 2}
-
-
-def _signed_in(user: User | None) -> TypeGuard[User]:
-    return user is not None and bool(getattr(user, "is_authenticated", False))
 
 
 # --- bans: one predicate behind every write ---------------------------------------------
 
 
-_BAN_MEMO = "forum.active_bans"
+_BANS = "active_bans"
 
 
 def active_ban(user: User | None) -> Ban | None:
@@ -35,9 +33,9 @@ def active_ban(user: User | None) -> Ban | None:
     request and user: the memo lives in the request's environ, never longer (as
     visibility's principals), and banning or unbanning drops it (`forget_bans`).
     """
-    if not _signed_in(user):
+    if not is_signed_in(user):
         return None
-    memo = request.environ.setdefault(_BAN_MEMO, {}) if has_request_context() else {}
+    memo = request_memo(_BANS)
     if user.id not in memo:
         memo[user.id] = db.session.scalar(
             select(Ban)
@@ -50,8 +48,7 @@ def active_ban(user: User | None) -> Ban | None:
 
 def forget_bans() -> None:
     """A ban was added or lifted inside this request: read them again."""
-    if has_request_context():
-        request.environ.pop(_BAN_MEMO, None)
+    forget(_BANS)
 
 
 def _ban_in_force():
@@ -72,7 +69,7 @@ def can_write(user: User | None) -> TypeGuard[User]:
 
     A banned user keeps reading what they could read before; they only lose writing.
     """
-    return _signed_in(user) and not is_banned(user)
+    return is_signed_in(user) and not is_banned(user)
 
 
 def can_vote(user: User | None) -> TypeGuard[User]:
@@ -87,11 +84,11 @@ def can_report(user: User | None) -> bool:
 
 
 def is_moderator(user: User | None) -> TypeGuard[User]:
-    return _signed_in(user) and user.role in ("moderator", "admin")
+    return is_signed_in(user) and user.role in ("moderator", "admin")
 
 
 def is_admin(user: User | None) -> TypeGuard[User]:
-    return _signed_in(user) and user.role == "admin"
+    return is_signed_in(user) and user.role == "admin"
 
 
 def can_ban(actor: User | None, target: User) -> bool:
@@ -112,17 +109,16 @@ def moderating_group_id(post: Post) -> int | None:
     That group's owners and admins may moderate the post and its comments.
     """
     tokens = {row.principal for row in post.audience}
-    others = tokens - {f"user:{uid}" for uid in post.author_ids}
+    others = tokens - {user_token(uid) for uid in post.author_ids}
     if len(others) == 1:
         (token,) = others
-        if token.startswith("group:"):
-            return int(token.split(":", 1)[1])
+        return group_id_of(token)
     return None
 
 
 def is_group_moderator_of(user: User | None, post: Post) -> bool:
     group_id = moderating_group_id(post)
-    if group_id is None or not _signed_in(user):
+    if group_id is None or not is_signed_in(user):
         return False
     membership = db.session.get(Membership, (group_id, user.id))
     return membership is not None and membership.role in ("owner", "admin")
@@ -143,13 +139,13 @@ def can_moderate_comment(user: User | None, comment: Comment) -> bool:
 
 def is_author(user: User | None, post: Post) -> bool:
     """The post's author or one of its co-authors."""
-    return _signed_in(user) and user.id in post.author_ids
+    return is_signed_in(user) and user.id in post.author_ids
 
 
 def draft_role(user: User | None, post: Post) -> str | None:
     """What the user may do with a draft: "author", or the role it was shared with
     (read, comment, edit); None when it is not a draft or not theirs to see."""
-    if not post.is_draft or not _signed_in(user):
+    if not post.is_draft or not is_signed_in(user):
         return None
     if is_author(user, post):
         return "author"
@@ -170,7 +166,7 @@ def can_change_authors(user: User | None, post: Post) -> bool:
 
 def can_delete_post(user: User | None, post: Post) -> bool:
     # A banned author may still take their own words down. Co-authors edit, the author deletes.
-    return _signed_in(user) and post.author_id == user.id and not post.is_deleted
+    return is_signed_in(user) and post.author_id == user.id and not post.is_deleted
 
 
 def can_comment(user: User | None, post: Post) -> bool:
@@ -181,7 +177,7 @@ def can_comment(user: User | None, post: Post) -> bool:
 
 def can_edit_comment(user: User | None, comment: Comment) -> bool:
     return (
-        _signed_in(user)
+        is_signed_in(user)
         and comment.author_id == user.id
         and not comment.is_deleted
         and not comment.is_removed
@@ -190,7 +186,7 @@ def can_edit_comment(user: User | None, comment: Comment) -> bool:
 
 
 def can_delete_comment(user: User | None, comment: Comment) -> bool:
-    return _signed_in(user) and comment.author_id == user.id and not comment.is_deleted
+    return is_signed_in(user) and comment.author_id == user.id and not comment.is_deleted
 
 
 def can_down_vote(user: User | None) -> bool:
@@ -202,7 +198,7 @@ def can_strong_vote(user: User | None) -> bool:
 
 
 def group_role(user: User | None, group: Group) -> str | None:
-    if not _signed_in(user):
+    if not is_signed_in(user):
         return None
     membership = db.session.get(Membership, (group.id, user.id))
     return membership.role if membership else None
@@ -246,17 +242,17 @@ def can_see_acceptances(user: User | None, post: Post) -> bool:
 
 
 def can_manage_site_terms(user: User | None) -> bool:
-    return _signed_in(user) and user.is_admin
+    return is_signed_in(user) and user.is_admin
 
 
 def can_decide_access(user: User | None, post: Post) -> bool:
     """Approve or decline requests for access to a listed post: its author, or an owner
     or admin of a group the post is shared with (they already decide who is in the group)."""
-    if not _signed_in(user):
+    if not is_signed_in(user):
         return False
     if post.author_id == user.id:
         return True
-    group_ids = [int(row.principal.split(":", 1)[1]) for row in post.audience if row.principal.startswith("group:")]
+    group_ids = group_ids_in(row.principal for row in post.audience)
     return (
         bool(group_ids)
         and db.session.scalar(

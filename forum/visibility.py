@@ -90,9 +90,8 @@ they are in the post's audience (forum/queries/reports.py, moderators only, 404 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeGuard
 
-from flask import abort, has_request_context, request
+from flask import abort
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
@@ -116,50 +115,30 @@ from forum.models import (
     post_coauthors,
 )
 from forum.models.post import post_tags
-
-PUBLIC = "public"
-MEMBERS = "members"
-
-
-def user_token(user_id: int) -> str:
-    return f"user:{user_id}"
-
-
-def group_token(group_id: int) -> str:
-    return f"group:{group_id}"
-
-
-def _signed_in(viewer: User | None) -> TypeGuard[User]:
-    return viewer is not None and bool(getattr(viewer, "is_authenticated", False))
+from forum.models.principals import MEMBERS, PUBLIC, group_ids_in, group_token, user_ids_in, user_token
+from forum.models.user import is_signed_in
+from forum.web.memo import forget, request_memo
 
 
 def principals(viewer: User | None) -> frozenset[str]:
     """The tokens a viewer holds right now."""
-    if not _signed_in(viewer):
+    if not is_signed_in(viewer):
         return frozenset({PUBLIC})
-    cache = _request_cache()
+    cache = request_memo(_PRINCIPALS)
     if viewer.id not in cache:
         group_ids = db.session.scalars(select(Membership.group_id).where(Membership.user_id == viewer.id)).all()
         cache[viewer.id] = frozenset({PUBLIC, MEMBERS, user_token(viewer.id), *(group_token(gid) for gid in group_ids)})
     return cache[viewer.id]
 
 
-_CACHE_KEY = "forum.principals"
-
-
-def _request_cache() -> dict:
-    """A memo that lives exactly as long as one request. Not `g`: an application context
-    can outlive many requests (the test client inside a pushed context, shells, workers),
-    and a memo kept there lets a removed member go on reading."""
-    if not has_request_context():
-        return {}
-    return request.environ.setdefault(_CACHE_KEY, {})
+# Per request only (forum/web/memo.py says why not `g`): a removed member loses access
+# on their very next request.
+_PRINCIPALS = "principals"
 
 
 def forget_principals() -> None:
     """Drop the per-request cache after a membership change inside the same request."""
-    if has_request_context():
-        request.environ.pop(_CACHE_KEY, None)
+    forget(_PRINCIPALS)
 
 
 def audience_tokens(
@@ -241,7 +220,7 @@ def sees_removed(viewer: User | None, author_id: int, post: Post) -> bool:
     `author_id` on it? Its author may (to read why), and so may whoever may moderate it."""
     from forum import permissions  # permissions never imports visibility; the cycle is one-way
 
-    if not _signed_in(viewer):
+    if not is_signed_in(viewer):
         return False
     return viewer.id == author_id or permissions.can_moderate_post(viewer, post)
 
@@ -269,7 +248,7 @@ def body_readable(viewer: User | None) -> ColumnElement[bool]:
     version in force. Only meaningful together with `readable`: it never widens an audience.
     """
     no_terms = Post.terms_version.is_(None)
-    if not _signed_in(viewer):
+    if not is_signed_in(viewer):
         return no_terms
     accepted = exists().where(
         TermsAcceptance.post_id == Post.id,
@@ -281,7 +260,7 @@ def body_readable(viewer: User | None) -> ColumnElement[bool]:
 
 def is_author(viewer: User | None) -> ColumnElement[bool]:
     """SQL: the viewer wrote the post in `Post`, alone or as a co-author."""
-    if not _signed_in(viewer):
+    if not is_signed_in(viewer):
         return Post.id.is_(None)  # false for every row
     coauthor = exists().where(post_coauthors.c.post_id == Post.id, post_coauthors.c.user_id == viewer.id)
     return or_(Post.author_id == viewer.id, coauthor)
@@ -349,7 +328,7 @@ def discoverable(viewer: User | None) -> ColumnElement[bool]:
     addresses answer 404, like a missing post). The search index stores the card as a
     document of its own with the `members` token (indexing.listing_document).
     """
-    if not _signed_in(viewer):
+    if not is_signed_in(viewer):
         return false()
     return has_listing_card()
 
@@ -678,7 +657,7 @@ def visible_group_clause(viewer: User | None, *, invited: bool = True) -> Column
     behind `can_see_members` and `can_see_group_activity`. Pickers, autocomplete and
     the directory pass `invited=False`: an invitation is answered, not shared to.
     """
-    if not _signed_in(viewer):
+    if not is_signed_in(viewer):
         return Group.listed.is_(True)
     member_of = exists().where(Membership.group_id == Group.id, Membership.user_id == viewer.id)
     if not invited:
@@ -704,12 +683,12 @@ def get_group_or_404(slug: str, viewer: User | None) -> Group:
 
 
 def is_member(viewer: User | None, group: Group) -> bool:
-    return _signed_in(viewer) and group_token(group.id) in principals(viewer)
+    return is_signed_in(viewer) and group_token(group.id) in principals(viewer)
 
 
 def can_see_members(viewer: User | None, group: Group) -> bool:
     """Member lists of listed groups are open to signed-in users; unlisted ones to members only."""
-    if not _signed_in(viewer):
+    if not is_signed_in(viewer):
         return False
     return group.listed or is_member(viewer, group)
 
@@ -729,13 +708,13 @@ def describe_audience(viewer: User | None, post: Post) -> dict:
     group is never named to a non-member.
     """
     tokens = {a.principal for a in post.audience}
-    user_ids = [uid for t in tokens if t.startswith("user:") and (uid := int(t.split(":")[1])) != post.author_id]
-    group_ids = [int(t.split(":")[1]) for t in tokens if t.startswith("group:")]
+    user_ids = [uid for uid in user_ids_in(tokens) if uid != post.author_id]
+    group_ids = group_ids_in(tokens)
     # Most posts name nobody (public, members): no queries for empty lists.
     users = (
         db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.username)).all() if user_ids else []
     )
-    by_author = _signed_in(viewer) and viewer.id in post.author_ids
+    by_author = is_signed_in(viewer) and viewer.id in post.author_ids
     all_groups = (
         db.session.scalars(select(Group).where(Group.id.in_(group_ids)).order_by(Group.name)).all() if group_ids else []
     )
@@ -764,7 +743,7 @@ def references_readable(viewer: User | None, post_id_column, comment_id_column, 
     (terms accepted) and must be live; removed content still counts for its own author,
     who is told about the removal. A group must be one the viewer may see.
     """
-    me = viewer.id if _signed_in(viewer) else None
+    me = viewer.id if is_signed_in(viewer) else None
     post_ok = (
         exists()
         .where(

@@ -8,6 +8,7 @@ import pytest
 from forum import visibility
 from forum.extensions import db
 from forum.models import Group, PostAudience
+from forum.models.principals import user_token
 from forum.services import groups as svc
 from forum.services import posts as post_service
 from tests.factories import login, logout, make_group, make_post, make_user
@@ -112,7 +113,7 @@ def test_a_recreated_namesake_reads_none_of_the_old_groups_posts(client):
     assert new.slug == "red-team" and new.id != old_id
     assert db.session.get(Group, old_id) is None
     tokens = {row.principal for row in db.session.query(PostAudience).filter_by(post_id=post.id)}
-    assert tokens == {visibility.user_token(owner.id), visibility.user_token(named.id)}
+    assert tokens == {user_token(owner.id), user_token(named.id)}
 
     login(client, member)
     assert client.get(f"/posts/{post.id}").status_code == 404

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from forum.extensions import db
 from tests.factories import login, make_comment, make_group, make_post, make_user
 
 
@@ -165,3 +166,20 @@ def test_a_permalink_links_to_the_thread_page_that_shows_it(client, long_thread)
     post, roots = long_thread
     text = client.get(f"/comments/{roots[4].id}").get_data(as_text=True)
     assert f'href="/posts/{post.id}?page=2#c{roots[4].id}">See it in the whole thread' in text
+
+
+def test_one_page_shape_counts_then_reads_only_what_exists(app, site):
+    """paging.paginate: the total counts the viewer's query; past the end no rows are asked for."""
+    from forum.models import User
+    from forum.queries import listings as listing_queries
+    from forum.web.paging import paginate
+    from tests.factories import statements
+
+    query = listing_queries.posts_by(None, db.session.get(User, site["author"].id))
+    with app.test_request_context("/"):
+        first = paginate(query, 1, 10)
+        assert [p.title for p in first.items] == ["Listed post"]
+        assert (first.total, first.pages, first.has_next, first.more) == (1, 1, False, False)
+        with statements() as seen:
+            past = paginate(query, 3, 10)
+        assert past.items == [] and past.total == 1 and len(seen) == 1

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from forum.api import auth
 from forum.api.errors import ApiError, error_response
-from forum.extensions import csrf, db, limiter
+from forum.extensions import csrf, db, limiter, login_manager
 from forum.services import ServiceError
 from forum.web import errors
 
@@ -70,6 +70,5 @@ def init_app(app: Flask) -> None:
     limiter.limit(_write_limit, key_func=auth.rate_key, methods=WRITE_METHODS, scope="api-write")(bp)
     app.register_blueprint(bp)
     errors.register_renderer(app, "/api/", error_response)
-    # First of all before-request hooks: the limiter and the site-terms check must
-    # already see the token's user.
-    app.before_request_funcs.setdefault(None, []).insert(0, auth.authenticate_bearer)
+    login_manager.request_loader(auth.load_token_user)
+    app.session_interface = auth.TokenRequestSessions()

@@ -1,68 +1,91 @@
 """Who is calling: a bearer token, the session cookie, or nobody.
 
-`authenticate_bearer` runs first among the app's before-request hooks (see
-`forum.api.init_app`), so the rate limiter, the site-terms check and every view see the
-token's user as `current_user`. A request with a token is judged by the token alone:
-a session cookie sent alongside it is ignored. Cookie-authenticated API writes go
-through CSRF protection like any form; bearer requests are exempt, since a browser
-never attaches an Authorization header on its own.
+A bearer token signs its user in through Flask-Login's public `request_loader`
+(`load_token_user`), lazily, like any other user: the rate limiter, the site-terms check
+and every view see the token's user as `current_user`. A request to the API with an
+Authorization header is judged by the token alone: `TokenRequestSessions` opens no
+session for it and saves none (a cookie sent alongside is neither read nor rewritten),
+and a remember cookie sent alongside resolves to the token's user too (`load_user` in
+web/security.py asks `token_user`). Cookie-authenticated API writes go through CSRF
+protection like any form; bearer requests are exempt, since a browser never attaches an
+Authorization header on its own.
 """
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import Request, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from forum.api.errors import ApiError
-from forum.extensions import csrf, login_manager
+from forum.extensions import csrf
 from forum.models import ApiToken, User
 from forum.services import tokens
+from forum.web.memo import request_memo
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _is_api_request() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
+def _is_api_request(req: Request) -> bool:
+    return req.path == "/api" or req.path.startswith("/api/")
 
 
-def _bearer() -> str | None:
-    """The token sent, "" for a malformed Authorization header, None for none."""
-    header = request.headers.get("Authorization")
-    if header is None:
-        return None
-    scheme, _, value = header.strip().partition(" ")
+def judged_by_token(req: Request | None = None) -> bool:
+    """An API request that sent an Authorization header, well-formed or not."""
+    req = req or request
+    return _is_api_request(req) and "Authorization" in req.headers
+
+
+def _bearer() -> str:
+    """The token sent, or "" for a malformed Authorization header."""
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         return ""
     return value.strip()
 
 
-def authenticate_bearer() -> None:
-    """App-wide hook: on API paths, a valid bearer token signs its user in for this
-    request only (nothing is written to the session)."""
-    if not _is_api_request():
-        return
-    raw = _bearer()
-    if raw is None:
-        return
-    token = tokens.find_active(raw)
-    g.api_token = token
-    g.api_bearer_sent = True
-    if token is None:
-        # Anonymous until the blueprint's guard answers 401: nothing else may act for it.
-        login_manager._update_request_context_with_user(None)
-        return
-    tokens.touch(token)
-    login_manager._update_request_context_with_user(token.user)
-
-
 def current_token() -> ApiToken | None:
-    return g.get("api_token")
+    """The live token this request sent, looked up (and its use recorded) once a request."""
+    if not judged_by_token():
+        return None
+    memo = request_memo("api_token")
+    if "token" not in memo:
+        token = tokens.find_active(_bearer())
+        if token is not None:
+            tokens.touch(token)
+        memo["token"] = token
+    return memo["token"]
+
+
+def token_user() -> User | None:
+    token = current_token()
+    return token.user if token is not None else None
+
+
+def load_token_user(_request: Request) -> User | None:
+    """Flask-Login's request_loader: asked when the request has no signed-in session."""
+    return token_user()
+
+
+class TokenRequestSessions(SecureCookieSessionInterface):
+    """Requests judged by a token get an empty session that is never saved: the token
+    decides who they are, and nothing is written to a browser's cookie for them."""
+
+    def open_session(self, app, request):
+        if judged_by_token(request):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        if judged_by_token():
+            return
+        super().save_session(app, session, response)
 
 
 def guard() -> None:
     """Blueprint hook: refuse bad tokens, read-only writes and cross-site cookie writes."""
-    if g.get("api_bearer_sent"):
+    if judged_by_token():
         token = current_token()
         if token is None:
             raise ApiError(401, "The token is invalid, expired or revoked.")

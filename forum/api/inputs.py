@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 
 from forum.api.errors import ApiError
-from forum.extensions import db
+from forum.web.paging import Page, paginate
 from forum.web.routing import ID_MAX
 
 _MISSING = object()
@@ -90,37 +90,33 @@ def query_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     return value
 
 
-def page(query: Select, render: Callable[[list], list[dict]], *, rows: bool = False) -> dict:
-    """One page of a visibility-built query. `total` counts the same query, so it counts
-    only what the caller may read. `rows`: the query selects several columns."""
+def page_numbers(default_per_page: int | None = None) -> tuple[int, int]:
+    """`?page=` and `?per_page=` (capped at API_PER_PAGE_MAX); 400 for anything but whole numbers from 1."""
     config = current_app.config
     number = query_int("page", 1)
-    per_page = min(query_int("per_page", config["POSTS_PER_PAGE"]), config["API_PER_PAGE_MAX"])
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    offset = (number - 1) * per_page
-    items: list = []
-    if offset < total:  # also keeps absurd page numbers away from the database
-        result = db.session.execute(query.limit(per_page).offset(offset))
-        items = list(result.all() if rows else result.unique().scalars())
+    per_page = min(query_int("per_page", default_per_page or config["POSTS_PER_PAGE"]), config["API_PER_PAGE_MAX"])
+    return number, per_page
+
+
+def page_body(found: Page, render: Callable[[list], list[dict]]) -> dict:
+    """The JSON of a page (schemas.page_of)."""
     return {
-        "items": render(items),
-        "page": number,
-        "per_page": per_page,
-        "total": total,
-        "pages": (total + per_page - 1) // per_page,
+        "items": render(found.items),
+        "page": found.page,
+        "per_page": found.per_page,
+        "total": found.total,
+        "pages": found.pages,
     }
+
+
+def page(query: Select, render: Callable[[list], list[dict]], *, rows: bool = False) -> dict:
+    """One page of a visibility-built query (paging.paginate: `total` counts only what the
+    caller may read, and absurd page numbers never reach the database)."""
+    return page_body(paginate(query, *page_numbers(), rows=rows), render)
 
 
 def page_list(items: list, render: Callable[[list], list[dict]], default_per_page: int | None = None) -> dict:
     """One page of a short list already fetched through visibility (a thread, members)."""
-    config = current_app.config
-    per_page = min(query_int("per_page", default_per_page or config["POSTS_PER_PAGE"]), config["API_PER_PAGE_MAX"])
-    number = query_int("page", 1)
+    number, per_page = page_numbers(default_per_page)
     start = (number - 1) * per_page
-    return {
-        "items": render(items[start : start + per_page]),
-        "page": number,
-        "per_page": per_page,
-        "total": len(items),
-        "pages": (len(items) + per_page - 1) // per_page,
-    }
+    return page_body(Page(items[start : start + per_page], number, per_page, len(items)), render)

@@ -6,12 +6,13 @@ from flask import current_app
 
 from forum.api import bp, serialize
 from forum.api.auth import require_user
-from forum.api.inputs import query_int
+from forum.api.inputs import page_body, page_numbers
 from forum.api.openapi import PAGE_PARAMS, operation
 from forum.api.schemas import COMPONENTS, INT, TIME, nullable, obj, page_of, ref
 from forum.models import NOTIFICATION_KINDS
 from forum.queries import inbox
 from forum.services import notifications as service
+from forum.web.paging import Page
 
 COMPONENTS["Notification"] = obj(
     {
@@ -52,20 +53,11 @@ def _render(item: inbox.Item) -> dict:
 )
 def notifications():
     user = require_user()
-    number = query_int("page", 1)
-    per_page = min(
-        query_int("per_page", current_app.config["NOTIFICATIONS_PER_PAGE"]), current_app.config["API_PER_PAGE_MAX"]
-    )
-    total = inbox.shown_count(user)
-    offset = (number - 1) * per_page
-    items = inbox.items(user, limit=per_page, offset=offset) if offset < total else []
-    return {
-        "items": [_render(i) for i in items],
-        "page": number,
-        "per_page": per_page,
-        "total": total,
-        "pages": (total + per_page - 1) // per_page,
-    }
+    number, per_page = page_numbers(current_app.config["NOTIFICATIONS_PER_PAGE"])
+    found: Page[inbox.Item] = Page([], number, per_page, inbox.shown_count(user))
+    if found.offset < found.total:
+        found.items = inbox.items(user, limit=per_page, offset=found.offset)
+    return page_body(found, lambda items: [_render(i) for i in items])
 
 
 @bp.get("/notifications/unread")

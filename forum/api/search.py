@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from forum.api import bp, serialize
 from forum.api.errors import ApiError
-from forum.api.inputs import query_int
+from forum.api.inputs import page_body, page_numbers
 from forum.api.openapi import PAGE_PARAMS, operation, query_param
 from forum.api.schemas import ref
 from forum.search import service
@@ -46,19 +46,13 @@ def search():
     for name in ("kind", "sort", "since", "until"):
         if name in query.problems:
             raise ApiError(400, query.problems[name], field=name)
-    config = current_app.config
-    number = query_int("page", 1)
-    per_page = min(query_int("per_page", config["SEARCH_PER_PAGE"]), config["API_PER_PAGE_MAX"])
+    number, per_page = page_numbers(current_app.config["SEARCH_PER_PAGE"])
     if "group" in query.problems:
         found = service.Results(page=number, per_page=per_page)  # an unseen group matches nothing
     else:
         found = service.search(current_user, query.text, page=number, per_page=per_page, **query.filters())
     return {
-        "items": [serialize.search_result(item) for item in found.items],
-        "page": number,
-        "per_page": per_page,
-        "total": found.total,
-        "pages": found.pages,
+        **page_body(found, lambda items: [serialize.search_result(item) for item in items]),
         "empty_query": found.empty_query,
         "truncated": found.truncated,
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import abort
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -11,15 +10,8 @@ from forum.api.inputs import page
 from forum.api.openapi import PAGE_PARAMS, operation
 from forum.api.schemas import page_of, ref
 from forum.extensions import db
-from forum.models import User
 from forum.queries import listings
-
-
-def _user_or_404(username: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == username.lower()))
-    if user is None:
-        abort(404)
-    return user
+from forum.queries.users import user_named_or_404
 
 
 def _count(query) -> int:
@@ -29,7 +21,7 @@ def _count(query) -> int:
 @bp.get("/users/<username>")
 @operation("A profile; its counts are of what the caller may read", tag="users", response=ref("User"))
 def user(username: str):
-    person = _user_or_404(username)
+    person = user_named_or_404(username)
     return serialize.user(
         person,
         post_count=_count(listings.posts_by(current_user, person)),
@@ -45,7 +37,7 @@ def user(username: str):
     params=PAGE_PARAMS,
 )
 def user_posts(username: str):
-    person = _user_or_404(username)
+    person = user_named_or_404(username)
     return page(listings.posts_by(current_user, person), lambda posts: serialize.post_summaries(current_user, posts))
 
 
@@ -57,7 +49,7 @@ def user_posts(username: str):
     params=PAGE_PARAMS,
 )
 def user_comments(username: str):
-    person = _user_or_404(username)
+    person = user_named_or_404(username)
     return page(
         listings.comments_by(current_user, person),
         lambda comments: serialize.comments(current_user, comments),

@@ -9,8 +9,8 @@ Why it cannot leak, the rules the code below keeps:
   viewer is only ever handed to that same viewer, so a cached page shows nothing the full
   path would not show them. A hit also has to be the request the full path would have
   answered the same way: no Authorization header, no flash waiting, and for a member
-  the session must pass Flask-Login's "strong" protection (same identifier) exactly as
-  `_load_user` checks it. Anything else takes the full path.
+  the viewer is the user Flask-Login loads for the request (so its "strong" session
+  protection and every other rule apply as on the full path). Anything else takes the full path.
 - The key holds a *generation*: a token every committed write to a table that any page
   reads replaces (`_flushed` and `_executed` note the write, `_committed` replaces it). A new post, a vote, an audience
   narrowed, a member removed, a ban: each makes every older entry unreachable. The
@@ -56,7 +56,7 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 from flask_login import current_user
 from sqlalchemy import event
 
-from forum.extensions import db, login_manager
+from forum.extensions import db
 from forum.infra import compression
 
 # Tables no cached page depends on for more than PAGE_CACHE_SECONDS (see the docstring):
@@ -219,19 +219,24 @@ def cached_page(view: Callable) -> Callable:
 
 
 def _viewer() -> str | None:
-    """Who the page is for, read from the session without a query; None: not cacheable."""
-    if "_flashes" in session:
+    """Who the page is for; None: not cacheable.
+
+    A request with no credentials at all is plainly anonymous (the same test compression.py
+    gzips by) and costs no query. For any other, Flask-Login says who it is, exactly as on
+    the full path: the user it loads is the one the page would be made for, after session
+    protection, remember cookies and the rest. The price is the user's one primary-key
+    query on a member's hit, paid so this module repeats none of Flask-Login's rules."""
+    if "_flashes" in session:  # Flask's pending flash messages: the page must show them
         return None
-    user_id = session.get("_user_id")
-    if user_id is None:
-        # Only a request with no credentials at all is plainly anonymous (the same test
-        # compression.py gzips by); anything else is for Flask-Login on the full path.
-        return None if compression.credentialed(current_app) else "anon"
+    if not compression.credentialed(current_app):
+        return "anon"
     if "Authorization" in request.headers:
         return None
-    if session.get("_id") != login_manager._session_identifier_generator():
-        return None  # strong session protection would refuse this session
-    return f"user:{user_id}"
+    if not current_user.is_authenticated:
+        return None  # a stale or refused session, or a form token only: the full path
+    if session.modified:
+        return None  # loading the user changed the session (a remember cookie): the full path
+    return f"user:{current_user.get_id()}"
 
 
 def _key(generation: str, viewer: str) -> tuple:
@@ -246,13 +251,15 @@ def serve_cached() -> Response | None:
     cache = _state()
     if cache is None or not getattr(view, CACHED_ATTRIBUTE, False):
         return None
-    viewer = _viewer()
-    if viewer is None:
-        return None
     try:
+        # Before the viewer: loading the user reads the database, and a page must never
+        # be filed under a generation newer than anything it read (a role just taken away).
         generation = cache.generation.current()
     except Exception:  # Redis unreachable: pages are made afresh until it is back
         current_app.logger.exception("page cache: cannot read the generation")
+        return None
+    viewer = _viewer()
+    if viewer is None:
         return None
     key = _key(generation, viewer)
     entry = cache.store.get(key)

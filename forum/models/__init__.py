@@ -24,7 +24,7 @@ from forum.models.search_entry import SearchEntry
 from forum.models.snapshot import AudienceSnapshot, AudienceSnapshotPrincipal
 from forum.models.terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
 from forum.models.token import FEED_SCOPE, TOKEN_SCOPES, ApiToken
-from forum.models.user import ROLES, User
+from forum.models.user import ROLES, User, is_signed_in
 from forum.models.vote import VOTE_AXES, Vote
 from forum.models.vouch import Vouch
 
@@ -79,5 +79,6 @@ __all__ = [
     "User",
     "VOTE_AXES",
     "Vote",
+    "is_signed_in",
     "Vouch",
 ]

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeGuard
 
-from flask_login import UserMixin
+from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,3 +44,9 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username!r}>"
+
+
+def is_signed_in(viewer: User | AnonymousUserMixin | None) -> TypeGuard[User]:
+    """Whether `viewer` is a signed-in user. The one spelling of the question: a viewer is
+    None outside a request (jobs, the CLI) and Flask-Login's anonymous user inside one."""
+    return viewer is not None and bool(getattr(viewer, "is_authenticated", False))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from forum import permissions, visibility
 from forum.extensions import db
 from forum.models import AccessRequest, Membership, Post, PostAudience, PostListing, PostRead, User
+from forum.models.principals import group_token
 
 
 def reads_of(viewer: User | None, post: Post) -> list[PostRead]:
@@ -49,9 +50,7 @@ def requests_to_decide(user: User) -> list[AccessRequest]:
     managed = db.session.scalars(
         select(Membership.group_id).where(Membership.user_id == user.id, Membership.role.in_(("owner", "admin")))
     ).all()
-    tokens = select(PostAudience.post_id).where(
-        PostAudience.principal.in_([visibility.group_token(g) for g in managed])
-    )
+    tokens = select(PostAudience.post_id).where(PostAudience.principal.in_([group_token(g) for g in managed]))
     return list(
         db.session.scalars(
             select(AccessRequest)

@@ -8,7 +8,8 @@ from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from forum import permissions, visibility
 from forum.extensions import db
-from forum.models import Group, GroupInvitation, JoinRequest, Membership, Post, PostAudience, User
+from forum.models import Group, GroupInvitation, JoinRequest, Membership, Post, PostAudience, User, is_signed_in
+from forum.models.principals import group_token
 
 ROLE_ORDER = case({"owner": 0, "admin": 1}, value=Membership.role, else_=2)
 
@@ -24,7 +25,7 @@ def member_counts(group_ids: list[int]) -> dict[int, int]:
 
 def post_counts(viewer: User | None, group_ids: list[int]) -> dict[int, int]:
     """Posts shared with each group that this viewer may list."""
-    tokens = {visibility.group_token(gid): gid for gid in group_ids}
+    tokens = {group_token(gid): gid for gid in group_ids}
     if not tokens:
         return {}
     # An alias, so the read rule's own subquery on post_audience stays its own.
@@ -40,7 +41,7 @@ def post_counts(viewer: User | None, group_ids: list[int]) -> dict[int, int]:
 
 def viewer_states(viewer: User | None, group_ids: list[int]) -> dict[int, str]:
     """The viewer's standing in each group: a role, "invited", "requested", or absent."""
-    if viewer is None or not viewer.is_authenticated or not group_ids:
+    if not is_signed_in(viewer) or not group_ids:
         return {}
     states: dict[int, str] = {}
     for gid in db.session.scalars(

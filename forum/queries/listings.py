@@ -16,6 +16,7 @@ from forum.models import Comment, Group, Interest, Post, PostAudience, Tag, User
 from forum.models._time import utcnow
 from forum.models.interest import group_interests
 from forum.models.post import post_tags
+from forum.models.principals import group_token
 from forum.models.ranking import TOP_WINDOWS
 
 # Front-page sorts, first is the default; labels for the sort menu.
@@ -81,7 +82,7 @@ def comments_by(viewer: User | None, author: User) -> Select[tuple[Comment]]:
 
 
 def posts_shared_with_group(viewer: User | None, group: Group) -> Select[tuple[Post]]:
-    shared = select(PostAudience.post_id).where(PostAudience.principal == visibility.group_token(group.id))
+    shared = select(PostAudience.post_id).where(PostAudience.principal == group_token(group.id))
     return visibility.visible_posts(viewer).where(Post.id.in_(shared)).order_by(Post.created_at.desc(), Post.id.desc())
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from forum import visibility
 from forum.extensions import db
-from forum.models import Group, Interest, Membership, Post, User, Vouch
+from forum.models import Group, Interest, Membership, Post, User, Vouch, is_signed_in
 from forum.models.interest import group_interests, user_interests
 
 SHOWN = 12  # names shown per list; more are summarised by a count
@@ -93,7 +93,7 @@ class PathsToUser:
 def paths_to_user(viewer: User | None, user: User) -> PathsToUser | None:
     """How a signed-in viewer is connected to `user` (None for anonymous visitors and
     for one's own profile). Four queries, whatever the size of either network."""
-    if viewer is None or not viewer.is_authenticated or viewer.id == user.id:
+    if not is_signed_in(viewer) or viewer.id == user.id:
         return None
     paths = PathsToUser()
     for voucher_id, vouchee_id in db.session.execute(
@@ -159,8 +159,8 @@ def introduce_group(viewer: User | None, group: Group) -> GroupIntroduction:
     """Only what `can_see_members` allows: nothing about members for an unlisted group's
     outsiders or for anonymous visitors. Bounded queries."""
     intro = GroupIntroduction()
-    signed_in = viewer is not None and viewer.is_authenticated
-    if signed_in and viewer is not None:
+    signed_in = is_signed_in(viewer)
+    if is_signed_in(viewer):
         my_interest_ids = select(user_interests.c.interest_id).where(user_interests.c.user_id == viewer.id)
         intro.shared_interests = list(
             db.session.scalars(
@@ -269,7 +269,7 @@ def member_vouchers_for(group: Group, user: User) -> list[Vouch]:
 def groups_to_know(viewer: User | None, limit: int = 10) -> list[tuple[Group, int]]:
     """Groups the viewer may see (listed ones; never one they are merely invited to) and
     has not joined, sharing interests with them, most shared first. One query."""
-    if viewer is None or not viewer.is_authenticated:
+    if not is_signed_in(viewer):
         return []
     mine = select(user_interests.c.interest_id).where(user_interests.c.user_id == viewer.id)
     joined = select(Membership.group_id).where(Membership.user_id == viewer.id)
@@ -294,7 +294,7 @@ def groups_to_know(viewer: User | None, limit: int = 10) -> list[tuple[Group, in
 def people_to_know(viewer: User | None, limit: int = 20) -> list[tuple[User, list[str]]]:
     """Members open to contact who share interests with the viewer, most shared first,
     each with the shared interests. Two queries."""
-    if viewer is None or not viewer.is_authenticated:
+    if not is_signed_in(viewer):
         return []
     mine = select(user_interests.c.interest_id).where(user_interests.c.user_id == viewer.id)
     shared = func.count(user_interests.c.interest_id)

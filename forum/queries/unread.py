@@ -9,14 +9,14 @@ from sqlalchemy import func
 from forum import visibility
 from forum.extensions import db
 from forum.infra import page_cache
-from forum.models import Comment, PostRead, User
+from forum.models import Comment, PostRead, User, is_signed_in
 
 
 def new_comment_counts(viewer: User | None, post_ids: list[int]) -> dict[int, int]:
     """Per post the viewer has opened before: comments they may read (visible, neither
     deleted nor removed, not their own) written since their last visit. One query for a
     page; posts never opened are left out (nothing to compare with)."""
-    if viewer is None or not viewer.is_authenticated or not post_ids:
+    if not is_signed_in(viewer) or not post_ids:
         return {}
     query = (
         visibility.visible_comments(viewer)

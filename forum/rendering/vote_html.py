@@ -21,8 +21,8 @@ from markupsafe import Markup, escape
 from forum import permissions
 from forum.models import Post
 from forum.web.links import Links
+from forum.web.memo import request_memo
 
-_KEY = "forum.vote_widgets"
 _AGREEMENT_LABEL = '<span class="vote-label">agreement</span>'
 
 
@@ -60,10 +60,10 @@ class VoteWidgets:
 
     @classmethod
     def for_request(cls) -> VoteWidgets:
-        """One per request and viewer: the environ lives exactly as long as the request
-        (like visibility's principals memo), and the key includes the viewer, so a
-        sign-in inside the request never reuses the signed-out widgets."""
-        cache = request.environ.setdefault(_KEY, {})
+        """One per request and viewer: the memo lives exactly as long as the request, and
+        the key includes the viewer, so a sign-in inside the request never reuses the
+        signed-out widgets."""
+        cache = request_memo("vote_widgets")
         viewer = current_user.get_id()
         widgets = cache.get(viewer)
         if widgets is None:

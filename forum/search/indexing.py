@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
-from flask import after_this_request, current_app, g, has_request_context
+from flask import after_this_request, current_app, has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -31,9 +31,11 @@ from forum import search, visibility
 from forum.extensions import db
 from forum.infra import page_cache
 from forum.models import Comment, Post, PostListing, User
+from forum.models.principals import MEMBERS, group_ids_in
 from forum.rendering.markup import plain_text
 from forum.search.backend import Backend, WhooshBackend
 from forum.search.postgres import PostgresBackend
+from forum.web.memo import request_memo
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +95,14 @@ def _changed(post_ids: AbstractSet[int] = frozenset(), comment_ids: AbstractSet[
     if not has_request_context():
         apply(Changes(set(post_ids), set(comment_ids)))
         return
-    pending: Changes | None = g.get("_index_pending")
+    memo = request_memo("search_changes")
+    pending: Changes | None = memo.get("pending")
     if pending is None:
-        pending = g._index_pending = Changes()
+        pending = memo["pending"] = Changes()
 
         @after_this_request
         def write_pending(response):
-            g._index_pending = None
+            memo.pop("pending", None)
             apply(pending)
             return response
 
@@ -138,7 +141,7 @@ def _state(post: Post, *items: Comment) -> str | None:
 
 
 def _groups(tokens: frozenset[str]) -> list[int]:
-    return sorted(int(t.split(":", 1)[1]) for t in tokens if t.startswith("group:"))
+    return sorted(group_ids_in(tokens))
 
 
 def post_document(post: Post, tokens: frozenset[str]) -> search.SearchDocument | None:
@@ -190,7 +193,7 @@ def listing_document(post: Post, listing: PostListing) -> search.SearchDocument:
         "body": listing.abstract,
         "author": post.author.username,
         "author_id": post.author_id,
-        "acl": [visibility.MEMBERS],
+        "acl": [MEMBERS],
         "created": post.created_at,
         "state": "ok",
     }

@@ -10,7 +10,6 @@ index) is dropped, counted and logged, never shown.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -20,8 +19,10 @@ from forum import permissions, visibility
 from forum import search as engine
 from forum.extensions import db
 from forum.models import Comment, Group, Post, User
+from forum.models.principals import MEMBERS
 from forum.search import indexing
 from forum.search.backend import SearchUnavailable
+from forum.web.paging import Page
 
 log = logging.getLogger(__name__)
 
@@ -41,33 +42,11 @@ class Result:
 
 
 @dataclass
-class Results:
-    items: list[Result] = field(default_factory=list)
-    total: int = 0
-    page: int = 1
-    per_page: int = 20
-    empty_query: bool = False
-    truncated: bool = False
+class Results(Page[Result]):
+    """A page of results, with what the page says about the query itself."""
 
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page) if self.per_page else 0
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+    empty_query: bool = False  # nothing searchable was typed
+    truncated: bool = False  # words past the term limit were ignored
 
 
 def may_include_removed(viewer: User | None) -> bool:
@@ -107,7 +86,7 @@ def search(
             engine.doc_id_for("comment", 0, cid)
             for cid in db.session.scalars(visibility.gated_comment_ids(viewer, include_removed=include_removed))
         ]
-    if visibility.MEMBERS in visibility.principals(viewer):
+    if MEMBERS in visibility.principals(viewer):
         # A reader of a listed post finds the post itself, not its card.
         excluded += [
             engine.doc_id_for("listing", post_id) for post_id in db.session.scalars(visibility.read_listing_ids(viewer))
@@ -162,7 +141,7 @@ def search(
             "search: dropped %d stale hit(s) the database refused; run `flask forum search-check --repair`", dropped
         )
         total = max(len(items) + (page - 1) * found.per_page, total - dropped)
-    return Results(items, total, found.page, found.per_page, found.empty_query, found.truncated)
+    return Results(items, found.page, found.per_page, total, empty_query=found.empty_query, truncated=found.truncated)
 
 
 def searchable_groups(viewer: User | None) -> list[Group]:

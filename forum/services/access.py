@@ -14,6 +14,7 @@ from forum import permissions, visibility
 from forum.extensions import db
 from forum.models import AccessRequest, Post, PostAudience, PostListing, User
 from forum.models._time import utcnow
+from forum.models.principals import user_token
 from forum.search import indexing
 from forum.services import history
 from forum.services.errors import ServiceError
@@ -91,7 +92,7 @@ def decide(actor: User, post: Post, request_id: int, approve: bool) -> AccessReq
     found.status = "approved" if approve else "declined"
     found.decided_by_id, found.decided_at = actor.id, utcnow()
     if approve:
-        token = visibility.user_token(found.user_id)
+        token = user_token(found.user_id)
         if db.session.get(PostAudience, (post.id, token)) is None:
             # The new reader reads the post as it is now, not what it said before.
             history.keep_with(post, {row.principal for row in post.audience})

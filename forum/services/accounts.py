@@ -6,6 +6,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum.extensions import db
 from forum.models import Interest, User
+from forum.queries.users import user_named
 from forum.rendering.markup import render_markdown
 from forum.services.errors import ServiceError
 from forum.services.text import check_labels, check_username, normalize_username, split_labels
@@ -31,7 +32,7 @@ def register(username: str | None, display_name: str | None, password: str | Non
     password = password or ""
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise ServiceError(f"Passwords are {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field="password")
-    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+    if user_named(username) is not None:
         raise ServiceError("That username is taken.", field="username")
     user = User(username=username, display_name=display_name, password_hash=_hash(password))
     db.session.add(user)
@@ -41,7 +42,7 @@ def register(username: str | None, display_name: str | None, password: str | Non
 
 def authenticate(username: str | None, password: str | None) -> User | None:
     global _DUMMY_HASH
-    user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
+    user = user_named(username or "")
     if user is None:
         _DUMMY_HASH = _DUMMY_HASH or _hash("not-a-real-password")
         check_password_hash(_DUMMY_HASH, password or "")

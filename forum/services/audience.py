@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from forum import visibility
 from forum.extensions import db
 from forum.models import AUDIENCE_KINDS, DraftShare, Group, PlannedAudience, Post, PostAudience, User
+from forum.models.principals import user_token
 from forum.services import history
 from forum.services.errors import ServiceError
 from forum.services.text import normalize_username
@@ -100,7 +101,7 @@ def draft_reader_tokens(post: Post) -> set[str]:
     shared: Iterable[int] = (
         db.session.scalars(select(DraftShare.user_id).where(DraftShare.post_id == post.id)) if post.id else []
     )
-    return {visibility.user_token(uid) for uid in (*post.author_ids, *shared)}
+    return {user_token(uid) for uid in (*post.author_ids, *shared)}
 
 
 def audience_of(post: Post) -> Audience:

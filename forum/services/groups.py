@@ -27,7 +27,9 @@ from forum.models import (
 )
 from forum.models._time import utcnow
 from forum.models.interest import group_interests
+from forum.models.principals import group_token
 from forum.queries import trust
+from forum.queries.users import user_named
 from forum.rendering.markup import render_markdown
 from forum.search import indexing
 from forum.services import notifications
@@ -139,7 +141,7 @@ def delete_group(group: Group, actor: User | None = None) -> None:
     With `actor`, only an owner may do it (callers without one have checked)."""
     if actor is not None:
         _require(permissions.can_delete_group(actor, group), "Only an owner can delete the group.")
-    token = visibility.group_token(group.id)
+    token = group_token(group.id)
     post_ids = list(db.session.scalars(select(PostAudience.post_id).where(PostAudience.principal == token)))
     # __table__ is a Table at run time; DeclarativeBase types it as a FromClause, which has no delete().
     db.session.execute(PostAudience.__table__.delete().where(PostAudience.principal == token))  # type: ignore[attr-defined]
@@ -214,7 +216,7 @@ def invite(actor: User, group: Group, username: str | None) -> GroupInvitation:
     name = normalize_username((username or "").lstrip("@"))
     if not name:
         raise ServiceError("Whom should we invite? Enter a username.", field="username")
-    user = db.session.scalar(select(User).where(User.username == name))
+    user = user_named(name)
     if user is None:
         raise ServiceError(f"No user named {name[:40]}.", field="username")
     if _membership(group, user) is not None:

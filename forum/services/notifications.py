@@ -34,6 +34,7 @@ from forum.models import (
     Post,
     Subscription,
     User,
+    is_signed_in,
 )
 from forum.models._time import utcnow
 from forum.services.audience import audience_of
@@ -382,7 +383,7 @@ def follow_default(user_id: int, target: str, target_id: int) -> None:
 
 
 def subscription(user: User, target: str, target_id: int) -> Subscription | None:
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return None
     return db.session.get(Subscription, (user.id, target, target_id))
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.infra.upsert import insert_for
-from forum.models import Post, PostRead, PostTerms, User
+from forum.models import Post, PostRead, PostTerms, User, is_signed_in
 from forum.models._time import utcnow
 
 
@@ -27,7 +27,7 @@ def record_read(viewer: User | None, post: Post, gate: PostTerms | None = None) 
     """Record that `viewer` opened `post`, already fetched through visibility with no
     terms `gate` left. Returns the previous visit's time (None: first visit, or nothing
     recorded)."""
-    if viewer is None or not viewer.is_authenticated or gate is not None or post.is_deleted:
+    if not is_signed_in(viewer) or gate is not None or post.is_deleted:
         return None
     now = utcnow()
     insert = insert_for(PostRead).values(
@@ -62,7 +62,7 @@ def _commit_after_page() -> None:
 
 def last_reads(viewer: User | None, post_ids: list[int]) -> dict[int, datetime]:
     """The viewer's last visit to each of these posts (one query)."""
-    if viewer is None or not viewer.is_authenticated or not post_ids:
+    if not is_signed_in(viewer) or not post_ids:
         return {}
     return dict(
         db.session.execute(

@@ -7,17 +7,17 @@ points the post at it, so every earlier acceptance stops counting and the gate r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
-from forum.models import Post, PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance, User
+from forum.models import Post, PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance, User, is_signed_in
 from forum.rendering.markup import render_markdown
 from forum.services import notifications
 from forum.services.errors import ServiceError
+from forum.web.memo import forget, request_memo
 
 NO_TERMS = "none"
 CUSTOM = "custom"
@@ -124,7 +124,7 @@ def terms_box(viewer: User | None, post: Post) -> dict | None:
     terms = current_terms(post)
     if terms is None:
         return None
-    is_author = bool(viewer is not None and getattr(viewer, "is_authenticated", False) and viewer.id == post.author_id)
+    is_author = is_signed_in(viewer) and viewer.id == post.author_id
     return {"terms": terms, "is_author": is_author, "accepted": None if is_author else accepted_at(viewer, post)}
 
 
@@ -174,7 +174,7 @@ def versions_of_post(post: Post) -> list[PostTerms]:
 
 def accepted_at(user: User | None, post: Post) -> TermsAcceptance | None:
     """The user's acceptance of the post's current terms, if any."""
-    if user is None or not getattr(user, "is_authenticated", False) or post.terms_version is None:
+    if not is_signed_in(user) or post.terms_version is None:
         return None
     return db.session.scalar(
         select(TermsAcceptance).where(
@@ -187,7 +187,7 @@ def accepted_at(user: User | None, post: Post) -> TermsAcceptance | None:
 
 def accepted_earlier(user: User | None, post: Post) -> bool:
     """The user agreed to an earlier version of terms the author has since changed."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return False
     return (
         db.session.scalar(
@@ -202,20 +202,20 @@ def accepted_earlier(user: User | None, post: Post) -> bool:
 # --- site terms ------------------------------------------------------------------------
 
 
+_SITE_TERMS = "site_terms"
+
+
 def current_site_terms() -> SiteTerms | None:
-    """The site terms in force, cached on the request (every page asks). Not on `g`: an
-    app context can outlive one request, and a change must count from the next one."""
-    memo: dict[str, Any] = request.__dict__ if has_request_context() else {}
-    if "_forum_site_terms" in memo:
-        return memo["_forum_site_terms"]
-    terms = db.session.scalar(select(SiteTerms).order_by(SiteTerms.id.desc()).limit(1))
-    memo["_forum_site_terms"] = terms
-    return terms
+    """The site terms in force, read once a request (every page asks); a change counts
+    from the next request."""
+    memo = request_memo(_SITE_TERMS)
+    if "terms" not in memo:
+        memo["terms"] = db.session.scalar(select(SiteTerms).order_by(SiteTerms.id.desc()).limit(1))
+    return memo["terms"]
 
 
 def _forget_site_terms() -> None:
-    if has_request_context():
-        request.__dict__.pop("_forum_site_terms", None)
+    forget(_SITE_TERMS)
 
 
 def site_terms_history() -> list[SiteTerms]:

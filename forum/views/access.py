@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from forum import permissions, visibility
 from forum.extensions import db
+from forum.forms import show_error
 from forum.forms.posts import ConfirmForm
 from forum.forms.trust import AccessRequestForm, ListingForm
 from forum.queries import audit
@@ -14,6 +15,7 @@ from forum.queries import terms as terms_queries
 from forum.services import ServiceError
 from forum.services import access as access_service
 from forum.views.main import page_arg
+from forum.web.paging import paginate
 
 bp = Blueprint("access", __name__)
 
@@ -22,11 +24,10 @@ bp = Blueprint("access", __name__)
 @login_required
 def listed():
     """Restricted posts their authors chose to list: title, author and abstract only."""
-    cards = db.paginate(
+    cards = paginate(
         visibility.discoverable_posts(current_user),
-        page=page_arg(),
-        per_page=current_app.config["POSTS_PER_PAGE"],
-        error_out=False,
+        page_arg(),
+        current_app.config["POSTS_PER_PAGE"],
     )
     ids = [row.id for row in cards.items]
     return render_template(
@@ -65,7 +66,7 @@ def request_access(post_id: int):
     except ServiceError as error:
         db.session.rollback()
         if error.field:
-            getattr(form, error.field).errors.append(error.message)
+            show_error(form, error)
             return _render_request(post, listing, form, error.status)
         return _render_request(post, listing, form, error.status, error=error.message)
     flash("Your request is sent. You will be able to read the post once the author approves it.", "success")
@@ -137,7 +138,7 @@ def listing(post_id: int):
             access_service.set_listing(current_user, post, form.listed.data, form.abstract.data)
         except ServiceError as error:
             db.session.rollback()
-            getattr(form, error.field or "abstract").errors.append(error.message)
+            show_error(form, error, "abstract")
         else:
             flash("The post is listed." if form.listed.data else "The post is not listed.", "success")
             return redirect(url_for("access.audit_page", post_id=post.id))

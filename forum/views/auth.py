@@ -2,6 +2,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.extensions import limiter
+from forum.forms import show_error
 from forum.forms.auth import LoginForm, RegisterForm
 from forum.forms.posts import ConfirmForm
 from forum.services import ServiceError, accounts
@@ -28,7 +29,7 @@ def register():
             agreed = terms_service.check_registration(form.accept_site_terms.data, form.site_terms_version.data)
             user = accounts.register(form.username.data, form.display_name.data, form.password.data)
         except ServiceError as error:
-            getattr(form, error.field or "username").errors.append(error.message)
+            show_error(form, error, "username")
         else:
             if agreed is not None:
                 terms_service.accept_site_terms(user, agreed.id)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from forum import permissions, visibility
+from forum.forms import show_error
 from forum.forms.drafts import PublishForm, ShareForm
 from forum.forms.posts import ConfirmForm
 from forum.services import ServiceError
@@ -54,7 +55,7 @@ def share(post_id: int):
         except ServiceError as error:
             if error.status == 403:
                 abort(403)
-            form.username.errors = [*form.username.errors, error.message]
+            show_error(form, error, "username")
         else:
             flash(f"Shared with {shared.user.username} ({shared.role}).", "success")
             return redirect(url_for("drafts.share", post_id=post.id))

@@ -16,9 +16,9 @@ from flask import Blueprint, Response, abort, request, url_for
 from forum import visibility
 from forum.queries import feeds, listings
 from forum.queries.feeds import ANONYMOUS
+from forum.queries.users import user_named_or_404
 from forum.rendering import atom
 from forum.services import feed_tokens
-from forum.views.users import user_or_404
 from forum.web.routing import current_view
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
@@ -66,7 +66,7 @@ def tag(name: str):
 
 @bp.route("/users/<username>.atom")
 def user(username: str):
-    author = user_or_404(username)
+    author = user_named_or_404(username)
     entries = feeds.post_entries(ANONYMOUS, listings.posts_by(ANONYMOUS, author))
     page = url_for("users.profile", username=author.username, _external=True)
     return atom_response(feeds.build(f"Posts by {author.display_name}", _self_url(), page, entries))

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from forum import permissions, visibility
 from forum.extensions import db
+from forum.forms import show_error
 from forum.forms.groups import InviteForm, JoinRequestForm, RoleForm
 from forum.forms.posts import ConfirmForm
 from forum.models import Group
@@ -17,7 +18,7 @@ from forum.queries import groups as group_queries
 from forum.queries import trust
 from forum.services import ServiceError
 from forum.services import groups as group_service
-from forum.views.groups import field_error, render_group
+from forum.views.groups import render_group
 
 bp = Blueprint("group_members", __name__)
 
@@ -56,7 +57,7 @@ def invite(slug: str):
             invitation = group_service.invite(current_user, group, form.username.data)
         except ServiceError as error:
             db.session.rollback()
-            field_error(form, error, "username")
+            show_error(form, error, "username")
         else:
             return _back(group, f"{invitation.user.username} is invited.")
     return render_group(group, 400, invite_form=form)
@@ -131,7 +132,7 @@ def request_to_join(slug: str):
                 db.session.rollback()
                 if error.field is None:
                     return _refused(group, error)
-                field_error(form, error, "statement")
+                show_error(form, error, "statement")
                 status = error.status
             else:
                 return _back(

@@ -7,27 +7,23 @@ from sqlalchemy import func, or_
 
 from forum import permissions, visibility
 from forum.extensions import db
+from forum.forms import show_error
 from forum.forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
 from forum.models import Group
 from forum.queries import feeds, listings, trust
 from forum.queries import groups as group_queries
 from forum.services import ServiceError
 from forum.services import groups as group_service
-from forum.web.paging import page_arg
+from forum.web.paging import page_arg, paginate
 
 bp = Blueprint("groups", __name__)
-
-
-def field_error(form, error: ServiceError, default: str) -> None:
-    field = getattr(form, error.field or default, None) or getattr(form, default)
-    field.errors = [*field.errors, error.message]
 
 
 @bp.route("/groups")
 def directory():
     """Listed groups and the viewer's own; never one they are merely invited to."""
     q = request.args.get("q", "").strip()[:100]
-    groups = db.paginate(listings.group_directory(current_user, q), page=page_arg(), per_page=30, error_out=False)
+    groups = paginate(listings.group_directory(current_user, q), page_arg(), 30)
     ids = [g.id for g in groups.items]
     return render_template(
         "groups/directory.html",
@@ -73,7 +69,7 @@ def new_group():
                 requires_vouch=form.requires_vouch.data,
             )
         except ServiceError as error:
-            field_error(form, error, "name")
+            show_error(form, error, "name")
         else:
             flash("Your group is ready. Invite people from its page.", "success")
             return redirect(url_for("groups.view", slug=group.slug))
@@ -86,11 +82,10 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
     activity = visibility.can_see_group_activity(current_user, group)
     posts = None
     if activity:
-        posts = db.paginate(
+        posts = paginate(
             listings.as_cards(listings.posts_shared_with_group(current_user, group)),
-            page=page_arg(),
-            per_page=current_app.config["POSTS_PER_PAGE"],
-            error_out=False,
+            page_arg(),
+            current_app.config["POSTS_PER_PAGE"],
         )
     manages = permissions.can_manage_group(current_user, group)
     state = group_queries.viewer_states(current_user, [group.id]).get(group.id)
@@ -151,7 +146,7 @@ def edit(slug: str):
             )
         except ServiceError as error:
             db.session.rollback()
-            field_error(form, error, "name")
+            show_error(form, error, "name")
         else:
             flash("The group is saved.", "success")
             return redirect(url_for("groups.view", slug=group.slug))

@@ -5,7 +5,7 @@ from forum.extensions import db
 from forum.infra.page_cache import cached_page
 from forum.queries import feeds, listings, unread
 from forum.services.votes import viewer_votes
-from forum.web.paging import page_arg, paginate_ahead  # noqa: F401  (page_arg: other views import it from here)
+from forum.web.paging import LOOKAHEAD_PAGES, page_arg, paginate  # noqa: F401  (page_arg: other views import it from here)
 
 bp = Blueprint("main", __name__)
 
@@ -20,10 +20,11 @@ def index():
     tag = None
     if tag_name := request.args.get("tag"):
         tag = listings.visible_tag_or_404(current_user, tag_name)
-    posts = paginate_ahead(
+    posts = paginate(
         listings.as_cards(listings.front_page(current_user, sort, tag)),
         page_arg(),
         current_app.config["POSTS_PER_PAGE"],
+        lookahead=LOOKAHEAD_PAGES,
     )
     return render_template(
         "main/index.html",
@@ -50,11 +51,10 @@ def tags():
 @cached_page
 def tag(name: str):
     tag = listings.visible_tag_or_404(current_user, name)
-    posts = db.paginate(
+    posts = paginate(
         listings.as_cards(listings.front_page(current_user, "new", tag)),
-        page=page_arg(),
-        per_page=current_app.config["POSTS_PER_PAGE"],
-        error_out=False,
+        page_arg(),
+        current_app.config["POSTS_PER_PAGE"],
     )
     return render_template(
         "main/tag.html",

@@ -10,16 +10,17 @@ from sqlalchemy import select
 
 from forum import permissions, visibility
 from forum.extensions import db
+from forum.forms import show_error
 from forum.forms.moderation import BanForm, ReasonForm, ReportForm, ResolveForm, RoleForm, ban_days
 from forum.forms.posts import ConfirmForm
 from forum.models import Ban, Comment, Report, User
 from forum.queries import modlog
 from forum.queries import reports as report_queries
+from forum.queries.users import user_named_or_404
 from forum.services import ServiceError, moderation
 from forum.services.guards import ban_message
 from forum.views.posts import comment_url
-from forum.views.users import user_or_404
-from forum.web.paging import page_arg
+from forum.web.paging import page_arg, paginate
 from forum.web.security import safe_next
 
 bp = Blueprint("moderation", __name__)
@@ -45,11 +46,6 @@ def _require_moderator() -> None:
         abort(403)
 
 
-def _field_error(form, error: ServiceError, default: str) -> None:
-    field = getattr(form, error.field or default, None) or getattr(form, default)
-    field.errors = [*field.errors, error.message]
-
-
 def _back_to(post_id: int, comment: Comment | None = None):
     """The post, or the page of its thread that holds the comment."""
     return redirect(comment_url(comment) if comment is not None else url_for("posts.view", post_id=post_id))
@@ -68,7 +64,7 @@ def _report(post, comment):
         except ServiceError as error:
             if error.status != 400:
                 abort(error.status, error.message)
-            _field_error(form, error, "details")
+            show_error(form, error, "details")
         else:
             flash("Thank you. The moderators will look at your report.", "success")
             return _back_to(post.id, comment)
@@ -97,9 +93,7 @@ def report_comment(comment_id: int):
 def queue():
     _require_moderator()
     resolved = request.args.get("show") == "resolved"
-    reports = db.paginate(
-        report_queries.queue(current_user, resolved=resolved), page=page_arg(), per_page=30, error_out=False
-    )
+    reports = paginate(report_queries.queue(current_user, resolved=resolved), page_arg(), 30)
     readable = visibility.readable_post_ids(current_user, (r.post_id for r in reports.items))
     forms = {r.id: ResolveForm(prefix=f"r{r.id}") for r in reports.items}
     return render_template(
@@ -139,7 +133,7 @@ def review(report_id: int):
         except ServiceError as error:
             if error.status not in (400,):
                 abort(error.status, error.message)
-            _field_error(form, error, "reason")
+            show_error(form, error, "reason")
         else:
             flash("Decision recorded in the moderation log.", "success")
             return redirect(url_for("moderation.queue"))
@@ -244,14 +238,14 @@ def _render_user(user: User, ban_form=None, role_form=None, status: int = 200):
 @login_required
 def user(username: str):
     _require_moderator()
-    return _render_user(user_or_404(username))
+    return _render_user(user_named_or_404(username))
 
 
 @bp.route("/moderation/users/<username>/ban", methods=["POST"])
 @login_required
 def ban(username: str):
     _require_moderator()
-    target = user_or_404(username)
+    target = user_named_or_404(username)
     if not permissions.can_ban(current_user, target):
         abort(403, "You cannot ban this person.")
     form = BanForm()
@@ -261,7 +255,7 @@ def ban(username: str):
         except ServiceError as error:
             if error.status != 400:
                 abort(error.status, error.message)
-            _field_error(form, error, "reason")
+            show_error(form, error, "reason")
         else:
             flash(f"{target.display_name} is banned.", "success")
             return redirect(url_for("moderation.user", username=target.username))
@@ -272,7 +266,7 @@ def ban(username: str):
 @login_required
 def unban(username: str):
     _require_moderator()
-    target = user_or_404(username)
+    target = user_named_or_404(username)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
@@ -286,7 +280,7 @@ def unban(username: str):
 @bp.route("/moderation/users/<username>/role", methods=["POST"])
 @login_required
 def role(username: str):
-    target = user_or_404(username)
+    target = user_named_or_404(username)
     if not permissions.can_change_role(current_user, target):
         abort(403)
     form = RoleForm()
@@ -317,10 +311,9 @@ def acknowledge(warning_id: int):
 
 @bp.route("/moderation/log")
 def log():
-    entries = db.paginate(
+    entries = paginate(
         modlog.entries_for(current_user),
-        page=page_arg(),
-        per_page=50,
-        error_out=False,
+        page_arg(),
+        50,
     )
     return render_template("moderation/log.html", entries=entries, lines=modlog.lines_for(current_user, entries.items))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from forum import visibility
 from forum.extensions import csrf, db
+from forum.forms import show_error
 from forum.forms.notifications import NotificationSettingsForm
 from forum.mail.compose import DIGEST, read_unsubscribe_token
 from forum.models import EMAIL_CATEGORIES, MailAddress, User
 from forum.queries import inbox, listings
+from forum.queries.users import user_named
 from forum.services import ServiceError
 from forum.services import notifications as service
 from forum.views.main import page_arg
@@ -121,7 +122,7 @@ def follow_post(post_id: int):
 @bp.route("/users/<username>/follow", methods=["POST"])
 @login_required
 def follow_user(username: str):
-    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    user = user_named(username)
     if user is None or user.id == current_user.id:
         abort(404)
     return _follow("user", user.id, url_for("users.profile", username=user.username))
@@ -160,8 +161,7 @@ def settings():
         try:
             service.save_email_settings(current_user, form.email.data, {c: form[c].data for c in EMAIL_CATEGORIES})
         except ServiceError as error:
-            field = form[error.field] if error.field in form else form.email
-            field.errors = [*field.errors, error.message]
+            show_error(form, error, "email")
             status = 400
         else:
             flash("Your email choices are saved.", "success")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from forum import permissions, visibility
 from forum.extensions import db
-from forum.forms import for_members
+from forum.forms import for_members, show_error
 from forum.forms.drafts import PublishForm
 from forum.forms.posts import CommentForm, ConfirmForm, PostForm
 from forum.infra.page_cache import cached_page
@@ -42,18 +40,9 @@ from forum.services.audience import audience_of, resolve_audience
 from forum.services.terms import KEEP
 from forum.services.votes import viewer_votes
 from forum.views.terms import render_gate
-from forum.web.paging import CommentPage, is_past_end, page_arg
+from forum.web.paging import Page, is_past_end, page_arg
 
 bp = Blueprint("posts", __name__)
-
-
-def _form_error(form, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    # A hidden field shows no errors, so its message goes where the user can read it.
-    if field is not None and field.type != "HiddenField":
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _error_status(error: ServiceError) -> int:
@@ -151,7 +140,7 @@ def new_post():
                 attachment_service.store(post, current_user, prepared)
         except ServiceError as error:
             status = _error_status(error)
-            _form_error(form, error)
+            show_error(form, error)
         else:
             if prepared is not None:
                 _uploaded(post, prepared)
@@ -189,19 +178,18 @@ def comment_url(comment: Comment) -> str:
     return url_for("posts.view", post_id=comment.post_id, page=page if page > 1 else None, _anchor=f"c{comment.id}")
 
 
-def _comment_page(post, sort: str) -> tuple[CommentPage, Sequence[Comment]]:
-    """The requested page of top-level comments, with their replies (two queries)."""
+def _comment_page(post, sort: str) -> Page[Comment]:
+    """The requested page of a thread: `total` counts top-level comments, and `items` are
+    those on this page with their replies (two queries)."""
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     if post.is_deleted:
-        return CommentPage(1, per_page, 0), []
-    page = CommentPage(
-        page_arg(), per_page, db.session.execute(listings.top_level_count(current_user, post)).scalar_one()
-    )
-    if is_past_end(page):
-        return page, []
-    return page, db.session.scalars(
-        listings.comment_page(current_user, post, sort, page.offset, per_page)
-    ).unique().all()
+        return Page([], 1, per_page, 0)
+    total = db.session.execute(listings.top_level_count(current_user, post)).scalar_one()
+    page: Page[Comment] = Page([], page_arg(), per_page, total)
+    if not is_past_end(page):
+        rows = db.session.scalars(listings.comment_page(current_user, post, sort, page.offset, per_page))
+        page.items = list(rows.unique())
+    return page
 
 
 def _mark_new(nodes, since) -> None:
@@ -212,8 +200,8 @@ def _mark_new(nodes, since) -> None:
 
 def _render_post(post, comment_form: CommentForm | None, status: int = 200, since=None):
     sort = _comment_sort()
-    page, comments = _comment_page(post, sort)
-    tree = _tree(comments)
+    page = _comment_page(post, sort)
+    tree = _tree(page.items)
     _mark_new(tree, since)
     return render_template(
         "posts/view.html",
@@ -289,7 +277,7 @@ def edit(post_id: int):
                 raise ServiceError("Choose a file to upload.", field="file")
             attachment_service.store(post, current_user, prepared)
         except ServiceError as error:
-            _form_error(form, error)
+            show_error(form, error)
         else:
             _uploaded(post, prepared)
             status = 200
@@ -312,7 +300,7 @@ def edit(post_id: int):
                 draft_service.publish(post, current_user, open_history=form.open_history.data)
         except ServiceError as error:
             status = _error_status(error)
-            _form_error(form, error)
+            show_error(form, error)
         else:
             flash("Your post is published." if publishing else "Your changes are saved.", "success")
             return redirect(url_for("posts.view", post_id=post.id))
@@ -355,7 +343,7 @@ def comment(post_id: int):
                 attachment_service.store(post, current_user, prepared, comment=new)
         except ServiceError as error:
             status = _error_status(error)
-            _form_error(form, error)
+            show_error(form, error)
         else:
             return redirect(comment_url(new))
     # Show the form again with what was typed, on the reply page or the post page.
@@ -412,7 +400,7 @@ def edit_comment(comment_id: int):
         try:
             comment_service.edit_comment(target, form.body.data)
         except ServiceError as error:
-            _form_error(form, error)
+            show_error(form, error)
         else:
             return redirect(comment_url(target))
     status = 400 if request.method == "POST" else 200

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from forum import permissions, visibility
+from forum.forms import show_error
 from forum.forms.terms import AcceptSiteTermsForm, AcceptTermsForm, SiteTermsForm
 from forum.models import Post
 from forum.queries import terms as terms_queries
@@ -146,7 +147,7 @@ def admin_site_terms():
         try:
             terms = terms_service.set_site_terms(current_user, form.body.data)
         except ServiceError as error:
-            form.body.errors = [*form.body.errors, error.message]
+            show_error(form, error, "body")
         else:
             flash(f"Version {terms.version} of the site terms is in force. Everyone will be asked to agree.", "success")
             return redirect(url_for("terms.admin_site_terms"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from forum.forms import show_error
 from forum.forms.posts import ConfirmForm
 from forum.forms.tokens import TokenForm, expiry_days
 from forum.models._time import utcnow
@@ -41,8 +42,7 @@ def tokens():
                 expiry_days(form.expires.data),
             )
         except ServiceError as error:
-            field = getattr(form, error.field or "name", form.name)
-            field.errors = [*field.errors, error.message]
+            show_error(form, error, "name")
         else:
             # Rendered, not redirected: the plain token exists only in this response
             # (a flash message would store it in the session cookie).

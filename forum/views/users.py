@@ -1,18 +1,19 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from forum.extensions import db
-from forum.forms import for_members
+from forum.forms import for_members, show_error
 from forum.forms.profile import ProfileForm
 from forum.forms.trust import VouchForm
 from forum.infra.page_cache import cached_page
 from forum.models import Interest, User
 from forum.models.interest import user_interests
 from forum.queries import listings, trust
+from forum.queries.users import user_named_or_404
 from forum.services import ServiceError, accounts
-from forum.web.paging import page_arg
+from forum.web.paging import page_arg, paginate
 
 bp = Blueprint("users", __name__)
 
@@ -21,17 +22,10 @@ def _count(query) -> int:
     return db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
 
 
-def user_or_404(username: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == username.lower()))
-    if user is None:
-        abort(404)
-    return user
-
-
 @bp.route("/users/<username>")
 @cached_page
 def profile(username: str):
-    return render_profile(user_or_404(username))
+    return render_profile(user_named_or_404(username))
 
 
 def render_profile(user: User, status: int = 200, vouch_form=None):
@@ -43,17 +37,14 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
     n_posts: int | None
     n_comments: int | None
     if tab == "posts":
-        items = db.paginate(
+        items = paginate(
             listings.as_cards(listings.posts_by(current_user, user)),
-            page=page_arg(),
-            per_page=per_page,
-            error_out=False,
+            page_arg(),
+            per_page,
         )
         n_posts, n_comments = items.total, _count(listings.comments_by(current_user, user))
     else:
-        items = db.paginate(
-            listings.comments_by(current_user, user), page=page_arg(), per_page=per_page, error_out=False
-        )
+        items = paginate(listings.comments_by(current_user, user), page_arg(), per_page)
         n_posts, n_comments = _count(listings.posts_by(current_user, user)), items.total
     return render_template(
         "users/profile.html",
@@ -88,7 +79,7 @@ def edit_profile():
                 form.open_to_contact.data,
             )
         except ServiceError as error:
-            getattr(form, error.field or "display_name").errors.append(error.message)
+            show_error(form, error)
         else:
             flash("Your profile is saved.", "success")
             return redirect(url_for("users.profile", username=current_user.username))
@@ -112,7 +103,7 @@ def directory():
                 User.id.in_(by_interest),
             )
         )
-    people = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
+    people = paginate(query, page_arg(), 30)
     return render_template("users/directory.html", people=people, q=q)
 
 

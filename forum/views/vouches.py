@@ -6,12 +6,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from forum.extensions import db
+from forum.forms import show_error
 from forum.forms.posts import ConfirmForm
 from forum.forms.trust import VouchForm
 from forum.queries import trust
+from forum.queries.users import user_named_or_404
 from forum.services import ServiceError
 from forum.services import vouches as vouch_service
-from forum.views.users import render_profile, user_or_404
+from forum.views.users import render_profile
 
 bp = Blueprint("vouches", __name__)
 
@@ -19,7 +21,7 @@ bp = Blueprint("vouches", __name__)
 @bp.route("/users/<username>/vouch", methods=["POST"])
 @login_required
 def vouch(username: str):
-    user = user_or_404(username)
+    user = user_named_or_404(username)
     form = VouchForm()
     if not form.validate_on_submit():
         return render_profile(user, 400, vouch_form=form)
@@ -29,7 +31,7 @@ def vouch(username: str):
         db.session.rollback()
         if error.status == 403 and error.field is None:
             abort(403, error.message)
-        form.statement.errors = [*form.statement.errors, error.message]
+        show_error(form, error, "statement")
         return render_profile(user, error.status, vouch_form=form)
     flash(f"You vouch for {user.display_name}.", "success")
     return redirect(url_for("users.profile", username=user.username))
@@ -38,7 +40,7 @@ def vouch(username: str):
 @bp.route("/users/<username>/vouch/withdraw", methods=["POST"])
 @login_required
 def withdraw(username: str):
-    user = user_or_404(username)
+    user = user_named_or_404(username)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

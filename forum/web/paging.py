@@ -1,4 +1,4 @@
-"""Page numbers from the query string, and pages of a thread's top-level comments.
+"""Page numbers from the query string, and the one shape of a page (`Page`, `paginate`).
 
 Every listing reads `?page=` through `page_arg`, so bad input is handled the same way
 everywhere: anything but a whole number from 1 shows page 1 with a notice saying why
@@ -8,18 +8,20 @@ to its last page (the `pagination` macro, posts/_comment_pages.html). Never a 50
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
-from flask import has_request_context, request
-from flask_sqlalchemy.pagination import Pagination
+from flask import request
 from sqlalchemy import Select, func, select
 
 from forum.extensions import db
+from forum.web.memo import request_memo
 
 # Higher pages are past the end of any listing. The cap keeps OFFSET inside 64 bits
 # (SQLite raises OverflowError on larger values, which used to be a 500).
 PAGE_MAX = 1_000_000
-_BAD = "forum.bad_page"
+
+T = TypeVar("T")
 
 
 def page_arg() -> int:
@@ -27,54 +29,39 @@ def page_arg() -> int:
     if raw == "":
         return 1
     if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
-        request.environ[_BAD] = raw
+        request_memo("paging")["bad_page"] = raw
         return 1
     return min(int(raw), PAGE_MAX + 1)
 
 
 def bad_page() -> str | None:
     """The template global: the `?page=` this request could not use, if any."""
-    return request.environ.get(_BAD) if has_request_context() else None
+    return request_memo("paging").get("bad_page")
 
 
-def is_past_end(page) -> bool:
-    """`page` has `.page` and `.pages` (Flask-SQLAlchemy's Pagination, search Results, CommentPage)."""
+def is_past_end(page: Page) -> bool:
     return page.page > max(page.pages, 1)
 
 
 LOOKAHEAD_PAGES = 10
 
 
-def paginate_ahead(query: Select, page: int, per_page: int) -> Pagination:
-    """`db.paginate` for listings that may be very long (the front page), counting at
-    most LOOKAHEAD_PAGES pages past this one.
+@dataclass
+class Page(Generic[T]):
+    """One page of something counted for one viewer, and the one shape every paginated
+    answer takes: listings (`paginate`), a thread's top-level comments, search results
+    (search.service.Results adds its notices) and the API's JSON (api.inputs.page_body).
+    The `pagination` macro and posts/_comment_pages.html read it."""
 
-    An exact total costs an audience probe for every post readable or not: 38 ms CPU at
-    50,000 posts (bench/visibility_bench.py), for a number nobody needs beyond "there
-    is more". The bounded count stops after the rows it needs. `pagination.more` says
-    the total is a lower bound ("Page 1 of 11+"). Same two statements as `db.paginate`.
-    """
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
-    cap = (page + LOOKAHEAD_PAGES) * per_page
-    counted = db.session.execute(
-        select(func.count()).select_from(query.order_by(None).limit(cap + 1).subquery())
-    ).scalar_one()
-    pagination.total = min(counted, cap)
-    setattr(pagination, "more", counted > cap)  # ours, read by the templates; Pagination declares no such field
-    return pagination
-
-
-@dataclass(frozen=True)
-class CommentPage:
-    """Which top-level comments of a thread a post page shows; replies come with them."""
-
-    page: int
-    per_page: int
-    total: int  # top-level comments
+    items: list[T] = field(default_factory=list)
+    page: int = 1
+    per_page: int = 20
+    total: int = 0
+    more: bool = False  # `total` is a lower bound: there are more pages than `pages` ("Page 1 of 11+")
 
     @property
     def pages(self) -> int:
-        return -(-self.total // self.per_page)
+        return -(-self.total // self.per_page) if self.per_page else 0
 
     @property
     def offset(self) -> int:
@@ -95,3 +82,27 @@ class CommentPage:
     @property
     def next_num(self) -> int:
         return self.page + 1
+
+
+def paginate(query: Select, page: int, per_page: int, *, lookahead: int | None = None, rows: bool = False) -> Page:
+    """One page of a visibility-built query; `total` counts the same query, so it counts
+    only what the viewer may read. No rows are asked for past the end.
+
+    `lookahead` (pages) bounds the count for listings that may be very long (the front
+    page): an exact total costs an audience probe for every post readable or not, 38 ms
+    CPU at 50,000 posts (bench/visibility_bench.py), for a number nobody needs beyond
+    "there is more"; the bounded count stops after the rows it needs and sets `more`.
+    `rows`: the query selects several columns (rows, not objects)."""
+    counted = query.order_by(None)
+    cap = None if lookahead is None else (page + lookahead) * per_page
+    if cap is not None:
+        counted = counted.limit(cap + 1)
+    total: int = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    more = cap is not None and total > cap
+    if cap is not None and more:
+        total = cap
+    items: list = []
+    if (page - 1) * per_page < total:
+        result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+        items = list(result.all() if rows else result.unique().scalars())
+    return Page(items, page, per_page, total, more)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from forum.api.auth import judged_by_token, token_user
 from forum.extensions import db, login_manager
 from forum.models import User
 
@@ -25,6 +26,10 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
+        if judged_by_token():
+            # Only a remember cookie sent with a bearer request gets here (such requests
+            # have no session): the token decides, whoever the cookie names.
+            return token_user()
         if not user_id.isdigit():
             return None
         return db.session.scalar(select(User).where(User.id == int(user_id)))

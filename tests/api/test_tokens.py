@@ -13,7 +13,7 @@ from forum.models import ApiToken
 from forum.models._time import utcnow
 from forum.services import tokens
 from tests.api.conftest import bearer
-from tests.factories import READ_RECEIPTS, login, make_post, make_user, statements, writes
+from tests.factories import PASSWORD, READ_RECEIPTS, login, make_post, make_user, statements, writes
 
 TOKEN = re.compile(r"fpat_[A-Za-z0-9_-]{43}")
 
@@ -100,6 +100,24 @@ def test_bearer_requests_set_no_cookie_and_ignore_a_session(client):
     assert response.status_code == 403
     # Without a token the session counts (the pages' own scripts may use the API).
     assert client.get("/api/v1/me").get_json()["username"] == "ada"
+
+
+def test_a_remember_cookie_sent_with_a_token_changes_nothing(app, client):
+    """A browser signed in with "keep me signed in" whose script sends a token: the token
+    decides, and the browser's cookies are neither read for it nor rewritten."""
+    ada, bob = make_user("ada"), make_user("bob")
+    response = client.post("/login", data={"username": "ada", "password": PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    session_cookie = app.config["SESSION_COOKIE_NAME"]
+    client.delete_cookie(session_cookie)  # the session expired; the remember cookie stays
+    response = client.get("/api/v1/me", headers=bearer(bob, scope="read"))
+    assert response.get_json()["username"] == "bob"
+    assert "Set-Cookie" not in response.headers
+    bad = client.get("/api/v1/me", headers={"Authorization": "Bearer fpat_not-a-token"})
+    assert bad.status_code == 401 and "Set-Cookie" not in bad.headers
+    # Without a token the remember cookie signs ada back in, as on any page.
+    assert client.get("/api/v1/me").get_json()["username"] == "ada"
+    assert ada.id != bob.id
 
 
 def test_cookie_authenticated_writes_need_a_csrf_token(app, client):

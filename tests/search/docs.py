@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from forum.models.principals import group_ids_in
 from forum.search import SearchDocument
 
 BASE_TIME = datetime(2025, 1, 1)
@@ -29,7 +30,7 @@ def make_doc(
         "author": f"writer{n % 3}",
         "author_id": n % 3,
         "tags": (),
-        "groups": sorted({int(t.split(":")[1]) for t in acl if t.startswith("group:")}),
+        "groups": sorted(set(group_ids_in(acl))),
         "acl": acl,
         "created": BASE_TIME + timedelta(minutes=n),
         "state": "ok",

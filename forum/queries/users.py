@@ -1,0 +1,25 @@
+"""Finding a user by the username someone typed or put in a URL.
+
+Profiles are public, so this is no visibility question; it is one place so that every
+caller normalizes the name the same way (trimmed, lower-case: usernames are stored so).
+"""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import User
+from forum.services.text import normalize_username
+
+
+def user_named(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalize_username(username)))
+
+
+def user_named_or_404(username: str) -> User:
+    user = user_named(username)
+    if user is None:
+        abort(404)
+    return user

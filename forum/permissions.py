@@ -12,10 +12,10 @@ from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from forum.extensions import db
+from forum.infra.memo import forget, request_memo
 from forum.models import Ban, Comment, DraftShare, Group, Membership, Post, User, is_signed_in
 from forum.models._time import utcnow
 from forum.models.principals import group_id_of, group_ids_in, user_token
-from forum.web.memo import forget, request_memo
 
 _RANK = {"user": 0, "moderator": 1, "admin": 2}
 

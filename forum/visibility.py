@@ -96,6 +96,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, o
 from sqlalchemy.orm import aliased, joinedload
 
 from forum.extensions import db
+from forum.infra.memo import forget, request_memo
 from forum.infra.planner import not_from_index
 from forum.models import (
     Attachment,
@@ -117,7 +118,6 @@ from forum.models import (
 from forum.models.post import post_tags
 from forum.models.principals import MEMBERS, PUBLIC, group_ids_in, group_token, user_ids_in, user_token
 from forum.models.user import is_signed_in
-from forum.web.memo import forget, request_memo
 
 
 def principals(viewer: User | None) -> frozenset[str]:
@@ -131,7 +131,7 @@ def principals(viewer: User | None) -> frozenset[str]:
     return cache[viewer.id]
 
 
-# Per request only (forum/web/memo.py says why not `g`): a removed member loses access
+# Per request only (forum/infra/memo.py says why not `g`): a removed member loses access
 # on their very next request.
 _PRINCIPALS = "principals"
 

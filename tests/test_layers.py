@@ -23,7 +23,7 @@ MAY_IMPORT = {
     "extensions": set(),
     "models": {"extensions"},
     "infra": {"extensions", "models"},
-    "permissions": {"extensions", "models"},
+    "permissions": {"extensions", "models", "infra"},
     "visibility": {"extensions", "models", "infra", "permissions"},
     # rendering.atom: queries/feeds.py builds the feed as atom's plain dataclasses.
     "queries": {"extensions", "models", "infra", "permissions", "visibility", "rendering"},

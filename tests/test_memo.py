@@ -1,8 +1,8 @@
-"""forum/web/memo.py: a memo lives exactly as long as one request."""
+"""forum/infra/memo.py: a memo lives exactly as long as one request."""
 
 from __future__ import annotations
 
-from forum.web.memo import forget, request_memo
+from forum.infra.memo import forget, request_memo
 
 
 def test_one_request_shares_its_memo_and_the_next_starts_empty(app):

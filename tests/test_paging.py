@@ -134,7 +134,7 @@ def test_a_permalink_shows_the_whole_subtree_whatever_the_page(client, long_thre
 
 def test_the_front_page_counts_only_a_few_pages_ahead(client, app, site):
     """Its total is a lower bound past LOOKAHEAD_PAGES pages ("11+"), exact near the end."""
-    from forum.web.paging import LOOKAHEAD_PAGES
+    from forum.infra.pages import LOOKAHEAD_PAGES
 
     app.config["POSTS_PER_PAGE"] = 1
     for i in range(LOOKAHEAD_PAGES + 2):  # with the site's post: 13 posts, 13 pages
@@ -170,9 +170,9 @@ def test_a_permalink_links_to_the_thread_page_that_shows_it(client, long_thread)
 
 def test_one_page_shape_counts_then_reads_only_what_exists(app, site):
     """paging.paginate: the total counts the viewer's query; past the end no rows are asked for."""
+    from forum.infra.pages import paginate
     from forum.models import User
     from forum.queries import listings as listing_queries
-    from forum.web.paging import paginate
     from tests.factories import statements
 
     query = listing_queries.posts_by(None, db.session.get(User, site["author"].id))

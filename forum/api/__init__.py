@@ -70,5 +70,6 @@ def init_app(app: Flask) -> None:
     limiter.limit(_write_limit, key_func=auth.rate_key, methods=WRITE_METHODS, scope="api-write")(bp)
     app.register_blueprint(bp)
     errors.register_renderer(app, "/api/", error_response)
+    login_manager.user_loader(auth.load_session_user)
     login_manager.request_loader(auth.load_token_user)
     app.session_interface = auth.TokenRequestSessions()

@@ -5,8 +5,8 @@ A bearer token signs its user in through Flask-Login's public `request_loader`
 and every view see the token's user as `current_user`. A request to the API with an
 Authorization header is judged by the token alone: `TokenRequestSessions` opens no
 session for it and saves none (a cookie sent alongside is neither read nor rewritten),
-and a remember cookie sent alongside resolves to the token's user too (`load_user` in
-web/security.py asks `token_user`). Cookie-authenticated API writes go through CSRF
+and a remember cookie sent alongside resolves to the token's user too (`load_session_user`
+asks `token_user`). Cookie-authenticated API writes go through CSRF
 protection like any form; bearer requests are exempt, since a browser never attaches an
 Authorization header on its own.
 """
@@ -19,10 +19,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from forum.api.errors import ApiError
-from forum.extensions import csrf
+from forum.extensions import csrf, db
+from forum.infra.memo import request_memo
 from forum.models import ApiToken, User
 from forum.services import tokens
-from forum.web.memo import request_memo
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -61,6 +61,17 @@ def current_token() -> ApiToken | None:
 def token_user() -> User | None:
     token = current_token()
     return token.user if token is not None else None
+
+
+def load_session_user(user_id: str) -> User | None:
+    """Flask-Login's user_loader: the user a session (or remember cookie) names."""
+    if judged_by_token():
+        # Only a remember cookie sent with a bearer request gets here (such requests
+        # have no session): the token decides, whoever the cookie names.
+        return token_user()
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
 
 
 def load_token_user(_request: Request) -> User | None:

@@ -9,7 +9,7 @@ from flask import current_app, request
 from sqlalchemy import Select
 
 from forum.api.errors import ApiError
-from forum.web.paging import Page, paginate
+from forum.infra.pages import Page, paginate
 from forum.web.routing import ID_MAX
 
 _MISSING = object()

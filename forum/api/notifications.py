@@ -9,10 +9,10 @@ from forum.api.auth import require_user
 from forum.api.inputs import page_body, page_numbers
 from forum.api.openapi import PAGE_PARAMS, operation
 from forum.api.schemas import COMPONENTS, INT, TIME, nullable, obj, page_of, ref
+from forum.infra.pages import Page
 from forum.models import NOTIFICATION_KINDS
 from forum.queries import inbox
 from forum.services import notifications as service
-from forum.web.paging import Page
 
 COMPONENTS["Notification"] = obj(
     {

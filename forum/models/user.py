@@ -50,3 +50,8 @@ def is_signed_in(viewer: User | AnonymousUserMixin | None) -> TypeGuard[User]:
     """Whether `viewer` is a signed-in user. The one spelling of the question: a viewer is
     None outside a request (jobs, the CLI) and Flask-Login's anonymous user inside one."""
     return viewer is not None and bool(getattr(viewer, "is_authenticated", False))
+
+
+def normalize_username(raw: str | None) -> str:
+    """Usernames are stored and looked up trimmed and lower-cased."""
+    return (raw or "").strip().lower()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import User
-from forum.services.text import normalize_username
+from forum.models.user import normalize_username
 
 
 def user_named(username: str) -> User | None:

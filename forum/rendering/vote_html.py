@@ -19,9 +19,9 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from forum import permissions
+from forum.infra.memo import request_memo
 from forum.models import Post
 from forum.web.links import Links
-from forum.web.memo import request_memo
 
 _AGREEMENT_LABEL = '<span class="vote-label">agreement</span>'
 

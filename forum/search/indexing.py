@@ -30,12 +30,12 @@ from sqlalchemy.orm import selectinload
 from forum import search, visibility
 from forum.extensions import db
 from forum.infra import page_cache
+from forum.infra.memo import request_memo
 from forum.models import Comment, Post, PostListing, User
 from forum.models.principals import MEMBERS, group_ids_in
 from forum.rendering.markup import plain_text
 from forum.search.backend import Backend, WhooshBackend
 from forum.search.postgres import PostgresBackend
-from forum.web.memo import request_memo
 
 log = logging.getLogger(__name__)
 

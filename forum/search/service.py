@@ -18,11 +18,11 @@ from markupsafe import Markup
 from forum import permissions, visibility
 from forum import search as engine
 from forum.extensions import db
+from forum.infra.pages import Page
 from forum.models import Comment, Group, Post, User
 from forum.models.principals import MEMBERS
 from forum.search import indexing
 from forum.search.backend import SearchUnavailable
-from forum.web.paging import Page
 
 log = logging.getLogger(__name__)
 

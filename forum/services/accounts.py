@@ -6,10 +6,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum.extensions import db
 from forum.models import Interest, User
+from forum.models.user import normalize_username
 from forum.queries.users import user_named
 from forum.rendering.markup import render_markdown
 from forum.services.errors import ServiceError
-from forum.services.text import check_labels, check_username, normalize_username, split_labels
+from forum.services.text import check_labels, check_username, split_labels
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256

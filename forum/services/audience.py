@@ -11,9 +11,9 @@ from forum import visibility
 from forum.extensions import db
 from forum.models import AUDIENCE_KINDS, DraftShare, Group, PlannedAudience, Post, PostAudience, User
 from forum.models.principals import user_token
+from forum.models.user import normalize_username
 from forum.services import history
 from forum.services.errors import ServiceError
-from forum.services.text import normalize_username
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from forum import permissions, visibility
 from forum.extensions import db
 from forum.models import DRAFT_ROLES, DraftShare, PlannedAudience, Post, User
 from forum.models._time import utcnow
+from forum.models.user import normalize_username
 from forum.search import indexing
 from forum.services import history, notifications, votes
 from forum.services.audience import Audience, apply_audience, audience_of
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write
-from forum.services.text import normalize_username
 
 MAX_COAUTHORS = 10
 

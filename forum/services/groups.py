@@ -28,6 +28,7 @@ from forum.models import (
 from forum.models._time import utcnow
 from forum.models.interest import group_interests
 from forum.models.principals import group_token
+from forum.models.user import normalize_username
 from forum.queries import trust
 from forum.queries.users import user_named
 from forum.rendering.markup import render_markdown
@@ -36,7 +37,6 @@ from forum.services import notifications
 from forum.services.accounts import resolve_interests
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write
-from forum.services.text import normalize_username
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 DESCRIPTION_MAX = 10_000

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
+from forum.infra.memo import forget, request_memo
 from forum.models import Post, PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance, User, is_signed_in
 from forum.rendering.markup import render_markdown
 from forum.services import notifications
 from forum.services.errors import ServiceError
-from forum.web.memo import forget, request_memo
 
 NO_TERMS = "none"
 CUSTOM = "custom"

@@ -11,10 +11,6 @@ _USERNAME = re.compile(r"^[a-z0-9_-]{3,32}$")
 _LABEL = re.compile(r"^[\w][\w .+#'/-]*$", re.UNICODE)
 
 
-def normalize_username(raw: str | None) -> str:
-    return (raw or "").strip().lower()
-
-
 def check_username(username: str) -> None:
     if not _USERNAME.match(username):
         raise ServiceError("Usernames are 3 to 32 characters: letters, digits, '-' and '_'.", field="username")

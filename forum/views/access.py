@@ -10,12 +10,12 @@ from forum.extensions import db
 from forum.forms import show_error
 from forum.forms.posts import ConfirmForm
 from forum.forms.trust import AccessRequestForm, ListingForm
+from forum.infra.pages import paginate
 from forum.queries import audit
 from forum.queries import terms as terms_queries
 from forum.services import ServiceError
 from forum.services import access as access_service
-from forum.views.main import page_arg
-from forum.web.paging import paginate
+from forum.web.paging import page_arg
 
 bp = Blueprint("access", __name__)
 

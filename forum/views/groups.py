@@ -9,12 +9,13 @@ from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms import show_error
 from forum.forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
+from forum.infra.pages import paginate
 from forum.models import Group
 from forum.queries import feeds, listings, trust
 from forum.queries import groups as group_queries
 from forum.services import ServiceError
 from forum.services import groups as group_service
-from forum.web.paging import page_arg, paginate
+from forum.web.paging import page_arg
 
 bp = Blueprint("groups", __name__)
 

@@ -3,9 +3,10 @@ from flask_login import current_user
 
 from forum.extensions import db
 from forum.infra.page_cache import cached_page
+from forum.infra.pages import LOOKAHEAD_PAGES, paginate
 from forum.queries import feeds, listings, unread
 from forum.services.votes import viewer_votes
-from forum.web.paging import LOOKAHEAD_PAGES, page_arg, paginate  # noqa: F401  (page_arg: other views import it from here)
+from forum.web.paging import page_arg
 
 bp = Blueprint("main", __name__)
 

@@ -13,6 +13,7 @@ from forum.extensions import db
 from forum.forms import show_error
 from forum.forms.moderation import BanForm, ReasonForm, ReportForm, ResolveForm, RoleForm, ban_days
 from forum.forms.posts import ConfirmForm
+from forum.infra.pages import paginate
 from forum.models import Ban, Comment, Report, User
 from forum.queries import modlog
 from forum.queries import reports as report_queries
@@ -20,7 +21,7 @@ from forum.queries.users import user_named_or_404
 from forum.services import ServiceError, moderation
 from forum.services.guards import ban_message
 from forum.views.posts import comment_url
-from forum.web.paging import page_arg, paginate
+from forum.web.paging import page_arg
 from forum.web.security import safe_next
 
 bp = Blueprint("moderation", __name__)

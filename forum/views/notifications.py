@@ -15,8 +15,8 @@ from forum.queries import inbox, listings
 from forum.queries.users import user_named
 from forum.services import ServiceError
 from forum.services import notifications as service
-from forum.views.main import page_arg
 from forum.views.posts import comment_url
+from forum.web.paging import page_arg
 
 bp = Blueprint("notifications", __name__)
 

@@ -12,6 +12,7 @@ from forum.forms import for_members, show_error
 from forum.forms.drafts import PublishForm
 from forum.forms.posts import CommentForm, ConfirmForm, PostForm
 from forum.infra.page_cache import cached_page
+from forum.infra.pages import Page, is_past_end
 from forum.models import Comment, Group, User
 from forum.queries import feeds, listings, unread
 from forum.queries.threads import Node, build_tree
@@ -40,7 +41,7 @@ from forum.services.audience import audience_of, resolve_audience
 from forum.services.terms import KEEP
 from forum.services.votes import viewer_votes
 from forum.views.terms import render_gate
-from forum.web.paging import Page, is_past_end, page_arg
+from forum.web.paging import page_arg
 
 bp = Blueprint("posts", __name__)
 

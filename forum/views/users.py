@@ -8,12 +8,13 @@ from forum.forms import for_members, show_error
 from forum.forms.profile import ProfileForm
 from forum.forms.trust import VouchForm
 from forum.infra.page_cache import cached_page
+from forum.infra.pages import paginate
 from forum.models import Interest, User
 from forum.models.interest import user_interests
 from forum.queries import listings, trust
 from forum.queries.users import user_named_or_404
 from forum.services import ServiceError, accounts
-from forum.web.paging import page_arg, paginate
+from forum.web.paging import page_arg
 
 bp = Blueprint("users", __name__)
 

@@ -5,13 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
-from sqlalchemy import select
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from forum.api.auth import judged_by_token, token_user
-from forum.extensions import db, login_manager
-from forum.models import User
+from forum.extensions import login_manager
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
@@ -24,16 +21,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if judged_by_token():
-            # Only a remember cookie sent with a bearer request gets here (such requests
-            # have no session): the token decides, whoever the cookie names.
-            return token_user()
-        if not user_id.isdigit():
-            return None
-        return db.session.scalar(select(User).where(User.id == int(user_id)))
-
+    # Who a request is (its session's user or its bearer token's) is decided in forum/api/auth.py.
     app.before_request(refuse_nul_characters)
     if app.config["TRUSTED_PROXIES"]:
         # The client's address and scheme as the proxies saw them (rate limits, secure cookies).

@@ -77,15 +77,15 @@ def test_moderator_outside_the_audience_removes_a_reported_comment(forum, signed
     moderator.get_by_role("link", name="Resolved").click()
     expect(moderator.locator("article.report", has_text=comment_word)).to_contain_text("resolved: removed")
 
-    # The public log records the removal, naming neither the post, nor its author, nor the
-    # reason, for the moderator who made it and for an anonymous visitor alike.
+    # The public log says nothing of activity on a post the viewer cannot read: no line at
+    # all (no moderator, no time, no reason), for the moderator who made it and for an
+    # anonymous visitor alike.
     anonymous = open_page()
     for viewer in (moderator, anonymous):
         viewer.goto("/moderation/log")
-        entry = viewer.locator("ol.modlog > li", has_text="removed a comment on").first
-        expect(entry).to_contain_text(f"{mod.display_name} removed a comment on a restricted post")
-        expect(entry).to_contain_text("(reason withheld)")
+        expect(viewer.locator("ol.modlog")).to_be_attached()
         text = main_text(viewer)
+        assert f"{mod.display_name} removed a comment" not in text
         for word in (*restricted_words, "Step-by-step hazardous detail", commenter.display_name, group.name):
             assert word not in text, word
 

@@ -24,12 +24,14 @@ from forum.extensions import db
 from forum.services import access, feed_tokens, moderation
 from forum.services import comments as comment_service
 from forum.services import drafts as draft_service
+from forum.services import notifications as notification_service
 from forum.services import posts as post_service
 from forum.services import terms as terms_service
 from forum.services.audience import Audience, audience_of
 from tests.factories import make_attachment, make_comment, make_group, make_post, make_user
 
 VIEWERS = ("anonymous", "outsider", "member", "coowner", "sharee")
+MENTIONS = "@stranger @labmate @steward @copyeditor"  # the signed-in viewers, by name
 EVERYONE = frozenset(VIEWERS)
 
 
@@ -147,12 +149,20 @@ def build_marker_world() -> MarkerWorld:
     probe_hall = make_group(users["bystander"], "Probe Hall", join_policy="invite")
     lab_only = Audience("restricted", frozenset(), frozenset({lab.id}))
     posts, comments, files = {}, {}, {}
+    # Every signed-in viewer follows the author and is named in the hidden texts: the
+    # notifications made for them must say nothing either.
+    for viewer in VIEWERS[1:]:
+        notification_service.set_following(users[viewer], "user", author.id, "follow")
+    db.session.commit()
 
     # An open thread: a comment a moderator removed, one its author deleted, and a live one.
     posts["open"] = make_post(author, "Open thread", "Anyone may read this.", tags="probe-tag")
+    for viewer in VIEWERS[1:]:
+        notification_service.set_following(users[viewer], "post", posts["open"].id, "follow")
+    db.session.commit()
     comments["open"] = make_comment(users["member"], posts["open"], "A plain question.")
-    comments["cinnabar"] = make_comment(author, posts["open"], "cinnabar remark, later removed")
-    comments["tallow"] = make_comment(author, posts["open"], "tallow remark, later deleted")
+    comments["cinnabar"] = make_comment(author, posts["open"], f"cinnabar remark, later removed {MENTIONS}")
+    comments["tallow"] = make_comment(author, posts["open"], f"tallow remark, later deleted {MENTIONS}")
     moderation.remove_comment(users["moderator"], comments["cinnabar"], "off topic")
     comment_service.delete_comment(comments["tallow"])
     files["open"] = make_attachment(author, posts["open"]).key
@@ -162,7 +172,7 @@ def build_marker_world() -> MarkerWorld:
     # A public post, edited, commented, then removed by a moderator.
     posts["mordant"] = make_post(author, "Mordant claims", "mordant first body")
     _edit(posts["mordant"], author, "Mordant claims, revised", "mordant second body")
-    comments["mordant"] = make_comment(users["member"], posts["mordant"], "mordant objection")
+    comments["mordant"] = make_comment(users["member"], posts["mordant"], f"mordant objection {MENTIONS}")
     files["mordant"] = make_attachment(author, posts["mordant"]).key
     moderation.remove_post(users["moderator"], posts["mordant"], "misleading")
 
@@ -170,7 +180,7 @@ def build_marker_world() -> MarkerWorld:
     # owner may decide its access requests. Someone asks, then a moderator removes it.
     both = Audience("restricted", frozenset(), frozenset({lab.id, partner.id}))
     posts["halcyon"] = post_service.create_post(author, "Halcyon survey", "halcyon body", "", both)
-    comments["halcyon"] = make_comment(author, posts["halcyon"], "halcyon note")
+    comments["halcyon"] = make_comment(author, posts["halcyon"], f"halcyon note {MENTIONS}")
     access.set_listing(author, posts["halcyon"], True, "The halcyon abstract, for members to ask.")
     request_id = access.request_access(users["requester"], posts["halcyon"], "A petitioner asks to read it.").id
     moderation.remove_post(users["moderator"], posts["halcyon"], "duplicate")
@@ -184,14 +194,14 @@ def build_marker_world() -> MarkerWorld:
     posts["brimstone"] = make_post(author, "Brimstone plan", "brimstone first body", draft=True)
     _edit(posts["brimstone"], author, "Brimstone plan", "brimstone second body")
     draft_service.share_draft(posts["brimstone"], author, users["reviewer"].username, "comment")
-    comments["brimstone"] = make_comment(users["reviewer"], posts["brimstone"], "brimstone review")
+    comments["brimstone"] = make_comment(users["reviewer"], posts["brimstone"], f"brimstone review {MENTIONS}")
     files["brimstone"] = make_attachment(author, posts["brimstone"]).key
 
     # The lab's post behind terms the member never accepted: the title may show, nothing else.
     posts["sassafras"] = post_service.create_post(author, "Gated protocol", "sassafras first body", "", lab_only)
     _edit(posts["sassafras"], author, "Gated protocol", "sassafras second body")
     _gate(posts["sassafras"], author)
-    comments["sassafras"] = make_comment(author, posts["sassafras"], "sassafras comment")
+    comments["sassafras"] = make_comment(author, posts["sassafras"], f"sassafras comment {MENTIONS}")
     make_comment(author, posts["sassafras"], "sassafras reply", parent=comments["sassafras"])
     files["sassafras"] = make_attachment(author, posts["sassafras"]).key
 
@@ -202,7 +212,7 @@ def build_marker_world() -> MarkerWorld:
     _edit(posts["juniper"], author, "Gated draft", "juniper second body")
     _gate(posts["juniper"], author)
     draft_service.share_draft(posts["juniper"], author, users["sharee"].username, "edit")
-    comments["juniper"] = make_comment(author, posts["juniper"], "juniper comment")
+    comments["juniper"] = make_comment(author, posts["juniper"], f"juniper comment {MENTIONS}")
     files["juniper"] = make_attachment(author, posts["juniper"]).key
 
     # Written for the lab, rewritten, then opened to everyone: the lab-era text stays the lab's.
@@ -213,7 +223,7 @@ def build_marker_world() -> MarkerWorld:
     # A draft reviewed and rewritten, then published: the public reads only what was published.
     posts["foxglove"] = make_post(author, "Foxglove working title", "foxglove draft body", draft=True)
     draft_service.share_draft(posts["foxglove"], author, users["reviewer"].username, "comment")
-    comments["foxglove"] = make_comment(users["reviewer"], posts["foxglove"], "foxglove review")
+    comments["foxglove"] = make_comment(users["reviewer"], posts["foxglove"], f"foxglove review {MENTIONS}")
     _edit(posts["foxglove"], author, "Published paper", "The final text.")
     draft_service.publish(posts["foxglove"], author)
 

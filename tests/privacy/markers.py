@@ -7,8 +7,9 @@ or was written while the post was one, it waits behind usage terms, or it was wr
 while the post's audience was narrower. The viewers are the people the promise is made
 to: an anonymous visitor, a signed-in outsider, a member of the lab who has not accepted
 the gated post's terms, the owner of a second group who co-manages a listed post (and
-may decide its access requests) without reading it, and someone a gated draft was
-shared with for editing, who has not accepted its terms either.
+may decide its access requests) without reading it, someone a gated draft was shared
+with for editing, who has not accepted its terms either, and a site moderator, who may
+see what was removed from a public post but is in no restricted audience.
 
 The expectations come from the story told in `build_marker_world`, never from
 `forum.visibility`: `hidden_posts` is which posts a viewer may not open at all (every
@@ -30,8 +31,8 @@ from forum.services import terms as terms_service
 from forum.services.audience import Audience, audience_of
 from tests.factories import make_attachment, make_comment, make_group, make_post, make_user
 
-VIEWERS = ("anonymous", "outsider", "member", "coowner", "sharee")
-MENTIONS = "@stranger @labmate @steward @copyeditor"  # the signed-in viewers, by name
+VIEWERS = ("anonymous", "outsider", "member", "coowner", "sharee", "moderator")
+MENTIONS = "@stranger @labmate @steward @copyeditor @warden"  # the signed-in viewers, by name
 EVERYONE = frozenset(VIEWERS)
 
 
@@ -43,10 +44,15 @@ class Marker:
 
 
 MARKERS = (
-    Marker("mordant", "a public post removed by a moderator: title, body, earlier version, comment"),
+    # A site moderator may see what was removed from a post they can read (a public one), and only that.
+    Marker(
+        "mordant",
+        "a public post removed by a moderator: title, body, earlier version, comment",
+        EVERYONE - {"moderator"},
+    ),
     Marker("halcyon", "a listed post shared with two groups, removed: title, body, abstract, comment"),
     Marker("petitioner", "the note of the access request waiting on the removed listed post"),
-    Marker("cinnabar", "a comment a moderator removed, on an open post"),
+    Marker("cinnabar", "a comment a moderator removed, on an open post", EVERYONE - {"moderator"}),
     Marker("ossuary", "a post its author deleted: title and body"),
     Marker("tallow", "a comment its author deleted, on an open post"),
     Marker("brimstone", "a draft never published: title, body, earlier version, a reviewer's comment"),
@@ -79,7 +85,7 @@ class MarkerWorld:
         """Posts the viewer may not open at all."""
         # Removed posts open only for their author and moderators; a draft for its sharees.
         # The deleted one still opens for its audience, as a "[deleted]" page.
-        hidden = {"mordant", "halcyon", "brimstone"}
+        hidden = {"halcyon", "brimstone"} | ({"mordant"} if viewer != "moderator" else set())
         if viewer != "member":
             hidden.add("sassafras")  # the lab's
         if viewer != "sharee":
@@ -99,8 +105,9 @@ class MarkerWorld:
         return {name for name, (_, post) in self.comments.items() if post in closed}
 
     def unrepliable_comments(self, viewer: str) -> set[str]:
-        """Comments the viewer may not answer: closed ones, and those whose text is gone."""
-        return self.hidden_comments(viewer) | {"cinnabar", "tallow"}
+        """Comments the viewer may not answer: closed ones, and those whose text is gone (a
+        removed one shows its text to a moderator of its post)."""
+        return self.hidden_comments(viewer) | {"tallow"} | ({"cinnabar"} if viewer != "moderator" else set())
 
     def hidden_post_ids(self, viewer: str) -> set[int]:
         return {self.posts[name] for name in self.hidden_posts(viewer)}
@@ -160,7 +167,7 @@ def build_marker_world() -> MarkerWorld:
     for viewer in VIEWERS[1:]:
         notification_service.set_following(users[viewer], "post", posts["open"].id, "follow")
     db.session.commit()
-    comments["open"] = make_comment(users["member"], posts["open"], "A plain question.")
+    comments["open"] = make_comment(users["bystander"], posts["open"], "A plain question.")
     comments["cinnabar"] = make_comment(author, posts["open"], f"cinnabar remark, later removed {MENTIONS}")
     comments["tallow"] = make_comment(author, posts["open"], f"tallow remark, later deleted {MENTIONS}")
     moderation.remove_comment(users["moderator"], comments["cinnabar"], "off topic")

@@ -110,19 +110,20 @@ def test_a_refused_or_invalid_form_shows_nothing_hidden(marker_app, marker_world
     closed = marker_world.hidden_posts(viewer) | (marker_world.gated_posts(viewer) if rule in BODY_FORMS else set())
     closed_comments = marker_world.hidden_comments(viewer)
     variants = [("empty", {})] + ([("preview", {"preview": "Preview"})] if rule.endswith("/edit") else [])
-    # What the same submission answers for an object that never existed, once per variant.
-    missing = {what: fresh(client, method, missing_url, fields=fields) for what, fields in variants}
     for name, values in targets:
         url = _address(rule, values)
         hidden_target = name in (closed if "<int:post_id>" in rule else closed_comments)
         for what, fields in variants:
-            answer = fresh(client, method, url, fields=fields)
+            if not hidden_target:
+                answer = fresh(client, method, url, fields=fields)
+                failures += leaks(marker_world, viewer, url, answer_text(answer), f"{method}, {what}")
+                continue
+            # Side by side: a form that really acted (a restore, a report) may change what the next page shows.
+            answer, missing = twins(client, url, missing_url, method=method, fields=fields)
             failures += leaks(marker_world, viewer, url, answer_text(answer), f"{method}, {what}")
-            if hidden_target and normalized(answer, *_own_paths(values)) != normalized(
-                missing[what], *_own_paths(missing_values)
-            ):
+            if normalized(answer, *_own_paths(values)) != normalized(missing, *_own_paths(missing_values)):
                 failures.append(
-                    f"{method} {url} ({what}) on {name}: {answer.status_code}, missing {missing[what].status_code}"
+                    f"{method} {url} ({what}) on {name}: {answer.status_code}, missing {missing.status_code}"
                 )
     # Ids of hidden things in the fields, under an address the viewer may use.
     for name, values in targets:

@@ -33,7 +33,7 @@ def leaks(world: MarkerWorld, viewer: str, url: str, text: str, what: str = "") 
     lowered = text.lower()
     where = f"{url} ({what})" if what else url
     # A search page repeats the words asked for: that echo is the asker's own text (whether
-    # a search for a canary word answers like one for a word nobody wrote is tested below).
+    # a search for a canary word answers like one for a word nobody wrote: test_marker_crawl.py).
     for word in world.forbidden_words(viewer):
         if word.lower() in url.lower():
             lowered = lowered.replace(word.lower(), "")

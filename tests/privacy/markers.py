@@ -73,7 +73,6 @@ class MarkerWorld:
     """Ids and names only: the world outlives the session that built it."""
 
     users: dict  # role -> username
-    user_ids: dict  # role -> id
     posts: dict  # name -> post id
     comments: dict  # name -> (comment id, name of its post)
     files: dict  # post name -> attachment key
@@ -237,7 +236,6 @@ def build_marker_world() -> MarkerWorld:
     feeds = {viewer: f"/feeds/private/{feed_tokens.rotate(users[viewer])[1]}.atom" for viewer in VIEWERS[1:]}
     return MarkerWorld(
         users={role: user.username for role, user in users.items()},
-        user_ids={role: user.id for role, user in users.items()},
         posts={name: post.id for name, post in posts.items()},
         comments={name: (comment.id, _post_name(posts, comment.post_id)) for name, comment in comments.items()},
         files=files,

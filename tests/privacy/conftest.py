@@ -1,17 +1,38 @@
 """Instruments for proving the promise from outside: database snapshots, statement
-counters and the comparison of a hidden object's response with a missing one's."""
+counters and the comparison of a hidden object's response with a missing one's; the
+small audience worlds, and the marker world's app (markers.py) for the modules that ask."""
 
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 
-from forum.extensions import db
-from tests.factories import login, make_attachment, make_comment, make_group, make_post, make_user, statements, writes  # noqa: F401  (shared with the privacy tests)
+from config import TestConfig
+from forum import create_app
+from forum.extensions import db, limiter
+from forum.infra import page_cache
+from tests.conftest import _postgres_databases
+from tests.factories import (  # noqa: F401  (shared with the privacy tests)
+    ON_POSTGRES,
+    READ_RECEIPTS,
+    RequestIsolatedClient,
+    login,
+    make_attachment,
+    make_comment,
+    make_group,
+    make_post,
+    make_user,
+    statements,
+    writes,
+)
+
+from .markers import MarkerWorld, build_marker_world
 
 # Ids no test world ever reaches: the "never existed" side of every comparison.
 MISSING_POST = 987_654
@@ -166,3 +187,89 @@ def sign_in(client, world: World, viewer: str) -> None:
 @pytest.fixture
 def sign_in_as(client):
     return lambda world, viewer: sign_in(client, world, viewer)
+
+
+# --- the marker world (markers.py): one per test module that asks for it -----------------
+
+
+@pytest.fixture(scope="module")
+def marker_app(database_copy, tmp_path_factory):
+    base = tmp_path_factory.mktemp("markers")
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_copy("markers"),
+        WTF_CSRF_ENABLED=False,
+        SEARCH_INDEX_DIR=str(base / "index"),
+        UPLOAD_DIR=str(base / "uploads"),
+    )
+    app.test_client_class = RequestIsolatedClient
+    limiter.enabled = False
+    with app.app_context():
+        page_cache.forget_all()
+        app.config["MARKER_WORLD"] = build_marker_world()
+        db.session.remove()
+        keep_world(app)
+    yield app
+    with app.app_context():
+        page_cache.forget_all()  # nothing kept here may answer the next module's requests
+        db.engine.dispose()
+
+
+# A form a viewer may really use (a moderator restoring a post, an open reply) changes the
+# world: the tests after it start again from the world as built, kept once beside it.
+_KEPT = "_world"
+
+
+def keep_world(app) -> None:
+    db.engine.dispose()
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if ON_POSTGRES:
+        _postgres_databases()(url.database + _KEPT, template=url.database)
+    else:
+        shutil.copy(url.database, url.database + _KEPT)
+    for folder in world_folders(app):
+        shutil.copytree(folder, f"{folder}{_KEPT}")
+
+
+def restore_world(app) -> None:
+    db.session.remove()
+    db.engine.dispose()
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if ON_POSTGRES:
+        _postgres_databases()(url.database, template=url.database + _KEPT)
+    else:
+        for leftover in (Path(url.database + "-wal"), Path(url.database + "-shm")):
+            leftover.unlink(missing_ok=True)
+        shutil.copy(url.database + _KEPT, url.database)
+    for folder in world_folders(app):
+        shutil.rmtree(folder)
+        shutil.copytree(f"{folder}{_KEPT}", folder)
+    page_cache.forget_all()
+
+
+def world_folders(app) -> list[Path]:
+    """The search index (a symlink to its current build: that build is copied) and the uploads."""
+    folders = (Path(app.config["SEARCH_INDEX_DIR"]), Path(app.config["UPLOAD_DIR"]))
+    return [folder.resolve() for folder in folders if folder.exists()]
+
+
+@pytest.fixture
+def world_as_built(marker_app, in_marker_app):
+    """For tests that may write: the world is put back afterwards if anything was written."""
+    with statements() as seen:
+        yield
+    if writes(seen, allow=READ_RECEIPTS):
+        restore_world(marker_app)
+
+
+@pytest.fixture
+def in_marker_app(marker_app):
+    """The marker world's app context for the test body (its requests push their own)."""
+    with marker_app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def marker_world(marker_app) -> MarkerWorld:
+    return marker_app.config["MARKER_WORLD"]

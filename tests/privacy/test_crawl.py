@@ -29,11 +29,11 @@ RESTRICTED_MARKERS = ("zanzibar", "quetzal", "obsidian", "marmalade", "vermilion
 MEMBERS_MARKERS = ("lanthanum", "gadolinium")  # hidden from anonymous visitors only
 
 
-def crawl(client, starts) -> dict[str, str]:
-    """Breadth-first over same-site GET links; url -> body."""
+def crawl(client, starts, max_pages: int = MAX_PAGES) -> dict[str, str]:
+    """Breadth-first over same-site GET links; url -> status, location and body."""
     seen: dict[str, str] = {}
     queue = deque(starts)
-    while queue and len(seen) < MAX_PAGES:
+    while queue and len(seen) < max_pages:
         url = queue.popleft()
         if url in seen:
             continue

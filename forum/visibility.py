@@ -49,6 +49,8 @@ one from its parts (`deleted_at`, `removed_at`, `is_draft`) outside this module:
     get_post_body_or_404        Post                             as get_post_or_404 and past the terms, else 404:
                                                                  addresses that only serve text or change it
                                                                  (revisions, diffs, comments, API edit, files)
+    get_live_post_body_or_404   Post                             as get_post_body_or_404, never a deleted post:
+                                                                 addresses that quote or act on it (report)
     can_read_body(viewer, id)   bool                             the same test for one post, no abort
     body_readable / title_only  SQL clause on Post               past the terms (authors always) / gated
     gated_post_ids / gated_comment_ids   Select of ids           listed but gated: titles only, no snippets
@@ -66,6 +68,11 @@ one from its parts (`deleted_at`, `removed_at`, `is_draft`) outside this module:
     get_shown_comment_or_404    Comment                          get_comment_or_404 and shows_comment, else 404:
                                                                  every address that quotes or acts on its text
                                                                  (reply page and form, edit, report, API)
+    Versions and draft-era comments (each keeps the audience it was written for)
+    in_snapshot / comment_in_snapshot / revision_in_snapshot    SQL clause: written for the viewer (with readable)
+    comments_of / revisions_of  Select                           of a post already fetched: what the viewer may see
+    edited_for(viewer, posts)   set of post ids                  may know it was edited (reads an earlier version)
+    snapshot_principals / both_audiences    tokens               the index writer only: a kept comment's acl
     Drafts, files, search, tags, groups, references
     visible_drafts(viewer)      Select[Post]                     the viewer's drafts and those shared with them
     get_attachment_or_404       (Post, Attachment)               whoever reads the body (and the comment), else 404
@@ -77,6 +84,9 @@ one from its parts (`deleted_at`, `removed_at`, `is_draft`) outside this module:
     describe_audience           dict                             what the post page may say about its audience
     references_readable         SQL clause                       notifications and their emails name only what
                                                                  the viewer may read now
+    refers_to_readable          SQL clause                       the moderation log: posts the viewer may open
+                                                                 (removed ones only to author and moderators),
+                                                                 comments in their snapshot
 
 Read helpers in forum/queries/ take the viewer, start from these and refuse by themselves
 (member lists, join requests, invitations, read receipts, acceptances, draft shares, the
@@ -92,7 +102,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import abort
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select, true
 from sqlalchemy.orm import aliased, joinedload
 
 from forum.extensions import db
@@ -311,6 +321,15 @@ def get_post_body_or_404(post_id: int, viewer: User | None) -> Post:
     post answers 404 there, like a hidden one."""
     post = db.session.scalar(select(Post).where(Post.id == post_id, readable(viewer), body_readable(viewer)))
     if post is None or (post.is_removed and not sees_removed(viewer, post.author_id, post)):
+        abort(404)
+    return post
+
+
+def get_live_post_body_or_404(post_id: int, viewer: User | None) -> Post:
+    """For addresses that quote or act on a post's text as it stands (a report): the body
+    the viewer may read, and never a deleted post, whose title and text nobody is shown."""
+    post = get_post_body_or_404(post_id, viewer)
+    if post.is_deleted:
         abort(404)
     return post
 
@@ -591,11 +610,19 @@ def edited_for(viewer: User | None, posts: Iterable[Post]) -> set[int]:
 
 def refers_to_readable(viewer: User | None, post_id_column, comment_id_column) -> ColumnElement[bool]:
     """SQL: a row about a post, and maybe one of its comments, refers to what the viewer may
-    read: the post's audience, and the comment's snapshot (a record such as a moderation
-    log entry, which also names removed content)."""
+    open: the post's audience, the comment's snapshot, and a removed post only for its
+    author and the site's moderators, as on its own page (a record such as a moderation
+    log entry, which names the post: a removed post's title is not the audience's any more)."""
+    from forum import permissions  # permissions never imports visibility; the cycle is one-way
+
+    me = viewer.id if is_signed_in(viewer) else None
+    open_post = or_(
+        Post.removed_at.is_(None), Post.author_id == me, true() if permissions.is_moderator(viewer) else false()
+    )
+    post_ok = exists().where(Post.id == post_id_column, readable(viewer), open_post).correlate_except(Post)
     comment_ok = exists().where(Comment.id == comment_id_column, comment_in_snapshot(viewer)).correlate_except(Comment)
     return and_(
-        or_(post_id_column.is_(None), readable(viewer, post_id_column)),
+        or_(post_id_column.is_(None), post_ok),
         or_(comment_id_column.is_(None), comment_ok),
     )
 

@@ -1,7 +1,8 @@
 """What the public moderation log may say to a given viewer.
 
 The log is public, but it says nothing about activity on content the viewer cannot
-read: an entry about such a post or comment (a removal, a restoration, a dismissed
+read (a removed post included, except for its author and the site's moderators, who may
+still open it): an entry about such a post or comment (a removal, a restoration, a dismissed
 report) is not in their log at all, since even its time and moderator would tell that
 something happened there. An entry about a person (a warning, a ban, a role) stays, but
 names neither the content it was about, nor its author, nor the reason (which may quote

@@ -76,7 +76,7 @@ def _report(post, comment):
 @bp.route("/posts/<int:post_id>/report", methods=["GET", "POST"])
 @login_required
 def report_post(post_id: int):
-    return _report(visibility.get_post_or_404(post_id, current_user), None)
+    return _report(visibility.get_live_post_body_or_404(post_id, current_user), None)
 
 
 @bp.route("/comments/<int:comment_id>/report", methods=["GET", "POST"])

@@ -536,7 +536,7 @@ def shows_comment(viewer: User | None, comment: Comment) -> bool:
     return not comment.is_removed or sees_removed(viewer, comment.author_id, comment.post)
 
 
-def get_shown_comment_or_404(comment_id: int, viewer: User | None, *, or_deleted: bool = False) -> Comment:
+def get_shown_comment_or_404(comment_id: int, viewer: User | None) -> Comment:
     """For every address that quotes or acts on a comment's text (reply, edit, report): a
     comment whose text the viewer is shown (`shows_comment`), else 404 like a missing one,
     so a removed comment's text never reaches a reader through a form.
@@ -545,7 +545,7 @@ def get_shown_comment_or_404(comment_id: int, viewer: User | None, *, or_deleted
     prints "[deleted]" for it), so a late reply can be refused with a message that keeps
     what was typed."""
     comment = get_comment_or_404(comment_id, viewer)
-    if not (shows_comment(viewer, comment) or (or_deleted and comment.is_deleted)):
+    if not shows_comment(viewer, comment):
         abort(404)
     return comment
 

@@ -169,15 +169,17 @@ def test_reply_to_a_comment_of_another_post_is_refused(client, ada):
     assert db.session.get(Post, second.id).comment_count == 0
 
 
-def test_reply_to_a_deleted_comment_is_refused_with_a_message(client, ada):
+def test_reply_to_a_deleted_comment_answers_like_a_missing_one_and_keeps_the_reply(client, ada):
     post = make_post(ada)
     parent = make_comment(ada, post, "soon gone")
     make_comment(ada, post, "keeps it alive", parent=parent)
     client.post(f"/comments/{parent.id}/delete")
     response = client.post(f"/posts/{post.id}/comments", data={"body": "late reply", "parent_id": str(parent.id)})
-    assert response.status_code == 400
+    missing = client.post(f"/posts/{post.id}/comments", data={"body": "late reply", "parent_id": "999999"})
+    assert response.status_code == 404
     page = response.get_data(as_text=True)
-    assert "That comment was deleted" in page and "late reply" in page
+    assert normalized(page) == normalized(missing.get_data(as_text=True))
+    assert "late reply" in page  # handed back for copying, like any refused form
     assert "soon gone" not in page
     assert count_comments() == 2
     assert "soon gone" not in client.get(f"/comments/{parent.id}/reply").get_data(as_text=True)

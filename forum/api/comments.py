@@ -72,7 +72,7 @@ def create_comment(post_id: int):
     parent_id = integer(data, "parent_id")
     if parent_id is not None:
         try:
-            parent = visibility.get_shown_comment_or_404(parent_id, current_user, or_deleted=True)
+            parent = visibility.get_shown_comment_or_404(parent_id, current_user)
         except NotFound:
             raise ApiError(400, "No such comment on this post.", field="parent_id") from None
     return _add(post, data, parent)

@@ -331,7 +331,7 @@ def comment(post_id: int):
         if not form.parent_id.data.isdigit():
             abort(400)
         # The form is shown again quoting the parent: only a comment whose text the viewer is shown.
-        parent = visibility.get_shown_comment_or_404(int(form.parent_id.data), current_user, or_deleted=True)
+        parent = visibility.get_shown_comment_or_404(int(form.parent_id.data), current_user)
     status = 400
     if form.validate_on_submit():
         try:

@@ -135,7 +135,9 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         # 404 bodies never carry a description: a hidden post and a missing one must look alike.
         detail = None if error.code == 404 else (error.description if error.code in (400, 409, 429) else None)
-        return render_error(error.code or 500, detail)
+        # A refused form hands back what was typed (a reply to a comment deleted meanwhile,
+        # say): the same for a hidden target as for a missing one, so it tells nothing.
+        return render_error(error.code or 500, detail, kept=submitted_text() if request.method == "POST" else None)
 
     @app.errorhandler(Exception)
     def unhandled(error: Exception):

@@ -60,11 +60,14 @@ run: seed
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The suite in parallel workers, then alone the few `serial` tests (they stop the database
-# server); both always run, and the recipe fails if either did. Exit status 5 means the
-# marker expression left no serial test to run. $(1) narrows the marker expression.
+# server); both always run, and the recipe fails if either did. The second run collects
+# only the files that mark tests serial, not the whole suite again; its exit status 5 means
+# the marker expression left none to run. $(1) narrows the marker expression.
+SERIAL_TESTS := $(shell grep -rl --include='test_*.py' 'mark.serial' tests)
 suite = status=0; \
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=15 -m "not serial$(1)" $(PYTEST_ARGS) || status=$$?; \
-	$(BIN)/python -m pytest -p no:xdist -m "serial$(1)" $(PYTEST_ARGS) || [ $$? = 5 ] || status=1; \
+	echo "--- the serial tests, alone ---"; \
+	$(BIN)/python -m pytest -p no:xdist -m "serial$(1)" $(SERIAL_TESTS) $(PYTEST_ARGS) || [ $$? = 5 ] || status=1; \
 	exit $$status
 
 test: venv browser

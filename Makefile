@@ -4,8 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := FORUM_CONFIG=development $(BIN)/flask --app wsgi
 PORT   ?= 5000
+# pytest-xdist workers for the suites: one per core unless told (`make test PYTEST_WORKERS=4`).
+PYTEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+# Extra pytest options or paths for one run: `make test-quick PYTEST_ARGS="tests/privacy -x"`.
+PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres venv browser postgres wrk db seed bench clean migration
+.PHONY: run test test-quick test-postgres check venv browser postgres wrk db seed bench clean migration
 
 venv: $(VENV)/.installed
 
@@ -55,12 +59,34 @@ run: seed
 	trap 'kill $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: venv browser
-	$(BIN)/python -m pytest
+# The suite in parallel workers, then alone the few `serial` tests (they stop the database
+# server); both always run, and the recipe fails if either did. The second run collects
+# only the files that mark tests serial, not the whole suite again; its exit status 5 means
+# the marker expression left none to run. $(1) narrows the marker expression.
+SERIAL_TESTS := $(shell grep -rl --include='test_*.py' 'mark.serial' tests)
+suite = status=0; \
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=15 -m "not serial$(1)" $(PYTEST_ARGS) || status=$$?; \
+	echo "--- the serial tests, alone ---"; \
+	$(BIN)/python -m pytest -p no:xdist -m "serial$(1)" $(SERIAL_TESTS) $(PYTEST_ARGS) || [ $$? = 5 ] || status=1; \
+	exit $$status
 
-# The same suite against a throwaway PostgreSQL cluster (and Redis) in a temporary directory.
+test: venv browser
+	$(suite)
+
+# The edit loop: SQLite, no browser, no slow property-based tests, nothing to install but the venv.
+test-quick: venv
+	$(call suite, and not browser and not slow)
+
+# The same suite against a throwaway PostgreSQL cluster (and Redis) in a temporary directory;
+# one cluster serves both runs.
 test-postgres: venv browser postgres
-	scripts/pg-test-cluster $(BIN)/python -m pytest
+	scripts/pg-test-cluster sh -c '$(suite)'
+
+# The linter, the formatter's verdict and the type checker (configured in pyproject.toml).
+check: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: venv wrk
 	$(BIN)/python -m bench

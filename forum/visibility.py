@@ -539,11 +539,8 @@ def shows_comment(viewer: User | None, comment: Comment) -> bool:
 def get_shown_comment_or_404(comment_id: int, viewer: User | None) -> Comment:
     """For every address that quotes or acts on a comment's text (reply, edit, report): a
     comment whose text the viewer is shown (`shows_comment`), else 404 like a missing one,
-    so a removed comment's text never reaches a reader through a form.
-
-    `or_deleted`: also a deleted comment, whose text is shown to no one (every template
-    prints "[deleted]" for it), so a late reply can be refused with a message that keeps
-    what was typed."""
+    so a removed comment's text never reaches a reader through a form. A deleted comment
+    answers 404 too (a late reply gets its text back on the error page, web/errors.py)."""
     comment = get_comment_or_404(comment_id, viewer)
     if not shows_comment(viewer, comment):
         abort(404)

@@ -16,7 +16,7 @@ from forum.services import comments as comment_service
 from forum.services import posts as post_service
 from forum.services.audience import Audience
 from tests.factories import image_bytes, login, logout, make_attachment, make_comment, make_group, make_post, make_user
-from tests.privacy.conftest import MISSING_POST, normalized
+from tests.privacy.oracle import MISSING_POST, normalized
 
 
 def _missing(client, key: str):

@@ -41,6 +41,7 @@ def restart_server(*, between=lambda: None) -> None:
         subprocess.run(f"{pg_ctl} start", shell=True, check=True, capture_output=True)
 
 
+@pytest.mark.serial  # while the server is down, the other workers' tests would fail
 @pytest.mark.skipif(
     not (ON_POSTGRES and pg_ctl), reason="stops the server of scripts/pg-test-cluster (make test-postgres)"
 )
@@ -67,6 +68,7 @@ def requests_during_the_outage(app, client, post_id: int) -> None:
     assert_unavailable_page(app.test_client().get("/"))
 
 
+@pytest.mark.serial
 @pytest.mark.skipif(
     not (ON_POSTGRES and pg_ctl), reason="stops the server of scripts/pg-test-cluster (make test-postgres)"
 )

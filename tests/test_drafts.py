@@ -13,7 +13,7 @@ from forum.models._time import utcnow
 from forum.search import indexing, service
 from forum.services import ServiceError, drafts, votes
 from tests.factories import login, logout, make_comment, make_group, make_post, make_user
-from tests.privacy.conftest import MISSING_POST, normalized
+from tests.privacy.oracle import MISSING_POST, normalized
 
 SECRET = "Xylophone draft"  # only ever in the draft: any page showing it leaks
 

@@ -9,7 +9,7 @@ from forum.models import ModAction, Report
 from forum.services import ServiceError, moderation
 from tests.factories import login, logout, make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import actions, count, make_moderator, page, reports
-from tests.privacy.conftest import MISSING_COMMENT, normalized
+from tests.privacy.oracle import MISSING_COMMENT, normalized
 
 # --- reports ----------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from forum.search import service
 from forum.services import drafts, posts
 from forum.services.audience import PUBLIC, Audience, audience_of
 from tests.factories import login, logout, make_comment, make_post, make_user
-from tests.privacy.conftest import MISSING_COMMENT, normalized
+from tests.privacy.oracle import MISSING_COMMENT, normalized
 
 FIRST_TITLE = "Quokka first title"
 FIRST_BODY = "Quokka first text, with the raw numbers 41.7 and 52.3."

@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 from config import TestConfig
 from forum import create_app
 from forum.demo.seed import DEMO_PASSWORD, load_demo_content
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, QuietHandler
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, QuietHandler
 
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "mobile": {"width": 390, "height": 844}}
 

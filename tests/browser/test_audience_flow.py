@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.models import Membership
-from tests.browser.conftest import unique
+from tests.browser.helpers import unique
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import unique
+from tests.browser.helpers import unique
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.models import Group, User
-from tests.browser.conftest import unique
+from tests.browser.helpers import unique
 from tests.factories import make_post
 
 pytestmark = pytest.mark.browser

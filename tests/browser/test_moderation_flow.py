@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.models import User
-from tests.browser.conftest import unique
+from tests.browser.helpers import unique
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import unique
+from tests.browser.helpers import unique
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from forum.services import comments as comment_service
 from forum.services import moderation
 from forum.services import posts as post_service
 from tests.factories import login, make_comment, make_group, make_post, make_user
-from tests.privacy.conftest import MISSING_POST, normalized
+from tests.privacy.oracle import MISSING_POST, normalized
 from tests.test_query_counts import add_thread, statements_for
 
 from .helpers import add_terms, parse, set_audience

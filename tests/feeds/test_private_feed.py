@@ -15,7 +15,7 @@ from forum.services import groups as group_service
 from forum.services import terms as terms_service
 from forum.services import tokens as token_service
 from tests.factories import login, logout, make_group, make_post, make_user, statements, writes
-from tests.privacy.conftest import normalized
+from tests.privacy.oracle import normalized
 
 from .helpers import add_terms, parse, set_audience, titles
 

@@ -9,7 +9,7 @@ import pytest
 from forum.services import moderation
 from forum.services import posts as post_service
 from tests.factories import login, make_comment, make_group, make_post, make_user
-from tests.privacy.conftest import normalized
+from tests.privacy.oracle import normalized
 
 from .helpers import add_terms, parse, set_audience, titles
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from tests.factories import PASSWORD
+from tests.privacy.oracle import restore_session, session_of
 
-from .conftest import restore_session, session_of
 from .markers import MARKERS, MarkerWorld
 
 

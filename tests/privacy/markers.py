@@ -19,9 +19,14 @@ but not read (their text-bearing addresses answer like a missing post).
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import make_url
 
 from forum.extensions import db
+from forum.infra import page_cache
 from forum.services import access, feed_tokens, moderation
 from forum.services import comments as comment_service
 from forum.services import drafts as draft_service
@@ -29,7 +34,8 @@ from forum.services import notifications as notification_service
 from forum.services import posts as post_service
 from forum.services import terms as terms_service
 from forum.services.audience import Audience, audience_of
-from tests.factories import make_attachment, make_comment, make_group, make_post, make_user
+from tests.conftest import _postgres_databases
+from tests.factories import ON_POSTGRES, make_attachment, make_comment, make_group, make_post, make_user
 
 VIEWERS = ("anonymous", "outsider", "member", "coowner", "sharee", "moderator")
 MENTIONS = "@stranger @labmate @steward @copyeditor @warden"  # the signed-in viewers, by name
@@ -247,3 +253,41 @@ def build_marker_world() -> MarkerWorld:
 
 def _post_name(posts: dict, post_id: int) -> str:
     return next(name for name, post in posts.items() if post.id == post_id)
+
+
+# A form a viewer may really use (a moderator restoring a post, an open reply) changes the
+# world: the tests after it start again from the world as built, kept once beside it.
+_KEPT = "_world"
+
+
+def keep_world(app) -> None:
+    db.engine.dispose()
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if ON_POSTGRES:
+        _postgres_databases()(url.database + _KEPT, template=url.database)
+    else:
+        shutil.copy(url.database, url.database + _KEPT)
+    for folder in world_folders(app):
+        shutil.copytree(folder, f"{folder}{_KEPT}")
+
+
+def restore_world(app) -> None:
+    db.session.remove()
+    db.engine.dispose()
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if ON_POSTGRES:
+        _postgres_databases()(url.database, template=url.database + _KEPT)
+    else:
+        for leftover in (Path(url.database + "-wal"), Path(url.database + "-shm")):
+            leftover.unlink(missing_ok=True)
+        shutil.copy(url.database + _KEPT, url.database)
+    for folder in world_folders(app):
+        shutil.rmtree(folder)
+        shutil.copytree(f"{folder}{_KEPT}", folder)
+    page_cache.forget_all()
+
+
+def world_folders(app) -> list[Path]:
+    """The search index (a symlink to its current build: that build is copied) and the uploads."""
+    folders = (Path(app.config["SEARCH_INDEX_DIR"]), Path(app.config["UPLOAD_DIR"]))
+    return [folder.resolve() for folder in folders if folder.exists()]

@@ -7,8 +7,8 @@ import pytest
 
 from forum.services import posts as post_service
 from forum.services.audience import Audience
-
-from .conftest import AUDIENCES, MISSING_POST, VIEWERS, build_world, normalized, sign_in
+from tests.privacy.oracle import MISSING_POST, normalized
+from tests.privacy.world import AUDIENCES, VIEWERS, build_world, sign_in
 
 NARROWED_READERS = AUDIENCES["group"].readers()  # public, then only the group
 

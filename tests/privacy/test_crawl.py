@@ -16,9 +16,17 @@ from forum.services import drafts as draft_service
 from forum.services import notifications as notification_service
 from forum.services import posts as post_service
 from forum.services.audience import audience_of
-from tests.factories import READ_RECEIPTS, login, make_attachment, make_comment, make_group, make_post, make_user
-
-from .conftest import statements, writes
+from tests.factories import (
+    READ_RECEIPTS,
+    login,
+    make_attachment,
+    make_comment,
+    make_group,
+    make_post,
+    make_user,
+    statements,
+    writes,
+)
 
 LINK = re.compile(r'(?:href|src)="([^"]+)"')
 SKIP = ("/logout", "/static/")

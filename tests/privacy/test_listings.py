@@ -14,8 +14,7 @@ from forum.models import Membership
 from forum.services import posts as post_service
 from forum.services.audience import Audience
 from tests.factories import login, logout, make_comment, make_group, make_post, make_user
-
-from .conftest import db_snapshot, normalized
+from tests.privacy.oracle import db_snapshot, normalized
 
 POST_LINK = re.compile(r'href="/posts/(\d+)"')
 NEXT_PAGE = re.compile(r'<a rel="next" href="([^"]+)"')

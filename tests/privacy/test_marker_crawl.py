@@ -14,8 +14,8 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import READ_RECEIPTS, statements, writes
+from tests.privacy.oracle import MISSING_COMMENT, MISSING_POST, normalized
 
-from .conftest import MISSING_COMMENT, MISSING_POST, normalized
 from .marker_probes import (
     COMMENT_ADDRESSES,
     JSON,

@@ -14,8 +14,8 @@ import pytest
 
 from config import TestConfig
 from forum import create_app
+from tests.privacy.oracle import MISSING_COMMENT, MISSING_POST, normalized
 
-from .conftest import MISSING_COMMENT, MISSING_POST, normalized
 from .marker_probes import answer_text, client_as, fresh, leaks, twins
 from .markers import VIEWERS, MarkerWorld
 

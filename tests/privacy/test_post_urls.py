@@ -11,22 +11,10 @@ import pytest
 
 from forum.extensions import db
 from forum.models import Group, User
-from tests.factories import READ_RECEIPTS
+from tests.factories import READ_RECEIPTS, statements, writes
+from tests.privacy.oracle import MISSING_COMMENT, MISSING_POST, db_snapshot, normalized, restore_session, session_of
+from tests.privacy.world import AUDIENCES, VIEWERS, build_world, sign_in
 
-from .conftest import (
-    AUDIENCES,
-    MISSING_COMMENT,
-    MISSING_POST,
-    VIEWERS,
-    build_world,
-    db_snapshot,
-    normalized,
-    restore_session,
-    session_of,
-    sign_in,
-    statements,
-    writes,
-)
 from .urls import OBJECT_ARGUMENTS, PROBES, Probe
 
 HIDDEN_CASES = [

@@ -8,9 +8,7 @@ import pytest
 from forum.extensions import db
 from forum.models import Comment, Post
 from forum.services.audience import Audience, apply_audience
-from tests.factories import login, make_comment, make_group, make_post, make_user
-
-from .conftest import statements
+from tests.factories import login, make_comment, make_group, make_post, make_user, statements
 
 LISTINGS = (
     "/",

@@ -9,7 +9,7 @@ from forum.models import AccessRequest, PostAudience, PostListing
 from forum.services import access
 from forum.services.errors import ServiceError
 from tests.factories import login, make_comment, make_group, make_post, make_user
-from tests.privacy.conftest import normalized
+from tests.privacy.oracle import normalized
 from tests.trust.helpers import ABSTRACT, listed_post, n_rows, restricted_post
 
 

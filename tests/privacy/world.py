@@ -1,0 +1,108 @@
+"""A small world: one post per audience, five kinds of viewer, and the roles that may read each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from forum.extensions import db
+from tests.factories import login, make_attachment, make_comment, make_group, make_post, make_user
+
+# "moderator" is a site moderator outside restricted audiences: a role is never a key to a post.
+VIEWERS = ("anonymous", "outsider", "member", "listed", "author", "moderator")
+
+
+@dataclass(frozen=True)
+class AudienceCase:
+    name: str
+    kind: str
+    to_group: bool = False
+    to_user: bool = False
+    deleted: bool = False
+    draft: bool = False  # the chosen audience waits for publishing: only the author reads it
+
+    def readers(self) -> set[str]:
+        if self.draft:
+            return {"author"}
+        if self.kind == "public":
+            return set(VIEWERS)
+        if self.kind == "members":
+            return set(VIEWERS) - {"anonymous"}
+        return {"author"} | ({"member"} if self.to_group else set()) | ({"listed"} if self.to_user else set())
+
+
+AUDIENCES = {
+    case.name: case
+    for case in (
+        AudienceCase("public", "public"),
+        AudienceCase("members", "members"),
+        AudienceCase("group", "restricted", to_group=True),
+        AudienceCase("user", "restricted", to_user=True),
+        AudienceCase("group+user", "restricted", to_group=True, to_user=True),
+        # Deleted posts: readers get a "deleted" page, outsiders still the missing 404.
+        AudienceCase("group-deleted", "restricted", to_group=True, deleted=True),
+        AudienceCase("members-deleted", "members", deleted=True),
+        # Drafts: whatever audience they will have, nobody but the author reads them yet.
+        AudienceCase("draft-public", "public", draft=True),
+        AudienceCase("draft-group", "restricted", to_group=True, draft=True),
+    )
+}
+
+
+@dataclass
+class World:
+    users: dict
+    group: object
+    post: object
+    comment: object
+    reply: object
+    files: dict = field(default_factory=dict)  # {post_file}, {comment_file}, {other_file} keys
+
+
+_worlds = {"n": 0}
+
+
+def build_world(case: AudienceCase, *, listed_group: bool = False) -> World:
+    """Several worlds may share one database: names carry a serial number."""
+    from forum.services import posts as post_service
+
+    _worlds["n"] += 1
+    n = _worlds["n"]
+    author = make_user(f"author{n}")
+    users = {
+        "author": author,
+        "member": make_user(f"member{n}"),
+        "listed": make_user(f"listed{n}"),
+        "outsider": make_user(f"outsider{n}"),
+        "moderator": make_user(f"moderator{n}"),
+    }
+    users["moderator"].role = "moderator"
+    db.session.commit()
+    # Owned by someone else, so neither the author nor the member moderates the group's posts.
+    owner = make_user(f"owner{n}")
+    group = make_group(owner, f"Quiet Lab {n}", members=(users["member"], author), listed=listed_group)
+    post = make_post(
+        author,
+        "Hidden result",
+        "Body of the hidden result.",
+        tags="hidden-tag",
+        audience=case.kind,
+        users=(users["listed"],) if case.to_user else (),
+        groups=(group,) if case.to_group else (),
+        draft=case.draft,
+    )
+    comment = make_comment(author, post, "A comment by the author.")
+    reply = make_comment(author, post, "A reply by the author.", parent=comment)
+    other = make_post(author, "Open figure", "A public post with a figure.")
+    files = {
+        "post_file": make_attachment(author, post).key,
+        "comment_file": make_attachment(author, post, comment=comment).key,
+        "other_file": make_attachment(author, other).key,
+    }
+    if case.deleted:
+        post_service.delete_post(post)
+    return World(users, group, post, comment, reply, files)
+
+
+def sign_in(client, world: World, viewer: str) -> None:
+    if viewer != "anonymous":
+        login(client, world.users[viewer])

@@ -175,6 +175,7 @@ def test_reply_to_a_deleted_comment_answers_like_a_missing_one_and_keeps_the_rep
     parent = make_comment(ada, post, "soon gone")
     make_comment(ada, post, "keeps it alive", parent=parent)
     client.post(f"/comments/{parent.id}/delete")
+    client.get("/")  # shows (and so clears) the deletion's flash message
     response = client.post(f"/posts/{post.id}/comments", data={"body": "late reply", "parent_id": str(parent.id)})
     missing = client.post(f"/posts/{post.id}/comments", data={"body": "late reply", "parent_id": "999999"})
     assert response.status_code == 404

@@ -39,7 +39,8 @@ CSRF_MESSAGE = (
 
 # Never echoed back: secrets, and the form's own controls (buttons, hidden state).
 _SECRET_FIELD = re.compile(r"pass|secret|token|confirm|current|^new$|csrf", re.IGNORECASE)
-_CONTROL_FIELDS = {"submit", "preview", "next", "remember", "parent_id", "audience"}
+_CONTROL_FIELDS = {"submit", "preview", "next", "remember", "audience"}
+_ID_FIELD = re.compile(r"(^|_)ids?$")
 
 
 _RENDERERS = "forum.error_renderers"
@@ -73,7 +74,8 @@ def submitted_text() -> list[tuple[str, str]]:
     """
     kept = []
     for name, value in request.form.items(multi=True):
-        if _SECRET_FIELD.search(name) or name in _CONTROL_FIELDS or not value.strip():
+        # Ids are the form's own state, not typed text: echoing one would tell a hidden id from a missing one.
+        if _SECRET_FIELD.search(name) or name in _CONTROL_FIELDS or _ID_FIELD.search(name) or not value.strip():
             continue
         kept.append((name.replace("_", " ").capitalize(), value))
     return kept

@@ -404,17 +404,17 @@ def get_listing_or_404(post_id: int, viewer: User | None) -> tuple[Post, PostLis
 def post_principals(post_ids: Iterable[int]) -> dict[int, frozenset[str]]:
     """The audience tokens of these posts, as stored in `post_audience`: what the search
     index records for each post and its comments."""
+    return _tokens_by(PostAudience.post_id, PostAudience.principal, post_ids)
+
+
+def _tokens_by(key, principal, ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    """{key: its tokens} from a (key, principal) table, for these keys."""
     tokens: dict[int, set[str]] = {}
-    ids = list(post_ids)
-    for start in range(0, len(ids), 500):  # SQLite caps bound parameters
-        rows = db.session.execute(
-            select(PostAudience.post_id, PostAudience.principal).where(
-                PostAudience.post_id.in_(ids[start : start + 500])
-            )
-        )
-        for post_id, principal in rows:
-            tokens.setdefault(post_id, set()).add(principal)
-    return {post_id: frozenset(found) for post_id, found in tokens.items()}
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), 500):  # SQLite caps bound parameters
+        for found_key, token in db.session.execute(select(key, principal).where(key.in_(wanted[start : start + 500]))):
+            tokens.setdefault(found_key, set()).add(token)
+    return {found_key: frozenset(found) for found_key, found in tokens.items()}
 
 
 def readable_hits(
@@ -626,17 +626,8 @@ def refers_to_readable(viewer: User | None, post_id_column, comment_id_column) -
 
 def snapshot_principals(snapshot_ids: Iterable[int | None]) -> dict[int, frozenset[str]]:
     """The tokens of these audience snapshots: what the search index records for a kept comment."""
-    ids = sorted({sid for sid in snapshot_ids if sid is not None})
-    tokens: dict[int, set[str]] = {}
-    for start in range(0, len(ids), 500):  # SQLite caps bound parameters
-        rows = db.session.execute(
-            select(AudienceSnapshotPrincipal.snapshot_id, AudienceSnapshotPrincipal.principal).where(
-                AudienceSnapshotPrincipal.snapshot_id.in_(ids[start : start + 500])
-            )
-        )
-        for snapshot_id, principal in rows:
-            tokens.setdefault(snapshot_id, set()).add(principal)
-    return {snapshot_id: frozenset(found) for snapshot_id, found in tokens.items()}
+    ids = {sid for sid in snapshot_ids if sid is not None}
+    return _tokens_by(AudienceSnapshotPrincipal.snapshot_id, AudienceSnapshotPrincipal.principal, ids)
 
 
 def both_audiences(first: frozenset[str], second: frozenset[str]) -> frozenset[str]:

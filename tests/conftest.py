@@ -23,25 +23,19 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import NullPool
 
 from config import TestConfig
 from forum import create_app
 from forum.extensions import db, limiter
 from forum.infra import page_cache
-from tests.factories import ON_POSTGRES, RequestIsolatedClient
+from tests.factories import ON_POSTGRES, WORKER, RequestIsolatedClient, postgres_databases
 
 # "gw0", "gw1"... under pytest-xdist; empty in a plain `pytest` run.
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
-def _per_worker(name: str) -> str:
-    return f"{name}_{WORKER}" if WORKER else name
-
-
-def _redis_database_per_worker() -> None:
+def _redis_databaseper_worker() -> None:
     """Rate-limit counters and the page generation are keyed by fixed names: workers
     sharing one Redis database would count each other's requests. Database 0 is the
     plain run's, gw0 gets 1, gw1 gets 2... (scripts/pg-test-cluster starts Redis with
@@ -52,7 +46,7 @@ def _redis_database_per_worker() -> None:
         os.environ["TEST_REDIS_URL"] = f"{url}{'&' if '?' in url else '?'}db={number}"
 
 
-_redis_database_per_worker()
+_redis_databaseper_worker()
 
 
 @event.listens_for(Engine, "connect")
@@ -78,29 +72,11 @@ def template_db(tmp_path_factory) -> Path | None:
     return path
 
 
-def _postgres_databases():
-    """`recreate(name, template)`: drop database `name` if it exists and create it again
-    from `template`, on TEST_DATABASE_URL's server; its URL. Both names are this worker's
-    own (`forum_live_gw1`), so workers never drop each other's databases."""
-    server = make_url(TestConfig.SQLALCHEMY_DATABASE_URI)
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-
-    def recreate(name: str, template: str = "template0") -> str:
-        name = _per_worker(name)
-        template = template if template == "template0" else _per_worker(template)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        return server.set(database=name).render_as_string(hide_password=False)
-
-    return recreate
-
-
 @pytest.fixture(scope="session")
 def empty_database(tmp_path_factory) -> Callable[[str], str]:
     """`empty(name)` gives the URL of a database with no tables at all, for migration tests."""
     if ON_POSTGRES:
-        return _postgres_databases()
+        return postgres_databases()
     return lambda name: f"sqlite:///{tmp_path_factory.mktemp(name) / 'forum.sqlite3'}"
 
 
@@ -121,7 +97,7 @@ def database_copy(template_db, empty_database) -> Callable[[str], str]:
 
         return copy_file
 
-    recreate = _postgres_databases()
+    recreate = postgres_databases()
     migrated = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=recreate("forum_template"))
     with migrated.app_context():
         upgrade()

@@ -4,10 +4,12 @@ recording. Tests import these from here; conftest.py holds only fixtures."""
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 from flask.testing import FlaskClient
-from sqlalchemy import event, make_url
+from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy.pool import NullPool
 
 from config import TestConfig
 from forum.extensions import db
@@ -151,3 +153,33 @@ def writes(seen: list[str], allow: tuple[str, ...] = ()) -> list[str]:
     return [
         s for s in seen if s.lstrip().split(None, 1)[0].upper() in WRITE_VERBS and not s.lstrip().startswith(allowed)
     ]
+
+
+# --- databases of their own, per xdist worker ----------------------------------------
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def per_worker(name: str) -> str:
+    """This xdist worker's own name for a database (unchanged when it already is one)."""
+    if not WORKER or name.endswith(f"_{WORKER}"):
+        return name
+    return f"{name}_{WORKER}"
+
+
+def postgres_databases():
+    """`recreate(name, template)`: drop database `name` if it exists and create it again
+    from `template`, on TEST_DATABASE_URL's server; its URL. Both names are this worker's
+    own (`forum_live_gw1`), so workers never drop each other's databases."""
+    server = make_url(TestConfig.SQLALCHEMY_DATABASE_URI)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    def recreate(name: str, template: str = "template0") -> str:
+        name = per_worker(name)
+        template = template if template == "template0" else per_worker(template)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        return server.set(database=name).render_as_string(hide_password=False)
+
+    return recreate

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Post
 from forum.web.routing import ID_MAX
-from tests.api.conftest import bearer
+from tests.api.helpers import bearer
 from tests.factories import login, make_comment, make_group, make_post, make_user
 
 TOO_BIG = ID_MAX + 1  # 2**31: beyond PostgreSQL's integer columns

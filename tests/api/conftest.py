@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from forum.services import tokens
-
-
-def bearer(user, scope: str = "read-write", **options) -> dict[str, str]:
-    _token, raw = tokens.create_token(user, options.pop("name", "test"), scope, **options)
-    return {"Authorization": f"Bearer {raw}"}
+from tests.api.helpers import bearer
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import bearer
+from tests.api.helpers import bearer
 from tests.factories import make_group, make_post, make_user
 
 

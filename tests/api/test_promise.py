@@ -15,7 +15,7 @@ from forum.extensions import db
 from forum.models import ApiToken, Membership
 from forum.models._time import utcnow
 from forum.services import terms as terms_service
-from tests.api.conftest import bearer
+from tests.api.helpers import bearer
 from tests.factories import make_comment, make_group, make_post, make_user
 
 MISSING_POST = 999_999

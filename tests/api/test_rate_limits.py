@@ -7,7 +7,7 @@ import pytest
 from config import TestConfig
 from forum import create_app
 from forum.extensions import db
-from tests.api.conftest import bearer
+from tests.api.helpers import bearer
 from tests.factories import RequestIsolatedClient, make_user
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Post, Report
-from tests.api.conftest import bearer
+from tests.api.helpers import bearer
 from tests.factories import make_comment, make_group, make_post, make_user
 
 

@@ -12,7 +12,7 @@ from forum.extensions import db
 from forum.models import ApiToken
 from forum.models._time import utcnow
 from forum.services import tokens
-from tests.api.conftest import bearer
+from tests.api.helpers import bearer
 from tests.factories import PASSWORD, READ_RECEIPTS, login, make_post, make_user, statements, writes
 
 TOKEN = re.compile(r"fpat_[A-Za-z0-9_-]{43}")

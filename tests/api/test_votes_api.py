@@ -14,10 +14,10 @@ from forum.services import moderation
 from forum.services import posts as post_service
 from forum.services import terms as terms_service
 from forum.services.audience import audience_of
-from tests.api.conftest import bearer
+from tests.api.helpers import bearer
 from tests.factories import make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import make_moderator
-from tests.votes.conftest import fresh, set_karma, vote_rows
+from tests.votes.helpers import fresh, set_karma, vote_rows
 
 MISSING = 999_999
 NOT_FOUND = {"error": {"code": "not_found", "message": "Not found.", "field": None}}

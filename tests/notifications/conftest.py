@@ -2,38 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
-from forum.extensions import db
-from forum.models import Notification, User
-from forum.queries import inbox
 from tests.factories import make_group, make_user
-
-
-def kinds(user: User) -> list[str]:
-    """What `user` is shown now, newest first (kinds only)."""
-    return [item.kind for item in inbox.items(user)]
-
-
-def unread(user: User) -> int:
-    return inbox.unread_count(user)
-
-
-def stored(user: User) -> int:
-    """Rows kept for `user`, shown or not: proves a test's "nothing" is a filter at work."""
-    return db.session.scalar(
-        db.select(db.func.count()).select_from(Notification).where(Notification.user_id == user.id)
-    )
-
-
-@dataclass
-class World:
-    ada: User
-    ben: User
-    eli: User
-    lab: object
+from tests.notifications.helpers import World
 
 
 @pytest.fixture
@@ -41,38 +13,3 @@ def world(app) -> World:
     ada, ben, eli = make_user("ada"), make_user("ben"), make_user("eli")
     lab = make_group(ada, "Quiet Lab", members=(ben,), listed=False, join_policy="invite")
     return World(ada, ben, eli, lab)
-
-
-REVOCATIONS = ("leave", "narrow", "remove", "delete", "new terms")
-
-
-def revoke(world: World, post, how: str) -> None:
-    """Take ben's right to read `post` (shared with ada's lab) away, one way or another."""
-    from forum.services import groups as group_service
-    from forum.services import moderation, terms
-    from forum.services import posts as post_service
-    from forum.services.audience import Audience
-    from tests.moderation_helpers import make_moderator
-
-    lab_only = Audience("restricted", frozenset(), frozenset({world.lab.id}))
-    if how == "leave":
-        group_service.leave(world.ben, world.lab)
-    elif how == "narrow":
-        post_service.update_post(
-            post,
-            world.ada,
-            post.title,
-            post.body_md,
-            "",
-            Audience("restricted", frozenset({world.eli.id}), frozenset()),
-        )
-    elif how == "remove":
-        moderation.remove_post(make_moderator("mod"), post, "Off-topic.")
-    elif how == "delete":
-        post_service.delete_post(post)
-    elif how == "new terms":
-        post_service.update_post(
-            post, world.ada, post.title, post.body_md, "", lab_only, terms=terms.TermsChoice(None, "New terms.")
-        )
-    else:
-        raise ValueError(how)

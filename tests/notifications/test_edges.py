@@ -11,8 +11,7 @@ from forum.models._time import utcnow
 from forum.services import groups as group_service
 from forum.services import notifications as service
 from tests.factories import login, make_comment, make_post, statements
-
-from .conftest import kinds, stored
+from tests.notifications.helpers import kinds, stored
 
 
 def _count_statements(client, path):

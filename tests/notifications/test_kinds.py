@@ -11,8 +11,7 @@ from forum.services import posts as post_service
 from forum.services.audience import Audience
 from tests.factories import make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import make_moderator
-
-from .conftest import REVOCATIONS, kinds, revoke, stored, unread
+from tests.notifications.helpers import REVOCATIONS, kinds, revoke, stored, unread
 
 
 def _restricted(world, title="Quiet result"):

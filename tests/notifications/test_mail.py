@@ -21,8 +21,7 @@ from forum.models._time import utcnow
 from forum.services import groups as group_service
 from forum.services import notifications as service
 from tests.factories import login, make_comment, make_post, statements, writes
-
-from .conftest import REVOCATIONS, World, revoke
+from tests.notifications.helpers import REVOCATIONS, World, revoke
 
 PORTS = range(5470, 5500)  # this branch's ports; parallel runs take the next free one
 

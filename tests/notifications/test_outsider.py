@@ -13,8 +13,7 @@ from forum.services import posts as post_service
 from forum.services.audience import Audience
 from tests.factories import login, make_comment, make_post, make_user
 from tests.moderation_helpers import make_moderator
-
-from .conftest import kinds
+from tests.notifications.helpers import kinds
 
 TITLE = "Zanzibar result"
 

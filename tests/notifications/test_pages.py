@@ -7,8 +7,7 @@ import re
 from forum.extensions import db
 from forum.models import Notification, Subscription
 from tests.factories import login, make_comment, make_post
-
-from .conftest import unread
+from tests.notifications.helpers import unread
 
 
 def _restricted(world, title="Zanzibar result"):

@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Notification, OutboxMessage, User
-
-from .conftest import kinds, stored
+from tests.notifications.helpers import kinds, stored
 
 
 def test_seeded_notifications(app):

@@ -34,8 +34,15 @@ from forum.services import notifications as notification_service
 from forum.services import posts as post_service
 from forum.services import terms as terms_service
 from forum.services.audience import Audience, audience_of
-from tests.conftest import _postgres_databases
-from tests.factories import ON_POSTGRES, make_attachment, make_comment, make_group, make_post, make_user
+from tests.factories import (
+    ON_POSTGRES,
+    make_attachment,
+    make_comment,
+    make_group,
+    make_post,
+    make_user,
+    postgres_databases,
+)
 
 VIEWERS = ("anonymous", "outsider", "member", "coowner", "sharee", "moderator")
 MENTIONS = "@stranger @labmate @steward @copyeditor @warden"  # the signed-in viewers, by name
@@ -264,7 +271,7 @@ def keep_world(app) -> None:
     db.engine.dispose()
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if ON_POSTGRES:
-        _postgres_databases()(url.database + _KEPT, template=url.database)
+        postgres_databases()(url.database + _KEPT, template=url.database)
     else:
         shutil.copy(url.database, url.database + _KEPT)
     for folder in world_folders(app):
@@ -276,7 +283,7 @@ def restore_world(app) -> None:
     db.engine.dispose()
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if ON_POSTGRES:
-        _postgres_databases()(url.database, template=url.database + _KEPT)
+        postgres_databases()(url.database, template=url.database + _KEPT)
     else:
         for leftover in (Path(url.database + "-wal"), Path(url.database + "-shm")):
             leftover.unlink(missing_ok=True)

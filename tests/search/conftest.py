@@ -5,8 +5,7 @@ from pathlib import Path
 import pytest
 
 from forum.extensions import db
-
-BACKENDS = ("whoosh", "postgres")
+from tests.search.helpers import BACKENDS
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 from forum.extensions import db
 from forum.search.backend import Backend, WhooshBackend
 from forum.search.postgres import PostgresBackend
-from tests.search.conftest import BACKENDS
 from tests.search.docs import BASE_TIME, make_doc
+from tests.search.helpers import BACKENDS
 
 ANON = frozenset({"public"})
 IN_GROUP_7 = frozenset({"public", "members", "user:1", "group:7"})

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from sqlalchemy import func, select
 
-from forum.extensions import db
-from forum.models import Post, User, Vote
-from forum.models._time import utcnow
 from tests.factories import make_post, make_user
 
 
@@ -22,33 +16,6 @@ def author(app):
 @pytest.fixture
 def post(author):
     return make_post(author, "A result")
-
-
-def set_karma(user: User, karma: int) -> User:
-    """Give a voter karma without votes (the audit would flag it; tests that audit don't use it)."""
-    user.karma = karma
-    db.session.commit()
-    return user
-
-
-def place(post: Post, *, score: int = 0, age: timedelta = timedelta(0)) -> Post:
-    """Put a post at a score and an age; its hot value follows (models/post.py)."""
-    post.score = score
-    post.created_at = utcnow() - age
-    db.session.commit()
-    return post
-
-
-def vote_rows(**where) -> int:
-    return db.session.scalar(select(func.count()).select_from(Vote).filter_by(**where))
-
-
-def fresh(obj):
-    db.session.expire_all()
-    return db.session.get(type(obj), obj.id)
-
-
-JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture

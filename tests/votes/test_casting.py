@@ -8,7 +8,7 @@ from forum.models import Vote, ranking
 from forum.services import ServiceError, comments, posts
 from forum.services.votes import cast_vote
 from tests.factories import make_comment, make_user
-from tests.votes.conftest import fresh, set_karma, vote_rows
+from tests.votes.helpers import fresh, set_karma, vote_rows
 
 
 def test_normal_up_vote_weighs_one_and_moves_score_and_karma(post, author):

@@ -12,7 +12,7 @@ from forum.extensions import db
 from forum.models import Post, User, Vote
 from forum.services import votes as vote_service
 from tests.factories import PASSWORD, make_post, make_user
-from tests.votes.conftest import fresh, vote_rows
+from tests.votes.helpers import fresh, vote_rows
 
 
 def test_unique_constraint_refuses_a_second_row(app):

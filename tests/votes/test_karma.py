@@ -11,7 +11,7 @@ from forum.models import Comment, Post
 from forum.services import ServiceError
 from forum.services.votes import CHOICES, audit, cast_vote
 from tests.factories import login, make_comment, make_group, make_post, make_user, statements
-from tests.votes.conftest import fresh
+from tests.votes.helpers import fresh
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from forum.services import posts as post_service
 from forum.services.audience import PUBLIC
 from forum.services.terms import resolve_terms
 from tests.factories import login, make_comment, make_post, make_user
-from tests.votes.conftest import JSON, fresh, vote_rows
+from tests.votes.helpers import JSON, fresh, vote_rows
 
 
 def _moderator():

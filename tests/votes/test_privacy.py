@@ -10,7 +10,7 @@ from forum.services.audience import Audience
 from forum.services.votes import cast_vote
 from tests.factories import login, make_comment, make_group, make_post, make_user
 from tests.privacy.oracle import normalized
-from tests.votes.conftest import JSON, fresh, vote_rows
+from tests.votes.helpers import JSON, fresh, vote_rows
 
 SECRET_SCORE = 4817
 

@@ -11,7 +11,7 @@ from forum.extensions import db
 from forum.models import Post, ranking
 from forum.queries import listings
 from tests.factories import make_comment, make_post, make_user
-from tests.votes.conftest import place
+from tests.votes.helpers import place
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 

@@ -9,7 +9,7 @@ import pytest
 from forum import permissions
 from forum.services import comments, posts
 from tests.factories import login, make_comment, make_user
-from tests.votes.conftest import JSON, fresh, set_karma, vote_rows
+from tests.votes.helpers import JSON, fresh, set_karma, vote_rows
 
 
 def test_form_vote_redirects_back_to_the_item(client, post):

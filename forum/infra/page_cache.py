@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
-from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask import Flask, Response, current_app, g, get_flashed_messages, has_app_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 
@@ -226,7 +226,9 @@ def _viewer() -> str | None:
     the full path: the user it loads is the one the page would be made for, after session
     protection, remember cookies and the rest. The price is the user's one primary-key
     query on a member's hit, paid so this module repeats none of Flask-Login's rules."""
-    if "_flashes" in session:  # Flask's pending flash messages: the page must show them
+    # Pending flash messages: the page must show them. Flask keeps what this returns for the
+    # rest of the request, so the template still gets them on the full path.
+    if get_flashed_messages():
         return None
     if not compression.credentialed(current_app):
         return "anon"

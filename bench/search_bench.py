@@ -35,10 +35,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forum.search import SearchDocument, rebuild, search_index  # noqa: E402
+from forum.search.schema import SearchDocument  # noqa: E402
 from forum.search.user_query import parse_user_query  # noqa: E402
 from forum.search.whoosh.audience import current_view  # noqa: E402
-from forum.search.whoosh.query import build_hit, ranked  # noqa: E402
+from forum.search.whoosh.index import rebuild  # noqa: E402
+from forum.search.whoosh.query import (  # noqa: E402
+    build_hit,
+    ranked,
+    search_index,  # noqa: E402
+)
 
 VOCABULARY = 20_000
 GROUPS = 500

@@ -6,23 +6,4 @@ The engines below them are a plain library: whoosh/ (the embedded index on disk)
 postgres.py (a table in the forum's database), sharing the document schema, the
 query parser, snippets and the result shapes. The app passes documents in and a
 viewer's principal tokens at query time; the engines know nothing of Flask or users.
-This module re-exports the embedded engine's functions that indexing.py calls.
 """
-
-from forum.search.results import Hit, SearchPage
-from forum.search.schema import SearchDocument, doc_id_for, document_digest
-from forum.search.whoosh.index import delete_documents, indexed_digests, rebuild, write_documents
-from forum.search.whoosh.query import search_index
-
-__all__ = [
-    "Hit",
-    "SearchDocument",
-    "SearchPage",
-    "delete_documents",
-    "doc_id_for",
-    "document_digest",
-    "indexed_digests",
-    "rebuild",
-    "search_index",
-    "write_documents",
-]

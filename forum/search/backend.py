@@ -1,4 +1,4 @@
-"""What the app asks of a search backend, and the embedded (Whoosh) one.
+"""What the app asks of a search backend (whoosh/backend.py and postgres.py answer it).
 
 The app hands every backend the same generic documents (`SearchDocument`: kind, ids,
 text fields, audience tokens, state) and asks the same viewer-filtered question: the
@@ -12,14 +12,12 @@ is a new `kind` value in the documents; neither backend's filtering changes.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import Protocol
 
 from forum.search.results import SearchPage
-from forum.search.schema import SearchDocument, document_digest
-from forum.search.whoosh import index, query
+from forum.search.schema import SearchDocument
 
 Progress = Callable[[int, int], None]
 
@@ -63,28 +61,3 @@ class Backend(Protocol):
         exclude_doc_ids: Iterable[str] = (),
     ) -> SearchPage:
         """One page of what `principals` may read, with an exact total."""
-
-
-class WhooshBackend:
-    """The index directory of forum/search/whoosh/index.py."""
-
-    name = "whoosh"
-
-    def __init__(self, index_dir: str | os.PathLike[str]) -> None:
-        self.index_dir = index_dir
-
-    def apply(self, upserts: list[SearchDocument], deletions: list[str]) -> None:
-        index.write_documents(self.index_dir, upserts)
-        index.delete_documents(self.index_dir, deletions)
-
-    def rebuild(self, docs: Iterable[SearchDocument], total: int, progress: Progress | None = None) -> int:
-        return index.rebuild(self.index_dir, docs, total, progress)
-
-    def digests(self) -> dict[str, str]:
-        return index.indexed_digests(self.index_dir)
-
-    def digest(self, doc: SearchDocument) -> str:
-        return document_digest(doc)
-
-    def query(self, principals: frozenset[str], text: str, **filters) -> SearchPage:
-        return query.search_index(self.index_dir, principals, text, **filters)

@@ -27,15 +27,17 @@ from flask import after_this_request, current_app, has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from forum import search, visibility
+from forum import visibility
 from forum.extensions import db
 from forum.infra import page_cache
 from forum.infra.memo import request_memo
 from forum.models import Comment, Post, PostListing, User
 from forum.models.principals import MEMBERS, group_ids_in
 from forum.rendering.markup import plain_text
-from forum.search.backend import Backend, WhooshBackend
+from forum.search.backend import Backend
 from forum.search.postgres import PostgresBackend
+from forum.search.schema import SearchDocument, doc_id_for
+from forum.search.whoosh.backend import WhooshBackend
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +146,7 @@ def _groups(tokens: frozenset[str]) -> list[int]:
     return sorted(group_ids_in(tokens))
 
 
-def post_document(post: Post, tokens: frozenset[str]) -> search.SearchDocument | None:
+def post_document(post: Post, tokens: frozenset[str]) -> SearchDocument | None:
     state = _state(post)
     if state is None or not tokens:
         return None
@@ -163,9 +165,7 @@ def post_document(post: Post, tokens: frozenset[str]) -> search.SearchDocument |
     }
 
 
-def comment_document(
-    comment: Comment, post: Post, author: User, tokens: frozenset[str]
-) -> search.SearchDocument | None:
+def comment_document(comment: Comment, post: Post, author: User, tokens: frozenset[str]) -> SearchDocument | None:
     state = _state(post, comment)
     if state is None or not tokens:
         return None
@@ -183,7 +183,7 @@ def comment_document(
     }
 
 
-def listing_document(post: Post, listing: PostListing) -> search.SearchDocument:
+def listing_document(post: Post, listing: PostListing) -> SearchDocument:
     """The card of a listed restricted post: title, author and abstract, for every member.
     No tags, groups or body: a group filter or tag must never find it."""
     return {
@@ -223,9 +223,7 @@ def _comments_with_authors(where) -> Iterator[tuple[Comment, User]]:
     )
 
 
-def _documents(
-    posts: list[Post], comments: list[tuple[Comment, User]]
-) -> Iterator[tuple[str, search.SearchDocument | None]]:
+def _documents(posts: list[Post], comments: list[tuple[Comment, User]]) -> Iterator[tuple[str, SearchDocument | None]]:
     """(doc_id, document or None when it must leave the index)."""
     by_id = {post.id: post for post in posts}
     missing = {comment.post_id for comment, _ in comments} - by_id.keys()
@@ -234,9 +232,9 @@ def _documents(
     tokens = visibility.post_principals(by_id)
     listings = _listings([post.id for post in posts])
     for post in posts:
-        yield search.doc_id_for("post", post.id), post_document(post, tokens.get(post.id, frozenset()))
+        yield doc_id_for("post", post.id), post_document(post, tokens.get(post.id, frozenset()))
         listing = listings.get(post.id)
-        yield search.doc_id_for("listing", post.id), listing_document(post, listing) if listing else None
+        yield doc_id_for("listing", post.id), listing_document(post, listing) if listing else None
     # A draft's review comment is found only by those it was written for (services/history.py).
     kept = visibility.snapshot_principals(comment.audience_snapshot_id for comment, _ in comments)
     for comment, author in comments:
@@ -245,24 +243,24 @@ def _documents(
         if comment.audience_snapshot_id is not None:
             acl = visibility.both_audiences(acl, kept.get(comment.audience_snapshot_id, frozenset()))
         doc = comment_document(comment, post, author, acl)
-        yield search.doc_id_for("comment", post.id, comment.id), doc
+        yield doc_id_for("comment", post.id, comment.id), doc
 
 
-def documents_for(post_ids: Iterable[int], comment_ids: Iterable[int]) -> tuple[list[search.SearchDocument], list[str]]:
+def documents_for(post_ids: Iterable[int], comment_ids: Iterable[int]) -> tuple[list[SearchDocument], list[str]]:
     """Documents to write and doc ids to delete for these changes. A changed post brings
     all its comments: they carry its audience and state."""
     post_ids, comment_ids = sorted(set(post_ids)), sorted(set(comment_ids))
-    upserts: list[search.SearchDocument] = []
+    upserts: list[SearchDocument] = []
     deletions: list[str] = []
     posts = list(db.session.scalars(select(Post).where(Post.id.in_(post_ids)))) if post_ids else []
     gone = set(post_ids) - {p.id for p in posts}
-    deletions += [search.doc_id_for(kind, pid) for pid in gone for kind in ("post", "listing")]
+    deletions += [doc_id_for(kind, pid) for pid in gone for kind in ("post", "listing")]
     comments: list[tuple[Comment, User]] = []
     if post_ids:
         comments += _comments_with_authors(Comment.post_id.in_(post_ids))
     if comment_ids:
         comments += _comments_with_authors(Comment.id.in_(comment_ids) & Comment.post_id.not_in(post_ids))
-    deletions += [search.doc_id_for("comment", 0, cid) for cid in set(comment_ids) - {c.id for c, _ in comments}]
+    deletions += [doc_id_for("comment", 0, cid) for cid in set(comment_ids) - {c.id for c, _ in comments}]
     for doc_id, doc in _documents(posts, comments):
         if doc is None:
             deletions.append(doc_id)
@@ -271,7 +269,7 @@ def documents_for(post_ids: Iterable[int], comment_ids: Iterable[int]) -> tuple[
     return upserts, deletions
 
 
-def all_documents() -> Iterator[search.SearchDocument]:
+def all_documents() -> Iterator[SearchDocument]:
     """Every document the index should hold, read from the database in batches."""
     last = 0
     while True:
@@ -324,10 +322,10 @@ def check(repair: bool = False) -> CheckReport:
     engine = _backend_on()
     indexed = engine.digests()
     report = CheckReport()
-    to_write: list[search.SearchDocument] = []
+    to_write: list[SearchDocument] = []
     seen: set[str] = set()
     for doc in all_documents():
-        doc_id = search.doc_id_for(doc["kind"], doc["post_id"], doc.get("comment_id", 0))
+        doc_id = doc_id_for(doc["kind"], doc["post_id"], doc.get("comment_id", 0))
         seen.add(doc_id)
         if doc_id not in indexed:
             report.missing.append(doc_id)

@@ -16,13 +16,13 @@ from datetime import date, datetime, time
 from markupsafe import Markup
 
 from forum import permissions, visibility
-from forum import search as engine
 from forum.extensions import db
 from forum.infra.pages import Page
 from forum.models import Comment, Group, Post, User
 from forum.models.principals import MEMBERS
 from forum.search import indexing
 from forum.search.backend import SearchUnavailable
+from forum.search.schema import doc_id_for
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +83,13 @@ def search(
     excluded = []
     if gated:
         excluded = [
-            engine.doc_id_for("comment", 0, cid)
+            doc_id_for("comment", 0, cid)
             for cid in db.session.scalars(visibility.gated_comment_ids(viewer, include_removed=include_removed))
         ]
     if MEMBERS in visibility.principals(viewer):
         # A reader of a listed post finds the post itself, not its card.
         excluded += [
-            engine.doc_id_for("listing", post_id) for post_id in db.session.scalars(visibility.read_listing_ids(viewer))
+            doc_id_for("listing", post_id) for post_id in db.session.scalars(visibility.read_listing_ids(viewer))
         ]
     principals, banned = visibility.principals(viewer), permissions.banned_user_ids()
     try:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from forum.models.principals import group_ids_in
-from forum.search import SearchDocument
+from forum.search.schema import SearchDocument
 
 BASE_TIME = datetime(2025, 1, 1)
 

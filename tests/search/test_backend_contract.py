@@ -8,8 +8,9 @@ from datetime import timedelta, timezone
 import pytest
 
 from forum.extensions import db
-from forum.search.backend import Backend, WhooshBackend
+from forum.search.backend import Backend
 from forum.search.postgres import PostgresBackend
+from forum.search.whoosh.backend import WhooshBackend
 from tests.search.docs import BASE_TIME, make_doc
 from tests.search.helpers import BACKENDS
 

@@ -13,10 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forum.search import SearchPage, delete_documents, rebuild, search_index, write_documents
+from forum.search.results import SearchPage
 from forum.search.user_query import MAX_TERMS
 from forum.search.whoosh import evaluate
-from forum.search.whoosh.index import builds_dir
+from forum.search.whoosh.index import builds_dir, delete_documents, rebuild, write_documents
+from forum.search.whoosh.query import search_index
 from tests.search.docs import BASE_TIME, make_doc
 
 ANON = frozenset({"public"})

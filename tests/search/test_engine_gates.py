@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from forum.search import document_digest, indexed_digests, search_index, write_documents
+from forum.search.schema import document_digest
+from forum.search.whoosh.index import indexed_digests, write_documents
+from forum.search.whoosh.query import search_index
 from tests.search.docs import make_doc
 
 ANON = frozenset({"public"})

@@ -58,15 +58,25 @@ def test_a_draft_with_a_figure_goes_from_coauthors_to_its_group(forum, signed_in
     co.get_by_role("button", name="Save draft").click()
     expect(co.locator(".prose")).to_contain_text("Checked by the co-author.")
 
-    # The author publishes it to the group.
+    # The author publishes it to the group. The box says what stays with the draft's readers:
+    # the versions before the co-author's edit (the upload saved one), which the group never had.
     page.goto(post_path)
-    page.locator(".draft-box").get_by_role("button", name="Publish").click()
+    box = page.locator(".draft-box")
+    expect(box.locator(".history-choice")).to_contain_text("2 earlier versions and 0 review comments")
+    expect(box.get_by_label("Let the published audience read them too")).not_to_be_checked()
+    box.get_by_role("button", name="Publish").click()
     expect(page.locator(".badge-draft")).to_have_count(0)
 
     # A member reads it, with the figure loaded (and the math rendered: checked at the end).
     reader.goto(post_path)
     expect(reader.get_by_role("heading", level=1)).to_contain_text(title)
     expect(reader.locator(".prose")).to_contain_text("Checked by the co-author.")
+    # Its history starts at publishing: one version, and no editor named.
+    reader.goto(f"{post_path}/revisions")
+    expect(reader.locator("li.version")).to_have_count(1)
+    expect(reader.locator("main")).to_contain_text("v1 is the only version")
+    assert coauthor.username not in reader.locator("main").inner_text()
+    reader.goto(post_path)
     image = reader.locator(".prose img")
     expect(image).to_have_attribute("src", figure_path)
     assert image.evaluate("img => img.complete && img.naturalWidth") == 120

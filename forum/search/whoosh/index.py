@@ -87,26 +87,35 @@ def live_path(index_dir: str | os.PathLike[str]) -> str:
     return os.path.realpath(index_dir)
 
 
-def _open_dir(path: str) -> FileIndex:
-    """whoosh's open_dir, again if another process's commit replaced the table of contents
-    between finding its newest generation and opening it (the newer one is there now)."""
-    for _ in range(4):
+def _open_existing(path: str) -> FileIndex | None:
+    """The index at ``path``, or None when there is none yet.
+
+    Another process's commit replaces the table of contents between whoosh
+    finding the newest generation and opening it; the newer one is there by
+    then, so a missing file means "look again", never "no index". (whoosh's
+    own ``exists_in`` opens the index too and lets that race escape.)
+    """
+    if not os.path.isdir(path):
+        return None
+    for attempt in range(20):
         try:
             return whoosh_index.open_dir(path)
+        except whoosh_index.EmptyIndexError:
+            return None
         except FileNotFoundError:
-            continue
+            time.sleep(0.005 * attempt)
     return whoosh_index.open_dir(path)
 
 
 def open_index(index_dir: str | os.PathLike[str]) -> FileIndex:
     """Open the live index, creating an empty one on first use."""
-    path = live_path(index_dir)
-    if whoosh_index.exists_in(path):
-        return _open_dir(path)
+    ix = _open_existing(live_path(index_dir))
+    if ix is not None:
+        return ix
     with _file_lock(builds_dir(index_dir) / "create.lock"):
-        path = live_path(index_dir)
-        if whoosh_index.exists_in(path):
-            return _open_dir(path)
+        ix = _open_existing(live_path(index_dir))
+        if ix is not None:
+            return ix
         build = _new_build_dir(index_dir)
         ix = whoosh_index.create_in(build, SCHEMA)
         _point_at(index_dir, build)

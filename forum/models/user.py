@@ -29,6 +29,10 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Listed in "People you may want to know" for members who share an interest.
     open_to_contact: Mapped[bool] = mapped_column(default=False)
+    # The account's address: password resets and notification mail go only to it, and only
+    # once it is verified (what an unverified account may do is the site's setting).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
 
     # Loaded on demand: every comment author and the signed-in user are Users, and pages
     # that list people ask for interests explicitly (selectinload), so threads don't pay.
@@ -41,6 +45,10 @@ class User(UserMixin, Model):
     @property
     def is_moderator(self) -> bool:
         return self.role in ("moderator", "admin")
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def __repr__(self) -> str:
         return f"<User {self.username!r}>"

@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         notifications,
         posts,
         search,
+        settings,
         terms,
         tokens,
         users,
@@ -46,5 +47,6 @@ def register_blueprints(app: Flask) -> None:
         attachments,
         access,
         vouches,
+        settings,
     ):
         app.register_blueprint(module.bp)

@@ -1,0 +1,16 @@
+"""Signed-in sessions: each one a row in the database, so ending it ends it everywhere.
+
+(The session records land with issue 22's sessions work; until then ending sessions is
+what Flask-Login's cookie allows, which is nothing server-side.)
+"""
+
+from __future__ import annotations
+
+from forum.models import User
+
+
+def end_other_sessions(user: User) -> int:  # noqa: ARG001 (the records land with issue 22)
+    """End every session of `user` except the current request's; returns how many ended.
+
+    Called after a password change or reset, and by "sign out everywhere else"."""
+    return 0

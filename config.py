@@ -33,6 +33,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Every sign-in is a row (forum/services/sessions.py); one unused this long has ended.
+    SESSION_IDLE_DAYS = _env_int("SESSION_IDLE_DAYS", 30)
+    # Strict-Transport-Security on HTTPS responses (deploy/nginx-forum.conf sends the same); 0: none.
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
     WTF_CSRF_TIME_LIMIT = None  # a long-open draft should still submit; the token is bound to the session
 
     # werkzeug's scrypt: memory-hard and slow on purpose.
@@ -161,7 +165,9 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    # Without SECRET_KEY, `create_app` makes a random one once into instance/secret_key
+    # (mode 600): a key printed in the source would let anyone forge any session.
+    SECRET_KEY_FILE = "secret_key"
     DEBUG = False  # the debugger is an RCE on a shared network; enable by hand if needed
 
 

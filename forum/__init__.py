@@ -23,6 +23,10 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     )
     app.config.from_object(config_class)
     app.config.update(overrides)
+    if not app.config["SECRET_KEY"] and app.config.get("SECRET_KEY_FILE"):
+        from forum.infra.secret_key import instance_secret_key
+
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path) / app.config["SECRET_KEY_FILE"])
 
     from forum import api, cli
     from forum.extensions import csrf, db, limiter, login_manager, migrate

@@ -3,8 +3,8 @@
 import sqlite3
 from typing import TYPE_CHECKING
 
+from flask import request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -36,10 +36,18 @@ if TYPE_CHECKING:
 else:
     Model = db.Model
 
+
+def client_address() -> str:
+    """The client's address, the one answer for session records and rate limits alike:
+    `request.remote_addr`, which ProxyFix (forum/web/security.py) takes from X-Forwarded-For
+    for exactly TRUSTED_PROXIES hops, and never from a header nobody vouches for."""
+    return request.remote_addr or "127.0.0.1"
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=client_address)
 
 
 @event.listens_for(Engine, "connect")

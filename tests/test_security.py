@@ -6,6 +6,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from forum.queries.sessions import session_with_hash
+from forum.services.sessions import hash_key
 from forum.web.security import safe_next
 from tests.factories import PASSWORD, login, make_comment, make_post, make_user
 
@@ -82,7 +84,10 @@ def test_session_is_renewed_at_sign_in(client):
     login(client, user)
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == str(user.id)
+        key = session["_user_id"]
+    # The cookie names a sign-in (its random key), not the account.
+    assert key != str(user.id)
+    assert session_with_hash(hash_key(key)).user_id == user.id
 
 
 def test_two_clients_do_not_share_a_signed_in_user(app):

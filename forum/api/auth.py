@@ -13,16 +13,16 @@ Authorization header on its own.
 
 from __future__ import annotations
 
-from flask import Request, current_app, request
+from flask import Request, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from flask_login.utils import decode_cookie
 
 from forum.api.errors import ApiError
-from forum.extensions import csrf, db
+from forum.extensions import client_address, csrf
 from forum.infra.memo import request_memo
 from forum.models import ApiToken, User
-from forum.services import tokens
+from forum.services import sessions, tokens
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -63,15 +63,28 @@ def token_user() -> User | None:
     return token.user if token is not None else None
 
 
-def load_session_user(user_id: str) -> User | None:
-    """Flask-Login's user_loader: the user a session (or remember cookie) names."""
+def load_session_user(key: str) -> User | None:
+    """Flask-Login's user_loader: the user of the live sign-in a session (or remember
+    cookie) names by its key (forum/services/sessions.py), or nobody."""
     if judged_by_token():
         # Only a remember cookie sent with a bearer request gets here (such requests
         # have no session): the token decides, whoever the cookie names.
         return token_user()
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
+    user = sessions.open_by_key(key, user_agent=request.headers.get("User-Agent"), address=client_address())
+    if user is None:
+        _forget_dead_key(key)
+    return user
+
+
+def _forget_dead_key(key: str) -> None:
+    """A dead key leaves the browser: the session cookie drops it, and a remember cookie
+    holding it is deleted (Flask-Login's own marker), so it is not asked about again."""
+    if session.get("_user_id") == key:
+        for name in ("_user_id", "_fresh", "_id"):
+            session.pop(name, None)
+    remember = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    if remember is not None and decode_cookie(remember) == key:
+        session["_remember"] = "clear"
 
 
 def load_token_user(_request: Request) -> User | None:
@@ -122,4 +135,4 @@ def require_user() -> User:
 def rate_key() -> str:
     """Rate limits count per token; callers without one count per address."""
     token = current_token()
-    return f"token:{token.id}" if token is not None else f"addr:{get_remote_address()}"
+    return f"token:{token.id}" if token is not None else f"addr:{client_address()}"

@@ -9,8 +9,9 @@ Why it cannot leak, the rules the code below keeps:
   viewer is only ever handed to that same viewer, so a cached page shows nothing the full
   path would not show them. A hit also has to be the request the full path would have
   answered the same way: no Authorization header, no flash waiting, and for a member
-  the viewer is the user Flask-Login loads for the request (so its "strong" session
-  protection and every other rule apply as on the full path). Anything else takes the full path.
+  the viewer is the user Flask-Login loads for the request (so a session that ended or
+  a cookie from another browser gets no hit, and every other rule applies as on the full
+  path). Anything else takes the full path.
 - The key holds a *generation*: a token every committed write to a table that any page
   reads replaces (`_flushed` and `_executed` note the write, `_committed` replaces it). A new post, a vote, an audience
   narrowed, a member removed, a ban: each makes every older entry unreachable. The
@@ -60,9 +61,10 @@ from forum.extensions import db
 from forum.infra import compression
 
 # Tables no cached page depends on for more than PAGE_CACHE_SECONDS (see the docstring):
-# read receipts, the mail queue, API tokens' last use, the search index's rows. None of
-# them grants or withdraws access to anything.
-UNWATCHED_TABLES = frozenset({"post_reads", "outbox", "api_tokens", "search_entries"})
+# read receipts, the mail queue, API tokens' last use, the search index's rows, sign-in
+# sessions. Sessions do grant access, but a hit asks Flask-Login for the viewer, which
+# asks the database whether the session lives (`_viewer`), so no kept page needs dropping.
+UNWATCHED_TABLES = frozenset({"post_reads", "outbox", "api_tokens", "search_entries", "user_sessions"})
 
 
 # --- the generation -------------------------------------------------------------------
@@ -223,9 +225,9 @@ def _viewer() -> str | None:
 
     A request with no credentials at all is plainly anonymous (the same test compression.py
     gzips by) and costs no query. For any other, Flask-Login says who it is, exactly as on
-    the full path: the user it loads is the one the page would be made for, after session
-    protection, remember cookies and the rest. The price is the user's one primary-key
-    query on a member's hit, paid so this module repeats none of Flask-Login's rules."""
+    the full path: the user it loads is the one the page would be made for, after the
+    session record's check, remember cookies and the rest. The price is one indexed query
+    (the session and its user) on a member's hit, paid so this module repeats none of those rules."""
     # Pending flash messages: the page must show them. Flask keeps what this returns for the
     # rest of the request, so the template still gets them on the full path.
     if get_flashed_messages():

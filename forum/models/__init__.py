@@ -21,6 +21,7 @@ from forum.models.outbox import OutboxMessage
 from forum.models.post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
 from forum.models.reads import PostRead
 from forum.models.search_entry import SearchEntry
+from forum.models.session import UserSession
 from forum.models.snapshot import AudienceSnapshot, AudienceSnapshotPrincipal
 from forum.models.terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
 from forum.models.token import FEED_SCOPE, TOKEN_SCOPES, ApiToken
@@ -77,6 +78,7 @@ __all__ = [
     "TOKEN_SCOPES",
     "TermsAcceptance",
     "User",
+    "UserSession",
     "VOTE_AXES",
     "Vote",
     "is_signed_in",

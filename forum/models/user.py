@@ -50,6 +50,23 @@ class User(UserMixin, Model):
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
 
+    # The key of the sign-in this object stands for (forum/models/session.py). Flask-Login
+    # stores what `get_session_key` returns (its `id_attribute`) in the session and remember
+    # cookies, so a cookie names one sign-in, not the account. Not a column: it is set by
+    # forum/services/sessions.py for the request's own user object.
+    @property
+    def session_key(self) -> str | None:
+        return self.__dict__.get("_session_key")
+
+    @session_key.setter
+    def session_key(self, key: str | None) -> None:
+        self.__dict__["_session_key"] = key
+
+    def get_session_key(self) -> str:
+        if not self.session_key:
+            raise RuntimeError("Sign in through forum.views.auth._sign_in, which starts a session record.")
+        return self.session_key
+
     def __repr__(self) -> str:
         return f"<User {self.username!r}>"
 

@@ -1,11 +1,11 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from forum.extensions import limiter
+from forum.extensions import client_address, limiter
 from forum.forms import show_error
 from forum.forms.auth import LoginForm, RegisterForm
 from forum.forms.posts import ConfirmForm
-from forum.services import ServiceError, accounts
+from forum.services import ServiceError, accounts, sessions
 from forum.services import terms as terms_service
 from forum.web.security import safe_next
 
@@ -13,9 +13,31 @@ bp = Blueprint("auth", __name__)
 
 
 def _sign_in(user, remember: bool = False) -> None:
+    """The one way in: a new session record, whose key the cookies carry (services/sessions.py)."""
+    if current_user.is_authenticated:
+        sessions.end_current()  # signing in again in this browser replaces its sign-in
     # A fresh session at sign-in: nothing set before it (by anyone) survives.
     session.clear()
+    sessions.start(user, remember=remember, user_agent=request.headers.get("User-Agent"), address=client_address())
     login_user(user, remember=remember)
+    if not remember:
+        _clear_remember_cookie()  # one left by an earlier sign-in here would outlive this one
+
+
+def _clear_remember_cookie() -> None:
+    """Flask-Login deletes the remember cookie when the session holds this marker; it is
+    read after the request, so it must be set after any `session.clear()`."""
+    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        session["_remember"] = "clear"
+
+
+def sign_out() -> None:
+    """End this browser's session: its record (so copies of the cookies die too), the
+    session cookie and the remember cookie."""
+    sessions.end_current()
+    logout_user()
+    session.clear()
+    _clear_remember_cookie()
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -83,7 +105,6 @@ def login():
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
-        logout_user()
-        session.clear()
+        sign_out()
         flash("You are signed out.", "info")
     return redirect(url_for("main.index"))

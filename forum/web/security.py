@@ -1,14 +1,17 @@
-"""Headers, the user loader, the `next` redirect rule and refusing NUL characters."""
+"""Headers, the sign-in settings, the client's address, the `next` redirect rule and
+refusing NUL characters."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, Response, abort, request
+from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum.extensions import login_manager
+from forum.infra import compression
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
@@ -19,7 +22,12 @@ CSP = (
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
-    login_manager.session_protection = "strong"
+    # Flask-Login's "strong" protection hashes the raw X-Forwarded-For, which a client
+    # behind a proxy writes itself. Each session is a database row bound to its browser
+    # instead (forum/services/sessions.py), and the cookies carry that row's key, not the
+    # user's id: Flask-Login stores what this method returns.
+    login_manager.session_protection = None
+    login_manager.id_attribute = "get_session_key"
 
     # Who a request is (its session's user or its bearer token's) is decided in forum/api/auth.py.
     app.before_request(refuse_nul_characters)
@@ -30,12 +38,33 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     @app.after_request
-    def set_headers(response):
+    def set_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.is_secure and app.config["HSTS_SECONDS"] > 0:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}")
+        if for_someone(app):
+            # What a member or a token sees stays out of every cache, the browser's disk
+            # included. This hook also runs on the page cache's hits, so they carry it too.
+            response.headers["Cache-Control"] = "private, no-store"
         return response
+
+
+# Files the same for everyone (fingerprinted CSS and JS): caching them forever is safe.
+PUBLIC_FILES = frozenset({"static", "assets.serve"})
+
+
+def for_someone(app: Flask) -> bool:
+    """Whether the response was made for a signed-in member or a bearer token's owner."""
+    if request.endpoint in PUBLIC_FILES:
+        return False
+    if "Authorization" in request.headers:
+        return True
+    # A request without any credential cannot be a member's; only others load the user.
+    return compression.credentialed(app) and current_user.is_authenticated
 
 
 def safe_next(target: str | None) -> str | None:

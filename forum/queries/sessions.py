@@ -1,0 +1,41 @@
+"""Reading sign-in sessions: the one a cookie names, and the ones a member sees on
+/settings/sessions. A session is nobody's business but its owner's, so no visibility rule
+applies; every helper here takes the owner or the secret key."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from forum.extensions import db
+from forum.models import UserSession
+
+
+def idle_limit() -> timedelta:
+    """A session no request has used for this long has ended."""
+    return timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
+
+
+def session_with_hash(key_hash: str) -> UserSession | None:
+    """The session whose key hashes to this, with its user in the same query."""
+    return db.session.scalar(
+        select(UserSession).options(joinedload(UserSession.user)).where(UserSession.key_hash == key_hash)
+    )
+
+
+def live_sessions(user_id: int, now: datetime) -> list[UserSession]:
+    """The user's sessions that still open something, most recently used first."""
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user_id,
+                UserSession.ended_at.is_(None),
+                UserSession.last_seen_at > now - idle_limit(),
+            )
+            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+        )
+    )

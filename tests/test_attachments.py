@@ -58,7 +58,8 @@ def test_narrowing_the_audience_takes_the_file_away_at_once(client, lab):
     key = make_attachment(lab["author"], post).key
     login(client, lab["outsider"])
     public = client.get(f"/posts/{post.id}/files/{key}")
-    assert public.status_code == 200 and public.headers["Cache-Control"] == "public, no-cache"
+    # Any response to a member stays off disk (forum/web/security.py), a public file's too.
+    assert public.status_code == 200 and public.headers["Cache-Control"] == "private, no-store"
     post_service.update_post(
         post,
         lab["author"],

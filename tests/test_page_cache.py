@@ -215,7 +215,7 @@ def test_a_kept_form_token_only_goes_back_to_its_own_session(app, world):
 
 
 def test_another_browser_with_a_stolen_cookie_gets_no_kept_page(app, world):
-    """Strong session protection refuses a session from another user agent: so does the cache."""
+    """A session is bound to its browser (forum/services/sessions.py): so is the cache."""
     path = f"/posts/{world['public'].id}"
     reader = member_client(app, world["reader"])
     reader.get(path)
@@ -223,6 +223,18 @@ def test_another_browser_with_a_stolen_cookie_gets_no_kept_page(app, world):
     elsewhere = reader.get(path, headers={"User-Agent": "Other browser/1.0"})
     assert cache_state(elsewhere) != "hit"
     assert "Sign out" not in body(elsewhere)
+
+
+def test_a_session_ended_elsewhere_gets_no_kept_page(app, world):
+    """Ending a session writes no table the generation watches: the hit itself asks whether it lives."""
+    path = f"/posts/{world['public'].id}"
+    reader = member_client(app, world["reader"])
+    reader.get(path)
+    assert cache_state(reader.get(path)) == "hit"
+    member_client(app, world["reader"]).post("/settings/sessions/end-others")
+    after = reader.get(path)
+    assert cache_state(after) != "hit"
+    assert "Sign out" not in body(after)
 
 
 def test_a_forged_host_is_kept_apart(app, world):

@@ -112,6 +112,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
 }
 
 
@@ -198,3 +199,106 @@ def test_forwarded_addresses_count_only_behind_a_configured_proxy(database_copy)
         )
         seen[hops] = response.get_data(as_text=True)
     assert seen == {0: "127.0.0.1", 1: "203.0.113.7"}
+
+
+NO_STORE = "private, no-store"
+
+
+@pytest.mark.parametrize("path", ["/", "/nowhere", "/settings/profile", "/api/v1/posts", "/notifications"])
+def test_a_members_responses_stay_out_of_every_cache(client, path):
+    login(client, make_user("ada"))
+    assert client.get(path).headers["Cache-Control"] == NO_STORE
+
+
+def test_public_pages_keep_their_caching_for_signed_out_readers(client):
+    make_post(make_user("ada"), "A post")
+    for path in ("/", "/posts/1", "/login", "/nowhere"):
+        assert "no-store" not in client.get(path).headers.get("Cache-Control", ""), path
+    # Fingerprinted assets stay cacheable for members too: they hold no secrets.
+    login(client, make_user("ben"))
+    static = client.get("/static/style.css")
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+
+
+def test_the_page_caches_hits_for_a_member_carry_no_store(app, client):
+    post = make_post(make_user("ada"), "A post")
+    login(client, make_user("ben"))
+    client.get("/")  # the welcome flash: never kept
+    client.get(f"/posts/{post.id}")
+    hit = client.get(f"/posts/{post.id}")
+    assert hit.headers.get("X-Page-Cache") == "hit"
+    assert hit.headers["Cache-Control"] == NO_STORE
+
+
+def test_bearer_token_responses_carry_no_store(client):
+    from forum.services import tokens
+
+    _token, raw = tokens.create_token(make_user("ada"), "script")
+    for headers in ({"Authorization": f"Bearer {raw}"}, {"Authorization": "Bearer fpat_wrong"}):
+        assert client.get("/api/v1/me", headers=headers).headers["Cache-Control"] == NO_STORE
+
+
+def test_a_restricted_file_is_never_stored(client):
+    from tests.factories import make_attachment
+
+    ada = make_user("ada")
+    secret = make_post(ada, "Secret", audience="restricted", users=(ada,))
+    figure = make_attachment(ada, secret)
+    public = make_attachment(ada, make_post(ada, "Open"))
+    assert client.get(f"/posts/{public.post_id}/files/{public.key}").headers["Cache-Control"] == "public, no-cache"
+    login(client, ada)
+    response = client.get(f"/posts/{secret.id}/files/{figure.key}")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == NO_STORE
+
+
+def test_hsts_only_over_https(app, client):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+    secure = client.get("/", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"] == f"max-age={app.config['HSTS_SECONDS']}"
+    assert app.config["HSTS_SECONDS"] >= 180 * 24 * 3600  # what preload lists and scanners ask for
+    app.config["HSTS_SECONDS"] = 0
+    assert "Strict-Transport-Security" not in client.get("/", base_url="https://localhost").headers
+
+
+def test_hsts_follows_the_proxys_scheme_only_behind_a_trusted_proxy(database_copy):
+    from config import TestConfig
+    from forum import create_app
+
+    for hops, expected in ((0, False), (1, True)):
+        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_copy(f"hsts{hops}"), TRUSTED_PROXIES=hops)
+        response = app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
+        assert ("Strict-Transport-Security" in response.headers) is expected
+
+
+def test_the_shipped_nginx_file_sends_hsts_and_no_second_copy():
+    from pathlib import Path
+
+    conf = (Path(__file__).resolve().parent.parent / "deploy" / "nginx-forum.conf").read_text()
+    assert 'add_header Strict-Transport-Security "max-age=' in conf and "always" in conf
+    assert "proxy_hide_header Strict-Transport-Security" in conf
+
+
+def test_a_development_key_is_random_private_and_kept(tmp_path):
+    """`make run` signs sessions with a key made once into instance/, never one printed in the source."""
+    import os
+    import stat
+
+    from config import DevelopmentConfig
+    from forum import create_app
+    from forum.infra.secret_key import instance_secret_key
+
+    assert DevelopmentConfig.SECRET_KEY == os.environ.get("SECRET_KEY", "")  # nothing written in the source
+    path = tmp_path / "instance" / "secret_key"
+    key = instance_secret_key(path)
+    assert len(key) == 64 and int(key, 16) >= 0
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert instance_secret_key(path) == key
+    assert instance_secret_key(tmp_path / "another") != key
+
+    app = create_app(
+        DevelopmentConfig,
+        SECRET_KEY="",
+        SECRET_KEY_FILE=str(path),  # an absolute path replaces the instance folder
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'dev.sqlite3'}",
+    )
+    assert app.config["SECRET_KEY"] == key

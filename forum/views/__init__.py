@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         notifications,
         posts,
         search,
+        sessions,
         settings,
         terms,
         tokens,
@@ -47,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
         attachments,
         access,
         vouches,
+        sessions,
         settings,
     ):
         app.register_blueprint(module.bp)

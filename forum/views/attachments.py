@@ -25,9 +25,10 @@ def serve(post_id: int, key: str):
     response.headers["Content-Disposition"] = f'{disposition}; filename="{attachment.filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = FILE_CSP
-    # Every request is checked again, so a narrowed audience loses the file at once:
-    # caches may keep the bytes (the key never changes content) but must ask first.
-    response.headers["Cache-Control"] = "private, no-cache" if visibility.is_restricted(post) else "public, no-cache"
+    # Every request is checked again, so a narrowed audience loses the file at once: caches
+    # may keep a public file's bytes (the key never changes content) but must ask first; a
+    # restricted file is kept nowhere, not even on the reader's disk.
+    response.headers["Cache-Control"] = "private, no-store" if visibility.is_restricted(post) else "public, no-cache"
     response.headers["Vary"] = "Cookie"
     response.set_etag(attachment.key)
     return response.make_conditional(request)

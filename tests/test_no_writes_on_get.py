@@ -80,3 +80,28 @@ def test_get_pages_do_not_write(app, client, world, signed_in):
             assert response.status_code < 500, url
             # Opening a readable post records the visit (READ_RECEIPTS): that table only.
             assert not writes(seen, allow=READ_RECEIPTS), f"GET {url} wrote: {writes(seen, allow=READ_RECEIPTS)}"
+
+
+def test_a_members_session_records_its_use_at_most_every_few_minutes(app, client, world):
+    """The one other write a GET may make (forum/services/sessions.py `touch`): a session's
+    "last seen", one conditional UPDATE when the last one is over TOUCH_INTERVAL old. It is
+    what ends a session nobody uses and tells a member which sign-in is theirs on
+    /settings/sessions; writing it at most every few minutes keeps reading a read."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from forum.extensions import db
+    from forum.models import UserSession
+    from forum.models._time import utcnow
+    from forum.services.sessions import TOUCH_INTERVAL
+
+    login(client, world["user"])
+    urls = get_urls(app, world)[:10]
+    db.session.execute(update(UserSession).values(last_seen_at=utcnow() - TOUCH_INTERVAL - timedelta(seconds=1)))
+    db.session.commit()
+    with statements() as seen:
+        for url in urls:
+            client.get(url)
+    made = [" ".join(s.split()) for s in writes(seen, allow=READ_RECEIPTS)]
+    assert len(made) == 1 and made[0].startswith("UPDATE user_sessions SET last_seen_at=")

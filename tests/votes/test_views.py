@@ -155,6 +155,7 @@ def test_vote_buttons_are_decided_per_viewer_within_one_app_context(app):
     answers = []
     for user in (veteran, newcomer):
         with app.test_request_context():
+            user.session_key = "no-record"  # login_user stores it; no request reads it back here
             login_user(user)
             answers.append(vote_rules(user)["down"])
     assert answers == [True, False]

@@ -143,7 +143,8 @@ def statements():
 
 # The one write a GET may make: a signed-in reader opening a post they may read records
 # the visit (services/reads.py: read receipts for the author's audit and "new since your
-# last visit"). One upsert into this table; any other write on a GET is still a bug.
+# last visit"). One upsert into this table; any other write on a GET is still a bug, but for
+# a session's "last seen", written at most every five minutes (tests/test_no_writes_on_get.py).
 READ_RECEIPTS = ("post_reads",)
 
 

@@ -132,7 +132,8 @@ def end_session(user: User, session_id: int) -> None:
 
 
 def end_other_sessions(user: User) -> int:
-    """End every session of `user` except the current request's; returns how many ended.
+    """End every session of `user` except the current request's (every one, when the
+    request is not signed in as `user`, or outside a request); returns how many ended.
 
     Called after a password change, and by "sign out everywhere else"."""
     record = current()

@@ -20,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
         settings,
         terms,
         tokens,
+        two_factor,
         users,
         versions,
         votes,
@@ -48,5 +49,6 @@ def register_blueprints(app: Flask) -> None:
         access,
         vouches,
         settings,
+        two_factor,
     ):
         app.register_blueprint(module.bp)

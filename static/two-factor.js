@@ -87,7 +87,8 @@
       })
       .then(function (credential) {
         form.querySelector("input[name=credential]").value = answer(credential);
-        form.submit();
+        // The form's button is named "submit", which hides form.submit: call the prototype's.
+        HTMLFormElement.prototype.submit.call(form);
       })
       .catch(function (error) {
         status(form, "No key answered (" + (error && error.message ? error.message : "cancelled") + "). Try again.");

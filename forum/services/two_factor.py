@@ -86,7 +86,9 @@ def provisioning_uri(user: User, row: TotpSecret) -> str:
 def qr_svg(data: str) -> str:
     """The QR code as inline SVG, drawn here: no image service sees the secret, and the
     page needs no script or inline style for it (the CSP allows neither)."""
-    return segno.make(data, error="m").svg_inline(scale=5, border=2, title="QR code for your authenticator app")
+    return segno.make(data, error="m").svg_inline(
+        scale=5, border=2, light="#fff", title="QR code for your authenticator app"
+    )
 
 
 def grouped_secret(secret: str) -> str:

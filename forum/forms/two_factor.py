@@ -19,7 +19,7 @@ class SecondStepForm(FlaskForm):
         "Code",
         validators=[Optional(), Length(max=64)],
         description=CODE_HINT,
-        render_kw={"autocomplete": "one-time-code"},
+        render_kw={"autocomplete": "one-time-code", "autofocus": True},
     )
     # Filled by static/two-factor.js with the security key's answer.
     credential = HiddenField(validators=[Optional(), Length(max=20_000)])

@@ -127,6 +127,17 @@ class Config:
     API_WRITE_LIMIT = os.environ.get("API_WRITE_LIMIT", "30 per minute;500 per hour")
     API_PER_PAGE_MAX = 100
 
+    # Two-factor sign-in. The second step: attempts per pending sign-in, and how long a
+    # correct password waits for its code. Security keys (WebAuthn) are bound to the relying
+    # party: the site's domain and the origin pages are served from. Unset, both come from
+    # SITE_URL in production and from the request's host otherwise (development, tests);
+    # browsers refuse an IP address as a relying party, so open the demo as localhost.
+    TWO_FACTOR_LIMIT = os.environ.get("TWO_FACTOR_LIMIT", "5 per minute;20 per hour")
+    TWO_FACTOR_PENDING_SECONDS = 300
+    WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "")
+    WEBAUTHN_ORIGIN = os.environ.get("WEBAUTHN_ORIGIN", "")
+    WEBAUTHN_RP_FROM_REQUEST = True
+
     # New accounts (younger than the age, or below the karma) may publish only so much
     # per hour, counted in the database; moderators and admins are exempt.
     NEW_ACCOUNT_LIMITS_ENABLED = True
@@ -174,6 +185,8 @@ class DevelopmentConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # A Host header is the client's to choose: in production security keys bind to SITE_URL.
+    WEBAUTHN_RP_FROM_REQUEST = False
 
     @classmethod
     def check(cls) -> None:

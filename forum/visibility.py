@@ -12,6 +12,8 @@ readable exactly when their post's body is.
 
 Tokens are read from the database on every request (cached only for that request),
 so leaving a group or a narrowed audience takes effect on the very next request.
+A group may require two-factor sign-in of its readers: a member whose account lacks it
+holds no token of that group (`principals`), so its posts answer them as to an outsider.
 
 A draft is read by its authors and the people they shared it with: while it is a draft,
 its `post_audience` rows hold exactly their user tokens (the audience chosen for
@@ -127,16 +129,29 @@ from forum.models import (
 )
 from forum.models.post import post_tags
 from forum.models.principals import MEMBERS, PUBLIC, group_ids_in, group_token, user_ids_in, user_token
+from forum.models.two_factor import has_two_factor
 from forum.models.user import is_signed_in
 
 
 def principals(viewer: User | None) -> frozenset[str]:
-    """The tokens a viewer holds right now."""
+    """The tokens a viewer holds right now.
+
+    A member of a group that requires two-factor sign-in (`Group.requires_two_factor`)
+    holds its token only once their account has it: until then every post, count, search
+    hit and feed entry shared with the group is out of their reach, as for an outsider.
+    """
     if not is_signed_in(viewer):
         return frozenset({PUBLIC})
     cache = request_memo(_PRINCIPALS)
     if viewer.id not in cache:
-        group_ids = db.session.scalars(select(Membership.group_id).where(Membership.user_id == viewer.id)).all()
+        rows = db.session.execute(
+            select(Membership.group_id, Group.requires_two_factor)
+            .join(Group, Group.id == Membership.group_id)
+            .where(Membership.user_id == viewer.id)
+        ).all()
+        group_ids = [gid for gid, requires in rows if not requires]
+        if len(group_ids) < len(rows) and db.session.scalar(select(has_two_factor(viewer.id))):
+            group_ids = [gid for gid, _ in rows]
         cache[viewer.id] = frozenset({PUBLIC, MEMBERS, user_token(viewer.id), *(group_token(gid) for gid in group_ids)})
     return cache[viewer.id]
 

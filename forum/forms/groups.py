@@ -40,6 +40,10 @@ class GroupForm(FlaskForm):
         ),
     )
     requires_vouch = BooleanField("A join request must name a current member who vouches for the requester")
+    requires_two_factor = BooleanField(
+        "Members read the group's posts only once their account has two-factor sign-in",
+        description="Members without it are told why and how to turn it on; until then the posts are hidden from them.",
+    )
     submit = SubmitField("Save group")
 
 

@@ -25,6 +25,7 @@ from forum.models.session import UserSession
 from forum.models.snapshot import AudienceSnapshot, AudienceSnapshotPrincipal
 from forum.models.terms import PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance
 from forum.models.token import FEED_SCOPE, TOKEN_SCOPES, ApiToken
+from forum.models.two_factor import RecoveryCode, SecurityKey, TotpSecret
 from forum.models.user import ROLES, User, is_signed_in
 from forum.models.vote import VOTE_AXES, Vote
 from forum.models.vouch import Vouch
@@ -70,13 +71,16 @@ __all__ = [
     "REPORT_DECISIONS",
     "REPORT_REASONS",
     "ROLES",
+    "RecoveryCode",
     "Report",
     "SearchEntry",
+    "SecurityKey",
     "SiteTerms",
     "SiteTermsAcceptance",
     "Tag",
     "TOKEN_SCOPES",
     "TermsAcceptance",
+    "TotpSecret",
     "User",
     "UserSession",
     "VOTE_AXES",

@@ -30,6 +30,9 @@ class Group(Model):
     join_policy: Mapped[str] = mapped_column(String(16), default="request")
     # A join request must name a current member who vouches for the requester.
     requires_vouch: Mapped[bool] = mapped_column(default=False)
+    # Members read the group's posts only once their account has two-factor sign-in: until
+    # then they hold no token of the group (visibility.principals), as if outside it.
+    requires_two_factor: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     interests: Mapped[list[Interest]] = relationship(secondary=group_interests, order_by=Interest.name, lazy="selectin")

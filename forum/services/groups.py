@@ -28,6 +28,7 @@ from forum.models import (
 from forum.models._time import utcnow
 from forum.models.interest import group_interests
 from forum.models.principals import group_token
+from forum.models.two_factor import has_two_factor
 from forum.models.user import normalize_username
 from forum.queries import trust
 from forum.queries.users import user_named
@@ -84,8 +85,10 @@ def create_group(
     join_policy: str = "request",
     interests: str = "",
     requires_vouch: bool = False,
+    requires_two_factor: bool = False,
 ) -> Group:
     ensure_can_write(owner)
+    _check_two_factor_requirement(owner, requires_two_factor)
     name = _check_details(name, description, join_policy)
     slug = (slug or slugify(name)).strip().lower()
     if not _SLUG.match(slug):
@@ -100,6 +103,7 @@ def create_group(
         listed=listed,
         join_policy=join_policy,
         requires_vouch=requires_vouch,
+        requires_two_factor=requires_two_factor,
     )
     group.interests = resolve_interests(interests)
     db.session.add(group)
@@ -119,10 +123,13 @@ def update_group(
     join_policy: str,
     interests: str,
     requires_vouch: bool | None = None,
+    requires_two_factor: bool | None = None,
 ) -> Group:
     """Owners and admins edit everything but the address, which links and audiences rely on."""
     _require(permissions.can_manage_group(actor, group), "Only the group's owners and admins can edit it.")
     ensure_can_write(actor)
+    if requires_two_factor and not group.requires_two_factor:
+        _check_two_factor_requirement(actor, requires_two_factor)
     name = _check_details(name, description, join_policy)
     resolved = resolve_interests(interests)
     description = description or ""
@@ -131,8 +138,20 @@ def update_group(
     group.name, group.listed, group.join_policy, group.interests = name, listed, join_policy, resolved
     if requires_vouch is not None:
         group.requires_vouch = requires_vouch
+    if requires_two_factor is not None and requires_two_factor != group.requires_two_factor:
+        group.requires_two_factor = requires_two_factor
+        _changed_memberships()  # who holds the group's token changes with it
     db.session.commit()
     return group
+
+
+def _check_two_factor_requirement(actor: User, requires: bool) -> None:
+    """Whoever turns the requirement on must meet it, or they would lock themselves out."""
+    if requires and not db.session.scalar(select(has_two_factor(actor.id))):
+        raise ServiceError(
+            "Turn on two-factor sign-in for your own account first (Settings, Two-factor sign-in).",
+            field="requires_two_factor",
+        )
 
 
 def delete_group(group: Group, actor: User | None = None) -> None:

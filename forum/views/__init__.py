@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
         settings,
         terms,
         tokens,
+        two_factor,
         users,
         versions,
         votes,
@@ -50,5 +51,6 @@ def register_blueprints(app: Flask) -> None:
         vouches,
         sessions,
         settings,
+        two_factor,
     ):
         app.register_blueprint(module.bp)

@@ -5,8 +5,9 @@ from forum.extensions import client_address, limiter
 from forum.forms import show_error
 from forum.forms.auth import LoginForm, RegisterForm
 from forum.forms.posts import ConfirmForm
-from forum.services import ServiceError, accounts, sessions
+from forum.services import ServiceError, accounts, sessions, two_factor
 from forum.services import terms as terms_service
+from forum.views import two_factor as second_step
 from forum.web.security import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -90,6 +91,10 @@ def login():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         user = accounts.authenticate(form.username.data, form.password.data)
+        if user is not None and two_factor.is_enabled(user):
+            # The password was right; the account also wants its second factor first.
+            second_step.begin_second_step(user, form.remember.data, form.next.data)
+            return redirect(url_for("two_factor.second_step"))
         if user is not None:
             _sign_in(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data) or url_for("main.index"))

@@ -13,7 +13,7 @@ from forum.infra.pages import paginate
 from forum.models import Group
 from forum.queries import feeds, listings, trust
 from forum.queries import groups as group_queries
-from forum.services import ServiceError
+from forum.services import ServiceError, two_factor
 from forum.services import groups as group_service
 from forum.web.paging import page_arg
 
@@ -68,6 +68,7 @@ def new_group():
                 join_policy=form.join_policy.data,
                 interests=form.interests.data or "",
                 requires_vouch=form.requires_vouch.data,
+                requires_two_factor=form.requires_two_factor.data,
             )
         except ServiceError as error:
             show_error(form, error, "name")
@@ -93,11 +94,14 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
     invitation = None
     if state == "invited":
         invitation = next(i for i in group_queries.invitations_for(current_user) if i.group_id == group.id)
+    # A member the group's requirement keeps out is told why, and where to meet it.
+    needs_two_factor = bool(role) and group.requires_two_factor and not two_factor.is_enabled(current_user)
     return render_template(
         "groups/view.html",
         group=group,
         posts=posts,
         role=role,
+        needs_two_factor=needs_two_factor,
         state=state,
         invitation=invitation,
         error=error,
@@ -133,6 +137,7 @@ def edit(slug: str):
         form.listed.data = "listed" if group.listed else "unlisted"
         form.join_policy.data = group.join_policy
         form.requires_vouch.data = group.requires_vouch
+        form.requires_two_factor.data = group.requires_two_factor
     elif form.validate_on_submit():
         try:
             group_service.update_group(
@@ -144,6 +149,7 @@ def edit(slug: str):
                 join_policy=form.join_policy.data,
                 interests=form.interests.data or "",
                 requires_vouch=form.requires_vouch.data,
+                requires_two_factor=form.requires_two_factor.data,
             )
         except ServiceError as error:
             db.session.rollback()

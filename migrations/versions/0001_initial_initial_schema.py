@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('listed', sa.Boolean(), nullable=False),
     sa.Column('join_policy', sa.String(length=16), nullable=False),
     sa.Column('requires_vouch', sa.Boolean(), nullable=False),
+    sa.Column('requires_two_factor', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_groups')),
     sa.UniqueConstraint('slug', name=op.f('uq_groups_slug')),
@@ -210,6 +211,34 @@ def upgrade():
         batch_op.create_index('ix_posts_hot', ['hot', 'id'], unique=False)
         batch_op.create_index('ix_posts_score', ['score', 'id'], unique=False)
 
+    op.create_table('recovery_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_recovery_codes_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_codes'))
+    )
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_codes_user_id'), ['user_id'], unique=False)
+
+    op.create_table('security_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('credential_id', sa.LargeBinary(length=1024), nullable=False),
+    sa.Column('public_key', sa.LargeBinary(), nullable=False),
+    sa.Column('sign_count', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_security_keys_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_security_keys')),
+    sa.UniqueConstraint('credential_id', name=op.f('uq_security_keys_credential_id'))
+    )
+    with op.batch_alter_table('security_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_security_keys_user_id'), ['user_id'], unique=False)
+
     op.create_table('site_terms',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('body_md', sa.Text(), nullable=False),
@@ -232,6 +261,15 @@ def upgrade():
     with op.batch_alter_table('subscriptions', schema=None) as batch_op:
         batch_op.create_index('ix_subscriptions_target', ['target', 'target_id'], unique=False)
 
+    op.create_table('totp_secrets',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('secret', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('last_step', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_totp_secrets_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_totp_secrets'))
+    )
     op.create_table('user_interests',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('interest_id', sa.Integer(), nullable=False),
@@ -714,11 +752,20 @@ def downgrade():
 
     op.drop_table('user_sessions')
     op.drop_table('user_interests')
+    op.drop_table('totp_secrets')
     with op.batch_alter_table('subscriptions', schema=None) as batch_op:
         batch_op.drop_index('ix_subscriptions_target')
 
     op.drop_table('subscriptions')
     op.drop_table('site_terms')
+    with op.batch_alter_table('security_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_security_keys_user_id'))
+
+    op.drop_table('security_keys')
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
+
+    op.drop_table('recovery_codes')
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.drop_index('ix_posts_score')
         batch_op.drop_index('ix_posts_hot')

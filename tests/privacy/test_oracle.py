@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import pyotp
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,11 +21,12 @@ from werkzeug.security import generate_password_hash
 
 from forum import visibility
 from forum.extensions import db
-from forum.models import Comment, Group, Membership, Post, Tag, User
+from forum.models import Comment, Group, Membership, Post, Tag, TotpSecret, User
 from forum.queries import listings
 from forum.services.audience import Audience, apply_audience
 
 PASSWORD = "oracle password"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 TAGS = ("alpha", "beta", "gamma", "delta")
 EPOCH = datetime(2024, 1, 1)
 
@@ -84,14 +86,17 @@ def worlds(draw):
                 max_size=12,
             )
         )
-    return n_users, group_listed, members, posts, comments
+    # Groups that require two-factor sign-in to read, and the users who have it.
+    requires_two_factor = draw(st.lists(st.booleans(), min_size=n_groups, max_size=n_groups))
+    two_factor = draw(st.sets(users, max_size=n_users))
+    return n_users, group_listed, members, posts, comments, requires_two_factor, two_factor
 
 
 class Oracle:
     """What each viewer should see, from the world as generated."""
 
     def __init__(self, world, user_ids, group_ids, post_ids, comment_rows):
-        self.n_users, self.group_listed, self.members, self.posts, _ = world
+        self.n_users, self.group_listed, self.members, self.posts, _, self.requires_two_factor, self.two_factor = world
         self.user_ids, self.group_ids, self.post_ids = user_ids, group_ids, post_ids
         self.comments = comment_rows  # (comment id, post index, author index, deleted)
 
@@ -103,7 +108,11 @@ class Oracle:
             return False
         if spec.kind == "members" or viewer == spec.author:
             return True
-        return viewer in spec.users or any(viewer in self.members[g] for g in spec.groups if g < len(self.members))
+        return viewer in spec.users or any(self.reads_group(viewer, g) for g in spec.groups if g < len(self.members))
+
+    def reads_group(self, viewer: int, g: int) -> bool:
+        """A member reads what is shared with the group, if it does not require two-factor or they have it."""
+        return viewer in self.members[g] and (not self.requires_two_factor[g] or viewer in self.two_factor)
 
     def lists(self, viewer, p) -> bool:
         return self.reads(viewer, p) and not self.posts[p].deleted
@@ -156,11 +165,15 @@ def _wipe() -> None:
 def build(world, password_hash: str) -> Oracle:
     """Insert the world through the models (one commit), storing audiences the way the
     post service does."""
-    n_users, group_listed, members, posts, comments = world
+    n_users, group_listed, members, posts, comments, requires_two_factor, two_factor = world
     users = [User(username=f"u{i}", display_name=f"User {i}", password_hash=password_hash) for i in range(n_users)]
-    groups = [Group(slug=f"g{i}", name=f"Group {i}", listed=listed) for i, listed in enumerate(group_listed)]
+    groups = [
+        Group(slug=f"g{i}", name=f"Group {i}", listed=listed, requires_two_factor=requires)
+        for i, (listed, requires) in enumerate(zip(group_listed, requires_two_factor, strict=True))
+    ]
     db.session.add_all(users + groups)
     db.session.flush()
+    db.session.add_all(TotpSecret(user_id=users[u].id, secret=TOTP_SECRET, confirmed_at=EPOCH) for u in two_factor)
     for g, who in enumerate(members):
         db.session.add_all(Membership(group_id=groups[g].id, user_id=users[u].id) for u in who)
     tags = {name: Tag(name=name) for name in TAGS}
@@ -261,6 +274,9 @@ def check_http(client, oracle: Oracle, viewer: int | None) -> None:
     if viewer is not None:
         response = client.post("/login", data={"username": f"u{viewer}", "password": PASSWORD})
         assert response.status_code == 302
+        if viewer in oracle.two_factor:  # the second step, with the code the app shows now
+            response = client.post("/login/two-factor", data={"code": pyotp.TOTP(TOTP_SECRET).now()})
+            assert response.status_code == 302
     ids, url = [], "/"
     while url:
         html = client.get(url).get_data(as_text=True)

@@ -19,6 +19,8 @@ class AudienceCase:
     to_user: bool = False
     deleted: bool = False
     draft: bool = False  # the chosen audience waits for publishing: only the author reads it
+    # The group requires two-factor sign-in to read, and its member has none: an outsider to it.
+    two_factor_group: bool = False
 
     def readers(self) -> set[str]:
         if self.draft:
@@ -27,7 +29,8 @@ class AudienceCase:
             return set(VIEWERS)
         if self.kind == "members":
             return set(VIEWERS) - {"anonymous"}
-        return {"author"} | ({"member"} if self.to_group else set()) | ({"listed"} if self.to_user else set())
+        member = self.to_group and not self.two_factor_group
+        return {"author"} | ({"member"} if member else set()) | ({"listed"} if self.to_user else set())
 
 
 AUDIENCES = {
@@ -38,6 +41,7 @@ AUDIENCES = {
         AudienceCase("group", "restricted", to_group=True),
         AudienceCase("user", "restricted", to_user=True),
         AudienceCase("group+user", "restricted", to_group=True, to_user=True),
+        AudienceCase("group-two-factor", "restricted", to_group=True, two_factor_group=True),
         # Deleted posts: readers get a "deleted" page, outsiders still the missing 404.
         AudienceCase("group-deleted", "restricted", to_group=True, deleted=True),
         AudienceCase("members-deleted", "members", deleted=True),
@@ -80,6 +84,10 @@ def build_world(case: AudienceCase, *, listed_group: bool = False) -> World:
     # Owned by someone else, so neither the author nor the member moderates the group's posts.
     owner = make_user(f"owner{n}")
     group = make_group(owner, f"Quiet Lab {n}", members=(users["member"], author), listed=listed_group)
+    if case.two_factor_group:
+        # Set directly: the owner, not a viewer here, would need two-factor to set it by form.
+        group.requires_two_factor = True
+        db.session.commit()
     post = make_post(
         author,
         "Hidden result",

@@ -229,3 +229,13 @@ def test_an_account_without_two_factor_signs_in_with_its_password(client):
 def test_the_pages_need_a_signed_in_or_pending_account(client, path):
     response = client.get(path)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_turning_it_on_ends_the_sessions_signed_in_without_it(app, client):
+    ada = make_user("ada")
+    laptop = app.test_client()
+    login(laptop, ada)
+    login(client, ada)
+    enrol(client, ada)
+    assert signed_in(client)
+    assert not signed_in(laptop)  # signed in with the password alone, before two-factor

@@ -43,6 +43,7 @@ from forum.extensions import db
 from forum.models import RecoveryCode, SecurityKey, TotpSecret, User
 from forum.models._time import utcnow
 from forum.models.two_factor import has_two_factor
+from forum.services import sessions
 from forum.services.errors import ServiceError
 
 ISSUER = "Interpretability Forum"
@@ -138,6 +139,7 @@ def confirm_authenticator(user: User, code: str | None) -> list[str]:
     row.confirmed_at = utcnow()
     codes = _first_recovery_codes(user)
     db.session.commit()
+    _signed_in_without_it_end(user, codes)
     visibility.forget_principals()  # groups that require two-factor open on this very request
     return codes
 
@@ -285,8 +287,16 @@ def register_key(
     db.session.add(key)
     codes = _first_recovery_codes(user)
     db.session.commit()
+    _signed_in_without_it_end(user, codes)
     visibility.forget_principals()
     return key, codes
+
+
+def _signed_in_without_it_end(user: User, first_codes: list[str]) -> None:
+    """When two-factor sign-in is first turned on, every other session (a remember cookie
+    on a forgotten laptop, a copied cookie) was signed in without it: they end, this one stays."""
+    if first_codes:
+        sessions.end_other_sessions(user)
 
 
 def remove_key(user: User, key_id: int) -> SecurityKey:

@@ -116,7 +116,25 @@ class Config:
     # limits keyed by address would count whatever a client claims.
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour")
+    # Sign-in failures count per (account, address) in the database (forum/services/limits.py):
+    # the first few are free, then each doubles the pair's wait, up to the cap.
+    SIGN_IN_FREE_FAILURES = _env_int("SIGN_IN_FREE_FAILURES", 5)
+    SIGN_IN_DELAY_SECONDS = _env_int("SIGN_IN_DELAY_SECONDS", 15)
+    SIGN_IN_DELAY_MAX_SECONDS = _env_int("SIGN_IN_DELAY_MAX_SECONDS", 15 * 60)
+    # Against one address spraying a password across many accounts: once this many
+    # different accounts failed from it within an hour, it may try no further ones until
+    # the oldest ages out. A lab of a hundred people behind one address rarely sees more
+    # than a handful of accounts mistype in one hour; a sprayer wants thousands.
+    SIGN_IN_ADDRESS_ACCOUNTS_PER_HOUR = _env_int("SIGN_IN_ADDRESS_ACCOUNTS_PER_HOUR", 30)
+    # Accounts created per address (counted in the database); a lab signing up together
+    # is served by invites or by waiting an hour.
+    REGISTRATION_LIMIT = os.environ.get("REGISTRATION_LIMIT", "3 per hour;10 per day")
+    # "open": anyone registers; "invite": registering needs a code from /invites (admins,
+    # and members with INVITE_MIN_KARMA); "approval": a new account reads only until an
+    # admin approves it at /moderation/approvals.
+    REGISTRATION_MODE = os.environ.get("REGISTRATION_MODE", "open")
+    INVITE_MIN_KARMA = _env_int("INVITE_MIN_KARMA", 50)
+    INVITES_OPEN_MAX = _env_int("INVITES_OPEN_MAX", 10)  # unused codes a member may hold at once
     # The JSON API, counted per token (per address without one); writes also count
     # against the second limit.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute;5000 per hour")

@@ -1,11 +1,11 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from forum.extensions import limiter
 from forum.forms import show_error
 from forum.forms.auth import LoginForm, RegisterForm
 from forum.forms.posts import ConfirmForm
-from forum.services import ServiceError, accounts
+from forum.services import ServiceError, accounts, limits
 from forum.services import terms as terms_service
 from forum.web.security import safe_next
 
@@ -44,33 +44,25 @@ def register():
     ), 400 if request.method == "POST" else 200
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT"]
-
-
-def _login_key() -> str:
-    return "login:" + (request.form.get("username", "").strip().lower() or "-")
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _login_limit,
-    methods=["POST"],
-    key_func=_login_key,
-    error_message="Too many sign-in attempts for this account. Wait a few minutes.",
-)
-@limiter.limit(
-    _login_limit, methods=["POST"], error_message="Too many sign-in attempts from your address. Wait a few minutes."
-)
 def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        address = get_remote_address()
+        try:
+            # Counted per (account, address) before the password is tried (services/limits.py).
+            limits.check_sign_in(form.username.data, address)
+        except limits.Refused as refused:
+            form.password.errors = [*form.password.errors, refused.message]
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(refused.retry_after)}
         user = accounts.authenticate(form.username.data, form.password.data)
         if user is not None:
+            limits.forget_sign_in_failures(form.username.data, address)
             _sign_in(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data) or url_for("main.index"))
+        limits.record_sign_in_failure(form.username.data, address)
         # One message for an unknown name and a wrong password.
         form.password.errors = [*form.password.errors, "Wrong username or password."]
         return render_template("auth/login.html", form=form), 401

@@ -4,6 +4,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from forum.views import (
         access,
+        approvals,
         attachments,
         auth,
         drafts,
@@ -35,6 +36,7 @@ def register_blueprints(app: Flask) -> None:
         group_members,
         terms,
         moderation,
+        approvals,
         votes,
         tokens,
         search,
@@ -50,3 +52,7 @@ def register_blueprints(app: Flask) -> None:
         settings,
     ):
         app.register_blueprint(module.bp)
+    if app.config["REGISTRATION_MODE"] == "invite":
+        from forum.views import invites
+
+        app.register_blueprint(invites.bp)

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from forum.forms import show_error
 from forum.forms.auth import LoginForm, RegisterForm
 from forum.forms.posts import ConfirmForm
-from forum.services import ServiceError, accounts, limits
+from forum.services import ServiceError, accounts, limits, registration
 from forum.services import terms as terms_service
 from forum.web.security import safe_next
 
@@ -23,25 +23,41 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegisterForm()
+    if request.method == "GET" and request.args.get("invite"):
+        form.invite_code.data = request.args["invite"][:64]
     site_terms = terms_service.current_site_terms()
+    status = 400 if request.method == "POST" else 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
+        address = get_remote_address()
         try:
+            limits.check_registration(address)
             agreed = terms_service.check_registration(form.accept_site_terms.data, form.site_terms_version.data)
-            user = accounts.register(form.username.data, form.display_name.data, form.password.data)
+            user = registration.register_member(
+                form.username.data, form.display_name.data, form.password.data, form.invite_code.data
+            )
+        except limits.Refused as refused:
+            flash(refused.message, "error")
+            status, headers = 429, {"Retry-After": str(refused.retry_after)}
         except ServiceError as error:
             show_error(form, error, "username")
         else:
+            limits.record_registration(address)
             if agreed is not None:
                 terms_service.accept_site_terms(user, agreed.id)
             _sign_in(user)
+            if user.awaiting_approval:
+                flash("Your account awaits an admin's approval. You can read meanwhile.", "info")
             flash(f"Welcome, {user.display_name}! Tell people about your work on your profile.", "success")
             return redirect(url_for("users.edit_profile"))
     if site_terms is not None and form.site_terms_version.data != str(site_terms.id):
         # Agreeing counts only for the text shown now: a stale tick is cleared.
         form.site_terms_version.data, form.accept_site_terms.data = str(site_terms.id), False
-    return render_template(
-        "auth/register.html", form=form, site_terms=site_terms
-    ), 400 if request.method == "POST" else 200
+    return (
+        render_template("auth/register.html", form=form, site_terms=site_terms, mode=registration.mode()),
+        status,
+        headers,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])

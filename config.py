@@ -104,6 +104,12 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     ATTACHMENT_MAX_BYTES = _env_int("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
     ATTACHMENT_MAX_PIXELS = _env_int("ATTACHMENT_MAX_PIXELS", 40_000_000)  # a decompression bomb is refused unread
+    # Animations: re-encoding decodes every frame, so its time follows frames × pixels
+    # (about 10 million pixels a second on one core); both are counted before decoding.
+    ATTACHMENT_MAX_FRAMES = _env_int("ATTACHMENT_MAX_FRAMES", 200)
+    ATTACHMENT_MAX_ANIMATION_PIXELS = _env_int("ATTACHMENT_MAX_ANIMATION_PIXELS", 20_000_000)
+    # Per account, through every form that takes a file (post editor, draft editor, comments).
+    UPLOAD_LIMIT = os.environ.get("UPLOAD_LIMIT", "30 per hour;200 per day")
     # Above this Flask refuses the whole request (413) before a form can be re-shown, so it
     # leaves room for a too-large file to reach the form and get a message with the text kept.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)

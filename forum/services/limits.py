@@ -160,15 +160,16 @@ def check_registration(address: str) -> None:
             until = times[-1] + window
             plural = "s" if item.amount != 1 else ""
             raise Refused(
-                f"{item.amount} account{plural} {_per(window)} can be created from one address. "
+                f"{item.amount} account{plural} {per_window(item.get_expiry())} can be created from one address. "
                 f"Try again in {wait_text(_seconds_until(until))}; what you typed is kept below.",
                 _seconds_until(until),
             )
 
 
-def _per(window: timedelta) -> str:
-    names = {3600: "an hour", 86400: "a day", 60: "a minute", 604800: "a week"}
-    return names.get(int(window.total_seconds()), f"per {wait_text(int(window.total_seconds()))}")
+def per_window(seconds: int) -> str:
+    """'an hour' for 3600: how a limit's window reads in a message."""
+    names = {60: "a minute", 3600: "an hour", 86400: "a day", 604800: "a week"}
+    return names.get(seconds, f"in {wait_text(seconds)}")
 
 
 def record_registration(address: str) -> None:

@@ -73,6 +73,9 @@ class Config:
         (10_000, 9),
         (25_000, 10),
     )
+    # Karma votes of unverified accounts, or of accounts younger than this, are kept but
+    # move no score or karma until the account qualifies (docs/karma.md).
+    VOTE_WEIGHT_AFTER_DAYS = _env_int("VOTE_WEIGHT_AFTER_DAYS", 3)
     # Comments at or below this score start collapsed in threads.
     COMMENT_COLLAPSE_SCORE = -3
     VOTE_LIMIT = os.environ.get("VOTE_LIMIT", "60 per minute;600 per hour")
@@ -214,6 +217,11 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     # Fixtures create many posts per user; tests of the limits switch them back on.
     NEW_ACCOUNT_LIMITS_ENABLED = False
+    # Fixtures vote with accounts made a moment ago; tests of the waiting period set it.
+    VOTE_WEIGHT_AFTER_DAYS = 0
+    # The browser tests register many accounts from 127.0.0.1 into one database; tests of
+    # the limit set their own.
+    REGISTRATION_LIMIT = "1000 per hour"
     MAIL_SINK_DIR = ""  # tests that send mail point it at a temporary directory
     SITE_URL = "http://forum.test"
     PAGE_CACHE_GENERATION = "memory"  # one process, and each test's app starts empty

@@ -1,4 +1,4 @@
-"""Invite codes, for deployments with REGISTRATION_MODE = "invite" (docs/accounts.md)."""
+"""Invite codes, for deployments with REGISTRATION_MODE = "invite" (docs/limits.md)."""
 
 from __future__ import annotations
 

@@ -77,6 +77,9 @@ class Config:
         (10_000, 9),
         (25_000, 10),
     )
+    # Karma votes of unverified accounts, or of accounts younger than this, are kept but
+    # move no score or karma until the account qualifies (docs/karma.md).
+    VOTE_WEIGHT_AFTER_DAYS = _env_int("VOTE_WEIGHT_AFTER_DAYS", 3)
     # Comments at or below this score start collapsed in threads.
     COMMENT_COLLAPSE_SCORE = -3
     VOTE_LIMIT = os.environ.get("VOTE_LIMIT", "60 per minute;600 per hour")
@@ -108,6 +111,12 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     ATTACHMENT_MAX_BYTES = _env_int("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
     ATTACHMENT_MAX_PIXELS = _env_int("ATTACHMENT_MAX_PIXELS", 40_000_000)  # a decompression bomb is refused unread
+    # Animations: re-encoding decodes every frame, so its time follows frames × pixels
+    # (about 10 million pixels a second on one core); both are counted before decoding.
+    ATTACHMENT_MAX_FRAMES = _env_int("ATTACHMENT_MAX_FRAMES", 200)
+    ATTACHMENT_MAX_ANIMATION_PIXELS = _env_int("ATTACHMENT_MAX_ANIMATION_PIXELS", 20_000_000)
+    # Per account, through every form that takes a file (post editor, draft editor, comments).
+    UPLOAD_LIMIT = os.environ.get("UPLOAD_LIMIT", "30 per hour;200 per day")
     # Above this Flask refuses the whole request (413) before a form can be re-shown, so it
     # leaves room for a too-large file to reach the form and get a message with the text kept.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
@@ -120,7 +129,25 @@ class Config:
     # limits keyed by address would count whatever a client claims.
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour")
+    # Sign-in failures count per (account, address) in the database (forum/services/limits.py):
+    # the first few are free, then each doubles the pair's wait, up to the cap.
+    SIGN_IN_FREE_FAILURES = _env_int("SIGN_IN_FREE_FAILURES", 5)
+    SIGN_IN_DELAY_SECONDS = _env_int("SIGN_IN_DELAY_SECONDS", 15)
+    SIGN_IN_DELAY_MAX_SECONDS = _env_int("SIGN_IN_DELAY_MAX_SECONDS", 15 * 60)
+    # Against one address spraying a password across many accounts: once this many
+    # different accounts failed from it within an hour, it may try no further ones until
+    # the oldest ages out. A lab of a hundred people behind one address rarely sees more
+    # than a handful of accounts mistype in one hour; a sprayer wants thousands.
+    SIGN_IN_ADDRESS_ACCOUNTS_PER_HOUR = _env_int("SIGN_IN_ADDRESS_ACCOUNTS_PER_HOUR", 30)
+    # Accounts created per address (counted in the database); a lab signing up together
+    # is served by invites or by waiting an hour.
+    REGISTRATION_LIMIT = os.environ.get("REGISTRATION_LIMIT", "3 per hour;10 per day")
+    # "open": anyone registers; "invite": registering needs a code from /invites (admins,
+    # and members with INVITE_MIN_KARMA); "approval": a new account reads only until an
+    # admin approves it at /moderation/approvals.
+    REGISTRATION_MODE = os.environ.get("REGISTRATION_MODE", "open")
+    INVITE_MIN_KARMA = _env_int("INVITE_MIN_KARMA", 50)
+    INVITES_OPEN_MAX = _env_int("INVITES_OPEN_MAX", 10)  # unused codes a member may hold at once
     # The JSON API, counted per token (per address without one); writes also count
     # against the second limit.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute;5000 per hour")
@@ -209,6 +236,11 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     # Fixtures create many posts per user; tests of the limits switch them back on.
     NEW_ACCOUNT_LIMITS_ENABLED = False
+    # Fixtures vote with accounts made a moment ago; tests of the waiting period set it.
+    VOTE_WEIGHT_AFTER_DAYS = 0
+    # The browser tests register many accounts from 127.0.0.1 into one database; tests of
+    # the limit set their own.
+    REGISTRATION_LIMIT = "1000 per hour"
     MAIL_SINK_DIR = ""  # tests that send mail point it at a temporary directory
     SITE_URL = "http://forum.test"
     PAGE_CACHE_GENERATION = "memory"  # one process, and each test's app starts empty

@@ -57,6 +57,13 @@ def init_app(app: Flask) -> None:
             click.echo(f"{len(differences)} differences; run with --fix to store what the votes say.")
             raise SystemExit(1)
 
+    @forum_group.command("count-pending-votes")
+    def count_pending_votes() -> None:
+        """Count the kept votes of accounts now verified and old enough (the worker does it on every tick)."""
+        from forum.services.votes import count_pending_votes
+
+        click.echo(f"{count_pending_votes()} kept votes counted.")
+
     @forum_group.command("rerender")
     def rerender() -> None:
         """Render all stored Markdown again (after the renderer gained features); updates search."""
@@ -105,17 +112,23 @@ def init_app(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="Send what is due now, then exit (tests, cron).")
     @click.option("--interval", type=float, default=None, help="Seconds between passes (WORKER_INTERVAL_SECONDS).")
     def worker(once: bool, interval: float | None) -> None:
-        """Send queued email: notifications and digests, composed at sending time, retried on failure."""
+        """Send queued email (notifications and digests, composed at sending time, retried on
+        failure), and count the kept votes of accounts that now qualify (docs/karma.md)."""
         from forum.mail import outbox
+        from forum.services.votes import count_pending_votes
 
         if once:
+            count_pending_votes()
             tally = outbox.run_once()
             click.echo(f"{tally.sent} sent, {tally.skipped} skipped, {tally.failed} to retry.")
             for error in tally.errors[:20]:
                 click.echo(f"  {error}")
             return
         click.echo("Mail worker running; Ctrl-C stops it.")
-        outbox.run_forever(interval or app.config["WORKER_INTERVAL_SECONDS"], echo=click.echo)
+        # Votes kept from new or unverified accounts start counting within a tick of qualifying.
+        outbox.run_forever(
+            interval or app.config["WORKER_INTERVAL_SECONDS"], echo=click.echo, jobs=(count_pending_votes,)
+        )
 
     @forum_group.command("create-admin")
     @click.argument("username")

@@ -67,9 +67,10 @@ def is_banned(user: User | None) -> bool:
 def can_write(user: User | None) -> TypeGuard[User]:
     """Posting, commenting, voting, reporting and creating groups all need this.
 
-    A banned user keeps reading what they could read before; they only lose writing.
+    A banned user keeps reading what they could read before; they only lose writing. So
+    does an account awaiting approval (REGISTRATION_MODE = "approval").
     """
-    return is_signed_in(user) and not is_banned(user)
+    return is_signed_in(user) and not user.awaiting_approval and not is_banned(user)
 
 
 def can_vote(user: User | None) -> TypeGuard[User]:

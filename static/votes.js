@@ -57,7 +57,13 @@
           return null;
         }
         return response.json().then(function (data) {
-          if (response.ok) { render(form, data); var old = form.querySelector(".vote-error"); if (old) old.remove(); }
+          if (response.ok) {
+            render(form, data);
+            var old = form.querySelector(".vote-error");
+            if (old) old.remove();
+            // A new or unverified account's vote is kept but not counted yet (docs/karma.md).
+            if (data.pending) showError(form, "Your vote is kept; it counts once your account is verified and a few days old.");
+          }
           else showError(form, (data.error && data.error.message) || "The vote was not recorded.");
         });
       })

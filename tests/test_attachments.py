@@ -4,18 +4,32 @@ readable exactly when their post's body is. Privacy first."""
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from PIL import Image
+from sqlalchemy import func
 
-from forum.extensions import db
+from config import TestConfig
+from forum import create_app
+from forum.extensions import db, limiter
 from forum.infra.storage import LocalStorage
 from forum.models import Attachment, Post
 from forum.services import ServiceError, attachments
 from forum.services import comments as comment_service
 from forum.services import posts as post_service
 from forum.services.audience import Audience
-from tests.factories import image_bytes, login, logout, make_attachment, make_comment, make_group, make_post, make_user
+from tests.factories import (
+    RequestIsolatedClient,
+    image_bytes,
+    login,
+    logout,
+    make_attachment,
+    make_comment,
+    make_group,
+    make_post,
+    make_user,
+)
 from tests.privacy.oracle import MISSING_POST, normalized
 
 
@@ -156,6 +170,38 @@ def test_size_and_pixel_limits_come_from_config(app):
     assert "too many" in refused.value.message
 
 
+def _animated_gif(frames: int, size: tuple[int, int]) -> bytes:
+    """Single-colour frames: a few hundred bytes each however large, as in issue 22."""
+    out = io.BytesIO()
+    images = [Image.new("L", size, (i * 37) % 256) for i in range(frames)]
+    images[0].save(out, format="GIF", save_all=True, append_images=images[1:], duration=50, loop=0)
+    return out.getvalue()
+
+
+def test_an_animation_of_many_large_frames_is_refused_before_decoding(app):
+    gif = _animated_gif(40, (2000, 2000))
+    assert len(gif) < 200_000  # far under the byte limit: only the pixel count can refuse it
+    started = time.perf_counter()
+    with pytest.raises(ServiceError) as refused:
+        attachments.prepare("bomb.gif", gif)
+    elapsed = time.perf_counter() - started
+    assert "40 frames of 2000×2000 pixels" in refused.value.message
+    assert elapsed < 0.5, f"took {elapsed:.1f} s: the frames were decoded"
+
+
+def test_frames_are_capped_and_an_animation_within_the_budget_keeps_its_frames(app):
+    app.config.update(ATTACHMENT_MAX_FRAMES=4, ATTACHMENT_MAX_ANIMATION_PIXELS=1_000_000)
+    with pytest.raises(ServiceError) as refused:
+        attachments.prepare("long.gif", _animated_gif(5, (10, 10)))
+    assert "at most 4 frames" in refused.value.message
+    with pytest.raises(ServiceError) as refused:
+        attachments.prepare("wide.gif", _animated_gif(2, (800, 800)))
+    assert "2 frames of 800×800 pixels (1.28 million pixels in all)" in refused.value.message
+    kept = attachments.prepare("ok.gif", _animated_gif(4, (100, 100)))
+    with Image.open(io.BytesIO(kept.data)) as image:
+        assert image.n_frames == 4
+
+
 def _upload(client, url, data: bytes, filename="figure.png", **fields):
     return client.post(url, data={**fields, "file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
 
@@ -212,6 +258,49 @@ def test_a_refused_upload_keeps_the_typed_post(client, app, lab, data, message):
     assert response.status_code == 400
     assert message in page and "Hours of typed work." in page and "Typed title" in page
     assert db.session.scalar(db.select(Post).where(Post.title == "Typed title")) is None
+
+
+@pytest.fixture
+def upload_limited(app):
+    """An app of its own with Flask-Limiter on (the suite's is off), on the same database."""
+    limited = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        UPLOAD_DIR=app.config["UPLOAD_DIR"],
+        WTF_CSRF_ENABLED=False,
+        RATELIMIT_ENABLED=True,
+        UPLOAD_LIMIT="2 per hour",
+    )
+    limited.test_client_class = RequestIsolatedClient
+    limiter.reset()
+    with limited.app_context():
+        yield limited
+        db.session.remove()
+        db.engine.dispose()
+    # The limiter object is shared: the `app` fixture switches it back for the next test.
+
+
+def test_uploads_are_limited_per_account_through_every_editor(upload_limited, lab):
+    client = upload_limited.test_client()
+    login(client, lab["author"])
+    fields = {"title": "With figures", "body": "See below.", "audience": "public", "upload": "Upload"}
+    response = _upload(client, "/posts/new", image_bytes(), **fields)
+    edit = response.headers["Location"]
+    assert response.status_code == 302
+    assert _upload(client, edit, image_bytes(), **fields).status_code == 200
+    # The third file, through the draft's editor, is refused with the typed text kept.
+    refused = _upload(client, edit, image_bytes(), **{**fields, "body": "Words typed since."})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 429
+    assert "You can upload 2 files an hour. Try again in" in page and "Words typed since." in page
+    post = db.session.scalar(db.select(Post).where(Post.title == "With figures"))
+    assert db.session.scalar(db.select(func.count()).select_from(Attachment).where(Attachment.post_id == post.id)) == 2
+    # Comments share the allowance; another account has its own.
+    public = make_post(lab["member"], "Open", "Body.")
+    refused = _upload(client, f"/posts/{public.id}/comments", image_bytes(), body="My plot")
+    assert refused.status_code == 429 and "You can upload 2 files an hour" in refused.get_data(as_text=True)
+    login(client, lab["member"])
+    assert _upload(client, f"/posts/{public.id}/comments", image_bytes(), body="Mine").status_code == 302
 
 
 def test_a_comment_can_carry_a_file(client, lab):

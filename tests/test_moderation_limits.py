@@ -1,4 +1,4 @@
-"""Hourly limits on new accounts, and sign-in attempt limits (Flask-Limiter)."""
+"""Hourly limits on new accounts (sign-in limits: tests/test_sign_in_limits.py)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from config import TestConfig
-from forum import create_app
 from forum.extensions import db
 from forum.models import Comment, Post
 from forum.models._time import utcnow
 from forum.services import ServiceError
-from tests.factories import PASSWORD, login, make_post, make_user
+from tests.factories import login, make_post, make_user
 from tests.moderation_helpers import count, make_moderator
 
 
@@ -97,57 +95,3 @@ def test_deleting_does_not_buy_more_posts(app, limited):
         post_service.delete_post(make_post(user))
     with pytest.raises(ServiceError):
         make_post(user)
-
-
-# --- sign-in limits ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def limited_login(app):
-    """An app of its own with Flask-Limiter switched on, on the same database."""
-    limited_app = create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-        WTF_CSRF_ENABLED=False,
-        RATELIMIT_ENABLED=True,
-        LOGIN_LIMIT="3 per minute",
-    )
-    with limited_app.app_context():
-        yield limited_app
-        db.session.remove()
-        db.engine.dispose()
-    # The limiter object is shared: the `app` fixture switches it back for the next test.
-
-
-def _attempt(client, username, password="wrong password!", addr="10.0.0.1"):
-    return client.post("/login", data={"username": username, "password": password}, environ_base={"REMOTE_ADDR": addr})
-
-
-def test_sign_in_attempts_are_limited_per_account(limited_login):
-    make_user("ada")
-    client = limited_login.test_client()
-    for i in range(3):
-        assert _attempt(client, "ada", addr=f"10.0.1.{i}").status_code == 401
-    response = _attempt(client, "ada", password=PASSWORD, addr="10.0.2.1")
-    assert response.status_code == 429
-    assert "Too many sign-in attempts for this account" in response.get_data(as_text=True)
-    assert "Retry-After" in response.headers
-
-
-def test_sign_in_attempts_are_limited_per_address(limited_login):
-    ben = make_user("ben")
-    client = limited_login.test_client()
-    for name in ("x1-user", "x2-user", "x3-user"):
-        assert _attempt(client, name, addr="10.9.9.9").status_code == 401
-    response = _attempt(client, "ben", password=PASSWORD, addr="10.9.9.9")
-    assert response.status_code == 429
-    assert "Too many sign-in attempts from your address" in response.get_data(as_text=True)
-    # Another address may still sign in to another account.
-    assert _attempt(client, "ben", password=PASSWORD, addr="10.8.8.8").status_code == 302
-    assert ben.id
-
-
-def test_reading_the_sign_in_page_is_not_limited(limited_login):
-    client = limited_login.test_client()
-    for _ in range(6):
-        assert client.get("/login").status_code == 200

@@ -317,6 +317,11 @@ COMPONENTS: dict[str, dict] = {
             "vote_count": INT,
             "agreement": {**INT, "description": "Comments only."},
             "agreement_count": {**INT, "description": "Comments only."},
+            "pending": {
+                **BOOL,
+                "description": "Present (true) when the vote is kept but not counted yet: the account is "
+                "unverified or younger than the site's waiting period (docs/karma.md).",
+            },
         },
         required=("kind", "id", "axis", "vote", "score", "vote_count"),
     ),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from forum.demo import research
 from forum.demo.trust import add_trust_demo
 from forum.extensions import db
 from forum.models import Comment, Post
+from forum.models._time import utcnow
 from forum.services import accounts, comments, groups, notifications, posts, votes
 from forum.services.audience import Audience
 
@@ -39,6 +42,9 @@ def load_demo_content() -> dict[str, int]:
     users = {}
     for username, name, interests, bio in PEOPLE:
         user = accounts.register(username, name, DEMO_PASSWORD)
+        # Established members: verified, and older than VOTE_WEIGHT_AFTER_DAYS, so the demo
+        # votes below count toward karma (docs/karma.md).
+        user.email_verified_at = user.created_at = utcnow() - timedelta(days=90)
         accounts.update_profile(user, name, bio, interests)
         users[username] = user
         # Addresses for the development mail sink (instance/mail/), with the default choices.

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
 class LoginForm(FlaskForm):
@@ -23,4 +23,6 @@ class RegisterForm(FlaskForm):
     # Shown only while site terms exist; the version is the one the new member was shown.
     accept_site_terms = BooleanField("I agree to the site terms above")
     site_terms_version = HiddenField()
+    # Shown only when REGISTRATION_MODE is "invite".
+    invite_code = StringField("Invite code", validators=[Optional(), Length(max=64)])
     submit = SubmitField("Create account")

@@ -39,7 +39,11 @@ class PostForm(PostTermsFields, FlaskForm):
     # Unticked, a change of readers (or publishing) leaves earlier versions, and a draft's
     # review comments, with the readers they were written for (services/history.py).
     open_history = BooleanField("Open them to the new readers too")
-    file = FileField("Attach a figure or PDF", description="PNG, JPEG, GIF, WebP or PDF.")
+    file = FileField(
+        "Attach a figure or PDF",
+        description="PNG, JPEG, GIF, WebP or PDF. Images lose their metadata; PDFs are kept as sent, "
+        "with their author and software fields: clear those before uploading.",
+    )
     upload = SubmitField("Upload")
     preview = SubmitField("Preview")
     save_draft = SubmitField("Save draft")
@@ -49,7 +53,9 @@ class PostForm(PostTermsFields, FlaskForm):
 class CommentForm(FlaskForm):
     body = TextAreaField("Comment", validators=[DataRequired(message="A comment needs some text."), Length(max=20_000)])
     file = FileField(
-        "Attach a figure or PDF", description="Optional: PNG, JPEG, GIF, WebP or PDF, linked at the end of the comment."
+        "Attach a figure or PDF",
+        description="Optional: PNG, JPEG, GIF, WebP or PDF, linked at the end of the comment. "
+        "PDFs keep their metadata (author, software).",
     )
     parent_id = HiddenField()
     submit = SubmitField("Comment")

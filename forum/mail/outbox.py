@@ -112,9 +112,12 @@ def run_once(transport: Transport | None = None, now: datetime | None = None) ->
     return tally
 
 
-def run_forever(interval: float, echo=print) -> None:  # pragma: no cover - a loop around run_once
+def run_forever(interval: float, echo=print, jobs=()) -> None:  # pragma: no cover - a loop around run_once
+    """`jobs`: other periodic work (no arguments) run before each round of sending."""
     transport = from_config()
     while True:
+        for job in jobs:
+            job()
         tally = run_once(transport)
         if tally.sent or tally.skipped or tally.failed:
             echo(f"mail: {tally.sent} sent, {tally.skipped} skipped, {tally.failed} to retry")

@@ -6,6 +6,8 @@ from forum.models.comment import Comment
 from forum.models.draft import DRAFT_ROLES, DraftShare, PlannedAudience, post_coauthors
 from forum.models.group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
 from forum.models.interest import Interest
+from forum.models.invite import Invite
+from forum.models.limits import LIMIT_EVENT_KINDS, LimitEvent
 from forum.models.moderation import REPORT_DECISIONS, REPORT_REASONS, Ban, ModAction, ModeratorWarning, Report
 from forum.models.notification import (
     EMAIL_CATEGORIES,
@@ -56,6 +58,9 @@ __all__ = [
     "Group",
     "GroupInvitation",
     "Interest",
+    "Invite",
+    "LIMIT_EVENT_KINDS",
+    "LimitEvent",
     "JOIN_POLICIES",
     "JoinRequest",
     "Membership",

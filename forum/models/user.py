@@ -33,6 +33,8 @@ class User(UserMixin, Model):
     # once it is verified (what an unverified account may do is the site's setting).
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Registered under REGISTRATION_MODE = "approval": may read, not write, until an admin approves.
+    awaiting_approval: Mapped[bool] = mapped_column(default=False)
 
     # Loaded on demand: every comment author and the signed-in user are Users, and pages
     # that list people ask for interests explicitly (selectinload), so threads don't pay.

@@ -40,6 +40,10 @@ class Vote(Model):
     # exactly this, however the voter's karma has moved since.
     weight: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # False while the voter's account is unverified or too young (VOTE_WEIGHT_AFTER_DAYS):
+    # the vote is kept and shown to its voter, but moves no score, count or karma until
+    # `votes.count_pending_votes` counts it (docs/karma.md).
+    counted: Mapped[bool] = mapped_column(default=True, index=True)
 
     @property
     def choice(self) -> str:

@@ -24,7 +24,7 @@ def _hash(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def register(username: str | None, display_name: str | None, password: str | None) -> User:
+def register(username: str | None, display_name: str | None, password: str | None, *, commit: bool = True) -> User:
     username = normalize_username(username)
     check_username(username)
     display_name = " ".join((display_name or "").split()) or username
@@ -37,7 +37,10 @@ def register(username: str | None, display_name: str | None, password: str | Non
         raise ServiceError("That username is taken.", field="username")
     user = User(username=username, display_name=display_name, password_hash=_hash(password))
     db.session.add(user)
-    db.session.commit()
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()  # the caller commits, with whatever else belongs to the registration
     return user
 
 

@@ -1,7 +1,7 @@
 """Uploads: check a file by its content, clean it, store it, and name it in Markdown.
 
 Images (PNG, JPEG, GIF, WebP) are opened and verified by Pillow, refused above the pixel
-limit before decoding, and re-encoded from their pixels with no metadata (EXIF, GPS, ICC,
+budget (every frame counted) before decoding, and re-encoded from their pixels with no metadata (EXIF, GPS, ICC,
 text chunks), so nothing the camera or editor wrote travels on. PDFs are recognised by
 their header and kept as sent; they are served as downloads. SVG is refused: it is a
 document that can carry scripts, and sanitizing it well is a project of its own.
@@ -12,19 +12,22 @@ from __future__ import annotations
 import io
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
 from flask import current_app
+from limits import parse_many
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from forum import permissions, visibility
-from forum.extensions import db
+from forum.extensions import db, limiter
 from forum.infra.storage import get_storage
 from forum.models import Attachment, Comment, Post, User
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write
+from forum.services.limits import per_window, wait_text
 
 IMAGE_TYPES = {
     "PNG": ("image/png", "png"),
@@ -48,6 +51,30 @@ class Prepared:
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+def ensure_upload_allowed(uploader: User) -> None:
+    """Count one upload against UPLOAD_LIMIT for this account, before the file is read.
+
+    Through Flask-Limiter's store (Redis when several workers run, docs/deploy.md), keyed by
+    the account, so every form that takes a file (new post, draft or post editor, comment)
+    shares one allowance. A ServiceError on the file field when it is spent: the form comes
+    back with the typed text, unlike the bare 429 page a route limit would give."""
+    if not limiter.enabled:
+        return
+    items = parse_many(current_app.config["UPLOAD_LIMIT"])
+    for item in items:
+        if not limiter.limiter.test(item, "upload", str(uploader.id)):
+            reset_at, _ = limiter.limiter.get_window_stats(item, "upload", str(uploader.id))
+            wait = wait_text(max(1, int(reset_at - time.time())))
+            raise ServiceError(
+                f"You can upload {item.amount} files {per_window(item.get_expiry())}. Try again in {wait}; "
+                "nothing was uploaded and your text is kept below.",
+                field="file",
+                status=429,
+            )
+    for item in items:
+        limiter.limiter.hit(item, "upload", str(uploader.id))
 
 
 def _megabytes(n: int) -> str:
@@ -91,15 +118,14 @@ def _clean_image(data: bytes) -> tuple[str, str, bytes]:
         with Image.open(io.BytesIO(data)) as probe:
             kind = probe.format
             width, height = probe.size
+            # Read from the frame headers, none decoded: the budget below is checked first.
+            frames = getattr(probe, "n_frames", 1) if kind in IMAGE_TYPES else 1
             probe.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise _refuse_type(data) from None
     if kind not in IMAGE_TYPES:
         raise _refuse_type(data)
-    if width * height > current_app.config["ATTACHMENT_MAX_PIXELS"]:
-        raise ServiceError(
-            f"The image is {width}×{height} pixels; that is too many. Nothing was uploaded.", field="file"
-        )
+    _check_budget(width, height, frames)
     content_type, extension = IMAGE_TYPES[kind]
     try:
         return content_type, extension, _reencode(data, kind)
@@ -107,6 +133,35 @@ def _clean_image(data: bytes) -> tuple[str, str, bytes]:
         raise ServiceError(
             "The image could not be read; it may be damaged. Nothing was uploaded.", field="file"
         ) from None
+
+
+def _check_budget(width: int, height: int, frames: int) -> None:
+    """Refuse, before any pixel is decoded, what would cost too much to re-encode.
+
+    Re-encoding decodes every frame into a full canvas, so its time grows with frames ×
+    width × height: one frame is bounded by ATTACHMENT_MAX_PIXELS, an animation by
+    ATTACHMENT_MAX_FRAMES and by ATTACHMENT_MAX_ANIMATION_PIXELS in all (docs/attachments.md
+    gives the time that costs). A few hundred bytes can hold a huge single-colour frame,
+    so the file's size says nothing about this."""
+    config = current_app.config
+    if width * height > config["ATTACHMENT_MAX_PIXELS"]:
+        raise ServiceError(
+            f"The image is {width}×{height} pixels; that is too many. Nothing was uploaded.", field="file"
+        )
+    if frames <= 1:
+        return
+    most_frames, most_pixels = config["ATTACHMENT_MAX_FRAMES"], config["ATTACHMENT_MAX_ANIMATION_PIXELS"]
+    if frames > most_frames or frames * width * height > most_pixels:
+        raise ServiceError(
+            f"The animation has {frames} frames of {width}×{height} pixels ({_millions(frames * width * height)} "
+            f"in all); animations are at most {most_frames} frames and {_millions(most_pixels)} in all. "
+            "Nothing was uploaded.",
+            field="file",
+        )
+
+
+def _millions(pixels: int) -> str:
+    return f"{pixels / 1_000_000:.3g} million pixels"
 
 
 def _reencode(data: bytes, kind: str) -> bytes:

@@ -22,9 +22,19 @@ def ban_message(user: User) -> str | None:
     return f"You are banned {until}: {ban.reason} You can still read, but not post, comment, vote or report."
 
 
+def write_refusal(user: User) -> str | None:
+    """Why a signed-in member may not write, or None: a ban, or an approval still awaited."""
+    if getattr(user, "awaiting_approval", False):
+        return (
+            "Your account awaits an admin's approval. You can read meanwhile; "
+            "posting, commenting and voting open once approved."
+        )
+    return ban_message(user)
+
+
 def ensure_can_write(user: User) -> None:
     if not permissions.can_write(user):
-        raise ServiceError(ban_message(user) or "Please sign in.", status=403)
+        raise ServiceError(write_refusal(user) or "Please sign in.", status=403)
 
 
 def is_new_account(user: User) -> bool:

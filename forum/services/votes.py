@@ -9,9 +9,10 @@ refuse a second row, so concurrent requests can neither count twice nor lose a c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select, union_all, update
+from sqlalchemy import and_, delete, func, insert, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from forum import permissions, visibility
@@ -19,7 +20,7 @@ from forum.extensions import db
 from forum.models import Comment, Post, User, Vote, post_coauthors, ranking
 from forum.models._time import utcnow
 from forum.services.errors import ServiceError
-from forum.services.guards import ban_message
+from forum.services.guards import write_refusal
 
 # What a button may send, per axis: choice -> (direction, strong).
 CHOICES: dict[str, dict[str, tuple[int, bool]]] = {
@@ -27,6 +28,10 @@ CHOICES: dict[str, dict[str, tuple[int, bool]]] = {
     "agreement": {"agree": (1, False), "disagree": (-1, False)},
 }
 NO_VOTE = "none"
+PENDING_MESSAGE = (
+    "Your vote is kept and shown to you; it counts toward scores and karma once your account's "
+    "email is verified and the account is {days} days old."
+)
 _ATTEMPTS = 3
 
 
@@ -42,6 +47,8 @@ class VoteResult:
     vote_count: int
     agreement: int | None = None
     agreement_count: int | None = None
+    # True when the voter's vote is kept but not counted yet (see `vote_counts`).
+    pending: bool | None = None
 
     def as_json(self) -> dict:
         data = {k: v for k, v in self.__dict__.items() if v is not None or k == "vote"}
@@ -63,6 +70,9 @@ def cast_vote(
     never undoes it. The caller has fetched `target` through visibility.
     """
     _check(voter, target, choice, axis)
+    # The voter may have qualified since their last votes: count those first, so the
+    # stored vote read below is as it will stay.
+    count_pending_votes([voter.id])
     for _ in range(_ATTEMPTS):
         try:
             result = _apply(voter, target, choice, axis, expected)
@@ -83,7 +93,7 @@ class _Conflict(Exception):
 
 def _check(voter: User, target: Post | Comment, choice: str, axis: str) -> None:
     if not permissions.can_vote(voter):
-        raise ServiceError(ban_message(voter) or "This account may not vote.", status=403)
+        raise ServiceError(write_refusal(voter) or "This account may not vote.", status=403)
     if axis not in CHOICES or choice not in CHOICES[axis]:
         raise ServiceError("That is not a vote.", field="value", status=400)
     if axis == "agreement" and not isinstance(target, Comment):
@@ -127,7 +137,7 @@ def _target_clause(target: Post | Comment):
 def _apply(voter: User, target: Post | Comment, choice: str, axis: str, expected: str | None) -> VoteResult:
     direction, strong = CHOICES[axis][choice]
     existing = db.session.execute(
-        select(Vote.id, Vote.direction, Vote.strong, Vote.weight).where(
+        select(Vote.id, Vote.direction, Vote.strong, Vote.weight, Vote.counted).where(
             Vote.user_id == voter.id, _target_clause(target), Vote.axis == axis
         )
     ).first()
@@ -138,29 +148,46 @@ def _apply(voter: User, target: Post | Comment, choice: str, axis: str, expected
     else:
         wanted = choice
 
+    # A pending vote (Vote.counted false) moves nothing; what it held is what taking it back removes.
+    held_weight, held_count = (existing.weight, 1) if existing is not None and existing.counted else (0, 0)
     delta, count_delta = 0, 0
+    pending = existing is not None and not existing.counted and wanted == stored
     if wanted == stored:
         pass
     elif wanted == NO_VOTE and existing is not None:  # stored is a vote, so its row exists
         _change_row(delete(Vote), existing)
-        delta, count_delta = -existing.weight, -1
+        delta, count_delta = -held_weight, -held_count
     else:
         _check_thresholds(voter, direction, strong, axis)
         weight = vote_weight(voter, direction, strong, axis)
+        counted = axis != "karma" or vote_counts(voter)
+        pending = not counted
         if existing is None:
-            row = {"user_id": voter.id, "axis": axis, "direction": direction, "strong": strong, "weight": weight}
+            row = {
+                "user_id": voter.id,
+                "axis": axis,
+                "direction": direction,
+                "strong": strong,
+                "weight": weight,
+                "counted": counted,
+            }
             row["post_id" if isinstance(target, Post) else "comment_id"] = target.id
             try:
                 db.session.execute(insert(Vote).values(**row))
             except IntegrityError as error:  # the same vote, inserted by a concurrent request
                 raise _Conflict from error
-            delta, count_delta = weight, 1
         else:
             _change_row(
-                update(Vote).values(direction=direction, strong=strong, weight=weight, created_at=utcnow()), existing
+                update(Vote).values(
+                    direction=direction, strong=strong, weight=weight, counted=counted, created_at=utcnow()
+                ),
+                existing,
             )
-            delta = weight - existing.weight
-    return _move_counts(target, axis, delta, count_delta, None if wanted == NO_VOTE else wanted)
+        delta = (weight if counted else 0) - held_weight
+        count_delta = (1 if counted else 0) - held_count
+    result = _move_counts(target, axis, delta, count_delta, None if wanted == NO_VOTE else wanted)
+    result.pending = pending or None
+    return result
 
 
 def _change_row(statement, existing) -> None:
@@ -171,6 +198,7 @@ def _change_row(statement, existing) -> None:
             Vote.direction == existing.direction,
             Vote.strong == existing.strong,
             Vote.weight == existing.weight,
+            Vote.counted == existing.counted,
         ).execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]  # DML returns a CursorResult
@@ -235,6 +263,60 @@ def _counts_toward_karma(post_id: int) -> bool:
     )
 
 
+# --- votes of new and unverified accounts -----------------------------------------------
+
+
+def _qualified_clause():
+    """The SQL form of `vote_counts`, over User."""
+    cutoff = utcnow() - timedelta(days=current_app.config["VOTE_WEIGHT_AFTER_DAYS"])
+    return and_(User.email_verified_at.is_not(None), User.created_at <= cutoff)
+
+
+def vote_counts(voter: User) -> bool:
+    """Whether a karma vote cast now moves scores and karma (docs/karma.md).
+
+    A verified account at least VOTE_WEIGHT_AFTER_DAYS old: a crowd of fresh accounts
+    cannot lift anyone across the thresholds that unlock down-votes and strong votes.
+    Younger or unverified accounts' votes are kept and shown to them, and counted by
+    `count_pending_votes` once the account qualifies. Asked of the database with the
+    clause the job uses, so the two cannot drift."""
+    return bool(db.session.scalar(select(_qualified_clause()).select_from(User).where(User.id == voter.id)))
+
+
+def count_pending_votes(user_ids=None) -> int:
+    """Count the kept votes of every account that qualifies now (of `user_ids` only, if
+    given): each moves its item's score and count and its authors' karma as if cast now,
+    at the weight it was cast with. Run by `flask forum worker` on every tick and by
+    `flask forum count-pending-votes`, and for a voter before each of their votes.
+    Returns how many were counted; commits."""
+    query = (
+        select(Vote.id, Vote.post_id, Vote.comment_id, Vote.weight)
+        .join(User, User.id == Vote.user_id)
+        .where(Vote.counted.is_(False), _qualified_clause())
+    )
+    if user_ids is not None:
+        query = query.where(Vote.user_id.in_(user_ids))
+    rows = db.session.execute(query).all()
+    counted = 0
+    for row in rows:
+        # Conditional, so two workers (or a worker and the voter) never count one vote twice.
+        flipped = db.session.execute(
+            update(Vote)
+            .where(Vote.id == row.id, Vote.counted.is_(False))
+            .values(counted=True)
+            .execution_options(synchronize_session=False)
+        )
+        if flipped.rowcount != 1:  # type: ignore[attr-defined]  # DML returns a CursorResult
+            continue
+        target = db.session.get(Post, row.post_id) if row.post_id else db.session.get(Comment, row.comment_id)
+        if target is not None:
+            _move_counts(target, "karma", row.weight, 1, None)
+        counted += 1
+    if rows:
+        db.session.commit()
+    return counted
+
+
 # --- the viewer's own votes --------------------------------------------------------------
 
 
@@ -293,7 +375,7 @@ def expected_karma(user_ids=None) -> dict[int, int]:
     on_posts = (
         select(authors.c.user_id, func.sum(Vote.weight))
         .join(authors, Vote.post_id == authors.c.post_id)
-        .where(Vote.axis == "karma", visibility.open_to_every_member(authors.c.post_id))
+        .where(Vote.axis == "karma", Vote.counted.is_(True), visibility.open_to_every_member(authors.c.post_id))
         .group_by(authors.c.user_id)
     )
     on_comments = (
@@ -301,6 +383,7 @@ def expected_karma(user_ids=None) -> dict[int, int]:
         .join(Comment, Vote.comment_id == Comment.id)
         .where(
             Vote.axis == "karma",
+            Vote.counted.is_(True),
             visibility.open_to_every_member(Comment.post_id),
             Comment.audience_snapshot_id.is_(None),  # a kept review comment's votes are not public
         )
@@ -358,7 +441,7 @@ def audit(fix: bool = False) -> list[Difference]:
         pid: (int(s), n)
         for pid, s, n in db.session.execute(
             select(Vote.post_id, func.sum(Vote.weight), func.count())
-            .where(Vote.post_id.is_not(None))
+            .where(Vote.post_id.is_not(None), Vote.counted.is_(True))
             .group_by(Vote.post_id)
         )
     }
@@ -383,7 +466,7 @@ def audit(fix: bool = False) -> list[Difference]:
         (cid, axis): (int(s), n)
         for cid, axis, s, n in db.session.execute(
             select(Vote.comment_id, Vote.axis, func.sum(Vote.weight), func.count())
-            .where(Vote.comment_id.is_not(None))
+            .where(Vote.comment_id.is_not(None), Vote.counted.is_(True))
             .group_by(Vote.comment_id, Vote.axis)
         )
     }

@@ -4,6 +4,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from forum.views import (
         access,
+        approvals,
         attachments,
         auth,
         drafts,
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
         group_members,
         terms,
         moderation,
+        approvals,
         votes,
         tokens,
         search,
@@ -54,3 +56,7 @@ def register_blueprints(app: Flask) -> None:
         two_factor,
     ):
         app.register_blueprint(module.bp)
+    if app.config["REGISTRATION_MODE"] == "invite":
+        from forum.views import invites
+
+        app.register_blueprint(invites.bp)

@@ -1,11 +1,11 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from forum.extensions import client_address, limiter
+from forum.extensions import client_address
 from forum.forms import show_error
 from forum.forms.auth import LoginForm, RegisterForm
 from forum.forms.posts import ConfirmForm
-from forum.services import ServiceError, accounts, sessions, two_factor
+from forum.services import ServiceError, accounts, limits, registration, sessions, two_factor
 from forum.services import terms as terms_service
 from forum.views import two_factor as second_step
 from forum.web.security import safe_next
@@ -46,58 +46,66 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegisterForm()
+    if request.method == "GET" and request.args.get("invite"):
+        form.invite_code.data = request.args["invite"][:64]
     site_terms = terms_service.current_site_terms()
+    status = 400 if request.method == "POST" else 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
+        address = client_address()
         try:
+            limits.check_registration(address)
             agreed = terms_service.check_registration(form.accept_site_terms.data, form.site_terms_version.data)
-            user = accounts.register(form.username.data, form.display_name.data, form.password.data)
+            user = registration.register_member(
+                form.username.data, form.display_name.data, form.password.data, form.invite_code.data
+            )
+        except limits.Refused as refused:
+            flash(refused.message, "error")
+            status, headers = 429, {"Retry-After": str(refused.retry_after)}
         except ServiceError as error:
             show_error(form, error, "username")
         else:
+            limits.record_registration(address)
             if agreed is not None:
                 terms_service.accept_site_terms(user, agreed.id)
             _sign_in(user)
+            if user.awaiting_approval:
+                flash("Your account awaits an admin's approval. You can read meanwhile.", "info")
             flash(f"Welcome, {user.display_name}! Tell people about your work on your profile.", "success")
             return redirect(url_for("users.edit_profile"))
     if site_terms is not None and form.site_terms_version.data != str(site_terms.id):
         # Agreeing counts only for the text shown now: a stale tick is cleared.
         form.site_terms_version.data, form.accept_site_terms.data = str(site_terms.id), False
-    return render_template(
-        "auth/register.html", form=form, site_terms=site_terms
-    ), 400 if request.method == "POST" else 200
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT"]
-
-
-def _login_key() -> str:
-    return "login:" + (request.form.get("username", "").strip().lower() or "-")
+    return (
+        render_template("auth/register.html", form=form, site_terms=site_terms, mode=registration.mode()),
+        status,
+        headers,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _login_limit,
-    methods=["POST"],
-    key_func=_login_key,
-    error_message="Too many sign-in attempts for this account. Wait a few minutes.",
-)
-@limiter.limit(
-    _login_limit, methods=["POST"], error_message="Too many sign-in attempts from your address. Wait a few minutes."
-)
 def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        address = client_address()
+        try:
+            # Counted per (account, address) before the password is tried (services/limits.py).
+            limits.check_sign_in(form.username.data, address)
+        except limits.Refused as refused:
+            form.password.errors = [*form.password.errors, refused.message]
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(refused.retry_after)}
         user = accounts.authenticate(form.username.data, form.password.data)
-        if user is not None and two_factor.is_enabled(user):
-            # The password was right; the account also wants its second factor first.
-            second_step.begin_second_step(user, form.remember.data, form.next.data)
-            return redirect(url_for("two_factor.second_step"))
         if user is not None:
+            limits.forget_sign_in_failures(form.username.data, address)
+            if two_factor.is_enabled(user):
+                # The password was right; the account also wants its second factor first.
+                second_step.begin_second_step(user, form.remember.data, form.next.data)
+                return redirect(url_for("two_factor.second_step"))
             _sign_in(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data) or url_for("main.index"))
+        limits.record_sign_in_failure(form.username.data, address)
         # One message for an unknown name and a wrong password.
         form.password.errors = [*form.password.errors, "Wrong username or password."]
         return render_template("auth/login.html", form=form), 401

@@ -19,7 +19,7 @@ from forum.queries import modlog
 from forum.queries import reports as report_queries
 from forum.queries.users import user_named_or_404
 from forum.services import ServiceError, moderation
-from forum.services.guards import ban_message
+from forum.services.guards import write_refusal
 from forum.views.posts import comment_url
 from forum.web.paging import page_arg
 from forum.web.security import safe_next
@@ -33,7 +33,7 @@ def moderation_context() -> dict:
     if not current_user.is_authenticated:
         return {}
     context: dict[str, object] = {
-        "ban_notice": ban_message(current_user),
+        "ban_notice": write_refusal(current_user),
         "pending_warnings": moderation.pending_warnings(current_user),
     }
     if permissions.is_moderator(current_user):

@@ -105,6 +105,7 @@ def _upload_from(form) -> attachment_service.Prepared | None:
     upload = form.file.data
     if not upload or not getattr(upload, "filename", ""):
         return None
+    attachment_service.ensure_upload_allowed(current_user)
     return attachment_service.prepare(upload.filename, upload.read())
 
 
@@ -278,6 +279,7 @@ def edit(post_id: int):
                 raise ServiceError("Choose a file to upload.", field="file")
             attachment_service.store(post, current_user, prepared)
         except ServiceError as error:
+            status = _error_status(error)
             show_error(form, error)
         else:
             _uploaded(post, prepared)

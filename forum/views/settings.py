@@ -30,6 +30,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("sessions.index", "Sessions and tokens", "Where you are signed in; end any session.", "Account"),
     Section("tokens.tokens", "API tokens", "Tokens that let scripts call the API as you.", "Account"),
     Section("feed_settings.settings", "Private feed", "The Atom feed of what you can read.", "Account"),
+    Section("invites.index", "Invites", "Codes that let people you know register.", "Account"),
     Section("data.index", "Your data", "Download everything you wrote, or delete your account.", "Account"),
     Section("notifications.settings", "Notification email", "What reaches your inbox, and how often.", "Notifications"),
 )

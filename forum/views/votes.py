@@ -3,7 +3,7 @@ the same POST answered with JSON so the page updates in place."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from forum import visibility
@@ -41,6 +41,8 @@ def _cast(target, axis: str, anchor: str, fallback: str):
         return render_error(error.status, error.message)
     if _wants_json():
         return jsonify(result.as_json())
+    if result.pending:
+        flash(vote_service.PENDING_MESSAGE.format(days=current_app.config["VOTE_WEIGHT_AFTER_DAYS"]), "info")
     return _back(anchor, fallback)
 
 

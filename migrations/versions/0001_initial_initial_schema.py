@@ -45,6 +45,19 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_interests')),
     sa.UniqueConstraint('name', name=op.f('uq_interests_name'))
     )
+    op.create_table('limit_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.Column('subject', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_limit_events'))
+    )
+    with op.batch_alter_table('limit_events', schema=None) as batch_op:
+        batch_op.create_index('ix_limit_events_address', ['kind', 'address', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_limit_events_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_limit_events_subject', ['kind', 'subject', 'address'], unique=False)
+
     op.create_table('search_entries',
     sa.Column('doc_id', sa.String(length=40), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
@@ -87,6 +100,7 @@ def upgrade():
     sa.Column('open_to_contact', sa.Boolean(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('email_verified_at', sa.DateTime(), nullable=True),
+    sa.Column('awaiting_approval', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
@@ -163,6 +177,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_group_invitations_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_group_invitations_user_id'), ['user_id'], unique=False)
         batch_op.create_index('uq_group_invitations_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
+
+    op.create_table('invites',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('used_by_id', sa.Integer(), nullable=True),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_invites_created_by_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['used_by_id'], ['users.id'], name=op.f('fk_invites_used_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invites')),
+    sa.UniqueConstraint('code', name=op.f('uq_invites_code'))
+    )
+    with op.batch_alter_table('invites', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invites_created_by_id'), ['created_by_id'], unique=False)
 
     op.create_table('mail_addresses',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -593,6 +622,7 @@ def upgrade():
     sa.Column('strong', sa.Boolean(), nullable=False),
     sa.Column('weight', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('counted', sa.Boolean(), nullable=False),
     sa.CheckConstraint('(post_id IS NULL) <> (comment_id IS NULL)', name=op.f('ck_votes_one_target')),
     sa.CheckConstraint('direction IN (-1, 1)', name=op.f('ck_votes_direction')),
     sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_votes_comment_id_comments'), ondelete='CASCADE'),
@@ -604,6 +634,7 @@ def upgrade():
     )
     with op.batch_alter_table('votes', schema=None) as batch_op:
         batch_op.create_index('ix_votes_comment', ['comment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_votes_counted'), ['counted'], unique=False)
         batch_op.create_index('ix_votes_post', ['post_id'], unique=False)
 
     op.create_table('mod_actions',
@@ -667,6 +698,7 @@ def downgrade():
     op.drop_table('mod_actions')
     with op.batch_alter_table('votes', schema=None) as batch_op:
         batch_op.drop_index('ix_votes_post')
+        batch_op.drop_index(batch_op.f('ix_votes_counted'))
         batch_op.drop_index('ix_votes_comment')
 
     op.drop_table('votes')
@@ -778,6 +810,10 @@ def downgrade():
 
     op.drop_table('memberships')
     op.drop_table('mail_addresses')
+    with op.batch_alter_table('invites', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invites_created_by_id'))
+
+    op.drop_table('invites')
     with op.batch_alter_table('group_invitations', schema=None) as batch_op:
         batch_op.drop_index('uq_group_invitations_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
         batch_op.drop_index(batch_op.f('ix_group_invitations_user_id'))
@@ -803,6 +839,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_search_entries_post_id'))
 
     op.drop_table('search_entries')
+    with op.batch_alter_table('limit_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_limit_events_subject')
+        batch_op.drop_index(batch_op.f('ix_limit_events_created_at'))
+        batch_op.drop_index('ix_limit_events_address')
+
+    op.drop_table('limit_events')
     op.drop_table('interests')
     op.drop_table('groups')
     op.drop_table('audience_snapshots')

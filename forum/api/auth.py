@@ -71,7 +71,9 @@ def load_session_user(user_id: str) -> User | None:
         return token_user()
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    # A deleted account's cookies name a row that stays (its id is never reused): refuse it.
+    return None if user is None or user.is_deleted else user
 
 
 def load_token_user(_request: Request) -> User | None:

@@ -12,6 +12,8 @@ from forum.models._time import utcnow
 from forum.models.interest import Interest, user_interests
 
 ROLES = ("user", "moderator", "admin")
+# What a deleted account is called wherever its id still shows (placeholders, old versions).
+DELETED_NAME = "[deleted account]"
 
 
 class User(UserMixin, Model):
@@ -33,6 +35,10 @@ class User(UserMixin, Model):
     # once it is verified (what an unverified account may do is the site's setting).
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Set when the member deleted their account (services/account_data.py): the row stays,
+    # emptied, so its id is never handed to anyone else (audiences and snapshots name ids)
+    # and its username stays reserved; nothing signs in as it and no name lookup finds it.
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
     # Loaded on demand: every comment author and the signed-in user are Users, and pages
     # that list people ask for interests explicitly (selectinload), so threads don't pay.
@@ -45,6 +51,10 @@ class User(UserMixin, Model):
     @property
     def is_moderator(self) -> bool:
         return self.role in ("moderator", "admin")
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_verified(self) -> bool:

@@ -14,3 +14,8 @@ def end_other_sessions(user: User) -> int:  # noqa: ARG001 (the records land wit
 
     Called after a password change or reset, and by "sign out everywhere else"."""
     return 0
+
+
+def end_all_sessions(user: User) -> int:  # noqa: ARG001 (the records land with issue 22)
+    """End every session of `user`, this request's too (a reset, a deleted account)."""
+    return 0

@@ -86,6 +86,7 @@ def upgrade():
     sa.Column('open_to_contact', sa.Boolean(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('email_verified_at', sa.DateTime(), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))

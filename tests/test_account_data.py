@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from unittest.mock import ANY
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import ApiToken, Comment, Group, Membership, Notification, Post, PostAudience, User, Vote, Vouch
 from forum.search import service as search_service
-from forum.services import accounts, posts, votes, vouches
+from forum.services import accounts, comments, drafts, posts, votes, vouches
 from forum.services.audience import audience_of
 from tests.api.helpers import bearer
 from tests.factories import PASSWORD, login, make_comment, make_group, make_post, make_user
@@ -90,6 +91,26 @@ def test_the_api_export_is_the_same_file(client, writing):
     data = _check_export(response.get_data(as_text=True), writing)
     assert [t["name"] for t in data["api_tokens"]] == ["test"]  # named, never the secret
     assert "fpat_" not in response.get_data(as_text=True)
+
+
+def test_of_a_draft_she_no_longer_reads_the_export_keeps_her_text_and_tells_nothing_since(client):
+    mia, ola = make_user("mia"), make_user("ola")
+    draft = make_post(ola, "Draft title", "ola first words", draft=True)
+    drafts.share_draft(draft, ola, "mia", "edit")
+    posts.update_post(draft, mia, "Draft title", "mia edit words", "", audience_of(draft))
+    comment = make_comment(mia, draft, "mia review note")
+    drafts.unshare_draft(draft, ola, mia.id)
+    comments.delete_comment(db.session.get(Comment, comment.id))
+    posts.update_post(draft, ola, "Draft title", "ola later words", "", audience_of(draft))
+    login(client, mia)
+    body = client.get("/settings/data/export").get_data(as_text=True)
+    assert "ola first words" not in body and "ola later words" not in body
+    data = json.loads(body)
+    (post,) = data["posts"]
+    assert post["role"] == "editor" and "state" not in post and "draft" not in post
+    assert post["versions"] == [{"title": "Draft title", "body_markdown": "mia edit words", "written_at": ANY}]
+    (note,) = data["comments"]
+    assert note["body_markdown"] == "mia review note" and "state" not in note
 
 
 def test_the_data_page_is_in_the_settings_menu_and_states_the_policy(client):

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, union
 
+from forum import visibility
 from forum.extensions import db
 from forum.models import (
     AccessRequest,
@@ -110,6 +111,7 @@ def _posts(user: User) -> list[dict[str, Any]]:
     ):
         revisions.setdefault(revision.post_id, []).append(revision)
     names = _audience_names(posts)
+    readable = visibility.readable_post_ids(user, (p.id for p in posts))
     out = []
     for post in posts:
         is_author = me in post.author_ids
@@ -117,10 +119,15 @@ def _posts(user: User) -> list[dict[str, Any]]:
             "id": post.id,
             "role": "author" if post.author_id == me else "co-author" if is_author else "editor",
             "created_at": _when(post.created_at),
-            "state": _state(post),
-            "draft": post.is_draft,
             "versions": _versions_by(me, post, revisions.get(post.id, [])),
         }
+        if post.id not in readable:
+            # An editor who left the audience keeps their text, and learns nothing of the
+            # post since: not its state, nor whether their version is still the current one.
+            for version in entry["versions"]:
+                del version["current"]
+        else:
+            entry |= {"state": _state(post), "draft": post.is_draft}
         if is_author:  # what the authors chose; an editor who is not one chose none of it
             entry["tags"] = [t.name for t in post.tags]
             entry["co_authors"] = [u.username for u in post.authors if u.id != me]
@@ -177,19 +184,24 @@ def _audience_names(posts: list[Post]) -> dict[int, dict[str, Any]]:
 
 
 def _comments(user: User) -> list[dict[str, Any]]:
-    rows = db.session.scalars(select(Comment).where(Comment.author_id == user.id).order_by(Comment.id))
-    return [
-        {
+    rows = db.session.scalars(select(Comment).where(Comment.author_id == user.id).order_by(Comment.id)).all()
+    # On a post they may no longer read, a comment is their text and nothing more: its
+    # state would tell them of a moderator's action they are no longer in the audience of.
+    readable = visibility.readable_post_ids(user, (c.post_id for c in rows))
+    out = []
+    for c in rows:
+        entry: dict[str, Any] = {
             "id": c.id,
             "post_id": c.post_id,
             "reply_to_comment_id": c.parent_id,
             "body_markdown": c.body_md,
             "created_at": _when(c.created_at),
             "edited_at": _when(c.edited_at),
-            "state": _state(c),
         }
-        for c in rows
-    ]
+        if c.post_id in readable:
+            entry["state"] = _state(c)
+        out.append(entry)
+    return out
 
 
 def _votes(user: User) -> list[dict[str, Any]]:

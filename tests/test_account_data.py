@@ -146,6 +146,8 @@ def ann_world(client):
     # Her own post, and one she co-authored with cat.
     w["solo"] = make_post(ann, "Annsolo title", "annsolo words")
     w["joint"] = make_post(ann, "Annjoint title", "annjoint words", coauthors=(cat,))
+    posts.update_post(w["joint"], cat, "Annjoint title", "catjoint words", "", audience_of(w["joint"]))
+    posts.update_post(w["joint"], ann, "Annjoint title", "annjoint later words", "", audience_of(w["joint"]))
     # A group she owns alone (with a post cat shared to it), and one with cat as member.
     w["alone"] = make_group(ann, "Annalone lab", listed=True)
     w["alone_post"] = make_post(
@@ -214,7 +216,12 @@ def test_deleting_the_account(client, ann_world):
     assert "annsolo" not in client.get(f"/posts/{w['solo'].id}").get_data(as_text=True)
     joint = db.session.get(Post, w["joint"].id)
     assert joint.author_id == w["cat"].id and joint.coauthors == [] and not joint.is_deleted
-    assert "annjoint words" in client.get(f"/posts/{w['joint'].id}").get_data(as_text=True)
+    assert "annjoint later words" in client.get(f"/posts/{w['joint'].id}").get_data(as_text=True)
+    # Where her id still shows (a version she saved, the author of a deleted post), her name does not.
+    history = client.get(f"/posts/{w['joint'].id}/revisions").get_data(as_text=True)
+    assert "by [deleted account]" in history and "by ann" not in history
+    api_post = client.get(f"/api/v1/posts/{w['solo'].id}", headers=bearer(w["dan"], "read")).get_json()
+    assert api_post["author"]["username"] == "[deleted account]" and api_post["title"] == "[deleted]"
 
     # Her votes are gone and karma follows; her vouches, memberships and notifications too.
     assert db.session.scalar(select(func.count()).select_from(Vote).where(Vote.user_id == ann_id)) == 0

@@ -104,7 +104,7 @@ def _posts(user: User) -> list[dict[str, Any]]:
         select(post_coauthors.c.post_id).where(post_coauthors.c.user_id == me),
         select(PostRevision.post_id).where(PostRevision.editor_id == me),
     )
-    posts = db.session.scalars(select(Post).where(Post.id.in_(ids)).order_by(Post.id)).all()
+    posts = list(db.session.scalars(select(Post).where(Post.id.in_(ids)).order_by(Post.id)))
     revisions: dict[int, list[PostRevision]] = {}
     for revision in db.session.scalars(
         select(PostRevision).where(PostRevision.post_id.in_([p.id for p in posts])).order_by(PostRevision.id)
@@ -154,19 +154,25 @@ def _audience_names(posts: list[Post]) -> dict[int, dict[str, Any]]:
     """The audience each post's authors chose, by name (a draft's: the one it will be published to)."""
     drafts = [p.id for p in posts if p.is_draft]
     tokens: dict[int, list[str]] = {}
-    rows = db.session.execute(
-        select(PostAudience.post_id, PostAudience.principal).where(
-            PostAudience.post_id.in_([p.id for p in posts if not p.is_draft])
-        )
-    ).all()
-    rows += db.session.execute(
-        select(PlannedAudience.post_id, PlannedAudience.principal).where(PlannedAudience.post_id.in_(drafts))
-    ).all()
+    rows = [
+        *db.session.execute(
+            select(PostAudience.post_id, PostAudience.principal).where(
+                PostAudience.post_id.in_([p.id for p in posts if not p.is_draft])
+            )
+        ).tuples(),
+        *db.session.execute(
+            select(PlannedAudience.post_id, PlannedAudience.principal).where(PlannedAudience.post_id.in_(drafts))
+        ).tuples(),
+    ]
     for post_id, principal in rows:
         tokens.setdefault(post_id, []).append(principal)
     every = [t for ts in tokens.values() for t in ts]
-    usernames = dict(db.session.execute(select(User.id, User.username).where(User.id.in_(user_ids_in(every)))).all())
-    slugs = dict(db.session.execute(select(Group.id, Group.slug).where(Group.id.in_(group_ids_in(every)))).all())
+    usernames = dict(
+        db.session.execute(select(User.id, User.username).where(User.id.in_(user_ids_in(every)))).tuples().all()
+    )
+    slugs = dict(
+        db.session.execute(select(Group.id, Group.slug).where(Group.id.in_(group_ids_in(every)))).tuples().all()
+    )
     out = {}
     for post in posts:
         mine = tokens.get(post.id, [])
@@ -288,12 +294,16 @@ def _notification_settings(user: User, email_modes: dict[str, str]) -> dict[str,
     user_names = dict(
         db.session.execute(
             select(User.id, User.username).where(User.id.in_([f.target_id for f in follows if f.target == "user"]))
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     tag_names = dict(
         db.session.execute(
             select(Tag.id, Tag.name).where(Tag.id.in_([f.target_id for f in follows if f.target == "tag"]))
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     named = {"user": user_names, "tag": tag_names}
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import ApiToken, Comment, Group, Membership, Notification, Post, PostAudience, User, Vote, Vouch
 from forum.search import service as search_service
-from forum.services import accounts, comments, drafts, posts, votes, vouches
+from forum.services import accounts, comments, drafts, moderation, posts, votes, vouches
 from forum.services.audience import audience_of
 from tests.api.helpers import bearer
 from tests.factories import PASSWORD, login, make_comment, make_group, make_post, make_user
@@ -93,24 +93,37 @@ def test_the_api_export_is_the_same_file(client, writing):
     assert "fpat_" not in response.get_data(as_text=True)
 
 
-def test_of_a_draft_she_no_longer_reads_the_export_keeps_her_text_and_tells_nothing_since(client):
-    mia, ola = make_user("mia"), make_user("ola")
+def test_of_what_the_site_no_longer_shows_her_the_export_names_her_writing_and_withholds_it(client):
+    """The read rule holds for her own text too: a draft she was unshared from, a post a
+    moderator removed. Nothing tells her what happened to them since."""
+    mia, ola, mod = make_user("mia"), make_user("ola"), make_user("mod")
+    mod.role = "moderator"
     draft = make_post(ola, "Draft title", "ola first words", draft=True)
     drafts.share_draft(draft, ola, "mia", "edit")
     posts.update_post(draft, mia, "Draft title", "mia edit words", "", audience_of(draft))
-    comment = make_comment(mia, draft, "mia review note")
+    note = make_comment(mia, draft, "mia review note")
     drafts.unshare_draft(draft, ola, mia.id)
-    comments.delete_comment(db.session.get(Comment, comment.id))
+    comments.delete_comment(db.session.get(Comment, note.id))
     posts.update_post(draft, ola, "Draft title", "ola later words", "", audience_of(draft))
+    public = make_post(ola, "Public title", "public words")
+    objection = make_comment(mia, public, "mia objection words")
+    moderation.remove_post(mod, public, "misleading")
     login(client, mia)
     body = client.get("/settings/data/export").get_data(as_text=True)
-    assert "ola first words" not in body and "ola later words" not in body
+    for text in ("ola first words", "ola later words", "mia edit words", "mia review note", "mia objection words"):
+        assert text not in body
     data = json.loads(body)
-    (post,) = data["posts"]
-    assert post["role"] == "editor" and "state" not in post and "draft" not in post
-    assert post["versions"] == [{"title": "Draft title", "body_markdown": "mia edit words", "written_at": ANY}]
-    (note,) = data["comments"]
-    assert note["body_markdown"] == "mia review note" and "state" not in note
+    assert data["posts"] == [{"id": draft.id, "role": "editor", "created_at": ANY, "text_withheld": True}]
+    assert data["comments"] == [
+        {"id": note.id, "post_id": draft.id, "reply_to_comment_id": None, "created_at": ANY, "text_withheld": True},
+        {
+            "id": objection.id,
+            "post_id": public.id,
+            "reply_to_comment_id": None,
+            "created_at": ANY,
+            "text_withheld": True,
+        },
+    ]
 
 
 def test_the_data_page_is_in_the_settings_menu_and_states_the_policy(client):

@@ -112,6 +112,12 @@ def _posts(user: User) -> list[dict[str, Any]]:
         revisions.setdefault(revision.post_id, []).append(revision)
     names = _audience_names(posts)
     readable = visibility.readable_post_ids(user, (p.id for p in posts))
+    text_open = {p.id for p in posts if p.id in readable and _text_open(user, p)}
+    versions_open = set(
+        db.session.scalars(
+            select(PostRevision.id).where(PostRevision.post_id.in_(text_open), visibility.revision_in_snapshot(user))
+        )
+    )
     out = []
     for post in posts:
         is_author = me in post.author_ids
@@ -119,15 +125,12 @@ def _posts(user: User) -> list[dict[str, Any]]:
             "id": post.id,
             "role": "author" if post.author_id == me else "co-author" if is_author else "editor",
             "created_at": _when(post.created_at),
-            "versions": _versions_by(me, post, revisions.get(post.id, [])),
         }
-        if post.id not in readable:
-            # An editor who left the audience keeps their text, and learns nothing of the
-            # post since: not its state, nor whether their version is still the current one.
-            for version in entry["versions"]:
-                del version["current"]
-        else:
+        if post.id in text_open:
             entry |= {"state": _state(post), "draft": post.is_draft}
+            entry["versions"] = _versions_by(me, post, revisions.get(post.id, []), versions_open)
+        else:  # not even its state: that would tell what happened to it since
+            entry["text_withheld"] = True
         if is_author:  # what the authors chose; an editor who is not one chose none of it
             entry["tags"] = [t.name for t in post.tags]
             entry["co_authors"] = [u.username for u in post.authors if u.id != me]
@@ -136,17 +139,28 @@ def _posts(user: User) -> list[dict[str, Any]]:
     return out
 
 
-def _versions_by(me: int, post: Post, revisions: list[PostRevision]) -> list[dict[str, Any]]:
-    """The versions of `post` that `me` wrote. A revision row holds the text an edit replaced
-    and names the editor who replaced it, so each text was written by the editor of the row
-    before (the first by the post's author) and the live text by the last row's editor."""
-    texts = [(r.title, r.body_md, r.created_at) for r in revisions]
-    texts.append((post.title, post.body_md, post.edited_at or post.created_at))
+def _text_open(user: User, post: Post) -> bool:
+    """Whether the post page shows `user` its text now (`visibility.get_post_body_or_404`,
+    and not deleted): the export gives back their writing only where the read rule would.
+    Text on a post a moderator removed, one they deleted or left the audience of stays as
+    hidden from them here as on the site."""
+    if post.is_deleted or not visibility.can_read_body(user, post.id):
+        return False
+    return not post.is_removed or visibility.sees_removed(user, post.author_id, post)
+
+
+def _versions_by(me: int, post: Post, revisions: list[PostRevision], shown: set[int]) -> list[dict[str, Any]]:
+    """The versions of `post` that `me` wrote and may read. A revision row holds the text an
+    edit replaced and names the editor who replaced it, so each text was written by the
+    editor of the row before (the first by the post's author), the live text by the last
+    row's editor. `shown`: the revision ids in the reader's audience snapshot."""
+    texts = [(r.title, r.body_md, r.created_at, r.id in shown) for r in revisions]
+    texts.append((post.title, post.body_md, post.edited_at or post.created_at, True))
     writers = [post.author_id, *(r.editor_id for r in revisions)]
     return [
         {"title": title, "body_markdown": body, "written_at": _when(at), "current": n == len(texts) - 1}
-        for n, ((title, body, at), writer) in enumerate(zip(texts, writers, strict=True))
-        if writer == me
+        for n, ((title, body, at, may_read), writer) in enumerate(zip(texts, writers, strict=True))
+        if writer == me and may_read
     ]
 
 
@@ -191,21 +205,21 @@ def _audience_names(posts: list[Post]) -> dict[int, dict[str, Any]]:
 
 def _comments(user: User) -> list[dict[str, Any]]:
     rows = db.session.scalars(select(Comment).where(Comment.author_id == user.id).order_by(Comment.id)).all()
-    # On a post they may no longer read, a comment is their text and nothing more: its
-    # state would tell them of a moderator's action they are no longer in the audience of.
-    readable = visibility.readable_post_ids(user, (c.post_id for c in rows))
+    # As on the site: the text (and state) only where its permalink shows it to them now;
+    # else its state would tell of what happened to the post since.
+    shown = visibility.shown_comment_ids(user, (c.id for c in rows))
     out = []
     for c in rows:
         entry: dict[str, Any] = {
             "id": c.id,
             "post_id": c.post_id,
             "reply_to_comment_id": c.parent_id,
-            "body_markdown": c.body_md,
             "created_at": _when(c.created_at),
-            "edited_at": _when(c.edited_at),
         }
-        if c.post_id in readable:
-            entry["state"] = _state(c)
+        if c.id in shown:
+            entry |= {"body_markdown": c.body_md, "edited_at": _when(c.edited_at), "state": _state(c)}
+        else:
+            entry["text_withheld"] = True
         out.append(entry)
     return out
 

@@ -11,6 +11,8 @@ from unittest.mock import ANY
 import pytest
 from sqlalchemy import func, select
 
+from config import TestConfig
+from forum import create_app
 from forum.extensions import db
 from forum.models import ApiToken, Comment, Group, Membership, Notification, Post, PostAudience, User, Vote, Vouch
 from forum.search import service as search_service
@@ -287,3 +289,31 @@ def test_a_post_whose_co_author_left_first_goes_with_its_last_author(client, ann
     delete_me(client)
     joint = db.session.get(Post, w["joint"].id)
     assert joint.is_deleted and joint.body_md == "" and joint.coauthors == []
+
+
+def test_a_session_cannot_guess_the_password_through_the_delete_form(app):
+    """The limit is per account, so a stolen session cannot try passwords from many addresses."""
+    limited = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        WTF_CSRF_ENABLED=False,
+        RATELIMIT_ENABLED=True,
+    )
+    with limited.app_context():
+        make_user("ann")
+        client = limited.test_client()
+        login(client, db.session.scalar(select(User).where(User.username == "ann")))
+        for n in range(10):
+            response = client.post(
+                "/settings/data/delete",
+                data={"password": f"guess {n}", "confirmation": "ann"},
+                environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
+            )
+            assert response.status_code == 400
+        refused = delete_me(client)
+        assert refused.status_code == 429 and "Too many attempts to delete this account" in refused.get_data(
+            as_text=True
+        )
+        assert not db.session.scalar(select(User).where(User.username == "ann")).is_deleted
+        db.session.remove()
+        db.engine.dispose()

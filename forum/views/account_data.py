@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
+from forum.extensions import limiter
 from forum.forms import show_error
 from forum.forms.account_data import DeleteAccountForm
 from forum.models._time import utcnow
@@ -48,8 +49,16 @@ def export():
     return export_response(current_user)
 
 
+def _account_key() -> str:
+    return f"delete-account:{current_user.get_id()}"
+
+
 @bp.route("/settings/data/delete", methods=["POST"])
 @login_required
+# The form checks the password: a stolen session must not make it a password-guessing oracle.
+@limiter.limit(
+    "10 per hour", key_func=_account_key, error_message="Too many attempts to delete this account. Wait an hour."
+)
 def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():

@@ -9,6 +9,7 @@ from datetime import date
 from unittest.mock import ANY
 
 import pytest
+from flask_login import login_user
 from sqlalchemy import func, select
 
 from config import TestConfig
@@ -16,6 +17,7 @@ from forum import create_app
 from forum.extensions import db
 from forum.models import ApiToken, Comment, Group, Membership, Notification, Post, PostAudience, User, Vote, Vouch
 from forum.search import service as search_service
+from forum.services import account_data as accounts_data
 from forum.services import accounts, comments, drafts, moderation, posts, votes, vouches
 from forum.services.audience import audience_of
 from tests.api.helpers import bearer
@@ -317,3 +319,11 @@ def test_a_session_cannot_guess_the_password_through_the_delete_form(app):
         assert not db.session.scalar(select(User).where(User.username == "ann")).is_deleted
         db.session.remove()
         db.engine.dispose()
+
+
+def test_no_sign_in_path_can_sign_a_deleted_account_in(client):
+    ann = make_user("ann")
+    accounts_data.delete_account(ann, PASSWORD, "ann")
+    with client.application.test_request_context():
+        assert login_user(db.session.get(User, ann.id)) is False
+    assert accounts.authenticate("ann", PASSWORD) is None

@@ -57,6 +57,11 @@ class User(UserMixin, Model):
         return self.deleted_at is not None
 
     @property
+    def is_active(self) -> bool:
+        """Flask-Login's: `login_user` refuses an inactive user, whatever sign-in path calls it."""
+        return self.deleted_at is None
+
+    @property
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
 

@@ -9,6 +9,7 @@ from datetime import date
 from unittest.mock import ANY
 
 import pytest
+from flask import url_for
 from flask_login import login_user
 from sqlalchemy import func, select
 
@@ -18,7 +19,7 @@ from forum.extensions import db
 from forum.models import ApiToken, Comment, Group, Membership, Notification, Post, PostAudience, User, Vote, Vouch
 from forum.search import service as search_service
 from forum.services import account_data as accounts_data
-from forum.services import accounts, comments, drafts, moderation, posts, votes, vouches
+from forum.services import accounts, comments, drafts, feed_tokens, moderation, posts, votes, vouches
 from forum.services.audience import audience_of
 from tests.api.helpers import bearer
 from tests.factories import PASSWORD, login, make_comment, make_group, make_post, make_user
@@ -178,6 +179,11 @@ def ann_world(client):
     return w
 
 
+def url_for_feed(client, secret: str) -> str:
+    with client.application.test_request_context():
+        return url_for("feeds.private", token=secret)
+
+
 def test_deleting_needs_the_password_and_the_typed_username_and_keeps_what_was_typed(client, ann_world):
     login(client, ann_world["ann"])
     before = db_snapshot()
@@ -197,6 +203,9 @@ def test_deleting_needs_the_password_and_the_typed_username_and_keeps_what_was_t
 def test_deleting_the_account(client, ann_world):
     w = ann_world
     ann_id, alone_id, token = w["ann"].id, w["alone"].id, bearer(w["ann"], "read")
+    _feed, feed_secret = feed_tokens.rotate(w["ann"])
+    feed = url_for_feed(client, feed_secret)
+    assert client.get(feed).status_code == 200
     login(client, w["ann"])
     other_browser = client.application.test_client()
     other_browser.set_cookie("session", client.get_cookie("session").value)
@@ -210,6 +219,7 @@ def test_deleting_the_account(client, ann_world):
     assert client.get("/notifications").status_code == 302
     assert other_browser.get("/notifications").status_code == 302
     assert client.get("/api/v1/me", headers=token).status_code == 401
+    assert client.get(feed).status_code == 404
     assert client.post("/login", data={"username": "ann", "password": PASSWORD}).status_code != 302
     assert db.session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.user_id == ann_id)) == 0
 

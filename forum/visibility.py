@@ -67,6 +67,7 @@ one from its parts (`deleted_at`, `removed_at`, `is_draft`) outside this module:
                                                                  permalinks, votes, moderation (placeholders)
     shows_comment(viewer, c)    bool                             its text, not a placeholder: removed ones only
                                                                  to their author and the post's moderators
+    shown_comment_ids           set of ids                       get_shown_comment_or_404 for many, no abort
     get_shown_comment_or_404    Comment                          get_comment_or_404 and shows_comment, else 404:
                                                                  every address that quotes or acts on its text
                                                                  (reply page and form, edit, report, API)
@@ -560,6 +561,30 @@ def get_shown_comment_or_404(comment_id: int, viewer: User | None) -> Comment:
     if not shows_comment(viewer, comment):
         abort(404)
     return comment
+
+
+def shown_comment_ids(viewer: User | None, comment_ids: Iterable[int]) -> set[int]:
+    """Of these comments, those whose text `get_shown_comment_or_404` would show the viewer:
+    the same test for many at once, without aborting (a member's data export)."""
+    ids = set(comment_ids)
+    if not ids:
+        return set()
+    found = db.session.scalars(
+        select(Comment)
+        .join(Post, Comment.post_id == Post.id)
+        .where(
+            Comment.id.in_(ids),
+            readable(viewer),
+            body_readable(viewer),
+            comment_in_snapshot(viewer),
+            Post.deleted_at.is_(None),
+        )
+    ).all()
+    return {
+        c.id
+        for c in found
+        if (not c.post.is_removed or sees_removed(viewer, c.post.author_id, c.post)) and shows_comment(viewer, c)
+    }
 
 
 # --- versions and draft-era comments ----------------------------------------------------

@@ -137,6 +137,27 @@ COMPONENTS: dict[str, dict] = {
             ),
         }
     ),
+    # The same file /settings/data downloads (forum/queries/account_data.py); its parts are
+    # described in docs/accounts.md, so only its outline is pinned here.
+    "AccountExport": obj(
+        {
+            "format": {"type": "string", "const": "forum-account-export"},
+            "version": INT,
+            "exported_at": TIME,
+            "profile": {"type": "object"},
+            "posts": {"type": "array", "items": {"type": "object"}},
+            "comments": {"type": "array", "items": {"type": "object"}},
+            "votes": {"type": "array", "items": {"type": "object"}},
+            "groups": {"type": "object"},
+            "vouches": {"type": "object"},
+            "terms_accepted": {"type": "object"},
+            "notification_settings": {"type": "object"},
+            "access_requests": {"type": "array", "items": {"type": "object"}},
+            "reports": {"type": "array", "items": {"type": "object"}},
+            "files": {"type": "array", "items": {"type": "object"}},
+            "api_tokens": {"type": "array", "items": {"type": "object"}},
+        }
+    ),
     "Audience": obj(
         {
             "kind": {"type": "string", "enum": list(AUDIENCE_KINDS)},

@@ -10,6 +10,7 @@ from flask import url_for
 
 from forum import permissions, visibility
 from forum.models import Comment, Group, GroupInvitation, JoinRequest, Membership, Post, PostTerms, User
+from forum.models.user import DELETED_NAME
 from forum.queries import groups as group_queries
 from forum.queries import listings
 from forum.queries.threads import Node
@@ -27,6 +28,8 @@ def _state(item: Post | Comment) -> str:
 
 
 def user_ref(user: User) -> dict:
+    if user.is_deleted:  # its name stays reserved and is shown nowhere (docs/accounts.md)
+        return {"username": DELETED_NAME, "display_name": DELETED_NAME, "url": ""}
     return {
         "username": user.username,
         "display_name": user.display_name,

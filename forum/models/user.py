@@ -12,6 +12,8 @@ from forum.models._time import utcnow
 from forum.models.interest import Interest, user_interests
 
 ROLES = ("user", "moderator", "admin")
+# What a deleted account is called wherever its id still shows (placeholders, old versions).
+DELETED_NAME = "[deleted account]"
 
 
 class User(UserMixin, Model):
@@ -35,6 +37,10 @@ class User(UserMixin, Model):
     email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
     # Registered under REGISTRATION_MODE = "approval": may read, not write, until an admin approves.
     awaiting_approval: Mapped[bool] = mapped_column(default=False)
+    # Set when the member deleted their account (services/account_data.py): the row stays,
+    # emptied, so its id is never handed to anyone else (audiences and snapshots name ids)
+    # and its username stays reserved; nothing signs in as it and no name lookup finds it.
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
     # Loaded on demand: every comment author and the signed-in user are Users, and pages
     # that list people ask for interests explicitly (selectinload), so threads don't pay.
@@ -47,6 +53,15 @@ class User(UserMixin, Model):
     @property
     def is_moderator(self) -> bool:
         return self.role in ("moderator", "admin")
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login's: `login_user` refuses an inactive user, whatever sign-in path calls it."""
+        return self.deleted_at is None
 
     @property
     def is_verified(self) -> bool:

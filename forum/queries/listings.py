@@ -139,7 +139,10 @@ def comments_of_post(viewer: User | None, post: Post, sort: str = "old") -> Sele
 
 # What a thread shows: no Markdown source, and of each author only the name and link
 # (a joined User row otherwise carries the password hash, bio and its HTML).
-_THREAD_COLUMNS = (defer(Comment.body_md), joinedload(Comment.author).load_only(User.username, User.display_name))
+_THREAD_COLUMNS = (
+    defer(Comment.body_md),
+    joinedload(Comment.author).load_only(User.username, User.display_name, User.deleted_at),
+)
 
 
 def top_level_count(viewer: User | None, post: Post) -> Select[tuple[int]]:

@@ -15,7 +15,15 @@ from forum.models.user import normalize_username
 
 
 def user_named(username: str) -> User | None:
-    return db.session.scalar(select(User).where(User.username == normalize_username(username)))
+    """The live account with this name; a deleted account is found by no name."""
+    return db.session.scalar(
+        select(User).where(User.username == normalize_username(username), User.deleted_at.is_(None))
+    )
+
+
+def username_taken(username: str) -> bool:
+    """Whether the name is held, by a live account or reserved by a deleted one (docs/accounts.md)."""
+    return db.session.scalar(select(User.id).where(User.username == normalize_username(username))) is not None
 
 
 def user_named_or_404(username: str) -> User:

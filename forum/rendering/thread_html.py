@@ -61,7 +61,7 @@ class ThreadRenderer:
 
     def _comment(self, node: Node, out: list[str]) -> None:
         c, to = node.comment, self.links.to
-        placeholder = "[deleted]" if c.is_deleted else "[removed]"
+        placeholder = ("[deleted account]" if c.author.is_deleted else "[deleted]") if c.is_deleted else "[removed]"
         # Low-scored comments start closed; the summary still opens them.
         low = node.shown and c.score <= self.collapse_score
         classes = "comment comment-low" if low else "comment"

@@ -7,7 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from forum.extensions import db
 from forum.models import Interest, User
 from forum.models.user import normalize_username
-from forum.queries.users import user_named
+from forum.queries.users import user_named, username_taken
 from forum.rendering.markup import render_markdown
 from forum.services.errors import ServiceError
 from forum.services.text import check_labels, check_username, split_labels
@@ -33,7 +33,7 @@ def register(username: str | None, display_name: str | None, password: str | Non
     password = password or ""
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise ServiceError(f"Passwords are {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field="password")
-    if user_named(username) is not None:
+    if username_taken(username):
         raise ServiceError("That username is taken.", field="username")
     user = User(username=username, display_name=display_name, password_hash=_hash(password))
     db.session.add(user)

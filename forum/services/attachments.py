@@ -236,3 +236,11 @@ def of_post(viewer: User | None, post: Post) -> list[Attachment]:
 
 def load(attachment: Attachment) -> bytes | None:
     return get_storage().load(attachment.key)
+
+
+def delete_files(keys: list[str]) -> None:
+    """Delete stored files whose rows are gone (after the commit that deleted them: a crash
+    in between leaves an orphan file, never a row without bytes)."""
+    storage = get_storage()
+    for key in keys:
+        storage.delete(key)

@@ -42,7 +42,10 @@ def resolve_audience(
         return Audience(kind)
     names = [normalize_username(n) for n in _names(usernames)]
     slugs = _names(group_slugs)
-    users = {u.username: u.id for u in db.session.scalars(select(User).where(User.username.in_(names)))}
+    users = {
+        u.username: u.id
+        for u in db.session.scalars(select(User).where(User.username.in_(names), User.deleted_at.is_(None)))
+    }
     missing_users = [n for n in names if n not in users]
     if missing_users:
         raise ServiceError(f"No user named {', '.join(missing_users)}.", field="audience_users")

@@ -76,9 +76,17 @@ def delete_comment(comment: Comment) -> None:
     """Soft delete: with replies, the thread shows a [deleted] placeholder in its place."""
     if comment.is_deleted:
         return
+    mark_deleted(comment)
+    db.session.commit()
+    indexing.comment_changed(comment.id)
+
+
+def mark_deleted(comment: Comment) -> None:
+    """The soft delete itself (no commit, no index write): for callers that delete many
+    comments in one transaction (account deletion) and index after their commit."""
+    if comment.is_deleted:
+        return
     comment.deleted_at = utcnow()
     # A removed comment was already taken off the count; a kept review comment never was on it.
     if not comment.is_removed and comment.audience_snapshot_id is None:
         db.session.execute(update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1))
-    db.session.commit()
-    indexing.comment_changed(comment.id)

@@ -26,7 +26,10 @@ MAX_COAUTHORS = 10
 def _users_named(raw: str | list[str], field: str) -> list[User]:
     parts = raw.replace(",", " ").split() if isinstance(raw, str) else raw
     names = list(dict.fromkeys(normalize_username(p.strip().lstrip("@")) for p in parts if p.strip()))
-    found = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(names)))}
+    found = {
+        u.username: u
+        for u in db.session.scalars(select(User).where(User.username.in_(names), User.deleted_at.is_(None)))
+    }
     missing = [n for n in names if n not in found]
     if missing:
         raise ServiceError(f"No user named {', '.join(missing)}.", field=field)

@@ -123,7 +123,11 @@ def mentioned_users(author: User, text: str) -> list[int]:
     if not names or most == 0:
         return []
     found = dict(
-        db.session.execute(select(User.username, User.id).where(User.username.in_(names[:most]))).tuples().all()
+        db.session.execute(
+            select(User.username, User.id).where(User.username.in_(names[:most]), User.deleted_at.is_(None))
+        )
+        .tuples()
+        .all()
     )
     return [found[n] for n in names[:most] if n in found and found[n] != author.id]
 

@@ -71,6 +71,8 @@ def open_by_key(key: str | None, *, user_agent: str | None, address: str | None)
     now = utcnow()
     if record is None or not record.is_live(now, idle_limit()) or not record.fits_browser(user_agent):
         return None
+    if record.user.is_deleted:  # its sessions end with it; this holds even if one was missed
+        return None
     touch(record, address, now)
     request_memo(_MEMO)["current"] = record
     record.user.session_key = key

@@ -317,6 +317,24 @@ def count_pending_votes(user_ids=None) -> int:
     return counted
 
 
+def withdraw_all(voter: User) -> None:
+    """Take back every vote `voter` cast, as if each button were pressed again: scores, hot
+    values and the authors' karma move back by each vote's stored weight (no commit; the
+    caller's transaction, account deletion). No checks: taking a vote back is always allowed."""
+    rows = db.session.execute(
+        select(Vote.id, Vote.post_id, Vote.comment_id, Vote.axis, Vote.weight, Vote.counted).where(
+            Vote.user_id == voter.id
+        )
+    ).all()
+    for row in rows:
+        target: Post | Comment | None = (
+            db.session.get(Post, row.post_id) if row.post_id is not None else db.session.get(Comment, row.comment_id)
+        )
+        db.session.execute(delete(Vote).where(Vote.id == row.id).execution_options(synchronize_session=False))
+        if target is not None and row.counted:  # a kept, uncounted vote moved nothing
+            _move_counts(target, row.axis, -row.weight, -1, None)
+
+
 # --- the viewer's own votes --------------------------------------------------------------
 
 

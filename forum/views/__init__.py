@@ -5,6 +5,7 @@ def register_blueprints(app: Flask) -> None:
     from forum.views import (
         access,
         approvals,
+        account_data,
         attachments,
         auth,
         drafts,
@@ -54,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
         sessions,
         settings,
         two_factor,
+        account_data,
     ):
         app.register_blueprint(module.bp)
     if app.config["REGISTRATION_MODE"] == "invite":

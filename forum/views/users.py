@@ -91,7 +91,12 @@ def edit_profile():
 def directory():
     """Researchers and their interests, searchable by name or interest."""
     q = request.args.get("q", "").strip()[:100]
-    query = select(User).options(selectinload(User.interests)).order_by(User.karma.desc(), User.username)
+    query = (
+        select(User)
+        .where(User.deleted_at.is_(None))
+        .options(selectinload(User.interests))
+        .order_by(User.karma.desc(), User.username)
+    )
     if q:
         needle = q.lower()  # contains(autoescape=True): % and _ are literal, not wildcards
         by_interest = (
@@ -116,7 +121,7 @@ def suggest_users():
         return []
     rows = db.session.execute(
         select(User.username, User.display_name)
-        .where(User.username.startswith(q, autoescape=True))
+        .where(User.username.startswith(q, autoescape=True), User.deleted_at.is_(None))
         .order_by(User.username)
         .limit(10)
     ).all()

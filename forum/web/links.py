@@ -76,7 +76,10 @@ class Links:
         return f"{self._root}{prefix}{text}{suffix}"
 
     def user(self, user) -> str:
-        """A person's name linking to their profile, as safe HTML."""
+        """A person's name linking to their profile, as safe HTML. A deleted account has no
+        profile: its name ("[deleted account]") links nowhere."""
+        if user.is_deleted:
+            return f'<span class="user">{escape(user.display_name)}</span>'
         return f'<a class="user" href="{self.to("users.profile", user.username)}">{escape(user.display_name)}</a>'
 
 

@@ -101,6 +101,7 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('email_verified_at', sa.DateTime(), nullable=True),
     sa.Column('awaiting_approval', sa.Boolean(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))

@@ -4,8 +4,8 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from forum.views import (
         access,
-        approvals,
         account_data,
+        approvals,
         attachments,
         auth,
         drafts,

@@ -22,7 +22,7 @@ def site_terms(text="Be kind; cite your sources.", admin=None):
 
 
 def registration(username="newbie", **extra):
-    return {"username": username, "display_name": "", "password": PASSWORD, "confirm": PASSWORD, **extra}
+    return {"username": username, "display_name": "", "email": f"{username}@example.org", "password": PASSWORD, "confirm": PASSWORD, **extra}
 
 
 def count(model) -> int:

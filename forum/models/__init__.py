@@ -13,7 +13,6 @@ from forum.models.notification import (
     NOTIFICATION_KINDS,
     SUBSCRIPTION_TARGETS,
     EmailPreference,
-    MailAddress,
     Notification,
     Subscription,
 )
@@ -57,7 +56,6 @@ __all__ = [
     "JOIN_POLICIES",
     "JoinRequest",
     "Membership",
-    "MailAddress",
     "ModAction",
     "ModeratorWarning",
     "Post",

@@ -33,6 +33,9 @@ class User(UserMixin, Model):
     # once it is verified (what an unverified account may do is the site's setting).
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A new address asked for by a verified account: `email` (and its mail) stays until a
+    # link sent to this one is followed. Not unique: whoever confirms first gets it.
+    pending_email: Mapped[str | None] = mapped_column(String(254), default=None)
 
     # Loaded on demand: every comment author and the signed-in user are Users, and pages
     # that list people ask for interests explicitly (selectinload), so threads don't pay.

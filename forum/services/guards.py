@@ -1,4 +1,4 @@
-"""Checks every write service runs first: bans, and the hourly limits on new accounts."""
+"""Checks every write service runs first: bans, an unverified address, and the hourly limits on new accounts."""
 
 from __future__ import annotations
 
@@ -22,9 +22,26 @@ def ban_message(user: User) -> str | None:
     return f"You are banned {until}: {ban.reason} You can still read, but not post, comment, vote or report."
 
 
-def ensure_can_write(user: User) -> None:
+def unverified_message(user: User) -> str:
+    if user.email is None:
+        return "Add an email address in Settings → Email and confirm it first; what you typed is kept."
+    return (
+        f"Confirm your email address first: follow the link we sent to {user.email}, or have it sent again. "
+        "What you typed is kept."
+    )
+
+
+def ensure_verified(user: User, action: str) -> None:
+    """The unverified-account policy (config.UNVERIFIED_MAY), refused with a message naming the address."""
+    if not permissions.verified_enough(user, action):
+        raise ServiceError(unverified_message(user), status=403)
+
+
+def ensure_can_write(user: User, action: str) -> None:
+    """`action` is one of permissions.UNVERIFIED_ACTIONS: what the write is, for the unverified policy."""
     if not permissions.can_write(user):
         raise ServiceError(ban_message(user) or "Please sign in.", status=403)
+    ensure_verified(user, action)
 
 
 def is_new_account(user: User) -> bool:

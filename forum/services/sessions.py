@@ -14,3 +14,11 @@ def end_other_sessions(user: User) -> int:  # noqa: ARG001 (the records land wit
 
     Called after a password change or reset, and by "sign out everywhere else"."""
     return 0
+
+
+def end_all_sessions(user: User) -> int:  # noqa: ARG001 (the records land with issue 22)
+    """End every session of `user`, this request's included; returns how many ended.
+
+    Called after a password reset by emailed link: whoever held a session held it
+    without the new password."""
+    return 0

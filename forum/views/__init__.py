@@ -4,6 +4,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from forum.views import (
         access,
+        account,
         attachments,
         auth,
         drafts,
@@ -48,5 +49,6 @@ def register_blueprints(app: Flask) -> None:
         access,
         vouches,
         settings,
+        account,
     ):
         app.register_blueprint(module.bp)

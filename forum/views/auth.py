@@ -27,14 +27,18 @@ def register():
     if form.validate_on_submit():
         try:
             agreed = terms_service.check_registration(form.accept_site_terms.data, form.site_terms_version.data)
-            user = accounts.register(form.username.data, form.display_name.data, form.password.data)
+            user = accounts.register(form.username.data, form.display_name.data, form.password.data, form.email.data)
         except ServiceError as error:
             show_error(form, error, "username")
         else:
             if agreed is not None:
                 terms_service.accept_site_terms(user, agreed.id)
             _sign_in(user)
-            flash(f"Welcome, {user.display_name}! Tell people about your work on your profile.", "success")
+            flash(
+                f"Welcome, {user.display_name}! We sent a link to {user.email}: follow it to post, comment and vote. "
+                "Meanwhile, tell people about your work on your profile.",
+                "success",
+            )
             return redirect(url_for("users.edit_profile"))
     if site_terms is not None and form.site_terms_version.data != str(site_terms.id):
         # Agreeing counts only for the text shown now: a stale tick is cleared.

@@ -86,6 +86,7 @@ def upgrade():
     sa.Column('open_to_contact', sa.Boolean(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('email_verified_at', sa.DateTime(), nullable=True),
+    sa.Column('pending_email', sa.String(length=254), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
@@ -163,12 +164,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_group_invitations_user_id'), ['user_id'], unique=False)
         batch_op.create_index('uq_group_invitations_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
-    op.create_table('mail_addresses',
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('email', sa.String(length=254), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_mail_addresses_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_mail_addresses'))
-    )
     op.create_table('memberships',
     sa.Column('group_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -577,8 +572,9 @@ def upgrade():
 
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('address', sa.String(length=254), nullable=True),
     sa.Column('notification_id', sa.Integer(), nullable=True),
     sa.Column('since', sa.DateTime(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
@@ -709,7 +705,6 @@ def downgrade():
         batch_op.drop_index('ix_memberships_user_group')
 
     op.drop_table('memberships')
-    op.drop_table('mail_addresses')
     with op.batch_alter_table('group_invitations', schema=None) as batch_op:
         batch_op.drop_index('uq_group_invitations_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
         batch_op.drop_index(batch_op.f('ix_group_invitations_user_id'))

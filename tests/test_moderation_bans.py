@@ -199,7 +199,8 @@ def test_moderator_pages_are_closed_to_others(client):
 
 def test_create_admin_command_creates_or_promotes(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["forum", "create-admin", "root", "--password", PASSWORD, "--email", "Root@Example.org"])
+    command = ["forum", "create-admin", "root", "--password", PASSWORD, "--email", "Root@Example.org"]
+    result = runner.invoke(args=command)
     assert result.exit_code == 0, result.output
     root = db.session.scalar(db.select(User).where(User.username == "root"))
     assert root.role == "admin"

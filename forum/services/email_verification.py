@@ -43,12 +43,18 @@ def normalize_address(raw: str | None) -> str:
     return (raw or "").strip().lower()
 
 
-def check_address(address: str, user: User | None = None) -> None:
-    """A plausible address that no other account holds (`user` may hold it)."""
+def check_format(address: str) -> None:
     if not address:
-        raise ServiceError("Enter your email address: links to verify the account and reset its password go there.", field="email")
+        raise ServiceError(
+            "Enter your email address: links to verify the account and reset its password go there.", field="email"
+        )
     if len(address) > ADDRESS_MAX or not _ADDRESS.fullmatch(address):
         raise ServiceError("That does not look like an email address.", field="email")
+
+
+def check_address(address: str, user: User | None = None) -> None:
+    """A plausible address that no other account holds (`user` may hold it)."""
+    check_format(address)
     holder = db.session.scalar(select(User.id).where(User.email == address))
     if holder is not None and (user is None or holder != user.id):
         raise ServiceError("That address belongs to another account.", field="email")

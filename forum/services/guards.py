@@ -11,7 +11,7 @@ from forum import permissions
 from forum.extensions import db
 from forum.models import Comment, Post, User
 from forum.models._time import utcnow
-from forum.services.errors import ServiceError
+from forum.services.errors import NotVerified, ServiceError
 
 
 def ban_message(user: User) -> str | None:
@@ -34,7 +34,7 @@ def unverified_message(user: User) -> str:
 def ensure_verified(user: User, action: str) -> None:
     """The unverified-account policy (config.UNVERIFIED_MAY), refused with a message naming the address."""
     if not permissions.verified_enough(user, action):
-        raise ServiceError(unverified_message(user), status=403)
+        raise NotVerified(unverified_message(user))
 
 
 def ensure_can_write(user: User, action: str) -> None:

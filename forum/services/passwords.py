@@ -57,8 +57,7 @@ def request_reset(raw_address: str | None) -> str:
     """Queue a reset link for an account whose verified address this is, or a note for
     an address no account has verified. Returns the normalized address (to show back)."""
     address = email_verification.normalize_address(raw_address)
-    if not address or len(address) > email_verification.ADDRESS_MAX:
-        raise ServiceError("Enter the address your account uses.", field="email")
+    email_verification.check_format(address)  # the same for every address: it tells nothing
     user = db.session.scalar(select(User).where(User.email == address))
     known = user is not None and user.is_verified
     # The same INSERT either way; only its values differ.

@@ -64,7 +64,8 @@ def resend():
 
 def _link_refused(error: LinkError, again: str, again_label: str):
     """A link that cannot be used: what went wrong and how to get a new one; nothing changed."""
-    return render_template("account/link_refused.html", message=error.message, again=again, again_label=again_label), 400
+    page = render_template("account/link_refused.html", message=error.message, again=again, again_label=again_label)
+    return page, 400
 
 
 @bp.route("/verify/<token>", methods=["GET", "POST"])

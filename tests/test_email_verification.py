@@ -264,6 +264,15 @@ def test_groups_and_access_requests_wait_for_verification_too(unverified):
         access.request_access(user, post, "Please.")
 
 
+def test_a_join_request_waits_for_verification_with_its_statement_kept(client, unverified):
+    from tests.factories import make_group
+
+    group = make_group(unverified[3], "Open Lab")
+    response = client.post(f"/groups/{group.slug}/request", data={"statement": "I study induction heads."})
+    html = _refused_naming_the_address(response)
+    assert "I study induction heads." in html
+
+
 def test_the_api_answers_the_same_rule_in_json(client, unverified):
     user, post, _comment, _author = unverified
     headers = bearer(user)

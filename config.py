@@ -141,6 +141,8 @@ class Config:
     # Forgotten-password requests, per address asked for and per client: each one mails someone.
     FORGOT_LIMIT = os.environ.get("FORGOT_LIMIT", "3 per hour")
     FORGOT_CLIENT_LIMIT = os.environ.get("FORGOT_CLIENT_LIMIT", "10 per hour")
+    # Links an account has mailed (resent, or to a new address), per account: each reaches any address typed.
+    ACCOUNT_MAIL_LIMIT = os.environ.get("ACCOUNT_MAIL_LIMIT", "6 per hour")
 
     # Notifications. @mentions notify at most this many people per comment; new accounts
     # fewer, and only so many an hour (counted in the database, like their comments).

@@ -222,3 +222,47 @@ def test_the_pages_are_linked_from_sign_in_and_settings(client):
     login(client, make_user("ada"))
     menu = client.get("/settings").get_data(as_text=True)
     assert 'href="/settings/email"' in menu and 'href="/settings/password"' in menu
+
+
+# --- limits: each request mails someone ------------------------------------------------
+
+
+@pytest.fixture
+def limited(app):
+    """An app of its own with Flask-Limiter switched on, on the same database."""
+    from config import TestConfig
+    from forum import create_app
+
+    limited_app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        WTF_CSRF_ENABLED=False,
+        RATELIMIT_ENABLED=True,
+        FORGOT_LIMIT="2 per hour",
+        FORGOT_CLIENT_LIMIT="3 per hour",
+        ACCOUNT_MAIL_LIMIT="2 per hour",
+    )
+    with limited_app.app_context():
+        yield limited_app
+        db.session.remove()
+        db.engine.dispose()
+    # The limiter object is shared: the `app` fixture switches it back for the next test.
+
+
+def test_reset_requests_are_limited_per_address_asked_for_and_per_client(limited):
+    client = limited.test_client()
+
+    def ask(address, client_address="10.0.0.1"):
+        return client.post("/forgot", data={"email": address}, environ_base={"REMOTE_ADDR": client_address})
+
+    assert [ask("ada@example.org", f"10.0.1.{i}").status_code for i in range(3)] == [200, 200, 429]
+    assert "asked for several times already" in ask("ada@example.org", "10.0.2.1").get_data(as_text=True)
+    assert [ask(f"x{i}@example.org", "10.0.3.1").status_code for i in range(4)] == [200, 200, 200, 429]
+
+
+def test_links_an_account_mails_are_limited(limited):
+    ada = make_user("ada", verified=False)
+    client = limited.test_client()
+    login(client, ada)
+    codes = [client.post("/settings/email/resend").status_code for _ in range(3)]
+    assert codes == [302, 302, 429]

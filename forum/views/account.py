@@ -29,8 +29,22 @@ def _unverified_banner() -> dict:
 # --- email -------------------------------------------------------------------------------
 
 
+def _account_mail_limit() -> str:
+    return current_app.config["ACCOUNT_MAIL_LIMIT"]
+
+
+def _account_key() -> str:
+    return f"account-mail:{current_user.id}" if current_user.is_authenticated else "account-mail:-"
+
+
 @bp.route("/settings/email", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    _account_mail_limit,
+    methods=["POST"],
+    key_func=_account_key,
+    error_message="You asked for several links this hour already. Wait a while, and check your spam folder.",
+)
 def email():
     form = EmailChangeForm()
     status = 200
@@ -50,6 +64,11 @@ def email():
 
 @bp.route("/settings/email/resend", methods=["POST"])
 @login_required
+@limiter.limit(
+    _account_mail_limit,
+    key_func=_account_key,
+    error_message="You asked for several links this hour already. Wait a while, and check your spam folder.",
+)
 def resend():
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -150,9 +169,10 @@ def reset(token: str):
         if form.validate_on_submit():
             passwords.reset(token, form.new.data, form.repeat.data)
             # Every session ended, this browser's too: sign in with the new password.
+            # In this order: logout_user's note to delete the remember-me cookie must survive.
+            session.clear()
             if current_user.is_authenticated:
                 logout_user()
-            session.clear()
             flash("Your password is changed and every session signed out. Sign in with the new password.", "success")
             return redirect(url_for("auth.login"))
     except LinkError as error:

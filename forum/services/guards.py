@@ -22,13 +22,12 @@ def ban_message(user: User) -> str | None:
     return f"You are banned {until}: {ban.reason} You can still read, but not post, comment, vote or report."
 
 
-def unverified_message(user: User) -> str:
+def unverified_message(user: User, *, refused: bool = True) -> str:
+    """What an unverified account is told: on a refused form (its text is kept), or in the banner."""
+    kept = " What you typed is kept." if refused else ""
     if user.email is None:
-        return "Add an email address in Settings → Email and confirm it first; what you typed is kept."
-    return (
-        f"Confirm your email address first: follow the link we sent to {user.email}, or have it sent again. "
-        "What you typed is kept."
-    )
+        return f"Add an email address in Settings → Email and confirm it first.{kept}"
+    return f"Confirm your email address first: follow the link we sent to {user.email}, or have it sent again.{kept}"
 
 
 def ensure_verified(user: User, action: str) -> None:

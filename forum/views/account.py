@@ -23,7 +23,7 @@ def _unverified_banner() -> dict:
     """Every page tells an unverified account what it is waiting for, with a resend button."""
     if not current_user.is_authenticated or current_user.is_verified:
         return {}
-    return {"unverified_notice": unverified_message(current_user).removesuffix(" What you typed is kept.")}
+    return {"unverified_notice": unverified_message(current_user, refused=False)}
 
 
 # --- email -------------------------------------------------------------------------------

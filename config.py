@@ -173,6 +173,19 @@ class Config:
     NEW_ACCOUNT_POSTS_PER_HOUR = _env_int("NEW_ACCOUNT_POSTS_PER_HOUR", 3)
     NEW_ACCOUNT_COMMENTS_PER_HOUR = _env_int("NEW_ACCOUNT_COMMENTS_PER_HOUR", 20)
 
+    # What an account may do before its email address is verified. Reading is always
+    # allowed; the others are "profile", "post" (posts, drafts, uploads), "comment", "vote",
+    # "vouch", "group" (create and run groups), "request" (to join a group or read a listed
+    # post) and "report" (forum/permissions.py: UNVERIFIED_ACTIONS).
+    UNVERIFIED_MAY = frozenset({"read", "profile"})
+    VERIFY_LINK_SECONDS = _env_int("VERIFY_LINK_SECONDS", 2 * 24 * 3600)
+    RESET_LINK_SECONDS = _env_int("RESET_LINK_SECONDS", 3600)
+    # Forgotten-password requests, per address asked for and per client: each one mails someone.
+    FORGOT_LIMIT = os.environ.get("FORGOT_LIMIT", "3 per hour")
+    FORGOT_CLIENT_LIMIT = os.environ.get("FORGOT_CLIENT_LIMIT", "10 per hour")
+    # Links an account has mailed (resent, or to a new address), per account: each reaches any address typed.
+    ACCOUNT_MAIL_LIMIT = os.environ.get("ACCOUNT_MAIL_LIMIT", "6 per hour")
+
     # Notifications. @mentions notify at most this many people per comment; new accounts
     # fewer, and only so many an hour (counted in the database, like their comments).
     MENTIONS_MAX = 10

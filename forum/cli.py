@@ -133,7 +133,8 @@ def init_app(app: Flask) -> None:
     @forum_group.command("create-admin")
     @click.argument("username")
     @click.option("--password", help="For a new account; prompted for when not given.")
-    def create_admin(username: str, password: str | None) -> None:
+    @click.option("--email", help="For a new account: its address, taken as verified; prompted for when not given.")
+    def create_admin(username: str, password: str | None, email: str | None) -> None:
         """Make USERNAME a site admin, creating the account if it does not exist."""
         from forum.queries.users import user_named
         from forum.services import ServiceError, accounts, moderation
@@ -143,7 +144,10 @@ def init_app(app: Flask) -> None:
             if user is None:
                 if password is None:
                     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-                user = accounts.register(username, "", password)
+                if email is None:
+                    email = click.prompt("Email address")
+                # Whoever runs the command line vouches for the address.
+                user = accounts.register(username, "", password, email, verified=True)
                 click.echo(f"Created {user.username}.")
             elif user.role == "admin":
                 click.echo(f"{user.username} is already an admin.")

@@ -81,6 +81,20 @@ def can_report(user: User | None) -> bool:
     return can_write(user)
 
 
+# --- unverified accounts: what the site's setting lets them do -------------------------
+
+# Everything an account can be refused until its address is verified (config.UNVERIFIED_MAY
+# lists the ones allowed anyway; reading is never refused).
+UNVERIFIED_ACTIONS = ("profile", "post", "comment", "vote", "vouch", "group", "request", "report")
+
+
+def verified_enough(user: User, action: str) -> bool:
+    """Whether `user` may do `action` as far as their email address is concerned."""
+    if action not in UNVERIFIED_ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    return user.is_verified or action in current_app.config["UNVERIFIED_MAY"]
+
+
 # --- site roles -------------------------------------------------------------------------
 
 

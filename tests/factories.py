@@ -49,11 +49,12 @@ def _next() -> int:
     return _counter["n"]
 
 
-def make_user(username: str | None = None, **profile) -> User:
-    user = accounts.register(username or f"user{_next()}", profile.pop("display_name", ""), PASSWORD)
-    # Verified, so it can do everything; tests of unverified accounts clear it.
-    user.email_verified_at = user.created_at
-    db.session.commit()
+def make_user(username: str | None = None, *, verified: bool = True, email: str | None = None, **profile) -> User:
+    """A user who can do everything: its address (username@example.org) is verified unless
+    `verified=False` (then a verification link waits in the outbox, as after registering)."""
+    username = username or f"user{_next()}"
+    address = email or f"{username.strip().lower()}@example.org"
+    user = accounts.register(username, profile.pop("display_name", ""), PASSWORD, address, verified=verified)
     if profile:
         accounts.update_profile(user, user.display_name, profile.get("bio", ""), profile.get("interests", ""))
     return user

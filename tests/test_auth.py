@@ -11,12 +11,15 @@ from forum.models import User
 from tests.factories import PASSWORD, login, logout, make_user
 
 
-def register(client, username="newbie", password=PASSWORD, confirm=None, display_name="New Person"):
+def register(
+    client, username="newbie", password=PASSWORD, confirm=None, display_name="New Person", email="newbie@example.org"
+):
     return client.post(
         "/register",
         data={
             "username": username,
             "display_name": display_name,
+            "email": email,
             "password": password,
             "confirm": password if confirm is None else confirm,
         },

@@ -199,10 +199,12 @@ def test_moderator_pages_are_closed_to_others(client):
 
 def test_create_admin_command_creates_or_promotes(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["forum", "create-admin", "root", "--password", PASSWORD])
+    command = ["forum", "create-admin", "root", "--password", PASSWORD, "--email", "Root@Example.org"]
+    result = runner.invoke(args=command)
     assert result.exit_code == 0, result.output
     root = db.session.scalar(db.select(User).where(User.username == "root"))
     assert root.role == "admin"
+    assert root.email == "root@example.org" and root.is_verified  # the operator vouches for it
     existing = make_user("ben")
     result = runner.invoke(args=["forum", "create-admin", "ben"])
     assert result.exit_code == 0 and "ben is now an admin" in result.output
@@ -214,8 +216,8 @@ def test_create_admin_command_creates_or_promotes(app):
 
 def test_create_admin_prompts_for_a_password(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["forum", "create-admin", "root"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = runner.invoke(args=["forum", "create-admin", "root"], input=f"{PASSWORD}\n{PASSWORD}\nroot@example.org\n")
     assert result.exit_code == 0, result.output
     assert db.session.scalar(db.select(User.role).where(User.username == "root")) == "admin"
-    bad = runner.invoke(args=["forum", "create-admin", "x!", "--password", PASSWORD])
+    bad = runner.invoke(args=["forum", "create-admin", "x!", "--password", PASSWORD, "--email", "x@example.org"])
     assert bad.exit_code != 0 and "Usernames" in bad.output

@@ -22,7 +22,8 @@ def site_terms(text="Be kind; cite your sources.", admin=None):
 
 
 def registration(username="newbie", **extra):
-    return {"username": username, "display_name": "", "password": PASSWORD, "confirm": PASSWORD, **extra}
+    typed = {"username": username, "display_name": "", "email": f"{username}@example.org"}
+    return {**typed, "password": PASSWORD, "confirm": PASSWORD, **extra}
 
 
 def count(model) -> int:

@@ -41,14 +41,13 @@ PEOPLE = [
 def load_demo_content() -> dict[str, int]:
     users = {}
     for username, name, interests, bio in PEOPLE:
-        user = accounts.register(username, name, DEMO_PASSWORD)
-        # Established members: verified, and older than VOTE_WEIGHT_AFTER_DAYS, so the demo
-        # votes below count toward karma (docs/karma.md).
+        # Verified example addresses (their mail lands in the development sink, instance/mail/),
+        # and older than VOTE_WEIGHT_AFTER_DAYS, so the demo votes below count toward karma
+        # (docs/karma.md).
+        user = accounts.register(username, name, DEMO_PASSWORD, f"{username}@example.org", verified=True)
         user.email_verified_at = user.created_at = utcnow() - timedelta(days=90)
         accounts.update_profile(user, name, bio, interests)
         users[username] = user
-        # Addresses for the development mail sink (instance/mail/), with the default choices.
-        notifications.save_email_settings(user, f"{username}@example.org", {})
 
     circuits = groups.create_group(
         users["ben"],

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
@@ -18,6 +18,11 @@ class RegisterForm(FlaskForm):
         description="Lower-case letters, digits, '-' and '_'. Used in links and audience lists.",
     )
     display_name = StringField("Display name", validators=[Length(max=64)])
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired(), Length(max=254)],
+        description="We send a link to confirm it; you can post once it is confirmed. Never shown to others.",
+    )
     password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=256)])
     confirm = PasswordField("Repeat password", validators=[EqualTo("password", message="The passwords differ.")])
     # Shown only while site terms exist; the version is the one the new member was shown.

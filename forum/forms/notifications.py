@@ -1,6 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, SubmitField
-from wtforms.validators import Length
+from wtforms import RadioField, SubmitField
 
 from forum.forms import choices
 from forum.models import EMAIL_CATEGORIES
@@ -9,11 +8,6 @@ MODE_CHOICES = choices([("off", "Off"), ("immediate", "Immediately"), ("digest",
 
 
 class _Base(FlaskForm):
-    email = StringField(
-        "Email address for notifications",
-        validators=[Length(max=254)],
-        description="Leave empty to get no email at all.",
-    )
     submit = SubmitField("Save")
 
 

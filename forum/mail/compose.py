@@ -2,7 +2,8 @@
 
 A queued row names a notification (or a digest window); the subject and body are made
 here, through `inbox.items`, which asks `visibility` about every post, comment and group.
-If nothing may be said any more, there is no message and the row is skipped.
+If nothing may be said any more, there is no message and the row is skipped. Account
+mail (links, notes about the address) is composed in `account_mail`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import ColumnElement
 
 from forum.extensions import db
-from forum.models import EMAIL_CATEGORIES, NOTIFICATION_KINDS, MailAddress, Notification, OutboxMessage, User
+from forum.mail import account_mail
+from forum.models import EMAIL_CATEGORIES, NOTIFICATION_KINDS, Notification, OutboxMessage, User
+from forum.models.outbox import ACCOUNT_MAIL_KINDS
 from forum.queries import inbox
 from forum.services.notifications import email_modes
 
@@ -67,9 +70,11 @@ def _message(user: User, address: str, subject: str, lines: list[str], category:
 
 def compose(row: OutboxMessage) -> EmailMessage | None:
     """The message for a queued row as of now, or None when nothing may be sent."""
+    if row.kind in ACCOUNT_MAIL_KINDS:
+        return account_mail.compose(row)
     user = db.session.get(User, row.user_id)
-    address = db.session.get(MailAddress, row.user_id)
-    if user is None or address is None:
+    # Notification mail goes only to the account's verified address.
+    if user is None or user.email is None or not user.is_verified:
         return None
     modes = email_modes(user.id)
     if row.kind == "immediate":
@@ -80,7 +85,7 @@ def compose(row: OutboxMessage) -> EmailMessage | None:
         if item.comment_md:
             lines += ["", _excerpt(item.comment_md)]
         lines += ["", inbox.target_url(item, _external=True)]
-        return _message(user, address.email, inbox.message(item), lines, item.category)
+        return _message(user, user.email, inbox.message(item), lines, item.category)
     wanted = [kind for kind, category in NOTIFICATION_KINDS.items() if modes[category] == "digest"]
     # What the reader already saw on the site is not news any more.
     window: list[ColumnElement[bool]] = [Notification.kind.in_(wanted), Notification.read_at.is_(None)]
@@ -93,4 +98,4 @@ def compose(row: OutboxMessage) -> EmailMessage | None:
     for item in found:
         lines += [f"* {inbox.message(item)}", f"  {inbox.target_url(item, _external=True)}"]
     subject = f"{len(found)} new notification{'s' if len(found) != 1 else ''} on the forum"
-    return _message(user, address.email, subject, lines, DIGEST)
+    return _message(user, user.email, subject, lines, DIGEST)

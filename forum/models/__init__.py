@@ -15,7 +15,6 @@ from forum.models.notification import (
     NOTIFICATION_KINDS,
     SUBSCRIPTION_TARGETS,
     EmailPreference,
-    MailAddress,
     Notification,
     Subscription,
 )
@@ -64,7 +63,6 @@ __all__ = [
     "JOIN_POLICIES",
     "JoinRequest",
     "Membership",
-    "MailAddress",
     "ModAction",
     "ModeratorWarning",
     "Post",

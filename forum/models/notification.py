@@ -92,12 +92,3 @@ class EmailPreference(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     category: Mapped[str] = mapped_column(String(16), primary_key=True)
     mode: Mapped[str] = mapped_column(String(16))
-
-
-class MailAddress(Model):
-    """Where a user's notification email goes; no row, no email."""
-
-    __tablename__ = "mail_addresses"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))

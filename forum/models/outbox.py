@@ -2,7 +2,9 @@
 
 A row names what to send (one notification, or a digest of a user's notifications
 since `since`), never the text: subject and body are built when it is sent, from what
-the recipient may read then.
+the recipient may read then. Account mail (a verification or reset link, a note to an
+old address) names its `address`; its link is signed when sent, from the account's state
+then, so a change in between voids it (forum/mail/account_mail.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from forum.extensions import Model
 from forum.models._time import utcnow
 
 OUTBOX_STATUSES = ("pending", "sent", "skipped")
+# verify: the link that confirms `address`; address_changed: a note to the old address;
+# reset: a password reset link, or (no user) a note that no account has this address.
+ACCOUNT_MAIL_KINDS = ("verify", "address_changed", "reset")
 
 
 class OutboxMessage(Model):
@@ -26,8 +31,10 @@ class OutboxMessage(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # immediate|digest
+    # None only for a reset asked for an address no account has verified.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # immediate|digest|ACCOUNT_MAIL_KINDS
+    address: Mapped[str | None] = mapped_column(String(254))
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
     # A digest covers notifications created after this moment.
     since: Mapped[datetime | None]

@@ -41,6 +41,9 @@ class User(UserMixin, Model):
     # emptied, so its id is never handed to anyone else (audiences and snapshots name ids)
     # and its username stays reserved; nothing signs in as it and no name lookup finds it.
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A new address asked for by a verified account: `email` (and its mail) stays until a
+    # link sent to this one is followed. Not unique: whoever confirms first gets it.
+    pending_email: Mapped[str | None] = mapped_column(String(254), default=None)
 
     # Loaded on demand: every comment author and the signed-in user are Users, and pages
     # that list people ask for interests explicitly (selectinload), so threads don't pay.

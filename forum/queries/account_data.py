@@ -25,7 +25,6 @@ from forum.models import (
     EmailPreference,
     Group,
     JoinRequest,
-    MailAddress,
     Membership,
     PlannedAudience,
     Post,
@@ -299,7 +298,6 @@ def _terms(user: User) -> dict[str, Any]:
 
 
 def _notification_settings(user: User, email_modes: dict[str, str]) -> dict[str, Any]:
-    address = db.session.get(MailAddress, user.id)
     follows = db.session.scalars(
         select(Subscription)
         .where(Subscription.user_id == user.id)
@@ -330,7 +328,8 @@ def _notification_settings(user: User, email_modes: dict[str, str]) -> dict[str,
 
     chosen = db.session.scalars(select(EmailPreference.category).where(EmailPreference.user_id == user.id)).all()
     return {
-        "notification_email": address.email if address else None,
+        # Notification mail goes to the account address, once verified (services/email_verification.py).
+        "notification_email": user.email if user.is_verified else None,
         "email_modes": email_modes,
         "modes_you_chose": sorted(chosen),
         "follows": [follow(f) for f in follows],

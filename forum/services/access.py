@@ -55,7 +55,7 @@ def set_listing(actor: User, post: Post, listed: bool, abstract: str | None) -> 
 
 def request_access(user: User, post: Post, note: str | None) -> AccessRequest:
     """`post` was fetched with `visibility.get_listing_or_404`."""
-    ensure_can_write(user)
+    ensure_can_write(user, "request")
     if visibility.can_read_post(user, post.id):
         raise ServiceError("You can already read this post.", status=409)
     note = " ".join((note or "").split())

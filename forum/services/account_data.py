@@ -31,7 +31,6 @@ from forum.models import (
     GroupInvitation,
     Invite,
     JoinRequest,
-    MailAddress,
     Membership,
     ModeratorWarning,
     Notification,
@@ -241,8 +240,7 @@ def _drop_personal_rows(user: User, touched: _Touched) -> None:
         TermsAcceptance,
         SiteTermsAcceptance,
         EmailPreference,
-        MailAddress,
-        ApiToken,
+            ApiToken,
         ModeratorWarning,
         # Sign-in: the sessions (device and address are personal data; a deleted row's key
         # names nobody) and the second factors.
@@ -262,7 +260,7 @@ def _empty_profile(user: User) -> None:
     user.deleted_at = utcnow()
     user.display_name = DELETED_NAME
     user.bio = user.bio_html = ""
-    user.email = None
+    user.email = user.pending_email = None
     user.email_verified_at = None
     user.password_hash = NO_PASSWORD
     user.karma = 0

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum.extensions import db
 from forum.models import Interest, User
+from forum.models._time import utcnow
 from forum.models.user import normalize_username
 from forum.queries.users import user_named, username_taken
 from forum.rendering.markup import render_markdown
+from forum.services import email_verification
 from forum.services.errors import ServiceError
+from forum.services.guards import ensure_verified
 from forum.services.text import check_labels, check_username, split_labels
 
 PASSWORD_MIN = 10
@@ -24,9 +28,22 @@ def _hash(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def register(username: str | None, display_name: str | None, password: str | None, *, commit: bool = True) -> User:
+def register(
+    username: str | None,
+    display_name: str | None,
+    password: str | None,
+    email: str | None,
+    *,
+    verified: bool = False,
+    commit: bool = True,
+) -> User:
+    """A new account, and a link to verify its address. `verified` is for callers that
+    vouch for the address themselves (the demo, the command line, the tests' factories);
+    without `commit` the caller commits, with whatever else belongs to the registration."""
     username = normalize_username(username)
     check_username(username)
+    address = email_verification.normalize_address(email)
+    email_verification.check_address(address)
     display_name = " ".join((display_name or "").split()) or username
     if len(display_name) > 64:
         raise ServiceError("Display names are at most 64 characters.", field="display_name")
@@ -35,12 +52,24 @@ def register(username: str | None, display_name: str | None, password: str | Non
         raise ServiceError(f"Passwords are {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field="password")
     if username_taken(username):
         raise ServiceError("That username is taken.", field="username")
-    user = User(username=username, display_name=display_name, password_hash=_hash(password))
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=_hash(password),
+        email=address,
+        email_verified_at=utcnow() if verified else None,
+    )
     db.session.add(user)
-    if commit:
+    db.session.flush()
+    if not verified:
+        email_verification.queue("verify", user.id, address)
+    if not commit:
+        return user
+    try:
         db.session.commit()
-    else:
-        db.session.flush()  # the caller commits, with whatever else belongs to the registration
+    except IntegrityError:  # the same name or address, registered a moment earlier
+        db.session.rollback()
+        raise ServiceError("That username or address was registered a moment ago.", field="username") from None
     return user
 
 
@@ -64,6 +93,7 @@ def resolve_interests(raw: str | list[str]) -> list[Interest]:
 def update_profile(
     user: User, display_name: str | None, bio: str | None, interests: str | None, open_to_contact: bool | None = None
 ) -> User:
+    ensure_verified(user, "profile")
     display_name = " ".join((display_name or "").split())
     if not 1 <= len(display_name) <= 64:
         raise ServiceError("Display names are 1 to 64 characters.", field="display_name")
@@ -83,7 +113,12 @@ def update_profile(
 def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current or ""):
         raise ServiceError("That is not your current password.", field="current")
+    set_password(user, new)
+    db.session.commit()
+
+
+def set_password(user: User, new: str | None) -> None:
+    """Hash and set a new password; the caller commits (and ends sessions: forum/services/passwords.py)."""
     if not PASSWORD_MIN <= len(new or "") <= PASSWORD_MAX:
         raise ServiceError(f"Passwords are {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field="new")
-    user.password_hash = _hash(new)
-    db.session.commit()
+    user.password_hash = _hash(new or "")

@@ -204,7 +204,7 @@ def snippet(post_id: int, prepared: Prepared | Attachment) -> str:
 def store(post: Post, uploader: User, prepared: Prepared, comment: Comment | None = None) -> Attachment:
     """Save the bytes, then the row (a crash in between leaves an orphan file, never a row
     without bytes). The caller fetched `post` (and `comment`) through visibility."""
-    ensure_can_write(uploader)
+    ensure_can_write(uploader, "post")
     get_storage().save(prepared.key, prepared.data, prepared.content_type)
     attachment = Attachment(
         post_id=post.id,

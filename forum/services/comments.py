@@ -25,7 +25,7 @@ def _check_body(body: str | None) -> str:
 
 
 def add_comment(author: User, post: Post, body: str | None, parent: Comment | None = None) -> Comment:
-    ensure_can_write(author)
+    ensure_can_write(author, "comment")
     body = _check_body(body)
     if post.is_deleted:
         raise ServiceError("This post was deleted; it takes no new comments.", status=409)
@@ -60,7 +60,7 @@ def add_comment(author: User, post: Post, body: str | None, parent: Comment | No
 
 
 def edit_comment(comment: Comment, body: str | None) -> Comment:
-    ensure_can_write(comment.author)
+    ensure_can_write(comment.author, "comment")
     if comment.is_removed:
         raise ServiceError("A moderator removed this comment; it cannot be edited.", status=409)
     body = _check_body(body)

@@ -61,7 +61,7 @@ def coauthor_names(post: Post) -> str:
 
 
 def _ensure_draft_author(post: Post, actor: User) -> None:
-    ensure_can_write(actor)
+    ensure_can_write(actor, "post")
     if not permissions.can_change_authors(actor, post):
         raise ServiceError("Only the authors share and publish a draft.", status=403)
     if not post.is_draft:

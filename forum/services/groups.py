@@ -87,7 +87,7 @@ def create_group(
     requires_vouch: bool = False,
     requires_two_factor: bool = False,
 ) -> Group:
-    ensure_can_write(owner)
+    ensure_can_write(owner, "group")
     _check_two_factor_requirement(owner, requires_two_factor)
     name = _check_details(name, description, join_policy)
     slug = (slug or slugify(name)).strip().lower()
@@ -127,7 +127,7 @@ def update_group(
 ) -> Group:
     """Owners and admins edit everything but the address, which links and audiences rely on."""
     _require(permissions.can_manage_group(actor, group), "Only the group's owners and admins can edit it.")
-    ensure_can_write(actor)
+    ensure_can_write(actor, "group")
     if requires_two_factor and not group.requires_two_factor:
         _check_two_factor_requirement(actor, requires_two_factor)
     name = _check_details(name, description, join_policy)
@@ -231,7 +231,7 @@ def _pending_request(group: Group, user: User) -> JoinRequest | None:
 
 def invite(actor: User, group: Group, username: str | None) -> GroupInvitation:
     _require(permissions.can_manage_group(actor, group), "Only the group's owners and admins can invite.")
-    ensure_can_write(actor)
+    ensure_can_write(actor, "group")
     name = normalize_username((username or "").lstrip("@"))
     if not name:
         raise ServiceError("Whom should we invite? Enter a username.", field="username")
@@ -323,7 +323,7 @@ def join(user: User, group: Group) -> Membership:
 
 
 def request_to_join(user: User, group: Group, statement: str | None, vouch_id: int | None = None) -> JoinRequest:
-    ensure_can_write(user)  # the statement is text that others read
+    ensure_can_write(user, "request")  # the statement is text that others read
     _refuse_member(user, group)
     if _pending_invitation(group, user) is not None:
         raise ServiceError(f"You are already invited to {group.name}: accept the invitation instead.", status=409)

@@ -1,4 +1,4 @@
-"""Checks every write service runs first: bans, and the hourly limits on new accounts."""
+"""Checks every write service runs first: bans, an unverified address, and the hourly limits on new accounts."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from forum import permissions
 from forum.extensions import db
 from forum.models import Comment, Post, User
 from forum.models._time import utcnow
-from forum.services.errors import ServiceError
+from forum.services.errors import NotVerified, ServiceError
 
 
 def ban_message(user: User) -> str | None:
@@ -32,9 +32,25 @@ def write_refusal(user: User) -> str | None:
     return ban_message(user)
 
 
-def ensure_can_write(user: User) -> None:
+def unverified_message(user: User, *, refused: bool = True) -> str:
+    """What an unverified account is told: on a refused form (its text is kept), or in the banner."""
+    kept = " What you typed is kept." if refused else ""
+    if user.email is None:
+        return f"Add an email address in Settings → Email and confirm it first.{kept}"
+    return f"Confirm your email address first: follow the link we sent to {user.email}, or have it sent again.{kept}"
+
+
+def ensure_verified(user: User, action: str) -> None:
+    """The unverified-account policy (config.UNVERIFIED_MAY), refused with a message naming the address."""
+    if not permissions.verified_enough(user, action):
+        raise NotVerified(unverified_message(user))
+
+
+def ensure_can_write(user: User, action: str) -> None:
+    """`action` is one of permissions.UNVERIFIED_ACTIONS: what the write is, for the unverified policy."""
     if not permissions.can_write(user):
         raise ServiceError(write_refusal(user) or "Please sign in.", status=403)
+    ensure_verified(user, action)
 
 
 def is_new_account(user: User) -> bool:

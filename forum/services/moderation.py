@@ -54,7 +54,7 @@ def report(reporter: User, post: Post, comment: Comment | None, reason: str, det
 
     A second report by the same person on the same item updates the open one.
     """
-    ensure_can_write(reporter)
+    ensure_can_write(reporter, "report")
     if reason not in REPORT_REASONS:
         raise ServiceError("Choose a reason.", field="reason")
     details = (details or "").strip()

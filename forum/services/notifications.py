@@ -27,7 +27,6 @@ from forum.models import (
     EmailPreference,
     GroupInvitation,
     JoinRequest,
-    MailAddress,
     Membership,
     Notification,
     OutboxMessage,
@@ -281,7 +280,10 @@ def _queue_email(rows) -> None:
     """Queue an immediate email, or make sure a digest is waiting, per the recipient's choice.
     The worker decides at sending time whether anything may still be said."""
     user_ids = {row.user_id for row in rows}
-    with_address = set(db.session.scalars(select(MailAddress.user_id).where(MailAddress.user_id.in_(user_ids))))
+    # Notification mail goes only to verified addresses (compose checks again when sending).
+    with_address = set(
+        db.session.scalars(select(User.id).where(User.id.in_(user_ids), User.email_verified_at.is_not(None)))
+    )
     if not with_address:
         return
     chosen: dict[tuple[int, str], str] = {
@@ -337,20 +339,11 @@ def _ensure_digests(user_ids: set[int]) -> None:
         db.session.execute(insert(OutboxMessage), new)
 
 
-def save_email_settings(user: User, email: str, modes: dict[str, str]) -> None:
-    email = (email or "").strip()
-    if email and (len(email) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
-        raise ServiceError("That does not look like an email address.", field="email")
+def save_email_settings(user: User, modes: dict[str, str]) -> None:
+    """How each category reaches the account's verified address (Settings → Email sets it)."""
     for category, mode in modes.items():
         if category not in EMAIL_CATEGORIES or mode not in EMAIL_MODES:
             raise ServiceError("Choose off, immediately or a daily digest.", field=category)
-    address = db.session.get(MailAddress, user.id)
-    if email and address is None:
-        db.session.add(MailAddress(user_id=user.id, email=email))
-    elif email and address is not None:
-        address.email = email
-    elif address is not None:
-        db.session.delete(address)
     for category, mode in modes.items():
         set_email_mode(user.id, category, mode, commit=False)
     db.session.commit()

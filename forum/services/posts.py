@@ -52,7 +52,7 @@ def create_post(
     coauthors: str | list[str] = "",
 ) -> Post:
     """A published post, or with `draft` one only its authors read until they publish it."""
-    ensure_can_write(author)
+    ensure_can_write(author, "post")
     title, body = _check_text(title, body)
     ensure_within_rate(author, "post")
     post = Post(
@@ -93,7 +93,7 @@ def update_post(
     `coauthors` None keeps them (an editor who is not an author cannot change them).
     A change of readers leaves the earlier versions with the readers they had, unless the
     authors chose `open_history` (services/history.py)."""
-    ensure_can_write(editor)
+    ensure_can_write(editor, "post")
     if post.is_removed:
         raise ServiceError("A moderator removed this post; it cannot be edited.", status=409)
     if not permissions.can_change_authors(editor, post) and (

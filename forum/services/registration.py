@@ -11,6 +11,7 @@ import secrets
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from forum import permissions
 from forum.extensions import db
@@ -31,14 +32,18 @@ def mode() -> str:
 
 
 def register_member(
-    username: str | None, display_name: str | None, password: str | None, invite_code: str | None = None
+    username: str | None,
+    display_name: str | None,
+    password: str | None,
+    email: str | None,
+    invite_code: str | None = None,
 ) -> User:
     """Create the account as the site's mode says, in one transaction with the invite it spends."""
     current = mode()
     code = (invite_code or "").strip()
     if current == "invite" and not code:
         raise ServiceError("Registration here needs an invite code from a member.", field="invite_code")
-    user = accounts.register(username, display_name, password, commit=False)
+    user = accounts.register(username, display_name, password, email, commit=False)
     if current == "invite":
         # Conditional on still being unused: two registrations racing for one code cannot both win.
         spent = db.session.execute(
@@ -51,7 +56,11 @@ def register_member(
             db.session.rollback()
             raise ServiceError("That invite code is unknown or already used.", field="invite_code")
     user.awaiting_approval = current == "approval"
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same name or address, registered a moment earlier
+        db.session.rollback()
+        raise ServiceError("That username or address was registered a moment ago.", field="username") from None
     return user
 
 
@@ -71,7 +80,7 @@ def invites_of(user: User) -> list[Invite]:
 
 
 def create_invite(user: User) -> Invite:
-    ensure_can_write(user)
+    ensure_can_write(user, "vouch")  # an invite vouches for a newcomer
     if not may_invite(user):
         raise ServiceError(
             f"Invites are made by admins and members with {current_app.config['INVITE_MIN_KARMA']} karma.", status=403

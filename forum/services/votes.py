@@ -20,7 +20,7 @@ from forum.extensions import db
 from forum.models import Comment, Post, User, Vote, post_coauthors, ranking
 from forum.models._time import utcnow
 from forum.services.errors import ServiceError
-from forum.services.guards import write_refusal
+from forum.services.guards import ensure_verified, write_refusal
 
 # What a button may send, per axis: choice -> (direction, strong).
 CHOICES: dict[str, dict[str, tuple[int, bool]]] = {
@@ -94,6 +94,7 @@ class _Conflict(Exception):
 def _check(voter: User, target: Post | Comment, choice: str, axis: str) -> None:
     if not permissions.can_vote(voter):
         raise ServiceError(write_refusal(voter) or "This account may not vote.", status=403)
+    ensure_verified(voter, "vote")
     if axis not in CHOICES or choice not in CHOICES[axis]:
         raise ServiceError("That is not a vote.", field="value", status=400)
     if axis == "agreement" and not isinstance(target, Comment):

@@ -14,7 +14,7 @@ STATEMENT_MIN, STATEMENT_MAX = 3, 280
 
 
 def vouch(voucher: User, vouchee: User, statement: str | None) -> Vouch:
-    ensure_can_write(voucher)  # the statement is public text
+    ensure_can_write(voucher, "vouch")  # the statement is public text
     if voucher.id == vouchee.id:
         raise ServiceError("You cannot vouch for yourself.", field="statement")
     statement = " ".join((statement or "").split())

@@ -4,6 +4,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from forum.views import (
         access,
+        account,
         account_data,
         approvals,
         attachments,
@@ -56,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
         settings,
         two_factor,
         account_data,
+        account,
     ):
         app.register_blueprint(module.bp)
     if app.config["REGISTRATION_MODE"] == "invite":

@@ -57,7 +57,7 @@ def register():
             limits.check_registration(address)
             agreed = terms_service.check_registration(form.accept_site_terms.data, form.site_terms_version.data)
             user = registration.register_member(
-                form.username.data, form.display_name.data, form.password.data, form.invite_code.data
+                form.username.data, form.display_name.data, form.password.data, form.email.data, form.invite_code.data
             )
         except limits.Refused as refused:
             flash(refused.message, "error")
@@ -71,7 +71,11 @@ def register():
             _sign_in(user)
             if user.awaiting_approval:
                 flash("Your account awaits an admin's approval. You can read meanwhile.", "info")
-            flash(f"Welcome, {user.display_name}! Tell people about your work on your profile.", "success")
+            flash(
+                f"Welcome, {user.display_name}! We sent a link to {user.email}: follow it to post, comment and vote. "
+                "Meanwhile, tell people about your work on your profile.",
+                "success",
+            )
             return redirect(url_for("users.edit_profile"))
     if site_terms is not None and form.site_terms_version.data != str(site_terms.id):
         # Agreeing counts only for the text shown now: a stale tick is cleared.

@@ -18,6 +18,7 @@ from forum.queries import groups as group_queries
 from forum.queries import trust
 from forum.services import ServiceError
 from forum.services import groups as group_service
+from forum.services.errors import NotVerified
 from forum.views.groups import render_group
 
 bp = Blueprint("group_members", __name__)
@@ -130,7 +131,7 @@ def request_to_join(slug: str):
                 group_service.request_to_join(current_user, group, form.statement.data, form.vouch.data or None)
             except ServiceError as error:
                 db.session.rollback()
-                if error.field is None:
+                if error.field is None and not isinstance(error, NotVerified):
                     return _refused(group, error)
                 show_error(form, error, "statement")
                 status = error.status

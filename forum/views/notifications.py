@@ -10,7 +10,7 @@ from forum.extensions import csrf, db
 from forum.forms import show_error
 from forum.forms.notifications import NotificationSettingsForm
 from forum.mail.compose import DIGEST, read_unsubscribe_token
-from forum.models import EMAIL_CATEGORIES, MailAddress, User
+from forum.models import EMAIL_CATEGORIES, User
 from forum.queries import inbox, listings
 from forum.queries.users import user_named
 from forum.services import ServiceError
@@ -153,15 +153,13 @@ def settings():
     form = NotificationSettingsForm()
     status = 200
     if request.method == "GET":
-        address = db.session.get(MailAddress, current_user.id)
-        form.email.data = address.email if address else ""
         for category, mode in service.email_modes(current_user.id).items():
             form[category].data = mode
     elif form.validate_on_submit():
         try:
-            service.save_email_settings(current_user, form.email.data, {c: form[c].data for c in EMAIL_CATEGORIES})
+            service.save_email_settings(current_user, {c: form[c].data for c in EMAIL_CATEGORIES})
         except ServiceError as error:
-            show_error(form, error, "email")
+            show_error(form, error)
             status = 400
         else:
             flash("Your email choices are saved.", "success")

@@ -38,6 +38,7 @@ from forum.services import (
     terms as terms_service,
 )
 from forum.services.audience import audience_of, resolve_audience
+from forum.services.errors import NotVerified
 from forum.services.terms import KEEP
 from forum.services.votes import viewer_votes
 from forum.views.terms import render_gate
@@ -47,10 +48,11 @@ bp = Blueprint("posts", __name__)
 
 
 def _error_status(error: ServiceError) -> int:
-    """Refusals that are not about the form (a ban) end here; the rest re-render it."""
-    if error.status == 403:
+    """Refusals that are not about the form (a ban) end here; the rest re-render it (an
+    unverified address too: the text waits while its owner follows the emailed link)."""
+    if error.status == 403 and not isinstance(error, NotVerified):
         abort(403, error.message)
-    return error.status if error.status in (409, 429) else 400
+    return error.status if error.status in (403, 409, 429) else 400
 
 
 def _tree(comments, **kwargs):

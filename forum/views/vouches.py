@@ -13,6 +13,7 @@ from forum.queries import trust
 from forum.queries.users import user_named_or_404
 from forum.services import ServiceError
 from forum.services import vouches as vouch_service
+from forum.services.errors import NotVerified
 from forum.views.users import render_profile
 
 bp = Blueprint("vouches", __name__)
@@ -29,7 +30,7 @@ def vouch(username: str):
         vouch_service.vouch(current_user, user, form.statement.data)
     except ServiceError as error:
         db.session.rollback()
-        if error.status == 403 and error.field is None:
+        if error.status == 403 and error.field is None and not isinstance(error, NotVerified):
             abort(403, error.message)
         show_error(form, error, "statement")
         return render_profile(user, error.status, vouch_form=form)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import uuid
 from dataclasses import dataclass
+from email.message import EmailMessage
 
 from werkzeug.serving import WSGIRequestHandler
 
@@ -97,6 +99,35 @@ class Forum:
         """Call fn() inside the live app's context (for changes no UI offers yet)."""
         with self.app.app_context():
             return fn()
+
+    def mail_to(self, address: str) -> list[EmailMessage]:
+        """Run the mail worker once and return every message `address` has been sent."""
+        from forum.mail import outbox
+
+        with self.app.app_context():
+            outbox.run_once(_MAILBOX)
+        return [m for m in _MAILBOX.sent if m["To"] == address]
+
+    def link_mailed_to(self, address: str, path: str) -> str:
+        """The newest link to `path` (e.g. "/verify/") mailed to `address`, as a path."""
+        for message in reversed(self.mail_to(address)):
+            found = re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", message.get_content())
+            if found:
+                return found.group(1)
+        raise AssertionError(f"no {path} link mailed to {address}")
+
+
+class _Mailbox:
+    """What the live server's worker sent, kept for the whole session (run_once sends each row once)."""
+
+    def __init__(self):
+        self.sent: list[EmailMessage] = []
+
+    def send(self, message: EmailMessage) -> None:
+        self.sent.append(message)
+
+
+_MAILBOX = _Mailbox()
 
 
 def sign_in(page, person: Person) -> None:

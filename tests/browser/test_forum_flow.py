@@ -21,7 +21,7 @@ def comment_id(page) -> int:
     return int(match.group(1))
 
 
-def test_register_post_comment_and_reply(open_page):
+def test_register_post_comment_and_reply(open_page, forum):
     page = open_page()
     username = unique("ada")
 
@@ -29,10 +29,15 @@ def test_register_post_comment_and_reply(open_page):
     page.get_by_role("link", name="Register").click()
     page.get_by_label("Username").fill(username)
     page.get_by_label("Display name").fill("Ada Researcher")
+    page.get_by_label("Email address").fill(f"{username}@example.org")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("status")).to_contain_text("Welcome, Ada Researcher")
+    # Posting waits for the address: confirm it by the emailed link (tests/browser/test_account_flow.py).
+    page.goto(forum.link_mailed_to(f"{username}@example.org", "/verify/"))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("status")).to_contain_text("is confirmed")
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("status")).to_contain_text("You are signed out")

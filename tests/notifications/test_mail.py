@@ -51,7 +51,7 @@ class Broken:
 
 
 def _wants(user, **modes):
-    service.save_email_settings(user, f"{user.username}@example.org", modes)
+    service.save_email_settings(user, modes)
 
 
 @pytest.fixture
@@ -258,7 +258,13 @@ def test_a_forged_or_unknown_unsubscribe_token_is_not_found(client, mailed):
     assert client.get(f"/unsubscribe/{unsubscribe_token(mailed.ada.id, 'no-such-category')}").status_code == 404
 
 
-def test_no_address_no_email(world):
+def test_an_unverified_address_gets_no_notification_email(world):
+    from tests.factories import make_user
+
+    newbie = make_user("newbie", verified=False)
+    _wants(newbie, replies="immediate")
     post = make_post(world.ada, "Open post")
-    make_comment(world.ben, post, "Hello.")
-    assert _rows() == []
+    db.session.execute(db.update(OutboxMessage).values(status="sent"))  # the factories' own mail
+    db.session.commit()
+    make_comment(world.ben, post, "@newbie hello.")
+    assert [r.kind for r in _rows(user_id=newbie.id, status="pending")] == []

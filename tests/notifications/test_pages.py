@@ -148,12 +148,14 @@ def test_follow_a_person_a_tag_and_a_listed_group_from_their_pages(client, world
     assert unread(world.eli) == 1  # one notice, though three follows match
 
 
-def test_settings_page_saves_address_and_modes_and_keeps_bad_input(client, world):
+def test_settings_page_saves_modes_keeps_bad_input_and_names_the_account_address(client, world):
     login(client, world.ada)
-    assert client.get("/settings/notifications").status_code == 200
+    page = client.get("/settings/notifications").get_data(as_text=True)
+    # The address is the account's verified one, changed under Settings → Email only.
+    assert "<strong>ada@example.org</strong>" in page and 'href="/settings/email"' in page
+    assert 'name="email"' not in page
     form = {
-        "email": "not an address",
-        "replies": "digest",
+        "replies": "weekly",
         "mentions": "off",
         "groups": "immediate",
         "shared": "immediate",
@@ -163,13 +165,21 @@ def test_settings_page_saves_address_and_modes_and_keeps_bad_input(client, world
     }
     response = client.post("/settings/notifications", data=form)
     assert response.status_code == 400
-    assert 'value="not an address"' in response.get_data(as_text=True)
-    response = client.post("/settings/notifications", data={**form, "email": "ada@example.org"})
+    kept = '<input checked id="groups-1" name="groups" type="radio" value="immediate">'
+    assert kept in response.get_data(as_text=True)
+    response = client.post("/settings/notifications", data={**form, "replies": "digest"})
     assert response.status_code == 302
     from forum.services.notifications import email_modes
 
     assert email_modes(world.ada.id)["replies"] == "digest"
-    assert 'value="ada@example.org"' in client.get("/settings/notifications").get_data(as_text=True)
+
+
+def test_an_unverified_account_is_told_no_mail_is_sent_yet(client):
+    from tests.factories import make_user
+
+    login(client, make_user("newbie", verified=False))
+    page = client.get("/settings/notifications").get_data(as_text=True)
+    assert "No email is sent until your account's address is verified" in page
 
 
 def test_the_settings_page_lists_what_you_follow_and_only_what_you_may_still_see(client, world):

@@ -116,8 +116,11 @@ def oracle(world, viewer: int | None) -> set[tuple[str, int]]:
 
 def build(world):
     n_users, members, post_specs, comment_specs, banned = world
-    users = [accounts.register(f"oracle{i}", "", "oracle password") for i in range(n_users)]
-    moderator = accounts.register("omod", "", "oracle password")
+    users = [
+        accounts.register(f"oracle{i}", "", "oracle password", f"oracle{i}@example.org", verified=True)
+        for i in range(n_users)
+    ]
+    moderator = accounts.register("omod", "", "oracle password", "omod@example.org", verified=True)
     moderation.set_role(None, moderator, "moderator")
     made_groups = []
     for g, who in enumerate(members):

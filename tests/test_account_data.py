@@ -225,7 +225,7 @@ def test_deleting_the_account(client, ann_world):
 
     # The username is reserved and shown nowhere.
     with pytest.raises(accounts.ServiceError, match="taken"):
-        accounts.register("ann", "", PASSWORD)
+        accounts.register("ann", "", PASSWORD, "someone.else@example.org")
     login(client, w["dan"])
     assert normalized(client.get("/users/ann"), "/users/ann") == normalized(
         client.get("/users/nobody"), "/users/nobody"

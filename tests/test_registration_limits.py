@@ -18,6 +18,7 @@ from tests.moderation_helpers import count, make_moderator
 def _register(client, username, addr="127.0.0.1", **extra):
     # The test client's own address by default: sessions are bound to it (strong protection).
     data = {"username": username, "display_name": f"{username} typed", "password": PASSWORD, "confirm": PASSWORD}
+    data["email"] = f"{username}@example.org"
     return client.post("/register", data={**data, **extra}, environ_base={"REMOTE_ADDR": addr})
 
 
@@ -87,6 +88,8 @@ def test_in_approval_mode_a_new_account_reads_until_an_admin_approves_it(app, cl
     assert "Nobody is waiting" in client.get("/moderation/approvals").get_data(as_text=True)
 
     db.session.expire_all()
+    newcomer.email_verified_at = newcomer.created_at  # approval and a verified address both open writing
+    db.session.commit()
     login(client, newcomer)
     assert client.post("/posts/new", data=data).status_code == 302
     assert count(Post) == 1

@@ -23,7 +23,7 @@ def test_the_bell_counts_unread_and_the_json_count_matches(client, world):
     assert re.search(r'class="bell-count[^"]*"[^>]*>2<', page)
     response = client.get("/notifications/count")
     assert response.get_json() == {"unread": 2}
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
 
 
 def test_the_count_needs_a_signed_in_user(client):

@@ -188,3 +188,34 @@ def postgres_databases():
         return server.set(database=name).render_as_string(hide_password=False)
 
     return recreate
+
+
+class MailRecorder:
+    """A mail transport that keeps what it is given (outbox.run_once(transport))."""
+
+    def __init__(self):
+        self.sent: list = []
+
+    def send(self, message) -> None:
+        self.sent.append(message)
+
+
+def send_queued_mail() -> list:
+    """Send what the outbox holds now, through a recorder; the messages sent."""
+    from forum.mail import outbox
+
+    transport = MailRecorder()
+    outbox.run_once(transport)
+    return transport.sent
+
+
+def sibling_app(app, **config):
+    """Another app over `app`'s database, CSRF off, its clients request-isolated, configured by
+    `config`: for settings an app reads when it is made (rate limits, the registration mode)."""
+    from forum import create_app
+
+    other = create_app(
+        TestConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], WTF_CSRF_ENABLED=False, **config
+    )
+    other.test_client_class = RequestIsolatedClient
+    return other

@@ -13,8 +13,6 @@ from flask import url_for
 from flask_login import login_user
 from sqlalchemy import func, select
 
-from config import TestConfig
-from forum import create_app
 from forum.extensions import db
 from forum.models import ApiToken, Comment, Group, Membership, Notification, Post, PostAudience, User, Vote, Vouch
 from forum.search import service as search_service
@@ -22,7 +20,7 @@ from forum.services import account_data as accounts_data
 from forum.services import accounts, comments, drafts, feed_tokens, moderation, posts, votes, vouches
 from forum.services.audience import audience_of
 from tests.api.helpers import bearer
-from tests.factories import PASSWORD, login, make_comment, make_group, make_post, make_user
+from tests.factories import PASSWORD, login, make_comment, make_group, make_post, make_user, sibling_app
 from tests.privacy.oracle import MISSING_POST, db_snapshot, normalized
 
 # --- export -------------------------------------------------------------------------------
@@ -305,10 +303,8 @@ def test_a_post_whose_co_author_left_first_goes_with_its_last_author(client, ann
 
 def test_a_session_cannot_guess_the_password_through_the_delete_form(app):
     """The limit is per account, so a stolen session cannot try passwords from many addresses."""
-    limited = create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-        WTF_CSRF_ENABLED=False,
+    limited = sibling_app(
+        app,
         RATELIMIT_ENABLED=True,
     )
     with limited.app_context():

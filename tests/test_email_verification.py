@@ -12,32 +12,17 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.mail import outbox
 from forum.models import OutboxMessage, Post, User
 from forum.services import email_verification, passwords
 from forum.services import notifications as notification_service
 from tests.api.helpers import bearer
-from tests.factories import PASSWORD, login, make_comment, make_post, make_user
+from tests.factories import PASSWORD, login, make_comment, make_post, make_user, send_queued_mail
 
 LINK = re.compile(r"http://forum\.test(/verify/\S+)")
 
 
-class Recorder:
-    def __init__(self):
-        self.sent = []
-
-    def send(self, message) -> None:
-        self.sent.append(message)
-
-
-def send_mail() -> list:
-    transport = Recorder()
-    outbox.run_once(transport)
-    return transport.sent
-
-
 def mail_to(address: str) -> list:
-    return [m for m in send_mail() if m["To"] == address]
+    return [m for m in send_queued_mail() if m["To"] == address]
 
 
 def verify_link(address: str) -> str:
@@ -147,13 +132,13 @@ def test_resend_queues_one_link_and_an_old_one_keeps_working_until_used(client):
 
 def test_changing_the_address_verifies_the_new_one_and_tells_the_old(client):
     ada = make_user("ada")
-    send_mail()
+    send_queued_mail()
     login(client, ada)
     response = client.post("/settings/email", data={"email": "ada@new.example", "password": PASSWORD})
     assert response.status_code == 302
     db.session.expire_all()
     assert (ada.email, ada.pending_email, ada.is_verified) == ("ada@example.org", "ada@new.example", True)
-    sent = send_mail()
+    sent = send_queued_mail()
     told = [m for m in sent if m["To"] == "ada@example.org"]
     assert [m["Subject"] for m in told] == ["Your forum account's email address is changing"]
     assert "/forgot" in told[0].get_content()
@@ -179,7 +164,7 @@ def test_a_newer_change_voids_the_older_link(client):
 def test_a_change_needs_the_current_password_and_keeps_what_was_typed(client):
     ada = make_user("ada")
     make_user("ben")
-    send_mail()
+    send_queued_mail()
     login(client, ada)
     for typed, message in (
         ({"email": "ada@new.example", "password": "wrong password"}, "not your current password"),
@@ -193,7 +178,7 @@ def test_a_change_needs_the_current_password_and_keeps_what_was_typed(client):
         assert typed["password"] not in html
     db.session.expire_all()
     assert (ada.email, ada.pending_email) == ("ada@example.org", None)
-    assert send_mail() == []
+    assert send_queued_mail() == []
 
 
 # --- what an unverified account may do ---------------------------------------------------
@@ -311,24 +296,24 @@ def test_notification_mail_goes_only_to_verified_addresses(client):
     ada, ben, eli = make_user("ada"), make_user("ben", verified=False), make_user("eli")
     for user in (ada, ben):
         notification_service.save_email_settings(user, {"replies": "immediate", "mentions": "immediate"})
-    send_mail()  # the factories' own mail
+    send_queued_mail()  # the factories' own mail
     post = make_post(ada, "Ada's post")
     make_comment(eli, post, "Hello Ada, and @ben look.")
-    assert [m["To"] for m in send_mail()] == ["ada@example.org"]
+    assert [m["To"] for m in send_queued_mail()] == ["ada@example.org"]
     # Queued while verified, sent after the address stopped being verified: skipped.
     make_comment(eli, post, "Again.")
     ada.email_verified_at = None
     db.session.commit()
-    assert send_mail() == []
+    assert send_queued_mail() == []
 
 
 def test_an_address_waiting_to_replace_the_verified_one_gets_no_notification_mail(client):
     ada, eli = make_user("ada"), make_user("eli")
     notification_service.save_email_settings(ada, {"replies": "immediate"})
     email_verification.change_address(ada, "ada@new.example", PASSWORD)
-    send_mail()
+    send_queued_mail()
     make_comment(eli, make_post(ada, "Ada's post"), "Hello.")
-    assert [m["To"] for m in send_mail()] == ["ada@example.org"]
+    assert [m["To"] for m in send_queued_mail()] == ["ada@example.org"]
 
 
 def test_the_demo_accounts_are_verified(app):

@@ -12,33 +12,18 @@ import pytest
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.mail import outbox
 from forum.models import OutboxMessage
 from forum.services import accounts, email_verification, sessions
-from tests.factories import PASSWORD, login, make_user, statements
+from tests.factories import PASSWORD, login, make_user, send_queued_mail, sibling_app, statements
 
 NEW = "a brand new password"
 LINK = re.compile(r"http://forum\.test(/reset/\S+)")
 
 
-class Recorder:
-    def __init__(self):
-        self.sent = []
-
-    def send(self, message) -> None:
-        self.sent.append(message)
-
-
-def send_mail() -> list:
-    transport = Recorder()
-    outbox.run_once(transport)
-    return transport.sent
-
-
 def reset_link(client, address: str = "ada@example.org") -> str:
-    send_mail()
+    send_queued_mail()
     assert client.post("/forgot", data={"email": address}).status_code == 200
-    (message,) = send_mail()
+    (message,) = send_queued_mail()
     assert message["To"] == address
     return LINK.search(message.get_content()).group(1)
 
@@ -64,7 +49,7 @@ def ended(monkeypatch):
 def test_a_known_and_an_unknown_address_get_the_same_answer_and_the_same_work(client):
     make_user("ada")
     make_user("una", email="unverified@example.org", verified=False)
-    send_mail()
+    send_queued_mail()
     answers, work = {}, {}
     for address in ("ada@example.org", "nobody@example.org", "unverified@example.org"):
         with statements() as seen:
@@ -84,12 +69,12 @@ def test_a_known_and_an_unknown_address_get_the_same_answer_and_the_same_work(cl
 def test_the_known_address_gets_a_link_and_an_unknown_one_a_note_without_one(app):
     make_user("ada")
     make_user("una", email="unverified@example.org", verified=False)
-    send_mail()
+    send_queued_mail()
     from forum.services import passwords
 
     for address in ("Ada@Example.org ", "nobody@example.org", "unverified@example.org"):
         passwords.request_reset(address)
-    sent = {m["To"]: m for m in send_mail()}
+    sent = {m["To"]: m for m in send_queued_mail()}
     assert set(sent) == {"ada@example.org", "nobody@example.org", "unverified@example.org"}
     assert LINK.search(sent["ada@example.org"].get_content())
     for address in ("nobody@example.org", "unverified@example.org"):
@@ -230,13 +215,9 @@ def test_the_pages_are_linked_from_sign_in_and_settings(client):
 @pytest.fixture
 def limited(app):
     """An app of its own with Flask-Limiter switched on, on the same database."""
-    from config import TestConfig
-    from forum import create_app
 
-    limited_app = create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-        WTF_CSRF_ENABLED=False,
+    limited_app = sibling_app(
+        app,
         RATELIMIT_ENABLED=True,
         FORGOT_LIMIT="2 per hour",
         FORGOT_CLIENT_LIMIT="3 per hour",

@@ -7,11 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from config import TestConfig
-from forum import create_app
 from forum.extensions import db
 from forum.models import Invite, LimitEvent, Post, User
-from tests.factories import PASSWORD, RequestIsolatedClient, login, make_user
+from tests.factories import PASSWORD, login, make_user, sibling_app
 from tests.moderation_helpers import count, make_moderator
 
 
@@ -108,14 +106,11 @@ def test_in_open_mode_accounts_need_no_approval(app, client):
 @pytest.fixture
 def invite_app(app):
     """The invites page is registered only in invite mode: an app of its own, same database."""
-    invite_only = create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-        WTF_CSRF_ENABLED=False,
+    invite_only = sibling_app(
+        app,
         REGISTRATION_MODE="invite",
         INVITE_MIN_KARMA=50,
     )
-    invite_only.test_client_class = RequestIsolatedClient
     with invite_only.app_context():
         yield invite_only
         db.session.remove()

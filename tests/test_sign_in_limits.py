@@ -11,11 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from config import TestConfig
-from forum import create_app
 from forum.extensions import db
 from forum.models import LimitEvent
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, sibling_app
 from tests.moderation_helpers import count
 
 
@@ -23,10 +21,8 @@ from tests.moderation_helpers import count
 def limited_login(app):
     """An app of its own with Flask-Limiter switched on, on the same database: whatever
     limits exist are live, as in production."""
-    limited_app = create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-        WTF_CSRF_ENABLED=False,
+    limited_app = sibling_app(
+        app,
         RATELIMIT_ENABLED=True,
     )
     with limited_app.app_context():

@@ -10,12 +10,10 @@ import time
 import pyotp
 import pytest
 
-from config import TestConfig
-from forum import create_app
 from forum.extensions import db
 from forum.models import RecoveryCode, TotpSecret
 from forum.services import two_factor
-from tests.factories import PASSWORD, login, logout, make_user
+from tests.factories import PASSWORD, login, logout, make_user, sibling_app
 
 CODE = re.compile(r"<code>([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})</code>")
 
@@ -193,10 +191,8 @@ def test_new_recovery_codes_void_the_old_ones(client, app):
 
 
 def test_the_second_step_is_rate_limited(app):
-    limited = create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-        WTF_CSRF_ENABLED=False,
+    limited = sibling_app(
+        app,
         RATELIMIT_ENABLED=True,
         TWO_FACTOR_LIMIT="3 per minute",
     )

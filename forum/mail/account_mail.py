@@ -17,16 +17,17 @@ from forum.models import OutboxMessage, User
 from forum.services import email_verification, passwords
 
 
-def _message(address: str, subject: str, lines: list[str]) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = address
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="forum.invalid")
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content("\n".join(lines) + "\n")
-    return message
+def message(address: str, subject: str, lines: list[str]) -> EmailMessage:
+    """A plain-text message from the forum; notification mail adds its unsubscribe headers."""
+    mail = EmailMessage()
+    mail["From"] = current_app.config["MAIL_FROM"]
+    mail["To"] = address
+    mail["Subject"] = subject
+    mail["Date"] = formatdate(localtime=False)
+    mail["Message-ID"] = make_msgid(domain="forum.invalid")
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content("\n".join(lines) + "\n")
+    return mail
 
 
 def _hours(seconds: int) -> str:
@@ -39,7 +40,7 @@ def _verify(user: User, address: str) -> EmailMessage | None:
         return None  # confirmed or changed since it was queued
     link = url_for("account.verify", token=email_verification.link_token(user, address), _external=True)
     hours = _hours(current_app.config["VERIFY_LINK_SECONDS"])
-    return _message(
+    return message(
         address,
         "Confirm your email address",
         [
@@ -55,7 +56,7 @@ def _verify(user: User, address: str) -> EmailMessage | None:
 
 
 def _address_changed(user: User, address: str) -> EmailMessage:
-    return _message(
+    return message(
         address,
         "Your forum account's email address is changing",
         [
@@ -70,7 +71,7 @@ def _address_changed(user: User, address: str) -> EmailMessage:
 
 def _reset(user: User | None, address: str) -> EmailMessage | None:
     if user is None:
-        return _message(
+        return message(
             address,
             "Password reset: no account has this address",
             [
@@ -84,7 +85,7 @@ def _reset(user: User | None, address: str) -> EmailMessage | None:
     if user.email != address or not user.is_verified:
         return None
     link = url_for("account.reset", token=passwords.reset_token(user), _external=True)
-    return _message(
+    return message(
         address,
         "Reset your forum password",
         [

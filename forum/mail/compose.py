@@ -9,7 +9,6 @@ mail (links, notes about the address) is composed in `account_mail`.
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -54,17 +53,10 @@ def _excerpt(text: str | None) -> str:
 def _message(user: User, address: str, subject: str, lines: list[str], category: str) -> EmailMessage:
     unsubscribe = url_for("notifications.unsubscribe", token=unsubscribe_token(user.id, category), _external=True)
     settings = url_for("notifications.settings", _external=True)
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = address
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="forum.invalid")
-    message["Auto-Submitted"] = "auto-generated"
+    footer = ["", "--", f"Stop these emails: {unsubscribe}", f"Choose what you get: {settings}"]
+    message = account_mail.message(address, subject, [*lines, *footer])
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    footer = ["", "--", f"Stop these emails: {unsubscribe}", f"Choose what you get: {settings}"]
-    message.set_content("\n".join([*lines, *footer]) + "\n")
     return message
 
 

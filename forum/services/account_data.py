@@ -240,7 +240,7 @@ def _drop_personal_rows(user: User, touched: _Touched) -> None:
         TermsAcceptance,
         SiteTermsAcceptance,
         EmailPreference,
-            ApiToken,
+        ApiToken,
         ModeratorWarning,
         # Sign-in: the sessions (device and address are personal data; a deleted row's key
         # names nobody) and the second factors.

@@ -63,14 +63,18 @@ def register(
     db.session.flush()
     if not verified:
         email_verification.queue("verify", user.id, address)
-    if not commit:
-        return user
+    if commit:
+        commit_registration()
+    return user
+
+
+def commit_registration() -> None:
+    """Commit a new account; a name or address registered a moment earlier is a form error."""
     try:
         db.session.commit()
-    except IntegrityError:  # the same name or address, registered a moment earlier
+    except IntegrityError:
         db.session.rollback()
         raise ServiceError("That username or address was registered a moment ago.", field="username") from None
-    return user
 
 
 def authenticate(username: str | None, password: str | None) -> User | None:

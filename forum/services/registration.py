@@ -11,7 +11,6 @@ import secrets
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from forum import permissions
 from forum.extensions import db
@@ -56,11 +55,7 @@ def register_member(
             db.session.rollback()
             raise ServiceError("That invite code is unknown or already used.", field="invite_code")
     user.awaiting_approval = current == "approval"
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same name or address, registered a moment earlier
-        db.session.rollback()
-        raise ServiceError("That username or address was registered a moment ago.", field="username") from None
+    accounts.commit_registration()
     return user
 
 

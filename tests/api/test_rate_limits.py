@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from config import TestConfig
-from forum import create_app
 from forum.extensions import db
 from tests.api.helpers import bearer
-from tests.factories import RequestIsolatedClient, make_user
+from tests.factories import make_user, sibling_app
 
 
 @pytest.fixture
 def client(app):
     """A client of an app with the limits on, over the same database as `app`."""
-    limited_app = create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-        WTF_CSRF_ENABLED=False,
+    limited_app = sibling_app(
+        app,
         RATELIMIT_ENABLED=True,
         API_RATE_LIMIT="3 per minute",
         API_WRITE_LIMIT="1 per minute",
     )
-    limited_app.test_client_class = RequestIsolatedClient
     yield limited_app.test_client()
     with limited_app.app_context():
         db.session.remove()

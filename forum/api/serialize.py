@@ -12,7 +12,7 @@ from forum import permissions, visibility
 from forum.models import Comment, Group, GroupInvitation, JoinRequest, Membership, Post, PostTerms, User
 from forum.models.user import DELETED_NAME
 from forum.queries import groups as group_queries
-from forum.queries import listings
+from forum.queries import listings, marked_copies
 from forum.queries.threads import Node
 from forum.services import terms as terms_service
 from forum.services.votes import ViewerVotes, viewer_votes
@@ -150,8 +150,9 @@ def post(viewer, post: Post, gate: PostTerms | None) -> dict:
     audience = visibility.describe_audience(viewer, post)
     data.update(
         {
-            "body_md": None if hide_body else post.body_md,
-            "body_html": None if hide_body else post.body_html,
+            # A marked post's reader gets their own copy; its authors get the source.
+            "body_md": None if hide_body else marked_copies.markdown_for(viewer, post),
+            "body_html": None if hide_body else marked_copies.html_for(viewer, post),
             "audience": {
                 "kind": audience["kind"],
                 "users": [u.username for u in audience["users"]],

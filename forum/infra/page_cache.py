@@ -31,6 +31,9 @@ Why it cannot leak, the rules the code below keeps:
 - Only GET/HEAD of the views marked `@cached_page`, only 200 HTML responses that set no
   cookie and leave the session untouched. A page carrying a CSRF token is kept with the
   session's token and served only to a session holding the same one.
+- A marked post (services/marks.py) shows each reader a text of their own. That needs no
+  rule of its own: a page is only ever handed to the viewer it was made for, and a marked
+  copy is only ever made for a signed-in reader, never for `anon`.
 - The host and scheme are part of the key, so a forged Host header cannot plant absolute
   links in a page other visitors get.
 

@@ -61,6 +61,8 @@ class Post(Moderated, Model):
     # A draft is read only by its authors and the people they share it with, listed nowhere
     # (forum/visibility.py); publishing clears this and restarts created_at, the ranking clock.
     is_draft: Mapped[bool] = mapped_column(default=False)
+    # Each reader gets their own marked copy of the text (forum/services/marks.py).
+    marks_copies: Mapped[bool] = mapped_column(default=False)
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name, lazy="selectin")

@@ -21,7 +21,7 @@ from sqlalchemy import Select, select
 from forum import visibility
 from forum.extensions import db
 from forum.models import Comment, Group, Post, Tag, User
-from forum.queries import listings
+from forum.queries import listings, marked_copies
 from forum.rendering.atom import Entry, Feed, Person
 
 ANONYMOUS = None
@@ -32,11 +32,12 @@ GATED_SUMMARY = "This post has usage terms. Open it to read them; its text is sh
 def post_entries(viewer: User | None, listing: Select[tuple[Post]]) -> list[Entry]:
     """The newest posts of `listing` (already filtered for `viewer`), each with its body
     only if the viewer may read it: one query, whatever the number of entries (authors
-    are joined, tags and audiences loaded in one query each)."""
+    are joined, tags and audiences loaded in one query each). A marked post's text is the
+    viewer's own copy (queries/marked_copies.py)."""
     query = listing.add_columns(visibility.body_readable(viewer).label("body_ok")).limit(_limit())
     rows = db.session.execute(query).all()
     edited = visibility.edited_for(viewer, [row.Post for row in rows])
-    return [post_entry(row.Post, bool(row.body_ok), row.Post.id in edited) for row in rows]
+    return [post_entry(row.Post, bool(row.body_ok), row.Post.id in edited, viewer) for row in rows]
 
 
 def comment_entries(post: Post) -> list[Entry]:
@@ -59,7 +60,7 @@ def person(user: User) -> Person:
     return Person(user.display_name, url_for("users.profile", username=user.username, _external=True))
 
 
-def post_entry(post: Post, body_ok: bool, edited: bool) -> Entry:
+def post_entry(post: Post, body_ok: bool, edited: bool, viewer: User | None) -> Entry:
     """`edited`: the reader may read an earlier version, so may know when it was edited."""
     link = url_for("posts.view", post_id=post.id, _external=True)
     return Entry(
@@ -70,7 +71,7 @@ def post_entry(post: Post, body_ok: bool, edited: bool) -> Entry:
         published=post.created_at,
         updated=post.edited_at if edited and post.edited_at else post.created_at,
         categories=tuple(tag.name for tag in post.tags),
-        content_html=post.body_html if body_ok else None,
+        content_html=marked_copies.html_for(viewer, post) if body_ok else None,
         summary=None if body_ok else GATED_SUMMARY,
     )
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from forum import visibility
 from forum.extensions import db
 from forum.models import Post, PostRevision, User
+from forum.queries.marked_copies import html_for, markdown_for
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,17 @@ def versions_of(viewer: User | None, post: Post) -> list[Version]:
         previous = revision_id
     texts = [(r.title, r.body_md, r.body_html, r.created_at, saver_of[r.id]) for r in revisions]
     texts.append((post.title, post.body_md, post.body_html, post.edited_at or post.created_at, saver_of[None]))
+    # A marked post's reader sees, and compares, their own copy of each version.
     return [
-        Version(number, title, body_md, body_html, saved_at, saver, number == len(texts))
+        Version(
+            number,
+            title,
+            markdown_for(viewer, post, body_md),
+            html_for(viewer, post, body_md, body_html),
+            saved_at,
+            saver,
+            number == len(texts),
+        )
         for number, (title, body_md, body_html, saved_at, saver) in enumerate(texts, start=1)
     ]
 

@@ -33,6 +33,7 @@ from forum.infra import page_cache
 from forum.infra.memo import request_memo
 from forum.models import Comment, Post, PostListing, User
 from forum.models.principals import MEMBERS, group_ids_in
+from forum.rendering import marks
 from forum.rendering.markup import plain_text
 from forum.search.backend import Backend
 from forum.search.postgres import PostgresBackend
@@ -154,7 +155,7 @@ def post_document(post: Post, tokens: frozenset[str]) -> SearchDocument | None:
         "kind": "post",
         "post_id": post.id,
         "title": post.title,
-        "body": plain_text(post.body_html),
+        "body": marks.index_text(post.body_md) if post.marks_copies else plain_text(post.body_html),
         "author": post.author.username,
         "author_id": post.author_id,
         "tags": [t.name for t in post.tags],

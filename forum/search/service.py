@@ -20,7 +20,9 @@ from forum.extensions import db
 from forum.infra.pages import Page
 from forum.models import Comment, Group, Post, User
 from forum.models.principals import MEMBERS
-from forum.search import indexing
+from forum.queries import marked_copies
+from forum.rendering.markup import plain_text
+from forum.search import indexing, snippets
 from forum.search.backend import SearchUnavailable
 from forum.search.schema import doc_id_for
 
@@ -131,6 +133,9 @@ def search(
         if post is None or (hit.kind == "comment" and comment is None):
             continue
         snippet = None if hit.post_id in gated else Markup(hit.snippet or "")
+        if snippet is not None and hit.kind == "post" and post.marks_copies:
+            # The index holds every form of a marked text: show the viewer's own copy instead.
+            snippet = Markup(snippets.lead(plain_text(marked_copies.html_for(viewer, post))))
         items.append(Result(hit.kind, post, comment, snippet, hit.created))
     dropped = len(found.hits) - len(items)
     total = found.total

@@ -7,7 +7,7 @@ from forum import permissions
 from forum.extensions import db
 from forum.models import Post, PostRevision, Tag, User
 from forum.models._time import utcnow
-from forum.rendering.markup import render_post_body
+from forum.rendering import marks
 from forum.search import indexing
 from forum.services import drafts, history, notifications, votes
 from forum.services.audience import PUBLIC, Audience, apply_audience, audience_of
@@ -30,6 +30,10 @@ def _check_text(title: str | None, body: str | None) -> tuple[str, str]:
         raise ServiceError("A post needs a body.", field="body")
     if len(body) > current_app.config["BODY_MAX"]:
         raise ServiceError(f"Posts are at most {current_app.config['BODY_MAX']:,} characters.", field="body")
+    try:
+        marks.check_alternatives(body)
+    except marks.AlternativesError as error:
+        raise ServiceError(f"{error} Alternatives are written {{{{one form|another}}}}.", field="body") from error
     return title, body
 
 
@@ -60,7 +64,7 @@ def create_post(
         author_id=author.id,
         title=title,
         body_md=body,
-        body_html=render_post_body(body),
+        body_html=marks.render_source(body),
         is_draft=draft,
     )
     post.tags = resolve_tags(tags)
@@ -116,7 +120,7 @@ def update_post(
                 created_at=post.edited_at or post.created_at,
             )
         )
-        post.title, post.body_md, post.body_html = title, body, render_post_body(body)
+        post.title, post.body_md, post.body_html = title, body, marks.render_source(body)
         post.edited_at = utcnow()
     post.tags = new_tags
     if new_coauthors is not None:

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Comment, Group, Post, PostRevision, PostTerms, SiteTerms, User
-from forum.rendering.markup import render_markdown, render_post_body
+from forum.rendering.marks import render_source
+from forum.rendering.markup import render_markdown
 from forum.search import indexing
 
 BATCH = 500
@@ -34,8 +35,8 @@ class RerenderReport:
 # (model, Markdown column, HTML column, renderer); posts and their versions get anchors and a TOC.
 _Rendered = Post | PostRevision | Comment | User | Group | PostTerms | SiteTerms
 _TARGETS: list[tuple[type[_Rendered], str, str, Callable[[str], str]]] = [
-    (Post, "body_md", "body_html", render_post_body),
-    (PostRevision, "body_md", "body_html", render_post_body),
+    (Post, "body_md", "body_html", render_source),
+    (PostRevision, "body_md", "body_html", render_source),
     (Comment, "body_md", "body_html", render_markdown),
     (User, "bio", "bio_html", render_markdown),
     (Group, "description", "description_html", render_markdown),

@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
         groups,
         link_previews,
         main,
+        marks,
         moderation,
         notifications,
         posts,
@@ -58,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
         two_factor,
         account_data,
         account,
+        marks,
     ):
         app.register_blueprint(module.bp)
     if app.config["REGISTRATION_MODE"] == "invite":

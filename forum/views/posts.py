@@ -14,9 +14,9 @@ from forum.forms.posts import CommentForm, ConfirmForm, PostForm
 from forum.infra.page_cache import cached_page
 from forum.infra.pages import Page, is_past_end
 from forum.models import Comment, Group, User
-from forum.queries import feeds, listings, unread
+from forum.queries import feeds, listings, marked_copies, unread
 from forum.queries.threads import Node, build_tree
-from forum.rendering.markup import render_post_body
+from forum.rendering import marks
 from forum.services import (
     ServiceError,
     history,
@@ -83,7 +83,7 @@ def _terms_from(form: PostForm):
 def _render_editor(form: PostForm, post=None, status: int = 200):
     preview = None
     if form.preview.data and form.body.data:
-        preview = render_post_body(form.body.data)
+        preview = marks.render_source(form.body.data)
     files = (
         [(a, attachment_service.snippet(post.id, a)) for a in attachment_service.of_post(current_user, post)]
         if post
@@ -95,6 +95,7 @@ def _render_editor(form: PostForm, post=None, status: int = 200):
         form=form,
         post=post,
         preview=preview,
+        marks_note=marks.summary(form.body.data) if form.body.data else None,
         files=files,
         may_change_authors=may_change_authors,
         # What a change of readers would keep from them unless the author opens it.
@@ -210,6 +211,7 @@ def _render_post(post, comment_form: CommentForm | None, status: int = 200, sinc
     return render_template(
         "posts/view.html",
         post=post,
+        body_html=marked_copies.html_for(current_user, post),
         tree=tree,
         comment_page=page,
         sort=sort,

@@ -1,0 +1,23 @@
+"""Forms for marked copies: turning marking on or off, and tracing a leaked text."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SubmitField, TextAreaField
+from wtforms.validators import Length
+
+TRACE_MAX = 200_000
+
+
+class MarkingForm(FlaskForm):
+    marked = BooleanField(
+        "Mark each reader's copy: every reader gets wording of their own, and is told so on the terms and the post"
+    )
+    save = SubmitField("Save")
+
+
+class TraceForm(FlaskForm):
+    leaked = TextAreaField(
+        "Leaked text",
+        validators=[Length(max=TRACE_MAX, message=f"Paste at most {TRACE_MAX:,} characters.")],
+        description="Paste the text as found: a few paragraphs are usually enough; more is better.",
+    )
+    trace = SubmitField("Trace")

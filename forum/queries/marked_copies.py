@@ -1,0 +1,61 @@
+"""Marked copies: each reader of a marked post is given a text of their own (docs/marks.md).
+
+Once an author of a restricted post turns marking on (services/marks.py), every signed-in reader who
+is not one of its authors is given their own variant of the text (rendering/marks.py),
+on every path that shows it: the post page, earlier versions and their comparison, the
+API, feeds and search excerpts. Authors and co-authors see, and edit, the source.
+
+A reader's forms follow from their seed, an HMAC with the server's key of (post, version,
+reader), a version being named by the digest of its Markdown: nobody without the key can
+make another reader's copy, and serving a copy writes nothing. What a trace needs is kept
+already: every earlier text of the post (its revisions), who opened it (read receipts)
+and who may (its audience). A copy is the same every time it is shown, so the page cache
+may keep it, for that reader alone, like any page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import current_app
+
+from forum.models import Post, User, is_signed_in
+from forum.rendering import marks
+
+
+def seed(post_id: int, body_md: str, reader_id: int) -> bytes:
+    version = hashlib.sha256(body_md.encode()).hexdigest()
+    message = f"marks:{post_id}:{version}:{reader_id}".encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).digest()
+
+
+def is_marked_for(post: Post, viewer: User | None) -> bool:
+    """The viewer is given a marked copy: a marked restricted post, a reader who is not its author.
+    (Only signed-in people read a restricted post.)"""
+    return bool(
+        post.marks_copies
+        and post.audience_kind == "restricted"
+        and is_signed_in(viewer)
+        and viewer.id not in post.author_ids
+    )
+
+
+def html_for(viewer: User | None, post: Post, body_md: str | None = None, body_html: str | None = None) -> str:
+    """The safe HTML of the post's text (or of an earlier text of it) as this viewer is given it."""
+    body_md = post.body_md if body_md is None else body_md
+    body_html = post.body_html if body_html is None else body_html
+    if not is_marked_for(post, viewer):
+        return body_html
+    return marks.render_copy(body_md, seed(post.id, body_md, viewer.id))
+
+
+def markdown_for(viewer: User | None, post: Post, body_md: str | None = None) -> str:
+    """The Markdown of the text as this viewer is given it (the API, the versions' diff).
+    Unmarked, the source with each alternative's first form; authors see the source itself."""
+    body_md = post.body_md if body_md is None else body_md
+    if is_marked_for(post, viewer):
+        return marks.copy_markdown(body_md, seed(post.id, body_md, viewer.id))
+    if is_signed_in(viewer) and viewer.id in post.author_ids:
+        return body_md
+    return marks.source_text(body_md)

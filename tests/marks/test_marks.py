@@ -197,3 +197,18 @@ def test_the_trace_page_names_the_reader(client, world):
     logout(client)
     login(client, reader)
     assert client.get(f"/posts/{post.id}/marks").status_code == 403
+
+
+def test_the_demos_leaked_excerpt_traces_to_chen(app, client):
+    from sqlalchemy import select
+
+    from forum.demo.marks import LEAK_TITLE
+    from forum.models import Post, User
+
+    app.test_cli_runner().invoke(args=["forum", "seed"])
+    post = db.session.scalar(select(Post).where(Post.marks_copies.is_(True)))
+    leak = db.session.scalar(select(Post).where(Post.title == LEAK_TITLE))
+    dana = db.session.scalar(select(User).where(User.username == "dana"))
+    excerpt = leak.body_md.split("```text\n", 1)[1].rsplit("\n```", 1)[0]
+    found = traces.trace(dana, post, excerpt)
+    assert found.verdict == traces.NAMED and [m.reader.username for m in found.matches] == ["chen"]

@@ -1,6 +1,7 @@
 """Forms for marked copies: turning marking on or off, and tracing a leaked text."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
@@ -19,5 +20,9 @@ class TraceForm(FlaskForm):
         "Leaked text",
         validators=[Length(max=TRACE_MAX, message=f"Paste at most {TRACE_MAX:,} characters.")],
         description="Paste the text as found: a few paragraphs are usually enough; more is better.",
+    )
+    figure = FileField(
+        "Or a leaked figure",
+        description="An image file of one of the post's figures, as found (re-saved, re-compressed or scaled is fine).",
     )
     trace = SubmitField("Trace")

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 from flask import current_app
 
-from forum.models import Post, User, is_signed_in
+from forum.infra import watermark
+from forum.models import Attachment, Post, User, is_signed_in
 from forum.rendering import marks
 
 
@@ -59,3 +61,37 @@ def markdown_for(viewer: User | None, post: Post, body_md: str | None = None) ->
     if is_signed_in(viewer) and viewer.id in post.author_ids:
         return body_md
     return marks.source_text(body_md)
+
+
+# --- figures -------------------------------------------------------------------------------
+
+_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
+
+
+def figure_bits(post_id: int, attachment_key: str, reader_id: int) -> list[int]:
+    """The 64 bits hidden in this reader's copy of a figure, keyed like the text's seed."""
+    message = f"marks:figure:{post_id}:{attachment_key}:{reader_id}".encode()
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).digest()
+    return [(digest[i // 8] >> (i % 8)) & 1 for i in range(watermark.BITS)]
+
+
+def markable(attachment: Attachment, data: bytes) -> bool:
+    """A still image in a format we re-encode, large enough to carry a mark (GIFs, PDFs and
+    small images are served as uploaded: docs/marks.md)."""
+    if _FORMATS.get(attachment.content_type) is None:
+        return False
+    return watermark.can_carry(watermark.size_of(data))
+
+
+def figure_for(viewer: User | None, post: Post, attachment: Attachment, data: bytes) -> bytes:
+    """The file as this viewer is given it: a marked reader's own copy of a figure."""
+    if not is_marked_for(post, viewer) or not markable(attachment, data):
+        return data
+    return _marked_figure(
+        data, tuple(figure_bits(post.id, attachment.key, viewer.id)), _FORMATS[attachment.content_type]
+    )
+
+
+@lru_cache(maxsize=32)
+def _marked_figure(data: bytes, bits: tuple[int, ...], fmt: str) -> bytes:
+    return watermark.embed(data, list(bits), fmt)

@@ -20,9 +20,11 @@ from sqlalchemy import select
 
 from forum import permissions
 from forum.extensions import db
-from forum.models import Membership, Post, PostRead, PostRevision, User
+from forum.infra import watermark
+from forum.infra.storage import get_storage
+from forum.models import Attachment, Membership, Post, PostRead, PostRevision, User
 from forum.models.principals import group_ids_in, user_ids_in
-from forum.queries.marked_copies import seed
+from forum.queries.marked_copies import figure_bits, markable, seed
 from forum.rendering import marks
 
 ACCUSE = 1e-3
@@ -125,3 +127,41 @@ def review(viewer: User | None, post: Post) -> list[marks.Site] | None:
         return list(marks.template(post.body_md).sites)
     except marks.AlternativesError:
         return []
+
+
+def trace_figure(viewer: User | None, post: Post, data: bytes) -> Trace | None:
+    """Whose copy of one of the post's figures an uploaded image is. The image is matched to
+    the figure of its shape, scaled back to that figure's size, and its 64 bits read; each
+    suspect matches a bit by chance with probability 1/2. TOO_LITTLE: no figure of that shape
+    carries a mark, or the image is too small or damaged to read."""
+    if not permissions.can_see_acceptances(viewer, post):
+        return None
+    suspects = _suspects(post)
+    figures = db.session.scalars(select(Attachment).where(Attachment.post_id == post.id).order_by(Attachment.id)).all()
+    storage = get_storage()
+    readings = []
+    for figure in figures:
+        original = storage.load(figure.key)
+        if original is None or not markable(figure, original):
+            continue
+        scores = watermark.read(data, watermark.size_of(original))
+        if scores is not None:
+            readings.append((figure, scores))
+    copies = max(1, len(suspects) * max(1, len(readings)))
+    candidates: list[Match] = []
+    for number, (figure, scores) in enumerate(readings):
+        for reader in suspects:
+            bits = figure_bits(post.id, figure.key, reader.id)
+            matched = sum(1 for bit, score in zip(bits, scores, strict=True) if (score > 0) == (bit == 1))
+            chance = min(1.0, tail([0.5] * watermark.BITS, matched) * copies)
+            candidates.append(Match(reader, number, matched, watermark.BITS, chance))
+    candidates.sort(key=lambda m: (m.false_accusation, -m.matched, m.reader.username))
+    if not readings:
+        return Trace(TOO_LITTLE, 0, [], copies)
+    named: dict[int, Match] = {}
+    for match in candidates:
+        if match.false_accusation <= ACCUSE:
+            named.setdefault(match.reader.id, match)
+    if named:
+        return Trace(NAMED, watermark.BITS, list(named.values()), copies)
+    return Trace(NOBODY, watermark.BITS, candidates[:1], copies)

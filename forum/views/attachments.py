@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, request
 from flask_login import current_user
 
 from forum import visibility
+from forum.queries import marked_copies
 from forum.services import attachments as attachment_service
 
 bp = Blueprint("attachments", __name__)
@@ -20,7 +21,9 @@ def serve(post_id: int, key: str):
     data = attachment_service.load(attachment)
     if data is None:
         abort(404)
-    response = Response(data, mimetype=attachment.content_type)
+    # A marked post's figure carries the reader's own invisible mark (docs/marks.md).
+    marked = marked_copies.figure_for(current_user, post, attachment, data)
+    response = Response(marked, mimetype=attachment.content_type)
     disposition = "inline" if attachment.is_image else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{attachment.filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -30,5 +33,5 @@ def serve(post_id: int, key: str):
     # restricted file is kept nowhere, not even on the reader's disk.
     response.headers["Cache-Control"] = "private, no-store" if visibility.is_restricted(post) else "public, no-cache"
     response.headers["Vary"] = "Cookie"
-    response.set_etag(attachment.key)
+    response.set_etag(attachment.key if marked is data else f"{attachment.key}-{current_user.id}")
     return response.make_conditional(request)

@@ -16,6 +16,8 @@ from forum.services import marks as mark_service
 
 bp = Blueprint("marks", __name__)
 
+MAX_FIGURE = 20 * 1024 * 1024
+
 
 def _authors_post_or_404(post_id: int):
     post = visibility.get_post_body_or_404(post_id, current_user)
@@ -24,13 +26,14 @@ def _authors_post_or_404(post_id: int):
     return post
 
 
-def render_marks(post, trace_form: TraceForm, trace=None, status: int = 200):
+def render_marks(post, trace_form: TraceForm, trace=None, status: int = 200, of_figure: bool = False):
     return render_template(
         "marks/page.html",
         post=post,
         marking_form=MarkingForm(formdata=None, marked=post.marks_copies),
         trace_form=trace_form,
         trace=trace,
+        of_figure=of_figure,
         sites=traces.review(current_user, post),
         summary=mark_rendering.summary(post.body_md),
         accuse=traces.ACCUSE,
@@ -67,4 +70,8 @@ def trace(post_id: int):
     form = TraceForm()
     if not form.validate_on_submit():
         return render_marks(post, form, status=400)
+    upload = form.figure.data
+    if upload and getattr(upload, "filename", ""):
+        found = traces.trace_figure(current_user, post, upload.read(MAX_FIGURE + 1)[:MAX_FIGURE])
+        return render_marks(post, form, found, of_figure=True)
     return render_marks(post, form, traces.trace(current_user, post, form.leaked.data or ""))

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import unique
 from tests.marks.corpus import BODY
+from tests.marks.test_figures import figure_png, reencode
 
 pytestmark = pytest.mark.browser
 
@@ -37,13 +38,18 @@ def test_an_author_traces_a_pasted_excerpt_to_the_member_who_leaked_it(forum, si
     expect(page.get_by_role("status")).to_contain_text("Each reader now gets a marked copy")
     expect(page.locator(".marks-sites")).to_contain_text("However / Nevertheless")
 
-    copies = {}
+    post_id = int(post_url.rsplit("/", 1)[1])
+    figure_url = forum.run(lambda: _attach_figure(author, post_id))
+
+    copies, figures = {}, {}
     for reader in (leaker, other):
         reading = signed_in(reader)
         reading.goto(post_url)
         expect(reading.locator(".marks-notice")).to_contain_text("Your copy of this post is marked")
         copies[reader.username] = reading.locator("article.post > .prose").inner_text()
+        figures[reader.username] = reading.request.get(figure_url).body()  # "Save image as..."
     assert copies[leaker.username] != copies[other.username]
+    assert figures[leaker.username] != figures[other.username]
 
     # The leaker pastes most of their copy somewhere, re-wrapped; the author finds it.
     sentences = re.split(r"(?<=[.!?])\s+", " ".join(copies[leaker.username].split()))
@@ -54,3 +60,23 @@ def test_an_author_traces_a_pasted_excerpt_to_the_member_who_leaked_it(forum, si
     expect(result).to_contain_text("This text came from the copy of")
     expect(result.locator(".trace-named li")).to_have_count(1)
     expect(result.locator(".trace-named")).to_contain_text(leaker.display_name)
+
+    # The saved figure, re-compressed as JPEG at quality 75 on its way out, names them too.
+    page.get_by_label("Or a leaked figure").set_input_files(
+        files=[{"name": "found.jpg", "mimeType": "image/jpeg", "buffer": reencode(figures[leaker.username], 75)}]
+    )
+    page.get_by_role("button", name="Trace").click()
+    result = page.get_by_role("region", name="Trace result")
+    expect(result).to_contain_text("This image came from the copy of")
+    expect(result.locator(".trace-named li")).to_have_count(1)
+    expect(result.locator(".trace-named")).to_contain_text(leaker.display_name)
+
+
+def _attach_figure(author, post_id: int) -> str:
+    from forum.extensions import db
+    from forum.models import Post, User
+    from tests.factories import make_attachment
+
+    post = db.session.get(Post, post_id)
+    figure = make_attachment(db.session.get(User, author.id), post, data=figure_png())
+    return f"/posts/{post_id}/files/{figure.key}"

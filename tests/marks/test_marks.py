@@ -17,22 +17,9 @@ from forum.services import marks as mark_service
 from forum.services import posts as post_service
 from forum.services.audience import audience_of
 from forum.services.errors import ServiceError
-from tests.factories import login, logout, make_group, make_post, make_user
+from tests.factories import login, logout
+from tests.marks.conftest import READERS
 from tests.marks.corpus import BODY, SENTENCES
-
-READERS = 50
-
-
-@pytest.fixture
-def world(app):
-    ada = make_user("ada")
-    readers = [make_user(f"reader{i:02d}") for i in range(READERS)]
-    group = make_group(ada, "Lab", members=tuple(readers))
-    post = make_post(ada, "Marked results", BODY, audience="restricted", groups=(group,))
-    mark_service.set_marking(post, ada, True)
-    other = make_post(ada, "Other results", "A different text about apples, pears and plums. " * 5)
-    return {"ada": ada, "readers": readers, "post": post, "other": other}
-
 
 def copy_text(post, reader) -> str:
     return plain_text(marked_copies.html_for(reader, post))

@@ -21,6 +21,7 @@ from tests.factories import login, logout
 from tests.marks.conftest import READERS
 from tests.marks.corpus import BODY, SENTENCES
 
+
 def copy_text(post, reader) -> str:
     return plain_text(marked_copies.html_for(reader, post))
 

@@ -11,8 +11,7 @@ import re
 import textwrap
 
 from forum.models import Post, User
-from forum.queries.marked_copies import html_for
-from forum.rendering.markup import plain_text
+from forum.queries.marked_copies import markdown_for
 from forum.services import marks, posts
 from forum.services.audience import Audience
 
@@ -57,7 +56,7 @@ def add_marked_post(users: dict[str, User]) -> Post:
         Audience("restricted", readers, frozenset()),
     )
     marks.set_marking(post, dana, True)
-    leak = _leaked(plain_text(html_for(users["chen"], post)))
+    leak = _leaked(markdown_for(users["chen"], post))  # the text has no markup: its Markdown reads as shown
     posts.create_post(
         dana,
         LEAK_TITLE,

@@ -95,7 +95,10 @@ def _render_editor(form: PostForm, post=None, status: int = 200):
         form=form,
         post=post,
         preview=preview,
-        marks_note=marks.summary(form.body.data) if form.body.data else None,
+        # How many readers the text's marks tell apart: for a post that is marked or uses alternatives.
+        marks_note=marks.summary(form.body.data)
+        if form.body.data and ("{{" in form.body.data or (post is not None and post.marks_copies))
+        else None,
         files=files,
         may_change_authors=may_change_authors,
         # What a change of readers would keep from them unless the author opens it.

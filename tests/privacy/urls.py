@@ -127,6 +127,10 @@ POST_PROBES = [
     Probe("GET", "/posts/{post}/audit", signed_in(403, 200)),
     Probe("GET", "/posts/{post}/listing", signed_in(403, 200)),
     Probe("POST", "/posts/{post}/listing", signed_in(403, 302), data={"abstract": ""}),
+    # Marked copies: the author's switch and trace (docs/marks.md); turning marking off changes nothing here.
+    Probe("GET", "/posts/{post}/marks", signed_in(403, 200)),
+    Probe("POST", "/posts/{post}/marks/setting", signed_in(403, 302), data={}),
+    Probe("POST", "/posts/{post}/marks/trace", signed_in(403, 200), data={"leaked": "some leaked words"}),
     # Nobody votes on their own post or comment: 403 for the author.
     Probe("POST", "/posts/{post}/vote", signed_in(303, 403), data={"value": "up"}),
     Probe(

@@ -200,3 +200,16 @@ def test_the_demos_leaked_excerpt_traces_to_chen(app, client):
     excerpt = leak.body_md.split("```text\n", 1)[1].rsplit("\n```", 1)[0]
     found = traces.trace(dana, post, excerpt)
     assert found.verdict == traces.NAMED and [m.reader.username for m in found.matches] == ["chen"]
+
+
+def test_readers_are_told_on_the_terms_gate_before_they_read(client, world):
+    from forum.services.terms import TermsChoice
+
+    post = world["post"]
+    post_service.update_post(
+        post, world["ada"], post.title, post.body_md, "", audience_of(post), terms=TermsChoice(None, "Ask first.")
+    )
+    login(client, world["readers"][0])
+    gate = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert "Ask first." in gate and "Your copy of this post is marked" in gate
+    assert "between the two probes" not in gate  # the gate shows no text, marked or not

@@ -109,10 +109,11 @@ def read(data: bytes, original_size: tuple[int, int]) -> list[float] | None:
     """Per bit, how strongly the figure says 1 (positive) or 0 (negative); None when it is not
     an image or its shape is not the original's (cropped or another figure)."""
     try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
+        opened = Image.open(io.BytesIO(data))
+        opened.load()
     except Exception:
         return None
+    image: Image.Image = opened
     width, height = image.size
     if not can_carry(original_size) or width < 32 or height < 32:
         return None

@@ -32,32 +32,35 @@ def seed(post_id: int, body_md: str, reader_id: int) -> bytes:
     return hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).digest()
 
 
+def marked_reader(post: Post, viewer: User | None) -> User | None:
+    """The viewer when they are given a marked copy: a marked restricted post, a signed-in
+    reader who is not its author. None for anyone else."""
+    if not (post.marks_copies and post.audience_kind == "restricted" and is_signed_in(viewer)):
+        return None
+    return None if viewer.id in post.author_ids else viewer
+
+
 def is_marked_for(post: Post, viewer: User | None) -> bool:
-    """The viewer is given a marked copy: a marked restricted post, a reader who is not its author.
-    (Only signed-in people read a restricted post.)"""
-    return bool(
-        post.marks_copies
-        and post.audience_kind == "restricted"
-        and is_signed_in(viewer)
-        and viewer.id not in post.author_ids
-    )
+    return marked_reader(post, viewer) is not None
 
 
 def html_for(viewer: User | None, post: Post, body_md: str | None = None, body_html: str | None = None) -> str:
     """The safe HTML of the post's text (or of an earlier text of it) as this viewer is given it."""
     body_md = post.body_md if body_md is None else body_md
     body_html = post.body_html if body_html is None else body_html
-    if not is_marked_for(post, viewer):
+    reader = marked_reader(post, viewer)
+    if reader is None:
         return body_html
-    return marks.render_copy(body_md, seed(post.id, body_md, viewer.id))
+    return marks.render_copy(body_md, seed(post.id, body_md, reader.id))
 
 
 def markdown_for(viewer: User | None, post: Post, body_md: str | None = None) -> str:
     """The Markdown of the text as this viewer is given it (the API, the versions' diff).
     Unmarked, the source with each alternative's first form; authors see the source itself."""
     body_md = post.body_md if body_md is None else body_md
-    if is_marked_for(post, viewer):
-        return marks.copy_markdown(body_md, seed(post.id, body_md, viewer.id))
+    reader = marked_reader(post, viewer)
+    if reader is not None:
+        return marks.copy_markdown(body_md, seed(post.id, body_md, reader.id))
     if is_signed_in(viewer) and viewer.id in post.author_ids:
         return body_md
     return marks.source_text(body_md)
@@ -85,10 +88,11 @@ def markable(attachment: Attachment, data: bytes) -> bool:
 
 def figure_for(viewer: User | None, post: Post, attachment: Attachment, data: bytes) -> bytes:
     """The file as this viewer is given it: a marked reader's own copy of a figure."""
-    if not is_marked_for(post, viewer) or not markable(attachment, data):
+    reader = marked_reader(post, viewer)
+    if reader is None or not markable(attachment, data):
         return data
     return _marked_figure(
-        data, tuple(figure_bits(post.id, attachment.key, viewer.id)), _FORMATS[attachment.content_type]
+        data, tuple(figure_bits(post.id, attachment.key, reader.id)), _FORMATS[attachment.content_type]
     )
 
 

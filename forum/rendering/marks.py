@@ -116,7 +116,8 @@ def _free_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _author_sites(text: str, start: int, end: int) -> list[tuple[int, int, Site]]:
-    found, position = [], start
+    found: list[tuple[int, int, Site]] = []
+    position = start
     while True:
         opening = text.find("{{", position, end)
         closing = text.find("}}", position, end)

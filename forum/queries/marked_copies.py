@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from flask import current_app
 
-from forum.infra import watermark
+from forum.infra import pdf_marks, watermark
 from forum.models import Attachment, Post, User, is_signed_in
 from forum.rendering import marks
 
@@ -78,6 +78,12 @@ def figure_bits(post_id: int, attachment_key: str, reader_id: int) -> list[int]:
     return [(digest[i // 8] >> (i % 8)) & 1 for i in range(watermark.BITS)]
 
 
+def pdf_token(post_id: int, attachment_key: str, reader_id: int) -> str:
+    """The mark in this reader's copy of a PDF's metadata."""
+    message = f"marks:pdf:{post_id}:{attachment_key}:{reader_id}".encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()[:16]
+
+
 def markable(attachment: Attachment, data: bytes) -> bool:
     """A still image in a format we re-encode, large enough to carry a mark (GIFs, PDFs and
     small images are served as uploaded: docs/marks.md)."""
@@ -89,6 +95,8 @@ def markable(attachment: Attachment, data: bytes) -> bool:
 def figure_for(viewer: User | None, post: Post, attachment: Attachment, data: bytes) -> bytes:
     """The file as this viewer is given it: a marked reader's own copy of a figure."""
     reader = marked_reader(post, viewer)
+    if reader is not None and attachment.content_type == "application/pdf":
+        return _marked_pdf(data, pdf_token(post.id, attachment.key, reader.id), reader.username)
     if reader is None or not markable(attachment, data):
         return data
     return _marked_figure(
@@ -99,3 +107,12 @@ def figure_for(viewer: User | None, post: Post, attachment: Attachment, data: by
 @lru_cache(maxsize=32)
 def _marked_figure(data: bytes, bits: tuple[int, ...], fmt: str) -> bytes:
     return watermark.embed(data, list(bits), fmt)
+
+
+@lru_cache(maxsize=32)
+def _marked_pdf(data: bytes, token: str, username: str) -> bytes:
+    footer = f"Marked copy for {username} ({token}): traceable if shared outside the post's readers."
+    try:
+        return pdf_marks.embed(data, token, footer)
+    except ValueError:
+        return data  # a PDF pypdf cannot read is served as uploaded (docs/marks.md)

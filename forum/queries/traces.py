@@ -20,11 +20,11 @@ from sqlalchemy import select
 
 from forum import permissions
 from forum.extensions import db
-from forum.infra import watermark
+from forum.infra import pdf_marks, watermark
 from forum.infra.storage import get_storage
 from forum.models import Attachment, Membership, Post, PostRead, PostRevision, User
 from forum.models.principals import group_ids_in, user_ids_in
-from forum.queries.marked_copies import figure_bits, markable, seed
+from forum.queries.marked_copies import figure_bits, markable, pdf_token, seed
 from forum.rendering import marks
 
 ACCUSE = 1e-3
@@ -136,6 +136,8 @@ def trace_figure(viewer: User | None, post: Post, data: bytes) -> Trace | None:
     carries a mark, or the image is too small or damaged to read."""
     if not permissions.can_see_acceptances(viewer, post):
         return None
+    if data.startswith(b"%PDF-"):
+        return _trace_pdf(post, data)
     suspects = _suspects(post)
     figures = db.session.scalars(select(Attachment).where(Attachment.post_id == post.id).order_by(Attachment.id)).all()
     storage = get_storage()
@@ -165,3 +167,21 @@ def trace_figure(viewer: User | None, post: Post, data: bytes) -> Trace | None:
     if named:
         return Trace(NAMED, watermark.BITS, list(named.values()), copies)
     return Trace(NOBODY, watermark.BITS, candidates[:1], copies)
+
+
+def _trace_pdf(post: Post, data: bytes) -> Trace:
+    """A PDF names its reader by the token in its metadata: 64 keyed bits, all or nothing."""
+    token = pdf_marks.read(data)
+    suspects = _suspects(post)
+    pdfs = db.session.scalars(
+        select(Attachment.key).where(Attachment.post_id == post.id, Attachment.content_type == "application/pdf")
+    ).all()
+    copies = max(1, len(suspects) * len(pdfs))
+    if token is None:
+        return Trace(TOO_LITTLE, 0, [], copies)
+    chance = min(1.0, copies * 2.0**-64)
+    for key in pdfs:
+        for reader in suspects:
+            if pdf_token(post.id, key, reader.id) == token:
+                return Trace(NAMED, 64, [Match(reader, 0, 64, 64, chance)], copies)
+    return Trace(NOBODY, 64, [], copies)

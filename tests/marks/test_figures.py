@@ -99,3 +99,20 @@ def test_the_trace_page_takes_an_uploaded_figure(client, world):
     )
     page = response.get_data(as_text=True)
     assert "This image came from the copy of" in page and reader.username in page
+
+
+def test_a_readers_pdf_has_their_footer_and_mark_and_traces_to_them(client, world):
+    from pypdf import PdfReader, PdfWriter
+
+    post, ada, reader = world["post"], world["ada"], world["readers"][2]
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    blank = io.BytesIO()
+    writer.write(blank)
+    pdf = make_attachment(ada, post, data=blank.getvalue(), filename="paper.pdf")
+    copy = served(client, reader, post, pdf)
+    annotations = [a.get_object() for a in PdfReader(io.BytesIO(copy)).pages[0]["/Annots"]]
+    assert any(f"Marked copy for {reader.username}" in str(a.get("/Contents")) for a in annotations)
+    found = traces.trace_figure(ada, post, copy)
+    assert found.verdict == traces.NAMED and [m.reader.username for m in found.matches] == [reader.username]
+    assert traces.trace_figure(ada, post, attachments.load(pdf)).verdict == traces.TOO_LITTLE

@@ -22,7 +22,7 @@ class TraceForm(FlaskForm):
         description="Paste the text as found: a few paragraphs are usually enough; more is better.",
     )
     figure = FileField(
-        "Or a leaked figure",
-        description="An image file of one of the post's figures, as found (re-saved, re-compressed or scaled is fine).",
+        "Or a leaked figure or PDF",
+        description="One of the post's figures as found (re-saved, re-compressed or scaled is fine), or a PDF.",
     )
     trace = SubmitField("Trace")

@@ -62,7 +62,7 @@ def test_an_author_traces_a_pasted_excerpt_to_the_member_who_leaked_it(forum, si
     expect(result.locator(".trace-named")).to_contain_text(leaker.display_name)
 
     # The saved figure, re-compressed as JPEG at quality 75 on its way out, names them too.
-    page.get_by_label("Or a leaked figure").set_input_files(
+    page.get_by_label("Or a leaked figure or PDF").set_input_files(
         files=[{"name": "found.jpg", "mimeType": "image/jpeg", "buffer": reencode(figures[leaker.username], 75)}]
     )
     page.get_by_role("button", name="Trace").click()

@@ -322,6 +322,11 @@ COMPONENTS: dict[str, dict] = {
             "pages": {"type": "integer", "minimum": 0},
             "empty_query": BOOL,
             "truncated": BOOL,
+            "query_error": {
+                **nullable(STRING),
+                "description": "Why the query could not be read (an unclosed quote, a dangling OR...); "
+                "nothing was searched.",
+            },
         }
     ),
     "Tag": obj({"name": STRING, "posts": {**INT, "description": "Posts with this tag the caller may read."}}),

@@ -23,6 +23,7 @@ from forum.models.principals import MEMBERS
 from forum.search import indexing
 from forum.search.backend import SearchUnavailable
 from forum.search.schema import doc_id_for
+from forum.search.user_query import UserQuery, parse_user_query
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,39 @@ class Results(Page[Result]):
 
     empty_query: bool = False  # nothing searchable was typed
     truncated: bool = False  # words past the term limit were ignored
+    error: str | None = None  # the query could not be read: why, for the reader
+
+
+@dataclass(frozen=True)
+class TypedFilters:
+    """The filters typed in the text (author:, tag:, group:, in:), merged with the form's."""
+
+    kinds: list[str] | None
+    author: str | None
+    tags: tuple[str, ...]
+    group_id: int | None
+    contradicts: bool = False  # e.g. author:ada with the form's author bob: nothing matches
+
+
+def typed_filters(
+    viewer: User | None, parsed: UserQuery, kinds: list[str] | None, author: str | None, group_id: int | None
+) -> TypedFilters:
+    """Raises LookupError for a group the viewer cannot see, worded exactly as for a
+    group that does not exist."""
+    contradicts = False
+    if parsed.kind:
+        contradicts |= bool(kinds) and parsed.kind not in (kinds or ())
+        kinds = [parsed.kind]
+    if parsed.author:
+        contradicts |= bool(author) and parsed.author != (author or "").lower()
+        author = parsed.author
+    if parsed.group:
+        group = db.session.scalar(visibility.visible_groups(viewer).where(Group.slug == parsed.group))
+        if group is None:
+            raise LookupError(f"group:{parsed.group}: there is no group by that name.")
+        contradicts |= group_id is not None and group_id != group.id
+        group_id = group.id
+    return TypedFilters(kinds, author, parsed.tags, group_id, contradicts)
 
 
 def may_include_removed(viewer: User | None) -> bool:
@@ -72,6 +106,16 @@ def search(
     against `visibility.visible_groups(viewer)`; `include_removed` is ignored for anyone
     but a site moderator."""
     include_removed = include_removed and may_include_removed(viewer)
+    parsed = parse_user_query(text)
+    if parsed.error:
+        return Results(page=page, per_page=per_page, truncated=parsed.truncated, error=parsed.error)
+    try:
+        typed = typed_filters(viewer, parsed, kinds, author, group_id)
+    except LookupError as error:
+        return Results(page=page, per_page=per_page, error=str(error))
+    if typed.contradicts:
+        return Results(page=page, per_page=per_page, truncated=parsed.truncated)
+    kinds, author, group_id = typed.kinds, typed.author, typed.group_id
     try:
         backend = indexing.backend()
     except RuntimeError as error:  # a misconfigured backend
@@ -101,6 +145,7 @@ def search(
             group_id=group_id,
             since=since,
             until=until,
+            tags=typed.tags,
             sort=sort,
             page=page,
             per_page=per_page,
@@ -141,7 +186,15 @@ def search(
             "search: dropped %d stale hit(s) the database refused; run `flask forum search-check --repair`", dropped
         )
         total = max(len(items) + (page - 1) * found.per_page, total - dropped)
-    return Results(items, found.page, found.per_page, total, empty_query=found.empty_query, truncated=found.truncated)
+    return Results(
+        items,
+        found.page,
+        found.per_page,
+        total,
+        empty_query=found.empty_query,
+        truncated=found.truncated,
+        error=found.error,
+    )
 
 
 def searchable_groups(viewer: User | None) -> list[Group]:

@@ -43,15 +43,17 @@ def lead(body: str) -> str:
     return escape(text)
 
 
-def _matches(body: str, terms: frozenset[str]) -> Iterator[tuple[int, int]]:
+def _matches(body: str, terms: frozenset[str], prefixes: tuple[str, ...]) -> Iterator[tuple[int, int]]:
     for word in _WORD.finditer(body):
-        if _index_form(word.group().lower()) in terms:
+        form = _index_form(word.group().lower())
+        if form is not None and (form in terms or form.startswith(prefixes)):
             yield word.span()
 
 
-def snippet(body: str, terms: frozenset[str]) -> str:
-    """Escaped HTML: up to SNIPPET_CHARS of ``body`` with <mark> around matches."""
-    matches = _matches(body, terms)
+def snippet(body: str, terms: frozenset[str], prefixes: tuple[str, ...] = ()) -> str:
+    """Escaped HTML: up to SNIPPET_CHARS of ``body`` with <mark> around matches
+    (words in ``terms``, or whose index form starts with one of ``prefixes``)."""
+    matches = _matches(body, terms, prefixes)
     first = next(matches, None)
     if first is None:
         return lead(body)

@@ -13,15 +13,16 @@ import heapq
 import os
 from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
+from itertools import compress
 
 from whoosh.query import Phrase
 
 from forum.search.results import MAX_PER_PAGE, Hit, SearchPage, Sort
 from forum.search.schema import KINDS, created_from_key, created_key, doc_id_for
 from forum.search.snippets import snippet as make_snippet
-from forum.search.user_query import Unit, parse_user_query
+from forum.search.user_query import Unit, UserQuery, parse_user_query
 from forum.search.whoosh.audience import DocFlags, IndexView, current_view
-from forum.search.whoosh.evaluate import score_matches
+from forum.search.whoosh.evaluate import prefix_terms, score_matches, unit_scores
 
 
 def _facet_check(
@@ -32,6 +33,7 @@ def _facet_check(
     since: datetime | None,
     until: datetime | None,
     mask: set[int] | None,
+    tags: Collection[str] = (),
 ) -> Callable[[int], bool] | None:
     """A per-document test for the facets and bans; None when there are none."""
     tests: list[Callable[[int], object]] = []  # a DocFlags lookup answers 0 or 1
@@ -46,6 +48,8 @@ def _facet_check(
         tests.append(view.term_flags("author", author.strip().lower()).__getitem__)
     if group_id is not None:
         tests.append(view.term_flags("groups", str(group_id)).__getitem__)
+    for tag in tags:
+        tests.append(view.term_flags("tags", tag.strip().lower()).__getitem__)
     if since is not None or until is not None:
         created = view.created
         low = created_key(since) if since is not None else -(2**63)
@@ -58,13 +62,25 @@ def _facet_check(
     return lambda docnum: all(test(docnum) for test in tests)
 
 
-def _outside_body_check(view: IndexView, units: list[Unit], gated: set[int]) -> Callable[[int], bool]:
-    """Gated posts (terms not accepted) match only on what their reader may see:
-    title, author and tags, never their body."""
+def _restricts(kinds: Collection[str] | None) -> bool:
+    return bool(kinds) and set(kinds or ()) != set(KINDS)
+
+
+def _outside_body(view: IndexView) -> Callable[[Unit, int], bool]:
+    """Whether a unit matches a document outside its body (title, author, tags)."""
     phrases: dict[tuple[str, ...], set[int]] = {}
+    prefixes: dict[str, list[DocFlags]] = {}
 
     def unit_matches(unit: Unit, docnum: int) -> bool:
-        if len(unit.tokens) > 1:
+        if unit.prefix:
+            if unit.prefix not in prefixes:
+                prefixes[unit.prefix] = [
+                    view.term_flags(field, term)
+                    for field in ("title", "author", "tags")
+                    for term in prefix_terms(view.searcher, field, unit.prefix)
+                ]
+            return any(flags[docnum] for flags in prefixes[unit.prefix])
+        if unit.is_phrase:
             if unit.tokens not in phrases:
                 found = view.searcher.search(Phrase("title", list(unit.tokens)), limit=None)
                 phrases[unit.tokens] = {docnum for _, docnum in found.top_n}
@@ -75,27 +91,60 @@ def _outside_body_check(view: IndexView, units: list[Unit], gated: set[int]) -> 
             unit.name and (view.term_flags("author", unit.name)[docnum] or view.term_flags("tags", unit.name)[docnum])
         )
 
-    return lambda docnum: docnum not in gated or all(unit_matches(unit, docnum) for unit in units)
+    return unit_matches
+
+
+def _outside_body_check(view: IndexView, clauses: list[tuple[Unit, ...]], gated: set[int]) -> Callable[[int], bool]:
+    """Gated posts (terms not accepted) match only on what their reader may see:
+    title, author and tags, never their body."""
+    unit_matches = _outside_body(view)
+    return lambda docnum: (
+        docnum not in gated or all(any(unit_matches(unit, docnum) for unit in clause) for clause in clauses)
+    )
+
+
+def _without_excluded(
+    view: IndexView, scores: dict[int, float], excluded: list[Unit], gated: set[int]
+) -> dict[int, float]:
+    """Drop the documents an excluded unit matches; for a gated post only a match outside
+    its body counts, or leaving it out would tell which words its body holds."""
+    unit_matches = _outside_body(view)
+    for unit in excluded:
+        matched = unit_scores(view.searcher, unit, scores)
+        scores = {
+            docnum: score
+            for docnum, score in scores.items()
+            if docnum not in matched or (docnum in gated and not unit_matches(unit, docnum))
+        }
+    return scores
 
 
 def ranked(
     view: IndexView,
-    units: list[Unit],
+    parsed: UserQuery,
     allowed: DocFlags | None,
     check: Callable[[int], bool] | None,
     sort: Sort,
     count: int,
+    gated: set[int] = frozenset(),  # type: ignore[assignment]
 ) -> tuple[list[tuple[int, float]], int]:
     """The first ``count`` matches in rank order, and the exact total.
 
     Ranks follow a strict total order, (-score, -created, docnum) or
     (-created, docnum), so page n of one index version is exactly ranks
     [(n-1)*per_page, n*per_page): pages never repeat or skip a document.
-    ``allowed=None`` means unfiltered, for benchmarks only.
+    ``allowed=None`` means unfiltered, for benchmarks only. A query of filters
+    alone (no clauses) matches every allowed document they select, all scored 0.
     """
-    scores = score_matches(view.searcher, units, allowed)
+    if parsed.clauses:
+        scores = score_matches(view.searcher, parsed.clauses, allowed)
+    else:
+        docnums = range(view.searcher.doc_count_all())
+        scores = dict.fromkeys(docnums if allowed is None else compress(docnums, allowed), 0.0)
     if check is not None:
         scores = {docnum: score for docnum, score in scores.items() if check(docnum)}
+    if parsed.excluded and scores:
+        scores = _without_excluded(view, scores, parsed.excluded, gated)
     created = view.created
     # Equal scores go newest first: document numbers change when segments merge, which
     # any write does (a hidden post's too), so they only break ties of equal times.
@@ -107,10 +156,15 @@ def ranked(
 
 
 def build_hit(
-    view: IndexView, docnum: int, score: float | None, terms: frozenset[str], title_only: Collection[int]
+    view: IndexView,
+    docnum: int,
+    score: float | None,
+    terms: frozenset[str],
+    title_only: Collection[int],
+    prefixes: tuple[str, ...] = (),
 ) -> Hit:
     stored = view.searcher.stored_fields(docnum)
-    snippet = None if stored["post_id"] in title_only else make_snippet(stored.get("body", ""), terms)
+    snippet = None if stored["post_id"] in title_only else make_snippet(stored.get("body", ""), terms, prefixes)
     return Hit(
         doc_id=stored["doc_id"],
         kind=stored["kind"],
@@ -132,6 +186,7 @@ def search_index(
     group_id: int | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    tags: Collection[str] = (),
     sort: Sort = "relevance",
     page: int = 1,
     per_page: int = 20,
@@ -154,7 +209,11 @@ def search_index(
     page = max(1, page)
     per_page = min(max(1, per_page), MAX_PER_PAGE)
     parsed = parse_user_query(text)
-    if not parsed.units:
+    if parsed.error:
+        return SearchPage(page=page, per_page=per_page, truncated=parsed.truncated, error=parsed.error)
+    # Filters typed in the text (author:, tag:, group:, in:) reach the engine as arguments
+    # (the service resolves them); without words, only those arguments select anything.
+    if not parsed.clauses and not (author or tags or group_id is not None or _restricts(kinds)):
         return SearchPage(page=page, per_page=per_page, empty_query=True, truncated=parsed.truncated)
 
     view = current_view(index_dir)
@@ -165,16 +224,23 @@ def search_index(
     excluded = set(view.docnums("doc_id", exclude_doc_ids))
     if excluded:
         mask = excluded | (mask or set())
-    check = _facet_check(view, kinds, author, group_id, since, until, mask)
+    check = _facet_check(view, kinds, author, group_id, since, until, mask, tags)
     title_only = set(title_only_post_ids)
     gated = set(view.docnums("doc_id", [doc_id_for("post", post_id) for post_id in title_only]))
     if gated:
-        facets, outside_body = check, _outside_body_check(view, parsed.units, gated)
+        facets, outside_body = check, _outside_body_check(view, parsed.clauses, gated)
         check = outside_body if facets is None else (lambda docnum: facets(docnum) and outside_body(docnum))
     start = (page - 1) * per_page
-    top, total = ranked(view, parsed.units, allowed, check, sort, start + per_page)
+    top, total = ranked(view, parsed, allowed, check, sort, start + per_page, gated)
     hits = [
-        build_hit(view, docnum, score if sort == "relevance" else None, parsed.highlight_terms, title_only)
+        build_hit(
+            view,
+            docnum,
+            score if sort == "relevance" else None,
+            parsed.highlight_terms,
+            title_only,
+            parsed.highlight_prefixes,
+        )
         for docnum, score in top[start:]
     ]
     return SearchPage(hits=hits, total=total, page=page, per_page=per_page, truncated=parsed.truncated)

@@ -327,6 +327,10 @@ COMPONENTS: dict[str, dict] = {
                 "description": "Why the query could not be read (an unclosed quote, a dangling OR...); "
                 "nothing was searched.",
             },
+            "corrected": {
+                **nullable(STRING),
+                "description": "Nothing matched `q`; the results are for this corrected spelling.",
+            },
         }
     ),
     "Tag": obj({"name": STRING, "posts": {**INT, "description": "Posts with this tag the caller may read."}}),

@@ -41,7 +41,8 @@ from forum.search import service
     ),
     description="`total` and `pages` count only what the caller may read. `empty_query` is true when "
     "nothing searchable was typed; `truncated` when words past the limit were ignored; `query_error` "
-    "says why a query could not be read.",
+    "says why a query could not be read; `corrected` is set when nothing matched `q` and the results "
+    "are for this corrected spelling instead (from words the caller may read).",
 )
 def search():
     query = service.parse_query(current_user, request.args)
@@ -58,4 +59,5 @@ def search():
         "empty_query": found.empty_query,
         "truncated": found.truncated,
         "query_error": found.error,
+        "corrected": found.corrected,
     }

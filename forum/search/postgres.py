@@ -314,6 +314,54 @@ class PostgresBackend:
         ]
         return SearchPage(hits=hits, total=total or 0, page=page, per_page=per_page, truncated=truncated)
 
+    def readable_words(
+        self,
+        principals: frozenset[str],
+        words: Iterable[str],
+        *,
+        banned_author_ids: Iterable[int] = (),
+        include_removed: bool = False,
+        title_only_post_ids: Collection[int] = (),
+        exclude_doc_ids: Iterable[str] = (),
+    ) -> set[str]:
+        """The ``words`` that match at least one row ``principals`` may read, under the same
+        rules as a search (bans, excluded rows, gated posts by title, tags and author only).
+        Each word is one GIN lookup under the viewer's filter; words of hidden rows are
+        looked up but never returned (suggest.py)."""
+        words = sorted({word.replace("\x00", " ") for word in words})
+        if not words or not principals:
+            return set()
+        where, params, _ = self._where(
+            [],
+            [],
+            principals,
+            None,
+            None,
+            None,
+            None,
+            None,
+            (),
+            banned_author_ids,
+            include_removed,
+            title_only_post_ids,
+            exclude_doc_ids,
+        )
+        matches = "tsv @@ word.query"
+        if params.get("gated"):
+            matches = (
+                f"(CASE WHEN {self._gated(params)} THEN ts_filter(tsv, '{{a,b,c}}') @@ word.query ELSE {matches} END)"
+            )
+        statement = f"""
+            SELECT word.text FROM (
+                SELECT text, phraseto_tsquery(CAST(:config AS regconfig), text) AS query
+                FROM unnest(CAST(:words AS text[])) AS text
+            ) AS word
+            WHERE numnode(word.query) = 1
+              AND EXISTS (SELECT 1 FROM search_entries WHERE tsv @@ word.query AND {matches} AND {where})
+        """
+        with self.engine.connect() as connection:
+            return set(connection.scalars(sql(statement), params | {"words": words}))
+
     @staticmethod
     def _unit(n: int, unit: Unit | None = None, prefix: bool = False) -> str:
         """Unit n as a tsquery: a word or phrase through phraseto_tsquery (which reads no
@@ -350,6 +398,7 @@ class PostgresBackend:
     def _matches(self, part: Part, gated: bool) -> str:
         """Where a unit may match: anywhere for a word, one field for a phrase, and for a
         gated post only outside its body (title, tags, author)."""
+        fields: tuple[str, ...]
         if gated:
             fields = GATED_PHRASE_FIELDS if part[2] > 1 and not part[3] else GATED_WORD_FIELDS
         else:

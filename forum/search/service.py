@@ -20,7 +20,7 @@ from forum.extensions import db
 from forum.infra.pages import Page
 from forum.models import Comment, Group, Post, User
 from forum.models.principals import MEMBERS
-from forum.search import indexing
+from forum.search import indexing, suggest
 from forum.search.backend import SearchUnavailable
 from forum.search.schema import doc_id_for
 from forum.search.user_query import UserQuery, parse_user_query
@@ -49,6 +49,8 @@ class Results(Page[Result]):
     empty_query: bool = False  # nothing searchable was typed
     truncated: bool = False  # words past the term limit were ignored
     error: str | None = None  # the query could not be read: why, for the reader
+    corrected_from: str | None = None  # nothing matched this; the results are for the corrected text
+    corrected: str | None = None  # that corrected text
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,76 @@ def may_include_removed(viewer: User | None) -> bool:
     return permissions.is_moderator(viewer)
 
 
-def search(
+def search(viewer: User | None, text: str, **filters) -> Results:
+    """One page of what `viewer` may read matching `text` (see `search_as_typed`); when
+    nothing matches, the results of a corrected spelling the viewer's own documents hold,
+    saying so (suggest.py)."""
+    found = search_as_typed(viewer, text, **filters)
+    if found.total or found.error or found.empty_query:
+        return found
+    try:
+        corrected = did_you_mean(viewer, text, include_removed=filters.get("include_removed", False))
+    except Exception:
+        # The search itself answered; a failed suggestion only leaves it without one.
+        log.exception("search: no suggestion")
+        return found
+    if corrected is None:
+        return found
+    retried = search_as_typed(viewer, corrected, **filters)
+    if not retried.total:
+        return found
+    retried.corrected_from, retried.corrected = text, corrected
+    return retried
+
+
+def did_you_mean(viewer: User | None, text: str, *, include_removed: bool = False) -> str | None:
+    """`text` with its misspelt words corrected, from words the viewer may read; None when
+    no word has a readable correction."""
+    include_removed = include_removed and may_include_removed(viewer)
+    backend = indexing.backend()
+    words = suggest.correctable(parse_user_query(text))
+    if backend is None or not words:
+        return None
+    rules = search_rules(viewer, include_removed)
+    principals = visibility.principals(viewer)
+    known = backend.readable_words(principals, [unit.raw.lower() for unit in words], **rules)
+    corrected = text
+    for unit in words:
+        if unit.raw.lower() in known:
+            continue  # the viewer's documents hold it: not a typo
+        readable = backend.readable_words(principals, suggest.variants(unit.raw), **rules)
+        if not readable:
+            continue
+        counts = {word: backend.query(principals, word, per_page=1, **rules).total for word in sorted(readable)}
+        if correction := suggest.choose(unit.raw, counts):
+            corrected = suggest.replaced(corrected, unit.raw, correction)
+    return None if corrected == text else corrected
+
+
+def search_rules(viewer: User | None, include_removed: bool) -> dict:
+    """What every backend call applies beyond the audience: bans, gated posts (title,
+    author and tags only) and the documents to leave out."""
+    gated = set(db.session.scalars(visibility.gated_post_ids(viewer, include_removed=include_removed)))
+    excluded = []
+    if gated:
+        excluded = [
+            doc_id_for("comment", 0, cid)
+            for cid in db.session.scalars(visibility.gated_comment_ids(viewer, include_removed=include_removed))
+        ]
+    if MEMBERS in visibility.principals(viewer):
+        # A reader of a listed post finds the post itself, not its card.
+        excluded += [
+            doc_id_for("listing", post_id) for post_id in db.session.scalars(visibility.read_listing_ids(viewer))
+        ]
+    return {
+        "banned_author_ids": permissions.banned_user_ids(),
+        "include_removed": include_removed,
+        "title_only_post_ids": gated,
+        "exclude_doc_ids": excluded,
+    }
+
+
+def search_as_typed(
     viewer: User | None,
     text: str,
     *,
@@ -123,19 +194,9 @@ def search(
         raise SearchUnavailable(str(error)) from error
     if backend is None:
         return Results(page=page, per_page=per_page, empty_query=not text.strip())
-    gated = set(db.session.scalars(visibility.gated_post_ids(viewer, include_removed=include_removed)))
-    excluded = []
-    if gated:
-        excluded = [
-            doc_id_for("comment", 0, cid)
-            for cid in db.session.scalars(visibility.gated_comment_ids(viewer, include_removed=include_removed))
-        ]
-    if MEMBERS in visibility.principals(viewer):
-        # A reader of a listed post finds the post itself, not its card.
-        excluded += [
-            doc_id_for("listing", post_id) for post_id in db.session.scalars(visibility.read_listing_ids(viewer))
-        ]
-    principals, banned = visibility.principals(viewer), permissions.banned_user_ids()
+    rules = search_rules(viewer, include_removed)
+    gated = rules["title_only_post_ids"]
+    principals = visibility.principals(viewer)
     try:
         found = backend.query(
             principals,
@@ -149,10 +210,7 @@ def search(
             sort=sort,
             page=page,
             per_page=per_page,
-            banned_author_ids=banned,
-            include_removed=include_removed,
-            title_only_post_ids=gated,
-            exclude_doc_ids=excluded,
+            **rules,
         )
     except Exception as error:
         # Never a fallback (an unfiltered query, a LIKE over the posts): say so instead.

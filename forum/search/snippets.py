@@ -20,7 +20,7 @@ _WORD = TOKEN_PATTERN  # already compiled, Unicode-aware
 
 
 @lru_cache(maxsize=100_000)
-def _index_form(word: str) -> str | None:
+def index_form(word: str) -> str | None:
     """The term a word is indexed as; None for stop words."""
     tokens = [token.text for token in TEXT_ANALYZER(word)]
     return tokens[0] if len(tokens) == 1 else None
@@ -45,7 +45,7 @@ def lead(body: str) -> str:
 
 def _matches(body: str, terms: frozenset[str], prefixes: tuple[str, ...]) -> Iterator[tuple[int, int]]:
     for word in _WORD.finditer(body):
-        form = _index_form(word.group().lower())
+        form = index_form(word.group().lower())
         if form is not None and (form in terms or form.startswith(prefixes)):
             yield word.span()
 

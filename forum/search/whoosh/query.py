@@ -19,10 +19,11 @@ from whoosh.query import Phrase
 
 from forum.search.results import MAX_PER_PAGE, Hit, SearchPage, Sort
 from forum.search.schema import KINDS, created_from_key, created_key, doc_id_for
+from forum.search.snippets import index_form
 from forum.search.snippets import snippet as make_snippet
 from forum.search.user_query import Unit, UserQuery, parse_user_query
 from forum.search.whoosh.audience import DocFlags, IndexView, current_view
-from forum.search.whoosh.evaluate import prefix_terms, score_matches, unit_scores
+from forum.search.whoosh.evaluate import posting_blocks, prefix_terms, score_matches, unit_scores
 
 
 def _facet_check(
@@ -244,3 +245,45 @@ def search_index(
         for docnum, score in top[start:]
     ]
     return SearchPage(hits=hits, total=total, page=page, per_page=per_page, truncated=parsed.truncated)
+
+
+def readable_words(
+    index_dir: str | os.PathLike[str],
+    principals: frozenset[str],
+    words: Iterable[str],
+    *,
+    banned_author_ids: Iterable[int] = (),
+    include_removed: bool = False,
+    title_only_post_ids: Collection[int] = (),
+    exclude_doc_ids: Iterable[str] = (),
+) -> set[str]:
+    """The ``words`` that match at least one document ``principals`` may read, under the
+    same rules as a search (bans, excluded documents, gated posts by title only).
+    Words of hidden documents are looked up but never returned (suggest.py)."""
+    by_token: dict[str, list[str]] = {}
+    for word in words:
+        form = index_form(word)
+        if form is not None:
+            by_token.setdefault(form, []).append(word)
+    if not by_token:
+        return set()
+    view = current_view(index_dir)
+    allowed = view.allowed(frozenset(principals), include_removed)
+    if allowed is None:
+        return set()
+    mask = set(view.banned_mask(frozenset(str(i) for i in banned_author_ids)) or ())
+    mask |= set(view.docnums("doc_id", exclude_doc_ids))
+    gated = set(view.docnums("doc_id", [doc_id_for("post", post_id) for post_id in title_only_post_ids]))
+    found: set[str] = set()
+    for token, typed in by_token.items():
+        for field in ("title", "body"):
+            skip = mask if field == "title" else mask | gated
+            if any(
+                allowed[docnum] and docnum not in skip
+                for reader, offset in view.searcher.reader().leaf_readers()
+                for ids, _ in posting_blocks(reader, field, token)
+                for docnum in map(offset.__add__, ids)
+            ):
+                found.update(typed)
+                break
+    return found

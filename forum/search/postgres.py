@@ -54,6 +54,7 @@ _STORED = str.maketrans({"\x00": " ", MARK_OPEN: " ", MARK_CLOSE: " ", "<": LESS
 _SHOWN = str.maketrans({LESS: "<", GREATER: ">"})
 HEADLINE_OPTIONS = f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords=35, MinWords=15, ShortWord=2"
 BATCH = 1_000
+EXACT_TITLE_BONUS = 1000  # above any ts_rank (at most 1 per word)
 DEADLOCK_RETRIES = 3
 
 # Which weights a unit may match in. A phrase stays inside the title or the body.
@@ -278,6 +279,7 @@ class PostgresBackend:
                 include_removed,
                 title_only_post_ids,
                 exclude_doc_ids,
+                parsed.whole_title if sort == "relevance" else None,
             )
             total = connection.scalar(sql(f"SELECT count(*) FROM search_entries WHERE {where}"), params)
             # The inner query orders every match by what it must (a rank only for
@@ -422,6 +424,7 @@ class PostgresBackend:
         include_removed,
         title_only_post_ids,
         exclude_doc_ids,
+        whole_title: str | None = None,
     ) -> tuple[str, dict[str, Any], str]:
         params: dict[str, Any] = {"config": self.config, "principals": sorted(principals)}
         params |= {f"u{n}": value for clause in clauses for n, value, _, _ in clause}
@@ -484,6 +487,12 @@ class PostgresBackend:
         rank = f"ts_rank(tsv, {query})" if clauses else "CAST(0 AS real)"
         if gated and clauses:
             rank = f"(CASE WHEN {is_gated} THEN ts_rank(ts_filter(tsv, '{{a,b,c}}'), {query}) ELSE {rank} END)"
+        if whole_title:
+            # An exact title match first (a gated post's title is readable too): the
+            # title's lexemes and positions are the query's.
+            params["whole_title"] = whole_title
+            exact = "ts_filter(tsv, '{a}') = setweight(to_tsvector(CAST(:config AS regconfig), :whole_title), 'A')"
+            rank = f"(CASE WHEN {exact} THEN {EXACT_TITLE_BONUS} ELSE 0 END + {rank})"
         return " AND ".join(clauses_sql), params, rank
 
     def _any(self, clause: list[Part], gated: bool) -> str:

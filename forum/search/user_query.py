@@ -77,6 +77,18 @@ class UserQuery:
         return bool(self.author or self.tags or self.group or self.kind)
 
     @property
+    def whole_title(self) -> str | None:
+        """The text a title must consist of to be an exact title match (ranked first): the
+        words and phrases in typed order; None for queries with OR or a prefix."""
+        if not self.clauses or any(len(clause) > 1 or clause[0].prefix for clause in self.clauses):
+            return None
+        return " ".join(clause[0].raw for clause in self.clauses)
+
+    @property
+    def title_tokens(self) -> tuple[str, ...]:
+        return tuple(token for clause in self.clauses for token in clause[0].tokens) if self.whole_title else ()
+
+    @property
     def highlight_terms(self) -> frozenset[str]:
         return frozenset(token for unit in self.units for token in unit.tokens)
 

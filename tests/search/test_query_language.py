@@ -143,3 +143,32 @@ def test_parser_reads_each_operator():
     # Lowercase "or" is a word; other field names are text.
     assert len(parse_user_query("gecko or zzzz").clauses) == 2
     assert parse_user_query("acl:public").clauses[0][0].tokens == ("acl", "public")
+
+
+# --- ranking and paging ------------------------------------------------------------------
+
+
+def test_an_exact_title_match_comes_first(app):
+    author = make_user()
+    exact = make_post(author, "Feature splitting", "short")
+    wordy = make_post(author, "Notes", "feature splitting " * 5)
+    longer = make_post(author, "Feature splitting in large models", "feature splitting")
+    found = service.search(None, "feature splitting")
+    assert [r.post.id for r in found.items][0] == exact.id and found.total == 3
+    assert {r.post.id for r in found.items} == {exact.id, wordy.id, longer.id}
+    assert service.search(None, '"feature splitting"').items[0].post.id == exact.id
+    # By date, newest first as always.
+    assert [r.post.id for r in service.search(None, "feature splitting", sort="new").items][0] == longer.id
+
+
+def test_relevance_pages_say_next_and_previous_and_past_the_end_says_so_once(client, app):
+    app.config["SEARCH_PER_PAGE"] = 2
+    author = make_user()
+    for n in range(5):
+        make_post(author, f"Heron {n}", "heron text")
+    html = page_text(client, "/search?q=heron&page=2")
+    assert "Next →" in html and "← Previous" in html and "Older" not in html and "Newer" not in html
+    assert "Older →" in page_text(client, "/search?q=heron&page=2&sort=new")
+    past = page_text(client, "/search?q=heron&page=999")
+    assert "There is no page 999 here" in past and "Nothing you can read matches" not in past
+    assert past.count('role="status"') == 1

@@ -120,6 +120,22 @@ def _without_excluded(
     return scores
 
 
+# Above any score words can reach (MAX_TERMS words, each at most a few points).
+EXACT_TITLE_BONUS = 1000.0
+
+
+def _exact_titles(view: IndexView, tokens: tuple[str, ...], scores: dict[int, float]) -> list[int]:
+    """The scored documents whose title is exactly the query's words: the phrase, and
+    nothing else (the title's own length). Depends on each document alone."""
+    if len(tokens) == 1:
+        flags = view.term_flags("title", tokens[0])
+        candidates = [docnum for docnum in scores if flags[docnum]]
+    else:
+        found = view.searcher.search(Phrase("title", list(tokens)), limit=None)
+        candidates = [docnum for _, docnum in found.top_n if docnum in scores]
+    return [docnum for docnum in candidates if view.searcher.doc_field_length(docnum, "title") == len(tokens)]
+
+
 def ranked(
     view: IndexView,
     parsed: UserQuery,
@@ -146,6 +162,9 @@ def ranked(
         scores = {docnum: score for docnum, score in scores.items() if check(docnum)}
     if parsed.excluded and scores:
         scores = _without_excluded(view, scores, parsed.excluded, gated)
+    if sort == "relevance" and parsed.title_tokens and scores:
+        for docnum in _exact_titles(view, parsed.title_tokens, scores):
+            scores[docnum] += EXACT_TITLE_BONUS
     created = view.created
     # Equal scores go newest first: document numbers change when segments merge, which
     # any write does (a hidden post's too), so they only break ties of equal times.

@@ -145,7 +145,7 @@ def percentile(values: list[float], p: float) -> float:
 def unfiltered_page(index_dir: str, text: str) -> int:
     view = current_view(index_dir)
     parsed = parse_user_query(text)
-    top, total = ranked(view, parsed.units, None, None, "relevance", PAGE)
+    top, total = ranked(view, parsed, None, None, "relevance", PAGE)
     for docnum, score in top:
         build_hit(view, docnum, score, parsed.highlight_terms, ())
     return total

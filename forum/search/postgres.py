@@ -78,6 +78,21 @@ ON CONFLICT (doc_id) DO UPDATE SET {", ".join(f"{name} = excluded.{name}" for na
 """
 
 
+_AUDIENCE_PER_ROW = "(tokens || '{}'::text[]) && CAST(:principals AS text[])"
+
+
+def _custom_plans(connection) -> None:
+    """Plan every search statement for its own values, for the rest of this transaction.
+
+    psycopg prepares a statement on the server after its fifth run (prepare_threshold=5),
+    and PostgreSQL may then switch to a generic plan, made without the query's words, so
+    it cannot tell a rare word (the tsvector index) from a common one (issue 25 measured
+    this as a main cause of the slow tail). Setting plan_cache_mode per transaction keeps
+    psycopg's prepared statements (no parse per run) while every plan follows the values,
+    and needs no change to the shared engine (whose other statements gain nothing)."""
+    connection.execute(sql("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def _stored_text(value: str) -> str:
     return value.translate(_STORED)
 
@@ -254,6 +269,7 @@ class PostgresBackend:
         page = max(1, page)
         per_page = min(max(1, per_page), MAX_PER_PAGE)
         with self.engine.connect() as connection:
+            _custom_plans(connection)
             clauses, excluded, parsed = self._analysed(connection, text)
             truncated = parsed.truncated
             if parsed.error:
@@ -362,6 +378,7 @@ class PostgresBackend:
               AND EXISTS (SELECT 1 FROM search_entries WHERE tsv @@ word.query AND {matches} AND {where})
         """
         with self.engine.connect() as connection:
+            _custom_plans(connection)
             return set(connection.scalars(sql(statement), params | {"words": words}))
 
     @staticmethod
@@ -435,7 +452,7 @@ class PostgresBackend:
             # the planner's BitmapAnd with the tokens GIN index read ~285k entries to
             # keep 15k rows (2-3x slower, bench/README.md); `|| '{}'` keeps the test
             # per candidate row of the tsvector index instead.
-            "(tokens || '{}'::text[]) && CAST(:principals AS text[])",
+            _AUDIENCE_PER_ROW,
         ]
         if clauses:
             clauses_sql.insert(0, f"tsv @@ {query}")

@@ -8,6 +8,8 @@ import pytest
 
 from forum import visibility
 from forum.search import indexing, service, suggest
+from forum.search.snippets import index_form
+from forum.search.whoosh.query import word_form
 from forum.services import posts as post_service
 from forum.services.audience import Audience
 from forum.services.terms import TermsChoice
@@ -76,3 +78,9 @@ def test_variants_are_one_edit_away():
     found = suggest.variants("spliting")
     assert "splitting" in found and "spliting" not in found and len(found) == len(set(found))
     assert suggest.replaced('x "spliting" spliting', "spliting", "splitting") == 'x "spliting" splitting'
+
+
+def test_the_fast_word_form_is_the_analyzers():
+    for word in ("splitting", "conversation", "the", "a1b2", "features", "é"):
+        for variant in [word, *suggest.variants(word)]:
+            assert word_form(variant) == index_form(variant), variant

@@ -10,8 +10,10 @@ Corpus: a 20,000-word Zipf vocabulary (s=1.07); posts of ~150 words with a
 6-word title, comments of ~50 words, three comments per post. 30% of posts
 (and their comments) are restricted to one of 500 groups plus their author.
 Queries draw words log-uniformly over ranks 10..20,000, so common and rare
-words are both represented. Each query is timed as the engine's real page:
-20 hits, exact total, snippets; "unfiltered" runs the same collection and
+words are both represented; prefix queries take a word's first 4 letters and a
+star, and the "typo lookup" is did-you-mean's check of a misspelt word's one-edit
+variants against the viewer's readable documents (forum/search/suggest.py).
+Each query is timed as the engine's real page: 20 hits, exact total, snippets; "unfiltered" runs the same collection and
 snippets without the audience filter. On PostgreSQL the query is the backend's
 real count and page statements (forum/search/postgres.py). Its CPU is spent in the
 server's processes (and parallel workers), so only wall time means anything there.
@@ -35,6 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from forum.search import suggest  # noqa: E402
 from forum.search.schema import SearchDocument  # noqa: E402
 from forum.search.user_query import parse_user_query  # noqa: E402
 from forum.search.whoosh.audience import current_view  # noqa: E402
@@ -42,6 +45,7 @@ from forum.search.whoosh.index import rebuild  # noqa: E402
 from forum.search.whoosh.query import (  # noqa: E402
     build_hit,
     ranked,
+    readable_words,
     search_index,  # noqa: E402
 )
 
@@ -131,6 +135,13 @@ def queries(words: list[str], count: int, size: int, seed: int) -> list[str]:
     return [" ".join(word() for _ in range(size)) for _ in range(count)]
 
 
+def prefixes_and_typos(words: list[str], count: int, seed: int) -> tuple[list[str], list[str]]:
+    """`abcd*` prefix queries, and misspellings (one letter dropped from the middle) whose
+    did-you-mean lookup (suggest.variants through the backend's readable_words) is timed."""
+    texts = [word for word in queries(words, count * 3, 1, seed + 1) if len(word) >= 6][:count]
+    return [word[:4] + "*" for word in texts], [word[:3] + word[4:] for word in texts]
+
+
 def cpu_seconds() -> float:
     """CPU time of this process and its finished children (the writer's workers)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -145,7 +156,7 @@ def percentile(values: list[float], p: float) -> float:
 def unfiltered_page(index_dir: str, text: str) -> int:
     view = current_view(index_dir)
     parsed = parse_user_query(text)
-    top, total = ranked(view, parsed.units, None, None, "relevance", PAGE)
+    top, total = ranked(view, parsed, None, None, "relevance", PAGE)
     for docnum, score in top:
         build_hit(view, docnum, score, parsed.highlight_terms, ())
     return total
@@ -240,6 +251,14 @@ def main(scale: float | None = None) -> None:
                 for key in ("p50 ms", "p95 ms", "p50 cpu ms", "p95 cpu ms"):
                     row[f"{key} vs unfiltered"] = f"{row[key] / base[key] - 1:+.0%}"
             report[f"{size}-word {name}"] = row
+    prefixes, typos = prefixes_and_typos(words, args.queries, args.seed)
+    for name, principals in VIEWERS.items():
+        report[f"prefix {name}"] = measure(
+            {"q": lambda t, p=principals: search_index(index_dir, p, t, per_page=PAGE).total}, prefixes
+        )["q"]
+        report[f"typo lookup {name}"] = measure(
+            {"q": lambda t, p=principals: len(readable_words(index_dir, p, suggest.variants(t)))}, typos
+        )["q"]
     report["load average at end"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
 
@@ -304,6 +323,14 @@ def postgres_main(args) -> None:
                 for key in ("p50 ms", "p95 ms"):
                     row[f"{key} vs unfiltered"] = f"{row[key] / base[key] - 1:+.0%}"
             report[f"{size}-word {name}"] = row
+    prefixes, typos = prefixes_and_typos(words, args.queries, args.seed)
+    for name, principals in VIEWERS.items():
+        report[f"prefix {name}"] = measure(
+            {"q": lambda t, p=principals: backend.query(p, t, per_page=PAGE).total}, prefixes
+        )["q"]
+        report[f"typo lookup {name}"] = measure(
+            {"q": lambda t, p=principals: len(backend.readable_words(p, suggest.variants(t)))}, typos
+        )["q"]
     report["load average at end"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
 

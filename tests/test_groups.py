@@ -473,3 +473,11 @@ def test_owner_deletes_with_confirmation(client, owner):
     assert response.status_code == 302 and response.headers["Location"].endswith("/groups/mine")
     assert "Circuits was deleted." in text(client.get("/groups/mine"))
     assert client.get("/groups/circuits").status_code == 404
+
+
+def test_directory_search_by_description_within_visible_groups(client, owner):
+    make_group(owner, "Alpha", description="We read papers on dictionary learning.")
+    make_group(owner, "Beta", description="Forecasting club.")
+    make_group(owner, "Gamma", description="Dictionary learning, privately.", listed=False)
+    page = text(client.get("/groups?q=dictionary"))
+    assert "Alpha" in page and "Beta" not in page and "Gamma" not in page

@@ -151,3 +151,10 @@ def test_people_search_treats_wildcards_as_text(client):
     assert "alice" not in client.get("/people?q=%").get_data(as_text=True)
     page = client.get("/people?q=_").get_data(as_text=True)
     assert "bob_smith" in page and "@alice" not in page
+
+
+def test_people_directory_searches_bios(client):
+    make_user("ada", display_name="Ada Okafor", bio="I train SAEs on small models.")
+    make_user("ben", display_name="Ben L", bio="Forecasting.")
+    page = client.get("/people?q=SAE").get_data(as_text=True)
+    assert "Ada Okafor" in page and "Ben L" not in page

@@ -322,6 +322,15 @@ COMPONENTS: dict[str, dict] = {
             "pages": {"type": "integer", "minimum": 0},
             "empty_query": BOOL,
             "truncated": BOOL,
+            "query_error": {
+                **nullable(STRING),
+                "description": "Why the query could not be read (an unclosed quote, a dangling OR...); "
+                "nothing was searched.",
+            },
+            "corrected": {
+                **nullable(STRING),
+                "description": "Nothing matched `q`; the results are for this corrected spelling.",
+            },
         }
     ),
     "Tag": obj({"name": STRING, "posts": {**INT, "description": "Posts with this tag the caller may read."}}),

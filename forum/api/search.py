@@ -22,8 +22,9 @@ from forum.search import service
         query_param(
             "q",
             {"type": "string"},
-            'Words and "quoted phrases"; every one must match. '
-            "Anything else (field names, wildcards, operators) is treated as plain text.",
+            'Words and "quoted phrases"; every one must match. `a OR b` either, `-word` or `NOT word` '
+            "excludes, `feat*` matches words starting so (3 letters at least), and `author:name`, `tag:name`, "
+            "`group:slug`, `in:posts`, `in:comments` filter. Other field names are plain text.",
         ),
         query_param("kind", {"type": "string", "enum": ["post", "comment"]}, "Only posts, or only comments."),
         query_param("author", {"type": "string"}, "Only what this username wrote."),
@@ -39,7 +40,9 @@ from forum.search import service
         *PAGE_PARAMS,
     ),
     description="`total` and `pages` count only what the caller may read. `empty_query` is true when "
-    "nothing searchable was typed; `truncated` when words past the limit were ignored.",
+    "nothing searchable was typed; `truncated` when words past the limit were ignored; `query_error` "
+    "says why a query could not be read; `corrected` is set when nothing matched `q` and the results "
+    "are for this corrected spelling instead (from words the caller may read).",
 )
 def search():
     query = service.parse_query(current_user, request.args)
@@ -55,4 +58,6 @@ def search():
         **page_body(found, lambda items: [serialize.search_result(item) for item in items]),
         "empty_query": found.empty_query,
         "truncated": found.truncated,
+        "query_error": found.error,
+        "corrected": found.corrected,
     }

@@ -215,7 +215,8 @@ def comment_with_replies(viewer: User | None, comment: Comment, sort: str) -> Se
 
 def group_directory(viewer: User | None, q: str = "") -> Select[tuple[Group]]:
     """The directory: listed groups and the viewer's own (never one they are merely
-    invited to), by name, optionally matching `q` in name, address or interests."""
+    invited to), by name, optionally matching `q` in name, address, description or
+    interests (all shown on the group's page to whoever may see it)."""
     query = visibility.visible_groups(viewer).order_by(Group.name, Group.id)
     if q:
         needle = q.lower()  # contains(autoescape=True): % and _ are literal, not wildcards
@@ -226,6 +227,7 @@ def group_directory(viewer: User | None, q: str = "") -> Select[tuple[Group]]:
             or_(
                 func.lower(Group.name).contains(needle, autoescape=True),
                 Group.slug.contains(needle, autoescape=True),
+                func.lower(Group.description).contains(needle, autoescape=True),
                 Group.id.in_(by_interest),
             )
         )

@@ -52,6 +52,7 @@ class Backend(Protocol):
         group_id: int | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        tags: Collection[str] = (),
         sort: str = "relevance",
         page: int = 1,
         per_page: int = 20,
@@ -60,4 +61,18 @@ class Backend(Protocol):
         title_only_post_ids: Collection[int] = (),
         exclude_doc_ids: Iterable[str] = (),
     ) -> SearchPage:
-        """One page of what `principals` may read, with an exact total."""
+        """One page of what `principals` may read, with an exact total. `text` is read by
+        `user_query.parse_user_query`; the filters it names arrive as arguments."""
+
+    def readable_words(
+        self,
+        principals: frozenset[str],
+        words: Iterable[str],
+        *,
+        banned_author_ids: Iterable[int] = (),
+        include_removed: bool = False,
+        title_only_post_ids: Collection[int] = (),
+        exclude_doc_ids: Iterable[str] = (),
+    ) -> set[str]:
+        """Those of `words` that match a document `principals` may read, under the same
+        rules as `query`; never a word that only hidden documents hold (suggest.py)."""

@@ -46,7 +46,7 @@ from sqlalchemy.exc import DBAPIError
 from forum.search.backend import Progress
 from forum.search.results import MAX_PER_PAGE, Hit, SearchPage
 from forum.search.schema import KINDS, SearchDocument, doc_id_for, document_digest, to_fields
-from forum.search.user_query import MAX_CHARS, MAX_TERMS, _units
+from forum.search.user_query import Unit, UserQuery, parse_user_query
 
 MARK_OPEN, MARK_CLOSE, LESS, GREATER = "\ue000", "\ue001", "\ue002", "\ue003"
 # PostgreSQL text cannot hold NUL; the sentinels must only ever come from ts_headline.
@@ -54,6 +54,7 @@ _STORED = str.maketrans({"\x00": " ", MARK_OPEN: " ", MARK_CLOSE: " ", "<": LESS
 _SHOWN = str.maketrans({LESS: "<", GREATER: ">"})
 HEADLINE_OPTIONS = f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords=35, MinWords=15, ShortWord=2"
 BATCH = 1_000
+EXACT_TITLE_BONUS = 1000  # above any ts_rank (at most 1 per word)
 DEADLOCK_RETRIES = 3
 
 # Which weights a unit may match in. A phrase stays inside the title or the body.
@@ -75,6 +76,21 @@ SELECT {", ".join("d." + name for name in _NAMES)},
 FROM jsonb_to_recordset(CAST(:docs AS jsonb)) AS d({_COLUMNS})
 ON CONFLICT (doc_id) DO UPDATE SET {", ".join(f"{name} = excluded.{name}" for name in _NAMES[1:])}, tsv = excluded.tsv
 """
+
+
+_AUDIENCE_PER_ROW = "(tokens || '{}'::text[]) && CAST(:principals AS text[])"
+
+
+def _custom_plans(connection) -> None:
+    """Plan every search statement for its own values, for the rest of this transaction.
+
+    psycopg prepares a statement on the server after its fifth run (prepare_threshold=5),
+    and PostgreSQL may then switch to a generic plan, made without the query's words, so
+    it cannot tell a rare word (the tsvector index) from a common one (issue 25 measured
+    this as a main cause of the slow tail). Setting plan_cache_mode per transaction keeps
+    psycopg's prepared statements (no parse per run) while every plan follows the values,
+    and needs no change to the shared engine (whose other statements gain nothing)."""
+    connection.execute(sql("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def _stored_text(value: str) -> str:
@@ -111,16 +127,9 @@ def row_for(doc: SearchDocument) -> dict[str, Any]:
 # --- what a reader typed -----------------------------------------------------------------
 
 
-def _typed_units(typed: str) -> list[tuple[str, str]]:
-    """("word" | "phrase", text) in typed order, without repeats."""
-    seen: set[tuple[str, str]] = set()
-    units = []
-    for kind, raw in _units(typed[:MAX_CHARS].replace("\x00", " ")):
-        key = (kind, raw.lower())
-        if key not in seen:
-            seen.add(key)
-            units.append((kind, raw))
-    return units
+# A unit as the backend queries it: its index among the bound values, what it is bound
+# to, how many lexemes PostgreSQL finds in it, and whether it is a prefix.
+Part = tuple[int, str, int, bool]
 
 
 def _snippet(headline: str, head: str, tail: str) -> str:
@@ -211,26 +220,28 @@ class PostgresBackend:
 
     # --- reading ---------------------------------------------------------------------
 
-    def _analysed(self, connection, typed: str) -> tuple[list[tuple[str, str, int]], bool]:
-        """(kind, text, lexemes) of each unit PostgreSQL finds words in, within MAX_TERMS."""
-        units = _typed_units(typed)
-        truncated = len(typed) > MAX_CHARS
-        if not units:
-            return [], truncated
-        columns = ", ".join(f"numnode(phraseto_tsquery(CAST(:config AS regconfig), :u{n}))" for n in range(len(units)))
-        params = {"config": self.config} | {f"u{n}": raw for n, (_, raw) in enumerate(units)}
+    def _analysed(self, connection, typed: str) -> tuple[list[list[Part]], list[Part], UserQuery]:
+        """The parsed query's clauses and exclusions, each unit with the number of
+        lexemes PostgreSQL finds in it; units that are only stop words are left out."""
+        parsed = parse_user_query(typed)
+        units = [*parsed.units, *parsed.excluded]
+        if parsed.error or not units:
+            return [], [], parsed
+        values = [_bound(unit) for unit in units]
+        columns = ", ".join(f"numnode({self._unit(n, unit)})" for n, unit in enumerate(units))
+        params = {"config": self.config} | {f"u{n}": value for n, value in enumerate(values)}
         nodes = connection.execute(sql(f"SELECT {columns}"), params).one()
-        kept, used = [], 0
-        for (kind, raw), count in zip(units, nodes):
-            if not count:
-                continue  # only stop words or punctuation
-            lexemes = (count + 1) // 2
-            if used + lexemes > MAX_TERMS:
-                truncated = True
-                break
-            used += lexemes
-            kept.append((kind, raw, lexemes))
-        return kept, truncated
+        parts = [
+            (n, values[n], (count + 1) // 2, bool(unit.prefix)) for n, (unit, count) in enumerate(zip(units, nodes))
+        ]
+        clauses, position = [], 0
+        for clause in parsed.clauses:
+            kept = [part for part in parts[position : position + len(clause)] if part[2]]
+            position += len(clause)
+            if kept:
+                clauses.append(kept)
+        excluded = [part for part in parts[position:] if part[2]]
+        return clauses, excluded, parsed
 
     def query(
         self,
@@ -242,6 +253,7 @@ class PostgresBackend:
         group_id: int | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        tags: Collection[str] = (),
         sort: str = "relevance",
         page: int = 1,
         per_page: int = 20,
@@ -257,23 +269,33 @@ class PostgresBackend:
         page = max(1, page)
         per_page = min(max(1, per_page), MAX_PER_PAGE)
         with self.engine.connect() as connection:
-            units, truncated = self._analysed(connection, text)
-            if not units:
+            _custom_plans(connection)
+            clauses, excluded, parsed = self._analysed(connection, text)
+            truncated = parsed.truncated
+            if parsed.error:
+                return SearchPage(page=page, per_page=per_page, truncated=truncated, error=parsed.error)
+            # Filters typed in the text reach the backend as arguments (the service resolves
+            # them); without words, only those arguments select anything.
+            restricts = bool(kinds) and set(kinds or ()) != set(KINDS)
+            if not clauses and not (author or tags or group_id is not None or restricts):
                 return SearchPage(page=page, per_page=per_page, empty_query=True, truncated=truncated)
             if not principals:
                 return SearchPage(page=page, per_page=per_page, truncated=truncated)
             where, params, rank = self._where(
-                units,
+                clauses,
+                excluded,
                 principals,
                 kinds,
                 author,
                 group_id,
                 since,
                 until,
+                tags,
                 banned_author_ids,
                 include_removed,
                 title_only_post_ids,
                 exclude_doc_ids,
+                parsed.whole_title if sort == "relevance" else None,
             )
             total = connection.scalar(sql(f"SELECT count(*) FROM search_entries WHERE {where}"), params)
             # The inner query orders every match by what it must (a rank only for
@@ -284,7 +306,7 @@ class PostgresBackend:
                 sql(f"""
                 SELECT e.doc_id, e.kind, e.post_id, e.comment_id, e.created, page.rank, page.no_snippet,
                     CASE WHEN page.no_snippet THEN NULL
-                         ELSE ts_headline(CAST(:config AS regconfig), e.body, {self._all(units)}, :headline)
+                         ELSE ts_headline(CAST(:config AS regconfig), e.body, {self._all(clauses)}, :headline)
                          END AS headline,
                     left(e.body, 400) AS head, right(e.body, 400) AS tail
                 FROM (
@@ -310,12 +332,71 @@ class PostgresBackend:
         ]
         return SearchPage(hits=hits, total=total or 0, page=page, per_page=per_page, truncated=truncated)
 
+    def readable_words(
+        self,
+        principals: frozenset[str],
+        words: Iterable[str],
+        *,
+        banned_author_ids: Iterable[int] = (),
+        include_removed: bool = False,
+        title_only_post_ids: Collection[int] = (),
+        exclude_doc_ids: Iterable[str] = (),
+    ) -> set[str]:
+        """The ``words`` that match at least one row ``principals`` may read, under the same
+        rules as a search (bans, excluded rows, gated posts by title, tags and author only).
+        Each word is one GIN lookup under the viewer's filter; words of hidden rows are
+        looked up but never returned (suggest.py)."""
+        words = sorted({word.replace("\x00", " ") for word in words})
+        if not words or not principals:
+            return set()
+        where, params, _ = self._where(
+            [],
+            [],
+            principals,
+            None,
+            None,
+            None,
+            None,
+            None,
+            (),
+            banned_author_ids,
+            include_removed,
+            title_only_post_ids,
+            exclude_doc_ids,
+        )
+        matches = "tsv @@ word.query"
+        if params.get("gated"):
+            matches = (
+                f"(CASE WHEN {self._gated(params)} THEN ts_filter(tsv, '{{a,b,c}}') @@ word.query ELSE {matches} END)"
+            )
+        statement = f"""
+            SELECT word.text FROM (
+                SELECT text, phraseto_tsquery(CAST(:config AS regconfig), text) AS query
+                FROM unnest(CAST(:words AS text[])) AS text
+            ) AS word
+            WHERE numnode(word.query) = 1
+              AND EXISTS (SELECT 1 FROM search_entries WHERE tsv @@ word.query AND {matches} AND {where})
+        """
+        with self.engine.connect() as connection:
+            _custom_plans(connection)
+            return set(connection.scalars(sql(statement), params | {"words": words}))
+
     @staticmethod
-    def _unit(n: int) -> str:
+    def _unit(n: int, unit: Unit | None = None, prefix: bool = False) -> str:
+        """Unit n as a tsquery: a word or phrase through phraseto_tsquery (which reads no
+        operators), a prefix as a tsquery literal built from letters and digits only."""
+        if prefix or (unit is not None and unit.prefix):
+            return f"CAST(:u{n} AS tsquery)"
         return f"phraseto_tsquery(CAST(:config AS regconfig), :u{n})"
 
-    def _all(self, units: list[tuple[str, str, int]]) -> str:
-        return "(" + " && ".join(self._unit(n) for n in range(len(units))) + ")"
+    def _part(self, part: Part) -> str:
+        return self._unit(part[0], prefix=part[3])
+
+    def _all(self, clauses: list[list[Part]]) -> str:
+        """All clauses, each any of its units; an empty tsquery when there are none."""
+        if not clauses:
+            return "CAST('' AS tsquery)"
+        return "(" + " && ".join("(" + " || ".join(map(self._part, clause)) + ")" for clause in clauses) + ")"
 
     @staticmethod
     def _gated(params: dict[str, Any]) -> str:
@@ -327,74 +408,118 @@ class PostgresBackend:
         excluded by the caller too)."""
         return "(post_id = ANY(CAST(:gated AS int[])))" if params.get("gated") else "false"
 
-    def _in_fields(self, n: int, lexemes: int, fields: tuple[str, ...]) -> str:
-        """Unit n matches within `fields` (weights); a multi-word unit within one of them."""
-        groups = [fields] if lexemes == 1 else [(field,) for field in fields]
-        return (
-            "(" + " OR ".join(f"ts_filter(tsv, '{{{','.join(group)}}}') @@ {self._unit(n)}" for group in groups) + ")"
-        )
+    def _in_fields(self, part: Part, fields: tuple[str, ...]) -> str:
+        """The unit matches within `fields` (weights); a multi-word unit within one of them."""
+        groups = [fields] if part[2] == 1 else [(field,) for field in fields]
+        unit = self._part(part)
+        return "(" + " OR ".join(f"ts_filter(tsv, '{{{','.join(group)}}}') @@ {unit}" for group in groups) + ")"
+
+    def _matches(self, part: Part, gated: bool) -> str:
+        """Where a unit may match: anywhere for a word, one field for a phrase, and for a
+        gated post only outside its body (title, tags, author)."""
+        fields: tuple[str, ...]
+        if gated:
+            fields = GATED_PHRASE_FIELDS if part[2] > 1 and not part[3] else GATED_WORD_FIELDS
+        else:
+            fields = PHRASE_FIELDS if part[2] > 1 and not part[3] else WORD_FIELDS
+        if not gated and part[2] == 1:
+            return f"(tsv @@ {self._part(part)})"
+        return self._in_fields(part, fields)
 
     def _where(
         self,
-        units,
+        clauses,
+        excluded,
         principals,
         kinds,
         author,
         group_id,
         since,
         until,
+        tags,
         banned_author_ids,
         include_removed,
         title_only_post_ids,
         exclude_doc_ids,
+        whole_title: str | None = None,
     ) -> tuple[str, dict[str, Any], str]:
         params: dict[str, Any] = {"config": self.config, "principals": sorted(principals)}
-        params |= {f"u{n}": raw for n, (_, raw, _) in enumerate(units)}
-        query = self._all(units)
-        clauses = [
-            f"tsv @@ {query}",
+        params |= {f"u{n}": value for clause in clauses for n, value, _, _ in clause}
+        params |= {f"u{n}": value for n, value, _, _ in excluded}
+        query = self._all(clauses)
+        clauses_sql = [
             # Every viewer holds `public`, so the audience is never the selective part:
             # the planner's BitmapAnd with the tokens GIN index read ~285k entries to
             # keep 15k rows (2-3x slower, bench/README.md); `|| '{}'` keeps the test
             # per candidate row of the tsvector index instead.
-            "(tokens || '{}'::text[]) && CAST(:principals AS text[])",
+            _AUDIENCE_PER_ROW,
         ]
+        if clauses:
+            clauses_sql.insert(0, f"tsv @@ {query}")
         if not include_removed:
-            clauses.append("state = 'ok'")
+            clauses_sql.append("state = 'ok'")
         if banned := sorted({int(i) for i in banned_author_ids}):
-            clauses.append("author_id <> ALL(CAST(:banned AS int[]))")
+            clauses_sql.append("author_id <> ALL(CAST(:banned AS int[]))")
             params["banned"] = banned
-        if excluded := sorted(set(exclude_doc_ids)):
-            clauses.append("doc_id <> ALL(CAST(:excluded AS text[]))")
-            params["excluded"] = excluded
+        if excluded_ids := sorted(set(exclude_doc_ids)):
+            clauses_sql.append("doc_id <> ALL(CAST(:excluded AS text[]))")
+            params["excluded"] = excluded_ids
         if kinds and set(kinds) != set(KINDS):
-            clauses.append("kind = ANY(CAST(:kinds AS text[]))")
+            clauses_sql.append("kind = ANY(CAST(:kinds AS text[]))")
             params["kinds"] = sorted(kinds)
         if author:
-            clauses.append("author = :author")
+            clauses_sql.append("author = :author")
             params["author"] = author.strip().lower()
+        if tags:
+            clauses_sql.append("tags @> CAST(:tags AS text[])")
+            params["tags"] = sorted({_stored_text(tag.strip().lower()) for tag in tags})
         if group_id is not None:
-            clauses.append("groups @> ARRAY[CAST(:group_id AS int)]")
+            clauses_sql.append("groups @> ARRAY[CAST(:group_id AS int)]")
             params["group_id"] = int(group_id)
         if since is not None:
-            clauses.append("created >= :since")
+            clauses_sql.append("created >= :since")
             params["since"] = _utc(since)
         if until is not None:
-            clauses.append("created <= :until")
+            clauses_sql.append("created <= :until")
             params["until"] = _utc(until)
         if gated := sorted({int(i) for i in title_only_post_ids}):
             params["gated"] = gated
         is_gated = self._gated(params)
-        for n, (kind, _, lexemes) in enumerate(units):
-            normal = self._in_fields(n, lexemes, WORD_FIELDS if kind == "word" else PHRASE_FIELDS)
-            if kind == "word" and lexemes == 1:
-                normal = "true"  # tsv @@ query already says so
+        for clause in clauses:
+            # A clause of single words is already decided by `tsv @@ query`.
+            normal = "true" if all(part[2] == 1 for part in clause) else self._any(clause, gated=False)
             if gated:
-                outside_body = self._in_fields(n, lexemes, GATED_WORD_FIELDS if kind == "word" else GATED_PHRASE_FIELDS)
-                clauses.append(f"(CASE WHEN {is_gated} THEN {outside_body} ELSE {normal} END)")
+                clauses_sql.append(f"(CASE WHEN {is_gated} THEN {self._any(clause, gated=True)} ELSE {normal} END)")
             elif normal != "true":
-                clauses.append(normal)
-        rank = f"ts_rank(tsv, {query})"
-        if gated:
+                clauses_sql.append(normal)
+        for part in excluded:
+            # A gated post is left out only for a match outside its body: leaving it out
+            # for a body word would tell its reader that word is in the body.
+            if gated:
+                clauses_sql.append(
+                    f"NOT (CASE WHEN {is_gated} THEN {self._matches(part, True)} ELSE {self._matches(part, False)} END)"
+                )
+            else:
+                clauses_sql.append(f"NOT {self._matches(part, False)}")
+        rank = f"ts_rank(tsv, {query})" if clauses else "CAST(0 AS real)"
+        if gated and clauses:
             rank = f"(CASE WHEN {is_gated} THEN ts_rank(ts_filter(tsv, '{{a,b,c}}'), {query}) ELSE {rank} END)"
-        return " AND ".join(clauses), params, rank
+        if whole_title:
+            # An exact title match first (a gated post's title is readable too): the
+            # title's lexemes and positions are the query's.
+            params["whole_title"] = whole_title
+            exact = "ts_filter(tsv, '{a}') = setweight(to_tsvector(CAST(:config AS regconfig), :whole_title), 'A')"
+            rank = f"(CASE WHEN {exact} THEN {EXACT_TITLE_BONUS} ELSE 0 END + {rank})"
+        return " AND ".join(clauses_sql), params, rank
+
+    def _any(self, clause: list[Part], gated: bool) -> str:
+        return "(" + " OR ".join(self._matches(part, gated) for part in clause) + ")"
+
+
+def _bound(unit: Unit) -> str:
+    """What a unit's placeholder is bound to: the typed text, or a prefix literal. The
+    prefix holds only letters and digits (user_query._PREFIX), so the quotes cannot be
+    closed early and no operator can be formed."""
+    if unit.prefix:
+        return f"'{unit.prefix}':*"
+    return unit.raw.replace("\x00", " ")

@@ -31,6 +31,7 @@ class SearchPage:
     per_page: int = 20
     empty_query: bool = False  # nothing searchable was typed
     truncated: bool = False  # words past the term limit were ignored
+    error: str | None = None  # the query could not be read (user_query.py says why)
 
     @property
     def pages(self) -> int:

@@ -22,9 +22,10 @@ from forum.models import Comment, Group, Post, User
 from forum.models.principals import MEMBERS
 from forum.queries import marked_copies
 from forum.rendering.markup import plain_text
-from forum.search import indexing, snippets
+from forum.search import indexing, snippets, suggest
 from forum.search.backend import SearchUnavailable
 from forum.search.schema import doc_id_for
+from forum.search.user_query import UserQuery, parse_user_query
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,41 @@ class Results(Page[Result]):
 
     empty_query: bool = False  # nothing searchable was typed
     truncated: bool = False  # words past the term limit were ignored
+    error: str | None = None  # the query could not be read: why, for the reader
+    corrected_from: str | None = None  # nothing matched this; the results are for the corrected text
+    corrected: str | None = None  # that corrected text
+
+
+@dataclass(frozen=True)
+class TypedFilters:
+    """The filters typed in the text (author:, tag:, group:, in:), merged with the form's."""
+
+    kinds: list[str] | None
+    author: str | None
+    tags: tuple[str, ...]
+    group_id: int | None
+    contradicts: bool = False  # e.g. author:ada with the form's author bob: nothing matches
+
+
+def typed_filters(
+    viewer: User | None, parsed: UserQuery, kinds: list[str] | None, author: str | None, group_id: int | None
+) -> TypedFilters:
+    """Raises LookupError for a group the viewer cannot see, worded exactly as for a
+    group that does not exist."""
+    contradicts = False
+    if parsed.kind:
+        contradicts |= bool(kinds) and parsed.kind not in (kinds or ())
+        kinds = [parsed.kind]
+    if parsed.author:
+        contradicts |= bool(author) and parsed.author != (author or "").lower()
+        author = parsed.author
+    if parsed.group:
+        group = db.session.scalar(visibility.visible_groups(viewer).where(Group.slug == parsed.group))
+        if group is None:
+            raise LookupError(f"group:{parsed.group}: there is no group by that name.")
+        contradicts |= group_id is not None and group_id != group.id
+        group_id = group.id
+    return TypedFilters(kinds, author, parsed.tags, group_id, contradicts)
 
 
 def may_include_removed(viewer: User | None) -> bool:
@@ -56,7 +92,76 @@ def may_include_removed(viewer: User | None) -> bool:
     return permissions.is_moderator(viewer)
 
 
-def search(
+def search(viewer: User | None, text: str, **filters) -> Results:
+    """One page of what `viewer` may read matching `text` (see `search_as_typed`); when
+    nothing matches, the results of a corrected spelling the viewer's own documents hold,
+    saying so (suggest.py)."""
+    found = search_as_typed(viewer, text, **filters)
+    if found.total or found.error or found.empty_query:
+        return found
+    try:
+        corrected = did_you_mean(viewer, text, include_removed=filters.get("include_removed", False))
+    except Exception:
+        # The search itself answered; a failed suggestion only leaves it without one.
+        log.exception("search: no suggestion")
+        return found
+    if corrected is None:
+        return found
+    retried = search_as_typed(viewer, corrected, **filters)
+    if not retried.total:
+        return found
+    retried.corrected_from, retried.corrected = text, corrected
+    return retried
+
+
+def did_you_mean(viewer: User | None, text: str, *, include_removed: bool = False) -> str | None:
+    """`text` with its misspelt words corrected, from words the viewer may read; None when
+    no word has a readable correction."""
+    include_removed = include_removed and may_include_removed(viewer)
+    backend = indexing.backend()
+    words = suggest.correctable(parse_user_query(text))
+    if backend is None or not words:
+        return None
+    rules = search_rules(viewer, include_removed)
+    principals = visibility.principals(viewer)
+    known = backend.readable_words(principals, [unit.raw.lower() for unit in words], **rules)
+    corrected = text
+    for unit in words:
+        if unit.raw.lower() in known:
+            continue  # the viewer's documents hold it: not a typo
+        readable = backend.readable_words(principals, suggest.variants(unit.raw), **rules)
+        if not readable:
+            continue
+        counts = {word: backend.query(principals, word, per_page=1, **rules).total for word in sorted(readable)}
+        if correction := suggest.choose(unit.raw, counts):
+            corrected = suggest.replaced(corrected, unit.raw, correction)
+    return None if corrected == text else corrected
+
+
+def search_rules(viewer: User | None, include_removed: bool) -> dict:
+    """What every backend call applies beyond the audience: bans, gated posts (title,
+    author and tags only) and the documents to leave out."""
+    gated = set(db.session.scalars(visibility.gated_post_ids(viewer, include_removed=include_removed)))
+    excluded = []
+    if gated:
+        excluded = [
+            doc_id_for("comment", 0, cid)
+            for cid in db.session.scalars(visibility.gated_comment_ids(viewer, include_removed=include_removed))
+        ]
+    if MEMBERS in visibility.principals(viewer):
+        # A reader of a listed post finds the post itself, not its card.
+        excluded += [
+            doc_id_for("listing", post_id) for post_id in db.session.scalars(visibility.read_listing_ids(viewer))
+        ]
+    return {
+        "banned_author_ids": permissions.banned_user_ids(),
+        "include_removed": include_removed,
+        "title_only_post_ids": gated,
+        "exclude_doc_ids": excluded,
+    }
+
+
+def search_as_typed(
     viewer: User | None,
     text: str,
     *,
@@ -74,6 +179,16 @@ def search(
     against `visibility.visible_groups(viewer)`; `include_removed` is ignored for anyone
     but a site moderator."""
     include_removed = include_removed and may_include_removed(viewer)
+    parsed = parse_user_query(text)
+    if parsed.error:
+        return Results(page=page, per_page=per_page, truncated=parsed.truncated, error=parsed.error)
+    try:
+        typed = typed_filters(viewer, parsed, kinds, author, group_id)
+    except LookupError as error:
+        return Results(page=page, per_page=per_page, error=str(error))
+    if typed.contradicts:
+        return Results(page=page, per_page=per_page, truncated=parsed.truncated)
+    kinds, author, group_id = typed.kinds, typed.author, typed.group_id
     try:
         backend = indexing.backend()
     except RuntimeError as error:  # a misconfigured backend
@@ -81,19 +196,9 @@ def search(
         raise SearchUnavailable(str(error)) from error
     if backend is None:
         return Results(page=page, per_page=per_page, empty_query=not text.strip())
-    gated = set(db.session.scalars(visibility.gated_post_ids(viewer, include_removed=include_removed)))
-    excluded = []
-    if gated:
-        excluded = [
-            doc_id_for("comment", 0, cid)
-            for cid in db.session.scalars(visibility.gated_comment_ids(viewer, include_removed=include_removed))
-        ]
-    if MEMBERS in visibility.principals(viewer):
-        # A reader of a listed post finds the post itself, not its card.
-        excluded += [
-            doc_id_for("listing", post_id) for post_id in db.session.scalars(visibility.read_listing_ids(viewer))
-        ]
-    principals, banned = visibility.principals(viewer), permissions.banned_user_ids()
+    rules = search_rules(viewer, include_removed)
+    gated = rules["title_only_post_ids"]
+    principals = visibility.principals(viewer)
     try:
         found = backend.query(
             principals,
@@ -103,13 +208,11 @@ def search(
             group_id=group_id,
             since=since,
             until=until,
+            tags=typed.tags,
             sort=sort,
             page=page,
             per_page=per_page,
-            banned_author_ids=banned,
-            include_removed=include_removed,
-            title_only_post_ids=gated,
-            exclude_doc_ids=excluded,
+            **rules,
         )
     except Exception as error:
         # Never a fallback (an unfiltered query, a LIKE over the posts): say so instead.
@@ -146,7 +249,15 @@ def search(
             "search: dropped %d stale hit(s) the database refused; run `flask forum search-check --repair`", dropped
         )
         total = max(len(items) + (page - 1) * found.per_page, total - dropped)
-    return Results(items, found.page, found.per_page, total, empty_query=found.empty_query, truncated=found.truncated)
+    return Results(
+        items,
+        found.page,
+        found.per_page,
+        total,
+        empty_query=found.empty_query,
+        truncated=found.truncated,
+        error=found.error,
+    )
 
 
 def searchable_groups(viewer: User | None) -> list[Group]:

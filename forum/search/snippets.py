@@ -20,7 +20,7 @@ _WORD = TOKEN_PATTERN  # already compiled, Unicode-aware
 
 
 @lru_cache(maxsize=100_000)
-def _index_form(word: str) -> str | None:
+def index_form(word: str) -> str | None:
     """The term a word is indexed as; None for stop words."""
     tokens = [token.text for token in TEXT_ANALYZER(word)]
     return tokens[0] if len(tokens) == 1 else None
@@ -43,15 +43,17 @@ def lead(body: str) -> str:
     return escape(text)
 
 
-def _matches(body: str, terms: frozenset[str]) -> Iterator[tuple[int, int]]:
+def _matches(body: str, terms: frozenset[str], prefixes: tuple[str, ...]) -> Iterator[tuple[int, int]]:
     for word in _WORD.finditer(body):
-        if _index_form(word.group().lower()) in terms:
+        form = index_form(word.group().lower())
+        if form is not None and (form in terms or form.startswith(prefixes)):
             yield word.span()
 
 
-def snippet(body: str, terms: frozenset[str]) -> str:
-    """Escaped HTML: up to SNIPPET_CHARS of ``body`` with <mark> around matches."""
-    matches = _matches(body, terms)
+def snippet(body: str, terms: frozenset[str], prefixes: tuple[str, ...] = ()) -> str:
+    """Escaped HTML: up to SNIPPET_CHARS of ``body`` with <mark> around matches
+    (words in ``terms``, or whose index form starts with one of ``prefixes``)."""
+    matches = _matches(body, terms, prefixes)
     first = next(matches, None)
     if first is None:
         return lead(body)

@@ -89,7 +89,8 @@ def edit_profile():
 
 @bp.route("/people")
 def directory():
-    """Researchers and their interests, searchable by name or interest."""
+    """Researchers and their interests, searchable by name, interest or bio (each public
+    on the profile page)."""
     q = request.args.get("q", "").strip()[:100]
     query = (
         select(User)
@@ -106,6 +107,7 @@ def directory():
             or_(
                 func.lower(User.username).contains(needle, autoescape=True),
                 func.lower(User.display_name).contains(needle, autoescape=True),
+                func.lower(User.bio).contains(needle, autoescape=True),
                 User.id.in_(by_interest),
             )
         )

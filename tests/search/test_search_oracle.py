@@ -177,5 +177,10 @@ def test_search_equals_the_oracle_for_every_viewer(app, world):
         # Each marker word: exactly its own document, or nothing.
         for (kind, n), doc_id in ids.items():
             marker = f"{'pm' if kind == 'post' else 'cm'}{n}x"
-            found = service.search(person, marker)
+            found = service.search_as_typed(person, marker)
             assert found.total == (1 if (kind, n) in oracle(world, viewer) else 0), (viewer, marker)
+            # With did-you-mean: a marker found nowhere may be corrected ("pm2x" to
+            # "pm0x"), but only to what the viewer may read.
+            corrected = service.search(person, marker, per_page=100)
+            shown = {(r.kind, r.comment.id if r.comment else r.post.id) for r in corrected.items}
+            assert shown <= expected and (corrected.corrected is None) == (found.total > 0 or not shown)

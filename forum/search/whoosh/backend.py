@@ -34,3 +34,6 @@ class WhooshBackend:
 
     def query(self, principals: frozenset[str], text: str, **filters) -> SearchPage:
         return query.search_index(self.index_dir, principals, text, **filters)
+
+    def readable_words(self, principals: frozenset[str], words: Iterable[str], **rules) -> set[str]:
+        return query.readable_words(self.index_dir, principals, words, **rules)

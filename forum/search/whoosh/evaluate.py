@@ -25,6 +25,7 @@ from forum.search.whoosh.scoring import saturate
 
 Scores = dict[int, float]
 TEXT_FIELDS = ("title", "body")
+PREFIX_FIELDS = ("body", "title", "author", "tags")
 
 
 def _raw_matcher(reader: Any, field: str, text: str) -> Any:
@@ -86,21 +87,30 @@ def _add_candidates(scores: Scores, reader: Any, offset: int, field: str, text: 
             scores[docnum + offset] = scores.get(docnum + offset, 0.0) + value
 
 
+def prefix_terms(searcher: Any, field: str, prefix: str) -> list[str]:
+    """The terms of ``field`` starting with ``prefix``, over the whole index: they are
+    only ever looked up under the viewer's allowed-set, never shown."""
+    return [term.decode() for term in searcher.reader().expand_prefix(field, prefix)]
+
+
 def _term_scores(searcher: Any, unit: Unit, keep: Any) -> Scores:
-    """Score one single-token word over body, title, author and tags.
+    """Score one single-token word (or a prefix's terms) over body, title, author and tags.
 
     ``keep`` holds the documents that may still match: the allowed-set
     (DocFlags) for the first unit, the previous units' scores (a dict)
     after that, or None for no restriction (benchmarks only).
     """
-    (token,) = unit.tokens
     scores: Scores = {}
     get = scores.get
-    # Body first: it has by far the most postings, and as the first field a
+    # Body first: it has by far the most postings, and as the first term a
     # document cannot have a score yet, so dict.update can take whole blocks.
-    terms = [("body", token), ("title", token)]
-    if unit.name:
-        terms += [("author", unit.name), ("tags", unit.name)]
+    if unit.prefix:
+        terms = [(field, term) for field in PREFIX_FIELDS for term in prefix_terms(searcher, field, unit.prefix)]
+    else:
+        (token,) = unit.tokens
+        terms = [("body", token), ("title", token)]
+        if unit.name:
+            terms += [("author", unit.name), ("tags", unit.name)]
     readers = list(searcher.reader().leaf_readers())
     candidates = sorted(keep) if type(keep) is dict else None
     for position, (field, text) in enumerate(terms):
@@ -139,20 +149,40 @@ def _phrase_scores(searcher: Any, unit: Unit, keep: Any) -> Scores:
     return {docnum: score for score, docnum in results.top_n if keep is None or docnum in keep}
 
 
-def score_matches(searcher: Any, units: list[Unit], allowed: Any) -> Scores:
-    """Every document matching all units (and ``allowed``), with its score."""
+def unit_scores(searcher: Any, unit: Unit, keep: Any) -> Scores:
+    """The documents one word, phrase or prefix matches (within ``keep``), with scores."""
+    return (_phrase_scores if unit.is_phrase else _term_scores)(searcher, unit, keep)
 
-    # Rarest unit first: later units only test membership in a smaller dict.
+
+def _clause_scores(searcher: Any, clause: tuple[Unit, ...], keep: Any) -> Scores:
+    """Documents matching any unit of an OR clause; each matching unit adds its score."""
+    if len(clause) == 1:
+        return unit_scores(searcher, clause[0], keep)
+    scores: Scores = {}
+    for unit in clause:
+        for docnum, score in unit_scores(searcher, unit, keep).items():
+            scores[docnum] = scores.get(docnum, 0.0) + score
+    return scores
+
+
+def score_matches(searcher: Any, clauses: list[tuple[Unit, ...]], allowed: Any) -> Scores:
+    """Every document matching all clauses (and ``allowed``), with its score."""
+
+    # Rarest clause first: later clauses only test membership in a smaller dict.
     # (doc_frequency counts hidden documents too; it only steers the order.)
-    def cost(unit: Unit) -> int:
-        return sum(searcher.doc_frequency(field, unit.tokens[0]) for field in TEXT_FIELDS)
+    def cost(clause: tuple[Unit, ...]) -> int:
+        return sum(
+            searcher.doc_frequency(field, unit.tokens[0]) if unit.tokens else 10**9
+            for unit in clause
+            for field in TEXT_FIELDS
+        )
 
     scores: Any = allowed
-    for unit in sorted(units, key=cost):
-        unit_scores = (_term_scores if len(unit.tokens) == 1 else _phrase_scores)(searcher, unit, scores)
+    for clause in sorted(clauses, key=cost):
+        found = _clause_scores(searcher, clause, scores)
         if type(scores) is dict:
-            unit_scores = {docnum: scores[docnum] + s for docnum, s in unit_scores.items()}
-        scores = unit_scores
+            found = {docnum: scores[docnum] + s for docnum, s in found.items()}
+        scores = found
         if not scores:
             break
     return scores

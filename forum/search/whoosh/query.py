@@ -13,15 +13,18 @@ import heapq
 import os
 from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
+from itertools import compress
 
+from whoosh.analysis import STOP_WORDS
+from whoosh.lang.porter import stem
 from whoosh.query import Phrase
 
 from forum.search.results import MAX_PER_PAGE, Hit, SearchPage, Sort
 from forum.search.schema import KINDS, created_from_key, created_key, doc_id_for
 from forum.search.snippets import snippet as make_snippet
-from forum.search.user_query import Unit, parse_user_query
+from forum.search.user_query import Unit, UserQuery, parse_user_query
 from forum.search.whoosh.audience import DocFlags, IndexView, current_view
-from forum.search.whoosh.evaluate import score_matches
+from forum.search.whoosh.evaluate import posting_blocks, prefix_terms, score_matches, unit_scores
 
 
 def _facet_check(
@@ -32,6 +35,7 @@ def _facet_check(
     since: datetime | None,
     until: datetime | None,
     mask: set[int] | None,
+    tags: Collection[str] = (),
 ) -> Callable[[int], bool] | None:
     """A per-document test for the facets and bans; None when there are none."""
     tests: list[Callable[[int], object]] = []  # a DocFlags lookup answers 0 or 1
@@ -46,6 +50,8 @@ def _facet_check(
         tests.append(view.term_flags("author", author.strip().lower()).__getitem__)
     if group_id is not None:
         tests.append(view.term_flags("groups", str(group_id)).__getitem__)
+    for tag in tags:
+        tests.append(view.term_flags("tags", tag.strip().lower()).__getitem__)
     if since is not None or until is not None:
         created = view.created
         low = created_key(since) if since is not None else -(2**63)
@@ -58,13 +64,25 @@ def _facet_check(
     return lambda docnum: all(test(docnum) for test in tests)
 
 
-def _outside_body_check(view: IndexView, units: list[Unit], gated: set[int]) -> Callable[[int], bool]:
-    """Gated posts (terms not accepted) match only on what their reader may see:
-    title, author and tags, never their body."""
+def _restricts(kinds: Collection[str] | None) -> bool:
+    return bool(kinds) and set(kinds or ()) != set(KINDS)
+
+
+def _outside_body(view: IndexView) -> Callable[[Unit, int], bool]:
+    """Whether a unit matches a document outside its body (title, author, tags)."""
     phrases: dict[tuple[str, ...], set[int]] = {}
+    prefixes: dict[str, list[DocFlags]] = {}
 
     def unit_matches(unit: Unit, docnum: int) -> bool:
-        if len(unit.tokens) > 1:
+        if unit.prefix:
+            if unit.prefix not in prefixes:
+                prefixes[unit.prefix] = [
+                    view.term_flags(field, term)
+                    for field in ("title", "author", "tags")
+                    for term in prefix_terms(view.searcher, field, unit.prefix)
+                ]
+            return any(flags[docnum] for flags in prefixes[unit.prefix])
+        if unit.is_phrase:
             if unit.tokens not in phrases:
                 found = view.searcher.search(Phrase("title", list(unit.tokens)), limit=None)
                 phrases[unit.tokens] = {docnum for _, docnum in found.top_n}
@@ -75,27 +93,79 @@ def _outside_body_check(view: IndexView, units: list[Unit], gated: set[int]) -> 
             unit.name and (view.term_flags("author", unit.name)[docnum] or view.term_flags("tags", unit.name)[docnum])
         )
 
-    return lambda docnum: docnum not in gated or all(unit_matches(unit, docnum) for unit in units)
+    return unit_matches
+
+
+def _outside_body_check(view: IndexView, clauses: list[tuple[Unit, ...]], gated: set[int]) -> Callable[[int], bool]:
+    """Gated posts (terms not accepted) match only on what their reader may see:
+    title, author and tags, never their body."""
+    unit_matches = _outside_body(view)
+    return lambda docnum: (
+        docnum not in gated or all(any(unit_matches(unit, docnum) for unit in clause) for clause in clauses)
+    )
+
+
+def _without_excluded(
+    view: IndexView, scores: dict[int, float], excluded: list[Unit], gated: set[int]
+) -> dict[int, float]:
+    """Drop the documents an excluded unit matches; for a gated post only a match outside
+    its body counts, or leaving it out would tell which words its body holds."""
+    unit_matches = _outside_body(view)
+    for unit in excluded:
+        matched = unit_scores(view.searcher, unit, scores)
+        scores = {
+            docnum: score
+            for docnum, score in scores.items()
+            if docnum not in matched or (docnum in gated and not unit_matches(unit, docnum))
+        }
+    return scores
+
+
+# Above any score words can reach (MAX_TERMS words, each at most a few points).
+EXACT_TITLE_BONUS = 1000.0
+
+
+def _exact_titles(view: IndexView, tokens: tuple[str, ...], scores: dict[int, float]) -> list[int]:
+    """The scored documents whose title is exactly the query's words: the phrase, and
+    nothing else (the title's own length). Depends on each document alone."""
+    if len(tokens) == 1:
+        flags = view.term_flags("title", tokens[0])
+        candidates = [docnum for docnum in scores if flags[docnum]]
+    else:
+        found = view.searcher.search(Phrase("title", list(tokens)), limit=None)
+        candidates = [docnum for _, docnum in found.top_n if docnum in scores]
+    return [docnum for docnum in candidates if view.searcher.doc_field_length(docnum, "title") == len(tokens)]
 
 
 def ranked(
     view: IndexView,
-    units: list[Unit],
+    parsed: UserQuery,
     allowed: DocFlags | None,
     check: Callable[[int], bool] | None,
     sort: Sort,
     count: int,
+    gated: set[int] = frozenset(),  # type: ignore[assignment]
 ) -> tuple[list[tuple[int, float]], int]:
     """The first ``count`` matches in rank order, and the exact total.
 
     Ranks follow a strict total order, (-score, -created, docnum) or
     (-created, docnum), so page n of one index version is exactly ranks
     [(n-1)*per_page, n*per_page): pages never repeat or skip a document.
-    ``allowed=None`` means unfiltered, for benchmarks only.
+    ``allowed=None`` means unfiltered, for benchmarks only. A query of filters
+    alone (no clauses) matches every allowed document they select, all scored 0.
     """
-    scores = score_matches(view.searcher, units, allowed)
+    if parsed.clauses:
+        scores = score_matches(view.searcher, parsed.clauses, allowed)
+    else:
+        docnums = range(view.searcher.doc_count_all())
+        scores = dict.fromkeys(docnums if allowed is None else compress(docnums, allowed), 0.0)
     if check is not None:
         scores = {docnum: score for docnum, score in scores.items() if check(docnum)}
+    if parsed.excluded and scores:
+        scores = _without_excluded(view, scores, parsed.excluded, gated)
+    if sort == "relevance" and parsed.title_tokens and scores:
+        for docnum in _exact_titles(view, parsed.title_tokens, scores):
+            scores[docnum] += EXACT_TITLE_BONUS
     created = view.created
     # Equal scores go newest first: document numbers change when segments merge, which
     # any write does (a hidden post's too), so they only break ties of equal times.
@@ -107,10 +177,15 @@ def ranked(
 
 
 def build_hit(
-    view: IndexView, docnum: int, score: float | None, terms: frozenset[str], title_only: Collection[int]
+    view: IndexView,
+    docnum: int,
+    score: float | None,
+    terms: frozenset[str],
+    title_only: Collection[int],
+    prefixes: tuple[str, ...] = (),
 ) -> Hit:
     stored = view.searcher.stored_fields(docnum)
-    snippet = None if stored["post_id"] in title_only else make_snippet(stored.get("body", ""), terms)
+    snippet = None if stored["post_id"] in title_only else make_snippet(stored.get("body", ""), terms, prefixes)
     return Hit(
         doc_id=stored["doc_id"],
         kind=stored["kind"],
@@ -132,6 +207,7 @@ def search_index(
     group_id: int | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    tags: Collection[str] = (),
     sort: Sort = "relevance",
     page: int = 1,
     per_page: int = 20,
@@ -154,7 +230,11 @@ def search_index(
     page = max(1, page)
     per_page = min(max(1, per_page), MAX_PER_PAGE)
     parsed = parse_user_query(text)
-    if not parsed.units:
+    if parsed.error:
+        return SearchPage(page=page, per_page=per_page, truncated=parsed.truncated, error=parsed.error)
+    # Filters typed in the text (author:, tag:, group:, in:) reach the engine as arguments
+    # (the service resolves them); without words, only those arguments select anything.
+    if not parsed.clauses and not (author or tags or group_id is not None or _restricts(kinds)):
         return SearchPage(page=page, per_page=per_page, empty_query=True, truncated=parsed.truncated)
 
     view = current_view(index_dir)
@@ -165,16 +245,74 @@ def search_index(
     excluded = set(view.docnums("doc_id", exclude_doc_ids))
     if excluded:
         mask = excluded | (mask or set())
-    check = _facet_check(view, kinds, author, group_id, since, until, mask)
+    check = _facet_check(view, kinds, author, group_id, since, until, mask, tags)
     title_only = set(title_only_post_ids)
     gated = set(view.docnums("doc_id", [doc_id_for("post", post_id) for post_id in title_only]))
     if gated:
-        facets, outside_body = check, _outside_body_check(view, parsed.units, gated)
+        facets, outside_body = check, _outside_body_check(view, parsed.clauses, gated)
         check = outside_body if facets is None else (lambda docnum: facets(docnum) and outside_body(docnum))
     start = (page - 1) * per_page
-    top, total = ranked(view, parsed.units, allowed, check, sort, start + per_page)
+    top, total = ranked(view, parsed, allowed, check, sort, start + per_page, gated)
     hits = [
-        build_hit(view, docnum, score if sort == "relevance" else None, parsed.highlight_terms, title_only)
+        build_hit(
+            view,
+            docnum,
+            score if sort == "relevance" else None,
+            parsed.highlight_terms,
+            title_only,
+            parsed.highlight_prefixes,
+        )
         for docnum, score in top[start:]
     ]
     return SearchPage(hits=hits, total=total, page=page, per_page=per_page, truncated=parsed.truncated)
+
+
+def word_form(word: str) -> str | None:
+    """The term one plain word (letters and digits, lowercase) is indexed as: what
+    TEXT_ANALYZER gives for it (tests/search/test_suggestions.py checks they agree), at a
+    tenth of the cost, since did-you-mean analyses hundreds of variants per word."""
+    if len(word) < 2 or word in STOP_WORDS:
+        return None
+    return stem(word)
+
+
+def readable_words(
+    index_dir: str | os.PathLike[str],
+    principals: frozenset[str],
+    words: Iterable[str],
+    *,
+    banned_author_ids: Iterable[int] = (),
+    include_removed: bool = False,
+    title_only_post_ids: Collection[int] = (),
+    exclude_doc_ids: Iterable[str] = (),
+) -> set[str]:
+    """The ``words`` that match at least one document ``principals`` may read, under the
+    same rules as a search (bans, excluded documents, gated posts by title only).
+    Words of hidden documents are looked up but never returned (suggest.py)."""
+    by_token: dict[str, list[str]] = {}
+    for word in words:
+        form = word_form(word)
+        if form is not None:
+            by_token.setdefault(form, []).append(word)
+    if not by_token:
+        return set()
+    view = current_view(index_dir)
+    allowed = view.allowed(frozenset(principals), include_removed)
+    if allowed is None:
+        return set()
+    mask = set(view.banned_mask(frozenset(str(i) for i in banned_author_ids)) or ())
+    mask |= set(view.docnums("doc_id", exclude_doc_ids))
+    gated = set(view.docnums("doc_id", [doc_id_for("post", post_id) for post_id in title_only_post_ids]))
+    found: set[str] = set()
+    for token, typed in by_token.items():
+        for field in ("title", "body"):
+            skip = mask if field == "title" else mask | gated
+            if any(
+                allowed[docnum] and docnum not in skip
+                for reader, offset in view.searcher.reader().leaf_readers()
+                for ids, _ in posting_blocks(reader, field, token)
+                for docnum in map(offset.__add__, ids)
+            ):
+                found.update(typed)
+                break
+    return found

@@ -3,6 +3,7 @@
 from forum.models.access import AccessRequest, PostListing
 from forum.models.attachment import Attachment
 from forum.models.comment import Comment
+from forum.models.conversation import Block, Conversation, ConversationParticipant, Message
 from forum.models.draft import DRAFT_ROLES, DraftShare, PlannedAudience, post_coauthors
 from forum.models.group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
 from forum.models.interest import Interest
@@ -33,6 +34,10 @@ from forum.models.vouch import Vouch
 
 __all__ = [
     "AccessRequest",
+    "Block",
+    "Conversation",
+    "ConversationParticipant",
+    "Message",
     "AudienceSnapshot",
     "AudienceSnapshotPrincipal",
     "EMAIL_CATEGORIES",

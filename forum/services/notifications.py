@@ -36,6 +36,7 @@ from forum.models import (
     is_signed_in,
 )
 from forum.models._time import utcnow
+from forum.queries import blocks
 from forum.services.audience import audience_of
 from forum.services.errors import ServiceError
 from forum.services.guards import is_new_account
@@ -51,16 +52,26 @@ DEFAULT_MODES = {
     "terms": "digest",
     "moderation": "immediate",
     "following": "digest",
+    "messages": "immediate",
 }
 
 
 # --- creating ---------------------------------------------------------------------------
 
 
-def _notify(recipients: dict[int, str], actor_id: int | None, *, post_id=None, comment_id=None, group_id=None) -> None:
-    """Add one notification per recipient (user id -> kind), never to the actor, and queue
-    the emails their choices ask for (no commit)."""
-    recipients = {uid: kind for uid, kind in recipients.items() if uid != actor_id}
+def _notify(
+    recipients: dict[int, str],
+    actor_id: int | None,
+    *,
+    post_id=None,
+    comment_id=None,
+    group_id=None,
+    conversation_id=None,
+) -> None:
+    """Add one notification per recipient (user id -> kind), never to the actor nor to anyone
+    who blocks the actor, and queue the emails their choices ask for (no commit)."""
+    blocking = blocks.blockers_of(actor_id, recipients) if actor_id is not None else set()
+    recipients = {uid: kind for uid, kind in recipients.items() if uid != actor_id and uid not in blocking}
     if not recipients:
         return
     # One multi-row INSERT (and one for the emails) however many people a post reaches.
@@ -74,6 +85,7 @@ def _notify(recipients: dict[int, str], actor_id: int | None, *, post_id=None, c
                 "post_id": post_id,
                 "comment_id": comment_id,
                 "group_id": group_id,
+                "conversation_id": conversation_id,
             }
             for uid, kind in recipients.items()
         ],
@@ -260,6 +272,11 @@ def moderated(post: Post, comment: Comment | None, removed: bool) -> None:
         post_id=post.id,
         comment_id=comment.id if comment else None,
     )
+
+
+def conversation_message(conversation_id: int, author: User, recipients: dict[int, str]) -> None:
+    """A new message (or a request to talk) for these participants (user id -> kind)."""
+    _notify(recipients, author.id, conversation_id=conversation_id)
 
 
 # --- email: preferences and the queue ---------------------------------------------------

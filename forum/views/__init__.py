@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
         approvals,
         attachments,
         auth,
+        conversations,
         drafts,
         feed_settings,
         feeds,
@@ -58,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
         two_factor,
         account_data,
         account,
+        conversations,
     ):
         app.register_blueprint(module.bp)
     if app.config["REGISTRATION_MODE"] == "invite":

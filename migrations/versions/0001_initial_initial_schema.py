@@ -148,6 +148,30 @@ def upgrade():
     with op.batch_alter_table('bans', schema=None) as batch_op:
         batch_op.create_index('ix_bans_user_lifted', ['user_id', 'lifted_at'], unique=False)
 
+    op.create_table('blocks',
+    sa.Column('blocker_id', sa.Integer(), nullable=False),
+    sa.Column('blocked_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('blocker_id <> blocked_id', name=op.f('ck_blocks_not_self')),
+    sa.ForeignKeyConstraint(['blocked_id'], ['users.id'], name=op.f('fk_blocks_blocked_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['blocker_id'], ['users.id'], name=op.f('fk_blocks_blocker_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('blocker_id', 'blocked_id', name=op.f('pk_blocks'))
+    )
+    with op.batch_alter_table('blocks', schema=None) as batch_op:
+        batch_op.create_index('ix_blocks_blocked', ['blocked_id'], unique=False)
+
+    op.create_table('conversations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('started_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_message_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_conversations_started_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conversations'))
+    )
+    with op.batch_alter_table('conversations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_conversations_last_message_at'), ['last_message_at'], unique=False)
+
     op.create_table('email_preferences',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('category', sa.String(length=16), nullable=False),
@@ -398,6 +422,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_comments_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_comments_post_created', ['post_id', 'created_at'], unique=False)
 
+    op.create_table('conversation_participants',
+    sa.Column('conversation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=8), nullable=False),
+    sa.Column('joined_at', sa.DateTime(), nullable=False),
+    sa.Column('left_at', sa.DateTime(), nullable=True),
+    sa.Column('last_read_at', sa.DateTime(), nullable=True),
+    sa.Column('added_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("state IN ('active', 'request', 'declined')", name=op.f('ck_conversation_participants_state_known')),
+    sa.ForeignKeyConstraint(['added_by_id'], ['users.id'], name=op.f('fk_conversation_participants_added_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_conversation_participants_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_conversation_participants_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('conversation_id', 'user_id', name=op.f('pk_conversation_participants'))
+    )
+    with op.batch_alter_table('conversation_participants', schema=None) as batch_op:
+        batch_op.create_index('ix_conversation_participants_user', ['user_id', 'left_at'], unique=False)
+
     op.create_table('draft_shares',
     sa.Column('post_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -429,6 +470,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_join_requests_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_join_requests_user_id'), ['user_id'], unique=False)
         batch_op.create_index('uq_join_requests_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
+
+    op.create_table('messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('conversation_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('body_md', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_messages_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_messages_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_messages'))
+    )
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.create_index('ix_messages_conversation_created', ['conversation_id', 'created_at'], unique=False)
 
     op.create_table('post_audience',
     sa.Column('post_id', sa.Integer(), nullable=False),
@@ -564,10 +619,12 @@ def upgrade():
     sa.Column('post_id', sa.Integer(), nullable=True),
     sa.Column('comment_id', sa.Integer(), nullable=True),
     sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('conversation_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('read_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_notifications_actor_id_users'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_notifications_comment_id_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_notifications_conversation_id_conversations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_notifications_group_id_groups'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_notifications_post_id_posts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
@@ -745,6 +802,10 @@ def downgrade():
         batch_op.drop_index('ix_post_audience_principal_post')
 
     op.drop_table('post_audience')
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_messages_conversation_created')
+
+    op.drop_table('messages')
     with op.batch_alter_table('join_requests', schema=None) as batch_op:
         batch_op.drop_index('uq_join_requests_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
         batch_op.drop_index(batch_op.f('ix_join_requests_user_id'))
@@ -755,6 +816,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_draft_shares_user_id'))
 
     op.drop_table('draft_shares')
+    with op.batch_alter_table('conversation_participants', schema=None) as batch_op:
+        batch_op.drop_index('ix_conversation_participants_user')
+
+    op.drop_table('conversation_participants')
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_index('ix_comments_post_created')
         batch_op.drop_index(batch_op.f('ix_comments_parent_id'))
@@ -818,6 +883,14 @@ def downgrade():
     op.drop_table('group_invitations')
     op.drop_table('group_interests')
     op.drop_table('email_preferences')
+    with op.batch_alter_table('conversations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_conversations_last_message_at'))
+
+    op.drop_table('conversations')
+    with op.batch_alter_table('blocks', schema=None) as batch_op:
+        batch_op.drop_index('ix_blocks_blocked')
+
+    op.drop_table('blocks')
     with op.batch_alter_table('bans', schema=None) as batch_op:
         batch_op.drop_index('ix_bans_user_lifted')
 

@@ -1,0 +1,168 @@
+"""Conversations: starting, writing, the consent rule, requests, adding people, leaving,
+blocking and the new-account limit, through the pages a member uses."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import Block, Conversation, Notification
+from forum.services import vouches
+from tests.factories import login, logout, make_comment, make_group, make_post, make_user
+from tests.privacy.oracle import MISSING_POST as MISSING
+from tests.privacy.oracle import normalized
+
+
+def _open_to_contact(user):
+    user.open_to_contact = True
+    db.session.commit()
+
+
+def _start(client, to: str, subject: str = "About your paper", body: str = "Hello $x^2$ there."):
+    return client.post("/messages/new", data={"to": to, "subject": subject, "body": body})
+
+
+def _conversation_id(subject: str) -> int:
+    return db.session.scalar(select(Conversation.id).where(Conversation.subject == subject))
+
+
+def test_members_who_share_a_group_talk_directly(client):
+    ada, bob = make_user("ada"), make_user("bob")
+    make_group(ada, members=(bob,))
+    login(client, ada)
+    response = _start(client, "bob")
+    assert response.status_code == 302
+    cid = _conversation_id("About your paper")
+    page = client.get(f"/messages/{cid}").get_data(as_text=True)
+    assert "Hello" in page and "<math" in page  # Markdown with math
+    logout(client)
+    login(client, bob)
+    assert "About your paper" in client.get("/messages").get_data(as_text=True)
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == bob.id)).all()
+    assert kinds == ["message"]
+    assert "ada wrote in “About your paper”".lower() in client.get("/notifications").get_data(as_text=True).lower()
+    assert client.post(f"/messages/{cid}", data={"body": "Thanks!"}).status_code == 302
+    logout(client)
+    login(client, ada)
+    assert "Thanks!" in client.get(f"/messages/{cid}").get_data(as_text=True)
+
+
+def test_a_member_closed_to_contact_refuses_strangers_and_the_text_is_kept(client):
+    make_user("ada")
+    stranger = make_user("stranger")
+    login(client, stranger)
+    response = _start(client, "ada", body="My carefully typed words.")
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert "does not accept messages from you" in page
+    assert "My carefully typed words." in page
+    assert db.session.scalar(select(Conversation.id)) is None
+
+
+def test_a_vouch_either_way_is_a_tie(client):
+    ada, bob, carol = make_user("ada"), make_user("bob"), make_user("carol")
+    vouches.vouch(ada, bob, "I know their work on evals.")  # ada vouches for bob
+    login(client, bob)
+    assert _start(client, "ada", subject="One").status_code == 302  # the recipient vouches for the sender
+    logout(client)
+    login(client, ada)
+    assert _start(client, "bob", subject="Two").status_code == 302  # the sender vouches for the recipient
+    assert _start(client, "carol", subject="Three").status_code == 403
+    assert carol is not None
+
+
+def test_a_stranger_open_to_contact_gets_a_request_and_declining_says_only_not_accepted(client):
+    ada, stranger = make_user("ada"), make_user("stranger")
+    _open_to_contact(ada)
+    login(client, stranger)
+    assert _start(client, "ada", subject="Hello from afar").status_code == 302
+    cid = _conversation_id("Hello from afar")
+    logout(client)
+    login(client, ada)
+    assert "request" in client.get("/messages").get_data(as_text=True)
+    page = client.get(f"/messages/{cid}").get_data(as_text=True)
+    assert "Accept" in page and "Decline" in page
+    assert client.post(f"/messages/{cid}/decline", data={}).status_code == 302
+    assert client.get(f"/messages/{cid}").status_code == 404  # declined: gone for her
+    logout(client)
+    login(client, stranger)
+    page = client.get(f"/messages/{cid}").get_data(as_text=True)
+    assert "(not accepted)" in page
+    assert "declined" not in page.lower()
+
+
+def test_someone_added_reads_the_history_from_the_start(client):
+    ada, bob, carol = make_user("ada"), make_user("bob"), make_user("carol")
+    make_group(ada, members=(bob, carol))
+    login(client, ada)
+    _start(client, "bob", body="The first message, before carol.")
+    cid = _conversation_id("About your paper")
+    assert client.post(f"/messages/{cid}/add", data={"username": "carol"}).status_code == 302
+    logout(client)
+    login(client, carol)
+    assert "The first message, before carol." in client.get(f"/messages/{cid}").get_data(as_text=True)
+
+
+def test_leaving_closes_the_conversation_and_adding_after_is_refused(client):
+    ada, bob, carol = make_user("ada"), make_user("bob"), make_user("carol")
+    make_group(ada, members=(bob, carol))
+    login(client, ada)
+    _start(client, "bob")
+    cid = _conversation_id("About your paper")
+    assert client.post(f"/messages/{cid}/leave", data={}).status_code == 302
+    assert "You left the conversation." in client.get("/messages").get_data(as_text=True)
+    gone = normalized(client.get(f"/messages/{cid}"), f"/messages/{cid}")
+    assert gone[0] == 404
+    assert gone == normalized(client.get(f"/messages/{MISSING}"), f"/messages/{MISSING}")
+    assert client.post(f"/messages/{cid}/add", data={"username": "carol"}).status_code == 404
+    logout(client)
+    login(client, bob)
+    assert "(left)" in client.get(f"/messages/{cid}").get_data(as_text=True)
+
+
+def test_an_empty_message_is_refused(client):
+    ada, bob = make_user("ada"), make_user("bob")
+    make_group(ada, members=(bob,))
+    login(client, ada)
+    response = _start(client, "bob", body="   ")
+    assert response.status_code == 400
+    assert "Write a message." in response.get_data(as_text=True)
+    assert "About your paper" in response.get_data(as_text=True)  # the subject is kept
+
+
+def test_blocking_refuses_conversations_both_ways_in_the_same_words(client):
+    ada, bob = make_user("ada"), make_user("bob")
+    make_group(ada, members=(bob,))
+    db.session.add(Block(blocker_id=ada.id, blocked_id=bob.id))
+    db.session.commit()
+    login(client, bob)
+    refused = _start(client, "ada")
+    assert refused.status_code == 403
+    assert f"{ada.display_name} does not accept messages from you" in refused.get_data(as_text=True)
+    assert "block" not in refused.get_data(as_text=True).lower()
+    logout(client)
+    login(client, ada)
+    assert _start(client, "bob").status_code == 403
+
+
+def test_a_block_silences_mentions_and_replies(app):
+    ada, bob = make_user("ada"), make_user("bob")
+    post = make_post(ada, "Ada's post")
+    db.session.add(Block(blocker_id=ada.id, blocked_id=bob.id))
+    db.session.commit()
+    make_comment(bob, post, "A reply mentioning @ada.")
+    assert db.session.scalars(select(Notification).where(Notification.user_id == ada.id)).all() == []
+
+
+def test_new_accounts_start_few_conversations_a_day(app, client):
+    app.config["NEW_ACCOUNT_LIMITS_ENABLED"] = True
+    app.config["NEW_ACCOUNT_CONVERSATIONS_PER_DAY"] = 2
+    ada, bob = make_user("ada"), make_user("bob")
+    make_group(ada, members=(bob,))
+    login(client, bob)
+    assert _start(client, "ada", subject="One").status_code == 302
+    assert _start(client, "ada", subject="Two").status_code == 302
+    third = _start(client, "ada", subject="Three", body="Kept words.")
+    assert third.status_code == 429
+    assert "at most 2 conversations a day" in third.get_data(as_text=True)
+    assert "Kept words." in third.get_data(as_text=True)

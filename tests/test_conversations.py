@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Block, Conversation, Notification
-from forum.services import vouches
-from tests.factories import login, logout, make_comment, make_group, make_post, make_user
+from forum.models import Block, Conversation, ConversationParticipant, Notification
+from forum.services import conversations, vouches
+from tests.factories import login, logout, make_comment, make_group, make_post, make_user, send_queued_mail
 from tests.privacy.oracle import MISSING_POST as MISSING
 from tests.privacy.oracle import normalized
 
@@ -166,3 +166,16 @@ def test_new_accounts_start_few_conversations_a_day(app, client):
     assert third.status_code == 429
     assert "at most 2 conversations a day" in third.get_data(as_text=True)
     assert "Kept words." in third.get_data(as_text=True)
+
+
+def test_a_message_is_mailed_to_participants_only_while_they_are_in_it(app):
+    ada, bob, carol = make_user("ada"), make_user("bob"), make_user("carol")
+    make_group(ada, members=(bob, carol))
+    send_queued_mail()  # whatever signing up queued
+    conversation = conversations.start(ada, [bob, carol], "Mailed subject", "Body.")
+    me = db.session.get(ConversationParticipant, (conversation.id, carol.id))
+    conversations.leave(me)  # carol leaves before the worker runs: her email says nothing
+    sent = send_queued_mail()
+    assert [m["To"] for m in sent] == [bob.email]
+    assert "Mailed subject" in sent[0]["Subject"]
+    assert f"/messages/{conversation.id}" in sent[0].get_content()

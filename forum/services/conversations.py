@@ -68,8 +68,8 @@ def _ensure_daily_limit(user: User) -> None:
         )
 
 
-def _add_message(conversation: Conversation, author: User, body: str) -> Message:
-    now = utcnow()
+def _add_message(conversation: Conversation, author: User, body: str, now=None) -> Message:
+    now = now or utcnow()
     message = Message(
         conversation_id=conversation.id,
         author_id=author.id,
@@ -116,7 +116,7 @@ def start(sender: User, recipients: Sequence[User], subject: str | None, body: s
         )
         kinds[other.id] = "message_request" if state == "request" else "message"
     db.session.flush()
-    _add_message(conversation, sender, body)
+    _add_message(conversation, sender, body, now)  # at `now`: the sender has read their own message
     notifications.conversation_message(conversation.id, sender, kinds)
     db.session.commit()
     return conversation

@@ -77,7 +77,8 @@ def _render(conversation: Conversation, me: ConversationParticipant, status: int
 def view(conversation_id: int):
     conversation, me = visibility.get_conversation_or_404(conversation_id, current_user)
     response = _render(conversation, me)
-    service.mark_read(me)  # the read state, like a post's read receipt: the one write of this GET
+    if me.last_read_at is None or me.last_read_at < conversation.last_message_at:
+        service.mark_read(me)  # the read state, like a post's read receipt: written only when there is news
     return response
 
 

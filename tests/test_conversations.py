@@ -179,3 +179,26 @@ def test_a_message_is_mailed_to_participants_only_while_they_are_in_it(app):
     assert [m["To"] for m in sent] == [bob.email]
     assert "Mailed subject" in sent[0]["Subject"]
     assert f"/messages/{conversation.id}" in sent[0].get_content()
+
+
+def test_the_api_starts_writes_reads_and_blocks(client):
+    ada, bob = make_user("ada"), make_user("bob")
+    make_group(ada, members=(bob,))
+    login(client, ada)
+    made = client.post("/api/v1/conversations", json={"to": ["bob"], "subject": "By API", "body": "First."})
+    assert made.status_code == 201, made.get_json()
+    cid = made.get_json()["id"]
+    assert client.post(f"/api/v1/conversations/{cid}/messages", json={"body": "Second."}).status_code == 201
+    bodies = [m["body_md"] for m in client.get(f"/api/v1/conversations/{cid}/messages").get_json()["items"]]
+    assert bodies == ["First.", "Second."]
+    assert (
+        client.post(f"/api/v1/conversations/{cid}/messages", json={"body": " "}).get_json()["error"]["field"] == "body"
+    )
+    assert client.post("/api/v1/blocks", json={"username": "bob"}).status_code == 204
+    assert [u["username"] for u in client.get("/api/v1/blocks").get_json()["items"]] == ["bob"]
+    refused = client.post("/api/v1/conversations", json={"to": ["bob"], "subject": "Again", "body": "Hi."})
+    assert refused.status_code == 403
+    assert client.delete("/api/v1/blocks/bob").status_code == 204
+    assert (
+        client.post("/api/v1/conversations", json={"to": ["bob"], "subject": "Again", "body": "Hi."}).status_code == 201
+    )

@@ -3,7 +3,7 @@
 from forum.models.access import AccessRequest, PostListing
 from forum.models.attachment import Attachment
 from forum.models.comment import Comment
-from forum.models.conversation import Block, Conversation, ConversationParticipant, Message
+from forum.models.conversation import PARTICIPANT_STATES, Block, Conversation, ConversationParticipant, Message
 from forum.models.draft import DRAFT_ROLES, DraftShare, PlannedAudience, post_coauthors
 from forum.models.group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
 from forum.models.interest import Interest
@@ -38,6 +38,7 @@ __all__ = [
     "Conversation",
     "ConversationParticipant",
     "Message",
+    "PARTICIPANT_STATES",
     "AudienceSnapshot",
     "AudienceSnapshotPrincipal",
     "EMAIL_CATEGORIES",

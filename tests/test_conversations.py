@@ -202,3 +202,24 @@ def test_the_api_starts_writes_reads_and_blocks(client):
     assert (
         client.post("/api/v1/conversations", json={"to": ["bob"], "subject": "Again", "body": "Hi."}).status_code == 201
     )
+
+
+def test_blocking_from_a_profile_collapses_their_comments_for_the_blocker_only(client):
+    ada, bob, carol = make_user("ada"), make_user("bob"), make_user("carol")
+    post = make_post(carol, "Open post")
+    make_comment(bob, post, "Bob's remark.")
+    login(client, ada)
+    assert "Message" in client.get("/users/bob").get_data(as_text=True)
+    assert client.post("/users/bob/block", data={}).status_code == 302
+    assert "bob" in client.get("/settings/blocked").get_data(as_text=True)
+    page = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert "(someone you blocked, collapsed)" in page and "Bob's remark." in page
+    logout(client)
+    for viewer in (bob, carol):  # neither the blocked person nor anyone else sees a trace
+        login(client, viewer)
+        assert "blocked" not in client.get(f"/posts/{post.id}").get_data(as_text=True)
+        assert "blocked" not in client.get("/users/ada").get_data(as_text=True).lower()
+        logout(client)
+    login(client, ada)
+    assert client.post("/users/bob/unblock", data={}).status_code == 302
+    assert "(someone you blocked, collapsed)" not in client.get(f"/posts/{post.id}").get_data(as_text=True)

@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
         approvals,
         attachments,
         auth,
+        blocks,
         conversations,
         drafts,
         feed_settings,
@@ -60,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
         account_data,
         account,
         conversations,
+        blocks,
     ):
         app.register_blueprint(module.bp)
     if app.config["REGISTRATION_MODE"] == "invite":

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Block, Conversation, ConversationParticipant, Notification
-from forum.services import conversations, vouches
+from forum.services import access, conversations, vouches
 from tests.factories import login, logout, make_comment, make_group, make_post, make_user, send_queued_mail
 from tests.privacy.oracle import MISSING_POST as MISSING
 from tests.privacy.oracle import normalized
@@ -223,3 +223,22 @@ def test_blocking_from_a_profile_collapses_their_comments_for_the_blocker_only(c
     login(client, ada)
     assert client.post("/users/bob/unblock", data={}).status_code == 302
     assert "(someone you blocked, collapsed)" not in client.get(f"/posts/{post.id}").get_data(as_text=True)
+
+
+def test_starting_points_offer_only_people_the_viewer_may_write_to(client):
+    owner = make_user("owner", interests="evals")
+    member = make_user("member", interests="evals")
+    closed = make_user("closed", interests="evals")  # shares an interest but is not open to contact
+    newcomer = make_user("newcomer", interests="evals")
+    for person in (owner, member):
+        _open_to_contact(person)
+    group = make_group(owner, "Vouched Lab", members=(member, closed), join_policy="request", requires_vouch=True)
+    login(client, newcomer)
+    page = client.get(f"/groups/{group.slug}").get_data(as_text=True)
+    assert "Ask the owners" in page and "to=owner" in page
+    ask = client.get(f"/groups/{group.slug}/request").get_data(as_text=True)
+    assert "Ask a member you know for a vouch" in ask
+    assert "to=member" in ask and "to=owner" in ask and "to=closed" not in ask
+    listed = make_post(owner, "Listed study", "Hidden body.", audience="restricted", groups=(group,))
+    access.set_listing(owner, listed, True, "An abstract long enough to list the study.")
+    assert "Ask the author" in client.get(f"/posts/{listed.id}/access").get_data(as_text=True)

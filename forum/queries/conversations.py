@@ -4,6 +4,7 @@ whether two members have a tie (the consent rule). Every content read starts fro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,8 +13,10 @@ from sqlalchemy.orm import aliased
 
 from forum import visibility
 from forum.extensions import db
-from forum.models import Conversation, ConversationParticipant, Membership, User, Vouch
+from forum.models import Conversation, ConversationParticipant, Group, Membership, User, Vouch
 from forum.models._time import utcnow
+from forum.models.interest import user_interests
+from forum.queries import blocks
 
 
 def has_tie(sender_id: int, recipient_id: int) -> bool:
@@ -38,6 +41,67 @@ def has_tie(sender_id: int, recipient_id: int) -> bool:
         .exists()
     )
     return bool(db.session.scalar(select(or_(shared_group, vouch))))
+
+
+def may_write(sender: User, recipient: User) -> bool:
+    """The consent rule: never across a block (either way) nor to a deleted account; to a
+    member with a tie (`has_tie`), or to one open to contact (then as a request)."""
+    if recipient.is_deleted or sender.id == recipient.id or blocks.either_blocks(sender.id, recipient.id):
+        return False
+    return recipient.open_to_contact or has_tie(sender.id, recipient.id)
+
+
+def reachable(sender: User, users: Iterable[User]) -> list[User]:
+    """Those of `users` the sender may write to (a few people: the starting points' offers)."""
+    return [u for u in users if may_write(sender, u)]
+
+
+def owners_to_ask(viewer: User, group: Group) -> list[User]:
+    """ "Ask the owners": a group's owners, for a signed-in non-member who may see its members."""
+    if not visibility.can_see_members(viewer, group) or visibility.is_member(viewer, group):
+        return []
+    owners = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.group_id == group.id, Membership.role == "owner", User.deleted_at.is_(None))
+        .order_by(User.username)
+        .limit(5)
+    )
+    return reachable(viewer, owners)
+
+
+def members_to_ask_for_vouch(viewer: User, group: Group) -> list[User]:
+    """Members of a group that requires a vouch whom the viewer shares something visible
+    with: an interest, another group of theirs, or a vouch either way; and may write to."""
+    if not visibility.can_see_members(viewer, group):
+        return []
+    members = select(Membership.user_id).where(Membership.group_id == group.id)
+    mine = select(user_interests.c.interest_id).where(user_interests.c.user_id == viewer.id)
+    shares_interest = select(user_interests.c.user_id).where(user_interests.c.interest_id.in_(mine))
+    mine_in = aliased(Membership)
+    my_groups = (
+        select(mine_in.group_id)
+        .join(Group, Group.id == mine_in.group_id)
+        .where(mine_in.user_id == viewer.id, visibility.visible_group_clause(viewer, invited=False))
+    )
+    co_members = select(Membership.user_id).where(Membership.group_id.in_(my_groups))
+    linked = (
+        select(Vouch.voucher_id)
+        .where(Vouch.withdrawn_at.is_(None), Vouch.vouchee_id == viewer.id)
+        .union(select(Vouch.vouchee_id).where(Vouch.withdrawn_at.is_(None), Vouch.voucher_id == viewer.id))
+    )
+    found = db.session.scalars(
+        select(User)
+        .where(
+            User.id.in_(members),
+            User.id != viewer.id,
+            User.deleted_at.is_(None),
+            or_(User.id.in_(shares_interest), User.id.in_(co_members), User.id.in_(linked)),
+        )
+        .order_by(User.username)
+        .limit(10)
+    )
+    return reachable(viewer, found)
 
 
 def started_today(user: User) -> int:

@@ -1,10 +1,8 @@
 """Starting a conversation, writing in it, answering a request, adding people, leaving.
 
-The consent rule, in one place (`contact_refusal`): a block either way refuses; a member
-who has a tie with you (a shared group, or a vouch either way, queries.conversations.has_tie)
-is written to directly; a member with no tie who is open to contact gets a request to
-accept or decline; anyone else refuses. Every refusal says the same words, so a block is
-never told apart from a setting.
+The consent rule is `queries.conversations.may_write`: a member with a tie to you is
+written to directly; a member with no tie who is open to contact gets a request to accept
+or decline. Every refusal says the same words, so a block is never told apart from a setting.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Conversation, ConversationParticipant, Message, User
 from forum.models._time import utcnow
-from forum.queries import blocks
 from forum.queries import conversations as queries
 from forum.rendering.markup import render_markdown
 from forum.services import notifications
@@ -34,12 +31,8 @@ def refused(user: User) -> str:
 
 
 def contact_refusal(sender: User, recipient: User) -> str | None:
-    """Why `sender` may not write to `recipient`, or None."""
-    if recipient.is_deleted or blocks.either_blocks(sender.id, recipient.id):
-        return refused(recipient)
-    if queries.has_tie(sender.id, recipient.id) or recipient.open_to_contact:
-        return None
-    return refused(recipient)
+    """Why `sender` may not write to `recipient`, or None (the rule: queries.conversations.may_write)."""
+    return None if queries.may_write(sender, recipient) else refused(recipient)
 
 
 def needs_request(sender: User, recipient: User) -> bool:

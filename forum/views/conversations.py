@@ -15,6 +15,7 @@ from forum.forms.conversations import AddParticipantForm, MessageForm, NewConver
 from forum.forms.posts import ConfirmForm
 from forum.models import Conversation, ConversationParticipant
 from forum.queries import conversations as queries
+from forum.queries import trust
 from forum.queries.users import user_named
 from forum.services import ServiceError
 from forum.services import conversations as service
@@ -67,6 +68,7 @@ def _render(conversation: Conversation, me: ConversationParticipant, status: int
             message_form=forms.get("message_form") or MessageForm(),
             add_form=forms.get("add_form") or AddParticipantForm(),
             confirm_form=ConfirmForm(),
+            vouched_ids={v.vouchee_id for v in trust.vouches_by(current_user)},
         ),
         status,
     )

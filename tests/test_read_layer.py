@@ -49,6 +49,7 @@ CONTENT = {
     "ConversationParticipant",
     "Message",
     "Block",
+    "SavedItem",
     "DraftShare",
     "PlannedAudience",
     "Notification",

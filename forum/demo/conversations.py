@@ -3,8 +3,7 @@ vouch to join the circuits group. Kept apart from seed.py so the demo's parts me
 
 from __future__ import annotations
 
-from forum.extensions import db
-from forum.models import ConversationParticipant, User
+from forum.models import User
 from forum.services import conversations
 
 
@@ -18,7 +17,7 @@ def add_demo_conversation(users: dict[str, User]) -> int:
         "Hi Ben, I read your induction-head notes. I have been tracing the same circuits in a "
         "2-layer model (loss drops from $3.1$ to $2.4$ once they form). Would you consider vouching for me?",
     )
-    ben = db.session.get(ConversationParticipant, (started.id, users["ben"].id))
+    ben = conversations.place_of(started, users["ben"])
     conversations.write(
         users["ben"],
         started,

@@ -22,6 +22,7 @@ from forum.models.notification import (
 from forum.models.outbox import OutboxMessage
 from forum.models.post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
 from forum.models.reads import PostRead
+from forum.models.saved import SavedItem
 from forum.models.search_entry import SearchEntry
 from forum.models.session import UserSession
 from forum.models.snapshot import AudienceSnapshot, AudienceSnapshotPrincipal
@@ -82,6 +83,7 @@ __all__ = [
     "ROLES",
     "RecoveryCode",
     "Report",
+    "SavedItem",
     "SearchEntry",
     "SecurityKey",
     "SiteTerms",

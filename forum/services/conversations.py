@@ -145,6 +145,15 @@ def conversation_participants(conversation: Conversation) -> list[ConversationPa
     )
 
 
+def place_of(conversation: Conversation, user: User) -> ConversationParticipant:
+    """A participant's row, for callers outside a request (the demo, scripts); pages and the
+    API get it from `visibility.get_conversation_or_404`."""
+    found = db.session.get(ConversationParticipant, (conversation.id, user.id))
+    if found is None:
+        raise ServiceError("Not in this conversation.", status=404)
+    return found
+
+
 def accept(me: ConversationParticipant) -> None:
     if me.state != "request":
         raise ServiceError("There is no request to answer here.", status=409)

@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
         moderation,
         notifications,
         posts,
+        reading_list,
         search,
         sessions,
         settings,
@@ -62,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
         account,
         conversations,
         blocks,
+        reading_list,
     ):
         app.register_blueprint(module.bp)
     if app.config["REGISTRATION_MODE"] == "invite":

@@ -665,6 +665,23 @@ def upgrade():
         batch_op.create_index('ix_reports_reporter_post_comment', ['reporter_id', 'post_id', 'comment_id'], unique=False)
         batch_op.create_index('ix_reports_status_created', ['status', 'created_at'], unique=False)
 
+    op.create_table('saved_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('post_id IS NOT NULL', name=op.f('ck_saved_items_has_post')),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_saved_items_comment_id_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_saved_items_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_saved_items_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_items'))
+    )
+    with op.batch_alter_table('saved_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_saved_items_post_id'), ['post_id'], unique=False)
+        batch_op.create_index('uq_saved_items_comment', ['user_id', 'comment_id'], unique=True, sqlite_where=sa.text('comment_id IS NOT NULL'), postgresql_where=sa.text('comment_id IS NOT NULL'))
+        batch_op.create_index('uq_saved_items_post', ['user_id', 'post_id'], unique=True, sqlite_where=sa.text('comment_id IS NULL'), postgresql_where=sa.text('comment_id IS NULL'))
+
     op.create_table('votes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -756,6 +773,12 @@ def downgrade():
         batch_op.drop_index('ix_votes_comment')
 
     op.drop_table('votes')
+    with op.batch_alter_table('saved_items', schema=None) as batch_op:
+        batch_op.drop_index('uq_saved_items_post', sqlite_where=sa.text('comment_id IS NULL'), postgresql_where=sa.text('comment_id IS NULL'))
+        batch_op.drop_index('uq_saved_items_comment', sqlite_where=sa.text('comment_id IS NOT NULL'), postgresql_where=sa.text('comment_id IS NOT NULL'))
+        batch_op.drop_index(batch_op.f('ix_saved_items_post_id'))
+
+    op.drop_table('saved_items')
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.drop_index('ix_reports_status_created')
         batch_op.drop_index('ix_reports_reporter_post_comment')

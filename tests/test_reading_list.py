@@ -44,3 +44,21 @@ def test_an_outsider_cannot_save_a_hidden_post(client):
     login(client, outsider)
     assert client.post(f"/posts/{post.id}/save", data={"state": "save"}).status_code == 404
     assert "Hidden notes" not in client.get("/saved").get_data(as_text=True)
+
+
+def test_the_api_saves_lists_and_refuses_hidden_posts_like_missing_ones(client):
+    author, reader = make_user("author"), make_user("reader")
+    lab = make_group(author, "Lab")
+    hidden = make_post(author, "Hidden notes", "Body.", audience="restricted", groups=(lab,))
+    open_post = make_post(author, "Open notes")
+    comment = make_comment(author, open_post, "Keep this.")
+    login(client, reader)
+    assert client.post("/api/v1/saved", json={"post_id": open_post.id}).status_code == 204
+    assert client.post("/api/v1/saved", json={"post_id": open_post.id, "comment_id": comment.id}).status_code == 204
+    items = client.get("/api/v1/saved").get_json()["items"]
+    assert {(i["post_id"], i["comment_id"]) for i in items} == {(open_post.id, None), (open_post.id, comment.id)}
+    refused = client.post("/api/v1/saved", json={"post_id": hidden.id})
+    missing = client.post("/api/v1/saved", json={"post_id": 987_654})
+    assert refused.status_code == 404 and refused.get_data() == missing.get_data()
+    assert client.open("/api/v1/saved", method="DELETE", json={"post_id": open_post.id}).status_code == 204
+    assert [i["comment_id"] for i in client.get("/api/v1/saved").get_json()["items"]] == [comment.id]

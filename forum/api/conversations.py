@@ -1,4 +1,4 @@
-"""Conversations, their messages and blocks: the same `visibility` fetchers and services as
+"""Conversations, their messages, blocks and the reading list: the same `visibility` fetchers and services as
 the pages, so anyone but a current participant gets the 404 of a missing conversation."""
 
 from __future__ import annotations
@@ -10,15 +10,16 @@ from forum import visibility
 from forum.api import bp, serialize
 from forum.api.auth import require_user
 from forum.api.errors import ApiError
-from forum.api.inputs import json_body, page_list, strings, text
+from forum.api.inputs import integer, json_body, page_list, strings, text
 from forum.api.openapi import PAGE_PARAMS, operation
 from forum.api.schemas import COMPONENTS, INT, STRING, TEXT, TIME, nullable, obj, page_of, ref
 from forum.extensions import db
 from forum.models import PARTICIPANT_STATES, Conversation, Message, User
 from forum.queries import blocks as block_queries
 from forum.queries import conversations as queries
+from forum.queries import reading_list as reading_list_queries
 from forum.queries.users import user_named
-from forum.services import blocks, conversations
+from forum.services import blocks, conversations, reading_list
 
 STATE = {"type": "string", "enum": list(PARTICIPANT_STATES)}
 COMPONENTS["Participant"] = obj({"user": ref("UserRef"), "state": STATE, "left": {"type": "boolean"}})
@@ -189,4 +190,65 @@ def block_add():
 def block_remove(username: str):
     user = require_user()
     blocks.unblock(user, _member(username))
+    return "", 204
+
+
+# --- the reading list -------------------------------------------------------------------
+
+COMPONENTS["SavedItem"] = obj({"post_id": INT, "comment_id": nullable(INT), "title": STRING, "saved_at": TIME})
+SAVE = obj({"post_id": INT, "comment_id": nullable(INT)}, required=("post_id",))
+
+
+def _saved_target(data: dict):
+    """The post (and comment) named in the body, fetched as the Save buttons do: 404 alike."""
+    comment_id = integer(data, "comment_id")
+    if comment_id is not None:
+        comment = visibility.get_shown_comment_or_404(comment_id, current_user)
+        if comment.post_id != integer(data, "post_id", required=True):
+            raise ApiError(404)
+        return comment.post, comment
+    return visibility.get_post_body_or_404(integer(data, "post_id", required=True) or 0, current_user), None
+
+
+@bp.get("/saved")
+@operation(
+    "The caller's reading list: saved posts and comments they may still read, latest first",
+    tag="conversations",
+    response=page_of(ref("SavedItem")),
+    params=PAGE_PARAMS,
+)
+def saved_list():
+    user = require_user()
+
+    def render(items):
+        return [
+            {
+                "post_id": s.post.id,
+                "comment_id": s.comment.id if s.comment else None,
+                "title": s.post.title,
+                "saved_at": serialize.when(s.saved_at),
+            }
+            for s in items
+        ]
+
+    return page_list(reading_list_queries.saved(user), render)
+
+
+@bp.post("/saved")
+@operation("Save a post or a comment to the reading list", tag="conversations", body=SAVE, response=None, status=204)
+def saved_add():
+    user = require_user()
+    post, comment = _saved_target(json_body())
+    reading_list.save(user, post, comment)
+    return "", 204
+
+
+@bp.delete("/saved")
+@operation(
+    "Remove a post or a comment from the reading list", tag="conversations", body=SAVE, response=None, status=204
+)
+def saved_remove():
+    user = require_user()
+    post, comment = _saved_target(json_body())
+    reading_list.unsave(user, post, comment)
     return "", 204

@@ -70,3 +70,29 @@ def test_only_participants_reach_a_conversation(client, talk, viewer, probe):
     expected = 401 if viewer == "anonymous" and path.startswith("/api/") else LOGIN if viewer == "anonymous" else 404
     assert seen.status_code == expected
     assert normalized(seen, here) == normalized(_request(client, method, missing, data), missing)
+
+
+@pytest.mark.parametrize("viewer", ["former", "outsider", "moderator"])
+def test_no_canary_in_the_api_lists_search_or_notifications(client, talk, viewer):
+    _cid, users = talk
+    login(client, users[viewer])
+    for path in (
+        "/api/v1/conversations",
+        "/api/v1/notifications",
+        "/api/v1/notifications/unread",
+        "/api/v1/users/ada",
+        "/api/v1/saved",
+        "/notifications",
+        "/messages",
+        "/users/ada",
+    ):
+        body = client.get(path).get_data(as_text=True)
+        assert CANARY not in body, path
+    # Search answers exactly as for a word nobody wrote (the query itself is echoed back).
+    never = "zzzzzzzzzz"
+    for search in ("/search?q={}", "/api/v1/search?q={}"):
+        found = normalized(client.get(search.format(CANARY)))
+        blank = normalized(client.get(search.format(never)))
+        assert found == tuple(p.replace(never, CANARY) if isinstance(p, str) else p for p in blank), search
+    assert client.get("/api/v1/conversations").get_json()["total"] == 0
+    assert client.get("/api/v1/notifications/unread").get_json()["unread"] == 0

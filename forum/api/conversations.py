@@ -235,7 +235,14 @@ def saved_list():
 
 
 @bp.post("/saved")
-@operation("Save a post or a comment to the reading list", tag="conversations", body=SAVE, response=None, status=204)
+@operation(
+    "Save a post or a comment to the reading list",
+    tag="conversations",
+    body=SAVE,
+    response=None,
+    status=204,
+    errors=(404,),
+)
 def saved_add():
     user = require_user()
     post, comment = _saved_target(json_body())
@@ -245,7 +252,12 @@ def saved_add():
 
 @bp.delete("/saved")
 @operation(
-    "Remove a post or a comment from the reading list", tag="conversations", body=SAVE, response=None, status=204
+    "Remove a post or a comment from the reading list",
+    tag="conversations",
+    body=SAVE,
+    response=None,
+    status=204,
+    errors=(404,),
 )
 def saved_remove():
     user = require_user()

@@ -99,6 +99,7 @@ one from its parts (`deleted_at`, `removed_at`, `is_draft`) outside this module:
     get_conversation_or_404     (Conversation, participant row)  a participant, else the 404 of a missing one
                                                                  (former participants and moderators included)
     messages_of(viewer, c)      Select[Message]                  of a conversation already fetched
+    get_message_attachment_or_404   MessageAttachment            a file sent in it: participants only, else 404
 
 Read helpers in forum/queries/ take the viewer, start from these and refuse by themselves
 (member lists, join requests, invitations, read receipts, acceptances, draft shares, the
@@ -130,6 +131,7 @@ from forum.models import (
     GroupInvitation,
     Membership,
     Message,
+    MessageAttachment,
     Post,
     PostAudience,
     PostListing,
@@ -851,6 +853,19 @@ def messages_of(viewer: User | None, conversation: Conversation) -> Select[tuple
         .options(joinedload(Message.author))
         .order_by(Message.created_at, Message.id)
     )
+
+
+def get_message_attachment_or_404(conversation_id: int, key: str, viewer: User | None) -> MessageAttachment:
+    found = db.session.scalar(
+        select(MessageAttachment).where(
+            MessageAttachment.conversation_id == conversation_id,
+            MessageAttachment.key == key,
+            in_conversation(viewer, MessageAttachment.conversation_id),
+        )
+    )
+    if found is None:
+        abort(404)
+    return found
 
 
 def references_readable(viewer: User | None, post_id_column, comment_id_column, group_id_column) -> ColumnElement[bool]:

@@ -3,12 +3,14 @@ blocking and the new-account limit, through the pages a member uses."""
 
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Block, Conversation, ConversationParticipant, Notification
+from forum.models import Block, Conversation, ConversationParticipant, MessageAttachment, Notification
 from forum.services import access, conversations, vouches
-from tests.factories import login, logout, make_comment, make_group, make_post, make_user, send_queued_mail
+from tests.factories import image_bytes, login, logout, make_comment, make_group, make_post, make_user, send_queued_mail
 from tests.privacy.oracle import MISSING_POST as MISSING
 from tests.privacy.oracle import normalized
 
@@ -242,3 +244,39 @@ def test_starting_points_offer_only_people_the_viewer_may_write_to(client):
     listed = make_post(owner, "Listed study", "Hidden body.", audience="restricted", groups=(group,))
     access.set_listing(owner, listed, True, "An abstract long enough to list the study.")
     assert "Ask the author" in client.get(f"/posts/{listed.id}/access").get_data(as_text=True)
+
+
+def test_a_file_in_a_message_opens_for_participants_only(app, client):
+    ada, bob, carol = make_user("ada"), make_user("bob"), make_user("carol")
+    make_group(ada, members=(bob, carol))
+    login(client, ada)
+    _start(client, "bob,carol")
+    cid = _conversation_id("About your paper")
+    sent = client.post(
+        f"/messages/{cid}",
+        data={"body": "The figure.", "file": (io.BytesIO(image_bytes()), "figure.png")},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 302
+    key = db.session.scalar(select(MessageAttachment.key))
+    path = f"/messages/{cid}/files/{key}"
+    assert f'href="{path}"' in client.get(f"/messages/{cid}").get_data(as_text=True)
+    opened = client.get(path)
+    assert opened.status_code == 200 and opened.mimetype == "image/png"
+    assert opened.headers["Cache-Control"] == "private, no-store"
+    app.config["ATTACHMENT_MAX_BYTES"] = 10
+    big = client.post(
+        f"/messages/{cid}",
+        data={"body": "Too big, kept.", "file": (io.BytesIO(image_bytes()), "big.png")},
+        content_type="multipart/form-data",
+    )
+    assert big.status_code == 400 and "Too big, kept." in big.get_data(as_text=True)
+    assert "attachments are at most" in big.get_data(as_text=True)
+    logout(client)
+    conversations.leave(db.session.get(ConversationParticipant, (cid, carol.id)))
+    for viewer in (carol, make_user("outsider")):  # a former participant, an outsider
+        login(client, viewer)
+        other = f"/messages/{cid}/files/not-a-key"
+        assert normalized(client.get(path), path)[0] == 404
+        assert normalized(client.get(path), path) == normalized(client.get(other), other)
+        logout(client)

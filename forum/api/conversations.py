@@ -34,8 +34,16 @@ COMPONENTS["Conversation"] = obj(
         "url": STRING,
     }
 )
+COMPONENTS["MessageFile"] = obj({"filename": STRING, "content_type": STRING, "size": INT, "url": STRING})
 COMPONENTS["Message"] = obj(
-    {"id": INT, "author": nullable(ref("UserRef")), "body_md": STRING, "body_html": STRING, "created_at": TIME}
+    {
+        "id": INT,
+        "author": nullable(ref("UserRef")),
+        "body_md": STRING,
+        "body_html": STRING,
+        "files": {"type": "array", "items": ref("MessageFile"), "description": "Open to participants only."},
+        "created_at": TIME,
+    }
 )
 NEW_CONVERSATION = obj(
     {"to": {"type": "array", "items": STRING}, "subject": STRING, "body": TEXT}, required=("to", "subject", "body")
@@ -65,6 +73,15 @@ def _message(message: Message) -> dict:
         "author": serialize.user_ref(message.author) if message.author else None,
         "body_md": message.body_md,
         "body_html": message.body_html,
+        "files": [
+            {
+                "filename": f.filename,
+                "content_type": f.content_type,
+                "size": f.size,
+                "url": url_for("conversations.message_file", conversation_id=message.conversation_id, key=f.key),
+            }
+            for f in message.files
+        ],
         "created_at": serialize.when(message.created_at),
     }
 

@@ -2,6 +2,7 @@
 API and the pages refuse the same things."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import StringField, SubmitField, TextAreaField
 
 from forum.services.conversations import SUBJECT_MAX
@@ -16,6 +17,10 @@ class NewConversationForm(FlaskForm):
 
 class MessageForm(FlaskForm):
     body = TextAreaField("Reply", description="Markdown and $math$ work here.")
+    file = FileField(
+        "Attach a file (optional)",
+        description="PNG, JPEG, GIF, WebP or PDF; only the people in this conversation can open it.",
+    )
     submit = SubmitField("Send")
 
 

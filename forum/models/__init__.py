@@ -3,7 +3,14 @@
 from forum.models.access import AccessRequest, PostListing
 from forum.models.attachment import Attachment
 from forum.models.comment import Comment
-from forum.models.conversation import PARTICIPANT_STATES, Block, Conversation, ConversationParticipant, Message
+from forum.models.conversation import (
+    PARTICIPANT_STATES,
+    Block,
+    Conversation,
+    ConversationParticipant,
+    Message,
+    MessageAttachment,
+)
 from forum.models.draft import DRAFT_ROLES, DraftShare, PlannedAudience, post_coauthors
 from forum.models.group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
 from forum.models.interest import Interest
@@ -39,6 +46,7 @@ __all__ = [
     "Conversation",
     "ConversationParticipant",
     "Message",
+    "MessageAttachment",
     "PARTICIPANT_STATES",
     "AudienceSnapshot",
     "AudienceSnapshotPrincipal",

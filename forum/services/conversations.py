@@ -13,11 +13,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Conversation, ConversationParticipant, Message, User
+from forum.infra.storage import get_storage
+from forum.models import Conversation, ConversationParticipant, Message, MessageAttachment, User
 from forum.models._time import utcnow
 from forum.queries import conversations as queries
 from forum.rendering.markup import render_markdown
-from forum.services import notifications
+from forum.services import attachments, notifications
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_can_write, is_new_account
 
@@ -115,14 +116,36 @@ def start(sender: User, recipients: Sequence[User], subject: str | None, body: s
     return conversation
 
 
-def write(author: User, conversation: Conversation, me: ConversationParticipant, body: str | None) -> Message:
-    """A new message; writing in a conversation you were asked into accepts the request."""
+def write(
+    author: User,
+    conversation: Conversation,
+    me: ConversationParticipant,
+    body: str | None,
+    file: tuple[str, bytes] | None = None,
+) -> Message:
+    """A new message, with an optional file (name, bytes) that only the participants read;
+    writing in a conversation you were asked into accepts the request."""
     ensure_can_write(author, "message")
     body = _body(body)
+    prepared = attachments.prepare(*file) if file is not None else None  # refused before anything is kept
     if me.state == "request":
         me.state = "active"
     message = _add_message(conversation, author, body)
     me.last_read_at = message.created_at
+    if prepared is not None:
+        db.session.flush()
+        # The bytes first: a crash in between leaves an orphan file, never a row without bytes.
+        get_storage().save(prepared.key, prepared.data, prepared.content_type)
+        db.session.add(
+            MessageAttachment(
+                message_id=message.id,
+                conversation_id=conversation.id,
+                key=prepared.key,
+                filename=prepared.filename,
+                content_type=prepared.content_type,
+                size=len(prepared.data),
+            )
+        )
     others = [
         p
         for p in conversation_participants(conversation)

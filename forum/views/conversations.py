@@ -5,7 +5,7 @@ first, so anyone but a current participant gets the 404 of a missing conversatio
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from forum import visibility
@@ -13,12 +13,14 @@ from forum.extensions import db
 from forum.forms import show_error
 from forum.forms.conversations import AddParticipantForm, MessageForm, NewConversationForm
 from forum.forms.posts import ConfirmForm
+from forum.infra.storage import get_storage
 from forum.models import Conversation, ConversationParticipant
 from forum.queries import conversations as queries
 from forum.queries import trust
 from forum.queries.users import user_named
 from forum.services import ServiceError
 from forum.services import conversations as service
+from forum.views.attachments import FILE_CSP
 
 bp = Blueprint("conversations", __name__)
 
@@ -91,13 +93,32 @@ def write(conversation_id: int):
     form = MessageForm()
     if not form.validate_on_submit():
         return _render(conversation, me, 400, message_form=form)
+    upload = form.file.data
+    file = (upload.filename or "file", upload.read()) if upload and upload.filename else None
     try:
-        service.write(current_user, conversation, me, form.body.data)
+        service.write(current_user, conversation, me, form.body.data, file)
     except ServiceError as error:
         db.session.rollback()
         show_error(form, error, "body")
         return _render(conversation, me, error.status, message_form=form)
     return redirect(url_for("conversations.view", conversation_id=conversation.id) + "#latest")
+
+
+@bp.route("/messages/<int:conversation_id>/files/<key>")
+@login_required
+def message_file(conversation_id: int, key: str):
+    """A file sent in a conversation: its current participants only, kept in no cache."""
+    attachment = visibility.get_message_attachment_or_404(conversation_id, key, current_user)
+    data = get_storage().load(attachment.key)
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype=attachment.content_type)
+    disposition = "inline" if attachment.is_image else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{attachment.filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/messages/<int:conversation_id>/add", methods=["POST"])

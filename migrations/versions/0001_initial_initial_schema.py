@@ -611,6 +611,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_attachments_comment_id'), ['comment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attachments_post_id'), ['post_id'], unique=False)
 
+    op.create_table('message_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('conversation_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('filename', sa.String(length=120), nullable=False),
+    sa.Column('content_type', sa.String(length=40), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_message_attachments_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_message_attachments_message_id_messages'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_attachments')),
+    sa.UniqueConstraint('key', name=op.f('uq_message_attachments_key'))
+    )
+    with op.batch_alter_table('message_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_attachments_message_id'), ['message_id'], unique=False)
+
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -792,6 +809,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notifications_post_id'))
 
     op.drop_table('notifications')
+    with op.batch_alter_table('message_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_attachments_message_id'))
+
+    op.drop_table('message_attachments')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachments_post_id'))
         batch_op.drop_index(batch_op.f('ix_attachments_comment_id'))

@@ -7,11 +7,12 @@ Add every new address under /messages/<id> (or the API's /conversations/<id>) he
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import ConversationParticipant
+from forum.models import ConversationParticipant, MessageAttachment
 from forum.services import conversations
-from tests.factories import login, make_group, make_user
+from tests.factories import image_bytes, login, make_group, make_user
 from tests.moderation_helpers import make_moderator
 from tests.privacy.oracle import MISSING_POST, db_snapshot, normalized
 from tests.privacy.urls import LOGIN
@@ -28,6 +29,7 @@ PROBES = [
     ("POST", "/messages/{c}/accept", {}, 302),
     ("POST", "/messages/{c}/decline", {}, 302),
     ("POST", "/messages/{c}/leave", {}, 302),
+    ("GET", "/messages/{c}/files/{key}", None, 200),
     ("GET", "/api/v1/conversations/{c}", None, 200),
     ("GET", "/api/v1/conversations/{c}/messages", None, 200),
 ]
@@ -40,9 +42,12 @@ def talk(app):
     moderator = make_moderator("mod")
     make_group(ada, members=(bob, former, moderator))
     conversation = conversations.start(ada, [bob, former], f"The {CANARY} question", f"{CANARY} body")
+    me = conversations.place_of(conversation, ada)
+    conversations.write(ada, conversation, me, "A figure.", ("figure.png", image_bytes()))
     conversations.leave(db.session.get(ConversationParticipant, (conversation.id, former.id)))
     users = {"participant": bob, "former": former, "outsider": outsider, "moderator": moderator}
-    return conversation.id, users
+    key = db.session.scalar(select(MessageAttachment.key))
+    return conversation.id, users, key
 
 
 def _request(client, method, path, data):
@@ -55,10 +60,10 @@ def _request(client, method, path, data):
 @pytest.mark.parametrize("probe", PROBES, ids=lambda p: f"{p[0]} {p[1]} {p[2]}")
 def test_only_participants_reach_a_conversation(client, talk, viewer, probe):
     method, path, data, participant_status = probe
-    cid, users = talk
+    cid, users, key = talk
     if viewer != "anonymous":
         login(client, users[viewer])
-    here, missing = path.format(c=cid), path.format(c=MISSING)
+    here, missing = path.format(c=cid, key=key), path.format(c=MISSING, key=key)
     if viewer == "participant":
         response = _request(client, method, here, data)
         assert response.status_code == participant_status, response.get_data(as_text=True)[:300]
@@ -74,7 +79,7 @@ def test_only_participants_reach_a_conversation(client, talk, viewer, probe):
 
 @pytest.mark.parametrize("viewer", ["former", "outsider", "moderator"])
 def test_no_canary_in_the_api_lists_search_or_notifications(client, talk, viewer):
-    _cid, users = talk
+    _cid, users, _key = talk
     login(client, users[viewer])
     for path in (
         "/api/v1/conversations",

@@ -43,6 +43,10 @@ from forum.services.guards import is_new_account
 
 MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_-]{3,32})(?![\w-])", re.IGNORECASE)
 
+# What a block silences: the blocked person's words reaching you. Decisions about your own
+# content or requests (a moderator, a group's owner) still arrive whoever made them.
+SILENCED_BY_BLOCK = ("reply_post", "reply_comment", "thread", "mention", "message", "message_request")
+
 # What a category sends by email until the user chooses.
 DEFAULT_MODES = {
     "replies": "immediate",
@@ -68,10 +72,15 @@ def _notify(
     group_id=None,
     conversation_id=None,
 ) -> None:
-    """Add one notification per recipient (user id -> kind), never to the actor nor to anyone
-    who blocks the actor, and queue the emails their choices ask for (no commit)."""
+    """Add one notification per recipient (user id -> kind), never to the actor nor, for the
+    kinds a block silences, to anyone who blocks the actor; queue the emails their choices
+    ask for (no commit)."""
     blocking = blocks.blockers_of(actor_id, recipients) if actor_id is not None else set()
-    recipients = {uid: kind for uid, kind in recipients.items() if uid != actor_id and uid not in blocking}
+    recipients = {
+        uid: kind
+        for uid, kind in recipients.items()
+        if uid != actor_id and not (uid in blocking and kind in SILENCED_BY_BLOCK)
+    }
     if not recipients:
         return
     # One multi-row INSERT (and one for the emails) however many people a post reaches.

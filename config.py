@@ -191,6 +191,7 @@ class Config:
     MENTIONS_MAX = 10
     NEW_ACCOUNT_MENTIONS_MAX = 3
     NEW_ACCOUNT_MENTIONS_PER_HOUR = _env_int("NEW_ACCOUNT_MENTIONS_PER_HOUR", 20)
+    NEW_ACCOUNT_CONVERSATIONS_PER_DAY = _env_int("NEW_ACCOUNT_CONVERSATIONS_PER_DAY", 5)
     NOTIFICATIONS_PER_PAGE = 30
     # How often an open page asks for the unread count (static/notifications.js).
     NOTIFICATIONS_POLL_SECONDS = _env_int("NOTIFICATIONS_POLL_SECONDS", 30)

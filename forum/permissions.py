@@ -85,7 +85,7 @@ def can_report(user: User | None) -> bool:
 
 # Everything an account can be refused until its address is verified (config.UNVERIFIED_MAY
 # lists the ones allowed anyway; reading is never refused).
-UNVERIFIED_ACTIONS = ("profile", "post", "comment", "vote", "vouch", "group", "request", "report")
+UNVERIFIED_ACTIONS = ("profile", "post", "comment", "vote", "vouch", "group", "request", "report", "message")
 
 
 def verified_enough(user: User, action: str) -> bool:

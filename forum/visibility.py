@@ -91,6 +91,16 @@ one from its parts (`deleted_at`, `removed_at`, `is_draft`) outside this module:
                                                                  (removed ones only to author and moderators),
                                                                  comments in their snapshot
 
+    Conversations (their participants are the audience; nothing else opens one)
+    in_conversation(viewer, col) SQL clause on a conversation id     the viewer is a participant who has not left
+                                                                 nor declined: lists, counts, notifications
+    visible_conversations       Select[Conversation]             the viewer's inbox; in no other listing,
+                                                                 search, feed, count or profile for anyone
+    get_conversation_or_404     (Conversation, participant row)  a participant, else the 404 of a missing one
+                                                                 (former participants and moderators included)
+    messages_of(viewer, c)      Select[Message]                  of a conversation already fetched
+    get_message_attachment_or_404   MessageAttachment            a file sent in it: participants only, else 404
+
 Read helpers in forum/queries/ take the viewer, start from these and refuse by themselves
 (member lists, join requests, invitations, read receipts, acceptances, draft shares, the
 editor's files). tests/test_read_layer.py fails on a content query anywhere else.
@@ -115,9 +125,13 @@ from forum.models import (
     Attachment,
     AudienceSnapshotPrincipal,
     Comment,
+    Conversation,
+    ConversationParticipant,
     Group,
     GroupInvitation,
     Membership,
+    Message,
+    MessageAttachment,
     Post,
     PostAudience,
     PostListing,
@@ -787,6 +801,71 @@ def describe_audience(viewer: User | None, post: Post) -> dict:
 
 
 # --- references: notifications and the emails built from them ---------------------------
+
+
+# --- conversations -----------------------------------------------------------------------
+
+
+def in_conversation(viewer: User | None, conversation_id_column=Conversation.id) -> ColumnElement[bool]:
+    """SQL: the viewer takes part in this conversation now. Read from the viewer's own
+    `user:` token only: a conversation's audience is its current participants."""
+    user_ids = user_ids_in(principals(viewer))
+    if not user_ids:
+        return false()
+    return (
+        exists()
+        .where(
+            ConversationParticipant.conversation_id == conversation_id_column,
+            ConversationParticipant.user_id.in_(user_ids),
+            ConversationParticipant.left_at.is_(None),
+            ConversationParticipant.state != "declined",
+        )
+        .correlate_except(ConversationParticipant)
+    )
+
+
+def visible_conversations(viewer: User | None) -> Select[tuple[Conversation]]:
+    return select(Conversation).where(in_conversation(viewer))
+
+
+def get_conversation_or_404(conversation_id: int, viewer: User | None) -> tuple[Conversation, ConversationParticipant]:
+    """The conversation and the viewer's place in it; anyone else gets the 404 of a missing one."""
+    found = db.session.execute(
+        select(Conversation, ConversationParticipant)
+        .join(ConversationParticipant, ConversationParticipant.conversation_id == Conversation.id)
+        .where(
+            Conversation.id == conversation_id,
+            ConversationParticipant.user_id == (viewer.id if is_signed_in(viewer) else None),
+            in_conversation(viewer),
+        )
+    ).first()
+    if found is None:
+        abort(404)
+    return found[0], found[1]
+
+
+def messages_of(viewer: User | None, conversation: Conversation) -> Select[tuple[Message]]:
+    """The messages of a conversation the viewer takes part in, oldest first (the whole
+    history: see models/conversation.py for why someone added later reads it too)."""
+    return (
+        select(Message)
+        .where(Message.conversation_id == conversation.id, in_conversation(viewer, Message.conversation_id))
+        .options(joinedload(Message.author))
+        .order_by(Message.created_at, Message.id)
+    )
+
+
+def get_message_attachment_or_404(conversation_id: int, key: str, viewer: User | None) -> MessageAttachment:
+    found = db.session.scalar(
+        select(MessageAttachment).where(
+            MessageAttachment.conversation_id == conversation_id,
+            MessageAttachment.key == key,
+            in_conversation(viewer, MessageAttachment.conversation_id),
+        )
+    )
+    if found is None:
+        abort(404)
+    return found
 
 
 def references_readable(viewer: User | None, post_id_column, comment_id_column, group_id_column) -> ColumnElement[bool]:

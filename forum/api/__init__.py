@@ -63,7 +63,20 @@ def _write_limit() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from forum.api import comments, groups, me, memberships, meta, notifications, posts, reports, search, users, votes  # noqa: F401
+    from forum.api import (  # noqa: F401
+        comments,
+        conversations,
+        groups,
+        me,
+        memberships,
+        meta,
+        notifications,
+        posts,
+        reports,
+        search,
+        users,
+        votes,
+    )
 
     csrf.exempt(bp)  # cookie-authenticated writes are checked in `auth.guard`
     limiter.limit(_read_limit, key_func=auth.rate_key, per_method=False)(bp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from forum.demo import marks, research
+from forum.demo.conversations import add_demo_conversation
 from forum.demo.trust import add_trust_demo
 from forum.extensions import db
 from forum.models import Comment, Post
@@ -143,4 +144,5 @@ def load_demo_content() -> dict[str, int]:
     research.add_research_post(users["ada"], users["ben"], circuits)
     research.add_shared_draft(users["ada"], users["ben"])
     marks.add_marked_post(users)  # each reader's copy marked, and a leaked copy in Dana's drafts to trace
+    add_demo_conversation(users)  # eli asks ben for a vouch, privately
     return {"users": len(users), "groups": 2, "posts": 8, "comments": 6, "votes": n_votes}

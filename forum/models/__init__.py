@@ -3,6 +3,14 @@
 from forum.models.access import AccessRequest, PostListing
 from forum.models.attachment import Attachment
 from forum.models.comment import Comment
+from forum.models.conversation import (
+    PARTICIPANT_STATES,
+    Block,
+    Conversation,
+    ConversationParticipant,
+    Message,
+    MessageAttachment,
+)
 from forum.models.draft import DRAFT_ROLES, DraftShare, PlannedAudience, post_coauthors
 from forum.models.group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
 from forum.models.interest import Interest
@@ -21,6 +29,7 @@ from forum.models.notification import (
 from forum.models.outbox import OutboxMessage
 from forum.models.post import AUDIENCE_KINDS, Post, PostAudience, PostRevision, Tag
 from forum.models.reads import PostRead
+from forum.models.saved import SavedItem
 from forum.models.search_entry import SearchEntry
 from forum.models.session import UserSession
 from forum.models.snapshot import AudienceSnapshot, AudienceSnapshotPrincipal
@@ -33,6 +42,12 @@ from forum.models.vouch import Vouch
 
 __all__ = [
     "AccessRequest",
+    "Block",
+    "Conversation",
+    "ConversationParticipant",
+    "Message",
+    "MessageAttachment",
+    "PARTICIPANT_STATES",
     "AudienceSnapshot",
     "AudienceSnapshotPrincipal",
     "EMAIL_CATEGORIES",
@@ -76,6 +91,7 @@ __all__ = [
     "ROLES",
     "RecoveryCode",
     "Report",
+    "SavedItem",
     "SearchEntry",
     "SecurityKey",
     "SiteTerms",

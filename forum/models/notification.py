@@ -1,6 +1,7 @@
 """Notifications, subscriptions and email preferences.
 
-A notification stores references only (recipient, kind, actor, post, comment, group),
+A notification stores references only (recipient, kind, actor, post, comment, group,
+conversation),
 never a copied title or text: what it says, and whether it is shown at all, is decided
 through `visibility` each time it is listed, counted or mailed.
 """
@@ -35,6 +36,8 @@ NOTIFICATION_KINDS = {
     "followed_user_post": "following",
     "followed_tag_post": "following",
     "followed_group_post": "following",
+    "message": "messages",  # a new message in a conversation you are in
+    "message_request": "messages",  # a member you have no tie with asks to talk
 }
 EMAIL_CATEGORIES = {
     "replies": "Replies to you and new comments in threads you follow",
@@ -44,6 +47,7 @@ EMAIL_CATEGORIES = {
     "terms": "Readers accepting the terms of your posts",
     "moderation": "Moderation decisions about your posts and comments",
     "following": "New posts from people, tags and groups you follow",
+    "messages": "Private messages and requests to talk",
 }
 EMAIL_MODES = ("off", "immediate", "digest")
 SUBSCRIPTION_TARGETS = ("post", "user", "tag", "group")
@@ -63,6 +67,7 @@ class Notification(Model):
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, url_for
+from markupsafe import escape
 from sqlalchemy import Select, select
 
 from forum import visibility
 from forum.extensions import db
 from forum.models import Comment, Group, Post, Tag, User
-from forum.queries import listings, marked_copies
+from forum.queries import listings, marked_copies, reading_list
 from forum.rendering.atom import Entry, Feed, Person
 
 ANONYMOUS = None
@@ -50,6 +51,35 @@ def comment_entries(post: Post) -> list[Entry]:
         .limit(_limit())
     )
     return [comment_entry(comment, post) for comment in db.session.scalars(query)]
+
+
+def reading_list_entry(owner: User) -> list[Entry]:
+    """One entry for the owner's reading list (private feed only): what they saved and may
+    still read, decided now through `reading_list.saved`. None while the list is empty."""
+    items = reading_list.saved(owner)[: _limit()]
+    if not items:
+        return []
+    links = []
+    for item in items:
+        if item.comment is not None:
+            url = url_for("posts.comment_permalink", comment_id=item.comment.id, _external=True)
+            label = f"{item.comment.author.display_name} on “{item.post.title}”"
+        else:
+            url, label = url_for("posts.view", post_id=item.post.id, _external=True), item.post.title
+        links.append(f'<li><a href="{escape(url)}">{escape(label)}</a></li>')
+    link = url_for("reading_list.index", _external=True)
+    updated = max(item.saved_at for item in items)
+    return [
+        Entry(
+            id=link,
+            title=f"Your reading list ({len(items)} saved)",
+            link=link,
+            author=person(owner),
+            published=updated,
+            updated=updated,
+            content_html=f"<ul>{''.join(links)}</ul>",
+        )
+    ]
 
 
 def _limit() -> int:

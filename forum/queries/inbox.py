@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from forum import visibility
 from forum.extensions import db
-from forum.models import Comment, Group, Membership, Notification, Post, Subscription, User
+from forum.models import Comment, Conversation, Group, Membership, Notification, Post, Subscription, User
 
 # Kinds a muted thread silences. Mentions of you and decisions about your content still arrive.
 MUTABLE = ("reply_post", "reply_comment", "thread")
@@ -39,6 +39,11 @@ def shown(viewer: User) -> ColumnElement[bool]:
         visibility.references_readable(viewer, Notification.post_id, Notification.comment_id, Notification.group_id),
         not_(and_(Notification.kind.in_(MUTABLE), muted)),
         or_(Notification.kind != "shared_group", still_member),
+        # A conversation speaks only to its current participants.
+        or_(
+            Notification.conversation_id.is_(None),
+            visibility.in_conversation(viewer, Notification.conversation_id),
+        ),
     )
 
 
@@ -65,6 +70,8 @@ class Item:
     comment_md: str | None
     group_slug: str | None
     group_name: str | None
+    conversation_id: int | None = None
+    conversation_subject: str | None = None
 
     @property
     def category(self) -> str:
@@ -92,6 +99,8 @@ _MESSAGES = {
     "followed_user_post": "{actor} published “{post}”",
     "followed_tag_post": "{actor} published “{post}” in a tag you follow",
     "followed_group_post": "{actor} published “{post}” in {group}",
+    "message": "{actor} wrote in “{conversation}”",
+    "message_request": "{actor} asks to talk with you: “{conversation}”",
 }
 
 
@@ -100,6 +109,7 @@ def message(item: Item) -> str:
         actor=item.actor or "Someone",
         post=item.post_title or "",
         group=item.group_name or "",
+        conversation=item.conversation_subject or "",
         what="comment" if item.comment_id else "post",
     )
 
@@ -109,6 +119,8 @@ def target_url(item: Item, **external) -> str:
     if item.comment_id is not None:
         # The comment's own page: threads are paged, so the post page may not hold it.
         return url_for("posts.comment_permalink", comment_id=item.comment_id, **external)
+    if item.conversation_id is not None:
+        return url_for("conversations.view", conversation_id=item.conversation_id, **external)
     if item.post_id is not None:
         return url_for("posts.view", post_id=item.post_id, **external)
     if item.kind == "join_request":
@@ -134,11 +146,14 @@ def items(viewer: User, *, where=(), limit: int | None = None, offset: int = 0) 
             Comment.body_md,
             Group.slug,
             Group.name,
+            Notification.conversation_id,
+            Conversation.subject,
         )
         .outerjoin(actor, actor.id == Notification.actor_id)
         .outerjoin(Post, Post.id == Notification.post_id)
         .outerjoin(Comment, Comment.id == Notification.comment_id)
         .outerjoin(Group, Group.id == Notification.group_id)
+        .outerjoin(Conversation, Conversation.id == Notification.conversation_id)
         .where(shown(viewer), *where)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .offset(offset)
@@ -158,6 +173,8 @@ def items(viewer: User, *, where=(), limit: int | None = None, offset: int = 0) 
             comment_md=r[8],
             group_slug=r[9],
             group_name=r[10],
+            conversation_id=r[11],
+            conversation_subject=r[12],
         )
         for r in db.session.execute(query)
     ]

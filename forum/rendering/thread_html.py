@@ -21,6 +21,7 @@ from flask_login import current_user
 from jinja2.environment import TemplateModule
 from markupsafe import Markup, escape
 
+from forum.queries import blocks
 from forum.queries.threads import Node
 from forum.rendering.dates import time_ago
 from forum.rendering.vote_html import VoteWidgets
@@ -39,6 +40,8 @@ class ThreadRenderer:
         self.viewer_id = current_user.id if self.signed_in else None
         self.post_open = not post.is_deleted and not post.is_removed
         self.collapse_score = current_app.config["COMMENT_COLLAPSE_SCORE"]
+        # Comments by people the viewer blocks start closed, for the viewer only.
+        self.blocked = blocks.blocked_by(current_user)
         # Absent when CSRF is switched off (the tests), as the template printed nothing then.
         self.csrf_field = str(getattr(confirm_form, "csrf_token", "")) if self.signed_in else ""
         self._macros: TemplateModule | None = None
@@ -63,7 +66,8 @@ class ThreadRenderer:
         c, to = node.comment, self.links.to
         placeholder = ("[deleted account]" if c.author.is_deleted else "[deleted]") if c.is_deleted else "[removed]"
         # Low-scored comments start closed; the summary still opens them.
-        low = node.shown and c.score <= self.collapse_score
+        blocked = node.shown and c.author_id in self.blocked
+        low = node.shown and (c.score <= self.collapse_score or blocked)
         classes = "comment comment-low" if low else "comment"
         if node.is_new:  # written since the viewer's last visit (unread.is_new)
             classes += " comment-new"
@@ -78,7 +82,9 @@ class ThreadRenderer:
             out.append(' <span class="muted">· edited</span>')
         if node.is_new:
             out.append(' <span class="badge new-badge">new</span>')
-        if low:
+        if blocked:
+            out.append(' <span class="collapsed-note">(someone you blocked, collapsed)</span>')
+        elif low:
             out.append(f' <span class="collapsed-note">(score {c.score}, collapsed)</span>')
         if node.reply_count:
             replies = "reply" if node.reply_count == 1 else "replies"

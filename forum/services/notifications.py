@@ -36,11 +36,16 @@ from forum.models import (
     is_signed_in,
 )
 from forum.models._time import utcnow
+from forum.queries import blocks
 from forum.services.audience import audience_of
 from forum.services.errors import ServiceError
 from forum.services.guards import is_new_account
 
 MENTION = re.compile(r"(?<![\w@/.])@([a-z0-9_-]{3,32})(?![\w-])", re.IGNORECASE)
+
+# What a block silences: the blocked person's words reaching you. Decisions about your own
+# content or requests (a moderator, a group's owner) still arrive whoever made them.
+SILENCED_BY_BLOCK = ("reply_post", "reply_comment", "thread", "mention", "message", "message_request")
 
 # What a category sends by email until the user chooses.
 DEFAULT_MODES = {
@@ -51,16 +56,31 @@ DEFAULT_MODES = {
     "terms": "digest",
     "moderation": "immediate",
     "following": "digest",
+    "messages": "immediate",
 }
 
 
 # --- creating ---------------------------------------------------------------------------
 
 
-def _notify(recipients: dict[int, str], actor_id: int | None, *, post_id=None, comment_id=None, group_id=None) -> None:
-    """Add one notification per recipient (user id -> kind), never to the actor, and queue
-    the emails their choices ask for (no commit)."""
-    recipients = {uid: kind for uid, kind in recipients.items() if uid != actor_id}
+def _notify(
+    recipients: dict[int, str],
+    actor_id: int | None,
+    *,
+    post_id=None,
+    comment_id=None,
+    group_id=None,
+    conversation_id=None,
+) -> None:
+    """Add one notification per recipient (user id -> kind), never to the actor nor, for the
+    kinds a block silences, to anyone who blocks the actor; queue the emails their choices
+    ask for (no commit)."""
+    blocking = blocks.blockers_of(actor_id, recipients) if actor_id is not None else set()
+    recipients = {
+        uid: kind
+        for uid, kind in recipients.items()
+        if uid != actor_id and not (uid in blocking and kind in SILENCED_BY_BLOCK)
+    }
     if not recipients:
         return
     # One multi-row INSERT (and one for the emails) however many people a post reaches.
@@ -74,6 +94,7 @@ def _notify(recipients: dict[int, str], actor_id: int | None, *, post_id=None, c
                 "post_id": post_id,
                 "comment_id": comment_id,
                 "group_id": group_id,
+                "conversation_id": conversation_id,
             }
             for uid, kind in recipients.items()
         ],
@@ -260,6 +281,11 @@ def moderated(post: Post, comment: Comment | None, removed: bool) -> None:
         post_id=post.id,
         comment_id=comment.id if comment else None,
     )
+
+
+def conversation_message(conversation_id: int, author: User, recipients: dict[int, str]) -> None:
+    """A new message (or a request to talk) for these participants (user id -> kind)."""
+    _notify(recipients, author.id, conversation_id=conversation_id)
 
 
 # --- email: preferences and the queue ---------------------------------------------------

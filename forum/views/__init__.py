@@ -9,6 +9,8 @@ def register_blueprints(app: Flask) -> None:
         approvals,
         attachments,
         auth,
+        blocks,
+        conversations,
         drafts,
         feed_settings,
         feeds,
@@ -20,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
         moderation,
         notifications,
         posts,
+        reading_list,
         search,
         sessions,
         settings,
@@ -60,6 +63,9 @@ def register_blueprints(app: Flask) -> None:
         account_data,
         account,
         marks,
+        conversations,
+        blocks,
+        reading_list,
     ):
         app.register_blueprint(module.bp)
     if app.config["REGISTRATION_MODE"] == "invite":

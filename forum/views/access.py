@@ -12,6 +12,7 @@ from forum.forms.posts import ConfirmForm
 from forum.forms.trust import AccessRequestForm, ListingForm
 from forum.infra.pages import paginate
 from forum.queries import audit
+from forum.queries import conversations as conversation_queries
 from forum.queries import terms as terms_queries
 from forum.services import ServiceError
 from forum.services import access as access_service
@@ -49,6 +50,8 @@ def _render_request(post, listing, form, status=200, error=None):
         error=error,
         can_read=visibility.can_read_post(current_user, post.id),
         pending=access_service.pending_request(current_user, post),
+        # "Ask the author": only when the consent rule lets the viewer write to them.
+        ask_author=conversation_queries.reachable(current_user, [post.author]),
     ), status
 
 

@@ -93,6 +93,7 @@ def private(token: str):
     if owner is None:
         abort(404)
     entries = feeds.post_entries(owner, listings.front_page(owner, "new"))
+    entries = [*feeds.reading_list_entry(owner), *entries]
     page = url_for("main.index", sort="new", _external=True)
     feed = feeds.build(
         f"{owner.display_name}’s private feed",

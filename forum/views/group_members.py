@@ -14,6 +14,7 @@ from forum.forms import show_error
 from forum.forms.groups import InviteForm, JoinRequestForm, RoleForm
 from forum.forms.posts import ConfirmForm
 from forum.models import Group
+from forum.queries import conversations as conversation_queries
 from forum.queries import groups as group_queries
 from forum.queries import trust
 from forum.services import ServiceError
@@ -139,7 +140,9 @@ def request_to_join(slug: str):
                 return _back(
                     group, "Your request is sent. You will become a member when an owner or admin approves it."
                 )
-    return render_template("groups/request.html", group=group, form=form, vouches=vouches), status
+    # "Ask a member you know for a vouch": members the requester shares something visible with.
+    ask = conversation_queries.members_to_ask_for_vouch(current_user, group) if group.requires_vouch else []
+    return render_template("groups/request.html", group=group, form=form, vouches=vouches, ask=ask), status
 
 
 @bp.route("/groups/<slug>/request/withdraw", methods=["POST"])

@@ -11,6 +11,7 @@ from forum.forms import show_error
 from forum.forms.groups import DeleteGroupForm, EditGroupForm, GroupForm, InviteForm
 from forum.infra.pages import paginate
 from forum.models import Group
+from forum.queries import conversations as conversation_queries
 from forum.queries import feeds, listings, trust
 from forum.queries import groups as group_queries
 from forum.services import ServiceError, two_factor
@@ -116,6 +117,7 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
         n_requests=len(group_queries.pending_requests(current_user, group)),
         invite_form=invite_form or InviteForm(),
         intro=trust.introduce_group(current_user, group),
+        ask_owners=conversation_queries.owners_to_ask(current_user, group) if current_user.is_authenticated else [],
     ), status
 
 

@@ -32,6 +32,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("feed_settings.settings", "Private feed", "The Atom feed of what you can read.", "Account"),
     Section("invites.index", "Invites", "Codes that let people you know register.", "Account"),
     Section("data.index", "Your data", "Download everything you wrote, or delete your account.", "Account"),
+    Section("blocks.blocked", "Blocked people", "Members you block; only you see this list.", "Notifications"),
     Section("notifications.settings", "Notification email", "What reaches your inbox, and how often.", "Notifications"),
 )
 

@@ -9,9 +9,9 @@ from forum.forms.profile import ProfileForm
 from forum.forms.trust import VouchForm
 from forum.infra.page_cache import cached_page
 from forum.infra.pages import paginate
-from forum.models import Interest, User
+from forum.models import Interest, User, is_signed_in
 from forum.models.interest import user_interests
-from forum.queries import listings, trust
+from forum.queries import blocks, listings, trust
 from forum.queries.users import user_named_or_404
 from forum.services import ServiceError, accounts
 from forum.web.paging import page_arg
@@ -58,6 +58,7 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
         paths=trust.paths_to_user(current_user, user),
         my_vouch=trust.active_vouch(current_user.id, user.id) if current_user.is_authenticated else None,
         vouch_form=vouch_form or for_members(VouchForm),
+        i_block=is_signed_in(current_user) and current_user.id != user.id and blocks.blocks(current_user.id, user.id),
     ), status
 
 

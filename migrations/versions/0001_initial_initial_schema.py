@@ -148,6 +148,30 @@ def upgrade():
     with op.batch_alter_table('bans', schema=None) as batch_op:
         batch_op.create_index('ix_bans_user_lifted', ['user_id', 'lifted_at'], unique=False)
 
+    op.create_table('blocks',
+    sa.Column('blocker_id', sa.Integer(), nullable=False),
+    sa.Column('blocked_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('blocker_id <> blocked_id', name=op.f('ck_blocks_not_self')),
+    sa.ForeignKeyConstraint(['blocked_id'], ['users.id'], name=op.f('fk_blocks_blocked_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['blocker_id'], ['users.id'], name=op.f('fk_blocks_blocker_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('blocker_id', 'blocked_id', name=op.f('pk_blocks'))
+    )
+    with op.batch_alter_table('blocks', schema=None) as batch_op:
+        batch_op.create_index('ix_blocks_blocked', ['blocked_id'], unique=False)
+
+    op.create_table('conversations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('started_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_message_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_conversations_started_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conversations'))
+    )
+    with op.batch_alter_table('conversations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_conversations_last_message_at'), ['last_message_at'], unique=False)
+
     op.create_table('email_preferences',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('category', sa.String(length=16), nullable=False),
@@ -399,6 +423,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_comments_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_comments_post_created', ['post_id', 'created_at'], unique=False)
 
+    op.create_table('conversation_participants',
+    sa.Column('conversation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=8), nullable=False),
+    sa.Column('joined_at', sa.DateTime(), nullable=False),
+    sa.Column('left_at', sa.DateTime(), nullable=True),
+    sa.Column('last_read_at', sa.DateTime(), nullable=True),
+    sa.Column('added_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("state IN ('active', 'request', 'declined')", name=op.f('ck_conversation_participants_state_known')),
+    sa.ForeignKeyConstraint(['added_by_id'], ['users.id'], name=op.f('fk_conversation_participants_added_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_conversation_participants_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_conversation_participants_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('conversation_id', 'user_id', name=op.f('pk_conversation_participants'))
+    )
+    with op.batch_alter_table('conversation_participants', schema=None) as batch_op:
+        batch_op.create_index('ix_conversation_participants_user', ['user_id', 'left_at'], unique=False)
+
     op.create_table('draft_shares',
     sa.Column('post_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -430,6 +471,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_join_requests_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_join_requests_user_id'), ['user_id'], unique=False)
         batch_op.create_index('uq_join_requests_pending', ['group_id', 'user_id'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
+
+    op.create_table('messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('conversation_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('body_md', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_messages_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_messages_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_messages'))
+    )
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.create_index('ix_messages_conversation_created', ['conversation_id', 'created_at'], unique=False)
 
     op.create_table('post_audience',
     sa.Column('post_id', sa.Integer(), nullable=False),
@@ -557,6 +612,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_attachments_comment_id'), ['comment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attachments_post_id'), ['post_id'], unique=False)
 
+    op.create_table('message_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('conversation_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('filename', sa.String(length=120), nullable=False),
+    sa.Column('content_type', sa.String(length=40), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_message_attachments_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_message_attachments_message_id_messages'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_attachments')),
+    sa.UniqueConstraint('key', name=op.f('uq_message_attachments_key'))
+    )
+    with op.batch_alter_table('message_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_attachments_message_id'), ['message_id'], unique=False)
+
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -565,10 +637,12 @@ def upgrade():
     sa.Column('post_id', sa.Integer(), nullable=True),
     sa.Column('comment_id', sa.Integer(), nullable=True),
     sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('conversation_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('read_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_notifications_actor_id_users'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_notifications_comment_id_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_notifications_conversation_id_conversations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_notifications_group_id_groups'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_notifications_post_id_posts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
@@ -608,6 +682,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_reports_post_id'), ['post_id'], unique=False)
         batch_op.create_index('ix_reports_reporter_post_comment', ['reporter_id', 'post_id', 'comment_id'], unique=False)
         batch_op.create_index('ix_reports_status_created', ['status', 'created_at'], unique=False)
+
+    op.create_table('saved_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('post_id IS NOT NULL', name=op.f('ck_saved_items_has_post')),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_saved_items_comment_id_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_saved_items_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_saved_items_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_items'))
+    )
+    with op.batch_alter_table('saved_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_saved_items_post_id'), ['post_id'], unique=False)
+        batch_op.create_index('uq_saved_items_comment', ['user_id', 'comment_id'], unique=True, sqlite_where=sa.text('comment_id IS NOT NULL'), postgresql_where=sa.text('comment_id IS NOT NULL'))
+        batch_op.create_index('uq_saved_items_post', ['user_id', 'post_id'], unique=True, sqlite_where=sa.text('comment_id IS NULL'), postgresql_where=sa.text('comment_id IS NULL'))
 
     op.create_table('votes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -700,6 +791,12 @@ def downgrade():
         batch_op.drop_index('ix_votes_comment')
 
     op.drop_table('votes')
+    with op.batch_alter_table('saved_items', schema=None) as batch_op:
+        batch_op.drop_index('uq_saved_items_post', sqlite_where=sa.text('comment_id IS NULL'), postgresql_where=sa.text('comment_id IS NULL'))
+        batch_op.drop_index('uq_saved_items_comment', sqlite_where=sa.text('comment_id IS NOT NULL'), postgresql_where=sa.text('comment_id IS NOT NULL'))
+        batch_op.drop_index(batch_op.f('ix_saved_items_post_id'))
+
+    op.drop_table('saved_items')
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.drop_index('ix_reports_status_created')
         batch_op.drop_index('ix_reports_reporter_post_comment')
@@ -713,6 +810,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notifications_post_id'))
 
     op.drop_table('notifications')
+    with op.batch_alter_table('message_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_attachments_message_id'))
+
+    op.drop_table('message_attachments')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachments_post_id'))
         batch_op.drop_index(batch_op.f('ix_attachments_comment_id'))
@@ -746,6 +847,10 @@ def downgrade():
         batch_op.drop_index('ix_post_audience_principal_post')
 
     op.drop_table('post_audience')
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_messages_conversation_created')
+
+    op.drop_table('messages')
     with op.batch_alter_table('join_requests', schema=None) as batch_op:
         batch_op.drop_index('uq_join_requests_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
         batch_op.drop_index(batch_op.f('ix_join_requests_user_id'))
@@ -756,6 +861,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_draft_shares_user_id'))
 
     op.drop_table('draft_shares')
+    with op.batch_alter_table('conversation_participants', schema=None) as batch_op:
+        batch_op.drop_index('ix_conversation_participants_user')
+
+    op.drop_table('conversation_participants')
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_index('ix_comments_post_created')
         batch_op.drop_index(batch_op.f('ix_comments_parent_id'))
@@ -819,6 +928,14 @@ def downgrade():
     op.drop_table('group_invitations')
     op.drop_table('group_interests')
     op.drop_table('email_preferences')
+    with op.batch_alter_table('conversations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_conversations_last_message_at'))
+
+    op.drop_table('conversations')
+    with op.batch_alter_table('blocks', schema=None) as batch_op:
+        batch_op.drop_index('ix_blocks_blocked')
+
+    op.drop_table('blocks')
     with op.batch_alter_table('bans', schema=None) as batch_op:
         batch_op.drop_index('ix_bans_user_lifted')
 

@@ -69,6 +69,7 @@ def test_notifications_hold_references_never_text():
         "post_id",
         "comment_id",
         "group_id",
+        "conversation_id",
         "created_at",
         "read_at",
     }

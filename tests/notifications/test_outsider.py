@@ -7,8 +7,8 @@ import pytest
 
 from forum.extensions import db
 from forum.models import NOTIFICATION_KINDS, GroupInvitation, Tag
+from forum.services import conversations, moderation, notifications, terms
 from forum.services import groups as group_service
-from forum.services import moderation, notifications, terms
 from forum.services import posts as post_service
 from forum.services.audience import Audience
 from tests.factories import login, make_comment, make_post, make_user
@@ -108,6 +108,18 @@ def followed(w):
     return w.chen
 
 
+def message(w):
+    conversations.start(w.ada, [w.ben], "Zanzibar talk", "For ben, not @eli.")
+    return w.ben
+
+
+def message_request(w):
+    stranger = make_user("dan")
+    stranger.open_to_contact = True
+    conversations.start(w.ada, [stranger], "Zanzibar request", "Hello, @eli is not here.")
+    return stranger
+
+
 def _post_of(comment):
     return comment.post
 
@@ -125,6 +137,8 @@ EVENTS = [
     terms_accepted,
     moderated,
     followed,
+    message,
+    message_request,
 ]
 
 
@@ -168,6 +182,8 @@ def test_every_kind_is_exercised():
         "terms_accepted",
         "mod_removed",
         "followed_user_post",
+        "message",
+        "message_request",
     }
     untested_here = set(NOTIFICATION_KINDS) - told
     # Covered in test_kinds.py: declined answers, restoring, tag and group follows.

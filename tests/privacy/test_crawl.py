@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from forum.services import access, feed_tokens, vouches
+from forum.extensions import db
+from forum.models import ConversationParticipant
+from forum.services import access, conversations, feed_tokens, vouches
 from forum.services import drafts as draft_service
 from forum.services import notifications as notification_service
 from forum.services import posts as post_service
@@ -33,7 +35,18 @@ SKIP = ("/logout", "/static/")
 MAX_PAGES = 400
 
 # Words that exist only inside hidden things: any of them in a response is a leak.
-RESTRICTED_MARKERS = ("zanzibar", "quetzal", "obsidian", "marmalade", "vermilion", "periwinkle", "tamarind", "xanthic")
+RESTRICTED_MARKERS = (
+    "zanzibar",
+    "quetzal",
+    "obsidian",
+    "marmalade",
+    "vermilion",
+    "periwinkle",
+    "tamarind",
+    "xanthic",
+    "ultramarine",  # a conversation's subject
+    "chrysoprase",  # its messages
+)
 MEMBERS_MARKERS = ("lanthanum", "gadolinium")  # hidden from anonymous visitors only
 
 
@@ -142,6 +155,18 @@ def site(app):
         [t.name for t in visible[0].tags],
         audience_of(visible[0]),
     )
+    # Issue 26: a conversation between insiders, and one the outsider was in and left; their
+    # notifications and emails were made for the outsider and must no longer say anything.
+    conversations.start(author, [member], "Ultramarine plans", "chrysoprase details, $x^2$")
+    outsider.open_to_contact = True
+    left = conversations.start(author, [outsider, member], "Ultramarine for three", "chrysoprase for a while")
+    mine = db.session.get(ConversationParticipant, (left.id, outsider.id))
+    conversations.accept(mine)
+    conversations.write(author, left, db.session.get(ConversationParticipant, (left.id, author.id)), "chrysoprase more")
+    conversations.leave(mine)
+    conversations.write(
+        author, left, db.session.get(ConversationParticipant, (left.id, author.id)), "chrysoprase after"
+    )
     return {
         "author": author,
         "member": member,
@@ -176,7 +201,7 @@ def _starts(user=None):
     if user is not None:
         starts.append(f"/users/{user.username}")
         starts.append(f"/feeds/private/{feed_tokens.rotate(user)[1]}.atom")
-        starts += [f"/users/{user.username}", "/notifications", "/settings/notifications"]
+        starts += [f"/users/{user.username}", "/notifications", "/settings/notifications", "/messages"]
     return starts
 
 

@@ -163,6 +163,9 @@ POST_PROBES = [
     # Following and muting a thread (notifications).
     Probe("POST", "/posts/{post}/follow", signed_in(302, 302), data={"state": "follow"}),
     Probe("POST", "/posts/{post}/follow", signed_in(302, 302), data={"state": "mute"}, note="mute"),
+    # The reading list (issue 26): saving needs the body, as reading it does.
+    Probe("POST", "/posts/{post}/save", signed_in(302, 302), data={"state": "save"}),
+    Probe("POST", "/posts/{post}/save", signed_in(302, 302), data={"state": "unsave"}, note="unsave"),
 ]
 
 COMMENT_PROBES = [
@@ -187,6 +190,7 @@ COMMENT_PROBES = [
         note="as JSON",
     ),
     Probe("POST", "/comments/{comment}/agreement", signed_in(303, 403), data={"value": "agree"}),
+    Probe("POST", "/comments/{comment}/save", signed_in(302, 302), data={"state": "save"}),
 ]
 
 # The JSON API under /api/v1, signed in by the session cookie (CSRF is off in tests; bearer

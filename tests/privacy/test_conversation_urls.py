@@ -1,0 +1,103 @@
+"""Every conversation address, for every viewer class: a participant gets the page; a
+former participant, an outsider, a site moderator and an anonymous visitor get exactly
+what a conversation that never existed gives them, and nothing is written.
+
+Add every new address under /messages/<id> (or the API's /conversations/<id>) here."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import ConversationParticipant, MessageAttachment
+from forum.services import conversations
+from tests.factories import image_bytes, login, make_group, make_user
+from tests.moderation_helpers import make_moderator
+from tests.privacy.oracle import MISSING_POST, db_snapshot, normalized
+from tests.privacy.urls import LOGIN
+
+MISSING = MISSING_POST
+CANARY = "heliotrope"
+
+# (method, path, form data, what a participant gets)
+PROBES = [
+    ("GET", "/messages/{c}", None, 200),
+    ("POST", "/messages/{c}", {"body": "A reply."}, 302),
+    ("POST", "/messages/{c}", {"body": ""}, 400),
+    ("POST", "/messages/{c}/add", {"username": "nobody-at-all"}, 400),
+    ("POST", "/messages/{c}/accept", {}, 302),
+    ("POST", "/messages/{c}/decline", {}, 302),
+    ("POST", "/messages/{c}/leave", {}, 302),
+    ("GET", "/messages/{c}/files/{key}", None, 200),
+    ("GET", "/api/v1/conversations/{c}", None, 200),
+    ("GET", "/api/v1/conversations/{c}/messages", None, 200),
+]
+VIEWERS = ("participant", "former", "outsider", "moderator", "anonymous")
+
+
+@pytest.fixture
+def talk(app):
+    ada, bob, former, outsider = make_user("ada"), make_user("bob"), make_user("former"), make_user("outsider")
+    moderator = make_moderator("mod")
+    make_group(ada, members=(bob, former, moderator))
+    conversation = conversations.start(ada, [bob, former], f"The {CANARY} question", f"{CANARY} body")
+    me = conversations.place_of(conversation, ada)
+    conversations.write(ada, conversation, me, "A figure.", ("figure.png", image_bytes()))
+    conversations.leave(db.session.get(ConversationParticipant, (conversation.id, former.id)))
+    users = {"participant": bob, "former": former, "outsider": outsider, "moderator": moderator}
+    key = db.session.scalar(select(MessageAttachment.key))
+    return conversation.id, users, key
+
+
+def _request(client, method, path, data):
+    if path.startswith("/api/"):
+        return client.open(path, method=method, json=data)
+    return client.open(path, method=method, data=data)
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+@pytest.mark.parametrize("probe", PROBES, ids=lambda p: f"{p[0]} {p[1]} {p[2]}")
+def test_only_participants_reach_a_conversation(client, talk, viewer, probe):
+    method, path, data, participant_status = probe
+    cid, users, key = talk
+    if viewer != "anonymous":
+        login(client, users[viewer])
+    here, missing = path.format(c=cid, key=key), path.format(c=MISSING, key=key)
+    if viewer == "participant":
+        response = _request(client, method, here, data)
+        assert response.status_code == participant_status, response.get_data(as_text=True)[:300]
+        return
+    before = db_snapshot(skip=("user_sessions",))
+    seen = _request(client, method, here, data)
+    assert db_snapshot(skip=("user_sessions",)) == before, "a refused request wrote"
+    assert CANARY not in seen.get_data(as_text=True)
+    expected = 401 if viewer == "anonymous" and path.startswith("/api/") else LOGIN if viewer == "anonymous" else 404
+    assert seen.status_code == expected
+    assert normalized(seen, here) == normalized(_request(client, method, missing, data), missing)
+
+
+@pytest.mark.parametrize("viewer", ["former", "outsider", "moderator"])
+def test_no_canary_in_the_api_lists_search_or_notifications(client, talk, viewer):
+    _cid, users, _key = talk
+    login(client, users[viewer])
+    for path in (
+        "/api/v1/conversations",
+        "/api/v1/notifications",
+        "/api/v1/notifications/unread",
+        "/api/v1/users/ada",
+        "/api/v1/saved",
+        "/notifications",
+        "/messages",
+        "/users/ada",
+    ):
+        body = client.get(path).get_data(as_text=True)
+        assert CANARY not in body, path
+    # Search answers exactly as for a word nobody wrote (the query itself is echoed back).
+    never = "zzzzzzzzzz"
+    for search in ("/search?q={}", "/api/v1/search?q={}"):
+        found = normalized(client.get(search.format(CANARY)))
+        blank = normalized(client.get(search.format(never)))
+        assert found == tuple(p.replace(never, CANARY) if isinstance(p, str) else p for p in blank), search
+    assert client.get("/api/v1/conversations").get_json()["total"] == 0
+    assert client.get("/api/v1/notifications/unread").get_json()["unread"] == 0

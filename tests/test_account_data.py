@@ -333,3 +333,30 @@ def test_no_sign_in_path_can_sign_a_deleted_account_in(client):
     with client.application.test_request_context():
         assert login_user(db.session.get(User, ann.id)) is False
     assert accounts.authenticate("ann", PASSWORD) is None
+
+
+def test_deleting_the_account_leaves_her_conversations_and_erases_what_she_wrote_there(client):
+    from forum.models import Block, ConversationParticipant, Message
+    from forum.services import conversations
+
+    ann, bob = make_user("ann"), make_user("bob")
+    make_group(ann, "Lab", members=(bob,))  # a shared group: they may write to each other
+    talk = conversations.start(ann, [bob], "Our draft", "ANNSECRETWORDING in a message")
+    conversations_url = f"/messages/{talk.id}"
+    login(client, bob)
+    assert "ANNSECRETWORDING" in client.get(conversations_url).get_data(as_text=True)
+    login(client, ann)
+    assert delete_me(client).status_code == 302
+
+    login(client, bob)
+    page = client.get(conversations_url).get_data(as_text=True)
+    assert "ANNSECRETWORDING" not in page and "[deleted with its account]" in page
+    db.session.expire_all()
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(ConversationParticipant).where(ConversationParticipant.user_id == ann.id)
+        )
+        == 0
+    )
+    assert db.session.scalar(select(Message.body_md).where(Message.conversation_id == talk.id)) == ""
+    assert db.session.scalar(select(func.count()).select_from(Block).where(Block.blocker_id == ann.id)) == 0

@@ -24,7 +24,9 @@ from forum.models import (
     ApiToken,
     Attachment,
     AudienceSnapshotPrincipal,
+    Block,
     Comment,
+    ConversationParticipant,
     DraftShare,
     EmailPreference,
     Group,
@@ -32,6 +34,8 @@ from forum.models import (
     Invite,
     JoinRequest,
     Membership,
+    Message,
+    MessageAttachment,
     ModeratorWarning,
     Notification,
     OutboxMessage,
@@ -44,6 +48,7 @@ from forum.models import (
     PostTerms,
     RecoveryCode,
     Report,
+    SavedItem,
     SecurityKey,
     SiteTermsAcceptance,
     Subscription,
@@ -250,6 +255,16 @@ def _drop_personal_rows(user: User, touched: _Touched) -> None:
         SecurityKey,
     ):
         db.session.execute(delete(model).where(model.user_id == me))
+    # Conversations: they leave every one; what they wrote stays a placeholder in its place
+    # (the others' replies keep their context) with its text and files gone, like comments.
+    mine = select(Message.id).where(Message.author_id == me)
+    files = db.session.scalars(select(MessageAttachment).where(MessageAttachment.message_id.in_(mine))).all()
+    touched.file_keys += [f.key for f in files]
+    db.session.execute(delete(MessageAttachment).where(MessageAttachment.message_id.in_(mine)))
+    db.session.execute(update(Message).where(Message.author_id == me).values(body_md="", body_html=""))
+    db.session.execute(delete(ConversationParticipant).where(ConversationParticipant.user_id == me))
+    db.session.execute(delete(Block).where(or_(Block.blocker_id == me, Block.blocked_id == me)))
+    db.session.execute(delete(SavedItem).where(SavedItem.user_id == me))
     # Invites they made and nobody used die with them; a used one keeps only its use.
     db.session.execute(delete(Invite).where(Invite.created_by_id == me, Invite.used_by_id.is_(None)))
     db.session.execute(user_interests.delete().where(user_interests.c.user_id == me))

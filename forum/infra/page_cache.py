@@ -69,6 +69,7 @@ from sqlalchemy.sql import operators
 
 from forum.extensions import db
 from forum.infra import compression
+from forum.infra.memo import request_memo
 
 # Tables no cached page depends on for more than PAGE_CACHE_SECONDS (see the docstring):
 # read receipts, the mail queue, API tokens' last use, the search index's rows, sign-in
@@ -302,6 +303,16 @@ def _viewer_generations(cache: PageCache, everything: tuple[str, ...], user) -> 
     return everything + cache.generation.current(sorted(cache.scopes_of(user)))
 
 
+def _request_generations(cache: PageCache, user) -> tuple[str, ...]:
+    """The viewer's generations, read once a request (a file per token on one machine).
+    Reusing the first reading is always safe: whatever is kept under it was read after it,
+    so at worst it is filed under a generation a write has already replaced."""
+    memo = request_memo("page_cache_generations")
+    if user.id not in memo:
+        memo[user.id] = _viewer_generations(cache, cache.generation.current(), user)
+    return memo[user.id]
+
+
 def header_allowed() -> bool:
     """`X-Page-Cache` says hit or miss: in development and tests only. Elsewhere it would
     tell anyone the rate of writes they may not see (a miss is also ~20 ms against ~1 ms:
@@ -324,7 +335,11 @@ def serve_cached() -> Response | None:
         viewer = _viewer()
         if viewer is None:
             return None
-        key = _key(_viewer_generations(cache, generation, None if viewer == "anon" else current_user), viewer)
+        if viewer == "anon":
+            key = _key(_viewer_generations(cache, generation, None), viewer)
+        else:
+            key = _key(_viewer_generations(cache, generation, current_user), viewer)
+            request_memo("page_cache_generations")[current_user.id] = key[0]
     except Exception:  # Redis unreachable: pages are made afresh until it is back
         current_app.logger.exception("page cache: cannot read the generation")
         return None
@@ -386,7 +401,7 @@ def per_viewer(name: str, user, compute: Callable[[], T]) -> T:
     if cache is None:
         return compute()
     try:
-        generations = _viewer_generations(cache, cache.generation.current(), user)
+        generations = _request_generations(cache, user)
     except Exception:
         current_app.logger.exception("page cache: cannot read the generation")
         return compute()

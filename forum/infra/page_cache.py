@@ -513,7 +513,10 @@ def _object_values(obj) -> dict:
         changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
         if not changed <= _POST_COUNTERS:
             return {}  # its title, text, state: every listing may show it
-    return {key: state.dict.get(key) for key in ("id", "post_id", "comment_id", "user_id")}
+    values = {key: state.dict.get(key) for key in ("id", "post_id", "comment_id", "user_id")}
+    if state.identity:  # an expired row keeps its primary key here: (id), or a follow's (user_id, ...)
+        values["user_id" if obj.__table__.name == "subscriptions" else "id"] = state.identity[0]
+    return values
 
 
 @event.listens_for(db.session, "after_flush")

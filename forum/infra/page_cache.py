@@ -454,14 +454,16 @@ def _post_tokens(session_, post_ids: set[int]) -> set[str]:
     """The audience tokens of these posts, EVERYTHING if one has none (it is gone)."""
     from forum.models import PostAudience
 
-    rows = (
-        _connection(session_)
-        .execute(select(PostAudience.post_id, PostAudience.principal).where(PostAudience.post_id.in_(post_ids)))
-        .all()
-    )
-    if {post_id for post_id, _ in rows} != post_ids:
-        return {EVERYTHING}
-    return {principal for _, principal in rows}
+    known = session_.info.setdefault("page_cache_tokens", {})  # a comment notifies many: ask once
+    key = frozenset(post_ids)
+    if key not in known:
+        rows = _connection(session_).execute(
+            select(PostAudience.post_id, PostAudience.principal).where(PostAudience.post_id.in_(post_ids))
+        )
+        pairs = rows.all()
+        found = {principal for _, principal in pairs}
+        known[key] = {EVERYTHING} if {post_id for post_id, _ in pairs} != post_ids else found
+    return known[key]
 
 
 def _reach(session_, table: str, values: dict) -> set[str]:
@@ -572,9 +574,15 @@ def _assigned(statement) -> list[str]:
 # transaction's is easy to get wrong, and a scope left over costs one extra bump.
 @event.listens_for(db.session, "after_commit")
 def _committed(session_) -> None:
+    session_.info.pop("page_cache_tokens", None)  # audiences may change in the next transaction
     scopes = session_.info.pop("page_cache_scopes", None)
     if scopes:
         forget({EVERYTHING} if EVERYTHING in scopes else scopes)
+
+
+@event.listens_for(db.session, "after_rollback")
+def _rolled_back(session_) -> None:
+    session_.info.pop("page_cache_tokens", None)  # read in a transaction that is gone
 
 
 def forget(scopes: Iterable[str]) -> None:

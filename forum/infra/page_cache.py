@@ -300,7 +300,30 @@ def _viewer_generations(cache: PageCache, everything: tuple[str, ...], user) -> 
     viewer's tokens: what a write the viewer may see replaces. The tokens are read now,
     after EVERYTHING's: a membership change replaces EVERYTHING, so a page can never be
     filed under tokens newer than the generation it was made in."""
-    return everything + cache.generation.current(sorted(cache.scopes_of(user)))
+    return everything + cache.generation.current(_scopes_of(cache, everything, user))
+
+
+def _scopes_of(cache: PageCache, everything: tuple[str, ...], user) -> list[str]:
+    """The viewer's tokens as scopes, kept in the worker under EVERYTHING's generation: only
+    writes that replace it (memberships, groups, two-factor) change a member's tokens, so a
+    member's hit costs no query for them. (The read rule itself still reads them afresh.)"""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return sorted(cache.scopes_of(user))
+    key = ("scopes", user.id)
+    kept = cache.values.get(key)
+    if kept is not None and kept[0] == everything:
+        return kept[2]  # type: ignore[return-value]
+    scopes = sorted(cache.scopes_of(user))
+    _keep(cache, key, everything, scopes)
+    return scopes
+
+
+def _keep(cache: PageCache, key: tuple, generations: tuple, value: object) -> None:
+    with cache.store._lock:
+        cache.values[key] = (generations, _now(), value)
+        cache.values.move_to_end(key)
+        while len(cache.values) > MAX_VALUES:
+            cache.values.popitem(last=False)
 
 
 def _request_generations(cache: PageCache, user) -> tuple[str, ...]:
@@ -410,11 +433,7 @@ def per_viewer(name: str, user, compute: Callable[[], T]) -> T:
     if kept is not None and kept[0] == generations and _now() - kept[1] < current_app.config["PAGE_CACHE_SECONDS"]:
         return kept[2]  # type: ignore[return-value]
     value = compute()
-    with cache.store._lock:
-        cache.values[key] = (generations, _now(), value)
-        cache.values.move_to_end(key)
-        while len(cache.values) > MAX_VALUES:
-            cache.values.popitem(last=False)
+    _keep(cache, key, generations, value)
     return value
 
 

@@ -476,3 +476,19 @@ def test_outside_development_no_header_tells_a_hit_from_a_miss(app, client, worl
     second = client.get(path)
     assert "X-Page-Cache" not in first.headers and "X-Page-Cache" not in second.headers
     assert body(first) == body(second) and kept == before + 1 == len(store)  # kept, then served
+
+
+def test_joining_the_audience_group_shows_its_activity_at_once(app, world):
+    """A member's tokens are kept in the worker to key their pages; joining a group (a new
+    token) must reach their kept pages and the next comment inside the group's post too."""
+    outsider = member_client(app, world["outsider"])
+    outsider.get("/")
+    assert cache_state(outsider.get("/")) == "hit" and "Lab only findings" not in body(outsider.get("/"))
+
+    groups.add_member(world["lab"], world["outsider"])
+    db.session.commit()
+    assert "Lab only findings" in body(outsider.get("/"))
+    assert cache_state(outsider.get("/")) == "hit"
+    make_comment(world["author"], world["private"], "Welcome to the lab.")
+    front = outsider.get("/")
+    assert cache_state(front) == "miss" and "1 comment<" in body(front)

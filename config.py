@@ -45,10 +45,13 @@ class Config:
     # Rendered pages kept per viewer until any write (forum/infra/page_cache.py). 0 turns it off.
     PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 30)
     PAGE_CACHE_BYTES = _env_int("PAGE_CACHE_BYTES", 64 * 1024 * 1024)  # per worker
-    # Where the generation every write replaces lives: "file" (instance/page-generation,
-    # every worker on one machine), "redis://host:6379/0" (several machines), "memory", or
+    # Where the generation every write replaces lives: "file" (instance/page-generations/,
+    # a file per scope, every worker on one machine), "redis://host:6379/0" (several machines), "memory", or
     # "auto": RATELIMIT_STORAGE_URI's Redis when that is one, else the file.
     PAGE_CACHE_GENERATION = os.environ.get("PAGE_CACHE_GENERATION", "auto")
+    # `X-Page-Cache: hit|miss` on kept pages: development and tests only; elsewhere it
+    # would time writes a viewer may not see (the bench sets PAGE_CACHE_HEADER=1).
+    PAGE_CACHE_HEADER = os.environ.get("PAGE_CACHE_HEADER", "") == "1"
 
     POSTS_PER_PAGE = 20
     FEED_ENTRIES = 30  # newest posts in each Atom feed
@@ -221,6 +224,7 @@ class DevelopmentConfig(Config):
     # (mode 600): a key printed in the source would let anyone forge any session.
     SECRET_KEY_FILE = "secret_key"
     DEBUG = False  # the debugger is an RCE on a shared network; enable by hand if needed
+    PAGE_CACHE_HEADER = True
 
 
 class ProductionConfig(Config):
@@ -257,6 +261,7 @@ class TestConfig(Config):
     REGISTRATION_LIMIT = "1000 per hour"
     MAIL_SINK_DIR = ""  # tests that send mail point it at a temporary directory
     SITE_URL = "http://forum.test"
+    PAGE_CACHE_HEADER = True  # tests read hit or miss from it
     PAGE_CACHE_GENERATION = "memory"  # one process, and each test's app starts empty
 
 

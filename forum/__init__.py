@@ -28,7 +28,7 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
 
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path) / app.config["SECRET_KEY_FILE"])
 
-    from forum import api, cli
+    from forum import api, cli, visibility
     from forum.extensions import csrf, db, limiter, login_manager, migrate
     from forum.infra import assets, compression, page_cache
     from forum.rendering import templating
@@ -50,5 +50,5 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     register_blueprints(app)
     api.init_app(app)
     cli.init_app(app)
-    page_cache.init_app(app)  # last: its hooks run first
+    page_cache.init_app(app, visibility.principals)  # last: its hooks run first
     return app

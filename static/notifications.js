@@ -8,7 +8,7 @@
   var seconds = Math.max(1, parseInt(bell.dataset.pollSeconds, 10) || 30);
 
   function show(unread) {
-    badge.textContent = String(unread);
+    badge.textContent = unread >= 100 ? "99+" : String(unread);  // the server counts up to 100
     badge.classList.toggle("empty", unread === 0);
   }
 

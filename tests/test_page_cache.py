@@ -11,12 +11,13 @@ import os
 import re
 
 import pytest
+from sqlalchemy import select
 
 from config import TestConfig
 from forum import create_app
 from forum.extensions import db
 from forum.infra import page_cache
-from forum.models import Post
+from forum.models import Comment, Post
 from forum.services import groups, moderation, posts, votes
 from forum.services.audience import Audience
 from tests.factories import login, make_comment, make_group, make_post, make_user
@@ -435,3 +436,59 @@ def test_a_search_page_made_before_the_index_has_a_write_is_not_kept_after_it(ap
     assert cache_state(made_in_the_window) == "miss"
     indexing.apply(indexing.Changes(post_ids={world["public"].id}))
     assert cache_state(client.get(path)) == "miss"
+
+
+def test_activity_inside_a_restricted_post_changes_nothing_for_an_outsider(app, client, world):
+    """A comment, a vote on it and on the post, and the search index taking the comment:
+    all inside a post only the lab reads. The anonymous visitor's and a signed-in
+    outsider's front page, tags and search stay hits (so neither the header nor the timing
+    of a miss tells them anything); the lab member's pages are made afresh."""
+    outsider, member = member_client(app, world["outsider"]), member_client(app, world["reader"])
+    author = member_client(app, world["author"])
+    pages = ["/", "/tags", "/search?q=findings", f"/users/{world['author'].username}"]
+    for viewer in (client, outsider, member):
+        for path in pages:
+            viewer.get(path)
+            assert cache_state(viewer.get(path)) == "hit", path
+
+    private = world["private"].id
+    commented = member.post(f"/posts/{private}/comments", data={"body": "Hidden lab chatter."})
+    assert commented.status_code == 302
+    comment_id = db.session.scalar(select(Comment.id).where(Comment.post_id == private))
+    member.post(f"/posts/{private}/vote", data={"value": "up"})
+    author.post(f"/comments/{comment_id}/vote", data={"value": "up"})
+    db.session.expire_all()
+    assert db.session.get(Post, private).score > 0 and db.session.get(Comment, comment_id).score > 0
+
+    for viewer in (client, outsider):
+        assert [cache_state(viewer.get(path)) for path in pages] == ["hit"] * len(pages)
+    assert cache_state(member.get("/")) == "miss"  # the lab member reads it: the page is new
+    assert "1 comment<" in body(member.get("/"))
+    assert cache_state(member.get(f"/posts/{private}")) == "miss"
+
+
+def test_outside_development_no_header_tells_a_hit_from_a_miss(app, client, world, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_CACHE_HEADER", False)  # what ProductionConfig has
+    store, path = app.extensions["page_cache"].store, f"/posts/{world['public'].id}"
+    before = len(store)
+    first = client.get(path)
+    kept = len(store)
+    second = client.get(path)
+    assert "X-Page-Cache" not in first.headers and "X-Page-Cache" not in second.headers
+    assert body(first) == body(second) and kept == before + 1 == len(store)  # kept, then served
+
+
+def test_joining_the_audience_group_shows_its_activity_at_once(app, world):
+    """A member's tokens are kept in the worker to key their pages; joining a group (a new
+    token) must reach their kept pages and the next comment inside the group's post too."""
+    outsider = member_client(app, world["outsider"])
+    outsider.get("/")
+    assert cache_state(outsider.get("/")) == "hit" and "Lab only findings" not in body(outsider.get("/"))
+
+    groups.add_member(world["lab"], world["outsider"])
+    db.session.commit()
+    assert "Lab only findings" in body(outsider.get("/"))
+    assert cache_state(outsider.get("/")) == "hit"
+    make_comment(world["author"], world["private"], "Welcome to the lab.")
+    front = outsider.get("/")
+    assert cache_state(front) == "miss" and "1 comment<" in body(front)

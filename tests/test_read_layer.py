@@ -90,6 +90,10 @@ TABLES = {
 ALLOWED: dict[tuple[str, str], str] = {
     ("permissions.py", "draft_role"): "the viewer's own share of a draft the caller fetched through visibility: "
     "who may edit or comment on it is a write rule",
+    ("infra/page_cache.py", "_post_tokens"): "which readers' kept pages a committed write reaches: audience "
+    "tokens by post id, used as cache scopes and never shown",
+    ("infra/page_cache.py", "_reach"): "the post a written vote, comment or notification belongs to, by id, to "
+    "find the scopes above",
 }
 
 

@@ -1,4 +1,4 @@
-"""Rendered pages kept per viewer, and thrown away by any committed write.
+"""Rendered pages kept per viewer, and thrown away by the committed writes that viewer could see.
 
 Reading is most of what a forum serves, and most reads repeat: the front page, a post
 everyone is discussing. A cached page skips every query and template; a request costs
@@ -12,11 +12,19 @@ Why it cannot leak, the rules the code below keeps:
   the viewer is the user Flask-Login loads for the request (so a session that ended or
   a cookie from another browser gets no hit, and every other rule applies as on the full
   path). Anything else takes the full path.
-- The key holds a *generation*: a token every committed write to a table that any page
-  reads replaces (`_flushed` and `_executed` note the write, `_committed` replaces it). A new post, a vote, an audience
-  narrowed, a member removed, a ban: each makes every older entry unreachable. The
-  generation is read before the page touches the database and stored with the page, so
-  a page rendered from data older than a write can never be filed under the generation
+- The key holds *generations*: tokens a committed write to a table that any page reads
+  replaces (`_flushed` and `_executed` note the write, `_committed` replaces them). A
+  write inside posts (a comment, a vote, a notification about them) replaces those of the
+  posts' audience tokens; a member's own follows and read marks their user token; any
+  other write (a new post, an audience narrowed, a member removed, a ban, terms)
+  replaces EVERYTHING's. A page is kept under EVERYTHING's and those of its viewer's
+  principal tokens, so each of those writes makes every older entry its viewer could be
+  affected by unreachable, and a write inside a post the viewer cannot read changes
+  nothing for them: not the page, not hit or miss, not the time a page takes (and
+  `X-Page-Cache` is only sent in development and tests). EVERYTHING's generation is
+  read before the page touches the database (the viewer's tokens just after loading the
+  viewer, and any change of tokens replaces EVERYTHING) and stored with the page, so a
+  page rendered from data older than a write can never be filed under the generation
   after it.
 - Entries also expire after `PAGE_CACHE_SECONDS`, for what changes with the clock alone
   ("3 minutes ago", the hot ranking's decay). Read receipts (`post_reads`) are the one
@@ -51,26 +59,38 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, get_flashed_messages, has_app_context, request, session
 from flask_login import current_user
-from sqlalchemy import event
+from sqlalchemy import BindParameter, event, inspect, select
+from sqlalchemy.sql import operators
 
 from forum.extensions import db
 from forum.infra import compression
+from forum.infra.memo import request_memo
 
 # Tables no cached page depends on for more than PAGE_CACHE_SECONDS (see the docstring):
 # read receipts, the mail queue, API tokens' last use, the search index's rows, sign-in
 # sessions. Sessions do grant access, but a hit asks Flask-Login for the viewer, which
 # asks the database whether the session lives (`_viewer`), so no kept page needs dropping.
-UNWATCHED_TABLES = frozenset({"post_reads", "outbox", "api_tokens", "search_entries", "user_sessions"})
+UNWATCHED_TABLES = frozenset({"post_reads", "outbox", "api_tokens", "search_entries", "user_sessions", "limit_events"})
 
 
 # --- the generation -------------------------------------------------------------------
+
+
+# A scope is what a write touched, named as readers are: a principal token (`public`,
+# `members`, `user:<id>`, `group:<id>`) for a write inside posts with that audience or in
+# one member's own inbox, or EVERYTHING for any other write (an audience, a membership, a
+# ban, terms, a new post). A page is kept under EVERYTHING's generation and those of its
+# viewer's tokens, so a comment in a post only its group reads never changes an
+# outsider's hit or miss: the outsider holds none of the tokens that write replaced.
+EVERYTHING = "*"
 
 
 class MemoryGeneration:
@@ -78,39 +98,53 @@ class MemoryGeneration:
 
     def __init__(self) -> None:
         self._counter = itertools.count(1)
-        self._value = "0"
+        self._values: dict[str, str] = {}
 
-    def current(self) -> str:
-        return self._value
+    def current(self, scopes: Iterable[str] = (EVERYTHING,)) -> tuple[str, ...]:
+        return tuple(self._values.get(scope, "0") for scope in scopes)
 
-    def bump(self) -> None:
-        self._value = str(next(self._counter))
+    def bump(self, scopes: Iterable[str] = (EVERYTHING,)) -> None:
+        for scope in scopes:
+            self._values[scope] = str(next(self._counter))
 
 
 class FileGeneration:
-    """Every worker on one machine: a random token in a file, replaced atomically."""
+    """Every worker on one machine: a directory with a random token per scope, each
+    file replaced atomically (a scope never written reads "0")."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
+        path.mkdir(parents=True, exist_ok=True)
+        if not (path / self._name(EVERYTHING)).exists():
             self.bump()
 
-    def current(self) -> str:
-        try:
-            return self.path.read_text()
-        except FileNotFoundError:  # removed by hand: start a new generation
-            self.bump()
-            return self.path.read_text()
+    @staticmethod
+    def _name(scope: str) -> str:
+        return "all" if scope == EVERYTHING else scope.replace(":", "-")
 
-    def bump(self) -> None:
-        scratch = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}")
-        scratch.write_text(uuid.uuid4().hex)
-        os.replace(scratch, self.path)
+    def current(self, scopes: Iterable[str] = (EVERYTHING,)) -> tuple[str, ...]:
+        values = []
+        for scope in scopes:
+            try:
+                values.append((self.path / self._name(scope)).read_text())
+            except FileNotFoundError:
+                if scope == EVERYTHING:  # removed by hand: start a new generation
+                    self.bump()
+                    values.append((self.path / self._name(scope)).read_text())
+                else:
+                    values.append("0")
+        return tuple(values)
+
+    def bump(self, scopes: Iterable[str] = (EVERYTHING,)) -> None:
+        for scope in scopes:
+            target = self.path / self._name(scope)
+            scratch = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
+            scratch.write_text(uuid.uuid4().hex)
+            os.replace(scratch, target)
 
 
 class RedisGeneration:
-    """Every worker on every machine: a counter in Redis."""
+    """Every worker on every machine: a counter per scope in Redis."""
 
     KEY = "forum:page-generation"
 
@@ -121,12 +155,18 @@ class RedisGeneration:
         url = "unix://" + url.removeprefix("redis+unix://") if url.startswith("redis+unix://") else url
         self.client = redis.Redis.from_url(url, socket_timeout=1)
 
-    def current(self) -> str:
-        value = self.client.get(self.KEY)
-        return value.decode() if value else "0"  # type: ignore[union-attr]  # redis-py: sync or async, one type
+    def _key(self, scope: str) -> str:
+        return self.KEY if scope == EVERYTHING else f"{self.KEY}:{scope}"
 
-    def bump(self) -> None:
-        self.client.incr(self.KEY)
+    def current(self, scopes: Iterable[str] = (EVERYTHING,)) -> tuple[str, ...]:
+        values = self.client.mget([self._key(scope) for scope in scopes])
+        return tuple(value.decode() if value else "0" for value in values)  # type: ignore[union-attr]
+
+    def bump(self, scopes: Iterable[str] = (EVERYTHING,)) -> None:
+        with self.client.pipeline(transaction=False) as pipe:
+            for scope in scopes:
+                pipe.incr(self._key(scope))
+            pipe.execute()
 
 
 _REDIS = ("redis://", "rediss://", "unix://", "redis+unix://")
@@ -144,9 +184,11 @@ def _generation_for(app: Flask):
     if setting.startswith(_REDIS):
         return RedisGeneration(setting)
     if setting == "file":
-        return FileGeneration(Path(app.instance_path) / "page-generation")
+        return FileGeneration(Path(app.instance_path) / "page-generations")
     return FileGeneration(Path(setting))
 
+
+T = TypeVar("T")
 
 # --- the pages ------------------------------------------------------------------------
 
@@ -197,6 +239,12 @@ class PageStore:
 class PageCache:
     generation: MemoryGeneration | FileGeneration | RedisGeneration
     store: PageStore
+    # The viewer's principal tokens (visibility.principals, handed over by the factory:
+    # infra sits below the read rule and never imports it).
+    scopes_of: Callable[[object], Iterable[str]]
+    # Small per-viewer values kept under the same generations as the viewer's pages
+    # (`per_viewer`): (name, user id) -> (generations, made, value).
+    values: OrderedDict[tuple, tuple[tuple, float, object]] = field(default_factory=OrderedDict)
 
 
 def _state() -> PageCache | None:
@@ -246,8 +294,56 @@ def _viewer() -> str | None:
     return f"user:{current_user.get_id()}"
 
 
-def _key(generation: str, viewer: str) -> tuple:
-    return (generation, viewer, request.scheme, request.host, request.path, request.query_string)
+def _key(generations: tuple[str, ...], viewer: str) -> tuple:
+    return (generations, viewer, request.scheme, request.host, request.path, request.query_string)
+
+
+def _viewer_generations(cache: PageCache, everything: tuple[str, ...], user) -> tuple[str, ...]:
+    """EVERYTHING's generation (read by the caller before anything else) and those of the
+    viewer's tokens: what a write the viewer may see replaces. The tokens are read now,
+    after EVERYTHING's: a membership change replaces EVERYTHING, so a page can never be
+    filed under tokens newer than the generation it was made in."""
+    return everything + cache.generation.current(_scopes_of(cache, everything, user))
+
+
+def _scopes_of(cache: PageCache, everything: tuple[str, ...], user) -> list[str]:
+    """The viewer's tokens as scopes, kept in the worker under EVERYTHING's generation: only
+    writes that replace it (memberships, groups, two-factor) change a member's tokens, so a
+    member's hit costs no query for them. (The read rule itself still reads them afresh.)"""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return sorted(cache.scopes_of(user))
+    key = ("scopes", user.id)
+    kept = cache.values.get(key)
+    if kept is not None and kept[0] == everything:
+        return kept[2]  # type: ignore[return-value]
+    scopes = sorted(cache.scopes_of(user))
+    _keep(cache, key, everything, scopes)
+    return scopes
+
+
+def _keep(cache: PageCache, key: tuple, generations: tuple, value: object) -> None:
+    with cache.store._lock:
+        cache.values[key] = (generations, _now(), value)
+        cache.values.move_to_end(key)
+        while len(cache.values) > MAX_VALUES:
+            cache.values.popitem(last=False)
+
+
+def _request_generations(cache: PageCache, user) -> tuple[str, ...]:
+    """The viewer's generations, read once a request (a file per token on one machine).
+    Reusing the first reading is always safe: whatever is kept under it was read after it,
+    so at worst it is filed under a generation a write has already replaced."""
+    memo = request_memo("page_cache_generations")
+    if user.id not in memo:
+        memo[user.id] = _viewer_generations(cache, cache.generation.current(), user)
+    return memo[user.id]
+
+
+def header_allowed() -> bool:
+    """`X-Page-Cache` says hit or miss: in development and tests only. Elsewhere it would
+    tell anyone the rate of writes they may not see (a miss is also ~20 ms against ~1 ms:
+    that is why a write only replaces the generations of the tokens it touched)."""
+    return bool(current_app.config.get("PAGE_CACHE_HEADER"))
 
 
 def serve_cached() -> Response | None:
@@ -262,13 +358,17 @@ def serve_cached() -> Response | None:
         # Before the viewer: loading the user reads the database, and a page must never
         # be filed under a generation newer than anything it read (a role just taken away).
         generation = cache.generation.current()
+        viewer = _viewer()
+        if viewer is None:
+            return None
+        if viewer == "anon":
+            key = _key(_viewer_generations(cache, generation, None), viewer)
+        else:
+            key = _key(_viewer_generations(cache, generation, current_user), viewer)
+            request_memo("page_cache_generations")[current_user.id] = key[0]
     except Exception:  # Redis unreachable: pages are made afresh until it is back
         current_app.logger.exception("page cache: cannot read the generation")
         return None
-    viewer = _viewer()
-    if viewer is None:
-        return None
-    key = _key(generation, viewer)
     entry = cache.store.get(key)
     if (
         entry is not None
@@ -276,7 +376,8 @@ def serve_cached() -> Response | None:
         and (entry.csrf is None or entry.csrf == session.get("csrf_token"))
     ):
         response = _answer(entry, viewer)
-        response.headers["X-Page-Cache"] = "hit"
+        if header_allowed():
+            response.headers["X-Page-Cache"] = "hit"
         return response
     g.page_cache_key, g.page_cache_viewer = key, viewer
     return None
@@ -313,8 +414,33 @@ def keep_page(response: Response) -> Response:
     ):
         csrf = session.get("csrf_token") if "csrf_token" in g else None
         cache.store.put(key, Entry(response.get_data(), response.mimetype, _now(), csrf))
-        response.headers["X-Page-Cache"] = "miss"
+        if header_allowed():
+            response.headers["X-Page-Cache"] = "miss"
     return response
+
+
+def per_viewer(name: str, user, compute: Callable[[], T]) -> T:
+    """`compute()` for this signed-in user, kept until a write they may see (EVERYTHING or
+    one of their tokens, exactly what drops their pages) or PAGE_CACHE_SECONDS; computed
+    each time when the cache is off or its generations cannot be read."""
+    cache = _state()
+    if cache is None:
+        return compute()
+    try:
+        generations = _request_generations(cache, user)
+    except Exception:
+        current_app.logger.exception("page cache: cannot read the generation")
+        return compute()
+    key = (name, user.id)
+    kept = cache.values.get(key)
+    if kept is not None and kept[0] == generations and _now() - kept[1] < current_app.config["PAGE_CACHE_SECONDS"]:
+        return kept[2]  # type: ignore[return-value]
+    value = compute()
+    _keep(cache, key, generations, value)
+    return value
+
+
+MAX_VALUES = 100_000  # a few hundred bytes each
 
 
 def do_not_keep() -> None:
@@ -330,15 +456,115 @@ def do_not_keep() -> None:
 _READ_ONLY_SQL = ("select", "with", "pragma", "explain", "savepoint", "release", "show", "set ")
 
 
-def _mark(session_, tables) -> None:
-    if any(table not in UNWATCHED_TABLES for table in tables):
-        session_.info["page_cache_dirty"] = True
+# Writes whose reach is known from the row: activity inside posts (their audience's tokens)
+# and a member's own inbox and follows (their user token). Any other watched table
+# replaces EVERYTHING. A post row counts as activity only when the write moved its
+# counters (a comment, a vote); its title, audience or state reach every listing.
+_INSIDE_POSTS = frozenset({"comments", "votes", "notifications", "subscriptions", "posts"})
+_POST_COUNTERS = frozenset({"comment_count", "score", "vote_count", "hot"})
+
+
+def _scopes(session_) -> set[str]:
+    return session_.info.setdefault("page_cache_scopes", set())
+
+
+def _connection(session_):
+    return session_.connection()  # Core: runs inside the transaction, no ORM events
+
+
+def _post_tokens(session_, post_ids: set[int]) -> set[str]:
+    """The audience tokens of these posts, EVERYTHING if one has none (it is gone)."""
+    from forum.models import PostAudience
+
+    known = session_.info.setdefault("page_cache_tokens", {})  # a comment notifies many: ask once
+    key = frozenset(post_ids)
+    if key not in known:
+        rows = _connection(session_).execute(
+            select(PostAudience.post_id, PostAudience.principal).where(PostAudience.post_id.in_(post_ids))
+        )
+        pairs = rows.all()
+        found = {principal for _, principal in pairs}
+        known[key] = {EVERYTHING} if {post_id for post_id, _ in pairs} != post_ids else found
+    return known[key]
+
+
+def _reach(session_, table: str, values: dict) -> set[str]:
+    """The scopes of one written row, from the columns known about it ({EVERYTHING} if unsure)."""
+    from forum.models import Comment, Notification, Vote
+    from forum.models.principals import user_token
+
+    if table not in _INSIDE_POSTS:
+        return {EVERYTHING}
+    get = values.get
+    if table == "subscriptions" and get("user_id"):
+        return {user_token(get("user_id"))}
+    if table == "notifications":
+        if get("user_id") and not get("post_id") and not get("id"):
+            return {user_token(get("user_id"))}  # the member's own inbox (read marks)
+        if get("id") and not get("post_id"):
+            row = (
+                _connection(session_)
+                .execute(select(Notification.user_id, Notification.post_id).where(Notification.id == get("id")))
+                .first()
+            )
+            if row is None:
+                return {EVERYTHING}
+            values = {"user_id": row.user_id, "post_id": row.post_id}
+        if values.get("post_id"):
+            return _post_tokens(session_, {values["post_id"]})
+        return {user_token(values["user_id"])} if values.get("user_id") else {EVERYTHING}
+    post_id = get("post_id") if table != "posts" else get("id")
+    comment_id = get("comment_id") if table == "votes" else get("id") if table == "comments" else None
+    if table == "votes" and not post_id and not comment_id and get("id"):
+        row = _connection(session_).execute(select(Vote.post_id, Vote.comment_id).where(Vote.id == get("id"))).first()
+        post_id, comment_id = (row.post_id, row.comment_id) if row else (None, None)
+    if not post_id and comment_id:
+        post_id = _connection(session_).scalar(select(Comment.post_id).where(Comment.id == comment_id))
+    return _post_tokens(session_, {post_id}) if post_id else {EVERYTHING}
+
+
+def _note(session_, table: str, values: dict) -> None:
+    if table in UNWATCHED_TABLES:
+        return
+    scopes = _scopes(session_)
+    if EVERYTHING not in scopes:  # already everything: nothing more to learn
+        scopes |= _reach(session_, table, values)
+
+
+def _object_values(obj) -> dict:
+    state = inspect(obj)
+    if obj.__table__.name == "posts" and state.persistent:
+        changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+        if not changed <= _POST_COUNTERS:
+            return {}  # its title, text, state: every listing may show it
+    values = {key: state.dict.get(key) for key in ("id", "post_id", "comment_id", "user_id")}
+    if state.identity:  # an expired row keeps its primary key here: (id), or a follow's (user_id, ...)
+        values["user_id" if obj.__table__.name == "subscriptions" else "id"] = state.identity[0]
+    return values
 
 
 @event.listens_for(db.session, "after_flush")
 def _flushed(session_, _context) -> None:
     changed = chain(session_.new, session_.deleted, (o for o in session_.dirty if session_.is_modified(o)))
-    _mark(session_, {obj.__table__.name for obj in changed})
+    for obj in changed:
+        table = obj.__table__.name
+        _note(session_, table, _object_values(obj) if table in _INSIDE_POSTS else {})
+
+
+def _equalities(statement) -> dict:
+    """`column == value` terms of a DML statement's WHERE (and an INSERT's values), by column name."""
+    found: dict = {}
+    where = getattr(statement, "whereclause", None)
+    terms = [] if where is None else list(getattr(where, "clauses", [where]))
+    for term in terms:
+        left, right = getattr(term, "left", None), getattr(term, "right", None)
+        if getattr(term, "operator", None) is operators.eq and isinstance(right, BindParameter):
+            found[getattr(left, "name", "?")] = right.effective_value
+    for column, value in (getattr(statement, "_values", None) or {}).items():
+        name = getattr(column, "key", column)
+        if isinstance(value, BindParameter):
+            found.setdefault(name, value.effective_value)
+    return found
 
 
 @event.listens_for(db.session, "do_orm_execute")
@@ -346,39 +572,71 @@ def _executed(state) -> None:
     if state.is_select:
         return
     statement = state.statement
-    table = getattr(statement, "table", None)
+    table = getattr(getattr(statement, "table", None), "name", "?")
     if state.is_insert or state.is_update or state.is_delete:
-        _mark(state.session, {getattr(table, "name", "?")})
+        values = _equalities(statement)
+        if table == "posts" and not set(_assigned(statement)) <= _POST_COUNTERS:
+            values = {}  # a post's own columns: everything
+        if isinstance(state.parameters, list) and state.is_insert:
+            for row in state.parameters:  # many rows at once: each row's reach
+                _note(state.session, table, {**values, **row})
+        elif isinstance(state.parameters, list):
+            _note(state.session, table, {})  # updates by rows we do not follow: everything
+        else:
+            _note(state.session, table, {**values, **(state.parameters or {})})
     elif not str(statement).lstrip().lower().startswith(_READ_ONLY_SQL):
-        _mark(state.session, {"?"})  # raw SQL we cannot read: assume it writes
+        _note(state.session, "?", {})  # raw SQL we cannot read: assume it writes everywhere
 
 
-# No rollback hook clears the mark: telling a savepoint's rollback from the whole
-# transaction's is easy to get wrong, and a mark left over costs one extra bump.
+def _assigned(statement) -> list[str]:
+    return [getattr(column, "key", column) for column in (getattr(statement, "_values", None) or {})]
+
+
+# No rollback hook clears the scopes: telling a savepoint's rollback from the whole
+# transaction's is easy to get wrong, and a scope left over costs one extra bump.
 @event.listens_for(db.session, "after_commit")
 def _committed(session_) -> None:
-    if session_.info.pop("page_cache_dirty", False):
-        forget_all()
+    session_.info.pop("page_cache_tokens", None)  # audiences may change in the next transaction
+    scopes = session_.info.pop("page_cache_scopes", None)
+    if scopes:
+        forget({EVERYTHING} if EVERYTHING in scopes else scopes)
 
 
-def forget_all() -> None:
-    """Make every kept page unreachable: after a commit that wrote, after the search index
-    took a change, or by hand for writes made outside the ORM session."""
+@event.listens_for(db.session, "after_rollback")
+def _rolled_back(session_) -> None:
+    session_.info.pop("page_cache_tokens", None)  # read in a transaction that is gone
+
+
+def forget(scopes: Iterable[str]) -> None:
+    """Make the kept pages of these scopes unreachable (after the commit that wrote them)."""
     cache = _state() if has_app_context() else None
     if cache is None:
         return
     try:
-        cache.generation.bump()
+        cache.generation.bump(sorted(scopes))
     except Exception:
         # The write is committed and cannot wait: pages kept elsewhere may show the old
         # state until they expire (PAGE_CACHE_SECONDS). Alert on this log line.
         current_app.logger.exception("page cache: could not replace the generation after a write")
 
 
-def init_app(app: Flask) -> None:
-    """Call last in create_app: the hook must run first before, and first after, the request."""
+def forget_all() -> None:
+    """Make every kept page unreachable: by hand, for writes made outside the ORM session."""
+    forget({EVERYTHING})
+
+
+def forget_posts(post_ids: Iterable[int]) -> None:
+    """After the search index took a change to these posts: their readers' pages."""
+    ids = set(post_ids)
+    if ids and has_app_context() and _state() is not None:
+        forget(_post_tokens(db.session, ids))
+
+
+def init_app(app: Flask, scopes_of: Callable[[object], Iterable[str]]) -> None:
+    """Call last in create_app with `visibility.principals`: the hook must run first before,
+    and first after, the request."""
     if app.config["PAGE_CACHE_SECONDS"] <= 0:
         return
-    app.extensions["page_cache"] = PageCache(_generation_for(app), PageStore(app.config["PAGE_CACHE_BYTES"]))
+    app.extensions["page_cache"] = PageCache(_generation_for(app), PageStore(app.config["PAGE_CACHE_BYTES"]), scopes_of)
     app.before_request_funcs.setdefault(None, []).insert(0, serve_cached)
     app.after_request(keep_page)

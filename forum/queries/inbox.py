@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 
 from forum import visibility
 from forum.extensions import db
+from forum.infra import page_cache
 from forum.models import Comment, Conversation, Group, Membership, Notification, Post, Subscription, User
 
 # Kinds a muted thread silences. Mentions of you and decisions about your content still arrive.
@@ -48,7 +49,41 @@ def shown(viewer: User) -> ColumnElement[bool]:
 
 
 def unread_count(viewer: User) -> int:
+    """Exact: the API's answer. The bell uses `bell_count`."""
     return shown_count(viewer, Notification.read_at.is_(None))
+
+
+# The bell counts up to this many and then shows "99+" (`bell_label`): its cost has a
+# ceiling whatever the inbox holds.
+BELL_CAP = 100
+
+
+def bell_count(viewer: User) -> int:
+    """The unread count on every signed-in page: at most BELL_CAP, kept per viewer.
+
+    Why a kept count and not a stored counter: what the bell may count changes with every
+    write that changes what the member may read (an audience narrowed, a member removed or
+    leaving, new terms, a group starting to require two-factor, a removal, a deletion, a
+    mute), and a counter would need each of those writes to recount every recipient of
+    every notification they touch: a second copy of the read rule, run by the writers,
+    that drifts from `shown`. The kept count is the result of `shown` itself, dropped by
+    exactly the writes that drop the member's kept pages (page_cache.per_viewer): every
+    write either replaces the whole site's generation (audiences, memberships, terms,
+    groups, two-factor, a post's own state) or those of the tokens reading the post it
+    touched, and a notification can only be counted for a member holding one of those.
+    So a change takes effect on the next request, and a member recounts at most once per
+    write they could see, never per page.
+    """
+    return page_cache.per_viewer("bell", viewer, lambda: _capped_unread(viewer))
+
+
+def _capped_unread(viewer: User) -> int:
+    first = select(Notification.id).where(shown(viewer), Notification.read_at.is_(None)).limit(BELL_CAP)
+    return db.session.scalar(select(func.count()).select_from(first.subquery())) or 0
+
+
+def bell_label(count: int) -> str:
+    return f"{BELL_CAP - 1}+" if count >= BELL_CAP else str(count)
 
 
 def shown_count(viewer: User, *where) -> int:

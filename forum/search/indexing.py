@@ -113,14 +113,21 @@ def _changed(post_ids: AbstractSet[int] = frozenset(), comment_ids: AbstractSet[
     pending.comment_ids |= comment_ids
 
 
+def _posts_of(comment_ids: set[int]) -> set[int]:
+    if not comment_ids:
+        return set()
+    return set(db.session.scalars(select(Comment.post_id).where(Comment.id.in_(comment_ids))))
+
+
 def apply(changes: Changes) -> bool:
     """Write what changed to the index; False (and a log line) if the index refused."""
     try:
         upserts, deletions = documents_for(changes.post_ids, changes.comment_ids)
         _backend_on().apply(upserts, deletions)
-        # The commit before already replaced the page cache's generation, but a search
-        # page made between that commit and now read the old index: replace it again.
-        page_cache.forget_all()
+        # The commit before already replaced the page cache's generations, but a search
+        # page made between that commit and now read the old index: replace those of the
+        # posts' readers again (only theirs: an outsider's search never had these posts).
+        page_cache.forget_posts(changes.post_ids | _posts_of(changes.comment_ids))
     except Exception:
         # The database already committed; the request must not fail for the index.
         log.exception(

@@ -26,7 +26,8 @@ def bell() -> dict:
     if not current_user.is_authenticated:
         return {}
     return {
-        "unread_notifications": inbox.unread_count(current_user),
+        "unread_notifications": inbox.bell_count(current_user),
+        "bell_label": inbox.bell_label,
         "notification_poll_seconds": current_app.config["NOTIFICATIONS_POLL_SECONDS"],
     }
 
@@ -55,7 +56,7 @@ def index():
 @bp.route("/notifications/count")
 @login_required
 def count():
-    response = jsonify({"unread": inbox.unread_count(current_user)})
+    response = jsonify({"unread": inbox.bell_count(current_user)})  # at most BELL_CAP: "99+" from there
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -1,0 +1,102 @@
+"""The bell's count is kept per member (inbox.bell_count) and must still drop what the
+member may no longer read on the very next request, whichever write took it away."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import insert
+
+from forum.extensions import db
+from forum.models import Notification
+from forum.services import groups as group_service
+from forum.services import notifications
+from tests.factories import login, make_comment, make_post, make_user, statements
+from tests.notifications.helpers import REVOCATIONS, revoke
+
+
+def bell(client) -> str:
+    """The count as the page shows it, and the JSON endpoint agreeing with it."""
+    page = client.get("/about").get_data(as_text=True)
+    shown = re.search(r'class="bell-count[^"]*">([^<]*)<', page).group(1)
+    polled = client.get("/notifications/count").get_json()["unread"]
+    assert shown == (str(polled) if polled < 100 else "99+")
+    return shown
+
+
+def _restricted(world):
+    return make_post(world.ada, "Lab result", "Body.", audience="restricted", groups=(world.lab,))
+
+
+@pytest.fixture
+def ben(app, world):
+    client = app.test_client()
+    login(client, world.ben)
+    client.get("/")  # the welcome flash
+    return client
+
+
+def turn_on_two_factor(user) -> None:
+    from tests.test_two_factor_groups import turn_on_two_factor as enrol
+
+    enrol(user)
+
+
+@pytest.mark.parametrize("how", [*REVOCATIONS, "two-factor required", "mute"])
+def test_a_kept_count_drops_what_the_member_may_no_longer_read(world, ben, how):
+    post = _restricted(world)
+    question = make_comment(world.ben, post, "Question.")
+    make_comment(world.ada, post, "Answer.", parent=question)
+    assert bell(ben) == bell(ben) == "2"  # shared with his group, and the reply: now kept
+    if how == "two-factor required":
+        turn_on_two_factor(world.ada)
+        group_service.update_group(
+            world.ada, world.lab, name=world.lab.name, description="", listed=world.lab.listed,
+            join_policy=world.lab.join_policy, interests="", requires_two_factor=True,
+        )  # fmt: skip
+    elif how == "mute":
+        notifications.set_following(world.ben, "post", post.id, "mute")
+    else:
+        revoke(world, post, how)
+    left = {"new terms": "1", "mute": "1"}.get(how, "0")  # the sharing notice stays readable
+    assert bell(ben) == left
+
+
+def test_a_new_notification_and_a_read_mark_reach_the_kept_count(world, ben):
+    post = _restricted(world)
+    assert bell(ben) == "1"
+    make_comment(world.ada, post, "@ben, a mention.")
+    assert bell(ben) == "2"
+    assert ben.post("/notifications/read").status_code == 302
+    assert bell(ben) == "0"
+
+
+def test_a_count_is_kept_until_a_write_the_member_could_see(app, world, ben):
+    _restricted(world)
+    hidden = make_post(world.eli, "Eli's own", "Body.", audience="restricted", users=(make_user("fay"),))
+    bell(ben)
+    with statements() as seen:
+        assert bell(ben) == "1"
+    assert not [s for s in seen if "notifications" in s]  # the kept count, no recount
+    make_comment(world.eli, hidden, "Nobody in the lab reads this, @ben.")
+    with statements() as seen:
+        assert bell(ben) == "1"
+    assert not [s for s in seen if "notifications" in s]  # activity ben cannot read: still kept
+
+
+def test_one_members_count_never_reaches_another(app, world, ben):
+    _restricted(world)
+    eli = app.test_client()
+    login(eli, world.eli)
+    eli.get("/")
+    assert (bell(ben), bell(eli)) == ("1", "0")
+
+
+def test_the_bell_stops_counting_at_99_plus(world, ben):
+    post = make_post(world.ada, "Busy thread", "Body.")
+    rows = [dict(user_id=world.ben.id, kind="thread", actor_id=world.ada.id, post_id=post.id) for _ in range(150)]
+    db.session.execute(insert(Notification), rows)
+    db.session.commit()
+    assert bell(ben) == "99+"
+    assert ben.get("/api/v1/notifications/unread").get_json() == {"unread": 150}  # the API stays exact

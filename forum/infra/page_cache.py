@@ -63,7 +63,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, get_flashed_messages, has_app_context, request, session
 from flask_login import current_user
@@ -496,11 +496,12 @@ def _reach(session_, table: str, values: dict) -> set[str]:
     if table not in _INSIDE_POSTS:
         return {EVERYTHING}
     get = values.get
-    if table == "subscriptions" and get("user_id"):
-        return {user_token(get("user_id"))}
+    user_id = get("user_id")
+    if table == "subscriptions" and user_id:
+        return {user_token(user_id)}
     if table == "notifications":
-        if get("user_id") and not get("post_id") and not get("id"):
-            return {user_token(get("user_id"))}  # the member's own inbox (read marks)
+        if user_id and not get("post_id") and not get("id"):
+            return {user_token(user_id)}  # the member's own inbox (read marks)
         if get("id") and not get("post_id"):
             row = (
                 _connection(session_)
@@ -632,7 +633,7 @@ def forget_posts(post_ids: Iterable[int]) -> None:
         forget(_post_tokens(db.session, ids))
 
 
-def init_app(app: Flask, scopes_of: Callable[[object], Iterable[str]]) -> None:
+def init_app(app: Flask, scopes_of: Callable[[Any], Iterable[str]]) -> None:
     """Call last in create_app with `visibility.principals`: the hook must run first before,
     and first after, the request."""
     if app.config["PAGE_CACHE_SECONDS"] <= 0:

@@ -258,8 +258,9 @@ def _drop_personal_rows(user: User, touched: _Touched) -> None:
     # Conversations: they leave every one; what they wrote stays a placeholder in its place
     # (the others' replies keep their context) with its text and files gone, like comments.
     mine = select(Message.id).where(Message.author_id == me)
-    files = db.session.scalars(select(MessageAttachment).where(MessageAttachment.message_id.in_(mine))).all()
-    touched.file_keys += [f.key for f in files]
+    touched.file_keys += db.session.scalars(
+        select(MessageAttachment.key).where(MessageAttachment.message_id.in_(mine))
+    ).all()
     db.session.execute(delete(MessageAttachment).where(MessageAttachment.message_id.in_(mine)))
     db.session.execute(update(Message).where(Message.author_id == me).values(body_md="", body_html=""))
     db.session.execute(delete(ConversationParticipant).where(ConversationParticipant.user_id == me))

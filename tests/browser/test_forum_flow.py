@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import unique
+from tests.browser.helpers import publish_to_everyone, unique
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,7 @@ def test_register_post_comment_and_reply(open_page, forum):
     page.get_by_label("Title").fill("Linear probes find the feature")
     page.get_by_label("Body").fill("We find **strong** evidence.\n\n- first point\n- second point")
     page.get_by_label("Tags").fill(tag)
-    page.get_by_role("button", name="Publish").click()
+    publish_to_everyone(page)
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Linear probes find the feature")
     post = page.locator("article.post")

@@ -72,6 +72,7 @@ def create_post(
         apply_terms(post, terms)
     if not post.is_draft:  # a draft is announced when it is published (drafts.publish)
         notifications.post_created(post)
+    notifications.coauthors_added(post, author, {author.id})
     db.session.commit()
     indexing.post_changed(post.id)
     return post
@@ -119,6 +120,7 @@ def update_post(
         post.title, post.body_md, post.body_html = title, body, render_post_body(body)
         post.edited_at = utcnow()
     post.tags = new_tags
+    authors_before = set(post.author_ids)
     if new_coauthors is not None:
         drafts.set_coauthors(post, new_coauthors)
     counted_before = post.audience_kind != "restricted"
@@ -132,6 +134,7 @@ def update_post(
         votes.refresh_karma_for_post(post)
     if not post.is_draft:
         notifications.post_shared(post, shared_before)
+    notifications.coauthors_added(post, editor, authors_before)
     db.session.commit()
     indexing.post_changed(post.id)
     return post

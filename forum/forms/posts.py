@@ -60,6 +60,9 @@ class PostForm(PostTermsFields, FlaskForm):
         description="PNG, JPEG, GIF, WebP or PDF. Images lose their metadata; PDFs are kept as sent, "
         "with their author and software fields: clear those before uploading.",
     )
+    # Where the text cursor was when Upload was pressed (set by static/editor.js); the file's Markdown goes
+    # there, or at the end without JavaScript.
+    cursor = HiddenField()
     upload = SubmitField("Upload")
     preview = SubmitField("Preview")
     save_draft = SubmitField("Save draft")

@@ -115,6 +115,8 @@ def _render_editor(form: PostForm, post=None, status: int = 200, confirm_public:
         form=form,
         post=post,
         preview=preview,
+        # A form sent back (an error, a preview, an upload) or a placed file holds text not saved yet.
+        unsaved=request.method == "POST" or bool(request.args.get("placed")),
         confirm_public=confirm_public,
         public_means=PUBLIC_MEANS,
         files=files,
@@ -133,11 +135,8 @@ def _upload_from(form) -> attachment_service.Prepared | None:
     return attachment_service.prepare(upload.filename, upload.read())
 
 
-def _uploaded(post, prepared) -> None:
-    flash(
-        f"Uploaded {prepared.filename}. Paste this where it belongs: {attachment_service.snippet(post.id, prepared)}",
-        "success",
-    )
+def _uploaded(prepared) -> None:
+    flash(f"Uploaded {prepared.filename}; it is in the text where your cursor was. Save to keep it there.", "success")
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
@@ -173,8 +172,9 @@ def new_post():
             show_error(form, error)
         else:
             if prepared is not None:
-                _uploaded(post, prepared)
-                return redirect(url_for("posts.edit", post_id=post.id))
+                _uploaded(prepared)
+                # The editor shows the file's Markdown in the text where the cursor was (nothing is saved on a GET).
+                return redirect(url_for("posts.edit", post_id=post.id, placed=prepared.key, at=form.cursor.data))
             flash(
                 "Draft saved. Only its authors can read it until you share or publish it."
                 if post.is_draft
@@ -302,6 +302,13 @@ def edit(post_id: int):
             db.session.scalars(select(Group.slug).where(Group.id.in_(current.group_ids)).order_by(Group.slug))
         )
         form.terms.data, form.terms_custom.data = terms_service.form_values(post)
+        placed = next(
+            (a for a in attachment_service.of_post(current_user, post) if a.key == request.args.get("placed")), None
+        )
+        if placed is not None:  # just uploaded from the new-post form: its Markdown where the cursor was
+            snippet = attachment_service.snippet(post.id, placed)
+            if snippet not in form.body.data:
+                form.body.data = attachment_service.place_snippet(form.body.data, snippet, request.args.get("at"))
     elif form.validate_on_submit() and form.upload.data:
         # The typed text stays in the form, unsaved; the file is attached to the post at once.
         try:
@@ -313,7 +320,9 @@ def edit(post_id: int):
             status = _error_status(error)
             show_error(form, error)
         else:
-            _uploaded(post, prepared)
+            snippet = attachment_service.snippet(post.id, prepared)
+            form.body.data = attachment_service.place_snippet(form.body.data or "", snippet, form.cursor.data)
+            _uploaded(prepared)
             status = 200
     elif (
         form.validate_on_submit()

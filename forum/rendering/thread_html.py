@@ -71,7 +71,9 @@ class ThreadRenderer:
             classes = f"{classes} {escape(' '.join(node.classes))}"
         data = "".join(f' data-{escape(k)}="{escape(v)}"' for k, v in node.data.items()) if node.data else ""
         permalink = to("posts.comment_permalink", c.id)
-        out.append(f'<li class="{classes}" id="c{c.id}"{data}><details{"" if low else " open"}><summary>')
+        # The byline's links stay outside <summary> (a link inside a toggle is "nested-interactive" for
+        # assistive technology); the summary is the −/+ box beside it, and the byline shows when collapsed.
+        out.append(f'<li class="{classes}" id="c{c.id}"{data}><div class="comment-head">')
         out.append(f'<span class="muted">{placeholder}</span>' if not node.shown else self.links.user(c.author))
         out.append(f' · <a class="permalink" href="{permalink}">{time_ago(c.created_at)}</a>')
         if c.edited_at and node.shown:
@@ -83,7 +85,10 @@ class ThreadRenderer:
         if node.reply_count:
             replies = "reply" if node.reply_count == 1 else "replies"
             out.append(f' <span class="collapsed-note">({node.reply_count} {replies} hidden)</span>')
-        out.append("</summary>")
+        out.append(
+            f"</div><details{'' if low else ' open'}><summary>"
+            '<span class="visually-hidden">Show or hide this comment</span></summary>'
+        )
         if not node.shown:
             out.append(f'<p class="muted">{placeholder}</p>')
         else:

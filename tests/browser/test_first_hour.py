@@ -148,3 +148,42 @@ def test_a_keyboard_reaches_a_skip_link_first(demo_page):
     expect(skip).to_be_in_viewport()
     skip.press("Enter")
     assert page.evaluate("document.activeElement.id") == "content"
+
+
+AXE_PAGES = [
+    ("ada", "/"),
+    ("ada", "thread"),
+    ("ada", "/posts/new"),
+    ("ada", "/search?q=splitting"),
+    ("ada", "/users/ada"),
+    ("ada", "/groups"),
+    ("ada", "/groups/circuits-reading-group"),
+    ("ada", "/notifications"),
+    ("ada", "/settings"),
+    ("mira", "/moderation"),
+]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_the_main_pages_have_no_serious_accessibility_violations(demo_page, viewport):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    pages = {}
+    found = {}
+    for username, path in AXE_PAGES:
+        page = pages.get(username) or pages.setdefault(username, demo_page(username, viewport))
+        if path == "thread":
+            page.goto("/")
+            page.get_by_role("link", name="Feature splitting is mostly a dictionary-size artifact").click()
+        else:
+            page.goto(path)
+        violations = axe.run(page).response["violations"]
+        serious = [
+            f"{v['id']} ({len(v['nodes'])}): {v['nodes'][0]['target']}"
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
+        if serious:
+            found[path] = serious
+    assert found == {}

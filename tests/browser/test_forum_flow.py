@@ -135,7 +135,7 @@ def test_comment_thread_collapses_and_reopens(forum, open_page):
 
     head = page.locator(f"#c{parent} > details > summary")
     body = page.locator(f"#c{parent} > details > .prose")
-    note = head.locator(".collapsed-note")
+    note = page.locator(f"#c{parent} > .comment-head .collapsed-note")
     expect(note).to_be_hidden()
 
     head.click(position={"x": 6, "y": 8})  # the −/+ box, not the author's link

@@ -268,3 +268,13 @@ def test_front_page_pages_newest_first(client, app):
     for bad in ("0", "-1", "abc", "1e9"):
         assert client.get(f"/?page={bad}").status_code == 200
     assert "Numbered post 6" in client.get("/?sort=nonsense").get_data(as_text=True)
+
+
+def test_the_vote_rules_are_written_on_the_page_not_only_in_tooltips(client, author):
+    post = make_post(make_user("ben"), "Rules in words")
+    page = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert "You have 0 karma:" in page and "down-votes open at 10 karma and strong votes (⇈ ⇊) at 25" in page
+    author.karma = 30
+    db.session.commit()
+    page = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert "every vote is open to you, strong ones (⇈ ⇊) included" in page

@@ -278,3 +278,19 @@ def test_the_vote_rules_are_written_on_the_page_not_only_in_tooltips(client, aut
     db.session.commit()
     page = client.get(f"/posts/{post.id}").get_data(as_text=True)
     assert "every vote is open to you, strong ones (⇈ ⇊) included" in page
+
+
+def test_my_groups_view_lists_only_posts_shared_with_my_groups(client, author):
+    from tests.factories import make_group
+
+    owner, stranger = make_user("owner"), make_user("stranger")
+    lab = make_group(owner, "Lab notes", members=(author,))
+    other = make_group(stranger, "Other lab", members=(owner,))
+    make_post(owner, "For the lab", audience="restricted", groups=(lab,))
+    make_post(owner, "For the other lab", audience="restricted", groups=(other,))
+    make_post(stranger, "For everyone")
+    page = client.get("/?view=groups").get_data(as_text=True)
+    assert "For the lab" in page and "In your groups" in page
+    assert "For everyone" not in page and "For the other lab" not in page
+    front = client.get("/").get_data(as_text=True)
+    assert "For everyone" in front and "For the lab" in front

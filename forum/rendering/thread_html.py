@@ -112,7 +112,16 @@ class ThreadRenderer:
     def _actions(self, c, out: list[str]) -> None:
         to = self.links.to
         if self.post_open and not c.is_removed:
-            out.append(f'<a href="{to("posts.reply", c.id)}">Reply</a>')
+            # Inline and without JavaScript: a closed <details> under the comment holds the reply form,
+            # posted where the post's comment form posts (which checks the parent is shown to the viewer).
+            out.append(
+                f'<details class="reply-inline"><summary>Reply</summary>'
+                f'<form method="post" action="{to("posts.comment", c.post_id)}" novalidate>{self.csrf_field}'
+                f'<input type="hidden" name="parent_id" value="{c.id}">'
+                f'<label for="reply-{c.id}">Your reply</label><textarea id="reply-{c.id}" name="body" rows="4">'
+                '</textarea><button class="button" type="submit" name="submit" value="Reply">Reply</button>'
+                "</form></details>"
+            )
         if self.viewer_id == c.author_id:
             if not c.is_removed:
                 out.append(f' <a href="{to("posts.edit_comment", c.id)}">Edit</a>')

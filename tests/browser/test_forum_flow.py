@@ -69,11 +69,10 @@ def test_register_post_comment_and_reply(open_page, forum):
     parent = page.locator(f"#c{parent_id}")
     expect(parent.locator(".prose")).to_have_text("Which layer did you probe?")
 
-    parent.get_by_role("link", name="Reply").click()
-    expect(page).to_have_url(re.compile(rf"/comments/{parent_id}/reply$"))
-    expect(page.locator("blockquote")).to_contain_text("Which layer did you probe?")
-    page.get_by_label("Comment").fill("Layer *twelve*, mostly.")
-    page.get_by_role("button", name="Reply").click()
+    # The reply box opens under the comment itself (a <details>: no JavaScript needed).
+    parent.locator("details.reply-inline > summary").click()
+    parent.get_by_label("Your reply").fill("Layer *twelve*, mostly.")
+    parent.get_by_role("button", name="Reply").click()
 
     reply_id = comment_id(page)
     assert page.url.startswith(post_url)

@@ -4,12 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := FORUM_CONFIG=development $(BIN)/flask --app wsgi
 PORT   ?= 5000
+# The server and the mail worker both read it: links in email point to the port served (config.SITE_URL).
+export PORT
 # pytest-xdist workers for the suites: one per core unless told (`make test PYTEST_WORKERS=4`).
 PYTEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 # Extra pytest options or paths for one run: `make test-quick PYTEST_ARGS="tests/privacy -x"`.
 PYTEST_ARGS ?=
 
-.PHONY: run test test-quick test-postgres check venv browser postgres wrk db seed bench clean migration
+.PHONY: run admin test test-quick test-postgres check venv browser postgres wrk db seed bench clean migration
 
 venv: $(VENV)/.installed
 
@@ -58,6 +60,11 @@ run: seed
 	$(FLASK) forum worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# `make admin NAME=you`: make an account a site admin (created, asking for a password and address, if new).
+admin: db
+	@test -n "$(NAME)" || { echo 'Usage: make admin NAME=username'; exit 2; }
+	$(FLASK) forum create-admin "$(NAME)"
 
 # The suite in parallel workers, then alone the few `serial` tests (they stop the database
 # server); both always run, and the recipe fails if either did. The second run collects

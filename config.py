@@ -209,9 +209,11 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Interpretability Forum <forum@localhost>")
     MAIL_SINK_DIR = os.environ.get("MAIL_SINK_DIR", str(INSTANCE_DIR / "mail"))
     MAIL_TIMEOUT_SECONDS = 20
-    # Links in emails point here.
-    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    # Links in emails point here; unset, to where `make run` serves (its PORT).
+    SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}")
     DIGEST_HOURS = _env_int("DIGEST_HOURS", 24)
+    # "batched" email: at most one per thread in this many minutes, listing the comments it gathered.
+    THREAD_EMAIL_MINUTES = _env_int("THREAD_EMAIL_MINUTES", 10)
     WORKER_INTERVAL_SECONDS = _env_int("WORKER_INTERVAL_SECONDS", 5)
     # A failed send waits base * 2**(attempts - 1) seconds, at most the cap; it is never dropped.
     MAIL_RETRY_BASE_SECONDS = 30

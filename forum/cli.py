@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
             return
         counts = load_demo_content()
         click.echo("Seeded " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
-        click.echo("Sign in as ada / interpretability (or any demo user with that password).")
+        click.echo("Sign in as ada / interpretability (every demo user has it; mira moderates, omar is an admin).")
 
     @forum_group.command("recompute-karma")
     @click.option("--fix", is_flag=True, help="Store what the votes say where it differs.")

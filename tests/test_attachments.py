@@ -4,6 +4,7 @@ readable exactly when their post's body is. Privacy first."""
 from __future__ import annotations
 
 import io
+import re
 import time
 
 import pytest
@@ -217,12 +218,13 @@ def test_uploading_in_the_editor_saves_a_draft_and_shows_the_snippet(client, lab
         audience="public",
         upload="Upload",
     )
-    assert response.status_code == 302 and response.headers["Location"].endswith("/edit")
+    assert response.status_code == 302 and response.headers["Location"].split("?")[0].endswith("/edit")
     post = db.session.scalar(db.select(Post).where(Post.title == "With a figure"))
     attachment = db.session.scalar(db.select(Attachment).where(Attachment.post_id == post.id))
     assert post.is_draft
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"![figure](/posts/{post.id}/files/{attachment.key})" in page
+    # Placed in the text for the writer (no cursor sent: at the end), not flashed to paste by hand.
+    assert f"See below.\n\n![figure](/posts/{post.id}/files/{attachment.key})</textarea>" in page
     # The edit page uploads too, keeping what was typed but not yet saved.
     response = _upload(
         client,
@@ -236,6 +238,19 @@ def test_uploading_in_the_editor_saves_a_draft_and_shows_the_snippet(client, lab
     )
     assert response.status_code == 200 and "Unsaved words." in response.get_data(as_text=True)
     assert len(attachments.of_post(post.author, post)) == 2
+    # Where the cursor was (static/editor.js sends it), the file's Markdown goes, on a line of its own.
+    response = _upload(
+        client,
+        f"/posts/{post.id}/edit",
+        image_bytes("GIF"),
+        "third.gif",
+        title="With a figure",
+        body="Before.\nAfter.",
+        audience="public",
+        upload="Upload",
+        cursor=str(len("Before.\n")),
+    )
+    assert re.search(r"Before\.\n\n!\[third\]\(/posts/\d+/files/[\w-]+\)\n\nAfter\.", response.get_data(as_text=True))
 
 
 @pytest.mark.parametrize(

@@ -97,3 +97,23 @@ def test_test_config_is_fast_and_isolated():
 
 def test_configs_by_name():
     assert set(config.CONFIGS) == {"development", "production", "testing"}
+
+
+def test_site_url_follows_the_port_make_run_serves_unless_set():
+    """Links in email (comments, unsubscribe) must reach the server `PORT=5301 make run` started."""
+    code = "import config; print(config.Config.SITE_URL)"
+    clean = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "PORT")}
+    moved = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**clean, "PORT": "5301"}, capture_output=True, text=True
+    )
+    assert moved.stdout.strip() == "http://127.0.0.1:5301"
+    named = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "PORT": "5301", "SITE_URL": "https://forum.example"},
+        capture_output=True,
+        text=True,
+    )
+    assert named.stdout.strip() == "https://forum.example"
+    default = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+    assert default.stdout.strip() == "http://127.0.0.1:5000"

@@ -247,10 +247,11 @@ def test_followers_and_the_group_hear_of_a_draft_only_when_it_is_published(app, 
         world["author"], "Quiet draft", "Body.", audience="restricted", groups=(world["group"],), draft=True
     )
     drafts.share_draft(draft, world["author"], "friend", "read")
-    about = db.select(Notification.user_id).where(Notification.post_id == draft.id)
-    assert set(db.session.scalars(about)) == set()
+    about = db.select(Notification.user_id, Notification.kind).where(Notification.post_id == draft.id)
+    # Only the person it was shared with is told, that it was shared with them (issue 24).
+    assert set(db.session.execute(about).tuples()) == {(world["friend"].id, "draft_shared")}
     drafts.publish(draft, world["author"])
-    told = set(db.session.scalars(about))
+    told = {uid for uid, kind in db.session.execute(about) if kind != "draft_shared"}
     assert world["member"].id in told and world["outsider"].id in told and world["friend"].id not in told
 
 

@@ -75,7 +75,8 @@ LONG = "x" * 201
         ({"tags": ", ".join(f"t{i}" for i in range(9))}, "At most 8 tags"),
         ({"tags": "a" * 49}, "is not a valid name"),
         ({"tags": "<script>"}, "is not a valid name"),
-        ({"audience": "everyone"}, "Not a valid choice"),
+        ({"audience": "everyone"}, "Choose who can read it"),
+        ({"audience": ""}, "Choose who can read it"),
         ({"audience": "restricted"}, "at least one other person or group"),
         ({"audience": "restricted", "audience_users": "ghost"}, "No user named ghost"),
     ],
@@ -267,3 +268,29 @@ def test_front_page_pages_newest_first(client, app):
     for bad in ("0", "-1", "abc", "1e9"):
         assert client.get(f"/?page={bad}").status_code == 200
     assert "Numbered post 6" in client.get("/?sort=nonsense").get_data(as_text=True)
+
+
+def test_the_vote_rules_are_written_on_the_page_not_only_in_tooltips(client, author):
+    post = make_post(make_user("ben"), "Rules in words")
+    page = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert "You have 0 karma:" in page and "down-votes open at 10 karma and strong votes (⇈ ⇊) at 25" in page
+    author.karma = 30
+    db.session.commit()
+    page = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert "every vote is open to you, strong ones (⇈ ⇊) included" in page
+
+
+def test_my_groups_view_lists_only_posts_shared_with_my_groups(client, author):
+    from tests.factories import make_group
+
+    owner, stranger = make_user("owner"), make_user("stranger")
+    lab = make_group(owner, "Lab notes", members=(author,))
+    other = make_group(stranger, "Other lab", members=(owner,))
+    make_post(owner, "For the lab", audience="restricted", groups=(lab,))
+    make_post(owner, "For the other lab", audience="restricted", groups=(other,))
+    make_post(stranger, "For everyone")
+    page = client.get("/?view=groups").get_data(as_text=True)
+    assert "For the lab" in page and "In your groups" in page
+    assert "For everyone" not in page and "For the other lab" not in page
+    front = client.get("/").get_data(as_text=True)
+    assert "For everyone" in front and "For the lab" in front

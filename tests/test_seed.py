@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from forum.demo.seed import DEMO_PASSWORD
 from forum.extensions import db
 from forum.models import Attachment, Comment, Group, Post, User
+from forum.models._time import utcnow
+from forum.services import posts, votes
 from tests.factories import login
 
 
@@ -19,8 +23,8 @@ def test_seed_loads_demo_content(app):
     app.config["VOTE_WEIGHT_AFTER_DAYS"] = 3
     result = app.test_cli_runner().invoke(args=["forum", "seed"])
     assert result.exit_code == 0, result.output
-    assert "Seeded 5 users, 2 groups, 8 posts, 6 comments, 12 votes." in result.output
-    assert counts() == {"User": 5, "Group": 2, "Post": 8, "Comment": 6}
+    assert "Seeded 7 users, 2 groups, 12 posts, 7 comments, 38 votes." in result.output
+    assert counts() == {"User": 7, "Group": 2, "Post": 12, "Comment": 7}
     # The demo's votes went through the real service: karma and scores agree with them.
     audit = app.test_cli_runner().invoke(args=["forum", "recompute-karma"])
     assert audit.exit_code == 0, audit.output
@@ -72,3 +76,22 @@ def test_the_demo_research_post_has_math_a_footnote_and_a_figure(app, client):
     figure = client.get(f"/posts/{research.id}/files/{attachment.key}")
     assert figure.status_code == 200 and figure.mimetype == "image/png"
     assert "Follow-up: does splitting depend" in client.get("/drafts").get_data(as_text=True)
+
+
+def test_every_demo_user_can_write_at_once_and_ada_can_strong_vote(app):
+    """The first hour after `make run`: the demo's past lies in past days, so no demo account meets the
+    hourly limits of new accounts, and its karma opens down-votes (ben) and strong votes (ada)."""
+    app.config.update(NEW_ACCOUNT_LIMITS_ENABLED=True, VOTE_WEIGHT_AFTER_DAYS=3)
+    assert app.test_cli_runner().invoke(args=["forum", "seed"]).exit_code == 0
+    people = {u.username: u for u in db.session.scalars(select(User))}
+    assert {people["mira"].role, people["omar"].role} == {"moderator", "admin"}
+    assert db.session.scalar(select(func.max(Post.created_at))) < utcnow() - timedelta(hours=12)
+    assert db.session.scalar(select(func.max(Comment.created_at))) < utcnow() - timedelta(hours=1)
+    for person in people.values():
+        for n in range(3):  # as many as the limit lets a new account publish in an hour
+            posts.create_post(person, f"First-hour note {n} by {person.username}", "Text.", "demo")
+    assert people["ada"].karma >= app.config["VOTE_STRONG_MIN_KARMA"]
+    assert people["ben"].karma >= app.config["VOTE_DOWN_MIN_KARMA"]
+    target = db.session.scalar(select(Post).where(Post.author_id == people["ben"].id).order_by(Post.id))
+    votes.cast_vote(people["ada"], target, "strong-up")
+    assert votes.audit() == []

@@ -122,7 +122,7 @@ def test_the_publish_form_counts_what_would_open_and_the_author_may_open_it(clie
     assert "1 earlier version and 1 review comment" in page
     editor = client.get(f"/posts/{post.id}/edit").get_data(as_text=True)
     assert "1 earlier version and 1 review comment" in editor
-    response = client.post(f"/posts/{post.id}/publish", data={"open_history": "y"})
+    response = client.post(f"/posts/{post.id}/publish", data={"open_history": "y", "confirm_public": "y"})
     assert response.status_code == 302
     logout(client)
     assert FIRST_TITLE in client.get(f"/posts/{post.id}/revisions").get_data(as_text=True)
@@ -170,7 +170,13 @@ def test_widening_with_the_authors_consent_opens_earlier_versions(client, narrow
     assert "This post has 1 earlier version" in editor and "open_history" in editor
     response = client.post(
         f"/posts/{post.id}/edit",
-        data={"title": "Shared note", "body": "Intro.", "audience": "public", "open_history": "y", "submit": "Save"},
+        data={
+            "title": "Shared note",
+            "body": "Intro.",
+            "audience": "public",
+            "open_history": "y",
+            "publish_public": "y",
+        },
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     logout(client)
@@ -180,7 +186,7 @@ def test_widening_with_the_authors_consent_opens_earlier_versions(client, narrow
 def test_widening_through_the_edit_form_keeps_versions_by_default(client, narrowed):
     post, author = narrowed["post"], narrowed["author"]
     login(client, author)
-    form = {"title": "Shared note", "body": "Intro.", "audience": "public", "submit": "Save"}
+    form = {"title": "Shared note", "body": "Intro.", "audience": "public", "publish_public": "y"}
     response = client.post(f"/posts/{post.id}/edit", data=form)
     assert response.status_code == 302
     logout(client)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from forum.demo import marks, research
+from forum.demo import history, marks, research
 from forum.demo.conversations import add_demo_conversation
 from forum.demo.trust import add_trust_demo
 from forum.extensions import db
@@ -49,6 +49,9 @@ def load_demo_content() -> dict[str, int]:
         user.email_verified_at = user.created_at = utcnow() - timedelta(days=90)
         accounts.update_profile(user, name, bio, interests)
         users[username] = user
+    history.add_staff(users)  # a moderator and an admin to try moderation with
+    # Earlier work first: its karma lifts Ada and Ben out of the new-account limits before the threads below.
+    n_votes = history.add_earlier_work(users)
 
     circuits = groups.create_group(
         users["ben"],
@@ -120,12 +123,13 @@ def load_demo_content() -> dict[str, int]:
     groups.invite(users["dana"], redteam, "ada")
 
     # A few votes through the real service, so scores, karma and "hot" have something to show.
-    n_votes = 0
     ballots: list[tuple[str, Post | Comment]] = [
         ("ben", p1),
         ("chen", p1),
         ("dana", p1),
         ("eli", p1),
+        ("mira", p1),
+        ("omar", p1),
         ("ada", p2),
         ("chen", p2),
         ("ada", c1),
@@ -145,4 +149,6 @@ def load_demo_content() -> dict[str, int]:
     research.add_shared_draft(users["ada"], users["ben"])
     marks.add_marked_post(users)  # each reader's copy marked, and a leaked copy in Dana's drafts to trace
     add_demo_conversation(users)  # eli asks ben for a vouch, privately
-    return {"users": len(users), "groups": 2, "posts": 8, "comments": 6, "votes": n_votes}
+    history.add_open_report(users)
+    history.spread_over_past_days()  # so no demo user starts under the hourly limits of new accounts
+    return {"users": len(users), "groups": 2, "posts": 12, "comments": 7, "votes": n_votes}

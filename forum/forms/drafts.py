@@ -26,4 +26,6 @@ class PublishForm(FlaskForm):
     comments stay with its readers (services/history.py)."""
 
     open_history = BooleanField("Let the published audience read them too")
+    # Asked only of a draft planned for Public: the box names what public means (forms/posts.py).
+    confirm_public = BooleanField("Yes, publish to everyone: anyone on the internet, signed in or not, may read it")
     submit = SubmitField("Publish")

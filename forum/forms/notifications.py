@@ -4,7 +4,14 @@ from wtforms import RadioField, SubmitField
 from forum.forms import choices
 from forum.models import EMAIL_CATEGORIES
 
-MODE_CHOICES = choices([("off", "Off"), ("immediate", "Immediately"), ("digest", "Daily digest")])
+MODE_CHOICES = choices(
+    [
+        ("off", "Off"),
+        ("immediate", "Immediately"),
+        ("batched", "One email per thread, every few minutes at most"),
+        ("digest", "Daily digest"),
+    ]
+)
 
 
 class _Base(FlaskForm):

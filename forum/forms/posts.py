@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from forum.forms import choices
 from forum.forms.terms import PostTermsFields
@@ -12,6 +12,14 @@ AUDIENCE_CHOICES = choices(
         ("members", "Members: anyone signed in"),
         ("restricted", "Restricted: only the people and groups below"),
     ]
+)
+
+
+CHOOSE_AUDIENCE = "Choose who can read it: Public, Members or Restricted."
+# What the second step before publishing to Public says (templates/posts/_confirm_public.html).
+PUBLIC_MEANS = (
+    "Public means anyone on the internet, signed in or not: search engines, feed readers and people you have "
+    "never met can read it, and what is public once may have been copied before you narrow it."
 )
 
 
@@ -26,7 +34,15 @@ class PostForm(PostTermsFields, FlaskForm):
     tags = StringField(
         "Tags", validators=[Length(max=500)], description="Comma-separated, e.g. interpretability, forecasting"
     )
-    audience = RadioField("Who can read it", choices=AUDIENCE_CHOICES, default="public")
+    # No default: on a forum for hazardous results the author names the readers every time.
+    audience = RadioField(
+        "Who can read it",
+        choices=AUDIENCE_CHOICES,
+        default=None,
+        validate_choice=False,
+        # Left empty, publishing is refused with CHOOSE_AUDIENCE (views/posts.py: _audience_chosen).
+        validators=[Optional(), AnyOf([c.value for c in AUDIENCE_CHOICES], message=CHOOSE_AUDIENCE)],
+    )
     audience_users = StringField("People", validators=[Length(max=2000)], description="Usernames, separated by commas")
     audience_groups = StringField(
         "Groups", validators=[Length(max=2000)], description="Group addresses, separated by commas"
@@ -44,10 +60,15 @@ class PostForm(PostTermsFields, FlaskForm):
         description="PNG, JPEG, GIF, WebP or PDF. Images lose their metadata; PDFs are kept as sent, "
         "with their author and software fields: clear those before uploading.",
     )
+    # Where the text cursor was when Upload was pressed (set by static/editor.js); the file's Markdown goes
+    # there, or at the end without JavaScript.
+    cursor = HiddenField()
     upload = SubmitField("Upload")
     preview = SubmitField("Preview")
     save_draft = SubmitField("Save draft")
     submit = SubmitField("Publish")
+    # The second step of publishing to Public: pressed on the confirmation the first Publish shows.
+    publish_public = SubmitField("Yes, publish to everyone")
 
 
 class CommentForm(FlaskForm):

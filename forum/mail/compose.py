@@ -78,6 +78,8 @@ def compose(row: OutboxMessage) -> EmailMessage | None:
             lines += ["", _excerpt(item.comment_md)]
         lines += ["", inbox.target_url(item, _external=True)]
         return _message(user, user.email, inbox.message(item), lines, item.category)
+    if row.kind == "thread":
+        return _thread_batch(user, row, modes)
     wanted = [kind for kind, category in NOTIFICATION_KINDS.items() if modes[category] == "digest"]
     # What the reader already saw on the site is not news any more.
     window: list[ColumnElement[bool]] = [Notification.kind.in_(wanted), Notification.read_at.is_(None)]
@@ -91,3 +93,32 @@ def compose(row: OutboxMessage) -> EmailMessage | None:
         lines += [f"* {inbox.message(item)}", f"  {inbox.target_url(item, _external=True)}"]
     subject = f"{len(found)} new notification{'s' if len(found) != 1 else ''} on the forum"
     return _message(user, user.email, subject, lines, DIGEST)
+
+
+def _thread_batch(user: User, row: OutboxMessage, modes: dict[str, str]) -> EmailMessage | None:
+    """One email for a thread's comments gathered since the batch opened, as the reader may see them now;
+    what they already read on the site is left out."""
+    first = db.session.get(Notification, row.notification_id) if row.notification_id else None
+    if first is None or first.post_id is None:
+        return None
+    wanted = [kind for kind, category in NOTIFICATION_KINDS.items() if modes[category] == "batched"]
+    window = [
+        Notification.post_id == first.post_id,
+        Notification.id >= first.id,
+        Notification.kind.in_(wanted),
+        Notification.read_at.is_(None),
+    ]
+    found = list(reversed(inbox.items(user, where=window, limit=DIGEST_MAX)))  # oldest first, as in the thread
+    if not found:
+        return None
+    if len(found) == 1:
+        subject = inbox.message(found[0])
+    else:
+        subject = f"{len(found)} new comments on “{found[0].post_title}”"
+    lines = [subject + ".", ""]
+    for item in found:
+        lines += [f"* {inbox.message(item)}:"]
+        if item.comment_md:
+            lines += [f"  {_excerpt(item.comment_md)}"]
+        lines += [f"  {inbox.target_url(item, _external=True)}", ""]
+    return _message(user, user.email or "", subject, lines, found[0].category)

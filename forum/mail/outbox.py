@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from forum.extensions import db
 from forum.mail.compose import compose
 from forum.mail.transport import Transport, from_config
-from forum.models import OutboxMessage
+from forum.models import Notification, OutboxMessage
 from forum.models._time import utcnow
 
 # A claimed row is hidden from other workers this long; if the worker dies mid-send the
@@ -83,6 +83,21 @@ def _deliver(row: OutboxMessage, transport: Transport, tally: Tally) -> None:
                 OutboxMessage.id != row.id,
             )
             .values(status="skipped", sent_at=now, last_error="merged into an earlier digest")
+        )
+    elif row.kind == "thread":
+        # Likewise two comments at once may each have opened a batch for the same thread.
+        first = db.session.get(Notification, row.notification_id)
+        same_thread = select(Notification.id).where(Notification.post_id == (first.post_id if first else None))
+        db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.user_id == row.user_id,
+                OutboxMessage.kind == "thread",
+                OutboxMessage.status == "pending",
+                OutboxMessage.id != row.id,
+                OutboxMessage.notification_id.in_(same_thread),
+            )
+            .values(status="skipped", sent_at=now, last_error="merged into an earlier email about its thread")
         )
     row.attempts += 1
     db.session.commit()

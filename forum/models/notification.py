@@ -18,9 +18,9 @@ from forum.models._time import utcnow
 
 # kind -> the email category a reader turns on or off. Keys are stored; keep them stable.
 NOTIFICATION_KINDS = {
-    "reply_post": "replies",  # a comment on your post
+    "reply_post": "threads",  # a comment on your post
     "reply_comment": "replies",  # a reply to your comment
-    "thread": "replies",  # a new comment in a thread you follow
+    "thread": "threads",  # a new comment in a thread you follow
     "mention": "mentions",  # @you in a comment
     "group_invitation": "groups",  # you are invited to a group
     "join_request": "groups",  # someone asks to join a group you manage
@@ -30,6 +30,8 @@ NOTIFICATION_KINDS = {
     "invitation_declined": "groups",
     "shared_user": "shared",  # a post shared with you by name
     "shared_group": "shared",  # a post shared with a group of yours
+    "coauthor_added": "shared",  # you were made a co-author of a post or draft
+    "draft_shared": "shared",  # a draft was shared with you to read, comment or edit
     "terms_accepted": "terms",  # a reader accepted the terms of your post
     "mod_removed": "moderation",  # a moderator removed your post or comment
     "mod_restored": "moderation",
@@ -40,16 +42,19 @@ NOTIFICATION_KINDS = {
     "message_request": "messages",  # a member you have no tie with asks to talk
 }
 EMAIL_CATEGORIES = {
-    "replies": "Replies to you and new comments in threads you follow",
+    "replies": "Replies to your comments",
+    "threads": "New comments on your posts and in threads you follow",
     "mentions": "Mentions of you",
     "groups": "Group invitations, join requests and their answers",
-    "shared": "Posts shared with you or your groups",
+    "shared": "Posts and drafts shared with you or your groups, and co-authorships",
     "terms": "Readers accepting the terms of your posts",
     "moderation": "Moderation decisions about your posts and comments",
     "following": "New posts from people, tags and groups you follow",
     "messages": "Private messages and requests to talk",
 }
-EMAIL_MODES = ("off", "immediate", "digest")
+# "batched": one email per thread at most every THREAD_EMAIL_MINUTES, listing its new comments
+# (for notifications about no post it is the same as "immediate").
+EMAIL_MODES = ("off", "immediate", "batched", "digest")
 SUBSCRIPTION_TARGETS = ("post", "user", "tag", "group")
 
 

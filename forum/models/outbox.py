@@ -33,7 +33,8 @@ class OutboxMessage(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # None only for a reset asked for an address no account has verified.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # immediate|digest|ACCOUNT_MAIL_KINDS
+    # immediate|thread|digest|ACCOUNT_MAIL_KINDS; a "thread" row names the first notification of its batch.
+    kind: Mapped[str] = mapped_column(String(16))
     address: Mapped[str | None] = mapped_column(String(254))
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
     # A digest covers notifications created after this moment.

@@ -128,6 +128,8 @@ _MESSAGES = {
     "invitation_declined": "{actor} declined your invitation to {group}",
     "shared_user": "{actor} shared “{post}” with you",
     "shared_group": "{actor} shared “{post}” with {group}",
+    "coauthor_added": "{actor} made you a co-author of “{post}”",
+    "draft_shared": "{actor} shared the draft “{post}” with you",
     "terms_accepted": "{actor} accepted the terms of “{post}”",
     "mod_removed": "A moderator removed your {what} on “{post}”",
     "mod_restored": "A moderator restored your {what} on “{post}”",

@@ -16,7 +16,7 @@ from forum.models import Comment, Group, Interest, Post, PostAudience, Tag, User
 from forum.models._time import utcnow
 from forum.models.interest import group_interests
 from forum.models.post import post_tags
-from forum.models.principals import group_token
+from forum.models.principals import group_ids_in, group_token
 from forum.models.ranking import TOP_WINDOWS
 
 # Front-page sorts, first is the default; labels for the sort menu.
@@ -34,9 +34,16 @@ COMMENT_SORTS = ("top", "new", "old")
 SHORT_WINDOW = timedelta(days=31)
 
 
-def front_page(viewer: User | None, sort: str = "hot", tag: Tag | None = None) -> Select[tuple[Post]]:
-    """Listed posts in `sort` order, all in SQL: hot reads the stored, indexed `Post.hot`."""
+def front_page(
+    viewer: User | None, sort: str = "hot", tag: Tag | None = None, *, groups_only: bool = False
+) -> Select[tuple[Post]]:
+    """Listed posts in `sort` order, all in SQL: hot reads the stored, indexed `Post.hot`.
+    `groups_only`: only posts shared with a group of the viewer's, which a burst of public posts
+    would otherwise bury ("My groups" on the front page)."""
     query = visibility.visible_posts(viewer)
+    if groups_only:
+        mine = [group_token(g) for g in group_ids_in(visibility.principals(viewer))]
+        query = query.where(Post.id.in_(select(PostAudience.post_id).where(PostAudience.principal.in_(mine))))
     if tag is not None:
         query = query.where(Post.id.in_(select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id)))
     if sort == "hot":

@@ -75,7 +75,9 @@ class ThreadRenderer:
             classes = f"{classes} {escape(' '.join(node.classes))}"
         data = "".join(f' data-{escape(k)}="{escape(v)}"' for k, v in node.data.items()) if node.data else ""
         permalink = to("posts.comment_permalink", c.id)
-        out.append(f'<li class="{classes}" id="c{c.id}"{data}><details{"" if low else " open"}><summary>')
+        # The byline's links stay outside <summary> (a link inside a toggle is "nested-interactive" for
+        # assistive technology); the summary is the −/+ box beside it, and the byline shows when collapsed.
+        out.append(f'<li class="{classes}" id="c{c.id}"{data}><div class="comment-head">')
         out.append(f'<span class="muted">{placeholder}</span>' if not node.shown else self.links.user(c.author))
         out.append(f' · <a class="permalink" href="{permalink}">{time_ago(c.created_at)}</a>')
         if c.edited_at and node.shown:
@@ -89,7 +91,10 @@ class ThreadRenderer:
         if node.reply_count:
             replies = "reply" if node.reply_count == 1 else "replies"
             out.append(f' <span class="collapsed-note">({node.reply_count} {replies} hidden)</span>')
-        out.append("</summary>")
+        out.append(
+            f"</div><details{'' if low else ' open'}><summary>"
+            '<span class="visually-hidden">Show or hide this comment</span></summary>'
+        )
         if not node.shown:
             out.append(f'<p class="muted">{placeholder}</p>')
         else:
@@ -113,7 +118,16 @@ class ThreadRenderer:
     def _actions(self, c, out: list[str]) -> None:
         to = self.links.to
         if self.post_open and not c.is_removed:
-            out.append(f'<a href="{to("posts.reply", c.id)}">Reply</a>')
+            # Inline and without JavaScript: a closed <details> under the comment holds the reply form,
+            # posted where the post's comment form posts (which checks the parent is shown to the viewer).
+            out.append(
+                f'<details class="reply-inline"><summary>Reply</summary>'
+                f'<form method="post" action="{to("posts.comment", c.post_id)}" novalidate>{self.csrf_field}'
+                f'<input type="hidden" name="parent_id" value="{c.id}">'
+                f'<label for="reply-{c.id}">Your reply</label><textarea id="reply-{c.id}" name="body" rows="4">'
+                '</textarea><button class="button" type="submit" name="submit" value="Reply">Reply</button>'
+                "</form></details>"
+            )
         if self.viewer_id == c.author_id:
             if not c.is_removed:
                 out.append(f' <a href="{to("posts.edit_comment", c.id)}">Edit</a>')

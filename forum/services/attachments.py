@@ -201,6 +201,21 @@ def snippet(post_id: int, prepared: Prepared | Attachment) -> str:
     return f"![{caption}]({url})" if prepared.is_image else f"[{prepared.filename}]({url})"
 
 
+def place_snippet(body: str, snippet: str, cursor: str | int | None) -> str:
+    """`body` with `snippet` on a line of its own at character `cursor` (the editor's text cursor), or at
+    the end when there is none; the writer no longer pastes it by hand."""
+    # Browsers send a textarea's newlines as CRLF but count the cursor in LFs.
+    body = body.replace("\r\n", "\n")
+    try:
+        at = max(0, min(int(cursor), len(body))) if cursor not in (None, "") else len(body)
+    except ValueError:
+        at = len(body)
+    before, after = body[:at], body[at:]
+    lead = "" if not before or before.endswith("\n\n") else ("\n" if before.endswith("\n") else "\n\n")
+    tail = "" if not after or after.startswith("\n\n") else ("\n" if after.startswith("\n") else "\n\n")
+    return f"{before}{lead}{snippet}{tail}{after}"
+
+
 def store(post: Post, uploader: User, prepared: Prepared, comment: Comment | None = None) -> Attachment:
     """Save the bytes, then the row (a crash in between leaves an orphan file, never a row
     without bytes). The caller fetched `post` (and `comment`) through visibility."""

@@ -86,6 +86,8 @@ def share_draft(post: Post, actor: User, username: str | None, role: str) -> Dra
     if share is None:
         share = DraftShare(post_id=post.id, user_id=user.id, role=role)
         db.session.add(share)
+        db.session.flush()
+        notifications.draft_shared(post, actor, user.id)  # a change of role alone tells nobody again
     share.role = role
     db.session.flush()
     _refresh_readers(post)

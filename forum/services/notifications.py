@@ -50,6 +50,8 @@ SILENCED_BY_BLOCK = ("reply_post", "reply_comment", "thread", "mention", "messag
 # What a category sends by email until the user chooses.
 DEFAULT_MODES = {
     "replies": "immediate",
+    # A busy thread would otherwise mail each comment to everyone in it (issue 24: 1,130 emails).
+    "threads": "batched",
     "mentions": "immediate",
     "groups": "immediate",
     "shared": "immediate",
@@ -85,7 +87,7 @@ def _notify(
         return
     # One multi-row INSERT (and one for the emails) however many people a post reaches.
     rows = db.session.execute(
-        insert(Notification).returning(Notification.id, Notification.user_id, Notification.kind),
+        insert(Notification).returning(Notification.id, Notification.user_id, Notification.kind, Notification.post_id),
         [
             {
                 "user_id": uid,
@@ -243,6 +245,18 @@ def _shared(post: Post, before: tuple[set[int], set[int]], *, followers: bool) -
         _notify(recipients, post.author_id, post_id=post.id, group_id=gid)
 
 
+def coauthors_added(post: Post, actor: User, before: set[int]) -> None:
+    """People just made co-authors hear of it at once, of a draft too: they may read and edit it now."""
+    db.session.flush()
+    _notify({uid: "coauthor_added" for uid in post.author_ids - before}, actor.id, post_id=post.id)
+
+
+def draft_shared(post: Post, actor: User, user_id: int) -> None:
+    """A person a draft was just shared with (to read, comment or edit) is told where it is."""
+    db.session.flush()
+    _notify({user_id: "draft_shared"}, actor.id, post_id=post.id)
+
+
 def invited(invitation: GroupInvitation) -> None:
     _notify({invitation.user_id: "group_invitation"}, invitation.invited_by_id, group_id=invitation.group_id)
 
@@ -322,12 +336,15 @@ def _queue_email(rows) -> None:
     }
     digests: set[int] = set()
     immediate: list[dict] = []
+    batched: dict[tuple[int, int], int] = {}  # (user, post) -> the notification that opens the batch
     for row in rows:
         if row.user_id not in with_address:
             continue
         category = NOTIFICATION_KINDS[row.kind]
         mode = chosen.get((row.user_id, category), DEFAULT_MODES[category])
-        if mode == "immediate":
+        if mode == "batched" and row.post_id is not None:
+            batched.setdefault((row.user_id, row.post_id), row.id)
+        elif mode in ("immediate", "batched"):
             immediate.append({"user_id": row.user_id, "kind": "immediate", "notification_id": row.id})
         elif mode == "digest":
             digests.add(row.user_id)
@@ -335,6 +352,33 @@ def _queue_email(rows) -> None:
         db.session.execute(insert(OutboxMessage), immediate)
     if digests:
         _ensure_digests(digests)
+    if batched:
+        _ensure_thread_batches(batched)
+
+
+def _ensure_thread_batches(batches: dict[tuple[int, int], int]) -> None:
+    """One waiting email per (reader, thread): a comment joins the batch already waiting, or opens one
+    that leaves THREAD_EMAIL_MINUTES later and lists every comment gathered by then (mail/compose.py)."""
+    user_ids = {uid for uid, _post in batches}
+    waiting = set(
+        db.session.execute(
+            select(OutboxMessage.user_id, Notification.post_id)
+            .join(Notification, Notification.id == OutboxMessage.notification_id)
+            .where(
+                OutboxMessage.user_id.in_(user_ids),
+                OutboxMessage.kind == "thread",
+                OutboxMessage.status == "pending",
+            )
+        ).tuples()
+    )
+    leaves = utcnow() + timedelta(minutes=current_app.config["THREAD_EMAIL_MINUTES"])
+    new = [
+        {"user_id": uid, "kind": "thread", "notification_id": first, "next_attempt_at": leaves}
+        for (uid, post_id), first in batches.items()
+        if (uid, post_id) not in waiting
+    ]
+    if new:
+        db.session.execute(insert(OutboxMessage), new)
 
 
 def _ensure_digests(user_ids: set[int]) -> None:

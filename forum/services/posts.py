@@ -76,6 +76,7 @@ def create_post(
         apply_terms(post, terms)
     if not post.is_draft:  # a draft is announced when it is published (drafts.publish)
         notifications.post_created(post)
+    notifications.coauthors_added(post, author, {author.id})
     db.session.commit()
     indexing.post_changed(post.id)
     return post
@@ -123,6 +124,7 @@ def update_post(
         post.title, post.body_md, post.body_html = title, body, marks.render_source(body)
         post.edited_at = utcnow()
     post.tags = new_tags
+    authors_before = set(post.author_ids)
     if new_coauthors is not None:
         drafts.set_coauthors(post, new_coauthors)
     counted_before = post.audience_kind != "restricted"
@@ -136,6 +138,7 @@ def update_post(
         votes.refresh_karma_for_post(post)
     if not post.is_draft:
         notifications.post_shared(post, shared_before)
+    notifications.coauthors_added(post, editor, authors_before)
     db.session.commit()
     indexing.post_changed(post.id)
     return post

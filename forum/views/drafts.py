@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from forum import permissions, visibility
 from forum.forms import show_error
 from forum.forms.drafts import PublishForm, ShareForm
-from forum.forms.posts import ConfirmForm
+from forum.forms.posts import PUBLIC_MEANS, ConfirmForm
 from forum.services import ServiceError
 from forum.services import drafts as draft_service
 
@@ -78,6 +78,9 @@ def unshare(post_id: int):
 def publish(post_id: int):
     post = _draft_for_authors(post_id)
     form = PublishForm()
+    if form.validate_on_submit() and post.audience_kind == "public" and not form.confirm_public.data:
+        flash(f"Not published yet. {PUBLIC_MEANS} Tick the box to publish to everyone.", "error")
+        return redirect(url_for("posts.view", post_id=post.id))
     if form.validate_on_submit():
         draft_service.publish(post, current_user, open_history=form.open_history.data)
         flash("Your post is published.", "success")

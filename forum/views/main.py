@@ -21,8 +21,9 @@ def index():
     tag = None
     if tag_name := request.args.get("tag"):
         tag = listings.visible_tag_or_404(current_user, tag_name)
+    groups_only = request.args.get("view") == "groups" and current_user.is_authenticated
     posts = paginate(
-        listings.as_cards(listings.front_page(current_user, sort, tag)),
+        listings.as_cards(listings.front_page(current_user, sort, tag, groups_only=groups_only)),
         page_arg(),
         current_app.config["POSTS_PER_PAGE"],
         lookahead=LOOKAHEAD_PAGES,
@@ -34,6 +35,7 @@ def index():
         sorts=listings.SORTS,
         sort_labels=listings.SORT_LABELS,
         tag=tag,
+        groups_only=groups_only,
         tag_feed=tag is not None and feeds.tag_has_feed(tag),
         votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]),
         unknown_sort=unknown_sort,

@@ -50,6 +50,7 @@ def index():
         page=page,
         has_next=len(found) > per_page,
         message=inbox.message,
+        target_url=inbox.target_url,
     )
 
 

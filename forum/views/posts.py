@@ -10,7 +10,7 @@ from forum import permissions, visibility
 from forum.extensions import db
 from forum.forms import for_members, show_error
 from forum.forms.drafts import PublishForm
-from forum.forms.posts import CommentForm, ConfirmForm, PostForm
+from forum.forms.posts import CHOOSE_AUDIENCE, PUBLIC_MEANS, CommentForm, ConfirmForm, PostForm
 from forum.infra.page_cache import cached_page
 from forum.infra.pages import Page, is_past_end
 from forum.models import Comment, Group, User
@@ -76,11 +76,31 @@ def _audience_from(form: PostForm):
     )
 
 
+def _audience_chosen(form: PostForm, publishing: bool) -> bool:
+    """Publishing needs the readers named (the form chooses none for you). A draft or an upload may wait:
+    it plans Members, never Public, and the editor shows that choice before anything is published."""
+    if form.audience.data:
+        return True
+    if publishing:
+        form.audience.errors = [*form.audience.errors, CHOOSE_AUDIENCE]
+        return False
+    form.audience.data = "members"
+    return True
+
+
+def _asks_public_confirmation(form: PostForm, post=None) -> bool:
+    """Whether pressing Publish (or saving a published post) would open it to Public for the first time:
+    then the editor comes back with a second step naming what public means, and nothing is saved yet."""
+    if not form.submit.data or form.audience.data != "public":
+        return False
+    return post is None or post.is_draft or audience_of(post).kind != "public"
+
+
 def _terms_from(form: PostForm):
     return terms_service.resolve_terms(form.terms.data, form.terms_custom.data)
 
 
-def _render_editor(form: PostForm, post=None, status: int = 200):
+def _render_editor(form: PostForm, post=None, status: int = 200, confirm_public: bool = False):
     preview = None
     if form.preview.data and form.body.data:
         preview = marks.render_source(form.body.data)
@@ -99,6 +119,10 @@ def _render_editor(form: PostForm, post=None, status: int = 200):
         marks_note=marks.summary(form.body.data)
         if form.body.data and ("{{" in form.body.data or (post is not None and post.marks_copies))
         else None,
+        # A form sent back (an error, a preview, an upload) or a placed file holds text not saved yet.
+        unsaved=request.method == "POST" or bool(request.args.get("placed")),
+        confirm_public=confirm_public,
+        public_means=PUBLIC_MEANS,
         files=files,
         may_change_authors=may_change_authors,
         # What a change of readers would keep from them unless the author opens it.
@@ -115,11 +139,8 @@ def _upload_from(form) -> attachment_service.Prepared | None:
     return attachment_service.prepare(upload.filename, upload.read())
 
 
-def _uploaded(post, prepared) -> None:
-    flash(
-        f"Uploaded {prepared.filename}. Paste this where it belongs: {attachment_service.snippet(post.id, prepared)}",
-        "success",
-    )
+def _uploaded(prepared) -> None:
+    flash(f"Uploaded {prepared.filename}; it is in the text where your cursor was. Save to keep it there.", "success")
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
@@ -129,7 +150,11 @@ def new_post():
     _require_write()
     form = PostForm()
     status = 400 if request.method == "POST" and not form.preview.data else 200
-    if form.validate_on_submit() and not form.preview.data:
+    publishing = not (form.save_draft.data or form.upload.data)
+    ready = form.validate_on_submit() and not form.preview.data and _audience_chosen(form, publishing)
+    if ready and _asks_public_confirmation(form):
+        return _render_editor(form, confirm_public=True)
+    if ready:
         try:
             prepared = _upload_from(form) if form.upload.data else None
             if form.upload.data and prepared is None:
@@ -151,8 +176,9 @@ def new_post():
             show_error(form, error)
         else:
             if prepared is not None:
-                _uploaded(post, prepared)
-                return redirect(url_for("posts.edit", post_id=post.id))
+                _uploaded(prepared)
+                # The editor shows the file's Markdown in the text where the cursor was (nothing is saved on a GET).
+                return redirect(url_for("posts.edit", post_id=post.id, placed=prepared.key, at=form.cursor.data))
             flash(
                 "Draft saved. Only its authors can read it until you share or publish it."
                 if post.is_draft
@@ -264,13 +290,16 @@ def edit(post_id: int):
         return render_gate(post, gate)
     form = PostForm()
     authors_decide = permissions.can_change_authors(current_user, post)
+    if not authors_decide:
+        del form.audience  # an editor the draft was shared with edits the text, not who reads it
     status = 400 if request.method == "POST" and not form.preview.data else 200
     if request.method == "GET":
         current = audience_of(post)
         form.coauthors.data = draft_service.coauthor_names(post)
         form.title.data, form.body.data = post.title, post.body_md
         form.tags.data = ", ".join(t.name for t in post.tags)
-        form.audience.data = current.kind
+        if authors_decide:
+            form.audience.data = current.kind
         form.audience_users.data = ", ".join(
             db.session.scalars(select(User.username).where(User.id.in_(current.user_ids)).order_by(User.username))
         )
@@ -278,6 +307,13 @@ def edit(post_id: int):
             db.session.scalars(select(Group.slug).where(Group.id.in_(current.group_ids)).order_by(Group.slug))
         )
         form.terms.data, form.terms_custom.data = terms_service.form_values(post)
+        placed = next(
+            (a for a in attachment_service.of_post(current_user, post) if a.key == request.args.get("placed")), None
+        )
+        if placed is not None:  # just uploaded from the new-post form: its Markdown where the cursor was
+            snippet = attachment_service.snippet(post.id, placed)
+            if snippet not in form.body.data:
+                form.body.data = attachment_service.place_snippet(form.body.data, snippet, request.args.get("at"))
     elif form.validate_on_submit() and form.upload.data:
         # The typed text stays in the form, unsaved; the file is attached to the post at once.
         try:
@@ -289,8 +325,19 @@ def edit(post_id: int):
             status = _error_status(error)
             show_error(form, error)
         else:
-            _uploaded(post, prepared)
+            snippet = attachment_service.snippet(post.id, prepared)
+            form.body.data = attachment_service.place_snippet(form.body.data or "", snippet, form.cursor.data)
+            _uploaded(prepared)
             status = 200
+    elif (
+        form.validate_on_submit()
+        and authors_decide
+        and not form.preview.data
+        and not _audience_chosen(form, publishing=not (post.is_draft and form.save_draft.data))
+    ):
+        pass  # the editor again, saying what to choose
+    elif form.validate_on_submit() and authors_decide and _asks_public_confirmation(form, post):
+        return _render_editor(form, post=post, confirm_public=True)
     elif form.validate_on_submit() and not form.preview.data:
         # Only authors choose the audience, terms and co-authors; an editor the draft was shared with edits the text.
         try:
@@ -305,7 +352,7 @@ def edit(post_id: int):
                 coauthors=(form.coauthors.data or "") if authors_decide else None,
                 open_history=authors_decide and not post.is_draft and form.open_history.data,
             )
-            publishing = post.is_draft and bool(form.submit.data)
+            publishing = post.is_draft and bool(form.submit.data or form.publish_public.data)
             if publishing:
                 draft_service.publish(post, current_user, open_history=form.open_history.data)
         except ServiceError as error:

@@ -20,6 +20,7 @@ ENDPOINTS = (
     ("posts.view", "post_id"),
     ("posts.comment_permalink", "comment_id"),
     ("posts.reply", "comment_id"),
+    ("posts.comment", "post_id"),
     ("posts.edit_comment", "comment_id"),
     ("posts.delete_comment", "comment_id"),
     ("moderation.report_comment", "comment_id"),

@@ -137,3 +137,10 @@ def sign_in(page, person: Person) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
     assert page.get_by_role("button", name="Sign out").is_visible()
+
+
+def publish_to_everyone(page) -> None:
+    """In the post editor: choose Public, press Publish, and confirm the second step it asks for."""
+    page.get_by_label("Public: anyone, signed in or not").check()
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_role("button", name="Yes, publish to everyone").click()

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import unique
+from tests.browser.helpers import publish_to_everyone, unique
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,7 @@ def test_register_post_comment_and_reply(open_page, forum):
     page.get_by_label("Title").fill("Linear probes find the feature")
     page.get_by_label("Body").fill("We find **strong** evidence.\n\n- first point\n- second point")
     page.get_by_label("Tags").fill(tag)
-    page.get_by_role("button", name="Publish").click()
+    publish_to_everyone(page)
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Linear probes find the feature")
     post = page.locator("article.post")
@@ -69,11 +69,10 @@ def test_register_post_comment_and_reply(open_page, forum):
     parent = page.locator(f"#c{parent_id}")
     expect(parent.locator(".prose")).to_have_text("Which layer did you probe?")
 
-    parent.get_by_role("link", name="Reply").click()
-    expect(page).to_have_url(re.compile(rf"/comments/{parent_id}/reply$"))
-    expect(page.locator("blockquote")).to_contain_text("Which layer did you probe?")
-    page.get_by_label("Comment").fill("Layer *twelve*, mostly.")
-    page.get_by_role("button", name="Reply").click()
+    # The reply box opens under the comment itself (a <details>: no JavaScript needed).
+    parent.locator("details.reply-inline > summary").click()
+    parent.get_by_label("Your reply").fill("Layer *twelve*, mostly.")
+    parent.get_by_role("button", name="Reply").click()
 
     reply_id = comment_id(page)
     assert page.url.startswith(post_url)
@@ -135,7 +134,7 @@ def test_comment_thread_collapses_and_reopens(forum, open_page):
 
     head = page.locator(f"#c{parent} > details > summary")
     body = page.locator(f"#c{parent} > details > .prose")
-    note = head.locator(".collapsed-note")
+    note = page.locator(f"#c{parent} > .comment-head .collapsed-note")
     expect(note).to_be_hidden()
 
     head.click(position={"x": 6, "y": 8})  # the −/+ box, not the author's link

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.models import Group, User
-from tests.browser.helpers import unique
+from tests.browser.helpers import publish_to_everyone, unique
 from tests.factories import make_post
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,7 @@ def test_math_renders_as_mathml_and_a_footnote_link_jumps(forum, signed_in):
     page.get_by_role("button", name="Preview").click()
     preview = page.locator(".preview math").first
     expect(preview).to_be_visible()
-    page.get_by_role("button", name="Publish").click()
+    publish_to_everyone(page)
     expect(page.get_by_role("heading", name=title)).to_be_visible()
 
     math = page.locator(".prose math")

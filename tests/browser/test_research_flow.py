@@ -32,8 +32,9 @@ def test_a_draft_with_a_figure_goes_from_coauthors_to_its_group(forum, signed_in
     expect(page.locator(".flash").first).to_contain_text("Uploaded splitting.png")
     snippet = page.locator(".attachment-list code.snippet").first.inner_text()
     assert snippet.startswith("![splitting](/posts/")
-    body = page.get_by_label("Body")
-    body.fill(f"{body.input_value()}\n\n{snippet}")
+    # The figure's Markdown is already in the text (no cursor was placed: at the end), not to paste by hand.
+    expect(page.get_by_label("Body")).to_have_value(f"{BODY}\n\n{snippet}")
+    expect(page.locator(".draft-target")).to_contain_text("Draft, will publish to:")
     page.get_by_label("Co-authors").fill(coauthor.username)
     page.get_by_label("Restricted: only the people and groups below").check()
     page.get_by_label("Groups", exact=True).fill(group.slug)

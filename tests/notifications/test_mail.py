@@ -57,7 +57,9 @@ def _wants(user, **modes):
 @pytest.fixture
 def mailed(world: World) -> World:
     for user in (world.ada, world.ben, world.eli):
-        _wants(user, replies="immediate", mentions="immediate", shared="digest", following="digest")
+        _wants(
+            user, replies="immediate", threads="immediate", mentions="immediate", shared="digest", following="digest"
+        )
     return world
 
 
@@ -247,7 +249,7 @@ def test_unsubscribe_page_reveals_nothing_and_one_click_works_without_a_form(app
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 200
-    assert service.email_modes(mailed.ada.id)["replies"] == "off"
+    assert service.email_modes(mailed.ada.id)["threads"] == "off"
     assert "Zanzibar" not in response.get_data(as_text=True)
 
 

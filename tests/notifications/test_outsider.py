@@ -193,4 +193,7 @@ def test_every_kind_is_exercised():
         "mod_restored",
         "followed_tag_post",
         "followed_group_post",
+        # Covered in test_batched.py: co-authors and sharees told when added.
+        "coauthor_added",
+        "draft_shared",
     }

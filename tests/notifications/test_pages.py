@@ -242,3 +242,16 @@ def test_a_comment_on_a_later_page_of_the_thread_is_reached_from_its_notificatio
     assert "Late reply at the end." not in client.get(f"/posts/{post.id}").get_data(as_text=True)
     location = client.post(f"/notifications/{note.id}/open").headers["Location"]
     assert "Late reply at the end." in client.get(location).get_data(as_text=True)
+
+
+def test_notifications_are_real_links_that_open_in_a_new_tab(client, world):
+    post = make_post(world.ada, "Linked thread")
+    comment = make_comment(world.ben, post, "Follow me.")
+    login(client, world.ada)
+    page = client.get("/notifications").get_data(as_text=True)
+    (link,) = re.findall(r'<a class="notification-open"[^>]*>[^<]*</a>', page)
+    assert f'href="/comments/{comment.id}"' in link and "Linked thread" in link
+    (notice,) = db.session.scalars(db.select(Notification).where(Notification.comment_id == comment.id))
+    # Without JavaScript the link reads nothing on a GET; its "Mark read" form sits beside it.
+    assert f'data-read-form="read-{notice.id}"' in link and f'id="read-{notice.id}"' in page
+    assert 'class="link notification-open"' not in page  # no longer a button

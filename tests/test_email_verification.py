@@ -299,7 +299,9 @@ def test_verifying_through_the_link_lifts_the_refusal(client, unverified):
 def test_notification_mail_goes_only_to_verified_addresses(client):
     ada, ben, eli = make_user("ada"), make_user("ben", verified=False), make_user("eli")
     for user in (ada, ben):
-        notification_service.save_email_settings(user, {"replies": "immediate", "mentions": "immediate"})
+        notification_service.save_email_settings(
+            user, {"replies": "immediate", "mentions": "immediate", "threads": "immediate"}
+        )
     send_queued_mail()  # the factories' own mail
     post = make_post(ada, "Ada's post")
     make_comment(eli, post, "Hello Ada, and @ben look.")
@@ -313,7 +315,7 @@ def test_notification_mail_goes_only_to_verified_addresses(client):
 
 def test_an_address_waiting_to_replace_the_verified_one_gets_no_notification_mail(client):
     ada, eli = make_user("ada"), make_user("eli")
-    notification_service.save_email_settings(ada, {"replies": "immediate"})
+    notification_service.save_email_settings(ada, {"replies": "immediate", "threads": "immediate"})
     email_verification.change_address(ada, "ada@new.example", PASSWORD)
     send_queued_mail()
     make_comment(eli, make_post(ada, "Ada's post"), "Hello.")

@@ -129,6 +129,7 @@ def test_low_scored_comments_start_collapsed(client, app):
     fine.score = app.config["COMMENT_COLLAPSE_SCORE"] + 1
     db.session.commit()
     page = client.get(f"/posts/{post.id}").get_data(as_text=True)
-    assert re.search(rf'id="c{low.id}">\s*<details>', page)
-    assert re.search(rf'id="c{fine.id}">\s*<details open>', page)
+    # The byline stays outside the toggle (issue 24: no links nested in a <summary>).
+    assert re.search(rf'id="c{low.id}"><div class="comment-head">[^<]*(<[^d][^<]*)*</div><details>', page)
+    assert re.search(rf'id="c{fine.id}"><div class="comment-head">[^<]*(<[^d][^<]*)*</div><details open>', page)
     assert "buried" in page  # still there, one click away

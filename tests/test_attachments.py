@@ -370,3 +370,27 @@ def test_snippet_addresses_are_the_served_route(app):
 
     with app.test_request_context():
         assert attachments.url_for_attachment(3, "k" * 32) == url_for("attachments.serve", post_id=3, key="k" * 32)
+
+
+def test_files_in_messages_share_the_accounts_upload_allowance(upload_limited, lab):
+    from forum.models import Conversation, MessageAttachment
+    from forum.services import conversations
+
+    talk = conversations.start(lab["author"], [lab["member"]], "Figures", "Here they come.")
+    client = upload_limited.test_client()
+    login(client, lab["author"])
+
+    def send(body):
+        return client.post(
+            f"/messages/{talk.id}",
+            data={"body": body, "file": (io.BytesIO(image_bytes()), "figure.png")},
+            content_type="multipart/form-data",
+        )
+
+    assert [send("One.").status_code, send("Two.").status_code] == [302, 302]
+    refused = send("Three, typed with care.")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 429
+    assert "You can upload 2 files an hour" in page and "Three, typed with care." in page
+    assert db.session.scalar(db.select(func.count()).select_from(MessageAttachment)) == 2
+    assert db.session.get(Conversation, talk.id) is not None

@@ -26,10 +26,14 @@ from forum.models import Attachment, Post, User, is_signed_in
 from forum.rendering import marks
 
 
+def _keyed(message: str) -> bytes:
+    """The server key's HMAC of `message`: only the server can make (or forge) a reader's mark."""
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), message.encode(), hashlib.sha256).digest()
+
+
 def seed(post_id: int, body_md: str, reader_id: int) -> bytes:
     version = hashlib.sha256(body_md.encode()).hexdigest()
-    message = f"marks:{post_id}:{version}:{reader_id}".encode()
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).digest()
+    return _keyed(f"marks:{post_id}:{version}:{reader_id}")
 
 
 def marked_reader(post: Post, viewer: User | None) -> User | None:
@@ -73,15 +77,13 @@ _FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
 
 def figure_bits(post_id: int, attachment_key: str, reader_id: int) -> list[int]:
     """The 64 bits hidden in this reader's copy of a figure, keyed like the text's seed."""
-    message = f"marks:figure:{post_id}:{attachment_key}:{reader_id}".encode()
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).digest()
+    digest = _keyed(f"marks:figure:{post_id}:{attachment_key}:{reader_id}")
     return [(digest[i // 8] >> (i % 8)) & 1 for i in range(watermark.BITS)]
 
 
 def pdf_token(post_id: int, attachment_key: str, reader_id: int) -> str:
     """The mark in this reader's copy of a PDF's metadata."""
-    message = f"marks:pdf:{post_id}:{attachment_key}:{reader_id}".encode()
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()[:16]
+    return _keyed(f"marks:pdf:{post_id}:{attachment_key}:{reader_id}").hex()[:16]
 
 
 def markable(attachment: Attachment, data: bytes) -> bool:

@@ -57,7 +57,7 @@ def ensure_upload_allowed(uploader: User) -> None:
     """Count one upload against UPLOAD_LIMIT for this account, before the file is read.
 
     Through Flask-Limiter's store (Redis when several workers run, docs/deploy.md), keyed by
-    the account, so every form that takes a file (new post, draft or post editor, comment)
+    the account, so every form that takes a file (new post, draft or post editor, comment, message)
     shares one allowance. A ServiceError on the file field when it is spent: the form comes
     back with the typed text, unlike the bare 429 page a route limit would give."""
     if not limiter.enabled:
@@ -216,11 +216,16 @@ def place_snippet(body: str, snippet: str, cursor: str | int | None) -> str:
     return f"{before}{lead}{snippet}{tail}{after}"
 
 
-def store(post: Post, uploader: User, prepared: Prepared, comment: Comment | None = None) -> Attachment:
-    """Save the bytes, then the row (a crash in between leaves an orphan file, never a row
-    without bytes). The caller fetched `post` (and `comment`) through visibility."""
-    ensure_can_write(uploader, "post")
+def save_bytes(prepared: Prepared) -> None:
+    """Save a prepared file's bytes; callers add its row after (a crash in between leaves an
+    orphan file, never a row without bytes)."""
     get_storage().save(prepared.key, prepared.data, prepared.content_type)
+
+
+def store(post: Post, uploader: User, prepared: Prepared, comment: Comment | None = None) -> Attachment:
+    """Save the bytes, then the row. The caller fetched `post` (and `comment`) through visibility."""
+    ensure_can_write(uploader, "post")
+    save_bytes(prepared)
     attachment = Attachment(
         post_id=post.id,
         comment_id=comment.id if comment else None,

@@ -13,7 +13,6 @@ from flask import current_app
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.infra.storage import get_storage
 from forum.models import Conversation, ConversationParticipant, Message, MessageAttachment, User
 from forum.models._time import utcnow
 from forum.queries import conversations as queries
@@ -127,15 +126,17 @@ def write(
     writing in a conversation you were asked into accepts the request."""
     ensure_can_write(author, "message")
     body = _body(body)
-    prepared = attachments.prepare(*file) if file is not None else None  # refused before anything is kept
+    prepared = None
+    if file is not None:
+        attachments.ensure_upload_allowed(author)  # one allowance per account, shared with posts and comments
+        prepared = attachments.prepare(*file)  # refused before anything is kept
     if me.state == "request":
         me.state = "active"
     message = _add_message(conversation, author, body)
     me.last_read_at = message.created_at
     if prepared is not None:
         db.session.flush()
-        # The bytes first: a crash in between leaves an orphan file, never a row without bytes.
-        get_storage().save(prepared.key, prepared.data, prepared.content_type)
+        attachments.save_bytes(prepared)
         db.session.add(
             MessageAttachment(
                 message_id=message.id,

@@ -89,7 +89,8 @@ one from its parts (`deleted_at`, `removed_at`, `is_draft`) outside this module:
                                                                  the viewer may read now
     refers_to_readable          SQL clause                       the moderation log: posts the viewer may open
                                                                  (removed ones only to author and moderators),
-                                                                 comments in their snapshot
+                                                                 comments in their snapshot, messages of the
+                                                                 viewer's conversations
 
     Conversations (their participants are the audience; nothing else opens one)
     in_conversation(viewer, col) SQL clause on a conversation id     the viewer is a participant who has not left
@@ -100,14 +101,17 @@ one from its parts (`deleted_at`, `removed_at`, `is_draft`) outside this module:
                                                                  (former participants and moderators included)
     messages_of(viewer, c)      Select[Message]                  of a conversation already fetched
     get_message_attachment_or_404   MessageAttachment            a file sent in it: participants only, else 404
+    get_message_or_404(c, id)   Message                          one message of a conversation already fetched
 
 Read helpers in forum/queries/ take the viewer, start from these and refuse by themselves
 (member lists, join requests, invitations, read receipts, acceptances, draft shares, the
 editor's files). tests/test_read_layer.py fails on a content query anywhere else.
 
 One read of restricted text does not pass through `readable`: a report keeps a copy of the
-reported title and text, and site moderators read that copy in their queue whether or not
-they are in the post's audience (forum/queries/reports.py, moderators only, 404 otherwise).
+reported title and text (or of one reported message), and site moderators read that copy
+in their queue whether or not they are in the post's audience or the conversation
+(forum/queries/reports.py, moderators only, 404 otherwise). The conversation itself stays
+closed to them.
 """
 
 from __future__ import annotations
@@ -659,11 +663,16 @@ def edited_for(viewer: User | None, posts: Iterable[Post]) -> set[int]:
     )
 
 
-def refers_to_readable(viewer: User | None, post_id_column, comment_id_column) -> ColumnElement[bool]:
+def refers_to_readable(
+    viewer: User | None, post_id_column, comment_id_column, message_id_column=None
+) -> ColumnElement[bool]:
     """SQL: a row about a post, and maybe one of its comments, refers to what the viewer may
     open: the post's audience, the comment's snapshot, and a removed post only for its
     author and the site's moderators, as on its own page (a record such as a moderation
-    log entry, which names the post: a removed post's title is not the audience's any more)."""
+    log entry, which names the post: a removed post's title is not the audience's any more).
+    A row about a message refers to what the viewer may open only while they take part in
+    its conversation: no role opens one, so a moderator's own decision on a reported
+    message is not in their log (the resolved report is)."""
     from forum import permissions  # permissions never imports visibility; the cycle is one-way
 
     me = viewer.id if is_signed_in(viewer) else None
@@ -672,10 +681,15 @@ def refers_to_readable(viewer: User | None, post_id_column, comment_id_column) -
     )
     post_ok = exists().where(Post.id == post_id_column, readable(viewer), open_post).correlate_except(Post)
     comment_ok = exists().where(Comment.id == comment_id_column, comment_in_snapshot(viewer)).correlate_except(Comment)
-    return and_(
-        or_(post_id_column.is_(None), post_ok),
-        or_(comment_id_column.is_(None), comment_ok),
-    )
+    clauses = [or_(post_id_column.is_(None), post_ok), or_(comment_id_column.is_(None), comment_ok)]
+    if message_id_column is not None:
+        message_ok = (
+            exists()
+            .where(Message.id == message_id_column, in_conversation(viewer, Message.conversation_id))
+            .correlate_except(Message)
+        )
+        clauses.append(or_(message_id_column.is_(None), message_ok))
+    return and_(*clauses)
 
 
 def snapshot_principals(snapshot_ids: Iterable[int | None]) -> dict[int, frozenset[str]]:
@@ -855,12 +869,24 @@ def messages_of(viewer: User | None, conversation: Conversation) -> Select[tuple
     )
 
 
+def get_message_or_404(viewer: User | None, conversation: Conversation, message_id: int) -> Message:
+    """One message of a conversation the viewer takes part in (to report or edit it); a
+    message of another conversation answers the same 404 as a missing one."""
+    found = db.session.scalar(messages_of(viewer, conversation).where(Message.id == message_id))
+    if found is None:
+        abort(404)
+    return found
+
+
 def get_message_attachment_or_404(conversation_id: int, key: str, viewer: User | None) -> MessageAttachment:
     found = db.session.scalar(
-        select(MessageAttachment).where(
+        select(MessageAttachment)
+        .join(Message, Message.id == MessageAttachment.message_id)
+        .where(
             MessageAttachment.conversation_id == conversation_id,
             MessageAttachment.key == key,
             in_conversation(viewer, MessageAttachment.conversation_id),
+            Message.removed_at.is_(None),  # a message a moderator removed takes its files with it
         )
     )
     if found is None:

@@ -12,14 +12,14 @@ from forum.api.auth import require_user
 from forum.api.errors import ApiError
 from forum.api.inputs import integer, json_body, page_list, strings, text
 from forum.api.openapi import PAGE_PARAMS, operation
-from forum.api.schemas import COMPONENTS, INT, STRING, TEXT, TIME, nullable, obj, page_of, ref
+from forum.api.schemas import COMPONENTS, INT, NEW_REPORT, STRING, TEXT, TIME, nullable, obj, page_of, ref
 from forum.extensions import db
 from forum.models import PARTICIPANT_STATES, Conversation, Message, User
 from forum.queries import blocks as block_queries
 from forum.queries import conversations as queries
 from forum.queries import reading_list as reading_list_queries
 from forum.queries.users import user_named
-from forum.services import blocks, conversations, reading_list
+from forum.services import blocks, conversations, moderation, reading_list
 
 STATE = {"type": "string", "enum": list(PARTICIPANT_STATES)}
 COMPONENTS["Participant"] = obj({"user": ref("UserRef"), "state": STATE, "left": {"type": "boolean"}})
@@ -28,6 +28,7 @@ COMPONENTS["Conversation"] = obj(
         "id": INT,
         "subject": STRING,
         "my_state": STATE,
+        "muted": {"type": "boolean", "description": "No notifications or email for it; unread is still kept."},
         "participants": {"type": "array", "items": ref("Participant")},
         "created_at": TIME,
         "last_message_at": TIME,
@@ -43,6 +44,8 @@ COMPONENTS["Message"] = obj(
         "body_html": STRING,
         "files": {"type": "array", "items": ref("MessageFile"), "description": "Open to participants only."},
         "created_at": TIME,
+        "edited_at": nullable(TIME),
+        "removed": {"type": "boolean", "description": "Removed by a moderator: no text, no files."},
     }
 )
 NEW_CONVERSATION = obj(
@@ -52,11 +55,12 @@ MESSAGE_BODY = obj({"body": TEXT}, required=("body",))
 USERNAME = obj({"username": STRING}, required=("username",))
 
 
-def _conversation(conversation: Conversation, my_state: str) -> dict:
+def _conversation(conversation: Conversation, my_state: str, muted: bool) -> dict:
     return {
         "id": conversation.id,
         "subject": conversation.subject,
         "my_state": my_state,
+        "muted": muted,
         "participants": [
             {"user": serialize.user_ref(p.user), "state": p.state, "left": p.left_at is not None}
             for p in queries.participants(current_user, conversation)
@@ -68,12 +72,17 @@ def _conversation(conversation: Conversation, my_state: str) -> dict:
 
 
 def _message(message: Message) -> dict:
+    removed = message.is_removed
     return {
         "id": message.id,
         "author": serialize.user_ref(message.author) if message.author else None,
-        "body_md": message.body_md,
-        "body_html": message.body_html,
-        "files": [
+        "body_md": "" if removed else message.body_md,
+        "body_html": "" if removed else message.body_html,
+        "removed": removed,
+        "edited_at": serialize.when(message.edited_at) if message.edited_at else None,
+        "files": []
+        if removed
+        else [
             {
                 "filename": f.filename,
                 "content_type": f.content_type,
@@ -103,7 +112,7 @@ def _member(username: str | None) -> User:
 def conversation_list():
     user = require_user()
     rows = queries.inbox(user)
-    return page_list(rows, lambda items: [_conversation(r.conversation, r.state) for r in items])
+    return page_list(rows, lambda items: [_conversation(r.conversation, r.state, r.muted) for r in items])
 
 
 @bp.post("/conversations")
@@ -121,7 +130,7 @@ def conversation_start():
     made = conversations.start(
         user, recipients, text(data, "subject", required=True), text(data, "body", required=True)
     )
-    return _conversation(made, "active"), 201
+    return _conversation(made, "active", False), 201
 
 
 @bp.get("/conversations/<int:conversation_id>")
@@ -129,7 +138,7 @@ def conversation_start():
 def conversation(conversation_id: int):
     require_user()
     found, me = visibility.get_conversation_or_404(conversation_id, current_user)
-    return _conversation(found, me.state)
+    return _conversation(found, me.state, me.muted_at is not None)
 
 
 @bp.get("/conversations/<int:conversation_id>/messages")
@@ -151,6 +160,42 @@ def conversation_write(conversation_id: int):
     return _message(conversations.write(user, found, me, text(json_body(), "body", required=True))), 201
 
 
+@bp.patch("/conversations/<int:conversation_id>/messages/<int:message_id>")
+@operation(
+    "Edit your own message (the others see it marked edited; a report keeps its own copy)",
+    tag="conversations",
+    body=MESSAGE_BODY,
+    response=ref("Message"),
+    errors=(403, 409),
+)
+def conversation_edit(conversation_id: int, message_id: int):
+    user = require_user()
+    found, _me = visibility.get_conversation_or_404(conversation_id, current_user)
+    message = visibility.get_message_or_404(current_user, found, message_id)
+    conversations.edit(user, message, text(json_body(), "body", required=True))
+    return _message(message)
+
+
+@bp.post("/conversations/<int:conversation_id>/messages/<int:message_id>/reports")
+@operation(
+    "Report a message to the moderators: they see a copy of it alone, never the conversation",
+    tag="conversations",
+    body=NEW_REPORT,
+    response=ref("Report"),
+    status=201,
+    errors=(409,),
+)
+def conversation_report(conversation_id: int, message_id: int):
+    user = require_user()
+    found, _me = visibility.get_conversation_or_404(conversation_id, current_user)
+    message = visibility.get_message_or_404(current_user, found, message_id)
+    data = json_body()
+    made = moderation.report_message(
+        user, message, text(data, "reason", required=True), text(data, "details", default="")
+    )
+    return serialize.report(made), 201
+
+
 @bp.post("/conversations/<int:conversation_id>/participants")
 @operation(
     "Add someone (they read the whole history)",
@@ -167,9 +212,9 @@ def conversation_add(conversation_id: int):
     return "", 204
 
 
-@bp.post("/conversations/<int:conversation_id>/<any(accept, decline, leave):answer>")
+@bp.post("/conversations/<int:conversation_id>/<any(accept, decline, leave, mute, unmute):answer>")
 @operation(
-    "Accept or decline a request to talk, or leave the conversation",
+    "Accept or decline a request to talk, leave the conversation, or mute it (no notifications or email) and unmute it",
     tag="conversations",
     response=None,
     status=204,
@@ -178,7 +223,14 @@ def conversation_add(conversation_id: int):
 def conversation_answer(conversation_id: int, answer: str):
     require_user()
     _found, me = visibility.get_conversation_or_404(conversation_id, current_user)
-    {"accept": conversations.accept, "decline": conversations.decline, "leave": conversations.leave}[answer](me)
+    answers = {
+        "accept": conversations.accept,
+        "decline": conversations.decline,
+        "leave": conversations.leave,
+        "mute": conversations.mute,
+        "unmute": lambda row: conversations.mute(row, muted=False),
+    }
+    answers[answer](me)
     return "", 204
 
 

@@ -285,8 +285,9 @@ COMPONENTS: dict[str, dict] = {
             "id": INT,
             "reason": {"type": "string", "enum": list(REPORT_REASONS)},
             "status": STRING,
-            "post_id": INT,
+            "post_id": nullable(INT),
             "comment_id": nullable(INT),
+            "message_id": nullable(INT),
             "created_at": TIME,
         }
     ),

@@ -267,5 +267,6 @@ def report(row) -> dict:
         "status": row.status,
         "post_id": row.post_id,
         "comment_id": row.comment_id,
+        "message_id": row.message_id,
         "created_at": when(row.created_at),
     }

@@ -24,6 +24,11 @@ class MessageForm(FlaskForm):
     submit = SubmitField("Send")
 
 
+class EditMessageForm(FlaskForm):
+    body = TextAreaField("Message", description="The others will see it marked “edited”.")
+    submit = SubmitField("Save")
+
+
 class AddParticipantForm(FlaskForm):
     username = StringField("Add someone", description="They will read the whole conversation, from its first message.")
     submit = SubmitField("Add")

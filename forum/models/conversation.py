@@ -49,6 +49,8 @@ class ConversationParticipant(Model):
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None]
     last_read_at: Mapped[datetime | None]
+    # Muted: no notification and no email for new messages; still read, unread still counted.
+    muted_at: Mapped[datetime | None]
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -64,9 +66,19 @@ class Message(Model):
     body_md: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by its author's edit: the participants see "edited". The earlier text is not kept
+    # here; a report keeps its own copy of what was reported.
+    edited_at: Mapped[datetime | None]
+    # A moderator's removal from a report: the participants see a placeholder, files too.
+    removed_at: Mapped[datetime | None]
+    removal_reason: Mapped[str] = mapped_column(Text, default="")
 
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     files: Mapped[list[MessageAttachment]] = relationship(order_by="MessageAttachment.id", lazy="selectin")
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
 
 
 class Block(Model):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import Model
 from forum.models._time import utcnow
 from forum.models.comment import Comment
+from forum.models.conversation import Message
 from forum.models.group import Group
 from forum.models.post import Post
 from forum.models.user import User
@@ -25,28 +26,33 @@ REPORT_DECISIONS = ("dismiss", "remove", "warn", "ban")
 
 
 class Report(Model):
-    """A reader's report on a post or a comment (exactly one of the two).
+    """A reader's report on a post, a comment on it, or a message in a conversation.
 
     The reported text is copied at report time, so a moderator outside a restricted
-    post's audience can judge the report without any access to the post itself.
+    post's audience, or outside the conversation, can judge the report without any
+    access to the post or the conversation itself. A message's copy is that message
+    alone: the rest of the conversation was not reported, and its authors never
+    agreed to be read by anyone outside it.
     """
 
     __tablename__ = "reports"
     __table_args__ = (
         Index("ix_reports_status_created", "status", "created_at"),
         Index("ix_reports_reporter_post_comment", "reporter_id", "post_id", "comment_id"),
+        CheckConstraint("(post_id IS NULL) <> (message_id IS NULL)", name="post_or_message"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
-    # Whose text was reported: the post's or the comment's author.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    # Whose text was reported: the post's, the comment's or the message's author.
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(String(16))
     details: Mapped[str] = mapped_column(Text, default="")
-    # Audience kind of the post when reported; "restricted" copies are all a moderator
-    # outside the audience ever sees.
+    # Audience kind of the post when reported, or "conversation" for a message; "restricted"
+    # and "conversation" copies are all a moderator outside the audience ever sees.
     audience_kind: Mapped[str] = mapped_column(String(16))
     copy_title: Mapped[str] = mapped_column(String(200), default="")
     copy_html: Mapped[str] = mapped_column(Text, default="")
@@ -59,8 +65,13 @@ class Report(Model):
 
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
     author: Mapped[User] = relationship(foreign_keys=[author_id])
-    post: Mapped[Post] = relationship()
+    post: Mapped[Post | None] = relationship()
     comment: Mapped[Comment | None] = relationship()
+    message: Mapped[Message | None] = relationship()
+
+    @property
+    def kind(self) -> str:
+        return "message" if self.message_id else "comment" if self.comment_id else "post"
 
     @property
     def is_open(self) -> bool:
@@ -108,8 +119,9 @@ class ModeratorWarning(Model):
 class ModAction(Model):
     """One line of the public moderation log. Written once, never edited.
 
-    `post_id` is set for actions on a post or on one of its comments, so the log can
-    decide per viewer whether the entry may name the content.
+    `post_id` is set for actions on a post or on one of its comments, `message_id` for
+    actions on a message (or its author, from its report), so the log can decide per
+    viewer whether the entry may be told at all and whether it may name the content.
     """
 
     __tablename__ = "mod_actions"
@@ -123,6 +135,8 @@ class ModAction(Model):
     target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"))
+    # Messages are never deleted (an account's deletion blanks them), so this stays set.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     # Set when a group owner or admin acted as the group's moderator.
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))

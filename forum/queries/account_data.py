@@ -348,6 +348,7 @@ def _reports(user: User) -> list[dict[str, Any]]:
         {
             "post_id": r.post_id,
             "comment_id": r.comment_id,
+            "message_id": r.message_id,
             "reason": r.reason,
             "details": r.details,
             "created_at": _when(r.created_at),

@@ -123,6 +123,7 @@ class InboxRow:
     state: str
     unread: bool
     others: list[str]
+    muted: bool
 
 
 def inbox(viewer: User) -> list[InboxRow]:
@@ -130,7 +131,7 @@ def inbox(viewer: User) -> list[InboxRow]:
     mine = aliased(ConversationParticipant)
     rows = db.session.execute(
         visibility.visible_conversations(viewer)
-        .add_columns(mine.state, mine.last_read_at)
+        .add_columns(mine.state, mine.last_read_at, mine.muted_at)
         .join(mine, and_(mine.conversation_id == Conversation.id, mine.user_id == viewer.id))
         .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
         .limit(200)
@@ -142,8 +143,9 @@ def inbox(viewer: User) -> list[InboxRow]:
             state,
             last_read is None or last_read < conversation.last_message_at,
             names.get(conversation.id, []),
+            muted_at is not None,
         )
-        for conversation, state, last_read in rows
+        for conversation, state, last_read, muted_at in rows
     ]
 
 

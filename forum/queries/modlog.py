@@ -6,7 +6,10 @@ still open it): an entry about such a post or comment (a removal, a restoration,
 report) is not in their log at all, since even its time and moderator would tell that
 something happened there. An entry about a person (a warning, a ban, a role) stays, but
 names neither the content it was about, nor its author, nor the reason (which may quote
-it). Readability is decided by `visibility`, in SQL for the page and its count.
+it). An entry about a private message (its removal, its dismissed report) is in the log
+only of the conversation's current participants; a warning or ban from a message's report
+names no content and no reason for anyone else. Readability is decided by `visibility`,
+in SQL for the page and its count.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ VERBS = {
     "group_remove_comment": "removed a comment on",
     "group_restore_comment": "restored a comment on",
     "dismiss": "dismissed a report on",
+    "remove_message": "removed",
+    "restore_message": "restored",
     "warn": "warned",
     "ban": "banned",
     "unban": "lifted the ban on",
@@ -52,7 +57,7 @@ def entries_for(viewer: User | None) -> Select[tuple[ModAction]]:
         .where(
             or_(
                 ModAction.action.in_(ABOUT_PEOPLE),
-                visibility.refers_to_readable(viewer, ModAction.post_id, ModAction.comment_id),
+                visibility.refers_to_readable(viewer, ModAction.post_id, ModAction.comment_id, ModAction.message_id),
             )
         )
         .order_by(ModAction.created_at.desc(), ModAction.id.desc())
@@ -84,13 +89,15 @@ class LogLine:
 def lines_for(viewer: User | None, entries: list[ModAction]) -> list[LogLine]:
     """Lines for entries of `entries_for(viewer)`: those about a person whose content the
     viewer may not read say nothing of it."""
-    about = [e.id for e in entries if e.post_id is not None]
+    about = [e.id for e in entries if e.post_id is not None or e.message_id is not None]
     told = (
         set(
             db.session.scalars(
                 select(ModAction.id).where(
                     ModAction.id.in_(about),
-                    visibility.refers_to_readable(viewer, ModAction.post_id, ModAction.comment_id),
+                    visibility.refers_to_readable(
+                        viewer, ModAction.post_id, ModAction.comment_id, ModAction.message_id
+                    ),
                 )
             )
         )
@@ -110,8 +117,10 @@ def lines_for(viewer: User | None, entries: list[ModAction]) -> list[LogLine]:
 
 def _line(entry: ModAction, told: set[int], seen_groups: set[int]) -> LogLine:
     # Only an entry about a person gets here with content the viewer may not read: it names none.
-    hidden = entry.post_id is not None and entry.id not in told
+    hidden = (entry.post_id is not None or entry.message_id is not None) and entry.id not in told
     content_label = url_post = url_comment = None
+    if entry.message_id is not None and not hidden:
+        content_label = "a private message"  # told only to its conversation's participants
     if entry.post_id is not None and not hidden and (post := entry.post) is not None:
         if post.is_deleted:
             content_label = "a deleted post"

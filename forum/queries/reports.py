@@ -26,7 +26,9 @@ def queue(viewer: User | None, *, resolved: bool = False) -> Select[tuple[Report
         query = select(Report).where(Report.status == "open").order_by(Report.created_at, Report.id)
     if not permissions.is_moderator(viewer):
         query = query.where(false())
-    return query.options(*(selectinload(rel) for rel in (Report.reporter, Report.author, Report.post, Report.comment)))
+    return query.options(
+        *(selectinload(rel) for rel in (Report.reporter, Report.author, Report.post, Report.comment, Report.message))
+    )
 
 
 def get_report_or_404(viewer: User | None, report_id: int) -> Report:

@@ -231,6 +231,34 @@ def leave(me: ConversationParticipant) -> None:
     db.session.commit()
 
 
+def edit(author: User, message: Message, body: str | None) -> None:
+    """Its author replaces a message's text; the participants see "edited". The earlier
+    text is not kept: a report made before keeps its own copy of what was reported."""
+    ensure_can_write(author, "message")
+    if message.author_id != author.id:
+        raise ServiceError("Only its author edits a message.", status=403)
+    if message.is_removed:
+        raise ServiceError("A moderator removed this message; it cannot be edited.", status=409)
+    body = _body(body)
+    if body != message.body_md:
+        message.body_md, message.body_html, message.edited_at = body, render_markdown(body), utcnow()
+    db.session.commit()
+
+
+def mute(me: ConversationParticipant, muted: bool = True) -> None:
+    """No notification and no email for new messages here (notifications.conversation_message);
+    the conversation stays readable and its unread state is still kept."""
+    me.muted_at = (me.muted_at or utcnow()) if muted else None
+    db.session.commit()
+
+
 def mark_read(me: ConversationParticipant) -> None:
+    """Opening a conversation is a GET that writes; issue 23 allows a GET to write only the
+    read state. Callers write it only when it changes (unread to read: `has_news`), so a
+    page view of a conversation already read writes nothing and costs no disk sync."""
     me.last_read_at = utcnow()
     db.session.commit()
+
+
+def has_news(conversation: Conversation, me: ConversationParticipant) -> bool:
+    return me.last_read_at is None or me.last_read_at < conversation.last_message_at

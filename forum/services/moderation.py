@@ -15,6 +15,7 @@ from forum.models import (
     ROLES,
     Ban,
     Comment,
+    Message,
     ModAction,
     ModeratorWarning,
     Post,
@@ -49,11 +50,7 @@ def _log(actor: User | None, action: str, reason: str = "", **fields) -> ModActi
 # --- reports ----------------------------------------------------------------------------
 
 
-def report(reporter: User, post: Post, comment: Comment | None, reason: str, details: str = "") -> Report:
-    """Report a post, or a comment on it. The caller fetched both through visibility.
-
-    A second report by the same person on the same item updates the open one.
-    """
+def _report_details(reporter: User, reason: str, details: str) -> str:
     ensure_can_write(reporter, "report")
     if reason not in REPORT_REASONS:
         raise ServiceError("Choose a reason.", field="reason")
@@ -62,31 +59,35 @@ def report(reporter: User, post: Post, comment: Comment | None, reason: str, det
         raise ServiceError("Tell the moderators what is wrong.", field="details")
     if len(details) > REASON_MAX:
         raise ServiceError(f"At most {REASON_MAX:,} characters, please.", field="details")
+    return details
+
+
+def _open_report(reporter: User, author_id: int | None, **item) -> Report:
+    """The reporter's open report on this item (post, comment or message), or a new one:
+    a second report by the same person on the same item updates the open one."""
+    query = select(Report).where(Report.reporter_id == reporter.id, Report.status == "open")
+    for column in ("post_id", "comment_id", "message_id"):
+        value = item.get(column)
+        query = query.where(getattr(Report, column).is_(None) if value is None else getattr(Report, column) == value)
+    existing = db.session.scalar(query)
+    now = utcnow()
+    if existing is None:
+        existing = Report(reporter_id=reporter.id, author_id=author_id, created_at=now, **item)
+        db.session.add(existing)
+    existing.updated_at = now
+    return existing
+
+
+def report(reporter: User, post: Post, comment: Comment | None, reason: str, details: str = "") -> Report:
+    """Report a post, or a comment on it. The caller fetched both through visibility."""
+    details = _report_details(reporter, reason, details)
     item = comment or post
     if item.is_deleted or item.is_removed:
         raise ServiceError("That is already gone.", status=409)
     if comment is not None and comment.post_id != post.id:
         raise ServiceError("That comment belongs to another post.", status=400)
-
-    existing = db.session.scalar(
-        select(Report).where(
-            Report.reporter_id == reporter.id,
-            Report.post_id == post.id,
-            Report.comment_id.is_(None) if comment is None else Report.comment_id == comment.id,
-            Report.status == "open",
-        )
-    )
-    now = utcnow()
-    if existing is None:
-        existing = Report(
-            reporter_id=reporter.id,
-            post_id=post.id,
-            comment_id=comment.id if comment else None,
-            author_id=item.author_id,
-            created_at=now,
-        )
-        db.session.add(existing)
-    existing.reason, existing.details, existing.updated_at = reason, details, now
+    existing = _open_report(reporter, item.author_id, post_id=post.id, comment_id=comment.id if comment else None)
+    existing.reason, existing.details = reason, details
     # The copy is what moderators outside a restricted audience judge; refresh it so it
     # matches what the reporter saw this time.
     existing.audience_kind = post.audience_kind
@@ -96,14 +97,39 @@ def report(reporter: User, post: Post, comment: Comment | None, reason: str, det
     return existing
 
 
+def report_message(reporter: User, message: Message, reason: str, details: str = "") -> Report:
+    """Report a message of a conversation the reporter takes part in (the caller fetched it
+    through visibility). The copy is that message's text alone, as the reporter reads it
+    now (after any edit): a moderator outside the conversation judges it from this copy and
+    never opens the conversation, whose subject and other messages were not reported."""
+    details = _report_details(reporter, reason, details)
+    if message.is_removed or message.author_id is None or not message.body_html:
+        raise ServiceError("That is already gone.", status=409)
+    if message.author_id == reporter.id:
+        raise ServiceError("You cannot report your own message.", status=409)
+    existing = _open_report(reporter, message.author_id, message_id=message.id)
+    existing.reason, existing.details = reason, details
+    existing.audience_kind, existing.copy_title, existing.copy_html = "conversation", "", message.body_html
+    db.session.commit()
+    return existing
+
+
 def count_open_reports() -> int:
     return db.session.scalar(select(func.count()).select_from(Report).where(Report.status == "open")) or 0
 
 
-def _close_reports(moderator: User, post: Post, comment: Comment | None, decision: str, first: Report | None) -> None:
+def _on_item(report: Report) -> dict:
+    """The log fields naming what a report was about (never the conversation: its id says
+    nothing to the log's readers, who are decided by `message_id`)."""
+    return {"post_id": report.post_id, "comment_id": report.comment_id, "message_id": report.message_id}
+
+
+def _close_reports(moderator: User, decision: str, first: Report | None, **item) -> None:
     """Close every open report on the item, so one decision settles them all."""
-    query = select(Report).where(Report.status == "open", Report.post_id == post.id)
-    query = query.where(Report.comment_id.is_(None) if comment is None else Report.comment_id == comment.id)
+    query = select(Report).where(Report.status == "open")
+    for column in ("post_id", "comment_id", "message_id"):
+        value = item.get(column)
+        query = query.where(getattr(Report, column).is_(None) if value is None else getattr(Report, column) == value)
     now = utcnow()
     for open_report in db.session.scalars(query):
         open_report.status, open_report.decision = "resolved", decision
@@ -113,30 +139,65 @@ def _close_reports(moderator: User, post: Post, comment: Comment | None, decisio
 
 
 def resolve_report(moderator: User, report: Report, decision: str, reason: str, ban_days: int | None = None) -> None:
-    """Settle a report. Site moderators act here without reading the post: the report's
-    copy is their view of it, so nothing below reads through visibility."""
+    """Settle a report. Site moderators act here without reading the post or the
+    conversation: the report's copy is their view of it, so nothing below reads through
+    visibility."""
     if not permissions.is_moderator(moderator):
         raise ServiceError("Only moderators resolve reports.", status=403)
     if not report.is_open:
         raise ServiceError("That report is already resolved.", status=409)
     if decision not in REPORT_DECISIONS:
         raise ServiceError("Choose a decision.", field="decision")
-    post, comment = report.post, report.comment
-    where = {"post_id": post.id, "comment_id": comment.id if comment else None, "report_id": report.id}
     if decision == "dismiss":
         reason = _reason(reason, required=False)
-        _close_reports(moderator, post, comment, "dismiss", report)
-        _log(moderator, "dismiss", reason, target_user_id=None, **where)
+        _close_reports(moderator, "dismiss", report, **_on_item(report))
+        _log(moderator, "dismiss", reason, target_user_id=None, report_id=report.id, **_on_item(report))
         db.session.commit()
     elif decision == "remove":
-        item = comment or post
+        if report.message is not None:
+            _remove_message(moderator, report.message, _reason(reason), report)
+            return
+        assert report.post is not None  # a report is on a post (or its comment) or on a message
+        item = report.comment or report.post
         if item.is_removed:
             raise ServiceError("That is already removed.", status=409)
-        _remove(moderator, post, comment, _reason(reason), report=report, group_id=None)
+        _remove(moderator, report.post, report.comment, _reason(reason), report=report, group_id=None)
     elif decision == "warn":
         warn_user(moderator, report.author, reason, report=report)
     else:
         ban_user(moderator, report.author, reason, ban_days, report=report)
+
+
+# --- messages, through their report only ------------------------------------------------
+
+
+def _remove_message(moderator: User, message: Message, reason: str, report: Report) -> None:
+    if message.is_removed:
+        raise ServiceError("That is already removed.", status=409)
+    message.removed_at, message.removal_reason = utcnow(), reason
+    _close_reports(moderator, "remove", report, message_id=message.id)
+    _log(
+        moderator,
+        "remove_message",
+        reason,
+        target_user_id=message.author_id,
+        message_id=message.id,
+        report_id=report.id,
+    )
+    db.session.commit()
+
+
+def restore_message(moderator: User, report: Report, reason: str = "") -> None:
+    """Undo a removal made from a message's report, again without opening the conversation."""
+    if not permissions.is_moderator(moderator):
+        raise ServiceError("Only moderators restore messages.", status=403)
+    message = report.message
+    if message is None or not message.is_removed:
+        raise ServiceError("That is not removed.", status=409)
+    message.removed_at, message.removal_reason = None, ""
+    reason = _reason(reason, required=False)
+    _log(moderator, "restore_message", reason, target_user_id=message.author_id, message_id=message.id)
+    db.session.commit()
 
 
 # --- removal ----------------------------------------------------------------------------
@@ -164,7 +225,7 @@ def _remove(
         report_id=report.id if report else None,
     )
     if permissions.is_moderator(actor) or report is not None:
-        _close_reports(actor, post, comment, "remove", report)
+        _close_reports(actor, "remove", report, post_id=post.id, comment_id=comment.id if comment else None)
     notifications.moderated(post, comment, removed=True)
     _commit_and_reindex(post, comment)
 
@@ -232,8 +293,8 @@ def warn_user(moderator: User, user: User, reason: str, *, report: Report | None
     db.session.add(warning)
     fields = {}
     if report is not None:
-        fields = {"post_id": report.post_id, "comment_id": report.comment_id, "report_id": report.id}
-        _close_reports(moderator, report.post, report.comment, "warn", report)
+        fields = {**_on_item(report), "report_id": report.id}
+        _close_reports(moderator, "warn", report, **_on_item(report))
     _log(moderator, "warn", reason, target_user_id=user.id, **fields)
     db.session.commit()
     return warning
@@ -279,8 +340,10 @@ def ban_user(moderator: User, user: User, reason: str, days: int | None = None, 
     )
     db.session.add(ban)
     if report is not None:
-        _close_reports(moderator, report.post, report.comment, "ban", report)
-    # A ban is about a person: its log line never names the reported content.
+        _close_reports(moderator, "ban", report, **_on_item(report))
+    # A ban is about a person: its log line never names the reported content. One from a
+    # message's report keeps `message_id`, so the log tells its reason only to the
+    # conversation's participants (the reason may quote the message).
     _log(
         moderator,
         "ban",
@@ -288,6 +351,7 @@ def ban_user(moderator: User, user: User, reason: str, days: int | None = None, 
         target_user_id=user.id,
         expires_at=ban.expires_at,
         report_id=report.id if report else None,
+        message_id=report.message_id if report else None,
     )
     db.session.commit()
     permissions.forget_bans()

@@ -24,6 +24,7 @@ from forum.models import (
     EMAIL_MODES,
     NOTIFICATION_KINDS,
     Comment,
+    ConversationParticipant,
     EmailPreference,
     GroupInvitation,
     JoinRequest,
@@ -298,8 +299,19 @@ def moderated(post: Post, comment: Comment | None, removed: bool) -> None:
 
 
 def conversation_message(conversation_id: int, author: User, recipients: dict[int, str]) -> None:
-    """A new message (or a request to talk) for these participants (user id -> kind)."""
-    _notify(recipients, author.id, conversation_id=conversation_id)
+    """A new message (or a request to talk) for these participants (user id -> kind), but
+    not those who muted the conversation: no notification, so no email either."""
+    muted = set(
+        db.session.scalars(
+            select(ConversationParticipant.user_id).where(
+                ConversationParticipant.conversation_id == conversation_id,
+                ConversationParticipant.muted_at.is_not(None),
+            )
+        )
+    )
+    _notify(
+        {uid: kind for uid, kind in recipients.items() if uid not in muted}, author.id, conversation_id=conversation_id
+    )
 
 
 # --- email: preferences and the queue ---------------------------------------------------

@@ -11,14 +11,15 @@ from flask_login import current_user, login_required
 from forum import visibility
 from forum.extensions import db
 from forum.forms import show_error
-from forum.forms.conversations import AddParticipantForm, MessageForm, NewConversationForm
+from forum.forms.conversations import AddParticipantForm, EditMessageForm, MessageForm, NewConversationForm
+from forum.forms.moderation import ReportForm
 from forum.forms.posts import ConfirmForm
 from forum.infra.storage import get_storage
 from forum.models import Conversation, ConversationParticipant
 from forum.queries import conversations as queries
 from forum.queries import trust
 from forum.queries.users import user_named
-from forum.services import ServiceError
+from forum.services import ServiceError, moderation
 from forum.services import conversations as service
 from forum.views.attachments import FILE_CSP
 
@@ -81,8 +82,10 @@ def _render(conversation: Conversation, me: ConversationParticipant, status: int
 def view(conversation_id: int):
     conversation, me = visibility.get_conversation_or_404(conversation_id, current_user)
     response = _render(conversation, me)
-    if me.last_read_at is None or me.last_read_at < conversation.last_message_at:
-        service.mark_read(me)  # the read state, like a post's read receipt: written only when there is news
+    # The one write a GET may make (issue 23): the read state, and only when it changes from
+    # unread to read, so viewing a conversation already read writes nothing (no disk sync).
+    if service.has_news(conversation, me):
+        service.mark_read(me)
     return response
 
 
@@ -141,17 +144,75 @@ def add(conversation_id: int):
     return redirect(url_for("conversations.view", conversation_id=conversation.id))
 
 
-@bp.route("/messages/<int:conversation_id>/<any(accept, decline, leave):answer>", methods=["POST"])
+@bp.route("/messages/<int:conversation_id>/<int:message_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(conversation_id: int, message_id: int):
+    """Its author edits a message; anyone else's (or a removed one) is refused."""
+    conversation, _me = visibility.get_conversation_or_404(conversation_id, current_user)
+    message = visibility.get_message_or_404(current_user, conversation, message_id)
+    if message.author_id != current_user.id:
+        abort(403)
+    form = EditMessageForm()
+    if request.method == "GET":
+        form.body.data = message.body_md
+    elif form.validate_on_submit():
+        try:
+            service.edit(current_user, message, form.body.data)
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(form, error, "body")
+        else:
+            return redirect(url_for("conversations.view", conversation_id=conversation.id) + f"#m{message.id}")
+    status = 400 if request.method == "POST" else 200
+    return render_template("conversations/edit.html", conversation=conversation, message=message, form=form), status
+
+
+@bp.route("/messages/<int:conversation_id>/<int:message_id>/report", methods=["GET", "POST"])
+@login_required
+def report(conversation_id: int, message_id: int):
+    """A participant reports a message: the report keeps a copy of that message alone, and
+    moderators act on the copy without ever opening the conversation."""
+    conversation, _me = visibility.get_conversation_or_404(conversation_id, current_user)
+    message = visibility.get_message_or_404(current_user, conversation, message_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            moderation.report_message(current_user, message, form.reason.data, form.details.data or "")
+        except ServiceError as error:
+            db.session.rollback()
+            if error.status != 400:
+                abort(error.status, error.message)
+            show_error(form, error, "details")
+        else:
+            flash("Thank you. The moderators will look at a copy of this message, and nothing else here.", "success")
+            return redirect(url_for("conversations.view", conversation_id=conversation.id) + f"#m{message.id}")
+    status = 400 if request.method == "POST" else 200
+    return render_template("conversations/report.html", conversation=conversation, message=message, form=form), status
+
+
+ANSWERS = {
+    "accept": service.accept,
+    "decline": service.decline,
+    "leave": service.leave,
+    "mute": service.mute,
+    "unmute": lambda me: service.mute(me, muted=False),
+}
+
+
+@bp.route("/messages/<int:conversation_id>/<any(accept, decline, leave, mute, unmute):answer>", methods=["POST"])
 @login_required
 def answer(conversation_id: int, answer: str):
     _conversation, me = visibility.get_conversation_or_404(conversation_id, current_user)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        {"accept": service.accept, "decline": service.decline, "leave": service.leave}[answer](me)
+        ANSWERS[answer](me)
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
+        return redirect(url_for("conversations.view", conversation_id=conversation_id))
+    if answer in ("mute", "unmute"):
+        flash("Muted: no notifications or email for it." if answer == "mute" else "Unmuted.", "info")
         return redirect(url_for("conversations.view", conversation_id=conversation_id))
     if answer == "accept":
         return redirect(url_for("conversations.view", conversation_id=conversation_id))

@@ -95,7 +95,7 @@ def queue():
     _require_moderator()
     resolved = request.args.get("show") == "resolved"
     reports = paginate(report_queries.queue(current_user, resolved=resolved), page_arg(), 30)
-    readable = visibility.readable_post_ids(current_user, (r.post_id for r in reports.items))
+    readable = visibility.readable_post_ids(current_user, (r.post_id for r in reports.items if r.post_id))
     forms = {r.id: ResolveForm(prefix=f"r{r.id}") for r in reports.items}
     return render_template(
         "moderation/queue.html",
@@ -108,7 +108,7 @@ def queue():
 
 
 def _render_report(report: Report, form: ResolveForm, status: int = 200):
-    readable = visibility.readable_post_ids(current_user, [report.post_id])
+    readable = visibility.readable_post_ids(current_user, [report.post_id] if report.post_id else [])
     return render_template(
         "moderation/report_detail.html",
         report=report,
@@ -144,15 +144,17 @@ def review(report_id: int):
 @bp.route("/moderation/reports/<int:report_id>/restore", methods=["POST"])
 @login_required
 def restore_reported(report_id: int):
-    """Undo a removal made from a report, without needing to read the post."""
+    """Undo a removal made from a report, without needing to read the post or the conversation."""
     _require_moderator()
     report = report_queries.get_report_or_404(current_user, report_id)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            if report.comment is not None:
+            if report.message is not None:
+                moderation.restore_message(current_user, report, form.reason.data or "")
+            elif report.comment is not None:
                 moderation.restore_comment(current_user, report.comment, form.reason.data or "")
-            else:
+            elif report.post is not None:
                 moderation.restore_post(current_user, report.post, form.reason.data or "")
         except ServiceError as error:
             abort(error.status, error.message)

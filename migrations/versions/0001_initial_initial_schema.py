@@ -430,6 +430,7 @@ def upgrade():
     sa.Column('joined_at', sa.DateTime(), nullable=False),
     sa.Column('left_at', sa.DateTime(), nullable=True),
     sa.Column('last_read_at', sa.DateTime(), nullable=True),
+    sa.Column('muted_at', sa.DateTime(), nullable=True),
     sa.Column('added_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("state IN ('active', 'request', 'declined')", name=op.f('ck_conversation_participants_state_known')),
     sa.ForeignKeyConstraint(['added_by_id'], ['users.id'], name=op.f('fk_conversation_participants_added_by_id_users'), ondelete='SET NULL'),
@@ -479,6 +480,9 @@ def upgrade():
     sa.Column('body_md', sa.Text(), nullable=False),
     sa.Column('body_html', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('edited_at', sa.DateTime(), nullable=True),
+    sa.Column('removed_at', sa.DateTime(), nullable=True),
+    sa.Column('removal_reason', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_messages_author_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_messages_conversation_id_conversations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_messages'))
@@ -656,8 +660,9 @@ def upgrade():
     op.create_table('reports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reporter_id', sa.Integer(), nullable=False),
-    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=True),
     sa.Column('comment_id', sa.Integer(), nullable=True),
+    sa.Column('message_id', sa.Integer(), nullable=True),
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('reason', sa.String(length=16), nullable=False),
     sa.Column('details', sa.Text(), nullable=False),
@@ -670,8 +675,10 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('resolved_at', sa.DateTime(), nullable=True),
     sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('(post_id IS NULL) <> (message_id IS NULL)', name=op.f('ck_reports_post_or_message')),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_reports_author_id_users'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_reports_comment_id_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_reports_message_id_messages'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_reports_post_id_posts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_reports_reporter_id_users'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['resolved_by_id'], ['users.id'], name=op.f('fk_reports_resolved_by_id_users'), ondelete='SET NULL'),
@@ -679,6 +686,7 @@ def upgrade():
     )
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reports_comment_id'), ['comment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reports_message_id'), ['message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reports_post_id'), ['post_id'], unique=False)
         batch_op.create_index('ix_reports_reporter_post_comment', ['reporter_id', 'post_id', 'comment_id'], unique=False)
         batch_op.create_index('ix_reports_status_created', ['status', 'created_at'], unique=False)
@@ -733,12 +741,14 @@ def upgrade():
     sa.Column('target_user_id', sa.Integer(), nullable=True),
     sa.Column('post_id', sa.Integer(), nullable=True),
     sa.Column('comment_id', sa.Integer(), nullable=True),
+    sa.Column('message_id', sa.Integer(), nullable=True),
     sa.Column('group_id', sa.Integer(), nullable=True),
     sa.Column('report_id', sa.Integer(), nullable=True),
     sa.Column('expires_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_mod_actions_comment_id_comments'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_mod_actions_group_id_groups'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_mod_actions_message_id_messages'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['moderator_id'], ['users.id'], name=op.f('fk_mod_actions_moderator_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_mod_actions_post_id_posts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_mod_actions_report_id_reports'), ondelete='SET NULL'),
@@ -801,6 +811,7 @@ def downgrade():
         batch_op.drop_index('ix_reports_status_created')
         batch_op.drop_index('ix_reports_reporter_post_comment')
         batch_op.drop_index(batch_op.f('ix_reports_post_id'))
+        batch_op.drop_index(batch_op.f('ix_reports_message_id'))
         batch_op.drop_index(batch_op.f('ix_reports_comment_id'))
 
     op.drop_table('reports')

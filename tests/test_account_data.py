@@ -14,13 +14,36 @@ from flask_login import login_user
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import ApiToken, Comment, Group, Membership, Notification, Post, PostAudience, User, Vote, Vouch
+from forum.models import (
+    ApiToken,
+    Comment,
+    Group,
+    Membership,
+    Message,
+    MessageAttachment,
+    Notification,
+    Post,
+    PostAudience,
+    User,
+    Vote,
+    Vouch,
+)
 from forum.search import service as search_service
 from forum.services import account_data as accounts_data
-from forum.services import accounts, comments, drafts, feed_tokens, moderation, posts, votes, vouches
+from forum.services import accounts, comments, conversations, drafts, feed_tokens, moderation, posts, votes, vouches
 from forum.services.audience import audience_of
 from tests.api.helpers import bearer
-from tests.factories import PASSWORD, login, make_comment, make_group, make_post, make_user, sibling_app
+from tests.factories import (
+    PASSWORD,
+    image_bytes,
+    login,
+    make_comment,
+    make_group,
+    make_post,
+    make_user,
+    sibling_app,
+)
+from tests.moderation_helpers import make_moderator
 from tests.privacy.oracle import MISSING_POST, db_snapshot, normalized
 
 # --- export -------------------------------------------------------------------------------
@@ -360,3 +383,37 @@ def test_deleting_the_account_leaves_her_conversations_and_erases_what_she_wrote
     )
     assert db.session.scalar(select(Message.body_md).where(Message.conversation_id == talk.id)) == ""
     assert db.session.scalar(select(func.count()).select_from(Block).where(Block.blocker_id == ann.id)) == 0
+
+
+def test_the_export_holds_the_conversations_she_reads_and_withholds_those_she_left(client):
+    """Of a conversation she is in: every message she reads there, files by name; a removed
+    one blank. Of one she left: its id and dates only, her own words there included."""
+    mia, ola, pia = make_user("mia"), make_user("ola"), make_user("pia")
+    make_group(mia, members=(ola, pia))
+    talk = conversations.start(ola, [mia], "Open subject", "ola's opening words")
+    mine = conversations.place_of(talk, mia)
+    conversations.write(mia, talk, mine, "mia's answer", ("plot.png", image_bytes()))
+    conversations.mute(mine)
+    removed = conversations.write(ola, talk, conversations.place_of(talk, ola), "removedcanary words")
+    report = moderation.report_message(mia, removed, "harassment")
+    moderation.resolve_report(make_moderator("mod"), report, "remove", "Abusive.")
+    left = conversations.start(pia, [mia], "Leftcanary subject", "leftcanary from pia")
+    conversations.write(mia, left, conversations.place_of(left, mia), "leftcanary of mia's")
+    conversations.leave(conversations.place_of(left, mia))
+    elsewhere = conversations.start(ola, [pia], "Strangercanary subject", "strangercanary words")
+    login(client, mia)
+    body = client.get("/settings/data/export").get_data(as_text=True)
+    for canary in ("removedcanary", "leftcanary", "Leftcanary", "strangercanary", "Strangercanary"):
+        assert canary not in body, canary
+    data = json.loads(body)["conversations"]
+    assert [c["id"] for c in data] == [talk.id, left.id]  # never one she was not in
+    current, gone = data
+    assert (current["subject"], current["state"], current["muted"]) == ("Open subject", "active", True)
+    assert {p["username"] for p in current["participants"]} == {"mia", "ola"}
+    texts = [(m["author"], m["body_markdown"], m["removed_by_moderator"]) for m in current["messages"]]
+    assert texts == [("ola", "ola's opening words", False), ("mia", "mia's answer", False), ("ola", "", True)]
+    key = db.session.scalar(select(MessageAttachment.key))
+    assert current["messages"][1]["files"] == [{"filename": "plot.png", "content_type": "image/png", "size": ANY}]
+    assert key not in body  # named, never its address
+    assert gone == {"id": left.id, "joined_at": ANY, "left_at": ANY, "text_withheld": True}
+    assert db.session.get(Message, removed.id).is_removed and elsewhere.id not in {c["id"] for c in data}

@@ -154,6 +154,7 @@ COMPONENTS: dict[str, dict] = {
             "notification_settings": {"type": "object"},
             "access_requests": {"type": "array", "items": {"type": "object"}},
             "reports": {"type": "array", "items": {"type": "object"}},
+            "conversations": {"type": "array", "items": {"type": "object"}},
             "files": {"type": "array", "items": {"type": "object"}},
             "api_tokens": {"type": "array", "items": {"type": "object"}},
         }

@@ -6,6 +6,14 @@ Nothing another person wrote is quoted unless it is public by design (a vouch fo
 the post a comment answers, the comment it replies to, the post whose terms they accepted
 are named by id only, so the file never carries restricted text they did not write, nor
 text they may no longer read.
+
+Conversations are the one place it carries others' words: a message is addressed to the
+conversation's participants, so of a conversation the account takes part in now the file
+holds every message it reads there (through `visibility.messages_of`, as the page shows
+them), with its files' names and sizes. A conversation it left or declined is named by id
+and dates only, its text withheld: the read rule closes it to a former participant (404),
+and the export gives back nothing the site would not show them today, their own messages
+there included (as for a post they left the audience of).
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ from forum.models import (
     ApiToken,
     Attachment,
     Comment,
+    Conversation,
+    ConversationParticipant,
     EmailPreference,
     Group,
     JoinRequest,
@@ -41,6 +51,7 @@ from forum.models import (
     post_coauthors,
 )
 from forum.models.principals import group_ids_in, user_ids_in
+from forum.queries import conversations as conversation_queries
 
 FORMAT = "forum-account-export"
 VERSION = 1
@@ -72,6 +83,7 @@ def export_for(user: User, now: datetime, email_modes: dict[str, str]) -> dict[s
         "notification_settings": _notification_settings(user, email_modes),
         "access_requests": _access_requests(user),
         "reports": _reports(user),
+        "conversations": _conversations(user),
         "files": _files(user),
         "api_tokens": _tokens(user),
     }
@@ -355,6 +367,53 @@ def _reports(user: User) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def _conversations(user: User) -> list[dict[str, Any]]:
+    readable = {c.id: c for c in db.session.scalars(visibility.visible_conversations(user))}
+    places = db.session.scalars(
+        select(ConversationParticipant)
+        .where(ConversationParticipant.user_id == user.id)
+        .order_by(ConversationParticipant.conversation_id)
+    )
+    out = []
+    for place in places:
+        entry: dict[str, Any] = {"id": place.conversation_id, "joined_at": _when(place.joined_at)}
+        conversation = readable.get(place.conversation_id)
+        if conversation is None:  # left or declined: closed to them, like a post they left the audience of
+            out.append(entry | {"left_at": _when(place.left_at), "text_withheld": True})
+            continue
+        out.append(entry | _conversation(user, conversation, place))
+    return out
+
+
+def _conversation(user: User, conversation: Conversation, place: ConversationParticipant) -> dict[str, Any]:
+    messages = db.session.scalars(visibility.messages_of(user, conversation))
+    return {
+        "subject": conversation.subject,
+        "state": place.state,
+        "muted": place.muted_at is not None,
+        "last_read_at": _when(place.last_read_at),
+        "participants": [
+            {"username": p.user.username, "state": p.state, "left": p.left_at is not None}
+            for p in conversation_queries.participants(user, conversation)
+        ],
+        "messages": [
+            {
+                "id": m.id,
+                "author": m.author.username if m.author else None,
+                "mine": m.author_id == user.id,
+                "body_markdown": "" if m.is_removed else m.body_md,
+                "removed_by_moderator": m.is_removed,
+                "written_at": _when(m.created_at),
+                "edited_at": _when(m.edited_at),
+                "files": []
+                if m.is_removed
+                else [{"filename": f.filename, "content_type": f.content_type, "size": f.size} for f in m.files],
+            }
+            for m in messages
+        ],
+    }
 
 
 def _files(user: User) -> list[dict[str, Any]]:

@@ -157,7 +157,9 @@ def site(app):
     )
     # Issue 26: a conversation between insiders, and one the outsider was in and left; their
     # notifications and emails were made for the outsider and must no longer say anything.
-    conversations.start(author, [member], "Ultramarine plans", "chrysoprase details, $x^2$")
+    plans = conversations.start(author, [member], "Ultramarine plans", "chrysoprase details, $x^2$")
+    # The member answers, so the author's insider crawl opens one conversation with news.
+    conversations.write(member, plans, conversations.place_of(plans, member), "chrysoprase answer")
     outsider.open_to_contact = True
     left = conversations.start(author, [outsider, member], "Ultramarine for three", "chrysoprase for a while")
     mine = db.session.get(ConversationParticipant, (left.id, outsider.id))
@@ -255,4 +257,12 @@ def test_no_get_writes_even_for_insiders(client, site):
     private_feed = next(body for url, body in pages.items() if url.startswith("/feeds/private/"))
     assert "zanzibar" in private_feed.lower(), "the author's private feed should list their hidden posts"
     assert any(url.endswith("/revisions") for url in pages) and any("/revisions/compare" in url for url in pages)
-    assert writes(seen, allow=READ_RECEIPTS) == []
+    opened = [url for url in pages if re.fullmatch(r"/messages/\d+", url)]
+    assert len(opened) == 2 and any(re.fullmatch(r"/messages/\d+/\d+/edit", url) for url in pages)
+    # Issue 23: a GET writes only read receipts. A conversation's read time is one, written
+    # only when it changes: the one conversation with news, once; the other, already read, not.
+    conversation_reads = [
+        s for s in writes(seen) if s.lstrip().startswith("UPDATE conversation_participants SET last_read_at")
+    ]
+    assert len(conversation_reads) == 1
+    assert [s for s in writes(seen, allow=READ_RECEIPTS) if s not in conversation_reads] == []

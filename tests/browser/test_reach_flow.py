@@ -4,6 +4,8 @@ newcomer joins with that vouch (issue 26)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -82,3 +84,73 @@ def test_newcomer_asks_for_a_vouch_in_a_conversation_and_joins(forum, signed_in)
     admin.get_by_role("button", name="Approve").click()
     page.goto(f"/groups/{slug}")
     expect(page.locator(".group .meta")).to_contain_text("you are a member")
+
+
+def test_a_reported_message_is_removed_from_its_copy_and_its_author_edits_another(forum, signed_in, open_page):
+    """A participant reports a message; a moderator outside the conversation removes it from
+    the report's copy and never opens the conversation; the public log says nothing of it. The
+    reporter mutes the conversation; its author edits another message, shown as edited."""
+    writer, reader, mod = (forum.person(p) for p in ("wri", "rea", "mod"))
+    context_word, reported_word = unique("heliotrope"), unique("quincunx")
+
+    def setup():
+        from forum.extensions import db
+        from forum.models import User
+        from forum.services import conversations, moderation
+        from tests.factories import make_group
+
+        users = {p.username: db.session.get(User, p.id) for p in (writer, reader, mod)}
+        moderation.set_role(None, users[mod.username], "moderator")
+        make_group(users[writer.username], unique("Lab "), members=(users[reader.username],))
+        talk = conversations.start(
+            users[writer.username], [users[reader.username]], f"About {context_word}", f"The {context_word} plan."
+        )
+        me = conversations.place_of(talk, users[writer.username])
+        reported = conversations.write(users[writer.username], talk, me, f"A {reported_word} remark.")
+        return talk.id, reported.id
+
+    conversation_id, message_id = forum.run(setup)
+
+    # The reader reports the message; the form says the moderators see that message alone.
+    page = signed_in(reader)
+    page.goto(f"/messages/{conversation_id}")
+    page.locator(f"#m{message_id}").get_by_role("link", name="Report").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Report a message")
+    expect(page.locator(".notice")).to_contain_text("nothing else of the conversation")
+    page.get_by_label("Harassment").check()
+    page.get_by_role("button", name="Send report").click()
+    expect(page.get_by_role("status")).to_contain_text("The moderators will look at a copy of this message")
+    page.get_by_role("button", name="Mute this conversation").click()
+    expect(page.get_by_role("status")).to_contain_text("Muted")
+
+    # The moderator judges from the copy, removes it, and still cannot open the conversation.
+    moderator = signed_in(mod)
+    moderator.goto("/moderation")
+    report = moderator.locator("article.report", has_text=reported_word)
+    expect(report.locator(".report-copy")).to_contain_text(f"A {reported_word} remark.")
+    expect(report).to_contain_text("it stays closed to you")
+    assert context_word not in moderator.locator("main").inner_text()
+    report.get_by_label("Remove the content").check()
+    report.get_by_label(re.compile(r"^Reason")).fill("Personal attack.")
+    report.get_by_role("button", name="Decide").click()
+    expect(moderator.get_by_role("status")).to_contain_text("Decision recorded in the moderation log")
+    assert moderator.goto(f"/messages/{conversation_id}").status == 404
+    anonymous = open_page()
+    for viewer in (moderator, anonymous):
+        viewer.goto("/moderation/log")
+        text = viewer.locator("main").inner_text()
+        assert reported_word not in text and "Personal attack" not in text and writer.display_name not in text
+
+    # The participants see the removal; the writer edits their first message.
+    own = signed_in(writer)
+    own.goto(f"/messages/{conversation_id}")
+    expect(own.locator(f"#m{message_id}")).to_contain_text("[removed by a moderator: Personal attack.]")
+    assert reported_word not in own.locator("main").inner_text()
+    own.locator(".message").first.get_by_role("link", name="Edit").click()
+    own.get_by_label("Message").fill(f"The revised {context_word} plan.")
+    own.get_by_role("button", name="Save").click()
+    expect(own.locator(".message").first).to_contain_text(f"The revised {context_word} plan.")
+    expect(own.locator(".message").first.locator(".meta")).to_contain_text("edited")
+    page.reload()
+    expect(page.locator(".message").first).to_contain_text("edited")
+    expect(page.get_by_role("button", name="Unmute")).to_be_visible()

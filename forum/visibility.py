@@ -101,7 +101,7 @@ one from its parts (`deleted_at`, `removed_at`, `is_draft`) outside this module:
                                                                  (former participants and moderators included)
     messages_of(viewer, c)      Select[Message]                  of a conversation already fetched
     get_message_attachment_or_404   MessageAttachment            a file sent in it: participants only, else 404
-    get_message_or_404(c, id)   Message                          one message of a conversation already fetched
+    get_message_or_404(c, id)   Message                          one live message of a conversation already fetched
 
 Read helpers in forum/queries/ take the viewer, start from these and refuse by themselves
 (member lists, join requests, invitations, read receipts, acceptances, draft shares, the
@@ -870,9 +870,12 @@ def messages_of(viewer: User | None, conversation: Conversation) -> Select[tuple
 
 
 def get_message_or_404(viewer: User | None, conversation: Conversation, message_id: int) -> Message:
-    """One message of a conversation the viewer takes part in (to report or edit it); a
-    message of another conversation answers the same 404 as a missing one."""
-    found = db.session.scalar(messages_of(viewer, conversation).where(Message.id == message_id))
+    """One live message of a conversation the viewer takes part in (to report or edit it); a
+    message of another conversation, or one a moderator removed (its text is no one's to
+    read now, its author's included), answers the same 404 as a missing one."""
+    found = db.session.scalar(
+        messages_of(viewer, conversation).where(Message.id == message_id, Message.removed_at.is_(None))
+    )
     if found is None:
         abort(404)
     return found

@@ -94,6 +94,11 @@ def test_a_moderator_removes_the_message_from_its_copy_and_never_opens_the_conve
     page = client.get(f"/messages/{conversation.id}").get_data(as_text=True)
     assert "removed by a moderator: Abusive." in page and REPORTED not in page
     assert CONTEXT in page  # the rest of the conversation is untouched
+    # Its report and edit forms are gone too, like a missing message's.
+    for action in ("report", "edit"):
+        here, missing = f"/messages/{conversation.id}/{message.id}/{action}", f"/messages/{conversation.id}/0/{action}"
+        assert normalized(client.get(here), here) == normalized(client.get(missing), missing)
+        assert REPORTED not in client.get(here).get_data(as_text=True)
     # Its file goes with it, answered like a missing one.
     gone, missing = f"/messages/{conversation.id}/files/{key}", f"/messages/{conversation.id}/files/nope"
     assert normalized(client.get(gone), gone) == normalized(client.get(missing), missing)

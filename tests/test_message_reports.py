@@ -105,6 +105,12 @@ def test_a_moderator_removes_the_message_from_its_copy_and_never_opens_the_conve
     api = client.get(f"/api/v1/conversations/{conversation.id}/messages").get_json()["items"]
     removed = next(m for m in api if m["id"] == message.id)
     assert (removed["removed"], removed["body_md"], removed["files"]) == (True, "", [])
+    # Its author is told, in the conversation's name, by no moderator's name.
+    logout(client)
+    login(client, people["ada"])
+    told = client.get("/notifications").get_data(as_text=True)
+    assert f"A moderator removed your message in “The {CONTEXT} question”" in told
+    assert f'href="/messages/{conversation.id}"' in told
     # The moderator restores it from the report, again without opening the conversation.
     logout(client)
     login(client, people["mod"])

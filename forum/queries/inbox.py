@@ -142,6 +142,8 @@ _MESSAGES = {
 
 
 def message(item: Item) -> str:
+    if item.kind in ("mod_removed", "mod_restored") and item.conversation_id is not None:
+        return _moderated_message(item)
     return _MESSAGES[item.kind].format(
         actor=item.actor or "Someone",
         post=item.post_title or "",
@@ -149,6 +151,11 @@ def message(item: Item) -> str:
         conversation=item.conversation_subject or "",
         what="comment" if item.comment_id else "post",
     )
+
+
+def _moderated_message(item: Item) -> str:
+    done = "removed" if item.kind == "mod_removed" else "restored"
+    return f"A moderator {done} your message in “{item.conversation_subject or ''}”"
 
 
 def target_url(item: Item, **external) -> str:

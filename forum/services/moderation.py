@@ -184,6 +184,7 @@ def _remove_message(moderator: User, message: Message, reason: str, report: Repo
         message_id=message.id,
         report_id=report.id,
     )
+    notifications.message_moderated(message.author_id, message.conversation_id, removed=True)
     db.session.commit()
 
 
@@ -197,6 +198,7 @@ def restore_message(moderator: User, report: Report, reason: str = "") -> None:
     message.removed_at, message.removal_reason = None, ""
     reason = _reason(reason, required=False)
     _log(moderator, "restore_message", reason, target_user_id=message.author_id, message_id=message.id)
+    notifications.message_moderated(message.author_id, message.conversation_id, removed=False)
     db.session.commit()
 
 

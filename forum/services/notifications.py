@@ -298,6 +298,13 @@ def moderated(post: Post, comment: Comment | None, removed: bool) -> None:
     )
 
 
+def message_moderated(author_id: int | None, conversation_id: int, removed: bool) -> None:
+    """Tell a message's author of its removal (or restoration) from a report: shown, like
+    every conversation notification, only while they take part in it; never muted."""
+    if author_id is not None:
+        _notify({author_id: "mod_removed" if removed else "mod_restored"}, None, conversation_id=conversation_id)
+
+
 def conversation_message(conversation_id: int, author: User, recipients: dict[int, str]) -> None:
     """A new message (or a request to talk) for these participants (user id -> kind), but
     not those who muted the conversation: no notification, so no email either."""

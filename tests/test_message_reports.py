@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Message, ModAction, Notification, Report
-from forum.services import conversations
+from forum.services import conversations, moderation
 from tests.factories import image_bytes, login, logout, make_group, make_user
 from tests.moderation_helpers import make_moderator
 from tests.privacy.oracle import MISSING_POST as MISSING
@@ -219,3 +219,15 @@ def test_opening_a_conversation_writes_its_read_time_only_when_there_is_news(cli
     conversations.write(people["ada"], conversation, conversations.place_of(conversation, people["ada"]), "New.")
     client.get(f"/messages/{conversation.id}")
     assert writes == [people["bob"].id] * 2
+
+
+def test_a_ban_from_a_message_report_withholds_its_reason_outside_the_conversation(client, talk):
+    conversation, message, people = talk
+    report = moderation.report_message(people["bob"], message, "harassment")
+    moderation.resolve_report(people["mod"], report, "ban", f"Banned for {REPORTED}.", 7)
+    entry = db.session.scalar(select(ModAction).where(ModAction.action == "ban"))
+    assert entry.message_id == message.id and entry.post_id is None
+    log = client.get("/moderation/log").get_data(as_text=True)
+    assert "banned" in log and "reason withheld" in log and REPORTED not in log and "/users/ada" not in log
+    login(client, people["bob"])
+    assert f"Banned for {REPORTED}." in client.get("/moderation/log").get_data(as_text=True)

@@ -62,13 +62,18 @@ def _report_details(reporter: User, reason: str, details: str) -> str:
     return details
 
 
-def _open_report(reporter: User, author_id: int | None, **item) -> Report:
-    """The reporter's open report on this item (post, comment or message), or a new one:
-    a second report by the same person on the same item updates the open one."""
-    query = select(Report).where(Report.reporter_id == reporter.id, Report.status == "open")
+def _on_same_item(query, item: dict):
+    """Reports on exactly this item: a post's own reports are not its comments'."""
     for column in ("post_id", "comment_id", "message_id"):
         value = item.get(column)
         query = query.where(getattr(Report, column).is_(None) if value is None else getattr(Report, column) == value)
+    return query
+
+
+def _open_report(reporter: User, author_id: int | None, **item) -> Report:
+    """The reporter's open report on this item (post, comment or message), or a new one:
+    a second report by the same person on the same item updates the open one."""
+    query = _on_same_item(select(Report).where(Report.reporter_id == reporter.id, Report.status == "open"), item)
     existing = db.session.scalar(query)
     now = utcnow()
     if existing is None:
@@ -126,10 +131,7 @@ def _on_item(report: Report) -> dict:
 
 def _close_reports(moderator: User, decision: str, first: Report | None, **item) -> None:
     """Close every open report on the item, so one decision settles them all."""
-    query = select(Report).where(Report.status == "open")
-    for column in ("post_id", "comment_id", "message_id"):
-        value = item.get(column)
-        query = query.where(getattr(Report, column).is_(None) if value is None else getattr(Report, column) == value)
+    query = _on_same_item(select(Report).where(Report.status == "open"), item)
     now = utcnow()
     for open_report in db.session.scalars(query):
         open_report.status, open_report.decision = "resolved", decision

@@ -223,14 +223,7 @@ def conversation_add(conversation_id: int):
 def conversation_answer(conversation_id: int, answer: str):
     require_user()
     _found, me = visibility.get_conversation_or_404(conversation_id, current_user)
-    answers = {
-        "accept": conversations.accept,
-        "decline": conversations.decline,
-        "leave": conversations.leave,
-        "mute": conversations.mute,
-        "unmute": lambda row: conversations.mute(row, muted=False),
-    }
-    answers[answer](me)
+    conversations.answer(me, answer)
     return "", 204
 
 

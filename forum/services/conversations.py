@@ -252,6 +252,15 @@ def mute(me: ConversationParticipant, muted: bool = True) -> None:
     db.session.commit()
 
 
+def answer(me: ConversationParticipant, what: str) -> None:
+    """What a participant's buttons do (accept, decline, leave, mute, unmute), for the pages
+    and the API alike."""
+    if what == "unmute":
+        mute(me, muted=False)
+    else:
+        {"accept": accept, "decline": decline, "leave": leave, "mute": mute}[what](me)
+
+
 def mark_read(me: ConversationParticipant) -> None:
     """Opening a conversation is a GET that writes; issue 23 allows a GET to write only the
     read state. Callers write it only when it changes (unread to read: `has_news`), so a

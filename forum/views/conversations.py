@@ -190,15 +190,6 @@ def report(conversation_id: int, message_id: int):
     return render_template("conversations/report.html", conversation=conversation, message=message, form=form), status
 
 
-ANSWERS = {
-    "accept": service.accept,
-    "decline": service.decline,
-    "leave": service.leave,
-    "mute": service.mute,
-    "unmute": lambda me: service.mute(me, muted=False),
-}
-
-
 @bp.route("/messages/<int:conversation_id>/<any(accept, decline, leave, mute, unmute):answer>", methods=["POST"])
 @login_required
 def answer(conversation_id: int, answer: str):
@@ -206,7 +197,7 @@ def answer(conversation_id: int, answer: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        ANSWERS[answer](me)
+        service.answer(me, answer)
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")

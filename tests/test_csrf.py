@@ -135,7 +135,14 @@ def test_a_valid_token_works(csrf_client):
     token = token_from(csrf_client, "/posts/new")
     response = csrf_client.post(
         "/posts/new",
-        data={"title": "With token", "body": "Body", "tags": "", "audience": "public", "csrf_token": token},
+        data={
+            "title": "With token",
+            "body": "Body",
+            "tags": "",
+            "audience": "public",
+            "confirm_public": "y",
+            "csrf_token": token,
+        },
     )
     assert response.status_code == 302
     assert count(Post) == 1

@@ -16,6 +16,7 @@ def post_form(**fields) -> dict:
         "body": "A body",
         "tags": "",
         "audience": "public",
+        "confirm_public": "y",
         "audience_users": "",
         "audience_groups": "",
     }

@@ -81,6 +81,12 @@ def submitted_text() -> list[tuple[str, str]]:
     return kept
 
 
+def csrf_refused():
+    """A form whose CSRF token was refused: nothing saved, its text handed back for copying. (The
+    editors' forms go back into the editor instead: forum/views/kept_forms.py.)"""
+    return render_error(400, CSRF_MESSAGE, kept=submitted_text())
+
+
 def database_unavailable(error: Exception) -> bool:
     """The database is down, restarting, unreachable or saturated: a 503 worth retrying,
     unlike a bug in a query (a 500). SQLAlchemy flags a connection the server dropped
@@ -126,7 +132,7 @@ def loggable_path() -> str:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):
-        return render_error(400, CSRF_MESSAGE, kept=submitted_text())
+        return csrf_refused()
 
     @app.errorhandler(SearchUnavailable)
     def search_unavailable(_error: SearchUnavailable):

@@ -72,6 +72,12 @@ class PostForm(PostTermsFields, FlaskForm):
     confirm_public = SubmitField("Yes, publish to everyone")
 
 
+class PreviewForm(FlaskForm):
+    """The editor's live preview: only the text to render (and the CSRF token)."""
+
+    body = TextAreaField("Body", validators=[Length(max=100_000)])
+
+
 class CommentForm(FlaskForm):
     body = TextAreaField("Comment", validators=[DataRequired(message="A comment needs some text."), Length(max=20_000)])
     file = FileField(

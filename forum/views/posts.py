@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from forum import permissions, visibility
-from forum.extensions import db
+from forum.extensions import client_address, db, limiter
 from forum.forms import for_members, show_error
 from forum.forms.drafts import PublishForm
-from forum.forms.posts import CHOOSE_AUDIENCE, PUBLIC_MEANS, CommentForm, ConfirmForm, PostForm
+from forum.forms.posts import CHOOSE_AUDIENCE, PUBLIC_MEANS, CommentForm, ConfirmForm, PostForm, PreviewForm
 from forum.infra.page_cache import cached_page
 from forum.infra.pages import Page, is_past_end
 from forum.models import Comment, Group, User
@@ -216,6 +216,27 @@ def new_post():
             )
             return redirect(url_for("posts.view", post_id=post.id))
     return _render_editor(form, status=status)
+
+
+def _preview_limit() -> str:
+    return current_app.config["PREVIEW_LIMIT"]
+
+
+def _preview_key() -> str:
+    return f"preview:{current_user.id}" if current_user.is_authenticated else f"preview:{client_address()}"
+
+
+@bp.route("/posts/preview", methods=["POST"])
+@limiter.limit(_preview_limit, key_func=_preview_key)
+def preview():
+    """The editor's live preview (static/editor.js): the text rendered as the post page renders it,
+    math and figures included, sanitized like every stored post; nothing is saved."""
+    if not current_user.is_authenticated:
+        return jsonify(error="Sign in to preview."), 401
+    form = PreviewForm()
+    if not form.validate_on_submit():
+        return jsonify(error=" ".join(form.body.errors) or "Nothing to preview."), 400
+    return jsonify(html=marks.render_source(form.body.data) if form.body.data else "")
 
 
 def _comment_sort() -> str:

@@ -75,13 +75,13 @@
       // Sanitized by the server (nh3 allow-list), as on the post page; no script runs under the CSP.
       pane.querySelector(".preview-body").innerHTML = result.html;
       status.textContent = "";
-      pane.hidden = false;
+      pane.classList.remove("preview-empty");
     }).catch(function (code) {
       if (sent !== asked) { return; }
       status.textContent = code === 429 ? "Preview paused: too many updates. It resumes in a minute."
         : code === 401 || code === 400 ? "Preview unavailable: your session may have expired. Your text is still here."
         : "The preview could not be updated.";
-      pane.hidden = false;
+      pane.classList.remove("preview-empty");
     });
     return true;
   }

@@ -86,7 +86,7 @@ def test_the_preview_needs_the_forms_token_and_is_rate_limited(strict_app):
 
 def test_without_javascript_the_preview_button_shows_it_beside_the_kept_text(client, ada):
     editor = client.get("/posts/new").get_data(as_text=True)
-    assert re.search(r'<section class="preview" id="preview-pane"[^>]*hidden>', editor)
+    assert re.search(r'<section class="preview preview-empty" id="preview-pane"', editor)
     response = client.post("/posts/new", data={"title": "Typed", "body": TEXT, "preview": "Preview"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200

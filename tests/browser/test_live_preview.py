@@ -14,7 +14,8 @@ def test_the_preview_follows_the_text_beside_it_without_leaving_the_page(forum, 
     page.on("console", lambda msg: csp.append(msg.text) if "Content Security Policy" in msg.text else None)
     page.goto("/posts/new")
     pane = page.locator("#preview-pane")
-    expect(pane).to_be_hidden()
+    expect(pane.locator(".preview-hint")).to_be_visible()  # beside the empty text, waiting
+    expect(pane.locator(".preview-body")).to_be_hidden()
     page.evaluate("window.__samePage = true")
 
     page.get_by_label("Title").fill("Scaling notes")
@@ -35,3 +36,26 @@ def test_the_preview_follows_the_text_beside_it_without_leaving_the_page(forum, 
     assert page.evaluate("window.__samePage === true && window.__ran === undefined")
     assert page.url.endswith("/posts/new")
     assert csp == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_editor_with_its_preview_and_the_writing_settings_pass_axe_without_sideways_scroll(forum, signed_in, width):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = signed_in(forum.person(f"axewriter{width}"), viewport={"width": width, "height": 844})
+    found = {}
+    for path in ("/posts/new", "/settings/writing"):
+        page.goto(path)
+        if path == "/posts/new":
+            page.get_by_label("Body").fill("A table:\n\n| a | b |\n|--|--|\n| 1 | $x^2$ |\n\n" + "word " * 200)
+            page.get_by_role("button", name="Preview").click()
+            expect(page.locator("#preview-pane math")).to_be_visible()
+        serious = [
+            f"{v['id']}: {v['nodes'][0]['target']}"
+            for v in Axe().run(page).response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        sideways = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if serious or sideways > 0:
+            found[path] = (serious, sideways)
+    assert found == {}

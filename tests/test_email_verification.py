@@ -264,7 +264,7 @@ def test_a_join_request_waits_for_verification_with_its_statement_kept(client, u
 def test_the_api_answers_the_same_rule_in_json(client, unverified):
     user, post, _comment, _author = unverified
     headers = bearer(user)
-    typed = {"title": "From a script", "body": "Body.", "audience": {"kind": "public"}}
+    typed = {"title": "From a script", "body": "Body.", "audience": {"kind": "public"}, "confirm_public": True}
     response = client.post("/api/v1/posts", headers=headers, json=typed)
     assert response.status_code == 403
     error = response.get_json()["error"]

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.forms.posts import PUBLIC_MEANS
 from forum.models import Post
-from forum.services.audience import audience_of
+from forum.services.audience import PUBLIC_MEANS, audience_of
 from tests.factories import login, make_post, make_user
 
 FORM = {"title": "Typed title", "body": "Typed body, hours of work.", "tags": "", "audience_users": ""}

@@ -16,11 +16,6 @@ AUDIENCE_CHOICES = choices(
 
 
 CHOOSE_AUDIENCE = "Choose who can read it: Public, Members or Restricted."
-# What the second step before publishing to Public says (templates/posts/_confirm_public.html).
-PUBLIC_MEANS = (
-    "Public means anyone on the internet, signed in or not: search engines, feed readers and people you have "
-    "never met can read it, and what is public once may have been copied before you narrow it."
-)
 
 
 class PostForm(PostTermsFields, FlaskForm):

@@ -11,7 +11,7 @@ from forum import permissions, visibility
 from forum.extensions import client_address, db, limiter
 from forum.forms import for_members, show_error
 from forum.forms.drafts import PublishForm
-from forum.forms.posts import CHOOSE_AUDIENCE, PUBLIC_MEANS, CommentForm, ConfirmForm, PostForm, PreviewForm
+from forum.forms.posts import CHOOSE_AUDIENCE, CommentForm, ConfirmForm, PostForm, PreviewForm
 from forum.infra.page_cache import cached_page
 from forum.infra.pages import Page, is_past_end
 from forum.models import Comment, Group, User
@@ -39,7 +39,7 @@ from forum.services import (
 from forum.services import (
     terms as terms_service,
 )
-from forum.services.audience import audience_of, resolve_audience
+from forum.services.audience import PUBLIC_MEANS, audience_of, resolve_audience
 from forum.services.errors import NotVerified
 from forum.services.terms import KEEP
 from forum.services.votes import viewer_votes

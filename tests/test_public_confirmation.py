@@ -142,3 +142,24 @@ def test_publishing_a_draft_to_public_needs_the_confirmation_but_saving_it_does_
     assert client.post(f"/posts/{draft.id}/edit", data={**edit, "confirm_public": "y"}).status_code == 302
     db.session.expire_all()
     assert not draft.is_draft and audience_of(draft).kind == "public"
+
+
+def test_every_editor_state_says_where_it_will_publish(client, author):
+    def target(page: str) -> str:
+        match = re.search(r'<p class="notice draft-target">(.*?)</p>', page, re.S)
+        assert match, "no 'will publish to' line"
+        return " ".join(match.group(1).split())
+
+    assert target(client.get("/posts/new").get_data(as_text=True)) == (
+        "New post, will publish to: the readers you choose below (none chosen yet)."
+    )
+    asked = client.post("/posts/new", data={**FORM, "audience": "public", "submit": "Publish"})
+    assert target(asked.get_data(as_text=True)) == "New post, will publish to: everyone."
+    draft = make_post(author, "Planned", draft=True, audience="members")
+    assert target(client.get(f"/posts/{draft.id}/edit").get_data(as_text=True)) == (
+        "Draft, will publish to: signed-in members."
+    )
+    preview = client.post(f"/posts/{draft.id}/edit", data={**FORM, "audience": "restricted", "preview": "Preview"})
+    assert target(preview.get_data(as_text=True)) == (
+        "Draft, will publish to: the people and groups chosen in the editor."
+    )

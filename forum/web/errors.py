@@ -39,7 +39,8 @@ CSRF_MESSAGE = (
 
 # Never echoed back: secrets, and the form's own controls (buttons, hidden state).
 _SECRET_FIELD = re.compile(r"pass|secret|token|confirm|current|^new$|csrf", re.IGNORECASE)
-_CONTROL_FIELDS = {"submit", "preview", "next", "remember", "audience"}
+# Choices and hidden state are not typed text: "Terms: none" or a cursor's offset would only confuse.
+_CONTROL_FIELDS = {"submit", "preview", "next", "remember", "audience", "terms", "open_history", "cursor"}
 _ID_FIELD = re.compile(r"(^|_)ids?$")
 
 

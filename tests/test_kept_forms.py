@@ -157,3 +157,14 @@ def test_a_signed_out_post_whose_token_died_with_its_session_comes_back_after_si
     # Without the Origin check passing, the old answer: the text handed back on the error page.
     refused = browser.post("/posts/new", data={**TYPED, "csrf_token": "x"})
     assert refused.status_code == 400 and "Careful words, typed before" in refused.get_data(as_text=True)
+
+
+def test_deleting_the_account_deletes_its_kept_text_and_writing_settings(app):
+    from forum.services import account_data, form_stash
+
+    ada = make_user("ada")
+    ada.default_audience = "members"
+    form_stash.stash(None, "/posts/new", [("body", "Kept for ada.")], ada.id)
+    account_data.delete_account(ada, PASSWORD, account_data.confirmation_for(ada))
+    db.session.expire_all()
+    assert count(FormStash) == 0 and ada.default_audience is None

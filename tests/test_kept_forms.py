@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from config import TestConfig
 from forum import create_app
-from forum.extensions import db
+from forum.extensions import db, limiter
 from forum.models import Comment, FormStash, Post
 from forum.models._time import utcnow
 from forum.services import sessions
@@ -168,3 +168,25 @@ def test_deleting_the_account_deletes_its_kept_text_and_writing_settings(app):
     account_data.delete_account(ada, PASSWORD, account_data.confirmation_for(ada))
     db.session.expire_all()
     assert count(FormStash) == 0 and ada.default_audience is None
+
+
+def test_keeping_is_limited_per_address(app):
+    """Anyone signed out can send a form, so how many are kept per address is capped (then the old answer).
+    CSRF is on in this app, as in production: a signed-out form's token fails first."""
+    limited = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        RATELIMIT_ENABLED=True,
+        KEPT_FORM_LIMIT="2 per hour",
+    )
+    limited.test_client_class = RequestIsolatedClient
+    limiter.reset()
+    with limited.app_context():
+        browser = limited.test_client()
+        answers = [browser.post("/posts/new", data=TYPED, headers=SAME_SITE) for _ in range(3)]
+        assert [a.location for a in answers[:2]] == ["/login?next=/posts/new"] * 2
+        # The third is not kept: the form's refusal (its token died with the session) hands the text back.
+        assert answers[2].status_code == 400 and "Careful words, typed before" in answers[2].get_data(as_text=True)
+        assert count(FormStash) == 1  # one per browser: the newest replaced the first
+        db.session.remove()
+        db.engine.dispose()

@@ -130,7 +130,7 @@ def _render_editor(form: PostForm, post=None, status: int = 200, confirm_public:
         if form.body.data and ("{{" in form.body.data or (post is not None and post.marks_copies))
         else None,
         # A form sent back (an error, a preview, an upload) or a placed file holds text not saved yet.
-        # So does one given back after an expired session (web/kept_forms.py).
+        # So does one given back after an expired session (views/kept_forms.py).
         unsaved=request.method == "POST" or bool(request.args.get("placed")) or restored,
         confirm_public=confirm_public,
         public_means=PUBLIC_MEANS,

@@ -86,6 +86,10 @@ class Config:
     # Comments at or below this score start collapsed in threads.
     COMMENT_COLLAPSE_SCORE = -3
     VOTE_LIMIT = os.environ.get("VOTE_LIMIT", "60 per minute;600 per hour")
+    # The editor's live preview (views/posts.py: preview): renders as typing pauses, so generous per minute.
+    PREVIEW_LIMIT = os.environ.get("PREVIEW_LIMIT", "60 per minute;1000 per hour")
+    # Editor text kept from an expired session (services/form_stash.py), per client address.
+    KEPT_FORM_LIMIT = os.environ.get("KEPT_FORM_LIMIT", "20 per hour")
     # Usage terms an author may attach to a post: (key, title, Markdown). Keys are stored
     # with each post's terms, so keep them stable; the text is copied when an author picks one.
     TERMS_TEMPLATES = [

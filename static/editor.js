@@ -2,7 +2,9 @@
 // - an unsaved new post is kept in this browser (localStorage) as it is typed, and comes back
 //   in the empty editor (after an expired session's sign-in, a crash, a closed tab);
 // - leaving with unsaved changes asks first;
-// - Upload sends where the text cursor is, so the file's Markdown lands there.
+// - Upload sends where the text cursor is, so the file's Markdown lands there;
+// - the preview beside the text is rendered by the server (POST /posts/preview, the post page's
+//   renderer) when Preview is pressed and whenever typing pauses, without reloading the page.
 (function () {
   "use strict";
   var KEY = "forum:unsaved-new-post";
@@ -52,9 +54,56 @@
     }, 400);
   });
 
+  var pane = document.getElementById("preview-pane");
+  var csrf = form.querySelector("[name=csrf_token]");
+  var asked = 0;
+  function renderPreview() {
+    if (!pane || !window.fetch || !window.FormData) { return false; }
+    var sent = ++asked;
+    var data = new FormData();
+    data.append("body", body.value);
+    if (csrf) { data.append("csrf_token", csrf.value); }
+    var status = pane.querySelector(".preview-status");
+    fetch(pane.getAttribute("data-url"), {
+      method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" }
+    }).then(function (response) {
+      if (!response.ok) { throw response.status; }
+      return response.json();
+    }).then(function (result) {
+      if (sent !== asked) { return; } // an older answer arriving late
+      pane.querySelector(".preview-title").textContent = title.value;
+      // Sanitized by the server (nh3 allow-list), as on the post page; no script runs under the CSP.
+      pane.querySelector(".preview-body").innerHTML = result.html;
+      status.textContent = "";
+      pane.classList.remove("preview-empty");
+    }).catch(function (code) {
+      if (sent !== asked) { return; }
+      status.textContent = code === 429 ? "Preview paused: too many updates. It resumes in a minute."
+        : code === 401 || code === 400 ? "Preview unavailable: your session may have expired. Your text is still here."
+        : "The preview could not be updated.";
+      pane.classList.remove("preview-empty");
+    });
+    return true;
+  }
+
+  var previewTimer = null;
+  form.addEventListener("input", function (event) {
+    if (pane && event.target === title) {
+      pane.querySelector(".preview-title").textContent = title.value;
+      return;
+    }
+    if (event.target !== body) { return; }
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(renderPreview, 700);
+  });
+
   form.addEventListener("submit", function (event) {
-    dirty = false;
     var button = event.submitter;
+    if (button && button.name === "preview" && renderPreview()) {
+      event.preventDefault(); // rendered in place; the text stays unsaved
+      return;
+    }
+    dirty = false;
     if (cursor && body && button && button.name === "upload") {
       cursor.value = String(body.selectionStart);
     }

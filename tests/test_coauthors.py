@@ -31,6 +31,7 @@ def test_a_coauthor_edits_and_is_named_on_the_post_and_profile(client, team):
                 "title": "Joint result",
                 "body": "Edited by grace.",
                 "audience": "public",
+                "confirm_public": "y",
                 "coauthors": "grace",
             },
         ).status_code
@@ -120,6 +121,7 @@ def test_unknown_coauthors_are_refused_with_the_text_kept(client, team):
             "title": "Typed title",
             "body": "Typed body that must survive.",
             "audience": "public",
+            "confirm_public": "y",
             "coauthors": "nobody-here",
         },
     )

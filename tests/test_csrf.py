@@ -135,7 +135,14 @@ def test_a_valid_token_works(csrf_client):
     token = token_from(csrf_client, "/posts/new")
     response = csrf_client.post(
         "/posts/new",
-        data={"title": "With token", "body": "Body", "tags": "", "audience": "public", "csrf_token": token},
+        data={
+            "title": "With token",
+            "body": "Body",
+            "tags": "",
+            "audience": "public",
+            "confirm_public": "y",
+            "csrf_token": token,
+        },
     )
     assert response.status_code == 302
     assert count(Post) == 1
@@ -150,3 +157,12 @@ def test_a_token_from_another_session_is_refused(csrf_app):
     response = second.post("/posts/new", data={"title": "t", "body": "b", "audience": "public", "csrf_token": stolen})
     assert response.status_code == 400
     assert count(Post) == 0
+
+
+def test_the_refused_editor_hands_back_typed_text_not_the_forms_choices(csrf_client):
+    """The page that hands text back shows what was typed, not a "Terms: none" box or the cursor's position."""
+    sign_in(csrf_client, make_user("ada"))
+    data = {"title": "Kept title", "body": "Kept body.", "terms": "none", "cursor": "4", "open_history": "y"}
+    page = csrf_client.post("/posts/new", data={**data, "csrf_token": "wrong"}).get_data(as_text=True)
+    labels = re.findall(r'<label for="kept-\d+">([^<]*)</label>', page)
+    assert labels == ["Title", "Body"]

@@ -204,7 +204,8 @@ def _refused_naming_the_address(response) -> str:
 
 def test_an_unverified_account_may_not_post_and_keeps_its_text(client, unverified):
     response = client.post(
-        "/posts/new", data={"title": "My typed title", "body": "My typed body, kept.", "audience": "public"}
+        "/posts/new",
+        data={"title": "My typed title", "body": "My typed body, kept.", "audience": "public", "confirm_public": "y"},
     )
     html = _refused_naming_the_address(response)
     assert 'value="My typed title"' in html and "My typed body, kept." in html
@@ -263,7 +264,7 @@ def test_a_join_request_waits_for_verification_with_its_statement_kept(client, u
 def test_the_api_answers_the_same_rule_in_json(client, unverified):
     user, post, _comment, _author = unverified
     headers = bearer(user)
-    typed = {"title": "From a script", "body": "Body.", "audience": {"kind": "public"}}
+    typed = {"title": "From a script", "body": "Body.", "audience": {"kind": "public"}, "confirm_public": True}
     response = client.post("/api/v1/posts", headers=headers, json=typed)
     assert response.status_code == 403
     error = response.get_json()["error"]
@@ -275,7 +276,13 @@ def test_the_api_answers_the_same_rule_in_json(client, unverified):
 def test_the_site_setting_decides(app, client, unverified):
     app.config["UNVERIFIED_MAY"] = {"read", "profile", "post"}
     response = client.post(
-        "/posts/new", data={"title": "Allowed here", "body": "This site lets it through.", "audience": "public"}
+        "/posts/new",
+        data={
+            "title": "Allowed here",
+            "body": "This site lets it through.",
+            "audience": "public",
+            "confirm_public": "y",
+        },
     )
     assert response.status_code == 302
     _user, post, _comment, _author = unverified
@@ -288,7 +295,9 @@ def test_the_site_setting_decides(app, client, unverified):
 def test_verifying_through_the_link_lifts_the_refusal(client, unverified):
     client.post("/settings/email/resend")
     assert client.post(verify_link("newbie@example.org")).status_code == 302
-    response = client.post("/posts/new", data={"title": "Now I may", "body": "Verified.", "audience": "public"})
+    response = client.post(
+        "/posts/new", data={"title": "Now I may", "body": "Verified.", "audience": "public", "confirm_public": "y"}
+    )
     assert response.status_code == 302
     assert "Confirm your email address" not in client.get("/").get_data(as_text=True)
 

@@ -27,7 +27,7 @@ def limited(app):
 
 
 def _new_post(client, title="A title", body="My carefully typed body"):
-    return client.post("/posts/new", data={"title": title, "body": body, "audience": "public"})
+    return client.post("/posts/new", data={"title": title, "body": body, "audience": "public", "confirm_public": "y"})
 
 
 def test_new_accounts_are_limited_in_posts_per_hour(client, limited):

@@ -16,6 +16,7 @@ def post_form(**fields) -> dict:
         "body": "A body",
         "tags": "",
         "audience": "public",
+        "confirm_public": "y",
         "audience_users": "",
         "audience_groups": "",
     }
@@ -109,7 +110,7 @@ def test_preview_renders_without_saving(client, author):
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert 'aria-label="Preview"' in page and "<table>" in page
+    assert 'aria-labelledby="preview-label"' in page and "<table>" in page
     assert "<script>x" not in page
     assert "&lt;script&gt;x&lt;/script&gt;</textarea>" in page  # the typed text is back in the box
     assert count(Post) == 0

@@ -71,7 +71,7 @@ def test_in_approval_mode_a_new_account_reads_until_an_admin_approves_it(app, cl
     assert newcomer.awaiting_approval
     home = client.get("/").get_data(as_text=True)
     assert "posting, commenting and voting open once approved" in home  # the banner
-    data = {"title": "My first post", "body": "Hello", "audience": "public"}
+    data = {"title": "My first post", "body": "Hello", "audience": "public", "confirm_public": "y"}
     assert client.post("/posts/new", data=data).status_code == 403
     assert count(Post) == 0
 

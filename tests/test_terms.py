@@ -57,6 +57,7 @@ def editor_form(title="T", body="B", **extra):
         "body": body,
         "tags": "",
         "audience": "public",
+        "confirm_public": "y",
         "audience_users": "",
         "audience_groups": "",
         **extra,

@@ -175,7 +175,7 @@ def test_widening_with_the_authors_consent_opens_earlier_versions(client, narrow
             "body": "Intro.",
             "audience": "public",
             "open_history": "y",
-            "publish_public": "y",
+            "confirm_public": "y",
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -186,7 +186,7 @@ def test_widening_with_the_authors_consent_opens_earlier_versions(client, narrow
 def test_widening_through_the_edit_form_keeps_versions_by_default(client, narrowed):
     post, author = narrowed["post"], narrowed["author"]
     login(client, author)
-    form = {"title": "Shared note", "body": "Intro.", "audience": "public", "publish_public": "y"}
+    form = {"title": "Shared note", "body": "Intro.", "audience": "public", "confirm_public": "y"}
     response = client.post(f"/posts/{post.id}/edit", data=form)
     assert response.status_code == 302
     logout(client)

@@ -13,7 +13,7 @@ Authorization header on its own.
 
 from __future__ import annotations
 
-from flask import Request, current_app, request, session
+from flask import Request, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_login.utils import decode_cookie
@@ -78,7 +78,9 @@ def load_session_user(key: str) -> User | None:
 
 def _forget_dead_key(key: str) -> None:
     """A dead key leaves the browser: the session cookie drops it, and a remember cookie
-    holding it is deleted (Flask-Login's own marker), so it is not asked about again."""
+    holding it is deleted (Flask-Login's own marker), so it is not asked about again. The
+    request remembers it: a form kept from an expired session is its account's (views/kept_forms.py)."""
+    g.dead_session_key = key
     if session.get("_user_id") == key:
         for name in ("_user_id", "_fresh", "_id"):
             session.pop(name, None)

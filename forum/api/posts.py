@@ -9,14 +9,14 @@ from forum import permissions, visibility
 from forum.api import bp, serialize
 from forum.api.auth import require_user
 from forum.api.errors import ApiError
-from forum.api.inputs import integer, json_body, obj, page, query_choice, strings, text
+from forum.api.inputs import boolean, integer, json_body, obj, page, query_choice, strings, text
 from forum.api.openapi import PAGE_PARAMS, operation, query_param
 from forum.api.schemas import ACCEPT_TERMS, EDIT_POST, NEW_POST, page_of, ref
 from forum.queries import listings
 from forum.services import ServiceError, reads
 from forum.services import posts as post_service
 from forum.services import terms as terms_service
-from forum.services.audience import audience_of, resolve_audience
+from forum.services.audience import PUBLIC_MEANS, audience_of, resolve_audience
 
 # Service field names (the form's) as paths into the JSON body.
 _FIELDS: dict[str | None, str] = {  # a ServiceError may name no field
@@ -51,6 +51,23 @@ def _audience(user, data: dict, default=None):
         return default
     kind = text(chosen, "kind", required=True)
     return resolve_audience(user, kind, strings(chosen, "users", []), strings(chosen, "groups", []))
+
+
+PUBLIC_UNCONFIRMED = (
+    'Opening a post to Public needs "confirm_public": true. '
+    + PUBLIC_MEANS
+    + " Choose members or restricted otherwise."
+)
+
+
+def _confirm_public(data: dict, audience, before=None) -> None:
+    """The editor's second step, as a field: publishing to Public, or widening a published post to it,
+    needs `"confirm_public": true`, so a script that copies an example or a default does not publish
+    to the whole internet by accident."""
+    if audience.kind != "public" or (before is not None and before.kind == "public"):
+        return
+    if not boolean(data, "confirm_public", False):
+        raise ApiError(400, PUBLIC_UNCONFIRMED, field="confirm_public")
 
 
 def _terms(data: dict, default=None):
@@ -89,7 +106,8 @@ def posts():
     body=NEW_POST,
     response=ref("Post"),
     status=201,
-    description="`audience` is required: a post is never made public by default.",
+    description="`audience` is required: a post is never made public by default, and `public` needs "
+    '`"confirm_public": true` (the editor\'s second step).',
 )
 def create_post():
     user = require_user()
@@ -97,7 +115,9 @@ def create_post():
     title, body = text(data, "title", required=True), text(data, "body", required=True)
     tags = strings(data, "tags", [])
     try:
-        post = post_service.create_post(user, title, body, tags, _audience(user, data), terms=_terms(data))
+        audience = _audience(user, data)
+        _confirm_public(data, audience)
+        post = post_service.create_post(user, title, body, tags, audience, terms=_terms(data))
     except ServiceError as error:
         raise json_field(error) from None
     return post_response(post.id), 201
@@ -131,13 +151,17 @@ def edit_post(post_id: int):
         raise ApiError(403, "Only its author may edit this post.")
     data = json_body()
     try:
+        before = audience_of(post)
+        audience = _audience(user, data, default=before)
+        if not post.is_draft:  # a draft is published from its page, which asks there
+            _confirm_public(data, audience, before)
         post_service.update_post(
             post,
             user,
             text(data, "title", default=post.title),
             text(data, "body", default=post.body_md),
             strings(data, "tags", [t.name for t in post.tags]),
-            _audience(user, data, default=audience_of(post)),
+            audience,
             terms=_terms(data, default=terms_service.KEEP),
         )
     except ServiceError as error:

@@ -385,6 +385,11 @@ POST_FIELDS = {
     "tags": {**STRINGS, "maxItems": 20},
     "audience": AUDIENCE_IN,
     "terms": TERMS_IN,
+    "confirm_public": {
+        **BOOL,
+        "description": "Required (true) to publish to Public or widen a published post to it: anyone on the "
+        "internet may then read it.",
+    },
 }
 NEW_POST = obj(POST_FIELDS, required=("title", "body"))
 EDIT_POST = obj(POST_FIELDS, required=())

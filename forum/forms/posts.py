@@ -16,11 +16,6 @@ AUDIENCE_CHOICES = choices(
 
 
 CHOOSE_AUDIENCE = "Choose who can read it: Public, Members or Restricted."
-# What the second step before publishing to Public says (templates/posts/_confirm_public.html).
-PUBLIC_MEANS = (
-    "Public means anyone on the internet, signed in or not: search engines, feed readers and people you have "
-    "never met can read it, and what is public once may have been copied before you narrow it."
-)
 
 
 class PostForm(PostTermsFields, FlaskForm):
@@ -67,8 +62,15 @@ class PostForm(PostTermsFields, FlaskForm):
     preview = SubmitField("Preview")
     save_draft = SubmitField("Save draft")
     submit = SubmitField("Publish")
-    # The second step of publishing to Public: pressed on the confirmation the first Publish shows.
-    publish_public = SubmitField("Yes, publish to everyone")
+    # The second step of publishing to Public: pressed on the confirmation the first attempt shows.
+    # Without it in the POST, nothing is opened to Public (views/posts.py: _asks_public_confirmation).
+    confirm_public = SubmitField("Yes, publish to everyone")
+
+
+class PreviewForm(FlaskForm):
+    """The editor's live preview: only the text to render (and the CSRF token)."""
+
+    body = TextAreaField("Body", validators=[Length(max=100_000)])
 
 
 class CommentForm(FlaskForm):
@@ -86,3 +88,11 @@ class ConfirmForm(FlaskForm):
     """An empty form that only carries the CSRF token (delete buttons and the like)."""
 
     submit = SubmitField("Confirm")
+
+
+class DefaultAudienceForm(FlaskForm):
+    """Settings: who a new post is for unless the author picks otherwise (services/default_audience.py)."""
+
+    # Choices are the member's own (their groups), set by the view; the service checks the value.
+    default_audience = RadioField("New posts start as", choices=[], validate_choice=False)
+    submit = SubmitField("Save")

@@ -12,6 +12,7 @@ from forum.models.conversation import (
     MessageAttachment,
 )
 from forum.models.draft import DRAFT_ROLES, DraftShare, PlannedAudience, post_coauthors
+from forum.models.form_stash import FormStash
 from forum.models.group import GROUP_ROLES, JOIN_POLICIES, Group, GroupInvitation, JoinRequest, Membership
 from forum.models.interest import Interest
 from forum.models.invite import Invite
@@ -62,6 +63,7 @@ __all__ = [
     "Attachment",
     "DRAFT_ROLES",
     "DraftShare",
+    "FormStash",
     "PlannedAudience",
     "post_coauthors",
     "AUDIENCE_KINDS",

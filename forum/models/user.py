@@ -44,6 +44,9 @@ class User(UserMixin, Model):
     # A new address asked for by a verified account: `email` (and its mail) stays until a
     # link sent to this one is followed. Not unique: whoever confirms first gets it.
     pending_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    # Who a new post is for unless the author picks otherwise: "public", "members" or "group:<id>"
+    # (one of their groups). None until they choose one in settings: the editor then asks every time.
+    default_audience: Mapped[str | None] = mapped_column(String(40), default=None)
 
     # Loaded on demand: every comment author and the signed-in user are Users, and pages
     # that list people ask for interests explicitly (selectinload), so threads don't pay.

@@ -97,6 +97,8 @@ def _profile(user: User) -> dict[str, Any]:
         "bio_markdown": user.bio,
         "interests": [i.name for i in user.interests],
         "open_to_contact": user.open_to_contact,
+        # "public", "members", "group:<id>", or None: the editor asks every time.
+        "default_audience": user.default_audience,
         "email": user.email,
         "email_verified_at": _when(user.email_verified_at),
         "role": user.role,

@@ -29,6 +29,7 @@ from forum.models import (
     ConversationParticipant,
     DraftShare,
     EmailPreference,
+    FormStash,
     Group,
     GroupInvitation,
     Invite,
@@ -253,6 +254,8 @@ def _drop_personal_rows(user: User, touched: _Touched) -> None:
         TotpSecret,
         RecoveryCode,
         SecurityKey,
+        # Text kept from an editor whose session had expired (services/form_stash.py).
+        FormStash,
     ):
         db.session.execute(delete(model).where(model.user_id == me))
     # Conversations: they leave every one; what they wrote stays a placeholder in its place
@@ -282,4 +285,5 @@ def _empty_profile(user: User) -> None:
     user.karma = 0
     user.role = "user"
     user.open_to_contact = False
+    user.default_audience = None
     db.session.expire(user, ["interests"])

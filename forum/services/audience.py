@@ -24,6 +24,11 @@ class Audience:
 
 
 PUBLIC = Audience("public")
+# What the second step before publishing to Public says (templates/posts/_confirm_public.html, the API's refusal).
+PUBLIC_MEANS = (
+    "Public means anyone on the internet, signed in or not: search engines, feed readers and people you have "
+    "never met can read it, and what is public once may have been copied before you narrow it."
+)
 
 
 def _names(raw: str | list[str]) -> list[str]:

@@ -33,6 +33,7 @@ def register_blueprints(app: Flask) -> None:
         versions,
         votes,
         vouches,
+        writing_settings,
     )
 
     for module in (
@@ -66,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
         conversations,
         blocks,
         reading_list,
+        writing_settings,
     ):
         app.register_blueprint(module.bp)
     if app.config["REGISTRATION_MODE"] == "invite":

@@ -8,9 +8,10 @@ from flask_login import current_user, login_required
 from forum import permissions, visibility
 from forum.forms import show_error
 from forum.forms.drafts import PublishForm, ShareForm
-from forum.forms.posts import PUBLIC_MEANS, ConfirmForm
+from forum.forms.posts import ConfirmForm
 from forum.services import ServiceError
 from forum.services import drafts as draft_service
+from forum.services.audience import PUBLIC_MEANS
 
 bp = Blueprint("drafts", __name__)
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from forum import permissions, visibility
-from forum.extensions import db
+from forum.extensions import client_address, db, limiter
 from forum.forms import for_members, show_error
 from forum.forms.drafts import PublishForm
-from forum.forms.posts import CHOOSE_AUDIENCE, PUBLIC_MEANS, CommentForm, ConfirmForm, PostForm
+from forum.forms.posts import CHOOSE_AUDIENCE, CommentForm, ConfirmForm, PostForm, PreviewForm
 from forum.infra.page_cache import cached_page
 from forum.infra.pages import Page, is_past_end
 from forum.models import Comment, Group, User
@@ -19,6 +20,7 @@ from forum.queries.threads import Node, build_tree
 from forum.rendering import marks
 from forum.services import (
     ServiceError,
+    default_audience,
     history,
     reads,
 )
@@ -37,14 +39,18 @@ from forum.services import (
 from forum.services import (
     terms as terms_service,
 )
-from forum.services.audience import audience_of, resolve_audience
+from forum.services.audience import PUBLIC_MEANS, audience_of, resolve_audience
 from forum.services.errors import NotVerified
 from forum.services.terms import KEEP
 from forum.services.votes import viewer_votes
+from forum.views import kept_forms
+from forum.views.kept_forms import keeps_text
 from forum.views.terms import render_gate
 from forum.web.paging import page_arg
 
 bp = Blueprint("posts", __name__)
+# An editor's form sent with an expired session (and so an expired token) goes back into the editor.
+bp.register_error_handler(CSRFError, kept_forms.csrf_refused)
 
 
 def _error_status(error: ServiceError) -> int:
@@ -88,19 +94,23 @@ def _audience_chosen(form: PostForm, publishing: bool) -> bool:
     return True
 
 
-def _asks_public_confirmation(form: PostForm, post=None) -> bool:
-    """Whether pressing Publish (or saving a published post) would open it to Public for the first time:
-    then the editor comes back with a second step naming what public means, and nothing is saved yet."""
-    if not form.submit.data or form.audience.data != "public":
+def _asks_public_confirmation(form: PostForm, post=None, *, publishing: bool) -> bool:
+    """Whether this POST would open the post to Public for the first time (publishing it, or widening
+    a published one) without the second step's `confirm_public`: then the editor comes back with that
+    step naming what public means, everything typed kept and nothing saved. Any POST, with or without
+    the Publish button: a script or a stale page gets the same question."""
+    if form.confirm_public.data or "audience" not in form or form.audience.data != "public":
         return False
-    return post is None or post.is_draft or audience_of(post).kind != "public"
+    if post is None or post.is_draft:
+        return publishing
+    return audience_of(post).kind != "public"
 
 
 def _terms_from(form: PostForm):
     return terms_service.resolve_terms(form.terms.data, form.terms_custom.data)
 
 
-def _render_editor(form: PostForm, post=None, status: int = 200, confirm_public: bool = False):
+def _render_editor(form: PostForm, post=None, status: int = 200, confirm_public: bool = False, restored: bool = False):
     preview = None
     if form.preview.data and form.body.data:
         preview = marks.render_source(form.body.data)
@@ -120,7 +130,8 @@ def _render_editor(form: PostForm, post=None, status: int = 200, confirm_public:
         if form.body.data and ("{{" in form.body.data or (post is not None and post.marks_copies))
         else None,
         # A form sent back (an error, a preview, an upload) or a placed file holds text not saved yet.
-        unsaved=request.method == "POST" or bool(request.args.get("placed")),
+        # So does one given back after an expired session (views/kept_forms.py).
+        unsaved=request.method == "POST" or bool(request.args.get("placed")) or restored,
         confirm_public=confirm_public,
         public_means=PUBLIC_MEANS,
         files=files,
@@ -143,16 +154,34 @@ def _uploaded(prepared) -> None:
     flash(f"Uploaded {prepared.filename}; it is in the text where your cursor was. Save to keep it there.", "success")
 
 
+def _same_page(**_view_args) -> str:
+    return request.path
+
+
+def _preselect_default_audience(form: PostForm) -> None:
+    """A new post starts with the author's default audience from settings, if they chose one."""
+    preset = default_audience.preset(current_user)
+    if preset is not None:
+        form.audience.data = preset.kind
+        form.audience_groups.data = preset.group_slug
+
+
 @bp.route("/posts/new", methods=["GET", "POST"])
+@keeps_text(_same_page)
 @login_required
 def new_post():
     """Publish, save a draft, or upload a file (which saves a draft to own it)."""
     _require_write()
     form = PostForm()
-    status = 400 if request.method == "POST" and not form.preview.data else 200
+    if request.method == "GET":
+        restored = kept_forms.restore(form)
+        if not restored:
+            _preselect_default_audience(form)
+        return _render_editor(form, restored=restored)
+    status = 400 if not form.preview.data else 200
     publishing = not (form.save_draft.data or form.upload.data)
     ready = form.validate_on_submit() and not form.preview.data and _audience_chosen(form, publishing)
-    if ready and _asks_public_confirmation(form):
+    if ready and _asks_public_confirmation(form, publishing=publishing):
         return _render_editor(form, confirm_public=True)
     if ready:
         try:
@@ -187,6 +216,27 @@ def new_post():
             )
             return redirect(url_for("posts.view", post_id=post.id))
     return _render_editor(form, status=status)
+
+
+def _preview_limit() -> str:
+    return current_app.config["PREVIEW_LIMIT"]
+
+
+def _preview_key() -> str:
+    return f"preview:{current_user.id}" if current_user.is_authenticated else f"preview:{client_address()}"
+
+
+@bp.route("/posts/preview", methods=["POST"])
+@limiter.limit(_preview_limit, key_func=_preview_key)
+def preview():
+    """The editor's live preview (static/editor.js): the text rendered as the post page renders it,
+    math and figures included, sanitized like every stored post; nothing is saved."""
+    if not current_user.is_authenticated:
+        return jsonify(error="Sign in to preview."), 401
+    form = PreviewForm()
+    if not form.validate_on_submit():
+        return jsonify(error=" ".join(form.body.errors) or "Nothing to preview."), 400
+    return jsonify(html=marks.render_source(form.body.data) if form.body.data else "")
 
 
 def _comment_sort() -> str:
@@ -276,10 +326,14 @@ def view(post_id: int):
     post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
     if gate is not None:
         return render_gate(post, gate)
-    return _render_post(post, for_members(CommentForm), since=reads.record_read(current_user, post))
+    comment_form = for_members(CommentForm)
+    if comment_form is not None:
+        kept_forms.restore(comment_form)  # a comment sent when the session had expired
+    return _render_post(post, comment_form, since=reads.record_read(current_user, post))
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@keeps_text(_same_page)
 @login_required
 def edit(post_id: int):
     post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
@@ -293,7 +347,12 @@ def edit(post_id: int):
     if not authors_decide:
         del form.audience  # an editor the draft was shared with edits the text, not who reads it
     status = 400 if request.method == "POST" and not form.preview.data else 200
-    if request.method == "GET":
+    # A draft publishes with Publish (or the Public step's button); without either, a POST saves it.
+    publishing = post.is_draft and bool(form.submit.data or form.confirm_public.data)
+    restored = request.method == "GET" and kept_forms.restore(form)
+    if restored:
+        pass  # the text sent when the session had expired, not the saved one
+    elif request.method == "GET":
         current = audience_of(post)
         form.coauthors.data = draft_service.coauthor_names(post)
         form.title.data, form.body.data = post.title, post.body_md
@@ -336,7 +395,7 @@ def edit(post_id: int):
         and not _audience_chosen(form, publishing=not (post.is_draft and form.save_draft.data))
     ):
         pass  # the editor again, saying what to choose
-    elif form.validate_on_submit() and authors_decide and _asks_public_confirmation(form, post):
+    elif form.validate_on_submit() and authors_decide and _asks_public_confirmation(form, post, publishing=publishing):
         return _render_editor(form, post=post, confirm_public=True)
     elif form.validate_on_submit() and not form.preview.data:
         # Only authors choose the audience, terms and co-authors; an editor the draft was shared with edits the text.
@@ -352,7 +411,6 @@ def edit(post_id: int):
                 coauthors=(form.coauthors.data or "") if authors_decide else None,
                 open_history=authors_decide and not post.is_draft and form.open_history.data,
             )
-            publishing = post.is_draft and bool(form.submit.data or form.publish_public.data)
             if publishing:
                 draft_service.publish(post, current_user, open_history=form.open_history.data)
         except ServiceError as error:
@@ -361,7 +419,7 @@ def edit(post_id: int):
         else:
             flash("Your post is published." if publishing else "Your changes are saved.", "success")
             return redirect(url_for("posts.view", post_id=post.id))
-    return _render_editor(form, post=post, status=status)
+    return _render_editor(form, post=post, status=status, restored=restored)
 
 
 @bp.route("/posts/<int:post_id>/delete", methods=["POST"])
@@ -376,7 +434,16 @@ def delete(post_id: int):
     return redirect(url_for("posts.view", post_id=post.id))
 
 
+def _comment_editor(post_id: int) -> str:
+    """Where a comment's text goes back to: its reply page, or the post's page for a top-level one."""
+    parent = request.form.get("parent_id", "")
+    if parent.isdigit():
+        return url_for("posts.reply", comment_id=int(parent))
+    return url_for("posts.view", post_id=post_id)
+
+
 @bp.route("/posts/<int:post_id>/comments", methods=["POST"])
+@keeps_text(_comment_editor)
 @login_required
 def comment(post_id: int):
     post = visibility.get_post_body_or_404(post_id, current_user)
@@ -441,17 +508,19 @@ def reply(comment_id: int):
     parent = visibility.get_shown_comment_or_404(comment_id, current_user)
     _require_write()
     form = CommentForm(parent_id=str(parent.id))
+    kept_forms.restore(form)
     return render_template("posts/reply.html", post=parent.post, parent=parent, form=form)
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@keeps_text(_same_page)
 @login_required
 def edit_comment(comment_id: int):
     target = visibility.get_shown_comment_or_404(comment_id, current_user)
     if not permissions.can_edit_comment(current_user, target):
         abort(403)
     form = CommentForm()
-    if request.method == "GET":
+    if request.method == "GET" and not kept_forms.restore(form):
         form.body.data = target.body_md
     elif form.validate_on_submit():
         try:

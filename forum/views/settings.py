@@ -24,6 +24,7 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("users.edit_profile", "Profile", "Name, bio, interests, and whether you are open to contact.", "Profile"),
+    Section("writing_settings.index", "Writing", "Who a new post is for unless you choose otherwise.", "Profile"),
     Section("account.email", "Email", "The address your account is verified by and mail goes to.", "Account"),
     Section("account.password", "Password", "Change your password.", "Account"),
     Section("two_factor.index", "Two-factor sign-in", "Authenticator codes, recovery codes, security keys.", "Account"),

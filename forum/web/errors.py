@@ -39,7 +39,8 @@ CSRF_MESSAGE = (
 
 # Never echoed back: secrets, and the form's own controls (buttons, hidden state).
 _SECRET_FIELD = re.compile(r"pass|secret|token|confirm|current|^new$|csrf", re.IGNORECASE)
-_CONTROL_FIELDS = {"submit", "preview", "next", "remember", "audience"}
+# Choices and hidden state are not typed text: "Terms: none" or a cursor's offset would only confuse.
+_CONTROL_FIELDS = {"submit", "preview", "next", "remember", "audience", "terms", "open_history", "cursor"}
 _ID_FIELD = re.compile(r"(^|_)ids?$")
 
 
@@ -79,6 +80,12 @@ def submitted_text() -> list[tuple[str, str]]:
             continue
         kept.append((name.replace("_", " ").capitalize(), value))
     return kept
+
+
+def csrf_refused():
+    """A form whose CSRF token was refused: nothing saved, its text handed back for copying. (The
+    editors' forms go back into the editor instead: forum/views/kept_forms.py.)"""
+    return render_error(400, CSRF_MESSAGE, kept=submitted_text())
 
 
 def database_unavailable(error: Exception) -> bool:
@@ -126,7 +133,7 @@ def loggable_path() -> str:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):
-        return render_error(400, CSRF_MESSAGE, kept=submitted_text())
+        return csrf_refused()
 
     @app.errorhandler(SearchUnavailable)
     def search_unavailable(_error: SearchUnavailable):

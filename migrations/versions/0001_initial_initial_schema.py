@@ -103,6 +103,7 @@ def upgrade():
     sa.Column('awaiting_approval', sa.Boolean(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('pending_email', sa.String(length=254), nullable=True),
+    sa.Column('default_audience', sa.String(length=40), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
@@ -179,6 +180,21 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_email_preferences_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'category', name=op.f('pk_email_preferences'))
     )
+    op.create_table('form_stashes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('path', sa.String(length=300), nullable=False),
+    sa.Column('fields', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_form_stashes_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_form_stashes')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_form_stashes_key_hash'))
+    )
+    with op.batch_alter_table('form_stashes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_form_stashes_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_form_stashes_user_id'), ['user_id'], unique=False)
+
     op.create_table('group_interests',
     sa.Column('group_id', sa.Integer(), nullable=False),
     sa.Column('interest_id', sa.Integer(), nullable=False),
@@ -938,6 +954,11 @@ def downgrade():
 
     op.drop_table('group_invitations')
     op.drop_table('group_interests')
+    with op.batch_alter_table('form_stashes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_form_stashes_user_id'))
+        batch_op.drop_index(batch_op.f('ix_form_stashes_created_at'))
+
+    op.drop_table('form_stashes')
     op.drop_table('email_preferences')
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conversations_last_message_at'))

@@ -42,7 +42,7 @@ def test_reads_are_limited_per_token_with_a_json_429(client):
 def test_writes_have_their_own_smaller_limit(client):
     ada = make_user("ada")
     headers = bearer(ada)
-    body = {"title": "t", "body": "b", "audience": {"kind": "public"}}
+    body = {"title": "t", "body": "b", "audience": {"kind": "public"}, "confirm_public": True}
     assert client.post("/api/v1/posts", headers=headers, json=body).status_code == 201
     refused = client.post("/api/v1/posts", headers=headers, json=body)
     assert refused.status_code == 429 and "Retry-After" in refused.headers

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Post, Report
+from forum.services.audience import PUBLIC_MEANS, audience_of
 from tests.api.helpers import bearer
 from tests.factories import make_comment, make_group, make_post, make_user
 
@@ -60,17 +61,35 @@ def test_validation_errors_name_the_field_and_change_nothing(client):
     ada = make_user("ada")
     headers = bearer(ada)
     cases = [
-        ({"body": "b", "audience": {"kind": "public"}}, "title"),
-        ({"title": "t", "body": " ", "audience": {"kind": "public"}}, "body"),
+        ({"body": "b", "audience": {"kind": "public"}, "confirm_public": True}, "title"),
+        ({"title": "t", "body": " ", "audience": {"kind": "public"}, "confirm_public": True}, "body"),
         ({"title": "t", "body": "b"}, "audience.kind"),
         ({"title": "t", "body": "b", "audience": {"kind": "everyone"}}, "audience.kind"),
         ({"title": "t", "body": "b", "audience": {"kind": "restricted"}}, "audience.users"),
         ({"title": "t", "body": "b", "audience": {"kind": "restricted", "users": ["nobody-here"]}}, "audience.users"),
         ({"title": "t", "body": "b", "audience": {"kind": "restricted", "groups": ["no-group"]}}, "audience.groups"),
-        ({"title": "t", "body": "b", "audience": {"kind": "public"}, "terms": {"choice": "custom"}}, "terms.custom"),
-        ({"title": "t", "body": "b", "audience": {"kind": "public"}, "terms": {"choice": "made-up"}}, "terms.choice"),
-        ({"title": 5, "body": "b", "audience": {"kind": "public"}}, "title"),
-        ({"title": "t", "body": "b", "tags": "a,b", "audience": {"kind": "public"}}, "tags"),
+        (
+            {
+                "title": "t",
+                "body": "b",
+                "audience": {"kind": "public"},
+                "confirm_public": True,
+                "terms": {"choice": "custom"},
+            },
+            "terms.custom",
+        ),
+        (
+            {
+                "title": "t",
+                "body": "b",
+                "audience": {"kind": "public"},
+                "confirm_public": True,
+                "terms": {"choice": "made-up"},
+            },
+            "terms.choice",
+        ),
+        ({"title": 5, "body": "b", "audience": {"kind": "public"}, "confirm_public": True}, "title"),
+        ({"title": "t", "body": "b", "tags": "a,b", "audience": {"kind": "public"}, "confirm_public": True}, "tags"),
         ({"title": "t", "body": "b", "audience": "public"}, "audience"),
     ]
     for body, field in cases:
@@ -207,3 +226,30 @@ def test_unknown_api_addresses_and_methods_answer_json(client):
     assert missing.data == client.get("/api/v1/posts/123456").data
     wrong = client.put("/api/v1/posts")
     assert wrong.status_code == 405 and wrong.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_publishing_or_widening_to_public_needs_confirm_public(client):
+    """The editor's second step, as a field: without it nothing is opened to Public (or saved)."""
+    ada = make_user("ada")
+    headers = bearer(ada)
+    refused = client.post(
+        "/api/v1/posts", json={"title": "t", "body": "b", "audience": {"kind": "public"}}, headers=headers
+    )
+    assert refused.status_code == 400
+    assert (
+        refused.get_json()["error"]["field"] == "confirm_public"
+        and PUBLIC_MEANS in refused.get_json()["error"]["message"]
+    )
+    assert db.session.scalar(select(func.count(Post.id))) == 0
+
+    narrow = make_post(ada, "Narrow", audience="members")
+    widen = {"audience": {"kind": "public"}}
+    assert client.patch(f"/api/v1/posts/{narrow.id}", json=widen, headers=headers).status_code == 400
+    db.session.expire_all()
+    assert audience_of(narrow).kind == "members"
+    assert (
+        client.patch(f"/api/v1/posts/{narrow.id}", json={**widen, "confirm_public": True}, headers=headers).status_code
+        == 200
+    )
+    # Already public: editing it asks nothing more.
+    assert client.patch(f"/api/v1/posts/{narrow.id}", json={"title": "Renamed"}, headers=headers).status_code == 200

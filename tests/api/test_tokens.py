@@ -95,7 +95,7 @@ def test_bearer_requests_set_no_cookie_and_ignore_a_session(client):
     response = client.post(
         "/api/v1/posts",
         headers=bearer(bob, scope="read"),
-        json={"title": "t", "body": "b", "audience": {"kind": "public"}},
+        json={"title": "t", "body": "b", "audience": {"kind": "public"}, "confirm_public": True},
     )
     assert response.status_code == 403
     # Without a token the session counts (the pages' own scripts may use the API).
@@ -126,7 +126,7 @@ def test_cookie_authenticated_writes_need_a_csrf_token(app, client):
     app.config["WTF_CSRF_ENABLED"] = False
     login(client, ada)
     app.config["WTF_CSRF_ENABLED"] = True
-    body = {"title": "Cross-site?", "body": "b", "audience": {"kind": "public"}}
+    body = {"title": "Cross-site?", "body": "b", "audience": {"kind": "public"}, "confirm_public": True}
     response = client.post("/api/v1/posts", json=body)
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid"
     # Reads need no token, and bearer writes are exempt: a browser never adds that header by itself.
@@ -207,5 +207,7 @@ def test_bearer_gets_write_only_the_tokens_last_use(client):
 
 def test_anonymous_writes_get_401_even_with_csrf_on(app, client):
     app.config["WTF_CSRF_ENABLED"] = True
-    response = client.post("/api/v1/posts", json={"title": "t", "body": "b", "audience": {"kind": "public"}})
+    response = client.post(
+        "/api/v1/posts", json={"title": "t", "body": "b", "audience": {"kind": "public"}, "confirm_public": True}
+    )
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"

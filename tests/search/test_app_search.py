@@ -312,7 +312,8 @@ def test_a_failed_index_write_does_not_fail_the_request_and_the_check_repairs_it
     monkeypatch.setattr(type(indexing.backend()), "apply", broken)
     with caplog.at_level(logging.ERROR, logger="forum.search.indexing"):
         response = client.post(
-            "/posts/new", data={"title": "Written while broken", "body": "manatee", "audience": "public"}
+            "/posts/new",
+            data={"title": "Written while broken", "body": "manatee", "audience": "public", "confirm_public": "y"},
         )
     assert response.status_code == 302
     assert "search-check --repair" in caplog.text

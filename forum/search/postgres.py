@@ -32,6 +32,7 @@ same moment as the Whoosh path); a failure is the caller's to log.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from html import escape
@@ -47,6 +48,8 @@ from forum.search.backend import Progress
 from forum.search.results import MAX_PER_PAGE, Hit, SearchPage
 from forum.search.schema import KINDS, SearchDocument, doc_id_for, document_digest, to_fields
 from forum.search.user_query import Unit, UserQuery, parse_user_query
+
+log = logging.getLogger(__name__)
 
 MARK_OPEN, MARK_CLOSE, LESS, GREATER = "\ue000", "\ue001", "\ue002", "\ue003"
 # PostgreSQL text cannot hold NUL; the sentinels must only ever come from ts_headline.
@@ -79,6 +82,37 @@ ON CONFLICT (doc_id) DO UPDATE SET {", ".join(f"{name} = excluded.{name}" for na
 
 
 _AUDIENCE_PER_ROW = "(tokens || '{}'::text[]) && CAST(:principals AS text[])"
+
+# What `prepare()` adds beside the model's indexes, on PostgreSQL only and only where the
+# RUM extension (Debian's postgresql-15-rum) is installed: a RUM index, which can hand out
+# the matches of a tsquery already ordered by `tsv <=> query` (so the ranked top N reads N
+# rows, not every match), and the title's vector as a digest, so exact-title matches (ranked
+# first) are found by an index instead of by reading every match.
+RUM_INDEX = "ix_search_entries_rum"
+_TITLE_DIGEST = "md5(CAST(ts_filter(tsv, '{a}') AS text))"
+_PREPARE = (
+    "CREATE EXTENSION IF NOT EXISTS rum",
+    f"CREATE INDEX IF NOT EXISTS {RUM_INDEX} ON search_entries USING rum (tsv rum_tsvector_ops)",
+    f"CREATE INDEX IF NOT EXISTS ix_search_entries_title_digest ON search_entries ({_TITLE_DIGEST})",
+)
+# Per database URL: whether the RUM index was found valid (read once per process).
+_rum_ready: dict[str, bool] = {}
+
+
+def _has_rum_index(engine: Engine) -> bool:
+    key = engine.url.render_as_string(hide_password=True)
+    if key not in _rum_ready:
+        with engine.connect() as connection:
+            _rum_ready[key] = bool(
+                connection.scalar(
+                    sql(
+                        "SELECT i.indisvalid FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid "
+                        "WHERE c.relname = :name"
+                    ),
+                    {"name": RUM_INDEX},
+                )
+            )
+    return _rum_ready[key]
 
 
 def _custom_plans(connection) -> None:
@@ -148,11 +182,48 @@ def _snippet(headline: str, head: str, tail: str) -> str:
 class PostgresBackend:
     name = "postgres"
 
-    def __init__(self, engine: Engine, config: str = "english") -> None:
-        if engine.dialect.name != "postgresql":
+    def __init__(
+        self, engine: Engine, config: str = "english", *, read_engine: Engine | None = None, rum: str = "auto"
+    ) -> None:
+        """`read_engine` answers searches (a read replica, SEARCH_DATABASE_URL); writes
+        always go to `engine`. `rum`: "auto" orders by the RUM index when `prepare()` made
+        it, "off" always ranks with ts_rank, "on" requires the index."""
+        if engine.dialect.name != "postgresql" or (
+            read_engine is not None and read_engine.dialect.name != "postgresql"
+        ):
             raise RuntimeError("SEARCH_BACKEND=postgres needs DATABASE_URL to point at PostgreSQL.")
+        if rum not in ("auto", "on", "off"):
+            raise RuntimeError(f"SEARCH_PG_RUM is {rum!r}; use auto, on or off.")
         self.engine = engine
+        self.read_engine = read_engine or engine
         self.config = config
+        self.rum_mode = rum
+
+    # --- setting up --------------------------------------------------------------------
+
+    def prepare(self) -> bool:
+        """Create the RUM extension and indexes when the server has the extension (run by
+        `flask forum reindex`); without it, or without the right to create it, search ranks
+        with ts_rank. True when the RUM index exists afterwards."""
+        with self.engine.connect() as connection:
+            available = connection.scalar(sql("SELECT count(*) FROM pg_available_extensions WHERE name = 'rum'"))
+        if available:
+            try:
+                with self.engine.begin() as connection:
+                    for statement in _PREPARE:
+                        connection.execute(sql(statement))
+            except DBAPIError as error:  # e.g. not allowed to create extensions
+                log.warning("RUM index not created (%s); search ranks with ts_rank", error.orig)
+        _rum_ready.clear()
+        return _has_rum_index(self.engine)
+
+    def uses_rum(self) -> bool:
+        if self.rum_mode == "off":
+            return False
+        ready = _has_rum_index(self.read_engine)
+        if self.rum_mode == "on" and not ready:
+            raise RuntimeError("SEARCH_PG_RUM=on but the RUM index is missing: run `flask forum reindex`.")
+        return ready
 
     # --- writing ---------------------------------------------------------------------
 
@@ -194,7 +265,9 @@ class PostgresBackend:
     def rebuild(self, docs: Iterable[SearchDocument], total: int, progress: Progress | None = None) -> int:
         """Rewrite every row in batches of BATCH (one transaction each, so writers never
         wait long on a row lock), then delete rows no document produced. Every row a
-        reader sees meanwhile is the old or the new version of its document."""
+        reader sees meanwhile is the old or the new version of its document. The RUM
+        indexes are made first where the extension exists (`prepare`)."""
+        self.prepare()
         with self.engine.connect() as connection:
             before = set(connection.scalars(sql("SELECT doc_id FROM search_entries")))
         seen: set[str] = set()
@@ -268,7 +341,7 @@ class PostgresBackend:
             raise ValueError(f"unknown kinds {sorted(set(kinds) - set(KINDS))}")
         page = max(1, page)
         per_page = min(max(1, per_page), MAX_PER_PAGE)
-        with self.engine.connect() as connection:
+        with self.read_engine.connect() as connection:
             _custom_plans(connection)
             clauses, excluded, parsed = self._analysed(connection, text)
             truncated = parsed.truncated
@@ -301,7 +374,14 @@ class PostgresBackend:
             # The inner query orders every match by what it must (a rank only for
             # relevance) and keeps ids; text and headlines are read for one page only.
             order = "created DESC, doc_id" if sort == "new" else "rank DESC, created DESC, doc_id"
-            ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
+            if sort == "relevance" and clauses and self.uses_rum():
+                inner = self._rum_page(clauses, where, params, parsed.whole_title)
+            else:
+                ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
+                inner = f"""
+                    SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
+                    FROM search_entries WHERE {where}
+                    ORDER BY {order} LIMIT :limit OFFSET :offset"""
             rows = connection.execute(
                 sql(f"""
                 SELECT e.doc_id, e.kind, e.post_id, e.comment_id, e.created, page.rank, page.no_snippet,
@@ -309,11 +389,7 @@ class PostgresBackend:
                          ELSE ts_headline(CAST(:config AS regconfig), e.body, {self._all(clauses)}, :headline)
                          END AS headline,
                     left(e.body, 400) AS head, right(e.body, 400) AS tail
-                FROM (
-                    SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
-                    FROM search_entries WHERE {where}
-                    ORDER BY {order} LIMIT :limit OFFSET :offset
-                ) AS page JOIN search_entries AS e ON e.doc_id = page.doc_id
+                FROM ({inner}) AS page JOIN search_entries AS e ON e.doc_id = page.doc_id
                 ORDER BY {" , ".join("page." + part for part in order.split(", "))}
             """),
                 params | {"headline": HEADLINE_OPTIONS, "limit": per_page, "offset": (page - 1) * per_page},
@@ -331,6 +407,45 @@ class PostgresBackend:
             for row in rows
         ]
         return SearchPage(hits=hits, total=total or 0, page=page, per_page=per_page, truncated=truncated)
+
+    def _rum_page(self, clauses: list[list[Part]], where: str, params: dict[str, Any], whole_title: str | None) -> str:
+        """One relevance page through the RUM index, in the order of the ts_rank path: exact
+        titles first, then by the row's own distance to the query, newest first on ties.
+
+        The index hands out the rows passing `where` (the audience filter included, so the
+        order is decided among readable rows only) by `tsv <=> query`, and only the first
+        offset + limit are read. Rows ranked otherwise are few and found by their own
+        indexes: exact titles (the title digest index) and gated posts (by post id, ranked
+        on title, tags and author only, like the ts_rank path). `<=>` is computed from the
+        row's vector alone (1 / its rank), so hidden rows cannot move visible ones."""
+        query = self._all(clauses)
+        special, first = [], ["false"]
+        if params.get("gated"):
+            special.append(self._gated(params))
+        if whole_title:
+            params["whole_title"] = whole_title
+            title = "setweight(to_tsvector(CAST(:config AS regconfig), :whole_title), 'A')"
+            first.append(f"({_TITLE_DIGEST} = md5(CAST({title} AS text)) AND ts_filter(tsv, '{{a}}') = {title})")
+            special.append(first[-1])
+        exact = "(" + " OR ".join(first) + ")"
+        distance = f"tsv <=> {query}"
+        if params.get("gated"):
+            distance = (
+                f"(CASE WHEN {self._gated(params)} THEN ts_filter(tsv, '{{a,b,c}}') <=> {query} ELSE {distance} END)"
+            )
+        rank = f"(CASE WHEN {exact} THEN {EXACT_TITLE_BONUS} ELSE 0 END + 1 / ({distance}))"
+        ordinary = f"""
+            SELECT doc_id, created, tsv <=> {query} AS distance FROM search_entries
+            WHERE {where} AND NOT ({" OR ".join(["false", *special])})
+            ORDER BY tsv <=> {query}, created DESC, doc_id LIMIT :limit + :offset"""
+        candidates = f"({ordinary})"
+        if special:
+            candidates += f"""
+            UNION ALL (SELECT doc_id, created, NULL FROM search_entries WHERE {where} AND ({" OR ".join(special)}))"""
+        return f"""
+            SELECT c.doc_id, c.created, CAST({rank} AS real) AS rank, {self._no_snippet(params)} AS no_snippet
+            FROM ({candidates}) AS c JOIN search_entries USING (doc_id)
+            ORDER BY rank DESC, c.created DESC, c.doc_id LIMIT :limit OFFSET :offset"""
 
     def readable_words(
         self,
@@ -377,7 +492,7 @@ class PostgresBackend:
             WHERE numnode(word.query) = 1
               AND EXISTS (SELECT 1 FROM search_entries WHERE tsv @@ word.query AND {matches} AND {where})
         """
-        with self.engine.connect() as connection:
+        with self.read_engine.connect() as connection:
             _custom_plans(connection)
             return set(connection.scalars(sql(statement), params | {"words": words}))
 

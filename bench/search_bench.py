@@ -196,6 +196,13 @@ def main(scale: float | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=5_000)
     parser.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh")
     parser.add_argument(
+        "--dump",
+        default="",
+        help="PostgreSQL: a pg_dump of the built table (e.g. under /work/benchdata, never the repo): "
+        "restored instead of building when it exists, written after a build otherwise",
+    )
+    parser.add_argument("--build-only", action="store_true", help="PostgreSQL: build (or restore), then stop")
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", ""),
         help="PostgreSQL for --backend postgres (its search_entries table is emptied)",
@@ -277,6 +284,9 @@ def postgres_main(args) -> None:
     backend = PostgresBackend(engine)
     report: dict[str, object] = {"backend": "postgres", "scale": args.scale}
     docs, total, words = corpus(args.scale, args.seed)
+    if not args.skip_build and args.dump and restore_postgres_corpus(engine, args.dump):
+        args.skip_build = True
+        report["restored from"] = args.dump
     if not args.skip_build:
         with engine.begin() as connection:
             connection.execute(text("TRUNCATE search_entries"))
@@ -300,6 +310,12 @@ def postgres_main(args) -> None:
         }
         print(f"rebuild: {total:,} docs in {seconds:,.1f} s = {total / seconds:,.0f} docs/s", flush=True)
         print(f"load average after rebuild: {os.getloadavg()}", flush=True)
+        if args.dump:
+            dump_postgres_corpus(engine, args.dump)
+    report["rum index"] = backend.prepare()  # made by the rebuild; a restored dump holds data only
+    if args.build_only:
+        print(json.dumps(report, indent=2))
+        return
 
     class Unfiltered(PostgresBackend):
         """The same statements without the audience clause, for the comparison only."""
@@ -333,6 +349,40 @@ def postgres_main(args) -> None:
         )["q"]
     report["load average at end"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
+
+
+def _libpq(engine) -> list[str]:
+    """pg_dump / pg_restore arguments naming the engine's database."""
+    url = engine.url
+    args = ["-d", url.database or "", "-U", url.username or "postgres"]
+    host, port = url.query.get("host") or url.host, url.query.get("port") or url.port
+    return args + (["-h", str(host)] if host else []) + (["-p", str(port)] if port else [])
+
+
+def restore_postgres_corpus(engine, dump: str) -> bool:
+    """Load a dump made by dump_postgres_corpus into an emptied search_entries; False
+    when there is none yet. Minutes instead of the rebuild's tens of minutes."""
+    import subprocess
+
+    from sqlalchemy import text
+
+    if not Path(dump).exists():
+        return False
+    began = time.perf_counter()
+    with engine.begin() as connection:
+        connection.execute(text("TRUNCATE search_entries"))
+    subprocess.run(["pg_restore", "--data-only", "-t", "search_entries", *_libpq(engine), dump], check=True)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE search_entries"))
+    print(f"restored {dump} in {time.perf_counter() - began:,.0f} s", flush=True)
+    return True
+
+
+def dump_postgres_corpus(engine, dump: str) -> None:
+    import subprocess
+
+    Path(dump).parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pg_dump", "-Fc", "--data-only", "-t", "search_entries", *_libpq(engine), "-f", dump], check=True)
 
 
 def summary(wall: list[float], cpu: list[float], totals: list[int]) -> dict[str, float]:

@@ -266,8 +266,8 @@ class PostgresBackend:
         """Rewrite every row in batches of BATCH (one transaction each, so writers never
         wait long on a row lock), then delete rows no document produced. Every row a
         reader sees meanwhile is the old or the new version of its document. The RUM
-        indexes are made first where the extension exists (`prepare`)."""
-        self.prepare()
+        indexes are made afterwards where the extension exists (`prepare`: building them
+        over a loaded table is faster than keeping them during the load)."""
         with self.engine.connect() as connection:
             before = set(connection.scalars(sql("SELECT doc_id FROM search_entries")))
         seen: set[str] = set()
@@ -282,6 +282,7 @@ class PostgresBackend:
                 progress(done, total)
         # Rows written meanwhile by the app are not in `before`; they stay.
         self.apply([], sorted(before - seen))
+        self.prepare()
         return done
 
     def digests(self) -> dict[str, str]:

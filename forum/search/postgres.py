@@ -44,6 +44,7 @@ from sqlalchemy import Engine
 from sqlalchemy import text as sql
 from sqlalchemy.exc import DBAPIError
 
+from forum.models.principals import MEMBERS, PUBLIC
 from forum.search.backend import Progress
 from forum.search.results import MAX_PER_PAGE, Hit, SearchPage
 from forum.search.schema import KINDS, SearchDocument, doc_id_for, document_digest, to_fields
@@ -84,15 +85,27 @@ ON CONFLICT (doc_id) DO UPDATE SET {", ".join(f"{name} = excluded.{name}" for na
 _AUDIENCE_PER_ROW = "(tokens || '{}'::text[]) && CAST(:principals AS text[])"
 
 # What `prepare()` adds beside the model's indexes, on PostgreSQL only and only where the
-# RUM extension (Debian's postgresql-15-rum) is installed: a RUM index, which can hand out
-# the matches of a tsquery already ordered by `tsv <=> query` (so the ranked top N reads N
-# rows, not every match), and the title's vector as a digest, so exact-title matches (ranked
-# first) are found by an index instead of by reading every match.
-RUM_INDEX = "ix_search_entries_rum"
+# RUM extension (Debian's postgresql-15-rum) is installed. A RUM index hands out the matches
+# of a tsquery already ordered by `tsv <=> query`, so the ranked top N reads N rows, not
+# every match. There is one per wide audience (everyone, everyone signed in), partial, so
+# it holds only rows every viewer holding that token may read: a search reads postings of
+# readable rows only, and costs the same whether a word also occurs in hidden posts or
+# nowhere (docs/search.md, "Time"). Rows of narrow audiences (groups, people) are found
+# through the tokens index first. The title's vector as a digest finds exact titles.
+WIDE = (PUBLIC, MEMBERS)
+_WIDE_ROWS = {
+    PUBLIC: "state = 'ok' AND tokens && '{public}'::text[]",
+    MEMBERS: "state = 'ok' AND tokens && '{members}'::text[] AND NOT tokens && '{public}'::text[]",
+}
+RUM_INDEX = "ix_search_entries_rum_public"
 _TITLE_DIGEST = "md5(CAST(ts_filter(tsv, '{a}') AS text))"
 _PREPARE = (
     "CREATE EXTENSION IF NOT EXISTS rum",
-    f"CREATE INDEX IF NOT EXISTS {RUM_INDEX} ON search_entries USING rum (tsv rum_tsvector_ops)",
+    *(
+        f"CREATE INDEX IF NOT EXISTS ix_search_entries_rum_{token} ON search_entries "
+        f"USING rum (tsv rum_tsvector_ops) WHERE {rows}"
+        for token, rows in _WIDE_ROWS.items()
+    ),
     f"CREATE INDEX IF NOT EXISTS ix_search_entries_title_digest ON search_entries ({_TITLE_DIGEST})",
 )
 # Per database URL: whether the RUM index was found valid (read once per process).
@@ -371,18 +384,21 @@ class PostgresBackend:
                 exclude_doc_ids,
                 parsed.whole_title if sort == "relevance" else None,
             )
-            total = connection.scalar(sql(f"SELECT count(*) FROM search_entries WHERE {where}"), params)
             # The inner query orders every match by what it must (a rank only for
             # relevance) and keeps ids; text and headlines are read for one page only.
             order = "created DESC, doc_id" if sort == "new" else "rank DESC, created DESC, doc_id"
-            if sort == "relevance" and clauses and self.uses_rum():
-                inner = self._rum_page(clauses, where, params, parsed.whole_title)
+            if clauses and not include_removed and self.uses_rum():
+                count, inner = self._audience_first(
+                    clauses, where, params, principals, sort, parsed.whole_title if sort == "relevance" else None
+                )
             else:
+                count = f"SELECT count(*) FROM search_entries WHERE {where}"
                 ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
                 inner = f"""
                     SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
                     FROM search_entries WHERE {where}
                     ORDER BY {order} LIMIT :limit OFFSET :offset"""
+            total = connection.scalar(sql(count), params)
             rows = connection.execute(
                 sql(f"""
                 SELECT e.doc_id, e.kind, e.post_id, e.comment_id, e.created, page.rank, page.no_snippet,
@@ -409,16 +425,39 @@ class PostgresBackend:
         ]
         return SearchPage(hits=hits, total=total or 0, page=page, per_page=per_page, truncated=truncated)
 
-    def _rum_page(self, clauses: list[list[Part]], where: str, params: dict[str, Any], whole_title: str | None) -> str:
-        """One relevance page through the RUM index, in the order of the ts_rank path: exact
-        titles first, then by the row's own distance to the query, newest first on ties.
+    def _branches(self, where: str, params: dict[str, Any], principals: frozenset[str]) -> list[str]:
+        """`where` once per part of the viewer's audience, the parts disjoint and together
+        exactly the rows `where` selects: each wide audience the viewer holds (its partial
+        RUM index), then the rows of the viewer's narrow tokens (groups, people; the
+        tokens index first, the text match checked on those rows only)."""
+        held = [token for token in WIDE if token in principals]
+        branches = [where.replace(_AUDIENCE_PER_ROW, _WIDE_ROWS[token]) for token in held]
+        if narrow := sorted(principals - set(WIDE)):
+            params |= {"narrow": narrow, "wide": held}
+            rows = "tokens && CAST(:narrow AS text[]) AND NOT tokens && CAST(:wide AS text[])"
+            branches.append(where.replace(_AUDIENCE_PER_ROW, rows))
+        return branches
 
-        The index hands out the rows passing `where` (the audience filter included, so the
-        order is decided among readable rows only) by `tsv <=> query`, and only the first
-        offset + limit are read. Rows ranked otherwise are few and found by their own
-        indexes: exact titles (the title digest index) and gated posts (by post id, ranked
-        on title, tags and author only, like the ts_rank path). `<=>` is computed from the
-        row's vector alone (1 / its rank), so hidden rows cannot move visible ones."""
+    def _audience_first(
+        self,
+        clauses: list[list[Part]],
+        where: str,
+        params: dict[str, Any],
+        principals: frozenset[str],
+        sort: str,
+        whole_title: str | None,
+    ) -> tuple[str, str]:
+        """The count and one page through the RUM indexes, in the order of the ts_rank path:
+        exact titles first, then by the row's own distance to the query (`<=>` is 1 / its
+        rank, computed from the row's vector alone, so hidden rows cannot move visible
+        ones), newest first on ties; or newest first.
+
+        Each wide audience's index hands out its rows already ordered and only the first
+        offset + limit (and their ties) are read. Rows ranked otherwise are found by their
+        own indexes: exact titles (the title digest) and gated posts (by post id, ranked
+        on title, tags and author only, like the ts_rank path)."""
+        branches = self._branches(where, params, principals)
+        total = "SELECT " + " + ".join(f"(SELECT count(*) FROM search_entries WHERE {b})" for b in branches)
         query = self._all(clauses)
         special, first = [], ["false"]
         if params.get("gated"):
@@ -428,25 +467,28 @@ class PostgresBackend:
             title = "setweight(to_tsvector(CAST(:config AS regconfig), :whole_title), 'A')"
             first.append(f"({_TITLE_DIGEST} = md5(CAST({title} AS text)) AND ts_filter(tsv, '{{a}}') = {title})")
             special.append(first[-1])
-        exact = "(" + " OR ".join(first) + ")"
         distance = f"tsv <=> {query}"
         if params.get("gated"):
-            distance = (
-                f"(CASE WHEN {self._gated(params)} THEN ts_filter(tsv, '{{a,b,c}}') <=> {query} ELSE {distance} END)"
-            )
-        rank = f"(CASE WHEN {exact} THEN {EXACT_TITLE_BONUS} ELSE 0 END + 1 / ({distance}))"
-        ordinary = f"""
-            SELECT doc_id, created, tsv <=> {query} AS distance FROM search_entries
-            WHERE {where} AND NOT ({" OR ".join(["false", *special])})
-            ORDER BY tsv <=> {query}, created DESC, doc_id LIMIT :limit + :offset"""
-        candidates = f"({ordinary})"
+            gated = f"ts_filter(tsv, '{{a,b,c}}') <=> {query}"
+            distance = f"(CASE WHEN {self._gated(params)} THEN {gated} ELSE {distance} END)"
+        exact = "(" + " OR ".join(first) + ")"
+        rank = f"CAST(CASE WHEN {exact} THEN {EXACT_TITLE_BONUS} ELSE 0 END + 1 / ({distance}) AS double precision)"
+        order = f"tsv <=> {query}" if sort == "relevance" else "created DESC, doc_id"
+        ordinary = " OR ".join(["false", *special])
+        candidates = [
+            f"(SELECT doc_id FROM search_entries WHERE {b} AND NOT ({ordinary}) "
+            f"ORDER BY {order} FETCH FIRST (:limit + :offset) ROWS WITH TIES)"
+            for b in branches
+        ]
         if special:
-            candidates += f"""
-            UNION ALL (SELECT doc_id, created, NULL FROM search_entries WHERE {where} AND ({" OR ".join(special)}))"""
-        return f"""
-            SELECT c.doc_id, c.created, CAST({rank} AS real) AS rank, {self._no_snippet(params)} AS no_snippet
-            FROM ({candidates}) AS c JOIN search_entries USING (doc_id)
-            ORDER BY rank DESC, c.created DESC, c.doc_id LIMIT :limit OFFSET :offset"""
+            candidates.append(f"(SELECT doc_id FROM search_entries WHERE {where} AND ({' OR '.join(special)}))")
+        ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
+        final = "rank DESC, created DESC, doc_id" if sort == "relevance" else "created DESC, doc_id"
+        page = f"""
+            SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
+            FROM ({" UNION ALL ".join(candidates)}) AS c JOIN search_entries USING (doc_id)
+            ORDER BY {final} LIMIT :limit OFFSET :offset"""
+        return total, page
 
     def readable_words(
         self,

@@ -203,6 +203,11 @@ def main(scale: float | None = None) -> None:
     )
     parser.add_argument("--build-only", action="store_true", help="PostgreSQL: build (or restore), then stop")
     parser.add_argument(
+        "--hidden-timing",
+        action="store_true",
+        help="PostgreSQL: only time an outsider's search for words held by 3,000 hidden posts against absent words",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", ""),
         help="PostgreSQL for --backend postgres (its search_entries table is emptied)",
@@ -316,6 +321,13 @@ def postgres_main(args) -> None:
     if args.build_only:
         print(json.dumps(report, indent=2))
         return
+    if args.hidden_timing:
+        for mode in ("off", "on"):
+            timed = PostgresBackend(engine, rum=mode)
+            report[f"hidden-post timing, rum {mode}"] = postgres_hidden_timing(engine, timed)
+        report["load average at end"] = [round(x, 1) for x in os.getloadavg()]
+        print(json.dumps(report, indent=2))
+        return
 
     class Unfiltered(PostgresBackend):
         """The same statements without the audience clause, for the comparison only."""
@@ -349,6 +361,88 @@ def postgres_main(args) -> None:
         )["q"]
     report["load average at end"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
+
+
+def mann_whitney_p(a: list[float], b: list[float]) -> float:
+    """Two-sided p of the Mann-Whitney U test (normal approximation with the tie
+    correction; fine from about 20 samples a side). scipy is not a dependency."""
+    pooled = sorted((value, side) for side, values in enumerate((a, b)) for value in values)
+    ranks: list[float] = [0.0] * len(pooled)
+    ties = 0.0
+    start = 0
+    while start < len(pooled):
+        end = start
+        while end + 1 < len(pooled) and pooled[end + 1][0] == pooled[start][0]:
+            end += 1
+        for i in range(start, end + 1):
+            ranks[i] = (start + end) / 2 + 1
+        ties += (end - start + 1) ** 3 - (end - start + 1)
+        start = end + 1
+    n1, n2 = len(a), len(b)
+    u = sum(rank for rank, (_, side) in zip(ranks, pooled) if side == 0) - n1 * (n1 + 1) / 2
+    n = n1 + n2
+    sigma = math.sqrt(n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1))))
+    z = (abs(u - n1 * n2 / 2) - 0.5) / sigma if sigma else 0.0
+    return math.erfc(max(z, 0.0) / math.sqrt(2))
+
+
+def postgres_hidden_timing(engine, backend, rounds: int = 51, planted: int = 3_000) -> dict[str, object]:
+    """Does an outsider's search time say that a word exists in posts they cannot read?
+
+    Plants `planted` posts restricted to a group nobody in the test holds, each holding
+    `rounds` made-up words, and searches as an outsider (anonymous; signed in, in no
+    group) for each planted word once against as many words that exist nowhere,
+    interleaved. A new word every search, so no search finds the posting lists of the
+    one before in the server's cache. Medians and the Mann-Whitney p of the two sets."""
+    rng = random.Random(7)
+    hidden = ["zq" + "".join(rng.choices("bdfgklmnprstvz", k=8)) for _ in range(rounds)]
+    absent = ["zq" + "".join(rng.choices("bdfgklmnprstvz", k=8)) for _ in range(rounds)]
+    first = 50_000_000
+    docs: list[SearchDocument] = [
+        {
+            "kind": "post",
+            "post_id": first + n,
+            "title": "planted",
+            "body": " ".join(hidden),
+            "author": "planter",
+            "author_id": 999_999,
+            "tags": [],
+            "groups": [99_999],
+            "acl": ["group:99999", "user:999999"],
+            "created": datetime(2025, 1, 1),
+            "state": "ok",
+        }
+        for n in range(planted)
+    ]
+    for start in range(0, planted, 1_000):
+        backend.apply(docs[start : start + 1_000], [])
+    from sqlalchemy import text
+
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE search_entries"))
+    report: dict[str, object] = {}
+    try:
+        for viewer, principals in (
+            ("anonymous", frozenset({"public"})),
+            ("signed in", frozenset({"public", "members", "user:1"})),
+        ):
+            times: dict[str, list[float]] = {"hidden word": [], "absent word": []}
+            cpu: dict[str, list[float]] = {"hidden word": [], "absent word": []}
+            for hidden_word, absent_word in zip(hidden, absent):
+                for name, word in (("hidden word", hidden_word), ("absent word", absent_word)):
+                    began, began_cpu = time.perf_counter(), time.process_time()
+                    assert backend.query(principals, word, per_page=PAGE).total == 0
+                    cpu[name].append((time.process_time() - began_cpu) * 1000)
+                    times[name].append((time.perf_counter() - began) * 1000)
+            report[viewer] = {
+                "median ms, hidden / absent": [round(statistics.median(times[n]), 2) for n in times],
+                "median client cpu ms, hidden / absent": [round(statistics.median(cpu[n]), 2) for n in cpu],
+                "mann-whitney p": float(f"{mann_whitney_p(times['hidden word'], times['absent word']):.2g}"),
+            }
+    finally:
+        for start in range(0, planted, 1_000):
+            backend.apply([], [f"post:{first + n}" for n in range(start, min(planted, start + 1_000))])
+    return report
 
 
 def _libpq(engine) -> list[str]:

@@ -162,7 +162,9 @@ def unfiltered_page(index_dir: str, text: str) -> int:
     return total
 
 
-def measure(variants: dict[str, Callable[[str], int]], texts: list[str]) -> dict[str, dict[str, float]]:
+def measure(
+    variants: dict[str, Callable[[str], int]], texts: list[str], server_cpu: Callable[[], float] | None = None
+) -> dict[str, dict[str, float]]:
     """Time each variant on each query, interleaved so machine load hits all alike.
 
     Wall and CPU time are both kept: on a shared machine CPU time is the
@@ -174,13 +176,21 @@ def measure(variants: dict[str, Callable[[str], int]], texts: list[str]) -> dict
     wall: dict[str, list[float]] = {name: [] for name in variants}
     cpu: dict[str, list[float]] = {name: [] for name in variants}
     totals: dict[str, list[int]] = {name: [] for name in variants}
+    server = dict.fromkeys(variants, 0.0)
     for text in texts:
         for name, run in variants.items():
+            began_server = server_cpu() if server_cpu else 0.0
             began, began_cpu = time.perf_counter(), time.process_time()
             totals[name].append(run(text))
             cpu[name].append((time.process_time() - began_cpu) * 1000)
             wall[name].append((time.perf_counter() - began) * 1000)
-    return {name: summary(wall[name], cpu[name], totals[name]) for name in variants}
+            server[name] += (server_cpu() - began_server) if server_cpu else 0.0
+    rows = {name: summary(wall[name], cpu[name], totals[name]) for name in variants}
+    if server_cpu:
+        # /proc counts in clock ticks (10 ms): only the mean over all queries is meaningful.
+        for name in variants:
+            rows[name]["server cpu ms, mean"] = round(server[name] / len(texts) * 1000, 1)
+    return rows
 
 
 def main(scale: float | None = None) -> None:
@@ -277,14 +287,22 @@ def main(scale: float | None = None) -> None:
 
 def postgres_main(args) -> None:
     """The same corpus, viewers, queries and percentiles through PostgresBackend."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine, event, text
 
     from forum.models import SearchEntry
     from forum.search.postgres import PostgresBackend
 
     if not args.database_url:
         raise SystemExit("--backend postgres needs --database-url (or BENCH_DATABASE_URL)")
-    engine = create_engine(args.database_url)
+    # One connection, no parallel workers: every query's server CPU is spent in the one
+    # backend process, whose /proc counters `server_cpu` reads (the server runs here).
+    engine = create_engine(args.database_url, pool_size=1, max_overflow=0)
+
+    @event.listens_for(engine, "connect")
+    def serial(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("SET max_parallel_workers_per_gather = 0")
+        dbapi_connection.commit()
+
     SearchEntry.__table__.create(engine, checkfirst=True)
     backend = PostgresBackend(engine)
     report: dict[str, object] = {"backend": "postgres", "scale": args.scale}
@@ -330,37 +348,58 @@ def postgres_main(args) -> None:
         return
 
     class Unfiltered(PostgresBackend):
-        """The same statements without the audience clause, for the comparison only."""
+        """The same statements without the audience clause (ts_rank path), for the comparison only."""
 
         def _where(self, *args):
             where, params, rank = super()._where(*args)
             return where.replace(" AND (tokens || '{}'::text[]) && CAST(:principals AS text[])", ""), params, rank
 
-    unfiltered = Unfiltered(engine)
+    with engine.connect() as connection:
+        pid = connection.scalar(text("SELECT pg_backend_pid()"))
+    server = Path(f"/proc/{pid}/stat")
+
+    def server_cpu() -> float:
+        """CPU seconds of the server process answering the queries (utime + stime)."""
+        fields = server.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    unfiltered = Unfiltered(engine, rum="off")
+    report["ranking"] = "RUM, audience first" if backend.uses_rum() else "ts_rank"
     variants: dict[str, Callable[[str], int]] = {
-        "unfiltered": lambda t: unfiltered.query(frozenset({"public"}), t, per_page=PAGE).total,
+        "unfiltered (ts_rank)": lambda t: unfiltered.query(frozenset({"public"}), t, per_page=PAGE).total,
     }
     for name, principals in VIEWERS.items():
         variants[name] = lambda t, p=principals: backend.query(p, t, per_page=PAGE).total
-    for size in (1, 2):
-        texts = queries(words, args.queries, size, args.seed)
-        rows = measure(variants, texts)
-        base = rows["unfiltered"]
-        for name, row in rows.items():
-            if name != "unfiltered":
-                for key in ("p50 ms", "p95 ms"):
-                    row[f"{key} vs unfiltered"] = f"{row[key] / base[key] - 1:+.0%}"
-            report[f"{size}-word {name}"] = row
     prefixes, typos = prefixes_and_typos(words, args.queries, args.seed)
+    kinds = {
+        "1-word": queries(words, args.queries, 1, args.seed),
+        "2-word": queries(words, args.queries, 2, args.seed),
+        "phrase": phrases(args.scale, args.seed, args.queries),
+        "prefix": prefixes,
+    }
+    for kind, texts in kinds.items():
+        rows = measure(variants if kind != "prefix" else {k: variants[k] for k in VIEWERS}, texts, server_cpu)
+        for name, row in rows.items():
+            report[f"{kind} {name}"] = row
     for name, principals in VIEWERS.items():
-        report[f"prefix {name}"] = measure(
-            {"q": lambda t, p=principals: backend.query(p, t, per_page=PAGE).total}, prefixes
-        )["q"]
         report[f"typo lookup {name}"] = measure(
-            {"q": lambda t, p=principals: len(backend.readable_words(p, suggest.variants(t)))}, typos
+            {"q": lambda t, p=principals: len(backend.readable_words(p, suggest.variants(t)))}, typos, server_cpu
         )["q"]
     report["load average at end"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
+
+
+def phrases(scale: float, seed: int, count: int) -> list[str]:
+    """Quoted pairs of adjacent words from the corpus's own posts (so most match)."""
+    docs, _, _ = corpus(scale, seed)
+    rng = random.Random(seed + 3)
+    found: list[str] = []
+    for doc in itertools.islice(docs, count * 4):
+        if doc["kind"] == "post":
+            body = doc["body"].split()
+            at = rng.randrange(len(body) - 1)
+            found.append(f'"{body[at]} {body[at + 1]}"')
+    return found[:count]
 
 
 def mann_whitney_p(a: list[float], b: list[float]) -> float:

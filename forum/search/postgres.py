@@ -502,8 +502,8 @@ class PostgresBackend:
     ) -> set[str]:
         """The ``words`` that match at least one row ``principals`` may read, under the same
         rules as a search (bans, excluded rows, gated posts by title, tags and author only).
-        Each word is one GIN lookup under the viewer's filter; words of hidden rows are
-        looked up but never returned (suggest.py)."""
+        Each word is one index lookup under the viewer's filter and is never returned for
+        hidden rows (suggest.py); with the RUM indexes only readable postings are read."""
         words = sorted({word.replace("\x00", " ") for word in words})
         if not words or not principals:
             return set()
@@ -527,16 +527,24 @@ class PostgresBackend:
             matches = (
                 f"(CASE WHEN {self._gated(params)} THEN ts_filter(tsv, '{{a,b,c}}') @@ word.query ELSE {matches} END)"
             )
-        statement = f"""
-            SELECT word.text FROM (
-                SELECT text, phraseto_tsquery(CAST(:config AS regconfig), text) AS query
-                FROM unnest(CAST(:words AS text[])) AS text
-            ) AS word
-            WHERE numnode(word.query) = 1
-              AND EXISTS (SELECT 1 FROM search_entries WHERE tsv @@ word.query AND {matches} AND {where})
-        """
         with self.read_engine.connect() as connection:
             _custom_plans(connection)
+            # Audience first where the RUM indexes exist (see _branches): a word held only
+            # by hidden rows costs what an absent word costs.
+            parts = [where]
+            if not include_removed and self.uses_rum():
+                parts = self._branches(where, params, principals)
+            found = " OR ".join(
+                f"EXISTS (SELECT 1 FROM search_entries WHERE tsv @@ word.query AND {matches} AND {part})"
+                for part in parts
+            )
+            statement = f"""
+                SELECT word.text FROM (
+                    SELECT text, phraseto_tsquery(CAST(:config AS regconfig), text) AS query
+                    FROM unnest(CAST(:words AS text[])) AS text
+                ) AS word
+                WHERE numnode(word.query) = 1 AND ({found})
+            """
             return set(connection.scalars(sql(statement), params | {"words": words}))
 
     @staticmethod

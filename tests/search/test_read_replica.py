@@ -39,11 +39,19 @@ def caught_up(replica, timeout: float = 15.0) -> None:
 @pytest.fixture
 def replica_server():
     """The replica itself (its `forum_test` database exists from the start): for waiting
-    on replay and pausing it, which apply to the whole server."""
+    on replay and pausing it, which apply to the whole server, so parallel workers take
+    turns (a session lock on the primary, held for the test)."""
     engine = create_engine(REPLICA, poolclass=NullPool)
-    yield engine
-    with engine.connect() as connection:
-        connection.execute(text("SELECT pg_wal_replay_resume()"))
+    primary = create_engine(os.environ["TEST_DATABASE_URL"], poolclass=NullPool)
+    with primary.connect() as turn:
+        turn.execute(text("SELECT pg_advisory_lock(25)"))
+        try:
+            yield engine
+        finally:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT pg_wal_replay_resume()"))
+            turn.execute(text("SELECT pg_advisory_unlock(25)"))
+    primary.dispose()
     engine.dispose()
 
 

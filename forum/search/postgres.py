@@ -425,17 +425,20 @@ class PostgresBackend:
         ]
         return SearchPage(hits=hits, total=total or 0, page=page, per_page=per_page, truncated=truncated)
 
-    def _branches(self, where: str, params: dict[str, Any], principals: frozenset[str]) -> list[str]:
+    def _branches(self, where: str, params: dict[str, Any], principals: frozenset[str]) -> list[tuple[str, bool]]:
         """`where` once per part of the viewer's audience, the parts disjoint and together
         exactly the rows `where` selects: each wide audience the viewer holds (its partial
         RUM index), then the rows of the viewer's narrow tokens (groups, people; the
-        tokens index first, the text match checked on those rows only)."""
+        tokens index first, the text match checked on those rows only). Each with whether
+        it is a wide part."""
         held = [token for token in WIDE if token in principals]
-        branches = [where.replace(_AUDIENCE_PER_ROW, _WIDE_ROWS[token]) for token in held]
+        branches = [(where.replace(_AUDIENCE_PER_ROW, _WIDE_ROWS[token]), True) for token in held]
         if narrow := sorted(principals - set(WIDE)):
             params |= {"narrow": narrow, "wide": held}
             rows = "tokens && CAST(:narrow AS text[]) AND NOT tokens && CAST(:wide AS text[])"
-            branches.append(where.replace(_AUDIENCE_PER_ROW, rows))
+            # The text match must not be the index the planner starts from here: the
+            # tsvector index over all rows would read a word's hidden postings.
+            branches.append((_unindexed_text(where).replace(_AUDIENCE_PER_ROW, rows), False))
         return branches
 
     def _audience_first(
@@ -456,7 +459,7 @@ class PostgresBackend:
         offset + limit (and their ties) are read. Rows ranked otherwise are found by their
         own indexes: exact titles (the title digest) and gated posts (by post id, ranked
         on title, tags and author only, like the ts_rank path)."""
-        branches = self._branches(where, params, principals)
+        branches = [branch for branch, _ in self._branches(where, params, principals)]
         total = "SELECT " + " + ".join(f"(SELECT count(*) FROM search_entries WHERE {b})" for b in branches)
         query = self._all(clauses)
         special, first = [], ["false"]
@@ -531,12 +534,15 @@ class PostgresBackend:
             _custom_plans(connection)
             # Audience first where the RUM indexes exist (see _branches): a word held only
             # by hidden rows costs what an absent word costs.
-            parts = [where]
+            parts = [(where, True)]
             if not include_removed and self.uses_rum():
                 parts = self._branches(where, params, principals)
+            # The matching clause for a narrow part in a form no index serves (see _branches).
+            unindexed = matches.replace("tsv @@ word.query", "COALESCE(tsv, ''::tsvector) @@ word.query")
             found = " OR ".join(
-                f"EXISTS (SELECT 1 FROM search_entries WHERE tsv @@ word.query AND {matches} AND {part})"
-                for part in parts
+                f"EXISTS (SELECT 1 FROM search_entries WHERE {'tsv @@ word.query' if wide else unindexed} "
+                f"AND {matches if wide else unindexed} AND {part})"
+                for part, wide in parts
             )
             statement = f"""
                 SELECT word.text FROM (
@@ -680,6 +686,13 @@ class PostgresBackend:
 
     def _any(self, clause: list[Part], gated: bool) -> str:
         return "(" + " OR ".join(self._matches(part, gated) for part in clause) + ")"
+
+
+def _unindexed_text(where: str) -> str:
+    """`where` with its leading text match (`tsv @@ ...`) in a form no index serves
+    (COALESCE returns the same vector, uncopied), so the planner starts from another
+    condition: the audience's tokens."""
+    return "COALESCE(tsv, ''::tsvector) @@ " + where.removeprefix("tsv @@ ") if where.startswith("tsv @@ ") else where
 
 
 def _bound(unit: Unit) -> str:

@@ -534,15 +534,16 @@ class PostgresBackend:
             _custom_plans(connection)
             # Audience first where the RUM indexes exist (see _branches): a word held only
             # by hidden rows costs what an absent word costs.
-            parts = [(where, True)]
+            parts = [where]
             if not include_removed and self.uses_rum():
-                parts = self._branches(where, params, principals)
-            # The matching clause for a narrow part in a form no index serves (see _branches).
-            unindexed = matches.replace("tsv @@ word.query", "COALESCE(tsv, ''::tsvector) @@ word.query")
+                # `where` holds no text match, so each part's is the one below, which the
+                # planner may serve from the all-rows index in a narrow part: checking ~500
+                # variants against every row of a viewer's groups took seconds otherwise
+                # (docs/search.md, "Time").
+                parts = [part for part, _ in self._branches(where, params, principals)]
             found = " OR ".join(
-                f"EXISTS (SELECT 1 FROM search_entries WHERE {'tsv @@ word.query' if wide else unindexed} "
-                f"AND {matches if wide else unindexed} AND {part})"
-                for part, wide in parts
+                f"EXISTS (SELECT 1 FROM search_entries WHERE tsv @@ word.query AND {matches} AND {part})"
+                for part in parts
             )
             statement = f"""
                 SELECT word.text FROM (

@@ -38,10 +38,12 @@ wrk:
 
 # PostgreSQL (and Redis, for the shared rate-limit store) from Debian's packages, for
 # `make test-postgres`; scripts/pg-test-cluster runs its own private servers, not the services.
+# postgresql-15-rum: the RUM index search ranks through (docs/search.md); 15 is Debian 12's PostgreSQL.
 postgres:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v redis-server >/dev/null; then \
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v redis-server >/dev/null \
+		|| ! ls /usr/share/postgresql/*/extension/rum.control >/dev/null 2>&1; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql redis-server >/dev/null; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql postgresql-15-rum redis-server >/dev/null; \
 	fi
 
 db: venv

@@ -28,6 +28,12 @@ class Config:
     # The text search configuration (stemmer and stop words) of the postgres backend;
     # changing it needs `flask forum reindex`.
     SEARCH_PG_CONFIG = os.environ.get("SEARCH_PG_CONFIG", "english")
+    # Postgres backend: "auto" ranks through the RUM index where `flask forum reindex` could
+    # make it (postgresql-15-rum installed), "off" always with ts_rank (docs/search.md).
+    SEARCH_PG_RUM = os.environ.get("SEARCH_PG_RUM", "auto")
+    # Postgres backend: search reads from this database (a streaming replica) when set;
+    # writes and every visibility check stay on DATABASE_URL.
+    SEARCH_DATABASE_URL = os.environ.get("SEARCH_DATABASE_URL", "")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

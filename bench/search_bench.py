@@ -162,7 +162,9 @@ def unfiltered_page(index_dir: str, text: str) -> int:
     return total
 
 
-def measure(variants: dict[str, Callable[[str], int]], texts: list[str]) -> dict[str, dict[str, float]]:
+def measure(
+    variants: dict[str, Callable[[str], int]], texts: list[str], server_cpu: Callable[[], float] | None = None
+) -> dict[str, dict[str, float]]:
     """Time each variant on each query, interleaved so machine load hits all alike.
 
     Wall and CPU time are both kept: on a shared machine CPU time is the
@@ -174,13 +176,21 @@ def measure(variants: dict[str, Callable[[str], int]], texts: list[str]) -> dict
     wall: dict[str, list[float]] = {name: [] for name in variants}
     cpu: dict[str, list[float]] = {name: [] for name in variants}
     totals: dict[str, list[int]] = {name: [] for name in variants}
+    server = dict.fromkeys(variants, 0.0)
     for text in texts:
         for name, run in variants.items():
+            began_server = server_cpu() if server_cpu else 0.0
             began, began_cpu = time.perf_counter(), time.process_time()
             totals[name].append(run(text))
             cpu[name].append((time.process_time() - began_cpu) * 1000)
             wall[name].append((time.perf_counter() - began) * 1000)
-    return {name: summary(wall[name], cpu[name], totals[name]) for name in variants}
+            server[name] += (server_cpu() - began_server) if server_cpu else 0.0
+    rows = {name: summary(wall[name], cpu[name], totals[name]) for name in variants}
+    if server_cpu:
+        # /proc counts in clock ticks (10 ms): only the mean over all queries is meaningful.
+        for name in variants:
+            rows[name]["server cpu ms, mean"] = round(server[name] / len(texts) * 1000, 1)
+    return rows
 
 
 def main(scale: float | None = None) -> None:
@@ -195,6 +205,18 @@ def main(scale: float | None = None) -> None:
     parser.add_argument("--limitmb", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=5_000)
     parser.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh")
+    parser.add_argument(
+        "--dump",
+        default="",
+        help="PostgreSQL: a pg_dump of the built table (e.g. under /work/benchdata, never the repo): "
+        "restored instead of building when it exists, written after a build otherwise",
+    )
+    parser.add_argument("--build-only", action="store_true", help="PostgreSQL: build (or restore), then stop")
+    parser.add_argument(
+        "--hidden-timing",
+        action="store_true",
+        help="PostgreSQL: only time an outsider's search for words held by 3,000 hidden posts against absent words",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", ""),
@@ -265,18 +287,29 @@ def main(scale: float | None = None) -> None:
 
 def postgres_main(args) -> None:
     """The same corpus, viewers, queries and percentiles through PostgresBackend."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine, event, text
 
     from forum.models import SearchEntry
     from forum.search.postgres import PostgresBackend
 
     if not args.database_url:
         raise SystemExit("--backend postgres needs --database-url (or BENCH_DATABASE_URL)")
-    engine = create_engine(args.database_url)
+    # One connection, no parallel workers: every query's server CPU is spent in the one
+    # backend process, whose /proc counters `server_cpu` reads (the server runs here).
+    engine = create_engine(args.database_url, pool_size=1, max_overflow=0)
+
+    @event.listens_for(engine, "connect")
+    def serial(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("SET max_parallel_workers_per_gather = 0")
+        dbapi_connection.commit()
+
     SearchEntry.__table__.create(engine, checkfirst=True)
     backend = PostgresBackend(engine)
     report: dict[str, object] = {"backend": "postgres", "scale": args.scale}
     docs, total, words = corpus(args.scale, args.seed)
+    if not args.skip_build and args.dump and restore_postgres_corpus(engine, args.dump):
+        args.skip_build = True
+        report["restored from"] = args.dump
     if not args.skip_build:
         with engine.begin() as connection:
             connection.execute(text("TRUNCATE search_entries"))
@@ -300,39 +333,189 @@ def postgres_main(args) -> None:
         }
         print(f"rebuild: {total:,} docs in {seconds:,.1f} s = {total / seconds:,.0f} docs/s", flush=True)
         print(f"load average after rebuild: {os.getloadavg()}", flush=True)
+        if args.dump:
+            dump_postgres_corpus(engine, args.dump)
+    report["rum index"] = backend.prepare()  # made by the rebuild; a restored dump holds data only
+    if args.build_only:
+        print(json.dumps(report, indent=2))
+        return
+    if args.hidden_timing:
+        for mode in ("off", "on"):
+            timed = PostgresBackend(engine, rum=mode)
+            report[f"hidden-post timing, rum {mode}"] = postgres_hidden_timing(engine, timed)
+        report["load average at end"] = [round(x, 1) for x in os.getloadavg()]
+        print(json.dumps(report, indent=2))
+        return
 
     class Unfiltered(PostgresBackend):
-        """The same statements without the audience clause, for the comparison only."""
+        """The same statements without the audience clause (ts_rank path), for the comparison only."""
 
         def _where(self, *args):
             where, params, rank = super()._where(*args)
             return where.replace(" AND (tokens || '{}'::text[]) && CAST(:principals AS text[])", ""), params, rank
 
-    unfiltered = Unfiltered(engine)
+    with engine.connect() as connection:
+        pid = connection.scalar(text("SELECT pg_backend_pid()"))
+    server = Path(f"/proc/{pid}/stat")
+
+    def server_cpu() -> float:
+        """CPU seconds of the server process answering the queries (utime + stime)."""
+        fields = server.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    unfiltered = Unfiltered(engine, rum="off")
+    report["ranking"] = "RUM, audience first" if backend.uses_rum() else "ts_rank"
     variants: dict[str, Callable[[str], int]] = {
-        "unfiltered": lambda t: unfiltered.query(frozenset({"public"}), t, per_page=PAGE).total,
+        "unfiltered (ts_rank)": lambda t: unfiltered.query(frozenset({"public"}), t, per_page=PAGE).total,
     }
     for name, principals in VIEWERS.items():
         variants[name] = lambda t, p=principals: backend.query(p, t, per_page=PAGE).total
-    for size in (1, 2):
-        texts = queries(words, args.queries, size, args.seed)
-        rows = measure(variants, texts)
-        base = rows["unfiltered"]
-        for name, row in rows.items():
-            if name != "unfiltered":
-                for key in ("p50 ms", "p95 ms"):
-                    row[f"{key} vs unfiltered"] = f"{row[key] / base[key] - 1:+.0%}"
-            report[f"{size}-word {name}"] = row
     prefixes, typos = prefixes_and_typos(words, args.queries, args.seed)
+    kinds = {
+        "1-word": queries(words, args.queries, 1, args.seed),
+        "2-word": queries(words, args.queries, 2, args.seed),
+        "phrase": phrases(args.scale, args.seed, args.queries),
+        "prefix": prefixes,
+    }
+    for kind, texts in kinds.items():
+        rows = measure(variants if kind != "prefix" else {k: variants[k] for k in VIEWERS}, texts, server_cpu)
+        for name, row in rows.items():
+            report[f"{kind} {name}"] = row
     for name, principals in VIEWERS.items():
-        report[f"prefix {name}"] = measure(
-            {"q": lambda t, p=principals: backend.query(p, t, per_page=PAGE).total}, prefixes
-        )["q"]
         report[f"typo lookup {name}"] = measure(
-            {"q": lambda t, p=principals: len(backend.readable_words(p, suggest.variants(t)))}, typos
+            {"q": lambda t, p=principals: len(backend.readable_words(p, suggest.variants(t)))}, typos, server_cpu
         )["q"]
     report["load average at end"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
+
+
+def phrases(scale: float, seed: int, count: int) -> list[str]:
+    """Quoted pairs of adjacent words from the corpus's own posts (so most match)."""
+    docs, _, _ = corpus(scale, seed)
+    rng = random.Random(seed + 3)
+    found: list[str] = []
+    for doc in itertools.islice(docs, count * 4):
+        if doc["kind"] == "post":
+            body = doc["body"].split()
+            at = rng.randrange(len(body) - 1)
+            found.append(f'"{body[at]} {body[at + 1]}"')
+    return found[:count]
+
+
+def mann_whitney_p(a: list[float], b: list[float]) -> float:
+    """Two-sided p of the Mann-Whitney U test (normal approximation with the tie
+    correction; fine from about 20 samples a side). scipy is not a dependency."""
+    pooled = sorted((value, side) for side, values in enumerate((a, b)) for value in values)
+    ranks: list[float] = [0.0] * len(pooled)
+    ties = 0.0
+    start = 0
+    while start < len(pooled):
+        end = start
+        while end + 1 < len(pooled) and pooled[end + 1][0] == pooled[start][0]:
+            end += 1
+        for i in range(start, end + 1):
+            ranks[i] = (start + end) / 2 + 1
+        ties += (end - start + 1) ** 3 - (end - start + 1)
+        start = end + 1
+    n1, n2 = len(a), len(b)
+    u = sum(rank for rank, (_, side) in zip(ranks, pooled) if side == 0) - n1 * (n1 + 1) / 2
+    n = n1 + n2
+    sigma = math.sqrt(n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1))))
+    z = (abs(u - n1 * n2 / 2) - 0.5) / sigma if sigma else 0.0
+    return math.erfc(max(z, 0.0) / math.sqrt(2))
+
+
+def postgres_hidden_timing(engine, backend, rounds: int = 51, planted: int = 3_000) -> dict[str, object]:
+    """Does an outsider's search time say that a word exists in posts they cannot read?
+
+    Plants `planted` posts restricted to a group nobody in the test holds, each holding
+    `rounds` made-up words, and searches as an outsider (anonymous; signed in, in no
+    group) for each planted word once against as many words that exist nowhere,
+    interleaved. A new word every search, so no search finds the posting lists of the
+    one before in the server's cache. Medians and the Mann-Whitney p of the two sets."""
+    rng = random.Random(7)
+    hidden = ["zq" + "".join(rng.choices("bdfgklmnprstvz", k=8)) for _ in range(rounds)]
+    absent = ["zq" + "".join(rng.choices("bdfgklmnprstvz", k=8)) for _ in range(rounds)]
+    first = 50_000_000
+    docs: list[SearchDocument] = [
+        {
+            "kind": "post",
+            "post_id": first + n,
+            "title": "planted",
+            "body": " ".join(hidden),
+            "author": "planter",
+            "author_id": 999_999,
+            "tags": [],
+            "groups": [99_999],
+            "acl": ["group:99999", "user:999999"],
+            "created": datetime(2025, 1, 1),
+            "state": "ok",
+        }
+        for n in range(planted)
+    ]
+    for start in range(0, planted, 1_000):
+        backend.apply(docs[start : start + 1_000], [])
+    from sqlalchemy import text
+
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE search_entries"))
+    report: dict[str, object] = {}
+    try:
+        for viewer, principals in (
+            ("anonymous", frozenset({"public"})),
+            ("signed in", frozenset({"public", "members", "user:1"})),
+        ):
+            times: dict[str, list[float]] = {"hidden word": [], "absent word": []}
+            cpu: dict[str, list[float]] = {"hidden word": [], "absent word": []}
+            for hidden_word, absent_word in zip(hidden, absent):
+                for name, word in (("hidden word", hidden_word), ("absent word", absent_word)):
+                    began, began_cpu = time.perf_counter(), time.process_time()
+                    assert backend.query(principals, word, per_page=PAGE).total == 0
+                    cpu[name].append((time.process_time() - began_cpu) * 1000)
+                    times[name].append((time.perf_counter() - began) * 1000)
+            report[viewer] = {
+                "median ms, hidden / absent": [round(statistics.median(times[n]), 2) for n in times],
+                "median client cpu ms, hidden / absent": [round(statistics.median(cpu[n]), 2) for n in cpu],
+                "mann-whitney p": float(f"{mann_whitney_p(times['hidden word'], times['absent word']):.2g}"),
+            }
+    finally:
+        for start in range(0, planted, 1_000):
+            backend.apply([], [f"post:{first + n}" for n in range(start, min(planted, start + 1_000))])
+    return report
+
+
+def _libpq(engine) -> list[str]:
+    """pg_dump / pg_restore arguments naming the engine's database."""
+    url = engine.url
+    args = ["-d", url.database or "", "-U", url.username or "postgres"]
+    host, port = url.query.get("host") or url.host, url.query.get("port") or url.port
+    return args + (["-h", str(host)] if host else []) + (["-p", str(port)] if port else [])
+
+
+def restore_postgres_corpus(engine, dump: str) -> bool:
+    """Load a dump made by dump_postgres_corpus into an emptied search_entries; False
+    when there is none yet. Minutes instead of the rebuild's tens of minutes."""
+    import subprocess
+
+    from sqlalchemy import text
+
+    if not Path(dump).exists():
+        return False
+    began = time.perf_counter()
+    with engine.begin() as connection:
+        connection.execute(text("TRUNCATE search_entries"))
+    subprocess.run(["pg_restore", "--data-only", "-t", "search_entries", *_libpq(engine), dump], check=True)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE search_entries"))
+    print(f"restored {dump} in {time.perf_counter() - began:,.0f} s", flush=True)
+    return True
+
+
+def dump_postgres_corpus(engine, dump: str) -> None:
+    import subprocess
+
+    Path(dump).parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pg_dump", "-Fc", "--data-only", "-t", "search_entries", *_libpq(engine), "-f", dump], check=True)
 
 
 def summary(wall: list[float], cpu: list[float], totals: list[int]) -> dict[str, float]:

@@ -24,7 +24,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from flask import after_this_request, current_app, has_request_context
-from sqlalchemy import func, select
+from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import selectinload
 
 from forum import visibility
@@ -54,10 +54,27 @@ def backend() -> Backend | None:
     """The configured search backend (`SEARCH_BACKEND`); None when search is off."""
     name = current_app.config.get("SEARCH_BACKEND") or "whoosh"
     if name == "postgres":
-        return PostgresBackend(db.engine, current_app.config.get("SEARCH_PG_CONFIG") or "english")
+        return PostgresBackend(
+            db.engine,
+            current_app.config.get("SEARCH_PG_CONFIG") or "english",
+            read_engine=_search_read_engine(),
+            rum=current_app.config.get("SEARCH_PG_RUM") or "auto",
+        )
     if name != "whoosh":
         raise RuntimeError(f"SEARCH_BACKEND is {name!r}; use whoosh or postgres.")
     return WhooshBackend(index_dir()) if index_dir() else None
+
+
+def _search_read_engine() -> Engine | None:
+    """The engine searches read from (SEARCH_DATABASE_URL, a read replica), one per URL per
+    app; None reads from the forum's own database."""
+    url = current_app.config.get("SEARCH_DATABASE_URL") or ""
+    if not url:
+        return None
+    engines = current_app.extensions.setdefault("search_read_engines", {})
+    if url not in engines:
+        engines[url] = create_engine(url, **current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    return engines[url]
 
 
 def _backend_on() -> Backend:

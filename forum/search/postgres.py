@@ -32,6 +32,7 @@ same moment as the Whoosh path); a failure is the caller's to log.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from html import escape
@@ -43,10 +44,13 @@ from sqlalchemy import Engine
 from sqlalchemy import text as sql
 from sqlalchemy.exc import DBAPIError
 
+from forum.models.principals import MEMBERS, PUBLIC
 from forum.search.backend import Progress
 from forum.search.results import MAX_PER_PAGE, Hit, SearchPage
 from forum.search.schema import KINDS, SearchDocument, doc_id_for, document_digest, to_fields
 from forum.search.user_query import Unit, UserQuery, parse_user_query
+
+log = logging.getLogger(__name__)
 
 MARK_OPEN, MARK_CLOSE, LESS, GREATER = "\ue000", "\ue001", "\ue002", "\ue003"
 # PostgreSQL text cannot hold NUL; the sentinels must only ever come from ts_headline.
@@ -79,6 +83,49 @@ ON CONFLICT (doc_id) DO UPDATE SET {", ".join(f"{name} = excluded.{name}" for na
 
 
 _AUDIENCE_PER_ROW = "(tokens || '{}'::text[]) && CAST(:principals AS text[])"
+
+# What `prepare()` adds beside the model's indexes, on PostgreSQL only and only where the
+# RUM extension (Debian's postgresql-15-rum) is installed. A RUM index hands out the matches
+# of a tsquery already ordered by `tsv <=> query`, so the ranked top N reads N rows, not
+# every match. There is one per wide audience (everyone, everyone signed in), partial, so
+# it holds only rows every viewer holding that token may read: a search reads postings of
+# readable rows only, and costs the same whether a word also occurs in hidden posts or
+# nowhere (docs/search.md, "Time"). Rows of narrow audiences (groups, people) are found
+# through the tokens index first. The title's vector as a digest finds exact titles.
+WIDE = (PUBLIC, MEMBERS)
+_WIDE_ROWS = {
+    PUBLIC: "state = 'ok' AND tokens && '{public}'::text[]",
+    MEMBERS: "state = 'ok' AND tokens && '{members}'::text[] AND NOT tokens && '{public}'::text[]",
+}
+RUM_INDEX = "ix_search_entries_rum_public"
+_TITLE_DIGEST = "md5(CAST(ts_filter(tsv, '{a}') AS text))"
+_PREPARE = (
+    "CREATE EXTENSION IF NOT EXISTS rum",
+    *(
+        f"CREATE INDEX IF NOT EXISTS ix_search_entries_rum_{token} ON search_entries "
+        f"USING rum (tsv rum_tsvector_ops) WHERE {rows}"
+        for token, rows in _WIDE_ROWS.items()
+    ),
+    f"CREATE INDEX IF NOT EXISTS ix_search_entries_title_digest ON search_entries ({_TITLE_DIGEST})",
+)
+# Per database URL: whether the RUM index was found valid (read once per process).
+_rum_ready: dict[str, bool] = {}
+
+
+def _has_rum_index(engine: Engine) -> bool:
+    key = engine.url.render_as_string(hide_password=True)
+    if key not in _rum_ready:
+        with engine.connect() as connection:
+            _rum_ready[key] = bool(
+                connection.scalar(
+                    sql(
+                        "SELECT i.indisvalid FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid "
+                        "WHERE c.relname = :name"
+                    ),
+                    {"name": RUM_INDEX},
+                )
+            )
+    return _rum_ready[key]
 
 
 def _custom_plans(connection) -> None:
@@ -148,11 +195,48 @@ def _snippet(headline: str, head: str, tail: str) -> str:
 class PostgresBackend:
     name = "postgres"
 
-    def __init__(self, engine: Engine, config: str = "english") -> None:
-        if engine.dialect.name != "postgresql":
+    def __init__(
+        self, engine: Engine, config: str = "english", *, read_engine: Engine | None = None, rum: str = "auto"
+    ) -> None:
+        """`read_engine` answers searches (a read replica, SEARCH_DATABASE_URL); writes
+        always go to `engine`. `rum`: "auto" orders by the RUM index when `prepare()` made
+        it, "off" always ranks with ts_rank, "on" requires the index."""
+        if engine.dialect.name != "postgresql" or (
+            read_engine is not None and read_engine.dialect.name != "postgresql"
+        ):
             raise RuntimeError("SEARCH_BACKEND=postgres needs DATABASE_URL to point at PostgreSQL.")
+        if rum not in ("auto", "on", "off"):
+            raise RuntimeError(f"SEARCH_PG_RUM is {rum!r}; use auto, on or off.")
         self.engine = engine
+        self.read_engine = read_engine or engine
         self.config = config
+        self.rum_mode = rum
+
+    # --- setting up --------------------------------------------------------------------
+
+    def prepare(self) -> bool:
+        """Create the RUM extension and indexes when the server has the extension (run by
+        `flask forum reindex`); without it, or without the right to create it, search ranks
+        with ts_rank. True when the RUM index exists afterwards."""
+        with self.engine.connect() as connection:
+            available = connection.scalar(sql("SELECT count(*) FROM pg_available_extensions WHERE name = 'rum'"))
+        if available:
+            try:
+                with self.engine.begin() as connection:
+                    for statement in _PREPARE:
+                        connection.execute(sql(statement))
+            except DBAPIError as error:  # e.g. not allowed to create extensions
+                log.warning("RUM index not created (%s); search ranks with ts_rank", error.orig)
+        _rum_ready.clear()
+        return _has_rum_index(self.engine)
+
+    def uses_rum(self) -> bool:
+        if self.rum_mode == "off":
+            return False
+        ready = _has_rum_index(self.read_engine)
+        if self.rum_mode == "on" and not ready:
+            raise RuntimeError("SEARCH_PG_RUM=on but the RUM index is missing: run `flask forum reindex`.")
+        return ready
 
     # --- writing ---------------------------------------------------------------------
 
@@ -194,7 +278,9 @@ class PostgresBackend:
     def rebuild(self, docs: Iterable[SearchDocument], total: int, progress: Progress | None = None) -> int:
         """Rewrite every row in batches of BATCH (one transaction each, so writers never
         wait long on a row lock), then delete rows no document produced. Every row a
-        reader sees meanwhile is the old or the new version of its document."""
+        reader sees meanwhile is the old or the new version of its document. The RUM
+        indexes are made afterwards where the extension exists (`prepare`: building them
+        over a loaded table is faster than keeping them during the load)."""
         with self.engine.connect() as connection:
             before = set(connection.scalars(sql("SELECT doc_id FROM search_entries")))
         seen: set[str] = set()
@@ -209,6 +295,7 @@ class PostgresBackend:
                 progress(done, total)
         # Rows written meanwhile by the app are not in `before`; they stay.
         self.apply([], sorted(before - seen))
+        self.prepare()
         return done
 
     def digests(self) -> dict[str, str]:
@@ -268,7 +355,7 @@ class PostgresBackend:
             raise ValueError(f"unknown kinds {sorted(set(kinds) - set(KINDS))}")
         page = max(1, page)
         per_page = min(max(1, per_page), MAX_PER_PAGE)
-        with self.engine.connect() as connection:
+        with self.read_engine.connect() as connection:
             _custom_plans(connection)
             clauses, excluded, parsed = self._analysed(connection, text)
             truncated = parsed.truncated
@@ -297,11 +384,21 @@ class PostgresBackend:
                 exclude_doc_ids,
                 parsed.whole_title if sort == "relevance" else None,
             )
-            total = connection.scalar(sql(f"SELECT count(*) FROM search_entries WHERE {where}"), params)
             # The inner query orders every match by what it must (a rank only for
             # relevance) and keeps ids; text and headlines are read for one page only.
             order = "created DESC, doc_id" if sort == "new" else "rank DESC, created DESC, doc_id"
-            ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
+            if clauses and not include_removed and self.uses_rum():
+                count, inner = self._audience_first(
+                    clauses, where, params, principals, sort, parsed.whole_title if sort == "relevance" else None
+                )
+            else:
+                count = f"SELECT count(*) FROM search_entries WHERE {where}"
+                ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
+                inner = f"""
+                    SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
+                    FROM search_entries WHERE {where}
+                    ORDER BY {order} LIMIT :limit OFFSET :offset"""
+            total = connection.scalar(sql(count), params)
             rows = connection.execute(
                 sql(f"""
                 SELECT e.doc_id, e.kind, e.post_id, e.comment_id, e.created, page.rank, page.no_snippet,
@@ -309,11 +406,7 @@ class PostgresBackend:
                          ELSE ts_headline(CAST(:config AS regconfig), e.body, {self._all(clauses)}, :headline)
                          END AS headline,
                     left(e.body, 400) AS head, right(e.body, 400) AS tail
-                FROM (
-                    SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
-                    FROM search_entries WHERE {where}
-                    ORDER BY {order} LIMIT :limit OFFSET :offset
-                ) AS page JOIN search_entries AS e ON e.doc_id = page.doc_id
+                FROM ({inner}) AS page JOIN search_entries AS e ON e.doc_id = page.doc_id
                 ORDER BY {" , ".join("page." + part for part in order.split(", "))}
             """),
                 params | {"headline": HEADLINE_OPTIONS, "limit": per_page, "offset": (page - 1) * per_page},
@@ -332,6 +425,74 @@ class PostgresBackend:
         ]
         return SearchPage(hits=hits, total=total or 0, page=page, per_page=per_page, truncated=truncated)
 
+    def _branches(self, where: str, params: dict[str, Any], principals: frozenset[str]) -> list[tuple[str, bool]]:
+        """`where` once per part of the viewer's audience, the parts disjoint and together
+        exactly the rows `where` selects: each wide audience the viewer holds (its partial
+        RUM index), then the rows of the viewer's narrow tokens (groups, people; the
+        tokens index first, the text match checked on those rows only). Each with whether
+        it is a wide part."""
+        held = [token for token in WIDE if token in principals]
+        branches = [(where.replace(_AUDIENCE_PER_ROW, _WIDE_ROWS[token]), True) for token in held]
+        if narrow := sorted(principals - set(WIDE)):
+            params |= {"narrow": narrow, "wide": held}
+            rows = "tokens && CAST(:narrow AS text[]) AND NOT tokens && CAST(:wide AS text[])"
+            # The text match must not be the index the planner starts from here: the
+            # tsvector index over all rows would read a word's hidden postings.
+            branches.append((_unindexed_text(where).replace(_AUDIENCE_PER_ROW, rows), False))
+        return branches
+
+    def _audience_first(
+        self,
+        clauses: list[list[Part]],
+        where: str,
+        params: dict[str, Any],
+        principals: frozenset[str],
+        sort: str,
+        whole_title: str | None,
+    ) -> tuple[str, str]:
+        """The count and one page through the RUM indexes, in the order of the ts_rank path:
+        exact titles first, then by the row's own distance to the query (`<=>` is 1 / its
+        rank, computed from the row's vector alone, so hidden rows cannot move visible
+        ones), newest first on ties; or newest first.
+
+        Each wide audience's index hands out its rows already ordered and only the first
+        offset + limit (and their ties) are read. Rows ranked otherwise are found by their
+        own indexes: exact titles (the title digest) and gated posts (by post id, ranked
+        on title, tags and author only, like the ts_rank path)."""
+        branches = [branch for branch, _ in self._branches(where, params, principals)]
+        total = "SELECT " + " + ".join(f"(SELECT count(*) FROM search_entries WHERE {b})" for b in branches)
+        query = self._all(clauses)
+        special, first = [], ["false"]
+        if params.get("gated"):
+            special.append(self._gated(params))
+        if whole_title:
+            params["whole_title"] = whole_title
+            title = "setweight(to_tsvector(CAST(:config AS regconfig), :whole_title), 'A')"
+            first.append(f"({_TITLE_DIGEST} = md5(CAST({title} AS text)) AND ts_filter(tsv, '{{a}}') = {title})")
+            special.append(first[-1])
+        distance = f"tsv <=> {query}"
+        if params.get("gated"):
+            gated = f"ts_filter(tsv, '{{a,b,c}}') <=> {query}"
+            distance = f"(CASE WHEN {self._gated(params)} THEN {gated} ELSE {distance} END)"
+        exact = "(" + " OR ".join(first) + ")"
+        rank = f"CAST(CASE WHEN {exact} THEN {EXACT_TITLE_BONUS} ELSE 0 END + 1 / ({distance}) AS double precision)"
+        order = f"tsv <=> {query}" if sort == "relevance" else "created DESC, doc_id"
+        ordinary = " OR ".join(["false", *special])
+        candidates = [
+            f"(SELECT doc_id FROM search_entries WHERE {b} AND NOT ({ordinary}) "
+            f"ORDER BY {order} FETCH FIRST (:limit + :offset) ROWS WITH TIES)"
+            for b in branches
+        ]
+        if special:
+            candidates.append(f"(SELECT doc_id FROM search_entries WHERE {where} AND ({' OR '.join(special)}))")
+        ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
+        final = "rank DESC, created DESC, doc_id" if sort == "relevance" else "created DESC, doc_id"
+        page = f"""
+            SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
+            FROM ({" UNION ALL ".join(candidates)}) AS c JOIN search_entries USING (doc_id)
+            ORDER BY {final} LIMIT :limit OFFSET :offset"""
+        return total, page
+
     def readable_words(
         self,
         principals: frozenset[str],
@@ -344,8 +505,8 @@ class PostgresBackend:
     ) -> set[str]:
         """The ``words`` that match at least one row ``principals`` may read, under the same
         rules as a search (bans, excluded rows, gated posts by title, tags and author only).
-        Each word is one GIN lookup under the viewer's filter; words of hidden rows are
-        looked up but never returned (suggest.py)."""
+        Each word is one index lookup under the viewer's filter and is never returned for
+        hidden rows (suggest.py); with the RUM indexes only readable postings are read."""
         words = sorted({word.replace("\x00", " ") for word in words})
         if not words or not principals:
             return set()
@@ -369,16 +530,28 @@ class PostgresBackend:
             matches = (
                 f"(CASE WHEN {self._gated(params)} THEN ts_filter(tsv, '{{a,b,c}}') @@ word.query ELSE {matches} END)"
             )
-        statement = f"""
-            SELECT word.text FROM (
-                SELECT text, phraseto_tsquery(CAST(:config AS regconfig), text) AS query
-                FROM unnest(CAST(:words AS text[])) AS text
-            ) AS word
-            WHERE numnode(word.query) = 1
-              AND EXISTS (SELECT 1 FROM search_entries WHERE tsv @@ word.query AND {matches} AND {where})
-        """
-        with self.engine.connect() as connection:
+        with self.read_engine.connect() as connection:
             _custom_plans(connection)
+            # Audience first where the RUM indexes exist (see _branches): a word held only
+            # by hidden rows costs what an absent word costs.
+            parts = [where]
+            if not include_removed and self.uses_rum():
+                # `where` holds no text match, so each part's is the one below, which the
+                # planner may serve from the all-rows index in a narrow part: checking ~500
+                # variants against every row of a viewer's groups took seconds otherwise
+                # (docs/search.md, "Time").
+                parts = [part for part, _ in self._branches(where, params, principals)]
+            found = " OR ".join(
+                f"EXISTS (SELECT 1 FROM search_entries WHERE tsv @@ word.query AND {matches} AND {part})"
+                for part in parts
+            )
+            statement = f"""
+                SELECT word.text FROM (
+                    SELECT text, phraseto_tsquery(CAST(:config AS regconfig), text) AS query
+                    FROM unnest(CAST(:words AS text[])) AS text
+                ) AS word
+                WHERE numnode(word.query) = 1 AND ({found})
+            """
             return set(connection.scalars(sql(statement), params | {"words": words}))
 
     @staticmethod
@@ -514,6 +687,13 @@ class PostgresBackend:
 
     def _any(self, clause: list[Part], gated: bool) -> str:
         return "(" + " OR ".join(self._matches(part, gated) for part in clause) + ")"
+
+
+def _unindexed_text(where: str) -> str:
+    """`where` with its leading text match (`tsv @@ ...`) in a form no index serves
+    (COALESCE returns the same vector, uncopied), so the planner starts from another
+    condition: the audience's tokens."""
+    return "COALESCE(tsv, ''::tsvector) @@ " + where.removeprefix("tsv @@ ") if where.startswith("tsv @@ ") else where
 
 
 def _bound(unit: Unit) -> str:

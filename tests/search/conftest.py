@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from forum.extensions import db
-from tests.search.helpers import BACKENDS
+from tests.search.helpers import BACKENDS, use_backend
 
 
 @pytest.fixture
@@ -16,8 +15,7 @@ def index_dir(tmp_path: Path) -> str:
 @pytest.fixture(params=BACKENDS)
 def search_backend(request, app) -> str:
     """Runs an app-level search test once per backend. The PostgreSQL backend keeps its
-    index in the database under test, so it runs when the suite runs on PostgreSQL."""
-    if request.param == "postgres" and db.engine.dialect.name != "postgresql":
-        pytest.skip("the PostgreSQL search backend needs the suite on PostgreSQL (make test-postgres)")
-    app.config["SEARCH_BACKEND"] = request.param
-    return request.param
+    index in the database under test, so it runs when the suite runs on PostgreSQL, once
+    ranking with ts_rank and once through the RUM index (skipped where the extension is
+    not installed). The value is the backend's name, `postgres` for both."""
+    return use_backend(app, request.param)

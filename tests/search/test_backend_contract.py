@@ -12,7 +12,7 @@ from forum.search.backend import Backend
 from forum.search.postgres import PostgresBackend
 from forum.search.whoosh.backend import WhooshBackend
 from tests.search.docs import BASE_TIME, make_doc
-from tests.search.helpers import BACKENDS
+from tests.search.helpers import BACKENDS, use_backend
 
 ANON = frozenset({"public"})
 IN_GROUP_7 = frozenset({"public", "members", "user:1", "group:7"})
@@ -20,11 +20,9 @@ IN_GROUP_7 = frozenset({"public", "members", "user:1", "group:7"})
 
 @pytest.fixture(params=BACKENDS)
 def backend(request, app, index_dir) -> Backend:
-    if request.param == "whoosh":
+    if use_backend(app, request.param) == "whoosh":
         return WhooshBackend(index_dir)
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the PostgreSQL search backend needs the suite on PostgreSQL (make test-postgres)")
-    return PostgresBackend(db.engine)
+    return PostgresBackend(db.engine, rum=app.config["SEARCH_PG_RUM"])
 
 
 def ids(backend: Backend, principals=ANON, text: str = "alpha", **filters) -> list[str]:

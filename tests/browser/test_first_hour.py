@@ -135,6 +135,13 @@ def test_the_first_demo_user_publishes_a_figure_to_her_group_and_hears_the_reply
     ada.get_by_role("link", name="New post").click()
     ada.get_by_label("Title").fill(title)
     ada.get_by_label("Body").fill("The 64k run agrees with the fit.")
+    # No audience is chosen for her: publishing asks for one and keeps what she wrote.
+    ada.get_by_role("button", name="Publish", exact=True).click()
+    expect(ada.get_by_text("Choose who can read it: Public, Members or Restricted.")).to_be_visible()
+    expect(ada.get_by_label("Body")).to_have_value("The 64k run agrees with the fit.")
+    ada.get_by_label("Restricted: only the people and groups below").check()
+    ada.get_by_label("Groups", exact=True).fill("circuits-reading-group")
+    ada.get_by_label("Body").press("Control+End")  # the figure goes in at the cursor: after her sentence
     ada.get_by_label("Attach a figure or PDF").set_input_files(
         files=[{"name": "at-64k.png", "mimeType": "image/png", "buffer": image_bytes(size=(120, 80))}]
     )
@@ -144,12 +151,14 @@ def test_the_first_demo_user_publishes_a_figure_to_her_group_and_hears_the_reply
     expect(ada.get_by_label("Body")).to_have_value(
         re.compile(r"The 64k run agrees with the fit\.\n\n!\[at 64k\]\(/posts/\d+/files/")
     )
+    # The saved draft keeps the audience she chose; she confirms it by publishing to it.
     expect(ada.locator(".draft-target")).to_contain_text("Draft, will publish to:")
-    ada.get_by_label("Restricted: only the people and groups below").check()
-    ada.get_by_label("Groups", exact=True).fill("circuits-reading-group")
+    expect(ada.get_by_label("Restricted: only the people and groups below")).to_be_checked()
+    expect(ada.get_by_label("Groups", exact=True)).to_have_value(re.compile("circuits-reading-group"))
     ada.get_by_role("button", name="Publish", exact=True).click()
     expect(ada.get_by_role("heading", level=1)).to_contain_text(title)
     expect(ada.locator(".badge-draft")).to_have_count(0)
+    expect(ada.locator(".audience")).to_contain_text("Circuits Reading Group")
     figure = ada.locator(".prose img").first
     expect(figure).to_be_visible()
     assert figure.evaluate("img => img.complete && img.naturalWidth > 0")
@@ -161,13 +170,26 @@ def test_the_first_demo_user_publishes_a_figure_to_her_group_and_hears_the_reply
     ben.get_by_label("Comment").fill("Does it hold with the L1 sweep too?")
     ben.get_by_role("button", name="Comment").click()
     expect(ben.locator("li.comment .prose").last).to_contain_text("Does it hold with the L1 sweep too?")
-    ada.goto("/notifications")
+    ada.goto("/")
+    expect(ada.locator(".bell-count")).not_to_have_text("0")
+    ada.get_by_role("link", name=re.compile("^Notifications")).click()
     ada.get_by_role("link", name=f"Ben Lindqvist commented on your post “{title}”").click()
     expect(ada.locator("li.comment .prose").first).to_contain_text("Does it hold with the L1 sweep too?")
 
-    # Ada has the karma for a strong vote, and uses it on the reply.
+    # She answers inline, under his comment, without leaving the page; Ben hears of it.
+    reply = ada.locator("li.comment").first
+    reply.locator(".reply-inline > summary").click()
+    reply.get_by_label("Your reply").fill("Yes: the same split at every L1 we tried.")
+    reply.get_by_role("button", name="Reply").click()
+    expect(ada.locator("li.comment li.comment .prose").first).to_contain_text("the same split at every L1")
+    ben.goto("/notifications")
+    ben.get_by_role("link", name=f"Ada Okafor replied to your comment on “{title}”").click()
+    expect(ben.locator("li.comment .prose").first).to_contain_text("the same split at every L1")
+
+    # Ada has the karma for a strong vote on Ben's comment.
     ada.goto(post_path)
-    strong = ada.locator("li.comment").last.get_by_role("button", name="Strong up-vote")
+    votes = ada.locator("li.comment").first.locator(":scope > details > .comment-votes")
+    strong = votes.get_by_role("button", name="Strong up-vote")
     expect(strong).to_be_enabled()
 
 

@@ -32,6 +32,7 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     from forum.extensions import csrf, db, limiter, login_manager, migrate
     from forum.infra import assets, compression, page_cache
     from forum.rendering import templating
+    from forum.services import excerpts  # noqa: F401  (registers the listener that keeps Post.excerpt)
     from forum.views import register_blueprints
     from forum.web import errors, routing, security
 

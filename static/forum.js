@@ -70,4 +70,19 @@
   }
   window.addEventListener("hashchange", revealTarget);
   revealTarget();
+
+  // The header's menus are <details> that open and close without this file; with it, a click
+  // elsewhere or Escape closes an open one, as a menu does (Escape returns focus to its button).
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.nav-drop[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.open = false; }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var menu = document.querySelector("details.nav-drop[open]");
+    if (!menu) { return; }
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
 })();

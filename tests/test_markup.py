@@ -280,7 +280,7 @@ def test_bare_urls_become_links_with_rel():
 
 def test_fenced_code_keeps_its_language_and_escapes_content():
     html = render_markdown("```python\nif a < b: print('<x>')\n```")
-    assert '<pre class="highlight"><code class="language-python">' in html
+    assert '<pre class="highlight" tabindex="0"><code class="language-python">' in html
     assert '<span class="tok-k">if</span>' in html
     assert "&lt;x&gt;" in html and "<x>" not in html
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, inspect
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from forum.extensions import Model, db
 from forum.models._time import utcnow
@@ -63,6 +63,11 @@ class Post(Moderated, Model):
     is_draft: Mapped[bool] = mapped_column(default=False)
     # Each reader gets their own marked copy of the text (forum/services/marks.py).
     marks_copies: Mapped[bool] = mapped_column(default=False)
+    # The opening words of body_html for the listing cards, kept on every save by
+    # services/excerpts.py; empty for a post with marked copies (their wording varies per reader).
+    excerpt: Mapped[str] = mapped_column(String(255), default="")
+    # The excerpt this viewer may see, loaded only by listings.as_cards (None elsewhere).
+    shown_excerpt: Mapped[str | None] = query_expression()
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[author_id])
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name, lazy="selectin")

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import abort
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true, tuple_
-from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true, tuple_
+from sqlalchemy.orm import defer, joinedload, lazyload, selectinload, with_expression
 
 from forum import visibility
 from forum.extensions import db
@@ -62,11 +62,17 @@ def front_page(
     return query.order_by(Post.created_at.desc(), Post.id.desc())
 
 
-def as_cards(query: Select[tuple[Post]]) -> Select[tuple[Post]]:
+def as_cards(query: Select[tuple[Post]], viewer: User | None) -> Select[tuple[Post]]:
     """A post listing as the HTML cards show it: without the bodies (the largest columns)
     and without the audience rows (the badge reads `audience_kind`). One query less, and
-    a fraction of the bytes, per listing page."""
-    return query.options(defer(Post.body_md), defer(Post.body_html), lazyload(Post.audience))
+    a fraction of the bytes, per listing page.
+
+    Each card's excerpt comes in the same statement, empty where the viewer may list the post
+    but not read its body (usage terms not accepted) and for posts with marked copies."""
+    shown = case((and_(visibility.body_readable(viewer), Post.marks_copies.is_(False)), Post.excerpt), else_="")
+    return query.options(
+        defer(Post.body_md), defer(Post.body_html), lazyload(Post.audience), with_expression(Post.shown_excerpt, shown)
+    )
 
 
 def posts_by(viewer: User | None, author: User) -> Select[tuple[Post]]:

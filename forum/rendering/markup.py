@@ -117,7 +117,8 @@ _ATTRIBUTES = {
     "input": {"class", "checked"},
 }
 # Task-list checkboxes only show state: whatever arrives, an input is a disabled checkbox.
-_FORCED = {"input": {"type": "checkbox", "disabled": ""}}
+# A code block scrolls sideways when its lines are long: tabindex lets a keyboard scroll it too.
+_FORCED = {"input": {"type": "checkbox", "disabled": ""}, "pre": {"tabindex": "0"}}
 _CLASSES = {
     "pre": {"highlight"},
     "span": {"math-error"},

@@ -19,6 +19,7 @@ from forum.models import Comment, Group, Post, PostRevision, PostTerms, SiteTerm
 from forum.rendering.marks import render_source
 from forum.rendering.markup import render_markdown
 from forum.search import indexing
+from forum.services.excerpts import excerpt_for
 
 BATCH = 500
 
@@ -49,6 +50,7 @@ def rerender_all() -> RerenderReport:
     report = RerenderReport()
     post_ids: set[int] = set()
     comment_ids: set[int] = set()
+    excerpts = 0
     for model, source, target, render in _TARGETS:
         changed = 0
         last_id = 0
@@ -67,9 +69,14 @@ def rerender_all() -> RerenderReport:
                         post_ids.add(row.id)
                     elif model is Comment:
                         comment_ids.add(row.id)
+                if isinstance(row, Post) and row.excerpt != excerpt_for(row):
+                    # Posts saved before excerpts existed, or under an older cut, get theirs here.
+                    row.excerpt = excerpt_for(row)
+                    excerpts += 1
             last_id = rows[-1].id
             db.session.commit()
         report.changed[model.__tablename__] = changed
+    report.changed["post excerpts"] = excerpts
     if post_ids or comment_ids:
         indexing.apply(indexing.Changes(post_ids, comment_ids))
     return report

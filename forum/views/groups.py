@@ -86,7 +86,7 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
     posts = None
     if activity:
         posts = paginate(
-            listings.as_cards(listings.posts_shared_with_group(current_user, group)),
+            listings.as_cards(listings.posts_shared_with_group(current_user, group), current_user),
             page_arg(),
             current_app.config["POSTS_PER_PAGE"],
         )

@@ -23,7 +23,7 @@ def index():
         tag = listings.visible_tag_or_404(current_user, tag_name)
     groups_only = request.args.get("view") == "groups" and current_user.is_authenticated
     posts = paginate(
-        listings.as_cards(listings.front_page(current_user, sort, tag, groups_only=groups_only)),
+        listings.as_cards(listings.front_page(current_user, sort, tag, groups_only=groups_only), current_user),
         page_arg(),
         current_app.config["POSTS_PER_PAGE"],
         lookahead=LOOKAHEAD_PAGES,
@@ -55,7 +55,7 @@ def tags():
 def tag(name: str):
     tag = listings.visible_tag_or_404(current_user, name)
     posts = paginate(
-        listings.as_cards(listings.front_page(current_user, "new", tag)),
+        listings.as_cards(listings.front_page(current_user, "new", tag), current_user),
         page_arg(),
         current_app.config["POSTS_PER_PAGE"],
     )

@@ -39,7 +39,7 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
     n_comments: int | None
     if tab == "posts":
         items = paginate(
-            listings.as_cards(listings.posts_by(current_user, user)),
+            listings.as_cards(listings.posts_by(current_user, user), current_user),
             page_arg(),
             per_page,
         )

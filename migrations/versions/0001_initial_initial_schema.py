@@ -263,6 +263,7 @@ def upgrade():
     sa.Column('hot', sa.Float(), nullable=False),
     sa.Column('is_draft', sa.Boolean(), nullable=False),
     sa.Column('marks_copies', sa.Boolean(), nullable=False),
+    sa.Column('excerpt', sa.String(length=255), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('removed_at', sa.DateTime(), nullable=True),
     sa.Column('removed_by_id', sa.Integer(), nullable=True),

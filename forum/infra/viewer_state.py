@@ -21,8 +21,23 @@ only the member's own rows, never content.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, case, exists, literal, null, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    DateTime,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    exists,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from forum.extensions import db
 from forum.infra.memo import forget as forget_memo
@@ -45,19 +60,25 @@ class ViewerState:
     accepted_site_terms: bool  # agreed to those (True when there are none)
 
 
-def ban_in_force() -> ColumnElement[bool]:
-    """SQL on Ban: not lifted and not expired."""
-    return and_(Ban.lifted_at.is_(None), or_(Ban.expires_at.is_(None), Ban.expires_at > utcnow()))
+def ban_in_force(now=None) -> ColumnElement[bool]:
+    """SQL on Ban: not lifted and not expired (at `now`, the clock's time unless given)."""
+    return and_(
+        Ban.lifted_at.is_(None), or_(Ban.expires_at.is_(None), Ban.expires_at > (utcnow() if now is None else now))
+    )
 
 
 def _flag(condition) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def _statement(user_id: int):
+@cache
+def _statement() -> CompoundSelect:
+    """Built once: its building cost more than running it. Every value is a
+    bound parameter (`user_id`, `now`), so nothing of one member or moment stays in it."""
+    user_id, now = bindparam("user_id", type_=Integer), bindparam("now", type_=DateTime)
     ban = (
         select(Ban.id)
-        .where(Ban.user_id == user_id, ban_in_force())
+        .where(Ban.user_id == user_id, ban_in_force(now))
         .order_by(Ban.expires_at.is_(None).desc(), Ban.expires_at.desc())
         .limit(1)
         .scalar_subquery()
@@ -91,7 +112,7 @@ def state(user_id: int) -> ViewerState:
 
 
 def _load(user_id: int) -> ViewerState:
-    rows = db.session.execute(_statement(user_id)).all()
+    rows = db.session.execute(_statement(), {"user_id": user_id, "now": utcnow()}).all()
     single = next(row for row in rows if row[0] == "s")
     two_factor = bool(single[2])
     memberships = [(row[1], bool(row[2])) for row in rows if row[0] == "m"]

@@ -266,7 +266,8 @@ class _Form(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self.inside = a.get("action") == self.action
+            # a form without an action posts to the page's own address, which is `action` here
+            self.inside = a.get("action", self.action) == self.action
         elif self.inside and tag == "input" and a.get("name"):
             kind = a.get("type", "text")
             if kind in ("radio", "checkbox") and "checked" not in a:
@@ -283,7 +284,9 @@ class _Form(HTMLParser):
             self.fields[self._textarea] += data
 
     def handle_endtag(self, tag):
-        if tag == "textarea":
+        if tag == "textarea" and self._textarea:
+            # browsers drop the newline that opens a textarea's text
+            self.fields[self._textarea] = self.fields[self._textarea].removeprefix("\r\n").removeprefix("\n")
             self._textarea = None
         elif tag == "form":
             self.inside = False
@@ -295,7 +298,7 @@ class Writers:
     def __init__(self, forum: Server, cookies, own_posts, targets, rate: float, seed: int) -> None:
         self.forum, self.cookies, self.own, self.targets, self.rate = forum, cookies, own_posts, targets, rate
         self.rng = random.Random(seed)
-        self.done, self.failed, self.first_failure = 0, 0, ""
+        self.done, self.failed, self.failures = 0, 0, {}
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.members = [n for n in cookies if n.startswith("member")][:WRITERS]
@@ -325,7 +328,7 @@ class Writers:
                 self.done += 1
             else:
                 self.failed += 1
-                self.first_failure = self.first_failure or f"{kind} answered {status}"
+                self.failures[(kind, status)] = self.failures.get((kind, status), 0) + 1
 
     def _next(self) -> tuple[str, str, int]:
         roll = self.rng.random()
@@ -412,8 +415,8 @@ def main(scale: float = 1.0, duration: float | None = None, rates: tuple[float, 
                     f"{got['bad']:>7}",
                     flush=True,
                 )
-                if writers.first_failure:
-                    print(f"  first failed write: {writers.first_failure}")
+                if writers.failures:
+                    print("  failed writes: " + ", ".join(f"{n} {k} ({s})" for (k, s), n in writers.failures.items()))
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -44,3 +44,21 @@ def test_each_viewer_gets_their_own_answer(app):
 def test_a_statement_it_cannot_make_safe_is_refused(app, build, refusal):
     with app.test_request_context(), pytest.raises(prebuilt.PrebuiltError, match=refusal):
         prebuilt.params_for(f"test-refused-{refusal}", build, make_user())
+
+
+def test_a_build_that_closes_over_anything_but_the_viewer_is_refused(app):
+    post_id = 7
+
+    def one_post(viewer):
+        return select(Post.id).where(Post.id == post_id, visibility.readable(viewer))
+
+    with app.test_request_context(), pytest.raises(prebuilt.PrebuiltError, match="closure"):
+        prebuilt.params_for("test-closure", one_post, make_user())
+
+
+def test_one_name_means_one_statement(app):
+    viewer = make_user()
+    with app.test_request_context():
+        prebuilt.params_for("test-name", readable_titles, viewer)
+        with pytest.raises(prebuilt.PrebuiltError, match="another statement"):
+            prebuilt.params_for("test-name", lambda viewer: select(Post.id), viewer)

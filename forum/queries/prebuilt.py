@@ -39,7 +39,7 @@ class PrebuiltError(RuntimeError):
 
 # Ids no row has: the stand-ins hold no group, and never match anything by id.
 _STAND_INS = (-7_000_001, -7_000_002)
-_built: dict[tuple[str, str], tuple[Executable, dict[str, str]]] = {}
+_built: dict[tuple[str, str], tuple[Any, Executable, dict[str, str]]] = {}
 _lock = threading.Lock()
 
 
@@ -89,13 +89,21 @@ def _build(name: str, build: Callable[[User], Executable]) -> tuple[Executable, 
 
 def params_for(name: str, build: Callable[[User], Executable], viewer: User) -> tuple[Executable, dict[str, Any]]:
     """The statement `build` makes for any signed-in viewer, built once per process and
-    dialect, and the parameters that make it `viewer`'s."""
+    dialect, and the parameters that make it `viewer`'s.
+
+    `build` may depend on the viewer and nothing else: a value it closed over (a post id, a
+    page) would be kept in the statement for every later call, so closures and default
+    arguments are refused, and one name always means one function."""
+    if getattr(build, "__closure__", None) or getattr(build, "__defaults__", None):
+        raise PrebuiltError(f"{name}: a statement built once may depend on the viewer only, not on a closure")
     key = (name, db.engine.dialect.name)
     if key not in _built:
         with _lock:
             if key not in _built:
-                _built[key] = _build(name, build)
-    statement, roles = _built[key]
+                _built[key] = (build.__code__, *_build(name, build))
+    code, statement, roles = _built[key]
+    if code is not build.__code__:
+        raise PrebuiltError(f"{name}: already the name of another statement")
     mine = _values(viewer)
     return statement, {param: sorted(mine[kind]) if kind != "id" else mine["id"] for param, kind in roles.items()}
 

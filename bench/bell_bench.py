@@ -1,4 +1,4 @@
-"""The bell: a member in 20 groups with 5,000 notifications, all unread or 2% unread.
+"""The bell: a member in 20 groups with 5,000 notifications about 20 posts, all unread or 2% unread.
 
 Times, in one request each (CPU per call), the exact count the API gives
 (`inbox.unread_count`), the bell's capped recount (what a member pays once after a write

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import TypeGuard
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from forum.extensions import db
+from forum.infra import viewer_state
 from forum.infra.memo import forget, request_memo
 from forum.models import Ban, Comment, DraftShare, Group, Membership, Post, User, is_signed_in
-from forum.models._time import utcnow
 from forum.models.principals import group_id_of, group_ids_in, user_token
 
 _RANK = {"user": 0, "moderator": 1, "admin": 2}
@@ -35,29 +35,24 @@ def active_ban(user: User | None) -> Ban | None:
     """
     if not is_signed_in(user):
         return None
+    ban_id = viewer_state.state(user.id).ban_id  # read with the rest of the member's state
+    if ban_id is None:
+        return None
     memo = request_memo(_BANS)
-    if user.id not in memo:
-        memo[user.id] = db.session.scalar(
-            select(Ban)
-            .where(Ban.user_id == user.id, _ban_in_force())
-            .order_by(Ban.expires_at.is_(None).desc(), Ban.expires_at.desc())
-            .limit(1)
-        )
-    return memo[user.id]
+    if ban_id not in memo:
+        memo[ban_id] = db.session.get(Ban, ban_id)
+    return memo[ban_id]
 
 
 def forget_bans() -> None:
     """A ban was added or lifted inside this request: read them again."""
     forget(_BANS)
-
-
-def _ban_in_force():
-    return and_(Ban.lifted_at.is_(None), or_(Ban.expires_at.is_(None), Ban.expires_at > utcnow()))
+    viewer_state.forget()
 
 
 def banned_user_ids() -> set[int]:
     """Everyone under a ban now; search leaves out what they wrote (docs/search.md)."""
-    return set(db.session.scalars(select(Ban.user_id).where(_ban_in_force())))
+    return set(db.session.scalars(select(Ban.user_id).where(viewer_state.ban_in_force())))
 
 
 def is_banned(user: User | None) -> bool:

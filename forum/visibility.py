@@ -123,6 +123,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, o
 from sqlalchemy.orm import aliased, joinedload
 
 from forum.extensions import db
+from forum.infra import viewer_state
 from forum.infra.memo import forget, request_memo
 from forum.infra.planner import not_from_index
 from forum.models import (
@@ -148,7 +149,6 @@ from forum.models import (
 )
 from forum.models.post import post_tags
 from forum.models.principals import MEMBERS, PUBLIC, group_ids_in, group_token, user_ids_in, user_token
-from forum.models.two_factor import has_two_factor
 from forum.models.user import is_signed_in
 
 
@@ -163,15 +163,9 @@ def principals(viewer: User | None) -> frozenset[str]:
         return frozenset({PUBLIC})
     cache = request_memo(_PRINCIPALS)
     if viewer.id not in cache:
-        rows = db.session.execute(
-            select(Membership.group_id, Group.requires_two_factor)
-            .join(Group, Group.id == Membership.group_id)
-            .where(Membership.user_id == viewer.id)
-        ).all()
-        group_ids = [gid for gid, requires in rows if not requires]
-        if len(group_ids) < len(rows) and db.session.scalar(select(has_two_factor(viewer.id))):
-            group_ids = [gid for gid, _ in rows]
-        cache[viewer.id] = frozenset({PUBLIC, MEMBERS, user_token(viewer.id), *(group_token(gid) for gid in group_ids)})
+        # The member's groups come with the rest of their state, in one statement a request.
+        groups = viewer_state.state(viewer.id).open_group_ids
+        cache[viewer.id] = frozenset({PUBLIC, MEMBERS, user_token(viewer.id), *(group_token(gid) for gid in groups)})
     return cache[viewer.id]
 
 
@@ -183,6 +177,7 @@ _PRINCIPALS = "principals"
 def forget_principals() -> None:
     """Drop the per-request cache after a membership change inside the same request."""
     forget(_PRINCIPALS)
+    viewer_state.forget()
 
 
 def audience_tokens(

@@ -130,3 +130,58 @@ def test_group_page_query_count_does_not_grow_with_members(client):
     login(client, owner)
     counts = [len(statements_for(client, f"/groups/{group.slug}")) for group in (small, large)]
     assert counts[0] == counts[1], counts
+
+
+@pytest.fixture
+def member_in_groups(app):
+    """A member of three groups (one requiring two-factor), under site terms they accepted."""
+    from forum.services import terms as terms_service
+    from tests.factories import make_group
+
+    admin = make_user("root")
+    admin.role = "admin"
+    db.session.commit()
+    terms = terms_service.set_site_terms(admin, "Be kind.")
+    member = make_user("member")
+    groups = [make_group(admin, f"Circle {i}", members=(member,)) for i in range(3)]
+    groups[0].requires_two_factor = True
+    db.session.commit()
+    terms_service.accept_site_terms(member, terms.id)
+    return member
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        # the session with its user; the member's state; the bell
+        ("/about", 3),
+        # the same, then the listing's count and rows
+        ("/tags", 4),
+    ],
+)
+def test_fixed_cost_of_a_signed_in_page(client, member_in_groups, path, expected):
+    """What every signed-in page pays before its content: the session and its user in one
+    statement, then one for the member's state (groups, two-factor, ban, warnings, site terms:
+    forum/infra/viewer_state.py), whatever they are asked for how often, then the bell.
+    These counts only ever go down."""
+    login(client, member_in_groups)
+    seen = statements_for(client, path)
+    assert len(seen) == expected, "\n".join(seen)
+    assert seen[0].lstrip().startswith("SELECT user_sessions.")
+
+
+def test_a_ban_and_warnings_cost_their_rows_only_when_there_are_some(client, member_in_groups):
+    from forum.services import moderation
+    from tests.factories import make_user as make
+
+    moderator = make("mod")
+    moderator.role = "moderator"
+    db.session.commit()
+    login(client, member_in_groups)
+    plain = len(statements_for(client, "/about"))
+    moderation.warn_user(moderator, member_in_groups, "Mind the tone.")
+    moderation.ban_user(moderator, member_in_groups, "Spam.", days=3)
+    seen = statements_for(client, "/about")
+    assert len(seen) == plain + 2, "\n".join(seen)
+    html = client.get("/about").get_data(as_text=True)
+    assert "Mind the tone." in html and "Spam." in html

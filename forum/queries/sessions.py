@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
@@ -19,11 +19,15 @@ def idle_limit() -> timedelta:
     return timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
 
 
+# Asked on every signed-in request: built once, the hash a bound parameter.
+_WITH_HASH = (
+    select(UserSession).options(joinedload(UserSession.user)).where(UserSession.key_hash == bindparam("key_hash"))
+)
+
+
 def session_with_hash(key_hash: str) -> UserSession | None:
     """The session whose key hashes to this, with its user in the same query."""
-    return db.session.scalar(
-        select(UserSession).options(joinedload(UserSession.user)).where(UserSession.key_hash == key_hash)
-    )
+    return db.session.scalar(_WITH_HASH, {"key_hash": key_hash})
 
 
 def live_sessions(user_id: int, now: datetime) -> list[UserSession]:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from forum import permissions
 from forum.extensions import db
+from forum.infra import viewer_state
 from forum.models import (
     REPORT_DECISIONS,
     REPORT_REASONS,
@@ -301,6 +302,7 @@ def warn_user(moderator: User, user: User, reason: str, *, report: Report | None
         _close_reports(moderator, "warn", report, **_on_item(report))
     _log(moderator, "warn", reason, target_user_id=user.id, **fields)
     db.session.commit()
+    viewer_state.forget()
     return warning
 
 
@@ -311,13 +313,19 @@ def acknowledge_warning(user: User, warning_id: int) -> None:
     if warning.acknowledged_at is None:
         warning.acknowledged_at = utcnow()
         db.session.commit()
+        viewer_state.forget()
 
 
 def pending_warnings(user: User) -> list[ModeratorWarning]:
+    """Unacknowledged, oldest first. Their ids come with the member's state (one statement
+    every page asks anyway); the rows only when there are some."""
+    ids = viewer_state.state(user.id).warning_ids
+    if not ids:
+        return []
     return list(
         db.session.scalars(
             select(ModeratorWarning)
-            .where(ModeratorWarning.user_id == user.id, ModeratorWarning.acknowledged_at.is_(None))
+            .where(ModeratorWarning.id.in_(ids), ModeratorWarning.acknowledged_at.is_(None))
             .order_by(ModeratorWarning.created_at)
         )
     )

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
+from forum.infra import viewer_state
 from forum.infra.memo import forget, request_memo
 from forum.models import Post, PostTerms, SiteTerms, SiteTermsAcceptance, TermsAcceptance, User, is_signed_in
 from forum.rendering.markup import render_markdown
@@ -216,6 +217,7 @@ def current_site_terms() -> SiteTerms | None:
 
 def _forget_site_terms() -> None:
     forget(_SITE_TERMS)
+    viewer_state.forget()
 
 
 def site_terms_history() -> list[SiteTerms]:
@@ -223,10 +225,8 @@ def site_terms_history() -> list[SiteTerms]:
 
 
 def has_accepted_site_terms(user: User) -> bool:
-    terms = current_site_terms()
-    if terms is None:
-        return True
-    return db.session.get(SiteTermsAcceptance, (user.id, terms.id)) is not None
+    """Asked on every signed-in page: answered from the member's state (infra/viewer_state.py)."""
+    return viewer_state.state(user.id).accepted_site_terms
 
 
 def set_site_terms(admin: User, body: str | None) -> SiteTerms:
@@ -283,6 +283,7 @@ def accept_site_terms(user: User, version: int | str | None) -> None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
+    viewer_state.forget()
 
 
 def site_acceptances_by(user: User) -> list[SiteTermsAcceptance]:

@@ -47,6 +47,7 @@ def index():
     return render_template(
         "notifications/index.html",
         items=found[:per_page],
+        threads=inbox.by_thread(found[:per_page]),
         page=page,
         has_next=len(found) > per_page,
         message=inbox.message,

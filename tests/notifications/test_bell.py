@@ -10,9 +10,10 @@ from sqlalchemy import insert
 
 from forum.extensions import db
 from forum.models import Notification
+from forum.services import conversations, moderation, notifications
 from forum.services import groups as group_service
-from forum.services import notifications
 from tests.factories import login, make_comment, make_post, make_user, statements
+from tests.moderation_helpers import make_moderator
 from tests.notifications.helpers import REVOCATIONS, revoke
 
 
@@ -48,7 +49,7 @@ def test_a_kept_count_drops_what_the_member_may_no_longer_read(world, ben, how):
     post = _restricted(world)
     question = make_comment(world.ben, post, "Question.")
     make_comment(world.ada, post, "Answer.", parent=question)
-    assert bell(ben) == bell(ben) == "2"  # shared with his group, and the reply: now kept
+    assert bell(ben) == bell(ben) == "1"  # shared with his group, and the reply: one thread, now kept
     if how == "two-factor required":
         turn_on_two_factor(world.ada)
         group_service.update_group(
@@ -61,12 +62,13 @@ def test_a_kept_count_drops_what_the_member_may_no_longer_read(world, ben, how):
         revoke(world, post, how)
     left = {"new terms": "1", "mute": "1"}.get(how, "0")  # the sharing notice stays readable
     assert bell(ben) == left
+    assert ben.get("/api/v1/notifications/unread").get_json() == {"unread": int(left)}  # the reply is gone
 
 
 def test_a_new_notification_and_a_read_mark_reach_the_kept_count(world, ben):
-    post = _restricted(world)
+    _restricted(world)
     assert bell(ben) == "1"
-    make_comment(world.ada, post, "@ben, a mention.")
+    make_comment(world.ada, make_post(world.ada, "Open", "Body."), "@ben, a mention.")
     assert bell(ben) == "2"
     assert ben.post("/notifications/read").status_code == 302
     assert bell(ben) == "0"
@@ -94,9 +96,40 @@ def test_one_members_count_never_reaches_another(app, world, ben):
 
 
 def test_the_bell_stops_counting_at_99_plus(world, ben):
-    post = make_post(world.ada, "Busy thread", "Body.")
-    rows = [dict(user_id=world.ben.id, kind="thread", actor_id=world.ada.id, post_id=post.id) for _ in range(150)]
+    rows = [dict(user_id=world.ben.id, kind="join_declined", group_id=world.lab.id) for _ in range(150)]
     db.session.execute(insert(Notification), rows)
     db.session.commit()
     assert bell(ben) == "99+"
     assert ben.get("/api/v1/notifications/unread").get_json() == {"unread": 150}  # the API stays exact
+
+
+def test_the_bell_counts_threads_with_news_not_every_comment(world, ben):
+    """Issue 24: a busy thread is one item on the bell; a conversation is one; any other
+    notification is one. The API's count stays exact."""
+    busy, quiet = make_post(world.ben, "Busy", "Body."), make_post(world.ben, "Quiet", "Body.")
+    for i in range(5):
+        make_comment(world.ada, busy, f"Comment {i}.")
+    make_comment(world.eli, quiet, "Just one.")
+    assert bell(ben) == "2"
+    talk = conversations.start(world.ada, [world.ben], "Figures", "Here they come.")
+    conversations.write(world.ada, talk, conversations.place_of(talk, world.ada), "And another.")
+    assert bell(ben) == "3"
+    rows = [dict(user_id=world.ben.id, kind="join_declined", group_id=world.lab.id) for _ in range(2)]
+    db.session.execute(insert(Notification), rows)
+    db.session.commit()
+    assert bell(ben) == "5"
+    assert ben.get("/api/v1/notifications/unread").get_json() == {"unread": 10}
+    ben.post("/notifications/read")
+    assert bell(ben) == "0"
+
+
+def test_a_thread_counts_while_one_of_its_unread_items_may_be_read(app, world, ben):
+    """The thread is counted through `shown`, item by item: a removed comment's notice
+    no longer carries its thread, another readable one still does."""
+    post = make_post(world.ben, "Open", "Body.")
+    removed = make_comment(world.ada, post, "Soon removed.")
+    assert bell(ben) == "1"
+    moderation.remove_comment(make_moderator(), removed, "Off topic.")
+    assert bell(ben) == "0"
+    make_comment(world.eli, post, "Still here.")
+    assert bell(ben) == "1"

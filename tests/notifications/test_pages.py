@@ -14,10 +14,11 @@ def _restricted(world, title="Zanzibar result"):
     return make_post(world.ada, title, "Body.", audience="restricted", groups=(world.lab,))
 
 
-def test_the_bell_counts_unread_and_the_json_count_matches(client, world):
-    post = make_post(world.ada, "Open post")
+def test_the_bell_counts_threads_with_news_and_the_json_count_matches(client, world):
+    post, other = make_post(world.ada, "Open post"), make_post(world.ada, "Other post")
     make_comment(world.ben, post, "One.")
     make_comment(world.ben, post, "Two.")
+    make_comment(world.ben, other, "Three.")
     login(client, world.ada)
     page = client.get("/").get_data(as_text=True)
     assert re.search(r'class="bell-count[^"]*"[^>]*>2<', page)
@@ -87,6 +88,25 @@ def test_mark_one_and_mark_all_read(client, world):
     assert client.post("/notifications/read").status_code == 302
     assert unread(world.ada) == 0
     assert "Mark read</button>" not in client.get("/notifications").get_data(as_text=True)
+
+
+def test_the_page_groups_a_threads_notifications_under_its_newest(client, world):
+    busy, quiet = make_post(world.ada, "Busy post"), make_post(world.ada, "Quiet post")
+    for i in range(3):
+        make_comment(world.ben, busy, f"Comment {i}.")
+    make_comment(world.eli, quiet, "Alone.")
+    newest = db.session.scalar(
+        db.select(Notification.id).where(Notification.post_id == busy.id).order_by(Notification.id.desc())
+    )
+    login(client, world.ada)
+    html = client.get("/notifications").get_data(as_text=True)
+    outer = html.split('<ol class="notifications">', 1)[1]
+    assert outer.count('<details class="thread-news">') == 1
+    assert "<summary>2 more on this, 2 unread</summary>" in html
+    # threads in the order of their newest news (the quiet one's is newer); the busy
+    # thread's newest notification heads it, the two older ones folded under it
+    assert html.index("Quiet post") < html.index(f'id="n{newest}"') < html.index("<summary>2 more")
+    assert html.count('<li class="notification') == 4
 
 
 def test_the_page_is_paged(client, app, world):

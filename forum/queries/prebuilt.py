@@ -1,0 +1,118 @@
+"""Statements built once per process through visibility's clauses, then run with each
+viewer's own values as bound parameters.
+
+Building a statement as deep as the notification rule (`inbox.shown`) and computing its
+cache key costs SQLAlchemy several milliseconds, far more than SQLite takes to run it; the
+statement's shape is the same for every signed-in viewer, and only a few values differ
+(their id, their tokens). So the statement is built once, for a stand-in viewer, and each
+call hands SQLAlchemy the real viewer's values under the names those parameters compiled to.
+
+Why this cannot run one viewer's query with another's values: the statement is built TWICE,
+for two stand-in viewers that share nothing (ids that no row has, so no memberships), and
+every parameter whose value differs between the two must be recognised as one of the
+viewer's values (their id, their tokens, or the ids named in their tokens), or the build
+refuses (`PrebuiltError`). A parameter that is the same for both is part of the rule itself
+("pending", "post", the muted kinds). Nothing that changes with time may be a parameter: a
+`datetime` refuses the build too. Only signed-in viewers: anonymous readers have their own
+simpler clauses. A clause that grows a new way of depending on the viewer therefore fails
+loudly the first time it is built, in every test that reaches it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Executable
+
+from forum import visibility
+from forum.extensions import db
+from forum.models import User
+from forum.models.principals import user_ids_in
+
+
+class PrebuiltError(RuntimeError):
+    """A statement depends on the viewer in a way this module cannot substitute."""
+
+
+# Ids no row has: the stand-ins hold no group, and never match anything by id.
+_STAND_INS = (-7_000_001, -7_000_002)
+_built: dict[tuple[str, str], tuple[Any, Executable, dict[str, str]]] = {}
+_lock = threading.Lock()
+
+
+def _stand_in(user_id: int) -> User:
+    return User(id=user_id, username=f"stand-in{-user_id}", display_name="", password_hash="")
+
+
+def _values(viewer: User) -> dict[str, Any]:
+    tokens = visibility.principals(viewer)
+    return {"id": viewer.id, "tokens": frozenset(tokens), "user_ids": frozenset(user_ids_in(tokens))}
+
+
+def _bind_values(statement: Executable) -> dict[str, Any]:
+    compiled = statement.compile(db.engine)  # type: ignore[attr-defined]
+    return {name: bind.effective_value for bind, name in compiled.bind_names.items()}
+
+
+def _kind(value: Any, viewer: dict[str, Any]) -> str | None:
+    if value == viewer["id"] and not isinstance(value, bool):
+        return "id"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        for kind in ("tokens", "user_ids"):
+            if frozenset(value) == viewer[kind]:
+                return kind
+    return None
+
+
+def _build(name: str, build: Callable[[User], Executable]) -> tuple[Executable, dict[str, str]]:
+    first, second = (_stand_in(user_id) for user_id in _STAND_INS)
+    statement = build(first)
+    values = [_bind_values(statement), _bind_values(build(second))]
+    if values[0].keys() != values[1].keys():
+        raise PrebuiltError(f"{name}: the statement's shape depends on the viewer")
+    viewers = [_values(first), _values(second)]
+    roles: dict[str, str] = {}
+    for param, value in values[0].items():
+        if isinstance(value, (datetime, date)):
+            raise PrebuiltError(f"{name}: parameter {param} is a time; a statement built once would keep it")
+        if value == values[1][param]:
+            continue  # the rule's own constant
+        kinds = {_kind(value, viewers[0]), _kind(values[1][param], viewers[1])}
+        if len(kinds) != 1 or None in kinds:
+            raise PrebuiltError(f"{name}: parameter {param} depends on the viewer in an unknown way")
+        roles[param] = kinds.pop()  # type: ignore[assignment]
+    return statement, roles
+
+
+def params_for(name: str, build: Callable[[User], Executable], viewer: User) -> tuple[Executable, dict[str, Any]]:
+    """The statement `build` makes for any signed-in viewer, built once per process and
+    dialect, and the parameters that make it `viewer`'s.
+
+    `build` may depend on the viewer and nothing else: a value it closed over (a post id, a
+    page) would be kept in the statement for every later call, so closures and default
+    arguments are refused, and one name always means one function."""
+    if getattr(build, "__closure__", None) or getattr(build, "__defaults__", None):
+        raise PrebuiltError(f"{name}: a statement built once may depend on the viewer only, not on a closure")
+    key = (name, db.engine.dialect.name)
+    if key not in _built:
+        with _lock:
+            if key not in _built:
+                _built[key] = (build.__code__, *_build(name, build))
+    code, statement, roles = _built[key]
+    if code is not build.__code__:
+        raise PrebuiltError(f"{name}: already the name of another statement")
+    mine = _values(viewer)
+    return statement, {param: sorted(mine[kind]) if kind != "id" else mine["id"] for param, kind in roles.items()}
+
+
+def scalar(name: str, build: Callable[[User], Executable], viewer: User) -> Any:
+    statement, params = params_for(name, build, viewer)
+    return db.session.scalar(statement, params)
+
+
+def scalars(name: str, build: Callable[[User], Executable], viewer: User) -> list[Any]:
+    statement, params = params_for(name, build, viewer)
+    return list(db.session.scalars(statement, params))

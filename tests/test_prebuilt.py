@@ -1,0 +1,64 @@
+"""Statements built once (forum/queries/prebuilt.py) run with each viewer's own values,
+and refuse to be built when they depend on the viewer in a way that cannot be substituted."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from forum import visibility
+from forum.extensions import db
+from forum.models import Post
+from forum.models._time import utcnow
+from forum.queries import prebuilt
+from tests.factories import make_group, make_post, make_user
+
+
+def readable_titles(viewer):
+    return select(Post.title).where(visibility.listed(viewer), Post.author_id != viewer.id).order_by(Post.title)
+
+
+def test_each_viewer_gets_their_own_answer(app):
+    ada, ben, eli = make_user("ada"), make_user("ben"), make_user("eli")
+    lab = make_group(ada, "Lab", members=(ben,))
+    make_post(ada, "Lab secret", audience="restricted", groups=(lab,))
+    make_post(ada, "For eli", audience="restricted", users=(eli,))
+    make_post(eli, "Eli's open note")
+    with app.test_request_context():
+        for viewer in (ben, eli, ada, ben):
+            expected = list(db.session.scalars(readable_titles(viewer)))
+            assert prebuilt.scalars("test-titles", readable_titles, viewer) == expected
+        assert prebuilt.scalars("test-titles", readable_titles, ben) == ["Eli's open note", "Lab secret"]
+        assert prebuilt.scalars("test-titles", readable_titles, eli) == ["For eli"]
+
+
+@pytest.mark.parametrize(
+    ("build", "refusal"),
+    [
+        (lambda viewer: select(Post.id).where(Post.title == viewer.username), "unknown way"),
+        (lambda viewer: select(Post.id).where(Post.created_at < utcnow()), "is a time"),
+        (lambda viewer: select(Post.id).where(*[Post.id > 0 for _ in range(viewer.id % 2 + 1)]), "shape"),
+    ],
+    ids=["a value of the viewer's it does not know", "the clock", "a shape that depends on the viewer"],
+)
+def test_a_statement_it_cannot_make_safe_is_refused(app, build, refusal):
+    with app.test_request_context(), pytest.raises(prebuilt.PrebuiltError, match=refusal):
+        prebuilt.params_for(f"test-refused-{refusal}", build, make_user())
+
+
+def test_a_build_that_closes_over_anything_but_the_viewer_is_refused(app):
+    post_id = 7
+
+    def one_post(viewer):
+        return select(Post.id).where(Post.id == post_id, visibility.readable(viewer))
+
+    with app.test_request_context(), pytest.raises(prebuilt.PrebuiltError, match="closure"):
+        prebuilt.params_for("test-closure", one_post, make_user())
+
+
+def test_one_name_means_one_statement(app):
+    viewer = make_user()
+    with app.test_request_context():
+        prebuilt.params_for("test-name", readable_titles, viewer)
+        with pytest.raises(prebuilt.PrebuiltError, match="another statement"):
+            prebuilt.params_for("test-name", lambda viewer: select(Post.id), viewer)

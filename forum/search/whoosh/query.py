@@ -23,8 +23,9 @@ from forum.search.results import MAX_PER_PAGE, Hit, SearchPage, Sort
 from forum.search.schema import KINDS, created_from_key, created_key, doc_id_for
 from forum.search.snippets import snippet as make_snippet
 from forum.search.user_query import Unit, UserQuery, parse_user_query
+from forum.search.whoosh import vocabulary
 from forum.search.whoosh.audience import DocFlags, IndexView, current_view
-from forum.search.whoosh.evaluate import posting_blocks, prefix_terms, score_matches, unit_scores
+from forum.search.whoosh.evaluate import prefix_terms, score_matches, unit_scores
 
 
 def _facet_check(
@@ -288,31 +289,21 @@ def readable_words(
 ) -> set[str]:
     """The ``words`` that match at least one document ``principals`` may read, under the
     same rules as a search (bans, excluded documents, gated posts by title only).
-    Words of hidden documents are looked up but never returned (suggest.py)."""
-    by_token: dict[str, list[str]] = {}
+    Only terms under the viewer's own audience tokens are read (whoosh/vocabulary.py)."""
+    by_stem: dict[str, list[str]] = {}
     for word in words:
         form = word_form(word)
         if form is not None:
-            by_token.setdefault(form, []).append(word)
-    if not by_token:
+            by_stem.setdefault(form, []).append(word)
+    if not by_stem:
         return set()
     view = current_view(index_dir)
-    allowed = view.allowed(frozenset(principals), include_removed)
+    principals = frozenset(principals)
+    allowed = view.allowed(principals, include_removed)
     if allowed is None:
         return set()
-    mask = set(view.banned_mask(frozenset(str(i) for i in banned_author_ids)) or ())
-    mask |= set(view.docnums("doc_id", exclude_doc_ids))
+    skip = set(view.banned_mask(frozenset(str(i) for i in banned_author_ids)) or ())
+    skip |= set(view.docnums("doc_id", exclude_doc_ids))
     gated = set(view.docnums("doc_id", [doc_id_for("post", post_id) for post_id in title_only_post_ids]))
-    found: set[str] = set()
-    for token, typed in by_token.items():
-        for field in ("title", "body"):
-            skip = mask if field == "title" else mask | gated
-            if any(
-                allowed[docnum] and docnum not in skip
-                for reader, offset in view.searcher.reader().leaf_readers()
-                for ids, _ in posting_blocks(reader, field, token)
-                for docnum in map(offset.__add__, ids)
-            ):
-                found.update(typed)
-                break
-    return found
+    found = vocabulary.readable_stems(view, principals, by_stem, allowed, skip, gated)
+    return {word for stem in found for word in by_stem[stem]}

@@ -80,3 +80,20 @@ def test_an_index_without_a_stamp_is_outdated_and_no_index_is_not(app, tmp_path)
     (index.Path(index.live_path(directory)) / index.FORMAT_FILE).unlink()
     assert index.outdated(directory)
     assert not index.outdated(tmp_path / "nothing-here")
+
+
+@pytest.mark.parametrize("text", ["zorblaxian", "otters zorblaxian", '"zorblaxian ritual"', "zorblaxian OR beavers"])
+def test_searching_a_word_only_hidden_posts_hold_reads_what_an_absent_word_does(app, index_reads, text):
+    """Seen failing before the search consulted the viewer's words: it read the hidden
+    posts' body and title postings (and ordered the clauses by their frequency)."""
+    author, outsider = make_user(), make_user()
+    group = make_group(author)
+    make_post(author, "Open", "an open post about otters")
+    assert hits(outsider, text) == (set(), 0)
+    before = list(index_reads)
+    for number in range(3):
+        make_post(author, f"Hidden {number}", "the zorblaxian ritual of otters", audience="restricted", groups=(group,))
+    index_reads.clear()
+    assert hits(outsider, text) == (set(), 0)
+    assert index_reads == before
+    assert hits(author, text)[1] == 3

@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import os
 from collections.abc import Callable, Collection, Iterable
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from itertools import compress
 
@@ -146,6 +147,7 @@ def ranked(
     sort: Sort,
     count: int,
     gated: set[int] = frozenset(),  # type: ignore[assignment]
+    known: AbstractSet[str] | None = None,
 ) -> tuple[list[tuple[int, float]], int]:
     """The first ``count`` matches in rank order, and the exact total.
 
@@ -156,7 +158,7 @@ def ranked(
     alone (no clauses) matches every allowed document they select, all scored 0.
     """
     if parsed.clauses:
-        scores = score_matches(view.searcher, parsed.clauses, allowed)
+        scores = score_matches(view.searcher, parsed.clauses, allowed, known)
     else:
         docnums = range(view.searcher.doc_count_all())
         scores = dict.fromkeys(docnums if allowed is None else compress(docnums, allowed), 0.0)
@@ -253,7 +255,8 @@ def search_index(
         facets, outside_body = check, _outside_body_check(view, parsed.clauses, gated)
         check = outside_body if facets is None else (lambda docnum: facets(docnum) and outside_body(docnum))
     start = (page - 1) * per_page
-    top, total = ranked(view, parsed, allowed, check, sort, start + per_page, gated)
+    known = vocabulary.known_words(view, frozenset(principals)) if vocabulary.indexed(view) else None
+    top, total = ranked(view, parsed, allowed, check, sort, start + per_page, gated, known)
     hits = [
         build_hit(
             view,

@@ -37,16 +37,19 @@ from forum.search.whoosh.audience import DocFlags, IndexView
 from forum.search.whoosh.evaluate import posting_blocks
 
 FIELD = "token_words"
-# (segment id, token) -> its stems; "public" of a 20,000-word vocabulary is ~200 KB.
+# (build directory, segment id, token) -> its stems; "public" of a 20,000-word vocabulary is ~200 KB.
 SEGMENT_CACHE_SIZE = 512
 
-_segment_words: OrderedDict[tuple[str, str], frozenset[str]] = OrderedDict()
+_segment_words: OrderedDict[tuple[str, str, str], frozenset[str]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _words_under(reader: Any, principal: str) -> frozenset[str]:
-    """The stems one segment holds under one audience token."""
-    key = (reader.segment().segment_id(), principal)
+def _words_under(path: str, reader: Any, principal: str) -> frozenset[str]:
+    """The stems one segment holds under one audience token.
+
+    Keyed by the build directory too: Whoosh draws segment ids from the ``random``
+    module, which a seeded caller (Hypothesis does) repeats in another index."""
+    key = (path, reader.segment().segment_id(), principal)
     with _lock:
         if key in _segment_words:
             _segment_words.move_to_end(key)
@@ -64,6 +67,12 @@ def _words_under(reader: Any, principal: str) -> frozenset[str]:
     return words
 
 
+def indexed(view: IndexView) -> bool:
+    """Whether the index has the per-token words (one built before them has not, until
+    the rebuild that index.format_stamp triggers)."""
+    return FIELD in view.searcher.schema
+
+
 def known_words(view: IndexView, principals: frozenset[str]) -> frozenset[str]:
     """Every stem a document under one of ``principals`` holds (a superset of what they may
     read: removed posts, banned authors and gated bodies are checked later)."""
@@ -72,7 +81,7 @@ def known_words(view: IndexView, principals: frozenset[str]) -> frozenset[str]:
         found: set[str] = set()
         for reader, _ in view.searcher.reader().leaf_readers():
             for principal in sorted(principals):
-                found |= _words_under(reader, principal)
+                found |= _words_under(view.path, reader, principal)
         return frozenset(found)
 
     return view.cached("known words", principals, build)

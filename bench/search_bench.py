@@ -3,6 +3,9 @@
     python bench/search_bench.py --scale 0.05          # quick check (~20k docs)
     python bench/search_bench.py                       # full: 100k posts + 300k comments
     python bench/search_bench.py --skip-build          # re-query the index built last time
+    python bench/search_bench.py --out /work/benchdata/search --hidden-timing
+                                                       # keep the index outside the repo; time
+                                                       # hidden words against absent ones
     python bench/search_bench.py --backend postgres --database-url postgresql+psycopg://...
                                                        # the same corpus and queries on PostgreSQL
 
@@ -41,7 +44,7 @@ from forum.search import suggest  # noqa: E402
 from forum.search.schema import SearchDocument  # noqa: E402
 from forum.search.user_query import parse_user_query  # noqa: E402
 from forum.search.whoosh.audience import current_view  # noqa: E402
-from forum.search.whoosh.index import rebuild  # noqa: E402
+from forum.search.whoosh.index import rebuild, write_documents  # noqa: E402
 from forum.search.whoosh.query import (  # noqa: E402
     build_hit,
     ranked,
@@ -142,6 +145,89 @@ def prefixes_and_typos(words: list[str], count: int, seed: int) -> tuple[list[st
     return [word[:4] + "*" for word in texts], [word[:3] + word[4:] for word in texts]
 
 
+def phrases(words: list[str], count: int, seed: int) -> list[str]:
+    """Two quoted words from the 300 commonest, so that many phrases match somewhere."""
+    rng = random.Random(seed + 7)
+    return [f'"{words[rng.randrange(10, 300)]} {words[rng.randrange(10, 300)]}"' for _ in range(count)]
+
+
+# The hidden-posts timing run: HIDDEN_POSTS posts restricted to a group no viewer holds,
+# each holding TIMING_SEARCHES planted words; an outsider searches each planted word once
+# and as many absent words, interleaved, so no cache serves a repeated word.
+HIDDEN_POSTS = 3_000
+TIMING_SEARCHES = 51
+HIDDEN_ID_BASE = 10_000_000
+
+
+def plant_hidden_posts(index_dir: str) -> None:
+    """Write (idempotently: fixed doc ids) the hidden posts of the timing run."""
+    body = " ".join(f"plantedword{n}" for n in range(TIMING_SEARCHES))
+    write_documents(
+        index_dir,
+        [
+            {
+                "kind": "post",
+                "post_id": HIDDEN_ID_BASE + n,
+                "title": "planted",
+                "body": body,
+                "author": "planter",
+                "author_id": 0,
+                "acl": ["group:hidden", "user:0"],
+                "groups": [],
+                "created": datetime(2024, 1, 1),
+                "state": "ok",
+            }
+            for n in range(HIDDEN_POSTS)
+        ],
+    )
+
+
+def mann_whitney_p(a: list[float], b: list[float]) -> float:
+    """Two-sided p-value of the Mann-Whitney U test (normal approximation, ties averaged)."""
+    values = sorted((v, i) for i, v in enumerate(a + b))
+    ranks = [0.0] * len(values)
+    start = 0
+    while start < len(values):
+        end = start
+        while end + 1 < len(values) and values[end + 1][0] == values[start][0]:
+            end += 1
+        for k in range(start, end + 1):
+            ranks[values[k][1]] = (start + end) / 2 + 1
+        start = end + 1
+    u = sum(ranks[: len(a)]) - len(a) * (len(a) + 1) / 2
+    sigma = math.sqrt(len(a) * len(b) * (len(a) + len(b) + 1) / 12)
+    return math.erfc(abs(u - len(a) * len(b) / 2) / sigma / math.sqrt(2))
+
+
+def hidden_timing(index_dir: str) -> dict[str, dict[str, object]]:
+    """An outsider's search and typo lookup for words only the hidden posts hold, against
+    words no document holds: medians (wall and CPU) and the Mann-Whitney p of each."""
+    plant_hidden_posts(index_dir)
+    outsider = VIEWERS["anonymous"]
+    runs: dict[str, Callable[[str], object]] = {
+        "one-word search": lambda word: search_index(index_dir, outsider, word, per_page=PAGE).total,
+        # the typo drops the word's 5th letter ("plantdword7")
+        "typo lookup": lambda word: readable_words(index_dir, outsider, suggest.variants(word[:5] + word[6:])),
+    }
+    search_index(index_dir, outsider, "warmup", per_page=PAGE)  # open the new searcher first
+    report: dict[str, dict[str, object]] = {}
+    for name, run in runs.items():
+        times: dict[str, tuple[list[float], list[float]]] = {"hidden": ([], []), "absent": ([], [])}
+        for n in range(TIMING_SEARCHES):
+            for kind, word in (("hidden", f"plantedword{n}"), ("absent", f"missingword{n}")):
+                began, began_cpu = time.perf_counter(), time.process_time()
+                assert not run(word), "an outsider found a planted word"
+                times[kind][1].append((time.process_time() - began_cpu) * 1000)
+                times[kind][0].append((time.perf_counter() - began) * 1000)
+        report[name] = {
+            "median ms hidden / absent": [round(statistics.median(times[k][0]), 3) for k in ("hidden", "absent")],
+            "median cpu ms hidden / absent": [round(statistics.median(times[k][1]), 3) for k in ("hidden", "absent")],
+            "Mann-Whitney p (wall)": round(mann_whitney_p(times["hidden"][0], times["absent"][0]), 3),
+            "Mann-Whitney p (cpu)": round(mann_whitney_p(times["hidden"][1], times["absent"][1]), 3),
+        }
+    return report
+
+
 def cpu_seconds() -> float:
     """CPU time of this process and its finished children (the writer's workers)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -195,6 +281,12 @@ def main(scale: float | None = None) -> None:
     parser.add_argument("--limitmb", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=5_000)
     parser.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh")
+    parser.add_argument(
+        "--hidden-timing",
+        action="store_true",
+        help=f"Whoosh: plant {HIDDEN_POSTS:,} hidden posts (kept in the index) and time an outsider's "
+        "searches for their words against absent words",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", ""),
@@ -252,13 +344,19 @@ def main(scale: float | None = None) -> None:
                     row[f"{key} vs unfiltered"] = f"{row[key] / base[key] - 1:+.0%}"
             report[f"{size}-word {name}"] = row
     prefixes, typos = prefixes_and_typos(words, args.queries, args.seed)
+    quoted = phrases(words, args.queries, args.seed)
     for name, principals in VIEWERS.items():
+        report[f"phrase {name}"] = measure(
+            {"q": lambda t, p=principals: search_index(index_dir, p, t, per_page=PAGE).total}, quoted
+        )["q"]
         report[f"prefix {name}"] = measure(
             {"q": lambda t, p=principals: search_index(index_dir, p, t, per_page=PAGE).total}, prefixes
         )["q"]
         report[f"typo lookup {name}"] = measure(
             {"q": lambda t, p=principals: len(readable_words(index_dir, p, suggest.variants(t)))}, typos
         )["q"]
+    if args.hidden_timing:
+        report[f"{HIDDEN_POSTS:,} hidden posts against absent words, anonymous"] = hidden_timing(index_dir)
     report["load average at end"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
 

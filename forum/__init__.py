@@ -51,6 +51,6 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     register_blueprints(app)
     api.init_app(app)
     cli.init_app(app)
-    indexing.upgrade_outdated_index(app)
+    indexing.init_app(app)
     page_cache.init_app(app, visibility.principals)  # last: its hooks run first
     return app

@@ -313,9 +313,22 @@ def reindex(progress=None) -> int:
     return _backend_on().rebuild(all_documents(), document_count(), progress)
 
 
+def init_app(app: Flask) -> None:
+    """Check the index's format on each worker's first request (not in CLI commands, whose
+    process would end in the middle of a background rebuild; `flask forum reindex` writes
+    a current index anyway)."""
+    checked = threading.Event()
+
+    @app.before_request
+    def upgrade_once() -> None:
+        if not checked.is_set():
+            checked.set()
+            upgrade_outdated_index(app)
+
+
 def upgrade_outdated_index(app: Flask) -> threading.Thread | None:
     """Rebuild a Whoosh index another schema or engine version wrote (whoosh/index.py's
-    format stamp), in the background; called as the app starts.
+    format stamp), in the background; called on a worker's first request.
 
     Searches keep reading the old index until the new one is swapped in: its fields are a
     subset (the only new one feeds suggestions, which find nothing there meanwhile). When

@@ -60,7 +60,7 @@ def test_a_word_only_in_a_removed_post_is_never_suggested(app):
     assert service.did_you_mean(reader, "quokalike") is None
 
 
-def test_an_index_from_another_version_is_rebuilt_when_the_app_starts(app):
+def test_an_index_from_another_version_is_rebuilt(app):
     post = make_post(make_user(), "Feature splitting", "splitting happens")
     directory = app.config["SEARCH_INDEX_DIR"]
     assert not index.outdated(directory)
@@ -97,3 +97,11 @@ def test_searching_a_word_only_hidden_posts_hold_reads_what_an_absent_word_does(
     assert hits(outsider, text) == (set(), 0)
     assert index_reads == before
     assert hits(author, text)[1] == 3
+
+
+def test_the_first_request_starts_the_upgrade(app, client, monkeypatch):
+    started = []
+    monkeypatch.setattr(indexing, "upgrade_outdated_index", started.append)
+    client.get("/")
+    client.get("/")
+    assert started == [app]

@@ -137,7 +137,7 @@ class IndexView:
             count = reader.doc_count_all()
             raw = getattr(column, "_dbfile", None)
             if raw is not None and getattr(column, "_fixedlen", 0) == 8:
-                # whoosh-ng 5.4.0 (as Whoosh-Reloaded 2.7.5) stores the column as big-endian
+                # Whoosh-Reloaded 2.7.5 stores the column as big-endian
                 # int64s: one read instead of 400k Python-level lookups.
                 part = array("q", raw.get(column._basepos, column._count * 8))
                 if sys.byteorder == "little":

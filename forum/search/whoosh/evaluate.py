@@ -38,10 +38,9 @@ def _raw_matcher(reader: Any, field: str, text: str) -> Any:
 def posting_blocks(reader: Any, field: str, text: str) -> Iterator[tuple[Any, Any]]:
     """(ids, weights) arrays of one term's postings in one segment.
 
-    Reads the W3 codec's block arrays directly (private ``_ids`` / ``_weights``
-    of ``W3LeafMatcher``, the same in whoosh-ng 5.4.0 as in Whoosh-Reloaded
-    2.7.5); deleted documents are not skipped here, the allowed-set excludes them.
-    Terms with a single posting use a list matcher instead.
+    Reads Whoosh-Reloaded 2.7.5's block arrays directly (private ``_ids`` /
+    ``_weights``); deleted documents are not skipped here, the allowed-set
+    excludes them. Terms with a single posting use a list matcher instead.
     A term missing from the segment yields nothing.
     """
     if (field, text) not in reader:

@@ -3,6 +3,9 @@
     python bench/search_bench.py --scale 0.05          # quick check (~20k docs)
     python bench/search_bench.py                       # full: 100k posts + 300k comments
     python bench/search_bench.py --skip-build          # re-query the index built last time
+    python bench/search_bench.py --out /work/benchdata/search --hidden-timing
+                                                       # keep the index outside the repo; time
+                                                       # hidden words against absent ones
     python bench/search_bench.py --backend postgres --database-url postgresql+psycopg://...
                                                        # the same corpus and queries on PostgreSQL
 
@@ -41,7 +44,7 @@ from forum.search import suggest  # noqa: E402
 from forum.search.schema import SearchDocument  # noqa: E402
 from forum.search.user_query import parse_user_query  # noqa: E402
 from forum.search.whoosh.audience import current_view  # noqa: E402
-from forum.search.whoosh.index import rebuild  # noqa: E402
+from forum.search.whoosh.index import rebuild, write_documents  # noqa: E402
 from forum.search.whoosh.query import (  # noqa: E402
     build_hit,
     ranked,
@@ -142,6 +145,78 @@ def prefixes_and_typos(words: list[str], count: int, seed: int) -> tuple[list[st
     return [word[:4] + "*" for word in texts], [word[:3] + word[4:] for word in texts]
 
 
+def phrases(words: list[str], count: int, seed: int) -> list[str]:
+    """Two quoted words from the 300 commonest, so that many phrases match somewhere."""
+    rng = random.Random(seed + 7)
+    return [f'"{words[rng.randrange(10, 300)]} {words[rng.randrange(10, 300)]}"' for _ in range(count)]
+
+
+# The hidden-posts timing run: HIDDEN_POSTS posts restricted to a group no viewer holds,
+# each holding TIMING_SEARCHES planted words; an outsider searches each planted word once
+# and as many absent words, interleaved, so no cache serves a repeated word.
+HIDDEN_POSTS = 3_000
+TIMING_SEARCHES = 51
+HIDDEN_ID_BASE = 10_000_000
+
+
+def planted_word(n: int, *, hidden: bool) -> str:
+    """The n-th planted (or absent) word: both kinds have the same shape, letters and
+    length, so stemming and variants cost the same for both (they differ in one letter)."""
+    return f"plantedword{n}{'x' if hidden else 'z'}"
+
+
+def plant_hidden_posts(index_dir: str) -> None:
+    """Write (idempotently: fixed doc ids) the hidden posts of the timing run."""
+    body = " ".join(planted_word(n, hidden=True) for n in range(TIMING_SEARCHES))
+    write_documents(
+        index_dir,
+        [
+            {
+                "kind": "post",
+                "post_id": HIDDEN_ID_BASE + n,
+                "title": "planted",
+                "body": body,
+                "author": "planter",
+                "author_id": 0,
+                "acl": ["group:hidden", "user:0"],
+                "groups": [],
+                "created": datetime(2024, 1, 1),
+                "state": "ok",
+            }
+            for n in range(HIDDEN_POSTS)
+        ],
+    )
+
+
+def hidden_timing(index_dir: str) -> dict[str, dict[str, object]]:
+    """An outsider's search and typo lookup for words only the hidden posts hold, against
+    words no document holds: medians (wall and CPU) and the Mann-Whitney p of each."""
+    plant_hidden_posts(index_dir)
+    outsider = VIEWERS["anonymous"]
+    runs: dict[str, Callable[[str], object]] = {
+        "one-word search": lambda word: search_index(index_dir, outsider, word, per_page=PAGE).total,
+        # the typo drops the word's 6th letter ("plantdword7x")
+        "typo lookup": lambda word: readable_words(index_dir, outsider, suggest.variants(word[:5] + word[6:])),
+    }
+    search_index(index_dir, outsider, "warmup", per_page=PAGE)  # open the new searcher first
+    report: dict[str, dict[str, object]] = {}
+    for name, run in runs.items():
+        times: dict[str, tuple[list[float], list[float]]] = {"hidden": ([], []), "absent": ([], [])}
+        for n in range(TIMING_SEARCHES):
+            for kind, word in (("hidden", planted_word(n, hidden=True)), ("absent", planted_word(n, hidden=False))):
+                began, began_cpu = time.perf_counter(), time.process_time()
+                assert not run(word), "an outsider found a planted word"
+                times[kind][1].append((time.process_time() - began_cpu) * 1000)
+                times[kind][0].append((time.perf_counter() - began) * 1000)
+        report[name] = {
+            "median ms hidden / absent": [round(statistics.median(times[k][0]), 3) for k in ("hidden", "absent")],
+            "median cpu ms hidden / absent": [round(statistics.median(times[k][1]), 3) for k in ("hidden", "absent")],
+            "Mann-Whitney p (wall)": round(mann_whitney_p(times["hidden"][0], times["absent"][0]), 3),
+            "Mann-Whitney p (cpu)": round(mann_whitney_p(times["hidden"][1], times["absent"][1]), 3),
+        }
+    return report
+
+
 def cpu_seconds() -> float:
     """CPU time of this process and its finished children (the writer's workers)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -215,7 +290,8 @@ def main(scale: float | None = None) -> None:
     parser.add_argument(
         "--hidden-timing",
         action="store_true",
-        help="PostgreSQL: only time an outsider's search for words held by 3,000 hidden posts against absent words",
+        help=f"Plant {HIDDEN_POSTS:,} hidden posts and time an outsider's searches for their words against "
+        "absent words (Whoosh: kept in the index; PostgreSQL: only this is run)",
     )
     parser.add_argument(
         "--database-url",
@@ -274,13 +350,19 @@ def main(scale: float | None = None) -> None:
                     row[f"{key} vs unfiltered"] = f"{row[key] / base[key] - 1:+.0%}"
             report[f"{size}-word {name}"] = row
     prefixes, typos = prefixes_and_typos(words, args.queries, args.seed)
+    quoted = phrases(words, args.queries, args.seed)
     for name, principals in VIEWERS.items():
+        report[f"phrase {name}"] = measure(
+            {"q": lambda t, p=principals: search_index(index_dir, p, t, per_page=PAGE).total}, quoted
+        )["q"]
         report[f"prefix {name}"] = measure(
             {"q": lambda t, p=principals: search_index(index_dir, p, t, per_page=PAGE).total}, prefixes
         )["q"]
         report[f"typo lookup {name}"] = measure(
             {"q": lambda t, p=principals: len(readable_words(index_dir, p, suggest.variants(t)))}, typos
         )["q"]
+    if args.hidden_timing:
+        report[f"{HIDDEN_POSTS:,} hidden posts against absent words, anonymous"] = hidden_timing(index_dir)
     report["load average at end"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
 
@@ -374,7 +456,7 @@ def postgres_main(args) -> None:
     kinds = {
         "1-word": queries(words, args.queries, 1, args.seed),
         "2-word": queries(words, args.queries, 2, args.seed),
-        "phrase": phrases(args.scale, args.seed, args.queries),
+        "phrase": corpus_phrases(args.scale, args.seed, args.queries),
         "prefix": prefixes,
     }
     for kind, texts in kinds.items():
@@ -389,7 +471,7 @@ def postgres_main(args) -> None:
     print(json.dumps(report, indent=2))
 
 
-def phrases(scale: float, seed: int, count: int) -> list[str]:
+def corpus_phrases(scale: float, seed: int, count: int) -> list[str]:
     """Quoted pairs of adjacent words from the corpus's own posts (so most match)."""
     docs, _, _ = corpus(scale, seed)
     rng = random.Random(seed + 3)

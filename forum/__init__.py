@@ -32,6 +32,7 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     from forum.extensions import csrf, db, limiter, login_manager, migrate
     from forum.infra import assets, compression, page_cache
     from forum.rendering import templating
+    from forum.search import indexing
     from forum.services import excerpts  # noqa: F401  (registers the listener that keeps Post.excerpt)
     from forum.views import register_blueprints
     from forum.web import errors, routing, security
@@ -51,5 +52,6 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     register_blueprints(app)
     api.init_app(app)
     cli.init_app(app)
+    indexing.init_app(app)
     page_cache.init_app(app, visibility.principals)  # last: its hooks run first
     return app

@@ -19,11 +19,12 @@ unshared. Deleted content leaves the index; removed content stays with state "re
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
-from flask import after_this_request, current_app, has_request_context
+from flask import Flask, after_this_request, current_app, has_request_context
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import selectinload
 
@@ -38,6 +39,7 @@ from forum.rendering.markup import plain_text
 from forum.search.backend import Backend
 from forum.search.postgres import PostgresBackend
 from forum.search.schema import SearchDocument, doc_id_for
+from forum.search.whoosh import index as whoosh_index
 from forum.search.whoosh.backend import WhooshBackend
 
 log = logging.getLogger(__name__)
@@ -326,6 +328,48 @@ def document_count() -> int:
 def reindex(progress=None) -> int:
     """Rebuild the whole index from the database; readers never see it half-built."""
     return _backend_on().rebuild(all_documents(), document_count(), progress)
+
+
+def init_app(app: Flask) -> None:
+    """Check the index's format on each worker's first request (not in CLI commands, whose
+    process would end in the middle of a background rebuild; `flask forum reindex` writes
+    a current index anyway)."""
+    checked = threading.Event()
+
+    @app.before_request
+    def upgrade_once() -> None:
+        if not checked.is_set():
+            checked.set()
+            upgrade_outdated_index(app)
+
+
+def upgrade_outdated_index(app: Flask) -> threading.Thread | None:
+    """Rebuild a Whoosh index another schema or engine version wrote (whoosh/index.py's
+    format stamp), in the background; called on a worker's first request.
+
+    Searches keep reading the old index until the new one is swapped in: its fields are a
+    subset (the only new one feeds suggestions, which find nothing there meanwhile). When
+    several workers start at once, the first takes the rebuild lock and the others skip.
+    """
+    directory = app.config.get("SEARCH_INDEX_DIR") or ""
+    if (app.config.get("SEARCH_BACKEND") or "whoosh") != "whoosh" or not directory:
+        return None
+    if not whoosh_index.outdated(directory):
+        return None
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                log.warning("search: the index was built by another version; rebuilding it")
+                log.warning("search: rebuilt the index (%d documents)", reindex())
+            except BlockingIOError:
+                log.info("search: another process is rebuilding the index")
+            except Exception:
+                log.exception("search: rebuilding the outdated index failed; run flask forum reindex")
+
+    thread = threading.Thread(target=run, name="search-index-upgrade", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass

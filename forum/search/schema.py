@@ -20,6 +20,10 @@ from whoosh.util.times import datetime_to_long, long_to_datetime
 TOKEN_PATTERN = default_pattern
 TEXT_ANALYZER = StemmingAnalyzer(expression=TOKEN_PATTERN)
 
+# Raised whenever the fields or their analysis change: an index built before is rebuilt
+# on first use (whoosh/index.py's format stamp).
+SCHEMA_VERSION = 2
+
 SCHEMA = Schema(
     doc_id=ID(stored=True, unique=True),
     kind=ID(stored=True),
@@ -39,6 +43,11 @@ SCHEMA = Schema(
     # Principal tokens of the audience. User queries can never name this
     # field (see user_query.py); it is read only to build the viewer filter.
     acl=KEYWORD(commas=True),
+    # The distinct stems of title and body once per audience token, "group:5|split" (no
+    # positions, no frequencies): did-you-mean reads only the viewer's own tokens' words
+    # (whoosh/vocabulary.py), so hidden words cost it nothing. Left out of the digest: it
+    # is derived from title, body and acl, which are in it.
+    token_words=KEYWORD(),
     # A column only (see created_key): date filters and the "new" sort read
     # it per document; no query ever needs it as indexed terms.
     created=COLUMN(NumericColumn("q")),
@@ -129,7 +138,19 @@ def to_fields(doc: SearchDocument) -> dict[str, Any]:
     # An empty ID value would be indexed as an empty term; leave it out.
     fields = {name: value for name, value in fields.items() if value != ""}
     fields["digest"] = _digest(fields)
+    if words := " ".join(token_words(acl, str(fields.get("title", "")), str(fields.get("body", "")))):
+        fields["token_words"] = words
     return fields
+
+
+TOKEN_WORD_SEPARATOR = "|"  # in no principal token and no analysed word
+
+
+def token_words(acl: Iterable[str], *texts: str) -> list[str]:
+    """The ``token_words`` terms of a document: each distinct stem of ``texts`` under each
+    token of its audience."""
+    stems = sorted({token.text for text in texts for token in TEXT_ANALYZER(text)})
+    return [f"{principal}{TOKEN_WORD_SEPARATOR}{stem}" for principal in acl for stem in stems]
 
 
 def _digest(fields: dict[str, Any]) -> str:

@@ -10,9 +10,10 @@ a gated post offers only its title, author and tags). The chosen correction is t
 searched as the viewer with every filter, and offered only when that finds something.
 
 It is a fallback: it runs only when the query as typed finds nothing, so a correction
-never outranks an exact match. What is not done: two edits, and a lookup whose time
-is independent of hidden posts (a variant held only by hidden posts costs a read of
-its postings; see docs/search.md).
+never outranks an exact match. On Whoosh the lookup reads only terms under the viewer's
+own audience tokens, so a word held only by posts of other audiences costs it nothing
+(whoosh/vocabulary.py); on PostgreSQL a variant held only by hidden posts still costs
+a read of its postings (docs/search.md). Not done: two edits.
 """
 
 from __future__ import annotations

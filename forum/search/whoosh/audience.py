@@ -69,6 +69,7 @@ class IndexView:
         self._allowed: _LRU[DocFlags | None] = _LRU(ALLOWED_CACHE_SIZE)
         self._masks: _LRU[set[int] | None] = _LRU(MASK_CACHE_SIZE)
         self._terms: _LRU[DocFlags] = _LRU(TERM_CACHE_SIZE)
+        self._other: _LRU[object] = _LRU(ALLOWED_CACHE_SIZE)
 
     def is_current(self, index_dir: str | os.PathLike[str]) -> bool:
         # A rebuild swaps the symlink (path changes); a commit adds a
@@ -122,6 +123,10 @@ class IndexView:
     def term_flags(self, field: str, value: str) -> DocFlags:
         """Documents having ``value`` in ``field`` (for kind/group/author facets)."""
         return self._terms.get_or_build((field, value), lambda: self._flags(field, (value,)))
+
+    def cached(self, kind: str, key: Hashable, build: Callable[[], T]) -> T:
+        """Anything else derived from this index version for a viewer, built once."""
+        return self._other.get_or_build((kind, key), build)  # type: ignore[return-value]
 
     @cached_property
     def created(self) -> array[int]:

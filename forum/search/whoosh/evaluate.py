@@ -15,6 +15,7 @@ index version never repeat or skip a document.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from itertools import compress, repeat
 from typing import Any
 
@@ -24,6 +25,7 @@ from forum.search.user_query import Unit
 from forum.search.whoosh.scoring import saturate
 
 Scores = dict[int, float]
+Known = AbstractSet[str] | None
 TEXT_FIELDS = ("title", "body")
 PREFIX_FIELDS = ("body", "title", "author", "tags")
 
@@ -93,22 +95,28 @@ def prefix_terms(searcher: Any, field: str, prefix: str) -> list[str]:
     return [term.decode() for term in searcher.reader().expand_prefix(field, prefix)]
 
 
-def _term_scores(searcher: Any, unit: Unit, keep: Any) -> Scores:
+def _term_scores(searcher: Any, unit: Unit, keep: Any, known: Known = None) -> Scores:
     """Score one single-token word (or a prefix's terms) over body, title, author and tags.
 
     ``keep`` holds the documents that may still match: the allowed-set
     (DocFlags) for the first unit, the previous units' scores (a dict)
-    after that, or None for no restriction (benchmarks only).
+    after that, or None for no restriction (benchmarks only). A title or body
+    term not in ``known`` (see score_matches) is not read at all.
     """
     scores: Scores = {}
     get = scores.get
     # Body first: it has by far the most postings, and as the first term a
     # document cannot have a score yet, so dict.update can take whole blocks.
     if unit.prefix:
-        terms = [(field, term) for field in PREFIX_FIELDS for term in prefix_terms(searcher, field, unit.prefix)]
+        terms = [
+            (field, term)
+            for field in PREFIX_FIELDS
+            for term in prefix_terms(searcher, field, unit.prefix)
+            if known is None or field not in TEXT_FIELDS or term in known
+        ]
     else:
         (token,) = unit.tokens
-        terms = [("body", token), ("title", token)]
+        terms = [("body", token), ("title", token)] if known is None or token in known else []
         if unit.name:
             terms += [("author", unit.name), ("tags", unit.name)]
     readers = list(searcher.reader().leaf_readers())
@@ -140,37 +148,53 @@ def _term_scores(searcher: Any, unit: Unit, keep: Any) -> Scores:
     return scores
 
 
-def _phrase_scores(searcher: Any, unit: Unit, keep: Any) -> Scores:
-    alternatives: list[Query] = [Phrase(field, list(unit.tokens)) for field in TEXT_FIELDS]
+def _phrase_scores(searcher: Any, unit: Unit, keep: Any, known: Known = None) -> Scores:
+    alternatives: list[Query] = []
+    if known is None or all(token in known for token in unit.tokens):
+        alternatives += [Phrase(field, list(unit.tokens)) for field in TEXT_FIELDS]
     if unit.name:
         alternatives += [Term("author", unit.name), Term("tags", unit.name)]
+    if not alternatives:
+        return {}
     query = Or(alternatives)
     results = searcher.search(query, limit=None)
     return {docnum: score for score, docnum in results.top_n if keep is None or docnum in keep}
 
 
-def unit_scores(searcher: Any, unit: Unit, keep: Any) -> Scores:
+def unit_scores(searcher: Any, unit: Unit, keep: Any, known: Known = None) -> Scores:
     """The documents one word, phrase or prefix matches (within ``keep``), with scores."""
-    return (_phrase_scores if unit.is_phrase else _term_scores)(searcher, unit, keep)
+    return (_phrase_scores if unit.is_phrase else _term_scores)(searcher, unit, keep, known)
 
 
-def _clause_scores(searcher: Any, clause: tuple[Unit, ...], keep: Any) -> Scores:
+def _clause_scores(searcher: Any, clause: tuple[Unit, ...], keep: Any, known: Known) -> Scores:
     """Documents matching any unit of an OR clause; each matching unit adds its score."""
     if len(clause) == 1:
-        return unit_scores(searcher, clause[0], keep)
+        return unit_scores(searcher, clause[0], keep, known)
     scores: Scores = {}
     for unit in clause:
-        for docnum, score in unit_scores(searcher, unit, keep).items():
+        for docnum, score in unit_scores(searcher, unit, keep, known).items():
             scores[docnum] = scores.get(docnum, 0.0) + score
     return scores
 
 
-def score_matches(searcher: Any, clauses: list[tuple[Unit, ...]], allowed: Any) -> Scores:
-    """Every document matching all clauses (and ``allowed``), with its score."""
+def score_matches(searcher: Any, clauses: list[tuple[Unit, ...]], allowed: Any, known: Known = None) -> Scores:
+    """Every document matching all clauses (and ``allowed``), with its score.
 
-    # Rarest clause first: later clauses only test membership in a smaller dict.
-    # (doc_frequency counts hidden documents too; it only steers the order.)
+    ``known`` holds the stems of the documents under the viewer's audience tokens
+    (whoosh/vocabulary.py): a title or body word outside it cannot match anything
+    the viewer may read, so its postings, which can only be hidden documents', are
+    never read, and a query of such words costs what a query of absent words does.
+    """
+
+    def unreadable(unit: Unit) -> bool:
+        return known is not None and not unit.prefix and not unit.name and any(t not in known for t in unit.tokens)
+
+    # Rarest clause first: later clauses only test membership in a smaller dict. A
+    # clause that cannot match goes first and ends the search; doc_frequency counts
+    # hidden documents too, so it only orders clauses of readable words.
     def cost(clause: tuple[Unit, ...]) -> int:
+        if all(unreadable(unit) for unit in clause):
+            return -1
         return sum(
             searcher.doc_frequency(field, unit.tokens[0]) if unit.tokens else 10**9
             for unit in clause
@@ -179,7 +203,7 @@ def score_matches(searcher: Any, clauses: list[tuple[Unit, ...]], allowed: Any) 
 
     scores: Any = allowed
     for clause in sorted(clauses, key=cost):
-        found = _clause_scores(searcher, clause, scores)
+        found = _clause_scores(searcher, clause, scores, known)
         if type(scores) is dict:
             found = {docnum: scores[docnum] + s for docnum, s in found.items()}
         scores = found

@@ -27,11 +27,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import whoosh
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, LockError
 from whoosh.writing import SegmentWriter
 
-from forum.search.schema import SCHEMA, SearchDocument, to_fields
+from forum.search.schema import SCHEMA, SCHEMA_VERSION, SearchDocument, to_fields
 
 # Gunicorn workers queue on Whoosh's single write lock. Each attempt waits
 # LOCK_WAIT seconds; a request gives up only after WRITE_DEADLINE seconds,
@@ -62,6 +63,34 @@ def _file_lock(path: Path, *, blocking: bool = True) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# Each build directory says which schema and engine wrote it. Another stamp (or none: a
+# build from before stamps) means the index must be rebuilt: the fields differ, or the
+# engine's on-disk format may (whoosh-ng's cannot be read by whoosh-reloaded).
+FORMAT_FILE = "forum-index-format"
+
+
+def format_stamp() -> str:
+    return f"schema {SCHEMA_VERSION}; whoosh {whoosh.versionstring()}"
+
+
+def _create(build: Path) -> FileIndex:
+    ix = whoosh_index.create_in(build, SCHEMA)
+    (build / FORMAT_FILE).write_text(format_stamp())
+    return ix
+
+
+def outdated(index_dir: str | os.PathLike[str]) -> bool:
+    """Whether the live index was built by another schema or engine (see format_stamp);
+    False when there is no index yet (open_index creates a current one)."""
+    live = Path(live_path(index_dir))
+    if not live.is_dir() or not any(name.endswith(".toc") for name in os.listdir(live)):
+        return False
+    try:
+        return (live / FORMAT_FILE).read_text() != format_stamp()
+    except FileNotFoundError:
+        return True
 
 
 def _new_build_dir(index_dir: str | os.PathLike[str]) -> Path:
@@ -117,7 +146,7 @@ def open_index(index_dir: str | os.PathLike[str]) -> FileIndex:
         if ix is not None:
             return ix
         build = _new_build_dir(index_dir)
-        ix = whoosh_index.create_in(build, SCHEMA)
+        ix = _create(build)
         _point_at(index_dir, build)
         return ix
 
@@ -240,7 +269,7 @@ def rebuild(
         journal.write_text("")
         build = _new_build_dir(index_dir)
         try:
-            ix = whoosh_index.create_in(build, SCHEMA)
+            ix = _create(build)
             done = 0
             writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1)
             try:

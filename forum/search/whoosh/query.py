@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import os
 from collections.abc import Callable, Collection, Iterable
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from itertools import compress
 
@@ -23,8 +24,9 @@ from forum.search.results import MAX_PER_PAGE, Hit, SearchPage, Sort
 from forum.search.schema import KINDS, created_from_key, created_key, doc_id_for
 from forum.search.snippets import snippet as make_snippet
 from forum.search.user_query import Unit, UserQuery, parse_user_query
+from forum.search.whoosh import vocabulary
 from forum.search.whoosh.audience import DocFlags, IndexView, current_view
-from forum.search.whoosh.evaluate import posting_blocks, prefix_terms, score_matches, unit_scores
+from forum.search.whoosh.evaluate import prefix_terms, score_matches, unit_scores
 
 
 def _facet_check(
@@ -145,6 +147,7 @@ def ranked(
     sort: Sort,
     count: int,
     gated: set[int] = frozenset(),  # type: ignore[assignment]
+    known: AbstractSet[str] | None = None,
 ) -> tuple[list[tuple[int, float]], int]:
     """The first ``count`` matches in rank order, and the exact total.
 
@@ -155,7 +158,7 @@ def ranked(
     alone (no clauses) matches every allowed document they select, all scored 0.
     """
     if parsed.clauses:
-        scores = score_matches(view.searcher, parsed.clauses, allowed)
+        scores = score_matches(view.searcher, parsed.clauses, allowed, known)
     else:
         docnums = range(view.searcher.doc_count_all())
         scores = dict.fromkeys(docnums if allowed is None else compress(docnums, allowed), 0.0)
@@ -252,7 +255,8 @@ def search_index(
         facets, outside_body = check, _outside_body_check(view, parsed.clauses, gated)
         check = outside_body if facets is None else (lambda docnum: facets(docnum) and outside_body(docnum))
     start = (page - 1) * per_page
-    top, total = ranked(view, parsed, allowed, check, sort, start + per_page, gated)
+    known = vocabulary.known_words(view, frozenset(principals)) if vocabulary.indexed(view) else None
+    top, total = ranked(view, parsed, allowed, check, sort, start + per_page, gated, known)
     hits = [
         build_hit(
             view,
@@ -288,31 +292,21 @@ def readable_words(
 ) -> set[str]:
     """The ``words`` that match at least one document ``principals`` may read, under the
     same rules as a search (bans, excluded documents, gated posts by title only).
-    Words of hidden documents are looked up but never returned (suggest.py)."""
-    by_token: dict[str, list[str]] = {}
+    Only terms under the viewer's own audience tokens are read (whoosh/vocabulary.py)."""
+    by_stem: dict[str, list[str]] = {}
     for word in words:
         form = word_form(word)
         if form is not None:
-            by_token.setdefault(form, []).append(word)
-    if not by_token:
+            by_stem.setdefault(form, []).append(word)
+    if not by_stem:
         return set()
     view = current_view(index_dir)
-    allowed = view.allowed(frozenset(principals), include_removed)
+    principals = frozenset(principals)
+    allowed = view.allowed(principals, include_removed)
     if allowed is None:
         return set()
-    mask = set(view.banned_mask(frozenset(str(i) for i in banned_author_ids)) or ())
-    mask |= set(view.docnums("doc_id", exclude_doc_ids))
+    skip = set(view.banned_mask(frozenset(str(i) for i in banned_author_ids)) or ())
+    skip |= set(view.docnums("doc_id", exclude_doc_ids))
     gated = set(view.docnums("doc_id", [doc_id_for("post", post_id) for post_id in title_only_post_ids]))
-    found: set[str] = set()
-    for token, typed in by_token.items():
-        for field in ("title", "body"):
-            skip = mask if field == "title" else mask | gated
-            if any(
-                allowed[docnum] and docnum not in skip
-                for reader, offset in view.searcher.reader().leaf_readers()
-                for ids, _ in posting_blocks(reader, field, token)
-                for docnum in map(offset.__add__, ids)
-            ):
-                found.update(typed)
-                break
-    return found
+    found = vocabulary.readable_stems(view, principals, by_stem, allowed, skip, gated)
+    return {word for stem in found for word in by_stem[stem]}

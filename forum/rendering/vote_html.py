@@ -43,6 +43,7 @@ class VoteWidgets:
 
     def __init__(self) -> None:
         rules = permissions.vote_rules(current_user)
+        self.rules = tuple(sorted(rules.items()))  # what the buttons depend on (thread_html keys by it)
         self.can_vote = rules["vote"]
         self.viewer_id = current_user.get_id()
         self.links = Links()

@@ -719,10 +719,14 @@ def _committing(session_) -> None:
         session_.flush()  # what is still pending is part of the commit
     activity, changed = session_.info.get(_ACTIVITY, set()), session_.info.get(_CHANGED, set())
     scopes = _scopes(session_)
-    if changed:
-        scopes |= _post_tokens(session_, set(changed), cards=True)
-    if activity - changed:
-        scopes |= _post_tokens(session_, activity - changed)
+    try:
+        if changed:
+            scopes |= _post_tokens(session_, set(changed), cards=True)
+        if activity - changed:
+            scopes |= _post_tokens(session_, activity - changed)
+    except Exception:  # the write must not fail for the cache: drop every page instead
+        current_app.logger.exception("page cache: cannot read the readers of the posts a write touched")
+        scopes.add(EVERYTHING)
 
 
 # No rollback hook clears the scopes: telling a savepoint's rollback from the whole

@@ -230,7 +230,7 @@ class ThreadRenderer:
         for node in _walk(nodes):
             c = node.comment
             blocked = node.shown and c.author_id in self.blocked
-            if node.is_new or blocked:
+            if node.is_new or blocked or node.classes or node.data:
                 own["li", c.id] = self._li(node, blocked)
                 own["note", c.id] = self._note(node, blocked)
                 own["open", c.id] = self._open(node, blocked)

@@ -132,6 +132,34 @@ def _token_out(pieces: list[Piece], token: str) -> list[Piece]:
     ]
 
 
+# What a comment's kept text shows of it and of its author (besides its place in the tree
+# and how long ago it was written): a change to any of them is a new key.
+_COMMENT_KEY = (
+    "id",
+    "author_id",
+    "deleted_at",
+    "removed_at",
+    "removal_reason",
+    "edited_at",
+    "score",
+    "vote_count",
+    "agreement",
+    "agreement_count",
+    "body_html",
+)
+_AUTHOR_KEY = ("id", "username", "display_name", "deleted_at")
+
+
+def _columns(row, names: tuple[str, ...]) -> tuple:
+    """These loaded columns of an ORM row, straight from its dict (the attribute machinery
+    costs most of a long thread's key); through the attributes if one is not loaded."""
+    values = row.__dict__
+    try:
+        return tuple([values[name] for name in names])
+    except KeyError:
+        return tuple(getattr(row, name) for name in names)
+
+
 def _walk(nodes: list[Node]) -> Iterator[Node]:
     for node in nodes:
         yield node
@@ -193,34 +221,16 @@ class ThreadRenderer:
         """The kind of viewer and the thread as this viewer's query returned it; None: a
         thread of the viewer's own, never kept."""
         rows = []
+        authors: dict[int, tuple] = {}  # a thread has few authors: each read once
         for node in _walk(nodes):
-            c, author = node.comment, node.comment.author
+            c = node.comment
             if node.classes or node.data or (node.shown and c.is_removed and c.author_id == self.viewer_id):
                 return None
-            rows.append(
-                (
-                    c.id,
-                    node.depth,
-                    node.shown,
-                    node.more_below,
-                    node.reply_count,
-                    len(node.children),
-                    c.author_id,
-                    author.username,
-                    author.display_name,
-                    author.is_deleted,
-                    c.is_deleted,
-                    c.is_removed,
-                    c.removal_reason,
-                    c.edited_at,
-                    time_ago(c.created_at),
-                    c.score,
-                    c.vote_count,
-                    c.agreement,
-                    c.agreement_count,
-                    c.body_html,
-                )
-            )
+            author = authors.get(c.author_id)
+            if author is None:
+                author = authors[c.author_id] = _columns(c.author, _AUTHOR_KEY)
+            place = (node.depth, node.shown, node.more_below, node.reply_count, len(node.children))
+            rows.append((place, _columns(c, _COMMENT_KEY), author, time_ago(c.created_at)))
         return (self._kind(), tuple(rows))
 
     def _own_slots(self, nodes: list[Node]) -> dict[tuple[str, int], str]:

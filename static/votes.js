@@ -1,45 +1,57 @@
-// Vote buttons update in place. Without this file the same forms post and redirect back.
+// Vote buttons update in place. Every button submits the page's one form (#vote-form, with the
+// CSRF token and the page to come back to) at its own formaction; without this file that form
+// posts and the server redirects back.
 (function () {
   "use strict";
 
-  function render(form, data) {
-    var axis = form.dataset.axis;
+  function withCurrent(action, vote) {
+    return action.replace(/([?&]current=)[^&]*/, "$1" + encodeURIComponent(vote));
+  }
+
+  function render(widget, data) {
+    var axis = widget.dataset.axis;
     var total = axis === "agreement" ? data.agreement : data.score;
     var count = axis === "agreement" ? data.agreement_count : data.vote_count;
-    var totalEl = form.querySelector("[data-vote-total]");
+    var totalEl = widget.querySelector("[data-vote-total]");
     var noun = totalEl.dataset.voteNoun || "vote";
+    var current = data.vote || "none";
     totalEl.textContent = String(total);
     totalEl.title = count + " " + noun + (count === 1 ? "" : "s");
-    form.querySelector("[data-vote-current]").value = data.vote || "none";
-    form.querySelectorAll("button[data-choice]").forEach(function (button) {
-      var mine = button.dataset.choice === data.vote;
+    widget.dataset.current = current;
+    widget.querySelectorAll("button[name=value]").forEach(function (button) {
+      var mine = button.value === data.vote;
       button.setAttribute("aria-pressed", mine ? "true" : "false");
+      button.setAttribute("formaction", withCurrent(button.getAttribute("formaction"), current));
     });
   }
 
-  function showError(form, message) {
-    var note = form.querySelector(".vote-error");
+  function showError(widget, message) {
+    var note = widget.querySelector(".vote-error");
     if (!note) {
       note = document.createElement("span");
       note.className = "vote-error flash-error";
       note.setAttribute("role", "status");
-      form.appendChild(note);
+      widget.appendChild(note);
     }
     note.textContent = message;
   }
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.matches || !form.matches("form[data-vote]") || !window.fetch) return;
     var button = event.submitter;
-    if (!button || !button.dataset.choice) return;
+    if (!form.matches || !form.matches("form#vote-form") || !window.fetch) return;
+    if (!button || button.name !== "value") return;
+    var widget = button.closest("[data-vote]");
+    if (!widget) return;
     event.preventDefault();
-    if (form.getAttribute("aria-busy") === "true") return;  // a double click sends one request
+    if (widget.getAttribute("aria-busy") === "true") return;  // a double click sends one request
     var body = new FormData(form);
     body.set("value", button.value);
+    body.set("current", widget.dataset.current || "none");
     var token = form.querySelector("input[name=csrf_token]");
-    form.setAttribute("aria-busy", "true");
-    fetch(form.action, {
+    var action = button.getAttribute("formaction");
+    widget.setAttribute("aria-busy", "true");
+    fetch(action, {
       method: "POST",
       body: body,
       credentials: "same-origin",
@@ -53,21 +65,22 @@
           var value = document.createElement("input");
           value.type = "hidden"; value.name = "value"; value.value = button.value;
           form.appendChild(value);
+          form.action = action;
           form.submit();
           return null;
         }
         return response.json().then(function (data) {
           if (response.ok) {
-            render(form, data);
-            var old = form.querySelector(".vote-error");
+            render(widget, data);
+            var old = widget.querySelector(".vote-error");
             if (old) old.remove();
             // A new or unverified account's vote is kept but not counted yet (docs/karma.md).
-            if (data.pending) showError(form, "Your vote is kept; it counts once your account is verified and a few days old.");
+            if (data.pending) showError(widget, "Your vote is kept; it counts once your account is verified and a few days old.");
           }
-          else showError(form, (data.error && data.error.message) || "The vote was not recorded.");
+          else showError(widget, (data.error && data.error.message) || "The vote was not recorded.");
         });
       })
-      .catch(function () { showError(form, "The vote was not recorded; check your connection."); })
-      .finally(function () { if (form.getAttribute("aria-busy") === "true") form.removeAttribute("aria-busy"); });
+      .catch(function () { showError(widget, "The vote was not recorded; check your connection."); })
+      .finally(function () { if (widget.getAttribute("aria-busy") === "true") widget.removeAttribute("aria-busy"); });
   });
 })();

@@ -18,8 +18,9 @@ from forum import create_app
 from forum.extensions import db
 from forum.infra import page_cache
 from forum.models import Comment, Post
-from forum.services import groups, moderation, posts, votes
+from forum.services import drafts, groups, moderation, posts, votes
 from forum.services.audience import Audience
+from forum.services.terms import TermsChoice
 from tests.factories import login, make_comment, make_group, make_post, make_user
 from tests.moderation_helpers import make_moderator
 
@@ -492,3 +493,126 @@ def test_joining_the_audience_group_shows_its_activity_at_once(app, world):
     make_comment(world["author"], world["private"], "Welcome to the lab.")
     front = outsider.get("/")
     assert cache_state(front) == "miss" and "1 comment<" in body(front)
+
+
+def _hidden_writes(world, newcomer):
+    """Writes only the lab (and the author) can see, one commit each, by name."""
+    author, lab, private = world["author"], world["lab"], world["private"]
+    lab_only = Audience("restricted", frozenset(), frozenset({lab.id}))
+    yield "comment", lambda: make_comment(world["reader"], private, "Hidden lab chatter.")
+    yield "new post", lambda: make_post(author, "Second lab post", "More.", tags="findings", **_lab(world))
+    yield "edit", lambda: posts.update_post(private, author, "Lab only, renamed", "New secret.", "", lab_only)
+    yield (
+        "audience change",
+        lambda: posts.update_post(
+            private, author, private.title, private.body_md, "", Audience("restricted", frozenset(), frozenset())
+        ),
+    )
+    yield "membership", lambda: (groups.add_member(lab, newcomer), db.session.commit())
+    yield "leaving", lambda: groups.remove_member(author, lab, newcomer.username)
+    draft = {}
+    yield "draft", lambda: draft.setdefault("post", make_post(author, "Lab draft", "Unfinished.", draft=True))
+    yield "share", lambda: drafts.share_draft(draft["post"], author, world["reader"].username, "read")
+    yield "unshare", lambda: drafts.unshare_draft(draft["post"], author, world["reader"].id)
+
+
+def _lab(world) -> dict:
+    return {"audience": "restricted", "groups": (world["lab"],)}
+
+
+def test_hidden_posts_edits_audiences_and_memberships_change_nothing_for_an_outsider(app, client, world):
+    """Each write below reaches only the lab or the author. The anonymous visitor's and a
+    signed-in outsider's front page, tags, a tag page and an unrelated member's profile stay
+    hits after every one (neither the header nor a miss's time tells them anything); the lab
+    member's front page is made afresh after the new post, so the test can tell."""
+    bystander = make_user("bystander")
+    make_post(bystander, "Bystander notes", "Public.", tags="findings")
+    newcomer = make_user("newcomer")
+    outsider, member = member_client(app, world["outsider"]), member_client(app, world["reader"])
+    pages = ["/", "/tags", "/tags/findings", "/users/bystander"]
+    for viewer in (client, outsider, member):
+        for path in pages:
+            viewer.get(path)
+            assert cache_state(viewer.get(path)) == "hit", path
+
+    for name, write in _hidden_writes(world, newcomer):
+        write()
+        for viewer in (client, outsider):
+            assert [cache_state(viewer.get(path)) for path in pages] == ["hit"] * len(pages), name
+        if name == "new post":
+            front = member.get("/")
+            assert cache_state(front) == "miss" and "Second lab post" in body(front)
+            member.get("/")  # kept again
+    assert "Second lab post" not in body(outsider.get("/")) + body(client.get("/tags/findings"))
+
+
+def test_narrowing_to_fewer_members_drops_the_pages_of_those_who_lost_it(app, world):
+    """Narrowed from the lab to the author alone: the reader held the lab's token, which the
+    narrowing replaces, so their kept post page and front page go at once."""
+    private, path = world["private"], f"/posts/{world['private'].id}"
+    reader = member_client(app, world["reader"])
+    for page in (path, "/"):
+        reader.get(page)
+        assert cache_state(reader.get(page)) == "hit"
+    assert "Lab only findings" in body(reader.get("/"))
+
+    posts.update_post(
+        private, world["author"], private.title, private.body_md, "", Audience("restricted", frozenset(), frozenset())
+    )
+
+    gone = reader.get(path)
+    assert gone.status_code == 404 and "Secret lab text" not in body(gone)
+    assert "Lab only findings" not in body(reader.get("/"))
+
+
+def test_an_unshared_draft_is_gone_at_once(app, world):
+    draft = make_post(world["author"], "Shared draft", "Draft text for the reader.", draft=True)
+    drafts.share_draft(draft, world["author"], world["reader"].username, "read")
+    path = f"/posts/{draft.id}"
+    reader = member_client(app, world["reader"])
+    reader.get(path)
+    kept = reader.get(path)
+    assert cache_state(kept) == "hit" and "Draft text for the reader." in body(kept)
+
+    drafts.unshare_draft(draft, world["author"], world["reader"].id)
+
+    gone = reader.get(path)
+    assert gone.status_code == 404 and "Draft text for the reader." not in body(gone)
+
+
+def test_new_terms_gate_the_post_at_once(app, world):
+    post, path = world["private"], f"/posts/{world['private'].id}"
+    reader = member_client(app, world["reader"])
+    reader.get(path)
+    assert cache_state(reader.get(path)) == "hit" and "Secret lab text" in body(reader.get(path))
+
+    posts.update_post(
+        post,
+        world["author"],
+        post.title,
+        post.body_md,
+        "",
+        Audience("restricted", frozenset(), frozenset({world["lab"].id})),
+        terms=TermsChoice(None, "Ask before you build on this."),
+    )
+
+    gated = reader.get(path)
+    assert "Secret lab text" not in body(gated) and "Ask before you build on this." in body(gated)
+
+
+def test_a_listing_card_reaches_every_member_at_once(app, world):
+    """A card shows a restricted post's title to every signed-in member: listing it, and
+    taking it back, drop every member's pages (and no one else's)."""
+    from forum.services import access
+
+    outsider = member_client(app, world["outsider"])
+    outsider.get("/search?q=findings")
+    assert "Lab only findings" not in body(outsider.get("/search?q=findings"))
+
+    access.set_listing(world["author"], world["private"], True, "An abstract anyone signed in may read.")
+    db.session.commit()
+    assert "Lab only findings" in body(outsider.get("/search?q=findings"))
+
+    access.set_listing(world["author"], world["private"], False, None)
+    db.session.commit()
+    assert "Lab only findings" not in body(outsider.get("/search?q=findings"))

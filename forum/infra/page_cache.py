@@ -13,17 +13,21 @@ Why it cannot leak, the rules the code below keeps:
   a cookie from another browser gets no hit, and every other rule applies as on the full
   path). Anything else takes the full path.
 - The key holds *generations*: tokens a committed write to a table that any page reads
-  replaces (`_flushed` and `_executed` note the write, `_committed` replaces them). A
-  write inside posts (a comment, a vote, a notification about them) replaces those of the
-  posts' audience tokens; a member's own follows and read marks their user token; any
-  other write (a new post, an audience narrowed, a member removed, a ban, terms)
-  replaces EVERYTHING's. A page is kept under EVERYTHING's and those of its viewer's
-  principal tokens, so each of those writes makes every older entry its viewer could be
-  affected by unreachable, and a write inside a post the viewer cannot read changes
-  nothing for them: not the page, not hit or miss, not the time a page takes (and
-  `X-Page-Cache` is only sent in development and tests). EVERYTHING's generation is
-  read before the page touches the database (the viewer's tokens just after loading the
-  viewer, and any change of tokens replaces EVERYTHING) and stored with the page, so a
+  replaces (`_flushing`, `_flushed` and `_executed` note the write, `_committing` finds
+  the readers of the posts it touched, `_committed` replaces them). A write replaces the
+  generations of the principal tokens of whoever may see it: activity inside a post (a
+  comment, a vote) its audience's; a change to a post itself (a new post, an edit, its
+  audience, its listing card, a draft share) its audience's before AND after the write,
+  plus `members` while it has a listing card, so everyone who just lost it drops their
+  pages; a membership the member's and the group's; a member's own follows and read marks
+  their user token; any other write (a ban, terms, a group's settings) EVERYTHING's. A
+  page is kept under EVERYTHING's and those of its viewer's principal tokens, so each of
+  those writes makes every older entry its viewer could be affected by unreachable, and a
+  write the viewer cannot see changes nothing for them: not the page, not hit or miss,
+  not the time a page takes (and `X-Page-Cache` is only sent in development and tests).
+  EVERYTHING's generation is read before the page touches the database, a member's own
+  token's just after loading the viewer and before their tokens are read (any change of
+  tokens replaces it), the others' after that, and all are stored with the page, so a
   page rendered from data older than a write can never be filed under the generation
   after it.
 - Entries also expire after `PAGE_CACHE_SECONDS`, for what changes with the clock alone
@@ -85,11 +89,11 @@ UNWATCHED_TABLES = frozenset({"post_reads", "outbox", "api_tokens", "search_entr
 
 
 # A scope is what a write touched, named as readers are: a principal token (`public`,
-# `members`, `user:<id>`, `group:<id>`) for a write inside posts with that audience or in
-# one member's own inbox, or EVERYTHING for any other write (an audience, a membership, a
-# ban, terms, a new post). A page is kept under EVERYTHING's generation and those of its
-# viewer's tokens, so a comment in a post only its group reads never changes an
-# outsider's hit or miss: the outsider holds none of the tokens that write replaced.
+# `members`, `user:<id>`, `group:<id>`) for a write only the holders of that token may see
+# (`_reach` below), or EVERYTHING for any other write. A page is kept under EVERYTHING's
+# generation and those of its viewer's tokens, so a comment or a new post only a group
+# reads never changes an outsider's hit or miss: the outsider holds none of the tokens
+# that write replaced.
 EVERYTHING = "*"
 
 
@@ -300,24 +304,30 @@ def _key(generations: tuple[str, ...], viewer: str) -> tuple:
 
 def _viewer_generations(cache: PageCache, everything: tuple[str, ...], user) -> tuple[str, ...]:
     """EVERYTHING's generation (read by the caller before anything else) and those of the
-    viewer's tokens: what a write the viewer may see replaces. The tokens are read now,
-    after EVERYTHING's: a membership change replaces EVERYTHING, so a page can never be
-    filed under tokens newer than the generation it was made in."""
-    return everything + cache.generation.current(_scopes_of(cache, everything, user))
-
-
-def _scopes_of(cache: PageCache, everything: tuple[str, ...], user) -> list[str]:
-    """The viewer's tokens as scopes, kept in the worker under EVERYTHING's generation: only
-    writes that replace it (memberships, groups, two-factor) change a member's tokens, so a
-    member's hit costs no query for them. (The read rule itself still reads them afresh.)"""
+    viewer's tokens: what a write the viewer may see replaces. A member's own token is read
+    first, before their tokens are looked up: a membership change replaces it, so a page can
+    never be filed under tokens newer than the generation it was made in."""
     if user is None or not getattr(user, "is_authenticated", False):
-        return sorted(cache.scopes_of(user))
+        return everything + cache.generation.current(sorted(cache.scopes_of(user)))
+    from forum.models.principals import user_token
+
+    own_token = user_token(user.id)
+    own = everything + cache.generation.current([own_token])
+    others = [scope for scope in _scopes_of(cache, own, user) if scope != own_token]
+    return own + cache.generation.current(others)
+
+
+def _scopes_of(cache: PageCache, own: tuple[str, ...], user) -> list[str]:
+    """A member's tokens as scopes, kept in the worker under EVERYTHING's generation and their
+    own token's: only writes that replace one of those (their memberships, groups, two-factor)
+    change a member's tokens, so a member's hit costs no query for them. (The read rule itself
+    still reads them afresh.)"""
     key = ("scopes", user.id)
     kept = cache.values.get(key)
-    if kept is not None and kept[0] == everything:
+    if kept is not None and kept[0] == own:
         return kept[2]  # type: ignore[return-value]
     scopes = sorted(cache.scopes_of(user))
-    _keep(cache, key, everything, scopes)
+    _keep(cache, key, own, scopes)
     return scopes
 
 
@@ -456,47 +466,115 @@ def do_not_keep() -> None:
 _READ_ONLY_SQL = ("select", "with", "pragma", "explain", "savepoint", "release", "show", "set ")
 
 
-# Writes whose reach is known from the row: activity inside posts (their audience's tokens)
-# and a member's own inbox and follows (their user token). Any other watched table
-# replaces EVERYTHING. A post row counts as activity only when the write moved its
-# counters (a comment, a vote); its title, audience or state reach every listing.
-_INSIDE_POSTS = frozenset({"comments", "votes", "notifications", "subscriptions", "posts"})
+# Writes whose reach is known from the row, and what it is:
+# - activity inside a post (a comment, a vote, a follow, a notification about it; a post row
+#   whose counters alone moved): the post's audience tokens at commit;
+# - a change to the post itself (its title, text, tags, state, authors, audience, listing
+#   card, draft shares, versions): its audience tokens before the transaction AND at commit,
+#   plus `members` when it has a listing card (before or after: every member sees the card's
+#   title), so a narrowing drops the pages of everyone who lost the post at once;
+# - a membership: the member's own token (their tokens changed: every page of theirs) and
+#   the group's (its readers may see who is in it);
+# - a member's own inbox and follows: their user token;
+# - a new tag or a new audience snapshot: nothing on its own (a tag shows only through the
+#   posts that carry it, a snapshot only once a version or comment points at it, and both
+#   of those are changes to a post).
+# Any other watched table (users, groups, terms, bans...) replaces EVERYTHING.
+_ACTIVITY_TABLES = frozenset({"comments", "votes", "notifications", "subscriptions"})
+_POST_PARTS = frozenset(
+    {"post_audience", "post_revisions", "post_listings", "post_planned_audience", "draft_shares", "post_terms"}
+)
+_INERT_WHEN_NEW = frozenset({"tags", "audience_snapshots", "audience_snapshot_principals"})
 _POST_COUNTERS = frozenset({"comment_count", "score", "vote_count", "hot"})
+
+# session.info keys, for one transaction: the scopes found so far, the posts whose activity
+# or whose own state it touched (resolved to tokens just before the commit), and the posts
+# whose tokens before the transaction are already among the scopes.
+_SCOPES, _ACTIVITY, _CHANGED, _BEFORE = (
+    "page_cache_scopes",
+    "page_cache_activity",
+    "page_cache_changed",
+    "page_cache_before",
+)
 
 
 def _scopes(session_) -> set[str]:
-    return session_.info.setdefault("page_cache_scopes", set())
+    return session_.info.setdefault(_SCOPES, set())
 
 
 def _connection(session_):
     return session_.connection()  # Core: runs inside the transaction, no ORM events
 
 
-def _post_tokens(session_, post_ids: set[int]) -> set[str]:
-    """The audience tokens of these posts, EVERYTHING if one has none (it is gone)."""
-    from forum.models import PostAudience
+def _post_tokens(session_, post_ids: set[int], *, cards: bool = False) -> set[str]:
+    """The audience tokens of these posts as the database has them now, with `members` for
+    those with a listing card when `cards`; EVERYTHING if one has no audience (it is gone)."""
+    from forum.models import PostAudience, PostListing
+    from forum.models.principals import MEMBERS
 
-    known = session_.info.setdefault("page_cache_tokens", {})  # a comment notifies many: ask once
-    key = frozenset(post_ids)
-    if key not in known:
-        rows = _connection(session_).execute(
-            select(PostAudience.post_id, PostAudience.principal).where(PostAudience.post_id.in_(post_ids))
-        )
-        pairs = rows.all()
-        found = {principal for _, principal in pairs}
-        known[key] = {EVERYTHING} if {post_id for post_id, _ in pairs} != post_ids else found
-    return known[key]
+    connection = _connection(session_)
+    pairs = connection.execute(
+        select(PostAudience.post_id, PostAudience.principal).where(PostAudience.post_id.in_(post_ids))
+    ).all()
+    found = {principal for _, principal in pairs}
+    if {post_id for post_id, _ in pairs} != post_ids:
+        found.add(EVERYTHING)
+    if cards and connection.scalar(select(PostListing.post_id).where(PostListing.post_id.in_(post_ids)).limit(1)):
+        found.add(MEMBERS)
+    return found
 
 
-def _reach(session_, table: str, values: dict) -> set[str]:
-    """The scopes of one written row, from the columns known about it ({EVERYTHING} if unsure)."""
-    from forum.models import Comment, Notification, Vote
-    from forum.models.principals import user_token
+def _post_changes(session_, post_ids: Iterable[int | None]) -> None:
+    """Posts whose own state this transaction changes. Called BEFORE the change reaches the
+    database (before a flush, or before a Core statement runs): the first call for a post in
+    a transaction notes who could see it before, the commit adds who can see it after."""
+    ids = {post_id for post_id in post_ids if post_id}
+    if not ids:
+        return
+    session_.info.setdefault(_CHANGED, set()).update(ids)
+    before = session_.info.setdefault(_BEFORE, set())
+    if EVERYTHING in _scopes(session_) or not (ids - before):
+        return
+    new = ids - before
+    before |= new
+    tokens = _post_tokens(session_, new, cards=True)
+    tokens.discard(EVERYTHING)  # a post being made has no audience yet: the commit finds it
+    _scopes(session_).update(tokens)
 
-    if table not in _INSIDE_POSTS:
+
+def _post_activity(session_, post_id: int | None) -> set[str]:
+    """Activity inside a post: its readers, found at the commit (EVERYTHING without a post)."""
+    if not post_id:
         return {EVERYTHING}
+    session_.info.setdefault(_ACTIVITY, set()).add(post_id)
+    return set()
+
+
+def _reach(session_, table: str, values: dict, *, new: bool = False) -> set[str]:
+    """The scopes of one written row, from the columns known about it ({EVERYTHING} if
+    unsure). Post ids are noted for the commit, which reads their audiences."""
+    from forum.models import Comment, Notification, Vote
+    from forum.models.principals import group_token, user_token
+
     get = values.get
     user_id = get("user_id")
+    if table in _INERT_WHEN_NEW:
+        return set() if new else {EVERYTHING}
+    if table == "memberships":
+        group_id = get("group_id")
+        return {user_token(user_id), group_token(group_id)} if user_id and group_id else {EVERYTHING}
+    if table == "posts":
+        return _post_activity(session_, get("id"))  # counters only: see _flushed and _executed
+    if table in _POST_PARTS:
+        if not get("post_id"):
+            return {EVERYTHING}
+        _post_changes(session_, [get("post_id")])  # already noted before the write; this adds the commit's
+        # A deleted audience row names a reader who may just have lost the post; a share, the sharee.
+        principal = get("principal") if table == "post_audience" else None
+        extra = {user_token(user_id)} if table == "draft_shares" and user_id else set()
+        return extra | ({str(principal)} if principal else set())
+    if table not in _ACTIVITY_TABLES:
+        return {EVERYTHING}
     if table == "subscriptions" and user_id:
         return {user_token(user_id)}
     if table == "notifications":
@@ -512,44 +590,75 @@ def _reach(session_, table: str, values: dict) -> set[str]:
                 return {EVERYTHING}
             values = {"user_id": row.user_id, "post_id": row.post_id}
         if values.get("post_id"):
-            return _post_tokens(session_, {values["post_id"]})
+            return _post_activity(session_, values["post_id"])
         return {user_token(values["user_id"])} if values.get("user_id") else {EVERYTHING}
-    post_id = get("post_id") if table != "posts" else get("id")
+    post_id = get("post_id")
     comment_id = get("comment_id") if table == "votes" else get("id") if table == "comments" else None
     if table == "votes" and not post_id and not comment_id and get("id"):
         row = _connection(session_).execute(select(Vote.post_id, Vote.comment_id).where(Vote.id == get("id"))).first()
         post_id, comment_id = (row.post_id, row.comment_id) if row else (None, None)
     if not post_id and comment_id:
         post_id = _connection(session_).scalar(select(Comment.post_id).where(Comment.id == comment_id))
-    return _post_tokens(session_, {post_id}) if post_id else {EVERYTHING}
+    return _post_activity(session_, post_id)
 
 
-def _note(session_, table: str, values: dict) -> None:
+def _note(session_, table: str, values: dict, *, new: bool = False) -> None:
     if table in UNWATCHED_TABLES:
         return
     scopes = _scopes(session_)
     if EVERYTHING not in scopes:  # already everything: nothing more to learn
-        scopes |= _reach(session_, table, values)
+        scopes |= _reach(session_, table, values, new=new)
+
+
+def _own_change(obj) -> bool:
+    """A post row whose own columns (not just its counters) or collections changed."""
+    state = inspect(obj)
+    if not state.persistent:
+        return True
+    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+    return not changed <= _POST_COUNTERS
 
 
 def _object_values(obj) -> dict:
     state = inspect(obj)
-    if obj.__table__.name == "posts" and state.persistent:
-        changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
-        if not changed <= _POST_COUNTERS:
-            return {}  # its title, text, state: every listing may show it
-    values = {key: state.dict.get(key) for key in ("id", "post_id", "comment_id", "user_id")}
-    if state.identity:  # an expired row keeps its primary key here: (id), or a follow's (user_id, ...)
-        values["user_id" if obj.__table__.name == "subscriptions" else "id"] = state.identity[0]
+    values = {key: state.dict.get(key) for key in ("id", "post_id", "comment_id", "user_id", "group_id", "principal")}
+    if state.identity:  # an expired row keeps its primary key here
+        for column, value in zip(state.mapper.primary_key, state.identity, strict=False):
+            values[column.key] = value
     return values
+
+
+def _post_id_of(obj) -> int | None:
+    table = obj.__table__.name
+    if table == "posts":
+        return inspect(obj).identity[0] if inspect(obj).identity else None
+    return _object_values(obj).get("post_id") if table in _POST_PARTS else None
+
+
+@event.listens_for(db.session, "before_flush")
+def _flushing(session_, _context, _instances) -> None:
+    """Who could see the posts this flush changes, read before it writes."""
+    if EVERYTHING in _scopes(session_):
+        return
+    objects = chain(session_.new, session_.deleted, session_.dirty)
+    post_ids = [
+        _post_id_of(obj)
+        for obj in objects
+        if obj.__table__.name in _POST_PARTS or (obj.__table__.name == "posts" and _own_change(obj))
+    ]
+    _post_changes(session_, post_ids)
 
 
 @event.listens_for(db.session, "after_flush")
 def _flushed(session_, _context) -> None:
+    new = set(session_.new)
     changed = chain(session_.new, session_.deleted, (o for o in session_.dirty if session_.is_modified(o)))
     for obj in changed:
         table = obj.__table__.name
-        _note(session_, table, _object_values(obj) if table in _INSIDE_POSTS else {})
+        if table == "posts" and _own_change(obj):
+            _post_changes(session_, [inspect(obj).identity[0] if inspect(obj).identity else obj.id])
+            continue
+        _note(session_, table, _object_values(obj), new=obj in new)
 
 
 def _equalities(statement) -> dict:
@@ -570,42 +679,72 @@ def _equalities(statement) -> dict:
 
 @event.listens_for(db.session, "do_orm_execute")
 def _executed(state) -> None:
+    """Before a Core INSERT, UPDATE or DELETE runs: what it reaches."""
     if state.is_select:
         return
     statement = state.statement
     table = getattr(getattr(statement, "table", None), "name", "?")
+    session_ = state.session
     if state.is_insert or state.is_update or state.is_delete:
         values = _equalities(statement)
+        rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
         if table == "posts" and not set(_assigned(statement)) <= _POST_COUNTERS:
-            values = {}  # a post's own columns: everything
+            if not values.get("id"):
+                _note(session_, "?", {})  # a post's own columns, rows we do not follow: everything
+            _post_changes(session_, [values.get("id")])
+            return
+        if table in _POST_PARTS:  # who could see the post before this statement runs
+            _post_changes(session_, [{**values, **row}.get("post_id") for row in rows])
         if isinstance(state.parameters, list) and state.is_insert:
             for row in state.parameters:  # many rows at once: each row's reach
-                _note(state.session, table, {**values, **row})
+                _note(session_, table, {**values, **row}, new=True)
         elif isinstance(state.parameters, list):
-            _note(state.session, table, {})  # updates by rows we do not follow: everything
+            _note(session_, table, {})  # updates by rows we do not follow: everything
         else:
-            _note(state.session, table, {**values, **(state.parameters or {})})
+            _note(session_, table, {**values, **(state.parameters or {})}, new=state.is_insert)
     elif not str(statement).lstrip().lower().startswith(_READ_ONLY_SQL):
-        _note(state.session, "?", {})  # raw SQL we cannot read: assume it writes everywhere
+        _note(session_, "?", {})  # raw SQL we cannot read: assume it writes everywhere
 
 
 def _assigned(statement) -> list[str]:
     return [getattr(column, "key", column) for column in (getattr(statement, "_values", None) or {})]
 
 
+@event.listens_for(db.session, "before_commit")
+def _committing(session_) -> None:
+    """The readers, at the commit, of the posts the transaction touched (one query)."""
+    if not (session_.info.get(_ACTIVITY) or session_.info.get(_CHANGED)) or EVERYTHING in _scopes(session_):
+        return
+    if not session_._flushing and not session_._is_clean():
+        session_.flush()  # what is still pending is part of the commit
+    activity, changed = session_.info.get(_ACTIVITY, set()), session_.info.get(_CHANGED, set())
+    scopes = _scopes(session_)
+    try:
+        if changed:
+            scopes |= _post_tokens(session_, set(changed), cards=True)
+        if activity - changed:
+            scopes |= _post_tokens(session_, activity - changed)
+    except Exception:  # the write must not fail for the cache: drop every page instead
+        current_app.logger.exception("page cache: cannot read the readers of the posts a write touched")
+        scopes.add(EVERYTHING)
+
+
 # No rollback hook clears the scopes: telling a savepoint's rollback from the whole
 # transaction's is easy to get wrong, and a scope left over costs one extra bump.
 @event.listens_for(db.session, "after_commit")
 def _committed(session_) -> None:
-    session_.info.pop("page_cache_tokens", None)  # audiences may change in the next transaction
-    scopes = session_.info.pop("page_cache_scopes", None)
+    for key in (_ACTIVITY, _CHANGED, _BEFORE):
+        session_.info.pop(key, None)
+    scopes = session_.info.pop(_SCOPES, None)
     if scopes:
         forget({EVERYTHING} if EVERYTHING in scopes else scopes)
 
 
 @event.listens_for(db.session, "after_rollback")
 def _rolled_back(session_) -> None:
-    session_.info.pop("page_cache_tokens", None)  # read in a transaction that is gone
+    # A later transaction reads the posts' readers afresh; the activity and scopes noted stay
+    # (a savepoint's rollback leaves the rest of the transaction), at worst one extra bump.
+    session_.info.pop(_BEFORE, None)
 
 
 def forget(scopes: Iterable[str]) -> None:
@@ -626,11 +765,12 @@ def forget_all() -> None:
     forget({EVERYTHING})
 
 
-def forget_posts(post_ids: Iterable[int]) -> None:
-    """After the search index took a change to these posts: their readers' pages."""
+def forget_posts(post_ids: Iterable[int], *, cards: bool = False) -> None:
+    """After the search index took a change to these posts: their readers' pages (and every
+    member's, with `cards`, for posts whose listing card the index may have changed)."""
     ids = set(post_ids)
     if ids and has_app_context() and _state() is not None:
-        forget(_post_tokens(db.session, ids))
+        forget(_post_tokens(db.session, ids, cards=cards))
 
 
 def init_app(app: Flask, scopes_of: Callable[[Any], Iterable[str]]) -> None:

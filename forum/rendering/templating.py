@@ -8,7 +8,7 @@ from jinja2 import BytecodeCache
 
 from forum.rendering.dates import time_ago
 from forum.rendering.thread_html import render_thread
-from forum.rendering.vote_html import vote_widget
+from forum.rendering.vote_html import vote_form, vote_widget
 from forum.web.links import link, user_link
 from forum.web.paging import bad_page
 from forum.web.routing import current_view
@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
         link=link,
         render_user_link=user_link,
         render_vote_widget=vote_widget,
+        vote_form=vote_form,
         render_thread=render_thread,
     )
     app.jinja_env.filters["time_ago"] = time_ago

@@ -1,4 +1,5 @@
-"""A comment thread's HTML, in one Python pass over the tree (`threads.build_tree`).
+"""A comment thread's HTML, in one Python pass over the tree (`threads.build_tree`), shared
+by every reader of the same thread with each viewer's own state added on top.
 
 The recursive Jinja macro it replaces spent about 80% of a long thread's time in macro
 calls and `url_for` (bench/README.md). Here links come from `links.Links` patterns,
@@ -6,18 +7,43 @@ vote widgets from `vote_html`, and everything a page shares (the viewer, the CSR
 the post's state) is computed once. The markup is the macro's: the same elements, classes
 and ids, which the tests, static/forum.js and static/votes.js rely on.
 
+The shared thread. The HTML is built as *pieces*: literal text, and per-comment slots
+(the `<li>` tag, the head's notes, the toggle's open state, the vote widgets, the
+actions) each holding what a viewer with nothing of their own there sees: not new, not
+blocked, not the author, no vote. The pieces are kept per worker (`SharedThreads`) under
+the kind of viewer (signed in or not, moderator of the post or not, which vote buttons
+they may press, the post open or closed) and the thread itself exactly as this viewer's
+own visibility-checked query returned it (every comment's id, place in the tree, shown or
+placeholder, author, times, counts and text): two viewers share pieces only when their
+own queries returned the same thread, so nothing reaches a viewer that their query did
+not, and any new comment, edit, vote count or removal is a different key on the very next
+request (no invalidation to get wrong). Each viewer's own state then goes in by a cheap
+pass over the pieces (`_fill`): slots of comments that are new to them, by someone they
+block, their own, or that they voted on are made for them; every other slot takes the
+kept text; the CSRF field is theirs. A viewer who is shown one of their own removed
+comments (the notice speaks to its author) gets a thread of their own, never kept.
+Post bodies, which may be marked per reader (issue 27), are never part of it: only
+comments, which are never marked.
+
 Everything from the database is escaped here except `body_html`, which markup.py
 sanitized at save time (the template printed it with `|safe` too). The rare parts
 (removal notices, moderators' forms) still come from their macros in macros.html.
 
 Extending: a per-comment flag for the viewer goes on the node (`Node.classes`,
-`Node.data`) in the view; markup that every comment gets goes in `_comment` below.
+`Node.data`) in the view (it goes in the viewer's own `<li>` slot); markup that every
+comment gets goes in `_comment` below, in a slot if it depends on the viewer.
 """
 
 from __future__ import annotations
 
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+
 from flask import current_app
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from jinja2.environment import TemplateModule
 from markupsafe import Markup, escape
 
@@ -26,6 +52,118 @@ from forum.queries.threads import Node
 from forum.rendering.dates import time_ago
 from forum.rendering.vote_html import VoteWidgets
 from forum.web.links import Links
+
+# Where the viewer's CSRF token goes in kept text (the forms under a comment): a string no
+# one can write into a comment, since it holds a secret made when the worker starts.
+CSRF = f"\x00csrf-{secrets.token_hex(16)}\x00"
+# A piece is literal text, or a slot: ((name, comment id), what a viewer with nothing of their own there sees).
+Slot = tuple[tuple[str, int], str]
+Piece = str | Slot
+
+
+class _NoVotes:
+    """The votes of a viewer who voted on nothing here: what the kept widgets show."""
+
+    @staticmethod
+    def choice(_item, _axis: str = "karma") -> None:
+        return None
+
+
+NO_VOTES = _NoVotes()
+
+
+class SharedThreads:
+    """Kept thread pieces, least recently used out first (one per worker), and how often a
+    thread was found (read by the tests and the bench)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple, tuple[list[Piece], bool]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple) -> tuple[list[Piece], bool] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value: tuple[list[Piece], bool]) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def texts(self) -> Iterator[str]:
+        """Every kept literal and default, for tests that look for what must never be kept."""
+        with self._lock:
+            entries = list(self._entries.values())
+        for pieces, _ in entries:
+            for piece in pieces:
+                yield piece if isinstance(piece, str) else piece[1]
+
+
+def shared_threads() -> SharedThreads | None:
+    """The app's kept threads; None when SHARED_THREADS is 0."""
+    size = current_app.config.get("SHARED_THREADS", 128)
+    if size <= 0:
+        return None
+    store = current_app.extensions.get("shared_threads")
+    if store is None or store.max_entries != size:
+        store = current_app.extensions["shared_threads"] = SharedThreads(size)
+    return store
+
+
+def _token_out(pieces: list[Piece], token: str) -> list[Piece]:
+    """The pieces with the viewer's CSRF token replaced by CSRF, wherever a form printed it."""
+    if not token:
+        return pieces
+    return [
+        piece.replace(token, CSRF) if isinstance(piece, str) else (piece[0], piece[1].replace(token, CSRF))
+        for piece in pieces
+    ]
+
+
+# What a comment's kept text shows of it and of its author (besides its place in the tree
+# and how long ago it was written): a change to any of them is a new key.
+_COMMENT_KEY = (
+    "id",
+    "author_id",
+    "deleted_at",
+    "removed_at",
+    "removal_reason",
+    "edited_at",
+    "score",
+    "vote_count",
+    "agreement",
+    "agreement_count",
+    "body_html",
+)
+_AUTHOR_KEY = ("id", "username", "display_name", "deleted_at")
+
+
+def _columns(row, names: tuple[str, ...]) -> tuple:
+    """These loaded columns of an ORM row, straight from its dict (the attribute machinery
+    costs most of a long thread's key); through the attributes if one is not loaded."""
+    values = row.__dict__
+    try:
+        return tuple([values[name] for name in names])
+    except KeyError:
+        return tuple(getattr(row, name) for name in names)
+
+
+def _walk(nodes: list[Node]) -> Iterator[Node]:
+    for node in nodes:
+        yield node
+        yield from _walk(node.children)
 
 
 class ThreadRenderer:
@@ -38,76 +176,160 @@ class ThreadRenderer:
         self.can_moderate = can_moderate
         self.signed_in = current_user.is_authenticated
         self.viewer_id = current_user.id if self.signed_in else None
+        self.post_id = post.id
         self.post_open = not post.is_deleted and not post.is_removed
         self.collapse_score = current_app.config["COMMENT_COLLAPSE_SCORE"]
         # Comments by people the viewer blocks start closed, for the viewer only.
         self.blocked = blocks.blocked_by(current_user)
         # Absent when CSRF is switched off (the tests), as the template printed nothing then.
         self.csrf_field = str(getattr(confirm_form, "csrf_token", "")) if self.signed_in else ""
+        # The session's token as every form on the page carries it (Flask-WTF makes one per
+        # request): kept pieces hold CSRF in its place, and each viewer gets their own back.
+        self.csrf_token = generate_csrf() if self.signed_in else ""
         self._macros: TemplateModule | None = None
 
+    # --- the page: kept pieces and the viewer's own slots ---------------------------------
+
     def render(self, nodes: list[Node]) -> Markup:
-        out: list[str] = []
-        self._thread(nodes, out)
-        return Markup("".join(out))
+        key = self._key(nodes)
+        store = shared_threads() if key is not None else None
+        found = store.get(key) if store is not None and key is not None else None
+        if found is None:
+            pieces: list[Piece] = []
+            self._thread(nodes, pieces)
+            found = (_token_out(pieces, self.csrf_token), self.widget.used)
+            if store is not None and key is not None:
+                store.put(key, found)
+        pieces, has_buttons = found
+        if has_buttons:
+            self.widget.used = True  # the page prints its vote form (vote_html.page_form)
+        return Markup(self._fill(pieces, self._own_slots(nodes)))
+
+    def _kind(self) -> tuple:
+        """What the kept text depends on besides the thread: the kind of viewer."""
+        return (
+            self.post_id,
+            self.signed_in,
+            self.can_moderate,
+            self.votes is not None,
+            self.widget.rules,  # which vote buttons the viewer may press, and why not
+            self.post_open,
+            self.collapse_score,
+        )
+
+    def _key(self, nodes: list[Node]) -> tuple | None:
+        """The kind of viewer and the thread as this viewer's query returned it; None: a
+        thread of the viewer's own, never kept."""
+        rows = []
+        authors: dict[int, tuple] = {}  # a thread has few authors: each read once
+        for node in _walk(nodes):
+            c = node.comment
+            if node.classes or node.data or (node.shown and c.is_removed and c.author_id == self.viewer_id):
+                return None
+            author = authors.get(c.author_id)
+            if author is None:
+                author = authors[c.author_id] = _columns(c.author, _AUTHOR_KEY)
+            place = (node.depth, node.shown, node.more_below, node.reply_count, len(node.children))
+            rows.append((place, _columns(c, _COMMENT_KEY), author, time_ago(c.created_at)))
+        return (self._kind(), tuple(rows))
+
+    def _own_slots(self, nodes: list[Node]) -> dict[tuple[str, int], str]:
+        """The slots this viewer sees differently from the kept text."""
+        voted = {item_id for kind, item_id, _ in getattr(self.votes, "choices", {}) if kind == "comment"}
+        own: dict[tuple[str, int], str] = {}
+        for node in _walk(nodes):
+            c = node.comment
+            blocked = node.shown and c.author_id in self.blocked
+            if node.is_new or blocked or node.classes or node.data:
+                own["li", c.id] = self._li(node, blocked)
+                own["note", c.id] = self._note(node, blocked)
+                own["open", c.id] = self._open(node, blocked)
+            if not node.shown:
+                continue
+            mine = self.signed_in and c.author_id == self.viewer_id
+            if mine or c.id in voted:
+                own["votes", c.id] = self._votes(c, self.votes, self.widget.votable(c, self.votes))
+            if mine:
+                own["actions", c.id] = self._actions(c, True)
+        return own
+
+    def _fill(self, pieces: list[Piece], own: dict[tuple[str, int], str]) -> str:
+        text = "".join(piece if isinstance(piece, str) else own.get(piece[0], piece[1]) for piece in pieces)
+        return text.replace(CSRF, self.csrf_token)
+
+    # --- the thread, as pieces --------------------------------------------------------------
 
     def _macro(self, name: str):
         if self._macros is None:
             self._macros = current_app.jinja_env.get_template("macros.html").module
         return getattr(self._macros, name)
 
-    def _thread(self, nodes: list[Node], out: list[str]) -> None:
+    def _thread(self, nodes: list[Node], out: list[Piece]) -> None:
         out.append('<ol class="thread">')
         for node in nodes:
             self._comment(node, out)
         out.append("</ol>")
 
-    def _comment(self, node: Node, out: list[str]) -> None:
-        c, to = node.comment, self.links.to
-        placeholder = ("[deleted account]" if c.author.is_deleted else "[deleted]") if c.is_deleted else "[removed]"
-        # Low-scored comments start closed; the summary still opens them.
-        blocked = node.shown and c.author_id in self.blocked
-        low = node.shown and (c.score <= self.collapse_score or blocked)
-        classes = "comment comment-low" if low else "comment"
+    def _low(self, node: Node, blocked: bool) -> bool:
+        """Low-scored comments start closed, and, for the viewer only, those by someone they block."""
+        return node.shown and (node.comment.score <= self.collapse_score or blocked)
+
+    def _li(self, node: Node, blocked: bool) -> str:
+        classes = "comment comment-low" if self._low(node, blocked) else "comment"
         if node.is_new:  # written since the viewer's last visit (unread.is_new)
             classes += " comment-new"
         if node.classes:
             classes = f"{classes} {escape(' '.join(node.classes))}"
         data = "".join(f' data-{escape(k)}="{escape(v)}"' for k, v in node.data.items()) if node.data else ""
+        return f'<li class="{classes}" id="c{node.comment.id}"{data}>'
+
+    def _note(self, node: Node, blocked: bool) -> str:
+        out = ' <span class="badge new-badge">new</span>' if node.is_new else ""
+        if blocked:
+            out += ' <span class="collapsed-note">(someone you blocked, collapsed)</span>'
+        elif self._low(node, blocked):
+            out += f' <span class="collapsed-note">(score {node.comment.score}, collapsed)</span>'
+        return out
+
+    def _open(self, node: Node, blocked: bool) -> str:
+        return "" if self._low(node, blocked) else " open"
+
+    def _votes(self, c, votes, votable: bool) -> str:
+        widget = self.widget.html
+        return f"{widget(c, 'comment', votes, 'karma', votable)} {widget(c, 'comment', votes, 'agreement', votable)}"
+
+    def _comment(self, node: Node, out: list[Piece]) -> None:
+        c, to = node.comment, self.links.to
+        placeholder = ("[deleted account]" if c.author.is_deleted else "[deleted]") if c.is_deleted else "[removed]"
         permalink = to("posts.comment_permalink", c.id)
         # The byline's links stay outside <summary> (a link inside a toggle is "nested-interactive" for
         # assistive technology); the summary is the −/+ box beside it, and the byline shows when collapsed.
-        out.append(f'<li class="{classes}" id="c{c.id}"{data}><div class="comment-head">')
+        plain = Node(c, node.depth, shown=node.shown)  # what a viewer with nothing of their own here sees
+        out.append((("li", c.id), self._li(plain, False)))
+        out.append('<div class="comment-head">')
         out.append(f'<span class="muted">{placeholder}</span>' if not node.shown else self.links.user(c.author))
         out.append(f' · <a class="permalink" href="{permalink}">{time_ago(c.created_at)}</a>')
         if c.edited_at and node.shown:
             out.append(' <span class="muted">· edited</span>')
-        if node.is_new:
-            out.append(' <span class="badge new-badge">new</span>')
-        if blocked:
-            out.append(' <span class="collapsed-note">(someone you blocked, collapsed)</span>')
-        elif low:
-            out.append(f' <span class="collapsed-note">(score {c.score}, collapsed)</span>')
+        out.append((("note", c.id), self._note(plain, False)))
         if node.reply_count:
             replies = "reply" if node.reply_count == 1 else "replies"
             out.append(f' <span class="collapsed-note">({node.reply_count} {replies} hidden)</span>')
-        out.append(
-            f"</div><details{'' if low else ' open'}><summary>"
-            '<span class="visually-hidden">Show or hide this comment</span></summary>'
-        )
+        out.append("</div><details")
+        out.append((("open", c.id), self._open(plain, False)))
+        out.append('><summary><span class="visually-hidden">Show or hide this comment</span></summary>')
         if not node.shown:
             out.append(f'<p class="muted">{placeholder}</p>')
         else:
             if c.is_removed:
-                out.append(self._macro("removal_notice")(c, "comment"))
-            widget, votable = self.widget.html, self.widget.votable(c, self.votes)
-            out.append(
-                f'<div class="comment-votes">{widget(c, "comment", self.votes, "karma", votable)} '
-                f"{widget(c, 'comment', self.votes, 'agreement', votable)}</div>"
-                f'<div class="prose">{c.body_html}</div><div class="actions">'
-            )
+                out.append(str(self._macro("removal_notice")(c, "comment")))
+            out.append('<div class="comment-votes">')
+            # Buttons for any member who may vote and did not write it (their own: `_own_slots`).
+            votable = self.votes is not None and self.widget.can_vote and not c.is_deleted and not c.is_removed
+            out.append((("votes", c.id), self._votes(c, NO_VOTES, votable)))
+            out.append(f'</div><div class="prose">{c.body_html}</div><div class="actions">')
             if self.signed_in:
-                self._actions(c, out)
+                out.append((("actions", c.id), self._actions(c, False)))
             out.append("</div>")
         if node.more_below:
             out.append(f'<p class="continue"><a href="{permalink}">Continue this thread →</a></p>')
@@ -115,8 +337,10 @@ class ThreadRenderer:
             self._thread(node.children, out)
         out.append("</details></li>")
 
-    def _actions(self, c, out: list[str]) -> None:
+    def _actions(self, c, mine: bool) -> str:
+        """The actions under a comment; `mine`: the viewer wrote it."""
         to = self.links.to
+        out: list[str] = []
         if self.post_open and not c.is_removed:
             # Inline and without JavaScript: a closed <details> under the comment holds the reply form,
             # posted where the post's comment form posts (which checks the parent is shown to the viewer).
@@ -128,7 +352,7 @@ class ThreadRenderer:
                 '</textarea><button class="button" type="submit" name="submit" value="Reply">Reply</button>'
                 "</form></details>"
             )
-        if self.viewer_id == c.author_id:
+        if mine:
             if not c.is_removed:
                 out.append(f' <a href="{to("posts.edit_comment", c.id)}">Edit</a>')
             out.append(
@@ -140,17 +364,13 @@ class ThreadRenderer:
         if self.can_moderate:
             form = self._macro("moderate_form")
             if c.is_removed:
-                out.append(
-                    form(
-                        to("moderation.restore_comment", c.id),
-                        "Restore",
-                        f"restore-c{c.id}",
-                        danger=False,
-                        required=False,
-                    )
+                made = form(
+                    to("moderation.restore_comment", c.id), "Restore", f"restore-c{c.id}", danger=False, required=False
                 )
             else:
-                out.append(form(to("moderation.remove_comment", c.id), "Remove", f"remove-c{c.id}"))
+                made = form(to("moderation.remove_comment", c.id), "Remove", f"remove-c{c.id}")
+            out.append(str(made))
+        return "".join(out)
 
 
 def render_thread(nodes: list[Node], post, confirm_form=None, can_moderate: bool = False, votes=None) -> Markup:

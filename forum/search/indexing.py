@@ -145,8 +145,10 @@ def apply(changes: Changes) -> bool:
         _backend_on().apply(upserts, deletions)
         # The commit before already replaced the page cache's generations, but a search
         # page made between that commit and now read the old index: replace those of the
-        # posts' readers again (only theirs: an outsider's search never had these posts).
-        page_cache.forget_posts(changes.post_ids | _posts_of(changes.comment_ids))
+        # posts' readers again (only theirs: an outsider's search never had these posts), and
+        # every member's for a post whose listing card the index holds.
+        page_cache.forget_posts(changes.post_ids, cards=True)
+        page_cache.forget_posts(_posts_of(changes.comment_ids) - changes.post_ids)
     except Exception:
         # The database already committed; the request must not fail for the index.
         log.exception(

@@ -30,11 +30,15 @@ def _back(anchor: str, fallback: str):
     return redirect(f"{target}#{anchor}", code=303)
 
 
+def _shown_vote() -> str | None:
+    """The vote the page showed: in the button's address (one form per page, vote_html.py),
+    or a field (votes.js, API clients)."""
+    return request.form.get("current") or request.args.get("current") or None
+
+
 def _cast(target, axis: str, anchor: str, fallback: str):
     try:
-        result = vote_service.cast_vote(
-            current_user, target, request.form.get("value", ""), axis, request.form.get("current") or None
-        )
+        result = vote_service.cast_vote(current_user, target, request.form.get("value", ""), axis, _shown_vote())
     except ServiceError as error:
         if _wants_json():
             return jsonify(error={"code": error.status, "message": error.message}), error.status

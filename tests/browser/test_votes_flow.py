@@ -62,7 +62,7 @@ def test_up_vote_a_comment_and_see_the_score_change_in_place(forum, signed_in):
 
     page = signed_in(voter)
     page.goto(f"/posts/{post_id}")
-    karma = page.locator(f"#c{comment_id} form.vote-karma")
+    karma = page.locator(f"#c{comment_id} .vote-karma")
     total = karma.locator("[data-vote-total]")
     up = karma.get_by_role("button", name="Up-vote", exact=True)
     expect(total).to_have_text("0")
@@ -84,7 +84,7 @@ def test_up_vote_a_comment_and_see_the_score_change_in_place(forum, signed_in):
     assert stored_votes(forum, comment_id) == {"score": 0, "agreement": 0, "author_karma": 0}
 
     # Agreement is its own tally beside the score and never moves karma.
-    agreement = page.locator(f"#c{comment_id} form.vote-agreement")
+    agreement = page.locator(f"#c{comment_id} .vote-agreement")
     agree = agreement.get_by_role("button", name="Agree", exact=True)
     agree.click()
     expect(agreement.locator("[data-vote-total]")).to_have_text("1")
@@ -99,9 +99,9 @@ def test_up_vote_a_comment_and_see_the_score_change_in_place(forum, signed_in):
 
     # What the page showed is what the server kept.
     page.reload()
-    expect(page.locator(f"#c{comment_id} form.vote-agreement [data-vote-total]")).to_have_text("-1")
+    expect(page.locator(f"#c{comment_id} .vote-agreement [data-vote-total]")).to_have_text("-1")
     expect(
-        page.locator(f"#c{comment_id} form.vote-agreement").get_by_role("button", name="Disagree", exact=True)
+        page.locator(f"#c{comment_id} .vote-agreement").get_by_role("button", name="Disagree", exact=True)
     ).to_have_attribute("aria-pressed", "true")
 
 
@@ -112,13 +112,13 @@ def test_down_votes_open_up_once_the_voter_has_the_karma(forum, signed_in):
 
     page = signed_in(voter)
     page.goto(f"/posts/{post_id}")
-    down = page.locator(f"#c{comment_id} form.vote-karma").get_by_role("button", name="Down-vote", exact=True)
+    down = page.locator(f"#c{comment_id} .vote-karma").get_by_role("button", name="Down-vote", exact=True)
     expect(down).to_be_disabled()
     expect(down).to_have_attribute("title", "Down-votes need 10 karma")
 
     earn_karma(forum, voter, 10)
     page.reload()
-    karma = page.locator(f"#c{comment_id} form.vote-karma")
+    karma = page.locator(f"#c{comment_id} .vote-karma")
     down = karma.get_by_role("button", name="Down-vote", exact=True)
     expect(down).to_be_enabled()
     navigations = stay_on_page(page)

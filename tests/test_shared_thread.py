@@ -1,0 +1,173 @@
+"""The shared thread (forum/rendering/thread_html.py): a post's comment thread is rendered
+once per kind of viewer and thread, and kept; each viewer's own state (votes, their own
+comments' buttons, new marks, blocks, the form token) goes on top. These tests check that
+the kept thread is really shared (the store's hit counter) and that nothing of one viewer
+ever reaches another."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from config import TestConfig
+from forum import create_app
+from forum.extensions import db
+from forum.models import Comment, Post
+from forum.rendering.thread_html import shared_threads
+from forum.services import blocks, comments, moderation, votes
+from tests.factories import PASSWORD, RequestIsolatedClient, login, make_comment, make_post, make_user
+from tests.moderation_helpers import make_moderator
+
+
+@pytest.fixture(autouse=True)
+def no_page_cache(app, monkeypatch):
+    """The page cache would answer repeat reads before the thread is rendered at all."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0)
+
+
+@pytest.fixture
+def thread(app):
+    author, ann, ben, troll = make_user("author"), make_user("ann"), make_user("ben"), make_user("troll")
+    post = make_post(author, "A discussed post", "The post body, never part of a shared thread.")
+    written = {
+        "by_author": make_comment(author, post, "The author's own remark."),
+        "by_ann": make_comment(ann, post, "Ann's careful comment."),
+        "by_troll": make_comment(troll, post, "A troll's comment."),
+    }
+    return {"post": post, "author": author, "ann": ann, "ben": ben, "troll": troll, **written}
+
+
+def page(client, post) -> str:
+    response = client.get(f"/posts/{post.id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def comment_html(text: str, comment: Comment) -> str:
+    start = text.rindex("<li ", 0, text.index(f'id="c{comment.id}"'))
+    return text[start : text.index("</li>", start)]
+
+
+def signed_in(app, user):
+    client = app.test_client()
+    login(client, user)
+    return client
+
+
+def test_readers_share_one_thread_and_never_see_each_others_state(app, thread):
+    post = thread["post"]
+    ann = signed_in(app, thread["ann"])
+    page(ann, post)  # Ann's visit: what comes after it is new to her
+    votes.cast_vote(thread["ann"], db.session.get(Comment, thread["by_author"].id), "up")
+    blocks.block(thread["ann"], thread["troll"])
+    store = shared_threads()
+
+    for ann_first in (True, False):  # either one's page makes the kept thread
+        ben = signed_in(app, make_user())  # a first visit: nothing is new to them
+        first, second = (ann, ben) if ann_first else (ben, ann)
+        later = make_comment(thread["author"], post, "Written after Ann's last visit.")
+        store._entries.clear()
+        texts = {first: page(first, post)}
+        hits = store.hits
+        texts[second] = page(second, post)
+        assert store.hits == hits + 1  # the second page was made from the thread the first one kept
+        anns, bens = texts[ann], texts[ben]
+
+        # Ann's own state is on her page...
+        assert re.search(r'value="up" aria-pressed="true"', comment_html(anns, thread["by_author"]))
+        mine = comment_html(anns, thread["by_ann"])
+        assert f'/comments/{thread["by_ann"].id}/edit"' in mine and "Delete</button>" in mine
+        assert "vote-readonly" in mine and "Report</a>" not in mine
+        assert "comment-new" in comment_html(anns, later) and "new-badge" in comment_html(anns, later)
+        assert "someone you blocked" in comment_html(anns, thread["by_troll"])
+
+        # ...and none of it on the other member's.
+        assert 'aria-pressed="true"' not in bens
+        theirs = comment_html(bens, thread["by_ann"])
+        assert "/edit" not in theirs and "Delete</button>" not in theirs and "Report</a>" in theirs
+        assert "comment-new" not in bens and "new-badge" not in bens and "someone you blocked" not in bens
+        assert f'/comments/{thread["by_ann"].id}/vote?current=none"' in theirs  # Ben may vote on it
+
+
+def test_a_moderators_view_never_reaches_a_reader(app, thread):
+    post = thread["post"]
+    moderator = make_moderator("mod")
+    mod, ben = signed_in(app, moderator), signed_in(app, thread["ben"])
+    # The same thread for both (nothing removed): the moderator's page first.
+    assert f"remove-c{thread['by_ann'].id}" in page(mod, post)
+    hits = shared_threads().hits
+    assert "remove-c" not in page(ben, post) and shared_threads().hits == hits  # a kept thread of its own
+
+    moderation.remove_comment(moderator, db.session.get(Comment, thread["by_troll"].id), "Abuse")
+
+    mods = page(mod, post)
+    assert "A troll&#39;s comment." in mods or "A troll's comment." in mods
+    assert f"remove-c{thread['by_ann'].id}" in mods and f"restore-c{thread['by_troll'].id}" in mods
+
+    bens = page(ben, post)
+    assert "troll" not in bens.split('<ol class="thread">', 1)[1]
+    assert "remove-c" not in bens and "restore-c" not in bens and "Removed by a moderator" not in bens
+
+    # The author of the removed comment reads it with the notice addressed to them alone.
+    trolls = page(signed_in(app, thread["troll"]), post)
+    assert "A moderator removed your comment." in trolls and "remove-c" not in trolls
+
+
+def test_a_new_comment_an_edit_and_a_removal_show_on_the_next_request(app, thread):
+    post, ben = thread["post"], signed_in(app, thread["ben"])
+    page(ben, post)
+    assert "Ann&#39;s careful comment." in page(ben, post) or "Ann's careful comment." in page(ben, post)
+
+    make_comment(thread["ann"], post, "A fresh reply.")
+    assert "A fresh reply." in page(ben, post)
+
+    comments.edit_comment(db.session.get(Comment, thread["by_ann"].id), "Ann changed her mind.")
+    text = page(ben, post)
+    assert "Ann changed her mind." in text and "careful comment" not in text
+
+    moderation.remove_comment(make_moderator(), db.session.get(Comment, thread["by_ann"].id), "Off topic")
+    assert "Ann changed her mind." not in page(ben, post)
+
+    votes.cast_vote(thread["ann"], db.session.get(Comment, thread["by_author"].id), "up")
+    score = re.search(r"data-vote-total[^>]*>(-?\d+)<", comment_html(page(ben, post), thread["by_author"]))
+    assert score and score.group(1) == "1"
+
+
+def test_the_kept_thread_holds_no_post_body_and_no_form_token(database_copy):
+    """Post bodies may be marked per reader (issue 27): never in the kept thread. Each form
+    under a comment carries the viewer's own token, never the one of whoever's page made
+    the thread."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_copy("shared"), WTF_CSRF_ENABLED=True)
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    app.test_client_class = RequestIsolatedClient
+    with app.app_context():
+        author, ann, ben = make_user("author"), make_user("ann"), make_user("ben")
+        post = make_post(author, "Tokens", "The post body, never kept with the thread.")
+        make_comment(author, post, "A comment with a reply form under it.")
+        tokens = {}
+        for user in (ann, ben):
+            client = app.test_client()
+            login_page = client.get("/login").get_data(as_text=True)
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page).group(1)
+            assert client.post("/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token})
+            text = page(client, post)
+            tokens[user.username] = set(re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', text))
+            assert len(tokens[user.username]) == 1  # every form on the page: the viewer's own token
+        store = shared_threads()
+        assert store.hits >= 1 and tokens["ann"] != tokens["ben"]
+        kept = "".join(store.texts())
+        assert "Post body, never kept" not in kept and "The post body" not in kept
+        assert not any(token in kept for token in tokens["ann"] | tokens["ben"])
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_kept_threads_are_per_post(app, thread):
+    other = make_post(thread["author"], "Another post", "Other body.")
+    make_comment(thread["author"], other, "Only on the other post.")
+    ben = signed_in(app, thread["ben"])
+    page(ben, thread["post"])
+    assert "Only on the other post." in page(ben, other)
+    assert "Only on the other post." not in page(ben, thread["post"])
+    assert db.session.get(Post, other.id) is not None

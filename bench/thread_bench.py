@@ -68,7 +68,10 @@ def main(scale: float = 1.0) -> None:
     rng = random.Random(20240611)
     with temp_app() as app:
         with app.app_context():
-            users = [accounts.register(f"bench{i}", f"Bench User {i}", PASSWORD) for i in range(25)]
+            users = [
+                accounts.register(f"bench{i}", f"Bench User {i}", PASSWORD, f"bench{i}@example.org", verified=True)
+                for i in range(25)
+            ]
             post = posts.create_post(users[0], "A long thread", "Body of the post.", "bench")
             add_thread(post.id, [u.id for u in users], n_comments, rng)
             post_id = post.id

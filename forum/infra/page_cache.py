@@ -578,20 +578,11 @@ def _reach(session_, table: str, values: dict, *, new: bool = False) -> set[str]
     if table == "subscriptions" and user_id:
         return {user_token(user_id)}
     if table == "notifications":
-        if user_id and not get("post_id") and not get("id"):
-            return {user_token(user_id)}  # the member's own inbox (read marks)
-        if get("id") and not get("post_id"):
-            row = (
-                _connection(session_)
-                .execute(select(Notification.user_id, Notification.post_id).where(Notification.id == get("id")))
-                .first()
-            )
-            if row is None:
-                return {EVERYTHING}
-            values = {"user_id": row.user_id, "post_id": row.post_id}
-        if values.get("post_id"):
-            return _post_activity(session_, values["post_id"])
-        return {user_token(values["user_id"])} if values.get("user_id") else {EVERYTHING}
+        # A notification is seen by its recipient alone (the bell, the inbox), whatever post it
+        # is about: a new one or a read mark replaces only the recipient's own token.
+        if not user_id and get("id"):
+            user_id = _connection(session_).scalar(select(Notification.user_id).where(Notification.id == get("id")))
+        return {user_token(user_id)} if user_id else {EVERYTHING}
     post_id = get("post_id")
     comment_id = get("comment_id") if table == "votes" else get("id") if table == "comments" else None
     if table == "votes" and not post_id and not comment_id and get("id"):

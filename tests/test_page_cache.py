@@ -685,3 +685,31 @@ def test_a_group_post_published_or_voted_on_changes_nothing_for_an_outsider(app,
     for viewer in (client, outsider):
         assert [cache_state(viewer.get(path)) for path in pages] == ["hit"] * len(pages)
     assert "Lab draft" in body(member.get("/"))
+
+
+def test_reading_a_notification_changes_nothing_for_anyone_else(app, client, world):
+    """A read mark is the member's own inbox: opening a notification about a public post, or
+    marking all read, leaves the anonymous visitor's and an outsider's pages hits, while the
+    member's own bell drops on their next request."""
+    from forum.models import Notification
+
+    make_comment(world["reader"], world["public"], "A reply for the author.")
+    notification = db.session.scalar(select(Notification).where(Notification.user_id == world["author"].id))
+    assert notification is not None and notification.post_id == world["public"].id
+    outsider, author = member_client(app, world["outsider"]), member_client(app, world["author"])
+    pages = ["/", f"/posts/{world['public'].id}", "/users/author"]
+    for viewer in (client, outsider, author):
+        for path in pages:
+            viewer.get(path)
+            assert cache_state(viewer.get(path)) == "hit", path
+    assert 'class="bell-count">1<' in body(author.get("/"))
+
+    assert author.post(f"/notifications/{notification.id}/read").status_code == 302
+    for viewer in (client, outsider):
+        assert [cache_state(viewer.get(path)) for path in pages] == ["hit"] * len(pages)
+    front = author.get("/")
+    assert cache_state(front) == "miss" and 'class="bell-count empty"' in body(front)
+
+    author.post("/notifications/read")
+    for viewer in (client, outsider):
+        assert [cache_state(viewer.get(path)) for path in pages] == ["hit"] * len(pages)

@@ -492,14 +492,16 @@ _READ_ONLY_SQL = ("select", "with", "pragma", "explain", "savepoint", "release",
 
 # Writes whose reach is known from the row, and what it is:
 # - activity inside a post (a comment, a vote, a follow, a notification about it; a post row
-#   whose counters alone moved): the post's audience tokens at commit;
+#   whose counters alone moved): the post's audience tokens at commit (a notification may be
+#   made for someone who cannot read the post, and is then never shown: their token must not move);
 # - a change to the post itself (its title, text, tags, state, authors, audience, listing
 #   card, draft shares, versions): its audience tokens before the transaction AND at commit,
 #   plus `members` when it has a listing card (before or after: every member sees the card's
 #   title), so a narrowing drops the pages of everyone who lost the post at once;
 # - a membership: the member's own token (their tokens changed: every page of theirs) and
 #   the group's (its readers may see who is in it);
-# - a member's own inbox and follows: their user token;
+# - a member's own inbox (a read mark, about a post or not; a notification about no post) and
+#   follows: their user token;
 # - a new tag or a new audience snapshot: nothing on its own (a tag shows only through the
 #   posts that carry it, a snapshot only once a version or comment points at it, and both
 #   of those are changes to a post).
@@ -683,6 +685,12 @@ def _own_change(obj) -> bool:
     return not changed <= _POST_COUNTERS
 
 
+def _read_mark(obj) -> bool:
+    """A notification whose read time alone changed: its recipient marked it read."""
+    changed = {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()}
+    return changed == {"read_at"} and inspect(obj).dict.get("user_id") is not None
+
+
 def _object_values(obj) -> dict:
     state = inspect(obj)
     values = {key: state.dict.get(key) for key in ("id", "post_id", "comment_id", "user_id", "group_id", "principal")}
@@ -721,6 +729,9 @@ def _flushed(session_, _context) -> None:
         table = obj.__table__.name
         if table == "posts" and _own_change(obj):
             _post_changes(session_, [inspect(obj).identity[0] if inspect(obj).identity else obj.id])
+            continue
+        if table == "notifications" and obj not in new and obj not in session_.deleted and _read_mark(obj):
+            _note(session_, table, {"user_id": inspect(obj).dict.get("user_id")})  # the reader's own inbox
             continue
         if table == "users" and obj not in new and obj not in session_.deleted:
             changed = [attr.key for attr in inspect(obj).attrs if attr.history.has_changes()]
@@ -784,10 +795,14 @@ def _assigned(statement) -> list[str]:
 @event.listens_for(db.session, "before_commit")
 def _committing(session_) -> None:
     """The readers, at the commit, of the posts the transaction touched (one query)."""
+    if EVERYTHING in _scopes(session_):
+        return
+    # What is still pending is part of the commit, and the commit flushes it only after this
+    # hook: flushed here first, or a change made and committed without a flush reaches nobody.
+    if not session_._flushing and not session_._is_clean():
+        session_.flush()
     if not (session_.info.get(_ACTIVITY) or session_.info.get(_CHANGED)) or EVERYTHING in _scopes(session_):
         return
-    if not session_._flushing and not session_._is_clean():
-        session_.flush()  # what is still pending is part of the commit
     activity, changed = session_.info.get(_ACTIVITY, set()), session_.info.get(_CHANGED, set())
     scopes = _scopes(session_)
     try:

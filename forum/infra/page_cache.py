@@ -20,8 +20,10 @@ Why it cannot leak, the rules the code below keeps:
   audience, its listing card, a draft share) its audience's before AND after the write,
   plus `members` while it has a listing card, so everyone who just lost it drops their
   pages; a membership the member's and the group's; a member's own follows and read marks
-  their user token; any other write (a ban, terms, a group's settings) EVERYTHING's. A
-  page is kept under EVERYTHING's and those of its viewer's principal tokens, so each of
+  their user token; a member's karma alone their user token and `karma:<username>`; any
+  other write (a ban, terms, a group's settings) EVERYTHING's. A page is kept under
+  EVERYTHING's, those of its viewer's principal tokens and those its view names from the
+  URL (`cached_page(scopes=...)`, read with EVERYTHING's: a profile's karma), so each of
   those writes makes every older entry its viewer could be affected by unreachable, and a
   write the viewer cannot see changes nothing for them: not the page, not hit or miss,
   not the time a page takes (and `X-Page-Cache` is only sent in development and tests).

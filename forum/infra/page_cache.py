@@ -656,7 +656,7 @@ def _note_users(session_, user_ids: set[int] | None, columns: Iterable[str]) -> 
         scopes |= _user_write(session_, user_ids, columns)
 
 
-def _ids_named(statement) -> set[int] | None:
+def _ids_named(statement) -> set | None:
     """The row ids an UPDATE's WHERE names (`id == x` or `id IN (...)`); None if it names none."""
     where = getattr(statement, "whereclause", None)
     for term in [] if where is None else list(getattr(where, "clauses", [where])):
@@ -666,7 +666,7 @@ def _ids_named(statement) -> set[int] | None:
         if getattr(term, "operator", None) is operators.eq:
             return {right.effective_value}
         if getattr(term, "operator", None) is operators.in_op:
-            return set(right.effective_value)
+            return set(right.effective_value or ())
     return None
 
 
@@ -736,8 +736,8 @@ def _flushed(session_, _context) -> None:
             _note(session_, table, {"user_id": inspect(obj).dict.get("user_id")})  # the reader's own inbox
             continue
         if table == "users" and obj not in new and obj not in session_.deleted:
-            changed = [attr.key for attr in inspect(obj).attrs if attr.history.has_changes()]
-            _note_users(session_, {inspect(obj).identity[0]}, changed)
+            columns = [attr.key for attr in inspect(obj).attrs if attr.history.has_changes()]
+            _note_users(session_, {inspect(obj).identity[0]}, columns)
             continue
         _note(session_, table, _object_values(obj), new=obj in new)
 

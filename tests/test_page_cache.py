@@ -616,3 +616,100 @@ def test_a_listing_card_reaches_every_member_at_once(app, world):
     access.set_listing(world["author"], world["private"], False, None)
     db.session.commit()
     assert "Lab only findings" not in body(outsider.get("/search?q=findings"))
+
+
+def test_signing_in_and_out_changes_nothing_for_anyone_else(app, client, world):
+    """A sign-in writes only session bookkeeping (`user_sessions`, the sign-in limits), which
+    no page shows: the anonymous visitor's and a signed-in outsider's front page and an
+    unrelated profile stay hits while another member signs in and out."""
+    outsider, pages = member_client(app, world["outsider"]), ["/", "/users/author"]
+    for viewer in (client, outsider):
+        for path in pages:
+            viewer.get(path)
+            assert cache_state(viewer.get(path)) == "hit", path
+
+    reader = app.test_client()
+    login(reader, world["reader"])
+    reader.post("/logout")
+    for viewer in (client, outsider):
+        assert [cache_state(viewer.get(path)) for path in pages] == ["hit", "hit"]
+
+
+def test_a_karma_change_replaces_only_the_pages_that_show_it(app, client, world):
+    """A counted vote on a post every member reads moves its author's karma. The author's
+    profile shows the new total to everyone on the next request, and the author's own post
+    page (the vote rules say their karma); the anonymous visitor, who cannot read the post,
+    keeps their front page and an unrelated profile, hits. (The profile's karma moving is the
+    one thing an outsider sees of the vote: karma is public by design, docs/karma.md.)"""
+    author, bystander = world["author"], make_user("bystander")
+    members_post = make_post(author, "Members findings", "For members.", audience="members")
+    voter, writer = member_client(app, world["reader"]), member_client(app, author)
+    pages = ["/", "/users/bystander", "/users/author"]
+    for path in pages:
+        client.get(path)
+        assert cache_state(client.get(path)) == "hit", path
+    own = f"/posts/{world['public'].id}"
+    writer.get(own)
+    assert cache_state(writer.get(own)) == "hit"
+    karma = author.karma
+
+    assert voter.post(f"/posts/{members_post.id}/vote", data={"value": "up"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(type(author), author.id).karma > karma
+    new_karma = db.session.get(type(author), author.id).karma
+
+    assert [cache_state(client.get(path)) for path in pages[:2]] == ["hit", "hit"]
+    profile = client.get("/users/author")
+    assert cache_state(profile) == "miss" and f"{new_karma} karma" in body(profile)
+    assert bystander.username in body(client.get("/users/bystander"))
+    mine = writer.get(own)
+    assert cache_state(mine) == "miss" and f"You have {new_karma} karma" in body(mine)
+
+
+def test_a_group_post_published_or_voted_on_changes_nothing_for_an_outsider(app, client, world):
+    """Publishing a draft recounts its authors' karma; a vote in a group's post counts toward
+    no karma. Neither moves a total, so the outsider's pages, the author's profile included,
+    stay hits."""
+    outsider = member_client(app, world["outsider"])
+    member = member_client(app, world["reader"])
+    draft = make_post(world["author"], "Lab draft", "Unfinished.", draft=True, **_lab(world))
+    pages = ["/", "/tags", "/users/author"]
+    for viewer in (client, outsider):
+        for path in pages:
+            viewer.get(path)
+            assert cache_state(viewer.get(path)) == "hit", path
+
+    drafts.publish(draft, world["author"])
+    db.session.commit()
+    assert member.post(f"/posts/{world['private'].id}/vote", data={"value": "up"}).status_code == 303
+    for viewer in (client, outsider):
+        assert [cache_state(viewer.get(path)) for path in pages] == ["hit"] * len(pages)
+    assert "Lab draft" in body(member.get("/"))
+
+
+def test_reading_a_notification_changes_nothing_for_anyone_else(app, client, world):
+    """A read mark is the member's own inbox: opening a notification about a public post, or
+    marking all read, leaves the anonymous visitor's and an outsider's pages hits, while the
+    member's own bell drops on their next request."""
+    from forum.models import Notification
+
+    make_comment(world["reader"], world["public"], "A reply for the author.")
+    notification = db.session.scalar(select(Notification).where(Notification.user_id == world["author"].id))
+    assert notification is not None and notification.post_id == world["public"].id
+    outsider, author = member_client(app, world["outsider"]), member_client(app, world["author"])
+    pages = ["/", f"/posts/{world['public'].id}", "/users/author"]
+    for viewer in (client, outsider, author):
+        for path in pages:
+            viewer.get(path)
+            assert cache_state(viewer.get(path)) == "hit", path
+    assert 'class="bell-count">1<' in body(author.get("/"))
+
+    assert author.post(f"/notifications/{notification.id}/read").status_code == 302
+    for viewer in (client, outsider):
+        assert [cache_state(viewer.get(path)) for path in pages] == ["hit"] * len(pages)
+    front = author.get("/")
+    assert cache_state(front) == "miss" and 'class="bell-count empty"' in body(front)
+
+    author.post("/notifications/read")
+    for viewer in (client, outsider):
+        assert [cache_state(viewer.get(path)) for path in pages] == ["hit"] * len(pages)

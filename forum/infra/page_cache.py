@@ -20,8 +20,10 @@ Why it cannot leak, the rules the code below keeps:
   audience, its listing card, a draft share) its audience's before AND after the write,
   plus `members` while it has a listing card, so everyone who just lost it drops their
   pages; a membership the member's and the group's; a member's own follows and read marks
-  their user token; any other write (a ban, terms, a group's settings) EVERYTHING's. A
-  page is kept under EVERYTHING's and those of its viewer's principal tokens, so each of
+  their user token; a member's karma alone their user token and `karma:<username>`; any
+  other write (a ban, terms, a group's settings) EVERYTHING's. A page is kept under
+  EVERYTHING's, those of its viewer's principal tokens and those its view names from the
+  URL (`cached_page(scopes=...)`, read with EVERYTHING's: a profile's karma), so each of
   those writes makes every older entry its viewer could be affected by unreachable, and a
   write the viewer cannot see changes nothing for them: not the page, not hit or miss,
   not the time a page takes (and `X-Page-Cache` is only sent in development and tests).
@@ -268,11 +270,28 @@ def _now() -> float:
 CACHED_ATTRIBUTE = "_cached_page"
 
 
-def cached_page(view: Callable) -> Callable:
+def cached_page(view: Callable | None = None, *, scopes: Callable[..., list[str] | None] | None = None):
     """Mark a view whose GET page may be kept (see the module docstring for what a view
-    must not do: read anything but the database, the request's URL and the viewer)."""
-    setattr(view, CACHED_ATTRIBUTE, True)
-    return view
+    must not do: read anything but the database, the request's URL and the viewer).
+
+    `scopes(**view_args)` names what the page shows beyond its viewer's tokens (a profile: its
+    owner's karma, `karma_scope`), so a write that moves only that replaces only those pages;
+    None: this URL is not kept."""
+
+    def mark(view: Callable) -> Callable:
+        setattr(view, CACHED_ATTRIBUTE, scopes or _no_scopes)
+        return view
+
+    return mark(view) if view is not None else mark
+
+
+def _no_scopes(**_view_args) -> list[str]:
+    return []
+
+
+def karma_scope(username: str) -> str:
+    """What a change of this member's karma replaces: the pages that show it to others."""
+    return f"karma:{username}"
 
 
 def _viewer() -> str | None:
@@ -364,18 +383,25 @@ def serve_cached() -> Response | None:
     cache = _state()
     if cache is None or not getattr(view, CACHED_ATTRIBUTE, False):
         return None
+    page_scopes = getattr(view, CACHED_ATTRIBUTE)(**(request.view_args or {}))
+    if page_scopes is None:
+        return None
     try:
         # Before the viewer: loading the user reads the database, and a page must never
         # be filed under a generation newer than anything it read (a role just taken away).
-        generation = cache.generation.current()
+        # The page's own scopes are read with EVERYTHING and kept apart from the viewer's
+        # generations, which also key the viewer's small values (`per_viewer`).
+        read = cache.generation.current([EVERYTHING, *page_scopes])
+        generation, own_page = read[:1], read[1:]
         viewer = _viewer()
         if viewer is None:
             return None
         if viewer == "anon":
-            key = _key(_viewer_generations(cache, generation, None), viewer)
+            key = _key(_viewer_generations(cache, generation, None) + own_page, viewer)
         else:
-            key = _key(_viewer_generations(cache, generation, current_user), viewer)
-            request_memo("page_cache_generations")[current_user.id] = key[0]
+            generations = _viewer_generations(cache, generation, current_user)
+            key = _key(generations + own_page, viewer)
+            request_memo("page_cache_generations")[current_user.id] = generations
     except Exception:  # Redis unreachable: pages are made afresh until it is back
         current_app.logger.exception("page cache: cannot read the generation")
         return None
@@ -468,24 +494,31 @@ _READ_ONLY_SQL = ("select", "with", "pragma", "explain", "savepoint", "release",
 
 # Writes whose reach is known from the row, and what it is:
 # - activity inside a post (a comment, a vote, a follow, a notification about it; a post row
-#   whose counters alone moved): the post's audience tokens at commit;
+#   whose counters alone moved): the post's audience tokens at commit (a notification may be
+#   made for someone who cannot read the post, and is then never shown: their token must not move);
 # - a change to the post itself (its title, text, tags, state, authors, audience, listing
 #   card, draft shares, versions): its audience tokens before the transaction AND at commit,
 #   plus `members` when it has a listing card (before or after: every member sees the card's
 #   title), so a narrowing drops the pages of everyone who lost the post at once;
 # - a membership: the member's own token (their tokens changed: every page of theirs) and
 #   the group's (its readers may see who is in it);
-# - a member's own inbox and follows: their user token;
+# - a member's own inbox (a read mark, about a post or not; a notification about no post) and
+#   follows: their user token;
 # - a new tag or a new audience snapshot: nothing on its own (a tag shows only through the
 #   posts that carry it, a snapshot only once a version or comment points at it, and both
 #   of those are changes to a post).
-# Any other watched table (users, groups, terms, bans...) replaces EVERYTHING.
+# - a member's karma alone (a counted vote, a recount): their own token (their pages show
+#   their karma with the vote rules) and `karma_scope` (the pages showing it to others: the
+#   profile); a member's columns no kept page shows (`_UNSHOWN_USER_COLUMNS`): nothing.
+# Any other watched table or column (names, roles, groups, terms, bans...) replaces EVERYTHING.
 _ACTIVITY_TABLES = frozenset({"comments", "votes", "notifications", "subscriptions"})
 _POST_PARTS = frozenset(
     {"post_audience", "post_revisions", "post_listings", "post_planned_audience", "draft_shares", "post_terms"}
 )
 _INERT_WHEN_NEW = frozenset({"tags", "audience_snapshots", "audience_snapshot_principals"})
 _POST_COUNTERS = frozenset({"comment_count", "score", "vote_count", "hot"})
+
+_UNSHOWN_USER_COLUMNS = frozenset({"password_hash", "pending_email"})
 
 # session.info keys, for one transaction: the scopes found so far, the posts whose activity
 # or whose own state it touched (resolved to tokens just before the commit), and the posts
@@ -593,6 +626,41 @@ def _reach(session_, table: str, values: dict, *, new: bool = False) -> set[str]
     return _post_activity(session_, post_id)
 
 
+def _user_write(session_, user_ids: set[int] | None, columns: Iterable[str]) -> set[str]:
+    """The scopes of an update of these members' rows (see above); EVERYTHING if unsure."""
+    from forum.models import User
+    from forum.models.principals import user_token
+
+    columns = set(columns)
+    shown = columns - _UNSHOWN_USER_COLUMNS
+    if not shown:
+        return set() if columns else {EVERYTHING}
+    if shown != {"karma"} or not user_ids:
+        return {EVERYTHING}
+    names = _connection(session_).scalars(select(User.username).where(User.id.in_(user_ids)))
+    return {user_token(user_id) for user_id in user_ids} | {karma_scope(name) for name in names}
+
+
+def _note_users(session_, user_ids: set[int] | None, columns: Iterable[str]) -> None:
+    scopes = _scopes(session_)
+    if EVERYTHING not in scopes:
+        scopes |= _user_write(session_, user_ids, columns)
+
+
+def _ids_named(statement) -> set | None:
+    """The row ids an UPDATE's WHERE names (`id == x` or `id IN (...)`); None if it names none."""
+    where = getattr(statement, "whereclause", None)
+    for term in [] if where is None else list(getattr(where, "clauses", [where])):
+        left, right = getattr(term, "left", None), getattr(term, "right", None)
+        if getattr(left, "name", None) != "id" or not isinstance(right, BindParameter):
+            continue
+        if getattr(term, "operator", None) is operators.eq:
+            return {right.effective_value}
+        if getattr(term, "operator", None) is operators.in_op:
+            return set(right.effective_value or ())
+    return None
+
+
 def _note(session_, table: str, values: dict, *, new: bool = False) -> None:
     if table in UNWATCHED_TABLES:
         return
@@ -608,6 +676,12 @@ def _own_change(obj) -> bool:
         return True
     changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
     return not changed <= _POST_COUNTERS
+
+
+def _read_mark(obj) -> bool:
+    """A notification whose read time alone changed: its recipient marked it read."""
+    changed = {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()}
+    return changed == {"read_at"} and inspect(obj).dict.get("user_id") is not None
 
 
 def _object_values(obj) -> dict:
@@ -649,6 +723,13 @@ def _flushed(session_, _context) -> None:
         if table == "posts" and _own_change(obj):
             _post_changes(session_, [inspect(obj).identity[0] if inspect(obj).identity else obj.id])
             continue
+        if table == "notifications" and obj not in new and obj not in session_.deleted and _read_mark(obj):
+            _note(session_, table, {"user_id": inspect(obj).dict.get("user_id")})  # the reader's own inbox
+            continue
+        if table == "users" and obj not in new and obj not in session_.deleted:
+            columns = [attr.key for attr in inspect(obj).attrs if attr.history.has_changes()]
+            _note_users(session_, {inspect(obj).identity[0]}, columns)
+            continue
         _note(session_, table, _object_values(obj), new=obj in new)
 
 
@@ -676,6 +757,9 @@ def _executed(state) -> None:
     statement = state.statement
     table = getattr(getattr(statement, "table", None), "name", "?")
     session_ = state.session
+    if table == "users" and state.is_update and not isinstance(state.parameters, list):
+        _note_users(session_, _ids_named(statement), [*_assigned(statement), *(state.parameters or {})])
+        return
     if state.is_insert or state.is_update or state.is_delete:
         values = _equalities(statement)
         rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
@@ -704,10 +788,14 @@ def _assigned(statement) -> list[str]:
 @event.listens_for(db.session, "before_commit")
 def _committing(session_) -> None:
     """The readers, at the commit, of the posts the transaction touched (one query)."""
+    if EVERYTHING in _scopes(session_):
+        return
+    # What is still pending is part of the commit, and the commit flushes it only after this
+    # hook: flushed here first, or a change made and committed without a flush reaches nobody.
+    if not session_._flushing and not session_._is_clean():
+        session_.flush()
     if not (session_.info.get(_ACTIVITY) or session_.info.get(_CHANGED)) or EVERYTHING in _scopes(session_):
         return
-    if not session_._flushing and not session_._is_clean():
-        session_.flush()  # what is still pending is part of the commit
     activity, changed = session_.info.get(_ACTIVITY, set()), session_.info.get(_CHANGED, set())
     scopes = _scopes(session_)
     try:

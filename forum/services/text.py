@@ -11,8 +11,12 @@ _USERNAME = re.compile(r"^[a-z0-9_-]{3,32}$")
 _LABEL = re.compile(r"^[\w][\w .+#'/-]*$", re.UNICODE)
 
 
+def is_username(name: str) -> bool:
+    return _USERNAME.fullmatch(name) is not None
+
+
 def check_username(username: str) -> None:
-    if not _USERNAME.match(username):
+    if not is_username(username):
         raise ServiceError("Usernames are 3 to 32 characters: letters, digits, '-' and '_'.", field="username")
 
 

@@ -426,9 +426,14 @@ def refresh_karma_for_post(post: Post) -> None:
 
 
 def refresh_karma_for_users(user_ids: set[int]) -> None:
-    """Recompute these users' karma from the votes (no commit)."""
+    """Recompute these users' karma from the votes (no commit). Only totals that moved are
+    written: a karma write replaces the pages showing it (infra/page_cache.py), and a post
+    published or narrowed inside a group must not drop an outsider's copy of its author's profile."""
     totals = expected_karma(user_ids)
+    stored = dict(db.session.execute(select(User.id, User.karma).where(User.id.in_(user_ids))).tuples().all())
     for user_id in user_ids:
+        if stored.get(user_id) == totals.get(user_id, 0):
+            continue
         db.session.execute(
             update(User)
             .where(User.id == user_id)

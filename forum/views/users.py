@@ -7,13 +7,15 @@ from forum.extensions import db
 from forum.forms import for_members, show_error
 from forum.forms.profile import ProfileForm
 from forum.forms.trust import VouchForm
-from forum.infra.page_cache import cached_page
+from forum.infra.page_cache import cached_page, karma_scope
 from forum.infra.pages import paginate
 from forum.models import Interest, User, is_signed_in
 from forum.models.interest import user_interests
+from forum.models.user import normalize_username
 from forum.queries import blocks, listings, trust
 from forum.queries.users import user_named_or_404
 from forum.services import ServiceError, accounts
+from forum.services.text import is_username
 from forum.web.paging import page_arg
 
 bp = Blueprint("users", __name__)
@@ -23,8 +25,16 @@ def _count(query) -> int:
     return db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
 
 
+def _shown_karma(username: str) -> list[str] | None:
+    """The profile shows its owner's karma, which a vote in any post open to every member moves
+    (docs/karma.md): kept under that alone, not under every member's pages. A name no account
+    could have is not kept (it is a 404, and the scope names a file)."""
+    name = normalize_username(username)
+    return [karma_scope(name)] if is_username(name) else None
+
+
 @bp.route("/users/<username>")
-@cached_page
+@cached_page(scopes=_shown_karma)
 def profile(username: str):
     return render_profile(user_named_or_404(username))
 

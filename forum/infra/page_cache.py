@@ -611,8 +611,11 @@ def _reach(session_, table: str, values: dict, *, new: bool = False) -> set[str]
     if table == "subscriptions" and user_id:
         return {user_token(user_id)}
     if table == "notifications":
-        # A notification is seen by its recipient alone (the bell, the inbox), whatever post it
-        # is about: a new one or a read mark replaces only the recipient's own token.
+        # A new notification about a post goes by the post's readers: one made for someone who
+        # may not read the post is never shown, so their token must not move. Anything else (a
+        # read mark, a deletion) is the recipient's own inbox alone.
+        if new and get("post_id"):
+            return _post_activity(session_, get("post_id"))
         if not user_id and get("id"):
             user_id = _connection(session_).scalar(select(Notification.user_id).where(Notification.id == get("id")))
         return {user_token(user_id)} if user_id else {EVERYTHING}

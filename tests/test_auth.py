@@ -69,6 +69,18 @@ def test_register_refuses_a_taken_username(client):
     assert user_count() == 1
 
 
+def test_register_reports_every_error_in_one_round_and_keeps_the_input(client):
+    make_user("taken", email="taken@example.org")
+    # A form rule (short password, passwords differ) and the service's (name and address taken) at once.
+    response = register(client, username="Taken", password="short", confirm="other", email="taken@example.org")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "10" in page and "The passwords differ." in page
+    assert "That username is taken." in page and "That address belongs to another account." in page
+    assert 'value="Taken"' in page and 'value="taken@example.org"' in page and 'value="New Person"' in page
+    assert user_count() == 1
+
+
 def test_passwords_are_stored_hashed_fast_in_tests(app):
     user = make_user("ada")
     assert PASSWORD not in user.password_hash

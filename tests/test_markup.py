@@ -145,7 +145,9 @@ class _Audit(HTMLParser):
                 self.problems.append(f"unprefixed id={value!r} on <{tag}>")
             if name == "class" and not all(KNOWN_CLASSES.match(c) for c in (value or "").split()):
                 self.problems.append(f"class={value!r} on <{tag}>")
-            if tag in MATHML_TAGS and name not in MATHML_ATTRIBUTES:
+            # A display formula is a tab stop so a keyboard can scroll it; nothing else takes focus.
+            scrollable = tag == "math" and name == "tabindex" and value == "0"
+            if tag in MATHML_TAGS and name not in MATHML_ATTRIBUTES and not scrollable:
                 self.problems.append(f"attribute {name} on MathML <{tag}>")
             if tag == "input" and (dict(attrs).get("type") != "checkbox" or "disabled" not in dict(attrs)):
                 self.problems.append(f"an input that is not a disabled checkbox: {attrs!r}")

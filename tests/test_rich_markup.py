@@ -15,7 +15,8 @@ def test_inline_and_display_math_become_mathml_with_their_source():
     html = render_markdown(r"Energy $E=mc^2$ and $$\sum_i x_i$$ and \(a<b\).")
     assert html.count("<math") == 3
     assert '<math display="inline"><semantics><mrow>' in html
-    assert '<math display="block">' in html
+    assert '<math display="block" tabindex="0">' in html  # it may scroll sideways: a keyboard can too
+    assert html.count("tabindex") == 1  # an inline formula is no tab stop
     assert "<msup><mi>c</mi><mn>2</mn></msup>" in html
     assert '<annotation encoding="application/x-tex">E=mc^2</annotation>' in html
     assert "<mo>&lt;</mo>" in html
@@ -23,7 +24,7 @@ def test_inline_and_display_math_become_mathml_with_their_source():
 
 def test_bracket_display_math_on_its_own_lines():
     html = render_markdown("\\[\n\\int_0^1 f(x)\\,dx\n\\]")
-    assert html.startswith('<math display="block">') and "<msubsup>" in html
+    assert html.startswith('<math display="block" tabindex="0">') and "<msubsup>" in html
 
 
 def test_dollars_for_money_stay_text():

@@ -174,6 +174,20 @@ def test_reader_sees_title_author_audience_and_terms_but_not_the_body(client):
     assert "platypus" not in html
 
 
+def test_gate_byline_names_the_co_authors_like_the_post_page(client):
+    author = make_user("ada", display_name="Ada Okafor")
+    make_user("grace", display_name="Grace Hopper")
+    reader = make_user("ben")
+    chosen = Audience("public", frozenset(), frozenset())
+    post = post_service.create_post(
+        author, "Joint gated", "body", "", chosen, terms=TermsChoice(None, "Terms."), coauthors="grace"
+    )
+    login(client, reader)
+    status, html = page(client, f"/posts/{post.id}")
+    assert status == 200 and "Terms." in html
+    assert "Ada Okafor" in html and "Grace Hopper" in html and 'href="/users/grace"' in html
+
+
 def test_gate_form_carries_a_csrf_token_and_refuses_without_one(app, client):
     author, reader = make_user("ada"), make_user("ben")
     post = gated_post(author)

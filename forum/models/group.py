@@ -9,6 +9,7 @@ from forum.extensions import Model
 from forum.models._time import utcnow
 from forum.models.interest import Interest, group_interests
 from forum.models.user import User
+from forum.models.vouch import Vouch
 
 JOIN_POLICIES = ("open", "request", "invite")
 GROUP_ROLES = ("owner", "admin", "member")
@@ -101,3 +102,4 @@ class JoinRequest(Model):
 
     group: Mapped[Group] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    vouch: Mapped[Vouch | None] = relationship()

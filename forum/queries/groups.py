@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from forum import permissions, visibility
 from forum.extensions import db
-from forum.models import Group, GroupInvitation, JoinRequest, Membership, Post, PostAudience, User, is_signed_in
+from forum.models import Group, GroupInvitation, JoinRequest, Membership, Post, PostAudience, User, Vouch, is_signed_in
 from forum.models.principals import group_token
 
 ROLE_ORDER = case({"owner": 0, "admin": 1}, value=Membership.role, else_=2)
@@ -131,7 +131,7 @@ def pending_requests(viewer: User | None, group: Group) -> list[JoinRequest]:
     return list(
         db.session.scalars(
             select(JoinRequest)
-            .options(selectinload(JoinRequest.user))
+            .options(selectinload(JoinRequest.user), selectinload(JoinRequest.vouch).selectinload(Vouch.voucher))
             .where(JoinRequest.group_id == group.id, JoinRequest.status == "pending")
             .order_by(JoinRequest.created_at, JoinRequest.id)
         )

@@ -334,10 +334,10 @@ def index_text(text: str) -> str:
     return plain_text(render_post_body("".join(out)))
 
 
-def render_source(text: str) -> str:
+def render_source(text: str, mentions: frozenset[str] = frozenset()) -> str:
     """The stored HTML of a post's text: each author alternative's first form. Only authors
     see it when the post is marked."""
-    return render_post_body(source_text(text))
+    return render_post_body(source_text(text), mentions)
 
 
 def summary(text: str) -> str:

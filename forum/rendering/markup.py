@@ -23,6 +23,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from forum.rendering import code, math, outline
 from forum.rendering.brackets import brackets_plugin
+from forum.rendering.mentions import mentions_plugin
 from forum.rendering.tasks import tasks_plugin
 
 ID_PREFIX = "user-content-"
@@ -50,6 +51,7 @@ def _build(*, anchors: bool) -> MarkdownIt:
         .use(footnote_plugin)
         .use(tasks_plugin)
         .use(brackets_plugin)  # \( \) and \[ \]
+        .use(mentions_plugin)  # @name, for the names the caller says are people
         # $ and $$. No digits or spaces next to the dollars, so "$5 or $10" stays text.
         .use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True)
     )
@@ -124,7 +126,7 @@ _CLASSES = {
     "span": {"math-error"},
     "div": {"math-error"},
     "sup": {"footnote-ref"},
-    "a": {"footnote-backref"},
+    "a": {"footnote-backref", "mention"},
     "hr": {"footnotes-sep"},
     "section": {"footnotes"},
     "ol": {"footnotes-list", "contains-task-list"},
@@ -175,18 +177,20 @@ def _clean(rendered: str) -> str:
     )
 
 
-def render_markdown(text: str) -> str:
+def render_markdown(text: str, mentions: frozenset[str] = frozenset()) -> str:
     """Comments, bios, group descriptions, terms: everything but heading anchors and a
     table of contents. Footnote ids carry a digest of the text, so two comments on one
-    page do not share them."""
+    page do not share them. `mentions`: the lower-cased names an @mention links
+    (`notifications.linkable_mentions`)."""
     text = text or ""
-    env = {"docId": hashlib.sha256(text.encode()).hexdigest()[:8]} if "[^" in text else {}
+    env: dict = {"docId": hashlib.sha256(text.encode()).hexdigest()[:8]} if "[^" in text else {}
+    env["mentions"] = mentions
     return _clean(_md.render(text, env))
 
 
-def render_post_body(text: str) -> str:
+def render_post_body(text: str, mentions: frozenset[str] = frozenset()) -> str:
     """A post: also heading anchors and, with enough headings, a table of contents."""
-    env: dict = {}
+    env: dict = {"mentions": mentions}
     tokens = _md_post.parse(text or "", env)
     body = _md_post.renderer.render(tokens, _md_post.options, env)
     return _clean(outline.table_of_contents(tokens) + body)

@@ -62,7 +62,7 @@ MATHML_TAGS = frozenset(
     }
 )
 MATHML_ATTRIBUTES = {
-    "math": {"display"},
+    "math": {"display", "tabindex"},
     "annotation": {"encoding"},
     "mi": {"mathvariant"},
     "mo": {
@@ -199,8 +199,10 @@ def _with_source(mathml: str, tex: str, display: bool) -> str:
     the first child only, copy and search get the source."""
     inner = _OPEN.sub("", mathml, count=1)
     inner = inner[: inner.rindex("</math>")]
+    # A display formula scrolls sideways when wider than the column: tabindex lets a keyboard scroll it.
+    opening = '<math display="block" tabindex="0">' if display else '<math display="inline">'
     return (
-        f'<math display="{"block" if display else "inline"}"><semantics><mrow>{inner}</mrow>'
+        f"{opening}<semantics><mrow>{inner}</mrow>"
         f'<annotation encoding="application/x-tex">{html.escape(tex, quote=False)}</annotation></semantics></math>'
     )
 

@@ -40,22 +40,16 @@ def register(
     """A new account, and a link to verify its address. `verified` is for callers that
     vouch for the address themselves (the demo, the command line, the tests' factories);
     without `commit` the caller commits, with whatever else belongs to the registration."""
+    problems = registration_problems(username, display_name, password, email)
+    if problems:
+        raise problems[0]
     username = normalize_username(username)
-    check_username(username)
     address = email_verification.normalize_address(email)
-    email_verification.check_address(address)
     display_name = " ".join((display_name or "").split()) or username
-    if len(display_name) > 64:
-        raise ServiceError("Display names are at most 64 characters.", field="display_name")
-    password = password or ""
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise ServiceError(f"Passwords are {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field="password")
-    if username_taken(username):
-        raise ServiceError("That username is taken.", field="username")
     user = User(
         username=username,
         display_name=display_name,
-        password_hash=_hash(password),
+        password_hash=_hash(password or ""),
         email=address,
         email_verified_at=utcnow() if verified else None,
     )
@@ -66,6 +60,42 @@ def register(
     if commit:
         commit_registration()
     return user
+
+
+def registration_problems(
+    username: str | None, display_name: str | None, password: str | None, email: str | None
+) -> list[ServiceError]:
+    """Every reason these details cannot make an account, one per field at most, so the
+    form reports them all in one round rather than one per submission."""
+    username = normalize_username(username)
+    display_name = " ".join((display_name or "").split()) or username
+    password = password or ""
+
+    def check_name() -> None:
+        check_username(username)
+        if username_taken(username):
+            raise ServiceError("That username is taken.", field="username")
+
+    def check_display_name() -> None:
+        if len(display_name) > 64:
+            raise ServiceError("Display names are at most 64 characters.", field="display_name")
+
+    def check_password() -> None:
+        if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+            raise ServiceError(f"Passwords are {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field="password")
+
+    problems = []
+    for check in (
+        check_name,
+        lambda: email_verification.check_address(email_verification.normalize_address(email)),
+        check_display_name,
+        check_password,
+    ):
+        try:
+            check()
+        except ServiceError as error:
+            problems.append(error)
+    return problems
 
 
 def commit_registration() -> None:

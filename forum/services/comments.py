@@ -45,7 +45,7 @@ def add_comment(author: User, post: Post, body: str | None, parent: Comment | No
         parent_id=parent.id if parent else None,
         author_id=author.id,
         body_md=body,
-        body_html=render_markdown(body),
+        body_html=render_markdown(body, notifications.linkable_mentions(body)),
         # A reply to a draft's review comment is read by the same people (services/history.py).
         audience_snapshot_id=parent.audience_snapshot_id if parent else None,
     )
@@ -65,7 +65,7 @@ def edit_comment(comment: Comment, body: str | None) -> Comment:
         raise ServiceError("A moderator removed this comment; it cannot be edited.", status=409)
     body = _check_body(body)
     if body != comment.body_md:
-        comment.body_md, comment.body_html = body, render_markdown(body)
+        comment.body_md, comment.body_html = body, render_markdown(body, notifications.linkable_mentions(body))
         comment.edited_at = utcnow()
         db.session.commit()
         indexing.comment_changed(comment.id)

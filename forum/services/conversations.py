@@ -67,7 +67,7 @@ def _add_message(conversation: Conversation, author: User, body: str, now=None) 
         conversation_id=conversation.id,
         author_id=author.id,
         body_md=body,
-        body_html=render_markdown(body),
+        body_html=render_markdown(body, notifications.linkable_mentions(body)),
         created_at=now,
     )
     db.session.add(message)
@@ -241,7 +241,11 @@ def edit(author: User, message: Message, body: str | None) -> None:
         raise ServiceError("A moderator removed this message; it cannot be edited.", status=409)
     body = _body(body)
     if body != message.body_md:
-        message.body_md, message.body_html, message.edited_at = body, render_markdown(body), utcnow()
+        message.body_md, message.body_html, message.edited_at = (
+            body,
+            render_markdown(body, notifications.linkable_mentions(body)),
+            utcnow(),
+        )
     db.session.commit()
 
 

@@ -123,6 +123,16 @@ def _muted(post_id: int) -> set[int]:
     )
 
 
+def linkable_mentions(text: str | None) -> frozenset[str]:
+    """The lower-cased names @-mentioned in `text` that belong to existing, not deleted
+    accounts: what the renderer links to a profile (`forum.rendering.mentions`)."""
+    names = {m.lower() for m in MENTION.findall(text or "")}
+    if not names:
+        return frozenset()
+    found = db.session.scalars(select(User.username).where(User.username.in_(names), User.deleted_at.is_(None)))
+    return frozenset(found)
+
+
 def mentioned_users(author: User, text: str) -> list[int]:
     """Ids of existing users @-mentioned in `text`, at most MENTIONS_MAX of them (fewer for
     new accounts), and none once a new account spent its hourly mention allowance."""

@@ -64,7 +64,7 @@ def create_post(
         author_id=author.id,
         title=title,
         body_md=body,
-        body_html=marks.render_source(body),
+        body_html=marks.render_source(body, notifications.linkable_mentions(body)),
         is_draft=draft,
     )
     post.tags = resolve_tags(tags)
@@ -121,7 +121,11 @@ def update_post(
                 created_at=post.edited_at or post.created_at,
             )
         )
-        post.title, post.body_md, post.body_html = title, body, marks.render_source(body)
+        post.title, post.body_md, post.body_html = (
+            title,
+            body,
+            marks.render_source(body, notifications.linkable_mentions(body)),
+        )
         post.edited_at = utcnow()
     post.tags = new_tags
     authors_before = set(post.author_ids)

@@ -30,6 +30,17 @@ def mode() -> str:
     return chosen
 
 
+def registration_problems(
+    username: str | None, display_name: str | None, password: str | None, email: str | None, invite_code: str | None
+) -> list[ServiceError]:
+    """What register_member would refuse that can be known before trying, all at once (a used
+    invite code shows only when the account is made: spending it is the check)."""
+    problems = accounts.registration_problems(username, display_name, password, email)
+    if mode() == "invite" and not (invite_code or "").strip():
+        problems.append(ServiceError("Registration here needs an invite code from a member.", field="invite_code"))
+    return problems
+
+
 def register_member(
     username: str | None,
     display_name: str | None,

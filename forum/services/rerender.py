@@ -15,11 +15,12 @@ from typing import cast
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Comment, Group, Post, PostRevision, PostTerms, SiteTerms, User
+from forum.models import Comment, Group, Message, Post, PostRevision, PostTerms, SiteTerms, User
 from forum.rendering.marks import render_source
 from forum.rendering.markup import render_markdown
 from forum.search import indexing
 from forum.services.excerpts import excerpt_for
+from forum.services.notifications import linkable_mentions
 
 BATCH = 500
 
@@ -33,12 +34,23 @@ class RerenderReport:
         return sum(self.changed.values())
 
 
+def _post_html(text: str) -> str:
+    return render_source(text, linkable_mentions(text))
+
+
+def _with_mentions(text: str) -> str:
+    return render_markdown(text, linkable_mentions(text))
+
+
 # (model, Markdown column, HTML column, renderer); posts and their versions get anchors and a TOC.
-_Rendered = Post | PostRevision | Comment | User | Group | PostTerms | SiteTerms
+# Posts, versions, comments and messages link @mentions, as when they are saved (a name that
+# was deleted since stops linking).
+_Rendered = Post | PostRevision | Comment | Message | User | Group | PostTerms | SiteTerms
 _TARGETS: list[tuple[type[_Rendered], str, str, Callable[[str], str]]] = [
-    (Post, "body_md", "body_html", render_source),
-    (PostRevision, "body_md", "body_html", render_source),
-    (Comment, "body_md", "body_html", render_markdown),
+    (Post, "body_md", "body_html", _post_html),
+    (PostRevision, "body_md", "body_html", _post_html),
+    (Comment, "body_md", "body_html", _with_mentions),
+    (Message, "body_md", "body_html", _with_mentions),
     (User, "bio", "bio_html", render_markdown),
     (Group, "description", "description_html", render_markdown),
     (PostTerms, "body_md", "body_html", render_markdown),

@@ -51,7 +51,7 @@ def register():
     site_terms = terms_service.current_site_terms()
     status = 400 if request.method == "POST" else 200
     headers: dict[str, str] = {}
-    if form.validate_on_submit():
+    if form.is_submitted() and _all_checks_pass(form):
         address = client_address()
         try:
             limits.check_registration(address)
@@ -85,6 +85,24 @@ def register():
         status,
         headers,
     )
+
+
+def _all_checks_pass(form: RegisterForm) -> bool:
+    """The form's rules and the services' (name or address taken, site terms...) together, so
+    every error shows in one round; a field the form refused is not told twice."""
+    valid = form.validate()
+    problems = registration.registration_problems(
+        form.username.data, form.display_name.data, form.password.data, form.email.data, form.invite_code.data
+    )
+    try:
+        terms_service.check_registration(form.accept_site_terms.data, form.site_terms_version.data)
+    except ServiceError as error:
+        problems.append(error)
+    for problem in problems:
+        if problem.field is not None and problem.field in form and form[problem.field].errors:
+            continue
+        show_error(form, problem, "username")
+    return valid and not problems
 
 
 @bp.route("/login", methods=["GET", "POST"])

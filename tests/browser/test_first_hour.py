@@ -63,11 +63,13 @@ def _add_long_thread_and_news() -> dict[str, str]:
         .limit(1)
     )
     thread = db.session.scalar(select(Post.id).where(Post.title.startswith("Feature splitting is mostly")))
+    footnotes = db.session.scalar(select(Post.id).where(Post.title == "A scaling law for feature splitting"))
     report = db.session.scalar(select(Report.id).order_by(Report.id).limit(1))
-    assert conversation and thread and report, "the demo seeds a conversation, the splitting post and a report"
+    assert conversation and thread and footnotes and report, "the demo seeds a conversation, two posts and a report"
     return {
         "thread": f"/posts/{thread}",
         "long thread": f"/posts/{post.id}",
+        "footnotes": f"/posts/{footnotes}",  # ada's research post: footnote links (link-in-text-block)
         "conversation": f"/messages/{conversation}",
         "report": f"/moderation/reports/{report}",
     }
@@ -210,9 +212,10 @@ MAIN_PAGES = [
     ("ada", "/?view=groups"),
     ("ada", "thread"),
     ("ada", "long thread"),
+    ("ada", "footnotes"),
     ("ada", "/posts/new"),
     ("ada", "/drafts"),
-    ("ada", "/search?q=splitting"),
+    ("ada", "/search?q=splitting"),  # with results (landmark-unique)
     ("ada", "/users/ada"),
     ("ada", "/groups"),
     ("ada", "/groups/circuits-reading-group"),
@@ -257,6 +260,8 @@ def test_every_main_page_passes_axe_without_scrolling_sideways(demo_page, demo, 
         page = pages.get(username) or pages.setdefault(username, demo_page(username, viewport))
         response = page.goto(path)
         assert response is not None and response.status == 200, (name, path)
+        if path.startswith("/search"):
+            assert page.locator(".search-hit").count() > 1, "the search page is checked with its results"
         problems = [
             f"{v['id']} ({len(v['nodes'])}): {v['nodes'][0]['target']}"
             for v in axe.run(page).response["violations"]

@@ -123,3 +123,17 @@ def test_the_setting_is_on_the_group_form(client):
     assert "A request must carry a vouch from a current member." in client.get(f"/groups/{group.slug}").get_data(
         as_text=True
     )
+
+
+def test_the_owners_request_list_shows_the_vouch_each_request_carries(client):
+    own, ben, eli = make_user("own"), make_user("ben"), make_user("eli", display_name="Eli Vance")
+    group = _vouched_group(own, ben)
+    made = vouches.vouch(ben, eli, "Eli's probing work is solid.")
+    group_service.request_to_join(eli, group, "Let me in.", made.id)
+    login(client, own)
+    html = client.get(f"/groups/{group.slug}/requests").get_data(as_text=True)
+    assert "Let me in." in html
+    assert "Eli&#39;s probing work is solid." in html and 'href="/users/ben"' in html
+    vouches.withdraw(ben, eli)
+    html = client.get(f"/groups/{group.slug}/requests").get_data(as_text=True)
+    assert "withdrawn" in html

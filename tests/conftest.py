@@ -30,7 +30,7 @@ from config import TestConfig
 from forum import create_app
 from forum.extensions import db, limiter
 from forum.infra import page_cache
-from tests.factories import ON_POSTGRES, WORKER, RequestIsolatedClient, postgres_databases
+from tests.factories import ON_POSTGRES, WORKER, RequestIsolatedClient, close_sibling_apps, postgres_databases
 
 # "gw0", "gw1"... under pytest-xdist; empty in a plain `pytest` run.
 
@@ -143,6 +143,7 @@ def app(_shared_app, template_db, tmp_path):
     # kept from the last test (ids start at 1 again) may answer this one.
     with app.app_context():
         page_cache.forget_all()
+    close_sibling_apps()  # the last test's other apps: no connection of theirs outlives it
     if ON_POSTGRES:
         with app.app_context():
             yield app

@@ -218,4 +218,17 @@ def sibling_app(app, **config):
         TestConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], WTF_CSRF_ENABLED=False, **config
     )
     other.test_client_class = RequestIsolatedClient
+    SIBLING_APPS.append(other)
     return other
+
+
+# Every app sibling_app made: the `app` fixture closes their connections before it replaces
+# the database file under them (a connection left open there reads a file that is gone:
+# "disk I/O error" in whatever test runs next on that worker).
+SIBLING_APPS: list = []
+
+
+def close_sibling_apps() -> None:
+    while SIBLING_APPS:
+        with SIBLING_APPS.pop().app_context():
+            db.engine.dispose()

@@ -7,7 +7,6 @@ import pytest
 from whoosh.reading import SegmentReader
 
 from forum import visibility
-from forum.extensions import db
 from forum.search import indexing, service, suggest
 from forum.search.whoosh import index
 from forum.services import moderation
@@ -108,6 +107,3 @@ def test_the_first_request_starts_the_upgrade(app, monkeypatch):
     client.get("/")
     client.get("/")
     assert started == [other]
-    # Close the second app's connections now: the next test replaces the database file under them.
-    with other.app_context():
-        db.engine.dispose()

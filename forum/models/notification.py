@@ -61,7 +61,8 @@ SUBSCRIPTION_TARGETS = ("post", "user", "tag", "group")
 class Notification(Model):
     __tablename__ = "notifications"
     __table_args__ = (
-        Index("ix_notifications_user_read", "user_id", "read_at"),
+        # The bell walks a member's unread threads through it (queries/inbox.py, `_bell_statement`).
+        Index("ix_notifications_user_read", "user_id", "read_at", "post_id", "conversation_id"),
         Index("ix_notifications_user_created", "user_id", "created_at"),
     )
 

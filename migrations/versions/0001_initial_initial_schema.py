@@ -672,7 +672,7 @@ def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notifications_post_id'), ['post_id'], unique=False)
         batch_op.create_index('ix_notifications_user_created', ['user_id', 'created_at'], unique=False)
-        batch_op.create_index('ix_notifications_user_read', ['user_id', 'read_at'], unique=False)
+        batch_op.create_index('ix_notifications_user_read', ['user_id', 'read_at', 'post_id', 'conversation_id'], unique=False)
 
     op.create_table('reports',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -62,3 +62,33 @@ def test_one_name_means_one_statement(app):
         prebuilt.params_for("test-name", readable_titles, viewer)
         with pytest.raises(prebuilt.PrebuiltError, match="another statement"):
             prebuilt.params_for("test-name", lambda viewer: select(Post.id), viewer)
+
+
+def readable_count(viewer):
+    # A rule constant ("post" kind strings) and the viewer's tokens as IN lists.
+    return (
+        select(db.func.count())
+        .select_from(Post)
+        .where(visibility.listed(viewer), Post.author_id != viewer.id, Post.title != "never-a-title")
+    )
+
+
+def test_the_fast_path_gives_each_viewer_their_own_count(app):
+    """`fast_scalar` renders the SQL once per shape (how many tokens each list holds) and
+    puts each viewer's values in by position: two viewers with as many tokens but other
+    groups, and viewers with more or fewer, each get what `scalar` (SQLAlchemy's own
+    rendering) gives them."""
+    ada, ben, cyd, eli, dan = (make_user(name) for name in ("ada", "ben", "cyd", "eli", "dan"))
+    lab, club = make_group(ada, "Lab", members=(ben, dan)), make_group(ada, "Club", members=(cyd, eli, dan))
+    make_post(ada, "Lab secret", audience="restricted", groups=(lab,))
+    make_post(ada, "Club secret 1", audience="restricted", groups=(club,))
+    make_post(ada, "Club secret 2", audience="restricted", groups=(club,))
+    make_post(ada, "For eli", audience="restricted", users=(eli,))
+    make_post(ada, "For dan", audience="restricted", users=(dan,))
+    make_post(ada, "Open note")
+    with app.test_request_context():
+        counts = {
+            u.username: prebuilt.fast_scalar("test-count", readable_count, u) for u in (ben, cyd, eli, dan, ada, ben)
+        }
+        expected = {u.username: db.session.scalar(readable_count(u)) for u in (ben, cyd, eli, dan, ada)}
+    assert counts == expected == {"ben": 2, "cyd": 3, "eli": 4, "dan": 5, "ada": 0}

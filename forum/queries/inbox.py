@@ -96,7 +96,7 @@ def _capped_unread(viewer: User) -> int:
     not one per comment, and 5,000 unread notifications cost what their few threads do.
 
     Built once per process (queries/prebuilt.py): building it cost more than running it."""
-    return prebuilt.scalar("bell", _bell_statement, viewer) or 0
+    return prebuilt.fast_scalar("bell", _bell_statement, viewer) or 0
 
 
 def _next_thread(viewer: User, key: str, after) -> ColumnElement:

@@ -81,7 +81,8 @@ def _build(name: str, build: Callable[[User], Executable]) -> tuple[Executable, 
         if isinstance(value, (datetime, date)):
             raise PrebuiltError(f"{name}: parameter {param} is a time; a statement built once would keep it")
         if value == values[1][param]:
-            constants.add(param)  # the rule's own constant
+            if value is not None:  # a value-less bindparam is the caller's to pass
+                constants.add(param)  # the rule's own constant
             continue
         kinds = {_kind(value, viewers[0]), _kind(values[1][param], viewers[1])}
         if len(kinds) != 1 or None in kinds:
@@ -109,7 +110,7 @@ def _inline(statement: Executable, constants: set[str]) -> Executable:
             return inlined
         return None
 
-    return visitors.replacement_traverse(statement, {}, literal)
+    return visitors.replacement_traverse(statement, {}, literal)  # type: ignore[call-overload]
 
 
 def params_for(name: str, build: Callable[[User], Executable], viewer: User) -> tuple[Executable, dict[str, Any]]:
@@ -141,3 +142,69 @@ def scalar(name: str, build: Callable[[User], Executable], viewer: User) -> Any:
 def scalars(name: str, build: Callable[[User], Executable], viewer: User) -> list[Any]:
     statement, params = params_for(name, build, viewer)
     return list(db.session.scalars(statement, params))
+
+
+# --- running a built statement without SQLAlchemy's per-call rendering ------------------
+
+_expanded: dict[tuple, tuple[str, tuple[tuple[str, Any], ...], bool]] = {}
+
+
+def fast_scalar(name: str, build: Callable[[User], Executable], viewer: User) -> Any:
+    """`scalar`, for a statement that returns one plain value (a count), on the page's hot
+    path: SQLAlchemy renders a statement's IN lists and the rule's constants afresh on every
+    call, which for the bell cost ten times what SQLite took to run it. The SQL it renders
+    depends only on how many values each list holds, so it is rendered once per shape
+    (`_shape`) and the viewer's values are then put in their places by position. Any
+    parameter this cannot place (a type that converts its values) takes `scalar` instead."""
+    statement, params = params_for(name, build, viewer)
+    lengths = tuple(sorted((param, len(value) if isinstance(value, list) else -1) for param, value in params.items()))
+    key = (name, db.engine.dialect.name, lengths)
+    if key not in _expanded:
+        _expanded[key] = _shape(statement, params)
+    sql, places, positional = _expanded[key]
+    if not sql:
+        return db.session.scalar(statement, params)
+    if db.session.autoflush:
+        db.session.flush()  # as session.execute would: the request's own pending writes count
+    values = [
+        index if param is _CONSTANT else params[param] if index is None else params[param][index]
+        for param, index in places
+    ]
+    arguments = tuple(values) if positional else dict(zip((f"p{i}" for i in range(len(values))), values))
+    return db.session.connection().exec_driver_sql(sql, arguments).scalar()
+
+
+_CONSTANT = "="  # in `places`: the second item is the value itself
+
+
+class _Slot:
+    """A stand-in value that says which parameter (and which item of a list) it is."""
+
+    def __init__(self, param: str, index: int | None) -> None:
+        self.place = (param, index)
+
+
+def _shape(statement: Executable, params: dict[str, Any]) -> tuple[str, tuple[tuple[str, Any], ...], bool]:
+    """The SQL for parameters of these lengths, and where each value goes; ("", (), True)
+    when a parameter's type converts its values."""
+    compiled = statement.compile(db.engine)  # type: ignore[attr-defined]
+    if any(compiled._bind_processors.get(name) for name in params):
+        return "", (), True
+    slots = {
+        param: [_Slot(param, i) for i in range(len(value))] if isinstance(value, list) else _Slot(param, None)
+        for param, value in params.items()
+    }
+    state = compiled.construct_expanded_state(slots)
+    if compiled.positional:
+        found = list(state.positional_parameters)
+        sql = state.statement
+    else:
+        # pyformat (psycopg): the names in order of appearance, renamed p0, p1, ...
+        order = sorted(state.parameters, key=lambda n: state.statement.index(f"%({n})s"))
+        found = [state.parameters[n] for n in order]
+        sql = state.statement
+        for i, n in enumerate(order):
+            sql = sql.replace(f"%({n})s", f"%(p{i})s")
+    # A value that is no slot is the statement's own (SQLite's OFFSET 0), the same for everyone.
+    places = tuple(value.place if isinstance(value, _Slot) else (_CONSTANT, value) for value in found)
+    return sql, places, compiled.positional

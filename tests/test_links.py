@@ -17,3 +17,19 @@ def test_pattern_links_equal_url_for(app, value):
                 if isinstance(value, str) and argument.endswith("_id"):
                     continue
                 assert links.to(endpoint, value) == url_for(endpoint, **{argument: value}), endpoint
+
+
+def test_fixed_links_equal_url_for(app):
+    """Every `fixed(...)` the base layout prints, with and without a script root."""
+    import re
+    from pathlib import Path
+
+    from forum.web.links import fixed
+
+    layout = (Path(app.template_folder) / "base.html").read_text()
+    endpoints = set(re.findall(r"fixed\('([\w.]+)'\)", layout))
+    assert len(endpoints) >= 10
+    for script_root in ("", "/forum"):
+        with app.test_request_context("/", base_url=f"http://localhost{script_root}"):
+            for endpoint in endpoints:
+                assert fixed(endpoint) == url_for(endpoint), endpoint

@@ -9,7 +9,7 @@ from jinja2 import BytecodeCache
 from forum.rendering.dates import time_ago
 from forum.rendering.thread_html import render_thread
 from forum.rendering.vote_html import vote_form, vote_widget
-from forum.web.links import link, user_link
+from forum.web.links import fixed, link, user_link
 from forum.web.paging import bad_page
 from forum.web.routing import current_view
 
@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         bad_page=bad_page,
         link=link,
+        fixed=fixed,
         render_user_link=user_link,
         render_vote_widget=vote_widget,
         vote_form=vote_form,

@@ -133,3 +133,19 @@ def test_a_thread_counts_while_one_of_its_unread_items_may_be_read(app, world, b
     assert bell(ben) == "0"
     make_comment(world.eli, post, "Still here.")
     assert bell(ben) == "1"
+
+
+def test_the_recount_reads_only_the_members_own_rows(world, ben):
+    """The recount finds a member's threads among their own unread rows and then checks
+    rows of that thread: those must be theirs too. Eli's unread notice in a thread ben muted,
+    and eli's notices about no post at all, never count for ben."""
+    post = make_post(world.ada, "Open", "Body.")
+    notifications.set_following(world.ben, "post", post.id, "mute")
+    rows = [
+        dict(user_id=world.ben.id, kind="thread", post_id=post.id),  # muted: not shown to ben
+        dict(user_id=world.eli.id, kind="mention", post_id=post.id),  # a kind no mute silences
+        dict(user_id=world.eli.id, kind="join_declined", group_id=world.lab.id),  # about no post
+    ]
+    db.session.execute(insert(Notification), rows)
+    db.session.commit()
+    assert bell(ben) == "0"

@@ -26,6 +26,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BindParameter, Executable
+from sqlalchemy.exc import CompileError
 from sqlalchemy.sql import visitors
 
 from forum import visibility
@@ -99,7 +100,8 @@ def _inline(statement: Executable, constants: set[str]) -> Executable:
     """The statement with the rule's own constants ("post", "pending", the muted kinds)
     written into its SQL rather than bound: SQLite runs the bell several times slower when
     they are parameters (it cannot fold them into the plan), and they are the same for every
-    viewer, so the SQL stays one string, prepared once per connection."""
+    viewer, so the SQL stays one string, prepared once per connection. A constant whose
+    type cannot be written as a literal leaves the whole statement as it was."""
     compiled = statement.compile(db.engine)  # type: ignore[attr-defined]
     keys = {bind.key for bind, param in compiled.bind_names.items() if param in constants}
 
@@ -110,7 +112,12 @@ def _inline(statement: Executable, constants: set[str]) -> Executable:
             return inlined
         return None
 
-    return visitors.replacement_traverse(statement, {}, literal)  # type: ignore[call-overload]
+    inlined = visitors.replacement_traverse(statement, {}, literal)  # type: ignore[call-overload]
+    try:
+        inlined.compile(db.engine, compile_kwargs={"render_postcompile": True})
+    except CompileError:  # "No literal value renderer is available": bound, as before
+        return statement
+    return inlined
 
 
 def params_for(name: str, build: Callable[[User], Executable], viewer: User) -> tuple[Executable, dict[str, Any]]:

@@ -4,7 +4,7 @@ and refuse to be built when they depend on the viewer in a way that cannot be su
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from forum import visibility
 from forum.extensions import db
@@ -92,3 +92,25 @@ def test_the_fast_path_gives_each_viewer_their_own_count(app):
         }
         expected = {u.username: db.session.scalar(readable_count(u)) for u in (ben, cyd, eli, dan, ada)}
     assert counts == expected == {"ben": 2, "cyd": 3, "eli": 4, "dan": 5, "ada": 0}
+
+
+def some_of_the_readable(viewer):
+    # A rule constant (written into the SQL) and the caller's own values (bound, no value here).
+    return (
+        select(Post.title)
+        .where(
+            visibility.listed(viewer), Post.title != "never-a-title", Post.id.in_(bindparam("wanted", expanding=True))
+        )
+        .order_by(Post.title)
+    )
+
+
+def test_constants_are_written_in_and_the_callers_own_values_stay_bound(app):
+    ben = make_user("ben")
+    first, second = make_post(make_user("ada"), "First"), make_post(make_user("eli"), "Second")
+    with app.test_request_context():
+        statement, params = prebuilt.params_for("test-wanted", some_of_the_readable, ben)
+        sql = str(statement.compile(db.engine))
+        assert "never-a-title" not in sql and "POSTCOMPILE_title" in sql  # written in at execution
+        assert db.session.scalars(statement, {**params, "wanted": [second.id]}).all() == ["Second"]
+        assert db.session.scalars(statement, {**params, "wanted": [first.id, second.id]}).all() == ["First", "Second"]

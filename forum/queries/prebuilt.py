@@ -26,7 +26,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BindParameter, Executable
-from sqlalchemy.exc import CompileError
 from sqlalchemy.sql import visitors
 
 from forum import visibility
@@ -101,9 +100,12 @@ def _inline(statement: Executable, constants: set[str]) -> Executable:
     written into its SQL rather than bound: SQLite runs the bell several times slower when
     they are parameters (it cannot fold them into the plan), and they are the same for every
     viewer, so the SQL stays one string, prepared once per connection. A constant whose
-    type cannot be written as a literal leaves the whole statement as it was."""
+    type cannot write it as a literal leaves the whole statement bound, as it was."""
     compiled = statement.compile(db.engine)  # type: ignore[attr-defined]
-    keys = {bind.key for bind, param in compiled.bind_names.items() if param in constants}
+    chosen = [bind for bind, param in compiled.bind_names.items() if param in constants]
+    if not all(_writable(bind) for bind in chosen):
+        return statement
+    keys = {bind.key for bind in chosen}
 
     def literal(element):
         if isinstance(element, BindParameter) and element.key in keys:
@@ -112,12 +114,21 @@ def _inline(statement: Executable, constants: set[str]) -> Executable:
             return inlined
         return None
 
-    inlined = visitors.replacement_traverse(statement, {}, literal)  # type: ignore[call-overload]
+    return visitors.replacement_traverse(statement, {}, literal)  # type: ignore[call-overload]
+
+
+def _writable(bind: BindParameter) -> bool:
+    """Whether the constant's type can write it as a literal (or each of its items)."""
+    write = bind.type.literal_processor(db.engine.dialect)
+    if write is None:
+        return False
+    values = bind.effective_value if isinstance(bind.effective_value, (list, tuple)) else [bind.effective_value]
     try:
-        inlined.compile(db.engine, compile_kwargs={"render_postcompile": True})
-    except CompileError:  # "No literal value renderer is available": bound, as before
-        return statement
-    return inlined
+        for value in values:
+            write(value)
+    except Exception:  # a type's renderer refusing a value it was not made for: keep it bound
+        return False
+    return True
 
 
 def params_for(name: str, build: Callable[[User], Executable], viewer: User) -> tuple[Executable, dict[str, Any]]:

@@ -20,13 +20,27 @@ _CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
 def db_snapshot(skip: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
     """Every row of every table (but those in `skip`), through the session so unflushed
     or uncommitted changes made by a request show up too."""
-    snapshot = {}
-    for table in db.metadata.sorted_tables:
-        if table.name in skip:
-            continue
-        rows = db.session.execute(select(table)).all()
-        snapshot[table.name] = sorted((tuple(row) for row in rows), key=repr)
-    return snapshot
+    tables = [table for table in db.metadata.sorted_tables if table.name not in skip]
+    if db.session.get_bind().dialect.name == "postgresql":
+        return dict(zip((table.name for table in tables), _postgres_rows(tables), strict=True))
+    return {table.name: sorted((tuple(row) for row in db.session.execute(select(table))), key=repr) for table in tables}
+
+
+def _postgres_rows(tables) -> list[list[tuple]]:
+    """The same reads in one round trip: a privacy test snapshots before and after each of
+    its hundred-odd probes, and fifty-odd round trips per snapshot made those tests twice as
+    slow on PostgreSQL as on SQLite. The rows come as the driver gives them (no SQLAlchemy
+    type conversion), which tells two snapshots apart at least as well."""
+    cursor = db.session.connection().connection.cursor()
+    try:
+        cursor.execute("; ".join(f'SELECT * FROM "{table.name}"' for table in tables))
+        results = []
+        for _ in tables:
+            results.append(sorted((tuple(row) for row in cursor.fetchall()), key=repr))
+            cursor.nextset()
+        return results
+    finally:
+        cursor.close()
 
 
 def normalized(response, *object_paths: str) -> tuple:

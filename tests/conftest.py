@@ -15,6 +15,7 @@ the worker's id, and it counts in a Redis database of its own.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sqlite3
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import event, make_url, text
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 
 from config import TestConfig
@@ -110,11 +111,22 @@ def _empty_postgres_tables() -> None:
 
     DELETE, children first, rather than TRUNCATE: TRUNCATE gives every table and index
     new files, about 0.2 s after each test; deleting the few rows a test made costs
-    milliseconds. Every sequence of the database then starts again at 1."""
+    milliseconds. Every sequence of the database then starts again at 1. All of it goes
+    in one round trip (a script of statements, which psycopg sends whole when it has no
+    parameters): one statement each, fifty-odd round trips after each of three thousand
+    tests, cost more than the deletes themselves."""
     with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
-        connection.execute(text("SELECT setval(oid::regclass, 1, false) FROM pg_class WHERE relkind = 'S'"))
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(_empty_postgres_tables_script())
+        finally:
+            cursor.close()
+
+
+@functools.cache
+def _empty_postgres_tables_script() -> str:
+    deletes = [f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)]
+    return "; ".join([*deletes, "SELECT setval(oid::regclass, 1, false) FROM pg_class WHERE relkind = 'S'"])
 
 
 @pytest.fixture(scope="session")

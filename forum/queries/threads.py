@@ -99,6 +99,8 @@ class ThreadAuthor:
 class ThreadComment:
     """A comment as the thread shows it (no Markdown source), read like a `Comment`."""
 
+    author: ThreadAuthor
+    post: Post  # the post the page fetched through visibility (`sees_removed` asks who moderates it)
     id: int
     post_id: int
     parent_id: int | None
@@ -113,8 +115,6 @@ class ThreadComment:
     vote_count: int
     agreement: int
     agreement_count: int
-    author: ThreadAuthor
-    post: Post  # the post the page fetched through visibility (`sees_removed` asks who moderates it)
 
     @property
     def is_deleted(self) -> bool:
@@ -162,10 +162,10 @@ def thread_comments(rows: Iterable, post: Post) -> tuple[list[ThreadComment], in
     out = []
     total = None
     for row in rows:
-        author_id = row[3]
+        *columns, username, display_name, author_deleted_at, total = row
+        author_id = columns[3]
         author = authors.get(author_id)
         if author is None:
-            author = authors[author_id] = ThreadAuthor(author_id, row[14], row[15], row[16])
-        out.append(ThreadComment(*row[:14], author, post))
-        total = row[17]
+            author = authors[author_id] = ThreadAuthor(author_id, username, display_name, author_deleted_at)
+        out.append(ThreadComment(author, post, *columns))
     return out, total

@@ -40,6 +40,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from operator import attrgetter
 
 from flask import current_app
 from flask_login import current_user
@@ -152,8 +153,11 @@ _AUTHOR_KEY = ("id", "username", "display_name", "deleted_at")
 
 def _columns(row, names: tuple[str, ...]) -> tuple:
     """These loaded columns of an ORM row, straight from its dict (the attribute machinery
-    costs most of a long thread's key); through the attributes if one is not loaded."""
-    values = row.__dict__
+    costs most of a long thread's key); through the attributes if one is not loaded, or for
+    the post page's plain rows (`threads.ThreadComment`, which have no dict)."""
+    values = getattr(row, "__dict__", None)
+    if values is None:
+        return attrgetter(*names)(row)
     try:
         return tuple([values[name] for name in names])
     except KeyError:

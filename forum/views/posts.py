@@ -13,10 +13,10 @@ from forum.forms import for_members, show_error
 from forum.forms.drafts import PublishForm
 from forum.forms.posts import CHOOSE_AUDIENCE, CommentForm, ConfirmForm, PostForm, PreviewForm
 from forum.infra.page_cache import cached_page
-from forum.infra.pages import Page, is_past_end
+from forum.infra.pages import Page
 from forum.models import Comment, Group, User
 from forum.queries import feeds, listings, marked_copies, unread
-from forum.queries.threads import Node, build_tree
+from forum.queries.threads import Node, ThreadComment, build_tree, comment_page_rows, thread_comments
 from forum.rendering import marks
 from forum.services import (
     ServiceError,
@@ -63,10 +63,12 @@ def _error_status(error: ServiceError) -> int:
 
 def _tree(comments, **kwargs):
     """The thread as this viewer may see it: removed comments become placeholders."""
+    # The viewer once, not through the `current_user` proxy per comment (most of a long tree's build).
+    viewer = current_user._get_current_object()
     return build_tree(
         comments,
         max_depth=current_app.config["MAX_THREAD_DEPTH"],
-        hidden=lambda c: not visibility.shows_comment(current_user, c),
+        hidden=lambda c: not visibility.shows_comment(viewer, c),
         **kwargs,
     )
 
@@ -262,24 +264,28 @@ def comment_url(comment: Comment) -> str:
     return url_for("posts.view", post_id=comment.post_id, page=page if page > 1 else None, _anchor=f"c{comment.id}")
 
 
-def _comment_page(post, sort: str) -> Page[Comment]:
+def _comment_page(post, sort: str) -> Page[ThreadComment]:
     """The requested page of a thread: `total` counts top-level comments, and `items` are
-    those on this page with their replies (two queries)."""
+    those on this page with their replies, as plain rows. One query, which carries the
+    count too; a second for the count only when the page has no comments to carry it."""
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     if post.is_deleted:
         return Page([], 1, per_page, 0)
-    total = db.session.execute(listings.top_level_count(current_user, post)).scalar_one()
-    page: Page[Comment] = Page([], page_arg(), per_page, total)
-    if not is_past_end(page):
-        rows = db.session.scalars(listings.comment_page(current_user, post, sort, page.offset, per_page))
-        page.items = list(rows.unique())
-    return page
+    number = page_arg()
+    rows = db.session.execute(comment_page_rows(current_user, post, sort, (number - 1) * per_page, per_page))
+    items, total = thread_comments(rows, post)
+    if total is None:
+        total = db.session.execute(listings.top_level_count(current_user, post)).scalar_one()
+    return Page(items, number, per_page, total)
 
 
-def _mark_new(nodes, since) -> None:
+def _mark_new(nodes, since, viewer=None) -> None:
+    if since is None:
+        return  # a first visit: nothing is new
+    viewer = viewer or current_user._get_current_object()
     for node in nodes:
-        node.is_new = unread.is_new(node.comment, current_user, since)
-        _mark_new(node.children, since)
+        node.is_new = unread.is_new(node.comment, viewer, since)
+        _mark_new(node.children, since, viewer)
 
 
 def _render_post(post, comment_form: CommentForm | None, status: int = 200, since=None):

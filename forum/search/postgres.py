@@ -163,6 +163,10 @@ _COUNT_TRIGGERS = {
 # words are cheap to rank through the RUM index. A search that cannot find its first page
 # in the list (too short after deletions, or filtered down) reads the RUM index as before.
 WORD_TOP = "search_word_top"
+# One row: whether both tables are kept (false while `rebuild` loads without the triggers).
+# Read by every statement that uses them, under the statement's own snapshot.
+WORD_STATE = "search_word_state"
+_KEPT = f"coalesce((SELECT kept FROM {WORD_STATE} LIMIT 1), false)"
 TOP_KEEP, TOP_FROM = 200, 2_000
 
 
@@ -231,6 +235,7 @@ def _counts_setup() -> tuple[str, ...]:
         "posted timestamp NOT NULL, doc_id text NOT NULL, PRIMARY KEY (lexeme, part, doc_id))",
         f"CREATE INDEX IF NOT EXISTS ix_{WORD_TOP}_order ON {WORD_TOP} (lexeme, part, distance, posted DESC, doc_id)",
         f"CREATE INDEX IF NOT EXISTS ix_{WORD_TOP}_doc_id ON {WORD_TOP} (doc_id)",
+        f"CREATE TABLE IF NOT EXISTS {WORD_STATE} (kept boolean NOT NULL)",
         # What a search subtracts from the table's count for banned authors is found by author.
         "CREATE INDEX IF NOT EXISTS ix_search_entries_author_id ON search_entries (author_id)",
         f"""CREATE OR REPLACE FUNCTION {WORD_COUNTS}_follow() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -440,8 +445,22 @@ class PostgresBackend:
                 connection.execute(sql(f"TRUNCATE {WORD_TOP}"))
                 for token in WIDE:
                     connection.execute(sql(_top_fill(token)))
+                connection.execute(sql(f"DELETE FROM {WORD_STATE}"))
+                connection.execute(sql(f"INSERT INTO {WORD_STATE} VALUES (true)"))
         except DBAPIError as error:  # e.g. not allowed to create functions
             log.warning("word count table not created (%s); totals are counted row by row", error.orig)
+        _counts_ready.clear()
+
+    def _stop_word_counts(self) -> None:
+        """Before a rebuild: drop the triggers (keeping the tables through 400,000 upserts
+        cut indexing to a sixth) and mark the tables not kept, in one transaction, so no
+        search reads them from then until `prepare` has filled them again and marked them
+        kept (each search reads the mark under its own snapshot)."""
+        with self.engine.begin() as connection:
+            if connection.scalar(sql(f"SELECT to_regclass('{WORD_STATE}') IS NOT NULL")):
+                connection.execute(sql(f"UPDATE {WORD_STATE} SET kept = false"))
+            for name in _COUNT_TRIGGER_NAMES:
+                connection.execute(sql(f"DROP TRIGGER IF EXISTS {name} ON search_entries"))
         _counts_ready.clear()
 
     def uses_word_counts(self) -> bool:
@@ -498,6 +517,7 @@ class PostgresBackend:
         reader sees meanwhile is the old or the new version of its document. The RUM
         indexes are made afterwards where the extension exists (`prepare`: building them
         over a loaded table is faster than keeping them during the load)."""
+        self._stop_word_counts()
         with self.engine.connect() as connection:
             before = set(connection.scalars(sql("SELECT doc_id FROM search_entries")))
         seen: set[str] = set()
@@ -703,13 +723,14 @@ class PostgresBackend:
             )
             if params.get(key)
         ]
-        if not left_out:
-            return counted
-        # The word's own postings are not the index to start from (a common word's are long).
-        return (
-            f"({counted} - (SELECT count(*) FROM search_entries WHERE ({' OR '.join(left_out)}) "
-            f"AND {_WIDE_ROWS[token]} AND COALESCE(tsv, ''::tsvector) @@ {self._part(one_word)} AND NOT ({branch})))"
-        )
+        if left_out:
+            # The word's own postings are not the index to start from (a common word's are long).
+            counted = (
+                f"({counted} - (SELECT count(*) FROM search_entries WHERE ({' OR '.join(left_out)}) "
+                f"AND {_WIDE_ROWS[token]} AND COALESCE(tsv, ''::tsvector) @@ {self._part(one_word)} "
+                f"AND NOT ({branch})))"
+            )
+        return f"(CASE WHEN {_KEPT} THEN {counted} ELSE (SELECT count(*) FROM search_entries WHERE {branch}) END)"
 
     def _audience_first(
         self,
@@ -785,7 +806,7 @@ class PostgresBackend:
             SELECT doc_id FROM {WORD_TOP} AS top JOIN search_entries USING (doc_id)
             WHERE top.lexeme = {lexeme} AND top.part = '{token}' AND {branch} AND NOT ({ordinary})
             ORDER BY top.distance, top.posted DESC, doc_id LIMIT (:limit + :offset))"""
-        enough = f"(SELECT count(*) FROM {name}) >= :limit + :offset"
+        enough = f"({_KEPT} AND (SELECT count(*) FROM {name}) >= :limit + :offset)"
         candidate = (
             f"(SELECT doc_id FROM {name} WHERE {enough}) UNION ALL "
             f"(SELECT doc_id FROM {{fallback}} AS rum WHERE NOT {enough})"

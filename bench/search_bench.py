@@ -417,7 +417,9 @@ def postgres_main(args) -> None:
         print(f"load average after rebuild: {os.getloadavg()}", flush=True)
         if args.dump:
             dump_postgres_corpus(engine, args.dump)
+    began = time.perf_counter()
     report["rum index"] = backend.prepare()  # made by the rebuild; a restored dump holds data only
+    report["prepare seconds (RUM, count table, top lists)"] = round(time.perf_counter() - began, 1)
     if args.build_only:
         print(json.dumps(report, indent=2))
         return
@@ -467,8 +469,51 @@ def postgres_main(args) -> None:
         report[f"typo lookup {name}"] = measure(
             {"q": lambda t, p=principals: len(backend.readable_words(p, suggest.variants(t)))}, typos, server_cpu
         )["q"]
+    for triggers in (False, True):
+        report[f"writes, count table and top lists {'kept' if triggers else 'off'}"] = postgres_write_throughput(
+            engine, backend, args.scale, args.seed, triggers=triggers
+        )
     report["load average at end"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
+
+
+def postgres_write_throughput(
+    engine, backend, scale: float, seed: int, *, triggers: bool, docs: int = 4_000
+) -> dict[str, float]:
+    """Indexing as the app does it once the table is built: `apply` in batches of 100 new
+    documents of the corpus's shape, then their deletion (docs/s), with the count table's
+    and top lists' triggers running or switched off for both (so the tables stay exact).
+    The rows are removed again."""
+    from sqlalchemy import text
+
+    if not triggers:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE search_entries DISABLE TRIGGER USER"))
+
+    generated, _, _ = corpus(scale, seed + 1)
+    batch = [dict(doc) for doc in itertools.islice(generated, docs)]
+    for doc in batch:  # new ids, above the corpus's
+        doc["post_id"] += 40_000_000
+        if doc["kind"] == "comment":
+            doc["comment_id"] += 400_000_000
+    ids = [f"post:{doc['post_id']}" if doc["kind"] == "post" else f"comment:{doc['comment_id']}" for doc in batch]
+    began = time.perf_counter()
+    for start in range(0, len(batch), 100):
+        backend.apply(batch[start : start + 100], [])
+    written = time.perf_counter() - began
+    began = time.perf_counter()
+    for start in range(0, len(ids), 100):
+        backend.apply([], ids[start : start + 100])
+    deleted = time.perf_counter() - began
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE search_entries ENABLE TRIGGER USER"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE search_entries"))
+    return {
+        "docs": len(batch),
+        "written docs/s (batches of 100)": round(len(batch) / written),
+        "deleted docs/s": round(len(ids) / deleted),
+    }
 
 
 def corpus_phrases(scale: float, seed: int, count: int) -> list[str]:

@@ -111,6 +111,200 @@ _PREPARE = (
 # Per database URL: whether the RUM index was found valid (read once per process).
 _rum_ready: dict[str, bool] = {}
 
+# The exact count of a one-word search over the wide audiences, kept beside the table:
+# per (lexeme, wide part) the number of rows of that part holding the lexeme, so that a
+# common word's total is one key lookup instead of a read of ~120,000 rows (issue 25; the
+# count was 111 of a 400k-row search's ~190 ms). A row of a wide part is readable by every
+# viewer holding that token, so the table holds nothing its readers may not know; rows of
+# narrow audiences (groups, people) are not counted here (one row per distinct token set
+# would be millions) and are still counted by the statement. Statement-level triggers keep
+# it exact in the writing transaction itself (every INSERT, upsert, DELETE and TRUNCATE of
+# search_entries, whoever writes), aggregated per statement and applied in key order.
+# The search subtracts, for its own viewer, the rows of the part the table counted but the
+# viewer's search leaves out (banned authors, excluded rows, gated posts' body words),
+# found by their own indexes (docs/search.md, "Exact totals from a count table").
+WORD_COUNTS = "search_word_counts"
+_PART = (
+    "CASE WHEN state = 'ok' AND tokens && '{public}'::text[] THEN 'public' "
+    "WHEN state = 'ok' AND tokens && '{members}'::text[] THEN 'members' END"
+)
+
+
+def _count_changes(rows: str) -> str:
+    """Add the rows' lexemes to the counts of their part; `rows` yields (tsv, tokens,
+    state, delta). In key order, so two writers take the count rows' locks alike."""
+    return f"""
+        INSERT INTO {WORD_COUNTS} AS c (lexeme, part, n)
+        SELECT w.lexeme, d.part, sum(d.delta) FROM (SELECT tsv, {_PART} AS part, delta FROM ({rows}) AS r) AS d,
+            unnest(tsvector_to_array(d.tsv)) AS w(lexeme)
+        WHERE d.part IS NOT NULL GROUP BY 1, 2 HAVING sum(d.delta) <> 0 ORDER BY 1, 2
+        ON CONFLICT (lexeme, part) DO UPDATE SET n = c.n + excluded.n"""
+
+
+_NEW, _OLD = (
+    "SELECT tsv, tokens, state, 1 AS delta FROM new_rows",
+    "SELECT tsv, tokens, state, -1 AS delta FROM old_rows",
+)
+_COUNT_TRIGGERS = {
+    "insert": ("AFTER INSERT", "REFERENCING NEW TABLE AS new_rows"),
+    "update": ("AFTER UPDATE", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+    "delete": ("AFTER DELETE", "REFERENCING OLD TABLE AS old_rows"),
+    "truncate": ("AFTER TRUNCATE", ""),
+}
+# The ranked top of a common word, kept beside the table too: per (lexeme, wide part) the
+# first rows of that part in the search's own order for the word alone (`tsv <=> word`,
+# newest first, doc id), at most TOP_KEEP of them. `tsv <=> word` is computed from the row
+# alone, so the order of a list never depends on other rows, hidden or not. A list is
+# always a *prefix* of that order: every row of the part holding the word and not in the
+# list comes after the list's last row. A write keeps it so: a removed or changed row
+# leaves every list (the list gets shorter), a new or changed row enters a list only when
+# it comes before the list's last row (then the list is cut back to TOP_KEEP). Lists are
+# made by `prepare` (reindex) for lexemes held by TOP_FROM rows of a part or more: rarer
+# words are cheap to rank through the RUM index. A search that cannot find its first page
+# in the list (too short after deletions, or filtered down) reads the RUM index as before.
+WORD_TOP = "search_word_top"
+# One row: whether both tables are kept (false while `rebuild` loads without the triggers).
+# Read by every statement that uses them, under the statement's own snapshot.
+WORD_STATE = "search_word_state"
+_KEPT = f"coalesce((SELECT kept FROM {WORD_STATE} LIMIT 1), false)"
+TOP_KEEP, TOP_FROM = 200, 2_000
+
+
+def _lexeme_query(lexeme: str) -> str:
+    """A tsquery of exactly this lexeme (quoted, so it is not parsed or stemmed again)."""
+    quote, backslash = "''''", "'\\'"
+    escaped = f"replace(replace({lexeme}, {backslash}, '\\\\'), '''', '''''')"
+    return f"CAST({quote} || {escaped} || {quote} AS tsquery)"
+
+
+# Row r comes before row l in a list's order.
+_BEFORE = (
+    "(r.distance < l.distance OR (r.distance = l.distance AND "
+    "(r.posted > l.posted OR (r.posted = l.posted AND r.doc_id < l.doc_id))))"
+)
+
+
+def _top_enter() -> str:
+    return f"""
+    WITH added AS (
+        INSERT INTO {WORD_TOP} (lexeme, part, distance, posted, doc_id)
+        SELECT r.lexeme, r.part, r.distance, r.posted, r.doc_id FROM (
+            SELECT w.lexeme, n.part, n.tsv <=> {_lexeme_query("w.lexeme")} AS distance, n.created AS posted, n.doc_id
+            FROM (SELECT doc_id, created, tsv, {_PART} AS part FROM new_rows) AS n
+            CROSS JOIN LATERAL unnest(tsvector_to_array(n.tsv)) AS w(lexeme)
+            WHERE n.part IS NOT NULL
+                AND EXISTS (SELECT 1 FROM {WORD_TOP} AS e WHERE e.lexeme = w.lexeme AND e.part = n.part)
+        ) AS r
+        JOIN LATERAL (
+            SELECT distance, posted, doc_id FROM {WORD_TOP} AS t WHERE t.lexeme = r.lexeme AND t.part = r.part
+            ORDER BY distance DESC, posted, doc_id DESC LIMIT 1
+        ) AS l ON {_BEFORE}
+        ORDER BY r.lexeme, r.part, r.doc_id
+        RETURNING lexeme, part
+    )
+    SELECT array_agg(lexeme), array_agg(part) INTO lexemes, parts FROM (SELECT DISTINCT lexeme, part FROM added) AS d"""
+
+
+def _top_cut() -> str:
+    return f"""
+    DELETE FROM {WORD_TOP} AS t USING unnest(lexemes, parts) AS a(lexeme, part),
+        LATERAL (SELECT doc_id FROM {WORD_TOP} AS s WHERE s.lexeme = a.lexeme AND s.part = a.part
+                 ORDER BY distance, posted DESC, doc_id OFFSET {TOP_KEEP}) AS beyond
+    WHERE t.lexeme = a.lexeme AND t.part = a.part AND t.doc_id = beyond.doc_id"""
+
+
+_TOP_LEAVE = f"DELETE FROM {WORD_TOP} AS t USING old_rows AS o WHERE t.doc_id = o.doc_id"
+
+
+def _top_fill(token: str) -> str:
+    return f"""
+        INSERT INTO {WORD_TOP} (lexeme, part, distance, posted, doc_id)
+        SELECT c.lexeme, c.part, x.distance, x.created, x.doc_id FROM {WORD_COUNTS} AS c,
+            LATERAL (SELECT tsv <=> {_lexeme_query("c.lexeme")} AS distance, created, doc_id FROM search_entries
+                     WHERE {_WIDE_ROWS[token]} AND tsv @@ {_lexeme_query("c.lexeme")}
+                     ORDER BY 1, created DESC, doc_id LIMIT {TOP_KEEP}) AS x
+        WHERE c.part = '{token}' AND c.n >= {TOP_FROM}"""
+
+
+def _counts_setup() -> tuple[str, ...]:
+    """Read at each `prepare`: TOP_KEEP and TOP_FROM are module settings (tests lower them)."""
+    return (
+        f"CREATE TABLE IF NOT EXISTS {WORD_COUNTS} "
+        "(lexeme text NOT NULL, part text NOT NULL, n bigint NOT NULL, PRIMARY KEY (lexeme, part))",
+        f"CREATE TABLE IF NOT EXISTS {WORD_TOP} (lexeme text NOT NULL, part text NOT NULL, distance real NOT NULL, "
+        "posted timestamp NOT NULL, doc_id text NOT NULL, PRIMARY KEY (lexeme, part, doc_id))",
+        f"CREATE INDEX IF NOT EXISTS ix_{WORD_TOP}_order ON {WORD_TOP} (lexeme, part, distance, posted DESC, doc_id)",
+        f"CREATE INDEX IF NOT EXISTS ix_{WORD_TOP}_doc_id ON {WORD_TOP} (doc_id)",
+        f"CREATE TABLE IF NOT EXISTS {WORD_STATE} (kept boolean NOT NULL)",
+        # What a search subtracts from the table's count for banned authors is found by author.
+        "CREATE INDEX IF NOT EXISTS ix_search_entries_author_id ON search_entries (author_id)",
+        f"""CREATE OR REPLACE FUNCTION {WORD_COUNTS}_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        lexemes text[];
+        parts text[];
+    BEGIN
+        IF TG_OP = 'TRUNCATE' THEN
+            TRUNCATE {WORD_COUNTS}, {WORD_TOP};
+            RETURN NULL;
+        END IF;
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            {_TOP_LEAVE};
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            {_top_enter()};
+            IF lexemes IS NOT NULL THEN
+                {_top_cut()};
+            END IF;
+        END IF;
+        IF TG_OP = 'INSERT' THEN
+            {_count_changes(_NEW)};
+        ELSIF TG_OP = 'UPDATE' THEN
+            {_count_changes(_NEW + " UNION ALL " + _OLD)};
+        ELSE
+            {_count_changes(_OLD)};
+        END IF;
+        RETURN NULL;
+    END $$""",
+    )
+
+
+def _counts_fill() -> tuple[str, ...]:
+    return (
+        f"TRUNCATE {WORD_COUNTS}",
+        _count_changes("SELECT tsv, tokens, state, 1 AS delta FROM search_entries"),
+        *(
+            f"CREATE OR REPLACE TRIGGER {WORD_COUNTS}_{name} {when} ON search_entries {transition} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {WORD_COUNTS}_follow()"
+            for name, (when, transition) in _COUNT_TRIGGERS.items()
+        ),
+    )
+
+
+_COUNT_TRIGGER_NAMES = sorted(f"{WORD_COUNTS}_{name}" for name in _COUNT_TRIGGERS)
+# Per database URL: whether the count table is kept by its triggers (read once per process).
+_counts_ready: dict[str, bool] = {}
+
+
+def _has_word_counts(engine: Engine) -> bool:
+    """The table is exact only while all its triggers exist (dropping search_entries, as a
+    downgrade does, drops them; the next `prepare` fills the table again)."""
+    key = engine.url.render_as_string(hide_password=True)
+    if key not in _counts_ready:
+        with engine.connect() as connection:
+            _counts_ready[key] = _has_word_counts_on(connection)
+    return _counts_ready[key]
+
+
+def _has_word_counts_on(connection) -> bool:
+    names = connection.scalars(
+        sql(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass('search_entries') "
+            "AND tgname = ANY(CAST(:names AS text[])) ORDER BY tgname"
+        ),
+        {"names": _COUNT_TRIGGER_NAMES},
+    )
+    return list(names) == _COUNT_TRIGGER_NAMES
+
 
 def _has_rum_index(engine: Engine) -> bool:
     key = engine.url.render_as_string(hide_password=True)
@@ -228,7 +422,49 @@ class PostgresBackend:
             except DBAPIError as error:  # e.g. not allowed to create extensions
                 log.warning("RUM index not created (%s); search ranks with ts_rank", error.orig)
         _rum_ready.clear()
-        return _has_rum_index(self.engine)
+        ready = _has_rum_index(self.engine)
+        if ready:  # the lists are ordered by RUM's `<=>`
+            self._prepare_word_counts()
+        return ready
+
+    def _prepare_word_counts(self) -> None:
+        """Create the count table and its triggers, and fill it from the rows, once: while
+        its triggers exist it stays exact. Make the top lists of common words anew. Writers
+        wait meanwhile (the table is locked against writes from the count to the triggers,
+        so no change falls between)."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(sql("LOCK TABLE search_entries IN SHARE ROW EXCLUSIVE MODE"))
+                for statement in _counts_setup():
+                    connection.execute(sql(statement))
+                _counts_ready.clear()
+                if not _has_word_counts_on(connection):
+                    for statement in _counts_fill():
+                        connection.execute(sql(statement))
+                # The top lists only get shorter between reindexes: made anew each time.
+                connection.execute(sql(f"TRUNCATE {WORD_TOP}"))
+                for token in WIDE:
+                    connection.execute(sql(_top_fill(token)))
+                connection.execute(sql(f"DELETE FROM {WORD_STATE}"))
+                connection.execute(sql(f"INSERT INTO {WORD_STATE} VALUES (true)"))
+        except DBAPIError as error:  # e.g. not allowed to create functions
+            log.warning("word count table not created (%s); totals are counted row by row", error.orig)
+        _counts_ready.clear()
+
+    def _stop_word_counts(self) -> None:
+        """Before a rebuild: drop the triggers (keeping the tables through 400,000 upserts
+        cut indexing to a sixth) and mark the tables not kept, in one transaction, so no
+        search reads them from then until `prepare` has filled them again and marked them
+        kept (each search reads the mark under its own snapshot)."""
+        with self.engine.begin() as connection:
+            if connection.scalar(sql(f"SELECT to_regclass('{WORD_STATE}') IS NOT NULL")):
+                connection.execute(sql(f"UPDATE {WORD_STATE} SET kept = false"))
+            for name in _COUNT_TRIGGER_NAMES:
+                connection.execute(sql(f"DROP TRIGGER IF EXISTS {name} ON search_entries"))
+        _counts_ready.clear()
+
+    def uses_word_counts(self) -> bool:
+        return self.rum_mode != "off" and _has_word_counts(self.read_engine)
 
     def uses_rum(self) -> bool:
         if self.rum_mode == "off":
@@ -281,6 +517,7 @@ class PostgresBackend:
         reader sees meanwhile is the old or the new version of its document. The RUM
         indexes are made afterwards where the extension exists (`prepare`: building them
         over a loaded table is faster than keeping them during the load)."""
+        self._stop_word_counts()
         with self.engine.connect() as connection:
             before = set(connection.scalars(sql("SELECT doc_id FROM search_entries")))
         seen: set[str] = set()
@@ -355,6 +592,9 @@ class PostgresBackend:
             raise ValueError(f"unknown kinds {sorted(set(kinds) - set(KINDS))}")
         page = max(1, page)
         per_page = min(max(1, per_page), MAX_PER_PAGE)
+        # Read before the search's connection is taken (each may open one the first time).
+        rum = not include_removed and self.uses_rum()
+        word_counts = rum and self.uses_word_counts()
         with self.read_engine.connect() as connection:
             _custom_plans(connection)
             clauses, excluded, parsed = self._analysed(connection, text)
@@ -387,9 +627,26 @@ class PostgresBackend:
             # The inner query orders every match by what it must (a rank only for
             # relevance) and keeps ids; text and headlines are read for one page only.
             order = "created DESC, doc_id" if sort == "new" else "rank DESC, created DESC, doc_id"
-            if clauses and not include_removed and self.uses_rum():
+            if clauses and rum:
+                # One word (one lexeme): the count and top tables may answer (see _part_count
+                # and _top_first); the count only without any other filter.
+                word = (
+                    clauses[0][0]
+                    if word_counts and len(clauses) == 1 and len(clauses[0]) == 1 and clauses[0][0][2] == 1
+                    else None
+                )
+                word = None if word is None or word[3] else word
+                filtered = excluded or params.keys() & {"kinds", "author", "tags", "group_id", "since", "until"}
+                one_word = None if filtered else word
                 count, inner = self._audience_first(
-                    clauses, where, params, principals, sort, parsed.whole_title if sort == "relevance" else None
+                    clauses,
+                    where,
+                    params,
+                    principals,
+                    sort,
+                    parsed.whole_title if sort == "relevance" else None,
+                    one_word,
+                    word if sort == "relevance" else None,
                 )
             else:
                 count = f"SELECT count(*) FROM search_entries WHERE {where}"
@@ -423,23 +680,57 @@ class PostgresBackend:
             )
             for row in rows
         ]
-        return SearchPage(hits=hits, total=total or 0, page=page, per_page=per_page, truncated=truncated)
+        return SearchPage(hits=hits, total=int(total or 0), page=page, per_page=per_page, truncated=truncated)
 
-    def _branches(self, where: str, params: dict[str, Any], principals: frozenset[str]) -> list[tuple[str, bool]]:
+    def _branches(self, where: str, params: dict[str, Any], principals: frozenset[str]) -> list[tuple[str, str | None]]:
         """`where` once per part of the viewer's audience, the parts disjoint and together
         exactly the rows `where` selects: each wide audience the viewer holds (its partial
         RUM index), then the rows of the viewer's narrow tokens (groups, people; the
-        tokens index first, the text match checked on those rows only). Each with whether
-        it is a wide part."""
+        tokens index first, the text match checked on those rows only). Each with its
+        wide token (None for the narrow part)."""
         held = [token for token in WIDE if token in principals]
-        branches = [(where.replace(_AUDIENCE_PER_ROW, _WIDE_ROWS[token]), True) for token in held]
+        branches: list[tuple[str, str | None]] = [
+            (where.replace(_AUDIENCE_PER_ROW, _WIDE_ROWS[token]), token) for token in held
+        ]
         if narrow := sorted(principals - set(WIDE)):
             params |= {"narrow": narrow, "wide": held}
             rows = "tokens && CAST(:narrow AS text[]) AND NOT tokens && CAST(:wide AS text[])"
             # The text match must not be the index the planner starts from here: the
             # tsvector index over all rows would read a word's hidden postings.
-            branches.append((_unindexed_text(where).replace(_AUDIENCE_PER_ROW, rows), False))
+            branches.append((_unindexed_text(where).replace(_AUDIENCE_PER_ROW, rows), None))
         return branches
+
+    def _part_count(self, branch: str, token: str | None, params: dict[str, Any], one_word: Part | None) -> str:
+        """One part's exact count. For a one-word search (no other filter) over a wide
+        part whose count table is kept: the table's count of the word's lexeme in that
+        part, less the rows counted there that this search leaves out (banned authors,
+        excluded rows, gated posts matching only in their body), read through their own
+        indexes. Otherwise the rows themselves."""
+        if token is None or one_word is None:
+            return f"(SELECT count(*) FROM search_entries WHERE {branch})"
+        # The query's one lexeme, as the rows' vectors hold it (the same parser and dictionaries).
+        lexeme = f"(tsvector_to_array(to_tsvector(CAST(:config AS regconfig), :u{one_word[0]})))[1]"
+        counted = (
+            f"(SELECT CAST(coalesce(sum(n), 0) AS bigint) FROM {WORD_COUNTS} "
+            f"WHERE part = '{token}' AND lexeme = {lexeme})"
+        )
+        left_out = [
+            condition
+            for key, condition in (
+                ("banned", "author_id = ANY(CAST(:banned AS int[]))"),
+                ("excluded", "doc_id = ANY(CAST(:excluded AS text[]))"),
+                ("gated", "(kind = 'post' AND post_id = ANY(CAST(:gated AS int[])))"),
+            )
+            if params.get(key)
+        ]
+        if left_out:
+            # The word's own postings are not the index to start from (a common word's are long).
+            counted = (
+                f"({counted} - (SELECT count(*) FROM search_entries WHERE ({' OR '.join(left_out)}) "
+                f"AND {_WIDE_ROWS[token]} AND COALESCE(tsv, ''::tsvector) @@ {self._part(one_word)} "
+                f"AND NOT ({branch})))"
+            )
+        return f"(CASE WHEN {_KEPT} THEN {counted} ELSE (SELECT count(*) FROM search_entries WHERE {branch}) END)"
 
     def _audience_first(
         self,
@@ -449,6 +740,8 @@ class PostgresBackend:
         principals: frozenset[str],
         sort: str,
         whole_title: str | None,
+        one_word: Part | None = None,
+        top_word: Part | None = None,
     ) -> tuple[str, str]:
         """The count and one page through the RUM indexes, in the order of the ts_rank path:
         exact titles first, then by the row's own distance to the query (`<=>` is 1 / its
@@ -459,8 +752,9 @@ class PostgresBackend:
         offset + limit (and their ties) are read. Rows ranked otherwise are found by their
         own indexes: exact titles (the title digest) and gated posts (by post id, ranked
         on title, tags and author only, like the ts_rank path)."""
-        branches = [branch for branch, _ in self._branches(where, params, principals)]
-        total = "SELECT " + " + ".join(f"(SELECT count(*) FROM search_entries WHERE {b})" for b in branches)
+        parts = self._branches(where, params, principals)
+        branches = [branch for branch, _ in parts]
+        total = "SELECT " + " + ".join(self._part_count(b, token, params, one_word) for b, token in parts)
         query = self._all(clauses)
         special, first = [], ["false"]
         if params.get("gated"):
@@ -483,15 +777,41 @@ class PostgresBackend:
             f"ORDER BY {order} FETCH FIRST (:limit + :offset) ROWS WITH TIES)"
             for b in branches
         ]
+        lists = []
+        if top_word is not None:
+            for n, (b, token) in enumerate(parts):
+                if token is not None:
+                    lists.append(self._top_first(f"top_{n}", b, token, ordinary, top_word))
+                    candidates[n] = lists[-1][1].replace("{fallback}", candidates[n])
         if special:
             candidates.append(f"(SELECT doc_id FROM search_entries WHERE {where} AND ({' OR '.join(special)}))")
         ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
         final = "rank DESC, created DESC, doc_id" if sort == "relevance" else "created DESC, doc_id"
-        page = f"""
+        with_lists = ("WITH " + ", ".join(definition for definition, _ in lists)) if lists else ""
+        page = f"""{with_lists}
             SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
             FROM ({" UNION ALL ".join(candidates)}) AS c JOIN search_entries USING (doc_id)
             ORDER BY {final} LIMIT :limit OFFSET :offset"""
         return total, page
+
+    def _top_first(self, name: str, branch: str, token: str, ordinary: str, word: Part) -> tuple[str, str]:
+        """A wide part's first offset + limit rows for one word, read from the word's top
+        list where it holds them: the list is a prefix of the part's order for the word
+        (`WORD_TOP`), so its first rows that this search keeps are the part's first rows
+        this search keeps. Otherwise (no list, or too few of its rows kept) the RUM index
+        is read as before. The CTE's definition, and the candidate with `{fallback}` for
+        the RUM statement (a one-time filter: only one of the two runs)."""
+        lexeme = f"(tsvector_to_array(to_tsvector(CAST(:config AS regconfig), :u{word[0]})))[1]"
+        definition = f"""{name} AS MATERIALIZED (
+            SELECT doc_id FROM {WORD_TOP} AS top JOIN search_entries USING (doc_id)
+            WHERE top.lexeme = {lexeme} AND top.part = '{token}' AND {branch} AND NOT ({ordinary})
+            ORDER BY top.distance, top.posted DESC, doc_id LIMIT (:limit + :offset))"""
+        enough = f"({_KEPT} AND (SELECT count(*) FROM {name}) >= :limit + :offset)"
+        candidate = (
+            f"(SELECT doc_id FROM {name} WHERE {enough}) UNION ALL "
+            f"(SELECT doc_id FROM {{fallback}} AS rum WHERE NOT {enough})"
+        )
+        return definition, candidate
 
     def readable_words(
         self,

@@ -11,7 +11,7 @@ from forum.extensions import db
 from forum.models import Post
 from forum.models._time import utcnow
 from forum.queries import prebuilt
-from tests.factories import make_group, make_post, make_user
+from tests.factories import make_group, make_post, make_user, statements
 
 
 def readable_titles(viewer):
@@ -114,3 +114,19 @@ def test_constants_are_written_in_and_the_callers_own_values_stay_bound(app):
         assert "never-a-title" not in sql and "POSTCOMPILE_title" in sql  # written in at execution
         assert db.session.scalars(statement, {**params, "wanted": [second.id]}).all() == ["Second"]
         assert db.session.scalars(statement, {**params, "wanted": [first.id, second.id]}).all() == ["First", "Second"]
+
+
+def test_building_a_statement_asks_the_database_nothing(app):
+    """The stand-ins' state is known (they hold nothing), so the request that first builds a
+    statement runs exactly the statements of any later one: a page's statement count must
+    not depend on which page happened to build it first in this worker (it did: the first
+    front page of a worker ran the member-state statement twice more, once per stand-in)."""
+    viewer = make_user()
+    assert viewer.username  # loaded now, not inside the first block
+    with app.test_request_context():
+        with statements() as first:
+            prebuilt.scalars("test-first-build", readable_titles, viewer)
+    with app.test_request_context():
+        with statements() as later:
+            prebuilt.scalars("test-first-build", readable_titles, viewer)
+    assert len(first) == len(later)

@@ -103,8 +103,31 @@ def _statement() -> CompoundSelect:
     return union_all(single, memberships, warnings)
 
 
+# A member who holds nothing: no group, no ban, no warning, no terms agreed to. The stand-in
+# viewers forum/queries/prebuilt.py builds its statements for are such members, by ids no
+# row has; their state is known without asking, so the request that first builds a
+# statement runs the same statements as every later one (a page's statement count must not
+# depend on which page first built it in this worker).
+NOTHING = ViewerState(
+    group_ids=frozenset(),
+    open_group_ids=frozenset(),
+    ban_id=None,
+    warning_ids=(),
+    site_terms_id=None,
+    accepted_site_terms=False,
+)
+_HOLD_NOTHING: set[int] = set()
+
+
+def hold_nothing(*user_ids: int) -> None:
+    """These ids belong to no member: their state is NOTHING, never read."""
+    _HOLD_NOTHING.update(user_ids)
+
+
 def state(user_id: int) -> ViewerState:
     """The member's state for this request (one statement the first time)."""
+    if user_id in _HOLD_NOTHING:
+        return NOTHING
     memo = request_memo(_MEMO)
     if user_id not in memo:
         memo[user_id] = _load(user_id)

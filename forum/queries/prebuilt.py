@@ -30,6 +30,7 @@ from sqlalchemy.sql import visitors
 
 from forum import visibility
 from forum.extensions import db
+from forum.infra import viewer_state
 from forum.models import User
 from forum.models.principals import user_ids_in
 
@@ -40,6 +41,7 @@ class PrebuiltError(RuntimeError):
 
 # Ids no row has: the stand-ins hold no group, and never match anything by id.
 _STAND_INS = (-7_000_001, -7_000_002)
+viewer_state.hold_nothing(*_STAND_INS)
 _built: dict[tuple[str, str], tuple[Any, Executable, dict[str, str]]] = {}
 _lock = threading.Lock()
 

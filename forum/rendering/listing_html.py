@@ -26,6 +26,7 @@ from flask import current_app
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from forum.queries import listings
 from forum.rendering.dates import time_ago
 from forum.rendering.thread_html import NO_VOTES, Piece, SharedThreads
 from forum.rendering.vote_html import VoteWidgets
@@ -211,6 +212,11 @@ class CardRenderer:
 def render_cards(cards: list[Card], votes=None, new_counts: dict[int, int] | None = None) -> Markup:
     """The cards of a listing (the views that load them as Core rows)."""
     return CardRenderer(votes, new_counts).render(cards)
+
+
+def page_of_cards(rows: list[Any], votes=None, new_counts: dict[int, int] | None = None) -> Markup:
+    """A page of `listings.card_page` rows as cards, with their authors and tags."""
+    return render_cards(cards_from_rows(rows, listings.card_extras([row.id for row in rows])), votes, new_counts)
 
 
 def card_html(post, votes=None, new_counts: dict[int, int] | None = None) -> Markup:

@@ -50,8 +50,7 @@ def index():
 
 def _cards(posts: Page, post_ids: list[int], new_counts: dict[int, int] | None = None) -> Markup:
     """A page of cards with the viewer's votes and "new" counts on them."""
-    cards = listing_html.cards_from_rows(posts.items, listings.card_extras(post_ids))
-    return listing_html.render_cards(cards, viewer_post_votes(current_user, post_ids), new_counts)
+    return listing_html.page_of_cards(posts.items, viewer_post_votes(current_user, post_ids), new_counts)
 
 
 @bp.route("/tags")

@@ -15,7 +15,8 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
-    literal,
+    literal_column,
+    null,
     or_,
     select,
     true,
@@ -203,7 +204,7 @@ def _card_extras_statement(_viewer: User | None) -> Select:
     first = (
         select(
             Post.id.label("post_id"),
-            literal(0).label("kind"),
+            literal_column("0").label("kind"),
             User.id.label("user_id"),
             User.username,
             User.display_name,
@@ -213,12 +214,14 @@ def _card_extras_statement(_viewer: User | None) -> Select:
         .where(Post.id.in_(ids))
     )
     others = (
-        select(post_coauthors.c.post_id, literal(1), User.id, User.username, User.display_name, User.deleted_at)
+        select(
+            post_coauthors.c.post_id, literal_column("1"), User.id, User.username, User.display_name, User.deleted_at
+        )
         .join(User, User.id == post_coauthors.c.user_id)
         .where(post_coauthors.c.post_id.in_(ids))
     )
     tags = (
-        select(post_tags.c.post_id, literal(2), Tag.id, Tag.name, literal(None), literal(None))
+        select(post_tags.c.post_id, literal_column("2"), Tag.id, Tag.name, null(), null())
         .join(Tag, Tag.id == post_tags.c.tag_id)
         .where(post_tags.c.post_id.in_(ids))
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Integer,
     Select,
@@ -64,7 +65,8 @@ def front_page(
         query = query.where(Post.id.in_(select(PostAudience.post_id).where(PostAudience.principal.in_(mine))))
     if tag is not None:
         query = query.where(Post.id.in_(select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id)))
-    return _in_sort(query, sort, utcnow() - TOP_WINDOWS[sort] if TOP_WINDOWS.get(sort) else None)
+    window = TOP_WINDOWS.get(sort)
+    return _in_sort(query, sort, utcnow() - window if window else None)
 
 
 def _in_sort(query: Select, sort: str, since) -> Select:
@@ -200,8 +202,8 @@ def card_page(
 def _card_extras_statement(_viewer: User | None) -> Select:
     """Each post's authors (first the author, then co-authors by username) and tags (by
     name), for posts a visibility-checked listing returned (`card_ids`)."""
-    ids = bindparam("card_ids", expanding=True)
-    first = (
+    ids: BindParameter[int] = bindparam("card_ids", expanding=True)
+    first: Select = (
         select(
             Post.id.label("post_id"),
             literal_column("0").label("kind"),

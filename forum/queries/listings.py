@@ -278,9 +278,15 @@ def tags_with_counts(viewer: User | None, prefix: str = "") -> Select:
     return query.order_by(func.count(Post.id).desc(), Tag.name)
 
 
+def _visible_tag_statement(viewer: User | None) -> Select:
+    return tags_with_counts(viewer).where(Tag.name == bindparam("tag_name"))
+
+
 def visible_tag(viewer: User | None, name: str) -> Tag | None:
-    """The tag by this name, if it is on a post the viewer may list (else it does not exist for them)."""
-    row = db.session.execute(tags_with_counts(viewer).where(Tag.name == name.lower())).first()
+    """The tag by this name, if it is on a post the viewer may list (else it does not exist for them).
+    Built once (queries/prebuilt.py): the tag page asks twice (its viewer, and anonymous for its feed)."""
+    statement, params = prebuilt.variant_for("visible-tag", _visible_tag_statement, viewer)
+    row = db.session.execute(statement, {**params, "tag_name": name.lower()}).first()
     return None if row is None else row.Tag
 
 

@@ -130,3 +130,28 @@ def test_building_a_statement_asks_the_database_nothing(app):
         with statements() as later:
             prebuilt.scalars("test-first-build", readable_titles, viewer)
     assert len(first) == len(later)
+
+
+def titles_by(viewer, sort):
+    """A family: the variant picks the order; the author is the request's own value."""
+    order = Post.title.desc() if sort == "desc" else Post.title
+    return select(Post.title).where(visibility.listed(viewer), Post.author_id == bindparam("by")).order_by(order)
+
+
+def test_a_family_runs_with_each_viewers_values_and_the_requests_own(app):
+    ada, ben, eli = make_user("ada"), make_user("ben"), make_user("eli")
+    lab = make_group(ada, "Lab", members=(ben,))
+    make_post(ada, "Lab secret", audience="restricted", groups=(lab,))
+    make_post(ada, "Open note")
+    make_post(eli, "Eli's note")
+    with app.test_request_context():
+        for viewer, expected in ((ben, ["Open note", "Lab secret"]), (eli, ["Open note"]), (None, ["Open note"])):
+            statement, params = prebuilt.variant_for("test-family", titles_by, viewer, ("desc",))
+            assert list(db.session.scalars(statement, {**params, "by": ada.id})) == expected
+        statement, params = prebuilt.variant_for("test-family", titles_by, ben, ("asc",))
+        assert list(db.session.scalars(statement, {**params, "by": ada.id})) == ["Lab secret", "Open note"]
+        # A value of the request's that the family cannot be kept with, or a closure, is refused.
+        with pytest.raises(prebuilt.PrebuiltError, match="constants"):
+            prebuilt.variant_for("test-family", titles_by, ben, (utcnow(),))
+        with pytest.raises(prebuilt.PrebuiltError, match="closure"):
+            prebuilt.variant_for("test-family-closure", lambda viewer, sort: titles_by(viewer, ada.id), ben, ("a",))

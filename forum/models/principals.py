@@ -37,3 +37,8 @@ def group_ids_in(tokens: Iterable[str]) -> list[int]:
 def group_id_of(token: str) -> int | None:
     """The group a token names, or None for any other kind of token."""
     return int(token.removeprefix(_GROUP)) if token.startswith(_GROUP) else None
+
+
+def is_group_token(column):
+    """SQL: the token in `column` names a group (the "My groups" filter)."""
+    return column.startswith(_GROUP, autoescape=True)

@@ -4,20 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from flask import abort
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true, tuple_
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import defer, joinedload, lazyload, selectinload, with_expression
 
 from forum import visibility
 from forum.extensions import db
+from forum.infra.pages import Page
 from forum.infra.planner import not_from_index
 from forum.models import Comment, Group, Interest, Post, PostAudience, Tag, User, post_coauthors
 from forum.models._time import utcnow
 from forum.models.interest import group_interests
 from forum.models.post import post_tags
-from forum.models.principals import group_ids_in, group_token
+from forum.models.principals import group_ids_in, group_token, is_group_token
 from forum.models.ranking import TOP_WINDOWS
+from forum.queries import prebuilt
 
 # Front-page sorts, first is the default; labels for the sort menu.
 SORTS = ("hot", "new", *TOP_WINDOWS)
@@ -46,13 +65,20 @@ def front_page(
         query = query.where(Post.id.in_(select(PostAudience.post_id).where(PostAudience.principal.in_(mine))))
     if tag is not None:
         query = query.where(Post.id.in_(select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id)))
+    window = TOP_WINDOWS.get(sort)
+    return _in_sort(query, sort, utcnow() - window if window else None)
+
+
+def _in_sort(query: Select, sort: str, since) -> Select:
+    """`query` in `sort` order; `since`: where a top sort's window starts (a time, or a
+    bound parameter in a statement built once)."""
     if sort == "hot":
         return query.order_by(Post.hot.desc(), Post.id.desc())
     if sort in TOP_WINDOWS:
         window = TOP_WINDOWS[sort]
         if window is None:
             return query.order_by(Post.score.desc(), Post.id.desc())
-        query = query.where(Post.created_at >= utcnow() - window)
+        query = query.where(Post.created_at >= since)
         if window <= SHORT_WINDOW:
             # Few posts are this recent: read them by the created_at index and sort them,
             # rather than walk the score index through years of posts looking for recent
@@ -73,6 +99,152 @@ def as_cards(query: Select[tuple[Post]], viewer: User | None) -> Select[tuple[Po
     return query.options(
         defer(Post.body_md), defer(Post.body_html), lazyload(Post.audience), with_expression(Post.shown_excerpt, shown)
     )
+
+
+# --- cards as Core rows, through statements built once ----------------------------------
+#
+# A listing page's cards come from two statements and its count from a third, each built once
+# per process (queries/prebuilt.py) from the same clauses as the `Select`s above and run with
+# the viewer's values and the request's own (a tag, an author, a page) as bound parameters:
+# building and keying a fresh ORM statement cost more than running it, and ORM objects cost
+# several times what a Core row does (issue 23).
+
+# Where the posts come from: the front page, its "My groups", a tag, an author, a group.
+CARD_SOURCES = ("all", "groups", "tag", "author", "group")
+
+
+def _card_posts(viewer: User | None, source: str, sort: str) -> Select[tuple[Post]]:
+    """The listing's posts in `sort` order, as `front_page`, `posts_by` and
+    `posts_shared_with_group` select them, with the request's values left as parameters."""
+    query = visibility.visible_posts(viewer)
+    if source == "groups":
+        # Posts shared with a group the viewer holds a token of: their tokens stay the one
+        # parameter that names them (a list of their groups alone would be kept as built).
+        shared = select(PostAudience.post_id).where(
+            PostAudience.principal.in_(visibility.principals(viewer)), is_group_token(PostAudience.principal)
+        )
+        query = query.where(Post.id.in_(shared))
+    elif source == "tag":
+        query = query.where(Post.id.in_(select(post_tags.c.post_id).where(post_tags.c.tag_id == bindparam("card_tag"))))
+    elif source == "author":
+        coauthored = select(post_coauthors.c.post_id).where(post_coauthors.c.user_id == bindparam("card_author"))
+        query = query.where(or_(Post.author_id == bindparam("card_author"), Post.id.in_(coauthored)))
+    elif source == "group":
+        shared = select(PostAudience.post_id).where(PostAudience.principal == bindparam("card_group"))
+        query = query.where(Post.id.in_(shared))
+    return _in_sort(query, sort, bindparam("card_since", type_=Post.created_at.type))
+
+
+def _card_rows_statement(viewer: User | None, source: str, sort: str) -> Select:
+    """The columns a card shows, a page of them; the excerpt as `as_cards` gives it."""
+    shown = case((and_(visibility.body_readable(viewer), Post.marks_copies.is_(False)), Post.excerpt), else_="")
+    return (
+        _card_posts(viewer, source, sort)
+        .with_only_columns(
+            Post.id,
+            Post.title,
+            Post.audience_kind,
+            Post.created_at,
+            Post.comment_count,
+            Post.score,
+            Post.vote_count,
+            shown.label("excerpt"),
+        )
+        .limit(bindparam("card_limit", type_=Integer))
+        .offset(bindparam("card_offset", type_=Integer))
+    )
+
+
+def _card_count_statement(viewer: User | None, source: str, sort: str) -> Select:
+    """How many: at most `card_cap` + 1 (the front page counts ten pages ahead, `paginate`)."""
+    counted = _card_posts(viewer, source, sort).with_only_columns(Post.id).order_by(None)
+    return select(func.count()).select_from(counted.limit(bindparam("card_cap", type_=Integer)).subquery())
+
+
+def card_page(
+    viewer: User | None,
+    source: str,
+    page: int,
+    per_page: int,
+    *,
+    sort: str = "new",
+    lookahead: int | None = None,
+    tag: Tag | None = None,
+    author: User | None = None,
+    group: Group | None = None,
+) -> Page:
+    """A page of cards (Core rows: the columns `_card_rows_statement` names) and its count,
+    as `paginate` makes them (`lookahead` bounds the count); the source's value by keyword."""
+    window = TOP_WINDOWS.get(sort)
+    values: dict[str, Any] = {
+        "card_tag": tag.id if tag is not None else None,
+        "card_author": author.id if author is not None else None,
+        "card_group": group_token(group.id) if group is not None else None,
+        "card_since": utcnow() - window if window else None,
+    }
+    cap = None if lookahead is None else (page + lookahead) * per_page
+    variant = (source, sort)
+    statement, params = prebuilt.variant_for("card-count", _card_count_statement, viewer, variant)
+    # No cap: every row (-1 is "no limit" to SQLite; PostgreSQL takes NULL).
+    no_cap = None if db.engine.dialect.name == "postgresql" else -1
+    total: int = db.session.scalar(statement, {**params, **values, "card_cap": no_cap if cap is None else cap + 1}) or 0
+    more = cap is not None and total > cap
+    if cap is not None and more:
+        total = cap
+    items: list = []
+    if (page - 1) * per_page < total:
+        statement, params = prebuilt.variant_for("card-rows", _card_rows_statement, viewer, variant)
+        offset = (page - 1) * per_page
+        items = list(db.session.execute(statement, {**params, **values, "card_limit": per_page, "card_offset": offset}))
+    return Page(items, page, per_page, total, more)
+
+
+def _card_extras_statement(_viewer: User | None) -> Select:
+    """Each post's authors (first the author, then co-authors by username) and tags (by
+    name), for posts a visibility-checked listing returned (`card_ids`)."""
+    ids: BindParameter[int] = bindparam("card_ids", expanding=True)
+    first: Select = (
+        select(
+            Post.id.label("post_id"),
+            literal_column("0").label("kind"),
+            User.id.label("user_id"),
+            User.username,
+            User.display_name,
+            User.deleted_at,
+        )
+        .join(User, User.id == Post.author_id)
+        .where(Post.id.in_(ids))
+    )
+    others = (
+        select(
+            post_coauthors.c.post_id, literal_column("1"), User.id, User.username, User.display_name, User.deleted_at
+        )
+        .join(User, User.id == post_coauthors.c.user_id)
+        .where(post_coauthors.c.post_id.in_(ids))
+    )
+    tags = (
+        select(post_tags.c.post_id, literal_column("2"), Tag.id, Tag.name, null(), null())
+        .join(Tag, Tag.id == post_tags.c.tag_id)
+        .where(post_tags.c.post_id.in_(ids))
+    )
+    union = union_all(first, others, tags).subquery()
+    return select(union).order_by(union.c.post_id, union.c.kind, union.c.username)
+
+
+def card_extras(post_ids: list[int]) -> dict[int, tuple[list, list[str]]]:
+    """Per post of a page of cards: its authors (rows with user_id, username, display_name,
+    deleted_at) and its tag names, in one statement."""
+    found: dict[int, tuple[list, list[str]]] = {post_id: ([], []) for post_id in post_ids}
+    if not post_ids:
+        return found
+    statement, params = prebuilt.variant_for("card-extras", _card_extras_statement, None)
+    for row in db.session.execute(statement, {**params, "card_ids": post_ids}):
+        authors, tags = found[row.post_id]
+        if row.kind == 2:
+            tags.append(row.username)
+        else:
+            authors.append(row)
+    return found
 
 
 def posts_by(viewer: User | None, author: User) -> Select[tuple[Post]]:
@@ -106,9 +278,15 @@ def tags_with_counts(viewer: User | None, prefix: str = "") -> Select:
     return query.order_by(func.count(Post.id).desc(), Tag.name)
 
 
+def _visible_tag_statement(viewer: User | None) -> Select:
+    return tags_with_counts(viewer).where(Tag.name == bindparam("tag_name"))
+
+
 def visible_tag(viewer: User | None, name: str) -> Tag | None:
-    """The tag by this name, if it is on a post the viewer may list (else it does not exist for them)."""
-    row = db.session.execute(tags_with_counts(viewer).where(Tag.name == name.lower())).first()
+    """The tag by this name, if it is on a post the viewer may list (else it does not exist for them).
+    Built once (queries/prebuilt.py): the tag page asks twice (its viewer, and anonymous for its feed)."""
+    statement, params = prebuilt.variant_for("visible-tag", _visible_tag_statement, viewer)
+    row = db.session.execute(statement, {**params, "tag_name": name.lower()}).first()
     return None if row is None else row.Tag
 
 

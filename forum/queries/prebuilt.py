@@ -31,7 +31,7 @@ from sqlalchemy.sql import visitors
 from forum import visibility
 from forum.extensions import db
 from forum.infra import viewer_state
-from forum.models import User
+from forum.models import User, is_signed_in
 from forum.models.principals import user_ids_in
 
 
@@ -228,3 +228,42 @@ def _shape(statement: Executable, params: dict[str, Any]) -> tuple[str, tuple[tu
     # A value that is no slot is the statement's own (SQLite's OFFSET 0), the same for everyone.
     places = tuple(value.place if isinstance(value, _Slot) else (_CONSTANT, value) for value in found)
     return sql, places, compiled.positional
+
+
+# --- a family of statements: a few variants, and values of the request's own -------------
+
+_variants: dict[tuple, tuple[Any, Executable, dict[str, str]]] = {}
+
+
+def variant_for(
+    name: str, build: Callable[..., Executable], viewer: User | None, variant: tuple = ()
+) -> tuple[Executable, dict[str, Any]]:
+    """As `params_for`, for a small family of statements named by `variant` (a few constants
+    passed to `build` after the viewer: a sort, whether a tag filters it; never an id or a
+    value from the request), and for anonymous viewers too (their statement depends on no
+    one, so it is built once as it is).
+
+    Values of the request's own (a tag's id, a page's offset, a time) go in as named
+    `bindparam`s without a value, which the caller passes with the returned parameters:
+    both stand-ins leave them empty, so they are never kept."""
+    if getattr(build, "__closure__", None) or getattr(build, "__defaults__", None):
+        raise PrebuiltError(f"{name}: a statement built once may depend on the viewer only, not on a closure")
+    if any(not isinstance(value, (str, bool, int, type(None))) for value in variant):
+        raise PrebuiltError(f"{name}: a variant is made of a few constants")
+    signed_in = is_signed_in(viewer)
+    key = (name, db.engine.dialect.name, variant, signed_in)
+    if key not in _variants:
+        with _lock:
+            if key not in _variants:
+                if signed_in:
+                    # The same refusals as `params_for`: the viewer's values alone may differ.
+                    _variants[key] = (build.__code__, *_build(name, lambda v: build(v, *variant)))
+                else:
+                    _variants[key] = (build.__code__, build(None, *variant), {})
+    code, statement, roles = _variants[key]
+    if code is not build.__code__:
+        raise PrebuiltError(f"{name}: already the name of another statement")
+    if not signed_in:
+        return statement, {}
+    mine = _values(viewer)  # type: ignore[arg-type]
+    return statement, {param: sorted(mine[kind]) if kind != "id" else mine["id"] for param, kind in roles.items()}

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 
 from forum import visibility
 from forum.extensions import db
 from forum.infra import page_cache
 from forum.models import Comment, PostRead, User, is_signed_in
+from forum.queries import prebuilt
+
+
+def _new_counts_statement(viewer: User):
+    """Built once (queries/prebuilt.py); the page's posts are the `card_ids` parameter."""
+    return (
+        visibility.visible_comments(viewer)
+        .join(PostRead, (PostRead.post_id == Comment.post_id) & (PostRead.user_id == viewer.id))
+        .where(
+            Comment.post_id.in_(bindparam("card_ids", expanding=True)),
+            Comment.author_id != viewer.id,
+            Comment.created_at > PostRead.last_read_at,
+        )
+        .with_only_columns(Comment.post_id, func.count(Comment.id))
+        .group_by(Comment.post_id)
+    )
 
 
 def new_comment_counts(viewer: User | None, post_ids: list[int]) -> dict[int, int]:
@@ -18,18 +34,8 @@ def new_comment_counts(viewer: User | None, post_ids: list[int]) -> dict[int, in
     page; posts never opened are left out (nothing to compare with)."""
     if not is_signed_in(viewer) or not post_ids:
         return {}
-    query = (
-        visibility.visible_comments(viewer)
-        .join(PostRead, (PostRead.post_id == Comment.post_id) & (PostRead.user_id == viewer.id))
-        .where(
-            Comment.post_id.in_(post_ids),
-            Comment.author_id != viewer.id,
-            Comment.created_at > PostRead.last_read_at,
-        )
-        .with_only_columns(Comment.post_id, func.count(Comment.id))
-        .group_by(Comment.post_id)
-    )
-    counts = dict(db.session.execute(query).tuples().all())
+    statement, params = prebuilt.variant_for("new-comment-counts", _new_counts_statement, viewer)
+    counts = dict(db.session.execute(statement, {**params, "card_ids": post_ids}).tuples().all())
     if counts:
         page_cache.do_not_keep()  # the next visit to one of these posts changes the count
     return counts

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, insert, or_, select, union_all, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from forum import permissions, visibility
 from forum.extensions import db
 from forum.models import Comment, Post, User, Vote, post_coauthors, ranking
 from forum.models._time import utcnow
+from forum.queries import prebuilt
 from forum.services.errors import ServiceError
 from forum.services.guards import ensure_verified, write_refusal
 
@@ -374,6 +375,21 @@ def viewer_votes(viewer: User | None, post_ids=(), comment_ids=()) -> ViewerVote
             for r in rows
         }
     )
+
+
+def _post_votes_statement(viewer: User):
+    return select(Vote.post_id, Vote.axis, Vote.direction, Vote.strong).where(
+        Vote.user_id == viewer.id, Vote.post_id.in_(bindparam("card_ids", expanding=True))
+    )
+
+
+def viewer_post_votes(viewer: User | None, post_ids: list[int]) -> ViewerVotes:
+    """`viewer_votes` for a listing's posts, by a statement built once (queries/prebuilt.py)."""
+    if not permissions.can_vote(viewer) or not post_ids:
+        return ViewerVotes()
+    statement, params = prebuilt.variant_for("post-votes", _post_votes_statement, viewer)
+    rows = db.session.execute(statement, {**params, "card_ids": post_ids})
+    return ViewerVotes({("post", r.post_id, r.axis): _choice_name(r.axis, r.direction, r.strong) for r in rows})
 
 
 def _empty(ids) -> bool:

@@ -14,6 +14,7 @@ from forum.models import Group
 from forum.queries import conversations as conversation_queries
 from forum.queries import feeds, listings, trust
 from forum.queries import groups as group_queries
+from forum.rendering import listing_html
 from forum.services import ServiceError, two_factor
 from forum.services import groups as group_service
 from forum.web.paging import page_arg
@@ -83,13 +84,10 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
     """The group page; also re-rendered, with the message and its status, when an action is refused."""
     role = permissions.group_role(current_user, group)
     activity = visibility.can_see_group_activity(current_user, group)
-    posts = None
+    posts = cards = None
     if activity:
-        posts = paginate(
-            listings.as_cards(listings.posts_shared_with_group(current_user, group), current_user),
-            page_arg(),
-            current_app.config["POSTS_PER_PAGE"],
-        )
+        posts = listings.card_page(current_user, "group", page_arg(), current_app.config["POSTS_PER_PAGE"], group=group)
+        cards = listing_html.page_of_cards(posts.items)
     manages = permissions.can_manage_group(current_user, group)
     state = group_queries.viewer_states(current_user, [group.id]).get(group.id)
     invitation = None
@@ -101,6 +99,7 @@ def render_group(group: Group, status: int = 200, *, error: str | None = None, i
         "groups/view.html",
         group=group,
         posts=posts,
+        cards=cards,
         role=role,
         needs_two_factor=needs_two_factor,
         state=state,

@@ -1,11 +1,13 @@
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from forum.extensions import db
 from forum.infra.page_cache import cached_page
-from forum.infra.pages import LOOKAHEAD_PAGES, paginate
+from forum.infra.pages import LOOKAHEAD_PAGES, Page
 from forum.queries import feeds, listings, unread
-from forum.services.votes import viewer_votes
+from forum.rendering import listing_html
+from forum.services.votes import viewer_post_votes
 from forum.web.paging import page_arg
 
 bp = Blueprint("main", __name__)
@@ -22,25 +24,33 @@ def index():
     if tag_name := request.args.get("tag"):
         tag = listings.visible_tag_or_404(current_user, tag_name)
     groups_only = request.args.get("view") == "groups" and current_user.is_authenticated
-    posts = paginate(
-        listings.as_cards(listings.front_page(current_user, sort, tag, groups_only=groups_only), current_user),
+    posts = listings.card_page(
+        current_user,
+        "groups" if groups_only else "tag" if tag is not None else "all",
         page_arg(),
         current_app.config["POSTS_PER_PAGE"],
+        sort=sort,
         lookahead=LOOKAHEAD_PAGES,
+        tag=tag,
     )
+    post_ids = [row.id for row in posts.items]
     return render_template(
         "main/index.html",
         posts=posts,
+        cards=_cards(posts, post_ids, new_counts=unread.new_comment_counts(current_user, post_ids)),
         sort=sort,
         sorts=listings.SORTS,
         sort_labels=listings.SORT_LABELS,
         tag=tag,
         groups_only=groups_only,
         tag_feed=tag is not None and feeds.tag_has_feed(tag),
-        votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]),
         unknown_sort=unknown_sort,
-        new_counts=unread.new_comment_counts(current_user, [p.id for p in posts.items]),
     )
+
+
+def _cards(posts: Page, post_ids: list[int], new_counts: dict[int, int] | None = None) -> Markup:
+    """A page of cards with the viewer's votes and "new" counts on them."""
+    return listing_html.page_of_cards(posts.items, viewer_post_votes(current_user, post_ids), new_counts)
 
 
 @bp.route("/tags")
@@ -54,17 +64,13 @@ def tags():
 @cached_page
 def tag(name: str):
     tag = listings.visible_tag_or_404(current_user, name)
-    posts = paginate(
-        listings.as_cards(listings.front_page(current_user, "new", tag), current_user),
-        page_arg(),
-        current_app.config["POSTS_PER_PAGE"],
-    )
+    posts = listings.card_page(current_user, "tag", page_arg(), current_app.config["POSTS_PER_PAGE"], tag=tag)
     return render_template(
         "main/tag.html",
         tag=tag,
         posts=posts,
+        cards=_cards(posts, [row.id for row in posts.items]),
         tag_feed=feeds.tag_has_feed(tag),
-        votes=viewer_votes(current_user, post_ids=[p.id for p in posts.items]),
     )
 
 

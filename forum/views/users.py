@@ -14,6 +14,7 @@ from forum.models.interest import user_interests
 from forum.models.user import normalize_username
 from forum.queries import blocks, listings, trust
 from forum.queries.users import user_named_or_404
+from forum.rendering import listing_html
 from forum.services import ServiceError, accounts
 from forum.services.text import is_username
 from forum.web.paging import page_arg
@@ -47,12 +48,10 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
     # the open tab's count is its pagination total, not a second query.
     n_posts: int | None
     n_comments: int | None
+    cards = None
     if tab == "posts":
-        items = paginate(
-            listings.as_cards(listings.posts_by(current_user, user), current_user),
-            page_arg(),
-            per_page,
-        )
+        items = listings.card_page(current_user, "author", page_arg(), per_page, author=user)
+        cards = listing_html.page_of_cards(items.items)
         n_posts, n_comments = items.total, _count(listings.comments_by(current_user, user))
     else:
         items = paginate(listings.comments_by(current_user, user), page_arg(), per_page)
@@ -62,6 +61,7 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
         user=user,
         tab=tab,
         items=items,
+        cards=cards,
         n_posts=n_posts,
         n_comments=n_comments,
         vouches=trust.vouches_for(user),

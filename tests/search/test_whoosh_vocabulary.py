@@ -9,6 +9,7 @@ from whoosh.reading import SegmentReader
 from forum import visibility
 from forum.search import indexing, service, suggest
 from forum.search.whoosh import index
+from forum.search.whoosh.audience import current_view
 from forum.services import moderation
 from tests.factories import make_group, make_post, make_user, sibling_app
 from tests.moderation_helpers import make_moderator
@@ -107,3 +108,31 @@ def test_the_first_request_starts_the_upgrade(app, monkeypatch):
     client.get("/")
     client.get("/")
     assert started == [other]
+
+
+def test_words_of_a_post_shared_by_name_come_from_the_readers_own_documents(app, index_reads):
+    """The user tokens' words are not indexed (schema.indexed_token): a post shared with one
+    reader by name offers its words to that reader, and to nobody else, at no cost to them."""
+    author, named, outsider = make_user(), make_user(), make_user()
+    make_post(author, "Open", "an open post about otters")
+    assert lookup(outsider, "zorblaxan") == set()
+    before = list(index_reads)
+    make_post(author, "For one reader", "the zorblaxian ritual", audience="restricted", users=(named,))
+    index_reads.clear()
+    assert lookup(outsider, "zorblaxan") == set()
+    assert index_reads == before
+    assert lookup(named, "zorblaxan") == {"zorblaxian"}
+    assert lookup(author, "zorblaxan") == {"zorblaxian"}
+    assert service.did_you_mean(named, "zorblaxan") == "zorblaxian"
+    assert service.did_you_mean(outsider, "zorblaxan") is None
+    assert hits(named, "zorblaxian")[1] == 1
+    assert hits(outsider, "zorblaxian") == (set(), 0)
+
+
+def test_the_index_holds_no_user_token_words(app):
+    author = make_user()
+    make_post(author, "Kept", "an ordinary post about otters")
+    reader = current_view(app.config["SEARCH_INDEX_DIR"]).searcher.reader()
+    terms = [term.decode() for term in reader.lexicon("token_words")]
+    assert "public|otter" in terms
+    assert not [term for term in terms if term.startswith("user:")]

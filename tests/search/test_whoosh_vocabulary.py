@@ -136,3 +136,22 @@ def test_the_index_holds_no_user_token_words(app):
     terms = [term.decode() for term in reader.lexicon("token_words")]
     assert "public|otter" in terms
     assert not [term for term in terms if term.startswith("user:")]
+
+
+def test_a_two_edit_lookup_reads_nothing_more_for_a_word_only_hidden_posts_hold(app, index_reads):
+    """The two-edit lookup compares the typed word with the viewer's own known words only."""
+    author, outsider = make_user(), make_user()
+    group = make_group(author)
+    make_post(author, "Open", "an open post about otters")
+    rules = service.search_rules(outsider, include_removed=False)
+    near = indexing.backend().readable_near
+    assert near(visibility.principals(outsider), "zorbalxain", **rules) == {}
+    before = list(index_reads)
+    for number in range(3):
+        make_post(author, f"Hidden {number}", "the zorblaxian ritual", audience="restricted", groups=(group,))
+    index_reads.clear()
+    rules = service.search_rules(outsider, include_removed=False)
+    assert near(visibility.principals(outsider), "zorbalxain", **rules) == {}
+    assert index_reads == before
+    assert service.did_you_mean(outsider, "zorbalxain") is None
+    assert service.did_you_mean(author, "zorbalxain") == "zorblaxian"

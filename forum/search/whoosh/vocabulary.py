@@ -39,6 +39,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
 from forum.search.schema import TEXT_ANALYZER, TOKEN_WORD_SEPARATOR, indexed_token, stems
+from forum.search.suggest import distance
 from forum.search.whoosh.audience import DocFlags, IndexView
 from forum.search.whoosh.evaluate import posting_blocks
 
@@ -163,23 +164,62 @@ def readable_stems(
 ) -> set[str]:
     """The ``stems`` a document the viewer may read holds: one ``allowed``, not in
     ``skip`` (bans, excluded documents), and for a gated post in its title."""
+    return set(readable_holders(view, principals, stems, allowed, skip, gated))
+
+
+def readable_holders(
+    view: IndexView,
+    principals: frozenset[str],
+    stems: Iterable[str],
+    allowed: DocFlags,
+    skip: set[int],
+    gated: set[int],
+) -> dict[str, int]:
+    """readable_stems, each with the first readable document holding it."""
     known = known_words(view, principals)
     shared = _shared(principals)
     readers = list(view.searcher.reader().leaf_readers())
-    found: set[str] = set()
+    found: dict[str, int] = {}
     for stem in stems:
         if stem not in known:
             continue
         for principal in sorted(principals):
-            if any(
-                allowed[docnum] and docnum not in skip and (docnum not in gated or stem in _title_stems(view, docnum))
-                for reader, offset in readers
-                for ids in _holding(view.path, reader, principal, shared, stem)
-                for docnum in map(offset.__add__, ids)
-            ):
-                found.add(stem)
+            holder = next(
+                (
+                    docnum
+                    for reader, offset in readers
+                    for ids in _holding(view.path, reader, principal, shared, stem)
+                    for docnum in map(offset.__add__, ids)
+                    if allowed[docnum]
+                    and docnum not in skip
+                    and (docnum not in gated or stem in _title_stems(view, docnum))
+                ),
+                None,
+            )
+            if holder is not None:
+                found[stem] = holder
                 break
     return found
+
+
+def near_stems(view: IndexView, principals: frozenset[str], form: str, edits: int) -> list[str]:
+    """The stems under the viewer's tokens within ``edits`` of ``form`` (suggest.distance),
+    nearest first. Only those starting with the same letter are compared: each is a
+    pure-Python distance, and a first letter is seldom the one mistyped."""
+
+    def by_first_letter() -> dict[str, tuple[str, ...]]:
+        buckets: dict[str, list[str]] = {}
+        for word in sorted(known_words(view, principals)):
+            buckets.setdefault(word[:1], []).append(word)
+        return {letter: tuple(words) for letter, words in buckets.items()}
+
+    buckets = view.cached("known words by first letter", principals, by_first_letter)
+    scored = [
+        (found, stem)
+        for stem in buckets.get(form[:1], ())
+        if abs(len(stem) - len(form)) <= edits and (found := distance(stem, form, edits)) <= edits
+    ]
+    return [stem for _, stem in sorted(scored)]
 
 
 def _holding(path: str, reader: Any, principal: str, shared: frozenset[str], stem: str) -> Iterator[Iterable[int]]:

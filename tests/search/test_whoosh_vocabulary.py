@@ -155,3 +155,39 @@ def test_a_two_edit_lookup_reads_nothing_more_for_a_word_only_hidden_posts_hold(
     assert index_reads == before
     assert service.did_you_mean(outsider, "zorbalxain") is None
     assert service.did_you_mean(author, "zorbalxain") == "zorblaxian"
+
+
+@pytest.fixture
+def dictionary_reads(monkeypatch):
+    """Every term a scan of a Whoosh segment's title or body dictionary yields, in order.
+    (Author and tag names are still scanned over the whole index: docs/search.md.)"""
+    reads: list[tuple[str, str]] = []
+    terms_from = SegmentReader.terms_from
+
+    def recording(self, fieldname, prefix):
+        for field, text in terms_from(self, fieldname, prefix):
+            if fieldname in ("title", "body"):
+                reads.append((field, text.decode() if isinstance(text, bytes) else text))
+            yield field, text
+
+    monkeypatch.setattr(SegmentReader, "terms_from", recording)
+    return reads
+
+
+@pytest.mark.parametrize("text", ["zorbla*", "otters zorbla*", "zorbla* OR beavers"])
+def test_a_prefix_only_hidden_words_share_scans_what_an_absent_prefix_does(app, index_reads, dictionary_reads, text):
+    """Seen failing before a prefix expanded against the viewer's known words: the scan of
+    the body and title dictionaries yielded the hidden posts' words. (A word both readable
+    and hidden posts hold still reads their postings: docs/search.md.)"""
+    author, outsider = make_user(), make_user()
+    group = make_group(author)
+    make_post(author, "Open", "an open post about otters")
+    assert hits(outsider, text) == (set(), 0)
+    before = list(index_reads), list(dictionary_reads)
+    for number in range(3):
+        make_post(author, f"Hidden {number}", "the zorblaxian ritual", audience="restricted", groups=(group,))
+    index_reads.clear()
+    dictionary_reads.clear()
+    assert hits(outsider, text) == (set(), 0)
+    assert (index_reads, dictionary_reads) == before
+    assert hits(author, "zorbla*")[1] == 3

@@ -33,9 +33,11 @@ word. It is never suggested (tests/search/test_suggestions.py).
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
+from functools import cached_property
 from typing import Any, TypeVar
 
 from forum.search.schema import TEXT_ANALYZER, TOKEN_WORD_SEPARATOR, indexed_token, stems
@@ -136,16 +138,31 @@ def indexed(view: IndexView) -> bool:
     return FIELD in view.searcher.schema
 
 
-def known_words(view: IndexView, principals: frozenset[str]) -> frozenset[str]:
+class KnownWords(frozenset[str]):
+    """A viewer's known stems, and those starting with a prefix found by bisection (a
+    prefix search expands against these, evaluate._prefix_expansion)."""
+
+    @cached_property
+    def _ordered(self) -> tuple[str, ...]:
+        return tuple(sorted(self))
+
+    def starting_with(self, prefix: str) -> list[str]:
+        ordered = self._ordered
+        start = bisect_left(ordered, prefix)
+        # Every string starting with the prefix sorts before prefix + the highest code point.
+        return list(ordered[start : bisect_left(ordered, prefix + "\U0010ffff", start)])
+
+
+def known_words(view: IndexView, principals: frozenset[str]) -> KnownWords:
     """Every stem a document under one of ``principals`` holds (a superset of what they may
     read: removed posts, banned authors and gated bodies are checked later)."""
 
-    def build() -> frozenset[str]:
+    def build() -> KnownWords:
         found: set[str] = set()
         for reader, _ in view.searcher.reader().leaf_readers():
             for principal in sorted(principals):
                 found |= _segment_stems(view.path, reader, principal, _shared(principals))
-        return frozenset(found)
+        return KnownWords(found)
 
     return view.cached("known words", principals, build)
 
@@ -209,7 +226,7 @@ def near_stems(view: IndexView, principals: frozenset[str], form: str, edits: in
 
     def by_first_letter() -> dict[str, tuple[str, ...]]:
         buckets: dict[str, list[str]] = {}
-        for word in sorted(known_words(view, principals)):
+        for word in known_words(view, principals).starting_with(""):
             buckets.setdefault(word[:1], []).append(word)
         return {letter: tuple(words) for letter, words in buckets.items()}
 

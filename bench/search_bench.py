@@ -230,6 +230,16 @@ def hidden_timing_issue_25(index_dir: str, outsider: frozenset[str]) -> dict[str
     }
 
 
+def two_edit_lookups(index_dir: str, typos: list[str]) -> dict[str, object]:
+    """Issue 25: the two-edit lookup (whoosh/query.readable_near) of each typo, per viewer."""
+    return {
+        f"two-edit lookup {name}": measure({"q": lambda t, p=principals: len(readable_near(index_dir, p, t))}, typos)[
+            "q"
+        ]
+        for name, principals in VIEWERS.items()
+    }
+
+
 def cpu_seconds() -> float:
     """CPU time of this process and its finished children (the writer's workers)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -380,6 +390,7 @@ def main(scale: float | None = None) -> None:
         report[f"typo lookup {name}"] = measure(
             {"q": lambda t, p=principals: len(readable_words(index_dir, p, suggest.variants(t)))}, typos
         )["q"]
+    report.update(two_edit_lookups(index_dir, typos))
     if args.hidden_timing:
         report[f"{HIDDEN_POSTS:,} hidden posts against absent words, anonymous"] = hidden_timing(index_dir)
     report["load average at end"] = [round(x, 1) for x in os.getloadavg()]

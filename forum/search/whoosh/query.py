@@ -176,7 +176,12 @@ def ranked(
     if sort == "new":
         top = heapq.nsmallest(count, scores, key=lambda docnum: (-created[docnum], docnum))
     else:
-        top = heapq.nsmallest(count, scores, key=lambda docnum: (-scores[docnum], -created[docnum], docnum))
+        # Only documents scoring at least the count-th best score can rank among the first
+        # count: finding that score without a key, then ordering those few with the full
+        # key, spares a Python call per match (a common word matches ~100k at 400k).
+        threshold = min(heapq.nlargest(count, scores.values()), default=0.0)
+        contenders = [docnum for docnum, score in scores.items() if score >= threshold]
+        top = heapq.nsmallest(count, contenders, key=lambda docnum: (-scores[docnum], -created[docnum], docnum))
     return [(docnum, scores[docnum]) for docnum in top], len(scores)
 
 

@@ -14,6 +14,8 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
+from forum.models.principals import user_ids_in
+
 # Title and body share one analyzer so a phrase typed by a user is analysed
 # exactly like the text it should match; snippets.py finds words with the
 # same pattern.
@@ -21,8 +23,8 @@ TOKEN_PATTERN = default_pattern
 TEXT_ANALYZER = StemmingAnalyzer(expression=TOKEN_PATTERN)
 
 # Raised whenever the fields or their analysis change: an index built before is rebuilt
-# on first use (whoosh/index.py's format stamp).
-SCHEMA_VERSION = 2
+# on first use (whoosh/index.py's format stamp). 3: token_words without user tokens.
+SCHEMA_VERSION = 3
 
 SCHEMA = Schema(
     doc_id=ID(stored=True, unique=True),
@@ -43,10 +45,11 @@ SCHEMA = Schema(
     # Principal tokens of the audience. User queries can never name this
     # field (see user_query.py); it is read only to build the viewer filter.
     acl=KEYWORD(commas=True),
-    # The distinct stems of title and body once per audience token, "group:5|split" (no
-    # positions, no frequencies): did-you-mean reads only the viewer's own tokens' words
-    # (whoosh/vocabulary.py), so hidden words cost it nothing. Left out of the digest: it
-    # is derived from title, body and acl, which are in it.
+    # The distinct stems of title and body once per shared audience token (see
+    # indexed_token), "group:5|split" (no positions, no frequencies): did-you-mean and the
+    # search read only the viewer's own tokens' words (whoosh/vocabulary.py), so hidden
+    # words cost them nothing. Left out of the digest: it is derived from title, body and
+    # acl, which are in it.
     token_words=KEYWORD(),
     # A column only (see created_key): date filters and the "new" sort read
     # it per document; no query ever needs it as indexed terms.
@@ -146,11 +149,25 @@ def to_fields(doc: SearchDocument) -> dict[str, Any]:
 TOKEN_WORD_SEPARATOR = "|"  # in no principal token and no analysed word
 
 
+def indexed_token(principal: str) -> bool:
+    """Whether ``token_words`` holds a token's words: the shared ones (public, members,
+    group:N), not user:N. A user token names one reader (every post carries its authors'),
+    so indexing its words doubled the field's size and build time; its few documents
+    outside the viewer's shared tokens are read at lookup time instead (whoosh/vocabulary.py)."""
+    return not user_ids_in((principal,))
+
+
+def stems(*texts: str) -> set[str]:
+    """The distinct stems of ``texts`` as title and body are indexed."""
+    return {token.text for text in texts for token in TEXT_ANALYZER(text)}
+
+
 def token_words(acl: Iterable[str], *texts: str) -> list[str]:
     """The ``token_words`` terms of a document: each distinct stem of ``texts`` under each
-    token of its audience."""
-    stems = sorted({token.text for text in texts for token in TEXT_ANALYZER(text)})
-    return [f"{principal}{TOKEN_WORD_SEPARATOR}{stem}" for principal in acl for stem in stems]
+    indexed token of its audience."""
+    found = sorted(stems(*texts))
+    indexed = [principal for principal in acl if indexed_token(principal)]
+    return [f"{principal}{TOKEN_WORD_SEPARATOR}{stem}" for principal in indexed for stem in found]
 
 
 def _digest(fields: dict[str, Any]) -> str:

@@ -130,12 +130,24 @@ def did_you_mean(viewer: User | None, text: str, *, include_removed: bool = Fals
         if unit.raw.lower() in known:
             continue  # the viewer's documents hold it: not a typo
         readable = backend.readable_words(principals, suggest.variants(unit.raw), **rules)
-        if not readable:
-            continue
-        counts = {word: backend.query(principals, word, per_page=1, **rules).total for word in sorted(readable)}
-        if correction := suggest.choose(unit.raw, counts):
+        if readable:
+            counts = {word: backend.query(principals, word, per_page=1, **rules).total for word in sorted(readable)}
+            correction = suggest.choose(unit.raw, counts)
+        else:
+            correction = _two_edit_correction(backend, principals, unit.raw, rules)
+        if correction:
             corrected = suggest.replaced(corrected, unit.raw, correction)
     return None if corrected == text else corrected
+
+
+def _two_edit_correction(backend, principals: frozenset[str], word: str, rules: dict) -> str | None:
+    """A correction two edits away, where the backend offers them (suggest.py: Whoosh)."""
+    readable_near = getattr(backend, "readable_near", None)
+    if readable_near is None or len(word) < suggest.TWO_EDIT_LENGTH:
+        return None
+    near = readable_near(principals, word, **rules)
+    counts = {found: backend.query(principals, found, per_page=1, **rules).total for found in sorted(near)}
+    return suggest.choose_near(near, counts)
 
 
 def search_rules(viewer: User | None, include_removed: bool) -> dict:

@@ -13,7 +13,14 @@ It is a fallback: it runs only when the query as typed finds nothing, so a corre
 never outranks an exact match. On Whoosh the lookup reads only terms under the viewer's
 own audience tokens, so a word held only by posts of other audiences costs it nothing
 (whoosh/vocabulary.py); on PostgreSQL a variant held only by hidden posts still costs
-a read of its postings (docs/search.md). Not done: two edits.
+a read of its postings (docs/search.md).
+
+Two edits (Whoosh only, and only when no one-edit variant is readable): a word of
+TWO_EDIT_LENGTH letters or more has ~100,000 two-edit variants, too many to look up, so
+the backend compares the typed word's stem with the stems the viewer's own audience
+tokens hold (the same known words a search consults, whoosh/vocabulary.py), and offers
+the form a readable document spells that stem in. PostgreSQL has no such per-viewer word
+list: its lookup would be the 100,000 variants, so it stays at one edit.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from forum.search.user_query import Unit, UserQuery
 
 # Shorter words have too many plausible one-edit neighbours to guess from.
 MIN_LENGTH = 4
+TWO_EDIT_LENGTH = 6  # likewise for two edits
+NEAR_CANDIDATES = 5  # two-edit corrections whose totals are counted, nearest first
 MAX_WORDS = 3  # words of one query corrected at most
 _ALPHABET = string.ascii_lowercase + string.digits
 _PLAIN_WORD = re.compile(r"^[^\W_]+$")
@@ -64,3 +73,29 @@ def choose(word: str, counts: dict[str, int]) -> str | None:
     order = {variant: position for position, variant in enumerate(variants(word))}
     found = [variant for variant, count in counts.items() if count > 0 and variant in order]
     return min(found, key=lambda variant: (-counts[variant], order[variant]), default=None)
+
+
+def distance(a: str, b: str, limit: int = 2) -> int:
+    """Edits (a letter left out, added, changed, or two neighbours swapped) between ``a``
+    and ``b``; ``limit + 1`` once it is certainly more than ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    row = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, other in enumerate(b, 1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (char != other))
+            if i > 1 and j > 1 and char == b[j - 2] and a[i - 2] == other:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, row = row, current
+    return min(row[-1], limit + 1)
+
+
+def choose_near(near: dict[str, int], counts: dict[str, int]) -> str | None:
+    """The two-edit correction to offer: nearest first, then most found, then by spelling.
+    ``near`` maps each readable correction to its distance, ``counts`` to the viewer's total."""
+    found = [word for word in near if counts.get(word, 0) > 0]
+    return min(found, key=lambda word: (near[word], -counts[word], word), default=None)

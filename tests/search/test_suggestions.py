@@ -84,3 +84,30 @@ def test_the_fast_word_form_is_the_analyzers():
     for word in ("splitting", "conversation", "the", "a1b2", "features", "é"):
         for variant in [word, *suggest.variants(word)]:
             assert word_form(variant) == index_form(variant), variant
+
+
+def test_two_edits_are_corrected_on_whoosh_from_readable_words_only(app, search_backend):
+    author, reader, outsider = make_user(), make_user(), make_user()
+    group = make_group(author, members=(reader,))
+    make_post(author, "Hidden", "the zorblaxian ritual", audience="restricted", groups=(group,))
+    open_post = make_post(author, "Open", "the Hippopotamus wallows")
+    assert service.did_you_mean(outsider, "zorbalxain") is None
+    assert service.search(outsider, "zorbalxain").corrected is None
+    if search_backend != "whoosh":
+        assert service.did_you_mean(reader, "zorbalxain") is None  # one edit only there (suggest.py)
+        return
+    assert service.did_you_mean(reader, "zorbalxain") == "zorblaxian"  # the planted word is there
+    found = service.search(outsider, "hipopotamsu")
+    assert (found.corrected, [r.post.id for r in found.items]) == ("hippopotamus", [open_post.id])
+    assert service.did_you_mean(outsider, "hipo") is None  # too short for two edits
+    assert service.did_you_mean(outsider, "hxpxpotamus") is None  # three edits
+
+
+def test_two_edit_distance():
+    assert [suggest.distance("hippopotamus", typed) for typed in ("hippopotamus", "hipopotamsu", "hxpxpotamsu")] == [
+        0,
+        2,
+        3,
+    ]
+    assert suggest.distance("abcd", "badc") == 2 and suggest.distance("ab", "abcdef") == 3
+    assert suggest.choose_near({"aaa": 2, "bbb": 1, "ccc": 1}, {"aaa": 9, "bbb": 1, "ccc": 5}) == "ccc"

@@ -9,6 +9,7 @@ from whoosh.reading import SegmentReader
 from forum import visibility
 from forum.search import indexing, service, suggest
 from forum.search.whoosh import index
+from forum.search.whoosh.audience import current_view
 from forum.services import moderation
 from tests.factories import make_group, make_post, make_user, sibling_app
 from tests.moderation_helpers import make_moderator
@@ -107,3 +108,86 @@ def test_the_first_request_starts_the_upgrade(app, monkeypatch):
     client.get("/")
     client.get("/")
     assert started == [other]
+
+
+def test_words_of_a_post_shared_by_name_come_from_the_readers_own_documents(app, index_reads):
+    """The user tokens' words are not indexed (schema.indexed_token): a post shared with one
+    reader by name offers its words to that reader, and to nobody else, at no cost to them."""
+    author, named, outsider = make_user(), make_user(), make_user()
+    make_post(author, "Open", "an open post about otters")
+    assert lookup(outsider, "zorblaxan") == set()
+    before = list(index_reads)
+    make_post(author, "For one reader", "the zorblaxian ritual", audience="restricted", users=(named,))
+    index_reads.clear()
+    assert lookup(outsider, "zorblaxan") == set()
+    assert index_reads == before
+    assert lookup(named, "zorblaxan") == {"zorblaxian"}
+    assert lookup(author, "zorblaxan") == {"zorblaxian"}
+    assert service.did_you_mean(named, "zorblaxan") == "zorblaxian"
+    assert service.did_you_mean(outsider, "zorblaxan") is None
+    assert hits(named, "zorblaxian")[1] == 1
+    assert hits(outsider, "zorblaxian") == (set(), 0)
+
+
+def test_the_index_holds_no_user_token_words(app):
+    author = make_user()
+    make_post(author, "Kept", "an ordinary post about otters")
+    reader = current_view(app.config["SEARCH_INDEX_DIR"]).searcher.reader()
+    terms = [term.decode() for term in reader.lexicon("token_words")]
+    assert "public|otter" in terms
+    assert not [term for term in terms if term.startswith("user:")]
+
+
+def test_a_two_edit_lookup_reads_nothing_more_for_a_word_only_hidden_posts_hold(app, index_reads):
+    """The two-edit lookup compares the typed word with the viewer's own known words only."""
+    author, outsider = make_user(), make_user()
+    group = make_group(author)
+    make_post(author, "Open", "an open post about otters")
+    rules = service.search_rules(outsider, include_removed=False)
+    near = indexing.backend().readable_near
+    assert near(visibility.principals(outsider), "zorbalxain", **rules) == {}
+    before = list(index_reads)
+    for number in range(3):
+        make_post(author, f"Hidden {number}", "the zorblaxian ritual", audience="restricted", groups=(group,))
+    index_reads.clear()
+    rules = service.search_rules(outsider, include_removed=False)
+    assert near(visibility.principals(outsider), "zorbalxain", **rules) == {}
+    assert index_reads == before
+    assert service.did_you_mean(outsider, "zorbalxain") is None
+    assert service.did_you_mean(author, "zorbalxain") == "zorblaxian"
+
+
+@pytest.fixture
+def dictionary_reads(monkeypatch):
+    """Every term a scan of a Whoosh segment's title or body dictionary yields, in order.
+    (Author and tag names are still scanned over the whole index: docs/search.md.)"""
+    reads: list[tuple[str, str]] = []
+    terms_from = SegmentReader.terms_from
+
+    def recording(self, fieldname, prefix):
+        for field, text in terms_from(self, fieldname, prefix):
+            if fieldname in ("title", "body"):
+                reads.append((field, text.decode() if isinstance(text, bytes) else text))
+            yield field, text
+
+    monkeypatch.setattr(SegmentReader, "terms_from", recording)
+    return reads
+
+
+@pytest.mark.parametrize("text", ["zorbla*", "otters zorbla*", "zorbla* OR beavers"])
+def test_a_prefix_only_hidden_words_share_scans_what_an_absent_prefix_does(app, index_reads, dictionary_reads, text):
+    """Seen failing before a prefix expanded against the viewer's known words: the scan of
+    the body and title dictionaries yielded the hidden posts' words. (A word both readable
+    and hidden posts hold still reads their postings: docs/search.md.)"""
+    author, outsider = make_user(), make_user()
+    group = make_group(author)
+    make_post(author, "Open", "an open post about otters")
+    assert hits(outsider, text) == (set(), 0)
+    before = list(index_reads), list(dictionary_reads)
+    for number in range(3):
+        make_post(author, f"Hidden {number}", "the zorblaxian ritual", audience="restricted", groups=(group,))
+    index_reads.clear()
+    dictionary_reads.clear()
+    assert hits(outsider, text) == (set(), 0)
+    assert (index_reads, dictionary_reads) == before
+    assert hits(author, "zorbla*")[1] == 3

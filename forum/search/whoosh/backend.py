@@ -37,3 +37,6 @@ class WhooshBackend:
 
     def readable_words(self, principals: frozenset[str], words: Iterable[str], **rules) -> set[str]:
         return query.readable_words(self.index_dir, principals, words, **rules)
+
+    def readable_near(self, principals: frozenset[str], word: str, **rules) -> dict[str, int]:
+        return query.readable_near(self.index_dir, principals, word, **rules)

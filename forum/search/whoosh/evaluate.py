@@ -95,6 +95,18 @@ def prefix_terms(searcher: Any, field: str, prefix: str) -> list[str]:
     return [term.decode() for term in searcher.reader().expand_prefix(field, prefix)]
 
 
+def _prefix_expansion(searcher: Any, field: str, prefix: str, known: Known) -> list[str]:
+    """The terms a prefix stands for in ``field``. For title and body, with ``known``,
+    the viewer's own stems that start with it: scanning the index's dictionary would
+    take as long as the hidden words sharing the prefix make it."""
+    if known is None or field not in TEXT_FIELDS:
+        return prefix_terms(searcher, field, prefix)
+    starting_with = getattr(known, "starting_with", None)
+    if starting_with is not None:
+        return starting_with(prefix)
+    return sorted(word for word in known if word.startswith(prefix))
+
+
 def _term_scores(searcher: Any, unit: Unit, keep: Any, known: Known = None) -> Scores:
     """Score one single-token word (or a prefix's terms) over body, title, author and tags.
 
@@ -108,12 +120,8 @@ def _term_scores(searcher: Any, unit: Unit, keep: Any, known: Known = None) -> S
     # Body first: it has by far the most postings, and as the first term a
     # document cannot have a score yet, so dict.update can take whole blocks.
     if unit.prefix:
-        terms = [
-            (field, term)
-            for field in PREFIX_FIELDS
-            for term in prefix_terms(searcher, field, unit.prefix)
-            if known is None or field not in TEXT_FIELDS or term in known
-        ]
+        prefix = unit.prefix
+        terms = [(field, term) for field in PREFIX_FIELDS for term in _prefix_expansion(searcher, field, prefix, known)]
     else:
         (token,) = unit.tokens
         terms = [("body", token), ("title", token)] if known is None or token in known else []

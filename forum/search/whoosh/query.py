@@ -20,8 +20,9 @@ from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem
 from whoosh.query import Phrase
 
+from forum.search import suggest
 from forum.search.results import MAX_PER_PAGE, Hit, SearchPage, Sort
-from forum.search.schema import KINDS, created_from_key, created_key, doc_id_for
+from forum.search.schema import KINDS, TEXT_ANALYZER, created_from_key, created_key, doc_id_for
 from forum.search.snippets import snippet as make_snippet
 from forum.search.user_query import Unit, UserQuery, parse_user_query
 from forum.search.whoosh import vocabulary
@@ -175,7 +176,12 @@ def ranked(
     if sort == "new":
         top = heapq.nsmallest(count, scores, key=lambda docnum: (-created[docnum], docnum))
     else:
-        top = heapq.nsmallest(count, scores, key=lambda docnum: (-scores[docnum], -created[docnum], docnum))
+        # Only documents scoring at least the count-th best score can rank among the first
+        # count: finding that score without a key, then ordering those few with the full
+        # key, spares a Python call per match (a common word matches ~100k at 400k).
+        threshold = min(heapq.nlargest(count, scores.values()), default=0.0)
+        contenders = [docnum for docnum, score in scores.items() if score >= threshold]
+        top = heapq.nsmallest(count, contenders, key=lambda docnum: (-scores[docnum], -created[docnum], docnum))
     return [(docnum, scores[docnum]) for docnum in top], len(scores)
 
 
@@ -302,11 +308,73 @@ def readable_words(
         return set()
     view = current_view(index_dir)
     principals = frozenset(principals)
+    rules = _lookup_rules(view, principals, banned_author_ids, include_removed, title_only_post_ids, exclude_doc_ids)
+    if rules is None:
+        return set()
+    found = vocabulary.readable_stems(view, principals, by_stem, *rules)
+    return {word for stem in found for word in by_stem[stem]}
+
+
+def readable_near(
+    index_dir: str | os.PathLike[str],
+    principals: frozenset[str],
+    word: str,
+    *,
+    banned_author_ids: Iterable[int] = (),
+    include_removed: bool = False,
+    title_only_post_ids: Collection[int] = (),
+    exclude_doc_ids: Iterable[str] = (),
+) -> dict[str, int]:
+    """Corrections of ``word`` within two edits (suggest.py): each stem of the viewer's
+    own audience tokens within two edits of the word's stem that a document they may read
+    holds, spelt as that document spells it nearest to ``word``, with its distance.
+    Under the same rules as readable_words, reading only the viewer's tokens' terms."""
+    word = word.lower()
+    form = word_form(word)
+    if form is None:
+        return {}
+    view = current_view(index_dir)
+    principals = frozenset(principals)
+    rules = _lookup_rules(view, principals, banned_author_ids, include_removed, title_only_post_ids, exclude_doc_ids)
+    if rules is None:
+        return {}
+    candidates = [stem for stem in vocabulary.near_stems(view, principals, form, 2) if stem != form]
+    holders = vocabulary.readable_holders(view, principals, candidates[: suggest.NEAR_CANDIDATES], *rules)
+    near: dict[str, int] = {}
+    for candidate, docnum in holders.items():
+        spelt = _spelling(view, docnum, candidate, word, title_only=docnum in rules[2])
+        if spelt is not None and spelt not in near:
+            near[spelt] = suggest.distance(candidate, form)
+    return near
+
+
+def _spelling(view: IndexView, docnum: int, form: str, word: str, *, title_only: bool) -> str | None:
+    """How document ``docnum`` spells the stem ``form`` (lowercased), the spelling nearest ``word``."""
+    stored = view.searcher.stored_fields(docnum)
+    texts = [stored.get("title", "")] + ([] if title_only else [stored.get("body", "")])
+    spellings = {
+        text[token.startchar : token.endchar].lower()
+        for text in texts
+        for token in TEXT_ANALYZER(text, chars=True)
+        if token.text == form
+    }
+    unbounded = len(word) + max(map(len, spellings), default=0)
+    return min(spellings, key=lambda found: (suggest.distance(found, word, unbounded), found), default=None)
+
+
+def _lookup_rules(
+    view: IndexView,
+    principals: frozenset[str],
+    banned_author_ids: Iterable[int],
+    include_removed: bool,
+    title_only_post_ids: Collection[int],
+    exclude_doc_ids: Iterable[str],
+) -> tuple[DocFlags, set[int], set[int]] | None:
+    """(allowed, skip, gated) for vocabulary.readable_stems; None when nothing is readable."""
     allowed = view.allowed(principals, include_removed)
     if allowed is None:
-        return set()
+        return None
     skip = set(view.banned_mask(frozenset(str(i) for i in banned_author_ids)) or ())
     skip |= set(view.docnums("doc_id", exclude_doc_ids))
     gated = set(view.docnums("doc_id", [doc_id_for("post", post_id) for post_id in title_only_post_ids]))
-    found = vocabulary.readable_stems(view, principals, by_stem, allowed, skip, gated)
-    return {word for stem in found for word in by_stem[stem]}
+    return allowed, skip, gated

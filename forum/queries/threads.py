@@ -16,7 +16,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     cast,
-    literal,
+    literal_column,
     null,
     or_,
     select,
@@ -214,25 +214,31 @@ _NO_INT, _NO_TEXT = cast(null(), Integer), cast(null(), String)
 _NO_SMALL, _NO_BOOL = cast(null(), SmallInteger), cast(null(), Boolean)
 
 
+def _kind(name: str):
+    """The part's tag as a typed constant in the SQL, not a bind parameter (PostgreSQL cannot
+    type an untyped parameter across a UNION)."""
+    return literal_column(f"'{name}'", String)
+
+
 def relations_statement(viewer: User, post: Post, *, votes: bool) -> CompoundSelect:
     """One UNION ALL of the viewer's own rows, each tagged with its kind. Every part is keyed
     by the viewer's id: nothing in it is anyone else's. `votes`: the viewer may vote (else
     the page shows no choices, as `viewer_votes` does)."""
     parts: list[Select[Any]] = [
-        select(literal("follow"), Subscription.target_id, _NO_INT, _NO_TEXT, _NO_SMALL, Subscription.muted).where(
+        select(_kind("follow"), Subscription.target_id, _NO_INT, _NO_TEXT, _NO_SMALL, Subscription.muted).where(
             Subscription.user_id == viewer.id, Subscription.target == "post", Subscription.target_id == post.id
         ),
-        select(literal("saved"), SavedItem.post_id, _NO_INT, _NO_TEXT, _NO_SMALL, _NO_BOOL).where(
+        select(_kind("saved"), SavedItem.post_id, _NO_INT, _NO_TEXT, _NO_SMALL, _NO_BOOL).where(
             SavedItem.user_id == viewer.id, SavedItem.post_id == post.id, SavedItem.comment_id.is_(None)
         ),
-        select(literal("block"), Block.blocked_id, _NO_INT, _NO_TEXT, _NO_SMALL, _NO_BOOL).where(
+        select(_kind("block"), Block.blocked_id, _NO_INT, _NO_TEXT, _NO_SMALL, _NO_BOOL).where(
             Block.blocker_id == viewer.id
         ),
     ]
     if votes:
         # The same rows as `services.votes.viewer_votes(viewer, [post.id], listings.comment_ids_of_post(post))`.
         parts.append(
-            select(literal("vote"), Vote.post_id, Vote.comment_id, Vote.axis, Vote.direction, Vote.strong).where(
+            select(_kind("vote"), Vote.post_id, Vote.comment_id, Vote.axis, Vote.direction, Vote.strong).where(
                 Vote.user_id == viewer.id,
                 or_(Vote.post_id == post.id, Vote.comment_id.in_(listings.comment_ids_of_post(post))),
             )

@@ -271,10 +271,19 @@ def get_post_or_404(post_id: int, viewer: User | None) -> Post:
     A deleted post is still returned so its page can say it was deleted; a removed
     one only to its author and its moderators (in its audience), 404 to everyone else.
     """
-    post = db.session.scalar(select(Post).where(Post.id == post_id, readable(viewer)))
+    post = _one_post(Post.id == post_id, readable(viewer))
     if post is None or (post.is_removed and not sees_removed(viewer, post.author_id, post)):
         abort(404)
     return post
+
+
+def _one_post(*where: ColumnElement[bool]) -> Post | None:
+    """One post with what every post page shows of it, in two statements instead of four:
+    its tags and co-authors joined to it (at most 8 x 10 rows), then its audience (which can
+    name many readers, so it stays a `selectin` load of its own). Only how it loads: the
+    caller's `where` decides which post, if any, comes back."""
+    statement = select(Post).where(*where).options(joinedload(Post.tags), joinedload(Post.coauthors))
+    return db.session.execute(statement).unique().scalar_one_or_none()
 
 
 # --- usage terms: the body gate ---------------------------------------------------------
@@ -348,7 +357,7 @@ def get_readable_body_or_gate(post_id: int, viewer: User | None) -> tuple[Post, 
 def get_post_body_or_404(post_id: int, viewer: User | None) -> Post:
     """For addresses that show or change a post's text (revisions, new comments): a gated
     post answers 404 there, like a hidden one."""
-    post = db.session.scalar(select(Post).where(Post.id == post_id, readable(viewer), body_readable(viewer)))
+    post = _one_post(Post.id == post_id, readable(viewer), body_readable(viewer))
     if post is None or (post.is_removed and not sees_removed(viewer, post.author_id, post)):
         abort(404)
     return post

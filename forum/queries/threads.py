@@ -6,11 +6,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import (
+    Boolean,
+    CompoundSelect,
+    Integer,
+    Select,
+    SmallInteger,
+    String,
+    cast,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
-from forum.models import Comment, Post, User
-from forum.queries import listings
+from forum.extensions import db
+from forum.infra.memo import request_memo
+from forum.models import Block, Comment, Post, SavedItem, Subscription, User, Vote
+from forum.models.user import is_signed_in
+from forum.queries import blocks, listings
 
 
 @dataclass
@@ -169,3 +186,111 @@ def thread_comments(rows: Iterable, post: Post) -> tuple[list[ThreadComment], in
             author = authors[author_id] = ThreadAuthor(author_id, username, display_name, author_deleted_at)
         out.append(ThreadComment(author, post, *columns))
     return out, total
+
+
+# --- the viewer's own relations to the post page, in one statement ----------------------
+
+
+@dataclass(slots=True)
+class Followed:
+    """The viewer follows the thread (`muted`: has silenced it); what the follow buttons read."""
+
+    muted: bool
+
+
+@dataclass(slots=True)
+class PageRelations:
+    """What the post page shows of the viewer's own rows: their votes on the post and its
+    comments (as rows for `services.votes.votes_from_rows`), whether they follow the thread,
+    saved the post, and whom they block."""
+
+    vote_rows: list[Any] = field(default_factory=list)
+    followed: Followed | None = None
+    saved: bool = False
+    blocked: set[int] = field(default_factory=set)
+
+
+_NO_INT, _NO_TEXT = cast(null(), Integer), cast(null(), String)
+_NO_SMALL, _NO_BOOL = cast(null(), SmallInteger), cast(null(), Boolean)
+
+
+def _kind(name: str):
+    """The part's tag as a typed constant in the SQL, not a bind parameter (PostgreSQL cannot
+    type an untyped parameter across a UNION)."""
+    return literal_column(f"'{name}'", String)
+
+
+def relations_statement(viewer: User, post: Post, *, votes: bool) -> CompoundSelect:
+    """One UNION ALL of the viewer's own rows, each tagged with its kind. Every part is keyed
+    by the viewer's id: nothing in it is anyone else's. `votes`: the viewer may vote (else
+    the page shows no choices, as `viewer_votes` does)."""
+    parts: list[Select[Any]] = [
+        select(_kind("follow"), Subscription.target_id, _NO_INT, _NO_TEXT, _NO_SMALL, Subscription.muted).where(
+            Subscription.user_id == viewer.id, Subscription.target == "post", Subscription.target_id == post.id
+        ),
+        select(_kind("saved"), SavedItem.post_id, _NO_INT, _NO_TEXT, _NO_SMALL, _NO_BOOL).where(
+            SavedItem.user_id == viewer.id, SavedItem.post_id == post.id, SavedItem.comment_id.is_(None)
+        ),
+        select(_kind("block"), Block.blocked_id, _NO_INT, _NO_TEXT, _NO_SMALL, _NO_BOOL).where(
+            Block.blocker_id == viewer.id
+        ),
+    ]
+    if votes:
+        # The same rows as `services.votes.viewer_votes(viewer, [post.id], listings.comment_ids_of_post(post))`.
+        parts.append(
+            select(_kind("vote"), Vote.post_id, Vote.comment_id, Vote.axis, Vote.direction, Vote.strong).where(
+                Vote.user_id == viewer.id,
+                or_(Vote.post_id == post.id, Vote.comment_id.in_(listings.comment_ids_of_post(post))),
+            )
+        )
+    return union_all(*parts)
+
+
+def viewer_relations(viewer: User | None, post: Post, *, votes: bool) -> PageRelations:
+    """The viewer's relations to a post they were shown (fetched through visibility), read
+    in one statement. Remembered for this request, so the thread's renderer (`page_blocks`)
+    and the follow buttons (`page_follow`) ask nothing more."""
+    if not is_signed_in(viewer):
+        return PageRelations()
+    found = PageRelations()
+    for row in db.session.execute(relations_statement(viewer, post, votes=votes)):
+        kind, post_id, comment_id, axis, direction, strong = row
+        if kind == "vote":
+            found.vote_rows.append(_VoteRow(post_id, comment_id, axis, direction, strong))
+        elif kind == "follow":
+            found.followed = Followed(bool(strong))
+        elif kind == "saved":
+            found.saved = True
+        else:
+            found.blocked.add(post_id)
+    request_memo("viewer-blocks")[viewer.id] = found.blocked
+    request_memo("viewer-follows")[(viewer.id, "post", post.id)] = found.followed
+    return found
+
+
+@dataclass(slots=True)
+class _VoteRow:
+    post_id: int | None
+    comment_id: int | None
+    axis: str
+    direction: int
+    strong: bool
+
+
+UNKNOWN = object()
+
+
+def page_blocks(viewer: User | None) -> set[int]:
+    """Whom the viewer blocks: as `viewer_relations` read it in this request, else asked now."""
+    if is_signed_in(viewer):
+        known = request_memo("viewer-blocks").get(viewer.id)
+        if known is not None:
+            return known
+    return blocks.blocked_by(viewer)
+
+
+def page_follow(viewer: User | None, target: str, target_id: int) -> Any:
+    """The viewer's follow of a target as `viewer_relations` read it in this request, or `UNKNOWN`."""
+    if not is_signed_in(viewer):
+        return UNKNOWN
+    return request_memo("viewer-follows").get((viewer.id, target, target_id), UNKNOWN)

@@ -48,8 +48,7 @@ from flask_wtf.csrf import generate_csrf
 from jinja2.environment import TemplateModule
 from markupsafe import Markup, escape
 
-from forum.queries import blocks
-from forum.queries.threads import Node
+from forum.queries.threads import Node, page_blocks
 from forum.rendering.dates import time_ago
 from forum.rendering.vote_html import VoteWidgets
 from forum.web.links import Links
@@ -184,7 +183,7 @@ class ThreadRenderer:
         self.post_open = not post.is_deleted and not post.is_removed
         self.collapse_score = current_app.config["COMMENT_COLLAPSE_SCORE"]
         # Comments by people the viewer blocks start closed, for the viewer only.
-        self.blocked = blocks.blocked_by(current_user)
+        self.blocked = page_blocks(current_user)
         # Absent when CSRF is switched off (the tests), as the template printed nothing then.
         self.csrf_field = str(getattr(confirm_form, "csrf_token", "")) if self.signed_in else ""
         # The session's token as every form on the page carries it (Flask-WTF makes one per

@@ -367,6 +367,12 @@ def viewer_votes(viewer: User | None, post_ids=(), comment_ids=()) -> ViewerVote
             Vote.user_id == viewer.id, or_(*clauses)
         )
     )
+    return votes_from_rows(rows)
+
+
+def votes_from_rows(rows) -> ViewerVotes:
+    """`ViewerVotes` from rows of (post_id, comment_id, axis, direction, strong), the viewer's
+    own votes read by the caller (queries/threads.py reads them with the page's other relations)."""
     return ViewerVotes(
         {
             ("post" if r.post_id else "comment", r.post_id or r.comment_id, r.axis): _choice_name(

@@ -11,7 +11,7 @@ from forum.forms import show_error
 from forum.forms.notifications import NotificationSettingsForm
 from forum.mail.compose import DIGEST, read_unsubscribe_token
 from forum.models import EMAIL_CATEGORIES, User
-from forum.queries import inbox, listings
+from forum.queries import inbox, listings, threads
 from forum.queries.users import user_named
 from forum.services import ServiceError
 from forum.services import notifications as service
@@ -35,7 +35,8 @@ def bell() -> dict:
 @bp.app_template_global()
 def follow_state(target: str, target_id: int):
     """The viewer's subscription to a post, user, tag or group (for the follow buttons)."""
-    return service.subscription(current_user, target, target_id)
+    known = threads.page_follow(current_user, target, target_id)  # the post page read it already
+    return service.subscription(current_user, target, target_id) if known is threads.UNKNOWN else known
 
 
 @bp.route("/notifications")

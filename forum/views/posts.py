@@ -16,7 +16,7 @@ from forum.infra.page_cache import cached_page
 from forum.infra.pages import Page
 from forum.models import Comment, Group, User
 from forum.queries import feeds, listings, marked_copies, unread
-from forum.queries.threads import Node, ThreadComment, build_tree, comment_page_rows, thread_comments
+from forum.queries.threads import Node, ThreadComment, build_tree, comment_page_rows, thread_comments, viewer_relations
 from forum.rendering import marks
 from forum.services import (
     ServiceError,
@@ -42,7 +42,7 @@ from forum.services import (
 from forum.services.audience import PUBLIC_MEANS, audience_of, resolve_audience
 from forum.services.errors import NotVerified
 from forum.services.terms import KEEP
-from forum.services.votes import viewer_votes
+from forum.services.votes import viewer_votes, votes_from_rows
 from forum.views import kept_forms
 from forum.views.kept_forms import keeps_text
 from forum.views.terms import render_gate
@@ -293,6 +293,8 @@ def _render_post(post, comment_form: CommentForm | None, status: int = 200, sinc
     page = _comment_page(post, sort)
     tree = _tree(page.items)
     _mark_new(tree, since)
+    # The viewer's votes, follow, saved post and blocks: one statement, not four.
+    relations = viewer_relations(current_user, post, votes=permissions.can_vote(current_user))
     return render_template(
         "posts/view.html",
         post=post,
@@ -303,7 +305,8 @@ def _render_post(post, comment_form: CommentForm | None, status: int = 200, sinc
         comment_sorts=listings.COMMENT_SORTS,
         unknown_sort=_unknown_sort(),
         audience=visibility.describe_audience(current_user, post),
-        votes=_page_votes(post),
+        votes=votes_from_rows(relations.vote_rows),
+        saved=relations.saved,
         comment_form=comment_form,
         confirm_form=for_members(ConfirmForm),
         post_terms=terms_service.terms_box(current_user, post),

@@ -22,13 +22,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from flask import current_app
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from forum.queries import listings
 from forum.rendering.dates import time_ago
-from forum.rendering.thread_html import NO_VOTES, Piece, SharedThreads
+from forum.rendering.thread_html import NO_VOTES, Piece, SharedThreads, app_store
 from forum.rendering.vote_html import VoteWidgets
 from forum.web.links import Links
 
@@ -108,13 +107,7 @@ class _Chose:
 
 def shared_listings() -> SharedThreads | None:
     """The app's kept cards; None when SHARED_LISTINGS is 0."""
-    size = current_app.config.get("SHARED_LISTINGS", 256)
-    if size <= 0:
-        return None
-    store = current_app.extensions.get("shared_listings")
-    if store is None or store.max_entries != size:
-        store = current_app.extensions["shared_listings"] = SharedThreads(size)
-    return store
+    return app_store("shared_listings", 256)
 
 
 _BADGES = {

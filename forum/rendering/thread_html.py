@@ -111,15 +111,21 @@ class SharedThreads:
                 yield piece if isinstance(piece, str) else piece[1]
 
 
-def shared_threads() -> SharedThreads | None:
-    """The app's kept threads; None when SHARED_THREADS is 0."""
-    size = current_app.config.get("SHARED_THREADS", 128)
+def app_store(name: str, default_size: int) -> SharedThreads | None:
+    """The app's store called `name` (its size is the config's upper-case `name`); None when
+    that size is 0. Each worker keeps its own: nothing kept is shared between processes."""
+    size = current_app.config.get(name.upper(), default_size)
     if size <= 0:
         return None
-    store = current_app.extensions.get("shared_threads")
+    store = current_app.extensions.get(name)
     if store is None or store.max_entries != size:
-        store = current_app.extensions["shared_threads"] = SharedThreads(size)
+        store = current_app.extensions[name] = SharedThreads(size)
     return store
+
+
+def shared_threads() -> SharedThreads | None:
+    """The app's kept threads; None when SHARED_THREADS is 0."""
+    return app_store("shared_threads", 128)
 
 
 def _token_out(pieces: list[Piece], token: str) -> list[Piece]:

@@ -154,11 +154,12 @@ def _button(mine: str | None, choice: str, symbol: str, text: str, allowed: bool
     # Taking back a vote is always allowed, even after losing the karma it needed.
     pressed = mine == choice
     usable = allowed or pressed
+    if not usable:  # never submitted, so nothing to submit: the reason only
+        return f'<button aria-pressed="false" aria-label="{text}" title="{why}" disabled>{symbol}</button>'
     shown = f":{mine}" if mine else ""
     return (
         f'<button form="{VoteWidgets.FORM_ID}" name="vote" value="{_ITEM}:{choice}{shown}"'
-        f' aria-pressed="{"true" if pressed else "false"}" aria-label="{text}"'
-        f' title="{text if usable else why}"{"" if usable else " disabled"}>{symbol}</button>'
+        f' aria-pressed="{"true" if pressed else "false"}" aria-label="{text}" title="{text}">{symbol}</button>'
     )
 
 

@@ -1,11 +1,15 @@
 // Vote buttons update in place. Every button submits the page's one form (#vote-form, with the
-// CSRF token and the page to come back to) at its own formaction; without this file that form
-// posts and the server redirects back.
+// CSRF token and the page to come back to) to the one vote endpoint, its value naming what it
+// votes on: "kind:id:axis:choice", then ":shown" when the page shows a vote (vote_html.py).
+// Without this file that form posts and the server redirects back.
 (function () {
   "use strict";
 
-  function withCurrent(action, vote) {
-    return action.replace(/([?&]current=)[^&]*/, "$1" + encodeURIComponent(vote));
+  // The button's value with the vote the widget now shows ("none": left out).
+  function withShown(value, vote) {
+    var parts = value.split(":").slice(0, 4);
+    if (vote !== "none") parts.push(vote);
+    return parts.join(":");
   }
 
   function render(widget, data) {
@@ -18,10 +22,10 @@
     totalEl.textContent = String(total);
     totalEl.title = count + " " + noun + (count === 1 ? "" : "s");
     widget.dataset.current = current;
-    widget.querySelectorAll("button[name=value]").forEach(function (button) {
-      var mine = button.value === data.vote;
+    widget.querySelectorAll("button[name=vote]").forEach(function (button) {
+      var mine = button.value.split(":")[3] === data.vote;
       button.setAttribute("aria-pressed", mine ? "true" : "false");
-      button.setAttribute("formaction", withCurrent(button.getAttribute("formaction"), current));
+      button.value = withShown(button.value, current);
     });
   }
 
@@ -40,16 +44,16 @@
     var form = event.target;
     var button = event.submitter;
     if (!form.matches || !form.matches("form#vote-form") || !window.fetch) return;
-    if (!button || button.name !== "value") return;
+    if (!button || button.name !== "vote") return;
     var widget = button.closest("[data-vote]");
     if (!widget) return;
     event.preventDefault();
     if (widget.getAttribute("aria-busy") === "true") return;  // a double click sends one request
+    var vote = withShown(button.value, widget.dataset.current || "none");
     var body = new FormData(form);
-    body.set("value", button.value);
-    body.set("current", widget.dataset.current || "none");
+    body.set("vote", vote);
     var token = form.querySelector("input[name=csrf_token]");
-    var action = button.getAttribute("formaction");
+    var action = form.getAttribute("action");
     widget.setAttribute("aria-busy", "true");
     fetch(action, {
       method: "POST",
@@ -63,9 +67,8 @@
           // Not ours to explain (an expired form, a page gone): send the plain form and
           // let the server's page say it. submit() fires no submit event, so no loop.
           var value = document.createElement("input");
-          value.type = "hidden"; value.name = "value"; value.value = button.value;
+          value.type = "hidden"; value.name = "vote"; value.value = vote;
           form.appendChild(value);
-          form.action = action;
           form.submit();
           return null;
         }

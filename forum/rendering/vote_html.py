@@ -12,17 +12,19 @@ viewer's own writing, only the numbers show.
 
 One form per page: every widget's buttons submit the page's single hidden `#vote-form`
 (`vote_form()`, printed by base.html for members, holding the CSRF token and the page to
-come back to) through `form="vote-form"`, each with its item's address as `formaction`
-and the vote the page shows as `?current=` (so a double click never takes a vote back).
-A form per widget repeated the token and the address three times per comment: the
-signed-in 20-comment page was 57 KB against 17 KB signed out. Without JavaScript a button
-posts the page form and the vote view redirects back; static/votes.js sends the same
-fields with fetch and updates the widget in place.
+come back to) through `form="vote-form"`, to the one vote endpoint (views/votes.vote).
+A button carries only what differs, as its `vote` value: `kind:id:axis:choice`, then
+`:shown` when the page shows the viewer's vote on that axis (absent means none), so a
+double click never takes a vote back. A form per widget, then a `formaction` address per
+button, repeated the same strings six times per widget: the signed-in 20-comment page was
+57 KB against 17 KB signed out (bench/README.md, "lighter vote buttons"). Without
+JavaScript a button posts the page form and the vote view redirects back;
+static/votes.js sends the same fields with fetch and updates the widget in place.
 """
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -30,10 +32,9 @@ from markupsafe import Markup, escape
 from forum import permissions
 from forum.infra.memo import request_memo
 from forum.models import Post
-from forum.web.links import Links
 
 _AGREEMENT_LABEL = '<span class="vote-label">agreement</span>'
-_ACTION = "\x01"  # where a button row takes its widget's address (rows are made once per page)
+_ITEM = "\x01"  # where a button row takes its widget's `kind:id:axis` (rows are made once per page)
 
 
 class VoteWidgets:
@@ -46,7 +47,6 @@ class VoteWidgets:
         self.rules = tuple(sorted(rules.items()))  # what the buttons depend on (thread_html keys by it)
         self.can_vote = rules["vote"]
         self.viewer_id = current_user.get_id()
-        self.links = Links()
         self._csrf: str | None = None
         self._next: str | None = None
         self._rows: dict[tuple[str, str | None], tuple[str, str]] = {}
@@ -96,7 +96,8 @@ class VoteWidgets:
         if not self.used:
             return ""
         csrf, next_input = self._inputs()
-        return f'<form id="{self.FORM_ID}" method="post" hidden>{csrf}{next_input}</form>'
+        action = url_for("votes.vote")
+        return f'<form id="{self.FORM_ID}" method="post" action="{action}" hidden>{csrf}{next_input}</form>'
 
     def __call__(self, item, kind: str, votes=None, axis: str = "karma") -> Markup:
         return Markup(self.html(item, kind, votes, axis))
@@ -125,22 +126,15 @@ class VoteWidgets:
                 f' <span class="vote-label">{label}</span></span>'
             )
         mine = votes.choice(item, axis)
-        if agreement:
-            action = self.links.to("votes.agree_comment", item.id)
-        elif kind == "post":
-            action = self.links.to("votes.vote_post", item.id)
-        else:
-            action = self.links.to("votes.vote_comment", item.id)
         before, after = self._button_rows(axis, mine)
         self.used = True
         aria = f' aria-label="agreement {total}, {count_text}"' if agreement else ""
-        current = mine or "none"
-        address = f"{action}?current={current}"
+        target = f"{kind}:{item.id}:{axis}"  # kind is "post" or "comment", ids are ints: nothing to escape
         return (
-            f'<span class="vote vote-{axis}" data-vote data-axis="{axis}" data-current="{current}">'
-            f'{before.replace(_ACTION, address)}<span class="vote-total" data-vote-total'
+            f'<span class="vote vote-{axis}" data-vote data-axis="{axis}" data-current="{mine or "none"}">'
+            f'{before.replace(_ITEM, target)}<span class="vote-total" data-vote-total'
             f' data-vote-noun="{noun}" title="{count_text}"{aria}>{total}</span>'
-            f"{after.replace(_ACTION, address)}{_AGREEMENT_LABEL if agreement else ''}</span>"
+            f"{after.replace(_ITEM, target)}{_AGREEMENT_LABEL if agreement else ''}</span>"
         )
 
     def _button_rows(self, axis: str, mine: str | None) -> tuple[str, str]:
@@ -160,10 +154,12 @@ def _button(mine: str | None, choice: str, symbol: str, text: str, allowed: bool
     # Taking back a vote is always allowed, even after losing the karma it needed.
     pressed = mine == choice
     usable = allowed or pressed
+    if not usable:  # never submitted, so nothing to submit: the reason only
+        return f'<button aria-pressed="false" aria-label="{text}" title="{why}" disabled>{symbol}</button>'
+    shown = f":{mine}" if mine else ""
     return (
-        f'<button form="{VoteWidgets.FORM_ID}" formaction="{_ACTION}" name="value" value="{choice}"'
-        f' aria-pressed="{"true" if pressed else "false"}" aria-label="{text}"'
-        f' title="{text if usable else why}"{"" if usable else " disabled"}>{symbol}</button>'
+        f'<button form="{VoteWidgets.FORM_ID}" name="vote" value="{_ITEM}:{choice}{shown}"'
+        f' aria-pressed="{"true" if pressed else "false"}" aria-label="{text}" title="{text}">{symbol}</button>'
     )
 
 

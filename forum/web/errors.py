@@ -40,7 +40,8 @@ CSRF_MESSAGE = (
 # Never echoed back: secrets, and the form's own controls (buttons, hidden state).
 _SECRET_FIELD = re.compile(r"pass|secret|token|confirm|current|^new$|csrf", re.IGNORECASE)
 # Choices and hidden state are not typed text: "Terms: none" or a cursor's offset would only confuse.
-_CONTROL_FIELDS = {"submit", "preview", "next", "remember", "audience", "terms", "open_history", "cursor"}
+# `vote` is a vote button's value, which names its item (views/votes.vote): not typed text.
+_CONTROL_FIELDS = {"submit", "preview", "next", "remember", "audience", "terms", "open_history", "cursor", "vote"}
 _ID_FIELD = re.compile(r"(^|_)ids?$")
 
 

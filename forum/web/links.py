@@ -26,9 +26,6 @@ ENDPOINTS = (
     ("moderation.report_comment", "comment_id"),
     ("moderation.remove_comment", "comment_id"),
     ("moderation.restore_comment", "comment_id"),
-    ("votes.vote_post", "post_id"),
-    ("votes.vote_comment", "comment_id"),
-    ("votes.agree_comment", "comment_id"),
     ("users.profile", "username"),
     ("main.tag", "name"),
 )

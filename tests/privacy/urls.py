@@ -190,6 +190,18 @@ COMMENT_PROBES = [
         note="as JSON",
     ),
     Probe("POST", "/comments/{comment}/agreement", signed_in(303, 403), data={"value": "agree"}),
+    # A page's vote buttons: one endpoint, the item named in the button's value (views/votes.vote).
+    Probe("POST", "/votes", signed_in(303, 403), data={"vote": "post:{post}:karma:up"}, note="on the post"),
+    Probe(
+        "POST",
+        "/votes",
+        signed_in(200, 403, anonymous=401),
+        data={"vote": "post:{post}:karma:up:none"},
+        headers=JSON,
+        note="on the post, as JSON",
+    ),
+    Probe("POST", "/votes", signed_in(303, 403), data={"vote": "comment:{comment}:karma:up"}, note="on the comment"),
+    Probe("POST", "/votes", signed_in(303, 403), data={"vote": "comment:{comment}:agreement:agree"}, note="agreement"),
     Probe("POST", "/comments/{comment}/save", signed_in(302, 302), data={"state": "save"}),
 ]
 

@@ -56,39 +56,41 @@ def test_page_highlights_the_viewers_vote(client, post):
     client.post(f"/posts/{post.id}/vote", data={"value": "up"})
     for url in ("/", f"/posts/{post.id}"):
         page = client.get(url).get_data(as_text=True)
-        assert re.search(r'value="up" aria-pressed="true"', page), url
-        assert re.search(r'value="down" aria-pressed="false"', page)
-        assert 'data-current="up"' in page and f'formaction="/posts/{post.id}/vote?current=up"' in page
+        assert f'value="post:{post.id}:karma:up:up" aria-pressed="true"' in page, url
+        assert page.count('aria-pressed="true"') == 1 and 'aria-label="Down-vote"' in page
+        assert 'data-current="up"' in page
 
 
 def test_one_vote_form_per_page_and_a_vote_without_javascript(client, post, author):
-    """Every button submits the page's one form at its own address, the vote the page
-    shows in it: what a browser without JavaScript sends works, and a double click (the
-    same press sent twice) never takes the vote back."""
+    """Every button submits the page's one form to the one vote endpoint, naming its item
+    and the vote the page shows in its value: what a browser without JavaScript sends
+    works, and a double click (the same press sent twice) never takes the vote back."""
     comments_ = [make_comment(author, post, f"Comment {i}") for i in range(3)]
     login(client, make_user())
     page = client.get(f"/posts/{post.id}?sort=new").get_data(as_text=True)
     assert page.count('<form id="vote-form"') == 1 and 'class="vote vote-karma"' in page
     assert 'form class="vote' not in page  # no form per widget
-    form = re.search(r'<form id="vote-form" method="post" hidden>(.*?)</form>', page).group(1)
-    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
+    form = re.search(r'<form id="vote-form" method="post" action="([^"]+)" hidden>(.*?)</form>', page)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(2)))
     target = comments_[1]
-    action = re.search(rf'formaction="(/comments/{target.id}/vote\?current=none)" name="value"\s+value="up"', page)
-    assert action is not None and fields["next"] == f"/posts/{post.id}?sort=new"
+    button = re.search(rf'form="vote-form" name="vote" value="(comment:{target.id}:karma:up)"', page)
+    assert button is not None and fields["next"] == f"/posts/{post.id}?sort=new"
     for _ in range(2):  # the second press is the same request again
-        response = client.post(action.group(1), data={**fields, "value": "up"})
+        response = client.post(form.group(1), data={**fields, "vote": button.group(1)})
         assert response.status_code == 303
         assert response.headers["Location"].endswith(f"/posts/{post.id}?sort=new#c{target.id}")
     assert fresh(target).score == 1
     again = client.get(f"/posts/{post.id}?sort=new").get_data(as_text=True)
-    assert f'formaction="/comments/{target.id}/vote?current=up"' in again
+    assert f'value="comment:{target.id}:karma:up:up"' in again
 
 
 def test_buttons_below_threshold_are_disabled_with_the_reason(client, post):
     login(client, make_user())
     page = client.get(f"/posts/{post.id}").get_data(as_text=True)
-    assert re.search(r'value="down"[^>]*title="Down-votes need 10 karma" disabled', page)
-    assert re.search(r'value="strong-up"[^>]*title="Strong votes need 25 karma" disabled', page)
+    # A disabled button is never submitted: it carries no value, only the reason.
+    assert '<button aria-pressed="false" aria-label="Down-vote" title="Down-votes need 10 karma" disabled>' in page
+    assert 'aria-label="Strong up-vote" title="Strong votes need 25 karma" disabled>' in page
+    assert f'value="post:{post.id}:karma:up"' in page and f'value="post:{post.id}:karma:down"' not in page
 
 
 def test_no_buttons_on_own_post_or_for_signed_out_viewers(client, post, author):

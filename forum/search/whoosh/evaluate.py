@@ -22,6 +22,7 @@ from typing import Any
 from whoosh.query import Or, Phrase, Query, Term
 
 from forum.search.user_query import Unit
+from forum.search.whoosh import blocks
 from forum.search.whoosh.scoring import saturate
 
 Scores = dict[int, float]
@@ -38,10 +39,10 @@ def _raw_matcher(reader: Any, field: str, text: str) -> Any:
 def posting_blocks(reader: Any, field: str, text: str) -> Iterator[tuple[Any, Any]]:
     """(ids, weights) arrays of one term's postings in one segment.
 
-    Reads Whoosh-Reloaded 2.7.5's block arrays directly (private ``_ids`` /
-    ``_weights``); deleted documents are not skipped here, the allowed-set
-    excludes them. Terms with a single posting use a list matcher instead.
-    A term missing from the segment yields nothing.
+    Reads Whoosh-Reloaded 2.7.5's blocks directly (whoosh/blocks.py); deleted
+    documents are not skipped here, the allowed-set excludes them. Terms with a
+    single posting use a list matcher instead. A term missing from the segment
+    yields nothing.
     """
     if (field, text) not in reader:
         return
@@ -52,9 +53,7 @@ def posting_blocks(reader: Any, field: str, text: str) -> Iterator[tuple[Any, An
             matcher.next()
         return
     while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        yield matcher._ids, matcher._weights
+        yield blocks.decode(matcher)
         matcher._next_block()
 
 

@@ -1,5 +1,6 @@
 """Whoosh's posting blocks read without unpickling (forum/search/whoosh/blocks.py) decode
-to exactly what Whoosh's own reader gives, block by block, in every shape a block takes."""
+to exactly what Whoosh's own reader gives, block by block, in every shape a block takes;
+title lengths read in bulk rank exact titles as before."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from whoosh.formats import Positions
 from forum.search.whoosh import blocks
 from forum.search.whoosh.audience import current_view
 from forum.search.whoosh.index import write_documents
+from forum.search.whoosh.query import search_index
 from tests.search.docs import make_doc
 
 
@@ -80,3 +82,16 @@ def test_a_block_as_whooshs_writer_pickles_it(gap, first, weights, count):
     assert found is not None
     assert list(found[0]) == ids
     assert found[1] == pickle.loads(data)[1]
+
+
+def test_one_word_exact_titles_come_first_in_every_segment(index_dir):
+    """Title lengths are read per segment in bulk (IndexView.title_lengths): a one-word
+    title equal to the query ranks first in each segment, a longer title does not, and a
+    segment of comments (no title lengths at all) is read as no title."""
+    write_documents(index_dir, [make_doc(1, "heron " * 4, title="Heron notes"), make_doc(2, "x", title="Heron")])
+    write_documents(index_dir, [make_doc(3, "heron heron", kind="comment", post_id=1)])
+    write_documents(index_dir, [make_doc(4, "heron " * 6, title="Herons and egrets"), make_doc(5, "y", title="heron")])
+    page = search_index(index_dir, frozenset({"public"}), "heron", per_page=10)
+    assert [hit.doc_id for hit in page.hits][:2] == ["post:5", "post:2"]
+    assert page.total == 5
+    assert [(hit.score or 0.0) >= 1000 for hit in page.hits] == [True, True, False, False, False]

@@ -18,6 +18,7 @@ from functools import cached_property
 from itertools import repeat
 from typing import TypeVar
 
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.searching import Searcher
 
 from forum.search.whoosh.evaluate import posting_blocks
@@ -147,6 +148,21 @@ class IndexView:
                 part = array("q", (column[docnum] for docnum in range(count)))
             values.extend(part)
         return values
+
+    @cached_property
+    def title_lengths(self) -> bytes:
+        """Each document's title length as Whoosh stores it (one byte, see
+        whoosh.util.numeric.length_to_byte), by docnum; 0 for no title."""
+        parts: list[bytes] = []
+        for reader, _ in self.searcher.reader().leaf_readers():
+            count = reader.doc_count_all()
+            # Whoosh-Reloaded 2.7.5 keeps the lengths as a one-byte column per field:
+            # one read instead of a doc_field_length call per document.
+            perdoc = getattr(reader, "_perdoc", None)  # an empty index has no segment
+            column = None if perdoc is None else perdoc._cached_reader("_title_len", LENGTHS_COLUMN)
+            part = b"" if column is None else column._dbfile.get(column._basepos, min(column._count, count))
+            parts.append(part + bytes(count - len(part)))
+        return b"".join(parts)
 
 
 _local = threading.local()

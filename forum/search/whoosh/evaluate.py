@@ -138,19 +138,18 @@ def _term_scores(searcher: Any, unit: Unit, keep: Any, known: Known = None) -> S
                     _add_candidates(scores, reader, offset, field, text, local)
                     continue
             for ids, weights in posting_blocks(reader, field, text):
-                # map/compress over whole blocks keep the per-posting work
-                # (offset, allowed-set test, saturation) in C.
+                # Iterators over whole blocks keep the per-posting work (offset,
+                # allowed-set test, saturation) in C, without a list between steps.
                 if offset:
                     ids = list(map(offset.__add__, ids))
-                if keep is not None:
-                    selected = list(map(keep.__contains__, ids))
-                    ids = list(compress(ids, selected))
-                    weights = list(compress(weights, selected))
                 values = map(_SATURATED.__getitem__, weights) if field in TEXT_FIELDS else repeat(1.0)
+                pairs: Iterator[tuple[int, float]] = zip(ids, values)
+                if keep is not None:
+                    pairs = compress(pairs, map(keep.__contains__, ids))
                 if position == 0:
-                    scores.update(zip(ids, values))
+                    scores.update(pairs)
                 else:
-                    for docnum, value in zip(ids, values):
+                    for docnum, value in pairs:
                         scores[docnum] = get(docnum, 0.0) + value
     return scores
 

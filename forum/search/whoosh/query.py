@@ -19,6 +19,7 @@ from itertools import compress
 from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem
 from whoosh.query import Phrase
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from forum.search import suggest
 from forum.search.results import MAX_PER_PAGE, Hit, SearchPage, Sort
@@ -133,11 +134,17 @@ def _exact_titles(view: IndexView, tokens: tuple[str, ...], scores: dict[int, fl
     nothing else (the title's own length). Depends on each document alone."""
     if len(tokens) == 1:
         flags = view.term_flags("title", tokens[0])
-        candidates = [docnum for docnum in scores if flags[docnum]]
+        candidates = list(compress(scores, map(flags.__getitem__, scores)))
     else:
         found = view.searcher.search(Phrase("title", list(tokens)), limit=None)
         candidates = [docnum for _, docnum in found.top_n if docnum in scores]
-    return [docnum for docnum in candidates if view.searcher.doc_field_length(docnum, "title") == len(tokens)]
+    # A stored length byte stands for one length (byte_to_length): only ``wanted`` can
+    # be read back as the query's length, and only if it is read back exactly.
+    wanted = length_to_byte(len(tokens))
+    if byte_to_length(wanted) != len(tokens):
+        return []
+    lengths = view.title_lengths
+    return [docnum for docnum in candidates if lengths[docnum] == wanted]
 
 
 def ranked(
@@ -180,7 +187,7 @@ def ranked(
         # count: finding that score without a key, then ordering those few with the full
         # key, spares a Python call per match (a common word matches ~100k at 400k).
         threshold = min(heapq.nlargest(count, scores.values()), default=0.0)
-        contenders = [docnum for docnum, score in scores.items() if score >= threshold]
+        contenders = list(compress(scores, map(threshold.__le__, scores.values())))
         top = heapq.nsmallest(count, contenders, key=lambda docnum: (-scores[docnum], -created[docnum], docnum))
     return [(docnum, scores[docnum]) for docnum in top], len(scores)
 

@@ -12,7 +12,8 @@ import pytest
 from whoosh.codec.whoosh3 import W3PostingsWriter
 from whoosh.formats import Positions
 
-from forum.search.whoosh import blocks
+from forum.search.schema import SearchDocument
+from forum.search.whoosh import blocks, evaluate
 from forum.search.whoosh.audience import current_view
 from forum.search.whoosh.index import write_documents
 from forum.search.whoosh.query import search_index
@@ -95,3 +96,27 @@ def test_one_word_exact_titles_come_first_in_every_segment(index_dir):
     assert [hit.doc_id for hit in page.hits][:2] == ["post:5", "post:2"]
     assert page.total == 5
     assert [(hit.score or 0.0) >= 1000 for hit in page.hits] == [True, True, False, False, False]
+
+
+def test_a_common_word_read_only_where_a_rare_one_matches_scores_as_read_whole(index_dir, monkeypatch):
+    """A later word reads only the blocks holding candidates (evaluate._add_candidates):
+    the same documents and scores as reading all its blocks, at a block's first and last
+    ids (blocks hold 128) and in a second segment."""
+    rare = {1, 97, 128, 129, 256, 300, 700, 701, 828, 829, 1000}
+
+    def doc(n: int) -> SearchDocument:
+        return make_doc(n, " ".join(["common"] * (1 + n % 3) + ["rare"] * (n in rare)))
+
+    write_documents(index_dir, [doc(n) for n in range(1, 701)] + [make_doc(2000, "rare")])
+    write_documents(index_dir, [doc(n) for n in range(701, 1101)])
+    assert len(current_view(index_dir).searcher.reader().leaf_readers()) == 2
+
+    def scores() -> dict[str, float | None]:
+        pages = [search_index(index_dir, frozenset({"public"}), "rare common", page=p, per_page=5) for p in (1, 2, 3)]
+        return {hit.doc_id: hit.score for page in pages for hit in page.hits}
+
+    skipping = scores()
+    monkeypatch.setattr(evaluate, "SKIP_RATIO", 0)  # every block read, as for a common first word
+    assert scores() == skipping
+    assert sorted(skipping) == sorted(f"post:{n}" for n in rare)
+    assert len(set(skipping.values())) == 3  # the common word's three term frequencies

@@ -75,17 +75,31 @@ SKIP_RATIO = 16
 
 
 def _add_candidates(scores: Scores, reader: Any, offset: int, field: str, text: str, candidates: list[int]) -> None:
-    """Add one term's score to each candidate (sorted local docnums) it matches."""
+    """Add one term's score to each candidate (sorted local docnums) it matches, decoding
+    only the blocks a candidate falls in: a block's last id is known without decoding it."""
     matcher = _raw_matcher(reader, field, text)
     saturating = field in TEXT_FIELDS
-    for docnum in candidates:
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-            if not matcher.is_active():
-                return
-        if matcher.id() == docnum:
-            value = _SATURATED[matcher.weight()] if saturating else 1.0
-            scores[docnum + offset] = scores.get(docnum + offset, 0.0) + value
+    if not hasattr(matcher, "_read_ids"):  # a single posting: no blocks
+        for docnum in candidates:
+            if matcher.is_active() and matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                scores[docnum + offset] = scores.get(docnum + offset, 0.0) + (
+                    _SATURATED[matcher.weight()] if saturating else 1.0
+                )
+        return
+    at, count = 0, len(candidates)
+    while at < count and matcher.is_active():
+        last = matcher._maxid
+        if candidates[at] <= last:
+            found = dict(zip(*blocks.decode(matcher)))
+            while at < count and candidates[at] <= last:
+                weight = found.get(candidates[at])
+                if weight is not None:
+                    docnum = candidates[at] + offset
+                    scores[docnum] = scores.get(docnum, 0.0) + (_SATURATED[weight] if saturating else 1.0)
+                at += 1
+        matcher._next_block()
 
 
 def prefix_terms(searcher: Any, field: str, prefix: str) -> list[str]:

@@ -40,6 +40,7 @@ from html import escape
 from itertools import islice
 from typing import Any
 
+from psycopg import RawCursor
 from psycopg.errors import DeadlockDetected, SerializationFailure
 from sqlalchemy import Engine
 from sqlalchemy import text as sql
@@ -419,11 +420,14 @@ class _Search:
     word_counts: bool
 
 
-# A search statement's SQL as the driver takes it (`:name` -> `%(name)s`), rendered by
-# SQLAlchemy once per distinct statement: the SQL holds the query's shape only, never a
-# value (every value is bound), so there are few.
-_DRIVER_SQL: dict[str, str] = {}
+# A search statement's SQL as the driver takes it (`:name` -> `$n`) and the names in
+# their order, rendered by SQLAlchemy once per distinct statement: the SQL holds the
+# query's shape only, never a value (every value is bound), so there are few. psycopg
+# would otherwise convert `%(name)s` placeholders at every run: it caches that only for
+# statements under 4 kB, and a search statement is longer.
+_DRIVER_SQL: dict[str, tuple[str, tuple[str, ...]]] = {}
 _DRIVER_SQL_MAX = 512
+_NUMBERED: dict[type, Any] = {}  # per dialect class: one rendering `$n` placeholders
 
 
 def _run(connection, statement: str, params: dict[str, Any]) -> list[Any]:
@@ -434,18 +438,24 @@ def _run(connection, statement: str, params: dict[str, Any]) -> list[Any]:
     one (issue 25 measured this as a main cause of the slow tail). Not preparing it (the
     unnamed statement, planned at each run with its values) keeps every plan custom
     without `SET LOCAL plan_cache_mode` (a round trip, and a transaction to hold it).
-    The driver's own setting is put back: the shared engine's other statements keep it."""
+    The statement goes through a raw cursor (`$n` placeholders, taken as they are).
+    The driver's own settings are put back: the shared engine's other statements keep them."""
     rendered = _DRIVER_SQL.get(statement)
     if rendered is None:
         if len(_DRIVER_SQL) >= _DRIVER_SQL_MAX:
             _DRIVER_SQL.clear()
-        rendered = _DRIVER_SQL[statement] = sql(statement).compile(dialect=connection.dialect).string
+        kind = type(connection.dialect)
+        numbered = _NUMBERED.setdefault(kind, kind(paramstyle="numeric_dollar"))
+        compiled = sql(statement).compile(dialect=numbered)
+        rendered = _DRIVER_SQL[statement] = (compiled.string, tuple(compiled.positiontup or ()))
+    text, names = rendered
     driver = connection.connection.driver_connection
-    threshold, driver.prepare_threshold = driver.prepare_threshold, None
+    saved = driver.prepare_threshold, driver.cursor_factory
+    driver.prepare_threshold, driver.cursor_factory = None, RawCursor
     try:
-        return connection.exec_driver_sql(rendered, params).all()
+        return connection.exec_driver_sql(text, tuple(params[name] for name in names)).all()
     finally:
-        driver.prepare_threshold = threshold
+        driver.prepare_threshold, driver.cursor_factory = saved
 
 
 class PostgresBackend:
@@ -658,6 +668,8 @@ class PostgresBackend:
         truncated = parsed.truncated
         if parsed.error:
             return SearchPage(page=page, per_page=per_page, truncated=truncated, error=parsed.error)
+        # Read before the search's connection is taken (each may open one the first time).
+        rum = not include_removed and self.uses_rum()
         search = _Search(
             principals,
             (kinds, author, group_id, since, until, tags, banned_author_ids, include_removed),
@@ -665,9 +677,8 @@ class PostgresBackend:
             sort,
             page,
             per_page,
-            # Read before the search's connection is taken (each may open one the first time).
-            rum=not include_removed and self.uses_rum(),
-            word_counts=not include_removed and self.uses_rum() and self.uses_word_counts(),
+            rum=rum,
+            word_counts=rum and self.uses_word_counts(),
         )
         with self.read_engine.connect() as connection:
             # One statement in its own implicit transaction: no BEGIN, SET or ROLLBACK to
@@ -754,7 +765,7 @@ class PostgresBackend:
             word = None if word is None or word[3] else word
             filtered = excluded or params.keys() & {"kinds", "author", "tags", "group_id", "since", "until"}
             one_word = None if filtered else word
-            count, inner = self._audience_first(
+            ctes, count, inner = self._audience_first(
                 clauses,
                 where,
                 params,
@@ -765,7 +776,7 @@ class PostgresBackend:
                 word if sort == "relevance" else None,
             )
         else:
-            count = f"SELECT count(*) FROM search_entries WHERE {where}"
+            ctes, count = [], f"SELECT count(*) FROM search_entries WHERE {where}"
             ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
             inner = f"""
                 SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
@@ -779,7 +790,7 @@ class PostgresBackend:
             )
             fits = f"{lexemes} = CAST(ARRAY[{', '.join(str(part[2]) for part in guessed)}] AS int[])"
         # One row when nothing matches (the total, the hit's columns NULL).
-        statement = f"""
+        statement = f"""{"WITH " + ", ".join(ctes) if ctes else ""}
             SELECT ({fits}) AS fits, {lexemes} AS lexemes, CASE WHEN {fits} THEN ({count}) END AS total, hit.*
             FROM (VALUES (1)) AS one (x) LEFT JOIN (
                 SELECT e.doc_id, e.kind, e.post_id, e.comment_id, e.created, page.rank, page.no_snippet,
@@ -862,7 +873,7 @@ class PostgresBackend:
         whole_title: str | None,
         one_word: Part | None = None,
         top_word: Part | None = None,
-    ) -> tuple[str, str]:
+    ) -> tuple[list[str], str, str]:
         """The count and one page through the RUM indexes, in the order of the ts_rank path:
         exact titles first, then by the row's own distance to the query (`<=>` is 1 / its
         rank, computed from the row's vector alone, so hidden rows cannot move visible
@@ -871,10 +882,12 @@ class PostgresBackend:
         Each wide audience's index hands out its rows already ordered and only the first
         offset + limit (and their ties) are read. Rows ranked otherwise are found by their
         own indexes: exact titles (the title digest) and gated posts (by post id, ranked
-        on title, tags and author only, like the ts_rank path)."""
+        on title, tags and author only, like the ts_rank path). The rows of the narrow part
+        (groups, people) are read once for both its count and its first rows (a CTE).
+
+        The CTEs the statement must begin with, the count, and the page."""
         parts = self._branches(where, params, principals)
         branches = [branch for branch, _ in parts]
-        total = "SELECT " + " + ".join(self._part_count(b, token, params, one_word) for b, token in parts)
         query = self._all(clauses)
         special, first = [], ["false"]
         if params.get("gated"):
@@ -897,6 +910,24 @@ class PostgresBackend:
             f"ORDER BY {order} FETCH FIRST (:limit + :offset) ROWS WITH TIES)"
             for b in branches
         ]
+        counts, ctes = [], []
+        for n, (b, token) in enumerate(parts):
+            if token is not None:
+                counts.append(self._part_count(b, token, params, one_word))
+                continue
+            # The narrow part is read row by row for its count and its order alike
+            # (the tokens index, then each row's vector): once, for both.
+            ordered = ("distance", f"tsv <=> {query}") if sort == "relevance" else ("created DESC, doc_id", "NULL")
+            ctes.append(
+                f"narrow_{n} AS MATERIALIZED (SELECT doc_id, created, {ordered[1]} AS distance, "
+                f"({ordinary}) AS special FROM search_entries WHERE {b})"
+            )
+            counts.append(f"(SELECT count(*) FROM narrow_{n})")
+            candidates[n] = (
+                f"(SELECT doc_id FROM narrow_{n} WHERE NOT special "
+                f"ORDER BY {ordered[0]} FETCH FIRST (:limit + :offset) ROWS WITH TIES)"
+            )
+        total = "SELECT " + " + ".join(counts)
         lists = []
         if top_word is not None:
             for n, (b, token) in enumerate(parts):
@@ -907,12 +938,11 @@ class PostgresBackend:
             candidates.append(f"(SELECT doc_id FROM search_entries WHERE {where} AND ({' OR '.join(special)}))")
         ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
         final = "rank DESC, created DESC, doc_id" if sort == "relevance" else "created DESC, doc_id"
-        with_lists = ("WITH " + ", ".join(definition for definition, _ in lists)) if lists else ""
-        page = f"""{with_lists}
+        page = f"""
             SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
             FROM ({" UNION ALL ".join(candidates)}) AS c JOIN search_entries USING (doc_id)
             ORDER BY {final} LIMIT :limit OFFSET :offset"""
-        return total, page
+        return ctes + [definition for definition, _ in lists], total, page
 
     def _top_first(self, name: str, branch: str, token: str, ordinary: str, word: Part) -> tuple[str, str]:
         """A wide part's first offset + limit rows for one word, read from the word's top

@@ -904,12 +904,27 @@ class PostgresBackend:
         exact = "(" + " OR ".join(first) + ")"
         rank = f"CAST(CASE WHEN {exact} THEN {EXACT_TITLE_BONUS} ELSE 0 END + 1 / ({distance}) AS double precision)"
         order = f"tsv <=> {query}" if sort == "relevance" else "created DESC, doc_id"
-        ordinary = " OR ".join(["false", *special])
+        # What the ordered candidates leave out: gated posts, ranked otherwise (their own
+        # candidate below). An exact title may stay among them (then it is in the page's
+        # candidates twice, and kept once): it ranks above every other row anyway, so it
+        # never takes another row's place, and checking each row read for it (its
+        # title's vector, detoasted and hashed) cost more than the rest of the read.
+        ordinary = " OR ".join(["false", *special[: 1 if params.get("gated") else 0]])
         candidates = [
             f"(SELECT doc_id FROM search_entries WHERE {b} AND NOT ({ordinary}) "
             f"ORDER BY {order} FETCH FIRST (:limit + :offset) ROWS WITH TIES)"
             for b in branches
         ]
+        if sort == "relevance":
+            # Many rows share a distance (a word once in a short text): the ties of the
+            # last place can be a whole posting list (1,048 rows for one word at 400,000).
+            # Cut them here by the page's own order, before each is ranked below.
+            candidates = [
+                f"(SELECT doc_id FROM (SELECT doc_id, created, {order} AS distance FROM search_entries "
+                f"WHERE {b} AND NOT ({ordinary}) ORDER BY {order} FETCH FIRST (:limit + :offset) ROWS WITH TIES) "
+                "AS tied ORDER BY distance, created DESC, doc_id LIMIT (:limit + :offset))"
+                for b in branches
+            ]
         counts, ctes = [], []
         for n, (b, token) in enumerate(parts):
             if token is not None:
@@ -917,15 +932,15 @@ class PostgresBackend:
                 continue
             # The narrow part is read row by row for its count and its order alike
             # (the tokens index, then each row's vector): once, for both.
-            ordered = ("distance", f"tsv <=> {query}") if sort == "relevance" else ("created DESC, doc_id", "NULL")
+            ordered = ("distance, created DESC, doc_id", f"tsv <=> {query}")
+            ordered = ordered if sort == "relevance" else ("created DESC, doc_id", "NULL")
             ctes.append(
                 f"narrow_{n} AS MATERIALIZED (SELECT doc_id, created, {ordered[1]} AS distance, "
                 f"({ordinary}) AS special FROM search_entries WHERE {b})"
             )
             counts.append(f"(SELECT count(*) FROM narrow_{n})")
             candidates[n] = (
-                f"(SELECT doc_id FROM narrow_{n} WHERE NOT special "
-                f"ORDER BY {ordered[0]} FETCH FIRST (:limit + :offset) ROWS WITH TIES)"
+                f"(SELECT doc_id FROM narrow_{n} WHERE NOT special ORDER BY {ordered[0]} LIMIT (:limit + :offset))"
             )
         total = "SELECT " + " + ".join(counts)
         lists = []
@@ -940,7 +955,8 @@ class PostgresBackend:
         final = "rank DESC, created DESC, doc_id" if sort == "relevance" else "created DESC, doc_id"
         page = f"""
             SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
-            FROM ({" UNION ALL ".join(candidates)}) AS c JOIN search_entries USING (doc_id)
+            FROM (SELECT DISTINCT doc_id FROM ({" UNION ALL ".join(candidates)}) AS u) AS c
+                JOIN search_entries USING (doc_id)
             ORDER BY {final} LIMIT :limit OFFSET :offset"""
         return ctes + [definition for definition, _ in lists], total, page
 

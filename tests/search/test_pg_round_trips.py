@@ -9,11 +9,11 @@ from contextlib import contextmanager
 
 import pytest
 from psycopg import pq
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from forum.extensions import db
 from forum.search.postgres import PostgresBackend
-from tests.search.docs import make_doc
+from tests.search.docs import BASE_TIME, make_doc
 from tests.search.helpers import use_backend
 
 VIEWERS = (
@@ -93,12 +93,12 @@ def answer(backend: PostgresBackend, viewer: frozenset[str], text: str, **rules)
 def test_a_search_is_one_round_trip(backend):
     seed(backend)
     rules = {"banned_author_ids": [2], "title_only_post_ids": [5], "exclude_doc_ids": ["comment:4"]}
-    for text in GUESSED:
+    for typed in GUESSED:
         for viewer in VIEWERS:
             for extra in ({}, rules, {"sort": "new"}, {"kinds": ["post"], "page": 2}):
                 with round_trips() as trips:
-                    backend.query(viewer, text, per_page=2, **extra)
-                assert trips == [1], (text, extra)
+                    backend.query(viewer, typed, per_page=2, **extra)
+                assert trips == [1], (typed, extra)
 
 
 def test_guessing_the_shape_finds_what_asking_first_finds(backend):
@@ -106,13 +106,13 @@ def test_guessing_the_shape_finds_what_asking_first_finds(backend):
     for the query's shape first; a wrong guess costs one more round trip, never a result."""
     seed(backend)
     asked = AnalysedFirst(db.engine, rum=backend.rum_mode)
-    for text in GUESSED + MISGUESSED:
+    for typed in GUESSED + MISGUESSED:
         for viewer in VIEWERS:
             for rules in ({}, {"sort": "new"}, {"page": 2}, {"title_only_post_ids": [5]}):
                 with round_trips() as trips:
-                    found = answer(backend, viewer, text, **rules)
-                assert found == answer(asked, viewer, text, **rules), (text, viewer, rules)
-                assert trips == [1 if text in GUESSED else 2], (text, rules)
+                    found = answer(backend, viewer, typed, **rules)
+                assert found == answer(asked, viewer, typed, **rules), (typed, viewer, rules)
+                assert trips == [1 if typed in GUESSED else 2], (typed, rules)
     assert answer(backend, VIEWERS[2], "e-mail")[0] == 3
     assert answer(backend, VIEWERS[0], "alpha very") == answer(backend, VIEWERS[0], "alpha")
     assert backend.query(VIEWERS[0], "very").empty_query and asked.query(VIEWERS[0], "very").empty_query
@@ -145,3 +145,31 @@ def test_the_narrow_part_read_once_pages_and_counts_as_before(backend):
             assert whole.hits[0].doc_id == "post:20"  # the exact title
             scores = [hit.score for hit in whole.hits]
             assert scores == sorted(scores, reverse=True)
+
+
+def test_ties_of_the_last_place_are_cut_in_the_page_order(backend):
+    """Rows at one distance (a word once in texts alike) run past the page's last place;
+    they are cut by the page's own order (distance, newest first, doc id), which every
+    page follows: the order of the rows themselves, asked directly."""
+    backend.apply(
+        [make_doc(n, "alpha beta" if n % 4 else "alpha alpha beta") for n in range(1, 15)]
+        + [make_doc(n, "alpha beta", acl=("group:7",), created=BASE_TIME) for n in (20, 21)],
+        [],
+    )
+    backend.prepare()
+    if backend.rum_mode == "off":
+        pytest.skip("the ts_rank path orders by ts_rank")
+    expected_sql = text(
+        "SELECT doc_id FROM search_entries WHERE tsv @@ to_tsquery('english', 'alpha') AND NOT tokens && :hidden "
+        "ORDER BY tsv <=> to_tsquery('english', 'alpha'), created DESC, doc_id"
+    )
+    for viewer, hidden in ((VIEWERS[0], ["group:7", "members"]), (VIEWERS[2], ["nobody"])):
+        with db.engine.connect() as connection:
+            expected = list(connection.scalars(expected_sql, {"hidden": hidden}))
+        for per_page in (3, 4, 100):
+            paged = [
+                hit.doc_id
+                for page in range(1, 7)
+                for hit in backend.query(viewer, "alpha", per_page=per_page, page=page).hits
+            ]
+            assert paged == expected

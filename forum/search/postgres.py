@@ -3,8 +3,8 @@
 One row per document in `search_entries` (forum/models/search_entry.py): a tsvector
 with the title weighted A, tags B, author C and body D (GIN index), and the audience
 tokens as a text[] (GIN index). Every rule is applied inside the one SQL statement
-that counts and the one that pages, so totals are exact and hidden rows never leave
-the database:
+that counts and pages (one round trip, `_search`), so totals are exact and hidden rows
+never leave the database:
 
 - audience: `tokens && :principals`; state 'ok' (or 'removed' too for moderators);
   banned authors and the excluded doc ids (comments of gated posts) left out;

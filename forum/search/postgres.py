@@ -324,18 +324,6 @@ def _has_rum_index(engine: Engine) -> bool:
     return _rum_ready[key]
 
 
-def _custom_plans(connection) -> None:
-    """Plan every search statement for its own values, for the rest of this transaction.
-
-    psycopg prepares a statement on the server after its fifth run (prepare_threshold=5),
-    and PostgreSQL may then switch to a generic plan, made without the query's words, so
-    it cannot tell a rare word (the tsvector index) from a common one (issue 25 measured
-    this as a main cause of the slow tail). Setting plan_cache_mode per transaction keeps
-    psycopg's prepared statements (no parse per run) while every plan follows the values,
-    and needs no change to the shared engine (whose other statements gain nothing)."""
-    connection.execute(sql("SET LOCAL plan_cache_mode = force_custom_plan"))
-
-
 def _stored_text(value: str) -> str:
     return value.translate(_STORED)
 
@@ -1016,12 +1004,14 @@ class PostgresBackend:
             matches = (
                 f"(CASE WHEN {self._gated(params)} THEN ts_filter(tsv, '{{a,b,c}}') @@ word.query ELSE {matches} END)"
             )
+        rum = not include_removed and self.uses_rum()  # before the connection is taken
         with self.read_engine.connect() as connection:
-            _custom_plans(connection)
+            # One statement (`_run`): no transaction to begin and end, a custom plan.
+            connection.execution_options(isolation_level="AUTOCOMMIT")
             # Audience first where the RUM indexes exist (see _branches): a word held only
             # by hidden rows costs what an absent word costs.
             parts = [where]
-            if not include_removed and self.uses_rum():
+            if rum:
                 # `where` holds no text match, so each part's is the one below, which the
                 # planner may serve from the all-rows index in a narrow part: checking ~500
                 # variants against every row of a viewer's groups took seconds otherwise
@@ -1038,7 +1028,7 @@ class PostgresBackend:
                 ) AS word
                 WHERE numnode(word.query) = 1 AND ({found})
             """
-            return set(connection.scalars(sql(statement), params | {"words": words}))
+            return {row[0] for row in _run(connection, statement, params | {"words": words})}
 
     @staticmethod
     def _unit(n: int, unit: Unit | None = None, prefix: bool = False) -> str:

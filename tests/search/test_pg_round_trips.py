@@ -99,6 +99,10 @@ def test_a_search_is_one_round_trip(backend):
                 with round_trips() as trips:
                     backend.query(viewer, typed, per_page=2, **extra)
                 assert trips == [1], (typed, extra)
+    for viewer in VIEWERS:  # the typo lookup's check of candidate words too
+        with round_trips() as trips:
+            found = backend.readable_words(viewer, ["alpha", "gamma", "nowhere", "ledger"])
+        assert trips == [1] and found == {"alpha", "gamma"}
 
 
 def test_guessing_the_shape_finds_what_asking_first_finds(backend):

@@ -526,7 +526,7 @@ def postgres_main(args) -> None:
 
 
 def postgres_one_word_ab(engine, backend, args, words: list[str]) -> dict[str, object]:
-    """Issue 25, fourth round: one-word searches through this tree's backend and through
+    """Issue 25, fourth round: one-word searches (and typo lookups) through this tree's backend and through
     the PostgresBackend of another postgres.py (`--one-word-ab`), alternated query by query
     on the one connection, so both meet the same load; wall, client CPU, the server
     process's CPU (mean) and the round trips (libpq's trace: a simple Query or a Sync). The
@@ -562,6 +562,13 @@ def postgres_one_word_ab(engine, backend, args, words: list[str]) -> dict[str, o
             report[f"1-word {name}, {variant}"] = row
         mismatched = [t for t in texts if variants["base"](t) != variants["this tree"](t)]
         report[f"1-word {name}: totals differing"] = mismatched
+        typos = prefixes_and_typos(words, args.queries, args.seed)[1]
+        lookups: dict[str, Callable[[str], int]] = {
+            "base": lambda t, p=principals: len(base.readable_words(p, suggest.variants(t))),
+            "this tree": lambda t, p=principals: len(backend.readable_words(p, suggest.variants(t))),
+        }
+        for variant, row in measure(lookups, typos, server_cpu).items():
+            report[f"typo lookup {name}, {variant}"] = row
     trace = tempfile.TemporaryFile()
 
     def start(dbapi_connection, _record, _proxy) -> None:

@@ -3,8 +3,8 @@
 One row per document in `search_entries` (forum/models/search_entry.py): a tsvector
 with the title weighted A, tags B, author C and body D (GIN index), and the audience
 tokens as a text[] (GIN index). Every rule is applied inside the one SQL statement
-that counts and the one that pages, so totals are exact and hidden rows never leave
-the database:
+that counts and pages (one round trip, `_search`), so totals are exact and hidden rows
+never leave the database:
 
 - audience: `tokens && :principals`; state 'ok' (or 'removed' too for moderators);
   banned authors and the excluded doc ids (comments of gated posts) left out;
@@ -34,11 +34,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 from itertools import islice
 from typing import Any
 
+from psycopg import RawCursor
 from psycopg.errors import DeadlockDetected, SerializationFailure
 from sqlalchemy import Engine
 from sqlalchemy import text as sql
@@ -322,18 +324,6 @@ def _has_rum_index(engine: Engine) -> bool:
     return _rum_ready[key]
 
 
-def _custom_plans(connection) -> None:
-    """Plan every search statement for its own values, for the rest of this transaction.
-
-    psycopg prepares a statement on the server after its fifth run (prepare_threshold=5),
-    and PostgreSQL may then switch to a generic plan, made without the query's words, so
-    it cannot tell a rare word (the tsvector index) from a common one (issue 25 measured
-    this as a main cause of the slow tail). Setting plan_cache_mode per transaction keeps
-    psycopg's prepared statements (no parse per run) while every plan follows the values,
-    and needs no change to the shared engine (whose other statements gain nothing)."""
-    connection.execute(sql("SET LOCAL plan_cache_mode = force_custom_plan"))
-
-
 def _stored_text(value: str) -> str:
     return value.translate(_STORED)
 
@@ -384,6 +374,76 @@ def _snippet(headline: str, head: str, tail: str) -> str:
     if plain and not " ".join(tail.translate(_SHOWN).split()).endswith(plain[-30:]):
         html += " …"
     return html
+
+
+def _shaped(parsed: UserQuery, lexemes: list[int]) -> list[Part]:
+    """The units (the clauses', then the exclusions') as parts, each with its number of lexemes."""
+    units = [*parsed.units, *parsed.excluded]
+    return [(n, _bound(unit), count, bool(unit.prefix)) for n, (unit, count) in enumerate(zip(units, lexemes))]
+
+
+def _grouped(parsed: UserQuery, parts: list[Part]) -> tuple[list[list[Part]], list[Part]]:
+    """The units (in `_analysed`'s order: the clauses', then the exclusions') grouped into
+    clauses and exclusions; units without a lexeme (stop words only) left out."""
+    clauses, position = [], 0
+    for clause in parsed.clauses:
+        kept = [part for part in parts[position : position + len(clause)] if part[2]]
+        position += len(clause)
+        if kept:
+            clauses.append(kept)
+    return clauses, [part for part in parts[position:] if part[2]]
+
+
+@dataclass(frozen=True)
+class _Search:
+    """What one `query` call asks for, beside the text (see `PostgresBackend.query`)."""
+
+    principals: frozenset[str]
+    filters: tuple[Any, ...]  # kinds, author, group_id, since, until, tags, banned_author_ids, include_removed
+    gates: tuple[Any, ...]  # title_only_post_ids, exclude_doc_ids
+    sort: str
+    page: int
+    per_page: int
+    rum: bool
+    word_counts: bool
+
+
+# A search statement's SQL as the driver takes it (`:name` -> `$n`) and the names in
+# their order, rendered by SQLAlchemy once per distinct statement: the SQL holds the
+# query's shape only, never a value (every value is bound), so there are few. psycopg
+# would otherwise convert `%(name)s` placeholders at every run: it caches that only for
+# statements under 4 kB, and a search statement is longer.
+_DRIVER_SQL: dict[str, tuple[str, tuple[str, ...]]] = {}
+_DRIVER_SQL_MAX = 512
+_NUMBERED: dict[type, Any] = {}  # per dialect class: one rendering `$n` placeholders
+
+
+def _run(connection, statement: str, params: dict[str, Any]) -> list[Any]:
+    """Run a search statement as a custom plan (made for its own values) in one round
+    trip. psycopg prepares a statement on the server after its fifth run
+    (prepare_threshold=5), and PostgreSQL may then switch to a generic plan, made without
+    the query's words, so it cannot tell a rare word (the tsvector index) from a common
+    one (issue 25 measured this as a main cause of the slow tail). Not preparing it (the
+    unnamed statement, planned at each run with its values) keeps every plan custom
+    without `SET LOCAL plan_cache_mode` (a round trip, and a transaction to hold it).
+    The statement goes through a raw cursor (`$n` placeholders, taken as they are).
+    The driver's own settings are put back: the shared engine's other statements keep them."""
+    rendered = _DRIVER_SQL.get(statement)
+    if rendered is None:
+        if len(_DRIVER_SQL) >= _DRIVER_SQL_MAX:
+            _DRIVER_SQL.clear()
+        kind = type(connection.dialect)
+        numbered = _NUMBERED.setdefault(kind, kind(paramstyle="numeric_dollar"))
+        compiled = sql(statement).compile(dialect=numbered)
+        rendered = _DRIVER_SQL[statement] = (compiled.string, tuple(compiled.positiontup or ()))
+    text, names = rendered
+    driver = connection.connection.driver_connection
+    saved = driver.prepare_threshold, driver.cursor_factory
+    driver.prepare_threshold, driver.cursor_factory = None, RawCursor
+    try:
+        return connection.exec_driver_sql(text, tuple(params[name] for name in names)).all()
+    finally:
+        driver.prepare_threshold, driver.cursor_factory = saved
 
 
 class PostgresBackend:
@@ -555,17 +615,17 @@ class PostgresBackend:
         columns = ", ".join(f"numnode({self._unit(n, unit)})" for n, unit in enumerate(units))
         params = {"config": self.config} | {f"u{n}": value for n, value in enumerate(values)}
         nodes = connection.execute(sql(f"SELECT {columns}"), params).one()
-        parts = [
-            (n, values[n], (count + 1) // 2, bool(unit.prefix)) for n, (unit, count) in enumerate(zip(units, nodes))
-        ]
-        clauses, position = [], 0
-        for clause in parsed.clauses:
-            kept = [part for part in parts[position : position + len(clause)] if part[2]]
-            position += len(clause)
-            if kept:
-                clauses.append(kept)
-        excluded = [part for part in parts[position:] if part[2]]
-        return clauses, excluded, parsed
+        parts = _shaped(parsed, [(count + 1) // 2 for count in nodes])
+        return *_grouped(parsed, parts), parsed
+
+    @staticmethod
+    def _guessed(parsed: UserQuery) -> tuple[list[list[Part]], list[Part], list[Part]]:
+        """What `_analysed` gives when PostgreSQL finds in each unit as many lexemes as our
+        own analyser does (a prefix is one lexeme), without asking it: a guess from the
+        typed text alone, which the search statement checks itself (`_search`, `fits`),
+        so a search costs one round trip, not two. Also every unit, for that check."""
+        parts = _shaped(parsed, [1 if unit.prefix else len(unit.tokens) for unit in [*parsed.units, *parsed.excluded]])
+        return *_grouped(parsed, parts), parts
 
     def query(
         self,
@@ -592,82 +652,45 @@ class PostgresBackend:
             raise ValueError(f"unknown kinds {sorted(set(kinds) - set(KINDS))}")
         page = max(1, page)
         per_page = min(max(1, per_page), MAX_PER_PAGE)
+        parsed = parse_user_query(text)
+        truncated = parsed.truncated
+        if parsed.error:
+            return SearchPage(page=page, per_page=per_page, truncated=truncated, error=parsed.error)
         # Read before the search's connection is taken (each may open one the first time).
         rum = not include_removed and self.uses_rum()
-        word_counts = rum and self.uses_word_counts()
+        search = _Search(
+            principals,
+            (kinds, author, group_id, since, until, tags, banned_author_ids, include_removed),
+            (title_only_post_ids, exclude_doc_ids),
+            sort,
+            page,
+            per_page,
+            rum=rum,
+            word_counts=rum and self.uses_word_counts(),
+        )
         with self.read_engine.connect() as connection:
-            _custom_plans(connection)
-            clauses, excluded, parsed = self._analysed(connection, text)
-            truncated = parsed.truncated
-            if parsed.error:
-                return SearchPage(page=page, per_page=per_page, truncated=truncated, error=parsed.error)
-            # Filters typed in the text reach the backend as arguments (the service resolves
-            # them); without words, only those arguments select anything.
-            restricts = bool(kinds) and set(kinds or ()) != set(KINDS)
-            if not clauses and not (author or tags or group_id is not None or restricts):
-                return SearchPage(page=page, per_page=per_page, empty_query=True, truncated=truncated)
-            if not principals:
-                return SearchPage(page=page, per_page=per_page, truncated=truncated)
-            where, params, rank = self._where(
-                clauses,
-                excluded,
-                principals,
-                kinds,
-                author,
-                group_id,
-                since,
-                until,
-                tags,
-                banned_author_ids,
-                include_removed,
-                title_only_post_ids,
-                exclude_doc_ids,
-                parsed.whole_title if sort == "relevance" else None,
+            # One statement in its own implicit transaction: no BEGIN, SET or ROLLBACK to
+            # wait for (each a round trip, and at load 12 each waits for a core).
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            clauses, excluded, units = self._guessed(parsed)
+            found = (
+                self._search(connection, search, clauses, excluded, parsed, units) if clauses and principals else None
             )
-            # The inner query orders every match by what it must (a rank only for
-            # relevance) and keeps ids; text and headlines are read for one page only.
-            order = "created DESC, doc_id" if sort == "new" else "rank DESC, created DESC, doc_id"
-            if clauses and rum:
-                # One word (one lexeme): the count and top tables may answer (see _part_count
-                # and _top_first); the count only without any other filter.
-                word = (
-                    clauses[0][0]
-                    if word_counts and len(clauses) == 1 and len(clauses[0]) == 1 and clauses[0][0][2] == 1
-                    else None
-                )
-                word = None if word is None or word[3] else word
-                filtered = excluded or params.keys() & {"kinds", "author", "tags", "group_id", "since", "until"}
-                one_word = None if filtered else word
-                count, inner = self._audience_first(
-                    clauses,
-                    where,
-                    params,
-                    principals,
-                    sort,
-                    parsed.whole_title if sort == "relevance" else None,
-                    one_word,
-                    word if sort == "relevance" else None,
-                )
-            else:
-                count = f"SELECT count(*) FROM search_entries WHERE {where}"
-                ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
-                inner = f"""
-                    SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
-                    FROM search_entries WHERE {where}
-                    ORDER BY {order} LIMIT :limit OFFSET :offset"""
-            total = connection.scalar(sql(count), params)
-            rows = connection.execute(
-                sql(f"""
-                SELECT e.doc_id, e.kind, e.post_id, e.comment_id, e.created, page.rank, page.no_snippet,
-                    CASE WHEN page.no_snippet THEN NULL
-                         ELSE ts_headline(CAST(:config AS regconfig), e.body, {self._all(clauses)}, :headline)
-                         END AS headline,
-                    left(e.body, 400) AS head, right(e.body, 400) AS tail
-                FROM ({inner}) AS page JOIN search_entries AS e ON e.doc_id = page.doc_id
-                ORDER BY {" , ".join("page." + part for part in order.split(", "))}
-            """),
-                params | {"headline": HEADLINE_OPTIONS, "limit": per_page, "offset": (page - 1) * per_page},
-            ).all()
+            if not isinstance(found, tuple):
+                if isinstance(found, list):  # the guess was wrong: the units as PostgreSQL counted them
+                    clauses, excluded = _grouped(parsed, _shaped(parsed, found))
+                else:  # nothing to guess from (or no one to search for): PostgreSQL's analysis first
+                    clauses, excluded, parsed = self._analysed(connection, text)
+                # Filters typed in the text reach the backend as arguments (the service resolves
+                # them); without words, only those arguments select anything.
+                restricts = bool(kinds) and set(kinds or ()) != set(KINDS)
+                if not clauses and not (author or tags or group_id is not None or restricts):
+                    return SearchPage(page=page, per_page=per_page, empty_query=True, truncated=truncated)
+                if not principals:
+                    return SearchPage(page=page, per_page=per_page, truncated=truncated)
+                found = self._search(connection, search, clauses, excluded, parsed, None)
+        assert not isinstance(found, list)  # nothing guessed, nothing to check
+        total, rows = found
         hits = [
             Hit(
                 doc_id=row.doc_id,
@@ -681,6 +704,102 @@ class PostgresBackend:
             for row in rows
         ]
         return SearchPage(hits=hits, total=int(total or 0), page=page, per_page=per_page, truncated=truncated)
+
+    def _search(
+        self,
+        connection,
+        search: _Search,
+        clauses: list[list[Part]],
+        excluded: list[Part],
+        parsed: UserQuery,
+        guessed: list[Part] | None,
+    ) -> tuple[int, list[Any]] | list[int]:
+        """The exact total and one page (with snippets) in ONE statement, so both read one
+        snapshot and the search costs one round trip. With `guessed` (the units' lexeme
+        counts guessed by `_guessed`) the statement first checks the guess and, when it was
+        wrong, answers only each unit's real number of lexemes: every other part of it is
+        gated on that check."""
+        kinds, author, group_id, since, until, tags, banned_author_ids, include_removed = search.filters
+        title_only_post_ids, exclude_doc_ids = search.gates
+        sort = search.sort
+        whole_title = parsed.whole_title if sort == "relevance" else None
+        where, params, rank = self._where(
+            clauses,
+            excluded,
+            search.principals,
+            kinds,
+            author,
+            group_id,
+            since,
+            until,
+            tags,
+            banned_author_ids,
+            include_removed,
+            title_only_post_ids,
+            exclude_doc_ids,
+            whole_title,
+        )
+        # The inner query orders every match by what it must (a rank only for
+        # relevance) and keeps ids; text and headlines are read for one page only.
+        order = "created DESC, doc_id" if sort == "new" else "rank DESC, created DESC, doc_id"
+        if clauses and search.rum:
+            # One word (one lexeme): the count and top tables may answer (see _part_count
+            # and _top_first); the count only without any other filter.
+            word = (
+                clauses[0][0]
+                if search.word_counts and len(clauses) == 1 and len(clauses[0]) == 1 and clauses[0][0][2] == 1
+                else None
+            )
+            word = None if word is None or word[3] else word
+            filtered = excluded or params.keys() & {"kinds", "author", "tags", "group_id", "since", "until"}
+            one_word = None if filtered else word
+            ctes, count, inner = self._audience_first(
+                clauses,
+                where,
+                params,
+                search.principals,
+                sort,
+                whole_title,
+                one_word,
+                word if sort == "relevance" else None,
+            )
+        else:
+            ctes, count = [], f"SELECT count(*) FROM search_entries WHERE {where}"
+            ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
+            inner = f"""
+                SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
+                FROM search_entries WHERE {where}
+                ORDER BY {order} LIMIT :limit OFFSET :offset"""
+        fits, lexemes = "true", "NULL::int[]"
+        if guessed is not None:
+            params |= {f"u{n}": value for n, value, _, _ in guessed}
+            lexemes = (
+                "ARRAY[" + ", ".join(f"(numnode({self._unit(n, prefix=p)}) + 1) / 2" for n, _, _, p in guessed) + "]"
+            )
+            fits = f"{lexemes} = CAST(ARRAY[{', '.join(str(part[2]) for part in guessed)}] AS int[])"
+        # One row when nothing matches (the total, the hit's columns NULL).
+        statement = f"""{"WITH " + ", ".join(ctes) if ctes else ""}
+            SELECT ({fits}) AS fits, {lexemes} AS lexemes, CASE WHEN {fits} THEN ({count}) END AS total, hit.*
+            FROM (VALUES (1)) AS one (x) LEFT JOIN (
+                SELECT e.doc_id, e.kind, e.post_id, e.comment_id, e.created, page.rank, page.no_snippet,
+                    CASE WHEN page.no_snippet THEN NULL
+                         ELSE ts_headline(CAST(:config AS regconfig), e.body, {self._all(clauses)}, :headline)
+                         END AS headline,
+                    left(e.body, 400) AS head, right(e.body, 400) AS tail
+                FROM ({inner}) AS page JOIN search_entries AS e ON e.doc_id = page.doc_id
+                WHERE {fits}
+            ) AS hit ON true
+            ORDER BY {" , ".join("hit." + part for part in order.split(", "))}
+        """
+        params |= {
+            "headline": HEADLINE_OPTIONS,
+            "limit": search.per_page,
+            "offset": (search.page - 1) * search.per_page,
+        }
+        rows = _run(connection, statement, params)
+        if not rows[0].fits:
+            return list(rows[0].lexemes)
+        return int(rows[0].total or 0), [row for row in rows if row.doc_id is not None]
 
     def _branches(self, where: str, params: dict[str, Any], principals: frozenset[str]) -> list[tuple[str, str | None]]:
         """`where` once per part of the viewer's audience, the parts disjoint and together
@@ -742,7 +861,7 @@ class PostgresBackend:
         whole_title: str | None,
         one_word: Part | None = None,
         top_word: Part | None = None,
-    ) -> tuple[str, str]:
+    ) -> tuple[list[str], str, str]:
         """The count and one page through the RUM indexes, in the order of the ts_rank path:
         exact titles first, then by the row's own distance to the query (`<=>` is 1 / its
         rank, computed from the row's vector alone, so hidden rows cannot move visible
@@ -751,10 +870,12 @@ class PostgresBackend:
         Each wide audience's index hands out its rows already ordered and only the first
         offset + limit (and their ties) are read. Rows ranked otherwise are found by their
         own indexes: exact titles (the title digest) and gated posts (by post id, ranked
-        on title, tags and author only, like the ts_rank path)."""
+        on title, tags and author only, like the ts_rank path). The rows of the narrow part
+        (groups, people) are read once for both its count and its first rows (a CTE).
+
+        The CTEs the statement must begin with, the count, and the page."""
         parts = self._branches(where, params, principals)
         branches = [branch for branch, _ in parts]
-        total = "SELECT " + " + ".join(self._part_count(b, token, params, one_word) for b, token in parts)
         query = self._all(clauses)
         special, first = [], ["false"]
         if params.get("gated"):
@@ -771,12 +892,45 @@ class PostgresBackend:
         exact = "(" + " OR ".join(first) + ")"
         rank = f"CAST(CASE WHEN {exact} THEN {EXACT_TITLE_BONUS} ELSE 0 END + 1 / ({distance}) AS double precision)"
         order = f"tsv <=> {query}" if sort == "relevance" else "created DESC, doc_id"
-        ordinary = " OR ".join(["false", *special])
+        # What the ordered candidates leave out: gated posts, ranked otherwise (their own
+        # candidate below). An exact title may stay among them (then it is in the page's
+        # candidates twice, and kept once): it ranks above every other row anyway, so it
+        # never takes another row's place, and checking each row read for it (its
+        # title's vector, detoasted and hashed) cost more than the rest of the read.
+        ordinary = " OR ".join(["false", *special[: 1 if params.get("gated") else 0]])
         candidates = [
             f"(SELECT doc_id FROM search_entries WHERE {b} AND NOT ({ordinary}) "
             f"ORDER BY {order} FETCH FIRST (:limit + :offset) ROWS WITH TIES)"
             for b in branches
         ]
+        if sort == "relevance":
+            # Many rows share a distance (a word once in a short text): the ties of the
+            # last place can be a whole posting list (1,048 rows for one word at 400,000).
+            # Cut them here by the page's own order, before each is ranked below.
+            candidates = [
+                f"(SELECT doc_id FROM (SELECT doc_id, created, {order} AS distance FROM search_entries "
+                f"WHERE {b} AND NOT ({ordinary}) ORDER BY {order} FETCH FIRST (:limit + :offset) ROWS WITH TIES) "
+                "AS tied ORDER BY distance, created DESC, doc_id LIMIT (:limit + :offset))"
+                for b in branches
+            ]
+        counts, ctes = [], []
+        for n, (b, token) in enumerate(parts):
+            if token is not None:
+                counts.append(self._part_count(b, token, params, one_word))
+                continue
+            # The narrow part is read row by row for its count and its order alike
+            # (the tokens index, then each row's vector): once, for both.
+            ordered = ("distance, created DESC, doc_id", f"tsv <=> {query}")
+            ordered = ordered if sort == "relevance" else ("created DESC, doc_id", "NULL")
+            ctes.append(
+                f"narrow_{n} AS MATERIALIZED (SELECT doc_id, created, {ordered[1]} AS distance, "
+                f"({ordinary}) AS special FROM search_entries WHERE {b})"
+            )
+            counts.append(f"(SELECT count(*) FROM narrow_{n})")
+            candidates[n] = (
+                f"(SELECT doc_id FROM narrow_{n} WHERE NOT special ORDER BY {ordered[0]} LIMIT (:limit + :offset))"
+            )
+        total = "SELECT " + " + ".join(counts)
         lists = []
         if top_word is not None:
             for n, (b, token) in enumerate(parts):
@@ -787,12 +941,12 @@ class PostgresBackend:
             candidates.append(f"(SELECT doc_id FROM search_entries WHERE {where} AND ({' OR '.join(special)}))")
         ranked = f"{rank} AS rank" if sort == "relevance" else "NULL::real AS rank"
         final = "rank DESC, created DESC, doc_id" if sort == "relevance" else "created DESC, doc_id"
-        with_lists = ("WITH " + ", ".join(definition for definition, _ in lists)) if lists else ""
-        page = f"""{with_lists}
+        page = f"""
             SELECT doc_id, created, {ranked}, {self._no_snippet(params)} AS no_snippet
-            FROM ({" UNION ALL ".join(candidates)}) AS c JOIN search_entries USING (doc_id)
+            FROM (SELECT DISTINCT doc_id FROM ({" UNION ALL ".join(candidates)}) AS u) AS c
+                JOIN search_entries USING (doc_id)
             ORDER BY {final} LIMIT :limit OFFSET :offset"""
-        return total, page
+        return ctes + [definition for definition, _ in lists], total, page
 
     def _top_first(self, name: str, branch: str, token: str, ordinary: str, word: Part) -> tuple[str, str]:
         """A wide part's first offset + limit rows for one word, read from the word's top
@@ -850,12 +1004,14 @@ class PostgresBackend:
             matches = (
                 f"(CASE WHEN {self._gated(params)} THEN ts_filter(tsv, '{{a,b,c}}') @@ word.query ELSE {matches} END)"
             )
+        rum = not include_removed and self.uses_rum()  # before the connection is taken
         with self.read_engine.connect() as connection:
-            _custom_plans(connection)
+            # One statement (`_run`): no transaction to begin and end, a custom plan.
+            connection.execution_options(isolation_level="AUTOCOMMIT")
             # Audience first where the RUM indexes exist (see _branches): a word held only
             # by hidden rows costs what an absent word costs.
             parts = [where]
-            if not include_removed and self.uses_rum():
+            if rum:
                 # `where` holds no text match, so each part's is the one below, which the
                 # planner may serve from the all-rows index in a narrow part: checking ~500
                 # variants against every row of a viewer's groups took seconds otherwise
@@ -872,7 +1028,7 @@ class PostgresBackend:
                 ) AS word
                 WHERE numnode(word.query) = 1 AND ({found})
             """
-            return set(connection.scalars(sql(statement), params | {"words": words}))
+            return {row[0] for row in _run(connection, statement, params | {"words": words})}
 
     @staticmethod
     def _unit(n: int, unit: Unit | None = None, prefix: bool = False) -> str:

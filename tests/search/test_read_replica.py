@@ -36,6 +36,18 @@ def caught_up(replica, timeout: float = 15.0) -> None:
             connection.rollback()
 
 
+def paused(replica, timeout: float = 15.0) -> None:
+    """Pause replay and wait until the replica says it has stopped: `pg_wal_replay_pause()`
+    only asks, and a replica still replaying could pick up what the test writes next."""
+    deadline = time.monotonic() + timeout
+    with replica.connect() as connection:
+        connection.execute(text("SELECT pg_wal_replay_pause()"))
+        while connection.scalar(text("SELECT pg_get_wal_replay_pause_state()")) != "paused":
+            assert time.monotonic() < deadline, "the replica did not pause"
+            time.sleep(0.01)
+            connection.rollback()
+
+
 @pytest.fixture
 def replica_server():
     """The replica itself (its `forum_test` database exists from the start): for waiting
@@ -70,8 +82,7 @@ def test_search_reads_the_replica_and_hides_there_what_it_hides_on_the_primary(c
     author, member, outsider = make_user(), make_user(), make_user()
     group = make_group(author, members=(member,))
     caught_up(replica)
-    with replica.connect() as connection:
-        connection.execute(text("SELECT pg_wal_replay_pause()"))
+    paused(replica)
     make_post(author, "Open heron survey", "the heron count")
     make_post(author, "Closed heron ledger", "heron secrets", audience="restricted", groups=(group,))
     login(client, outsider)

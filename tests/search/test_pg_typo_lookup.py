@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event
 
 from forum.extensions import db
-from forum.search import suggest
+from forum.search import postgres, suggest
 from forum.search.postgres import PostgresBackend
 from tests.search.docs import make_doc
 from tests.search.helpers import use_backend
@@ -88,6 +88,21 @@ def test_the_lookup_applies_what_the_viewer_leaves_out(fast):
     assert lookups_agree(fast, **rules) == [{"zarbo"}, {"zarbo"}, {"zarbo"}]
     assert lookups_agree(fast, "secrt", **rules) == [set(), set(), set()]
     assert lookups_agree(fast, "gatd", **rules) == [{"gated", "gate"}] * 3  # a title is readable
+
+
+def test_a_common_words_top_list_is_only_where_to_look_first(fast, monkeypatch):
+    monkeypatch.setattr(postgres, "TOP_FROM", 1)
+    monkeypatch.setattr(postgres, "TOP_KEEP", 1)
+    fast.apply([make_doc(n, "zorba zorba" if n == 1 else "zorba") for n in range(1, 4)], [])
+    fast.prepare()  # each list holds its word's first row only: post 1, by author 1
+    assert lookups_agree(fast) == [{"zorba"}] * 3
+    assert lookups_agree(fast, banned_author_ids=[1]) == [{"zorba"}] * 3  # the others, through RUM
+    assert lookups_agree(fast, banned_author_ids=[0, 1, 2]) == [set()] * 3
+    assert lookups_agree(fast, exclude_doc_ids=["post:1", "post:2"]) == [{"zorba"}] * 3
+    fast._stop_word_counts()  # the list is no longer kept: a listed row that changed is checked as it is
+    fast.apply([make_doc(1, "other"), make_doc(2, "other")], [])
+    assert lookups_agree(stale_worker()) == [{"zorba"}] * 3
+    assert lookups_agree(stale_worker(), banned_author_ids=[0]) == [set()] * 3
 
 
 def lookup_buffers(backend: PostgresBackend, viewer: frozenset[str], words: list[str]) -> tuple[set[str], int]:

@@ -894,10 +894,13 @@ class PostgresBackend:
                 lexemes = "tsv"
                 if params.get("gated"):
                     lexemes = f"CASE WHEN {self._gated(params)} THEN ts_filter(tsv, '{{a,b,c}}') ELSE tsv END"
+                # One stream of the rows' lexemes probing one hash of the variants' (a join
+                # per row, rescanned 4,860 times for 20 groups, cost a third more).
                 narrow = f""", narrow AS MATERIALIZED (
-                    SELECT DISTINCT held.lexeme FROM search_entries
-                    CROSS JOIN LATERAL unnest(tsvector_to_array({lexemes})) AS held(lexeme)
-                    WHERE {branch} AND held.lexeme IN (SELECT lexeme FROM word))"""
+                    SELECT DISTINCT held.lexeme FROM (
+                        SELECT unnest(tsvector_to_array({lexemes})) AS lexeme FROM search_entries WHERE {branch}
+                    ) AS held
+                    WHERE held.lexeme IN (SELECT lexeme FROM word))"""
                 found.append("word.lexeme IN (SELECT lexeme FROM narrow)")
                 continue
             check = f"EXISTS (SELECT 1 FROM search_entries WHERE {self._holds(params)} AND {branch})"

@@ -925,14 +925,15 @@ class PostgresBackend:
         """The lookup's words that are one lexeme (as a one-word search takes them: a stop
         word, or a word of several lexemes, matches nothing alone), each analysed once, with
         its tsquery and its lexeme: the tsquery's text `'lexeme'` unquoted (tsquery doubles
-        quotes and backslashes). phraseto_tsquery costs half what to_tsvector does here."""
+        quotes and backslashes). `OFFSET 0` keeps the inner query from being flattened,
+        which computed phraseto_tsquery once per use of `query` (four times a word)."""
         quoted = "CAST(query AS text)"
         lexeme = rf"replace(replace(substr({quoted}, 2, length({quoted}) - 2), '''''', ''''), '\\', '\')"
         return f"""
             WITH word AS MATERIALIZED (
                 SELECT text, query, {lexeme} AS lexeme FROM (
                     SELECT text, phraseto_tsquery(CAST(:config AS regconfig), text) AS query
-                    FROM unnest(CAST(:words AS text[])) AS text
+                    FROM unnest(CAST(:words AS text[])) AS text OFFSET 0
                 ) AS analysed
                 WHERE numnode(query) = 1
             )"""

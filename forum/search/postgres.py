@@ -978,9 +978,14 @@ class PostgresBackend:
         exclude_doc_ids: Iterable[str] = (),
     ) -> set[str]:
         """The ``words`` that match at least one row ``principals`` may read, under the same
-        rules as a search (bans, excluded rows, gated posts by title, tags and author only).
-        Each word is one index lookup under the viewer's filter and is never returned for
-        hidden rows (suggest.py); with the RUM indexes only readable postings are read."""
+        rules as a search (bans, excluded rows, gated posts by title, tags and author only),
+        never for hidden rows (suggest.py). A word counts when it is one lexeme, as a
+        one-word search would take it.
+
+        Audience first where the RUM indexes exist (`_readable_lexemes`): a word held only
+        by hidden rows costs what an absent word costs. Otherwise (no RUM, or a moderator
+        including removed rows) each word is one lookup of the all-rows index under the
+        viewer's filter."""
         words = sorted({word.replace("\x00", " ") for word in words})
         if not words or not principals:
             return set()
@@ -999,36 +1004,94 @@ class PostgresBackend:
             title_only_post_ids,
             exclude_doc_ids,
         )
-        matches = "tsv @@ word.query"
-        if params.get("gated"):
-            matches = (
-                f"(CASE WHEN {self._gated(params)} THEN ts_filter(tsv, '{{a,b,c}}') @@ word.query ELSE {matches} END)"
-            )
-        rum = not include_removed and self.uses_rum()  # before the connection is taken
+        # Read before the lookup's connection is taken (each may open one the first time).
+        audience_first = not include_removed and self.uses_rum()
+        counted = audience_first and self.uses_word_counts()
         with self.read_engine.connect() as connection:
             # One statement (`_run`): no transaction to begin and end, a custom plan.
             connection.execution_options(isolation_level="AUTOCOMMIT")
-            # Audience first where the RUM indexes exist (see _branches): a word held only
-            # by hidden rows costs what an absent word costs.
-            parts = [where]
-            if rum:
-                # `where` holds no text match, so each part's is the one below, which the
-                # planner may serve from the all-rows index in a narrow part: checking ~500
-                # variants against every row of a viewer's groups took seconds otherwise
-                # (docs/search.md, "Time").
-                parts = [part for part, _ in self._branches(where, params, principals)]
-            found = " OR ".join(
-                f"EXISTS (SELECT 1 FROM search_entries WHERE tsv @@ word.query AND {matches} AND {part})"
-                for part in parts
-            )
-            statement = f"""
-                SELECT word.text FROM (
-                    SELECT text, phraseto_tsquery(CAST(:config AS regconfig), text) AS query
-                    FROM unnest(CAST(:words AS text[])) AS text
-                ) AS word
-                WHERE numnode(word.query) = 1 AND ({found})
-            """
+            if audience_first:
+                statement = self._readable_lexemes(where, params, principals, counted)
+            else:
+                statement = f"""{self._word_lexemes()}
+                    SELECT word.text FROM word
+                    WHERE EXISTS (SELECT 1 FROM search_entries WHERE {self._holds(params)} AND {where})"""
             return {row[0] for row in _run(connection, statement, params | {"words": words})}
+
+    def _holds(self, params: dict[str, Any]) -> str:
+        """The row holds the word's lexeme where this viewer may read it: a gated post only
+        in its title, tags and author (the plain match first, for the index)."""
+        holds = "tsv @@ word.query"
+        if params.get("gated"):
+            holds += (
+                f" AND (CASE WHEN {self._gated(params)} THEN ts_filter(tsv, '{{a,b,c}}') @@ word.query ELSE true END)"
+            )
+        return holds
+
+    def _readable_lexemes(self, where: str, params: dict[str, Any], principals: frozenset[str], counted: bool) -> str:
+        """The typo lookup's statement, one check per part of the viewer's audience
+        (`_branches`), each reading only that part's rows, so that its cost depends on what
+        the viewer may read:
+
+        - a wide part (public; members): the ~500 variants' lexemes are looked up in
+          `search_word_counts` first (one key each: does any row of that part hold it?),
+          and only the few found are checked row-wise under the viewer's whole filter
+          (bans, excluded rows, gated bodies): first the rows of the word's top list
+          (`WORD_TOP`), then the part's RUM index. While the counts are not kept (a
+          rebuild) every variant is checked through the RUM index.
+        - the narrow part (groups, people): one pass over the viewer's own rows (the tokens
+          index first, never the all-rows text index, whose postings include hidden rows),
+          their lexemes joined with the variants'. It costs in proportion to the viewer's
+          own narrow rows (docs/search.md, "The typo lookup on PostgreSQL")."""
+        found, narrow = [], ""
+        for branch, token in self._branches(where, params, principals):
+            if token is None:
+                lexemes = "tsv"
+                if params.get("gated"):
+                    lexemes = f"CASE WHEN {self._gated(params)} THEN ts_filter(tsv, '{{a,b,c}}') ELSE tsv END"
+                # One stream of the rows' lexemes probing one hash of the variants' (a join
+                # per row, rescanned 4,860 times for 20 groups, cost a third more).
+                narrow = f""", narrow AS MATERIALIZED (
+                    SELECT DISTINCT held.lexeme FROM (
+                        SELECT unnest(tsvector_to_array({lexemes})) AS lexeme FROM search_entries WHERE {branch}
+                    ) AS held
+                    WHERE held.lexeme IN (SELECT lexeme FROM word))"""
+                found.append("word.lexeme IN (SELECT lexeme FROM narrow)")
+                continue
+            check = f"EXISTS (SELECT 1 FROM search_entries WHERE {self._holds(params)} AND {branch})"
+            if counted:
+                held = f"EXISTS (SELECT 1 FROM {WORD_COUNTS} WHERE lexeme = word.lexeme AND part = '{token}' AND n > 0)"
+                # A common word's first rows are on its top list: a readable one among them
+                # answers without the RUM scan, which reads all of a common word's postings
+                # (27-40 ms at 400k). The list is only where to look first: each row is
+                # checked as it is now, so a stale list (a rebuild) costs a fallback only.
+                listed = (
+                    f"EXISTS (SELECT 1 FROM {WORD_TOP} AS top WHERE top.lexeme = word.lexeme AND top.part = '{token}' "
+                    f"AND EXISTS (SELECT 1 FROM search_entries WHERE doc_id = top.doc_id AND {self._holds(params)} "
+                    f"AND {branch}))"
+                )
+                check = f"((NOT {_KEPT} OR {held}) AND ({listed} OR {check}))"
+            found.append(check)
+        return f"""{self._word_lexemes()}{narrow}
+            SELECT word.text FROM word WHERE {" OR ".join(found)}"""
+
+    @staticmethod
+    def _word_lexemes() -> str:
+        """The lookup's words that are one lexeme (as a one-word search takes them: a stop
+        word, or a word of several lexemes, matches nothing alone), each analysed once, with
+        its tsquery and its lexeme: the tsquery's text `'lexeme'` unquoted (tsquery doubles
+        quotes and backslashes). `OFFSET 0` keeps the inner query from being flattened,
+        which computed phraseto_tsquery once per use of `query` (four times a word)."""
+        quoted = "CAST(query AS text)"
+        lexeme = rf"replace(replace(substr({quoted}, 2, length({quoted}) - 2), '''''', ''''), '\\', '\')"
+        return f"""
+            WITH word AS MATERIALIZED (
+                SELECT text, query, {lexeme} AS lexeme FROM (
+                    SELECT text, phraseto_tsquery(CAST(:config AS regconfig), text) AS query
+                    FROM unnest(CAST(:words AS text[])) AS text OFFSET 0
+                ) AS analysed
+                WHERE numnode(query) = 1
+            )"""
 
     @staticmethod
     def _unit(n: int, unit: Unit | None = None, prefix: bool = False) -> str:

@@ -12,8 +12,10 @@ searched as the viewer with every filter, and offered only when that finds somet
 It is a fallback: it runs only when the query as typed finds nothing, so a correction
 never outranks an exact match. On Whoosh the lookup reads only terms under the viewer's
 own audience tokens, so a word held only by posts of other audiences costs it nothing
-(whoosh/vocabulary.py); on PostgreSQL a variant held only by hidden posts still costs
-a read of its postings (docs/search.md).
+(whoosh/vocabulary.py); on PostgreSQL likewise where the RUM indexes exist: the wide
+audiences' variants are narrowed by the count table and the viewer's groups and own
+posts are read row by row, never another audience's postings (docs/search.md, "The typo
+lookup on PostgreSQL").
 
 Two edits (Whoosh only, and only when no one-edit variant is readable): a word of
 TWO_EDIT_LENGTH letters or more has ~100,000 two-edit variants, too many to look up, so

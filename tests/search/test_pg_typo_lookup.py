@@ -4,6 +4,7 @@ search would find for the viewer, and reads nothing more when hidden rows hold a
 from __future__ import annotations
 
 import pytest
+from psycopg import RawCursor
 from sqlalchemy import event
 
 from forum.extensions import db
@@ -122,9 +123,10 @@ def lookup_buffers(backend: PostgresBackend, viewer: frozenset[str], words: list
     with db.engine.connect() as connection:
         connection.exec_driver_sql("SET plan_cache_mode = force_custom_plan")
         connection.exec_driver_sql("SET enable_seqscan = off")
-        plan = connection.exec_driver_sql(
-            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, FORMAT JSON) " + statement, parameters
-        ).scalar()
+        # The statement as `_run` sent it: `$n` placeholders, which only a raw cursor takes.
+        with RawCursor(connection.connection.driver_connection) as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, FORMAT JSON) " + statement, parameters)
+            plan = cursor.fetchone()[0]
     return found, plan[0]["Plan"]["Shared Hit Blocks"] + plan[0]["Plan"]["Shared Read Blocks"]
 
 

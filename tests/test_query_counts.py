@@ -157,6 +157,11 @@ def member_in_groups(app):
         ("/about", 3),
         # the same, then the listing's count and rows
         ("/tags", 4),
+        # the same, then the person, their posts' count (they have none: no rows), their
+        # comments' count, the viewer's paths to them with their own vouch and block (one
+        # statement, was six), the vouches with their vouchers, the follow button, the
+        # person's interests
+        ("/users/root", 10),
     ],
 )
 def test_fixed_cost_of_a_signed_in_page(client, member_in_groups, path, expected):

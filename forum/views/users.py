@@ -52,7 +52,7 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
     if tab == "posts":
         items = listings.card_page(current_user, "author", page_arg(), per_page, author=user)
         cards = listing_html.page_of_cards(items.items)
-        n_posts, n_comments = items.total, _count(listings.comments_by(current_user, user))
+        n_posts, n_comments = items.total, listings.comment_count_by(current_user, user)
     else:
         items = paginate(listings.comments_by(current_user, user), page_arg(), per_page)
         n_posts, n_comments = _count(listings.posts_by(current_user, user)), items.total

@@ -26,6 +26,7 @@ _KEY = "forum.infra.assets"
 @dataclass(frozen=True)
 class Asset:
     name: str  # the fingerprinted name
+    path: str  # where it was read from, checked for changes on each link
     mtime_ns: int
     body: bytes
     gzipped: bytes | None
@@ -55,7 +56,7 @@ class Assets:
     def get(self, filename: str) -> Asset:
         asset = self.by_file.get(filename)
         if asset is not None:  # known, so already checked to be inside the folder
-            if os.stat(self.folder / filename).st_mtime_ns == asset.mtime_ns:
+            if os.stat(asset.path).st_mtime_ns == asset.mtime_ns:
                 return asset
         path = (self.folder / filename).resolve()
         if self.folder.resolve() not in path.parents:
@@ -69,7 +70,9 @@ class Assets:
         name = f"{stem}.{digest}.{suffix}" if dot else f"{filename}.{digest}"
         packed = gzip.compress(body, compresslevel=9, mtime=0)
         mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        asset = Asset(name, mtime, body, packed if len(packed) < len(body) else None, mimetype)
+        asset = Asset(
+            name, str(self.folder / filename), mtime, body, packed if len(packed) < len(body) else None, mimetype
+        )
         old = self.by_file.get(filename)
         if old is not None:
             self.by_name.pop(old.name, None)

@@ -84,3 +84,17 @@ def test_a_page_that_makes_a_csrf_token_is_not_compressed(client, app):
 def test_bearer_token_requests_are_not_compressed(client):
     response = client.get("/api/v1/posts", headers={**GZIP, "Authorization": "Bearer fpat_not-a-real-token"})
     assert "Content-Encoding" not in response.headers
+
+
+def test_kept_addresses_follow_the_script_root(app):
+    """Addresses are built once per fingerprint and script root, equal to url_for's."""
+    from flask import url_for
+
+    from forum.infra.assets import _assets, asset_url
+
+    for _ in range(2):
+        for script_root in ("", "/forum"):
+            with app.test_request_context("/", base_url=f"http://localhost{script_root}"):
+                name = _assets().get("style.css").name
+                assert asset_url("style.css") == url_for("assets.serve", name=name)
+                assert asset_url("style.css").startswith(f"{script_root}/assets/style.")

@@ -20,13 +20,13 @@ def test_pattern_links_equal_url_for(app, value):
 
 
 def test_fixed_links_equal_url_for(app):
-    """Every `fixed(...)` the base layout prints, with and without a script root."""
+    """Every `fixed(...)` the base layout and its header print, with and without a script root."""
     import re
     from pathlib import Path
 
     from forum.web.links import fixed
 
-    layout = (Path(app.template_folder) / "base.html").read_text()
+    layout = "".join((Path(app.template_folder) / name).read_text() for name in ("base.html", "_site_header.html"))
     endpoints = set(re.findall(r"fixed\('([\w.]+)'\)", layout))
     assert len(endpoints) >= 10
     for script_root in ("", "/forum"):

@@ -157,6 +157,11 @@ def member_in_groups(app):
         ("/about", 3),
         # the same, then the listing's count and rows
         ("/tags", 4),
+        # the same, then the person, their posts' count (they have none: no rows), their
+        # comments' count, the viewer's paths to them with their own vouch and block (one
+        # statement, was six), the vouches with their vouchers, the follow button, the
+        # person's interests
+        ("/users/root", 10),
     ],
 )
 def test_fixed_cost_of_a_signed_in_page(client, member_in_groups, path, expected):
@@ -185,3 +190,16 @@ def test_a_ban_and_warnings_cost_their_rows_only_when_there_are_some(client, mem
     assert len(seen) == plain + 2, "\n".join(seen)
     html = client.get("/about").get_data(as_text=True)
     assert "Mind the tone." in html and "Spam." in html
+
+
+def test_a_post_view_does_not_reload_its_reader_after_the_read_receipt(client, two_threads):
+    """The read receipt's commit expires the signed-in user's row; nothing after it may ask
+    for that row again (the response's privacy header once did, one statement a page)."""
+    small, _, authors = two_threads
+    login(client, authors[3])
+    seen = statements_for(client, f"/posts/{small.id}")
+    receipt = next(i for i, s in enumerate(seen) if s.lstrip().startswith("INSERT INTO post_reads"))
+    reloads = [s for s in seen[receipt:] if s.lstrip().startswith("SELECT users.")]
+    assert not reloads, "\n".join(reloads)
+    response = client.get(f"/posts/{small.id}")
+    assert response.headers["Cache-Control"] == "private, no-store"

@@ -43,9 +43,15 @@ def index():
         sort_labels=listings.SORT_LABELS,
         tag=tag,
         groups_only=groups_only,
-        tag_feed=tag is not None and feeds.tag_has_feed(tag),
+        tag_feed=tag is not None and _has_feed(tag),
         unknown_sort=unknown_sort,
     )
+
+
+def _has_feed(tag) -> bool:
+    """Whether the tag's public feed exists: an anonymous reader may list a post with it.
+    A visitor just found the tag by that same rule (`visible_tag_or_404`): no second look."""
+    return not current_user.is_authenticated or feeds.tag_has_feed(tag)
 
 
 def _cards(posts: Page, post_ids: list[int], new_counts: dict[int, int] | None = None) -> Markup:
@@ -70,7 +76,7 @@ def tag(name: str):
         tag=tag,
         posts=posts,
         cards=_cards(posts, [row.id for row in posts.items]),
-        tag_feed=feeds.tag_has_feed(tag),
+        tag_feed=_has_feed(tag),
     )
 
 

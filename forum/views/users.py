@@ -9,10 +9,10 @@ from forum.forms.profile import ProfileForm
 from forum.forms.trust import VouchForm
 from forum.infra.page_cache import cached_page, karma_scope
 from forum.infra.pages import paginate
-from forum.models import Interest, User, is_signed_in
+from forum.models import Interest, User
 from forum.models.interest import user_interests
 from forum.models.user import normalize_username
-from forum.queries import blocks, listings, trust
+from forum.queries import listings, trust
 from forum.queries.users import user_named_or_404
 from forum.rendering import listing_html
 from forum.services import ServiceError, accounts
@@ -52,10 +52,13 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
     if tab == "posts":
         items = listings.card_page(current_user, "author", page_arg(), per_page, author=user)
         cards = listing_html.page_of_cards(items.items)
-        n_posts, n_comments = items.total, _count(listings.comments_by(current_user, user))
+        n_posts, n_comments = items.total, listings.comment_count_by(current_user, user)
     else:
         items = paginate(listings.comments_by(current_user, user), page_arg(), per_page)
         n_posts, n_comments = _count(listings.posts_by(current_user, user)), items.total
+    # How the viewer is linked to the person, their own vouch and block: one statement
+    # (None for visitors and one's own profile, who have none of them).
+    paths = trust.paths_to_user(current_user, user)
     return render_template(
         "users/profile.html",
         user=user,
@@ -65,10 +68,10 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
         n_posts=n_posts,
         n_comments=n_comments,
         vouches=trust.vouches_for(user),
-        paths=trust.paths_to_user(current_user, user),
-        my_vouch=trust.active_vouch(current_user.id, user.id) if current_user.is_authenticated else None,
+        paths=paths,
+        my_vouch=paths is not None and paths.you_vouch,
         vouch_form=vouch_form or for_members(VouchForm),
-        i_block=is_signed_in(current_user) and current_user.id != user.id and blocks.blocks(current_user.id, user.id),
+        i_block=paths is not None and paths.you_block,
     ), status
 
 

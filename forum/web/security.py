@@ -64,7 +64,11 @@ def for_someone(app: Flask) -> bool:
     if "Authorization" in request.headers:
         return True
     # A request without any credential cannot be a member's; only others load the user.
-    return compression.credentialed(app) and current_user.is_authenticated
+    # `is_anonymous` rather than `is_authenticated`: the latter reads the user's row, which
+    # a commit earlier in the request (a post view's read receipt) expired, so asking it
+    # here reloaded the row after every such page. Whoever the loader returned is a member
+    # (it returns nobody for a deleted account), and erring towards "private" is safe.
+    return compression.credentialed(app) and not current_user.is_anonymous
 
 
 def safe_next(target: str | None) -> str | None:

@@ -15,7 +15,6 @@ the worker's id, and it counts in a Redis database of its own.
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import sqlite3
@@ -31,7 +30,14 @@ from config import TestConfig
 from forum import create_app
 from forum.extensions import db, limiter
 from forum.infra import page_cache
-from tests.factories import ON_POSTGRES, WORKER, RequestIsolatedClient, close_sibling_apps, postgres_databases
+from tests.factories import (
+    ON_POSTGRES,
+    WORKER,
+    RequestIsolatedClient,
+    close_sibling_apps,
+    empty_postgres_tables,
+    postgres_databases,
+)
 
 # "gw0", "gw1"... under pytest-xdist; empty in a plain `pytest` run.
 
@@ -106,29 +112,6 @@ def database_copy(template_db, empty_database) -> Callable[[str], str]:
     return lambda name: recreate(name, template="forum_template")
 
 
-def _empty_postgres_tables() -> None:
-    """What copying the template file does on SQLite: every table empty, ids from 1.
-
-    DELETE, children first, rather than TRUNCATE: TRUNCATE gives every table and index
-    new files, about 0.2 s after each test; deleting the few rows a test made costs
-    milliseconds. Every sequence of the database then starts again at 1. All of it goes
-    in one round trip (a script of statements, which psycopg sends whole when it has no
-    parameters): one statement each, fifty-odd round trips after each of three thousand
-    tests, cost more than the deletes themselves."""
-    with db.engine.begin() as connection:
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(_empty_postgres_tables_script())
-        finally:
-            cursor.close()
-
-
-@functools.cache
-def _empty_postgres_tables_script() -> str:
-    deletes = [f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)]
-    return "; ".join([*deletes, "SELECT setval(oid::regclass, 1, false) FROM pg_class WHERE relkind = 'S'"])
-
-
 @pytest.fixture(scope="session")
 def _shared_app(database_copy, tmp_path_factory):
     if ON_POSTGRES:
@@ -160,7 +143,7 @@ def app(_shared_app, template_db, tmp_path):
         with app.app_context():
             yield app
             db.session.remove()
-            _empty_postgres_tables()
+            empty_postgres_tables()
         return
     with app.app_context():
         # No connection may be open while the file underneath is replaced.

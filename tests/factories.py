@@ -4,6 +4,7 @@ recording. Tests import these from here; conftest.py holds only fixtures."""
 
 from __future__ import annotations
 
+import functools
 import os
 from contextlib import contextmanager
 
@@ -188,6 +189,29 @@ def postgres_databases():
         return server.set(database=name).render_as_string(hide_password=False)
 
     return recreate
+
+
+def empty_postgres_tables() -> None:
+    """What copying the template file does on SQLite: every table empty, ids from 1.
+
+    DELETE, children first, rather than TRUNCATE: TRUNCATE gives every table and index
+    new files, about 0.2 s after each test; deleting the few rows a test made costs
+    milliseconds. Every sequence of the database then starts again at 1. All of it goes
+    in one round trip (a script of statements, which psycopg sends whole when it has no
+    parameters): one statement each, fifty-odd round trips after each of three thousand
+    tests, cost more than the deletes themselves."""
+    with db.engine.begin() as connection:
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(_empty_tables_script())
+        finally:
+            cursor.close()
+
+
+@functools.cache
+def _empty_tables_script() -> str:
+    deletes = [f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)]
+    return "; ".join([*deletes, "SELECT setval(oid::regclass, 1, false) FROM pg_class WHERE relkind = 'S'"])
 
 
 class MailRecorder:

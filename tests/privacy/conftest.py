@@ -10,8 +10,15 @@ from forum import create_app
 from forum.extensions import db, limiter
 from forum.infra import page_cache
 from tests.factories import READ_RECEIPTS, RequestIsolatedClient, statements, writes
+from tests.privacy.kept import KeptWorlds
 from tests.privacy.markers import MarkerWorld, build_marker_world, keep_world, restore_world
 from tests.privacy.world import sign_in
+
+
+@pytest.fixture(scope="session")
+def kept_worlds(tmp_path_factory) -> KeptWorlds:
+    """Worlds built once on this worker and loaded for each later test that asks (kept.py)."""
+    return KeptWorlds(tmp_path_factory.mktemp("kept"))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import ConversationParticipant, Message, MessageAttachment
+from forum.models import ConversationParticipant, Message, MessageAttachment, User
 from forum.services import conversations, moderation
 from tests.factories import image_bytes, login, make_group, make_user
 from tests.moderation_helpers import make_moderator
@@ -53,7 +53,13 @@ VIEWERS = ("participant", "former", "outsider", "moderator", "anonymous")
 
 
 @pytest.fixture
-def talk(app):
+def talk(app, kept_worlds):
+    """Built once per worker, loaded for each test (tests/privacy/kept.py)."""
+    cid, user_ids, ids = kept_worlds.world("talk", _build_talk)
+    return cid, {viewer: db.session.get(User, user_id) for viewer, user_id in user_ids.items()}, ids
+
+
+def _build_talk():
     ada, bob, former, outsider = make_user("ada"), make_user("bob"), make_user("former"), make_user("outsider")
     moderator = make_moderator("mod")
     make_group(ada, members=(bob, former, moderator))
@@ -63,7 +69,7 @@ def talk(app):
     reported = conversations.write(ada, conversation, me, f"A {REPORTED} remark.")
     own = conversations.write(bob, conversation, conversations.place_of(conversation, bob), f"Mine, {CANARY}.")
     conversations.leave(db.session.get(ConversationParticipant, (conversation.id, former.id)))
-    users = {"participant": bob, "former": former, "outsider": outsider, "moderator": moderator}
+    users = {"participant": bob.id, "former": former.id, "outsider": outsider.id, "moderator": moderator.id}
     key = db.session.scalar(select(MessageAttachment.key))
     return conversation.id, users, {"key": key, "m": reported.id, "own": own.id}
 

@@ -13,7 +13,7 @@ from forum.extensions import db
 from forum.models import Group, User
 from tests.factories import READ_RECEIPTS, statements, writes
 from tests.privacy.oracle import MISSING_COMMENT, MISSING_POST, db_snapshot, normalized, restore_session, session_of
-from tests.privacy.world import AUDIENCES, VIEWERS, build_world, sign_in
+from tests.privacy.world import AUDIENCES, VIEWERS, build_world, kept_world, sign_in
 
 from .urls import OBJECT_ARGUMENTS, PROBES, Probe
 
@@ -49,8 +49,8 @@ def _send(client, probe: Probe, post: int, comment: int, extra: dict):
 
 
 @pytest.mark.parametrize(("audience", "viewer"), HIDDEN_CASES)
-def test_outside_the_audience_it_is_a_missing_post(client, audience, viewer):
-    world = build_world(AUDIENCES[audience])
+def test_outside_the_audience_it_is_a_missing_post(client, kept_worlds, audience, viewer):
+    world = kept_world(kept_worlds, AUDIENCES[audience])
     sign_in(client, world, viewer)
     extra = _audience_fields(world)
     failures = [
@@ -92,13 +92,13 @@ def _probe_hidden(client, world, viewer, probe, extra):
 
 
 @pytest.mark.parametrize(("audience", "viewer"), READER_CASES)
-def test_inside_the_audience_the_right_status(app, audience, viewer):
+def test_inside_the_audience_the_right_status(app, kept_worlds, audience, viewer):
     failures = []
-    world = None
+    world, changed = None, False
     for probe in PROBES:
         if world is None:
-            # A fresh world whenever the previous probe changed this one (a comment, a delete...).
-            world = build_world(AUDIENCES[audience])
+            # The world as built again whenever the previous probe changed it (a comment, a delete...).
+            world = kept_world(kept_worlds, AUDIENCES[audience], again=changed)
             client = app.test_client()
             sign_in(client, world, viewer)
             extra = _audience_fields(world)
@@ -113,7 +113,7 @@ def test_inside_the_audience_the_right_status(app, audience, viewer):
         if db_snapshot(skip) != before:
             if expected in (400, 403) or probe.method in ("GET", "HEAD"):
                 failures.append(f"{probe}: a refusal or a read changed the database")
-            world = None
+            world, changed = None, True
     assert failures == []
 
 

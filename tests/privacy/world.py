@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from forum.extensions import db
+from forum.models import Comment, Group, Post, User
 from tests.factories import login, make_attachment, make_comment, make_group, make_post, make_user
+from tests.privacy.kept import KeptWorlds
 
 # "moderator" is a site moderator outside restricted audiences: a role is never a key to a post.
 VIEWERS = ("anonymous", "outsider", "member", "listed", "author", "moderator")
@@ -114,3 +116,29 @@ def build_world(case: AudienceCase, *, listed_group: bool = False) -> World:
 def sign_in(client, world: World, viewer: str) -> None:
     if viewer != "anonymous":
         login(client, world.users[viewer])
+
+
+def kept_world(kept: KeptWorlds, case: AudienceCase, *, again: bool = False) -> World:
+    """`build_world(case)`, built once per worker and loaded for every later test (kept.py);
+    `again`: loaded anew in the middle of a test whose probe changed it."""
+
+    def build() -> dict:
+        world = build_world(case)
+        return {
+            "users": {role: user.id for role, user in world.users.items()},
+            "group": world.group.id,
+            "post": world.post.id,
+            "comment": world.comment.id,
+            "reply": world.reply.id,
+            "files": world.files,
+        }
+
+    ids = (kept.load if again else kept.world)(("audience", case), build)
+    return World(
+        users={role: db.session.get(User, user_id) for role, user_id in ids["users"].items()},
+        group=db.session.get(Group, ids["group"]),
+        post=db.session.get(Post, ids["post"]),
+        comment=db.session.get(Comment, ids["comment"]),
+        reply=db.session.get(Comment, ids["reply"]),
+        files=dict(ids["files"]),
+    )

@@ -16,7 +16,7 @@ from forum.infra.page_cache import cached_page
 from forum.infra.pages import Page
 from forum.models import Comment, Group, User
 from forum.queries import feeds, listings, marked_copies, unread
-from forum.queries.threads import Node, ThreadComment, build_tree, comment_page_rows, thread_comments, viewer_relations
+from forum.queries.threads import Node, ThreadComment, build_tree, comment_page_of, thread_comments, viewer_relations
 from forum.rendering import marks
 from forum.services import (
     ServiceError,
@@ -272,7 +272,7 @@ def _comment_page(post, sort: str) -> Page[ThreadComment]:
     if post.is_deleted:
         return Page([], 1, per_page, 0)
     number = page_arg()
-    rows = db.session.execute(comment_page_rows(current_user, post, sort, (number - 1) * per_page, per_page))
+    rows = comment_page_of(current_user, post, sort, (number - 1) * per_page, per_page)
     items, total = thread_comments(rows, post)
     if total is None:
         total = db.session.execute(listings.top_level_count(current_user, post)).scalar_one()

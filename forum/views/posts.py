@@ -317,7 +317,7 @@ def _render_post(post, comment_form: CommentForm | None, status: int = 200, sinc
         can_moderate=can_moderate,
         post_rights=_rights(post),
         shows_edit=shows_edit,
-        publish_form=for_members(PublishForm),
+        publish_form=for_members(PublishForm) if post.is_draft else None,  # only a draft's box has it
         kept=history.kept_counts(post) if post.is_draft else None,
         comments_feed=not post.is_deleted and feeds.post_has_comment_feed(post),
         # The parts every reader of this version and kind of viewer shares (rendering/post_html.py).

@@ -18,9 +18,9 @@ placeholder, author, times, counts and text): two viewers share pieces only when
 own queries returned the same thread, so nothing reaches a viewer that their query did
 not, and any new comment, edit, vote count or removal is a different key on the very next
 request (no invalidation to get wrong). Each viewer's own state then goes in by a cheap
-splice into the kept text (`_Layout.fill`): slots of comments that are new to them, by someone they
-block, their own, or that they voted on are made for them; every other slot takes the
-kept text; the CSRF field is theirs. A viewer who is shown one of their own removed
+splice into the kept text (`_Layout.fill`): slots of comments that are new to them, by
+someone they block, their own, or that they voted on are made for them; every other slot
+takes the kept text; the CSRF field is theirs. A viewer who is shown one of their own removed
 comments (the notice speaks to its author) gets a thread of their own, never kept.
 Post bodies, which may be marked per reader (issue 27), are never part of it: only
 comments, which are never marked.
@@ -179,12 +179,14 @@ class _Layout:
 
     def __init__(self, pieces: list[Piece]) -> None:
         parts: list[str] = []
-        self.spans: dict[tuple[str, int], tuple[int, int]] = {}
+        # Each slot's (start, end, place among the pieces): two empty defaults may start at
+        # the same offset, and the place keeps them in order.
+        self.spans: dict[tuple[str, int], tuple[int, int, int]] = {}
         at = 0
-        for piece in pieces:
+        for place, piece in enumerate(pieces):
             text = piece if isinstance(piece, str) else piece[1]
             if not isinstance(piece, str):
-                self.spans[piece[0]] = (at, at + len(text))
+                self.spans[piece[0]] = (at, at + len(text), place)
             parts.append(text)
             at += len(text)
         self.text = "".join(parts)
@@ -195,7 +197,7 @@ class _Layout:
         if not places:
             return self.text
         out, at = [], 0
-        for start, end, html in places:
+        for start, end, _place, html in places:
             out.append(self.text[at:start])
             out.append(html)
             at = end

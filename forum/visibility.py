@@ -119,11 +119,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import abort
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select, true
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    inspect,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import aliased, joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum.extensions import db
-from forum.infra import viewer_state
+from forum.infra import prebuilt, viewer_state
 from forum.infra.memo import forget, request_memo
 from forum.infra.planner import not_from_index
 from forum.models import (
@@ -271,19 +286,42 @@ def get_post_or_404(post_id: int, viewer: User | None) -> Post:
     A deleted post is still returned so its page can say it was deleted; a removed
     one only to its author and its moderators (in its audience), 404 to everyone else.
     """
-    post = _one_post(Post.id == post_id, readable(viewer))
+    post = _one_post(post_id, viewer, body=False)
     if post is None or (post.is_removed and not sees_removed(viewer, post.author_id, post)):
         abort(404)
     return post
 
 
-def _one_post(*where: ColumnElement[bool]) -> Post | None:
+def _one_post(post_id: int, viewer: User | None, *, body: bool) -> Post | None:
+    """The post if the viewer reads it (`readable`), and with `body` past its terms too
+    (`body_readable`); None otherwise.
+
+    Its statement is built once per process and kind of viewer (infra/prebuilt.py), from
+    the same clauses: building it and its eager loads cost more than SQLite took to run it.
+    The post's id is a bound parameter, the viewer's id and tokens are put in by the core,
+    which refuses to build a statement that depends on the viewer in any other way."""
+    statement, params = prebuilt.variant_for("visibility.one_post", _one_post_statement, viewer, principals, (body,))
+    post = db.session.execute(statement, {**params, "post_id": post_id}).unique().scalar_one_or_none()
+    if post is not None and "audience" in inspect(post).unloaded:
+        # Its audience by a statement built once too: the `selectin` loader rebuilt its own
+        # statement each time, half the fetch. Read only after the check let the post through.
+        set_committed_value(post, "audience", list(db.session.scalars(_AUDIENCE, {"post_id": post.id})))
+    return post
+
+
+_AUDIENCE = select(PostAudience).where(PostAudience.post_id == bindparam("post_id", type_=Integer))
+
+
+def _one_post_statement(viewer: User | None, body: bool) -> Select[tuple[Post]]:
     """One post with what every post page shows of it, in two statements instead of four:
     its tags and co-authors joined to it (at most 8 x 10 rows), then its audience (which can
-    name many readers, so it stays a `selectin` load of its own). Only how it loads: the
-    caller's `where` decides which post, if any, comes back."""
-    statement = select(Post).where(*where).options(joinedload(Post.tags), joinedload(Post.coauthors))
-    return db.session.execute(statement).unique().scalar_one_or_none()
+    name many readers, so it stays a statement of its own, which `_one_post` runs)."""
+    where = [Post.id == bindparam("post_id", type_=Integer), readable(viewer)]
+    if body:
+        where.append(body_readable(viewer))
+    return (
+        select(Post).where(*where).options(joinedload(Post.tags), joinedload(Post.coauthors), lazyload(Post.audience))
+    )
 
 
 # --- usage terms: the body gate ---------------------------------------------------------
@@ -357,7 +395,7 @@ def get_readable_body_or_gate(post_id: int, viewer: User | None) -> tuple[Post, 
 def get_post_body_or_404(post_id: int, viewer: User | None) -> Post:
     """For addresses that show or change a post's text (revisions, new comments): a gated
     post answers 404 there, like a hidden one."""
-    post = _one_post(Post.id == post_id, readable(viewer), body_readable(viewer))
+    post = _one_post(post_id, viewer, body=True)
     if post is None or (post.is_removed and not sees_removed(viewer, post.author_id, post)):
         abort(404)
     return post

@@ -104,7 +104,7 @@ def _statement() -> CompoundSelect:
 
 
 # A member who holds nothing: no group, no ban, no warning, no terms agreed to. The stand-in
-# viewers forum/queries/prebuilt.py builds its statements for are such members, by ids no
+# viewers forum/infra/prebuilt.py builds its statements for are such members, by ids no
 # row has; their state is known without asking, so the request that first builds a
 # statement runs the same statements as every later one (a page's statement count must not
 # depend on which page first built it in this worker).

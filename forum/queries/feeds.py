@@ -17,12 +17,12 @@ from datetime import datetime
 
 from flask import current_app, url_for
 from markupsafe import escape
-from sqlalchemy import Select, select
+from sqlalchemy import Integer, Select, bindparam, select
 
 from forum import visibility
 from forum.extensions import db
 from forum.models import Comment, Group, Post, Tag, User
-from forum.queries import listings, marked_copies, reading_list
+from forum.queries import listings, marked_copies, prebuilt, reading_list
 from forum.rendering.atom import Entry, Feed, Person
 
 ANONYMOUS = None
@@ -141,14 +141,19 @@ def tag_has_feed(tag: Tag) -> bool:
     return listings.visible_tag(ANONYMOUS, tag.name) is not None
 
 
+def _comment_feed_statement(_viewer: None) -> Select:
+    """An anonymous reader's check, the same for every post: built once (queries/prebuilt.py)."""
+    return select(Post.id).where(
+        Post.id == bindparam("feed_post", type_=Integer),
+        visibility.listed(ANONYMOUS),
+        visibility.body_readable(ANONYMOUS),
+    )
+
+
 def post_has_comment_feed(post: Post) -> bool:
     """An anonymous reader may read the post in full (the comment feed's own 404 rule)."""
-    return (
-        db.session.scalar(
-            select(Post.id).where(Post.id == post.id, visibility.listed(ANONYMOUS), visibility.body_readable(ANONYMOUS))
-        )
-        is not None
-    )
+    statement, params = prebuilt.variant_for("post-comment-feed", _comment_feed_statement, ANONYMOUS)
+    return db.session.scalar(statement, {**params, "feed_post": post.id}) is not None
 
 
 def group_has_feed(group: Group) -> bool:

@@ -9,6 +9,7 @@ from jinja2 import BytecodeCache
 from forum.rendering.dates import time_ago
 from forum.rendering.header_html import site_header
 from forum.rendering.listing_html import card_html
+from forum.rendering.post_html import post_part
 from forum.rendering.thread_html import render_thread
 from forum.rendering.vote_html import vote_form, vote_widget
 from forum.web.links import fixed, link, user_link
@@ -52,6 +53,7 @@ def init_app(app: Flask) -> None:
         render_thread=render_thread,
         render_post_card=card_html,
         site_header=site_header,
+        post_part=post_part,
     )
     app.jinja_env.filters["time_ago"] = time_ago
     app.jinja_env.globals["url_for_page"] = url_for_page

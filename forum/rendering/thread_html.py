@@ -18,9 +18,9 @@ placeholder, author, times, counts and text): two viewers share pieces only when
 own queries returned the same thread, so nothing reaches a viewer that their query did
 not, and any new comment, edit, vote count or removal is a different key on the very next
 request (no invalidation to get wrong). Each viewer's own state then goes in by a cheap
-pass over the pieces (`_fill`): slots of comments that are new to them, by someone they
-block, their own, or that they voted on are made for them; every other slot takes the
-kept text; the CSRF field is theirs. A viewer who is shown one of their own removed
+splice into the kept text (`_Layout.fill`): slots of comments that are new to them, by
+someone they block, their own, or that they voted on are made for them; every other slot
+takes the kept text; the CSRF field is theirs. A viewer who is shown one of their own removed
 comments (the notice speaks to its author) gets a thread of their own, never kept.
 Post bodies, which may be marked per reader (issue 27), are never part of it: only
 comments, which are never marked.
@@ -78,11 +78,12 @@ class SharedThreads:
 
     def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple, tuple[list[Piece], bool]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: tuple) -> tuple[list[Piece], bool] | None:
+    def get(self, key: tuple) -> tuple | None:
+        """(pieces, whether they hold vote buttons, and what the kind of part keeps besides)."""
         with self._lock:
             found = self._entries.get(key)
             if found is None:
@@ -92,7 +93,7 @@ class SharedThreads:
                 self._entries.move_to_end(key)
             return found
 
-    def put(self, key: tuple, value: tuple[list[Piece], bool]) -> None:
+    def put(self, key: tuple, value: tuple) -> None:
         with self._lock:
             self._entries[key] = value
             self._entries.move_to_end(key)
@@ -106,7 +107,7 @@ class SharedThreads:
         """Every kept literal and default, for tests that look for what must never be kept."""
         with self._lock:
             entries = list(self._entries.values())
-        for pieces, _ in entries:
+        for pieces, *_ in entries:
             for piece in pieces:
                 yield piece if isinstance(piece, str) else piece[1]
 
@@ -169,6 +170,41 @@ def _columns(row, names: tuple[str, ...]) -> tuple:
         return tuple(getattr(row, name) for name in names)
 
 
+class _Layout:
+    """Kept pieces joined once, with where each slot's default sits: a viewer's page is the
+    joined text with their few own slots spliced in (a long thread has thousands of pieces,
+    and joining them again for every viewer was most of its shared path)."""
+
+    __slots__ = ("spans", "text")
+
+    def __init__(self, pieces: list[Piece]) -> None:
+        parts: list[str] = []
+        # Each slot's (start, end, place among the pieces): two empty defaults may start at
+        # the same offset, and the place keeps them in order.
+        self.spans: dict[tuple[str, int], tuple[int, int, int]] = {}
+        at = 0
+        for place, piece in enumerate(pieces):
+            text = piece if isinstance(piece, str) else piece[1]
+            if not isinstance(piece, str):
+                self.spans[piece[0]] = (at, at + len(text), place)
+            parts.append(text)
+            at += len(text)
+        self.text = "".join(parts)
+
+    def fill(self, own: dict[tuple[str, int], str]) -> str:
+        """The text with these slots in place of their defaults (slots it does not hold: ignored)."""
+        places = sorted((*self.spans[name], html) for name, html in own.items() if name in self.spans)
+        if not places:
+            return self.text
+        out, at = [], 0
+        for start, end, _place, html in places:
+            out.append(self.text[at:start])
+            out.append(html)
+            at = end
+        out.append(self.text[at:])
+        return "".join(out)
+
+
 def _walk(nodes: list[Node]) -> Iterator[Node]:
     for node in nodes:
         yield node
@@ -206,13 +242,14 @@ class ThreadRenderer:
         if found is None:
             pieces: list[Piece] = []
             self._thread(nodes, pieces)
-            found = (_token_out(pieces, self.csrf_token), self.widget.used)
+            kept = _token_out(pieces, self.csrf_token)
+            found = (kept, self.widget.used, _Layout(kept))
             if store is not None and key is not None:
                 store.put(key, found)
-        pieces, has_buttons = found
+        _pieces, has_buttons, layout = found
         if has_buttons:
             self.widget.used = True  # the page prints its vote form (vote_html.page_form)
-        return Markup(self._fill(pieces, self._own_slots(nodes)))
+        return Markup(layout.fill(self._own_slots(nodes)).replace(CSRF, self.csrf_token))
 
     def _kind(self) -> tuple:
         """What the kept text depends on besides the thread: the kind of viewer."""
@@ -261,10 +298,6 @@ class ThreadRenderer:
             if mine:
                 own["actions", c.id] = self._actions(c, True)
         return own
-
-    def _fill(self, pieces: list[Piece], own: dict[tuple[str, int], str]) -> str:
-        text = "".join(piece if isinstance(piece, str) else own.get(piece[0], piece[1]) for piece in pieces)
-        return text.replace(CSRF, self.csrf_token)
 
     # --- the thread, as pieces --------------------------------------------------------------
 

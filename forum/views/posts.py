@@ -16,8 +16,8 @@ from forum.infra.page_cache import cached_page
 from forum.infra.pages import Page
 from forum.models import Comment, Group, User
 from forum.queries import feeds, listings, marked_copies, unread
-from forum.queries.threads import Node, ThreadComment, build_tree, comment_page_rows, thread_comments, viewer_relations
-from forum.rendering import marks
+from forum.queries.threads import Node, ThreadComment, build_tree, comment_page_of, thread_comments, viewer_relations
+from forum.rendering import marks, post_html
 from forum.services import (
     ServiceError,
     default_audience,
@@ -272,7 +272,7 @@ def _comment_page(post, sort: str) -> Page[ThreadComment]:
     if post.is_deleted:
         return Page([], 1, per_page, 0)
     number = page_arg()
-    rows = db.session.execute(comment_page_rows(current_user, post, sort, (number - 1) * per_page, per_page))
+    rows = comment_page_of(current_user, post, sort, (number - 1) * per_page, per_page)
     items, total = thread_comments(rows, post)
     if total is None:
         total = db.session.execute(listings.top_level_count(current_user, post)).scalar_one()
@@ -295,6 +295,10 @@ def _render_post(post, comment_form: CommentForm | None, status: int = 200, sinc
     _mark_new(tree, since)
     # The viewer's votes, follow, saved post and blocks: one statement, not four.
     relations = viewer_relations(current_user, post, votes=permissions.can_vote(current_user))
+    audience = visibility.describe_audience(current_user, post)
+    post_terms = terms_service.terms_box(current_user, post)
+    can_moderate = permissions.can_moderate_post(current_user, post)
+    shows_edit = post.id in visibility.edited_for(current_user, [post])
     return render_template(
         "posts/view.html",
         post=post,
@@ -304,18 +308,23 @@ def _render_post(post, comment_form: CommentForm | None, status: int = 200, sinc
         sort=sort,
         comment_sorts=listings.COMMENT_SORTS,
         unknown_sort=_unknown_sort(),
-        audience=visibility.describe_audience(current_user, post),
+        audience=audience,
         votes=votes_from_rows(relations.vote_rows),
         saved=relations.saved,
         comment_form=comment_form,
         confirm_form=for_members(ConfirmForm),
-        post_terms=terms_service.terms_box(current_user, post),
-        can_moderate=permissions.can_moderate_post(current_user, post),
+        post_terms=post_terms,
+        can_moderate=can_moderate,
         post_rights=_rights(post),
-        shows_edit=post.id in visibility.edited_for(current_user, [post]),
-        publish_form=for_members(PublishForm),
+        shows_edit=shows_edit,
+        publish_form=for_members(PublishForm) if post.is_draft else None,  # only a draft's box has it
         kept=history.kept_counts(post) if post.is_draft else None,
         comments_feed=not post.is_deleted and feeds.post_has_comment_feed(post),
+        # The parts every reader of this version and kind of viewer shares (rendering/post_html.py).
+        part_key=post_html.part_key(
+            post, can_moderate=can_moderate, shows_edit=shows_edit, audience=audience, post_terms=post_terms
+        ),
+        comment_form_key=post_html.comment_form_key(post, comment_form),
     ), status
 
 

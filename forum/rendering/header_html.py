@@ -89,4 +89,4 @@ def site_header(context: Context) -> Markup:
     if found is None:
         found = ([_render(values).replace(token, CSRF)], False)
         store.put(key, found)
-    return Markup(found[0][0].replace(CSRF, token))  # type: ignore[union-attr]  # a header is one text
+    return Markup(found[0][0].replace(CSRF, token))  # a header is one text

@@ -18,8 +18,10 @@ from sqlalchemy import (
     Executable,
     Integer,
     Select,
+    String,
     and_,
     bindparam,
+    cast,
     func,
     literal,
     null,
@@ -135,7 +137,9 @@ def _paths_statement(viewer: User) -> Executable:
     built per request, its four queries were a third of a signed-in profile page. The
     person is the value-less `other_id`, passed on each call."""
     other = bindparam("other_id", type_=Integer)
-    vouches = select(literal("v"), literal(0), Vouch.voucher_id, null(), null()).where(
+    # Column `a` holds usernames in other parts: the voucher's id as text (PostgreSQL will
+    # not unite an integer with a string column).
+    vouches = select(literal("v"), literal(0), cast(Vouch.voucher_id, String), null(), null()).where(
         _active(),
         or_(
             and_(Vouch.voucher_id == viewer.id, Vouch.vouchee_id == other),
@@ -185,8 +189,8 @@ def paths_to_user(viewer: User | None, user: User) -> PathsToUser | None:
     paths = PathsToUser()
     for kind, _rank, a, b, c in rows:
         if kind == "v":
-            paths.you_vouch |= a == viewer.id
-            paths.they_vouch |= a == user.id
+            paths.you_vouch |= a == str(viewer.id)
+            paths.they_vouch |= a == str(user.id)
         elif kind == "u":
             paths.through.append(Person(a, b, bool(c)))
         elif kind == "g":

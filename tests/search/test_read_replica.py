@@ -24,8 +24,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def caught_up(replica, timeout: float = 15.0) -> None:
-    """Wait until the replica has replayed everything the primary has written so far."""
+def caught_up(replica, timeout: float = 120.0) -> None:
+    """Wait until the replica has replayed everything the primary has written so far. The
+    other worker's tests write all the while (a privacy world loaded per test is megabytes
+    of WAL), and on a loaded 2-core machine replay can trail by more than 15 s."""
     with db.engine.connect() as connection:
         target = connection.scalar(text("SELECT pg_current_wal_lsn()"))
     deadline = time.monotonic() + timeout

@@ -29,7 +29,11 @@ def caught_up(replica, timeout: float = 120.0) -> None:
     other worker's tests write all the while (a privacy world loaded per test is megabytes
     of WAL), and on a loaded 2-core machine replay can trail by more than 15 s."""
     with db.engine.connect() as connection:
-        target = connection.scalar(text("SELECT pg_current_wal_lsn()"))
+        # The insert position, not `pg_current_wal_lsn()` (the write position): the test
+        # cluster commits asynchronously (synchronous_commit = off), so the last commits can
+        # still sit in WAL buffers behind the write position, and a replica "caught up" to it
+        # had not yet replayed them (the previous test's emptying, this test's posts).
+        target = connection.scalar(text("SELECT pg_current_wal_insert_lsn()"))
     deadline = time.monotonic() + timeout
     with replica.connect() as connection:
         while not connection.scalar(text("SELECT pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn)"), {"lsn": target}):

@@ -31,6 +31,7 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     from forum import api, cli, visibility
     from forum.extensions import csrf, db, limiter, login_manager, migrate
     from forum.infra import assets, compression, page_cache
+    from forum.queries import inbox
     from forum.rendering import templating
     from forum.search import indexing
     from forum.services import excerpts  # noqa: F401  (registers the listener that keeps Post.excerpt)
@@ -53,5 +54,6 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
     api.init_app(app)
     cli.init_app(app)
     indexing.init_app(app)
-    page_cache.init_app(app, visibility.principals)  # last: its hooks run first
+    # Last: its hooks run first. The bell keys the pages kept without the viewer's other tokens.
+    page_cache.init_app(app, visibility.principals, inbox.bell_count)
     return app

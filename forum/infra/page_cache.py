@@ -27,6 +27,19 @@ Why it cannot leak, the rules the code below keeps:
   those writes makes every older entry its viewer could be affected by unreachable, and a
   write the viewer cannot see changes nothing for them: not the page, not hit or miss,
   not the time a page takes (and `X-Page-Cache` is only sent in development and tests).
+  A page that shows one post alone (`cached_page(shows_only_scopes=True)`: the post page) is
+  kept under EVERYTHING's, its viewer's own token's (a member's memberships, karma and
+  follows; a visitor has none) and the page's own scopes (`post_scope`, which every
+  committed write touching the post replaces, as activity inside it or as a change to it),
+  NOT under the viewer's other tokens: a vote on another post, which replaces `public`,
+  leaves it kept. What a member's header shows that can move without EVERYTHING or their
+  own token is part of its key by value (the bell's count, `header_of`, read through the
+  same per-viewer memo the header reads): a new notification is never announced by
+  replacing its recipient's token (one made for someone who cannot read its post would
+  then tell them of hidden activity), so a notification about another post the member
+  reads shows on the very next request, and one about a post they cannot read is never
+  counted and changes nothing. A refusal is never kept (only 200 pages are), so the
+  pages under `post:X` are X's readers' alone.
   EVERYTHING's generation is read before the page touches the database, a member's own
   token's just after loading the viewer and before their tokens are read (any change of
   tokens replaces it), the others' after that, and all are stored with the page, so a
@@ -65,7 +78,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -95,7 +108,8 @@ UNWATCHED_TABLES = frozenset({"post_reads", "outbox", "api_tokens", "search_entr
 # (`_reach` below), or EVERYTHING for any other write. A page is kept under EVERYTHING's
 # generation and those of its viewer's tokens, so a comment or a new post only a group
 # reads never changes an outsider's hit or miss: the outsider holds none of the tokens
-# that write replaced.
+# that write replaced. Every write touching a post also replaces its `post_scope`, under
+# which the pages showing that post alone are kept instead of the viewer's other tokens.
 EVERYTHING = "*"
 
 
@@ -248,6 +262,10 @@ class PageCache:
     # The viewer's principal tokens (visibility.principals, handed over by the factory:
     # infra sits below the read rule and never imports it).
     scopes_of: Callable[[object], Iterable[str]]
+    # What a member's header shows that a write can change without replacing EVERYTHING or
+    # their own token (inbox.bell_count, also handed over by the factory), read through
+    # `per_viewer`: part of the key of the pages kept without the viewer's other tokens.
+    header_of: Callable[[object], Hashable]
     # Small per-viewer values kept under the same generations as the viewer's pages
     # (`per_viewer`): (name, user id) -> (generations, made, value).
     values: OrderedDict[tuple, tuple[tuple, float, object]] = field(default_factory=OrderedDict)
@@ -268,18 +286,28 @@ def _now() -> float:
 # --- marking views, serving and keeping pages ------------------------------------------
 
 CACHED_ATTRIBUTE = "_cached_page"
+SHOWS_ONLY_ATTRIBUTE = "_cached_page_shows_only_scopes"
 
 
-def cached_page(view: Callable | None = None, *, scopes: Callable[..., list[str] | None] | None = None):
+def cached_page(
+    view: Callable | None = None,
+    *,
+    scopes: Callable[..., list[str] | None] | None = None,
+    shows_only_scopes: bool = False,
+):
     """Mark a view whose GET page may be kept (see the module docstring for what a view
     must not do: read anything but the database, the request's URL and the viewer).
 
     `scopes(**view_args)` names what the page shows beyond its viewer's tokens (a profile: its
     owner's karma, `karma_scope`), so a write that moves only that replaces only those pages;
-    None: this URL is not kept."""
+    None: this URL is not kept. With `shows_only_scopes` the page shows nothing else a write
+    can change without replacing EVERYTHING or the viewer's own token (the view lists what
+    it prints and what replaces each): it is kept under those and `scopes` alone, not under
+    the viewer's other tokens, with a member's header values (`header_of`) in its key."""
 
     def mark(view: Callable) -> Callable:
         setattr(view, CACHED_ATTRIBUTE, scopes or _no_scopes)
+        setattr(view, SHOWS_ONLY_ATTRIBUTE, shows_only_scopes)
         return view
 
     return mark(view) if view is not None else mark
@@ -292,6 +320,13 @@ def _no_scopes(**_view_args) -> list[str]:
 def karma_scope(username: str) -> str:
     """What a change of this member's karma replaces: the pages that show it to others."""
     return f"karma:{username}"
+
+
+def post_scope(post_id: int) -> str:
+    """What every committed write touching this post replaces, as activity inside it (a
+    comment, a vote, a notification about it) or as a change to it (its text, state,
+    audience, terms, shares, listing card; the index taking it): the pages showing it alone."""
+    return f"post:{post_id}"
 
 
 def _viewer() -> str | None:
@@ -396,12 +431,21 @@ def serve_cached() -> Response | None:
         viewer = _viewer()
         if viewer is None:
             return None
+        shows_only = getattr(view, SHOWS_ONLY_ATTRIBUTE, False)
         if viewer == "anon":
-            key = _key(_viewer_generations(cache, generation, None) + own_page, viewer)
+            # A visitor has no token of their own: a page showing only its scopes is EVERYTHING's and theirs.
+            key = _key((generation if shows_only else _viewer_generations(cache, generation, None)) + own_page, viewer)
         else:
             generations = _viewer_generations(cache, generation, current_user)
-            key = _key(generations + own_page, viewer)
             request_memo("page_cache_generations")[current_user.id] = generations
+            if shows_only:
+                # EVERYTHING's and the member's own token's (the first two, `_viewer_generations`),
+                # and the header's values: read after the memo above, so through the same kept values.
+                header = cache.header_of(current_user._get_current_object())
+                g.page_cache_header = header
+                key = _key(generations[:2] + own_page + (header,), viewer)
+            else:
+                key = _key(generations + own_page, viewer)
     except Exception:  # Redis unreachable: pages are made afresh until it is back
         current_app.logger.exception("page cache: cannot read the generation")
         return None
@@ -447,12 +491,21 @@ def keep_page(response: Response) -> Response:
         and not session.modified
         and viewer == g.pop("page_cache_viewer")  # the page was made for the viewer in the key
         and (cache := _state()) is not None  # on, since it made the key
+        and _same_header(cache)
     ):
         csrf = session.get("csrf_token") if "csrf_token" in g else None
         cache.store.put(key, Entry(response.get_data(), response.mimetype, _now(), csrf))
         if header_allowed():
             response.headers["X-Page-Cache"] = "miss"
     return response
+
+
+def _same_header(cache: PageCache) -> bool:
+    """A page keyed by its header's values still shows those (the per-viewer memo they come
+    from is shared by the worker's threads): else it is not kept."""
+    if "page_cache_header" not in g:
+        return True
+    return g.pop("page_cache_header") == cache.header_of(current_user._get_current_object())
 
 
 def per_viewer(name: str, user, compute: Callable[[], T]) -> T:
@@ -511,6 +564,8 @@ _READ_ONLY_SQL = ("select", "with", "pragma", "explain", "savepoint", "release",
 #   their karma with the vote rules) and `karma_scope` (the pages showing it to others: the
 #   profile); a member's columns no kept page shows (`_UNSHOWN_USER_COLUMNS`): nothing.
 # Any other watched table or column (names, roles, groups, terms, bans...) replaces EVERYTHING.
+# Every post a write touches, as activity or as a change, also has its `post_scope` replaced
+# at the commit (`_committing`), and again when the index takes it (`forget_posts`).
 _ACTIVITY_TABLES = frozenset({"comments", "votes", "notifications", "subscriptions"})
 _POST_PARTS = frozenset(
     {"post_audience", "post_revisions", "post_listings", "post_planned_audience", "draft_shares", "post_terms"}
@@ -790,7 +845,8 @@ def _assigned(statement) -> list[str]:
 
 @event.listens_for(db.session, "before_commit")
 def _committing(session_) -> None:
-    """The readers, at the commit, of the posts the transaction touched (one query)."""
+    """The readers, at the commit, of the posts the transaction touched (one query), and
+    those posts' own scopes."""
     if EVERYTHING in _scopes(session_):
         return
     # What is still pending is part of the commit, and the commit flushes it only after this
@@ -801,6 +857,7 @@ def _committing(session_) -> None:
         return
     activity, changed = session_.info.get(_ACTIVITY, set()), session_.info.get(_CHANGED, set())
     scopes = _scopes(session_)
+    scopes |= {post_scope(post_id) for post_id in activity | changed}
     try:
         if changed:
             scopes |= _post_tokens(session_, set(changed), cards=True)
@@ -852,14 +909,15 @@ def forget_posts(post_ids: Iterable[int], *, cards: bool = False) -> None:
     member's, with `cards`, for posts whose listing card the index may have changed)."""
     ids = set(post_ids)
     if ids and has_app_context() and _state() is not None:
-        forget(_post_tokens(db.session, ids, cards=cards))
+        forget(_post_tokens(db.session, ids, cards=cards) | {post_scope(post_id) for post_id in ids})
 
 
-def init_app(app: Flask, scopes_of: Callable[[Any], Iterable[str]]) -> None:
-    """Call last in create_app with `visibility.principals`: the hook must run first before,
-    and first after, the request."""
+def init_app(app: Flask, scopes_of: Callable[[Any], Iterable[str]], header_of: Callable[[Any], Hashable]) -> None:
+    """Call last in create_app with `visibility.principals` and `inbox.bell_count`: the hook
+    must run first before, and first after, the request."""
     if app.config["PAGE_CACHE_SECONDS"] <= 0:
         return
-    app.extensions["page_cache"] = PageCache(_generation_for(app), PageStore(app.config["PAGE_CACHE_BYTES"]), scopes_of)
+    store = PageStore(app.config["PAGE_CACHE_BYTES"])
+    app.extensions["page_cache"] = PageCache(_generation_for(app), store, scopes_of, header_of)
     app.before_request_funcs.setdefault(None, []).insert(0, serve_cached)
     app.after_request(keep_page)

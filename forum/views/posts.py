@@ -12,6 +12,7 @@ from forum.extensions import client_address, db, limiter
 from forum.forms import for_members, show_error
 from forum.forms.drafts import PublishForm
 from forum.forms.posts import CHOOSE_AUDIENCE, CommentForm, ConfirmForm, PostForm, PreviewForm
+from forum.infra import page_cache
 from forum.infra.page_cache import cached_page
 from forum.infra.pages import Page
 from forum.models import Comment, Group, User
@@ -338,8 +339,33 @@ def _rights(post) -> dict:
     }
 
 
+def _one_post(post_id: int) -> list[str]:
+    """The post page shows this post alone: kept under its scope, EVERYTHING and the viewer's
+    own token, not the viewer's other tokens (infra/page_cache.py). What it prints, and which
+    committed write replaces which of those (forum/infra/page_cache.py `_reach`):
+    - the post: title, body (a marked copy per reader), tags, state badges, edit stamp and
+      versions kept, listing card, terms box's text, notices of removal or deletion, the
+      draft box and its shares, the comment feed's link: a change to the post (`posts`,
+      `post_audience`, `post_revisions`, `post_terms`, `post_listings`, `draft_shares`,
+      `post_planned_audience`, its tags and co-authors): post:X;
+    - the thread, comment and post scores, counts and vote widgets' totals: activity
+      inside the post (`comments`, `votes`, the post's counters): post:X;
+    - the viewer's own votes in it: `votes`, post:X; their follow or mute: `subscriptions`,
+      their own token; their karma (the vote rules): their own token; what they may read
+      and which groups the audience line names (their memberships): their own token;
+    - the audience line's user and group names and which groups are listed, the byline's
+      names, a moderator's view and every right shown (roles, bans, warnings, verification,
+      two-factor), site and post terms acceptances, blocks, saved items, attachments,
+      moderation notices: `users` (other than karma), `groups`, `bans`, `warnings`,
+      `terms_acceptances`, `site_terms*`, `blocks`, `saved_items`, `attachments`,
+      `mod_actions`: EVERYTHING;
+    - the header: the bell's count is in the key by value (`header_of`); its open reports
+      (`reports`), ban and names: EVERYTHING; "new since your last visit": never kept."""
+    return [page_cache.post_scope(post_id)]
+
+
 @bp.route("/posts/<int:post_id>")
-@cached_page
+@cached_page(scopes=_one_post, shows_only_scopes=True)
 def view(post_id: int):
     post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
     if gate is not None:

@@ -1,0 +1,264 @@
+"""A write drops only the pages it touched (issue 23): the post page is kept under its post's
+scope, EVERYTHING and its viewer's own token, with a member's bell in its key, and NOT under
+the viewer's other tokens (forum/infra/page_cache.py).
+
+So a vote, a comment or an edit on one post leaves every other post's page kept, for a
+visitor and for a member, while the post it touched is made afresh; a notification shows
+on the member's next page when they may read its post, and changes nothing (not the hit,
+not a byte) when they may not; and every narrowing, removal, ban, terms change and unshared
+draft still takes effect on the very next request of a kept post page.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from forum.extensions import db
+from forum.models import Comment, Notification, Post
+from forum.services import drafts, groups, moderation, posts, votes
+from forum.services.audience import Audience
+from forum.services.terms import TermsChoice
+from tests.factories import login, make_comment, make_group, make_post, make_user
+from tests.moderation_helpers import make_moderator
+from tests.privacy.oracle import MISSING_POST, normalized
+
+
+def state(response) -> str | None:
+    return response.headers.get("X-Page-Cache")
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def member_client(app, user):
+    client = app.test_client()
+    login(client, user)
+    client.get("/")  # the page after signing in carries the welcome flash: never kept
+    return client
+
+
+def kept(client, path: str):
+    """The page, asked for until it is served from the cache (twice: made, then kept)."""
+    client.get(path)
+    again = client.get(path)
+    assert state(again) == "hit", path
+    return again
+
+
+def missing(client):
+    path = f"/posts/{MISSING_POST}"
+    return normalized(client.get(path), path)
+
+
+def refused_like_missing(client, path: str) -> None:
+    """The kept page is gone: the post answers exactly as one that never existed."""
+    assert normalized(client.get(path), path) == missing(client)
+
+
+@pytest.fixture
+def world(app):
+    author, reader, outsider = make_user("author"), make_user("reader"), make_user("outsider")
+    lab = make_group(author, "Lab", members=(reader,))
+    first = make_post(author, "First findings", "Everyone may read the first.")
+    second = make_post(author, "Second findings", "Everyone may read the second.")
+    private = make_post(author, "Lab only findings", "Secret lab text.", audience="restricted", groups=(lab,))
+    return {
+        "author": author,
+        "reader": reader,
+        "outsider": outsider,
+        "lab": lab,
+        "first": first,
+        "second": second,
+        "private": private,
+    }
+
+
+def _path(post) -> str:
+    return f"/posts/{post.id}"
+
+
+def _writes(world):
+    """Writes on the first post, each with the text its page shows after it."""
+    first = world["first"]
+    yield "vote", lambda: votes.cast_vote(world["outsider"], db.session.get(Post, first.id), "up"), None
+    yield "comment", lambda: make_comment(world["author"], first, "A fresh reply."), "A fresh reply."
+    yield (
+        "edit",
+        lambda: posts.update_post(first, world["author"], "First findings, revised", first.body_md, "", _public()),
+        "First findings, revised",
+    )
+
+
+def _public() -> Audience:
+    return Audience("public", frozenset(), frozenset())
+
+
+@pytest.mark.parametrize("write", ["vote", "comment", "edit"])
+def test_a_write_on_one_post_keeps_every_other_posts_page(app, client, world, write):
+    reader = member_client(app, world["reader"])
+    first, second = _path(world["first"]), _path(world["second"])
+    for viewer in (client, reader):
+        kept(viewer, first)
+        kept(viewer, second)
+    before = {viewer: text(viewer.get(first)) for viewer in (client, reader)}
+    _, do, shown = next(entry for entry in _writes(world) if entry[0] == write)
+
+    do()
+
+    for viewer in (client, reader):
+        other = viewer.get(second)
+        assert state(other) == "hit", write
+        touched = viewer.get(first)
+        # Made afresh (a member's, with a new comment since their last visit, is not kept at all).
+        assert state(touched) != "hit" and text(touched) != before[viewer], write
+        if shown:
+            assert shown in text(touched)
+    if write == "vote":
+        db.session.expire_all()
+        assert db.session.get(Post, world["first"].id).score == 1
+
+
+def bell(response) -> str:
+    found = re.search(r'<span class="bell-count[^"]*">([^<]*)<', text(response))
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_notification_about_another_post_shows_on_the_next_page(app, world):
+    reader = member_client(app, world["reader"])
+    question = make_comment(world["reader"], world["first"], "A question for the author.")
+    second = _path(world["second"])
+    before = bell(kept(reader, second))  # joining the lab told them already: "1"
+
+    make_comment(world["author"], world["first"], "An answer.", parent=question)
+
+    page = reader.get(second)
+    assert state(page) == "miss" and bell(page) == str(int(before) + 1)
+    assert bell(kept(reader, second)) == str(int(before) + 1)
+
+
+def test_a_notification_about_a_post_they_cannot_read_changes_nothing(app, world):
+    """Made for the outsider about the lab's post: never counted, so neither their bell, nor
+    their kept page, nor whether it is a hit may move (a miss would tell of the lab's activity)."""
+    outsider = member_client(app, world["outsider"])
+    second = _path(world["second"])
+    before = text(kept(outsider, second))
+
+    db.session.add(
+        Notification(
+            user_id=world["outsider"].id, kind="reply_post", actor_id=world["author"].id, post_id=world["private"].id
+        )
+    )
+    db.session.commit()
+
+    after = outsider.get(second)
+    assert state(after) == "hit" and text(after) == before
+    assert bell(after) == "0"  # nothing counted
+
+
+def test_a_narrowed_audience_takes_effect_at_once(app, client, world):
+    outsider, reader = member_client(app, world["outsider"]), member_client(app, world["reader"])
+    path, first = _path(world["first"]), world["first"]
+    for viewer in (client, outsider, reader):
+        kept(viewer, path)
+
+    posts.update_post(
+        first,
+        world["author"],
+        first.title,
+        first.body_md,
+        "",
+        Audience("restricted", frozenset(), frozenset({world["lab"].id})),
+    )
+
+    refused_like_missing(client, path)
+    refused_like_missing(outsider, path)
+    assert "Everyone may read the first." in text(reader.get(path))
+
+
+def test_a_removed_member_loses_the_kept_page_at_once(app, world):
+    reader, path = member_client(app, world["reader"]), _path(world["private"])
+    assert "Secret lab text." in text(kept(reader, path))
+
+    groups.remove_member(world["author"], world["lab"], world["reader"].username)
+
+    refused_like_missing(reader, path)
+
+
+def test_a_ban_shows_on_the_kept_post_page_at_once(app, world):
+    reader, path = member_client(app, world["reader"]), _path(world["second"])
+    assert "banner-ban" not in text(kept(reader, path))
+
+    moderation.ban_user(make_moderator(), world["reader"], "Repeated abuse")
+
+    assert "banner-ban" in text(reader.get(path))
+
+
+def test_a_removal_takes_effect_at_once(app, client, world):
+    reader, path = member_client(app, world["reader"]), _path(world["second"])
+    for viewer in (client, reader):
+        assert "Everyone may read the second." in text(kept(viewer, path))
+
+    moderation.remove_post(make_moderator(), db.session.get(Post, world["second"].id), "Spam")
+
+    for viewer in (client, reader):
+        assert "Everyone may read the second." not in text(viewer.get(path))
+
+
+def test_new_terms_gate_the_kept_page_at_once(app, world):
+    reader, private = member_client(app, world["reader"]), world["private"]
+    path = _path(private)
+    assert "Secret lab text." in text(kept(reader, path))
+
+    posts.update_post(
+        private,
+        world["author"],
+        private.title,
+        private.body_md,
+        "",
+        Audience("restricted", frozenset(), frozenset({world["lab"].id})),
+        terms=TermsChoice(None, "Ask before you build on this."),
+    )
+
+    gated = text(reader.get(path))
+    assert "Secret lab text." not in gated and "Ask before you build on this." in gated
+
+
+def test_an_unshared_draft_is_gone_at_once(app, world):
+    draft = make_post(world["author"], "Shared draft", "Draft text for the reader.", draft=True)
+    drafts.share_draft(draft, world["author"], world["reader"].username, "read")
+    reader, path = member_client(app, world["reader"]), _path(draft)
+    assert "Draft text for the reader." in text(kept(reader, path))
+
+    drafts.unshare_draft(draft, world["author"], world["reader"].id)
+
+    refused_like_missing(reader, path)
+
+
+def test_one_members_votes_never_reach_another(app, world):
+    reader, outsider = member_client(app, world["reader"]), member_client(app, world["outsider"])
+    path = _path(world["second"])
+    kept(outsider, path)
+    assert reader.post(f"{path}/vote", data={"value": "up"}).status_code == 303
+
+    mine = kept(reader, path)
+    theirs = kept(outsider, path)
+    assert 'aria-pressed="true"' in text(mine) and 'href="/users/reader"' in text(mine).split("</header>")[0]
+    assert 'aria-pressed="true"' not in text(theirs)
+    assert 'href="/users/outsider"' in text(theirs).split("</header>")[0]
+
+
+def test_a_moderators_view_never_reaches_a_reader(app, world):
+    moderator = make_moderator()
+    comment = make_comment(world["outsider"], world["second"], "Remove me, maybe.")
+    moderation.remove_comment(moderator, db.session.get(Comment, comment.id), "Off topic")
+    watcher, reader = member_client(app, moderator), member_client(app, world["reader"])
+    path = _path(world["second"])
+
+    theirs = text(kept(watcher, path))
+    assert "Remove me, maybe." in theirs  # a moderator reads a removed comment's text
+    mine = text(kept(reader, path))
+    assert "Remove me, maybe." not in mine and moderator.username not in mine.split("</header>")[0]

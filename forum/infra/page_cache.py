@@ -352,7 +352,7 @@ def _viewer() -> str | None:
     return f"user:{current_user.get_id()}"
 
 
-def _key(generations: tuple[str, ...], viewer: str) -> tuple:
+def _key(generations: tuple, viewer: str) -> tuple:
     return (generations, viewer, request.scheme, request.host, request.path, request.query_string)
 
 
@@ -443,7 +443,7 @@ def serve_cached() -> Response | None:
                 # and the header's values: read after the memo above, so through the same kept values.
                 header = cache.header_of(current_user._get_current_object())
                 g.page_cache_header = header
-                key = _key(generations[:2] + own_page + (header,), viewer)
+                key = _key((*generations[:2], *own_page, header), viewer)
             else:
                 key = _key(generations + own_page, viewer)
     except Exception:  # Redis unreachable: pages are made afresh until it is back
@@ -510,8 +510,9 @@ def _same_header(cache: PageCache) -> bool:
 
 def per_viewer(name: str, user, compute: Callable[[], T]) -> T:
     """`compute()` for this signed-in user, kept until a write they may see (EVERYTHING or
-    one of their tokens, exactly what drops their pages) or PAGE_CACHE_SECONDS; computed
-    each time when the cache is off or its generations cannot be read."""
+    one of their tokens, exactly what drops their pages kept under all their tokens) or
+    PAGE_CACHE_SECONDS; computed each time when the cache is off or its generations cannot
+    be read."""
     cache = _state()
     if cache is None:
         return compute()

@@ -76,8 +76,11 @@ def build_tree(
     def grow(parent_id: int | None, depth: int) -> list[Node]:
         nodes = []
         for comment in by_parent.get(parent_id, ()):
-            children = grow(comment.id, depth + 1)
-            live_below = sum(1 + child.reply_count for child in children)
+            # Most comments have no replies: no call, no generator (a long page has hundreds).
+            children = grow(comment.id, depth + 1) if comment.id in by_parent else []
+            live_below = len(children)
+            for child in children:
+                live_below += child.reply_count
             is_hidden = hidden(comment)
             if is_hidden and not children:
                 continue
@@ -90,6 +93,22 @@ def build_tree(
         return nodes
 
     return grow(root_id, 0)
+
+
+def walk(nodes: list[Node]) -> list[Node]:
+    """Every node of a tree, in page order (each before its replies), as one flat list: the
+    per-viewer passes over a long thread (new marks, the shared thread's key, the viewer's
+    own slots) each loop over it instead of walking the tree through nested generators."""
+    out: list[Node] = []
+
+    def add(level: list[Node]) -> None:
+        for node in level:
+            out.append(node)
+            if node.children:
+                add(node.children)
+
+    add(nodes)
+    return out
 
 
 # --- the post page's comments as plain rows ------------------------------------------------
@@ -199,7 +218,17 @@ def comment_page_of(viewer: User | None, post: Post, sort: str, offset: int, per
         raise ValueError(f"no comment sort {sort!r}")
     statement, params = prebuilt.variant_for("thread-page", _comment_page_statement, viewer, (sort,))
     values = {THIS_POST: post.id, "thread_offset": offset, "thread_limit": per_page}
-    return db.session.execute(statement, {**params, **values})
+    return _core_rows(statement, {**params, **values})
+
+
+def _core_rows(statement: Any, params: dict[str, Any]) -> Any:
+    """A statement of plain columns run as Core on the session's connection (its
+    transaction, the same SQL and result types): the ORM's execution path builds each row
+    again through its loader, about a fifth of a long thread's rows (bench/README.md, "Issue
+    23, fifth round: the post page"). Flushed first, as `session.execute` would."""
+    if db.session.autoflush:
+        db.session.flush()
+    return db.session.connection().execute(statement, params)
 
 
 def thread_comments(rows: Iterable, post: Post) -> tuple[list[ThreadComment], int | None]:
@@ -289,7 +318,7 @@ def viewer_relations(viewer: User | None, post: Post, *, votes: bool) -> PageRel
         return PageRelations()
     found = PageRelations()
     statement, params = prebuilt.variant_for("page-relations", _relations_for_any_post, viewer, (votes,))
-    for row in db.session.execute(statement, {**params, THIS_POST: post.id}):
+    for row in _core_rows(statement, {**params, THIS_POST: post.id}):
         kind, post_id, comment_id, axis, direction, strong = row
         if kind == "vote":
             found.vote_rows.append(_VoteRow(post_id, comment_id, axis, direction, strong))

@@ -32,7 +32,7 @@ from forum.models.user import is_signed_in
 from forum.queries import blocks, listings, prebuilt
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     comment: Comment
     depth: int
@@ -47,9 +47,10 @@ class Node:
     is_new: bool = False
     # Per-comment extras for this viewer, set by the view after the tree is built: CSS
     # classes on the comment's <li>, and data-* attributes (names without "data-").
-    # thread_html.py escapes both; a new per-comment flag needs nothing else.
-    classes: list[str] = field(default_factory=list)
-    data: dict[str, str] = field(default_factory=dict)
+    # thread_html.py escapes both; a new per-comment flag needs nothing else. Replaced, not
+    # appended to: empty by default without a new list and dict for each of a long page's nodes.
+    classes: tuple[str, ...] = ()
+    data: tuple[tuple[str, str], ...] = ()
 
 
 def _deleted(comment: Comment) -> bool:
@@ -84,7 +85,7 @@ def build_tree(
             is_hidden = hidden(comment)
             if is_hidden and not children:
                 continue
-            node = Node(comment, depth, reply_count=live_below, shown=not is_hidden)
+            node = Node(comment, depth, [], False, live_below, not is_hidden)  # positional: a node per comment
             if depth + 1 >= max_depth and children:
                 node.more_below = True
             else:
@@ -99,15 +100,14 @@ def walk(nodes: list[Node]) -> list[Node]:
     """Every node of a tree, in page order (each before its replies), as one flat list: the
     per-viewer passes over a long thread (new marks, the shared thread's key, the viewer's
     own slots) each loop over it instead of walking the tree through nested generators."""
-    out: list[Node] = []
+    return _add_walked(nodes, [])
 
-    def add(level: list[Node]) -> None:
-        for node in level:
-            out.append(node)
-            if node.children:
-                add(node.children)
 
-    add(nodes)
+def _add_walked(nodes: list[Node], out: list[Node]) -> list[Node]:
+    for node in nodes:
+        out.append(node)
+        if node.children:
+            _add_walked(node.children, out)
     return out
 
 
@@ -163,7 +163,7 @@ class ThreadComment:
         return self.removed_at is not None
 
 
-_ROW_COLUMNS = (
+_COMMENT_COLUMNS = (
     Comment.id,
     Comment.post_id,
     Comment.parent_id,
@@ -178,10 +178,11 @@ _ROW_COLUMNS = (
     Comment.vote_count,
     Comment.agreement,
     Comment.agreement_count,
-    User.username,
-    User.display_name,
-    User.deleted_at,
 )
+_ROW_COLUMNS = (*_COMMENT_COLUMNS, User.username, User.display_name, User.deleted_at)
+# Where a row's author columns start, and its count of top-level comments (the last column).
+_AUTHOR_AT = len(_COMMENT_COLUMNS)
+_TOTAL_AT = len(_ROW_COLUMNS)
 
 
 def comment_page_rows(viewer: User | None, post: Post, sort: str, offset: Any, per_page: Any) -> Select:
@@ -238,12 +239,12 @@ def thread_comments(rows: Iterable, post: Post) -> tuple[list[ThreadComment], in
     out = []
     total = None
     for row in rows:
-        *columns, username, display_name, author_deleted_at, total = row
-        author_id = columns[3]
+        author_id = row[3]
         author = authors.get(author_id)
         if author is None:
-            author = authors[author_id] = ThreadAuthor(author_id, username, display_name, author_deleted_at)
-        out.append(ThreadComment(author, post, *columns))
+            author = authors[author_id] = ThreadAuthor(author_id, *row[_AUTHOR_AT:_TOTAL_AT])
+        out.append(ThreadComment(author, post, *row[:_AUTHOR_AT]))
+        total = row[_TOTAL_AT]
     return out, total
 
 

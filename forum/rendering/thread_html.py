@@ -355,7 +355,7 @@ class ThreadRenderer:
             classes += " comment-new"
         if node.classes:
             classes = f"{classes} {escape(' '.join(node.classes))}"
-        data = "".join(f' data-{escape(k)}="{escape(v)}"' for k, v in node.data.items()) if node.data else ""
+        data = "".join(f' data-{escape(k)}="{escape(v)}"' for k, v in node.data) if node.data else ""
         return f'<li class="{classes}" id="c{node.comment.id}"{data}>'
 
     def _note(self, node: Node, blocked: bool) -> str:

@@ -171,3 +171,27 @@ def test_kept_threads_are_per_post(app, thread):
     assert "Only on the other post." in page(ben, other)
     assert "Only on the other post." not in page(ben, thread["post"])
     assert db.session.get(Post, other.id) is not None
+
+
+def test_a_kept_layout_fills_as_joining_its_pieces_would():
+    """`_Layout.fill` is one join of runs; it must give exactly what joining the pieces with
+    the viewer's own slots in place, then putting their token in, gives: slots that hold a
+    token marker (a reply form's), empty slots side by side, slots at either end."""
+    import random
+
+    from forum.rendering.thread_html import CSRF, _Layout
+
+    rng = random.Random(23)
+    for _ in range(300):
+        pieces: list = []
+        for i in range(rng.randint(0, 12)):
+            text = rng.choice(["", "a", "<li>", f"x{CSRF}y", CSRF, f"{CSRF}{CSRF}", "z" * rng.randint(1, 5)])
+            pieces.append(text if rng.random() < 0.5 else ((rng.choice(["li", "note", "votes"]), i), text))
+        slots = [piece[0] for piece in pieces if not isinstance(piece, str)]
+        own = {name: f"<own {name[0]}{name[1]}>" for name in slots if rng.random() < 0.4}
+        own[("li", 999)] = "<a slot the thread does not hold>"
+        token = rng.choice(["", "the-token"])
+        expected = "".join(
+            piece if isinstance(piece, str) else own.get(piece[0], piece[1]) for piece in pieces
+        ).replace(CSRF, token)
+        assert _Layout(pieces).fill(own, token) == expected

@@ -32,7 +32,7 @@ from forum.models.user import is_signed_in
 from forum.queries import blocks, listings, prebuilt
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     comment: Comment
     depth: int
@@ -47,9 +47,10 @@ class Node:
     is_new: bool = False
     # Per-comment extras for this viewer, set by the view after the tree is built: CSS
     # classes on the comment's <li>, and data-* attributes (names without "data-").
-    # thread_html.py escapes both; a new per-comment flag needs nothing else.
-    classes: list[str] = field(default_factory=list)
-    data: dict[str, str] = field(default_factory=dict)
+    # thread_html.py escapes both; a new per-comment flag needs nothing else. Replaced, not
+    # appended to: empty by default without a new list and dict for each of a long page's nodes.
+    classes: tuple[str, ...] = ()
+    data: tuple[tuple[str, str], ...] = ()
 
 
 def _deleted(comment: Comment) -> bool:
@@ -76,12 +77,15 @@ def build_tree(
     def grow(parent_id: int | None, depth: int) -> list[Node]:
         nodes = []
         for comment in by_parent.get(parent_id, ()):
-            children = grow(comment.id, depth + 1)
-            live_below = sum(1 + child.reply_count for child in children)
+            # Most comments have no replies: no call, no generator (a long page has hundreds).
+            children = grow(comment.id, depth + 1) if comment.id in by_parent else []
+            live_below = len(children)
+            for child in children:
+                live_below += child.reply_count
             is_hidden = hidden(comment)
             if is_hidden and not children:
                 continue
-            node = Node(comment, depth, reply_count=live_below, shown=not is_hidden)
+            node = Node(comment, depth, [], False, live_below, not is_hidden)  # positional: a node per comment
             if depth + 1 >= max_depth and children:
                 node.more_below = True
             else:
@@ -90,6 +94,21 @@ def build_tree(
         return nodes
 
     return grow(root_id, 0)
+
+
+def walk(nodes: list[Node]) -> list[Node]:
+    """Every node of a tree, in page order (each before its replies), as one flat list: the
+    per-viewer passes over a long thread (new marks, the shared thread's key, the viewer's
+    own slots) each loop over it instead of walking the tree through nested generators."""
+    return _add_walked(nodes, [])
+
+
+def _add_walked(nodes: list[Node], out: list[Node]) -> list[Node]:
+    for node in nodes:
+        out.append(node)
+        if node.children:
+            _add_walked(node.children, out)
+    return out
 
 
 # --- the post page's comments as plain rows ------------------------------------------------
@@ -144,7 +163,7 @@ class ThreadComment:
         return self.removed_at is not None
 
 
-_ROW_COLUMNS = (
+_COMMENT_COLUMNS = (
     Comment.id,
     Comment.post_id,
     Comment.parent_id,
@@ -159,10 +178,11 @@ _ROW_COLUMNS = (
     Comment.vote_count,
     Comment.agreement,
     Comment.agreement_count,
-    User.username,
-    User.display_name,
-    User.deleted_at,
 )
+_ROW_COLUMNS = (*_COMMENT_COLUMNS, User.username, User.display_name, User.deleted_at)
+# Where a row's author columns start, and its count of top-level comments (the last column).
+_AUTHOR_AT = len(_COMMENT_COLUMNS)
+_TOTAL_AT = len(_ROW_COLUMNS)
 
 
 def comment_page_rows(viewer: User | None, post: Post, sort: str, offset: Any, per_page: Any) -> Select:
@@ -199,7 +219,17 @@ def comment_page_of(viewer: User | None, post: Post, sort: str, offset: int, per
         raise ValueError(f"no comment sort {sort!r}")
     statement, params = prebuilt.variant_for("thread-page", _comment_page_statement, viewer, (sort,))
     values = {THIS_POST: post.id, "thread_offset": offset, "thread_limit": per_page}
-    return db.session.execute(statement, {**params, **values})
+    return _core_rows(statement, {**params, **values})
+
+
+def _core_rows(statement: Any, params: dict[str, Any]) -> Any:
+    """A statement of plain columns run as Core on the session's connection (its
+    transaction, the same SQL and result types): the ORM's execution path builds each row
+    again through its loader, about a fifth of a long thread's rows (bench/README.md, "Issue
+    23, fifth round: the post page"). Flushed first, as `session.execute` would."""
+    if db.session.autoflush:
+        db.session.flush()
+    return db.session.connection().execute(statement, params)
 
 
 def thread_comments(rows: Iterable, post: Post) -> tuple[list[ThreadComment], int | None]:
@@ -209,12 +239,12 @@ def thread_comments(rows: Iterable, post: Post) -> tuple[list[ThreadComment], in
     out = []
     total = None
     for row in rows:
-        *columns, username, display_name, author_deleted_at, total = row
-        author_id = columns[3]
+        author_id = row[3]
         author = authors.get(author_id)
         if author is None:
-            author = authors[author_id] = ThreadAuthor(author_id, username, display_name, author_deleted_at)
-        out.append(ThreadComment(author, post, *columns))
+            author = authors[author_id] = ThreadAuthor(author_id, *row[_AUTHOR_AT:_TOTAL_AT])
+        out.append(ThreadComment(author, post, *row[:_AUTHOR_AT]))
+        total = row[_TOTAL_AT]
     return out, total
 
 
@@ -289,7 +319,7 @@ def viewer_relations(viewer: User | None, post: Post, *, votes: bool) -> PageRel
         return PageRelations()
     found = PageRelations()
     statement, params = prebuilt.variant_for("page-relations", _relations_for_any_post, viewer, (votes,))
-    for row in db.session.execute(statement, {**params, THIS_POST: post.id}):
+    for row in _core_rows(statement, {**params, THIS_POST: post.id}):
         kind, post_id, comment_id, axis, direction, strong = row
         if kind == "vote":
             found.vote_rows.append(_VoteRow(post_id, comment_id, axis, direction, strong))

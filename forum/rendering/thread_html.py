@@ -46,9 +46,10 @@ from flask import current_app
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2.environment import TemplateModule
-from markupsafe import Markup, escape
+from markupsafe import escape
 
-from forum.queries.threads import Node, page_blocks
+from forum.models._time import utcnow
+from forum.queries.threads import Node, page_blocks, walk
 from forum.rendering.dates import time_ago
 from forum.rendering.vote_html import VoteWidgets
 from forum.web.links import Links
@@ -171,44 +172,72 @@ def _columns(row, names: tuple[str, ...]) -> tuple:
 
 
 class _Layout:
-    """Kept pieces joined once, with where each slot's default sits: a viewer's page is the
-    joined text with their few own slots spliced in (a long thread has thousands of pieces,
-    and joining them again for every viewer was most of its shared path)."""
+    """Kept pieces joined once into runs, with where each slot's default and each CSRF
+    marker sit: a viewer's page is one join of those runs with their few own slots and
+    their token put in. A long signed-in thread is ~700 KB; every whole-text copy (a
+    splice, then a token replace, then `Markup` of a `Markup`) cost 0.5-1.5 ms of
+    allocating and faulting in fresh memory, about a fifth of the page (bench/README.md,
+    "Issue 23, fifth round: the post page")."""
 
-    __slots__ = ("spans", "text")
+    __slots__ = ("csrf", "runs", "spans")
 
     def __init__(self, pieces: list[Piece]) -> None:
-        parts: list[str] = []
-        # Each slot's (start, end, place among the pieces): two empty defaults may start at
-        # the same offset, and the place keeps them in order.
-        self.spans: dict[tuple[str, int], tuple[int, int, int]] = {}
-        at = 0
-        for place, piece in enumerate(pieces):
-            text = piece if isinstance(piece, str) else piece[1]
-            if not isinstance(piece, str):
-                self.spans[piece[0]] = (at, at + len(text), place)
-            parts.append(text)
-            at += len(text)
-        self.text = "".join(parts)
+        runs: list[str] = []
+        # Each slot's first and last run + 1: its default (which may hold CSRF markers) is those runs.
+        self.spans: dict[tuple[str, int], tuple[int, int]] = {}
+        self.csrf: list[int] = []  # the runs that are a CSRF marker
+        literal: list[str] = []  # literal text not yet in a run (consecutive literals make one run)
+        for piece in pieces:
+            if isinstance(piece, str):
+                literal.append(piece)
+                continue
+            name, text = piece
+            self._add(runs, "".join(literal))
+            literal = []
+            start = len(runs)
+            self._add(runs, text)
+            self.spans[name] = (start, len(runs))
+        self._add(runs, "".join(literal))
+        self.runs = runs
 
-    def fill(self, own: dict[tuple[str, int], str]) -> str:
-        """The text with these slots in place of their defaults (slots it does not hold: ignored)."""
-        places = sorted((*self.spans[name], html) for name, html in own.items() if name in self.spans)
-        if not places:
-            return self.text
-        out, at = [], 0
-        for start, end, _place, html in places:
-            out.append(self.text[at:start])
-            out.append(html)
-            at = end
-        out.append(self.text[at:])
-        return "".join(out)
+    def _add(self, runs: list[str], text: str) -> None:
+        """Text appended as runs, each CSRF marker a run of its own."""
+        first, *rest = text.split(CSRF)
+        runs.append(first)
+        for after in rest:
+            self.csrf.append(len(runs))
+            runs.append(CSRF)
+            runs.append(after)
+
+    def fill(self, own: dict[tuple[str, int], str], token: str) -> str:
+        """The text with these slots in place of their defaults (slots it does not hold:
+        ignored) and `token` in place of every CSRF marker; one copy of the text."""
+        runs = self.runs.copy()
+        for at in self.csrf:
+            runs[at] = token
+        for name, html in own.items():
+            span = self.spans.get(name)
+            if span is not None:
+                start, end = span
+                runs[start:end] = [html] + [""] * (end - start - 1)
+        return "".join(runs)
 
 
-def _walk(nodes: list[Node]) -> Iterator[Node]:
-    for node in nodes:
-        yield node
-        yield from _walk(node.children)
+class Html:
+    """Trusted HTML handed to a template as a plain `str` (`__html__`): Jinja's escape makes
+    a `Markup` of what this returns, and `Markup` of a plain str is one copy where `Markup`
+    of a `Markup` (what a `Markup` return value, or a macro around it, costs) is a slow one."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __html__(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class ThreadRenderer:
@@ -231,12 +260,15 @@ class ThreadRenderer:
         # The session's token as every form on the page carries it (Flask-WTF makes one per
         # request): kept pieces hold CSRF in its place, and each viewer gets their own back.
         self.csrf_token = generate_csrf() if self.signed_in else ""
+        # One reading of the clock for the whole thread: its key and its text say the same "ago".
+        self.now = utcnow()
         self._macros: TemplateModule | None = None
 
     # --- the page: kept pieces and the viewer's own slots ---------------------------------
 
-    def render(self, nodes: list[Node]) -> Markup:
-        key = self._key(nodes)
+    def render(self, nodes: list[Node]) -> Html:
+        flat = walk(nodes)
+        key = self._key(flat)
         store = shared_threads() if key is not None else None
         found = store.get(key) if store is not None and key is not None else None
         if found is None:
@@ -249,7 +281,7 @@ class ThreadRenderer:
         _pieces, has_buttons, layout = found
         if has_buttons:
             self.widget.used = True  # the page prints its vote form (vote_html.page_form)
-        return Markup(layout.fill(self._own_slots(nodes)).replace(CSRF, self.csrf_token))
+        return Html(layout.fill(self._own_slots(flat), self.csrf_token))
 
     def _kind(self) -> tuple:
         """What the kept text depends on besides the thread: the kind of viewer."""
@@ -263,12 +295,13 @@ class ThreadRenderer:
             self.collapse_score,
         )
 
-    def _key(self, nodes: list[Node]) -> tuple | None:
-        """The kind of viewer and the thread as this viewer's query returned it; None: a
-        thread of the viewer's own, never kept."""
+    def _key(self, flat: list[Node]) -> tuple | None:
+        """The kind of viewer and the thread (`walk`'s list) as this viewer's query returned
+        it; None: a thread of the viewer's own, never kept."""
         rows = []
         authors: dict[int, tuple] = {}  # a thread has few authors: each read once
-        for node in _walk(nodes):
+        now = self.now
+        for node in flat:
             c = node.comment
             if node.classes or node.data or (node.shown and c.is_removed and c.author_id == self.viewer_id):
                 return None
@@ -276,14 +309,14 @@ class ThreadRenderer:
             if author is None:
                 author = authors[c.author_id] = _columns(c.author, _AUTHOR_KEY)
             place = (node.depth, node.shown, node.more_below, node.reply_count, len(node.children))
-            rows.append((place, _columns(c, _COMMENT_KEY), author, time_ago(c.created_at)))
+            rows.append((place, _columns(c, _COMMENT_KEY), author, time_ago(c.created_at, now)))
         return (self._kind(), tuple(rows))
 
-    def _own_slots(self, nodes: list[Node]) -> dict[tuple[str, int], str]:
-        """The slots this viewer sees differently from the kept text."""
+    def _own_slots(self, flat: list[Node]) -> dict[tuple[str, int], str]:
+        """The slots this viewer sees differently from the kept text (`walk`'s list)."""
         voted = {item_id for kind, item_id, _ in getattr(self.votes, "choices", {}) if kind == "comment"}
         own: dict[tuple[str, int], str] = {}
-        for node in _walk(nodes):
+        for node in flat:
             c = node.comment
             blocked = node.shown and c.author_id in self.blocked
             if node.is_new or blocked or node.classes or node.data:
@@ -322,7 +355,7 @@ class ThreadRenderer:
             classes += " comment-new"
         if node.classes:
             classes = f"{classes} {escape(' '.join(node.classes))}"
-        data = "".join(f' data-{escape(k)}="{escape(v)}"' for k, v in node.data.items()) if node.data else ""
+        data = "".join(f' data-{escape(k)}="{escape(v)}"' for k, v in node.data) if node.data else ""
         return f'<li class="{classes}" id="c{node.comment.id}"{data}>'
 
     def _note(self, node: Node, blocked: bool) -> str:
@@ -350,7 +383,7 @@ class ThreadRenderer:
         out.append((("li", c.id), self._li(plain, False)))
         out.append('<div class="comment-head">')
         out.append(f'<span class="muted">{placeholder}</span>' if not node.shown else self.links.user(c.author))
-        out.append(f' · <a class="permalink" href="{permalink}">{time_ago(c.created_at)}</a>')
+        out.append(f' · <a class="permalink" href="{permalink}">{time_ago(c.created_at, self.now)}</a>')
         if c.edited_at and node.shown:
             out.append(' <span class="muted">· edited</span>')
         out.append((("note", c.id), self._note(plain, False)))
@@ -415,6 +448,6 @@ class ThreadRenderer:
         return "".join(out)
 
 
-def render_thread(nodes: list[Node], post, confirm_form=None, can_moderate: bool = False, votes=None) -> Markup:
-    """The template global behind the `comment_tree` macro."""
+def render_thread(nodes: list[Node], post, confirm_form=None, can_moderate: bool = False, votes=None) -> Html:
+    """The template global that prints a thread (posts/view.html, posts/comment.html)."""
     return ThreadRenderer(post, confirm_form, can_moderate, votes).render(nodes)

@@ -17,7 +17,15 @@ from forum.infra.page_cache import cached_page
 from forum.infra.pages import Page
 from forum.models import Comment, Group, User
 from forum.queries import feeds, listings, marked_copies, unread
-from forum.queries.threads import Node, ThreadComment, build_tree, comment_page_of, thread_comments, viewer_relations
+from forum.queries.threads import (
+    Node,
+    ThreadComment,
+    build_tree,
+    comment_page_of,
+    thread_comments,
+    viewer_relations,
+    walk,
+)
 from forum.rendering import marks, post_html
 from forum.services import (
     ServiceError,
@@ -280,13 +288,12 @@ def _comment_page(post, sort: str) -> Page[ThreadComment]:
     return Page(items, number, per_page, total)
 
 
-def _mark_new(nodes, since, viewer=None) -> None:
+def _mark_new(nodes, since) -> None:
     if since is None:
         return  # a first visit: nothing is new
-    viewer = viewer or current_user._get_current_object()
-    for node in nodes:
+    viewer = current_user._get_current_object()
+    for node in walk(nodes):
         node.is_new = unread.is_new(node.comment, viewer, since)
-        _mark_new(node.children, since, viewer)
 
 
 def _render_post(post, comment_form: CommentForm | None, status: int = 200, since=None):

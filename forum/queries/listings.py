@@ -137,7 +137,8 @@ def _card_posts(viewer: User | None, source: str, sort: str) -> Select[tuple[Pos
 
 
 def _card_rows_statement(viewer: User | None, source: str, sort: str) -> Select:
-    """The columns a card shows, a page of them; the excerpt as `as_cards` gives it."""
+    """The columns a card shows, a page of them; the excerpt as `as_cards` gives it.
+    `listing_html.cards_from_rows` unpacks them in this order."""
     shown = case((and_(visibility.body_readable(viewer), Post.marks_copies.is_(False)), Post.excerpt), else_="")
     return (
         _card_posts(viewer, source, sort)
@@ -240,9 +241,10 @@ def card_extras(post_ids: list[int]) -> dict[int, tuple[list, list[str]]]:
         return found
     statement, params = prebuilt.variant_for("card-extras", _card_extras_statement, None)
     for row in rows(statement, {**params, "card_ids": post_ids}):
-        authors, tags = found[row.post_id]
-        if row.kind == 2:
-            tags.append(row.username)
+        post_id, kind, _id, name = row[:4]  # by position: a Row's attribute by name costs more
+        authors, tags = found[post_id]
+        if kind == 2:
+            tags.append(name)
         else:
             authors.append(row)
     return found

@@ -155,3 +155,25 @@ def test_a_family_runs_with_each_viewers_values_and_the_requests_own(app):
             prebuilt.variant_for("test-family", titles_by, ben, (utcnow(),))
         with pytest.raises(prebuilt.PrebuiltError, match="closure"):
             prebuilt.variant_for("test-family-closure", lambda viewer, sort: titles_by(viewer, ada.id), ben, ("a",))
+
+
+def test_each_request_places_the_viewers_tokens_as_they_are_then(app):
+    """The sorted tokens a statement built once takes are made once per token set, not per
+    viewer (`prebuilt._sorted_values`): a member removed from a group counts without it on
+    the very next request, by either path, and a member who holds as many tokens but other
+    groups never gets the first one's."""
+    from forum.services import groups as group_service
+
+    ada, ben, cyd = make_user("ada"), make_user("ben"), make_user("cyd")
+    lab = make_group(ada, "Lab", members=(ben,))
+    make_group(ada, "Club", members=(cyd,))  # as many tokens as ben, another group
+    make_post(ada, "Lab secret", audience="restricted", groups=(lab,))
+    make_post(ada, "Open note")
+    for viewer, seen in ((ben, 2), (cyd, 1), (ben, 2)):
+        with app.test_request_context():
+            assert prebuilt.fast_scalar("test-count-tokens", readable_count, viewer) == seen
+            assert len(prebuilt.scalars("test-titles-tokens", readable_titles, viewer)) == seen
+    group_service.remove_member(ada, lab, "ben")
+    with app.test_request_context():
+        assert prebuilt.fast_scalar("test-count-tokens", readable_count, ben) == 1
+        assert prebuilt.scalars("test-titles-tokens", readable_titles, ben) == ["Open note"]

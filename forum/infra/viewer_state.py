@@ -39,9 +39,9 @@ from sqlalchemy import (
     union_all,
 )
 
-from forum.extensions import db
 from forum.infra.memo import forget as forget_memo
 from forum.infra.memo import request_memo
+from forum.infra.rows import rows as plain_rows
 from forum.models import Ban, Group, Membership, ModeratorWarning
 from forum.models._time import utcnow
 from forum.models.terms import SiteTerms, SiteTermsAcceptance
@@ -135,7 +135,8 @@ def state(user_id: int) -> ViewerState:
 
 
 def _load(user_id: int) -> ViewerState:
-    rows = db.session.execute(_statement(), {"user_id": user_id, "now": utcnow()}).all()
+    # Plain rows (forum/infra/rows.py): the ORM's loaders were a fifth of this call's cost.
+    rows = plain_rows(_statement(), {"user_id": user_id, "now": utcnow()}).all()
     single = next(row for row in rows if row[0] == "s")
     two_factor = bool(single[2])
     memberships = [(row[1], bool(row[2])) for row in rows if row[0] == "m"]

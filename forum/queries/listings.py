@@ -30,6 +30,7 @@ from forum import visibility
 from forum.extensions import db
 from forum.infra.pages import Page
 from forum.infra.planner import not_from_index
+from forum.infra.rows import rows
 from forum.models import Comment, Group, Interest, Post, PostAudience, Tag, User, post_coauthors
 from forum.models._time import utcnow
 from forum.models.interest import group_interests
@@ -136,7 +137,8 @@ def _card_posts(viewer: User | None, source: str, sort: str) -> Select[tuple[Pos
 
 
 def _card_rows_statement(viewer: User | None, source: str, sort: str) -> Select:
-    """The columns a card shows, a page of them; the excerpt as `as_cards` gives it."""
+    """The columns a card shows, a page of them; the excerpt as `as_cards` gives it.
+    `listing_html.cards_from_rows` unpacks them in this order."""
     shown = case((and_(visibility.body_readable(viewer), Post.marks_copies.is_(False)), Post.excerpt), else_="")
     return (
         _card_posts(viewer, source, sort)
@@ -187,7 +189,7 @@ def card_page(
     statement, params = prebuilt.variant_for("card-count", _card_count_statement, viewer, variant)
     # No cap: every row (-1 is "no limit" to SQLite; PostgreSQL takes NULL).
     no_cap = None if db.engine.dialect.name == "postgresql" else -1
-    total: int = db.session.scalar(statement, {**params, **values, "card_cap": no_cap if cap is None else cap + 1}) or 0
+    total: int = rows(statement, {**params, **values, "card_cap": no_cap if cap is None else cap + 1}).scalar() or 0
     more = cap is not None and total > cap
     if cap is not None and more:
         total = cap
@@ -195,7 +197,7 @@ def card_page(
     if (page - 1) * per_page < total:
         statement, params = prebuilt.variant_for("card-rows", _card_rows_statement, viewer, variant)
         offset = (page - 1) * per_page
-        items = list(db.session.execute(statement, {**params, **values, "card_limit": per_page, "card_offset": offset}))
+        items = list(rows(statement, {**params, **values, "card_limit": per_page, "card_offset": offset}))
     return Page(items, page, per_page, total, more)
 
 
@@ -238,10 +240,11 @@ def card_extras(post_ids: list[int]) -> dict[int, tuple[list, list[str]]]:
     if not post_ids:
         return found
     statement, params = prebuilt.variant_for("card-extras", _card_extras_statement, None)
-    for row in db.session.execute(statement, {**params, "card_ids": post_ids}):
-        authors, tags = found[row.post_id]
-        if row.kind == 2:
-            tags.append(row.username)
+    for row in rows(statement, {**params, "card_ids": post_ids}):
+        post_id, kind, _id, name = row[:4]  # by position: a Row's attribute by name costs more
+        authors, tags = found[post_id]
+        if kind == 2:
+            tags.append(name)
         else:
             authors.append(row)
     return found
@@ -276,7 +279,7 @@ def comment_count_by(viewer: User | None, author: User) -> int:
     tab, on every profile page. Built once (queries/prebuilt.py): building the comment
     rule cost more than counting."""
     statement, params = prebuilt.variant_for("comment-count-by", _comment_count_statement, viewer)
-    return db.session.execute(statement, {**params, "comments_author": author.id}).scalar_one()
+    return rows(statement, {**params, "comments_author": author.id}).scalar_one()
 
 
 def posts_shared_with_group(viewer: User | None, group: Group) -> Select[tuple[Post]]:

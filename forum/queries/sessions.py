@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum.extensions import db
-from forum.models import UserSession
+from forum.models import User, UserSession
 
 
 def idle_limit() -> timedelta:
@@ -19,15 +19,24 @@ def idle_limit() -> timedelta:
     return timedelta(days=current_app.config["SESSION_IDLE_DAYS"])
 
 
-# Asked on every signed-in request: built once, the hash a bound parameter.
+# Asked on every signed-in request: built once, the hash a bound parameter. The two rows
+# as two entities of one row, not through `joinedload`, whose eager loader the ORM sets up
+# afresh for every result (about a tenth of this lookup).
 _WITH_HASH = (
-    select(UserSession).options(joinedload(UserSession.user)).where(UserSession.key_hash == bindparam("key_hash"))
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.key_hash == bindparam("key_hash"))
 )
 
 
 def session_with_hash(key_hash: str) -> UserSession | None:
     """The session whose key hashes to this, with its user in the same query."""
-    return db.session.scalar(_WITH_HASH, {"key_hash": key_hash})
+    row = db.session.execute(_WITH_HASH, {"key_hash": key_hash}).first()
+    if row is None:
+        return None
+    record, user = row
+    set_committed_value(record, "user", user)  # loaded, as joinedload would have set it
+    return record
 
 
 def live_sessions(user_id: int, now: datetime) -> list[UserSession]:

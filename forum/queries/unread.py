@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, func
 
 from forum import visibility
-from forum.extensions import db
 from forum.infra import page_cache
+from forum.infra.rows import rows
 from forum.models import Comment, PostRead, User, is_signed_in
 from forum.queries import prebuilt
 
@@ -35,7 +35,7 @@ def new_comment_counts(viewer: User | None, post_ids: list[int]) -> dict[int, in
     if not is_signed_in(viewer) or not post_ids:
         return {}
     statement, params = prebuilt.variant_for("new-comment-counts", _new_counts_statement, viewer)
-    counts = dict(db.session.execute(statement, {**params, "card_ids": post_ids}).tuples().all())
+    counts = dict(rows(statement, {**params, "card_ids": post_ids}).tuples().all())  # plain rows: infra/rows.py
     if counts:
         page_cache.do_not_keep()  # the next visit to one of these posts changes the count
     return counts

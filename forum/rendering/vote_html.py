@@ -169,5 +169,8 @@ def vote_widget(item, kind: str, votes=None, axis: str = "karma") -> Markup:
 
 
 def vote_form() -> Markup:
-    """The template global base.html prints once: the form every vote button submits."""
-    return Markup(VoteWidgets.for_request().page_form())
+    """The template global base.html prints once: the form every vote button submits.
+    A page that made no widgets has no buttons: its form is not made (nor its widgets,
+    whose vote rules read the member's karma and ban), as `page_form` would print nothing."""
+    widgets = request_memo("vote_widgets").get(current_user.get_id())
+    return Markup(widgets.page_form() if widgets is not None else "")

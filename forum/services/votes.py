@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from forum import permissions, visibility
 from forum.extensions import db
+from forum.infra.rows import rows as plain_rows
 from forum.models import Comment, Post, User, Vote, post_coauthors, ranking
 from forum.models._time import utcnow
 from forum.queries import prebuilt
@@ -394,8 +395,8 @@ def viewer_post_votes(viewer: User | None, post_ids: list[int]) -> ViewerVotes:
     if not permissions.can_vote(viewer) or not post_ids:
         return ViewerVotes()
     statement, params = prebuilt.variant_for("post-votes", _post_votes_statement, viewer)
-    rows = db.session.execute(statement, {**params, "card_ids": post_ids})
-    return ViewerVotes({("post", r.post_id, r.axis): _choice_name(r.axis, r.direction, r.strong) for r in rows})
+    found = plain_rows(statement, {**params, "card_ids": post_ids})  # plain rows: infra/rows.py
+    return ViewerVotes({("post", r.post_id, r.axis): _choice_name(r.axis, r.direction, r.strong) for r in found})
 
 
 def _empty(ids) -> bool:

@@ -371,7 +371,8 @@ def gated_post_ids(viewer: User | None, *, include_removed: bool = False) -> Sel
     `title_only_post_ids`): a subquery, or run it for a set. `include_removed`: also
     removed ones, for a moderator's search that shows removed content."""
     shown = and_(readable(viewer), Post.deleted_at.is_(None)) if include_removed else listed(viewer)
-    return select(Post.id).where(shown, title_only(viewer))
+    # Only posts with terms can be gated: tested first, the audience is probed for those alone.
+    return select(Post.id).where(Post.terms_version.is_not(None), shown, title_only(viewer))
 
 
 def gated_comment_ids(viewer: User | None, *, include_removed: bool = False) -> Select[tuple[int]]:
@@ -521,7 +522,7 @@ def search_exclusions(viewer: User | None, *, include_removed: bool = False) -> 
         "visibility.search_exclusions", _search_exclusions_statement, viewer, principals, (include_removed,)
     )
     found: dict[str, set[int]] = {kind: set() for kind in _EXCLUSION_KINDS}
-    for found_id, kind in db.session.execute(statement, {**params, "now": utcnow()}):
+    for found_id, kind in prebuilt.column_rows(statement, {**params, "now": utcnow()}):
         found[kind].add(found_id)
     return SearchExclusions(*(frozenset(found[kind]) for kind in _EXCLUSION_KINDS))
 
@@ -625,7 +626,7 @@ def readable_hits(
     statement, params = prebuilt.variant_for(
         "visibility.readable_hits", _readable_hits_statement, viewer, principals, (include_removed,)
     )
-    rows = db.session.execute(
+    rows = prebuilt.column_rows(
         statement, {**params, "post_ids": sorted(post_ids), "comment_ids": sorted(comment_ids)}
     ).all()
     posts: dict[int, HitPost | Post] = {}

@@ -14,10 +14,10 @@ from sqlalchemy import Executable
 
 from forum import visibility
 from forum.infra import prebuilt as core
-from forum.infra.prebuilt import PrebuiltError
+from forum.infra.prebuilt import PrebuiltError, column_rows
 from forum.models import User
 
-__all__ = ["PrebuiltError", "fast_scalar", "params_for", "scalar", "scalars", "variant_for"]
+__all__ = ["PrebuiltError", "column_rows", "fast_scalar", "params_for", "scalar", "scalars", "variant_for"]
 
 
 def params_for(name: str, build: Callable[[User], Executable], viewer: User) -> tuple[Executable, dict[str, Any]]:

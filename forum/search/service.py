@@ -268,7 +268,7 @@ def searchable_groups(viewer: User | None) -> list[Row]:
     """Groups the group filter offers: those the viewer may see, as (id, slug, name) rows
     by a statement built once per kind of viewer (the filter prints nothing else)."""
     statement, params = prebuilt.variant_for("search.searchable_groups", _searchable_groups_statement, viewer)
-    return list(db.session.execute(statement, params))
+    return list(prebuilt.column_rows(statement, params))
 
 
 def _searchable_groups_statement(viewer: User | None) -> Select:

@@ -666,9 +666,12 @@ def readable_hits(
     if marked:
         for post_id in marked:
             del posts[post_id]  # back only as the Post itself, read by the same rule
-        for post in db.session.scalars(
-            select(Post).where(Post.id.in_(marked), readable(viewer), _hit_state(include_removed))
-        ):
+        marked_posts = (
+            select(Post)
+            .where(Post.id.in_(marked), readable(viewer), _hit_state(include_removed))
+            .options(lazyload(Post.tags), lazyload(Post.audience))  # a copy needs its text and authors
+        )
+        for post in db.session.scalars(marked_posts):
             posts[post.id] = post
     return posts, comments
 

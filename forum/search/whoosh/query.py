@@ -275,17 +275,10 @@ def search_index(
     start = (page - 1) * per_page
     known = vocabulary.known_words(view, frozenset(principals)) if vocabulary.indexed(view) else None
     top, total = ranked(view, parsed, allowed, check, sort, start + per_page, gated, known)
-    highlighter = Highlighter(parsed.highlight_terms, parsed.highlight_prefixes)
+    terms, prefixes = parsed.highlight_terms, parsed.highlight_prefixes  # properties: computed once
+    highlighter = Highlighter(terms, prefixes)
     hits = [
-        build_hit(
-            view,
-            docnum,
-            score if sort == "relevance" else None,
-            parsed.highlight_terms,
-            title_only,
-            parsed.highlight_prefixes,
-            highlighter,
-        )
+        build_hit(view, docnum, score if sort == "relevance" else None, terms, title_only, prefixes, highlighter)
         for docnum, score in top[start:]
     ]
     return SearchPage(hits=hits, total=total, page=page, per_page=per_page, truncated=parsed.truncated)

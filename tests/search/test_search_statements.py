@@ -14,7 +14,7 @@ from forum.extensions import db
 from forum.models import Ban, Comment, Group, Membership, Post, PostAudience, TermsAcceptance, User
 from forum.models._time import utcnow
 from forum.search import service
-from forum.services import access
+from forum.services import access, drafts
 from tests.factories import login, logout, make_comment, make_group, make_post, make_user, statements
 
 pytestmark = pytest.mark.usefixtures("no_page_cache")
@@ -57,6 +57,11 @@ def world(app):
     db.session.add(TermsAcceptance(user_id=agreed.id, post_id=posts["gated"].id, version=1))
     db.session.commit()
     access.set_listing(author, posts["listed"], True, "An abstract for members.")
+    # A review written while the post was a draft stays with the draft's readers (the reader).
+    reviewed = make_post(author, "Reviewed", draft=True)
+    drafts.share_draft(reviewed, author, "reader", "comment")
+    comments["review"] = make_comment(reader, reviewed, "A review of the draft")
+    posts["reviewed"] = drafts.publish(reviewed, author)
     return people, lab, posts, comments
 
 
@@ -111,6 +116,8 @@ def test_the_hits_recheck_answers_each_viewer_their_own(app, world):
     post_ids = [post.id for post in posts.values()] + [10_000]
     comment_ids = [comment.id for comment in comments.values()] + [10_001]
     seen_posts: set[int] = set()
+    seen_comments: set[int] = set()
+    hidden_comments: set[int] = set()  # from viewers who read the post they are on
     for viewer in _viewers(people):
         for include_removed in (False, True):
             with app.test_request_context():
@@ -120,8 +127,12 @@ def test_the_hits_recheck_answers_each_viewer_their_own(app, world):
                     include_removed,
                 )
                 seen_posts |= set(expected[0])
+                seen_comments |= set(expected[1])
+                if expected[0].get(posts["reviewed"].id):
+                    hidden_comments |= set(comment_ids) - set(expected[1])
     # The world tells the viewers apart: every readable kind of post was shown to someone.
     assert {posts[name].id for name in ("open", "reader", "lab", "gated", "marked", "removed")} <= seen_posts
+    assert comments["review"].id in seen_comments and comments["review"].id in hidden_comments
     with app.test_request_context():
         reader, member = (db.session.get(User, people[name].id) for name in ("reader", "member"))
         assert posts["reader"].id in _hits_as_read(reader, post_ids, comment_ids, False)[0]

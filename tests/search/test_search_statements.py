@@ -39,6 +39,7 @@ def world(app):
         "deleted": make_post(author, "Deleted"),
         "marked": make_post(author, "Marked", audience="restricted", groups=(lab,)),
         "listed": make_post(author, "Listed for the lab", audience="restricted", groups=(lab,)),
+        "removed gated": make_post(author, "Removed and gated", audience="restricted", groups=(lab,)),
     }
     comments = {
         "open": make_comment(member, posts["open"], "On the open post"),
@@ -48,7 +49,8 @@ def world(app):
         "removed": make_comment(member, posts["open"], "Removed comment"),
         "deleted": make_comment(member, posts["open"], "Deleted comment"),
     }
-    posts["gated"].terms_version = 1
+    posts["gated"].terms_version = posts["removed gated"].terms_version = 1
+    posts["removed gated"].removed_at = utcnow()
     posts["marked"].marks_copies = True
     posts["removed"].removed_at = utcnow()
     posts["deleted"].deleted_at = utcnow()
@@ -180,6 +182,10 @@ def test_what_a_search_leaves_out_is_each_viewers_own(app, world):
                 gated_for_someone |= posts["gated"].id in found.gated_posts
     assert gated_for_someone
     with app.test_request_context():
+        member = db.session.get(User, people["member"].id)
+        assert posts["removed gated"].id in visibility.search_exclusions(member, include_removed=True).gated_posts
+        assert posts["removed gated"].id not in visibility.search_exclusions(member).gated_posts
+    with app.test_request_context():
         member, agreed = (db.session.get(User, people[name].id) for name in ("member", "agreed"))
         assert visibility.search_exclusions(member).gated_comments == {comments["gated"].id}
         assert visibility.search_exclusions(member).read_listings == {posts["listed"].id}
@@ -189,6 +195,7 @@ def test_what_a_search_leaves_out_is_each_viewers_own(app, world):
     db.session.execute(update(Post).where(Post.id == posts["gated"].id).values(terms_version=2))
     db.session.execute(update(Ban).values(lifted_at=utcnow()))
     db.session.add(Ban(user_id=people["outsider"].id, reason="another"))
+    db.session.add(Ban(user_id=people["author"].id, reason="ended just now", expires_at=utcnow()))
     db.session.execute(delete(Membership).where(Membership.group_id == lab.id, Membership.user_id == member.id))
     db.session.commit()
     with app.test_request_context():

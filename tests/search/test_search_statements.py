@@ -245,8 +245,8 @@ def test_a_member_never_sees_another_members_hits_on_the_page(client, world, sea
 
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_the_search_page_statement_count(client, world, search_backend, signed_in):
-    """A page of hits costs the same few statements whatever it shows (signed in: the
-    member's session and state, the exclusions, the re-check, the groups, the bell)."""
+    """A page of hits costs the same few statements whatever it shows: the exclusions, the
+    re-check and the groups (signed in, also the member's session and state, and the bell)."""
     people, _lab, _posts, _comments = world
     from forum.search import indexing
 
@@ -261,7 +261,8 @@ def test_the_search_page_statement_count(client, world, search_backend, signed_i
             assert client.get(f"/search?q={query}").status_code == 200
         counts.append(len(seen))
     assert counts[:3] == [counts[0]] * 3, counts
-    assert counts[0] <= (6 if signed_in else 3), counts
+    # PostgreSQL's search is one statement more (the index is a table); Whoosh's is none.
+    assert counts[0] == (6 if signed_in else 3) + (search_backend == "postgres"), counts
     # "body" finds every post: for the member, a marked one too, whose own copy is read whole
     # (the post and its co-authors) to make its excerpt.
     assert counts[3] == counts[0] + (2 if signed_in else 0), counts

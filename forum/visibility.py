@@ -80,6 +80,8 @@ one from its parts (`deleted_at`, `removed_at`, `is_draft`) outside this module:
     visible_drafts(viewer)      Select[Post]                     the viewer's drafts and those shared with them
     get_attachment_or_404       (Post, Attachment)               whoever reads the body (and the comment), else 404
     readable_hits               (posts, comments) by id          search hits re-checked: listed, comments past terms
+    search_exclusions           SearchExclusions                 what a search leaves out for the viewer: gated
+                                                                 posts and comments, read cards, bans; one statement
     post_principals             tokens by post id                the index writer only (what a post is shared with)
     visible_tags(viewer)        Select[(Tag, count)]             tags of listed posts, counted over listed posts
     visible_groups / get_group_or_404 / visible_group_clause    listed groups, the viewer's, invitations; 404

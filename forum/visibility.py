@@ -80,6 +80,8 @@ one from its parts (`deleted_at`, `removed_at`, `is_draft`) outside this module:
     visible_drafts(viewer)      Select[Post]                     the viewer's drafts and those shared with them
     get_attachment_or_404       (Post, Attachment)               whoever reads the body (and the comment), else 404
     readable_hits               (posts, comments) by id          search hits re-checked: listed, comments past terms
+    search_exclusions           SearchExclusions                 what a search leaves out for the viewer: gated
+                                                                 posts and comments, read cards, bans; one statement
     post_principals             tokens by post id                the index writer only (what a post is shared with)
     visible_tags(viewer)        Select[(Tag, count)]             tags of listed posts, counted over listed posts
     visible_groups / get_group_or_404 / visible_group_clause    listed groups, the viewer's, invitations; 404
@@ -117,22 +119,29 @@ closed to them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import abort
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
+    DateTime,
     Integer,
     Select,
+    String,
     and_,
     bindparam,
     exists,
     false,
     func,
     inspect,
+    literal_column,
     not_,
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import aliased, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -141,9 +150,11 @@ from forum.extensions import db
 from forum.infra import prebuilt, viewer_state
 from forum.infra.memo import forget, request_memo
 from forum.infra.planner import not_from_index
+from forum.infra.rows import rows as plain_rows
 from forum.models import (
     Attachment,
     AudienceSnapshotPrincipal,
+    Ban,
     Comment,
     Conversation,
     ConversationParticipant,
@@ -162,6 +173,7 @@ from forum.models import (
     User,
     post_coauthors,
 )
+from forum.models._time import utcnow
 from forum.models.post import post_tags
 from forum.models.principals import MEMBERS, PUBLIC, group_ids_in, group_token, user_ids_in, user_token
 from forum.models.user import is_signed_in
@@ -362,7 +374,8 @@ def gated_post_ids(viewer: User | None, *, include_removed: bool = False) -> Sel
     `title_only_post_ids`): a subquery, or run it for a set. `include_removed`: also
     removed ones, for a moderator's search that shows removed content."""
     shown = and_(readable(viewer), Post.deleted_at.is_(None)) if include_removed else listed(viewer)
-    return select(Post.id).where(shown, title_only(viewer))
+    # Only posts with terms can be gated: tested first, the audience is probed for those alone.
+    return select(Post.id).where(Post.terms_version.is_not(None), shown, title_only(viewer))
 
 
 def gated_comment_ids(viewer: User | None, *, include_removed: bool = False) -> Select[tuple[int]]:
@@ -493,41 +506,221 @@ def _tokens_by(key, principal, ids: Iterable[int]) -> dict[int, frozenset[str]]:
     return {found_key: frozenset(found) for found_key, found in tokens.items()}
 
 
+@dataclass(frozen=True)
+class SearchExclusions:
+    """What one viewer's search leaves out or shows by title only (`search_exclusions`)."""
+
+    gated_posts: frozenset[int]  # `gated_post_ids`: titles only, no snippets
+    gated_comments: frozenset[int]  # `gated_comment_ids`: never shown
+    read_listings: frozenset[int]  # `read_listing_ids`: the post is shown, not its card
+    banned_authors: frozenset[int]  # everyone under a ban now: what they wrote is left out
+
+
+def search_exclusions(viewer: User | None, *, include_removed: bool = False) -> SearchExclusions:
+    """Everything a search applies beyond the audience, for this viewer now, in one statement
+    built once per kind of viewer (infra/prebuilt.py): `gated_post_ids`, `gated_comment_ids`
+    and `read_listing_ids` as they are, and the bans in force (`viewer_state.ban_in_force`,
+    the clause `permissions.banned_user_ids` reads), the time bound on each call."""
+    statement, params = prebuilt.variant_for(
+        "visibility.search_exclusions", _search_exclusions_statement, viewer, principals, (include_removed,)
+    )
+    found: dict[str, set[int]] = {kind: set() for kind in _EXCLUSION_KINDS}
+    for found_id, kind in plain_rows(statement, {**params, "now": utcnow()}):
+        found[kind].add(found_id)
+    return SearchExclusions(*(frozenset(found[kind]) for kind in _EXCLUSION_KINDS))
+
+
+_EXCLUSION_KINDS = ("gated_post", "gated_comment", "read_listing", "banned")
+
+
+def _search_exclusions_statement(viewer: User | None, include_removed: bool) -> CompoundSelect:
+    def kind(name: str):
+        return literal_column(f"'{name}'", String).label("kind")
+
+    parts = [
+        gated_post_ids(viewer, include_removed=include_removed).add_columns(kind("gated_post")),
+        gated_comment_ids(viewer, include_removed=include_removed).add_columns(kind("gated_comment")),
+        select(Ban.user_id, kind("banned")).where(viewer_state.ban_in_force(bindparam("now", type_=DateTime))),
+    ]
+    if is_signed_in(viewer):  # cards are for members: anyone else has none to trade for a post
+        parts.append(read_listing_ids(viewer).add_columns(kind("read_listing")))
+    return union_all(*parts)
+
+
+@dataclass(frozen=True, slots=True)
+class HitAuthor:
+    """Who wrote a search hit: what its byline prints."""
+
+    id: int
+    username: str
+    display_name: str
+    deleted_at: datetime | None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class HitPost:
+    """A post a search hit names, as the results print it (columns, not a `Post`)."""
+
+    id: int
+    title: str
+    audience_kind: str
+    is_draft: bool
+    marks_copies: bool
+    created_at: datetime
+    deleted_at: datetime | None
+    removed_at: datetime | None
+    author: HitAuthor
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class HitComment:
+    """A comment a search hit names, as the results print it."""
+
+    id: int
+    post_id: int
+    created_at: datetime
+    deleted_at: datetime | None
+    removed_at: datetime | None
+    author: HitAuthor
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+
 def readable_hits(
     viewer: User | None,
     post_ids: Iterable[int],
     comment_ids: Iterable[int],
     *,
     include_removed: bool = False,
-) -> tuple[dict[int, Post], dict[int, Comment]]:
+) -> tuple[dict[int, HitPost | Post], dict[int, HitComment]]:
     """Of these search hits, the posts and comments the viewer may see listed, in one query.
 
     The index already filtered by audience; this is the same rule applied again from the
     database, so a stale index can never show what the viewer may not read. Comments
     also need a readable body (terms accepted). `include_removed` is for site
     moderators only (the caller checks): removed content, still within their audience.
+
+    The results print a few columns of each, so that is what is read (`HitPost`,
+    `HitComment`), by a statement built once per kind of viewer (infra/prebuilt.py) from the
+    same clauses, the hits' ids bound. A post that gives each reader a marked copy comes
+    back as the `Post` itself, read by the same rule: its excerpt is made from its text.
     """
     post_ids, comment_ids = set(post_ids), set(comment_ids)
     if not post_ids:
         return {}, {}
-    state = and_(Post.deleted_at.is_(None), Post.is_draft.is_(False)) if include_removed else _published_and_live()
-    rows = db.session.execute(
-        select(Post, Comment, body_readable(viewer).label("body_ok"))
+    statement, params = prebuilt.variant_for(
+        "visibility.readable_hits", _readable_hits_statement, viewer, principals, (include_removed,)
+    )
+    rows = plain_rows(statement, {**params, "post_ids": sorted(post_ids), "comment_ids": sorted(comment_ids)}).all()
+    posts: dict[int, HitPost | Post] = {}
+    comments: dict[int, HitComment] = {}
+    for row in rows:
+        if row.post_id not in posts:
+            author = HitAuthor(row.author_id, row.author_username, row.author_display_name, row.author_deleted_at)
+            posts[row.post_id] = HitPost(
+                row.post_id,
+                row.title,
+                row.audience_kind,
+                row.is_draft,
+                row.marks_copies,
+                row.post_created_at,
+                row.post_deleted_at,
+                row.post_removed_at,
+                author,
+            )
+        if (
+            row.comment_id is not None
+            and row.body_ok
+            and row.comment_deleted_at is None
+            and (include_removed or row.comment_removed_at is None)
+        ):
+            commenter = HitAuthor(
+                row.commenter_id, row.commenter_username, row.commenter_display_name, row.commenter_deleted_at
+            )
+            comments[row.comment_id] = HitComment(
+                row.comment_id,
+                row.post_id,
+                row.comment_created_at,
+                row.comment_deleted_at,
+                row.comment_removed_at,
+                commenter,
+            )
+    marked = [post_id for post_id, post in posts.items() if post.marks_copies]
+    if marked:
+        for post_id in marked:
+            del posts[post_id]  # back only as the Post itself, read by the same rule
+        marked_posts = (
+            select(Post)
+            .where(Post.id.in_(marked), readable(viewer), _hit_state(include_removed))
+            .options(lazyload(Post.tags), lazyload(Post.audience))  # a copy needs its text and authors
+        )
+        for post in db.session.scalars(marked_posts):
+            posts[post.id] = post
+    return posts, comments
+
+
+def _hit_state(include_removed: bool) -> ColumnElement[bool]:
+    return and_(Post.deleted_at.is_(None), Post.is_draft.is_(False)) if include_removed else _published_and_live()
+
+
+def _readable_hits_statement(viewer: User | None, include_removed: bool) -> Select:
+    """`readable_hits`' statement: the posts among `post_ids` the viewer may list, each
+    with its comments among `comment_ids` that are in the viewer's snapshot."""
+    author, commenter = aliased(User), aliased(User)
+    return (
+        select(
+            Post.id.label("post_id"),
+            Post.title,
+            Post.audience_kind,
+            Post.is_draft,
+            Post.marks_copies,
+            Post.created_at.label("post_created_at"),
+            Post.deleted_at.label("post_deleted_at"),
+            Post.removed_at.label("post_removed_at"),
+            author.id.label("author_id"),
+            author.username.label("author_username"),
+            author.display_name.label("author_display_name"),
+            author.deleted_at.label("author_deleted_at"),
+            Comment.id.label("comment_id"),
+            Comment.created_at.label("comment_created_at"),
+            Comment.deleted_at.label("comment_deleted_at"),
+            Comment.removed_at.label("comment_removed_at"),
+            commenter.id.label("commenter_id"),
+            commenter.username.label("commenter_username"),
+            commenter.display_name.label("commenter_display_name"),
+            commenter.deleted_at.label("commenter_deleted_at"),
+            body_readable(viewer).label("body_ok"),
+        )
+        .join(author, author.id == Post.author_id)
         .outerjoin(
             Comment,
-            and_(Comment.post_id == Post.id, Comment.id.in_(comment_ids or {0}), comment_in_snapshot(viewer)),
+            and_(
+                Comment.post_id == Post.id,
+                Comment.id.in_(bindparam("comment_ids", expanding=True)),
+                comment_in_snapshot(viewer),
+            ),
         )
-        .where(Post.id.in_(post_ids), readable(viewer), state)
-        # Comment.author is an inner joined load; inside an outer join it would drop posts.
-        .options(joinedload(Comment.author, innerjoin=False))
-    ).all()
-    posts: dict[int, Post] = {}
-    comments: dict[int, Comment] = {}
-    for post, comment, body_ok in rows:
-        posts[post.id] = post
-        if comment is not None and body_ok and not comment.is_deleted and (include_removed or not comment.is_removed):
-            comments[comment.id] = comment
-    return posts, comments
+        .outerjoin(commenter, commenter.id == Comment.author_id)
+        .where(Post.id.in_(bindparam("post_ids", expanding=True)), readable(viewer), _hit_state(include_removed))
+    )
 
 
 # --- drafts and attachments -------------------------------------------------------------

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from markupsafe import Markup
+from sqlalchemy import Row, Select, select
 
 from forum import permissions, visibility
 from forum.extensions import db
 from forum.infra.pages import Page
-from forum.models import Comment, Group, Post, User
-from forum.models.principals import MEMBERS
-from forum.queries import marked_copies
+from forum.infra.rows import rows as plain_rows
+from forum.models import Group, Post, User
+from forum.queries import marked_copies, prebuilt
 from forum.rendering.markup import plain_text
 from forum.search import indexing, snippets, suggest
 from forum.search.backend import SearchUnavailable
@@ -38,8 +39,8 @@ stale_hits = {"count": 0}
 @dataclass(frozen=True)
 class Result:
     kind: str
-    post: Post
-    comment: Comment | None
+    post: Post | visibility.HitPost  # a listing card's, or a marked post's, is the Post itself
+    comment: visibility.HitComment | None
     snippet: Markup | None  # None: the post is gated (terms not accepted), title only
     created: datetime
 
@@ -152,23 +153,15 @@ def _two_edit_correction(backend, principals: frozenset[str], word: str, rules: 
 
 def search_rules(viewer: User | None, include_removed: bool) -> dict:
     """What every backend call applies beyond the audience: bans, gated posts (title,
-    author and tags only) and the documents to leave out."""
-    gated = set(db.session.scalars(visibility.gated_post_ids(viewer, include_removed=include_removed)))
-    excluded = []
-    if gated:
-        excluded = [
-            doc_id_for("comment", 0, cid)
-            for cid in db.session.scalars(visibility.gated_comment_ids(viewer, include_removed=include_removed))
-        ]
-    if MEMBERS in visibility.principals(viewer):
-        # A reader of a listed post finds the post itself, not its card.
-        excluded += [
-            doc_id_for("listing", post_id) for post_id in db.session.scalars(visibility.read_listing_ids(viewer))
-        ]
+    author and tags only) and the documents to leave out (`visibility.search_exclusions`)."""
+    found = visibility.search_exclusions(viewer, include_removed=include_removed)
+    excluded = [doc_id_for("comment", 0, cid) for cid in sorted(found.gated_comments)]
+    # A reader of a listed post finds the post itself, not its card.
+    excluded += [doc_id_for("listing", post_id) for post_id in sorted(found.read_listings)]
     return {
-        "banned_author_ids": permissions.banned_user_ids(),
+        "banned_author_ids": set(found.banned_authors),
         "include_removed": include_removed,
-        "title_only_post_ids": gated,
+        "title_only_post_ids": set(found.gated_posts),
         "exclude_doc_ids": excluded,
     }
 
@@ -248,7 +241,7 @@ def search_as_typed(
         if post is None or (hit.kind == "comment" and comment is None):
             continue
         snippet = None if hit.post_id in gated else Markup(hit.snippet or "")
-        if snippet is not None and hit.kind == "post" and post.marks_copies:
+        if snippet is not None and hit.kind == "post" and isinstance(post, Post) and post.marks_copies:
             # The index holds every form of a marked text: show the viewer's own copy instead.
             snippet = Markup(snippets.lead(plain_text(marked_copies.html_for(viewer, post))))
         items.append(Result(hit.kind, post, comment, snippet, hit.created))
@@ -272,9 +265,19 @@ def search_as_typed(
     )
 
 
-def searchable_groups(viewer: User | None) -> list[Group]:
-    """Groups the group filter offers: those the viewer may see."""
-    return list(db.session.scalars(visibility.visible_groups(viewer).order_by(Group.name)))
+def searchable_groups(viewer: User | None) -> list[Row]:
+    """Groups the group filter offers: those the viewer may see, as (id, slug, name) rows
+    by a statement built once per kind of viewer (the filter prints nothing else)."""
+    statement, params = prebuilt.variant_for("search.searchable_groups", _searchable_groups_statement, viewer)
+    return list(plain_rows(statement, params))
+
+
+def _searchable_groups_statement(viewer: User | None) -> Select:
+    return (
+        select(Group.id, Group.slug, Group.name)
+        .where(visibility.visible_group_clause(viewer, invited=False))
+        .order_by(Group.name)
+    )
 
 
 # --- filters as typed in a URL: shared by the page and the API ---------------------------

@@ -3,7 +3,8 @@
 Whoosh's highlighter re-analyses the whole body token by token through the
 analyzer chain: ~0.7 ms a hit, 90% of a 20-hit page's CPU time (profiled).
 Here words are found with the tokenizer's own pattern and each distinct word
-is analysed once per process (cached), which gives the same matches.
+is analysed once per process (cached), which gives the same matches; a page's
+`Highlighter` then tests each distinct word against the query once for all its hits.
 """
 
 from __future__ import annotations
@@ -43,30 +44,53 @@ def lead(body: str) -> str:
     return escape(text)
 
 
-def _matches(body: str, terms: frozenset[str], prefixes: tuple[str, ...]) -> Iterator[tuple[int, int]]:
-    for word in _WORD.finditer(body):
-        form = index_form(word.group().lower())
-        if form is not None and (form in terms or form.startswith(prefixes)):
-            yield word.span()
+class Highlighter:
+    """Snippets for one page of hits (one query), one pass over each body for all the
+    query's words: each distinct word of the page's bodies is analysed and tested against
+    the query once, then found again by a dictionary lookup. Lives for one search only."""
+
+    __slots__ = ("_terms", "_prefixes", "_matched")
+
+    def __init__(self, terms: frozenset[str], prefixes: tuple[str, ...] = ()) -> None:
+        self._terms, self._prefixes = terms, prefixes
+        self._matched: dict[str, bool] = {}
+
+    def _learn(self, word: str) -> bool:
+        form = index_form(word.lower())
+        matched = self._matched[word] = form is not None and (form in self._terms or form.startswith(self._prefixes))
+        return matched
+
+    def _matches(self, body: str) -> Iterator[tuple[int, int]]:
+        known = self._matched.get
+        for found in _WORD.finditer(body):
+            matched = known(found.group())
+            if matched is None:
+                matched = self._learn(found.group())
+            if matched:
+                yield found.span()
+
+    def snippet(self, body: str) -> str:
+        """Escaped HTML: up to SNIPPET_CHARS of ``body`` with <mark> around matches
+        (words in ``terms``, or whose index form starts with one of ``prefixes``)."""
+        matches = self._matches(body)
+        first = next(matches, None)
+        if first is None:
+            return lead(body)
+        start, _ = _cut(body, max(0, first[0] - SNIPPET_CHARS // 4), 0)
+        start, end = _cut(body, start, min(len(body), start + SNIPPET_CHARS))
+        pieces = ["…"] if start > 0 else []
+        position = start
+        for match_start, match_end in itertools.chain([first], matches):
+            if match_end > end:
+                break  # the scan stops here: the rest of the body is never read
+            pieces += [escape(body[position:match_start]), "<mark>", escape(body[match_start:match_end]), "</mark>"]
+            position = match_end
+        pieces.append(escape(body[position:end]))
+        if end < len(body):
+            pieces.append("…")
+        return " ".join("".join(pieces).split())
 
 
 def snippet(body: str, terms: frozenset[str], prefixes: tuple[str, ...] = ()) -> str:
-    """Escaped HTML: up to SNIPPET_CHARS of ``body`` with <mark> around matches
-    (words in ``terms``, or whose index form starts with one of ``prefixes``)."""
-    matches = _matches(body, terms, prefixes)
-    first = next(matches, None)
-    if first is None:
-        return lead(body)
-    start, _ = _cut(body, max(0, first[0] - SNIPPET_CHARS // 4), 0)
-    start, end = _cut(body, start, min(len(body), start + SNIPPET_CHARS))
-    pieces = ["…"] if start > 0 else []
-    position = start
-    for match_start, match_end in itertools.chain([first], matches):
-        if match_end > end:
-            break  # the scan stops here: the rest of the body is never read
-        pieces += [escape(body[position:match_start]), "<mark>", escape(body[match_start:match_end]), "</mark>"]
-        position = match_end
-    pieces.append(escape(body[position:end]))
-    if end < len(body):
-        pieces.append("…")
-    return " ".join("".join(pieces).split())
+    """`Highlighter.snippet` for one body."""
+    return Highlighter(terms, prefixes).snippet(body)

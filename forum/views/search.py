@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from forum.infra.page_cache import cached_page
+from forum.rendering import search_html
 from forum.search import service
 from forum.web.paging import page_arg
 
@@ -25,6 +26,7 @@ def results():
         "search/results.html",
         query=query,
         found=found,
+        hits=search_html.hits_html(found.items) if found is not None else "",
         groups=service.searchable_groups(current_user),
         may_include_removed=service.may_include_removed(current_user),
     )

@@ -24,7 +24,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from forum.search import suggest
 from forum.search.results import MAX_PER_PAGE, Hit, SearchPage, Sort
 from forum.search.schema import KINDS, TEXT_ANALYZER, created_from_key, created_key, doc_id_for
-from forum.search.snippets import snippet as make_snippet
+from forum.search.snippets import Highlighter
 from forum.search.user_query import Unit, UserQuery, parse_user_query
 from forum.search.whoosh import vocabulary
 from forum.search.whoosh.audience import DocFlags, IndexView, current_view
@@ -199,9 +199,14 @@ def build_hit(
     terms: frozenset[str],
     title_only: Collection[int],
     prefixes: tuple[str, ...] = (),
+    highlighter: Highlighter | None = None,
 ) -> Hit:
+    """One hit, its snippet made by `highlighter` (one for the page's hits: the query's)."""
     stored = view.searcher.stored_fields(docnum)
-    snippet = None if stored["post_id"] in title_only else make_snippet(stored.get("body", ""), terms, prefixes)
+    if stored["post_id"] in title_only:
+        snippet = None
+    else:
+        snippet = (highlighter or Highlighter(terms, prefixes)).snippet(stored.get("body", ""))
     return Hit(
         doc_id=stored["doc_id"],
         kind=stored["kind"],
@@ -270,15 +275,10 @@ def search_index(
     start = (page - 1) * per_page
     known = vocabulary.known_words(view, frozenset(principals)) if vocabulary.indexed(view) else None
     top, total = ranked(view, parsed, allowed, check, sort, start + per_page, gated, known)
+    terms, prefixes = parsed.highlight_terms, parsed.highlight_prefixes  # properties: computed once
+    highlighter = Highlighter(terms, prefixes)
     hits = [
-        build_hit(
-            view,
-            docnum,
-            score if sort == "relevance" else None,
-            parsed.highlight_terms,
-            title_only,
-            parsed.highlight_prefixes,
-        )
+        build_hit(view, docnum, score if sort == "relevance" else None, terms, title_only, prefixes, highlighter)
         for docnum, score in top[start:]
     ]
     return SearchPage(hits=hits, total=total, page=page, per_page=per_page, truncated=parsed.truncated)

@@ -174,6 +174,7 @@ from forum.models import (
     post_coauthors,
 )
 from forum.models._time import utcnow
+from forum.models.moderated import AuthorRow, ModeratedRow
 from forum.models.post import post_tags
 from forum.models.principals import MEMBERS, PUBLIC, group_ids_in, group_token, user_ids_in, user_token
 from forum.models.user import is_signed_in
@@ -548,21 +549,7 @@ def _search_exclusions_statement(viewer: User | None, include_removed: bool) -> 
 
 
 @dataclass(frozen=True, slots=True)
-class HitAuthor:
-    """Who wrote a search hit: what its byline prints."""
-
-    id: int
-    username: str
-    display_name: str
-    deleted_at: datetime | None
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-
-@dataclass(frozen=True, slots=True)
-class HitPost:
+class HitPost(ModeratedRow):
     """A post a search hit names, as the results print it (columns, not a `Post`)."""
 
     id: int
@@ -573,19 +560,11 @@ class HitPost:
     created_at: datetime
     deleted_at: datetime | None
     removed_at: datetime | None
-    author: HitAuthor
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_removed(self) -> bool:
-        return self.removed_at is not None
+    author: AuthorRow
 
 
 @dataclass(frozen=True, slots=True)
-class HitComment:
+class HitComment(ModeratedRow):
     """A comment a search hit names, as the results print it."""
 
     id: int
@@ -593,15 +572,7 @@ class HitComment:
     created_at: datetime
     deleted_at: datetime | None
     removed_at: datetime | None
-    author: HitAuthor
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_removed(self) -> bool:
-        return self.removed_at is not None
+    author: AuthorRow
 
 
 def readable_hits(
@@ -634,7 +605,7 @@ def readable_hits(
     comments: dict[int, HitComment] = {}
     for row in rows:
         if row.post_id not in posts:
-            author = HitAuthor(row.author_id, row.author_username, row.author_display_name, row.author_deleted_at)
+            author = AuthorRow(row.author_id, row.author_username, row.author_display_name, row.author_deleted_at)
             posts[row.post_id] = HitPost(
                 row.post_id,
                 row.title,
@@ -652,7 +623,7 @@ def readable_hits(
             and row.comment_deleted_at is None
             and (include_removed or row.comment_removed_at is None)
         ):
-            commenter = HitAuthor(
+            commenter = AuthorRow(
                 row.commenter_id, row.commenter_username, row.commenter_display_name, row.commenter_deleted_at
             )
             comments[row.comment_id] = HitComment(

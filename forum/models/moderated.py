@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Text
@@ -25,3 +26,35 @@ class Moderated:
     @property
     def is_removed(self) -> bool:
         return self.removed_at is not None
+
+
+class ModeratedRow:
+    """`is_deleted` and `is_removed` for the plain rows a page prints (columns read by a
+    statement, not a model: `threads.ThreadComment`, `visibility.HitPost`): the same two
+    tests as `Moderated`, on the same two columns."""
+
+    __slots__ = ()
+    deleted_at: datetime | None
+    removed_at: datetime | None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorRow:
+    """What a byline prints of an author read as columns: the name and the profile link."""
+
+    id: int
+    username: str
+    display_name: str
+    deleted_at: datetime | None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None

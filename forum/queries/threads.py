@@ -28,6 +28,7 @@ from sqlalchemy import (
 from forum.extensions import db
 from forum.infra.memo import request_memo
 from forum.models import Block, Comment, Post, SavedItem, Subscription, User, Vote
+from forum.models.moderated import AuthorRow, ModeratedRow
 from forum.models.user import is_signed_in
 from forum.queries import blocks, listings, prebuilt
 
@@ -120,24 +121,10 @@ def _add_walked(nodes: list[Node], out: list[Node]) -> list[Node]:
 
 
 @dataclass(slots=True)
-class ThreadAuthor:
-    """What a thread shows of a comment's author: the name and the profile link."""
-
-    id: int
-    username: str
-    display_name: str
-    deleted_at: datetime | None
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-
-@dataclass(slots=True)
-class ThreadComment:
+class ThreadComment(ModeratedRow):
     """A comment as the thread shows it (no Markdown source), read like a `Comment`."""
 
-    author: ThreadAuthor
+    author: AuthorRow
     post: Post  # the post the page fetched through visibility (`sees_removed` asks who moderates it)
     id: int
     post_id: int
@@ -153,14 +140,6 @@ class ThreadComment:
     vote_count: int
     agreement: int
     agreement_count: int
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_removed(self) -> bool:
-        return self.removed_at is not None
 
 
 _COMMENT_COLUMNS = (
@@ -235,14 +214,14 @@ def _core_rows(statement: Any, params: dict[str, Any]) -> Any:
 def thread_comments(rows: Iterable, post: Post) -> tuple[list[ThreadComment], int | None]:
     """The rows of `comment_page_rows` as comments (one author object per author), and the
     count of top-level comments (None when there were no rows to carry it)."""
-    authors: dict[int, ThreadAuthor] = {}
+    authors: dict[int, AuthorRow] = {}
     out = []
     total = None
     for row in rows:
         author_id = row[3]
         author = authors.get(author_id)
         if author is None:
-            author = authors[author_id] = ThreadAuthor(author_id, *row[_AUTHOR_AT:_TOTAL_AT])
+            author = authors[author_id] = AuthorRow(author_id, *row[_AUTHOR_AT:_TOTAL_AT])
         out.append(ThreadComment(author, post, *row[:_AUTHOR_AT]))
         total = row[_TOTAL_AT]
     return out, total

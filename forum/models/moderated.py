@@ -2,12 +2,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 
-class Moderated:
+class ModeratedRow:
+    """`is_deleted` and `is_removed`, from `deleted_at` and `removed_at`: for the models
+    (`Moderated`) and the plain rows a page prints (columns read by a statement, not a
+    model: `threads.ThreadComment`, `visibility.HitPost`). The columns are declared by each
+    (a mapped column, a dataclass field), so they are named here for the type checker only:
+    the ORM maps every annotation a mixin carries."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        deleted_at: datetime | None
+        removed_at: datetime | None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+
+class Moderated(ModeratedRow):
     """What posts and comments share: the author's soft delete and a moderator's removal.
 
     A deleted item keeps its row so links still answer; a removed one stays visible to
@@ -18,32 +40,6 @@ class Moderated:
     removed_at: Mapped[datetime | None]
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     removal_reason: Mapped[str] = mapped_column(Text, default="")
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_removed(self) -> bool:
-        return self.removed_at is not None
-
-
-class ModeratedRow:
-    """`is_deleted` and `is_removed` for the plain rows a page prints (columns read by a
-    statement, not a model: `threads.ThreadComment`, `visibility.HitPost`): the same two
-    tests as `Moderated`, on the same two columns."""
-
-    __slots__ = ()
-    deleted_at: datetime | None
-    removed_at: datetime | None
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_removed(self) -> bool:
-        return self.removed_at is not None
 
 
 @dataclass(frozen=True, slots=True)

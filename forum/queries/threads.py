@@ -25,8 +25,8 @@ from sqlalchemy import (
     union_all,
 )
 
-from forum.extensions import db
 from forum.infra.memo import request_memo
+from forum.infra.rows import rows as plain_rows
 from forum.models import Block, Comment, Post, SavedItem, Subscription, User, Vote
 from forum.models.moderated import AuthorRow, ModeratedRow
 from forum.models.user import is_signed_in
@@ -198,17 +198,7 @@ def comment_page_of(viewer: User | None, post: Post, sort: str, offset: int, per
         raise ValueError(f"no comment sort {sort!r}")
     statement, params = prebuilt.variant_for("thread-page", _comment_page_statement, viewer, (sort,))
     values = {THIS_POST: post.id, "thread_offset": offset, "thread_limit": per_page}
-    return _core_rows(statement, {**params, **values})
-
-
-def _core_rows(statement: Any, params: dict[str, Any]) -> Any:
-    """A statement of plain columns run as Core on the session's connection (its
-    transaction, the same SQL and result types): the ORM's execution path builds each row
-    again through its loader, about a fifth of a long thread's rows (bench/README.md, "Issue
-    23, fifth round: the post page"). Flushed first, as `session.execute` would."""
-    if db.session.autoflush:
-        db.session.flush()
-    return db.session.connection().execute(statement, params)
+    return plain_rows(statement, {**params, **values})
 
 
 def thread_comments(rows: Iterable, post: Post) -> tuple[list[ThreadComment], int | None]:
@@ -298,7 +288,7 @@ def viewer_relations(viewer: User | None, post: Post, *, votes: bool) -> PageRel
         return PageRelations()
     found = PageRelations()
     statement, params = prebuilt.variant_for("page-relations", _relations_for_any_post, viewer, (votes,))
-    for row in _core_rows(statement, {**params, THIS_POST: post.id}):
+    for row in plain_rows(statement, {**params, THIS_POST: post.id}):
         kind, post_id, comment_id, axis, direction, strong = row
         if kind == "vote":
             found.vote_rows.append(_VoteRow(post_id, comment_id, axis, direction, strong))

@@ -11,11 +11,7 @@ from forum.models import Group, PostAudience
 from forum.models.principals import user_token
 from forum.services import groups as svc
 from forum.services import posts as post_service
-from tests.factories import login, logout, make_group, make_post, make_user
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
+from tests.factories import login, logout, make_group, make_post, make_user, page_text
 
 
 def reads_everywhere(client, post, group) -> dict:
@@ -23,11 +19,11 @@ def reads_everywhere(client, post, group) -> dict:
     group_page = client.get(f"/groups/{group.slug}")
     return {
         "post": client.get(f"/posts/{post.id}").status_code,
-        "front": post.title in text(client.get("/")),
-        "group_page": group_page.status_code == 200 and post.title in text(group_page),
-        "group_count": "1 post" in text(group_page),
-        "directory_count": "1 post" in text(client.get("/groups")) if group.listed else None,
-        "mine_count": "1 post" in text(client.get("/groups/mine")),
+        "front": post.title in page_text(client.get("/")),
+        "group_page": group_page.status_code == 200 and post.title in page_text(group_page),
+        "group_count": "1 post" in page_text(group_page),
+        "directory_count": "1 post" in page_text(client.get("/groups")) if group.listed else None,
+        "mine_count": "1 post" in page_text(client.get("/groups/mine")),
     }
 
 
@@ -53,7 +49,7 @@ def test_losing_membership_takes_effect_on_the_next_request(client, listed, how)
     assert after["post"] == 404
     assert not any(after[k] for k in ("front", "group_page", "group_count", "directory_count", "mine_count"))
     if listed:
-        page = text(client.get(f"/groups/{group.slug}"))
+        page = page_text(client.get(f"/groups/{group.slug}"))
         assert "0 posts" in page and "None that you can read." in page
     else:
         assert client.get(f"/groups/{group.slug}").status_code == 404
@@ -65,10 +61,10 @@ def test_joining_takes_effect_on_the_next_request(client):
     post = make_post(owner, "Members only result", audience="restricted", groups=(group,))
     login(client, user)
     assert client.get(f"/posts/{post.id}").status_code == 404
-    assert "0 posts" in text(client.get("/groups/open-lab"))
+    assert "0 posts" in page_text(client.get("/groups/open-lab"))
     client.post("/groups/open-lab/join")
     assert client.get(f"/posts/{post.id}").status_code == 200
-    assert "1 post" in text(client.get("/groups/open-lab"))
+    assert "1 post" in page_text(client.get("/groups/open-lab"))
 
 
 def test_principals_are_forgotten_inside_the_same_request(app):
@@ -97,7 +93,7 @@ def test_group_post_counts_include_only_what_the_viewer_may_read(client):
         if viewer is not None:
             login(client, viewer)
         for url in ("/groups", "/groups/circuits"):
-            assert f"2 members · {count}" in text(client.get(url)), (viewer, url)
+            assert f"2 members · {count}" in page_text(client.get(url)), (viewer, url)
         if viewer is not None:
             logout(client)
 
@@ -117,8 +113,8 @@ def test_a_recreated_namesake_reads_none_of_the_old_groups_posts(client):
 
     login(client, member)
     assert client.get(f"/posts/{post.id}").status_code == 404
-    assert "Old group secret" not in text(client.get("/"))
-    page = text(client.get("/groups/red-team"))
+    assert "Old group secret" not in page_text(client.get("/"))
+    page = page_text(client.get("/groups/red-team"))
     assert "Old group secret" not in page and "0 posts" in page
     logout(client)
     login(client, named)  # the post keeps its other readers

@@ -9,17 +9,13 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Group, GroupInvitation, JoinRequest, Membership
 from forum.services import groups as svc
-from tests.factories import login, logout, make_group, make_user
+from tests.factories import login, logout, make_group, make_user, page_text
 
 
 def role_of(group, user):
     db.session.expire_all()
     m = db.session.get(Membership, (group.id, user.id))
     return m.role if m else None
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 @pytest.fixture
@@ -41,11 +37,11 @@ def test_directory_shows_the_right_button_per_group(client, owner):
     svc.request_to_join(viewer, requested, "")
     svc.invite(owner, invited, "vera")
 
-    anonymous = text(client.get("/groups"))
+    anonymous = page_text(client.get("/groups"))
     assert "/groups/open-lab/join" not in anonymous and "Request to join" not in anonymous
 
     login(client, viewer)
-    page = text(client.get("/groups"))
+    page = page_text(client.get("/groups"))
     rows = {
         name: page[page.index(name) :].split("</li>")[0]
         for name in ("Open Lab", "Request Lab", "Invite Lab", "Asked Lab", "Home Lab", "Guest Lab")
@@ -67,18 +63,18 @@ def test_directory_and_autocomplete_show_listed_and_own_groups_only(client, owne
     make_group(owner, "Secret Other", listed=False)
     svc.invite(owner, invited, "vera")
     login(client, viewer)
-    page = text(client.get("/groups"))
+    page = page_text(client.get("/groups"))
     assert "Public Circle" in page and "Secret Own" in page
     assert "Secret Invited" not in page and "Secret Other" not in page
     found = {g["slug"] for g in client.get("/autocomplete/groups?q=secret").get_json()}
     assert found == {"secret-own"}
-    assert text(client.get("/groups?q=secret")).count("<strong>") == 1
+    assert page_text(client.get("/groups?q=secret")).count("<strong>") == 1
 
 
 def test_directory_search_by_interest(client, owner):
     make_group(owner, "Alpha", interests="sparse autoencoders")
     make_group(owner, "Beta", interests="forecasting")
-    page = text(client.get("/groups?q=autoenc"))
+    page = page_text(client.get("/groups?q=autoenc"))
     assert "Alpha" in page and "Beta" not in page
 
 
@@ -94,7 +90,7 @@ def test_your_groups_lists_roles_invitations_and_requests(client, owner):
     make_group(owner, "Unrelated")
     assert client.get("/groups/mine").status_code == 302  # sign in first
     login(client, viewer)
-    page = text(client.get("/groups/mine"))
+    page = page_text(client.get("/groups/mine"))
     founded = page[page.index("Founded Here") :].split("</li>")[0]
     hidden = page[page.index("Hidden Home") :].split("</li>")[0]
     assert "owner" in founded and "member" in hidden and "unlisted" in hidden
@@ -110,7 +106,7 @@ def test_your_groups_lists_roles_invitations_and_requests(client, owner):
 def test_owner_edits_a_group_but_not_its_address(client, owner):
     group = make_group(owner, "Circuits")
     login(client, owner)
-    form = text(client.get("/groups/circuits/edit"))
+    form = page_text(client.get("/groups/circuits/edit"))
     assert 'value="Circuits"' in form and 'name="slug"' not in form
     response = client.post(
         "/groups/circuits/edit",
@@ -126,7 +122,7 @@ def test_owner_edits_a_group_but_not_its_address(client, owner):
     assert response.status_code == 302 and response.headers["Location"].endswith("/groups/circuits")
     group = db.session.get(Group, group.id)
     assert (group.name, group.slug, group.listed, group.join_policy) == ("Circuits Club", "circuits", False, "invite")
-    assert "The group is saved." in text(client.get("/groups/circuits"))
+    assert "The group is saved." in page_text(client.get("/groups/circuits"))
 
 
 def test_bad_edit_keeps_what_was_typed_and_changes_nothing(client, owner):
@@ -143,7 +139,7 @@ def test_bad_edit_keeps_what_was_typed_and_changes_nothing(client, owner):
         },
     )
     assert response.status_code == 400
-    assert "Typed text" in text(response) and "2 to 80" in text(response)
+    assert "Typed text" in page_text(response) and "2 to 80" in page_text(response)
     db.session.expire_all()
     assert (db.session.get(Group, group.id).description, db.session.get(Group, group.id).join_policy) == (
         "Old",
@@ -167,7 +163,7 @@ def test_admin_edits_member_does_not(client, owner):
         == 403
     )
     assert db.session.get(Group, group.id).name == "Circuits"
-    assert "Edit group" not in text(client.get("/groups/circuits"))
+    assert "Edit group" not in page_text(client.get("/groups/circuits"))
 
 
 # --- invitations -----------------------------------------------------------------------
@@ -177,19 +173,19 @@ def test_invite_accept_flow(client, owner):
     guest = make_user("gus")
     group = make_group(owner, "Circuits", join_policy="invite")
     login(client, owner)
-    page = text(client.get("/groups/circuits"))
+    page = page_text(client.get("/groups/circuits"))
     assert 'data-autocomplete="/autocomplete/users"' in page
     response = client.post("/groups/circuits/invitations", data={"username": "gus"})
     assert response.status_code == 302
-    assert "gus is invited." in text(client.get("/groups/circuits"))
+    assert "gus is invited." in page_text(client.get("/groups/circuits"))
     logout(client)
     login(client, guest)
     invitation = db.session.scalar(select(GroupInvitation))
-    assert f"/invitations/{invitation.id}/accept" in text(client.get("/groups/mine"))
+    assert f"/invitations/{invitation.id}/accept" in page_text(client.get("/groups/mine"))
     response = client.post(f"/invitations/{invitation.id}/accept")
     assert response.status_code == 302 and response.headers["Location"].endswith("/groups/circuits")
     assert role_of(group, guest) == "member"
-    assert "Welcome to Circuits" in text(client.get("/groups/circuits"))
+    assert "Welcome to Circuits" in page_text(client.get("/groups/circuits"))
 
 
 def test_decline_invitation(client, owner):
@@ -199,7 +195,7 @@ def test_decline_invitation(client, owner):
     login(client, guest)
     assert client.post(f"/invitations/{invitation.id}/decline").status_code == 302
     assert role_of(group, guest) is None
-    assert "Circuits" not in text(client.get("/groups/mine"))
+    assert "Circuits" not in page_text(client.get("/groups/mine"))
 
 
 @pytest.mark.parametrize(
@@ -218,8 +214,8 @@ def test_bad_invitations_show_a_message_and_change_nothing(client, owner, userna
     login(client, owner)
     response = client.post("/groups/circuits/invitations", data={"username": username})
     assert response.status_code == 400
-    assert message in text(response)
-    assert f'value="{username}"' in text(response)
+    assert message in page_text(response)
+    assert f'value="{username}"' in page_text(response)
     assert db.session.scalar(select(func.count()).select_from(GroupInvitation)) == 1
 
 
@@ -253,7 +249,7 @@ def test_invitee_sees_an_unlisted_groups_name_but_not_its_members_or_posts(clien
     logout(client)
 
     login(client, guest)
-    page = text(client.get("/groups/red-team"))
+    page = page_text(client.get("/groups/red-team"))
     assert "Red Team" in page and "We test elicitation." in page and "Accept invitation" in page
     for hidden in ("ivy", "Secret eval result", "Shared with gus too", "Members", " member", " post", "Posts shared"):
         assert hidden not in page.split("</header>")[1], hidden
@@ -271,19 +267,19 @@ def test_join_an_open_group(client, owner):
     login(client, user)
     response = client.post("/groups/open-lab/join")
     assert response.status_code == 302 and role_of(group, user) == "member"
-    assert "You joined Open Lab." in text(client.get("/groups/open-lab"))
+    assert "You joined Open Lab." in page_text(client.get("/groups/open-lab"))
 
 
 def test_invite_only_group_refuses_join_and_request(client, owner):
     user = make_user("ann")
     group = make_group(owner, "Closed Lab", join_policy="invite")
     login(client, user)
-    page = text(client.get("/groups/closed-lab"))
+    page = page_text(client.get("/groups/closed-lab"))
     assert "invitation only" in page and "/groups/closed-lab/join" not in page and "Request to join" not in page
     for url in ("/groups/closed-lab/join", "/groups/closed-lab/request"):
         response = client.post(url, data={"statement": "let me in"})
         assert response.status_code == 403
-        assert "Closed Lab admits members by invitation only." in text(response)
+        assert "Closed Lab admits members by invitation only." in page_text(response)
     assert role_of(group, user) is None
     assert db.session.scalar(select(func.count()).select_from(JoinRequest)) == 0
 
@@ -292,26 +288,26 @@ def test_request_and_approve(client, owner):
     user = make_user("ann")
     group = make_group(owner, "Circuits", join_policy="request")
     login(client, user)
-    assert "Why would you like to join?" in text(client.get("/groups/circuits/request"))
+    assert "Why would you like to join?" in page_text(client.get("/groups/circuits/request"))
     response = client.post("/groups/circuits/request", data={"statement": "I replicate <b>circuits</b> papers."})
     assert response.status_code == 302
-    page = text(client.get("/groups/circuits"))
+    page = page_text(client.get("/groups/circuits"))
     assert "Your request is sent" in page and "Withdraw request" in page
     second = client.post("/groups/circuits/request", data={"statement": "again"})
-    assert second.status_code == 409 and "not decided yet" in text(second)
+    assert second.status_code == 409 and "not decided yet" in page_text(second)
     assert client.get("/groups/circuits/requests").status_code == 403
     logout(client)
 
     login(client, owner)
-    assert "Join requests (1)" in text(client.get("/groups/circuits"))
-    queue = text(client.get("/groups/circuits/requests"))
+    assert "Join requests (1)" in page_text(client.get("/groups/circuits"))
+    queue = page_text(client.get("/groups/circuits/requests"))
     assert "I replicate &lt;b&gt;circuits&lt;/b&gt; papers." in queue
     join_request = db.session.scalar(select(JoinRequest))
     assert client.post(f"/groups/circuits/requests/{join_request.id}/approve").status_code == 302
     assert role_of(group, user) == "member"
-    assert "No requests waiting." in text(client.get("/groups/circuits/requests"))
+    assert "No requests waiting." in page_text(client.get("/groups/circuits/requests"))
     again = client.post(f"/groups/circuits/requests/{join_request.id}/decline")
-    assert again.status_code == 409 and "already approved" in text(again)
+    assert again.status_code == 409 and "already approved" in page_text(again)
     assert role_of(group, user) == "member"
 
 
@@ -330,7 +326,7 @@ def test_too_long_statement_is_kept_and_refused(client, owner):
     login(client, make_user("ann"))
     response = client.post("/groups/circuits/request", data={"statement": "word " * 300})
     assert response.status_code == 400
-    assert "1,000 characters" in text(response) and "word word" in text(response)
+    assert "1,000 characters" in page_text(response) and "word word" in page_text(response)
     assert db.session.scalar(select(func.count()).select_from(JoinRequest)) == 0
 
 
@@ -341,7 +337,7 @@ def test_withdraw_request(client, owner):
     login(client, user)
     assert client.post("/groups/circuits/request/withdraw").status_code == 302
     assert db.session.scalar(select(JoinRequest.status)) == "withdrawn"
-    assert "Request to join" in text(client.get("/groups/circuits"))
+    assert "Request to join" in page_text(client.get("/groups/circuits"))
 
 
 # --- roles, removal, leaving -----------------------------------------------------------
@@ -359,11 +355,11 @@ def staffed(owner):
 def test_owner_changes_roles_over_http(client, owner, staffed):
     group, admin, member, _ = staffed
     login(client, owner)
-    page = text(client.get("/groups/circuits"))
+    page = page_text(client.get("/groups/circuits"))
     assert 'aria-label="Role of mia"' in page
     response = client.post("/groups/circuits/members/mia/role", data={"role": "owner"})
     assert response.status_code == 302 and role_of(group, member) == "owner"
-    assert "mia is now an owner." in text(client.get("/groups/circuits"))
+    assert "mia is now an owner." in page_text(client.get("/groups/circuits"))
     assert client.post("/groups/circuits/members/mia/role", data={"role": "king"}).status_code == 400
     assert role_of(group, member) == "owner"
 
@@ -371,15 +367,15 @@ def test_owner_changes_roles_over_http(client, owner, staffed):
 def test_admin_removes_members_but_not_admins_or_owners(client, owner, staffed):
     group, admin, member, other_admin = staffed
     login(client, admin)
-    page = text(client.get("/groups/circuits"))
+    page = page_text(client.get("/groups/circuits"))
     assert "/groups/circuits/members/mia/remove" in page
     assert "/groups/circuits/members/abe/remove" not in page and "/groups/circuits/members/olga/remove" not in page
     assert 'aria-label="Role of' not in page
     for url in ("/groups/circuits/members/abe/remove", "/groups/circuits/members/olga/remove"):
         response = client.post(url)
-        assert response.status_code == 403 and "Admins can remove plain members only" in text(response)
+        assert response.status_code == 403 and "Admins can remove plain members only" in page_text(response)
     response = client.post("/groups/circuits/members/mia/role", data={"role": "admin"})
-    assert response.status_code == 403 and "Only owners change roles." in text(response)
+    assert response.status_code == 403 and "Only owners change roles." in page_text(response)
     assert client.post("/groups/circuits/members/mia/remove").status_code == 302
     assert (role_of(group, member), role_of(group, other_admin), role_of(group, owner)) == (None, "admin", "owner")
 
@@ -388,9 +384,9 @@ def test_last_owner_cannot_leave_or_step_down(client, owner, staffed):
     group, *_ = staffed
     login(client, owner)
     response = client.post("/groups/circuits/leave")
-    assert response.status_code == 409 and "You are the only owner of Circuits" in text(response)
+    assert response.status_code == 409 and "You are the only owner of Circuits" in page_text(response)
     response = client.post("/groups/circuits/members/olga/role", data={"role": "member"})
-    assert response.status_code == 409 and "at least one owner" in text(response)
+    assert response.status_code == 409 and "at least one owner" in page_text(response)
     assert role_of(group, owner) == "owner"
 
 
@@ -400,7 +396,7 @@ def test_member_leaves(client, owner, staffed):
     response = client.post("/groups/circuits/leave")
     assert response.status_code == 302 and response.headers["Location"].endswith("/groups/mine")
     assert role_of(group, member) is None
-    assert "You left Circuits." in text(client.get("/groups/mine"))
+    assert "You left Circuits." in page_text(client.get("/groups/mine"))
 
 
 NON_MANAGER_ACTIONS = [
@@ -461,17 +457,17 @@ def test_owner_deletes_with_confirmation(client, owner):
     group = make_group(owner, "Circuits", members=(admin,))
     svc.change_role(owner, group, "adam", "admin")
     login(client, admin)
-    assert "Delete group" not in text(client.get("/groups/circuits"))
+    assert "Delete group" not in page_text(client.get("/groups/circuits"))
     assert client.post("/groups/circuits/delete", data={"confirm": "circuits"}).status_code == 403
     logout(client)
     login(client, owner)
-    assert "Type the group" in text(client.get("/groups/circuits/delete"))
+    assert "Type the group" in page_text(client.get("/groups/circuits/delete"))
     wrong = client.post("/groups/circuits/delete", data={"confirm": "circles"})
-    assert wrong.status_code == 400 and "Type circuits exactly" in text(wrong)
+    assert wrong.status_code == 400 and "Type circuits exactly" in page_text(wrong)
     assert db.session.get(Group, group.id) is not None
     response = client.post("/groups/circuits/delete", data={"confirm": "circuits"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/groups/mine")
-    assert "Circuits was deleted." in text(client.get("/groups/mine"))
+    assert "Circuits was deleted." in page_text(client.get("/groups/mine"))
     assert client.get("/groups/circuits").status_code == 404
 
 
@@ -479,5 +475,5 @@ def test_directory_search_by_description_within_visible_groups(client, owner):
     make_group(owner, "Alpha", description="We read papers on dictionary learning.")
     make_group(owner, "Beta", description="Forecasting club.")
     make_group(owner, "Gamma", description="Dictionary learning, privately.", listed=False)
-    page = text(client.get("/groups?q=dictionary"))
+    page = page_text(client.get("/groups?q=dictionary"))
     assert "Alpha" in page and "Beta" not in page and "Gamma" not in page

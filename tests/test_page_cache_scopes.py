@@ -21,17 +21,13 @@ from forum.models import Comment, Notification, Post
 from forum.services import drafts, groups, moderation, notifications, posts, votes
 from forum.services.audience import Audience
 from forum.services.terms import TermsChoice
-from tests.factories import login, make_comment, make_group, make_post, make_user
+from tests.factories import login, make_comment, make_group, make_post, make_user, page_text
 from tests.moderation_helpers import make_moderator
 from tests.privacy.oracle import MISSING_POST, normalized
 
 
 def state(response) -> str | None:
     return response.headers.get("X-Page-Cache")
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def member_client(app, user):
@@ -115,7 +111,7 @@ def test_a_write_on_one_post_keeps_every_other_posts_page(app, client, world, wr
     for viewer in (client, reader):
         kept(viewer, first)
         kept(viewer, second)
-    before = {viewer: text(viewer.get(first)) for viewer in (client, reader)}
+    before = {viewer: page_text(viewer.get(first)) for viewer in (client, reader)}
     _, do, shown = next(entry for entry in _writes(world) if entry[0] == write)
 
     do()
@@ -125,9 +121,9 @@ def test_a_write_on_one_post_keeps_every_other_posts_page(app, client, world, wr
         assert state(other) == "hit", write
         touched = viewer.get(first)
         # Made afresh (a member's, with a new comment since their last visit, is not kept at all).
-        assert state(touched) != "hit" and text(touched) != before[viewer], write
+        assert state(touched) != "hit" and page_text(touched) != before[viewer], write
         if shown:
-            assert shown in text(touched)
+            assert shown in page_text(touched)
     if write == "vote":
         db.session.expire_all()
         assert db.session.get(Post, world["first"].id).score == 1
@@ -147,7 +143,7 @@ def test_the_index_taking_a_post_drops_its_page_alone(app, client, world):
 
 
 def bell(response) -> str:
-    found = re.search(r'<span class="bell-count[^"]*">([^<]*)<', text(response))
+    found = re.search(r'<span class="bell-count[^"]*">([^<]*)<', page_text(response))
     assert found is not None
     return found.group(1)
 
@@ -170,7 +166,7 @@ def test_a_notification_about_a_post_they_cannot_read_changes_nothing(app, world
     their kept page, nor whether it is a hit may move (a miss would tell of the lab's activity)."""
     outsider = member_client(app, world["outsider"])
     second = _path(world["second"])
-    before = text(kept(outsider, second))
+    before = page_text(kept(outsider, second))
 
     db.session.add(
         Notification(
@@ -180,7 +176,7 @@ def test_a_notification_about_a_post_they_cannot_read_changes_nothing(app, world
     db.session.commit()
 
     after = outsider.get(second)
-    assert state(after) == "hit" and text(after) == before
+    assert state(after) == "hit" and page_text(after) == before
     assert bell(after) == "0"  # nothing counted
 
 
@@ -201,14 +197,14 @@ def test_a_narrowed_audience_takes_effect_at_once(app, client, world):
 
     refused_like_missing(client, path)
     refused_like_missing(outsider, path)
-    assert "Everyone may read the first." in text(reader.get(path))
+    assert "Everyone may read the first." in page_text(reader.get(path))
 
 
 def test_a_removed_member_loses_the_kept_page_at_once(app, world):
     reader, path = member_client(app, world["reader"]), _path(world["private"])
     reader.post("/notifications/read")  # the bell reads 0 before and after: only their token can drop the page
     reader.get("/")  # its flash
-    assert "Secret lab text." in text(kept(reader, path)) and bell(reader.get(path)) == "0"
+    assert "Secret lab text." in page_text(kept(reader, path)) and bell(reader.get(path)) == "0"
 
     groups.remove_member(world["author"], world["lab"], world["reader"].username)
 
@@ -218,28 +214,28 @@ def test_a_removed_member_loses_the_kept_page_at_once(app, world):
 def test_their_own_follow_shows_on_the_kept_page_at_once(app, world):
     """A follow replaces the member's own token alone (their bell does not move)."""
     reader, path = member_client(app, world["reader"]), _path(world["second"])
-    before = text(kept(reader, path))
+    before = page_text(kept(reader, path))
     assert "You follow this thread." not in before
 
     notifications.set_following(world["reader"], "post", world["second"].id, "follow")
 
     after = reader.get(path)
-    assert "You follow this thread." in text(after) and bell(after) == bell(reader.get(path))
+    assert "You follow this thread." in page_text(after) and bell(after) == bell(reader.get(path))
 
 
 def test_a_ban_shows_on_the_kept_post_page_at_once(app, world):
     reader, path = member_client(app, world["reader"]), _path(world["second"])
-    assert "banner-ban" not in text(kept(reader, path))
+    assert "banner-ban" not in page_text(kept(reader, path))
 
     moderation.ban_user(make_moderator(), world["reader"], "Repeated abuse")
 
-    assert "banner-ban" in text(reader.get(path))
+    assert "banner-ban" in page_text(reader.get(path))
 
 
 def test_a_removal_takes_effect_at_once(app, client, world):
     reader, path = member_client(app, world["reader"]), _path(world["second"])
     for viewer in (client, reader):
-        assert "Everyone may read the second." in text(kept(viewer, path))
+        assert "Everyone may read the second." in page_text(kept(viewer, path))
 
     moderation.remove_post(make_moderator(), db.session.get(Post, world["second"].id), "Spam")
 
@@ -250,7 +246,7 @@ def test_a_removal_takes_effect_at_once(app, client, world):
 def test_new_terms_gate_the_kept_page_at_once(app, world):
     reader, private = member_client(app, world["reader"]), world["private"]
     path = _path(private)
-    assert "Secret lab text." in text(kept(reader, path))
+    assert "Secret lab text." in page_text(kept(reader, path))
 
     posts.update_post(
         private,
@@ -262,7 +258,7 @@ def test_new_terms_gate_the_kept_page_at_once(app, world):
         terms=TermsChoice(None, "Ask before you build on this."),
     )
 
-    gated = text(reader.get(path))
+    gated = page_text(reader.get(path))
     assert "Secret lab text." not in gated and "Ask before you build on this." in gated
 
 
@@ -270,7 +266,7 @@ def test_an_unshared_draft_is_gone_at_once(app, world):
     draft = make_post(world["author"], "Shared draft", "Draft text for the reader.", draft=True)
     drafts.share_draft(draft, world["author"], world["reader"].username, "read")
     reader, path = member_client(app, world["reader"]), _path(draft)
-    assert "Draft text for the reader." in text(kept(reader, path))
+    assert "Draft text for the reader." in page_text(kept(reader, path))
 
     drafts.unshare_draft(draft, world["author"], world["reader"].id)
 
@@ -287,8 +283,8 @@ def test_one_members_votes_never_reach_another(app, world):
     kept(theirs, path)
     assert mine.post(f"{path}/vote", data={"value": "up"}).status_code == 303
 
-    voted = text(kept(mine, path))
-    other = text(kept(theirs, path))
+    voted = page_text(kept(mine, path))
+    other = page_text(kept(theirs, path))
     assert 'aria-pressed="true"' in voted and 'href="/users/voter"' in voted.split("</header>")[0]
     assert 'aria-pressed="true"' not in other and 'href="/users/watcher"' in other.split("</header>")[0]
 
@@ -303,8 +299,8 @@ def test_a_moderators_view_never_reaches_a_reader(app, world):
     app.extensions["page_cache"].generation = page_cache.MemoryGeneration()
     path = _path(world["second"])
 
-    theirs = text(kept(watcher, path))
+    theirs = page_text(kept(watcher, path))
     assert "Remove me, maybe." in theirs  # a moderator reads a removed comment's text
     assert bell(watcher.get(path)) == bell(reader.get(path)) == "0"
-    mine = text(kept(reader, path))
+    mine = page_text(kept(reader, path))
     assert "Remove me, maybe." not in mine and moderator.username not in mine.split("</header>")[0]

@@ -7,12 +7,11 @@ import re
 from urllib.parse import quote
 
 from forum.extensions import db
+from tests.factories import CSRF_VALUE
 
 # Ids no test world ever reaches: the "never existed" side of every comparison.
 MISSING_POST = 987_654
 MISSING_COMMENT = 876_543
-
-_CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*?value=")[^"]*(")')
 
 
 def db_snapshot(skip: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
@@ -50,7 +49,7 @@ def normalized(response, *object_paths: str) -> tuple:
             pattern = re.compile(re.escape(form) + r"(?!\d)")
             body = pattern.sub("<URL>", body)
             location = pattern.sub("<URL>", location)
-    body = _CSRF_VALUE.sub(r"\1<CSRF>\2", body)
+    body = CSRF_VALUE.sub(r"\1<CSRF>\2", body)
     return response.status_code, response.mimetype, location, body
 
 

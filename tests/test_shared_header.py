@@ -11,14 +11,14 @@ import pytest
 from forum.extensions import db
 from forum.rendering.header_html import shared_headers
 from forum.services import accounts, moderation
-from tests.factories import login, make_comment, make_post, make_user
+from tests.factories import login, make_comment, make_post, make_user, page_text
 from tests.moderation_helpers import make_moderator
 
 pytestmark = pytest.mark.usefixtures("no_page_cache")
 
 
 def header(client, path: str = "/about") -> str:
-    page = client.get(path).get_data(as_text=True)
+    page = page_text(client.get(path))
     return page[page.index('<header class="site-header">') : page.index("</header>")]
 
 

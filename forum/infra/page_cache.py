@@ -436,12 +436,13 @@ def serve_cached() -> Response | None:
             # A visitor has no token of their own: a page showing only its scopes is EVERYTHING's and theirs.
             key = _key((generation if shows_only else _viewer_generations(cache, generation, None)) + own_page, viewer)
         else:
-            generations = _viewer_generations(cache, generation, current_user)
-            request_memo("page_cache_generations")[current_user.id] = generations
+            user = current_user._get_current_object()  # the proxy looked up once, not at each use
+            generations = _viewer_generations(cache, generation, user)
+            request_memo("page_cache_generations")[user.id] = generations
             if shows_only:
                 # EVERYTHING's and the member's own token's (the first two, `_viewer_generations`),
                 # and the header's values: read after the memo above, so through the same kept values.
-                header = cache.header_of(current_user._get_current_object())
+                header = cache.header_of(user)
                 g.page_cache_header = header
                 key = _key((*generations[:2], *own_page, header), viewer)
             else:

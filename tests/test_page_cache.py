@@ -754,3 +754,21 @@ def test_a_member_hit_checks_the_session_and_its_user_every_time(app, world, cha
     assert cache_state(after) != "hit"
     assert "Sign out" not in body(after)
     assert "Public findings" in body(after)  # the page itself, made for nobody signed in
+
+
+def test_the_generation_files_are_read_afresh_through_the_kept_directory(tmp_path):
+    """FileGeneration reads through a descriptor of its directory kept open: a file replaced
+    or removed since, and a directory moved aside and made anew, are all read as they are now."""
+    path = tmp_path / "gen"
+    reader, writer = page_cache.FileGeneration(path), page_cache.FileGeneration(path)
+    scopes = [page_cache.EVERYTHING, "group:1"]
+    first = reader.current(scopes)
+    writer.bump(["group:1"])
+    second = reader.current(scopes)
+    assert second[0] == first[0] and second[1] != first[1]
+    (path / "all").unlink()  # removed by hand: a new generation
+    assert reader.current(scopes)[0] not in (first[0], "0")
+    path.rename(tmp_path / "old")
+    moved = page_cache.FileGeneration(path)  # another worker starts on a new directory
+    moved.bump(["group:1"])
+    assert reader.current(scopes) == moved.current(scopes)

@@ -359,3 +359,20 @@ def test_a_cookie_signed_with_a_retired_secret_key_opens_nothing(app, client):
     assert not signed_in(client)
     app.config["SECRET_KEY_FALLBACKS"] = [old]
     assert signed_in(later)
+
+
+def test_a_deleted_account_opens_nothing_even_with_a_session_left_live(app, client):
+    """Deleting an account ends its sessions; the sign-in check holds even if one was missed."""
+    from forum.models import User
+
+    ada = make_user("ada")
+    login(client, ada)
+    key = session_key(client)
+    agent = session_with_hash(hash_key(key)).user_agent
+    with app.test_request_context(headers={"User-Agent": agent}):
+        assert sessions.open_by_key(key, user_agent=agent, address="127.0.0.1") == ada
+    db.session.execute(update(User).where(User.id == ada.id).values(deleted_at=utcnow()))
+    db.session.commit()
+    with app.test_request_context(headers={"User-Agent": agent}):
+        assert sessions.open_sign_in(key, user_agent=agent, address="127.0.0.1") is None
+        assert sessions.open_by_key(key, user_agent=agent, address="127.0.0.1") is None

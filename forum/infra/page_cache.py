@@ -195,8 +195,9 @@ class FileGeneration:
             os.replace(scratch, target)
 
     def __del__(self) -> None:
-        if getattr(self, "_fd", None) is not None:
-            os.close(self._fd)  # type: ignore[arg-type]
+        fd = getattr(self, "_fd", None)  # absent if __init__ failed
+        if fd is not None:
+            os.close(fd)
 
 
 class RedisGeneration:

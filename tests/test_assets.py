@@ -98,3 +98,23 @@ def test_kept_addresses_follow_the_script_root(app):
                 name = _assets().get("style.css").name
                 assert asset_url("style.css") == url_for("assets.serve", name=name)
                 assert asset_url("style.css").startswith(f"{script_root}/assets/style.")
+
+
+def test_a_changed_file_gets_its_new_address_printed_within_a_second(app, tmp_path, monkeypatch):
+    """Printed addresses are kept, their files checked again once CHECK_SECONDS passed."""
+    from forum.infra import assets
+
+    (tmp_path / "x.css").write_text("a{}")
+    monkeypatch.setitem(app.extensions, assets._KEY, assets.Assets(str(tmp_path)))
+    clock = [1000.0]
+    monkeypatch.setattr(assets.time, "monotonic", lambda: clock[0])
+    with app.test_request_context("/"):
+        first = assets.asset_url("x.css")
+        (tmp_path / "x.css").write_text("b{}")
+        os.utime(tmp_path / "x.css", ns=(1, 1))
+        clock[0] += assets.CHECK_SECONDS / 2
+        assert assets.asset_url("x.css") == first  # not checked again yet
+        clock[0] += assets.CHECK_SECONDS
+        second = assets.asset_url("x.css")
+    assert second != first and second.startswith("/assets/x.")
+    assert app.test_client().get(second).get_data() == b"b{}"

@@ -713,3 +713,62 @@ def test_reading_a_notification_changes_nothing_for_anyone_else(app, client, wor
     author.post("/notifications/read")
     for viewer in (client, outsider):
         assert [cache_state(viewer.get(path)) for path in pages] == ["hit"] * len(pages)
+
+
+def _behind_the_caches_back(statement) -> None:
+    """A write on its own connection, which the page cache does not see (no generation moves):
+    only the hit's own check of the session can then refuse the kept page."""
+    with db.engine.begin() as connection:
+        connection.execute(statement)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["ended", "idle", "deleted", "other browser"],
+)
+def test_a_member_hit_checks_the_session_and_its_user_every_time(app, world, change):
+    """A member's hit names its viewer from the session row alone (services/sessions.py
+    `open_sign_in`): every check of the full path's sign-in holds on it, at the very next request."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from forum.models import User, UserSession
+    from forum.models._time import utcnow
+
+    path = f"/posts/{world['public'].id}"
+    reader = member_client(app, world["reader"])
+    reader.get(path)
+    assert cache_state(reader.get(path)) == "hit"
+    headers = {}
+    if change == "ended":
+        _behind_the_caches_back(update(UserSession).values(ended_at=utcnow()))
+    elif change == "idle":
+        long_ago = utcnow() - timedelta(days=app.config["SESSION_IDLE_DAYS"], minutes=1)
+        _behind_the_caches_back(update(UserSession).values(last_seen_at=long_ago))
+    elif change == "deleted":  # a deleted account whose session was somehow left open
+        _behind_the_caches_back(update(User).where(User.id == world["reader"].id).values(deleted_at=utcnow()))
+    else:
+        headers = {"User-Agent": "Other browser/1.0"}
+    after = reader.get(path, headers=headers)
+    assert cache_state(after) != "hit"
+    assert "Sign out" not in body(after)
+    assert "Public findings" in body(after)  # the page itself, made for nobody signed in
+
+
+def test_the_generation_files_are_read_afresh_through_the_kept_directory(tmp_path):
+    """FileGeneration reads through a descriptor of its directory kept open: a file replaced
+    or removed since, and a directory moved aside and made anew, are all read as they are now."""
+    path = tmp_path / "gen"
+    reader, writer = page_cache.FileGeneration(path), page_cache.FileGeneration(path)
+    scopes = [page_cache.EVERYTHING, "group:1"]
+    first = reader.current(scopes)
+    writer.bump(["group:1"])
+    second = reader.current(scopes)
+    assert second[0] == first[0] and second[1] != first[1]
+    (path / "all").unlink()  # removed by hand: a new generation
+    assert reader.current(scopes)[0] not in (first[0], "0")
+    path.rename(tmp_path / "old")
+    moved = page_cache.FileGeneration(path)  # another worker starts on a new directory
+    moved.bump(["group:1"])
+    assert reader.current(scopes) == moved.current(scopes)

@@ -345,3 +345,34 @@ def test_the_sessions_page_lists_tokens_and_the_feed_address(client):
 def test_the_sessions_page_needs_sign_in(client):
     response = client.get("/settings/sessions")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_cookie_signed_with_a_retired_secret_key_opens_nothing(app, client):
+    """The session cookie's signer is built once per set of keys (api/auth.py): a rotated key
+    counts on the very next request, and a key moved to the fallbacks still opens its cookies."""
+    login(client, make_user("ada"))
+    assert signed_in(client)
+    later = app.test_client()
+    copy_cookies(client, later, names=(SESSION,))  # the refused request below replaces the client's cookie
+    old = app.secret_key
+    app.secret_key = "another secret key, long enough to be one"
+    assert not signed_in(client)
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    assert signed_in(later)
+
+
+def test_a_deleted_account_opens_nothing_even_with_a_session_left_live(app, client):
+    """Deleting an account ends its sessions; the sign-in check holds even if one was missed."""
+    from forum.models import User
+
+    ada = make_user("ada")
+    login(client, ada)
+    key = session_key(client)
+    agent = session_with_hash(hash_key(key)).user_agent
+    with app.test_request_context(headers={"User-Agent": agent}):
+        assert sessions.open_by_key(key, user_agent=agent, address="127.0.0.1") == ada
+    db.session.execute(update(User).where(User.id == ada.id).values(deleted_at=utcnow()))
+    db.session.commit()
+    with app.test_request_context(headers={"User-Agent": agent}):
+        assert sessions.open_sign_in(key, user_agent=agent, address="127.0.0.1") is None
+        assert sessions.open_by_key(key, user_agent=agent, address="127.0.0.1") is None

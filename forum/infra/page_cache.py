@@ -130,11 +130,19 @@ class MemoryGeneration:
 
 class FileGeneration:
     """Every worker on one machine: a directory with a random token per scope, each
-    file replaced atomically (a scope never written reads "0")."""
+    file replaced atomically (a scope never written reads "0").
+
+    Read through a descriptor of the directory kept open (`openat`), each file with one
+    unbuffered read: a member's hit reads a file per token they hold (a member of twenty
+    groups: 24), and `Path.read_text` cost ~15 µs a file against ~4 here (and one stat of
+    the directory a call). A file replaced after the directory was opened is found by name
+    all the same."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
+        self._fd: int | None = None
+        self._identity: tuple[int, int] | None = None
         if not (path / self._name(EVERYTHING)).exists():
             self.bump()
 
@@ -142,15 +150,39 @@ class FileGeneration:
     def _name(scope: str) -> str:
         return "all" if scope == EVERYTHING else scope.replace(":", "-")
 
+    def _directory(self) -> int | None:
+        """The directory's descriptor, opened again when the path names another directory
+        (one moved aside and made anew must not leave this worker reading the old one)."""
+        if os.open not in os.supports_dir_fd:
+            return None
+        found = os.stat(self.path)
+        if self._fd is None or self._identity != (found.st_dev, found.st_ino):
+            # The old descriptor stays open: another thread may be reading through it, and a
+            # closed number can be reused by any file. It happens only when the directory is.
+            fd = os.open(self.path, os.O_RDONLY)
+            opened = os.fstat(fd)
+            self._fd, self._identity = fd, (opened.st_dev, opened.st_ino)
+            return fd
+        return self._fd
+
+    def _read(self, scope: str, directory: int | None) -> str:
+        name = self._name(scope) if directory is not None else str(self.path / self._name(scope))
+        fd = os.open(name, os.O_RDONLY, dir_fd=directory)
+        try:
+            return os.read(fd, 256).decode()
+        finally:
+            os.close(fd)
+
     def current(self, scopes: Iterable[str] = (EVERYTHING,)) -> tuple[str, ...]:
+        directory = self._directory()
         values = []
         for scope in scopes:
             try:
-                values.append((self.path / self._name(scope)).read_text())
+                values.append(self._read(scope, directory))
             except FileNotFoundError:
                 if scope == EVERYTHING:  # removed by hand: start a new generation
                     self.bump()
-                    values.append((self.path / self._name(scope)).read_text())
+                    values.append(self._read(scope, directory))
                 else:
                     values.append("0")
         return tuple(values)
@@ -161,6 +193,11 @@ class FileGeneration:
             scratch = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
             scratch.write_text(uuid.uuid4().hex)
             os.replace(scratch, target)
+
+    def __del__(self) -> None:
+        fd = getattr(self, "_fd", None)  # absent if __init__ failed
+        if fd is not None:
+            os.close(fd)
 
 
 class RedisGeneration:
@@ -436,12 +473,13 @@ def serve_cached() -> Response | None:
             # A visitor has no token of their own: a page showing only its scopes is EVERYTHING's and theirs.
             key = _key((generation if shows_only else _viewer_generations(cache, generation, None)) + own_page, viewer)
         else:
-            generations = _viewer_generations(cache, generation, current_user)
-            request_memo("page_cache_generations")[current_user.id] = generations
+            user = current_user._get_current_object()  # the proxy looked up once, not at each use
+            generations = _viewer_generations(cache, generation, user)
+            request_memo("page_cache_generations")[user.id] = generations
             if shows_only:
                 # EVERYTHING's and the member's own token's (the first two, `_viewer_generations`),
                 # and the header's values: read after the memo above, so through the same kept values.
-                header = cache.header_of(current_user._get_current_object())
+                header = cache.header_of(user)
                 g.page_cache_header = header
                 key = _key((*generations[:2], *own_page, header), viewer)
             else:

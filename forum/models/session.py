@@ -33,6 +33,18 @@ def browser_shape(user_agent: str | None) -> str:
     return _NUMBERS.sub("0", trim_user_agent(user_agent))
 
 
+# The rule for a session row, as plain functions: a signed-in request checks the plain row
+# of its session (queries/sessions.py `sign_in_row`), not a UserSession object.
+def is_live(ended_at: datetime | None, last_seen_at: datetime, now: datetime, idle: timedelta) -> bool:
+    """A session opens something: not ended, and used within `idle`."""
+    return ended_at is None and last_seen_at > now - idle
+
+
+def fits_browser(signed_in_with: str | None, user_agent: str | None) -> bool:
+    """Whether a request's user agent could be the browser that signed in (with `signed_in_with`)."""
+    return browser_shape(signed_in_with) == browser_shape(user_agent)
+
+
 class UserSession(Model):
     __tablename__ = "user_sessions"
 
@@ -48,13 +60,6 @@ class UserSession(Model):
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
 
     user: Mapped[User] = relationship()
-
-    def is_live(self, now: datetime, idle: timedelta) -> bool:
-        return self.ended_at is None and self.last_seen_at > now - idle
-
-    def fits_browser(self, user_agent: str | None) -> bool:
-        """Whether a request's user agent could be the browser that signed in."""
-        return browser_shape(self.user_agent) == browser_shape(user_agent)
 
     def __repr__(self) -> str:
         return f"<UserSession {self.id} of user {self.user_id}>"

@@ -5,12 +5,16 @@ applies; every helper here takes the owner or the secret key."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from forum.extensions import db
+from forum.infra.rows import rows as plain_rows
 from forum.models import User, UserSession
 
 
@@ -37,6 +41,55 @@ def session_with_hash(key_hash: str) -> UserSession | None:
     record, user = row
     set_committed_value(record, "user", user)  # loaded, as joinedload would have set it
     return record
+
+
+# The columns of a signed-in request's session row before its user's (`sign_in_row`).
+SESSION_COLUMNS = ("session_id", "user_id", "ended_at", "last_seen_at", "user_agent")
+
+
+@cache
+def _user_keys() -> tuple[str, ...]:
+    return tuple(prop.key for prop in User.__mapper__.column_attrs)
+
+
+@cache
+def _sign_in_statement() -> Select:
+    """Built once (the hash a bound parameter): the session's columns its checks read, then
+    every column of its user, so a request that needs the user object has it without asking
+    again (`user_of`)."""
+    return (
+        select(
+            UserSession.id.label("session_id"),
+            UserSession.user_id,
+            UserSession.ended_at,
+            UserSession.last_seen_at,
+            UserSession.user_agent,
+            *(getattr(User, key) for key in _user_keys()),
+        )
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.key_hash == bindparam("key_hash"))
+    )
+
+
+def sign_in_row(key_hash: str) -> Row | None:
+    """The session whose key hashes to this and its user, as one plain row (forum/infra/rows.py):
+    asked on every signed-in request, a page cache hit included, which needs no ORM object."""
+    return plain_rows(_sign_in_statement(), {"key_hash": key_hash}).first()
+
+
+def user_of(row: Row) -> User:
+    """The user of a `sign_in_row` as the session's object, with no second query: the one the
+    session already holds, else one made from the row's columns exactly as loading it would
+    (persistent, nothing changed; its relationships load when read)."""
+    user_id = row.user_id
+    held = db.session.identity_map.get(identity_key(User, user_id))
+    if held is not None:
+        return held
+    user = User.__mapper__.class_manager.new_instance()
+    instance_dict(user).update(zip(_user_keys(), row[len(SESSION_COLUMNS) :], strict=True))
+    make_transient_to_detached(user)
+    db.session.add(user)
+    return user
 
 
 def live_sessions(user_id: int, now: datetime) -> list[UserSession]:

@@ -50,8 +50,9 @@ def shared_headers() -> SharedThreads | None:
 def header_values(context: Context) -> dict[str, Any]:
     """Everything the header prints, for this request and viewer."""
     member = None
-    if is_signed_in(current_user):
-        member = Member(current_user.id, current_user.username, current_user.display_name)
+    viewer = current_user._get_current_object()  # the proxy looked up once
+    if is_signed_in(viewer):
+        member = Member(viewer.id, viewer.username, viewer.display_name)
     unread = context.get("unread_notifications") or 0
     moderator = bool(context.get("is_site_moderator"))
     sign_in_url = None

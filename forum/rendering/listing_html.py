@@ -137,7 +137,8 @@ class CardRenderer:
         self.widget = VoteWidgets.for_request()
         self.votes = votes
         self.new_counts = new_counts or {}
-        self.viewer_id = current_user.id if current_user.is_authenticated else None
+        viewer = current_user._get_current_object()  # the proxy looked up once
+        self.viewer_id = viewer.id if viewer.is_authenticated else None
         self.buttons = votes is not None and self.widget.can_vote
 
     def render(self, cards: list[Card]) -> Markup:

@@ -7,7 +7,7 @@ so signing out, "sign out everywhere else", a password change or a reset ends th
 for every worker and every host at once, with nothing to share but the database.
 
 A key is bound to the browser that signed in: a request whose user agent has another shape
-(`UserSession.fits_browser`) gets nobody. Not to the address: a phone changes address
+(`models.session.fits_browser`) gets nobody. Not to the address: a phone changes address
 between networks all day, and a binding that signs people out on every train ride would
 be switched off by the people it protects.
 """
@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import Row, update
 
 from forum.extensions import db
-from forum.infra.memo import request_memo
+from forum.infra.memo import forget, request_memo
 from forum.models import User, UserSession
 from forum.models._time import utcnow
-from forum.models.session import ADDRESS_MAX, trim_user_agent
-from forum.queries.sessions import idle_limit, session_with_hash
+from forum.models.session import ADDRESS_MAX, fits_browser, is_live, trim_user_agent
+from forum.queries.sessions import idle_limit, sign_in_row, user_of
 from forum.services.errors import ServiceError
 
 # last_seen_at is written at most this often per session (see `touch`).
@@ -34,6 +34,7 @@ TOUCH_INTERVAL = timedelta(minutes=5)
 KEY_MAX = 200  # a real key is 43 characters; anything far longer is not one of ours
 
 _MEMO = "sign_in"
+_CHECKED = "sign_in_checked"  # key -> SignIn | None, for this request
 
 
 def hash_key(key: str) -> str:
@@ -57,34 +58,69 @@ def start(user: User, *, remember: bool, user_agent: str | None, address: str | 
     db.session.add(record)
     db.session.commit()
     user.session_key = key
-    request_memo(_MEMO)["current"] = record
+    request_memo(_MEMO)["current"] = SignIn(record.id, user.id, now)
     return key
 
 
-def open_by_key(key: str | None, *, user_agent: str | None, address: str | None) -> User | None:
-    """The user of the live session this key names, when the request comes from the browser
-    that signed in; None for an unknown, ended, idle or foreign-browser key alike. The
-    session becomes the request's `current()` one."""
+@dataclass
+class SignIn:
+    """A live session as this request found it: what the request needs of its row."""
+
+    id: int
+    user_id: int
+    last_seen_at: datetime
+    row: Row | None = None  # the checked row, its user's columns with it (`user`)
+
+    def user(self) -> User | None:
+        return user_of(self.row) if self.row is not None else None
+
+
+def open_sign_in(key: str | None, *, user_agent: str | None, address: str | None) -> SignIn | None:
+    """The live session this key names, when the request comes from the browser that signed
+    in and its user is not deleted; None for an unknown, ended, idle or foreign-browser key
+    alike. One plain row (no ORM object), checked once a request: a page cache hit needs no
+    more than its user's id, and the user loader builds the user from the same row
+    (`open_by_key`). The session becomes the request's `current()` one."""
     if not key or len(key) > KEY_MAX:
         return None
-    record = session_with_hash(hash_key(key))
+    checked = request_memo(_CHECKED)
+    if key not in checked:
+        checked[key] = _check(key, user_agent, address)
+    found = checked[key]
+    if found is not None:
+        request_memo(_MEMO)["current"] = found
+    return found
+
+
+def _check(key: str, user_agent: str | None, address: str | None) -> SignIn | None:
+    row = sign_in_row(hash_key(key))
     now = utcnow()
-    if record is None or not record.is_live(now, idle_limit()) or not record.fits_browser(user_agent):
+    if row is None or not is_live(row.ended_at, row.last_seen_at, now, idle_limit()):
         return None
-    if record.user.is_deleted:  # its sessions end with it; this holds even if one was missed
+    if not fits_browser(row.user_agent, user_agent):
         return None
-    touch(record, address, now)
-    request_memo(_MEMO)["current"] = record
-    record.user.session_key = key
-    return record.user
+    if row.deleted_at is not None:  # its sessions end with it; this holds even if one was missed
+        return None
+    found = SignIn(row.session_id, row.user_id, row.last_seen_at, row)
+    touch(found, address, now)
+    return found
 
 
-def current() -> UserSession | None:
+def open_by_key(key: str | None, *, user_agent: str | None, address: str | None) -> User | None:
+    """The user of `open_sign_in`'s session, for Flask-Login (forum/api/auth.py)."""
+    found = open_sign_in(key, user_agent=user_agent, address=address)
+    user = found.user() if found is not None else None
+    if user is not None:
+        user.session_key = key
+    return user
+
+
+def current() -> SignIn | None:
     """The session this request was signed in by (or signed in to), if any."""
     return request_memo(_MEMO).get("current")
 
 
-def touch(record: UserSession, address: str | None, now: datetime | None = None) -> None:
+def touch(record: SignIn, address: str | None, now: datetime | None = None) -> None:
     """Record that the session was used, for "last seen" and for ending idle sessions.
 
     Like an API token's last use (services/tokens.py), a write a GET may make: a single
@@ -103,8 +139,7 @@ def touch(record: UserSession, address: str | None, now: datetime | None = None)
     )
     db.session.commit()
     if result.rowcount:  # type: ignore[attr-defined]  # DML returns a CursorResult
-        set_committed_value(record, "last_seen_at", now)
-        set_committed_value(record, "address", address)
+        record.last_seen_at = now
 
 
 def _end(*conditions) -> int:
@@ -115,6 +150,7 @@ def _end(*conditions) -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+    forget(_CHECKED)  # a key checked earlier in this request may name a session just ended
     return result.rowcount  # type: ignore[attr-defined]  # DML returns a CursorResult
 
 

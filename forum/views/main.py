@@ -16,16 +16,17 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @cached_page
 def index():
+    viewer = current_user._get_current_object()  # the proxy looked up once, not in every helper
     sort = request.args.get("sort", listings.SORTS[0])
     unknown_sort = None
     if sort not in listings.SORTS:
         unknown_sort, sort = sort, listings.SORTS[0]
     tag = None
     if tag_name := request.args.get("tag"):
-        tag = listings.visible_tag_or_404(current_user, tag_name)
-    groups_only = request.args.get("view") == "groups" and current_user.is_authenticated
+        tag = listings.visible_tag_or_404(viewer, tag_name)
+    groups_only = request.args.get("view") == "groups" and viewer.is_authenticated
     posts = listings.card_page(
-        current_user,
+        viewer,
         "groups" if groups_only else "tag" if tag is not None else "all",
         page_arg(),
         current_app.config["POSTS_PER_PAGE"],
@@ -37,26 +38,26 @@ def index():
     return render_template(
         "main/index.html",
         posts=posts,
-        cards=_cards(posts, post_ids, new_counts=unread.new_comment_counts(current_user, post_ids)),
+        cards=_cards(viewer, posts, post_ids, new_counts=unread.new_comment_counts(viewer, post_ids)),
         sort=sort,
         sorts=listings.SORTS,
         sort_labels=listings.SORT_LABELS,
         tag=tag,
         groups_only=groups_only,
-        tag_feed=tag is not None and _has_feed(tag),
+        tag_feed=tag is not None and _has_feed(viewer, tag),
         unknown_sort=unknown_sort,
     )
 
 
-def _has_feed(tag) -> bool:
+def _has_feed(viewer, tag) -> bool:
     """Whether the tag's public feed exists: an anonymous reader may list a post with it.
     A visitor just found the tag by that same rule (`visible_tag_or_404`): no second look."""
-    return not current_user.is_authenticated or feeds.tag_has_feed(tag)
+    return not viewer.is_authenticated or feeds.tag_has_feed(tag)
 
 
-def _cards(posts: Page, post_ids: list[int], new_counts: dict[int, int] | None = None) -> Markup:
+def _cards(viewer, posts: Page, post_ids: list[int], new_counts: dict[int, int] | None = None) -> Markup:
     """A page of cards with the viewer's votes and "new" counts on them."""
-    return listing_html.page_of_cards(posts.items, viewer_post_votes(current_user, post_ids), new_counts)
+    return listing_html.page_of_cards(posts.items, viewer_post_votes(viewer, post_ids), new_counts)
 
 
 @bp.route("/tags")
@@ -69,14 +70,15 @@ def tags():
 @bp.route("/tags/<name>")
 @cached_page
 def tag(name: str):
-    tag = listings.visible_tag_or_404(current_user, name)
-    posts = listings.card_page(current_user, "tag", page_arg(), current_app.config["POSTS_PER_PAGE"], tag=tag)
+    viewer = current_user._get_current_object()  # the proxy looked up once, not in every helper
+    tag = listings.visible_tag_or_404(viewer, name)
+    posts = listings.card_page(viewer, "tag", page_arg(), current_app.config["POSTS_PER_PAGE"], tag=tag)
     return render_template(
         "main/tag.html",
         tag=tag,
         posts=posts,
-        cards=_cards(posts, [row.id for row in posts.items]),
-        tag_feed=_has_feed(tag),
+        cards=_cards(viewer, posts, [row.id for row in posts.items]),
+        tag_feed=_has_feed(viewer, tag),
     )
 
 

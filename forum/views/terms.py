@@ -95,9 +95,10 @@ def my_acceptances():
 @bp.before_app_request
 def require_site_terms():
     """Signed-in members who have not agreed to the site terms in force agree first."""
-    if not current_user.is_authenticated or request.endpoint in SITE_TERMS_EXEMPT or request.endpoint is None:
+    viewer = current_user._get_current_object()  # the proxy looked up once
+    if not viewer.is_authenticated or request.endpoint in SITE_TERMS_EXEMPT or request.endpoint is None:
         return None
-    if terms_service.has_accepted_site_terms(current_user):
+    if terms_service.has_accepted_site_terms(viewer):
         return None
     if request.path.startswith("/api/"):
         return render_error(403, "Accept the current site terms first.")

@@ -42,6 +42,7 @@ def profile(username: str):
 
 def render_profile(user: User, status: int = 200, vouch_form=None):
     """The profile; re-rendered with the vouch form's message when a vouch is refused."""
+    viewer = current_user._get_current_object()  # the proxy looked up once, not in every helper
     tab = "comments" if request.args.get("tab") == "comments" else "posts"
     per_page = current_app.config["POSTS_PER_PAGE"]
     # Counts shown on the tabs are of what this viewer may read, never of everything;
@@ -50,15 +51,15 @@ def render_profile(user: User, status: int = 200, vouch_form=None):
     n_comments: int | None
     cards = None
     if tab == "posts":
-        items = listings.card_page(current_user, "author", page_arg(), per_page, author=user)
+        items = listings.card_page(viewer, "author", page_arg(), per_page, author=user)
         cards = listing_html.page_of_cards(items.items)
-        n_posts, n_comments = items.total, listings.comment_count_by(current_user, user)
+        n_posts, n_comments = items.total, listings.comment_count_by(viewer, user)
     else:
-        items = paginate(listings.comments_by(current_user, user), page_arg(), per_page)
-        n_posts, n_comments = _count(listings.posts_by(current_user, user)), items.total
+        items = paginate(listings.comments_by(viewer, user), page_arg(), per_page)
+        n_posts, n_comments = _count(listings.posts_by(viewer, user)), items.total
     # How the viewer is linked to the person, their own vouch and block: one statement
     # (None for visitors and one's own profile, who have none of them).
-    paths = trust.paths_to_user(current_user, user)
+    paths = trust.paths_to_user(viewer, user)
     return render_template(
         "users/profile.html",
         user=user,

@@ -11,7 +11,7 @@ from forum.extensions import db
 from forum.models import Comment, Post
 from forum.queries import listings
 from forum.queries.threads import comment_page_of, page_thread
-from forum.rendering.thread_html import render_thread
+from forum.rendering.thread_html import render_thread, with_thread
 from forum.services import moderation
 from forum.views.posts import _tree
 from tests.factories import login, make_comment, make_post, make_user, statements
@@ -48,7 +48,8 @@ def _html(app, viewer, post_id: int, rows: bool) -> str:
         if rows:
             depth = app.config["MAX_THREAD_DEPTH"]
             thread, _ = page_thread(comment_page_of(viewer, post, "old", 0, 30), viewer, post, depth)
-            html = str(render_thread(thread, post, None, False, None))
+            page = with_thread(str(render_thread(thread, post, None, False, None)))
+            html = page.decode() if isinstance(page, bytes) else page
         else:
             comments = list(db.session.scalars(listings.comment_page(viewer, post, "old", 0, 30)).unique())
             html = str(render_thread(_tree(comments), post, None, False, None))

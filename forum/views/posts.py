@@ -25,7 +25,7 @@ from forum.queries.threads import (
     page_thread,
     viewer_relations,
 )
-from forum.rendering import marks, post_html
+from forum.rendering import marks, post_html, thread_html
 from forum.services import (
     ServiceError,
     default_audience,
@@ -307,7 +307,7 @@ def _render_post(post, comment_form: CommentForm | None, status: int = 200, sinc
     post_terms = terms_service.terms_box(current_user, post)
     can_moderate = permissions.can_moderate_post(current_user, post)
     shows_edit = post.id in visibility.edited_for(current_user, [post])
-    return render_template(
+    page_html = render_template(
         "posts/view.html",
         post=post,
         body_html=marked_copies.html_for(current_user, post),
@@ -333,7 +333,8 @@ def _render_post(post, comment_form: CommentForm | None, status: int = 200, sinc
             post, can_moderate=can_moderate, shows_edit=shows_edit, audience=audience, post_terms=post_terms
         ),
         comment_form_key=post_html.comment_form_key(post, comment_form),
-    ), status
+    )
+    return thread_html.with_thread(page_html), status  # the thread goes in as the UTF-8 it is kept as
 
 
 def _rights(post) -> dict:

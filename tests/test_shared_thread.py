@@ -16,7 +16,7 @@ from forum import create_app
 from forum.extensions import db
 from forum.models import Comment, Post, User
 from forum.models._time import utcnow
-from forum.rendering.thread_html import shared_threads
+from forum.rendering.thread_html import THREAD, shared_threads
 from forum.services import blocks, comments, drafts, moderation, votes
 from tests.factories import PASSWORD, RequestIsolatedClient, login, make_comment, make_post, make_user
 from tests.moderation_helpers import make_moderator
@@ -43,7 +43,9 @@ def thread(app):
 def page(client, post) -> str:
     response = client.get(f"/posts/{post.id}")
     assert response.status_code == 200
-    return response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert THREAD not in text and '<ol class="thread">' in text  # the thread was put in where it goes
+    return text
 
 
 def comment_html(text: str, comment: Comment) -> str:
@@ -178,7 +180,8 @@ def test_kept_threads_are_per_post(app, thread):
 def test_a_kept_layout_fills_as_joining_its_pieces_would():
     """`_Layout.fill` is one join of runs; it must give exactly what joining the pieces with
     the viewer's own slots in place, then putting their token in, gives: slots that hold a
-    token marker (a reply form's), empty slots side by side, slots at either end."""
+    token marker (a reply form's), empty slots side by side, slots at either end. So must
+    `fill_encoded`, as UTF-8 (what the post page's response carries: `with_thread`)."""
     import random
 
     from forum.rendering.thread_html import CSRF, _Layout
@@ -187,7 +190,7 @@ def test_a_kept_layout_fills_as_joining_its_pieces_would():
     for _ in range(300):
         pieces: list = []
         for i in range(rng.randint(0, 12)):
-            text = rng.choice(["", "a", "<li>", f"x{CSRF}y", CSRF, f"{CSRF}{CSRF}", "z" * rng.randint(1, 5)])
+            text = rng.choice(["", "a", "<li>", f"x{CSRF}y", CSRF, f"{CSRF}{CSRF}", "z" * rng.randint(1, 5), "▲ ✓ ·"])
             pieces.append(text if rng.random() < 0.5 else ((rng.choice(["li", "note", "votes"]), i), text))
         slots = [piece[0] for piece in pieces if not isinstance(piece, str)]
         own = {name: f"<own {name[0]}{name[1]}>" for name in slots if rng.random() < 0.4}
@@ -196,7 +199,9 @@ def test_a_kept_layout_fills_as_joining_its_pieces_would():
         expected = "".join(
             piece if isinstance(piece, str) else own.get(piece[0], piece[1]) for piece in pieces
         ).replace(CSRF, token)
-        assert _Layout(pieces).fill(own, token) == expected
+        layout = _Layout(pieces)
+        assert layout.fill(own, token) == expected
+        assert b"".join(layout.fill_encoded(own, token)) == expected.encode()
 
 
 def test_review_comments_reach_only_the_drafts_readers_whoever_reads_first(app):

@@ -280,7 +280,8 @@ def _comment_page(post, sort: str) -> tuple[Page[tuple], PageThread]:
     to carry it."""
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     number = 1 if post.is_deleted else page_arg()
-    rows = [] if post.is_deleted else comment_page_of(current_user, post, sort, (number - 1) * per_page, per_page)
+    # All rows at once: cheaper than one at a time (SQLAlchemy makes them in one call).
+    rows = [] if post.is_deleted else comment_page_of(current_user, post, sort, (number - 1) * per_page, per_page).all()
     viewer = current_user._get_current_object()
     thread, total = page_thread(rows, viewer, post, current_app.config["MAX_THREAD_DEPTH"])
     if total is None:

@@ -25,6 +25,12 @@ comments (the notice speaks to its author) gets a thread of their own, never kep
 Post bodies, which may be marked per reader (issue 27), are never part of it: only
 comments, which are never marked.
 
+The post page's thread (`threads.PageThread`) is found the same way, from the rows its
+viewer's checked statement returned and the rule's decision for each, before any tree is
+built: a hit makes only the viewer's own slots, from the kept nodes (which are never marked
+for anyone). Its kept text holds while every "ago" in it does (`dates.changes_at`), and it
+goes into the response as UTF-8 encoded once (`with_thread`).
+
 Everything from the database is escaped here except `body_html`, which markup.py
 sanitized at save time (the template printed it with `|safe` too). The rare parts
 (removal notices, moderators' forms) still come from their macros in macros.html.

@@ -771,9 +771,17 @@ def get_comment_or_404(comment_id: int, viewer: User | None) -> Comment:
 
 def shows_comment(viewer: User | None, comment: Comment) -> bool:
     """Whether the viewer sees this (readable) comment's text, rather than a placeholder."""
-    if comment.is_deleted:
+    return comment_shown(
+        viewer, comment.post, comment.author_id, deleted=comment.is_deleted, removed=comment.is_removed
+    )
+
+
+def comment_shown(viewer: User | None, post: Post, author_id: int, *, deleted: bool, removed: bool) -> bool:
+    """`shows_comment` for a comment read as columns (the post page's rows, queries/threads.py)
+    on `post`, which the caller fetched through this module."""
+    if deleted:
         return False
-    return not comment.is_removed or sees_removed(viewer, comment.author_id, comment.post)
+    return not removed or sees_removed(viewer, author_id, post)
 
 
 def get_shown_comment_or_404(comment_id: int, viewer: User | None) -> Comment:

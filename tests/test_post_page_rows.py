@@ -1,5 +1,5 @@
 """The post page's comments as plain rows (forum/queries/threads.py: `comment_page_rows`, run
-through its statement built once by `comment_page_of`; `ThreadComment`): the same thread, byte
+through its statement built once by `comment_page_of`; `PageThread`): the same thread, byte
 for byte, as the ORM rows gave, with the count of top-level comments carried by the same statement."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from flask_login import login_user, logout_user
 from forum.extensions import db
 from forum.models import Comment, Post
 from forum.queries import listings
-from forum.queries.threads import comment_page_of, thread_comments
-from forum.rendering.thread_html import render_thread
+from forum.queries.threads import comment_page_of, page_thread
+from forum.rendering.thread_html import render_thread, with_thread
 from forum.services import moderation
 from forum.views.posts import _tree
 from tests.factories import login, make_comment, make_post, make_user, statements
@@ -46,10 +46,13 @@ def _html(app, viewer, post_id: int, rows: bool) -> str:
             login_user(viewer)
         post = db.session.get(Post, post_id)
         if rows:
-            comments, _ = thread_comments(comment_page_of(viewer, post, "old", 0, 30), post)
+            depth = app.config["MAX_THREAD_DEPTH"]
+            thread, _ = page_thread(comment_page_of(viewer, post, "old", 0, 30), viewer, post, depth)
+            page = with_thread(str(render_thread(thread, post, None, False, None)))
+            html = page.decode() if isinstance(page, bytes) else page
         else:
             comments = list(db.session.scalars(listings.comment_page(viewer, post, "old", 0, 30)).unique())
-        html = str(render_thread(_tree(comments), post, None, False, None))
+            html = str(render_thread(_tree(comments), post, None, False, None))
         logout_user()
         return html
 

@@ -7,15 +7,17 @@ ever reaches another."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from config import TestConfig
 from forum import create_app
 from forum.extensions import db
-from forum.models import Comment, Post
-from forum.rendering.thread_html import shared_threads
-from forum.services import blocks, comments, moderation, votes
+from forum.models import Comment, Post, User
+from forum.models._time import utcnow
+from forum.rendering.thread_html import THREAD, shared_threads
+from forum.services import blocks, comments, drafts, moderation, votes
 from tests.factories import PASSWORD, RequestIsolatedClient, login, make_comment, make_post, make_user
 from tests.moderation_helpers import make_moderator
 
@@ -41,7 +43,9 @@ def thread(app):
 def page(client, post) -> str:
     response = client.get(f"/posts/{post.id}")
     assert response.status_code == 200
-    return response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert THREAD not in text and '<ol class="thread">' in text  # the thread was put in where it goes
+    return text
 
 
 def comment_html(text: str, comment: Comment) -> str:
@@ -176,7 +180,8 @@ def test_kept_threads_are_per_post(app, thread):
 def test_a_kept_layout_fills_as_joining_its_pieces_would():
     """`_Layout.fill` is one join of runs; it must give exactly what joining the pieces with
     the viewer's own slots in place, then putting their token in, gives: slots that hold a
-    token marker (a reply form's), empty slots side by side, slots at either end."""
+    token marker (a reply form's), empty slots side by side, slots at either end. So must
+    `fill_encoded`, as UTF-8 (what the post page's response carries: `with_thread`)."""
     import random
 
     from forum.rendering.thread_html import CSRF, _Layout
@@ -185,7 +190,7 @@ def test_a_kept_layout_fills_as_joining_its_pieces_would():
     for _ in range(300):
         pieces: list = []
         for i in range(rng.randint(0, 12)):
-            text = rng.choice(["", "a", "<li>", f"x{CSRF}y", CSRF, f"{CSRF}{CSRF}", "z" * rng.randint(1, 5)])
+            text = rng.choice(["", "a", "<li>", f"x{CSRF}y", CSRF, f"{CSRF}{CSRF}", "z" * rng.randint(1, 5), "▲ ✓ ·"])
             pieces.append(text if rng.random() < 0.5 else ((rng.choice(["li", "note", "votes"]), i), text))
         slots = [piece[0] for piece in pieces if not isinstance(piece, str)]
         own = {name: f"<own {name[0]}{name[1]}>" for name in slots if rng.random() < 0.4}
@@ -194,4 +199,70 @@ def test_a_kept_layout_fills_as_joining_its_pieces_would():
         expected = "".join(
             piece if isinstance(piece, str) else own.get(piece[0], piece[1]) for piece in pieces
         ).replace(CSRF, token)
-        assert _Layout(pieces).fill(own, token) == expected
+        layout = _Layout(pieces)
+        assert layout.fill(own, token) == expected
+        assert b"".join(layout.fill_encoded(own, token)) == expected.encode()
+
+
+def test_review_comments_reach_only_the_drafts_readers_whoever_reads_first(app):
+    """A draft's review comment stays with the draft's readers once it is published: a reader
+    outside them gets their own thread from their own rows, whichever page was made first."""
+    author, rita, ann = make_user("author"), make_user("rita"), make_user("ann")
+    post = make_post(author, "Reviewed findings", "The published text.", draft=True)
+    drafts.share_draft(post, author, "rita", "comment")
+    make_comment(rita, post, "A review for the draft's readers only.")
+    drafts.publish(post, author)
+    make_comment(author, post, "A published comment.")
+    store = shared_threads()
+    for rita_first in (True, False):
+        store._entries.clear()
+        for user in (rita, ann) if rita_first else (ann, rita):
+            text = page(signed_in(app, user), post)
+            assert "A published comment." in text
+            assert ("A review for the draft" in text) == (user is rita)
+
+
+def test_a_ban_takes_the_vote_buttons_away_on_the_next_request(app, thread):
+    post, ben = thread["post"], signed_in(app, thread["ben"])
+    button = f'value="comment:{thread["by_ann"].id}:karma:up"'
+    assert button in comment_html(page(ben, post), thread["by_ann"])
+    moderation.ban_user(make_moderator(), db.session.get(User, thread["ben"].id), "Spam")
+    assert button not in comment_html(page(ben, post), thread["by_ann"])
+
+
+def test_a_kept_thread_says_how_long_ago_as_of_each_request(app, thread, monkeypatch):
+    """A kept thread's "ago"s are as of the request that made it: a later request past the
+    moment one of them changes gets a thread made afresh; one before it, the kept one."""
+    from forum.rendering import thread_html
+
+    post, ben, ann = thread["post"], signed_in(app, thread["ben"]), signed_in(app, thread["ann"])
+    start = utcnow()
+    monkeypatch.setattr(thread_html, "utcnow", lambda: start)
+    assert "just now</a>" in comment_html(page(ben, post), thread["by_ann"])
+    store = shared_threads()
+    hits = store.hits
+    monkeypatch.setattr(thread_html, "utcnow", lambda: start + timedelta(seconds=20))
+    assert "just now</a>" in comment_html(page(ann, post), thread["by_author"])
+    assert store.hits == hits + 1  # every "ago" still holds: the kept thread
+    monkeypatch.setattr(thread_html, "utcnow", lambda: start + timedelta(minutes=2, seconds=1))
+    assert "2 minutes ago</a>" in comment_html(page(ben, post), thread["by_ann"])
+    assert store.hits == hits + 1
+
+
+def test_a_renamed_author_shows_on_the_next_request(app, thread):
+    post, ben = thread["post"], signed_in(app, thread["ben"])
+    page(ben, post)
+    db.session.get(User, thread["ann"].id).display_name = "Ann Renamed"
+    db.session.commit()
+    assert "Ann Renamed" in comment_html(page(ben, post), thread["by_ann"])
+
+
+def test_a_members_own_removed_comment_never_reaches_another_reader(app, thread):
+    """Its author reads it with a notice addressed to them; a reader after them gets the
+    placeholder, not the text or the notice (the author's thread is never kept)."""
+    post = thread["post"]
+    moderation.remove_comment(make_moderator(), db.session.get(Comment, thread["by_troll"].id), "Abuse")
+    trolls = page(signed_in(app, thread["troll"]), post)
+    assert "A moderator removed your comment." in trolls
+    bens = page(signed_in(app, thread["ben"]), post)
+    assert "troll" not in bens.split('<ol class="thread">', 1)[1] and "removed your comment" not in bens

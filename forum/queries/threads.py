@@ -1,5 +1,5 @@
 """Building a comment tree in Python from one flat, already-visible list of comments,
-and the post page's comments as plain rows (`comment_page_rows`, `ThreadComment`)."""
+and the post page's comments as plain rows (`comment_page_rows`, `PageThread`)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from forum import visibility
 from forum.infra.memo import request_memo
 from forum.infra.rows import rows as plain_rows
 from forum.models import Block, Comment, Post, SavedItem, Subscription, User, Vote
@@ -125,7 +126,6 @@ class ThreadComment(ModeratedRow):
     """A comment as the thread shows it (no Markdown source), read like a `Comment`."""
 
     author: AuthorRow
-    post: Post  # the post the page fetched through visibility (`sees_removed` asks who moderates it)
     id: int
     post_id: int
     parent_id: int | None
@@ -162,6 +162,10 @@ _ROW_COLUMNS = (*_COMMENT_COLUMNS, User.username, User.display_name, User.delete
 # Where a row's author columns start, and its count of top-level comments (the last column).
 _AUTHOR_AT = len(_COMMENT_COLUMNS)
 _TOTAL_AT = len(_ROW_COLUMNS)
+# Where the columns a page's rows are sorted out by sit in a row.
+_ID, _AUTHOR_ID, _DELETED, _REMOVED = (
+    [column.key for column in _COMMENT_COLUMNS].index(name) for name in ("id", "author_id", "deleted_at", "removed_at")
+)
 
 
 def comment_page_rows(viewer: User | None, post: Post, sort: str, offset: Any, per_page: Any) -> Select:
@@ -201,20 +205,70 @@ def comment_page_of(viewer: User | None, post: Post, sort: str, offset: int, per
     return plain_rows(statement, {**params, **values})
 
 
-def thread_comments(rows: Iterable, post: Post) -> tuple[list[ThreadComment], int | None]:
-    """The rows of `comment_page_rows` as comments (one author object per author), and the
-    count of top-level comments (None when there were no rows to carry it)."""
-    authors: dict[int, AuthorRow] = {}
-    out = []
+def _nothing_new(_comment: Any) -> bool:
+    return False
+
+
+@dataclass(slots=True)
+class PageThread:
+    """A page of a thread as this viewer's own checked query returned it (`comment_page_of`):
+    its rows, and whether the viewer is shown each comment's text (`visibility.comment_shown`,
+    the rule `shows_comment` applies to a comment object). The tree is built only when asked
+    (`nodes`): a renderer that keeps the text made from the same rows, decisions and kind of
+    viewer (rendering/thread_html.py) needs neither a tree nor an object per row, which were
+    most of a long thread's cost (bench/README.md, "Issue 23, sixth round: the long thread")."""
+
+    rows: list[tuple]  # each row of `comment_page_rows` without its last column (the count)
+    shown: tuple[bool, ...]  # for each row
+    max_depth: int
+    viewer_id: int | None
+    # Whether a comment is new to the viewer (`unread.is_new`, set by the view): their own marks.
+    is_new: Callable[[Any], bool] = _nothing_new
+
+    def key(self) -> tuple:
+        """Everything the tree and its text are made from, besides the kind of viewer and the clock."""
+        return (self.max_depth, tuple(self.rows), self.shown)
+
+    def shows_own_removed(self) -> bool:
+        """The viewer is shown a removed comment of their own (its notice speaks to its author)."""
+        me = self.viewer_id
+        return me is not None and any(
+            shown and row[_REMOVED] is not None and row[_AUTHOR_ID] == me
+            for row, shown in zip(self.rows, self.shown, strict=True)
+        )
+
+    def nodes(self) -> list[Node]:
+        """The tree, as `build_tree` makes it from these comments and decisions (one author
+        object per author); new marks are the renderer's, never set on these nodes."""
+        authors: dict[int, AuthorRow] = {}
+        comments: list[Any] = []  # plain rows read like a `Comment` (all the tree and the renderer read)
+        for row in self.rows:
+            author_id = row[_AUTHOR_ID]
+            author = authors.get(author_id)
+            if author is None:
+                author = authors[author_id] = AuthorRow(author_id, *row[_AUTHOR_AT:])
+            comments.append(ThreadComment(author, *row[:_AUTHOR_AT]))
+        hidden = {row[_ID] for row, shown in zip(self.rows, self.shown, strict=True) if not shown}
+        return build_tree(comments, max_depth=self.max_depth, hidden=lambda c: c.id in hidden)
+
+
+def page_thread(rows: Iterable, viewer: User | None, post: Post, max_depth: int) -> tuple[PageThread, int | None]:
+    """The rows of `comment_page_rows` (run for this viewer on `post`, which the caller fetched
+    through visibility) as a `PageThread`, and the count of top-level comments (None when there
+    were no rows to carry it)."""
+    kept: list[tuple] = []
     total = None
     for row in rows:
-        author_id = row[3]
-        author = authors.get(author_id)
-        if author is None:
-            author = authors[author_id] = AuthorRow(author_id, *row[_AUTHOR_AT:_TOTAL_AT])
-        out.append(ThreadComment(author, post, *row[:_AUTHOR_AT]))
+        kept.append(row[:_TOTAL_AT])
         total = row[_TOTAL_AT]
-    return out, total
+    shown = tuple(
+        visibility.comment_shown(
+            viewer, post, row[_AUTHOR_ID], deleted=row[_DELETED] is not None, removed=row[_REMOVED] is not None
+        )
+        for row in kept
+    )
+    viewer_id = viewer.id if is_signed_in(viewer) else None
+    return PageThread(kept, shown, max_depth, viewer_id), total
 
 
 # --- the viewer's own relations to the post page, in one statement ----------------------

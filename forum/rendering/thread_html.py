@@ -25,6 +25,12 @@ comments (the notice speaks to its author) gets a thread of their own, never kep
 Post bodies, which may be marked per reader (issue 27), are never part of it: only
 comments, which are never marked.
 
+The post page's thread (`threads.PageThread`) is found the same way, from the rows its
+viewer's checked statement returned and the rule's decision for each, before any tree is
+built: a hit makes only the viewer's own slots, from the kept nodes (which are never marked
+for anyone). Its kept text holds while every "ago" in it does (`dates.changes_at`), and it
+goes into the response as UTF-8 encoded once (`with_thread`).
+
 Everything from the database is escaped here except `body_html`, which markup.py
 sanitized at save time (the template printed it with `|safe` too). The rare parts
 (removal notices, moderators' forms) still come from their macros in macros.html.
@@ -39,24 +45,28 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from operator import attrgetter
+from typing import Any, NamedTuple, cast
 
-from flask import current_app
+from flask import current_app, g
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2.environment import TemplateModule
 from markupsafe import escape
 
 from forum.models._time import utcnow
-from forum.queries.threads import Node, page_blocks, walk
-from forum.rendering.dates import time_ago
+from forum.queries.threads import Node, PageThread, page_blocks, walk
+from forum.rendering.dates import changes_at, time_ago
 from forum.rendering.vote_html import VoteWidgets
 from forum.web.links import Links
 
 # Where the viewer's CSRF token goes in kept text (the forms under a comment): a string no
 # one can write into a comment, since it holds a secret made when the worker starts.
 CSRF = f"\x00csrf-{secrets.token_hex(16)}\x00"
+# Where a page's thread goes (`with_thread`), in the page's text: a string no one can write, like CSRF.
+THREAD = f"\x00thread-{secrets.token_hex(16)}\x00"
 # A piece is literal text, or a slot: ((name, comment id), what a viewer with nothing of their own there sees).
 Slot = tuple[tuple[str, int], str]
 Piece = str | Slot
@@ -83,10 +93,13 @@ class SharedThreads:
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: tuple) -> tuple | None:
-        """(pieces, whether they hold vote buttons, and what the kind of part keeps besides)."""
+    def get(self, key: tuple, fresh: Callable[[tuple], bool] | None = None) -> tuple | None:
+        """(pieces, whether they hold vote buttons, and what the kind of part keeps besides);
+        None when nothing is kept under `key`, or what is kept is not `fresh`."""
         with self._lock:
             found = self._entries.get(key)
+            if found is not None and fresh is not None and not fresh(found):
+                found = None
             if found is None:
                 self.misses += 1
             else:
@@ -179,7 +192,7 @@ class _Layout:
     allocating and faulting in fresh memory, about a fifth of the page (bench/README.md,
     "Issue 23, fifth round: the post page")."""
 
-    __slots__ = ("csrf", "runs", "spans")
+    __slots__ = ("csrf", "encoded", "runs", "spans")
 
     def __init__(self, pieces: list[Piece]) -> None:
         runs: list[str] = []
@@ -199,6 +212,7 @@ class _Layout:
             self.spans[name] = (start, len(runs))
         self._add(runs, "".join(literal))
         self.runs = runs
+        self.encoded: list[bytes] | None = None  # the runs as UTF-8, made once when first asked
 
     def _add(self, runs: list[str], text: str) -> None:
         """Text appended as runs, each CSRF marker a run of its own."""
@@ -212,15 +226,53 @@ class _Layout:
     def fill(self, own: dict[tuple[str, int], str], token: str) -> str:
         """The text with these slots in place of their defaults (slots it does not hold:
         ignored) and `token` in place of every CSRF marker; one copy of the text."""
-        runs = self.runs.copy()
+        return "".join(self._put(self.runs.copy(), own, token, str))
+
+    def fill_encoded(self, own: dict[tuple[str, int], str], token: str) -> list[bytes]:
+        """`fill`'s text as UTF-8, in runs: the kept runs are encoded once (`encoded`). A long
+        thread's vote buttons (✓, ▲...) make its text and its page two bytes a character,
+        and encoding that page cost ~0.7 ms, against ~0.02 ms to join bytes already encoded
+        (`with_thread`; bench/README.md, "Issue 23, sixth round: the long thread")."""
+        if self.encoded is None:
+            self.encoded = [run.encode() for run in self.runs]
+        return self._put(self.encoded.copy(), own, token, str.encode)
+
+    def _put(self, runs: list, own: dict[tuple[str, int], str], token: str, form: Callable[[str], Any]) -> list:
+        """`runs` (the kept runs, copied, as `form` makes them) with the viewer's slots and token in."""
+        mark = form(token)
         for at in self.csrf:
-            runs[at] = token
+            runs[at] = mark
+        empty = form("")
         for name, html in own.items():
             span = self.spans.get(name)
             if span is not None:
                 start, end = span
-                runs[start:end] = [html] + [""] * (end - start - 1)
-        return "".join(runs)
+                runs[start:end] = [form(html)] + [empty] * (end - start - 1)
+        return runs
+
+
+class KeptThread(NamedTuple):
+    """What `SharedThreads` keeps of a thread."""
+
+    pieces: list[Piece]
+    has_buttons: bool  # the pieces hold vote buttons: the page prints its vote form
+    layout: _Layout
+    # A page's thread (`PageThread`): its nodes in page order, for each viewer's own slots
+    # (never marked for anyone: nodes new to a viewer are copied for them), and from when until
+    # when every "ago" in its text holds (`dates.changes_at`). None: the list of nodes was
+    # handed over, and the key holds every "ago".
+    flat: list[Node] | None = None
+    made: datetime | None = None
+    until: datetime | None = None
+
+    def holds_at(self, now: datetime) -> bool:
+        return (self.made is None or self.made <= now) and (self.until is None or now < self.until)
+
+
+def _found(store: SharedThreads | None, key: tuple | None, fresh=None) -> KeptThread | None:
+    if store is None or key is None:
+        return None
+    return cast(KeptThread | None, store.get(key, fresh))
 
 
 class Html:
@@ -266,22 +318,52 @@ class ThreadRenderer:
 
     # --- the page: kept pieces and the viewer's own slots ---------------------------------
 
-    def render(self, nodes: list[Node]) -> Html:
+    def render(self, nodes: list[Node] | PageThread) -> Html:
+        if isinstance(nodes, PageThread):
+            return self._render_page(nodes)
         flat = walk(nodes)
         key = self._key(flat)
         store = shared_threads() if key is not None else None
-        found = store.get(key) if store is not None and key is not None else None
+        found = _found(store, key)
         if found is None:
-            pieces: list[Piece] = []
-            self._thread(nodes, pieces)
-            kept = _token_out(pieces, self.csrf_token)
-            found = (kept, self.widget.used, _Layout(kept))
+            found = self._kept(nodes)
             if store is not None and key is not None:
                 store.put(key, found)
-        _pieces, has_buttons, layout = found
-        if has_buttons:
+        return self._filled(found, flat, {node.comment.id for node in flat if node.is_new})
+
+    def _render_page(self, thread: PageThread) -> Html:
+        """A page's thread, found by what its rows hold (`PageThread.key`) before any tree or
+        comment object is made: on a hit, only the viewer's own slots are."""
+        now = self.now
+        key = None if thread.shows_own_removed() else (self._kind(), "page", thread.key())
+        store = shared_threads() if key is not None else None
+        found = _found(store, key, lambda kept: kept.holds_at(now))
+        if found is None or found.flat is None:
+            nodes = thread.nodes()
+            flat = walk(nodes)
+            until = min((changes_at(node.comment.created_at, now) for node in flat), default=None)
+            found = self._kept(nodes, flat, now, until)
+            if store is not None and key is not None:
+                store.put(key, found)
+        else:
+            flat = found.flat
+        if found.has_buttons:
             self.widget.used = True  # the page prints its vote form (vote_html.page_form)
-        return Html(layout.fill(self._own_slots(flat), self.csrf_token))
+        own = self._own_slots(flat, {node.comment.id for node in flat if thread.is_new(node.comment)})
+        g.thread_encoded = found.layout.fill_encoded(own, self.csrf_token)
+        return Html(THREAD)
+
+    def _kept(self, nodes: list[Node], flat=None, made=None, until=None) -> KeptThread:
+        """The thread's text as a viewer with nothing of their own in it sees it."""
+        pieces: list[Piece] = []
+        self._thread(nodes, pieces)
+        kept = _token_out(pieces, self.csrf_token)
+        return KeptThread(kept, self.widget.used, _Layout(kept), flat, made, until)
+
+    def _filled(self, found: KeptThread, flat: list[Node], new: set[int]) -> Html:
+        if found.has_buttons:
+            self.widget.used = True  # the page prints its vote form (vote_html.page_form)
+        return Html(found.layout.fill(self._own_slots(flat, new), self.csrf_token))
 
     def _kind(self) -> tuple:
         """What the kept text depends on besides the thread: the kind of viewer."""
@@ -312,16 +394,18 @@ class ThreadRenderer:
             rows.append((place, _columns(c, _COMMENT_KEY), author, time_ago(c.created_at, now)))
         return (self._kind(), tuple(rows))
 
-    def _own_slots(self, flat: list[Node]) -> dict[tuple[str, int], str]:
-        """The slots this viewer sees differently from the kept text (`walk`'s list)."""
+    def _own_slots(self, flat: list[Node], new: set[int]) -> dict[tuple[str, int], str]:
+        """The slots this viewer sees differently from the kept text (`walk`'s list; `new`:
+        the ids of the comments new to the viewer)."""
         voted = {item_id for kind, item_id, _ in getattr(self.votes, "choices", {}) if kind == "comment"}
         own: dict[tuple[str, int], str] = {}
         for node in flat:
             c = node.comment
             blocked = node.shown and c.author_id in self.blocked
-            if node.is_new or blocked or node.classes or node.data:
-                own["li", c.id] = self._li(node, blocked)
-                own["note", c.id] = self._note(node, blocked)
+            is_new = c.id in new
+            if is_new or blocked or node.classes or node.data:
+                own["li", c.id] = self._li(node, blocked, is_new)
+                own["note", c.id] = self._note(node, blocked, is_new)
                 own["open", c.id] = self._open(node, blocked)
             if not node.shown:
                 continue
@@ -349,17 +433,17 @@ class ThreadRenderer:
         """Low-scored comments start closed, and, for the viewer only, those by someone they block."""
         return node.shown and (node.comment.score <= self.collapse_score or blocked)
 
-    def _li(self, node: Node, blocked: bool) -> str:
+    def _li(self, node: Node, blocked: bool, is_new: bool) -> str:
         classes = "comment comment-low" if self._low(node, blocked) else "comment"
-        if node.is_new:  # written since the viewer's last visit (unread.is_new)
+        if is_new:  # written since the viewer's last visit (unread.is_new)
             classes += " comment-new"
         if node.classes:
             classes = f"{classes} {escape(' '.join(node.classes))}"
         data = "".join(f' data-{escape(k)}="{escape(v)}"' for k, v in node.data) if node.data else ""
         return f'<li class="{classes}" id="c{node.comment.id}"{data}>'
 
-    def _note(self, node: Node, blocked: bool) -> str:
-        out = ' <span class="badge new-badge">new</span>' if node.is_new else ""
+    def _note(self, node: Node, blocked: bool, is_new: bool) -> str:
+        out = ' <span class="badge new-badge">new</span>' if is_new else ""
         if blocked:
             out += ' <span class="collapsed-note">(someone you blocked, collapsed)</span>'
         elif self._low(node, blocked):
@@ -380,13 +464,13 @@ class ThreadRenderer:
         # The byline's links stay outside <summary> (a link inside a toggle is "nested-interactive" for
         # assistive technology); the summary is the −/+ box beside it, and the byline shows when collapsed.
         plain = Node(c, node.depth, shown=node.shown)  # what a viewer with nothing of their own here sees
-        out.append((("li", c.id), self._li(plain, False)))
+        out.append((("li", c.id), self._li(plain, False, False)))
         out.append('<div class="comment-head">')
         out.append(f'<span class="muted">{placeholder}</span>' if not node.shown else self.links.user(c.author))
         out.append(f' · <a class="permalink" href="{permalink}">{time_ago(c.created_at, self.now)}</a>')
         if c.edited_at and node.shown:
             out.append(' <span class="muted">· edited</span>')
-        out.append((("note", c.id), self._note(plain, False)))
+        out.append((("note", c.id), self._note(plain, False, False)))
         if node.reply_count:
             replies = "reply" if node.reply_count == 1 else "replies"
             out.append(f' <span class="collapsed-note">({node.reply_count} {replies} hidden)</span>')
@@ -448,6 +532,21 @@ class ThreadRenderer:
         return "".join(out)
 
 
-def render_thread(nodes: list[Node], post, confirm_form=None, can_moderate: bool = False, votes=None) -> Html:
+def with_thread(text: str) -> str | bytes:
+    """A page's text as the response's body: with the page's thread (`render_thread` of a
+    `PageThread` prints THREAD where it goes) put in as the UTF-8 it is kept as, the rest
+    encoded here. Every view that prints a `PageThread` returns its page through this."""
+    encoded = g.pop("thread_encoded", None)
+    if encoded is None:
+        return text
+    head, found, tail = text.partition(THREAD)
+    if not found:
+        return text
+    return b"".join([head.encode(), *encoded, tail.encode()])
+
+
+def render_thread(
+    nodes: list[Node] | PageThread, post, confirm_form=None, can_moderate: bool = False, votes=None
+) -> Html:
     """The template global that prints a thread (posts/view.html, posts/comment.html)."""
     return ThreadRenderer(post, confirm_form, can_moderate, votes).render(nodes)

@@ -19,14 +19,13 @@ from forum.models import Comment, Group, User
 from forum.queries import feeds, listings, marked_copies, unread
 from forum.queries.threads import (
     Node,
-    ThreadComment,
+    PageThread,
     build_tree,
     comment_page_of,
-    thread_comments,
+    page_thread,
     viewer_relations,
-    walk,
 )
-from forum.rendering import marks, post_html
+from forum.rendering import marks, post_html, thread_html
 from forum.services import (
     ServiceError,
     default_audience,
@@ -273,33 +272,35 @@ def comment_url(comment: Comment) -> str:
     return url_for("posts.view", post_id=comment.post_id, page=page if page > 1 else None, _anchor=f"c{comment.id}")
 
 
-def _comment_page(post, sort: str) -> Page[ThreadComment]:
+def _comment_page(post, sort: str) -> tuple[Page[tuple], PageThread]:
     """The requested page of a thread: `total` counts top-level comments, and `items` are
-    those on this page with their replies, as plain rows. One query, which carries the
-    count too; a second for the count only when the page has no comments to carry it."""
+    the rows of those on this page with their replies; and the same rows as the viewer's
+    thread (removed comments become placeholders: `visibility.comment_shown`). One query,
+    which carries the count too; a second for the count only when the page has no comments
+    to carry it."""
     per_page = current_app.config["COMMENTS_PER_PAGE"]
-    if post.is_deleted:
-        return Page([], 1, per_page, 0)
-    number = page_arg()
-    rows = comment_page_of(current_user, post, sort, (number - 1) * per_page, per_page)
-    items, total = thread_comments(rows, post)
-    if total is None:
-        total = db.session.execute(listings.top_level_count(current_user, post)).scalar_one()
-    return Page(items, number, per_page, total)
-
-
-def _mark_new(nodes, since) -> None:
-    if since is None:
-        return  # a first visit: nothing is new
+    number = 1 if post.is_deleted else page_arg()
+    # All rows at once: cheaper than one at a time (SQLAlchemy makes them in one call).
+    rows = [] if post.is_deleted else comment_page_of(current_user, post, sort, (number - 1) * per_page, per_page).all()
     viewer = current_user._get_current_object()
-    for node in walk(nodes):
-        node.is_new = unread.is_new(node.comment, viewer, since)
+    thread, total = page_thread(rows, viewer, post, current_app.config["MAX_THREAD_DEPTH"])
+    if total is None:
+        total = 0 if post.is_deleted else db.session.execute(listings.top_level_count(current_user, post)).scalar_one()
+    return Page(thread.rows, number, per_page, total), thread
+
+
+def _mark_new(thread: PageThread, since) -> None:
+    """Comments someone else wrote since the viewer's previous visit (None: a first visit,
+    nothing is new) are marked for this viewer alone, when the thread is printed."""
+    if since is None:
+        return
+    viewer = current_user._get_current_object()
+    thread.is_new = lambda comment: unread.is_new(comment, viewer, since)
 
 
 def _render_post(post, comment_form: CommentForm | None, status: int = 200, since=None):
     sort = _comment_sort()
-    page = _comment_page(post, sort)
-    tree = _tree(page.items)
+    page, tree = _comment_page(post, sort)
     _mark_new(tree, since)
     # The viewer's votes, follow, saved post and blocks: one statement, not four.
     relations = viewer_relations(current_user, post, votes=permissions.can_vote(current_user))
@@ -307,7 +308,7 @@ def _render_post(post, comment_form: CommentForm | None, status: int = 200, sinc
     post_terms = terms_service.terms_box(current_user, post)
     can_moderate = permissions.can_moderate_post(current_user, post)
     shows_edit = post.id in visibility.edited_for(current_user, [post])
-    return render_template(
+    page_html = render_template(
         "posts/view.html",
         post=post,
         body_html=marked_copies.html_for(current_user, post),
@@ -333,7 +334,8 @@ def _render_post(post, comment_form: CommentForm | None, status: int = 200, sinc
             post, can_moderate=can_moderate, shows_edit=shows_edit, audience=audience, post_terms=post_terms
         ),
         comment_form_key=post_html.comment_form_key(post, comment_form),
-    ), status
+    )
+    return thread_html.with_thread(page_html), status  # the thread goes in as the UTF-8 it is kept as
 
 
 def _rights(post) -> dict:

@@ -296,11 +296,14 @@ def _mark_new(nodes, since) -> None:
         node.is_new = unread.is_new(node.comment, viewer, since)
 
 
-def _render_post(post, comment_form: CommentForm | None, status: int = 200, since=None):
+def _render_post(post, comment_form: CommentForm | None, status: int = 200, visit: reads.Visit | None = None):
     sort = _comment_sort()
     page = _comment_page(post, sort)
     tree = _tree(page.items)
+    since = visit.since if visit is not None else None
     _mark_new(tree, since)
+    # A reload that marks nothing new need not be recorded (services/reads.py).
+    reads.record_visit(visit, marked_new=since is not None and any(node.is_new for node in walk(tree)))
     # The viewer's votes, follow, saved post and blocks: one statement, not four.
     relations = viewer_relations(current_user, post, votes=permissions.can_vote(current_user))
     audience = visibility.describe_audience(current_user, post)
@@ -380,7 +383,7 @@ def view(post_id: int):
     comment_form = for_members(CommentForm)
     if comment_form is not None:
         kept_forms.restore(comment_form)  # a comment sent when the session had expired
-    return _render_post(post, comment_form, since=reads.record_read(current_user, post))
+    return _render_post(post, comment_form, visit=reads.open_visit(current_user, post))
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])

@@ -297,23 +297,26 @@ def _mark_new(nodes, since) -> None:
 
 
 def _render_post(post, comment_form: CommentForm | None, status: int = 200, visit: reads.Visit | None = None):
+    # The viewer once: each question through the `current_user` proxy resolves it again (~100 a page).
+    viewer = current_user._get_current_object()
     sort = _comment_sort()
     page = _comment_page(post, sort)
     tree = _tree(page.items)
     since = visit.since if visit is not None else None
     _mark_new(tree, since)
     # A reload that marks nothing new need not be recorded (services/reads.py).
-    reads.record_visit(visit, marked_new=since is not None and any(node.is_new for node in walk(tree)))
+    if visit is not None:
+        reads.record_visit(visit, marked_new=visit.recent and any(node.is_new for node in walk(tree)))
     # The viewer's votes, follow, saved post and blocks: one statement, not four.
-    relations = viewer_relations(current_user, post, votes=permissions.can_vote(current_user))
-    audience = visibility.describe_audience(current_user, post)
-    post_terms = terms_service.terms_box(current_user, post)
-    can_moderate = permissions.can_moderate_post(current_user, post)
-    shows_edit = post.id in visibility.edited_for(current_user, [post])
+    relations = viewer_relations(viewer, post, votes=permissions.can_vote(viewer))
+    audience = visibility.describe_audience(viewer, post)
+    post_terms = terms_service.terms_box(viewer, post)
+    can_moderate = permissions.can_moderate_post(viewer, post)
+    shows_edit = post.id in visibility.edited_for(viewer, [post])
     return render_template(
         "posts/view.html",
         post=post,
-        body_html=marked_copies.html_for(current_user, post),
+        body_html=marked_copies.html_for(viewer, post),
         tree=tree,
         comment_page=page,
         sort=sort,
@@ -326,26 +329,26 @@ def _render_post(post, comment_form: CommentForm | None, status: int = 200, visi
         confirm_form=for_members(ConfirmForm),
         post_terms=post_terms,
         can_moderate=can_moderate,
-        post_rights=_rights(post),
+        post_rights=_rights(viewer, post),
         shows_edit=shows_edit,
         publish_form=for_members(PublishForm) if post.is_draft else None,  # only a draft's box has it
         kept=history.kept_counts(post) if post.is_draft else None,
         comments_feed=not post.is_deleted and feeds.post_has_comment_feed(post),
         # The parts every reader of this version and kind of viewer shares (rendering/post_html.py).
         part_key=post_html.part_key(
-            post, can_moderate=can_moderate, shows_edit=shows_edit, audience=audience, post_terms=post_terms
+            viewer, post, can_moderate=can_moderate, shows_edit=shows_edit, audience=audience, post_terms=post_terms
         ),
         comment_form_key=post_html.comment_form_key(post, comment_form),
     ), status
 
 
-def _rights(post) -> dict:
+def _rights(viewer, post) -> dict:
     """What the page offers the viewer on this post (permissions decide; the page only shows)."""
     return {
-        "edit": permissions.can_edit_post(current_user, post),
-        "delete": permissions.can_delete_post(current_user, post),
-        "comment": permissions.can_comment(current_user, post),
-        "share": post.is_draft and permissions.can_change_authors(current_user, post),
+        "edit": permissions.can_edit_post(viewer, post),
+        "delete": permissions.can_delete_post(viewer, post),
+        "comment": permissions.can_comment(viewer, post),
+        "share": post.is_draft and permissions.can_change_authors(viewer, post),
     }
 
 
@@ -377,13 +380,14 @@ def _one_post(post_id: int) -> list[str]:
 @bp.route("/posts/<int:post_id>")
 @cached_page(scopes=_one_post, shows_only_scopes=True)
 def view(post_id: int):
-    post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
+    viewer = current_user._get_current_object()
+    post, gate = visibility.get_readable_body_or_gate(post_id, viewer)
     if gate is not None:
         return render_gate(post, gate)
     comment_form = for_members(CommentForm)
     if comment_form is not None:
         kept_forms.restore(comment_form)  # a comment sent when the session had expired
-    return _render_post(post, comment_form, visit=reads.open_visit(current_user, post))
+    return _render_post(post, comment_form, visit=reads.open_visit(viewer, post))
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])

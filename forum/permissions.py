@@ -127,8 +127,10 @@ def moderating_group_id(post: Post) -> int | None:
 
 
 def is_group_moderator_of(user: User | None, post: Post) -> bool:
+    if not is_signed_in(user):
+        return False
     group_id = moderating_group_id(post)
-    if group_id is None or not is_signed_in(user):
+    if group_id is None:
         return False
     membership = db.session.get(Membership, (group_id, user.id))
     return membership is not None and membership.role in ("owner", "admin")

@@ -52,6 +52,9 @@ class VoteWidgets:
         self._next: str | None = None
         self._rows: dict[tuple[str, str | None], tuple[str, str]] = {}
         self.used = False  # a widget with buttons was made: the page needs its form
+        self.buttons: dict = {}
+        if not self.can_vote:
+            return  # numbers only: no buttons to describe
         config = current_app.config
         need_down = f"Down-votes need {config['VOTE_DOWN_MIN_KARMA']} karma"
         need_strong = f"Strong votes need {config['VOTE_STRONG_MIN_KARMA']} karma"

@@ -333,7 +333,10 @@ def _render_post(post, comment_form: CommentForm | None, status: int = 200, visi
         shows_edit=shows_edit,
         publish_form=for_members(PublishForm) if post.is_draft else None,  # only a draft's box has it
         kept=history.kept_counts(post) if post.is_draft else None,
-        comments_feed=not post.is_deleted and feeds.post_has_comment_feed(post),
+        # Its address, printed twice (the head's link and the comments' own): built once.
+        comments_feed=url_for("feeds.comments", post_id=post.id)
+        if not post.is_deleted and feeds.post_has_comment_feed(post)
+        else None,
         # The parts every reader of this version and kind of viewer shares (rendering/post_html.py).
         part_key=post_html.part_key(
             viewer, post, can_moderate=can_moderate, shows_edit=shows_edit, audience=audience, post_terms=post_terms

@@ -127,8 +127,10 @@ def moderating_group_id(post: Post) -> int | None:
 
 
 def is_group_moderator_of(user: User | None, post: Post) -> bool:
+    if not is_signed_in(user):
+        return False
     group_id = moderating_group_id(post)
-    if group_id is None or not is_signed_in(user):
+    if group_id is None:
         return False
     membership = db.session.get(Membership, (group_id, user.id))
     return membership is not None and membership.role in ("owner", "admin")
@@ -200,11 +202,15 @@ def can_delete_comment(user: User | None, comment: Comment) -> bool:
 
 
 def can_down_vote(user: User | None) -> bool:
-    return can_vote(user) and user.karma >= current_app.config["VOTE_DOWN_MIN_KARMA"]
+    return can_vote(user) and _has_karma(user, "VOTE_DOWN_MIN_KARMA")
 
 
 def can_strong_vote(user: User | None) -> bool:
-    return can_vote(user) and user.karma >= current_app.config["VOTE_STRONG_MIN_KARMA"]
+    return can_vote(user) and _has_karma(user, "VOTE_STRONG_MIN_KARMA")
+
+
+def _has_karma(user: User, setting: str) -> bool:
+    return user.karma >= current_app.config[setting]
 
 
 def group_role(user: User | None, group: Group) -> str | None:
@@ -279,5 +285,11 @@ def can_decide_access(user: User | None, post: Post) -> bool:
 
 
 def vote_rules(viewer) -> dict[str, bool]:
-    """Which vote buttons this viewer may press (the vote widget asks once per request)."""
-    return {"vote": can_vote(viewer), "down": can_down_vote(viewer), "strong": can_strong_vote(viewer)}
+    """Which vote buttons this viewer may press (the vote widget asks once per request):
+    `can_vote`, `can_down_vote` and `can_strong_vote`, with `can_vote` asked once."""
+    vote = can_vote(viewer)
+    return {
+        "vote": vote,
+        "down": vote and _has_karma(viewer, "VOTE_DOWN_MIN_KARMA"),
+        "strong": vote and _has_karma(viewer, "VOTE_STRONG_MIN_KARMA"),
+    }

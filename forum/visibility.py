@@ -54,6 +54,8 @@ one from its parts (`deleted_at`, `removed_at`, `is_draft`) outside this module:
     get_live_post_body_or_404   Post                             as get_post_body_or_404, never a deleted post:
                                                                  addresses that quote or act on it (report)
     can_read_body(viewer, id)   bool                             the same test for one post, no abort
+    anyone_reads_in_full(id)    bool or None                     listed and past the terms for an anonymous
+                                                                 reader, as this request's fetch found it
     body_readable / title_only  SQL clause on Post               past the terms (authors always) / gated
     gated_post_ids / gated_comment_ids   Select of ids           listed but gated: titles only, no snippets
     Listing cards (restricted posts listed by their author)
@@ -314,8 +316,12 @@ def _one_post(post_id: int, viewer: User | None, *, body: bool) -> Post | None:
     The post's id is a bound parameter, the viewer's id and tokens are put in by the core,
     which refuses to build a statement that depends on the viewer in any other way."""
     statement, params = prebuilt.variant_for("visibility.one_post", _one_post_statement, viewer, principals, (body,))
-    post = db.session.execute(statement, {**params, "post_id": post_id}).unique().scalar_one_or_none()
-    if post is not None and "audience" in inspect(post).unloaded:
+    found = db.session.execute(statement, {**params, "post_id": post_id}).unique().one_or_none()
+    if found is None:
+        return None
+    post, in_full = found
+    request_memo(_IN_FULL)[post.id] = bool(in_full)
+    if "audience" in inspect(post).unloaded:
         # Its audience by a statement built once too: the `selectin` loader rebuilt its own
         # statement each time, half the fetch. Read only after the check let the post through.
         set_committed_value(post, "audience", list(db.session.scalars(_AUDIENCE, {"post_id": post.id})))
@@ -323,18 +329,31 @@ def _one_post(post_id: int, viewer: User | None, *, body: bool) -> Post | None:
 
 
 _AUDIENCE = select(PostAudience).where(PostAudience.post_id == bindparam("post_id", type_=Integer))
+_IN_FULL = "anyone_reads_in_full"
 
 
-def _one_post_statement(viewer: User | None, body: bool) -> Select[tuple[Post]]:
+def _one_post_statement(viewer: User | None, body: bool) -> Select[tuple[Post, bool]]:
     """One post with what every post page shows of it, in two statements instead of four:
     its tags and co-authors joined to it (at most 8 x 10 rows), then its audience (which can
-    name many readers, so it stays a statement of its own, which `_one_post` runs)."""
+    name many readers, so it stays a statement of its own, which `_one_post` runs). Beside
+    the post, whether an anonymous reader may read it in full (`anyone_reads_in_full`)."""
     where = [Post.id == bindparam("post_id", type_=Integer), readable(viewer)]
     if body:
         where.append(body_readable(viewer))
+    in_full = and_(listed(None), body_readable(None)).label("anyone_reads_in_full")
     return (
-        select(Post).where(*where).options(joinedload(Post.tags), joinedload(Post.coauthors), lazyload(Post.audience))
+        select(Post, in_full)
+        .where(*where)
+        .options(joinedload(Post.tags), joinedload(Post.coauthors), lazyload(Post.audience))
     )
+
+
+def anyone_reads_in_full(post_id: int) -> bool | None:
+    """Whether an anonymous reader may read the post in full (`listed` and `body_readable`
+    for them: what its comment feed serves), as this request's checked fetch of it found
+    beside the post; None when no fetch of it in this request asked. The page that links
+    to the feed needs no statement of its own for it."""
+    return request_memo(_IN_FULL).get(post_id)
 
 
 # --- usage terms: the body gate ---------------------------------------------------------

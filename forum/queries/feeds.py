@@ -151,7 +151,11 @@ def _comment_feed_statement(_viewer: None) -> Select:
 
 
 def post_has_comment_feed(post: Post) -> bool:
-    """An anonymous reader may read the post in full (the comment feed's own 404 rule)."""
+    """An anonymous reader may read the post in full (the comment feed's own 404 rule): as
+    the post's checked fetch in this request found it, else by a statement of its own."""
+    known = visibility.anyone_reads_in_full(post.id)
+    if known is not None:
+        return known
     statement, params = prebuilt.variant_for("post-comment-feed", _comment_feed_statement, ANONYMOUS)
     return db.session.scalar(statement, {**params, "feed_post": post.id}) is not None
 

@@ -3,7 +3,7 @@ and the post page's comments as plain rows (`comment_page_rows`, `PageThread`)."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -163,8 +163,9 @@ _ROW_COLUMNS = (*_COMMENT_COLUMNS, User.username, User.display_name, User.delete
 _AUTHOR_AT = len(_COMMENT_COLUMNS)
 _TOTAL_AT = len(_ROW_COLUMNS)
 # Where the columns a page's rows are sorted out by sit in a row.
-_ID, _AUTHOR_ID, _DELETED, _REMOVED = (
-    [column.key for column in _COMMENT_COLUMNS].index(name) for name in ("id", "author_id", "deleted_at", "removed_at")
+_ID, _AUTHOR_ID, _CREATED, _DELETED, _REMOVED = (
+    [column.key for column in _COMMENT_COLUMNS].index(name)
+    for name in ("id", "author_id", "created_at", "deleted_at", "removed_at")
 )
 
 
@@ -228,6 +229,10 @@ class PageThread:
     def key(self) -> tuple:
         """Everything the tree and its text are made from, besides the kind of viewer and the clock."""
         return (self.max_depth, tuple(self.rows), self.shown)
+
+    def written(self) -> Iterator[tuple[datetime, int]]:
+        """Each comment's time and author, for its new mark (`unread.written_since`)."""
+        return ((row[_CREATED], row[_AUTHOR_ID]) for row in self.rows)
 
     def shows_own_removed(self) -> bool:
         """The viewer is shown a removed comment of their own (its notice speaks to its author)."""

@@ -43,7 +43,12 @@ def new_comment_counts(viewer: User | None, post_ids: list[int]) -> dict[int, in
 
 def is_new(comment: Comment, viewer: User | None, since: datetime | None) -> bool:
     """A comment someone else wrote after the viewer's previous visit."""
-    new = since is not None and comment.created_at > since and comment.author_id != getattr(viewer, "id", None)
+    return written_since(comment.created_at, comment.author_id, viewer, since)
+
+
+def written_since(created_at: datetime, author_id: int, viewer: User | None, since: datetime | None) -> bool:
+    """`is_new` for a comment read as columns (the post page's rows, queries/threads.py)."""
+    new = since is not None and created_at > since and author_id != getattr(viewer, "id", None)
     if new:
         page_cache.do_not_keep()  # a reload must show it as seen
     return new

@@ -30,6 +30,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from forum.models import is_signed_in
 from forum.rendering.dates import time_ago
 from forum.rendering.thread_html import CSRF, SharedThreads, app_store
 
@@ -43,15 +44,17 @@ def _people(users) -> tuple:
     return tuple((u.id, u.username, u.display_name, u.is_deleted) for u in users)
 
 
-def part_key(post, *, can_moderate: bool, shows_edit: bool, audience: dict | None, post_terms: dict | None) -> Any:
+def part_key(
+    viewer, post, *, can_moderate: bool, shows_edit: bool, audience: dict | None, post_terms: dict | None
+) -> Any:
     """What the post's kept parts print (the title, badge, byline, audience line, terms
-    box, notices and tags), as this viewer's own checks returned it on this request; None:
+    box, notices and tags), as this `viewer`'s own checks returned it on this request; None:
     a post whose parts speak to this viewer alone (a draft, a removed or deleted post)."""
     if post.is_draft or post.is_removed or post.is_deleted or audience is None:
         return None
-    signed_in = current_user.is_authenticated
-    viewer_id = current_user.id if signed_in else None
-    viewer = (signed_in, viewer_id == post.author_id, viewer_id in post.author_ids, can_moderate)
+    signed_in = is_signed_in(viewer)
+    viewer_id = viewer.id if signed_in else None
+    kind = (signed_in, viewer_id == post.author_id, viewer_id in post.author_ids, can_moderate)
     terms = None
     if post_terms is not None:
         accepted = post_terms["accepted"]
@@ -79,7 +82,7 @@ def part_key(post, *, can_moderate: bool, shows_edit: bool, audience: dict | Non
         ),
         terms,
     )
-    return (viewer, shown)
+    return (kind, shown)
 
 
 def comment_form_key(post, form) -> Any:

@@ -43,14 +43,18 @@ class VoteWidgets:
     FORM_ID = "vote-form"
 
     def __init__(self) -> None:
-        rules = permissions.vote_rules(current_user)
+        viewer = current_user._get_current_object()  # once, not through the proxy for each rule
+        rules = permissions.vote_rules(viewer)
         self.rules = tuple(sorted(rules.items()))  # what the buttons depend on (thread_html keys by it)
         self.can_vote = rules["vote"]
-        self.viewer_id = current_user.get_id()
+        self.viewer_id = viewer.get_id()
         self._csrf: str | None = None
         self._next: str | None = None
         self._rows: dict[tuple[str, str | None], tuple[str, str]] = {}
         self.used = False  # a widget with buttons was made: the page needs its form
+        self.buttons: dict = {}
+        if not self.can_vote:
+            return  # numbers only: no buttons to describe
         config = current_app.config
         need_down = f"Down-votes need {config['VOTE_DOWN_MIN_KARMA']} karma"
         need_strong = f"Strong votes need {config['VOTE_STRONG_MIN_KARMA']} karma"

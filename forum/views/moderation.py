@@ -30,13 +30,14 @@ bp = Blueprint("moderation", __name__)
 @bp.app_context_processor
 def moderation_context() -> dict:
     """The ban banner, unacknowledged warnings and the queue size, on every page."""
-    if not current_user.is_authenticated:
+    viewer = current_user._get_current_object()  # once, not through the proxy for each question
+    if not viewer.is_authenticated:
         return {}
     context: dict[str, object] = {
-        "ban_notice": write_refusal(current_user),
-        "pending_warnings": moderation.pending_warnings(current_user),
+        "ban_notice": write_refusal(viewer),
+        "pending_warnings": moderation.pending_warnings(viewer),
     }
-    if permissions.is_moderator(current_user):
+    if permissions.is_moderator(viewer):
         context["is_site_moderator"] = True
         context["open_report_count"] = moderation.count_open_reports()
     return context

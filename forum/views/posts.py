@@ -289,29 +289,36 @@ def _comment_page(post, sort: str) -> tuple[Page[tuple], PageThread]:
     return Page(thread.rows, number, per_page, total), thread
 
 
-def _mark_new(thread: PageThread, since) -> None:
+def _mark_new(thread: PageThread, since) -> bool:
     """Comments someone else wrote since the viewer's previous visit (None: a first visit,
-    nothing is new) are marked for this viewer alone, when the thread is printed."""
+    nothing is new) are marked for this viewer alone, when the thread is printed. Whether
+    any on this page is."""
     if since is None:
-        return
+        return False
     viewer = current_user._get_current_object()
     thread.is_new = lambda comment: unread.is_new(comment, viewer, since)
+    return any(unread.written_since(created, author, viewer, since) for created, author in thread.written())
 
 
-def _render_post(post, comment_form: CommentForm | None, status: int = 200, since=None):
+def _render_post(post, comment_form: CommentForm | None, status: int = 200, visit: reads.Visit | None = None):
+    # The viewer once: each question through the `current_user` proxy resolves it again (~100 a page).
+    viewer = current_user._get_current_object()
     sort = _comment_sort()
     page, tree = _comment_page(post, sort)
-    _mark_new(tree, since)
+    marked_new = _mark_new(tree, visit.since if visit is not None else None)
+    # A reload that marks nothing new need not be recorded (services/reads.py).
+    if visit is not None:
+        reads.record_visit(visit, marked_new=marked_new)
     # The viewer's votes, follow, saved post and blocks: one statement, not four.
-    relations = viewer_relations(current_user, post, votes=permissions.can_vote(current_user))
-    audience = visibility.describe_audience(current_user, post)
-    post_terms = terms_service.terms_box(current_user, post)
-    can_moderate = permissions.can_moderate_post(current_user, post)
-    shows_edit = post.id in visibility.edited_for(current_user, [post])
+    relations = viewer_relations(viewer, post, votes=permissions.can_vote(viewer))
+    audience = visibility.describe_audience(viewer, post)
+    post_terms = terms_service.terms_box(viewer, post)
+    can_moderate = permissions.can_moderate_post(viewer, post)
+    shows_edit = post.id in visibility.edited_for(viewer, [post])
     page_html = render_template(
         "posts/view.html",
         post=post,
-        body_html=marked_copies.html_for(current_user, post),
+        body_html=marked_copies.html_for(viewer, post),
         tree=tree,
         comment_page=page,
         sort=sort,
@@ -324,27 +331,30 @@ def _render_post(post, comment_form: CommentForm | None, status: int = 200, sinc
         confirm_form=for_members(ConfirmForm),
         post_terms=post_terms,
         can_moderate=can_moderate,
-        post_rights=_rights(post),
+        post_rights=_rights(viewer, post),
         shows_edit=shows_edit,
         publish_form=for_members(PublishForm) if post.is_draft else None,  # only a draft's box has it
         kept=history.kept_counts(post) if post.is_draft else None,
-        comments_feed=not post.is_deleted and feeds.post_has_comment_feed(post),
+        # Its address, printed twice (the head's link and the comments' own): built once.
+        comments_feed=url_for("feeds.comments", post_id=post.id)
+        if not post.is_deleted and feeds.post_has_comment_feed(post)
+        else None,
         # The parts every reader of this version and kind of viewer shares (rendering/post_html.py).
         part_key=post_html.part_key(
-            post, can_moderate=can_moderate, shows_edit=shows_edit, audience=audience, post_terms=post_terms
+            viewer, post, can_moderate=can_moderate, shows_edit=shows_edit, audience=audience, post_terms=post_terms
         ),
         comment_form_key=post_html.comment_form_key(post, comment_form),
     )
     return thread_html.with_thread(page_html), status  # the thread goes in as the UTF-8 it is kept as
 
 
-def _rights(post) -> dict:
+def _rights(viewer, post) -> dict:
     """What the page offers the viewer on this post (permissions decide; the page only shows)."""
     return {
-        "edit": permissions.can_edit_post(current_user, post),
-        "delete": permissions.can_delete_post(current_user, post),
-        "comment": permissions.can_comment(current_user, post),
-        "share": post.is_draft and permissions.can_change_authors(current_user, post),
+        "edit": permissions.can_edit_post(viewer, post),
+        "delete": permissions.can_delete_post(viewer, post),
+        "comment": permissions.can_comment(viewer, post),
+        "share": post.is_draft and permissions.can_change_authors(viewer, post),
     }
 
 
@@ -376,13 +386,14 @@ def _one_post(post_id: int) -> list[str]:
 @bp.route("/posts/<int:post_id>")
 @cached_page(scopes=_one_post, shows_only_scopes=True)
 def view(post_id: int):
-    post, gate = visibility.get_readable_body_or_gate(post_id, current_user)
+    viewer = current_user._get_current_object()
+    post, gate = visibility.get_readable_body_or_gate(post_id, viewer)
     if gate is not None:
         return render_gate(post, gate)
     comment_form = for_members(CommentForm)
     if comment_form is not None:
         kept_forms.restore(comment_form)  # a comment sent when the session had expired
-    return _render_post(post, comment_form, since=reads.record_read(current_user, post))
+    return _render_post(post, comment_form, visit=reads.open_visit(viewer, post))
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])

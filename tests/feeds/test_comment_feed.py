@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from forum.services import comments as comment_service
+from forum.services import drafts as draft_service
 from forum.services import moderation
 from forum.services import posts as post_service
 from tests.factories import login, make_comment, make_group, make_post, make_user
@@ -79,3 +80,44 @@ def test_the_comment_feed_query_count_does_not_grow(client, world):
     add_thread(large, [world.ada, world.ben, world.mod], 60)
     few, many = statements_for(client, feed_url(small.id)), statements_for(client, feed_url(large.id))
     assert len(few) == len(many), "\n".join(many)
+
+
+def _links_feed(page: str, post_id: int) -> bool:
+    return f'href="{feed_url(post_id)}"' in page
+
+
+@pytest.mark.parametrize("change", ["none", "restricted", "members", "terms", "deleted", "removed", "draft"])
+def test_the_post_page_links_to_the_feed_exactly_when_the_feed_answers(client, world, change):
+    """The page takes its answer from its own checked fetch (visibility.anyone_reads_in_full),
+    not from a statement of its own: for every viewer who may open the page, before and
+    after each change (publishing, for the draft), it links to the feed exactly when the feed serves it."""
+    post = make_post(world.ada, "Changing", "Some body.", draft=change == "draft")
+    make_comment(world.ada, post, "A comment.")
+    viewers = [None, world.ada, world.ben, world.mod]
+
+    def check() -> int:
+        opened = 0
+        for viewer in viewers:
+            client.post("/logout")
+            if viewer is not None:
+                login(client, viewer)
+            page = client.get(f"/posts/{post.id}")
+            if page.status_code != 200:
+                continue
+            opened += 1
+            served = client.get(feed_url(post.id)).status_code == 200
+            assert _links_feed(page.get_data(as_text=True), post.id) is served, (change, viewer)
+        return opened
+
+    assert check() == (1 if change == "draft" else 4)
+    if change in ("restricted", "members"):
+        set_audience(post, change, groups=(world.lab,) if change == "restricted" else ())
+    elif change == "terms":
+        add_terms(post)
+    elif change == "deleted":
+        post_service.delete_post(post)
+    elif change == "removed":
+        moderation.remove_post(world.mod, post, "Off topic.")
+    elif change == "draft":
+        draft_service.publish(post, world.ada)
+    assert check() >= 1

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from forum.extensions import db
 from forum.models import Comment, PostRead
-from forum.services import moderation
+from forum.services import moderation, reads
 from forum.services import posts as post_service
 from tests.factories import READ_RECEIPTS, login, make_comment, make_post, make_user, statements, writes
 from tests.moderation_helpers import make_moderator
@@ -46,17 +48,47 @@ def test_opening_a_post_records_first_last_and_previous_visit(client):
     assert again.last_read_at > first_visit
 
 
+@contextmanager
+def commits():
+    """The transactions the database committed meanwhile (a disk sync each)."""
+    done: list = []
+    listener = done.append
+    event.listen(db.engine, "commit", listener)
+    try:
+        yield done
+    finally:
+        event.remove(db.engine, "commit", listener)
+
+
 def test_a_visit_is_one_upsert_and_nothing_else(client):
     ada, ben = make_user("ada"), make_user("ben")
     post = make_post(ada, "Open")
     make_comment(ada, post, "hello")
     login(client, ben)
-    for _ in range(2):  # the insert, then the update path of the same statement
-        with statements() as seen:
+    for _ in range(2):  # the insert, then (the last view recorded long ago) the update path of the same statement
+        with statements() as seen, commits() as committed:
             client.get(f"/posts/{post.id}")
         written = writes(seen)
         assert len(written) == 1 and "ON CONFLICT" in written[0] and written[0].startswith("INSERT INTO post_reads")
-        assert writes(seen, allow=READ_RECEIPTS) == []
+        assert writes(seen, allow=READ_RECEIPTS) == [] and len(committed) == 1
+        _age_visits(ben, post, by=reads.VISIT + timedelta(seconds=1))
+
+
+def test_a_reload_that_marks_nothing_new_writes_and_commits_nothing(client):
+    ada, ben = make_user("ada"), make_user("ben")
+    post = make_post(ada, "Open")
+    make_comment(ada, post, "hello")
+    make_comment(ben, post, "my own reply")  # the viewer's own: never new to them
+    login(client, ben)
+    client.get(f"/posts/{post.id}")
+    recorded = read_of(ben, post).last_read_at
+    make_comment(ben, post, "another of mine")
+    for _ in range(2):
+        db.session.expire_all()
+        with statements() as seen, commits() as committed:
+            assert client.get(f"/posts/{post.id}").status_code == 200
+        assert writes(seen) == [] and committed == []
+        assert read_of(ben, post).last_read_at == recorded
 
 
 def test_nothing_is_recorded_for_anonymous_gated_hidden_or_deleted(client):
@@ -110,6 +142,11 @@ def test_comments_since_the_previous_visit_are_marked_new(client):
     assert f'id="c{own.id}"' in page
     assert page.count('class="badge new-badge">new<') == 1
     # Reloading makes this visit the previous one: nothing is new any more.
+    assert new_ids(client.get(f"/posts/{post.id}").get_data(as_text=True)) == set()
+    # A comment written since: the next reload marks it (that reload is recorded, though the
+    # last one was seconds ago), and the one after it does not.
+    later = make_comment(ada, post, "during the visit")
+    assert new_ids(client.get(f"/posts/{post.id}").get_data(as_text=True)) == {later.id}
     assert new_ids(client.get(f"/posts/{post.id}").get_data(as_text=True)) == set()
 
 

@@ -4,18 +4,17 @@ is read and put back straight from its cookie (oracle.py)."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from tests.factories import login, make_post, make_user
 from tests.privacy.oracle import MISSING_POST, restore_session, session_of
 
 from .marker_probes import client_as, twins
+from .markers import MarkerWorld
 
 
 def test_a_missing_answer_is_asked_again_after_any_write(app):
     author, reader = make_user("keeper"), make_user("asker")
     post = make_post(author, "Open question")
-    client = client_as(app, SimpleNamespace(users={"outsider": reader.username}), "outsider")
+    client = client_as(app, MarkerWorld({"outsider": reader.username}, {}, {}, {}, {}, 0), "outsider")
     missing_url = f"/posts/{MISSING_POST}"
     reads_only = "/tags"  # the first side of each pair: a page that writes nothing (the post itself records a visit)
 

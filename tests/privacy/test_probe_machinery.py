@@ -1,11 +1,13 @@
 """The privacy tables' instruments do what they did, only cheaper: `twins` asks for a missing
-object's answer once per test while nothing is written (marker_probes.py), and the session
-is read and put back straight from its cookie (oracle.py)."""
+object's answer once per test while nothing is written (marker_probes.py), the session is
+read and put back straight from its cookie (oracle.py), and the marker world is put back
+as built after a test that wrote (markers.py: on PostgreSQL by loading its rows again)."""
 
 from __future__ import annotations
 
 from tests.factories import login, make_post, make_user
-from tests.privacy.oracle import MISSING_POST, restore_session, session_of
+from tests.privacy.markers import restore_world
+from tests.privacy.oracle import MISSING_POST, db_snapshot, restore_session, session_of
 
 from .marker_probes import client_as, twins
 from .markers import MarkerWorld
@@ -68,3 +70,17 @@ def test_the_session_is_read_and_put_back_as_the_app_opens_it(app):
         session["left"] = "by a request"  # no token: emptied, the cookie goes
     restore_session(client, {})
     assert _through_the_app(client) == {} and client.get_cookie(app.config["SESSION_COOKIE_NAME"]) is None
+
+
+def test_the_marker_world_comes_back_as_built_ids_and_all(marker_app, in_marker_app, marker_world):
+    as_built = db_snapshot()
+    moderator = client_as(marker_app, marker_world, "moderator")  # signing in writes too
+    restored = moderator.post(f"/moderation/posts/{marker_world.posts['mordant']}/restore", data={"reason": "r"})
+    assert restored.status_code == 302
+    intruder = make_user("intruder").id
+    assert db_snapshot() != as_built
+
+    restore_world(marker_app)
+    assert db_snapshot() == as_built
+    assert make_user("newcomer").id == intruder  # the sequences as built, too
+    restore_world(marker_app)  # for the tests after this one

@@ -82,19 +82,7 @@ def _keep(value: Any, folder: Path) -> Kept:
     folder.mkdir(parents=True)
     tables, sequences = {}, ""
     if _on_postgres():
-        with db.engine.connect() as connection:
-            cursor = connection.connection.cursor()
-            for table in db.metadata.sorted_tables:
-                with cursor.copy(f'COPY "{table.name}" TO STDOUT') as copy:
-                    data = b"".join(bytes(chunk) for chunk in copy)
-                if data:
-                    tables[table.name] = data
-            cursor.execute("SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences")
-            sequences = "; ".join(
-                f"SELECT setval('{name}', {last}, true)" if last is not None else f"SELECT setval('{name}', 1, false)"
-                for name, last in cursor.fetchall()
-            )
-            cursor.close()
+        tables, sequences = copy_out()
     else:
         db.session.remove()
         db.engine.dispose()  # the last connection checkpoints the WAL into the file copied
@@ -111,16 +99,7 @@ def _keep(value: Any, folder: Path) -> Kept:
 def _load(kept: Kept) -> None:
     db.session.remove()  # nothing the session holds is of this world
     if _on_postgres():
-        empty_postgres_tables()
-        with db.engine.begin() as connection:
-            cursor = connection.connection.cursor()
-            # Rows as they were, foreign keys and all: no trigger or check needs to run again.
-            cursor.execute("SET LOCAL session_replication_role = replica")
-            for name, data in kept.tables.items():
-                with cursor.copy(f'COPY "{name}" FROM STDIN') as copy:
-                    copy.write(data)
-            cursor.execute(kept.sequences)
-            cursor.close()
+        copy_in(kept.tables, kept.sequences)
     else:
         db.engine.dispose()  # no connection may be open while the file underneath is replaced
         path = _sqlite_path()
@@ -133,6 +112,40 @@ def _load(kept: Kept) -> None:
     if (kept.folder / "uploads").exists():
         shutil.copytree(kept.folder / "uploads", uploads)
     page_cache.forget_all()  # pages kept from before the load show another state
+
+
+def copy_out() -> tuple[dict[str, bytes], str]:
+    """PostgreSQL: the COPY text of every model table with rows, and a script that sets
+    every sequence as it is now."""
+    tables = {}
+    with db.engine.connect() as connection:
+        cursor = connection.connection.cursor()
+        for table in db.metadata.sorted_tables:
+            with cursor.copy(f'COPY "{table.name}" TO STDOUT') as copy:
+                data = b"".join(bytes(chunk) for chunk in copy)
+            if data:
+                tables[table.name] = data
+        cursor.execute("SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences")
+        sequences = "; ".join(
+            f"SELECT setval('{name}', {last}, true)" if last is not None else f"SELECT setval('{name}', 1, false)"
+            for name, last in cursor.fetchall()
+        )
+        cursor.close()
+    return tables, sequences
+
+
+def copy_in(tables: dict[str, bytes], sequences: str) -> None:
+    """PostgreSQL: every table emptied, then what `copy_out` kept loaded back."""
+    empty_postgres_tables()
+    with db.engine.begin() as connection:
+        cursor = connection.connection.cursor()
+        # Rows as they were, foreign keys and all: no trigger or check needs to run again.
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        for name, data in tables.items():
+            with cursor.copy(f'COPY "{name}" FROM STDIN') as copy:
+                copy.write(data)
+        cursor.execute(sequences)
+        cursor.close()
 
 
 def _put_index(index: Path, kept: Path) -> None:

@@ -15,9 +15,9 @@ from sqlalchemy import Column
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, instance_state, set_committed_value
 
-from forum.extensions import db
+from forum.extensions import Model, db
 
-T = TypeVar("T")
+T = TypeVar("T", bound=Model)
 
 
 @cache
@@ -56,12 +56,12 @@ def as_loaded(model: type[T], values: Sequence[Any]) -> T:
         for key, value in zip(keys, values, strict=True):
             if key in unloaded:
                 set_committed_value(held, key, value)
-        return held  # type: ignore[no-any-return]
+        return held
     made = manager.new_instance()
     instance_dict(made).update(zip(keys, values, strict=True))
     make_transient_to_detached(made)
     session.add(made)
-    return made  # type: ignore[no-any-return]
+    return made
 
 
 def loaded(obj: object, key: str, value: Any) -> None:

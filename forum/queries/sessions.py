@@ -9,11 +9,10 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import Row, Select, bindparam, select
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict, set_committed_value
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum.extensions import db
+from forum.infra.loaded import as_loaded, column_keys
 from forum.infra.rows import rows as plain_rows
 from forum.models import User, UserSession
 
@@ -48,11 +47,6 @@ SESSION_COLUMNS = ("session_id", "user_id", "ended_at", "last_seen_at", "user_ag
 
 
 @cache
-def _user_keys() -> tuple[str, ...]:
-    return tuple(prop.key for prop in User.__mapper__.column_attrs)
-
-
-@cache
 def _sign_in_statement() -> Select:
     """Built once (the hash a bound parameter): the session's columns its checks read, then
     every column of its user, so a request that needs the user object has it without asking
@@ -64,7 +58,7 @@ def _sign_in_statement() -> Select:
             UserSession.ended_at,
             UserSession.last_seen_at,
             UserSession.user_agent,
-            *(getattr(User, key) for key in _user_keys()),
+            *(getattr(User, key) for key in column_keys(User)),
         )
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.key_hash == bindparam("key_hash"))
@@ -80,16 +74,8 @@ def sign_in_row(key_hash: str) -> Row | None:
 def user_of(row: Row) -> User:
     """The user of a `sign_in_row` as the session's object, with no second query: the one the
     session already holds, else one made from the row's columns exactly as loading it would
-    (persistent, nothing changed; its relationships load when read)."""
-    user_id = row.user_id
-    held = db.session.identity_map.get(identity_key(User, user_id))
-    if held is not None:
-        return held
-    user = User.__mapper__.class_manager.new_instance()
-    instance_dict(user).update(zip(_user_keys(), row[len(SESSION_COLUMNS) :], strict=True))
-    make_transient_to_detached(user)
-    db.session.add(user)
-    return user
+    (forum/infra/loaded.py)."""
+    return as_loaded(User, row[len(SESSION_COLUMNS) :])
 
 
 def live_sessions(user_id: int, now: datetime) -> list[UserSession]:

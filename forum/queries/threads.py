@@ -45,8 +45,6 @@ class Node:
     reply_count: int = 0
     # False: the page shows a [deleted] or [removed] placeholder instead of the text.
     shown: bool = True
-    # Written after the viewer's previous visit (set by the post page, unread.is_new).
-    is_new: bool = False
     # Per-comment extras for this viewer, set by the view after the tree is built: CSS
     # classes on the comment's <li>, and data-* attributes (names without "data-").
     # thread_html.py escapes both; a new per-comment flag needs nothing else. Replaced, not
@@ -206,10 +204,6 @@ def comment_page_of(viewer: User | None, post: Post, sort: str, offset: int, per
     return plain_rows(statement, {**params, **values})
 
 
-def _nothing_new(_comment: Any) -> bool:
-    return False
-
-
 @dataclass(slots=True)
 class PageThread:
     """A page of a thread as this viewer's own checked query returned it (`comment_page_of`):
@@ -223,16 +217,16 @@ class PageThread:
     shown: tuple[bool, ...]  # for each row
     max_depth: int
     viewer_id: int | None
-    # Whether a comment is new to the viewer (`unread.is_new`, set by the view): their own marks.
-    is_new: Callable[[Any], bool] = _nothing_new
+    # The ids of the comments new to the viewer (`unread.written_since`, set by the view): their own marks.
+    new_ids: frozenset[int] = frozenset()
 
     def key(self) -> tuple:
         """Everything the tree and its text are made from, besides the kind of viewer and the clock."""
         return (self.max_depth, tuple(self.rows), self.shown)
 
-    def written(self) -> Iterator[tuple[datetime, int]]:
-        """Each comment's time and author, for its new mark (`unread.written_since`)."""
-        return ((row[_CREATED], row[_AUTHOR_ID]) for row in self.rows)
+    def written(self) -> Iterator[tuple[int, datetime, int]]:
+        """Each comment's id, time and author, for its new mark (`unread.written_since`)."""
+        return ((row[_ID], row[_CREATED], row[_AUTHOR_ID]) for row in self.rows)
 
     def shows_own_removed(self) -> bool:
         """The viewer is shown a removed comment of their own (its notice speaks to its author)."""

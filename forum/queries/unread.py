@@ -41,13 +41,9 @@ def new_comment_counts(viewer: User | None, post_ids: list[int]) -> dict[int, in
     return counts
 
 
-def is_new(comment: Comment, viewer: User | None, since: datetime | None) -> bool:
-    """A comment someone else wrote after the viewer's previous visit."""
-    return written_since(comment.created_at, comment.author_id, viewer, since)
-
-
 def written_since(created_at: datetime, author_id: int, viewer: User | None, since: datetime | None) -> bool:
-    """`is_new` for a comment read as columns (the post page's rows, queries/threads.py)."""
+    """A comment (its time and author) someone else wrote after the viewer's previous visit:
+    it is marked new on the post page (`PageThread.new_ids`)."""
     new = since is not None and created_at > since and author_id != getattr(viewer, "id", None)
     if new:
         page_cache.do_not_keep()  # a reload must show it as seen

@@ -329,7 +329,7 @@ class ThreadRenderer:
             found = self._kept(nodes)
             if store is not None and key is not None:
                 store.put(key, found)
-        return self._filled(found, flat, {node.comment.id for node in flat if node.is_new})
+        return self._filled(found, flat, frozenset())  # a permalink's thread marks nothing new
 
     def _render_page(self, thread: PageThread) -> Html:
         """A page's thread, found by what its rows hold (`PageThread.key`) before any tree or
@@ -349,7 +349,7 @@ class ThreadRenderer:
             flat = found.flat
         if found.has_buttons:
             self.widget.used = True  # the page prints its vote form (vote_html.page_form)
-        own = self._own_slots(flat, {node.comment.id for node in flat if thread.is_new(node.comment)})
+        own = self._own_slots(flat, thread.new_ids)
         g.thread_encoded = found.layout.fill_encoded(own, self.csrf_token)
         return Html(THREAD)
 
@@ -360,7 +360,7 @@ class ThreadRenderer:
         kept = _token_out(pieces, self.csrf_token)
         return KeptThread(kept, self.widget.used, _Layout(kept), flat, made, until)
 
-    def _filled(self, found: KeptThread, flat: list[Node], new: set[int]) -> Html:
+    def _filled(self, found: KeptThread, flat: list[Node], new: frozenset[int]) -> Html:
         if found.has_buttons:
             self.widget.used = True  # the page prints its vote form (vote_html.page_form)
         return Html(found.layout.fill(self._own_slots(flat, new), self.csrf_token))
@@ -394,7 +394,7 @@ class ThreadRenderer:
             rows.append((place, _columns(c, _COMMENT_KEY), author, time_ago(c.created_at, now)))
         return (self._kind(), tuple(rows))
 
-    def _own_slots(self, flat: list[Node], new: set[int]) -> dict[tuple[str, int], str]:
+    def _own_slots(self, flat: list[Node], new: frozenset[int]) -> dict[tuple[str, int], str]:
         """The slots this viewer sees differently from the kept text (`walk`'s list; `new`:
         the ids of the comments new to the viewer)."""
         voted = {item_id for kind, item_id, _ in getattr(self.votes, "choices", {}) if kind == "comment"}
@@ -435,7 +435,7 @@ class ThreadRenderer:
 
     def _li(self, node: Node, blocked: bool, is_new: bool) -> str:
         classes = "comment comment-low" if self._low(node, blocked) else "comment"
-        if is_new:  # written since the viewer's last visit (unread.is_new)
+        if is_new:  # written since the viewer's last visit (unread.written_since)
             classes += " comment-new"
         if node.classes:
             classes = f"{classes} {escape(' '.join(node.classes))}"

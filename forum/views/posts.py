@@ -272,7 +272,7 @@ def comment_url(comment: Comment) -> str:
     return url_for("posts.view", post_id=comment.post_id, page=page if page > 1 else None, _anchor=f"c{comment.id}")
 
 
-def _comment_page(post, sort: str) -> tuple[Page[tuple], PageThread]:
+def _comment_page(viewer, post, sort: str) -> tuple[Page[tuple], PageThread]:
     """The requested page of a thread: `total` counts top-level comments, and `items` are
     the rows of those on this page with their replies; and the same rows as the viewer's
     thread (removed comments become placeholders: `visibility.comment_shown`). One query,
@@ -281,31 +281,33 @@ def _comment_page(post, sort: str) -> tuple[Page[tuple], PageThread]:
     per_page = current_app.config["COMMENTS_PER_PAGE"]
     number = 1 if post.is_deleted else page_arg()
     # All rows at once: cheaper than one at a time (SQLAlchemy makes them in one call).
-    rows = [] if post.is_deleted else comment_page_of(current_user, post, sort, (number - 1) * per_page, per_page).all()
-    viewer = current_user._get_current_object()
+    rows = [] if post.is_deleted else comment_page_of(viewer, post, sort, (number - 1) * per_page, per_page).all()
     thread, total = page_thread(rows, viewer, post, current_app.config["MAX_THREAD_DEPTH"])
     if total is None:
-        total = 0 if post.is_deleted else db.session.execute(listings.top_level_count(current_user, post)).scalar_one()
+        total = 0 if post.is_deleted else db.session.execute(listings.top_level_count(viewer, post)).scalar_one()
     return Page(thread.rows, number, per_page, total), thread
 
 
-def _mark_new(thread: PageThread, since) -> bool:
+def _mark_new(viewer, thread: PageThread, since) -> bool:
     """Comments someone else wrote since the viewer's previous visit (None: a first visit,
     nothing is new) are marked for this viewer alone, when the thread is printed. Whether
     any on this page is."""
     if since is None:
         return False
-    viewer = current_user._get_current_object()
-    thread.is_new = lambda comment: unread.is_new(comment, viewer, since)
-    return any(unread.written_since(created, author, viewer, since) for created, author in thread.written())
+    thread.new_ids = frozenset(
+        comment_id
+        for comment_id, created, author in thread.written()
+        if unread.written_since(created, author, viewer, since)
+    )
+    return bool(thread.new_ids)
 
 
 def _render_post(post, comment_form: CommentForm | None, status: int = 200, visit: reads.Visit | None = None):
     # The viewer once: each question through the `current_user` proxy resolves it again (~100 a page).
     viewer = current_user._get_current_object()
     sort = _comment_sort()
-    page, tree = _comment_page(post, sort)
-    marked_new = _mark_new(tree, visit.since if visit is not None else None)
+    page, tree = _comment_page(viewer, post, sort)
+    marked_new = _mark_new(viewer, tree, visit.since if visit is not None else None)
     # A reload that marks nothing new need not be recorded (services/reads.py).
     if visit is not None:
         reads.record_visit(visit, marked_new=marked_new)

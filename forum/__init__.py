@@ -21,6 +21,9 @@ def create_app(config: str | type[Config] = "development", **overrides) -> Flask
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    from forum.rendering.environment import ForumEnvironment
+
+    app.jinja_environment = ForumEnvironment  # before anything reads app.jinja_env
     app.config.from_object(config_class)
     app.config.update(overrides)
     if not app.config["SECRET_KEY"] and app.config.get("SECRET_KEY_FILE"):

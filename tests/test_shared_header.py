@@ -104,3 +104,19 @@ def test_each_session_gets_its_own_csrf_token_in_the_kept_header(app):
     assert "Sign out" in kept and not any(token in kept for token in seen)
     assert other.username not in kept
     db.session.rollback()
+
+
+def test_a_visitors_kept_header_signs_in_back_to_its_own_page(app, client):
+    """Every visitor's header is the same text but for where its sign-in link comes back to:
+    kept once, each page gets its own address there, escaped as the template would."""
+    author = make_user("author")
+    post = make_post(author, "Open notes")
+    hits = kept_hits(app)
+    for _ in range(2):
+        assert 'href="/login?next=/about?"' in header(client, "/about")
+        page = header(client, f"/posts/{post.id}?sort=new&page=1")
+        assert f'href="/login?next=/posts/{post.id}?sort%3Dnew%26page%3D1"' in page
+        assert "\x00" not in page
+    assert kept_hits(app) >= hits + 2  # the second round was kept
+    login(client, author)
+    assert "Sign in" not in header(client, "/about") and "/login?next" not in header(client, "/about")

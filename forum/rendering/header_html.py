@@ -14,12 +14,14 @@ Flask-WTF stamps a fresh CSRF token per request, so the kept text holds the shar
 thread's marker (`thread_html.CSRF`) where the sign-out forms print it, and each request
 gets its own token back.
 
-Not kept: a visitor's header (its sign-in link carries the page's own address) and any
-header on the search page (its search box holds the query).
+A visitor's header is kept the same way, under the same values (no member), with a marker
+where its sign-in link names the page to come back to, and each request puts its own address
+there. Not kept: any header on the search page (its search box holds the query).
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, NamedTuple
 
 from flask import current_app, request, url_for
@@ -27,13 +29,15 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from forum.models import is_signed_in
 from forum.queries.inbox import bell_label
 from forum.rendering.thread_html import CSRF, SharedThreads, app_store
 
 TEMPLATE = "_site_header.html"
+# Where a visitor's kept header links to the sign-in page: a string no one can write, like CSRF.
+SIGN_IN = f"\x00sign-in-{secrets.token_hex(16)}\x00"
 
 
 class Member(NamedTuple):
@@ -82,12 +86,19 @@ def site_header(context: Context) -> Markup:
     """The template global base.html prints."""
     values = header_values(context)
     store = shared_headers()
-    if values["member"] is None or values["search_value"] is not None or store is None:
+    if values["search_value"] is not None or store is None:
         return Markup(_render(values))
-    token = generate_csrf()
+    # The one thing a kept header holds that is the request's own: a member's CSRF token, or
+    # the address a visitor's sign-in link comes back to. A marker stands in for it.
+    if values["member"] is None:
+        marker, own = SIGN_IN, str(escape(values["sign_in_url"]))
+        values = {**values, "sign_in_url": SIGN_IN}  # printed as it is: escaping leaves it whole
+    else:
+        marker, own = CSRF, generate_csrf()  # printed by the template: replaced once rendered
     key = ("header", *sorted(values.items()))
     found = store.get(key)
     if found is None:
-        found = ([_render(values).replace(token, CSRF)], False)
+        text = _render(values)
+        found = ([text.replace(own, CSRF) if marker is CSRF else text], False)
         store.put(key, found)
-    return Markup(found[0][0].replace(CSRF, token))  # a header is one text
+    return Markup(found[0][0].replace(marker, own))  # a header is one text

@@ -32,7 +32,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Executable
+from sqlalchemy import BindParameter, Executable, literal_column
 from sqlalchemy.sql import visitors
 
 from forum.extensions import db
@@ -100,29 +100,30 @@ def _kind(value: Any, viewer: dict[str, Any]) -> str | None:
 
 def _build(name: str, build: Callable[[User], Executable], tokens_of: TokensOf) -> tuple[Executable, dict[str, str]]:
     first, second = (_stand_in(user_id) for user_id in _STAND_INS)
-    statement = build(first)
-    values = [_bind_values(statement), _bind_values(build(second))]
+    statements = [build(first), build(second)]
+    values = [_bind_values(statement) for statement in statements]
+    if values[0].keys() != values[1].keys():
+        raise PrebuiltError(f"{name}: the statement's shape depends on the viewer")
+    for param, value in values[0].items():
+        if isinstance(value, (datetime, date)):
+            raise PrebuiltError(f"{name}: parameter {param} is a time; a statement built once would keep it")
+    # The same for both (a value-less bindparam is the caller's to pass): the rule's own.
+    constants = {param for param, value in values[0].items() if value is not None and value == values[1][param]}
+    # Both written the same way, and read again: the binds left are renamed in order.
+    statements = [_inline(statement, constants) for statement in statements]
+    values = [_bind_values(statement) for statement in statements]
     if values[0].keys() != values[1].keys():
         raise PrebuiltError(f"{name}: the statement's shape depends on the viewer")
     viewers = [_values(first, tokens_of), _values(second, tokens_of)]
     roles: dict[str, str] = {}
-    constants: set[str] = set()
     for param, value in values[0].items():
-        if isinstance(value, (datetime, date)):
-            raise PrebuiltError(f"{name}: parameter {param} is a time; a statement built once would keep it")
         if value == values[1][param]:
-            if value is not None:  # a value-less bindparam is the caller's to pass
-                constants.add(param)  # the rule's own constant
-            continue
+            continue  # the caller's, or a constant left bound (one its type cannot write)
         kinds = {_kind(value, viewers[0]), _kind(values[1][param], viewers[1])}
         if len(kinds) != 1 or None in kinds:
             raise PrebuiltError(f"{name}: parameter {param} depends on the viewer in an unknown way")
         roles[param] = kinds.pop()  # type: ignore[assignment]
-    statement = _inline(statement, constants)
-    inlined = _bind_values(statement)
-    if any(param not in inlined or inlined[param] != values[0][param] for param in roles):
-        raise PrebuiltError(f"{name}: inlining the rule's constants renamed the viewer's parameters")
-    return statement, roles
+    return statements[0], roles
 
 
 def _inline(statement: Executable, constants: set[str]) -> Executable:
@@ -141,12 +142,22 @@ def _inline(statement: Executable, constants: set[str]) -> Executable:
 
     def literal(element):
         if isinstance(element, BindParameter) and element.key in keys:
-            inlined = element._clone()
-            inlined.literal_execute = True
-            return inlined
+            return _written(element)
         return None
 
     return visitors.replacement_traverse(statement, {}, literal)  # type: ignore[call-overload]
+
+
+def _written(bind: BindParameter) -> Any:
+    """The constant as SQL text, written when the statement compiles, once: a bind marked
+    `literal_execute` (or an IN list's, `expanding`) is written again into the SQL string
+    at every execution, a regular-expression pass over it (bench/README.md, "Session of
+    2026-12-05 (sixth)"). An IN list is written with its brackets, as SQLAlchemy writes it."""
+    write = bind.type.literal_processor(db.engine.dialect)
+    assert write is not None  # `_writable` said so
+    if bind.expanding:
+        return literal_column("(" + ", ".join(write(value) for value in bind.effective_value) + ")")
+    return literal_column(write(bind.effective_value), type_=bind.type)
 
 
 def _writable(bind: BindParameter) -> bool:
@@ -154,6 +165,8 @@ def _writable(bind: BindParameter) -> bool:
     write = bind.type.literal_processor(db.engine.dialect)
     if write is None:
         return False
+    if bind.expanding and not bind.effective_value:
+        return False  # an empty IN list is SQLAlchemy's own expression, not a list to write
     values = bind.effective_value if isinstance(bind.effective_value, (list, tuple)) else [bind.effective_value]
     try:
         for value in values:
@@ -322,7 +335,11 @@ def variant_for(
                     # The same refusals as `params_for`: the viewer's values alone may differ.
                     _variants[key] = (build.__code__, *_build(name, lambda v: build(v, *variant), tokens_of))
                 else:
-                    _variants[key] = (build.__code__, build(None, *variant), {})
+                    # Every value an anonymous viewer's statement holds is the rule's own
+                    # (a bindparam without one is the caller's to pass).
+                    statement = build(None, *variant)
+                    constants = {param for param, value in _bind_values(statement).items() if value is not None}
+                    _variants[key] = (build.__code__, _inline(statement, constants), {})
     code, statement, roles = _variants[key]
     if code is not build.__code__:
         raise PrebuiltError(f"{name}: already the name of another statement")

@@ -153,11 +153,11 @@ def _written(bind: BindParameter) -> Any:
     `literal_execute` (or an IN list's, `expanding`) is written again into the SQL string
     at every execution, a regular-expression pass over it (bench/README.md, "Session of
     2026-12-05 (sixth)"). An IN list is written with its brackets, as SQLAlchemy writes it."""
-    write = bind.type.literal_processor(db.engine.dialect)
-    assert write is not None  # `_writable` said so
+    write, value = bind.type.literal_processor(db.engine.dialect), bind.effective_value
+    assert write is not None and value is not None  # `_writable` said so
     if bind.expanding:
-        return literal_column("(" + ", ".join(write(value) for value in bind.effective_value) + ")")
-    return literal_column(write(bind.effective_value), type_=bind.type)
+        return literal_column("(" + ", ".join(write(item) for item in value) + ")")
+    return literal_column(write(value), type_=bind.type)
 
 
 def _writable(bind: BindParameter) -> bool:
